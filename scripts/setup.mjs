@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Makes a fresh clone ready to run: Node version, npm dependencies (with the install scripts
+// that must run), and a nats-server binary. Uses nothing but Node itself, so it can run first.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const quiet = process.argv.includes('--quiet');
+const say = (line) => { if (!quiet) console.log(`setup: ${line}`); };
+const fail = (line) => { console.error(`setup: ${line}`); process.exit(1); };
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19)) {
+    fail(`Node ${process.versions.node} is too old; MESH-30K needs Node 20.19 or newer.`);
+  }
+}
+
+function dependenciesStale() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return true;
+  return statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+}
+
+function installDependencies() {
+  if (!dependenciesStale()) return;
+  say('installing npm dependencies (npm ci)');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) fail('npm ci failed; see the output above.');
+}
+
+// npm 11 can skip install scripts it has not been told to trust; these must have run.
+function checkNativeParts() {
+  const probes = [
+    ['workerd', [join(root, 'node_modules', '.bin', 'workerd'), '--version']],
+    ['esbuild', [join(root, 'node_modules', '.bin', 'esbuild'), '--version']],
+  ];
+  for (const [name, [cmd, ...args]] of probes) {
+    if (!existsSync(cmd)) continue;
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.status !== 0) fail(`${name} is installed but does not run (its install script may not have run): ${r.stderr || r.error}`);
+  }
+  const sqlite = join(root, 'node_modules', 'better-sqlite3');
+  if (existsSync(sqlite) && !existsSync(join(sqlite, 'build', 'Release', 'better_sqlite3.node'))) {
+    fail('better-sqlite3 has no compiled addon: its install script did not run. Check "allowScripts" in package.json, then run `npm rebuild better-sqlite3`.');
+  }
+}
+
+function hasNatsServer() {
+  return spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+function ensureNatsServer() {
+  if (hasNatsServer()) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('apt-get', ['--version']).status === 0;
+  if (!isRoot || !hasApt) {
+    fail('nats-server is not installed. Install it with `sudo apt-get install -y nats-server` (Debian, Raspberry Pi OS) or put a nats-server binary on PATH, then run this again.');
+  }
+  say('installing nats-server with apt-get');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit', env });
+  if (!hasNatsServer()) fail('apt-get ran but nats-server is still not on PATH.');
+}
+
+checkNode();
+installDependencies();
+checkNativeParts();
+ensureNatsServer();
+say('ready');
