@@ -1,0 +1,11 @@
+export { computeOffset, DELAY_ROUNDING_TOLERANCE_MS } from './offset.js';
+export type { ExchangeTimestamps, OffsetSample } from './offset.js';
+export { OffsetEstimator } from './offset-estimator.js';
+export type { OffsetEstimatorConfig, OffsetReport, SampleOutcome, SampleVerdict } from './offset-estimator.js';
+export * from './estimator-options.js';
+export { clockConfidence, DEFAULT_CONFIDENCE_SCALES } from './confidence.js';
+export type { ConfidenceInputs, ConfidenceScales } from './confidence.js';
+export { fitLine } from './drift-fit.js';
+export type { LineFit } from './drift-fit.js';
+export { MeshClock } from './mesh-clock.js';
+export type { MeshClockDeps } from './mesh-clock.js';

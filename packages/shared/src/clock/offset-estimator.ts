@@ -1,0 +1,276 @@
+import type { Clock } from '../lib/clock.js';
+import type { Result } from '../lib/errors.js';
+import { ok } from '../lib/errors.js';
+import { clockConfidence } from './confidence.js';
+import { fitLine } from './drift-fit.js';
+import { MIN_DRIFT_UNCERTAINTY_PPM, UNKNOWN_DRIFT_PPM, resolveEstimatorOptions } from './estimator-options.js';
+import type { OffsetEstimatorOptions, OffsetEstimatorOverrides } from './estimator-options.js';
+import { computeOffset } from './offset.js';
+import type { ExchangeTimestamps, OffsetSample } from './offset.js';
+
+const PPM = 1e-6;
+
+/**
+ * What became of a sample: it is the new reference, it joined the filter without beating the
+ * reference, it was a delay spike, it disagrees with the estimate (a possible step), or it
+ * completed a step and the estimator restarted from the disagreeing samples.
+ */
+export type SampleVerdict = 'reference' | 'accepted' | 'spike' | 'suspect' | 'step';
+
+export interface SampleOutcome {
+  sample: OffsetSample;
+  verdict: SampleVerdict;
+}
+
+/** The agent's clock estimate as it travels in a heartbeat (snake_case, as on the wire). */
+export interface OffsetReport {
+  /** Lead minus agent clock now, in ms. */
+  offset_ms: number;
+  /** Round-trip delay of the reference sample. */
+  delay_ms: number;
+  /** Agent clock rate against the lead: positive when the agent clock runs fast; 0 until measured. */
+  drift_ppm: number;
+  confidence: number;
+  /** Bound on |offset_ms - true offset|: half the reference delay plus drift uncertainty since. */
+  error_bound_ms: number;
+  /** Samples in the clock filter. */
+  samples: number;
+}
+
+export type OffsetEstimatorConfig = OffsetEstimatorOverrides & {
+  /** The local (agent) clock, read for ages when report() is given no time. */
+  clock: Clock;
+};
+
+/**
+ * Estimates lead-minus-local clock offset from heartbeat exchanges.
+ *
+ * - Clock filter: of the last `windowSize` samples, the one with the smallest delay is the
+ *   reference; its error is at most delay / 2, so the smallest delay is the best bound.
+ * - Spikes: a delay far above the normal path delay is kept for jitter only, so a congestion
+ *   burst longer than the window cannot hand the reference to a bad sample.
+ * - Drift: a least-squares line (offset vs local time) through the smallest-delay sample of
+ *   each block of `windowSize` accepted samples, once `minDriftPoints` of them span
+ *   `minDriftSpanMs`; clamped to +-maxDriftPpm. Block minima keep the points low-noise and
+ *   evenly spread, and a long span is what beats delay noise.
+ * - Step: `stepConsecutive` low-delay samples that all disagree with the estimate, by far more
+ *   than their error bound and in the same direction, mean the local clock was stepped; the
+ *   estimator restarts from them. A sample received before the previous one (local time went
+ *   backwards) restarts it at once.
+ */
+export class OffsetEstimator {
+  private readonly clock: Clock;
+  private readonly options: OffsetEstimatorOptions;
+  /** Delays of every sample, spikes included (normal delay and jitter). */
+  private delays: number[] = [];
+  /** The clock filter: accepted samples, oldest first. */
+  private filter: OffsetSample[] = [];
+  private reference: OffsetSample | undefined;
+  /** Accepted samples since the last drift point. */
+  private block: OffsetSample[] = [];
+  /** Smallest-delay sample of each block, oldest first: the points of the drift fit. */
+  private driftPoints: OffsetSample[] = [];
+  private suspects: OffsetSample[] = [];
+  /** d(offset)/d(local time), and its uncertainty; 0 and UNKNOWN_DRIFT_PPM until measured. */
+  private rate = 0;
+  private rateUncertainty = UNKNOWN_DRIFT_PPM * PPM;
+  private rateKnown = false;
+  private lastReceivedAt: number | undefined;
+  private stepCount = 0;
+
+  constructor(config: OffsetEstimatorConfig) {
+    const { clock, ...overrides } = config;
+    this.clock = clock;
+    this.options = resolveEstimatorOptions(overrides);
+  }
+
+  /** Feeds one exchange. Bad timestamps are refused and leave the estimate untouched. */
+  addExchange(ts: ExchangeTimestamps): Result<SampleOutcome> {
+    const computed = computeOffset(ts);
+    if (!computed.ok) return computed;
+    return ok({ sample: computed.value, verdict: this.add(computed.value) });
+  }
+
+  get hasEstimate(): boolean {
+    return this.reference !== undefined;
+  }
+
+  /** Clock steps detected since construction. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Measured drift in ppm (positive: local clock fast), or undefined until enough history. */
+  get driftPpm(): number | undefined {
+    return this.rateKnown ? -this.rate / PPM : undefined;
+  }
+
+  /** Lead minus local clock at a local instant; 0 before any sample. */
+  offsetAt(localMs: number): number {
+    const ref = this.reference;
+    if (ref === undefined) return 0;
+    return ref.offsetMs + this.rate * (localMs - ref.localMidMs);
+  }
+
+  /**
+   * The local instant whose mesh time is `meshMs`: the exact inverse of
+   * local + offsetAt(local), which is linear in local with slope 1 + rate.
+   */
+  localAt(meshMs: number): number {
+    const ref = this.reference;
+    if (ref === undefined) return meshMs;
+    return (meshMs - ref.offsetMs + this.rate * ref.localMidMs) / (1 + this.rate);
+  }
+
+  /** Bound on the offset error at a local instant; Infinity before any sample. */
+  errorBoundAt(localMs: number): number {
+    const ref = this.reference;
+    if (ref === undefined) return Infinity;
+    return ref.delayMs / 2 + this.rateUncertainty * Math.abs(localMs - ref.localMidMs);
+  }
+
+  /** Standard deviation of the last `windowSize` delays, spikes included. */
+  jitterMs(): number {
+    const recent = this.delays.slice(-this.options.windowSize);
+    if (recent.length < 2) return 0;
+    const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
+    const variance = recent.reduce((a, d) => a + (d - mean) ** 2, 0) / recent.length;
+    return Math.sqrt(variance);
+  }
+
+  /** See confidence.ts for the formula. */
+  confidence(localNow: number = this.clock.now()): number {
+    if (this.reference === undefined || this.lastReceivedAt === undefined) return 0;
+    return clockConfidence(
+      {
+        samples: this.filter.length,
+        windowSize: this.options.windowSize,
+        errorBoundMs: this.errorBoundAt(localNow),
+        jitterMs: this.jitterMs(),
+        ageMs: localNow - this.lastReceivedAt,
+      },
+      this.options.confidence,
+    );
+  }
+
+  /** The heartbeat's clock block, or null before the first usable sample. */
+  report(localNow: number = this.clock.now()): OffsetReport | null {
+    const ref = this.reference;
+    if (ref === undefined) return null;
+    return {
+      offset_ms: this.offsetAt(localNow),
+      delay_ms: ref.delayMs,
+      drift_ppm: this.driftPpm ?? 0,
+      confidence: this.confidence(localNow),
+      error_bound_ms: this.errorBoundAt(localNow),
+      samples: this.filter.length,
+    };
+  }
+
+  /** Forgets every sample; the delay history survives, since a step does not change the path. */
+  reset(): void {
+    this.filter = [];
+    this.driftPoints = [];
+    this.block = [];
+    this.suspects = [];
+    this.reference = undefined;
+    this.setRateUnknown();
+  }
+
+  private add(sample: OffsetSample): SampleVerdict {
+    if (this.lastReceivedAt !== undefined && sample.receivedAtMs < this.lastReceivedAt) {
+      this.restartFrom([sample], sample.delayMs);
+      return 'step';
+    }
+    this.lastReceivedAt = sample.receivedAtMs;
+    const normalDelay = this.delays.length > 0 ? Math.min(...this.delays) : undefined;
+    this.recordDelay(sample.delayMs);
+    const { spikeDelayFactor, spikeSlackMs } = this.options;
+    if (normalDelay !== undefined && sample.delayMs > normalDelay * spikeDelayFactor + spikeSlackMs) return 'spike';
+
+    if (this.reference !== undefined && this.disagrees(sample)) return this.suspect(sample);
+    this.suspects = [];
+    return this.accept(sample) ? 'reference' : 'accepted';
+  }
+
+  private recordDelay(delayMs: number): void {
+    this.delays.push(delayMs);
+    const keep = Math.max(this.options.delayHistory, this.options.windowSize);
+    if (this.delays.length > keep) this.delays.splice(0, this.delays.length - keep);
+  }
+
+  private disagrees(sample: OffsetSample): boolean {
+    const bound = sample.delayMs / 2 + this.errorBoundAt(sample.localMidMs);
+    const residual = sample.offsetMs - this.offsetAt(sample.localMidMs);
+    return Math.abs(residual) > this.options.stepBoundFactor * bound + this.options.stepMinMs;
+  }
+
+  private suspect(sample: OffsetSample): SampleVerdict {
+    this.suspects.push(sample);
+    // Noise does not line up; a step does. Drop the oldest suspects until the rest agree.
+    while (this.suspects.length > 1 && !this.consistent(this.suspects)) this.suspects.shift();
+    if (this.suspects.length < this.options.stepConsecutive) return 'suspect';
+    this.restartFrom(this.suspects, undefined);
+    return 'step';
+  }
+
+  /** Same side of the estimate, and within each other's error bounds. */
+  private consistent(samples: readonly OffsetSample[]): boolean {
+    const residuals = samples.map((s) => s.offsetMs - this.offsetAt(s.localMidMs));
+    if (!residuals.every((r) => r > 0) && !residuals.every((r) => r < 0)) return false;
+    const maxDelay = Math.max(...samples.map((s) => s.delayMs));
+    const spread = Math.max(...residuals) - Math.min(...residuals);
+    return spread <= this.options.stepBoundFactor * maxDelay + this.options.stepMinMs;
+  }
+
+  private restartFrom(seed: readonly OffsetSample[], delayMs: number | undefined): void {
+    const samples = [...seed];
+    this.reset();
+    this.stepCount += 1;
+    if (delayMs !== undefined) this.recordDelay(delayMs);
+    for (const s of samples) this.accept(s);
+    this.lastReceivedAt = samples[samples.length - 1]?.receivedAtMs ?? this.lastReceivedAt;
+  }
+
+  /** Adds to the filter; returns whether the sample became the reference. */
+  private accept(sample: OffsetSample): boolean {
+    this.filter.push(sample);
+    if (this.filter.length > this.options.windowSize) this.filter.shift();
+    const best = minDelay(this.filter);
+    this.block.push(sample);
+    if (this.block.length >= this.options.windowSize) {
+      this.driftPoints.push(minDelay(this.block));
+      this.block = [];
+      if (this.driftPoints.length > this.options.driftHistory) this.driftPoints.shift();
+      this.refitDrift();
+    }
+    if (best === this.reference) return false;
+    this.reference = best;
+    return best === sample;
+  }
+
+  private refitDrift(): void {
+    const { minDriftPoints, minDriftSpanMs, maxDriftPpm } = this.options;
+    if (this.driftPoints.length < minDriftPoints) return this.setRateUnknown();
+    const fit = fitLine(this.driftPoints.map((p) => ({ x: p.localMidMs, y: p.offsetMs })));
+    if (fit === undefined || fit.spanX < minDriftSpanMs) return this.setRateUnknown();
+    const maxRate = maxDriftPpm * PPM;
+    this.rate = Math.min(maxRate, Math.max(-maxRate, fit.slope));
+    // Two standard errors, floored (a fit is never perfect) and capped (nor worse than the clamp).
+    this.rateUncertainty = Math.min(maxRate, Math.max(MIN_DRIFT_UNCERTAINTY_PPM * PPM, 2 * fit.slopeStdError));
+    this.rateKnown = true;
+  }
+
+  private setRateUnknown(): void {
+    this.rate = 0;
+    this.rateUncertainty = UNKNOWN_DRIFT_PPM * PPM;
+    this.rateKnown = false;
+  }
+}
+
+/** The smallest-delay sample; `<=` keeps the newest of equal delays (same quality, less extrapolation). */
+function minDelay(samples: readonly OffsetSample[]): OffsetSample {
+  let best = samples[0] as OffsetSample;
+  for (const s of samples) if (s.delayMs <= best.delayMs) best = s;
+  return best;
+}

@@ -1,0 +1,17 @@
+export {
+  CONFLICT_LIMITS,
+  CONFLICT_PRIORITY_DEFAULTS,
+  ConflictDetail,
+  ConflictPriority,
+  RESOLUTION_STRATEGIES,
+  RESOLVE_WITHIN_MS,
+  conflictPriority,
+  escalationFor,
+  suggestResolution,
+  triageConflict,
+  type ConflictPriorityOptions,
+  type ConflictPriorityThresholds,
+  type ConflictTriage,
+  type Escalation,
+  type ResolutionStrategy,
+} from './classify.js';

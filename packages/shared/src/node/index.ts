@@ -1,0 +1,23 @@
+/** Node-only entry point (`@mesh30k/shared/node`): native Ed25519 and key files on disk. */
+import { nodeEd25519 } from './node-ed25519.js';
+import type { NodeEd25519 } from './node-ed25519.js';
+
+export { createNodeEd25519, nodeEd25519 } from './node-ed25519.js';
+export type { NodeEd25519, NodeEd25519Options, NodeSigner } from './node-ed25519.js';
+export {
+  KEY_FILE_KTY,
+  PRIVATE_KEY_FILE_MODE,
+  PUBLIC_KEY_FILE_MODE,
+  generateKeyFile,
+  loadKeyPair,
+  loadPublicKey,
+  savePublicKey,
+  saveKeyPair,
+} from './key-files.js';
+export type { KeyFileOptions, SaveKeyOptions } from './key-files.js';
+
+/**
+ * The Ed25519 a Node process should use: node:crypto, which is faster than WebCrypto in Node
+ * (no promise or key-usage checks per call) and offers synchronous verify for worker threads.
+ */
+export const defaultNodeEd25519: NodeEd25519 = nodeEd25519;

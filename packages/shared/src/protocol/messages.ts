@@ -1,0 +1,268 @@
+import { z } from 'zod';
+import { ConflictDetail, ConflictPriority } from '../conflicts/classify.js';
+import { SignedRecord } from '../identity/signed-record.js';
+import { AgentImpedance } from '../impedance/agent-impedance.js';
+import {
+  AgentClass,
+  BreakerAction,
+  ConflictType,
+  MeshMode,
+  PROTOCOL_VERSION,
+  Priority,
+  ReleaseMode,
+  RoutingStrategy,
+  Scope,
+  TrinaryState,
+  Verb,
+} from './enums.js';
+import { SystemHealth } from './health.js';
+import { Capabilities, DurationMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
+
+/**
+ * Fields every message carries. `created_at` is the sender's best estimate of mesh time
+ * (the lead's clock); `ttl_ms` bounds how long the message may be acted on.
+ */
+const header = {
+  v: z.literal(PROTOCOL_VERSION),
+  message_id: MessageId,
+  sender_id: Id,
+  created_at: EpochMs,
+  ttl_ms: DurationMs,
+  correlation_id: MessageId.optional(),
+  causation_id: MessageId.optional(),
+};
+
+/** The agent's view of its clock against its lead, sent with every heartbeat. */
+export const ClockReport = z.object({
+  // A Pi without a real-time clock can boot years away from the lead, so offsets are not
+  // bounded to a day; the error bound grows without limit while heartbeats fail.
+  offset_ms: z.number().finite().min(-8.64e15).max(8.64e15),
+  delay_ms: DurationMs,
+  drift_ppm: z.number().finite().min(-1000).max(1000),
+  confidence: z.number().min(0).max(1),
+  error_bound_ms: z.number().finite().min(0).max(8.64e15),
+  samples: z.number().int().min(0).max(10_000),
+  /** Spread of recent round-trip delays; the lead widens this agent's send buffer with it. */
+  jitter_ms: DurationMs.optional(),
+});
+export type ClockReport = z.infer<typeof ClockReport>;
+
+export const Heartbeat = z.object({
+  ...header,
+  kind: z.literal('HEARTBEAT'),
+  agent_id: Id,
+  cluster_id: Id,
+  seq: z.number().int().min(0),
+  /** Agent clock when the request left: the first of the four clock-exchange timestamps. */
+  t1: EpochMs,
+  impedance: AgentImpedance,
+  clock: ClockReport,
+  health: SystemHealth,
+  frozen: z.boolean(),
+  outbox_depth: z.number().int().min(0),
+});
+export type Heartbeat = z.infer<typeof Heartbeat>;
+
+export const HeartbeatReply = z.object({
+  ...header,
+  kind: z.literal('HEARTBEAT_REPLY'),
+  agent_id: Id,
+  accepted: z.boolean(),
+  /** Refusal reason when not accepted (for example NOT_ENROLLED). */
+  reason: ShortText.optional(),
+  t1: EpochMs,
+  /** Lead clock on receipt and on reply: the middle two clock-exchange timestamps. */
+  t2: EpochMs,
+  t3: EpochMs,
+  frozen: z.boolean(),
+  config_epoch: z.number().int().min(0),
+  mode: MeshMode,
+  heartbeat_interval_ms: DurationMs.optional(),
+});
+export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
+
+/** Which agents an operation is for. An empty selector selects nobody. */
+export const Selector = z.object({
+  agent_ids: z.array(Id).max(10_000).optional(),
+  capability: z.string().max(64).optional(),
+  agent_class: AgentClass.optional(),
+  cluster_id: Id.optional(),
+  sector_id: Id.optional(),
+  all: z.boolean().optional(),
+});
+export type Selector = z.infer<typeof Selector>;
+
+export const Compensation = z.object({
+  lead_time_ms: DurationMs,
+  expected_processing_ms: DurationMs,
+  confidence: z.number().min(0).max(1),
+});
+export type Compensation = z.infer<typeof Compensation>;
+
+/** Largest per-agent compensation map a COORDINATE may carry; hold mode carries none. */
+export const MAX_COMPENSATION_ENTRIES = 256;
+
+export const Coordinate = z.object({
+  ...header,
+  kind: z.literal('COORDINATE'),
+  operation_id: Id,
+  verb: Verb,
+  payload: z.unknown(),
+  payload_hash: Sha256Hex,
+  payload_weight: z.number().min(0).max(10),
+  /** T in mesh time: when every selected agent should be READY. */
+  target_time: EpochMs,
+  release_mode: ReleaseMode,
+  arrival_window_ms: DurationMs,
+  priority: Priority,
+  requires_capabilities: Capabilities,
+  selector: Selector,
+  routing_strategy: RoutingStrategy,
+  trinary_expectation: TrinaryState,
+  compensation: z.record(Id, Compensation).optional().refine(
+    (map) => map === undefined || Object.keys(map).length <= MAX_COMPENSATION_ENTRIES,
+    `at most ${MAX_COMPENSATION_ENTRIES} entries; hold mode sends none`,
+  ),
+});
+export type Coordinate = z.infer<typeof Coordinate>;
+
+export const Ack = z.object({
+  ...header,
+  kind: z.literal('ACK'),
+  operation_id: Id,
+  /** message_id of the COORDINATE this answers. */
+  coordinate_id: MessageId,
+  agent_id: Id,
+  trinary_state: TrinaryState,
+  release_mode: ReleaseMode,
+  /** Agent clock when the COORDINATE arrived and when the agent became ready. */
+  received_at_local: EpochMs,
+  ready_at_local: EpochMs,
+  /** The agent's conversion of its ready instant to mesh time. */
+  ready_at_mesh: EpochMs,
+  processing_ms: DurationMs,
+  /** Set when the ACK was held in the outbox and delivered after the fact. */
+  late: z.boolean(),
+  conflict: ConflictDetail.optional(),
+  result: z.unknown().optional(),
+  refusal: z.object({ code: z.string().max(64), message: ShortText }).optional(),
+});
+export type Ack = z.infer<typeof Ack>;
+
+export const Circuit = z.object({
+  ...header,
+  kind: z.literal('CIRCUIT'),
+  action: BreakerAction,
+  scope: Scope,
+  target_id: Id,
+  reason: ShortText,
+});
+export type Circuit = z.infer<typeof Circuit>;
+
+export const Freeze = z.object({
+  ...header,
+  kind: z.literal('FREEZE'),
+  scope: Scope,
+  target_id: Id.optional(),
+  preserve_state_to: z.string().max(256).optional(),
+  reason: ShortText,
+});
+export type Freeze = z.infer<typeof Freeze>;
+
+export const Thaw = z.object({
+  ...header,
+  kind: z.literal('THAW'),
+  scope: Scope,
+  target_id: Id.optional(),
+  reason: ShortText,
+});
+export type Thaw = z.infer<typeof Thaw>;
+
+const countByState = z.object({
+  active: z.number().int().min(0),
+  degraded: z.number().int().min(0),
+  offline: z.number().int().min(0),
+  quarantined: z.number().int().min(0),
+});
+
+/** What a lead reports to its parent every few seconds about its whole subtree. */
+export const Summary = z.object({
+  ...header,
+  kind: z.literal('SUMMARY'),
+  lead_id: Id,
+  cluster_id: Id,
+  sector_id: Id.optional(),
+  agent_count: z.number().int().min(0),
+  by_state: countByState,
+  impedance: z.object({
+    mean: z.number().min(0).max(1000),
+    p50: z.number().min(0).max(1000),
+    p95: z.number().min(0).max(1000),
+    max: z.number().min(0).max(1000),
+  }),
+  /** Largest lead time any agent below this lead needs: the parent must start this early. */
+  max_lead_time_ms: DurationMs,
+  mode: MeshMode,
+  frozen: z.boolean(),
+  capabilities: Capabilities,
+});
+export type Summary = z.infer<typeof Summary>;
+
+export const ConflictReport = z.object({
+  ...header,
+  kind: z.literal('CONFLICT'),
+  conflict_id: MessageId,
+  agent_id: Id,
+  operation_id: Id.optional(),
+  coordinate_id: MessageId.optional(),
+  conflict_type: ConflictType,
+  priority: ConflictPriority,
+  detail: ConflictDetail,
+});
+export type ConflictReport = z.infer<typeof ConflictReport>;
+
+export const EnrollRequest = z.object({
+  ...header,
+  kind: z.literal('ENROLL_REQUEST'),
+  request: SignedRecord,
+});
+export type EnrollRequest = z.infer<typeof EnrollRequest>;
+
+export const Enrollment = z.object({
+  ...header,
+  kind: z.literal('ENROLLMENT'),
+  enrollment: SignedRecord,
+});
+export type Enrollment = z.infer<typeof Enrollment>;
+
+export const KeyRotation = z.object({
+  ...header,
+  kind: z.literal('KEY_ROTATION'),
+  rotation: SignedRecord,
+});
+export type KeyRotation = z.infer<typeof KeyRotation>;
+
+/** Every message kind and its schema: the one table the wire codec dispatches on. */
+export const MESSAGE_SCHEMAS = {
+  HEARTBEAT: Heartbeat,
+  HEARTBEAT_REPLY: HeartbeatReply,
+  COORDINATE: Coordinate,
+  ACK: Ack,
+  CIRCUIT: Circuit,
+  FREEZE: Freeze,
+  THAW: Thaw,
+  SUMMARY: Summary,
+  CONFLICT: ConflictReport,
+  ENROLL_REQUEST: EnrollRequest,
+  ENROLLMENT: Enrollment,
+  KEY_ROTATION: KeyRotation,
+} as const;
+
+export type MessageKind = keyof typeof MESSAGE_SCHEMAS;
+export type MessageOf<K extends MessageKind> = z.infer<(typeof MESSAGE_SCHEMAS)[K]>;
+export type MeshMessage = { [K in MessageKind]: MessageOf<K> }[MessageKind];
+export const MESSAGE_KINDS = Object.keys(MESSAGE_SCHEMAS) as MessageKind[];
+
+export function isMessageKind(value: unknown): value is MessageKind {
+  return typeof value === 'string' && Object.hasOwn(MESSAGE_SCHEMAS, value);
+}

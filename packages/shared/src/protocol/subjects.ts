@@ -1,0 +1,54 @@
+import { ID_PATTERN } from './primitives.js';
+import type { MessageKind } from './messages.js';
+
+/**
+ * Every NATS subject of the mesh, built in one place. A lead with id L serves the subjects
+ * under `mesh.<L>.`; agents address their lead by its id, leads address agents by theirs.
+ * Ids are validated because a '.' or '*' inside one would silently change what a subject matches.
+ */
+const ROOT = 'mesh';
+
+function token(id: string, what: string): string {
+  if (!ID_PATTERN.test(id)) throw new TypeError(`${what} "${id}" cannot be a subject token: use 1-64 of [A-Za-z0-9_-]`);
+  return id;
+}
+
+export const subjects = {
+  /** Agent -> lead heartbeat request (reply carries the lead's clock-exchange stamps). */
+  heartbeat: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.hb`,
+  /** Lead -> agents of one lead, one message for the whole group (hold mode, broadcasts). */
+  coordinateGroup: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.coord`,
+  /** Lead -> one agent (lead mode, delegation, direct probes). */
+  coordinateAgent: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.coord`,
+  /** Agent -> lead acknowledgements. */
+  ack: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.ack`,
+  /** Agent -> lead conflict reports (also carried in ACKs; this subject is for unsolicited ones). */
+  conflict: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.conflict`,
+  /** Lead -> its agents: breaker, freeze and thaw notices. */
+  control: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.ctl`,
+  /** Lead -> one agent: a direct liveness probe before it is declared offline. */
+  probe: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.probe`,
+  /** Child lead -> parent lead summaries, and the parent's heartbeat-style clock exchange. */
+  summary: (parentLeadId: string) => `${ROOT}.${token(parentLeadId, 'lead id')}.summary`,
+  /** Enrollment requests to a lead, and enrollments and rotations it announces. */
+  enroll: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.enroll`,
+} as const;
+
+export type SubjectFamily = keyof typeof subjects;
+
+/** Which message kinds may travel on each family: publish and subscribe helpers check it. */
+export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKind[] } = {
+  heartbeat: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
+  coordinateGroup: ['COORDINATE'],
+  coordinateAgent: ['COORDINATE'],
+  ack: ['ACK'],
+  conflict: ['CONFLICT'],
+  control: ['CIRCUIT', 'FREEZE', 'THAW'],
+  probe: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
+  summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
+  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION'],
+};
+
+/** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */
+export const SIGNATURE_HEADER = 'Mesh-Signature';
+export const SIGNER_HEADER = 'Mesh-Signer';

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bufferFor, invalidTimingField, leadTimeFor } from './lead-time.js';
+import { agent, timingFields } from './timing.test-helper.js';
+
+describe('bufferFor', () => {
+  it.each([
+    [0.5, 10],
+    [1, 5],
+    [0, 15],
+  ])('is 2 * sqrt(3^2 + 4^2) * (1.5 - %s) = %s ms for jitter 3 and spread 4', (confidence, expected) => {
+    expect(bufferFor(agent('a', { jitterMs: 3, processingSpreadMs: 4, confidence }))).toBeCloseTo(expected, 9);
+  });
+
+  it('never drops below the floor', () => {
+    expect(bufferFor(agent('a'))).toBe(2);
+    expect(bufferFor(agent('a'), { bufferFloorMs: 7 })).toBe(7);
+  });
+
+  it('grows with jitter and spread and shrinks with confidence', () => {
+    fc.assert(
+      fc.property(timingFields, fc.double({ min: 0, max: 50, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (f, extra, conf) => {
+        const base = { agentId: 'a', ...f };
+        expect(bufferFor({ ...base, jitterMs: f.jitterMs + extra })).toBeGreaterThanOrEqual(bufferFor(base));
+        expect(bufferFor({ ...base, processingSpreadMs: f.processingSpreadMs + extra })).toBeGreaterThanOrEqual(bufferFor(base));
+        const lo = Math.min(conf, f.confidence);
+        const hi = Math.max(conf, f.confidence);
+        expect(bufferFor({ ...base, confidence: hi })).toBeLessThanOrEqual(bufferFor({ ...base, confidence: lo }));
+      }),
+    );
+  });
+});
+
+describe('leadTimeFor', () => {
+  it('adds one-way delay, processing and buffer', () => {
+    expect(leadTimeFor(agent('a', { oneWayDelayMs: 12, expectedProcessingMs: 150, jitterMs: 3, processingSpreadMs: 4, confidence: 0.5 }))).toEqual({
+      oneWayDelayMs: 12,
+      expectedProcessingMs: 150,
+      bufferMs: 10,
+      leadTimeMs: 172,
+    });
+  });
+});
+
+describe('invalidTimingField', () => {
+  it.each([
+    ['agentId', { agentId: '' }],
+    ['oneWayDelayMs', { oneWayDelayMs: -1 }],
+    ['jitterMs', { jitterMs: Number.NaN }],
+    ['expectedProcessingMs', { expectedProcessingMs: Infinity }],
+    ['confidence', { confidence: 1.2 }],
+    ['supportedModes', { supportedModes: ['lead', 'teleport'] as never }],
+  ])('names %s', (field, over) => {
+    expect(invalidTimingField(agent('a', over))).toBe(field);
+  });
+
+  it('accepts a sound record', () => {
+    expect(invalidTimingField(agent('a'))).toBeUndefined();
+  });
+});

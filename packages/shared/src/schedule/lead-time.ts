@@ -1,0 +1,87 @@
+import { ReleaseMode } from '../protocol/enums.js';
+
+/** What the scheduler knows about one agent's timing, all in ms. */
+export interface AgentTiming {
+  agentId: string;
+  /** Lead-to-agent network delay (half the heartbeat round trip, or measured one way). */
+  oneWayDelayMs: number;
+  /** Spread of that delay: its standard deviation, or p95 - p50. */
+  jitterMs: number;
+  /** Expected time from receipt to READY for this operation (from the impedance model). */
+  expectedProcessingMs: number;
+  /** Spread of the processing time, same convention as jitterMs. */
+  processingSpreadMs: number;
+  /** Trust in these figures, 0..1. */
+  confidence: number;
+  supportedModes: readonly ReleaseMode[];
+}
+
+/** Standard deviations of combined spread to allow for; 2 covers ~95 % of a normal spread. */
+export const DEFAULT_BUFFER_SIGMAS = 2;
+/** Smallest buffer: timer granularity and send-loop latency on a Pi are about a millisecond each. */
+export const DEFAULT_BUFFER_FLOOR_MS = 2;
+/** Confidence pivot: full confidence halves the sigma multiple (x0.5), none raises it by half (x1.5). */
+export const BUFFER_CONFIDENCE_PIVOT = 1.5;
+
+export interface BufferOptions {
+  bufferSigmas?: number;
+  bufferFloorMs?: number;
+}
+
+export interface LeadTime {
+  oneWayDelayMs: number;
+  expectedProcessingMs: number;
+  bufferMs: number;
+  /** oneWayDelayMs + expectedProcessingMs + bufferMs: how long before T the agent must be sent to. */
+  leadTimeMs: number;
+}
+
+/**
+ * Safety buffer for one agent:
+ *
+ *   buffer = max(floor, sigmas * sqrt(jitter^2 + spread^2) * (1.5 - confidence))
+ *
+ * Network jitter and processing spread are independent, so they add in quadrature. Low
+ * confidence widens the buffer (x1.5 at confidence 0), high confidence narrows it (x0.5 at 1).
+ */
+export function bufferFor(timing: AgentTiming, options: BufferOptions = {}): number {
+  const sigmas = options.bufferSigmas ?? DEFAULT_BUFFER_SIGMAS;
+  const floor = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
+  const spread = Math.hypot(timing.jitterMs, timing.processingSpreadMs);
+  const confidence = Math.min(1, Math.max(0, timing.confidence));
+  return Math.max(floor, sigmas * spread * (BUFFER_CONFIDENCE_PIVOT - confidence));
+}
+
+export function leadTimeFor(timing: AgentTiming, options: BufferOptions = {}): LeadTime {
+  const bufferMs = bufferFor(timing, options);
+  return {
+    oneWayDelayMs: timing.oneWayDelayMs,
+    expectedProcessingMs: timing.expectedProcessingMs,
+    bufferMs,
+    leadTimeMs: timing.oneWayDelayMs + timing.expectedProcessingMs + bufferMs,
+  };
+}
+
+const NON_NEGATIVE = ['oneWayDelayMs', 'jitterMs', 'expectedProcessingMs', 'processingSpreadMs'] as const;
+
+/** Why a timing record cannot be scheduled (the offending field), or undefined when it can. */
+export function invalidTimingField(timing: AgentTiming): string | undefined {
+  if (typeof timing.agentId !== 'string' || timing.agentId === '') return 'agentId';
+  for (const key of NON_NEGATIVE) {
+    const value = timing[key];
+    if (!Number.isFinite(value) || value < 0) return key;
+  }
+  if (!(timing.confidence >= 0 && timing.confidence <= 1)) return 'confidence';
+  if (!Array.isArray(timing.supportedModes) || !timing.supportedModes.every((m) => ReleaseMode.safeParse(m).success)) {
+    return 'supportedModes';
+  }
+  return undefined;
+}
+
+/** The first bad buffer option, or undefined when they are all usable. */
+export function checkBufferOptions(options: BufferOptions): string | undefined {
+  const { bufferSigmas, bufferFloorMs } = options;
+  if (bufferSigmas !== undefined && !(Number.isFinite(bufferSigmas) && bufferSigmas >= 0)) return 'bufferSigmas';
+  if (bufferFloorMs !== undefined && !(Number.isFinite(bufferFloorMs) && bufferFloorMs >= 0)) return 'bufferFloorMs';
+  return undefined;
+}

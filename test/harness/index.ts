@@ -1,0 +1,26 @@
+// The private test harness: every package's tests and benchmarks import from here.
+export { HarnessError, type HarnessErrorCode } from './errors.js';
+export { startNats, type NatsServer, type StartNatsOptions } from './nats-server.js';
+export {
+  DEFAULT_LINK_SEED,
+  startLink,
+  type Link,
+  type LinkDirection,
+  type LinkOptions,
+  type LinkStats,
+} from './link-emulator.js';
+export {
+  HEAVY_TAIL_CAP_FACTOR,
+  HEAVY_TAIL_MEDIAN_FRACTION,
+  HEAVY_TAIL_SHAPE,
+  MIN_RTO_MS,
+  defaultRetransmitMs,
+  type JitterShape,
+  type LinkProfile,
+} from './link-profile.js';
+export type { DirectionCounters } from './delay-pipe.js';
+export { startTcpEcho, type TcpEcho } from './tcp-echo.js';
+export { makeTempDir, type TempDir } from './temp.js';
+export { LOOPBACK, canConnect, freePort, isPortFree } from './ports.js';
+export { deriveSeed, mulberry32, type Random } from './random.js';
+export { quantile, summarize, type Summary } from './percentiles.js';
