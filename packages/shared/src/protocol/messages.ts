@@ -81,6 +81,42 @@ export const HeartbeatReply = z.object({
 });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
+/**
+ * A lead's clock exchange with an agent it dials (a Worker over HTTPS, or a Pi it probes
+ * before declaring it offline): the lead stamps t1, the agent answers with a PONG.
+ */
+export const Ping = z.object({
+  ...header,
+  kind: z.literal('PING'),
+  target_id: Id,
+  t1: EpochMs,
+});
+export type Ping = z.infer<typeof Ping>;
+
+/** Processing statistics an agent reports about itself. */
+export const ProcessingStats = z.object({
+  requests: z.number().int().min(0),
+  processing_p50_ms: DurationMs.nullable(),
+  processing_p95_ms: DurationMs.nullable(),
+  queue_depth: z.number().int().min(0),
+});
+export type ProcessingStats = z.infer<typeof ProcessingStats>;
+
+export const Pong = z.object({
+  ...header,
+  kind: z.literal('PONG'),
+  agent_id: Id,
+  t1: EpochMs,
+  /** Agent clock on receipt and on reply. */
+  t2: EpochMs,
+  t3: EpochMs,
+  agent_class: AgentClass,
+  capabilities: Capabilities,
+  frozen: z.boolean(),
+  stats: ProcessingStats,
+});
+export type Pong = z.infer<typeof Pong>;
+
 /** Which agents an operation is for. An empty selector selects nobody. */
 export const Selector = z.object({
   agent_ids: z.array(Id).max(10_000).optional(),
@@ -143,6 +179,8 @@ export const Ack = z.object({
   processing_ms: DurationMs,
   /** Set when the ACK was held in the outbox and delivered after the fact. */
   late: z.boolean(),
+  /** The agent's outbox sequence number when delivered from the outbox, so order and gaps show. */
+  outbox_seq: z.number().int().min(0).optional(),
   conflict: ConflictDetail.optional(),
   result: z.unknown().optional(),
   refusal: z.object({ code: z.string().max(64), message: ShortText }).optional(),
@@ -217,6 +255,8 @@ export const ConflictReport = z.object({
   coordinate_id: MessageId.optional(),
   conflict_type: ConflictType,
   priority: ConflictPriority,
+  late: z.boolean().optional(),
+  outbox_seq: z.number().int().min(0).optional(),
   detail: ConflictDetail,
 });
 export type ConflictReport = z.infer<typeof ConflictReport>;
@@ -246,6 +286,8 @@ export type KeyRotation = z.infer<typeof KeyRotation>;
 export const MESSAGE_SCHEMAS = {
   HEARTBEAT: Heartbeat,
   HEARTBEAT_REPLY: HeartbeatReply,
+  PING: Ping,
+  PONG: Pong,
   COORDINATE: Coordinate,
   ACK: Ack,
   CIRCUIT: Circuit,

@@ -44,7 +44,7 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   ack: ['ACK'],
   conflict: ['CONFLICT'],
   control: ['CIRCUIT', 'FREEZE', 'THAW'],
-  probe: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
+  probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
   enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION'],
 };

@@ -66,6 +66,7 @@ export interface Verified<M extends MeshMessage = MeshMessage> {
 const ACTOR_FIELD: Partial<Record<MessageKind, 'agent_id' | 'lead_id'>> = {
   HEARTBEAT: 'agent_id',
   ACK: 'agent_id',
+  PONG: 'agent_id',
   CONFLICT: 'agent_id',
   SUMMARY: 'lead_id',
 };
