@@ -1,0 +1,198 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { publicKeyText } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../../../test/harness/index.js';
+import type { TempDir } from '../../../../test/harness/index.js';
+import { AGENT_ENV_BINDINGS, ConfigError, DEFAULT_CONFIG_PATH, EX_CONFIG, loadConfig, resolveConfigPath } from './index.js';
+
+let dir: TempDir;
+let leadKey: string;
+let counter = 0;
+
+beforeAll(async () => {
+  dir = await makeTempDir('mesh30k-config-');
+  leadKey = publicKeyText((await nodeEd25519.generateKeyPair()).publicKey);
+});
+afterAll(() => dir.dispose());
+
+function minimal(): Record<string, unknown> {
+  return { agent_id: 'pi-07', cluster_id: 'c1', lead_id: 'lead-1', lead_public_key: leadKey };
+}
+
+async function writeConfig(content: unknown): Promise<string> {
+  counter += 1;
+  const path = join(dir.path, `agent-${counter}.json`);
+  await writeFile(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+function failure(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig: a valid file', () => {
+  it('fills every default and freezes the result deeply', async () => {
+    const path = await writeConfig(minimal());
+    const { config, envOverrides } = loadConfig({ path, env: {} });
+    expect(config.agent_id).toBe('pi-07');
+    expect(config.class).toBe('E');
+    expect(config.heartbeat_interval_ms).toBe(5000);
+    expect(config.nats.servers).toEqual(['nats://127.0.0.1:4222']);
+    expect(config.status).toEqual({ host: '127.0.0.1', port: 7431 });
+    expect(config.outbox.max_entries).toBe(10_000);
+    expect(config.queue.max_depth).toBe(256);
+    expect(envOverrides).toEqual([]);
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.nats)).toBe(true);
+    expect(Object.isFrozen(config.nats.servers)).toBe(true);
+    expect(() => {
+      (config.nats.servers as string[]).push('nats://x:1');
+    }).toThrow(TypeError);
+  });
+
+  it('keeps explicit values, TLS and credentials', async () => {
+    const path = await writeConfig({
+      ...minimal(),
+      class: 'C',
+      capabilities: ['gpio.read', 'camera'],
+      nats: { servers: ['tls://nats.example:4222'], tls: { ca_file: '/etc/ca.pem', cert_file: '/c.pem', key_file: '/k.pem' }, user: 'a', pass: 'b' },
+      status: { port: 9000 },
+    });
+    const { config } = loadConfig({ path, env: {} });
+    expect(config.class).toBe('C');
+    expect(config.nats.tls?.ca_file).toBe('/etc/ca.pem');
+    expect(config.nats.user).toBe('a');
+    expect(config.status).toEqual({ host: '127.0.0.1', port: 9000 });
+  });
+});
+
+describe('loadConfig: problems name the field and the source', () => {
+  it('names a bad server URL by index, in the documented format', async () => {
+    const path = await writeConfig({ ...minimal(), nats: { servers: ['http://x:4222'] } });
+    const error = failure(() => loadConfig({ path, env: {} }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.exitCode).toBe(EX_CONFIG);
+    expect(error.message).toBe(`config ${path}: nats.servers.0: must be a nats:// or tls:// URL`);
+  });
+
+  it('reports every problem at once, each with its path', async () => {
+    const path = await writeConfig({ agent_id: 'bad id', cluster_id: 'c1', class: 'Z', heartbeat_interval_ms: 'fast', lead_public_key: leadKey });
+    const error = failure(() => loadConfig({ path, env: {} }));
+    const paths = error.issues.map((issue) => issue.path).sort();
+    expect(paths).toEqual(['agent_id', 'class', 'heartbeat_interval_ms', 'lead_id']);
+    expect(error.issues.every((issue) => issue.source === path)).toBe(true);
+    expect(error.issues.find((issue) => issue.path === 'lead_id')?.message).toBe('is required');
+  });
+
+  it('refuses unknown keys, at any depth, by name', async () => {
+    const path = await writeConfig({ ...minimal(), heartbeat_intervl_ms: 1000, outbox: { max_entrys: 5 } });
+    const error = failure(() => loadConfig({ path, env: {} }));
+    expect(error.message.split('\n').sort()).toEqual([
+      `config ${path}: heartbeat_intervl_ms: unknown key`,
+      `config ${path}: outbox.max_entrys: unknown key`,
+    ]);
+  });
+
+  it('requires a way to trust the lead', async () => {
+    const { lead_public_key: _key, ...rest } = minimal();
+    const path = await writeConfig(rest);
+    const error = failure(() => loadConfig({ path, env: {} }));
+    expect(error.issues).toEqual([{ source: path, path: 'lead_public_key', message: expect.stringContaining('trust_roots') }]);
+  });
+
+  it('requires user and pass together', async () => {
+    const path = await writeConfig({ ...minimal(), nats: { user: 'alice' } });
+    const error = failure(() => loadConfig({ path, env: {} }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['nats.pass']);
+  });
+
+  it('distinguishes a missing file, bad JSON and a non-object', async () => {
+    const missing = join(dir.path, 'nope.json');
+    expect(failure(() => loadConfig({ path: missing, env: {} })).code).toBe('CONFIG_NOT_FOUND');
+    const broken = await writeConfig('{"agent_id": ');
+    const notJson = failure(() => loadConfig({ path: broken, env: {} }));
+    expect(notJson.code).toBe('CONFIG_NOT_JSON');
+    expect(notJson.message).toMatch(new RegExp(`^config ${broken}: is not valid JSON`));
+    const array = await writeConfig([1, 2]);
+    expect(failure(() => loadConfig({ path: array, env: {} })).code).toBe('CONFIG_NOT_JSON');
+    expect(failure(() => loadConfig({ path: dir.path, env: {} })).code).toBe('CONFIG_UNREADABLE');
+  });
+});
+
+describe('loadConfig: environment overrides', () => {
+  it('overrides file values, converting numbers and comma lists', async () => {
+    const path = await writeConfig({ ...minimal(), heartbeat_interval_ms: 2000 });
+    const { config, envOverrides } = loadConfig({
+      path,
+      env: {
+        MESH_AGENT_ID: 'pi-99',
+        MESH_NATS_SERVERS: 'nats://a:4222, tls://b:4222',
+        MESH_HEARTBEAT_INTERVAL_MS: '7000',
+        MESH_CAPABILITIES: 'gpio.read,camera',
+        MESH_STATUS_PORT: '8001',
+        MESH_QUEUE_MAX_DEPTH: '',
+      },
+    });
+    expect(config.agent_id).toBe('pi-99');
+    expect(config.nats.servers).toEqual(['nats://a:4222', 'tls://b:4222']);
+    expect(config.heartbeat_interval_ms).toBe(7000);
+    expect(config.capabilities).toEqual(['gpio.read', 'camera']);
+    expect(config.status.port).toBe(8001);
+    expect(config.queue.max_depth).toBe(256);
+    expect([...envOverrides].sort()).toEqual(['MESH_AGENT_ID', 'MESH_CAPABILITIES', 'MESH_HEARTBEAT_INTERVAL_MS', 'MESH_NATS_SERVERS', 'MESH_STATUS_PORT']);
+  });
+
+  it('reports a value that is not a number as a problem of the variable', async () => {
+    const path = await writeConfig(minimal());
+    const error = failure(() => loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL_MS: 'soon' } }));
+    expect(error.code).toBe('CONFIG_BAD_ENV');
+    expect(error.message).toBe('config env MESH_HEARTBEAT_INTERVAL_MS: heartbeat_interval_ms: must be a number, got "soon"');
+  });
+
+  it('attributes schema failures to the variable that set the field', async () => {
+    const path = await writeConfig(minimal());
+    const error = failure(() => loadConfig({ path, env: { MESH_NATS_SERVERS: 'nats://ok:1,ftp://bad', MESH_STATUS_PORT: '70000' } }));
+    expect(error.message.split('\n').sort()).toEqual([
+      'config env MESH_NATS_SERVERS: nats.servers.1: must be a nats:// or tls:// URL',
+      expect.stringMatching(/^config env MESH_STATUS_PORT: status\.port: /),
+    ]);
+  });
+
+  it('attributes a missing sibling to the variable that created its object', async () => {
+    const path = await writeConfig(minimal());
+    const error = failure(() => loadConfig({ path, env: { MESH_NATS_TLS_CERT_FILE: '/cert.pem' } }));
+    expect(error.issues.map((issue) => `${issue.source} ${issue.path}`)).toEqual(['env MESH_NATS_TLS_CERT_FILE nats.tls.ca_file']);
+    const pair = failure(() => loadConfig({ path, env: { MESH_NATS_TLS_CA_FILE: '/ca.pem', MESH_NATS_TLS_CERT_FILE: '/cert.pem' } }));
+    expect(pair.message).toBe('config env MESH_NATS_TLS_CA_FILE: nats.tls.key_file: cert_file and key_file must be set together');
+  });
+
+  it('lists MESH_ variables that match no key', async () => {
+    const path = await writeConfig(minimal());
+    const loaded = loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL: '1', MESH_AGENT_CONFIG: path, HOME: '/root' } });
+    expect(loaded.unknownEnv).toEqual(['MESH_HEARTBEAT_INTERVAL']);
+  });
+
+  it('derives one distinct variable per leaf key', () => {
+    const names = AGENT_ENV_BINDINGS.map((binding) => binding.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain('MESH_NATS_TLS_KEY_FILE');
+    expect(names).toContain('MESH_OUTBOX_REPLAY_RATE_PER_S');
+    expect(names).not.toContain('MESH_AGENT_CONFIG');
+  });
+});
+
+describe('resolveConfigPath', () => {
+  it('prefers --config, then MESH_AGENT_CONFIG, then the default', () => {
+    expect(resolveConfigPath({ path: '/a.json', env: { MESH_AGENT_CONFIG: '/b.json' } })).toBe('/a.json');
+    expect(resolveConfigPath({ env: { MESH_AGENT_CONFIG: '/b.json' } })).toBe('/b.json');
+    expect(resolveConfigPath({ env: {} })).toBe(DEFAULT_CONFIG_PATH);
+  });
+});

@@ -1,0 +1,2 @@
+export { keygen } from './keygen.js';
+export type { KeygenOptions, KeygenResult } from './keygen.js';

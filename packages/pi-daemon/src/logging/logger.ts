@@ -1,0 +1,69 @@
+/**
+ * pino JSON on stdout, written synchronously: no worker-thread transport, whose buffered
+ * last lines die with a crashing process, and no async destination that a fatal exit cuts
+ * short. Under journald each line carries its syslog priority (journald.ts).
+ */
+import pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import type { LogLevel } from '../config/index.js';
+import { isJournalStream, syslogPriority } from './journald.js';
+
+export type { Logger } from 'pino';
+
+/** Ids that go on every line of a logger and its children (agent_id, cluster_id, ...). */
+export type LogIds = Readonly<Record<string, string | number>>;
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Ids on every line. */
+  base?: LogIds;
+  /** Where lines go; stdout (fd 1, synchronous) when absent. */
+  destination?: DestinationStream;
+  /**
+   * Prefix lines with `<priority>` for journald. 'auto' (the default) turns it on when stdout
+   * is the journal stream named by JOURNAL_STREAM in `env`.
+   */
+  journald?: boolean | 'auto';
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+const STDOUT_FD = 1;
+
+/**
+ * A pino destination that learns each line's level from pino (the `pino.metadata` protocol
+ * that multistream uses) and writes `<N>` before the JSON.
+ */
+class JournaldPrefixStream {
+  readonly [pino.symbols.needsMetadataGsym] = true as const;
+  lastLevel = 0;
+  lastTime = '';
+  lastMsg = '';
+  lastObj: object = {};
+  declare lastLogger: Logger;
+
+  constructor(private readonly inner: DestinationStream) {}
+
+  write(line: string): void {
+    this.inner.write(`<${syslogPriority(this.lastLevel)}>${line}`);
+  }
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const inner = options.destination ?? pino.destination({ fd: STDOUT_FD, sync: true });
+  const journald = options.journald ?? 'auto';
+  const prefixed = journald === 'auto' ? isJournalStream(options.env ?? process.env, STDOUT_FD) : journald;
+  return pino(
+    {
+      level: options.level,
+      base: { ...options.base },
+      // Labels ("error"), not numbers, so a human reading `journalctl -o cat` needs no table.
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    prefixed ? new JournaldPrefixStream(inner) : inner,
+  );
+}
+
+/** A child logger for one domain (`outbox`, `health`, ...), with any extra ids. */
+export function domainLogger(parent: Logger, domain: string, ids: LogIds = {}): Logger {
+  return parent.child({ domain, ...ids });
+}

@@ -1,0 +1,14 @@
+export {
+  AGENT_DB_FILE,
+  DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_JOURNAL_SIZE_LIMIT_BYTES,
+  DEFAULT_WAL_AUTOCHECKPOINT_PAGES,
+  agentDatabasePath,
+  createDatabase,
+} from './database.js';
+export type { AgentDatabase, CheckpointMode, CheckpointResult, DatabaseOptions } from './database.js';
+export type { RecoveryReport } from './recovery.js';
+export { SqliteOutbox } from './sqlite-outbox.js';
+export type { SqliteOutboxOptions } from './sqlite-outbox.js';
+export { openAgentStores } from './stores.js';
+export type { AgentStores, AgentStoresOptions } from './stores.js';

@@ -1,0 +1,88 @@
+/**
+ * The local status endpoint: `GET /status` on 127.0.0.1 answers the agent's live state as
+ * JSON. Loopback only by default; it is for `mesh-agent status` and SSH scripts, not a
+ * network API. Errors are answered as application/problem+json, in this one place.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { LogEvent } from '../logging/events.js';
+import { STATUS_PATH } from './status-schema.js';
+import type { AgentStatus } from './status-schema.js';
+
+export interface StatusServerOptions {
+  host: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** Called per request; must be cheap and must not block. */
+  provider: () => AgentStatus;
+  logger?: Logger;
+}
+
+export interface StatusServer {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Nobody should hold the status socket open; idle connections are cut after this. */
+const KEEP_ALIVE_TIMEOUT_MS = 1_000;
+const REQUEST_TIMEOUT_MS = 5_000;
+
+type Problem = { status: number; title: string; detail?: string };
+
+function answer(response: ServerResponse, status: number, body: unknown, type: string, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...extra });
+  response.end(text);
+}
+
+function problem(response: ServerResponse, value: Problem, extra: Record<string, string> = {}): void {
+  answer(response, value.status, { type: 'about:blank', ...value }, 'application/problem+json', extra);
+}
+
+export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const handle = (request: IncomingMessage, response: ServerResponse): void => {
+    const path = new URL(request.url ?? '/', 'http://status.invalid').pathname;
+    if (path !== STATUS_PATH) {
+      problem(response, { status: 404, title: 'Not Found', detail: `only ${STATUS_PATH} is served` });
+      return;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      problem(response, { status: 405, title: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+      return;
+    }
+    let status: AgentStatus;
+    try {
+      status = options.provider();
+    } catch (error) {
+      options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status provider failed');
+      problem(response, { status: 500, title: 'Internal Server Error', detail: 'the status provider failed; see the daemon log' });
+      return;
+    }
+    answer(response, 200, status, 'application/json');
+  };
+
+  const server: Server = createServer(handle);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      server.on('error', (error) => options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status server error'));
+      const { port } = server.address() as AddressInfo;
+      options.logger?.info({ event: LogEvent.STATUS_LISTENING, host: options.host, port }, `status on http://${options.host}:${port}${STATUS_PATH}`);
+      resolve({
+        host: options.host,
+        port,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((error) => (error ? fail(error) : done()));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,3 @@
+export { SYSTEMD_NOTIFY_BINARY, createServiceNotifier, startWatchdogPings } from './notifier.js';
+export type { SystemdNotifier, SystemdNotifierOptions } from './notifier.js';
+export { watchdogPingIntervalMs } from './watchdog.js';
