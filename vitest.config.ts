@@ -1,5 +1,27 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Secrets and test-only bindings of the `edge-worker` project: fresh Ed25519 keys for the
+ * Worker and for a test lead, made per run, never committed. TEST_* exist only in tests, so
+ * they can sign as the lead and verify what the Worker signs.
+ */
+function edgeWorkerTestBindings(): Record<string, string> {
+  const seedAndPublic = () => {
+    const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+    return { seed: jwk.d!, publicKey: jwk.x! };
+  };
+  const agent = seedAndPublic();
+  const lead = seedAndPublic();
+  return {
+    AGENT_PRIVATE_KEY: agent.seed,
+    LEAD_PUBLIC_KEYS: `lead-test=${lead.publicKey}`,
+    TEST_LEAD_ID: 'lead-test',
+    TEST_LEAD_PRIVATE_KEY: lead.seed,
+    TEST_AGENT_PUBLIC_KEY: agent.publicKey,
+  };
+}
 
 // One runner for the repository, two runtimes: Node for daemons, leads and the harness,
 // workerd for the Worker and for proving that `shared` runs there unchanged.
@@ -26,6 +48,21 @@ export default defineConfig({
           // Every runtime-neutral test of `shared` runs here too; only the Node adapter stays out.
           include: ['packages/shared/src/**/*.test.ts'],
           exclude: ['packages/shared/src/node/**'],
+        },
+      },
+      {
+        // The edge Worker itself, in workerd with its own wrangler.jsonc: Durable Object,
+        // bindings and vars as deployed; keys are made fresh per run (never committed).
+        plugins: [
+          cloudflareTest({
+            main: './packages/edge-worker/src/index.ts',
+            wrangler: { configPath: './packages/edge-worker/wrangler.jsonc' },
+            miniflare: { bindings: edgeWorkerTestBindings() },
+          }),
+        ],
+        test: {
+          name: 'edge-worker',
+          include: ['packages/edge-worker/{src,test}/**/*.test.ts'],
         },
       },
     ],

@@ -16,7 +16,7 @@ import {
   Verb,
 } from './enums.js';
 import { SystemHealth } from './health.js';
-import { Capabilities, DurationMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
+import { Capabilities, DurationMs, OffsetMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
 
 /**
  * Fields every message carries. `created_at` is the sender's best estimate of mesh time
@@ -34,12 +34,11 @@ const header = {
 
 /** The agent's view of its clock against its lead, sent with every heartbeat. */
 export const ClockReport = z.object({
-  // A Pi without a real-time clock can boot years away from the lead, so offsets are not
-  // bounded to a day; the error bound grows without limit while heartbeats fail.
-  offset_ms: z.number().finite().min(-8.64e15).max(8.64e15),
+  offset_ms: OffsetMs,
   delay_ms: DurationMs,
   drift_ppm: z.number().finite().min(-1000).max(1000),
   confidence: z.number().min(0).max(1),
+  // Grows without limit while heartbeats fail.
   error_bound_ms: z.number().finite().min(0).max(8.64e15),
   samples: z.number().int().min(0).max(10_000),
   /** Spread of recent round-trip delays; the lead widens this agent's send buffer with it. */
@@ -90,6 +89,11 @@ export const Ping = z.object({
   kind: z.literal('PING'),
   target_id: Id,
   t1: EpochMs,
+  /**
+   * The lead's current estimate of mesh time minus the target's clock, for targets that cannot
+   * run the clock exchange themselves (Workers): it places the PING in their replay window.
+   */
+  clock_offset_ms: OffsetMs.optional(),
 });
 export type Ping = z.infer<typeof Ping>;
 
@@ -132,10 +136,18 @@ export const Compensation = z.object({
   lead_time_ms: DurationMs,
   expected_processing_ms: DurationMs,
   confidence: z.number().min(0).max(1),
+  /**
+   * Mesh time minus this agent's clock, extrapolated to T, for agents whose offset the lead
+   * measures (Workers): they hold until target_time - clock_offset_ms on their own clock.
+   */
+  clock_offset_ms: OffsetMs.optional(),
 });
 export type Compensation = z.infer<typeof Compensation>;
 
-/** Largest per-agent compensation map a COORDINATE may carry; hold mode carries none. */
+/**
+ * Largest per-agent compensation map a COORDINATE may carry. A hold-mode group message to Pis
+ * carries none (each converts T with its own offset); one to a Worker carries its own entry.
+ */
 export const MAX_COMPENSATION_ENTRIES = 256;
 
 export const Coordinate = z.object({

@@ -17,6 +17,12 @@ export const DurationMs = z.number().finite().min(0).max(86_400_000);
 /** A signed clock offset or error in milliseconds; bounded to a day. */
 export const SignedMs = z.number().finite().min(-86_400_000).max(86_400_000);
 
+/**
+ * A clock offset: mesh time minus the agent's clock. Not bounded to a day, since a Pi without
+ * a real-time clock can boot years away from its lead.
+ */
+export const OffsetMs = z.number().finite().min(-8.64e15).max(8.64e15);
+
 export const Capability = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_.:-]*$/, 'must be lower-case [a-z0-9_.:-]');
 export const Capabilities = z.array(Capability).max(64);
 

@@ -144,6 +144,15 @@ describe('wire codec', () => {
     expect(error.message).toContain('HEARTBEAT.impedance.impedance_score');
   });
 
+  it('carries a per-agent clock offset in compensation and refuses a malformed one', async () => {
+    const comp = { lead_time_ms: 5, expected_processing_ms: 1, confidence: 1, clock_offset_ms: -12.5 };
+    const good = sampleMessage('COORDINATE', { overrides: { compensation: { 'edge-1': comp } } });
+    const result = await verifyAndParse(await encodeMessage(good, agentSigner, 'agent-1'), options);
+    expect(result.ok && result.value.message.kind === 'COORDINATE' && result.value.message.compensation?.['edge-1']?.clock_offset_ms).toBe(-12.5);
+    const bad = { ...good, compensation: { 'edge-1': { ...comp, clock_offset_ms: '5' } } };
+    expect(await refusal(await signedRaw(encode(JSON.stringify(bad))))).toMatchObject({ code: 'INVALID_FIELDS', path: 'compensation.edge-1.clock_offset_ms' });
+  });
+
   it('refuses a message whose sender or actor is not the signer', async () => {
     const spoofedSender = sampleMessage('HEARTBEAT', { sender: 'agent-2' });
     expect(await refusal(await signedRaw(encode(JSON.stringify(spoofedSender))))).toMatchObject({ code: 'SIGNER_MISMATCH', path: 'sender_id' });

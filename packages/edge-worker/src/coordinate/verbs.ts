@@ -1,0 +1,53 @@
+import { payloadHash, type ConflictDetail, type Coordinate } from '@mesh30k/shared';
+
+/** What a verb handler decided: READY with a result, or a conflict. */
+export type VerbOutcome =
+  | { state: 'ready'; result: Record<string, unknown>; advanceWith?: string }
+  | { state: 'conflict'; detail: ConflictDetail };
+
+/**
+ * The verbs a class-A edge agent performs: light, bounded work (spec 2.2: routing, light
+ * transforms, cache operations). Every verb first checks that the payload is the one the
+ * lead hashed; `record` folds the payload into the agent's context, `sync` compares contexts.
+ */
+export async function runVerb(message: Coordinate, contextHash: string): Promise<VerbOutcome> {
+  const actual = await payloadHash(message.payload);
+  if (actual !== message.payload_hash) {
+    return conflict('HASH_MISMATCH', actual, message.payload_hash, contextHash, 'payload does not hash to payload_hash');
+  }
+  switch (message.verb) {
+    case 'record':
+      return { state: 'ready', result: { verb: 'record' }, advanceWith: message.payload_hash };
+    case 'sync': {
+      const theirs = expectedContext(message.payload);
+      if (theirs !== undefined && theirs !== contextHash) {
+        return conflict('CONTEXT_DIVERGENCE', contextHash, theirs, contextHash, 'the lead expects another context');
+      }
+      return { state: 'ready', result: { verb: 'sync' } };
+    }
+    case 'observe':
+    case 'orient':
+    case 'decide':
+    case 'act':
+      return { state: 'ready', result: { verb: message.verb } };
+  }
+}
+
+function expectedContext(payload: unknown): string | undefined {
+  if (typeof payload !== 'object' || payload === null) return undefined;
+  const value = (payload as Record<string, unknown>).context_hash;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function conflict(type: ConflictDetail['type'], expected: string, received: string, contextHash: string, detail: string): VerbOutcome {
+  return {
+    state: 'conflict',
+    detail: {
+      type,
+      expected_value: expected.slice(0, 4_096),
+      received_value: received.slice(0, 4_096),
+      context_hash: contextHash,
+      detail,
+    },
+  };
+}
