@@ -1,0 +1,110 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ManualClock, PROTOCOL_VERSION, createEnrollmentRequest, publicKeyText, verifyEnrollment, type EnrollmentRecord } from '@mesh30k/shared';
+import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
+import { EXIT } from '../lib/errors.js';
+import { main, type CliIo } from './index.js';
+
+const NOW = 1_800_000_000_000;
+
+function io(env: Record<string, string> = {}): CliIo & { stdout: string; stderr: string } {
+  const captured = { stdout: '', stderr: '' };
+  return Object.assign(captured, {
+    out: (text: string) => void (captured.stdout += text),
+    err: (text: string) => void (captured.stderr += text),
+    env,
+    now: () => NOW,
+  });
+}
+
+let dir: TempDir;
+beforeEach(async () => {
+  dir = await makeTempDir('mesh30k-cli-');
+});
+afterEach(async () => {
+  await dir.dispose();
+});
+
+async function agentRequest(): Promise<{ path: string; publicKey: Uint8Array }> {
+  const keys = await nodeEd25519.generateKeyPair();
+  const request = await createEnrollmentRequest(nodeEd25519.signerSync(keys.privateKey), {
+    v: PROTOCOL_VERSION,
+    agent_id: 'pi-kitchen',
+    public_key: publicKeyText(keys.publicKey),
+    role: 'agent',
+    class: 'E',
+    capabilities: ['sensor.read', 'gpio', 'camera'],
+    cluster_id: 'cluster-1',
+    created_at: NOW - 5_000,
+  });
+  if (!request.ok) throw request.error;
+  const path = join(dir.path, 'request.json');
+  await writeFile(path, JSON.stringify(request.value));
+  return { path, publicKey: keys.publicKey };
+}
+
+describe('mesh-lead enroll', () => {
+  it('verifies a request and signs its enrollment with the root key, narrowed by the flags', async () => {
+    const root = await generateKeyFile(join(dir.path, 'root.key'));
+    const request = await agentRequest();
+    const out = join(dir.path, 'pi-kitchen.enrollment.json');
+    const cli = io();
+    const code = await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path, '--capabilities', 'sensor.read,gpio', '--sector', 'sector-2', '--expires-days', '30', '--out', out], cli);
+    expect(cli.stderr).toBe('');
+    expect(code).toBe(EXIT.OK);
+
+    const signed = JSON.parse(await readFile(out, 'utf8')) as unknown;
+    const verified = await verifyEnrollment(nodeEd25519, [root.publicKey], signed, new ManualClock(NOW));
+    expect(verified.ok).toBe(true);
+    const record = (verified as { ok: true; value: { record: EnrollmentRecord } }).value.record;
+    expect(record).toMatchObject({
+      agent_id: 'pi-kitchen',
+      public_key: publicKeyText(request.publicKey),
+      capabilities: ['sensor.read', 'gpio'],
+      sector_id: 'sector-2',
+      issued_at: NOW,
+      expires_at: NOW + 30 * 86_400_000,
+    });
+    // It never overwrites an enrollment already written.
+    expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path, '--out', out], io())).toBe(EXIT.USAGE);
+  });
+
+  it('refuses a tampered request with exit status 65', async () => {
+    await generateKeyFile(join(dir.path, 'root.key'));
+    const request = await agentRequest();
+    const text = await readFile(request.path, 'utf8');
+    const envelope = JSON.parse(text) as { bytes: string };
+    const bytes = Buffer.from(envelope.bytes, 'base64url').toString('utf8').replace('"E"', '"D"');
+    await writeFile(request.path, JSON.stringify({ ...envelope, bytes: Buffer.from(bytes).toString('base64url') }));
+    const cli = io();
+    expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path], cli)).toBe(EXIT.DATA);
+    expect(cli.stderr).toMatch(/^mesh-lead: enrollment request refused \(BAD_SIGNATURE\)/);
+  });
+});
+
+describe('mesh-lead command line', () => {
+  it('prints help, and exits 64 on a usage mistake', async () => {
+    const help = io();
+    expect(await main(['--help'], help)).toBe(EXIT.OK);
+    expect(help.stdout).toContain('mesh-lead run --config');
+    expect(help.stdout).toContain('MESH_LEAD_HTTP__PORT');
+    const wrong = io();
+    expect(await main(['launch'], wrong)).toBe(EXIT.USAGE);
+    expect(wrong.stderr).toBe('mesh-lead: unknown command "launch"; try mesh-lead --help\n');
+    expect(await main(['enroll', '--root-key', 'x'], io())).toBe(EXIT.USAGE);
+  });
+
+  it('exits 78 on a bad config, one line per problem naming field and source', async () => {
+    const file = join(dir.path, 'lead.json');
+    await writeFile(file, JSON.stringify({ lead_id: 'lead 1', cluster_id: 'c1', nats: { servers: [] } }));
+    const cli = io({ MESH_LEAD_HTTP__PORT: 'http' });
+    expect(await main(['run', '--config', file], cli)).toBe(EXIT.CONFIG);
+    const lines = cli.stderr.trim().split('\n');
+    expect(lines).toContain(`mesh-lead: config lead_id: must be 1-64 letters, digits, "_" or "-" (from file ${file})`);
+    expect(lines.some((line) => line.startsWith('mesh-lead: config http.port:') && line.endsWith('(from env MESH_LEAD_HTTP__PORT)'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('mesh-lead: config nats.servers:'))).toBe(true);
+    expect(lines.every((line) => line.startsWith('mesh-lead: config '))).toBe(true);
+  });
+});

@@ -1,0 +1,107 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import {
+  AgentClass,
+  Capabilities,
+  Id,
+  Role,
+  enrollmentFromRequest,
+  issueEnrollment,
+  keyId,
+  verifyEnrollmentRequest,
+  type EnrollmentRecord,
+  type SignedRecord,
+} from '@mesh30k/shared';
+import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
+import type { z } from 'zod';
+import { LeadError, describeError } from '../lib/errors.js';
+
+const DAY_MS = 86_400_000;
+export const DEFAULT_ENROLLMENT_DAYS = 365;
+const MAX_ENROLLMENT_DAYS = 3650;
+
+export interface EnrollInput {
+  rootKeyPath: string;
+  /** The request's JSON text (an agent's signed enrollment request). */
+  requestText: string;
+  now: number;
+  expiresDays?: string | undefined;
+  agentClass?: string | undefined;
+  capabilities?: string | undefined;
+  cluster?: string | undefined;
+  sector?: string | undefined;
+  role?: string | undefined;
+}
+
+/**
+ * Signs an enrollment for a verified request with a mesh root key: the operator's side of
+ * enrollment. What the agent asked for may be narrowed or changed by the flags; the result is
+ * validated by shared's issueEnrollment before it is signed.
+ */
+export async function signEnrollment(input: EnrollInput): Promise<SignedRecord> {
+  let root;
+  try {
+    root = await loadKeyPair(input.rootKeyPath);
+  } catch (cause) {
+    throw new LeadError('KEY_UNREADABLE', `root key ${input.rootKeyPath}: ${describeError(cause)}`, { cause });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(input.requestText);
+  } catch (cause) {
+    throw new LeadError('ENROLLMENT_INVALID', `enrollment request is not JSON: ${describeError(cause)}`, { cause });
+  }
+  const request = await verifyEnrollmentRequest(nodeEd25519, raw);
+  if (!request.ok) throw new LeadError('ENROLLMENT_INVALID', `enrollment request refused (${request.error.code}): ${request.error.message}`);
+
+  const days = input.expiresDays === undefined ? DEFAULT_ENROLLMENT_DAYS : Number(input.expiresDays);
+  if (!(Number.isFinite(days) && days > 0 && days <= MAX_ENROLLMENT_DAYS)) {
+    throw new LeadError('USAGE', `--expires-days must be a number of days in (0, ${MAX_ENROLLMENT_DAYS}]`);
+  }
+  const asked = enrollmentFromRequest(request.value, {
+    issued_at: input.now,
+    expires_at: input.now + days * DAY_MS,
+    issuer_key_id: await keyId(root.publicKey),
+  });
+  const record: EnrollmentRecord = {
+    ...asked,
+    class: checked(AgentClass, input.agentClass, 'class') ?? asked.class,
+    capabilities: checked(Capabilities, input.capabilities?.split(',').map((c) => c.trim()).filter((c) => c !== ''), 'capabilities') ?? asked.capabilities,
+    cluster_id: checked(Id, input.cluster, 'cluster') ?? asked.cluster_id,
+    role: checked(Role, input.role, 'role') ?? asked.role,
+  };
+  const sector = checked(Id, input.sector, 'sector');
+  if (sector !== undefined) record.sector_id = sector;
+  const signed = await issueEnrollment(nodeEd25519.signerSync(root.privateKey), record);
+  if (!signed.ok) throw new LeadError('ENROLLMENT_INVALID', `cannot issue enrollment: ${signed.error.message}`);
+  return signed.value;
+}
+
+export async function readRequestText(path: string): Promise<string> {
+  try {
+    return path === '-' ? await readStdin() : await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new LeadError('ENROLLMENT_INVALID', `cannot read enrollment request ${path}: ${describeError(cause)}`, { cause });
+  }
+}
+
+/** Writes the enrollment; refuses to overwrite an existing file. */
+export async function writeEnrollment(path: string, signed: SignedRecord): Promise<void> {
+  try {
+    await writeFile(path, `${JSON.stringify(signed, null, 2)}\n`, { flag: 'wx', mode: 0o644 });
+  } catch (cause) {
+    throw new LeadError('USAGE', `cannot write ${path}: ${describeError(cause)}`, { cause });
+  }
+}
+
+function checked<S extends z.ZodType>(schema: S, value: unknown, name: string): z.infer<S> | undefined {
+  if (value === undefined) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new LeadError('USAGE', `--${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return parsed.data;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

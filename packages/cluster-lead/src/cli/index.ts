@@ -1,0 +1,82 @@
+import { formatIssue, loadConfig, ConfigError, ENV_PREFIX } from '../config/index.js';
+import { EXIT, LeadError, exitCodeFor } from '../lib/errors.js';
+import { runLead } from '../main.js';
+import { parseCommandLine } from './args.js';
+import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
+import { helpText } from './help.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  now: () => number;
+}
+
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+  now: () => Date.now(),
+};
+
+/**
+ * The mesh-lead command line. Returns the exit status; operator mistakes print one clean
+ * line (config problems one line per field, naming where the value came from), bugs a stack.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  try {
+    const args = parseCommandLine(argv);
+    switch (args.command) {
+      case 'help':
+        io.out(helpText());
+        return EXIT.OK;
+      case 'run': {
+        const file = stringFlag(args.values.config) ?? io.env[`${ENV_PREFIX}CONFIG`];
+        const config = await loadConfig({ ...(file === undefined ? {} : { file }), env: io.env });
+        return await runLead(config);
+      }
+      case 'enroll': {
+        const rootKeyPath = required(args.values['root-key'], 'root-key');
+        const requestPath = required(args.values.request, 'request');
+        const signed = await signEnrollment({
+          rootKeyPath,
+          requestText: await readRequestText(requestPath),
+          now: io.now(),
+          expiresDays: stringFlag(args.values['expires-days']),
+          agentClass: stringFlag(args.values.class),
+          capabilities: stringFlag(args.values.capabilities),
+          cluster: stringFlag(args.values.cluster),
+          sector: stringFlag(args.values.sector),
+          role: stringFlag(args.values.role),
+        });
+        const out = stringFlag(args.values.out);
+        if (out === undefined) io.out(`${JSON.stringify(signed, null, 2)}\n`);
+        else await writeEnrollment(out, signed);
+        return EXIT.OK;
+      }
+    }
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof ConfigError) {
+    for (const issue of error.issues) io.err(`mesh-lead: ${formatIssue(issue)}\n`);
+  } else if (error instanceof LeadError) {
+    io.err(`mesh-lead: ${error.message}\n`);
+  } else {
+    io.err(`mesh-lead: unexpected failure\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  return exitCodeFor(error);
+}
+
+function stringFlag(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function required(value: string | boolean | undefined, name: string): string {
+  const text = stringFlag(value);
+  if (text === undefined) throw new LeadError('USAGE', `--${name} is required`);
+  return text;
+}

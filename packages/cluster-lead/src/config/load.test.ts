@@ -1,0 +1,88 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ENV_PREFIX, LeadConfigSchema, envKeys, loadConfig, parseConfig } from './index.js';
+
+const ROOT_KEY = 'A'.repeat(42) + 'E';
+const MINIMAL = {
+  lead_id: 'lead-1',
+  cluster_id: 'cluster-1',
+  nats: { servers: ['nats://127.0.0.1:4222'] },
+  key_path: '/etc/mesh/lead.key',
+  trust: { root_public_keys: [ROOT_KEY] },
+  data_dir: '/var/lib/mesh-lead',
+};
+
+function issuesOf(run: () => unknown): ConfigError['issues'] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('lead config', () => {
+  it('fills defaults for every section and freezes the result', () => {
+    const config = parseConfig(MINIMAL, { env: {} });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8470 });
+    expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000 });
+    expect(config.registry.quarantine_max_share).toBe(0.1);
+    expect(config.registry.panic_below_healthy).toBe(0.5);
+    expect(config.ingest.verify_threads).toBe(2);
+    expect(config.thresholds.mode).toEqual({ full: 0.95, degraded_light: 0.8, degraded_moderate: 0.6, degraded_severe: 0.3 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.nats.servers)).toBe(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('takes environment overrides derived from the schema, typed by the schema', () => {
+    const config = parseConfig(MINIMAL, {
+      env: {
+        [`${ENV_PREFIX}HTTP__PORT`]: '9100',
+        [`${ENV_PREFIX}NATS__SERVERS`]: 'nats://a:4222, nats://b:4222',
+        [`${ENV_PREFIX}INGEST__VERIFY_THREADS`]: '0',
+        [`${ENV_PREFIX}THRESHOLDS__MODE__FULL`]: '0.9',
+        [`${ENV_PREFIX}SECTOR_ID`]: 'sector-7',
+      },
+    });
+    expect(config.http.port).toBe(9100);
+    expect(config.nats.servers).toEqual(['nats://a:4222', 'nats://b:4222']);
+    expect(config.ingest.verify_threads).toBe(0);
+    expect(config.thresholds.mode.full).toBe(0.9);
+    expect(config.sector_id).toBe('sector-7');
+    // Every leaf has a variable, named after its path.
+    const variables = envKeys(LeadConfigSchema).map((key) => key.variable);
+    expect(variables).toContain('MESH_LEAD_GUARD__LAG_THRESHOLD_MS');
+    expect(variables).toContain('MESH_LEAD_TRUST__ROOT_PUBLIC_KEYS');
+  });
+
+  it('names the field and where its value came from in every problem', () => {
+    const issues = issuesOf(() =>
+      parseConfig({ ...MINIMAL, lead_id: 'bad id', http: { port: 'eighty' } }, { fileName: '/etc/mesh/lead.json', env: { [`${ENV_PREFIX}REGISTRY__QUARANTINE_MAX_SHARE`]: '3' } }),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'lead_id', source: 'file /etc/mesh/lead.json' }),
+        expect.objectContaining({ path: 'http.port', source: 'file /etc/mesh/lead.json' }),
+        expect.objectContaining({ path: 'registry.quarantine_max_share', source: 'env MESH_LEAD_REGISTRY__QUARANTINE_MAX_SHARE' }),
+      ]),
+    );
+    expect(issues).toHaveLength(3);
+  });
+
+  it('reports missing required keys, unknown keys and an unreadable file', async () => {
+    const issues = issuesOf(() => parseConfig({ ...MINIMAL, trust: undefined, surprise: 1 }, { env: {} }));
+    expect(issues.map((issue) => issue.path).sort()).toEqual(['', 'trust']);
+    const dir = await mkdtemp(join(tmpdir(), 'mesh30k-config-'));
+    await writeFile(join(dir, 'bad.json'), '{ not json');
+    await expect(loadConfig({ file: join(dir, 'bad.json'), env: {} })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(loadConfig({ file: join(dir, 'missing.json'), env: {} })).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE' });
+    await writeFile(join(dir, 'good.json'), JSON.stringify(MINIMAL));
+    expect((await loadConfig({ file: join(dir, 'good.json'), env: {} })).lead_id).toBe('lead-1');
+  });
+});

@@ -1,0 +1,128 @@
+import { Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
+import { z } from 'zod';
+
+/**
+ * The lead's whole configuration: one schema, types inferred from it, defaults beside each
+ * key. File values come first, then MESH_LEAD_* environment variables derived from this same
+ * schema (see env.ts). Nested sections use `prefault({})` so their own defaults apply when the
+ * section is absent.
+ */
+const ms = (fallback: number) => z.number().int().min(1).max(86_400_000).default(fallback);
+const share = (fallback: number) => z.number().min(0).max(1).default(fallback);
+const count = (fallback: number, min = 1) => z.number().int().min(min).max(1_000_000).default(fallback);
+const path = z.string().min(1).max(4096);
+
+const Nats = z.strictObject({
+  servers: z.array(z.string().min(1).max(512)).min(1),
+  /** Client name shown by the server's monitoring; defaults to mesh-lead-<lead_id>. */
+  name: z.string().min(1).max(128).optional(),
+  tls: z
+    .strictObject({ ca_file: path.optional(), cert_file: path.optional(), key_file: path.optional() })
+    .optional(),
+  /** A NATS .creds file (JWT and nkey seed). */
+  credentials_file: path.optional(),
+  /** Wait between attempts while no server can be reached (the lead serves its API meanwhile). */
+  reconnect_wait_ms: ms(2_000),
+});
+
+const Trust = z.strictObject({
+  /** Mesh root public keys (base64url): enrollments signed by any of them are accepted. */
+  root_public_keys: z.array(PublicKeyText).min(1),
+  /** A JSON file of signed enrollments, or a directory of such files. */
+  enrollments: path.optional(),
+});
+
+const Http = z.strictObject({
+  host: z.string().min(1).max(255).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(8470),
+});
+
+const Heartbeat = z.strictObject({
+  /** Interval the lead asks agents to keep; an agent's observed interval may be longer. */
+  interval_ms: ms(5_000),
+  /** Missed beats after which an agent is probed and, unless it answers, declared offline. */
+  missed_for_offline: count(3),
+  /** Silence after which an offline agent is reported as crashed (spec 6.1 AGENT_CRASH). */
+  crash_after_ms: ms(30_000),
+});
+
+const Registry = z.strictObject({
+  /** The one timer that checks every agent's deadline. */
+  sweep_interval_ms: ms(1_000),
+  /** Largest share of a cluster quarantined at once (at least one agent may always be). */
+  quarantine_max_share: share(0.1),
+  /** Below this share of routable agents, selection stops filtering on health (panic mode). */
+  panic_below_healthy: share(0.5),
+  probe_timeout_ms: ms(1_000),
+  probe_max_in_flight: count(256),
+});
+
+const Guard = z.strictObject({
+  /** After a start (and after NATS comes back) deadlines are widened for this long. */
+  restart_grace_ms: ms(30_000),
+  /** How much deadlines widen while a guard is active. */
+  timeout_factor: z.number().min(1).max(100).default(2),
+  /** Event-loop delay above which the lead distrusts its own timers. */
+  lag_threshold_ms: ms(200),
+  /** How long deadlines stay widened after the last lag above the threshold. */
+  lag_grace_ms: ms(30_000),
+});
+
+const Ingest = z.strictObject({
+  /** Worker threads verifying signatures; 0 verifies on the main thread. */
+  verify_threads: z.number().int().min(0).max(64).default(2),
+  /** Heartbeats per postMessage to a verify worker. */
+  batch_max: count(64),
+  /** Heartbeats waiting for verification beyond which new ones are refused as OVERLOADED. */
+  queue_max: count(20_000),
+  replay_ttl_ms: ms(10_000),
+  replay_skew_ms: ms(2_000),
+  replay_max_entries: count(150_000),
+});
+
+const Store = z.strictObject({
+  /** Registry snapshot period: changed agents are written in batches on this one timer. */
+  snapshot_interval_ms: ms(30_000),
+  /** Agents per transaction; the event loop gets a turn between batches. */
+  batch_size: count(500),
+  busy_timeout_ms: ms(5_000),
+});
+
+const ModeThresholds = z.strictObject({
+  full: share(MODE_THRESHOLDS.FULL),
+  degraded_light: share(MODE_THRESHOLDS.DEGRADED_LIGHT),
+  degraded_moderate: share(MODE_THRESHOLDS.DEGRADED_MODERATE),
+  degraded_severe: share(MODE_THRESHOLDS.DEGRADED_SEVERE),
+});
+
+const Thresholds = z.strictObject({
+  degraded_score: z.number().min(0).max(1000).default(DEGRADED_SCORE_THRESHOLD),
+  unstable_drift: z.number().min(0).max(100).default(UNSTABLE_DRIFT_THRESHOLD),
+  spike_factor: z.number().gt(0).max(100).default(SPIKE_FACTOR),
+  mode: ModeThresholds.prefault({}),
+});
+
+export const LeadConfigSchema = z.strictObject({
+  lead_id: Id,
+  cluster_id: Id,
+  sector_id: Id.optional(),
+  /** The lead this one reports to, when it is a child in the hierarchy. */
+  parent: z.strictObject({ lead_id: Id, public_key: PublicKeyText }).optional(),
+  nats: Nats,
+  /** This lead's key pair file (mode 0600). */
+  key_path: path,
+  trust: Trust,
+  data_dir: path,
+  http: Http.prefault({}),
+  heartbeat: Heartbeat.prefault({}),
+  registry: Registry.prefault({}),
+  guard: Guard.prefault({}),
+  ingest: Ingest.prefault({}),
+  store: Store.prefault({}),
+  thresholds: Thresholds.prefault({}),
+  log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+});
+
+export type LeadConfig = z.infer<typeof LeadConfigSchema>;
+/** What a config file may contain before defaults apply. */
+export type LeadConfigInput = z.input<typeof LeadConfigSchema>;

@@ -1,0 +1,86 @@
+import { err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame, type SignedFrame } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../lib/events.js';
+import { silentLogger } from '../lib/logger.js';
+import { GuardRails, Registry } from '../registry/index.js';
+import { OPTIONS, ScriptedProber, SetLag } from '../registry/registry.test-helper.js';
+import { ControlState } from './control-state.js';
+import { HeartbeatIngest } from './heartbeat-ingest.js';
+import { HeartbeatReplay } from './heartbeat-replay.js';
+import { T0, trustFixture } from './ingest.test-helper.js';
+import { IngestCounters } from './refusals.js';
+import { InlineVerifier, type FrameVerifier } from './verifier.js';
+
+/** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
+const VERIFY_MS = 7;
+
+async function setup() {
+  const fx = await trustFixture();
+  const lead = await nodeEd25519.generateKeyPair();
+  const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
+  const slow: FrameVerifier = {
+    threads: 0,
+    ready: Promise.resolve(),
+    close: () => Promise.resolve(),
+    verify: (frame: IncomingFrame) => {
+      fx.clock.advance(VERIFY_MS);
+      return inline.verify(frame);
+    },
+  };
+  const events = new EventBus();
+  const registry = new Registry(
+    { clock: fx.clock, events, prober: new ScriptedProber(), guard: new GuardRails({ clock: fx.clock, lag: new SetLag() }, { restartGraceMs: 0, timeoutFactor: 2, lagThresholdMs: 100, lagGraceMs: 1 }), transportUp: () => true },
+    OPTIONS,
+  );
+  const counters = new IngestCounters();
+  const ingest = new HeartbeatIngest(
+    {
+      clock: fx.clock,
+      events,
+      logger: silentLogger(),
+      registry,
+      trust: fx.trust,
+      verifier: slow,
+      replay: new HeartbeatReplay({ clock: fx.clock }, { ttlMs: 10_000, skewMs: 2_000, maxEntries: 1_000 }),
+      control: new ControlState(undefined),
+      identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) },
+      counters,
+    },
+    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000 },
+  );
+  const open = async (frame: SignedFrame | null): Promise<HeartbeatReply> => {
+    expect(frame).not.toBeNull();
+    const verified = await verifyAndParse(frame!, {
+      ed25519: nodeEd25519,
+      resolveKey: (id) => (id === 'lead-1' ? ok(lead.publicKey) : err({ code: 'UNKNOWN_SIGNER', message: id })),
+      accept: ['HEARTBEAT_REPLY'],
+    });
+    if (!verified.ok) throw new Error(verified.error.message);
+    return verified.value.message as HeartbeatReply;
+  };
+  return { fx, ingest, registry, counters, open };
+}
+
+describe('heartbeat ingest core', () => {
+  it('stamps t2 on receipt, before verification, and t3 after it, just before signing the reply', async () => {
+    const { fx, ingest, registry, open } = await setup();
+    const agent = await fx.agent('pi-1');
+    const frame = await agent.frame({ t1: T0 - 1_234.5 });
+    const reply = await open(await ingest.process(frame, fx.clock.now()));
+    expect(reply).toMatchObject({ accepted: true, agent_id: 'pi-1', t1: T0 - 1_234.5, t2: T0, t3: T0 + VERIFY_MS, mode: 'FULL' });
+    expect(registry.get('pi-1')?.lastHeartbeatAt).toBe(T0);
+  });
+
+  it('answers a refusal with accepted=false, the code, and t1 = 0 when the body could not be trusted', async () => {
+    const { fx, ingest, counters, open } = await setup();
+    const stranger = await fx.agent('pi-x', { enrolled: false });
+    const reply = await open(await ingest.process(await stranger.frame(), fx.clock.now()));
+    expect(reply).toMatchObject({ accepted: false, agent_id: 'pi-x', t1: 0 });
+    expect(reply.reason).toMatch(/^NOT_ENROLLED: /);
+    expect(counters.refusedBy('NOT_ENROLLED')).toBe(1);
+    // No usable signer id: nothing to address a reply to.
+    expect(await ingest.process({ body: new Uint8Array([1, 2]), signerId: 'bad id!', signature: 'x' }, fx.clock.now())).toBeNull();
+    expect(counters.refusedBy('BAD_SIGNATURE')).toBe(1);
+  });
+});

@@ -1,0 +1,171 @@
+import {
+  ID_PATTERN,
+  PROTOCOL_VERSION,
+  encodeMessage,
+  newMessageId,
+  subjects,
+  type Clock,
+  type Heartbeat,
+  type HeartbeatReply,
+  type IncomingFrame,
+  type MeshMode,
+  type SignedFrame,
+  type TrustStore,
+} from '@mesh30k/shared';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
+import { describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { frameHeaders, frameOf } from '../nats/frames.js';
+import type { Registry } from '../registry/index.js';
+import type { LeadIdentity } from '../trust/index.js';
+import { enrollmentOf } from '../trust/index.js';
+import type { ControlState } from './control-state.js';
+import type { HeartbeatReplay } from './heartbeat-replay.js';
+import type { IngestCounters } from './refusals.js';
+import type { FrameVerifier } from './verifier.js';
+
+/** Leads share heartbeat subjects in this queue group, so a standby lead can take over. */
+export const HEARTBEAT_QUEUE = 'leads';
+/** At most one refusal event per code per window; the counters see every refusal. */
+const REFUSAL_EVENT_WINDOW_MS = 10_000;
+const MAX_REASON_CHARS = 512;
+
+export interface HeartbeatIngestDeps {
+  clock: Clock;
+  events: EventBus;
+  logger: Logger;
+  registry: Registry;
+  trust: TrustStore;
+  verifier: FrameVerifier;
+  replay: HeartbeatReplay;
+  control: ControlState;
+  identity: LeadIdentity;
+  counters: IngestCounters;
+}
+
+export interface HeartbeatIngestOptions {
+  heartbeatIntervalMs: number;
+  replyTtlMs: number;
+}
+
+/**
+ * Heartbeat requests in, signed replies out. t2 is stamped the moment a request arrives,
+ * before verification, so verification time counts as the lead's processing in the clock
+ * exchange (it sits between t2 and t3) and not as network delay; t3 is stamped just before
+ * the reply is signed and sent. Refusals are counted by code, answered with accepted=false
+ * where the signer id allows a reply, and never stop the lead.
+ */
+export class HeartbeatIngest {
+  private subscription: Subscription | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lastRefusalEvent = new Map<RefusalCode, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly deps: HeartbeatIngestDeps,
+    private readonly options: HeartbeatIngestOptions,
+  ) {}
+
+  /** Subscribes; resolves once the server has the subscription (heartbeats can reach us). */
+  async subscribe(nc: NatsConnection): Promise<void> {
+    if (this.subscription !== undefined) return;
+    this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
+      queue: HEARTBEAT_QUEUE,
+      callback: (error, msg) => {
+        if (error !== null) {
+          this.deps.logger.error({ err: describeError(error) }, 'heartbeat subscription error');
+          return;
+        }
+        this.track(this.handle(msg));
+      },
+    });
+    await nc.flush();
+  }
+
+  /** Stops taking heartbeats and waits for those already being handled. */
+  async stop(): Promise<void> {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (subscription !== undefined && !subscription.isClosed()) await subscription.drain().catch(() => undefined);
+    await Promise.all([...this.inFlight]);
+  }
+
+  private async handle(msg: Msg): Promise<void> {
+    const receivedAt = this.deps.clock.now();
+    const reply = await this.process(frameOf(msg), receivedAt);
+    if (reply !== null) msg.respond(reply.body, { headers: frameHeaders(reply) });
+  }
+
+  /** The transport-independent core: one frame in, the signed reply (or none) out. */
+  async process(frame: IncomingFrame, receivedAt: number): Promise<SignedFrame | null> {
+    const verified = await this.deps.verifier.verify(frame);
+    if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt, undefined);
+    const heartbeat = verified.value.message as Heartbeat;
+    const fresh = this.deps.replay.check(heartbeat);
+    if (!fresh.ok) return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    const enrollment = enrollmentOf(this.deps.trust, heartbeat.agent_id);
+    if (enrollment === undefined) return this.refuse('NOT_ENROLLED', `"${heartbeat.agent_id}" is no longer enrolled`, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    if (heartbeat.cluster_id !== enrollment.cluster_id || heartbeat.impedance.cluster_id !== enrollment.cluster_id) {
+      const message = `heartbeat names cluster "${heartbeat.cluster_id}"; "${heartbeat.agent_id}" is enrolled in "${enrollment.cluster_id}"`;
+      return this.refuse('WRONG_CLUSTER', message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    }
+    if (heartbeat.impedance.agent_id !== heartbeat.agent_id) {
+      return this.refuse('SIGNER_MISMATCH', `impedance.agent_id "${heartbeat.impedance.agent_id}" is not the sender`, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    }
+    this.deps.registry.recordHeartbeat(heartbeat, { receivedAt, enrollment });
+    this.deps.counters.accepted++;
+    const frozen = this.deps.control.isFrozen(enrollment.cluster_id, enrollment.sector_id);
+    return this.reply({ agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen });
+  }
+
+  private refuse(code: RefusalCode, message: string, signerId: string | null, receivedAt: number, t1: number | undefined): Promise<SignedFrame | null> {
+    this.deps.counters.refuse(code);
+    this.reportRefusal(code, message, signerId, receivedAt);
+    // A reply needs an agent id; a frame without a usable signer id gets none.
+    if (signerId === null || !ID_PATTERN.test(signerId)) return Promise.resolve(null);
+    const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
+    // t1 is unknown when the body could not be trusted: 0 says so (the agent checks `accepted`).
+    return this.reply({ agentId: signerId, accepted: false, reason, t1: t1 ?? 0, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+  }
+
+  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
+    const mode: MeshMode = this.deps.registry.mode;
+    const t3 = this.deps.clock.now();
+    const reply: HeartbeatReply = {
+      v: PROTOCOL_VERSION,
+      message_id: newMessageId(t3),
+      sender_id: this.deps.identity.leadId,
+      created_at: t3,
+      ttl_ms: this.options.replyTtlMs,
+      kind: 'HEARTBEAT_REPLY',
+      agent_id: fields.agentId,
+      accepted: fields.accepted,
+      ...(fields.reason === undefined ? {} : { reason: fields.reason }),
+      t1: fields.t1,
+      t2: fields.t2,
+      t3,
+      frozen: fields.frozen,
+      config_epoch: this.deps.control.configEpoch,
+      mode,
+      heartbeat_interval_ms: this.options.heartbeatIntervalMs,
+    };
+    return encodeMessage(reply, this.deps.identity.signer, this.deps.identity.leadId);
+  }
+
+  private reportRefusal(code: RefusalCode, message: string, signerId: string | null, at: number): void {
+    const last = this.lastRefusalEvent.get(code);
+    if (last !== undefined && at - last.at < REFUSAL_EVENT_WINDOW_MS) {
+      last.suppressed++;
+      return;
+    }
+    this.lastRefusalEvent.set(code, { at, suppressed: 0 });
+    const safeSigner = signerId !== null && ID_PATTERN.test(signerId) ? signerId : null;
+    this.deps.events.emit({ name: LEAD_EVENTS.heartbeatRefused, at, code, signerId: safeSigner, message, suppressed: last?.suppressed ?? 0 });
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat handling failed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}

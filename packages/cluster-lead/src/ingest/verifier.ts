@@ -1,0 +1,48 @@
+import { verifyAndParse, type IncomingFrame, type KeyResolver, type MessageKind, type Result, type Verified, type WireRefusal } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import type { RefusalCode } from '../lib/events.js';
+
+/** A refusal from verification: the wire's codes, or the lead's (OVERLOADED, VERIFIER_FAILED). */
+export interface IngestRefusal {
+  code: RefusalCode;
+  message: string;
+}
+
+/**
+ * Verifies frames and parses them with shared's verifyAndParse. Two implementations: inline
+ * on the main thread, and a pool of worker threads for when signatures are the bottleneck.
+ */
+export interface FrameVerifier {
+  verify(frame: IncomingFrame): Promise<Result<Verified, WireRefusal | IngestRefusal>>;
+  close(): Promise<void>;
+  readonly threads: number;
+  /** Resolves once the verifier can work (worker threads loaded). */
+  readonly ready: Promise<void>;
+}
+
+export interface VerifyRules {
+  resolveKey: KeyResolver;
+  accept: readonly MessageKind[];
+  maxBytes?: number;
+}
+
+/** Verifies on the calling thread with node:crypto: simplest, fine for small fleets. */
+export class InlineVerifier implements FrameVerifier {
+  readonly threads = 0;
+  readonly ready = Promise.resolve();
+
+  constructor(private readonly rules: VerifyRules) {}
+
+  verify(frame: IncomingFrame): Promise<Result<Verified, WireRefusal>> {
+    return verifyAndParse(frame, {
+      ed25519: nodeEd25519,
+      resolveKey: this.rules.resolveKey,
+      accept: this.rules.accept,
+      ...(this.rules.maxBytes === undefined ? {} : { maxBytes: this.rules.maxBytes }),
+    });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingFrame } from '@mesh30k/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.js';
+import { trustFixture } from './ingest.test-helper.js';
+import { InlineVerifier } from './verifier.js';
+import { VerifyPool } from './verify-pool.js';
+
+const codeOf = (result: Awaited<ReturnType<VerifyPool['verify']>>): string => (result.ok ? 'OK' : result.error.code);
+
+describe('verify pool', () => {
+  let pool: VerifyPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it('gives the same answers as inline verification, from worker threads', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const stranger = await fx.agent('pi-x', { enrolled: false });
+    const good = await agent.frame();
+    const tampered = { ...good, body: good.body.map((b, i) => (i === 10 ? b ^ 1 : b)) };
+    const frames: IncomingFrame[] = [
+      good,
+      tampered,
+      await stranger.frame(),
+      { body: good.body, signerId: 'pi-1' },
+      { body: good.body },
+      { ...(await agent.frame()), signature: 'not-a-signature' },
+    ];
+    const rules = { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] as const };
+    const inline = new InlineVerifier(rules);
+    pool = new VerifyPool({ rules, logger: silentLogger() }, { threads: 2, batchMax: 4, queueMax: 1_000 });
+    await pool.ready;
+    const fromPool = await Promise.all(frames.map((frame) => pool!.verify(frame)));
+    const fromInline = await Promise.all(frames.map((frame) => inline.verify(frame)));
+    expect(fromPool.map(codeOf)).toEqual(['OK', 'BAD_SIGNATURE', 'NOT_ENROLLED', 'UNSIGNED', 'UNSIGNED', 'BAD_SIGNATURE']);
+    expect(fromPool.map(codeOf)).toEqual(fromInline.map(codeOf));
+    const verified = fromPool[0]!;
+    expect(verified.ok && verified.value.message).toEqual(fromInline[0]!.ok && fromInline[0]!.value.message);
+    expect(verified.ok && verified.value.body).toBe(good.body);
+  });
+
+  it('verifies a large burst in batches across its workers', async () => {
+    const fx = await trustFixture();
+    const agents = await Promise.all(Array.from({ length: 8 }, (_, i) => fx.agent(`pi-${i}`)));
+    const frames = await Promise.all(Array.from({ length: 400 }, (_, i) => agents[i % agents.length]!.frame({ seq: i })));
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 2, batchMax: 32, queueMax: 10_000 });
+    const results = await Promise.all(frames.map((frame) => pool!.verify(frame)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(results.map((r) => (r.ok ? (r.value.message as { seq: number }).seq : -1))).toEqual(frames.map((_, i) => i));
+    expect(pool.backlog).toBe(0);
+  });
+
+  it('refuses beyond its queue as OVERLOADED instead of queueing without bound', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frame = await agent.frame();
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 1, batchMax: 64, queueMax: 3 });
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => pool!.verify(frame)));
+    expect(results.map(codeOf)).toEqual(['OK', 'OK', 'OK', 'OVERLOADED', 'OVERLOADED']);
+  });
+
+  it('answers VERIFIER_FAILED after close instead of hanging', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 1, batchMax: 8, queueMax: 100 });
+    await pool.close();
+    expect(codeOf(await pool.verify(await agent.frame()))).toBe('VERIFIER_FAILED');
+    pool = undefined;
+  });
+});

@@ -1,0 +1,205 @@
+import { Worker } from 'node:worker_threads';
+import type { IncomingFrame, Result, Verified, WireRefusal } from '@mesh30k/shared';
+import { describeError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { FrameVerifier, IngestRefusal, VerifyRules } from './verifier.js';
+import type { VerifyBatchReply, VerifyBatchRequest, VerifyItem, WorkerMessage } from './worker-protocol.js';
+
+export interface VerifyPoolOptions {
+  threads: number;
+  /** Frames per postMessage. */
+  batchMax: number;
+  /** Frames waiting or in flight beyond which new ones are refused as OVERLOADED. */
+  queueMax: number;
+}
+
+export interface VerifyPoolDeps {
+  rules: VerifyRules;
+  logger: Logger;
+  /** Starts one worker; the default loads verify-worker from source or from the build. */
+  spawn?: () => Worker;
+}
+
+type Outcome = Result<Verified, WireRefusal | IngestRefusal>;
+
+interface Pending {
+  frame: IncomingFrame;
+  resolve: (outcome: Outcome) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: Map<number, Pending[]>;
+  load: number;
+  /** Resolves when the worker has loaded its modules. */
+  ready: Promise<void>;
+}
+
+/**
+ * Signature verification spread over worker threads: one verify costs about 110 us, so
+ * thousands of heartbeats a second would otherwise take the main loop that runs timers,
+ * replies and the API. Frames queue until the next turn of the event loop (or until a batch
+ * is full) and go to the least-loaded worker in one postMessage with their bodies packed
+ * into one transferred buffer. The main thread then only parses results.
+ */
+export class VerifyPool implements FrameVerifier {
+  private readonly slots: Slot[] = [];
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private nextId = 1;
+  private waiting = 0;
+  private closed = false;
+
+  constructor(
+    private readonly deps: VerifyPoolDeps,
+    private readonly options: VerifyPoolOptions,
+  ) {
+    for (let i = 0; i < options.threads; i++) this.slots.push(this.startSlot());
+  }
+
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Resolves once every worker has loaded (a cold worker boot takes a while from source). */
+  get ready(): Promise<void> {
+    return Promise.all(this.slots.map((slot) => slot.ready)).then(() => undefined);
+  }
+
+  /** Frames queued or being verified. */
+  get backlog(): number {
+    return this.waiting;
+  }
+
+  verify(frame: IncomingFrame): Promise<Outcome> {
+    if (this.closed) return Promise.resolve(refusal('VERIFIER_FAILED', 'verify pool is closed'));
+    if (this.waiting >= this.options.queueMax) {
+      return Promise.resolve(refusal('OVERLOADED', `${this.waiting} heartbeats already waiting for verification`));
+    }
+    this.waiting++;
+    return new Promise<Outcome>((resolve) => {
+      this.queue.push({ frame, resolve });
+      if (this.queue.length >= this.options.batchMax) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.flush();
+    for (const slot of this.slots) this.failAll(slot, 'verify pool closed');
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.batchMax);
+      if (this.closed) {
+        for (const item of batch) this.settle(item, refusal('VERIFIER_FAILED', 'verify pool closed'));
+        continue;
+      }
+      this.send(batch);
+    }
+  }
+
+  private send(batch: Pending[]): void {
+    const slot = this.slots.reduce((best, candidate) => (candidate.load < best.load ? candidate : best));
+    const total = batch.reduce((sum, item) => sum + item.frame.body.byteLength, 0);
+    const buffer = new ArrayBuffer(total);
+    const bytes = new Uint8Array(buffer);
+    const items: VerifyItem[] = [];
+    let offset = 0;
+    for (const { frame } of batch) {
+      bytes.set(frame.body, offset);
+      items.push({ offset, length: frame.body.byteLength, signerId: frame.signerId ?? null, signature: frame.signature ?? null, ...this.keysFor(frame) });
+      offset += frame.body.byteLength;
+    }
+    const id = this.nextId++;
+    slot.inFlight.set(id, batch);
+    // A worker with work keeps the process alive until it answers; an idle one does not.
+    if (slot.load === 0) slot.worker.ref();
+    slot.load += batch.length;
+    const request: VerifyBatchRequest = { id, buffer, items, accept: this.deps.rules.accept, maxBytes: this.deps.rules.maxBytes };
+    slot.worker.postMessage(request, [buffer]);
+  }
+
+  /** Keys are resolved here, on the thread that owns the trust store. */
+  private keysFor(frame: IncomingFrame): Pick<VerifyItem, 'keys' | 'refusal'> {
+    if (!frame.signerId) return { keys: null, refusal: { code: 'UNSIGNED', message: 'message has no signer id' } };
+    const resolved = this.deps.rules.resolveKey(frame.signerId);
+    if (!resolved.ok) return { keys: null, refusal: resolved.error };
+    const keys = resolved.value instanceof Uint8Array ? [resolved.value] : [...resolved.value];
+    return { keys, refusal: null };
+  }
+
+  private onReply(slot: Slot, reply: VerifyBatchReply): void {
+    const batch = slot.inFlight.get(reply.id);
+    if (batch === undefined) return;
+    slot.inFlight.delete(reply.id);
+    slot.load -= batch.length;
+    if (slot.load === 0) slot.worker.unref();
+    batch.forEach((pending, index) => {
+      const result = reply.results[index];
+      if (result === undefined) this.settle(pending, refusal('VERIFIER_FAILED', 'verify worker returned too few results'));
+      else if (result.ok) this.settle(pending, { ok: true, value: { message: result.message, signerId: result.signerId, body: pending.frame.body } });
+      else this.settle(pending, { ok: false, error: result.error });
+    });
+  }
+
+  private startSlot(): Slot {
+    const worker = (this.deps.spawn ?? spawnVerifyWorker)();
+    let loaded: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (loaded = resolve));
+    const slot: Slot = { worker, inFlight: new Map(), load: 0, ready };
+    worker.on('message', (message: WorkerMessage) => {
+      if ('ready' in message) {
+        // Booting keeps the process alive (someone may be waiting for `ready`); idle does not.
+        if (slot.load === 0) worker.unref();
+        loaded();
+      } else this.onReply(slot, message);
+    });
+    worker.once('exit', () => loaded());
+    worker.on('error', (error) => this.deps.logger.error({ err: describeError(error) }, 'verify worker failed'));
+    worker.on('exit', (code) => {
+      this.failAll(slot, `verify worker exited with code ${code}`);
+      const index = this.slots.indexOf(slot);
+      if (this.closed || index < 0) return;
+      this.deps.logger.warn({ code }, 'verify worker exited; starting another');
+      this.slots[index] = this.startSlot();
+    });
+    return slot;
+  }
+
+  private failAll(slot: Slot, why: string): void {
+    for (const batch of slot.inFlight.values()) for (const pending of batch) this.settle(pending, refusal('VERIFIER_FAILED', why));
+    slot.inFlight.clear();
+    slot.load = 0;
+  }
+
+  private settle(pending: Pending, outcome: Outcome): void {
+    this.waiting--;
+    pending.resolve(outcome);
+  }
+}
+
+function refusal(code: IngestRefusal['code'], message: string): Outcome {
+  return { ok: false, error: { code, message } };
+}
+
+/**
+ * From source (a .ts module URL) the worker is booted through tsx; from the build
+ * (dist/mesh-lead.mjs) it is the sibling dist/verify-worker.mjs.
+ */
+function spawnVerifyWorker(): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    return new Worker(new URL('./verify-worker-boot.mjs', import.meta.url), {
+      workerData: { entry: new URL('./verify-worker.ts', import.meta.url).href },
+    });
+  }
+  return new Worker(new URL('./verify-worker.mjs', import.meta.url));
+}

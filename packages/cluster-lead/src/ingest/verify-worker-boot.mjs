@@ -1,0 +1,7 @@
+// Boots a verify worker from TypeScript source (tests, and runs without a build): registers
+// tsx in this thread, then loads the worker module named by workerData.entry.
+import { workerData } from 'node:worker_threads';
+import { register } from 'tsx/esm/api';
+
+register();
+await import(workerData.entry);

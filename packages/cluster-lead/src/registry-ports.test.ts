@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { registryPorts } from './registry-ports.js';
+import { INTERVAL, beat, harness, ids } from './registry/registry.test-helper.js';
+
+describe('registry as the scatter engine ports', () => {
+  it('hands the engine every matching agent with timing inputs, and its processing estimates', () => {
+    const h = harness();
+    beat(h, ['pi-1', 'pi-2'], { agentClass: 'E' }, { current_latency_ms: 30 });
+    const ports = registryPorts(h.registry);
+    const targets = ports.targets.select({ all: true });
+    expect(targets.map((t) => t.agentId)).toEqual(['pi-1', 'pi-2']);
+    expect(targets[0]).toMatchObject({ agentClass: 'E', state: 'active', oneWayDelayMs: 15, supportedModes: ['hold', 'lead', 'none'], clusterId: 'cluster-1' });
+    expect(targets[0]!.clock).toEqual({ offsetMs: -1520.25, driftPpm: 12.5, atLocalMs: h.clock.now() });
+    expect(ports.targets.estimateProcessing('pi-1', { verb: 'act', payloadWeight: 0 }).expectedMs).toBeGreaterThan(0);
+    expect(() => ports.targets.estimateProcessing('ghost', { verb: 'act', payloadWeight: 0 })).toThrow(/unknown agent/);
+    expect(ports.mode.mode()).toBe('FULL');
+  });
+
+  it('records outcomes into health and processing: no ACK is a timeout, a conflict is an answer', () => {
+    const h = harness();
+    beat(h, ['pi-1', 'pi-2']);
+    const ports = registryPorts(h.registry);
+    for (let i = 0; i < 30; i++) ports.outcomes.recordOutcome('pi-1', 'ready', 80, 'observe');
+    ports.outcomes.recordOutcome('pi-2', 'conflict', 90, 'observe');
+    ports.outcomes.recordOutcome('pi-2', 'no_ack', null, 'observe');
+    expect(h.registry.estimateProcessing('pi-1', { verb: 'observe', queueDepth: 0 })).toMatchObject({ source: 'learned', basis: 'verb' });
+    expect(h.registry.get('pi-1')?.health.score).toBe(1);
+    expect(h.registry.get('pi-2')?.health.score).toBeCloseTo(0.7, 10);
+  });
+
+  it('keeps quarantined and offline agents out of routing, unless the lead is in panic', async () => {
+    const h = harness();
+    const fleet = ids('pi', 4);
+    beat(h, fleet);
+    const ports = registryPorts(h.registry);
+    for (let i = 0; i < 3; i++) ports.outcomes.recordOutcome('pi-00', 'no_ack', null, 'act');
+    const routable = () => ports.targets.select({ all: true }).map((t) => [t.agentId, ports.routes.routable(t)]);
+    expect(routable()).toEqual([
+      ['pi-00', { routable: false, reason: 'agent is quarantined' }],
+      ['pi-01', { routable: true }],
+      ['pi-02', { routable: true }],
+      ['pi-03', { routable: true }],
+    ]);
+    // Two more go silent: one routable agent of four is below the panic line.
+    h.clock.advance(3 * INTERVAL);
+    beat(h, ['pi-03']);
+    await h.registry.sweep();
+    expect(h.registry.panic).toBe(true);
+    expect(routable().every(([, r]) => (r as { routable: boolean }).routable)).toBe(true);
+  });
+});

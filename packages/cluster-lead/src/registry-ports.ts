@@ -1,0 +1,67 @@
+import type { HealthOutcome } from '@mesh30k/shared';
+import { LeadError } from './lib/errors.js';
+import type { Registry } from './registry/index.js';
+import type { AgentOutcome, MeshModeSource, OutcomeRecorder, Routability, ScatterRoutes, ScatterTargets, TargetAgent } from './scatter/ports.js';
+
+/**
+ * The registry as the scatter-gather engine's ports (src/scatter/ports.ts): targets with
+ * timing inputs, processing estimates, outcome recording, the mesh mode, and the registry's
+ * part of routability (quarantine and liveness, panic-aware). Breakers compose on top.
+ */
+export interface RegistryPorts {
+  targets: ScatterTargets;
+  outcomes: OutcomeRecorder;
+  mode: MeshModeSource;
+  routes: ScatterRoutes;
+}
+
+/**
+ * How an operation's outcome moves the agent's health (shared HealthScore outcomes). A
+ * conflict is an answer, not a failure (spec 5.1); transit means it answered but was not ready
+ * in time, a mild penalty; a refusal counts as an error; no ACK at all as a timeout.
+ */
+export const HEALTH_OUTCOME: Readonly<Record<AgentOutcome, HealthOutcome>> = Object.freeze({
+  ready: 'success',
+  conflict: 'success',
+  transit: 'cancelled',
+  refused: 'error',
+  no_ack: 'timeout',
+});
+
+export function registryPorts(registry: Registry): RegistryPorts {
+  return {
+    targets: {
+      select: (selector) => registry.scheduleTargets(selector),
+      estimateProcessing: (agentId, query) => {
+        const estimate = registry.estimateProcessing(agentId, { verb: query.verb, payloadWeight: query.payloadWeight });
+        if (estimate === undefined) throw new LeadError('INTERNAL', `processing estimate asked for unknown agent "${agentId}"`);
+        return estimate;
+      },
+    },
+    outcomes: {
+      recordOutcome: (agentId, outcome, processingMs, verb) => {
+        // Only finished work is a processing sample; transit and refusals are not.
+        const finished = (outcome === 'ready' || outcome === 'conflict') && processingMs !== null;
+        registry.recordOutcome(agentId, { result: HEALTH_OUTCOME[outcome], verb, reason: `operation outcome ${outcome}`, ...(finished ? { processingMs } : {}) });
+      },
+    },
+    mode: { mode: () => registry.mode },
+    routes: { routable: (agent) => registryRoutability(registry, agent) },
+  };
+}
+
+/**
+ * Offline and quarantined agents are not routable, except in panic mode, where (as in Envoy)
+ * health stops filtering altogether. Retired agents never are.
+ */
+export function registryRoutability(registry: Registry, agent: TargetAgent): Routability {
+  if (registry.get(agent.agentId)?.health.state === 'retired') return { routable: false, reason: 'agent is retired' };
+  switch (agent.state) {
+    case 'active':
+    case 'degraded':
+      return { routable: true };
+    case 'quarantined':
+    case 'offline':
+      return registry.panic ? { routable: true } : { routable: false, reason: `agent is ${agent.state}` };
+  }
+}

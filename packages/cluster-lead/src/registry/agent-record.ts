@@ -1,0 +1,190 @@
+import { ProcessingEstimator, type AgentClass, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
+
+/**
+ * One agent as the lead knows it. A lead holds 30,000 of these, so the numbers live in one
+ * packed number[] (8 bytes each; a class field holding a double costs about 20) and strings
+ * that repeat across agents (cluster, sector, capability lists, context hashes) are interned
+ * by the registry. The health state machine is created only while it differs from a fresh
+ * one (see Registry.recordOutcome). Internal to the registry: others see AgentView.
+ */
+const SLOT = {
+  lastSeenAt: 0,
+  deadlineBase: 1,
+  seq: 2,
+  beats: 3,
+  gapCount: 4,
+  gapMean: 5,
+  gapVariance: 6,
+  latencyMs: 7,
+  processingMs: 8,
+  queueDepth: 9,
+  impedanceScore: 10,
+  reliability: 11,
+  driftCoefficient: 12,
+  offsetMs: 13,
+  delayMs: 14,
+  driftPpm: 15,
+  clockConfidence: 16,
+  errorBoundMs: 17,
+  clockSamples: 18,
+  rttSpreadMs: 19,
+  clockT1: 20,
+  outboxDepth: 21,
+  stateSince: 22,
+  missedBeats: 23,
+  probeStartedAt: 24,
+  probeRttMs: 25,
+  firstSeenAt: 26,
+  lastSpikeAt: 27,
+} as const;
+const SLOTS = 28;
+/** Offset of the inter-arrival EWMA inside the slots, for shared's ewmaStep. */
+export const GAP_EWMA_OFFSET = SLOT.gapCount;
+
+/** Bit flags; one small integer instead of a dozen boolean fields. */
+export const FLAG = {
+  offline: 1 << 0,
+  crashReported: 1 << 1,
+  quarantined: 1 << 2,
+  quarantineDeferred: 1 << 3,
+  frozen: 1 << 4,
+  anomalyDegraded: 1 << 5,
+  anomalyUnstable: 1 << 6,
+  anomalySpike: 1 << 7,
+  reportedDegraded: 1 << 8,
+  probePending: 1 << 9,
+  probeFailed: 1 << 10,
+  retired: 1 << 11,
+} as const;
+export type Flag = (typeof FLAG)[keyof typeof FLAG];
+
+export type ProbeState = 'idle' | 'pending' | 'failed';
+
+export interface RecordIdentity {
+  agentId: string;
+  role: Role;
+  agentClass: AgentClass;
+  clusterId: string;
+  sectorId: string;
+  capabilities: readonly string[];
+}
+
+export class AgentRecord {
+  readonly agentId: string;
+  role: Role;
+  agentClass: AgentClass;
+  clusterId: string;
+  sectorId: string;
+  capabilities: readonly string[];
+  contextHash = '';
+  state: OperationalState = 'active';
+  flags = 0;
+  estimator: ProcessingEstimator;
+  readonly anomaly: AnomalyDetector;
+  health: HealthScore | null = null;
+  /** The numeric state, see SLOT. NaN marks "not known yet". */
+  readonly n: number[];
+
+  constructor(identity: RecordIdentity, anomaly: AnomalyDetector, now: number) {
+    this.agentId = identity.agentId;
+    this.role = identity.role;
+    this.agentClass = identity.agentClass;
+    this.clusterId = identity.clusterId;
+    this.sectorId = identity.sectorId;
+    this.capabilities = identity.capabilities;
+    this.estimator = new ProcessingEstimator(identity.agentClass);
+    this.anomaly = anomaly;
+    this.n = new Array<number>(SLOTS).fill(0);
+    for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt]) this.n[slot] = Number.NaN;
+    this.n[SLOT.deadlineBase] = now;
+    this.n[SLOT.stateSince] = now;
+    this.n[SLOT.firstSeenAt] = now;
+  }
+
+  has(flag: Flag): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  set(flag: Flag, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+
+  get probe(): ProbeState {
+    return this.has(FLAG.probePending) ? 'pending' : this.has(FLAG.probeFailed) ? 'failed' : 'idle';
+  }
+
+  set probe(state: ProbeState) {
+    this.set(FLAG.probePending, state === 'pending');
+    this.set(FLAG.probeFailed, state === 'failed');
+  }
+
+  // Lead-side bookkeeping (lead clock).
+  get lastSeenAt(): number { return this.n[SLOT.lastSeenAt]!; }
+  set lastSeenAt(v: number) { this.n[SLOT.lastSeenAt] = v; }
+  /** Silence is counted from here: the last heartbeat, a boot, or an answered probe. */
+  get deadlineBase(): number { return this.n[SLOT.deadlineBase]!; }
+  set deadlineBase(v: number) { this.n[SLOT.deadlineBase] = v; }
+  get seq(): number { return this.n[SLOT.seq]!; }
+  set seq(v: number) { this.n[SLOT.seq] = v; }
+  get beats(): number { return this.n[SLOT.beats]!; }
+  set beats(v: number) { this.n[SLOT.beats] = v; }
+  get gapCount(): number { return this.n[SLOT.gapCount]!; }
+  get gapMeanMs(): number { return this.n[SLOT.gapMean]!; }
+  get stateSince(): number { return this.n[SLOT.stateSince]!; }
+  set stateSince(v: number) { this.n[SLOT.stateSince] = v; }
+  get missedBeats(): number { return this.n[SLOT.missedBeats]!; }
+  set missedBeats(v: number) { this.n[SLOT.missedBeats] = v; }
+  get probeStartedAt(): number { return this.n[SLOT.probeStartedAt]!; }
+  set probeStartedAt(v: number) { this.n[SLOT.probeStartedAt] = v; }
+  get probeRttMs(): number { return this.n[SLOT.probeRttMs]!; }
+  set probeRttMs(v: number) { this.n[SLOT.probeRttMs] = v; }
+  get firstSeenAt(): number { return this.n[SLOT.firstSeenAt]!; }
+  set firstSeenAt(v: number) { this.n[SLOT.firstSeenAt] = v; }
+  get lastSpikeAt(): number { return this.n[SLOT.lastSpikeAt]!; }
+  set lastSpikeAt(v: number) { this.n[SLOT.lastSpikeAt] = v; }
+  get outboxDepth(): number { return this.n[SLOT.outboxDepth]!; }
+  set outboxDepth(v: number) { this.n[SLOT.outboxDepth] = v; }
+
+  // What the agent reported about itself (AgentImpedance).
+  get latencyMs(): number { return this.n[SLOT.latencyMs]!; }
+  set latencyMs(v: number) { this.n[SLOT.latencyMs] = v; }
+  get processingMs(): number { return this.n[SLOT.processingMs]!; }
+  set processingMs(v: number) { this.n[SLOT.processingMs] = v; }
+  get queueDepth(): number { return this.n[SLOT.queueDepth]!; }
+  set queueDepth(v: number) { this.n[SLOT.queueDepth] = v; }
+  get impedanceScore(): number { return this.n[SLOT.impedanceScore]!; }
+  set impedanceScore(v: number) { this.n[SLOT.impedanceScore] = v; }
+  get reliability(): number { return this.n[SLOT.reliability]!; }
+  set reliability(v: number) { this.n[SLOT.reliability] = v; }
+  get driftCoefficient(): number { return this.n[SLOT.driftCoefficient]!; }
+  set driftCoefficient(v: number) { this.n[SLOT.driftCoefficient] = v; }
+
+  // The agent's clock report (ClockReport); offset is lead minus agent.
+  get offsetMs(): number { return this.n[SLOT.offsetMs]!; }
+  set offsetMs(v: number) { this.n[SLOT.offsetMs] = v; }
+  get delayMs(): number { return this.n[SLOT.delayMs]!; }
+  set delayMs(v: number) { this.n[SLOT.delayMs] = v; }
+  get driftPpm(): number { return this.n[SLOT.driftPpm]!; }
+  set driftPpm(v: number) { this.n[SLOT.driftPpm] = v; }
+  get clockConfidence(): number { return this.n[SLOT.clockConfidence]!; }
+  set clockConfidence(v: number) { this.n[SLOT.clockConfidence] = v; }
+  get errorBoundMs(): number { return this.n[SLOT.errorBoundMs]!; }
+  set errorBoundMs(v: number) { this.n[SLOT.errorBoundMs] = v; }
+  get clockSamples(): number { return this.n[SLOT.clockSamples]!; }
+  set clockSamples(v: number) { this.n[SLOT.clockSamples] = v; }
+  /** Reported spread of round trips (ClockReport.jitter_ms); NaN when the agent sends none. */
+  get rttSpreadMs(): number { return this.n[SLOT.rttSpreadMs]!; }
+  set rttSpreadMs(v: number) { this.n[SLOT.rttSpreadMs] = v; }
+  /** Agent clock (t1) of the heartbeat that carried the clock report: drift extrapolates from here. */
+  get clockT1(): number { return this.n[SLOT.clockT1]!; }
+  set clockT1(v: number) { this.n[SLOT.clockT1] = v; }
+}
+
+/** The lead's operational state of an agent, from its flags: offline beats quarantine beats degraded. */
+export function deriveState(record: AgentRecord): OperationalState {
+  if (record.has(FLAG.offline)) return 'offline';
+  if (record.has(FLAG.quarantined) || record.has(FLAG.retired)) return 'quarantined';
+  const degraded = FLAG.anomalyDegraded | FLAG.anomalyUnstable | FLAG.anomalySpike | FLAG.reportedDegraded;
+  return (record.flags & degraded) !== 0 ? 'degraded' : 'active';
+}
+

@@ -1,0 +1,51 @@
+import { activeRate, nextMode, type MeshMode } from '@mesh30k/shared';
+import { LEAD_EVENTS } from '../lib/events.js';
+import type { RegistryCore } from './core.js';
+
+/**
+ * The lead-wide view: the degradation mode (shared's nextMode, with its hysteresis, from the
+ * share of routable agents) and panic mode (below `panicBelowHealthy` routable, selection
+ * stops filtering on health rather than pile everything onto the few agents left).
+ * "Routable" is active or degraded: a slow agent still takes work, an offline one cannot.
+ */
+export class FleetState {
+  private currentMode: MeshMode;
+  /** Panic as last reported in an event; `panic` itself is always computed live. */
+  private reportedPanic = false;
+
+  constructor(
+    private readonly core: RegistryCore,
+    initialMode: MeshMode = 'EMERGENCY',
+  ) {
+    this.currentMode = initialMode;
+  }
+
+  get mode(): MeshMode {
+    return this.currentMode;
+  }
+
+  get panic(): boolean {
+    return this.core.fleetSize() > 0 && this.healthyShare() < this.core.options.panicBelowHealthy;
+  }
+
+  /** Share of the fleet (retired agents excluded) that routing may use; 0 for an empty fleet. */
+  healthyShare(): number {
+    return activeRate(this.core.routableCount(), this.core.fleetSize());
+  }
+
+  /** Recomputes both, emitting mode.changed and panic.entered/exited on a change. */
+  update(): void {
+    const now = this.core.now();
+    const rate = this.healthyShare();
+    const mode = nextMode(this.currentMode, rate, { thresholds: this.core.options.modeThresholds });
+    if (mode !== this.currentMode) {
+      this.core.emit({ name: LEAD_EVENTS.modeChanged, at: now, from: this.currentMode, to: mode, activeRate: rate });
+      this.currentMode = mode;
+    }
+    const panic = this.panic;
+    if (panic !== this.reportedPanic) {
+      this.reportedPanic = panic;
+      this.core.emit({ name: panic ? LEAD_EVENTS.panicEntered : LEAD_EVENTS.panicExited, at: now, healthyShare: rate });
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { ProcessingEstimator, alphaFromHalfLife, ewmaStep, type EnrollmentRecord, type Heartbeat } from '@mesh30k/shared';
+import { LEAD_EVENTS } from '../lib/events.js';
+import { FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
+import type { RegistryCore } from './core.js';
+import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
+
+/** What the ingest knows besides the verified heartbeat. */
+export interface HeartbeatContext {
+  /** Lead clock when the heartbeat arrived (t2). */
+  receivedAt: number;
+  /** The signer's enrollment: class, role, cluster and capabilities come from here, not the body. */
+  enrollment: EnrollmentRecord;
+}
+
+export interface HeartbeatOutcome {
+  agentId: string;
+  isNew: boolean;
+  /** The spike flag rose with this heartbeat. */
+  spiked: boolean;
+  /** The agent's operational state changed. */
+  stateChanged: boolean;
+}
+
+const GAP_ALPHA = alphaFromHalfLife(INTERVAL_HALF_LIFE);
+
+/**
+ * Folds one verified heartbeat into the registry. Enrollment is the authority on identity:
+ * capabilities are the reported ones that the enrollment grants (an agent may report fewer,
+ * never more), class and cluster are the enrolled ones.
+ */
+export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
+  const { receivedAt, enrollment } = context;
+  const identity = identityOf(heartbeat, enrollment);
+  let record = core.records.get(heartbeat.agent_id);
+  const isNew = record === undefined;
+  if (record === undefined) {
+    record = core.newRecord(identity, receivedAt);
+  } else {
+    const classChanged = record.agentClass !== identity.agentClass;
+    core.reidentify(record, identity);
+    // The class prior is the estimator's starting point; a re-enrolled class starts afresh.
+    if (classChanged) record.estimator = new ProcessingEstimator(identity.agentClass);
+  }
+  recordArrival(core, record, heartbeat, receivedAt);
+  copyImpedance(core, record, heartbeat);
+  copyClock(record, heartbeat);
+  const spiked = observeAnomalies(core, record, heartbeat);
+
+  const wasOffline = record.has(FLAG.offline);
+  record.set(FLAG.offline, false);
+  record.set(FLAG.crashReported, false);
+  record.probe = 'idle';
+  if (isNew) core.agentEvent(record, LEAD_EVENTS.agentRegistered, `first heartbeat (seq ${heartbeat.seq})`, null);
+  const name = wasOffline ? LEAD_EVENTS.agentOnline : record.has(FLAG.quarantined) ? LEAD_EVENTS.agentQuarantined : degradedOrActive(record);
+  const stateChanged = core.setState(record, name, wasOffline ? 'heartbeat after silence' : 'heartbeat');
+  core.changed(record);
+  return { agentId: record.agentId, isNew, spiked, stateChanged };
+}
+
+function identityOf(heartbeat: Heartbeat, enrollment: EnrollmentRecord): RecordIdentity {
+  const granted = new Set(enrollment.capabilities);
+  return {
+    agentId: heartbeat.agent_id,
+    role: enrollment.role,
+    agentClass: enrollment.class,
+    clusterId: enrollment.cluster_id,
+    sectorId: enrollment.sector_id ?? heartbeat.impedance.sector_id,
+    capabilities: heartbeat.impedance.capabilities.filter((capability) => granted.has(capability)),
+  };
+}
+
+function recordArrival(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat, receivedAt: number): void {
+  const gap = receivedAt - record.lastSeenAt;
+  // Gaps that span an outage would teach the lead a wrong interval; only ordinary ones count.
+  if (gap > 0 && gap <= MAX_INTERVAL_STRETCH * core.options.heartbeatIntervalMs) ewmaStep(record.n, GAP_EWMA_OFFSET, GAP_ALPHA, gap);
+  record.lastSeenAt = receivedAt;
+  record.deadlineBase = receivedAt;
+  record.missedBeats = 0;
+  record.seq = heartbeat.seq;
+  record.beats += 1;
+  record.outboxDepth = heartbeat.outbox_depth;
+  record.set(FLAG.frozen, heartbeat.frozen);
+}
+
+function copyImpedance(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): void {
+  const impedance = heartbeat.impedance;
+  record.latencyMs = impedance.current_latency_ms;
+  record.processingMs = impedance.current_processing_ms;
+  record.queueDepth = impedance.current_queue_depth;
+  record.impedanceScore = impedance.impedance_score;
+  record.reliability = impedance.reliability_score;
+  record.driftCoefficient = impedance.drift_coefficient;
+  record.contextHash = core.interner.string(impedance.current_context_hash);
+  record.set(FLAG.reportedDegraded, impedance.operational_state !== 'active');
+}
+
+function copyClock(record: AgentRecord, heartbeat: Heartbeat): void {
+  const clock = heartbeat.clock;
+  record.clockSamples = clock.samples;
+  if (clock.samples === 0) {
+    // No exchange yet (first beat after boot): an earlier offset belonged to another boot.
+    record.offsetMs = Number.NaN;
+    record.clockT1 = Number.NaN;
+    return;
+  }
+  record.offsetMs = clock.offset_ms;
+  record.delayMs = clock.delay_ms;
+  record.driftPpm = clock.drift_ppm;
+  record.clockConfidence = clock.confidence;
+  record.errorBoundMs = clock.error_bound_ms;
+  record.rttSpreadMs = clock.jitter_ms ?? Number.NaN;
+  record.clockT1 = heartbeat.t1;
+}
+
+/** Runs shared's detector against the agent's own history; reports a rising spike. */
+function observeAnomalies(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): boolean {
+  const baseline = record.anomaly.baseline();
+  const flags = record.anomaly.observe(heartbeat.impedance);
+  const rose = flags.spike && !record.has(FLAG.anomalySpike);
+  record.set(FLAG.anomalyDegraded, flags.degraded);
+  record.set(FLAG.anomalyUnstable, flags.unstable);
+  record.set(FLAG.anomalySpike, flags.spike);
+  if (flags.spike) record.lastSpikeAt = core.now();
+  if (rose && baseline !== undefined) {
+    core.emit({
+      name: LEAD_EVENTS.impedanceSpike,
+      at: core.now(),
+      agentId: record.agentId,
+      clusterId: record.clusterId,
+      score: heartbeat.impedance.impedance_score,
+      baselineScore: baseline.scoreMean,
+      latencyMs: heartbeat.impedance.current_latency_ms,
+      baselineLatencyMs: baseline.latencyMs,
+    });
+  }
+  return rose;
+}
+
+function degradedOrActive(record: AgentRecord): typeof LEAD_EVENTS.agentDegraded | typeof LEAD_EVENTS.agentActive {
+  const degraded = FLAG.anomalyDegraded | FLAG.anomalyUnstable | FLAG.anomalySpike | FLAG.reportedDegraded;
+  return (record.flags & degraded) !== 0 ? LEAD_EVENTS.agentDegraded : LEAD_EVENTS.agentActive;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus } from '../lib/events.js';
+import { PersistedAgent } from './persisted-agent.js';
+import { Registry } from './registry.js';
+import { OPTIONS, ScriptedProber, beat, enrollment, harness, heartbeat, ids } from './registry.test-helper.js';
+
+describe('persisted agents', () => {
+  it('round-trip through JSON with their learned state, health, flags and anomaly baseline', () => {
+    const h = harness();
+    const fleet = ids('pi', 20);
+    for (let i = 0; i < 6; i++) beat(h, fleet, {}, { impedance_score: 240, current_latency_ms: 25 });
+    for (let i = 0; i < 25; i++) h.registry.recordOutcome('pi-00', { result: 'success', processingMs: 70, verb: 'record' });
+    for (const id of ['pi-01', 'pi-02', 'pi-03']) for (let i = 0; i < 3; i++) h.registry.recordOutcome(id, { result: 'error' });
+    h.registry.recordOutcome('pi-04', { result: 'timeout' });
+    expect(h.registry.get('pi-03')?.health.quarantineDeferred).toBe(true);
+
+    const stored = fleet.map((id) => PersistedAgent.parse(JSON.parse(JSON.stringify(h.registry.persisted(id)))));
+    const restored = new Registry({ clock: h.clock, events: new EventBus(), prober: new ScriptedProber(), guard: h.guard, transportUp: () => true }, OPTIONS);
+    expect(restored.restore(stored)).toBe(20);
+    expect(restored.restore(stored)).toBe(0);
+
+    for (const id of fleet) {
+      const before = h.registry.get(id)!;
+      const after = restored.get(id)!;
+      expect(after.impedance, id).toEqual(before.impedance);
+      expect(after.clock, id).toEqual(before.clock);
+      expect(after.state, id).toBe(before.state);
+      expect(after.health.state, id).toBe(before.health.state);
+      expect(after.heartbeats, id).toBe(6);
+    }
+    const conditions = { verb: 'record', queueDepth: 0 } as const;
+    expect(restored.estimateProcessing('pi-00', conditions)).toEqual(h.registry.estimateProcessing('pi-00', conditions));
+    expect(restored.get('pi-04')?.health.score).toBeCloseTo(0.7, 10);
+    expect(restored.status()).toMatchObject({ byState: { quarantined: 2, active: 18 }, quarantineDeferred: 1 });
+
+    // The anomaly baseline came back: a score of 2.5x the history is a spike at once.
+    restored.recordHeartbeat(heartbeat('pi-05', h.clock.now(), {}, {}, { impedance_score: 600, current_latency_ms: 25 }), {
+      receivedAt: h.clock.now(),
+      enrollment: enrollment('pi-05'),
+    });
+    expect(restored.get('pi-05')?.anomalies.spike).toBe(true);
+  });
+});

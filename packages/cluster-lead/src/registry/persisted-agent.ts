@@ -1,0 +1,160 @@
+import {
+  AgentClass,
+  Capabilities,
+  Id,
+  OperationalState,
+  ProcessingEstimator,
+  ProcessingEstimatorSnapshot,
+  Role,
+  type AnomalyDetector,
+  type Clock,
+  type HealthOptionsInput,
+  HealthScore,
+} from '@mesh30k/shared';
+import { z } from 'zod';
+import { AgentRecord, FLAG, GAP_EWMA_OFFSET, deriveState } from './agent-record.js';
+
+/**
+ * An agent as the snapshot stores it: identity, what it reported, its clock estimate, the
+ * lead's bookkeeping and the learned state (processing estimator, anomaly baseline, health).
+ * JSON has no NaN, so "not known" numbers travel as null.
+ */
+export const PERSISTED_AGENT_VERSION = 1;
+const num = z.number().nullable();
+
+export const PersistedAgent = z.object({
+  v: z.literal(PERSISTED_AGENT_VERSION),
+  agent_id: Id,
+  role: Role,
+  agent_class: AgentClass,
+  cluster_id: Id,
+  sector_id: Id,
+  capabilities: Capabilities,
+  context_hash: z.string().max(64),
+  state: OperationalState,
+  flags: z.number().int().min(0),
+  numbers: z.record(z.string(), num),
+  /** The observed heartbeat interval: EWMA count, mean and variance. */
+  gap: z.tuple([z.number().min(0), z.number(), z.number().min(0)]),
+  estimator: ProcessingEstimatorSnapshot,
+  anomaly: z.object({ count: z.number().min(0), score_mean: z.number(), latency_ms: z.number() }).nullable(),
+  health: z.object({ state: z.enum(['healthy', 'quarantined', 'probation', 'retired']), score: z.number().min(0).max(1) }).nullable(),
+});
+export type PersistedAgent = z.infer<typeof PersistedAgent>;
+
+/** Numbers kept across a restart, by name (the record's slot layout may change between versions). */
+const PERSISTED_NUMBERS = [
+  'lastSeenAt',
+  'seq',
+  'beats',
+  'firstSeenAt',
+  'stateSince',
+  'latencyMs',
+  'processingMs',
+  'queueDepth',
+  'impedanceScore',
+  'reliability',
+  'driftCoefficient',
+  'offsetMs',
+  'delayMs',
+  'driftPpm',
+  'clockConfidence',
+  'errorBoundMs',
+  'clockSamples',
+  'rttSpreadMs',
+  'clockT1',
+  'outboxDepth',
+  'probeRttMs',
+  'lastSpikeAt',
+] as const satisfies readonly (keyof AgentRecord)[];
+
+/** Flags that survive a restart; probe state does not (no probe is in flight after one). */
+const PROBE_FLAGS = FLAG.probePending | FLAG.probeFailed;
+/** Baseline readings replayed into a fresh anomaly detector: enough to pass its warm-up. */
+const ANOMALY_REPLAY_MAX = 24;
+
+export function toPersisted(record: AgentRecord): PersistedAgent {
+  const numbers: Record<string, number | null> = {};
+  for (const name of PERSISTED_NUMBERS) numbers[name] = Number.isFinite(record[name]) ? record[name] : null;
+  const baseline = record.anomaly.baseline();
+  const health = record.health?.snapshot();
+  return {
+    v: PERSISTED_AGENT_VERSION,
+    agent_id: record.agentId,
+    role: record.role,
+    agent_class: record.agentClass,
+    cluster_id: record.clusterId,
+    sector_id: record.sectorId,
+    capabilities: [...record.capabilities],
+    context_hash: record.contextHash,
+    state: record.state,
+    flags: record.flags & ~PROBE_FLAGS,
+    numbers,
+    gap: [record.n[GAP_EWMA_OFFSET] ?? 0, record.n[GAP_EWMA_OFFSET + 1] ?? 0, record.n[GAP_EWMA_OFFSET + 2] ?? 0],
+    estimator: record.estimator.toJSON(),
+    anomaly: baseline === undefined ? null : { count: baseline.count, score_mean: baseline.scoreMean, latency_ms: baseline.latencyMs },
+    health: health === undefined ? null : { state: health.state, score: health.score },
+  };
+}
+
+export interface RestoreDeps {
+  clock: Clock;
+  healthOptions: HealthOptionsInput;
+  newAnomalyDetector: () => AnomalyDetector;
+  /** Interns identity strings and lists. */
+  intern: (identity: RecordIdentityInput) => RecordIdentityInput;
+}
+
+type RecordIdentityInput = ConstructorParameters<typeof AgentRecord>[0];
+
+/**
+ * Rebuilds a record. Silence is counted from `now` (the restart), not from the last heartbeat
+ * before it, so a restarted lead gives every agent a full deadline. shared's AnomalyDetector
+ * and HealthScore have no restore of their own: the anomaly baseline is replayed, and the
+ * health state is re-entered (a quarantine restarts its cooldown; a probation restarts).
+ */
+export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentRecord {
+  const now = deps.clock.now();
+  const identity = deps.intern({
+    agentId: stored.agent_id,
+    role: stored.role,
+    agentClass: stored.agent_class,
+    clusterId: stored.cluster_id,
+    sectorId: stored.sector_id,
+    capabilities: stored.capabilities,
+  });
+  const record = new AgentRecord(identity, deps.newAnomalyDetector(), now);
+  for (const name of PERSISTED_NUMBERS) record[name] = stored.numbers[name] ?? Number.NaN;
+  record.deadlineBase = now;
+  stored.gap.forEach((value, i) => (record.n[GAP_EWMA_OFFSET + i] = value));
+  record.contextHash = stored.context_hash;
+  record.flags = stored.flags & ~PROBE_FLAGS;
+  record.state = deriveState(record);
+  record.estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  if (stored.anomaly !== null) {
+    const reading = { impedance_score: stored.anomaly.score_mean, current_latency_ms: stored.anomaly.latency_ms, drift_coefficient: 0 };
+    for (let i = 0; i < Math.min(stored.anomaly.count, ANOMALY_REPLAY_MAX); i++) record.anomaly.observe(reading);
+  }
+  record.health = restoreHealth(stored.health, deps);
+  return record;
+}
+
+function restoreHealth(stored: PersistedAgent['health'], deps: RestoreDeps): HealthScore | null {
+  if (stored === null) return null;
+  const health = new HealthScore(deps.clock, { ...deps.healthOptions, initialScore: stored.score });
+  switch (stored.state) {
+    case 'healthy':
+      break;
+    case 'quarantined':
+      health.quarantine('restored after restart');
+      break;
+    case 'probation':
+      health.quarantine('restored after restart');
+      health.recover('restored after restart');
+      break;
+    case 'retired':
+      health.retire('restored after restart');
+      break;
+  }
+  return health;
+}

@@ -1,0 +1,220 @@
+import { type AgentTiming, type Clock, type HealthEvent, type Heartbeat, type MeshMode, type ProcessingEstimate, type Selector } from '@mesh30k/shared';
+import type { EventBus } from '../lib/events.js';
+import { FLAG } from './agent-record.js';
+import { RegistryCore, type StateCounts } from './core.js';
+import { FleetState } from './fleet-state.js';
+import type { GuardRails } from './guard-rails.js';
+import { HealthFlow, type AckOutcome } from './health-flow.js';
+import { applyHeartbeat, type HeartbeatContext, type HeartbeatOutcome } from './heartbeat-apply.js';
+import type { RegistryOptions } from './options.js';
+import { fromPersisted, toPersisted, type PersistedAgent } from './persisted-agent.js';
+import type { Prober } from './prober.js';
+import { select, type AgentQuery, type Selection } from './query.js';
+
+const ALL_STATES = ['active', 'degraded', 'offline', 'quarantined'] as const;
+import { Sweeper, type SweepReport } from './sweeper.js';
+import { processingOf, scheduleTargetOf, timingInputsOf, toAgentTiming, type AgentTimingInputs, type ScheduleTarget, type TimingConditions } from './timing.js';
+import { clockViewOf, toMeshTime, viewOf, type AgentView, type ClockView } from './views.js';
+
+export interface RegistryDeps {
+  clock: Clock;
+  events: EventBus;
+  prober: Prober;
+  guard: GuardRails;
+  /** False while the lead cannot hear agents (NATS down): no offline declarations then. */
+  transportUp: () => boolean;
+  /** Called with the id of every agent whose persisted state changed. */
+  onChange?: (agentId: string) => void;
+}
+
+export interface RegistryStatus {
+  total: number;
+  byState: StateCounts;
+  retired: number;
+  mode: MeshMode;
+  panic: boolean;
+  /** Share of the fleet that is routable (active or degraded). */
+  healthyShare: number;
+  quarantineDeferred: number;
+}
+
+/**
+ * The lead's registry: one record per agent, fed by heartbeats and ACK outcomes, read by the
+ * scatter-gather engine, the API and the snapshot writer. All times are lead-clock ms.
+ *
+ * Read side (for the engines):
+ * - select(query): agents by ids / capability / class / cluster / sector / all, filtered by
+ *   state (default: routable), with exclusions and unknown ids reported, panic-aware;
+ * - timingInputs / timing / timings: per-agent inputs for shared's computeSendSchedule;
+ * - clock / toMeshTime: an agent's offset, to turn its local instants into mesh time;
+ * - get / view: one agent; status: counts, mode, panic.
+ * Write side: recordHeartbeat (ingest), recordOutcome (ACK results), quarantine (operator),
+ * sweep (the one liveness timer), restore / persisted (the snapshot store).
+ */
+export class Registry {
+  private readonly core: RegistryCore;
+  private readonly health: HealthFlow;
+  private readonly fleet: FleetState;
+  private readonly sweeper: Sweeper;
+
+  constructor(deps: RegistryDeps, options: RegistryOptions, initialMode?: MeshMode) {
+    this.core = new RegistryCore({ clock: deps.clock, events: deps.events, onChange: deps.onChange ?? (() => undefined) }, options);
+    this.health = new HealthFlow(this.core);
+    this.fleet = new FleetState(this.core, initialMode);
+    this.sweeper = new Sweeper({
+      core: this.core,
+      health: this.health,
+      fleet: this.fleet,
+      guard: deps.guard,
+      prober: deps.prober,
+      transportUp: deps.transportUp,
+    });
+  }
+
+  get size(): number {
+    return this.core.records.size;
+  }
+
+  get mode(): MeshMode {
+    return this.fleet.mode;
+  }
+
+  /** Below the panic threshold of routable agents, selection stops filtering on state. */
+  get panic(): boolean {
+    return this.fleet.panic;
+  }
+
+  has(agentId: string): boolean {
+    return this.core.records.has(agentId);
+  }
+
+  recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
+    const outcome = applyHeartbeat(this.core, heartbeat, context);
+    // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.
+    if (outcome.isNew || outcome.stateChanged) this.fleet.update();
+    return outcome;
+  }
+
+  /** Feeds one ACK outcome into the agent's health score and processing estimate. */
+  recordOutcome(agentId: string, outcome: AckOutcome): HealthEvent[] | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : this.health.recordOutcome(record, outcome);
+  }
+
+  /** Operator quarantine; subject to the cluster's quarantine cap like any other. */
+  quarantine(agentId: string, reason = 'operator'): HealthEvent[] | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : this.health.quarantine(record, reason);
+  }
+
+  select(query: AgentQuery): Selection {
+    return select(this.core, query, this.fleet.panic);
+  }
+
+  /**
+   * Every agent the selector matches, whatever its state (retired ones included, as
+   * quarantined), with routing facts and timing inputs: the scheduler decides whom to skip.
+   */
+  scheduleTargets(selector: Selector): ScheduleTarget[] {
+    const all = select(this.core, { selector, states: ALL_STATES, honourPanic: false }, false);
+    const now = this.core.now();
+    const ids = [...all.agentIds, ...all.excluded.map((excluded) => excluded.agentId)];
+    return ids.map((id) => scheduleTargetOf(this.core.records.get(id)!, now));
+  }
+
+  /** Expected processing (shared ProcessingEstimator: per verb, class prior until learned). */
+  estimateProcessing(agentId: string, conditions: TimingConditions = {}): ProcessingEstimate | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : processingOf(record, conditions);
+  }
+
+  get(agentId: string): AgentView | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : viewOf(record);
+  }
+
+  /** Views of several agents, skipping unknown ids. */
+  views(agentIds: Iterable<string>): AgentView[] {
+    const out: AgentView[] = [];
+    for (const id of agentIds) {
+      const record = this.core.records.get(id);
+      if (record !== undefined) out.push(viewOf(record));
+    }
+    return out;
+  }
+
+  timingInputs(agentId: string, conditions: TimingConditions = {}): AgentTimingInputs | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : timingInputsOf(record, conditions, this.core.now());
+  }
+
+  /** shared's AgentTiming for one agent (computeSendSchedule's input). */
+  timing(agentId: string, conditions: TimingConditions = {}): AgentTiming | undefined {
+    const inputs = this.timingInputs(agentId, conditions);
+    return inputs === undefined ? undefined : toAgentTiming(inputs);
+  }
+
+  /** AgentTiming for many agents in one call, in the order given, unknown ids skipped. */
+  timings(agentIds: Iterable<string>, conditions: TimingConditions = {}): AgentTiming[] {
+    const now = this.core.now();
+    const out: AgentTiming[] = [];
+    for (const id of agentIds) {
+      const record = this.core.records.get(id);
+      if (record !== undefined) out.push(toAgentTiming(timingInputsOf(record, conditions, now)));
+    }
+    return out;
+  }
+
+  clock(agentId: string): ClockView | null | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : clockViewOf(record);
+  }
+
+  /** Mesh time of an instant on the agent's own clock; undefined without a clock estimate. */
+  toMeshTime(agentId: string, localMs: number): number | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : toMeshTime(clockViewOf(record), localMs);
+  }
+
+  status(): RegistryStatus {
+    return {
+      total: this.core.records.size,
+      byState: { ...this.core.counts },
+      retired: this.core.retired,
+      mode: this.fleet.mode,
+      panic: this.fleet.panic,
+      healthyShare: this.fleet.healthyShare(),
+      quarantineDeferred: this.core.deferred.size,
+    };
+  }
+
+  /** The liveness pass; the lead runs it on one timer, tests call it with an injected clock. */
+  sweep(): Promise<SweepReport> {
+    return this.sweeper.sweep();
+  }
+
+  /** The agent's persisted form, for the snapshot writer. */
+  persisted(agentId: string): PersistedAgent | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : toPersisted(record);
+  }
+
+  /** Loads stored agents into an empty registry; returns how many were restored. */
+  restore(stored: Iterable<PersistedAgent>): number {
+    let restored = 0;
+    for (const item of stored) {
+      if (this.core.records.has(item.agent_id)) continue;
+      const record = fromPersisted(item, {
+        clock: this.core.deps.clock,
+        healthOptions: this.core.options.health,
+        newAnomalyDetector: () => this.core.newAnomalyDetector(),
+        intern: (identity) => this.core.intern(identity),
+      });
+      this.core.add(record);
+      if (record.has(FLAG.quarantineDeferred)) this.core.deferred.add(record);
+      restored++;
+    }
+    this.fleet.update();
+    return restored;
+  }
+}

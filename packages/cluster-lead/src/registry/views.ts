@@ -1,0 +1,126 @@
+import type { AgentClass, AnomalyFlags, HealthState, OperationalState, Role } from '@mesh30k/shared';
+import { FLAG, type AgentRecord, type ProbeState } from './agent-record.js';
+
+/** The agent's clock against the lead, as it last reported it (offset = lead - agent). */
+export interface ClockView {
+  offsetMs: number;
+  delayMs: number;
+  driftPpm: number;
+  confidence: number;
+  errorBoundMs: number;
+  samples: number;
+  /** Spread of its round trips, when the agent reports one. */
+  rttSpreadMs: number | null;
+  /** Agent clock at the heartbeat that carried this report (drift extrapolates from here). */
+  reportedAtLocal: number;
+}
+
+/** A read-only copy of one agent as the lead sees it, for the API and the engines. */
+export interface AgentView {
+  agentId: string;
+  role: Role;
+  agentClass: AgentClass;
+  clusterId: string;
+  sectorId: string;
+  capabilities: readonly string[];
+  state: OperationalState;
+  stateSince: number;
+  /** Active or degraded: routing may send to it (panic mode aside). */
+  routable: boolean;
+  lastHeartbeatAt: number | null;
+  firstSeenAt: number;
+  missedBeats: number;
+  seq: number;
+  heartbeats: number;
+  /** Observed mean interval between heartbeats, once there are a few. */
+  observedIntervalMs: number | null;
+  impedance: {
+    latencyMs: number;
+    processingMs: number;
+    queueDepth: number;
+    impedanceScore: number;
+    reliability: number;
+    driftCoefficient: number;
+    contextHash: string;
+    /** The agent said it is not fully active. */
+    reportedDegraded: boolean;
+  };
+  clock: ClockView | null;
+  anomalies: AnomalyFlags;
+  health: { state: HealthState; score: number; quarantineDeferred: boolean };
+  frozen: boolean;
+  outboxDepth: number;
+  probe: { state: ProbeState; lastRttMs: number | null };
+}
+
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+export function clockViewOf(record: AgentRecord): ClockView | null {
+  if (record.clockSamples === 0 || !Number.isFinite(record.offsetMs)) return null;
+  return {
+    offsetMs: record.offsetMs,
+    delayMs: record.delayMs,
+    driftPpm: record.driftPpm,
+    confidence: record.clockConfidence,
+    errorBoundMs: record.errorBoundMs,
+    samples: record.clockSamples,
+    rttSpreadMs: finiteOrNull(record.rttSpreadMs),
+    reportedAtLocal: record.clockT1,
+  };
+}
+
+export function viewOf(record: AgentRecord): AgentView {
+  const health = record.health;
+  return {
+    agentId: record.agentId,
+    role: record.role,
+    agentClass: record.agentClass,
+    clusterId: record.clusterId,
+    sectorId: record.sectorId,
+    capabilities: record.capabilities,
+    state: record.state,
+    stateSince: record.stateSince,
+    routable: record.state === 'active' || record.state === 'degraded',
+    lastHeartbeatAt: finiteOrNull(record.lastSeenAt),
+    firstSeenAt: record.firstSeenAt,
+    missedBeats: record.missedBeats,
+    seq: record.seq,
+    heartbeats: record.beats,
+    observedIntervalMs: record.gapCount > 0 ? record.gapMeanMs : null,
+    impedance: {
+      latencyMs: record.latencyMs,
+      processingMs: record.processingMs,
+      queueDepth: record.queueDepth,
+      impedanceScore: record.impedanceScore,
+      reliability: record.reliability,
+      driftCoefficient: record.driftCoefficient,
+      contextHash: record.contextHash,
+      reportedDegraded: record.has(FLAG.reportedDegraded),
+    },
+    clock: clockViewOf(record),
+    anomalies: {
+      degraded: record.has(FLAG.anomalyDegraded),
+      unstable: record.has(FLAG.anomalyUnstable),
+      spike: record.has(FLAG.anomalySpike),
+    },
+    health: {
+      state: health === null ? (record.has(FLAG.retired) ? 'retired' : 'healthy') : health.state(),
+      score: health === null ? 1 : health.score(),
+      quarantineDeferred: record.has(FLAG.quarantineDeferred),
+    },
+    frozen: record.has(FLAG.frozen),
+    outboxDepth: record.outboxDepth,
+    probe: { state: record.probe, lastRttMs: finiteOrNull(record.probeRttMs) },
+  };
+}
+
+/**
+ * Mesh time (the lead's clock) of an instant on the agent's clock, with the offset the agent
+ * last reported extrapolated by its drift: the same line shared's OffsetEstimator draws on
+ * the agent (rate = -drift_ppm x 1e-6). Undefined when the agent has no clock estimate yet.
+ */
+export function toMeshTime(clock: ClockView | null, localMs: number): number | undefined {
+  if (clock === null) return undefined;
+  const PPM = 1e-6;
+  return localMs + clock.offsetMs - clock.driftPpm * PPM * (localMs - clock.reportedAtLocal);
+}

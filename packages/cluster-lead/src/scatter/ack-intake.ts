@@ -1,0 +1,52 @@
+/**
+ * Every ACK frame the lead receives: verified (signature, schema, replay) before anything else,
+ * routed to its operation by id, answered with the reply the agent waits for. Refusals are
+ * counted by code so a flood of bad frames shows in the stats, not in the log volume.
+ */
+import type { IncomingFrame } from '@mesh30k/shared';
+import type { Logger } from 'pino';
+import { SCATTER_EVENTS } from './events.js';
+import type { OperationRun } from './operation-run.js';
+import type { AckReply, AckVerifier } from './ports.js';
+
+export interface AckIntakeStats {
+  readonly accepted: number;
+  /** Refused frames by code (wire codes such as BAD_SIGNATURE, and UNKNOWN_OPERATION, NOT_A_TARGET, ...). */
+  readonly refused: Readonly<Record<string, number>>;
+}
+
+export interface AckIntakeDeps {
+  readonly verifier: AckVerifier;
+  readonly log: Logger;
+  /** The running or recently completed operation with this id. */
+  readonly find: (operationId: string) => OperationRun | undefined;
+}
+
+export class AckIntake {
+  private accepted = 0;
+  private readonly refused: Record<string, number> = {};
+
+  constructor(private readonly deps: AckIntakeDeps) {}
+
+  async handle(frame: IncomingFrame): Promise<AckReply> {
+    const verified = await this.deps.verifier.verify(frame);
+    if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
+    const ack = verified.value.message;
+    const run = this.deps.find(ack.operation_id);
+    if (run === undefined) return this.refuse('UNKNOWN_OPERATION', `no operation ${ack.operation_id} on this lead`, ack.agent_id);
+    const reply = run.accept(verified.value);
+    if (!reply.ok) return this.refuse(reply.code, reply.message, ack.agent_id);
+    this.accepted += 1;
+    return reply;
+  }
+
+  stats(): AckIntakeStats {
+    return { accepted: this.accepted, refused: { ...this.refused } };
+  }
+
+  private refuse(code: string, message: string, agentId: string | null): AckReply {
+    this.refused[code] = (this.refused[code] ?? 0) + 1;
+    this.deps.log.debug({ event: SCATTER_EVENTS.ackRefused, code, agent_id: agentId, reason: message }, 'ack refused');
+    return { ok: false, code, message };
+  }
+}

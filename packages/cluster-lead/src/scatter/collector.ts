@@ -1,0 +1,108 @@
+/**
+ * The gather side of one operation: who was sent what, which ACKs came back, and whether the
+ * operation can be decided early (every sent agent has answered and nothing is left to send).
+ * One ACK per agent counts; a duplicate is confirmed but not counted again.
+ */
+import type { Ack, Verified } from '@mesh30k/shared';
+import { toArrival } from './arrival.js';
+import type { AckReply, AgentClockView, TargetAgent } from './ports.js';
+import type { AgentArrival, ArrivalBasis, PlannedAgent, SkippedAgent } from './record.js';
+
+interface SentTo {
+  readonly coordinateId: string;
+  readonly sentAt: number;
+}
+
+export type AckVerdict = { reply: AckReply; arrival: AgentArrival | null };
+
+export class AckCollector {
+  private readonly planned: Map<string, PlannedAgent>;
+  private readonly clocks: Map<string, AgentClockView | null>;
+  private readonly sent = new Map<string, SentTo>();
+  private readonly arrivals = new Map<string, AgentArrival>();
+  private readonly failures: SkippedAgent[] = [];
+  private sendingDone = false;
+
+  constructor(
+    planned: readonly PlannedAgent[],
+    agents: readonly TargetAgent[],
+    private readonly targetMs: number,
+    private readonly windowMs: number,
+    private readonly basis: ArrivalBasis,
+  ) {
+    this.planned = new Map(planned.map((p) => [p.agentId, p]));
+    this.clocks = new Map(agents.map((a) => [a.agentId, a.clock]));
+  }
+
+  markSent(agentId: string, coordinateId: string, sentAt: number): void {
+    this.sent.set(agentId, { coordinateId, sentAt });
+  }
+
+  markFailed(agentId: string, detail: string, availableMs: number): void {
+    const p = this.planned.get(agentId);
+    this.failures.push({ agentId, reason: 'send_failed', detail, mode: p?.mode ?? null, wouldNeedMs: p?.leadTimeMs ?? null, availableMs });
+  }
+
+  markSendingDone(): void {
+    this.sendingDone = true;
+  }
+
+  /** Everything sent has answered and no send is pending. */
+  get complete(): boolean {
+    return this.sendingDone && this.arrivals.size >= this.sent.size;
+  }
+
+  get sentCount(): number {
+    return this.sent.size;
+  }
+
+  sendTimes(): number[] {
+    return [...this.sent.values()].map((s) => s.sentAt);
+  }
+
+  sentAt(agentId: string): number | undefined {
+    return this.sent.get(agentId)?.sentAt;
+  }
+
+  accept(verified: Verified<Ack>, receivedAt: number): AckVerdict {
+    const ack = verified.message;
+    const planned = this.planned.get(ack.agent_id);
+    const sent = this.sent.get(ack.agent_id);
+    if (planned === undefined || sent === undefined) {
+      return refuse('NOT_A_TARGET', `${ack.agent_id} was not sent operation ${ack.operation_id}`);
+    }
+    if (sent.coordinateId !== ack.coordinate_id) {
+      return refuse('COORDINATE_MISMATCH', `coordinate ${ack.coordinate_id} is not the one sent to ${ack.agent_id}`);
+    }
+    if (this.arrivals.has(ack.agent_id)) return { reply: { ok: true }, arrival: null };
+    const arrival = toArrival({
+      ack,
+      planned,
+      clock: this.clocks.get(ack.agent_id) ?? null,
+      targetMs: this.targetMs,
+      windowMs: this.windowMs,
+      basis: this.basis,
+      sentAt: sent.sentAt,
+      receivedAt,
+    });
+    this.arrivals.set(ack.agent_id, arrival);
+    return { reply: { ok: true }, arrival };
+  }
+
+  allArrivals(): AgentArrival[] {
+    return [...this.arrivals.values()];
+  }
+
+  /** Sent, no ACK. */
+  stragglers(): string[] {
+    return [...this.sent.keys()].filter((id) => !this.arrivals.has(id));
+  }
+
+  sendFailures(): readonly SkippedAgent[] {
+    return this.failures;
+  }
+}
+
+function refuse(code: string, message: string): AckVerdict {
+  return { reply: { ok: false, code, message }, arrival: null };
+}

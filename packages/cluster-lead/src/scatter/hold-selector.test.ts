@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { HOLD_SELECTOR_BUDGET_BYTES, holdSelectors } from './hold-selector.js';
+import type { TargetAgent } from './ports.js';
+
+const agents = (ids: readonly string[]) => ids.map((agentId) => ({ agentId }) as TargetAgent);
+
+describe('holdSelectors', () => {
+  it("keeps the operation's selector when it matches exactly the held agents", () => {
+    expect(holdSelectors({ capability: 'gpio' }, agents(['a', 'b']), ['a', 'b'])).toEqual([{ capability: 'gpio' }]);
+  });
+
+  it('lists the held agents when some selected agents are not held', () => {
+    expect(holdSelectors({ all: true }, agents(['a', 'b', 'c']), ['a', 'c'])).toEqual([{ agent_ids: ['a', 'c'] }]);
+  });
+
+  it('splits a long list so no message carries more than the budget of ids', () => {
+    const held = Array.from({ length: 3_000 }, (_, i) => `pi-${String(i).padStart(10, '0')}`);
+    const chunks = holdSelectors({ all: true }, agents([...held, 'skipped']), held);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.flatMap((c) => c.agent_ids ?? [])).toEqual(held);
+    for (const c of chunks) expect(JSON.stringify(c.agent_ids).length).toBeLessThanOrEqual(HOLD_SELECTOR_BUDGET_BYTES + 2);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * One operation from plan to decision: plans it, arms the send timers and the deadline, takes
+ * its ACKs, decides with the quorum as soon as everyone sent to has answered (or at the
+ * deadline), and keeps its record up to date in the operations history.
+ */
+import type { Ack, Refusal, Verified } from '@mesh30k/shared';
+import type { Logger } from 'pino';
+import { AckCollector } from './collector.js';
+import { Dispatcher } from './dispatch.js';
+import type { ScatterRefusal } from './errors.js';
+import { SCATTER_EVENTS } from './events.js';
+import type { ResolvedOperation } from './operation-request.js';
+import type { ResolvedScatterOptions } from './options.js';
+import { planOperation } from './plan.js';
+import type { Plan } from './plan.js';
+import type { AckReply, ScatterDeps, TimerHandle } from './ports.js';
+import type { LateAck, OperationRecord, ScatterResult } from './record.js';
+import { buildResult } from './result.js';
+
+export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & { readonly options: ResolvedScatterOptions; readonly log: Logger };
+
+interface Running {
+  readonly plan: Plan;
+  readonly collector: AckCollector;
+  readonly dispatcher: Dispatcher;
+  readonly startedAt: number;
+  readonly deadline: number;
+  deadlineTimer: TimerHandle | null;
+}
+
+export class OperationRun {
+  readonly result: Promise<ScatterResult>;
+  private resolve: (result: ScatterResult) => void = () => undefined;
+  private running: Running | null = null;
+  private final: ScatterResult | null = null;
+  private readonly lateAcks = new Map<string, LateAck>();
+
+  constructor(
+    private readonly deps: RunDeps,
+    readonly op: ResolvedOperation,
+    private readonly meta: { readonly submittedAt: number; readonly waived: readonly Refusal[] },
+  ) {
+    this.result = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  get operationId(): string {
+    return this.op.operationId;
+  }
+
+  get completed(): boolean {
+    return this.final !== null;
+  }
+
+  /** Plans and arms the operation, synchronously; a refusal means nothing was sent. */
+  start(hash: string): { ok: true } | { ok: false; error: ScatterRefusal } {
+    const { deps, op } = this;
+    const startedAt = deps.clock.now();
+    const planned = planOperation(op, startedAt, deps);
+    if (!planned.ok) return planned;
+    const plan = planned.value;
+    const collector = new AckCollector(plan.planned, plan.selected, plan.targetMs, op.arrivalWindowMs, deps.options.arrivalBasis);
+    const ctx = { op, leadId: deps.identity.leadId, targetMs: plan.targetMs, payloadHash: hash };
+    const dispatcher = new Dispatcher(deps, plan, ctx, {
+      sent: (agentId, coordinateId, at) => collector.markSent(agentId, coordinateId, at),
+      failed: (agentId, error) => collector.markFailed(agentId, String(error), plan.targetMs - plan.nowMs),
+      done: () => {
+        collector.markSendingDone();
+        if (collector.complete) this.finish();
+      },
+    });
+    const deadline = deadlineOf(plan, op, startedAt, deps.options);
+    const running: Running = { plan, collector, dispatcher, startedAt, deadline, deadlineTimer: null };
+    this.running = running;
+    this.save();
+    deps.log.info(
+      {
+        event: SCATTER_EVENTS.started,
+        target_time: plan.targetMs,
+        lead_ms: plan.targetMs - startedAt,
+        mode: op.releaseMode,
+        selected: plan.selected.length,
+        scheduled: plan.planned.length,
+        skipped: plan.skipped.length,
+        buckets: plan.buckets.length,
+        hold_messages: plan.hold?.selectors.length ?? 0,
+      },
+      'operation started',
+    );
+    running.deadlineTimer = deps.scheduler.at(deadline, () => this.finish(), 'deadline');
+    dispatcher.start();
+    return { ok: true };
+  }
+
+  /** Takes one verified ACK of this operation. */
+  accept(verified: Verified<Ack>): AckReply {
+    const running = this.running;
+    if (running === null) return { ok: false, code: 'UNKNOWN_OPERATION', message: `operation ${this.operationId} has not started` };
+    const receivedAt = this.deps.clock.now();
+    const verdict = running.collector.accept(verified, receivedAt);
+    const arrival = verdict.arrival;
+    if (arrival === null) return verdict.reply;
+    if (this.final !== null) {
+      this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
+      return verdict.reply;
+    }
+    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb);
+    if (arrival.trinaryState === -1) {
+      this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
+      this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
+    }
+    if (running.collector.complete) this.finish();
+    return verdict.reply;
+  }
+
+  /** Decides now (deadline, everyone answered, or the engine is stopping). Idempotent. */
+  finish(): void {
+    const running = this.running;
+    if (running === null || this.final !== null) return;
+    running.deadlineTimer?.cancel();
+    running.dispatcher.cancel();
+    const decidedAt = this.deps.clock.now();
+    const result = buildResult({
+      op: this.op,
+      plan: running.plan,
+      collector: running.collector,
+      basis: this.deps.options.arrivalBasis,
+      timings: { submittedAt: this.meta.submittedAt, startedAt: running.startedAt, deadline: running.deadline, decidedAt },
+      waived: this.meta.waived,
+    });
+    this.final = result;
+    for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb);
+    this.save();
+    this.deps.log.info(
+      {
+        event: SCATTER_EVENTS.completed,
+        status: result.status,
+        decision: result.decision,
+        ...result.counts,
+        arrival_abs_p50_ms: result.arrival.abs?.p50 ?? null,
+        arrival_abs_p99_ms: result.arrival.abs?.p99 ?? null,
+        arrival_abs_max_ms: result.arrival.abs?.max ?? null,
+        hit_rate: result.arrival.hitRate,
+        decision_after_t_ms: decidedAt - running.plan.targetMs,
+      },
+      'operation completed',
+    );
+    this.resolve(result);
+  }
+
+  record(): OperationRecord | null {
+    const running = this.running;
+    if (running === null) return null;
+    return {
+      operationId: this.operationId,
+      state: this.final === null ? 'running' : 'completed',
+      request: this.op,
+      targetTime: running.plan.targetMs,
+      plan: running.plan.planned,
+      skipped: running.plan.skipped,
+      holdMessages: running.dispatcher.holdMessages,
+      result: this.final,
+      lateAcks: [...this.lateAcks.values()],
+    };
+  }
+
+  private recordLate(agentId: string, late: LateAck): void {
+    this.lateAcks.set(agentId, late);
+    this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.decidedAt ?? 0) }, 'late ack');
+    this.save();
+  }
+
+  private save(): void {
+    const record = this.record();
+    if (record === null) return;
+    try {
+      this.deps.store.save(record);
+    } catch (error) {
+      // The history is for operators; a failing store must not stop the operation.
+      this.deps.log.error({ err: error }, 'operations store failed');
+    }
+  }
+}
+
+/** T + window + the slowest return trip + slack, but never after the timeout. */
+function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, options: ResolvedScatterOptions): number {
+  let returnMs = 0;
+  for (const p of plan.planned) returnMs = Math.max(returnMs, p.oneWayDelayMs + p.bufferMs);
+  return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
+}
+

@@ -1,0 +1,168 @@
+/**
+ * The narrow interfaces the scatter-gather engine depends on. The lead's registry, breakers,
+ * store and composition root implement them; unit tests pass small fakes. Nothing here opens a
+ * socket or a file.
+ */
+import type {
+  Ack,
+  AgentClass,
+  Clock,
+  IncomingFrame,
+  MeshMode,
+  OperationalState,
+  ReleaseMode,
+  Result,
+  Selector,
+  SignedFrame,
+  Signer,
+  Verb,
+  Verified,
+  WireRefusal,
+} from '@mesh30k/shared';
+import type { Logger } from 'pino';
+import type { OperationRecord } from './record.js';
+
+/**
+ * The lead's knowledge of an agent's clock, from the agent's last heartbeat (its ClockReport
+ * and that heartbeat's t1): mesh = local + offsetMs - driftPpm x 1e-6 x (local - atLocalMs).
+ */
+export interface AgentClockView {
+  /** Lead clock minus agent clock at atLocalMs (ClockReport.offset_ms). */
+  readonly offsetMs: number;
+  /** ClockReport.drift_ppm: positive when the agent's clock runs fast. */
+  readonly driftPpm: number;
+  /** Agent-clock instant the offset refers to (the heartbeat's t1). */
+  readonly atLocalMs: number;
+}
+
+/** One agent as the scheduler needs it: identity, routing facts and timing inputs. */
+export interface TargetAgent {
+  readonly agentId: string;
+  readonly agentClass: AgentClass;
+  readonly capabilities: readonly string[];
+  readonly clusterId: string;
+  readonly sectorId: string | null;
+  readonly state: OperationalState;
+  /** Release modes the agent's runtime implements. */
+  readonly supportedModes: readonly ReleaseMode[];
+  /** Lead-to-agent network delay, ms (half the heartbeat round trip). */
+  readonly oneWayDelayMs: number;
+  /** Spread of that delay, ms. */
+  readonly jitterMs: number;
+  /** Trust in the timing figures, 0..1. */
+  readonly confidence: number;
+  /** Null until the agent has reported a clock estimate. */
+  readonly clock: AgentClockView | null;
+}
+
+export interface ProcessingQuery {
+  readonly verb: Verb;
+  readonly payloadWeight: number;
+}
+
+export interface ProcessingEstimateView {
+  readonly expectedMs: number;
+  readonly spreadMs: number;
+}
+
+/** The registry, as the engine sees it. */
+export interface ScatterTargets {
+  /** Every registered agent the selector matches, whatever its state (the engine says why it skips). */
+  select(selector: Selector): readonly TargetAgent[];
+  /** Expected processing time for this agent, verb and payload weight (shared's ProcessingEstimator). */
+  estimateProcessing(agentId: string, query: ProcessingQuery): ProcessingEstimateView;
+}
+
+export type Routability = { readonly routable: true } | { readonly routable: false; readonly reason: string };
+
+/** Breakers and quarantine: the engine never sends to what is not routable, and says why. */
+export interface ScatterRoutes {
+  routable(agent: TargetAgent): Routability;
+}
+
+/**
+ * What became of one agent in one operation: ready, transit and conflict are its ACK's trinary
+ * state; refused is an ACK with a refusal; no_ack is a straggler at the deadline.
+ */
+export type AgentOutcome = 'ready' | 'transit' | 'conflict' | 'refused' | 'no_ack';
+
+/** Feeds health scores and processing estimates. */
+export interface OutcomeRecorder {
+  /** processingMs is the agent's own measurement from its ACK; null for no_ack. */
+  recordOutcome(agentId: string, outcome: AgentOutcome, processingMs: number | null, verb: Verb): void;
+}
+
+/** Conflict ACKs (trinary -1) with their original bytes, for the conflict log. Optional. */
+export interface ConflictSink {
+  recordAckConflict(ack: Ack, body: Uint8Array): void;
+}
+
+export type AckReply = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+export type AckHandler = (frame: IncomingFrame) => Promise<AckReply>;
+
+export interface Unsubscribe {
+  unsubscribe(): void;
+}
+
+/** The bus. Publishes are fire-and-forget; ACKs arrive as requests the handler answers. */
+export interface ScatterTransport {
+  /** subjects.coordinateGroup(leadId): every agent of the lead sees it and checks the selector. */
+  publishToGroup(leadId: string, frame: SignedFrame): void;
+  /** subjects.coordinateAgent(agentId). */
+  publishToAgent(agentId: string, frame: SignedFrame): void;
+  /** subjects.ack(leadId); the handler's reply is sent back to the agent. */
+  subscribeAcks(handler: AckHandler): Unsubscribe;
+}
+
+/** Operations history: called when an operation starts, when it completes and on late ACKs (upsert by id). */
+export interface OperationStore {
+  save(record: OperationRecord): void;
+}
+
+/** The mesh's current degradation mode (computed by the registry from the active rate). */
+export interface MeshModeSource {
+  mode(): MeshMode;
+}
+
+/**
+ * Verifies and parses one ACK frame. Inline by default (verifier.ts); a lead under load passes
+ * one that verifies on worker threads.
+ */
+export interface AckVerifier {
+  verify(frame: IncomingFrame): Promise<Result<Verified<Ack>, WireRefusal>>;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** What a timer is for; tests count them by label. */
+export type TimerLabel = 'send' | 'deadline' | 'queue-timeout';
+
+/** Timers on the engine's clock. A task's promise is awaited (manual) or its failure logged (real). */
+export interface Scheduler {
+  at(timeMs: number, task: () => void | Promise<void>, label: TimerLabel): TimerHandle;
+}
+
+export interface LeadIdentity {
+  /** This lead's id: its subjects' token and the signer id of what it sends. */
+  readonly leadId: string;
+  readonly signer: Signer;
+}
+
+/** Everything the engine needs, in one object. */
+export interface ScatterDeps {
+  /** Mesh time: the lead's own clock. */
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly identity: LeadIdentity;
+  readonly targets: ScatterTargets;
+  readonly routes: ScatterRoutes;
+  readonly outcomes: OutcomeRecorder;
+  readonly transport: ScatterTransport;
+  readonly store: OperationStore;
+  readonly mode: MeshModeSource;
+  readonly verifier: AckVerifier;
+  readonly logger: Logger;
+  readonly conflicts?: ConflictSink;
+}

@@ -1,0 +1,60 @@
+import { AgentSnapshotStore } from './agent-snapshots.js';
+import { ConflictLog } from './conflict-log.js';
+import { openDatabase, type Db, type OpenOptions } from './database.js';
+import { DeadLetters } from './dead-letters.js';
+import { EnrollmentStore } from './enrollment-store.js';
+import { LeadStateStore } from './lead-state.js';
+import { OperationsHistory } from './operations-history.js';
+import { QuarantineStore } from './quarantine-store.js';
+
+export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
+export { ConflictLog, type ConflictEntry, type StoredConflict } from './conflict-log.js';
+export { DATABASE_FILE, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
+export { DeadLetters, type DeadLetter } from './dead-letters.js';
+export { EnrollmentStore } from './enrollment-store.js';
+export { LeadStateStore } from './lead-state.js';
+export { MIGRATIONS } from './migrations.js';
+export { OperationsHistory, type OperationRecord } from './operations-history.js';
+export { QuarantineStore, type QuarantineStatus, type QuarantinedItem } from './quarantine-store.js';
+export { SnapshotWriter, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
+
+/** Everything the lead keeps in its one SQLite database. */
+export class LeadStore {
+  readonly agents: AgentSnapshotStore;
+  readonly conflicts: ConflictLog;
+  readonly quarantine: QuarantineStore;
+  readonly operations: OperationsHistory;
+  readonly deadLetters: DeadLetters;
+  readonly enrollments: EnrollmentStore;
+  readonly state: LeadStateStore;
+
+  private constructor(readonly db: Db) {
+    this.agents = new AgentSnapshotStore(db);
+    this.conflicts = new ConflictLog(db);
+    this.quarantine = new QuarantineStore(db);
+    this.operations = new OperationsHistory(db);
+    this.deadLetters = new DeadLetters(db);
+    this.enrollments = new EnrollmentStore(db);
+    this.state = new LeadStateStore(db);
+  }
+
+  static open(dataDir: string, options: OpenOptions): LeadStore {
+    return new LeadStore(openDatabase(dataDir, options));
+  }
+
+  /** True when a write transaction can be started now (for readiness). Never throws. */
+  writable(): boolean {
+    if (!this.db.open || this.db.readonly) return false;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('ROLLBACK');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; PRAGMA user_version holds
+ * how many have run. Append only: a released migration is never edited, a new one follows.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: the lead's initial schema.
+  `
+  CREATE TABLE agents (
+    agent_id    TEXT PRIMARY KEY,
+    cluster_id  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    last_seen_at REAL,
+    data        TEXT NOT NULL,
+    updated_at  REAL NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX agents_by_cluster ON agents (cluster_id);
+
+  CREATE TABLE conflict_log (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    conflict_id   TEXT NOT NULL UNIQUE,
+    received_at   REAL NOT NULL,
+    agent_id      TEXT NOT NULL,
+    operation_id  TEXT,
+    conflict_type TEXT NOT NULL,
+    priority      INTEGER NOT NULL,
+    signer_id     TEXT NOT NULL,
+    signature     TEXT NOT NULL,
+    body          BLOB NOT NULL
+  );
+  CREATE INDEX conflict_log_by_agent ON conflict_log (agent_id, seq);
+  CREATE TRIGGER conflict_log_no_update BEFORE UPDATE ON conflict_log
+    BEGIN SELECT RAISE(ABORT, 'conflict_log is append-only: rows cannot be updated'); END;
+  CREATE TRIGGER conflict_log_no_delete BEFORE DELETE ON conflict_log
+    BEGIN SELECT RAISE(ABORT, 'conflict_log is append-only: rows cannot be deleted'); END;
+
+  CREATE TABLE quarantine (
+    conflict_id     TEXT PRIMARY KEY,
+    agent_id        TEXT NOT NULL,
+    message_id      TEXT,
+    data            TEXT NOT NULL,
+    quarantined_at  REAL NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('held', 'resolved', 'released')),
+    resolved_at     REAL,
+    resolution      TEXT
+  );
+  CREATE INDEX quarantine_by_status ON quarantine (status, quarantined_at);
+
+  CREATE TABLE operations (
+    operation_id TEXT PRIMARY KEY,
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL,
+    status       TEXT NOT NULL,
+    verb         TEXT NOT NULL,
+    priority     INTEGER NOT NULL,
+    request      TEXT NOT NULL,
+    result       TEXT
+  );
+  CREATE INDEX operations_by_time ON operations (created_at);
+
+  CREATE TABLE dead_letters (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at   REAL NOT NULL,
+    operation_id TEXT,
+    agent_id     TEXT,
+    kind         TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    payload      TEXT NOT NULL
+  );
+
+  CREATE TABLE enrollments (
+    public_key TEXT PRIMARY KEY,
+    agent_id   TEXT NOT NULL,
+    signed     TEXT NOT NULL,
+    added_at   REAL NOT NULL
+  );
+
+  CREATE TABLE lead_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,189 @@
+/**
+ * bench (cluster-lead): registry memory per agent for 30,000 agents, snapshot write and
+ * restore time for 30,000 agents, and heartbeat ingest rate (verify + parse + registry +
+ * signed reply) inline and over worker threads, beside the raw native verify rate measured
+ * in the same run. Run with: npm run bench -w @mesh30k/cluster-lead
+ */
+import { performance } from 'node:perf_hooks';
+import { stdout } from 'node:process';
+import { setImmediate as turn } from 'node:timers/promises';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { fromBase64Url, type SignedFrame } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { makeTempDir } from '../../../../test/harness/index.js';
+import { formatTable, writeReport } from '../../../../test/bench/lib/report.js';
+import { measureRate } from '../../../../test/bench/lib/measure.js';
+import { EventBus } from '../../src/lib/events.js';
+import { silentLogger } from '../../src/lib/logger.js';
+import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from '../../src/ingest/index.js';
+import { trustFixture } from '../../src/ingest/ingest.test-helper.js';
+import { GuardRails, Registry, type PersistedAgent } from '../../src/registry/index.js';
+import { OPTIONS, ScriptedProber, SetLag, beat, harness } from '../../src/registry/registry.test-helper.js';
+import { LeadStore } from '../../src/store/index.js';
+
+const AGENTS = 30_000;
+const CLUSTERS = 100;
+const MEMORY_TARGET_BYTES = 2_048;
+const INGEST_FRAMES = 12_000;
+const INGEST_SIGNERS = 200;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function heapBytes(): number {
+  gc();
+  gc();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+const agentId = (i: number) => `pi-${String(i).padStart(5, '0')}`;
+const shapeOf = (i: number) => ({ clusterId: `cluster-${i % CLUSTERS}`, sectorId: `sector-${i % 10}`, capabilities: ['sensor.read', 'gpio'] });
+
+function fillRegistry(withOutcomes: boolean) {
+  const h = harness();
+  for (let i = 0; i < AGENTS; i++) {
+    beat(h, [agentId(i)], shapeOf(i), { impedance_score: 200 + (i % 50), current_latency_ms: 10 + (i % 30) });
+    if (withOutcomes) {
+      h.registry.recordOutcome(agentId(i), { result: 'success', processingMs: 100 + (i % 40), verb: 'act' });
+      h.registry.recordOutcome(agentId(i), { result: 'error', processingMs: 300, verb: 'observe' });
+    }
+  }
+  return h;
+}
+
+function memory(): { scenario: string; bytesPerAgent: number }[] {
+  const rows: { scenario: string; bytesPerAgent: number }[] = [];
+  // Each registry is kept alive until all are measured, so a later "before" never counts an
+  // earlier registry being collected.
+  const alive: unknown[] = [];
+  for (const [scenario, withOutcomes] of [
+    ['heartbeats only', false],
+    ['heartbeats + ACK outcomes (health state kept)', true],
+  ] as const) {
+    const before = heapBytes();
+    const h = fillRegistry(withOutcomes);
+    h.events.length = 0;
+    const after = heapBytes();
+    rows.push({ scenario, bytesPerAgent: (after - before) / AGENTS });
+    if (h.registry.size !== AGENTS) throw new Error('registry lost agents');
+    alive.push(h);
+  }
+  return rows;
+}
+
+async function snapshotAndRestore() {
+  const dir = await makeTempDir('mesh30k-bench-');
+  try {
+    const h = fillRegistry(true);
+    const persisted: PersistedAgent[] = [];
+    for (let i = 0; i < AGENTS; i++) persisted.push(h.registry.persisted(agentId(i))!);
+    let store = LeadStore.open(dir.path, { busyTimeoutMs: 5_000 });
+    const writeStart = performance.now();
+    for (let i = 0; i < AGENTS; i += 500) {
+      store.agents.write(persisted.slice(i, i + 500), 0);
+      await turn();
+    }
+    const writeMs = performance.now() - writeStart;
+    store.close();
+
+    const restoreStart = performance.now();
+    store = LeadStore.open(dir.path, { busyTimeoutMs: 5_000 });
+    const loaded = store.agents.loadAll();
+    const loadMs = performance.now() - restoreStart;
+    const registry = new Registry(
+      { clock: h.clock, events: new EventBus(), prober: new ScriptedProber(), guard: new GuardRails({ clock: h.clock, lag: new SetLag() }, { restartGraceMs: 0, timeoutFactor: 2, lagThresholdMs: 200, lagGraceMs: 1 }), transportUp: () => true },
+      OPTIONS,
+    );
+    const restored = registry.restore(loaded.agents);
+    const restoreMs = performance.now() - restoreStart;
+    store.close();
+    if (restored !== AGENTS || loaded.invalid.length > 0) throw new Error(`restored ${restored}, ${loaded.invalid.length} invalid`);
+    const a = h.registry.timingInputs(agentId(7), { verb: 'act' })!;
+    const b = registry.timingInputs(agentId(7), { verb: 'act' })!;
+    if (a.processing.expectedMs !== b.processing.expectedMs || a.clock?.offsetMs !== b.clock?.offsetMs) throw new Error('restored state differs');
+    return { writeMs, loadMs, restoreMs };
+  } finally {
+    await dir.dispose();
+  }
+}
+
+async function ingestRates() {
+  const fx = await trustFixture();
+  const signers = await Promise.all(Array.from({ length: INGEST_SIGNERS }, (_, i) => fx.agent(agentId(i))));
+  const frames: SignedFrame[] = [];
+  for (let i = 0; i < INGEST_FRAMES; i++) frames.push(await signers[i % INGEST_SIGNERS]!.frame({ seq: i }));
+  const key = (fx.trust.lookup(agentId(0)) as { ok: true; value: { publicKey: Uint8Array } }).value.publicKey;
+  const rawVerify = await measureRate(() => nodeEd25519.verifySync(key, frames[0]!.body, fromBase64Url(frames[0]!.signature)));
+
+  const rows: { verifier: string; heartbeatsPerSec: number; mainThreadBusy: number }[] = [];
+  for (const threads of [0, 1, 2]) {
+    const rules = { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] as const };
+    const verifier: FrameVerifier = threads === 0 ? new InlineVerifier(rules) : new VerifyPool({ rules, logger: silentLogger() }, { threads, batchMax: 64, queueMax: 100_000 });
+    await verifier.ready;
+    const events = new EventBus();
+    const registry = new Registry(
+      { clock: fx.clock, events, prober: new ScriptedProber(), guard: new GuardRails({ clock: fx.clock, lag: new SetLag() }, { restartGraceMs: 0, timeoutFactor: 2, lagThresholdMs: 200, lagGraceMs: 1 }), transportUp: () => true },
+      OPTIONS,
+    );
+    const lead = await nodeEd25519.generateKeyPair();
+    const ingest = new HeartbeatIngest(
+      {
+        clock: fx.clock,
+        events,
+        logger: silentLogger(),
+        registry,
+        trust: fx.trust,
+        verifier,
+        replay: new HeartbeatReplay({ clock: fx.clock }, { ttlMs: 10_000, skewMs: 2_000, maxEntries: 4 * INGEST_FRAMES }),
+        control: new ControlState(undefined),
+        identity: { leadId: 'lead-bench', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) },
+        counters: new IngestCounters(),
+      },
+      { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000 },
+    );
+    const elu = performance.eventLoopUtilization();
+    const start = performance.now();
+    // Offered as a stream: at most 512 in flight, as a NATS subscription would deliver them.
+    let next = 0;
+    let accepted = 0;
+    const worker = async () => {
+      while (next < frames.length) {
+        const reply = await ingest.process(frames[next++]!, fx.clock.now());
+        if (reply !== null) accepted++;
+      }
+    };
+    await Promise.all(Array.from({ length: 512 }, worker));
+    const elapsed = performance.now() - start;
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    await verifier.close();
+    if (accepted !== frames.length) throw new Error(`only ${accepted} of ${frames.length} answered`);
+    rows.push({ verifier: threads === 0 ? 'inline' : `pool, ${threads} thread${threads > 1 ? 's' : ''}`, heartbeatsPerSec: (frames.length / elapsed) * 1000, mainThreadBusy: busy });
+  }
+  return { rawVerifyPerSec: rawVerify.opsPerSec, rows };
+}
+
+async function main(): Promise<void> {
+  const mem = memory();
+  const persistence = await snapshotAndRestore();
+  const ingest = await ingestRates();
+  const file = writeReport('lead-registry', { agents: AGENTS, memory: mem, memoryTargetBytes: MEMORY_TARGET_BYTES, persistence, ingest });
+  stdout.write(`\nbench (cluster-lead registry): ${AGENTS.toLocaleString('en-US')} agents\n\n`);
+  stdout.write(`${formatTable(['registry memory', 'bytes / agent', `target < ${MEMORY_TARGET_BYTES}`], mem.map((r) => [r.scenario, r.bytesPerAgent, r.bytesPerAgent < MEMORY_TARGET_BYTES ? 'met' : 'MISSED']))}\n\n`);
+  stdout.write(
+    `${formatTable(['snapshot (SQLite, WAL)', 'ms'], [
+      ['write 30,000 agents in batches of 500', persistence.writeMs],
+      ['read 30,000 rows + validate', persistence.loadMs],
+      ['restore: open + read + rebuild registry', persistence.restoreMs],
+    ])}\n\n`,
+  );
+  stdout.write(
+    `${formatTable(['heartbeat ingest (verify+parse+registry+signed reply)', 'heartbeats/s', 'x raw verify', 'main loop busy'], [
+      ['raw native verify (same run, one thread)', ingest.rawVerifyPerSec, '1.00', ''],
+      ...ingest.rows.map((r) => [r.verifier, r.heartbeatsPerSec, (r.heartbeatsPerSec / ingest.rawVerifyPerSec).toFixed(2), `${(r.mainThreadBusy * 100).toFixed(0)}%`]),
+    ])}\n\nresults: ${file}\n`,
+  );
+}
+
+await main();
