@@ -1,12 +1,20 @@
-import { MeshMode, type Clock, type TrustStore } from '@mesh30k/shared';
-import { createApi, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from './api/index.js';
+import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import type { NatsConnection } from 'nats';
+import { createApi, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
+import { LeadBreakers } from './breakers/index.js';
+import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
+import { FreezeControl, Operations } from './control/index.js';
+import { buildLeadScatter } from './lead-scatter.js';
+import { frameHeaders } from './nats/frames.js';
+import type { ScatterEngine, Scheduler } from './scatter/index.js';
 import type { LeadConfig } from './config/index.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from './ingest/index.js';
 import { logEvents } from './lib/event-log.js';
 import { EventBus, LEAD_EVENTS } from './lib/events.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock } from './lib/system-clock.js';
-import { leadStatus, readiness, type StatusSources } from './lead-status.js';
+import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
 import { NatsLink } from './nats/nats-link.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
@@ -26,9 +34,51 @@ export interface LeadOverrides {
   lag?: LagMonitor;
   /** Replaces the NATS probe (unit-style tests of liveness). */
   prober?: Prober;
-  /** Run the sweep and snapshot timers (default true); tests drive both by hand. */
+  /** Run the sweep, snapshot and breaker timers (default true); tests drive them by hand. */
   timers?: boolean;
+  /** The scatter engine's timers; default real timers on the lead's clock. */
+  scheduler?: Scheduler;
+  /** Extra lead services (tests, or a build that adds its own); started after the built-in ones. */
+  services?: readonly LeadServiceFactory[];
 }
+
+/**
+ * EXTENSION POINT for engines that live beside the scatter engine (src/cascade: hierarchy and
+ * cascades; src/edge: HTTPS transport to Workers). Each exposes a factory; the factory gets the
+ * lead's components, the service is started once NATS is connected and stopped (in reverse
+ * order) before NATS is drained and the store closed.
+ */
+export interface LeadServiceContext {
+  readonly config: LeadConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly identity: LeadIdentity;
+  readonly registry: Registry;
+  readonly events: EventBus;
+  readonly store: LeadStore;
+  readonly engine: ScatterEngine;
+  readonly breakers: LeadBreakers;
+  readonly freeze: FreezeControl;
+  readonly conflicts: ConflictDesk;
+  readonly link: NatsLink;
+}
+
+export interface LeadService {
+  readonly name: string;
+  /** Called once the first NATS connection is up (the client keeps subscriptions across reconnects). */
+  start(nc: NatsConnection): void | Promise<void>;
+  stop(): void | Promise<void>;
+  /** For GET /v1/status: the last cascade this service ran, if it runs cascades. */
+  lastCascade?(): MeshStatusBox['last_cascade'];
+}
+
+export type LeadServiceFactory = (context: LeadServiceContext) => LeadService;
+
+/**
+ * The lead services every lead runs. Add the cascade engine and the edge transport here as
+ * their factories land, e.g. `(ctx) => createCascadeService(ctx)`; order is start order.
+ */
+export const LEAD_SERVICES: readonly LeadServiceFactory[] = [];
 
 /** A running lead. */
 export interface Lead {
@@ -43,11 +93,19 @@ export interface Lead {
   readonly nats: NatsLink;
   readonly api: ApiServer;
   readonly logger: Logger;
+  readonly engine: ScatterEngine;
+  readonly operations: Operations;
+  readonly freeze: FreezeControl;
+  readonly breakers: LeadBreakers;
+  readonly conflicts: ConflictDesk;
+  readonly services: readonly LeadService[];
   /** Agents restored from the snapshot at start. */
   readonly restored: number;
   /** Resolves once heartbeats can reach the lead (NATS connected, subscription in place). */
   readonly intake: Promise<void>;
   sweep(): Promise<SweepReport>;
+  /** Breaker pass: due transitions and probes (the lead runs it on a timer; tests by hand). */
+  checkBreakers(): Promise<void>;
   flushSnapshot(): Promise<number>;
   reloadEnrollments(): Promise<{ added: number; refused: number }>;
   status(): LeadStatusBody;
@@ -140,11 +198,123 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { heartbeatIntervalMs: config.heartbeat.interval_ms, replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR },
     );
 
+    // Control channel: FREEZE, THAW and CIRCUIT notices, signed by the lead.
+    const publishControl = async (message: Freeze | Thaw | Circuit): Promise<void> => {
+      const nc = link.connection;
+      if (nc === undefined) throw new Error('NATS is not connected');
+      const frame = await encodeMessage(message, identity.signer, config.lead_id);
+      nc.publish(subjects.control(config.lead_id), frame.body, { headers: frameHeaders(frame) });
+    };
+    const freeze = new FreezeControl({ clock, state: control, publish: publishControl, logger: logger.child({ domain: 'control' }), leadId: config.lead_id, clusterId: config.cluster_id, sectorId: config.sector_id });
+
+    const breakerLog = logger.child({ domain: 'breakers' });
+    const breakers = new LeadBreakers(
+      {
+        clock,
+        logger: breakerLog,
+        locate: (agentId) => {
+          const view = registry.get(agentId);
+          return view === undefined ? undefined : { clusterId: view.clusterId, sectorId: view.sectorId };
+        },
+        probeCandidates: (target) => probeCandidates(registry, target),
+        probe: (agentId) => prober.probe(agentId),
+        onTransition: (event) => {
+          if (event.shadow || event.kind === 'extended') return;
+          const now = clock.now();
+          const action = event.to === 'open' ? 'OPEN' : event.to === 'half-open' ? 'HALF_OPEN' : 'CLOSE';
+          publishControl({ v: PROTOCOL_VERSION, message_id: newMessageId(now), sender_id: config.lead_id, created_at: now, ttl_ms: 60_000, kind: 'CIRCUIT', action, scope: event.scope, target_id: event.targetId, reason: event.reason.slice(0, 256) }).catch(
+            (error: unknown) => breakerLog.debug({ err: error }, 'CIRCUIT notice not published'),
+          );
+        },
+      },
+      {
+        metricsOnly: config.breakers.metrics_only,
+        clusterTripAbove: config.breakers.cluster_trip_above,
+        sectorTripAbove: config.breakers.sector_trip_above,
+        failureWindowMs: config.breakers.failure_window_ms,
+        openDurationMs: config.breakers.open_duration_ms,
+        reprobeMs: config.breakers.reprobe_ms,
+        halfOpenObservationMs: config.breakers.half_open_observation_ms,
+        halfOpenMaxTrials: config.breakers.half_open_max_trials,
+      },
+    );
+
+    const conflictLog = logger.child({ domain: 'conflicts' });
+    const conflicts = new ConflictDesk(
+      {
+        clock,
+        log: store.conflicts,
+        quarantine: store.quarantine,
+        deadLetters: store.deadLetters,
+        logger: conflictLog,
+        leadId: config.lead_id,
+        ...(config.parent === undefined ? {} : { escalate: parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms) }),
+      },
+      { escalateAt: config.conflicts.escalate_at },
+    );
+    const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
+    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
+
+    const scatterLog = logger.child({ domain: 'scatter' });
+    const { engine, transport: scatterTransport } = buildLeadScatter(
+      {
+        clock,
+        logger: scatterLog,
+        identity,
+        registry,
+        breakers,
+        control,
+        conflicts,
+        link,
+        history: store.operations,
+        deadLetters: store.deadLetters,
+        resolveKey,
+        replayTtlMs: replayOptions.ttlMs,
+        replaySkewMs: replayOptions.skewMs,
+        ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
+      },
+      {
+        maxInFlight: config.scatter.max_in_flight,
+        maxQueued: config.scatter.max_queued,
+        agingStepMs: config.scatter.aging_step_ms,
+        maxQueueWaitMs: config.scatter.max_queue_wait_ms,
+        holdMarginMs: config.scatter.hold_margin_ms,
+        ackReturnSlackMs: config.scatter.ack_return_slack_ms,
+      },
+      config.scatter.send_attempts,
+    );
+    engine.start();
+    events.on((event) => {
+      if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
+    });
+    const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal() });
+
+    const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts, link };
+    const services = [...LEAD_SERVICES, ...(overrides.services ?? [])].map((factory) => factory(serviceContext));
+
     let lastSweep: SweepReport | undefined;
     const sweep = async (): Promise<SweepReport> => (lastSweep = await registry.sweep());
-    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded };
+    const mesh = (): MeshStatusBox =>
+      meshStatusBox({
+        registry,
+        now: () => clock.now(),
+        frozen: () => freeze.isLeadFrozen(),
+        breakers: () => breakers.list(),
+        conflictsSince: (since) => conflicts.countSince(since),
+        operations: () => engine.stats(),
+        lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
+      });
+    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
     const api = await startApiServer(
-      createApi({ status: () => leadStatus(sources), agent: (id) => registry.get(id), readiness: () => readiness(sources), logger: logger.child({ domain: 'api' }) }),
+      createApi({
+        status: () => leadStatus(sources),
+        agent: (id) => registry.get(id),
+        readiness: () => readiness(sources),
+        logger: logger.child({ domain: 'api' }),
+        operations,
+        control: freeze,
+        breakers: () => breakers.list(),
+      }),
       config.http,
     );
     cleanups.push(() => api.close());
@@ -152,8 +322,14 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
     const announcements = new KeyAnnouncements({ clock, trust, roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id });
+    let servicesStarted: Promise<void> = Promise.resolve();
     link.onConnected((nc) => {
       announcements.subscribe(nc);
+      scatterTransport.connected();
+      conflictIntake.subscribe(nc);
+      servicesStarted = (async () => {
+        for (const service of services) await service.start(nc);
+      })().catch((error: unknown) => logger.error({ err: error }, 'lead service failed to start'));
       verifier.ready
         .then(() => ingest.subscribe(nc))
         .then(() => {
@@ -166,11 +342,19 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     link.start();
 
     let sweepTimer: NodeJS.Timeout | undefined;
+    let breakerTimer: NodeJS.Timeout | undefined;
+    const checkBreakers = async (): Promise<void> => {
+      await breakers.check();
+    };
     if (overrides.timers ?? true) {
       sweepTimer = setInterval(() => {
         sweep().catch((error: unknown) => logger.error({ err: error }, 'liveness sweep failed'));
       }, config.registry.sweep_interval_ms);
       sweepTimer.unref();
+      breakerTimer = setInterval(() => {
+        checkBreakers().catch((error: unknown) => breakerLog.error({ err: error }, 'breaker check failed'));
+      }, config.breakers.check_interval_ms);
+      breakerTimer.unref();
       snapshot.start();
     }
     events.emit({ name: LEAD_EVENTS.leadStarted, at: clock.now(), reason: `${restored} agents restored; API on ${api.url}` });
@@ -188,9 +372,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       nats: link,
       api,
       logger,
+      engine,
+      operations,
+      freeze,
+      breakers,
+      conflicts,
+      services,
       restored,
       intake,
       sweep,
+      checkBreakers,
       flushSnapshot: () => snapshot.flush(),
       reloadEnrollments: () =>
         config.trust.enrollments === undefined
@@ -202,7 +393,20 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         stopping ??= (async () => {
           events.emit({ name: LEAD_EVENTS.leadStopping, at: clock.now(), reason });
           if (sweepTimer !== undefined) clearInterval(sweepTimer);
+          if (breakerTimer !== undefined) clearInterval(breakerTimer);
           snapshot.stop();
+          await servicesStarted;
+          for (const service of [...services].reverse()) {
+            try {
+              await service.stop();
+            } catch (error) {
+              logger.error({ err: error, service: service.name }, 'lead service failed to stop');
+            }
+          }
+          // Queued operations are refused, running ones decided and written to the history.
+          engine.stop();
+          conflictIntake.unsubscribe();
+          await conflicts.settle();
           await ingest.stop();
           announcements.unsubscribe();
           await snapshot.flush();
@@ -216,6 +420,26 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     await runCleanups(cleanups, logger);
     throw error;
   }
+}
+
+/** Agents to PING for a breaker probe: routable ones of the scope by impedance, else any of it. */
+function probeCandidates(registry: Registry, target: BreakerTarget): string[] {
+  const selector = target.scope === 'cluster' ? { cluster_id: target.targetId } : { sector_id: target.targetId };
+  const routable = registry.select({ selector, order: 'impedance', limit: 2, honourPanic: false }).agentIds;
+  if (routable.length > 0) return routable;
+  return registry.select({ selector, states: ['active', 'degraded', 'offline', 'quarantined'], honourPanic: false, limit: 2 }).agentIds;
+}
+
+/** Sends a CONFLICT to the parent lead's conflict subject and waits for its confirmation. */
+function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parentLeadId: string, timeoutMs: number): ParentEscalation {
+  return async (report: ConflictReport) => {
+    const nc = link.connection;
+    if (nc === undefined) throw new Error('NATS is not connected');
+    const frame = await encodeMessage(report, identity.signer, identity.leadId);
+    const reply = await nc.request(subjects.conflict(parentLeadId), frame.body, { timeout: timeoutMs, headers: frameHeaders(frame) });
+    const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { ok?: boolean; code?: string; message?: string };
+    if (answer.ok !== true) throw new Error(`parent lead refused the conflict: ${answer.code ?? 'unknown'} ${answer.message ?? ''}`);
+  };
 }
 
 /** Last built, first closed; one failing cleanup does not skip the others. */

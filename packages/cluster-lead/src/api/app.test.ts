@@ -17,6 +17,18 @@ const STATUS: LeadStatusBody = {
   guard: { factor: 1, reasons: [] },
   nats: { connected: true },
   ingest: { accepted: 10, refused: { BAD_SIGNATURE: 2 }, verify_threads: 2 },
+  mesh: {
+    agents_active: 2,
+    agents_total: 3,
+    sectors_healthy: 1,
+    sectors_total: 1,
+    mean_impedance: 240,
+    conflicts_last_hour: 0,
+    mode: 'DEGRADED_LIGHT',
+    frozen: false,
+    last_cascade: null,
+    operations: { in_flight: 0, queued: 0 },
+  },
 };
 
 function app(checks: ReadinessCheck[] = [{ name: 'nats', ok: true }], agents: Record<string, AgentView> = {}) {

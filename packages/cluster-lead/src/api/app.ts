@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
+import type { BreakerStatus } from '@mesh30k/shared';
 import { agentJson } from './agent-json.js';
+import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
+import { operationRoutes, type OperationsApi } from './operations-routes.js';
 import { ApiError, problemResponse } from './problem.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
@@ -25,6 +28,23 @@ export interface LeadStatusBody {
   guard: { factor: number; reasons: readonly string[] };
   nats: { connected: boolean };
   ingest: { accepted: number; refused: Record<string, number>; verify_threads: number };
+  /** The spec's status box, as data. */
+  mesh: MeshStatusBox;
+}
+
+export interface MeshStatusBox {
+  agents_active: number;
+  agents_total: number;
+  sectors_healthy: number;
+  sectors_total: number;
+  /** Mean impedance score of the routable agents; null with none. */
+  mean_impedance: number | null;
+  conflicts_last_hour: number;
+  mode: string;
+  frozen: boolean;
+  /** The last cascade this lead ran or forwarded; null until the cascade engine reports one. */
+  last_cascade: { cascade_id: string; at: number; status: string } | null;
+  operations: { in_flight: number; queued: number };
 }
 
 /** What the API reads; the composition root wires these to the live components. */
@@ -33,11 +53,16 @@ export interface ApiDeps {
   agent: (agentId: string) => AgentView | undefined;
   readiness: () => ReadinessCheck[];
   logger: Logger;
+  /** Scatter-gather operations; absent, the routes answer 404. */
+  operations?: OperationsApi;
+  /** Freeze and thaw. */
+  control?: ControlApi;
+  breakers?: () => BreakerStatus[];
 }
 
 /**
- * The lead's minimal HTTP API: status, one agent, liveness and readiness. Operations come
- * with the scatter-gather engine. Tested with app.request(), no server needed.
+ * The lead's minimal HTTP API: status, one agent, liveness and readiness, operations, freeze
+ * and thaw, breakers. Tested with app.request(), no server needed.
  */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
@@ -64,6 +89,11 @@ export function createApi(deps: ApiDeps): Hono {
     if (agent === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown agent', `no agent "${id}" in this lead's registry`);
     return c.json(agentJson(agent));
   });
+
+  if (deps.operations !== undefined) app.route('/v1/operations', operationRoutes(deps.operations));
+  if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
+  const breakers = deps.breakers;
+  if (breakers !== undefined) app.get('/v1/breakers', (c) => c.json({ breakers: breakers().map(breakerJson) }));
 
   app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -1,7 +1,19 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-export type ApiErrorCode = 'NOT_FOUND' | 'NOT_READY' | 'BAD_REQUEST' | 'INTERNAL';
+export type ApiErrorCode =
+  | 'NOT_FOUND'
+  | 'NOT_READY'
+  | 'BAD_REQUEST'
+  | 'INTERNAL'
+  /** The lead (its cluster, sector or the mesh) is frozen: no new operations. */
+  | 'FROZEN'
+  /** The engine refused the operation (degradation mode, target time...); `reason_code` says which. */
+  | 'OPERATION_REFUSED'
+  /** Too many operations in flight and queued; retry later. */
+  | 'SATURATED'
+  /** The engine is not running (NATS never connected, or the lead is stopping). */
+  | 'UNAVAILABLE';
 
 /** The one error type of the API; the one place below turns it into problem+json (RFC 9457). */
 export class ApiError extends Error {

@@ -102,6 +102,49 @@ const Thresholds = z.strictObject({
   mode: ModeThresholds.prefault({}),
 });
 
+const Scatter = z.strictObject({
+  /** Operations sending and gathering at once; more wait in the admission queue. */
+  max_in_flight: count(4),
+  /** Operations that may wait; beyond this new ones are refused as SATURATED. */
+  max_queued: count(64, 0),
+  /** A queued operation gains one priority level per this much waiting. */
+  aging_step_ms: ms(2_000),
+  max_queue_wait_ms: ms(30_000),
+  /** Hold mode: how far ahead of T the group message leaves beyond the slowest member's need. */
+  hold_margin_ms: z.number().min(0).max(60_000).default(10),
+  /** Allowance for an ACK's trip back and its verification. */
+  ack_return_slack_ms: z.number().min(0).max(60_000).default(25),
+  /** Publish attempts per COORDINATE before the send is dead-lettered. */
+  send_attempts: count(3),
+});
+
+const Breakers = z.strictObject({
+  /** Shadow mode: breakers record what they would do (breaker.would-*) and never block. */
+  metrics_only: z.boolean().default(false),
+  /** A cluster breaker opens above this many failures (no ACK, refusal) in the window. */
+  cluster_trip_above: count(5, 0),
+  /** A sector breaker opens above this many failures, summed over its clusters. */
+  sector_trip_above: count(50, 0),
+  failure_window_ms: ms(60_000),
+  /** Wait after opening before the first probe. */
+  open_duration_ms: ms(30_000),
+  /** Wait after a failed probe (grows by 2x per failure, up to 10 minutes). */
+  reprobe_ms: ms(60_000),
+  /** Half-open: how long trial traffic is watched before the breaker closes. */
+  half_open_observation_ms: ms(60_000),
+  /** Agents admitted while half-open. */
+  half_open_max_trials: count(10),
+  /** How often due probes and half-open observations are checked. */
+  check_interval_ms: ms(1_000),
+});
+
+const Conflicts = z.strictObject({
+  /** Conflicts of this priority and up are escalated to the parent lead (when there is one). */
+  escalate_at: z.number().int().min(0).max(5).default(3),
+  /** How long the parent has to confirm an escalated conflict before it is dead-lettered. */
+  escalation_timeout_ms: ms(2_000),
+});
+
 export const LeadConfigSchema = z.strictObject({
   lead_id: Id,
   cluster_id: Id,
@@ -120,6 +163,9 @@ export const LeadConfigSchema = z.strictObject({
   ingest: Ingest.prefault({}),
   store: Store.prefault({}),
   thresholds: Thresholds.prefault({}),
+  scatter: Scatter.prefault({}),
+  breakers: Breakers.prefault({}),
+  conflicts: Conflicts.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 

@@ -40,6 +40,7 @@ export class ConflictLog {
   private readonly byAgent;
   private readonly recent;
   private readonly countRows;
+  private readonly countFrom;
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -50,6 +51,7 @@ export class ConflictLog {
     this.byAgent = db.prepare('SELECT * FROM conflict_log WHERE agent_id = ? ORDER BY seq DESC LIMIT ?');
     this.recent = db.prepare('SELECT * FROM conflict_log ORDER BY seq DESC LIMIT ?');
     this.countRows = db.prepare('SELECT COUNT(*) FROM conflict_log').pluck();
+    this.countFrom = db.prepare('SELECT COUNT(*) FROM conflict_log WHERE received_at >= ?').pluck();
   }
 
   /** True when the entry was new; false for a conflict id already logged. */
@@ -88,5 +90,10 @@ export class ConflictLog {
 
   count(): number {
     return this.countRows.get() as number;
+  }
+
+  /** Entries received at or after `since` (lead clock). */
+  countSince(since: number): number {
+    return this.countFrom.get(since) as number;
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * POST /v1/operations (start a scatter-gather: 202 with the id and Location) and
+ * GET /v1/operations/:id (state, and the result once decided). Bodies are snake_case.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { OperationRefusal, SubmitOutcome } from '../control/index.js';
+import type { OperationView } from '../control/index.js';
+import { ApiError } from './problem.js';
+import { snakeKeys } from './json-case.js';
+
+/** Seconds to wait before retrying a SATURATED submission. */
+export const SATURATED_RETRY_AFTER_S = 2;
+
+/** The request body, mapped one to one onto the engine's OperationRequest (which validates the values). */
+export const OperationBody = z.strictObject({
+  operation_id: z.string().optional(),
+  verb: z.unknown(),
+  payload: z.unknown().optional(),
+  payload_weight: z.number().optional(),
+  selector: z.unknown(),
+  release_mode: z.string().optional(),
+  window_ms: z.number().optional(),
+  min_response_rate: z.number().optional(),
+  max_conflict_rate: z.number().optional(),
+  max_transit_rate: z.number().optional(),
+  timeout_ms: z.number().optional(),
+  priority: z.number().optional(),
+  target_time: z.number().optional(),
+  lead_horizon_ms: z.number().optional(),
+  requires_capabilities: z.array(z.string()).optional(),
+  automated: z.boolean().optional(),
+  operator_override: z.boolean().optional(),
+});
+
+const FIELD_OF: Readonly<Record<string, string>> = {
+  operationId: 'operation_id',
+  payloadWeight: 'payload_weight',
+  targets: 'selector',
+  releaseMode: 'release_mode',
+  arrivalWindowMs: 'window_ms',
+  minResponseRate: 'min_response_rate',
+  maxConflictRate: 'max_conflict_rate',
+  maxTransitRate: 'max_transit_rate',
+  timeoutMs: 'timeout_ms',
+  targetTime: 'target_time',
+  leadHorizonMs: 'lead_horizon_ms',
+  requiresCapabilities: 'requires_capabilities',
+  operatorOverride: 'operator_override',
+};
+
+export function toEngineRequest(body: z.infer<typeof OperationBody>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    operationId: body.operation_id,
+    verb: body.verb,
+    payload: body.payload ?? null,
+    payloadWeight: body.payload_weight,
+    targets: body.selector,
+    releaseMode: body.release_mode,
+    arrivalWindowMs: body.window_ms,
+    minResponseRate: body.min_response_rate,
+    maxConflictRate: body.max_conflict_rate,
+    maxTransitRate: body.max_transit_rate,
+    timeoutMs: body.timeout_ms,
+    priority: body.priority,
+    targetTime: body.target_time,
+    leadHorizonMs: body.lead_horizon_ms,
+    requiresCapabilities: body.requires_capabilities,
+    automated: body.automated,
+    operatorOverride: body.operator_override,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+export interface OperationsApi {
+  submit(request: unknown): Promise<SubmitOutcome>;
+  get(operationId: string): OperationView | undefined;
+}
+
+function refusalError(refusal: OperationRefusal): ApiError {
+  const fields = { reason_code: refusal.code, ...('path' in refusal && refusal.path !== undefined ? { field: refusal.path.split('.').map((p) => FIELD_OF[p] ?? p).join('.') } : {}) };
+  switch (refusal.code) {
+    case 'FROZEN':
+      return new ApiError(409, 'FROZEN', 'Lead frozen', refusal.reason, { fields });
+    case 'INVALID_OPERATION':
+    case 'INVALID_TARGET_TIME':
+      return new ApiError(400, 'BAD_REQUEST', 'Invalid operation', refusal.reason.replace(/^[\w.]+/, (p) => p.split('.').map((s) => FIELD_OF[s] ?? s).join('.')), { fields });
+    case 'SATURATED':
+      return new ApiError(503, 'SATURATED', 'Lead saturated', refusal.reason, { fields, headers: { 'Retry-After': String(SATURATED_RETRY_AFTER_S) } });
+    case 'ENGINE_STOPPED':
+      return new ApiError(503, 'UNAVAILABLE', 'Engine stopped', refusal.reason, { fields });
+    case 'SCATTER_TOO_LARGE':
+    case 'AUTOMATION_HALTED':
+    case 'BACKGROUND_DISABLED':
+    case 'CRITICAL_ONLY':
+    case 'NON_URGENT_QUEUED':
+    case 'OPERATOR_OVERRIDE_REQUIRED':
+    case 'QUEUE_TIMEOUT':
+      return new ApiError(409, 'OPERATION_REFUSED', 'Operation refused', refusal.reason, { fields });
+  }
+}
+
+export function operationJson(view: OperationView): Record<string, unknown> {
+  return {
+    operation_id: view.operationId,
+    state: view.state,
+    submitted_at: view.submittedAt,
+    refusal: view.refusal === null ? null : { code: view.refusal.code, reason: view.refusal.reason },
+    result: snakeKeys(view.result),
+  };
+}
+
+export function operationRoutes(operations: OperationsApi): Hono {
+  const app = new Hono();
+  app.post('/', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
+    }
+    const parsed = OperationBody.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.map(String).join('.') ?? '';
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid operation', `${field || '(body)'}: ${issue?.message ?? 'invalid'}`, { fields: { field } });
+    }
+    const outcome = await operations.submit(toEngineRequest(parsed.data));
+    if (!outcome.ok) throw refusalError(outcome.refusal);
+    const location = `/v1/operations/${encodeURIComponent(outcome.operationId)}`;
+    c.header('Location', location);
+    return c.json({ operation_id: outcome.operationId, state: outcome.state, location }, 202);
+  });
+  app.get('/:id', (c) => {
+    const id = c.req.param('id');
+    const view = operations.get(id);
+    if (view === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown operation', `no operation "${id}" on this lead`);
+    return c.json(operationJson(view));
+  });
+  return app;
+}

@@ -1,0 +1,1 @@
+export { LeadBreakers, NO_SECTOR, isBreakerFailure, type BreakerDeps, type BreakerSettings } from './lead-breakers.js';

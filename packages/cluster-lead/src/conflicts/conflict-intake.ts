@@ -1,0 +1,77 @@
+/**
+ * The lead's conflict subject: CONFLICT reports that are not tied to an ACK, sent as requests.
+ * Verified before parsing (signature, enrolled signer who must be the agent named, replay),
+ * recorded by the desk, answered {"ok":true} (also for a duplicate, so an agent's outbox stops
+ * resending) or {"ok":false,"code","message"}.
+ */
+import { subjects, verifyAndParse, type ConflictReport, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck } from '@mesh30k/shared';
+import type { NatsConnection, Subscription } from 'nats';
+import type { Logger } from '../lib/logger.js';
+import { frameOf } from '../nats/frames.js';
+import type { AckReply } from '../scatter/ports.js';
+import type { ConflictDesk } from './conflict-desk.js';
+
+/** Leads serving one lead id share the subject as a queue group, as for heartbeats and ACKs. */
+export const CONFLICT_QUEUE_GROUP = 'leads';
+const encoder = new TextEncoder();
+
+export interface ConflictIntakeDeps {
+  readonly desk: ConflictDesk;
+  readonly ed25519: Ed25519;
+  readonly resolveKey: KeyResolver;
+  readonly replay: ReplayCheck;
+  readonly logger: Logger;
+  readonly leadId: string;
+}
+
+export class ConflictIntake {
+  private subscription: Subscription | undefined;
+  private accepted = 0;
+  private readonly refused: Record<string, number> = {};
+
+  constructor(private readonly deps: ConflictIntakeDeps) {}
+
+  async handle(frame: IncomingFrame): Promise<AckReply> {
+    const verified = await verifyAndParse(frame, { ed25519: this.deps.ed25519, resolveKey: this.deps.resolveKey, replay: this.deps.replay, accept: ['CONFLICT'] });
+    if (!verified.ok) return this.refuse(verified.error.code, verified.error.message);
+    const report = verified.value.message as ConflictReport;
+    try {
+      this.deps.desk.fromReport(report, { body: verified.value.body, signerId: verified.value.signerId, signature: frame.signature ?? '' });
+    } catch (error) {
+      this.deps.logger.error({ err: error, conflict_id: report.conflict_id }, 'conflict could not be stored');
+      return this.refuse('STORE_FAILED', 'the lead could not store the conflict; retry later');
+    }
+    this.accepted += 1;
+    return { ok: true };
+  }
+
+  subscribe(nc: NatsConnection): void {
+    this.subscription ??= nc.subscribe(subjects.conflict(this.deps.leadId), {
+      queue: CONFLICT_QUEUE_GROUP,
+      callback: (error, msg) => {
+        if (error !== null) {
+          this.deps.logger.error({ err: error }, 'conflict subscription failed');
+          return;
+        }
+        void this.handle(frameOf(msg)).then((reply) => {
+          if (msg.reply !== undefined && msg.reply !== '') msg.respond(encoder.encode(JSON.stringify(reply)));
+        });
+      },
+    });
+  }
+
+  unsubscribe(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+  }
+
+  stats(): { accepted: number; refused: Readonly<Record<string, number>> } {
+    return { accepted: this.accepted, refused: { ...this.refused } };
+  }
+
+  private refuse(code: string, message: string): AckReply {
+    this.refused[code] = (this.refused[code] ?? 0) + 1;
+    this.deps.logger.debug({ event: 'conflict.refused', code, reason: message }, 'conflict report refused');
+    return { ok: false, code, message };
+  }
+}

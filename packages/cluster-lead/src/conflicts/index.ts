@@ -1,0 +1,2 @@
+export { CONFLICT_EVENTS, ConflictDesk, type ConflictArrival, type ConflictDeskDeps, type ConflictRecord, type ParentEscalation } from './conflict-desk.js';
+export { CONFLICT_QUEUE_GROUP, ConflictIntake, type ConflictIntakeDeps } from './conflict-intake.js';
