@@ -130,4 +130,9 @@ describe('install.sh and the launcher', () => {
     expect(failed?.code).toBe(69);
     expect(failed?.stderr).toContain('installation under');
   });
+
+  it('the launcher runs the real CLI from a complete installation (this checkout)', async () => {
+    const { stdout } = await run('sh', [LAUNCHER, '--help'], { env: { ...process.env, MESH_HOME: ROOT } });
+    expect(stdout).toContain('Usage: mesh-agent <command>');
+  });
 });

@@ -1,0 +1,49 @@
+/** What an agent counts; exposed through `Agent.stats()` for the status command and benchmarks. */
+export interface AgentCounters {
+  heartbeatsSent: number;
+  heartbeatsMissed: number;
+  heartbeatsRejected: number;
+  coordinatesAccepted: number;
+  coordinatesIgnored: number;
+  /** Refusals that got no ACK (bad frames, replays, expired, wrong signer), by code. */
+  refusedByCode: Record<string, number>;
+  /** Refusals answered with an ACK (QUEUE_FULL, FROZEN, ...), by code. */
+  declinedByCode: Record<string, number>;
+  conflicts: number;
+  acksSent: number;
+  acksOutboxed: number;
+  outboxReplayed: number;
+  outboxFailures: number;
+  handedBack: number;
+  probesAnswered: number;
+  handlerFailures: number;
+}
+
+export function newCounters(): AgentCounters {
+  return {
+    heartbeatsSent: 0,
+    heartbeatsMissed: 0,
+    heartbeatsRejected: 0,
+    coordinatesAccepted: 0,
+    coordinatesIgnored: 0,
+    refusedByCode: {},
+    declinedByCode: {},
+    conflicts: 0,
+    acksSent: 0,
+    acksOutboxed: 0,
+    outboxReplayed: 0,
+    outboxFailures: 0,
+    handedBack: 0,
+    probesAnswered: 0,
+    handlerFailures: 0,
+  };
+}
+
+export function countCode(map: Record<string, number>, code: string): void {
+  map[code] = (map[code] ?? 0) + 1;
+}
+
+/** Sum of a by-code map. */
+export function total(map: Record<string, number>): number {
+  return Object.values(map).reduce((a, b) => a + b, 0);
+}

@@ -1,0 +1,43 @@
+import type { Clock, Ed25519, KeyResolver, OffsetEstimatorOverrides, Signer, Verb } from '@mesh30k/shared';
+import type { Logger } from 'pino';
+import type { PreciseTimer } from '../clock/precise-timer.js';
+import type { VerbHandler } from '../coordination/handlers.js';
+import type { BeatScheduler } from '../heartbeat/scheduler.js';
+import type { Bus } from '../nats/bus.js';
+import type { MeshInbox } from '../nats/inbox.js';
+import type { HealthSampler, Outbox, ServiceNotifier, StateStore } from '../ports.js';
+import type { AgentIdentity, AgentTuning } from './options.js';
+
+/**
+ * Process-wide services many agents can share. A real daemon leaves them out and the agent
+ * builds its own; simulation passes one of each to thousands of virtual agents, so they share
+ * one subscription per group subject, one heartbeat timer and one precise release timer.
+ */
+export interface SharedRuntime {
+  inbox?: MeshInbox;
+  beats?: BeatScheduler;
+  releases?: PreciseTimer;
+}
+
+/** Everything an Agent needs, in one object; main.ts and the simulator build it. */
+export interface AgentDeps {
+  identity: AgentIdentity;
+  /** The agent's own clock (the true clock on a Pi, a SkewedClock in simulation). */
+  clock: Clock;
+  signer: Signer;
+  /** For verifying what the lead signs. */
+  ed25519: Ed25519;
+  leadKeys: KeyResolver;
+  bus: Bus;
+  outbox: Outbox;
+  state: StateStore;
+  health: Pick<HealthSampler, 'latest'>;
+  logger: Logger;
+  notifier?: ServiceNotifier;
+  handlers?: Partial<Record<Verb, VerbHandler>>;
+  config?: Partial<AgentTuning>;
+  shared?: SharedRuntime;
+  /** Jitter source; Math.random by default. */
+  random?: () => number;
+  estimator?: OffsetEstimatorOverrides;
+}

@@ -1,0 +1,141 @@
+import type { Ack, ConflictDetail, ConflictReport, Coordinate, Priority, TrinaryState } from '@mesh30k/shared';
+import { messageHeader, type AgentContext } from '../agent/context.js';
+import { AGENT_EVENTS } from '../agent/events.js';
+import { isBusError } from '../nats/errors.js';
+import { parseConfirmation, requestSigned, type Route } from '../nats/frames.js';
+import { isPermanentRefusal } from './outbox-relay.js';
+import type { OutboxKind } from '../ports.js';
+
+/** The facts of one answer to a COORDINATE; everything else in the ACK is derived. */
+export interface AckFacts {
+  coordinate: Coordinate;
+  state: TrinaryState;
+  receivedAtLocal: number;
+  /** The ready (or hand-back) instant on the agent's clock, stamped before this is built. */
+  readyAtLocal: number;
+  processingMs: number;
+  conflict?: ConflictDetail;
+  result?: unknown;
+  refusal?: { code: string; message: string };
+}
+
+/** Conflict priorities run 0-4; the outbox keeps 0-3. */
+function outboxPriority(priority: number): Priority {
+  return Math.min(3, Math.max(0, Math.trunc(priority))) as Priority;
+}
+
+/**
+ * Signs and sends ACKs and conflict reports as NATS requests and waits for the lead's
+ * `{"ok":true}`. Anything not confirmed (down, timeout, no responders) goes to the outbox and
+ * is delivered later from there; nothing is left to the client's reconnect buffer.
+ */
+export class AckSender {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly ctx: AgentContext,
+    private readonly onOutboxed: () => void,
+  ) {}
+
+  build(facts: AckFacts): Ack {
+    const { coordinate } = facts;
+    const ack: Ack = {
+      ...messageHeader(this.ctx),
+      causation_id: coordinate.message_id,
+      kind: 'ACK',
+      operation_id: coordinate.operation_id,
+      coordinate_id: coordinate.message_id,
+      agent_id: this.ctx.identity.agentId,
+      trinary_state: facts.state,
+      release_mode: coordinate.release_mode,
+      received_at_local: facts.receivedAtLocal,
+      ready_at_local: facts.readyAtLocal,
+      ready_at_mesh: this.ctx.clock.toMesh(facts.readyAtLocal),
+      processing_ms: Math.max(0, facts.processingMs),
+      late: false,
+    };
+    if (facts.conflict !== undefined) ack.conflict = facts.conflict;
+    if (facts.result !== undefined) ack.result = facts.result;
+    if (facts.refusal !== undefined) ack.refusal = facts.refusal;
+    return ack;
+  }
+
+  /** Sends an ACK; returns at once (the send is tracked for flush()). */
+  sendAck(ack: Ack, priority: Priority): void {
+    this.track(this.deliver({ family: 'ack', id: this.ctx.identity.leadId }, 'ACK', ack, priority, ack.operation_id));
+  }
+
+  buildConflict(detail: ConflictDetail, priority: ConflictReport['priority'], coordinate?: Coordinate): ConflictReport {
+    const header = messageHeader(this.ctx);
+    return {
+      ...header,
+      kind: 'CONFLICT',
+      conflict_id: header.message_id,
+      agent_id: this.ctx.identity.agentId,
+      ...(coordinate === undefined ? {} : { operation_id: coordinate.operation_id, coordinate_id: coordinate.message_id }),
+      conflict_type: detail.type,
+      priority,
+      detail,
+    };
+  }
+
+  sendConflict(report: ConflictReport): void {
+    this.ctx.counters.conflicts++;
+    this.track(this.deliver({ family: 'conflict', id: this.ctx.identity.leadId }, 'CONFLICT', report, outboxPriority(report.priority), report.operation_id));
+  }
+
+  /** Resolves when every send started so far is confirmed or in the outbox. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private async deliver(route: Route, kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, operation: string | undefined): Promise<void> {
+    const { ctx } = this;
+    const ids = { operation, message: message.message_id, kind };
+    if (!ctx.bus.connected) {
+      this.toOutbox(kind, message, priority, ids, 'NOT_CONNECTED');
+      return;
+    }
+    try {
+      const reply = await requestSigned(ctx.bus, route, message, ctx.self, ctx.tuning.ackTimeoutMs);
+      const confirmation = parseConfirmation(reply.data);
+      if (confirmation.ok) {
+        ctx.counters.acksSent++;
+        ctx.log.debug({ event: AGENT_EVENTS.ackSent, ...ids }, `${kind} confirmed by the lead`);
+        return;
+      }
+      if (isPermanentRefusal(confirmation.code)) {
+        // The message itself is wrong; retrying cannot help. Logged loudly, not queued forever.
+        ctx.log.error({ event: AGENT_EVENTS.ackRefusedByLead, ...ids, code: confirmation.code }, `the lead refused the ${kind}: ${confirmation.message}`);
+        return;
+      }
+      this.toOutbox(kind, message, priority, ids, confirmation.code);
+    } catch (error) {
+      if (!isBusError(error)) {
+        ctx.log.error({ event: AGENT_EVENTS.ackOutboxed, ...ids, err: error }, `could not send the ${kind}`);
+      }
+      this.toOutbox(kind, message, priority, ids, isBusError(error) ? error.code : 'FAILED');
+    }
+  }
+
+  private toOutbox(kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, ids: object, code: string): void {
+    const { ctx } = this;
+    try {
+      const [seq] = ctx.outbox.enqueue([{ kind, priority, body: JSON.stringify(message) }]);
+      ctx.counters.acksOutboxed++;
+      ctx.log.info({ event: AGENT_EVENTS.ackOutboxed, ...ids, code, seq }, `${kind} not confirmed (${code}); kept in the outbox`);
+      this.onOutboxed();
+    } catch (error) {
+      ctx.log.error({ event: AGENT_EVENTS.outboxDropped, ...ids, err: error }, `${kind} could not be written to the outbox and is lost`);
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import { performance } from 'node:perf_hooks';
+import { CONFLICT, READY, RollingSamples, TRANSIT, conflictPriority } from '@mesh30k/shared';
+import type { ConflictDetail, Coordinate, ImpedanceProfiler, ProcessingStats, ReplayGuard } from '@mesh30k/shared';
+import type { AgentContext } from '../agent/context.js';
+import { countCode } from '../agent/counters.js';
+import { AGENT_EVENTS } from '../agent/events.js';
+import type { PreciseTimer, ReleaseHandle } from '../clock/precise-timer.js';
+import type { InboxDelivery } from '../nats/inbox.js';
+import type { AckSender } from './ack-sender.js';
+import type { ContextHash } from './context-hash.js';
+import type { FreezeState } from './freeze.js';
+import type { HandlerContext, HandlerOutcome, HandlerRegistry } from './handlers.js';
+import { decideIntake, type DeclineCode } from './intake.js';
+import { PriorityWorkQueue } from './priority-queue.js';
+
+/** Processing times kept for the PONG's p50/p95. */
+const STATS_SAMPLES = 64;
+
+interface WorkItem {
+  coordinate: Coordinate;
+  receivedAtLocal: number;
+  state: 'queued' | 'running' | 'held' | 'done';
+  processingMs: number;
+  release: ReleaseHandle | undefined;
+  result: unknown;
+}
+
+export interface EngineDeps {
+  ctx: AgentContext;
+  replay: ReplayGuard;
+  freeze: FreezeState;
+  context: ContextHash;
+  handlers: HandlerRegistry;
+  sender: AckSender;
+  releases: PreciseTimer;
+  profiler: ImpedanceProfiler;
+}
+
+/**
+ * From a verified COORDINATE to its ACK: intake checks, a bounded priority queue, the verb's
+ * handler, and the release. `lead` and `none` are READY when processing ends; `hold` is READY
+ * when the agent's clock reaches T converted to it, timed by the shared precise timer. The
+ * ready instant is stamped first; the ACK is built, signed and sent afterwards.
+ */
+export class CoordinationEngine {
+  private readonly queue: PriorityWorkQueue<WorkItem>;
+  private readonly active = new Set<WorkItem>();
+  private readonly samples = new RollingSamples(STATS_SAMPLES);
+  private running = 0;
+  private requests = 0;
+  private closing = false;
+  private readonly abort = new AbortController();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: EngineDeps) {
+    this.queue = new PriorityWorkQueue(deps.ctx.tuning.queueCapacity, deps.ctx.tuning.agingMs);
+  }
+
+  get queueDepth(): number {
+    return this.queue.size + this.running;
+  }
+
+  get heldCount(): number {
+    let held = 0;
+    for (const item of this.active) if (item.state === 'held') held++;
+    return held;
+  }
+
+  stats(): ProcessingStats {
+    const [p50, p95] = this.samples.percentiles([50, 95]);
+    return { requests: this.requests, processing_p50_ms: p50 ?? null, processing_p95_ms: p95 ?? null, queue_depth: this.queueDepth };
+  }
+
+  onCoordinate(delivery: InboxDelivery): void {
+    const { ctx } = this.deps;
+    const { message, signerId } = delivery.verified;
+    if (message.kind !== 'COORDINATE') return;
+    const receivedAtLocal = ctx.clock.localNow() - (performance.now() - delivery.message.arrivedAt);
+    const ids = { operation: message.operation_id, message: message.message_id, verb: message.verb };
+    const decision = decideIntake(message, {
+      identity: ctx.identity,
+      tuning: ctx.tuning,
+      replay: this.deps.replay,
+      meshNow: ctx.clock.meshNow(),
+      signerId,
+      frozen: this.deps.freeze.frozen,
+      closing: this.closing,
+    });
+    switch (decision.kind) {
+      case 'ignore':
+        ctx.counters.coordinatesIgnored++;
+        return;
+      case 'refuse':
+        countCode(ctx.counters.refusedByCode, decision.code);
+        ctx.log.warn({ event: AGENT_EVENTS.coordinateRefused, ...ids, code: decision.code }, `COORDINATE refused: ${decision.message}`);
+        return;
+      case 'decline':
+        this.decline(message, receivedAtLocal, decision.code, decision.message);
+        return;
+      case 'conflict':
+        this.conflict(message, receivedAtLocal, 0, decision.conflict);
+        return;
+      case 'accept':
+        break;
+    }
+    this.requests++;
+    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined };
+    if (!this.queue.offer(item, message.priority, performance.now())) {
+      this.decline(message, receivedAtLocal, 'QUEUE_FULL', `queue full (${this.queue.capacity} waiting)`);
+      return;
+    }
+    ctx.counters.coordinatesAccepted++;
+    ctx.log.info({ event: AGENT_EVENTS.coordinateAccepted, ...ids, mode: message.release_mode, target: message.target_time }, 'COORDINATE accepted');
+    this.pump();
+  }
+
+  /** FREEZE: queued work is handed back; running and held work completes. */
+  handBackQueued(code: DeclineCode, reason: string): number {
+    const queued = this.queue.drain();
+    for (const item of queued) this.decline(item.coordinate, item.receivedAtLocal, code, reason);
+    return queued.length;
+  }
+
+  /**
+   * Graceful stop: no new work, queued and held work handed back as TRANSIT, running handlers
+   * given `graceMs` to finish (then handed back too). Resolves when every item is answered.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.handBackQueued('SHUTTING_DOWN', 'the agent is shutting down');
+    for (const item of [...this.active]) if (item.state === 'held') this.handBack(item, 'SHUTTING_DOWN');
+    if (this.running > 0) await this.idle(graceMs);
+    this.abort.abort();
+    for (const item of [...this.active]) this.handBack(item, 'SHUTTING_DOWN');
+  }
+
+  /** Simulated crash: everything is dropped without a word. */
+  abandon(): void {
+    this.closing = true;
+    this.queue.drain();
+    for (const item of this.active) {
+      item.release?.cancel();
+      item.state = 'done';
+    }
+    this.active.clear();
+    this.abort.abort();
+  }
+
+  private pump(): void {
+    while (this.running < this.deps.ctx.tuning.concurrency && !this.closing) {
+      const item = this.queue.take(performance.now());
+      if (item === undefined) return;
+      this.running++;
+      item.state = 'running';
+      this.active.add(item);
+      void this.process(item);
+    }
+  }
+
+  private async process(item: WorkItem): Promise<void> {
+    const { ctx } = this.deps;
+    const outcome = await this.runHandler(item);
+    const endLocal = ctx.clock.localNow();
+    this.running--;
+    this.pump();
+    if (this.running === 0) this.notifyIdle();
+    if (item.state !== 'running') return; // handed back or abandoned meanwhile
+    item.processingMs = Math.max(0, endLocal - item.receivedAtLocal);
+    this.samples.add(item.processingMs);
+    this.deps.profiler.recordProcessing(item.processingMs);
+    switch (outcome.state) {
+      case 'ready':
+        item.result = outcome.result;
+        if (item.coordinate.release_mode !== 'hold') this.release(item, endLocal);
+        else if (this.closing) this.handBack(item, 'SHUTTING_DOWN');
+        else this.hold(item);
+        return;
+      case 'transit':
+        this.finish(item);
+        this.decline(item.coordinate, item.receivedAtLocal, 'HANDLER_FAILED', `${outcome.code}: ${outcome.message}`, item.processingMs);
+        this.deps.profiler.recordOutcome(false);
+        return;
+      case 'conflict':
+        this.finish(item);
+        this.conflict(item.coordinate, item.receivedAtLocal, item.processingMs, outcome.conflict, outcome.result);
+        return;
+    }
+  }
+
+  private async runHandler(item: WorkItem): Promise<HandlerOutcome> {
+    const { ctx, handlers, context } = this.deps;
+    const handlerContext: HandlerContext = {
+      coordinate: item.coordinate,
+      agentId: ctx.identity.agentId,
+      contextHash: () => context.value,
+      setContextHash: (hash) => context.set(hash),
+      meshNow: () => ctx.clock.meshNow(),
+      signal: this.abort.signal,
+    };
+    try {
+      return await handlers[item.coordinate.verb](handlerContext);
+    } catch (error) {
+      ctx.counters.handlerFailures++;
+      ctx.log.error({ event: AGENT_EVENTS.handlerFailed, operation: item.coordinate.operation_id, verb: item.coordinate.verb, err: error }, 'handler threw');
+      return { state: 'transit', code: 'HANDLER_THREW', message: error instanceof Error ? error.message.slice(0, 200) : 'handler failed' };
+    }
+  }
+
+  private hold(item: WorkItem): void {
+    const { ctx, releases } = this.deps;
+    item.state = 'held';
+    item.release = releases.schedule({
+      clock: ctx.clock.local,
+      deadlineLocal: ctx.clock.toLocal(item.coordinate.target_time),
+      onRelease: (stamp) => this.release(item, stamp),
+    });
+  }
+
+  /** The ready instant has been stamped; only now is the ACK built, signed and sent. */
+  private release(item: WorkItem, readyAtLocal: number): void {
+    if (item.state === 'done') return;
+    this.finish(item);
+    const { sender, profiler, ctx } = this.deps;
+    const ack = sender.build({
+      coordinate: item.coordinate,
+      state: READY,
+      receivedAtLocal: item.receivedAtLocal,
+      readyAtLocal,
+      processingMs: item.processingMs,
+      result: item.result,
+    });
+    profiler.recordOutcome(true);
+    ctx.log.debug({ event: AGENT_EVENTS.released, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
+    sender.sendAck(ack, item.coordinate.priority);
+  }
+
+  private handBack(item: WorkItem, code: DeclineCode): void {
+    if (item.state === 'done') return;
+    item.release?.cancel();
+    this.finish(item);
+    this.deps.ctx.counters.handedBack++;
+    this.deps.ctx.log.info({ event: AGENT_EVENTS.handedBack, operation: item.coordinate.operation_id, code }, 'work handed back (TRANSIT)');
+    this.decline(item.coordinate, item.receivedAtLocal, code, 'work handed back before it was ready', item.processingMs);
+  }
+
+  private finish(item: WorkItem): void {
+    item.state = 'done';
+    this.active.delete(item);
+  }
+
+  private decline(coordinate: Coordinate, receivedAtLocal: number, code: DeclineCode, message: string, processingMs = 0): void {
+    const { sender, ctx } = this.deps;
+    countCode(ctx.counters.declinedByCode, code);
+    ctx.log.info({ event: AGENT_EVENTS.coordinateRefused, operation: coordinate.operation_id, message: coordinate.message_id, code }, `COORDINATE declined: ${message}`);
+    const ack = sender.build({
+      coordinate,
+      state: TRANSIT,
+      receivedAtLocal,
+      readyAtLocal: ctx.clock.localNow(),
+      processingMs,
+      refusal: { code, message: message.slice(0, 512) },
+    });
+    sender.sendAck(ack, coordinate.priority);
+  }
+
+  private conflict(coordinate: Coordinate, receivedAtLocal: number, processingMs: number, detail: Omit<ConflictDetail, 'context_hash'> & { context_hash?: string }, result?: unknown): void {
+    const { sender, ctx, context, profiler } = this.deps;
+    const conflict: ConflictDetail = { ...detail, context_hash: detail.context_hash ?? context.forConflict };
+    ctx.counters.conflicts++;
+    profiler.recordOutcome(true);
+    ctx.log.warn(
+      { event: AGENT_EVENTS.conflictReported, operation: coordinate.operation_id, message: coordinate.message_id, type: conflict.type, priority: conflictPriority(conflict) },
+      `CONFLICT: ${conflict.detail}`,
+    );
+    const ack = sender.build({ coordinate, state: CONFLICT, receivedAtLocal, readyAtLocal: ctx.clock.localNow(), processingMs, conflict, result });
+    sender.sendAck(ack, coordinate.priority);
+  }
+
+  private idle(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.idleWaiters.push(done);
+    });
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}

@@ -1,0 +1,94 @@
+import { Sha256Hex, type ConflictDetail, type Coordinate, type Verb } from '@mesh30k/shared';
+import { z } from 'zod';
+import { hashPayload } from './context-hash.js';
+
+/** What a handler decided: READY (+1), TRANSIT (0, with a reason) or CONFLICT (-1). */
+export type HandlerOutcome =
+  | { state: 'ready'; result?: unknown }
+  | { state: 'transit'; code: string; message: string }
+  | { state: 'conflict'; conflict: Omit<ConflictDetail, 'context_hash'> & { context_hash?: string }; result?: unknown };
+
+export interface HandlerContext {
+  readonly coordinate: Coordinate;
+  readonly agentId: string;
+  /** '' when the agent holds no context. */
+  contextHash(): string;
+  setContextHash(hash: string): void;
+  meshNow(): number;
+  /** Aborted when the agent stops or crashes: long handlers should give up. */
+  readonly signal: AbortSignal;
+}
+
+export type VerbHandler = (context: HandlerContext) => HandlerOutcome | Promise<HandlerOutcome>;
+export type HandlerRegistry = Readonly<Record<Verb, VerbHandler>>;
+
+/**
+ * What `sync` carries: the context hash to adopt, optionally the hash the lead believes the
+ * agent holds now (base_hash), the context itself (checked against context_hash), and how
+ * far back the histories agree (reported with a divergence).
+ */
+export const SyncPayload = z.object({
+  context_hash: Sha256Hex,
+  base_hash: Sha256Hex.optional(),
+  context: z.unknown().optional(),
+  depth: z.number().int().min(0).max(1_000_000).optional(),
+});
+export type SyncPayload = z.infer<typeof SyncPayload>;
+
+const ready = (result?: unknown): HandlerOutcome => (result === undefined ? { state: 'ready' } : { state: 'ready', result });
+
+/** `sync`: adopt a new context hash, unless the agent's context diverged or the content is corrupt. */
+export const syncHandler: VerbHandler = (ctx) => {
+  const parsed = SyncPayload.safeParse(ctx.coordinate.payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { state: 'transit', code: 'BAD_PAYLOAD', message: `sync payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
+  }
+  const payload = parsed.data;
+  if (payload.context !== undefined) {
+    const computed = hashPayload(payload.context);
+    if (computed !== payload.context_hash) {
+      return {
+        state: 'conflict',
+        conflict: {
+          type: 'HASH_MISMATCH',
+          expected_value: payload.context_hash,
+          received_value: computed,
+          detail: 'the context sent does not hash to the context_hash it came with',
+        },
+      };
+    }
+  }
+  const current = ctx.contextHash();
+  if (payload.base_hash !== undefined && current !== '' && payload.base_hash !== current) {
+    return {
+      state: 'conflict',
+      conflict: {
+        type: 'CONTEXT_DIVERGENCE',
+        expected_value: current,
+        received_value: payload.base_hash,
+        ...(payload.depth === undefined ? {} : { divergence_depth: payload.depth }),
+        detail: 'the lead believes this agent holds another context',
+      },
+    };
+  }
+  ctx.setContextHash(payload.context_hash);
+  return ready({ context_hash: payload.context_hash });
+};
+
+/**
+ * Built-in handlers: enough for the protocol to run end to end and for the simulator. A
+ * deployment replaces `act` (GPIO, a service call) and whatever else it needs.
+ */
+export const BUILT_IN_HANDLERS: HandlerRegistry = Object.freeze({
+  observe: (ctx) => ready({ context_hash: ctx.contextHash() }),
+  orient: (ctx) => ready({ context_hash: ctx.contextHash(), payload_hash: ctx.coordinate.payload_hash }),
+  decide: () => ready({ decision: 'proceed' }),
+  act: () => ready(),
+  record: (ctx) => ready({ recorded: ctx.coordinate.payload_hash }),
+  sync: syncHandler,
+});
+
+export function handlerRegistry(overrides: Partial<Record<Verb, VerbHandler>> = {}): HandlerRegistry {
+  return Object.freeze({ ...BUILT_IN_HANDLERS, ...overrides });
+}

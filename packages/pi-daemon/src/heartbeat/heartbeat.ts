@@ -1,0 +1,198 @@
+import type { Heartbeat, HeartbeatReply, ImpedanceProfiler, MeshMode } from '@mesh30k/shared';
+import { messageHeader, type AgentContext } from '../agent/context.js';
+import { AGENT_EVENTS } from '../agent/events.js';
+import { isBusError } from '../nats/errors.js';
+import { requestSigned, verifyOn } from '../nats/frames.js';
+import type { HealthSampler } from '../ports.js';
+import type { BeatTask } from './scheduler.js';
+
+/** What the heartbeat reads from the rest of the agent. */
+export interface HeartbeatDeps {
+  ctx: AgentContext;
+  profiler: ImpedanceProfiler;
+  health: Pick<HealthSampler, 'latest'>;
+  frozen(): boolean;
+  /** FreezeState.version: captured when a beat leaves, returned with its hints. */
+  freezeVersion(): number;
+  outboxDepth(): number;
+  random(): number;
+  /** The lead's reply carried control hints; the agent applies them. */
+  onHints(hints: HeartbeatHints): void;
+}
+
+export interface HeartbeatHints {
+  frozen: boolean;
+  /** The freeze version when the beat left; a later FREEZE/THAW wins over this reply. */
+  freezeVersion: number;
+  mode: MeshMode;
+  intervalMs: number | undefined;
+}
+
+/** Why a beat produced no clock sample. */
+export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY';
+
+/** How the last beat ended, for the status command. */
+export type BeatResult = 'ok' | 'timeout' | 'no_responders' | 'refused' | 'error';
+
+export interface LastBeat {
+  /** Wall-clock ms (Date.now()) when it ended. */
+  at: number;
+  result: BeatResult;
+}
+
+function resultOf(reason: MissReason): BeatResult {
+  switch (reason) {
+    case 'TIMEOUT':
+      return 'timeout';
+    case 'NO_RESPONDERS':
+      return 'no_responders';
+    case 'NOT_CONNECTED':
+    case 'PREVIOUS_PENDING':
+    case 'CLOSED':
+    case 'FAILED':
+    case 'BAD_REPLY':
+      return 'error';
+  }
+}
+
+/**
+ * One agent's heartbeat: a signed HEARTBEAT request to its lead carrying the impedance record,
+ * the clock report, system health (the sampler's latest, never awaited), the frozen flag and
+ * the outbox depth; the verified reply feeds the clock filter and carries control hints.
+ * A missed beat is counted and logged, never fatal; nothing is sent while disconnected.
+ */
+export class HeartbeatTask implements BeatTask {
+  private seq = 0;
+  private pending = false;
+  private missing = false;
+  private intervalMs: number;
+  private lastOkAt: number | undefined;
+  private last: LastBeat | undefined;
+
+  constructor(private readonly deps: HeartbeatDeps) {
+    this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
+  }
+
+  get interval(): number {
+    return this.intervalMs;
+  }
+
+  /** Local time of the last answered beat. */
+  get lastAnsweredAt(): number | undefined {
+    return this.lastOkAt;
+  }
+
+  get lastBeat(): LastBeat | undefined {
+    return this.last;
+  }
+
+  /** Applies an interval the lead asked for, within the configured bounds; true when it changed. */
+  setInterval(ms: number): boolean {
+    const { minHeartbeatIntervalMs, maxHeartbeatIntervalMs } = this.deps.ctx.tuning;
+    const bounded = Math.min(maxHeartbeatIntervalMs, Math.max(minHeartbeatIntervalMs, ms));
+    if (bounded === this.intervalMs) return false;
+    this.intervalMs = bounded;
+    return true;
+  }
+
+  nextIntervalMs(): number {
+    const { tuning } = this.deps.ctx;
+    const base = this.deps.ctx.clock.samples() < tuning.burstSamples ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
+    return base * (1 + (this.deps.random() * 2 - 1) * tuning.heartbeatJitter);
+  }
+
+  beat(): void {
+    const { ctx } = this.deps;
+    if (!ctx.bus.connected) return this.miss('NOT_CONNECTED');
+    if (this.pending) return this.miss('PREVIOUS_PENDING');
+    this.pending = true;
+    this.exchange()
+      .catch((error: unknown) => {
+        ctx.log.error({ event: AGENT_EVENTS.heartbeatMissed, err: error }, 'heartbeat failed unexpectedly');
+        this.miss('FAILED');
+      })
+      .finally(() => {
+        this.pending = false;
+      });
+  }
+
+  private build(t1: number): Heartbeat {
+    const { ctx, profiler } = this.deps;
+    const meshAtT1 = ctx.clock.toMesh(t1);
+    return {
+      ...messageHeader(ctx, meshAtT1),
+      kind: 'HEARTBEAT',
+      agent_id: ctx.identity.agentId,
+      cluster_id: ctx.identity.clusterId,
+      seq: this.seq++,
+      t1,
+      impedance: profiler.snapshot(meshAtT1),
+      clock: ctx.clock.report(),
+      health: this.deps.health.latest(),
+      frozen: this.deps.frozen(),
+      outbox_depth: this.deps.outboxDepth(),
+    };
+  }
+
+  private async exchange(): Promise<void> {
+    const { ctx } = this.deps;
+    const freezeVersion = this.deps.freezeVersion();
+    const t1 = ctx.clock.localNow();
+    const heartbeat = this.build(t1);
+    let t4: number;
+    let reply;
+    try {
+      reply = await requestSigned(ctx.bus, { family: 'heartbeat', id: ctx.identity.leadId }, heartbeat, ctx.self, ctx.tuning.heartbeatTimeoutMs);
+      t4 = ctx.clock.localNow();
+    } catch (error) {
+      if (isBusError(error)) return this.miss(error.code);
+      throw error;
+    }
+    const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
+    if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
+    const { message, signerId } = verified.value;
+    if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId || message.agent_id !== ctx.identity.agentId || message.t1 !== t1) {
+      return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY from the lead');
+    }
+    this.onReply(message, { t1, t4, seq: heartbeat.seq, freezeVersion });
+  }
+
+  private onReply(reply: HeartbeatReply, beat: { t1: number; t4: number; seq: number; freezeVersion: number }): void {
+    const { t1, t4, seq } = beat;
+    const { ctx, profiler } = this.deps;
+    const wasSynced = ctx.clock.synced;
+    const sample = ctx.clock.addExchange({ t1, t2: reply.t2, t3: reply.t3, t4 });
+    if (sample.ok) {
+      profiler.recordLatency(sample.value.sample.delayMs);
+      if (sample.value.verdict === 'step') {
+        ctx.log.warn({ event: AGENT_EVENTS.clockStep, offset: sample.value.sample.offsetMs }, 'clock step detected; offset estimate restarted');
+      } else if (!wasSynced && ctx.clock.synced) {
+        ctx.log.info({ event: AGENT_EVENTS.clockSynced, offset: sample.value.sample.offsetMs, delay: sample.value.sample.delayMs }, 'clock offset to the lead known');
+      }
+    } else {
+      ctx.log.warn({ event: AGENT_EVENTS.heartbeatMissed, code: sample.error.code }, `clock sample refused: ${sample.error.message}`);
+    }
+    ctx.counters.heartbeatsSent++;
+    this.lastOkAt = t4;
+    this.last = { at: Date.now(), result: reply.accepted ? 'ok' : 'refused' };
+    if (this.missing) {
+      this.missing = false;
+      ctx.log.info({ event: AGENT_EVENTS.heartbeatRecovered, seq }, 'heartbeats answered again');
+    }
+    if (!reply.accepted) {
+      ctx.counters.heartbeatsRejected++;
+      ctx.log.warn({ event: AGENT_EVENTS.heartbeatRejected, seq, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
+    }
+    this.deps.onHints({ frozen: reply.frozen, freezeVersion: beat.freezeVersion, mode: reply.mode, intervalMs: reply.heartbeat_interval_ms });
+  }
+
+  private miss(reason: MissReason, detail?: string): void {
+    const { ctx } = this.deps;
+    ctx.counters.heartbeatsMissed++;
+    this.last = { at: Date.now(), result: resultOf(reason) };
+    // The first miss of a run is a warning; the rest are counted quietly until one succeeds.
+    const level = this.missing ? 'debug' : 'warn';
+    this.missing = true;
+    ctx.log[level]({ event: AGENT_EVENTS.heartbeatMissed, reason, seq: this.seq }, `heartbeat missed (${reason})${detail === undefined ? '' : `: ${detail}`}`);
+  }
+}

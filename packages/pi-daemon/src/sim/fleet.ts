@@ -1,0 +1,173 @@
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import type { NodeEd25519 } from '@mesh30k/shared/node';
+import type { Clock, KeyResolver, PublicKeyBytes } from '@mesh30k/shared';
+import type { Logger } from 'pino';
+import { Agent } from '../agent/agent.js';
+import { total, type AgentCounters } from '../agent/counters.js';
+import type { AgentTuning } from '../agent/options.js';
+import { PreciseTimer } from '../clock/precise-timer.js';
+import { SkewedClock } from '../clock/skewed-clock.js';
+import { trueClock } from '../clock/true-clock.js';
+import { BeatScheduler } from '../heartbeat/scheduler.js';
+import type { Bus } from '../nats/bus.js';
+import { MeshInbox } from '../nats/inbox.js';
+import { staticHealthSampler } from '../health/index.js';
+import type { EnrollmentSubject } from './enrollment.js';
+import { simHandlers } from './handlers.js';
+import { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
+import { simPrivateKey, virtualProfiles, type VirtualProfile } from './profiles.js';
+import { seededRandom } from './random.js';
+import { SimSpec, type SimSpecInput } from './spec.js';
+
+export interface SimFleetDeps {
+  /** One connection shared by every virtual agent (a NatsSupervisor). */
+  bus: Bus;
+  /** The lead key(s) the virtual agents trust. */
+  leadKeys: KeyResolver;
+  logger: Logger;
+  /** The true clock the skewed clocks sit on; the daemon's own clock by default. */
+  baseClock?: Clock;
+  ed25519?: NodeEd25519;
+  /** Extra tuning for every virtual agent (tests shorten timeouts). */
+  tuning?: Partial<AgentTuning>;
+}
+
+export interface VirtualAgent {
+  readonly profile: VirtualProfile;
+  readonly agent: Agent;
+  readonly clock: SkewedClock;
+  readonly publicKey: PublicKeyBytes;
+}
+
+export interface FleetTotals {
+  agents: number;
+  running: number;
+  synced: number;
+  frozen: number;
+  heartbeatsSent: number;
+  heartbeatsMissed: number;
+  acksSent: number;
+  acksOutboxed: number;
+  refused: number;
+  conflicts: number;
+}
+
+/**
+ * Many virtual agents in one process, each a full Agent with its own key pair, class, skewed
+ * clock, processing distribution and faults. They share one NATS connection, one inbox (one
+ * subscription and one signature check per group message), one heartbeat scheduler and one
+ * precise release timer; per-agent subjects (direct COORDINATE, probe) are ordinary
+ * subscriptions on the shared connection.
+ */
+export class SimFleet {
+  readonly spec: SimSpec;
+  readonly agents: readonly VirtualAgent[];
+  private readonly beats: BeatScheduler;
+  private readonly releases: PreciseTimer;
+  private readonly crashTimers: NodeJS.Timeout[] = [];
+
+  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer }) {
+    this.spec = spec;
+    this.agents = agents;
+    this.beats = shared.beats;
+    this.releases = shared.releases;
+  }
+
+  static async create(input: SimSpecInput, deps: SimFleetDeps): Promise<SimFleet> {
+    const spec = SimSpec.parse(input);
+    const ed25519 = deps.ed25519 ?? nodeEd25519;
+    const base = deps.baseClock ?? trueClock;
+    const releases = new PreciseTimer();
+    const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
+    const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
+    const health = staticHealthSampler();
+    const agents: VirtualAgent[] = [];
+    for (const profile of virtualProfiles(spec)) {
+      const privateKey = simPrivateKey(spec.seed, profile.agentId);
+      const publicKey = await ed25519.publicKeyFromPrivate(privateKey);
+      const clock = new SkewedClock(base, { offsetMs: profile.offsetMs, driftPpm: profile.driftPpm });
+      const agent = new Agent({
+        identity: {
+          agentId: profile.agentId,
+          clusterId: spec.cluster_id,
+          sectorId: spec.sector_id,
+          agentClass: profile.agentClass,
+          capabilities: profile.capabilities,
+          leadId: spec.lead_id,
+        },
+        clock,
+        signer: ed25519.signerSync(privateKey),
+        ed25519,
+        leadKeys: deps.leadKeys,
+        bus: deps.bus,
+        outbox: new MemoryOutbox(spec.outbox_max_entries),
+        state: new MemoryStateStore(),
+        health,
+        logger: deps.logger,
+        handlers: simHandlers(profile),
+        config: {
+          heartbeatIntervalMs: spec.heartbeat_interval_ms,
+          heartbeatJitter: spec.heartbeat_jitter,
+          burstSamples: spec.burst_samples,
+          queueCapacity: spec.queue_capacity,
+          sampleCapacity: spec.sample_capacity,
+          ...deps.tuning,
+        },
+        shared: { inbox, beats, releases },
+        random: seededRandom(profile.seed ^ 0x5bd1e995),
+      });
+      agents.push({ profile, agent, clock, publicKey });
+    }
+    return new SimFleet(spec, agents, { beats, releases });
+  }
+
+  /** Starts every agent, and the crash timers of those that are to crash. */
+  start(): void {
+    for (const virtual of this.agents) {
+      virtual.agent.start();
+      const after = virtual.profile.crashAfterMs;
+      if (after !== undefined) this.crashTimers.push(setTimeout(() => virtual.agent.crash(), after));
+    }
+  }
+
+  get(agentId: string): VirtualAgent | undefined {
+    return this.agents.find((v) => v.profile.agentId === agentId);
+  }
+
+  /** What a lead must enroll to trust this fleet (see enrollment.ts). */
+  enrollmentSubjects(): EnrollmentSubject[] {
+    return this.agents.map(({ profile, publicKey }) => ({
+      agentId: profile.agentId,
+      publicKey,
+      agentClass: profile.agentClass,
+      capabilities: profile.capabilities,
+      clusterId: this.spec.cluster_id,
+      sectorId: this.spec.sector_id,
+    }));
+  }
+
+  totals(): FleetTotals {
+    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, heartbeatsSent: 0, heartbeatsMissed: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
+    for (const { agent } of this.agents) {
+      const c: AgentCounters = agent.stats();
+      if (agent.running) sums.running++;
+      if (agent.clock.synced) sums.synced++;
+      if (agent.frozen) sums.frozen++;
+      sums.heartbeatsSent += c.heartbeatsSent;
+      sums.heartbeatsMissed += c.heartbeatsMissed;
+      sums.acksSent += c.acksSent;
+      sums.acksOutboxed += c.acksOutboxed;
+      sums.refused += total(c.refusedByCode);
+      sums.conflicts += c.conflicts;
+    }
+    return sums;
+  }
+
+  /** Stops every agent gracefully (held work handed back), then the shared timers. */
+  async stop(): Promise<void> {
+    for (const timer of this.crashTimers) clearTimeout(timer);
+    await Promise.all(this.agents.map(({ agent }) => agent.stop()));
+    this.beats.stop();
+    this.releases.stop();
+  }
+}

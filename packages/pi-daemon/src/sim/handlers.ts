@@ -1,0 +1,48 @@
+import type { Verb } from '@mesh30k/shared';
+import { Verb as VerbSchema } from '@mesh30k/shared';
+import { BUILT_IN_HANDLERS, type HandlerOutcome, type VerbHandler } from '../coordination/handlers.js';
+import type { VirtualProfile } from './profiles.js';
+import { logNormal, seededRandom } from './random.js';
+
+/** Longest delay setTimeout takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+function wait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Handlers of a virtual agent: the built-ins, after a processing time drawn from the agent's
+ * distribution (times its slow factor), with its conflict rate; a stalled agent never finishes
+ * until it is stopped. Waiting is a timer, not busy work, so thousands can process at once.
+ */
+export function simHandlers(profile: VirtualProfile): Record<Verb, VerbHandler> {
+  const random = seededRandom(profile.seed);
+  const wrap =
+    (verb: Verb): VerbHandler =>
+    async (ctx): Promise<HandlerOutcome> => {
+      if (profile.stall) {
+        while (!ctx.signal.aborted) await wait(MAX_TIMER_MS, ctx.signal);
+        return { state: 'transit', code: 'STALLED', message: 'simulated stall' };
+      }
+      await wait(logNormal(random, profile.processingMedianMs, profile.processingSpread) * profile.slowFactor, ctx.signal);
+      if (random() < profile.conflictRate) {
+        return {
+          state: 'conflict',
+          conflict: { type: 'DATA_CONTRADICTION', expected_value: 'simulated', received_value: 'contradicted', affects_agent_count: 1, detail: 'simulated conflict' },
+        };
+      }
+      return BUILT_IN_HANDLERS[verb](ctx);
+    };
+  return Object.fromEntries(VerbSchema.options.map((verb) => [verb, wrap(verb)])) as Record<Verb, VerbHandler>;
+}

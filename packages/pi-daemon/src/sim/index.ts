@@ -1,0 +1,14 @@
+export { EnrollmentEntry, EnrollmentFile, SIM_ENROLLMENT_TTL_MS, issueEnrollments, trustStoreFrom } from './enrollment.js';
+export type { EnrollmentSubject } from './enrollment.js';
+export { SimFleet } from './fleet.js';
+export type { FleetTotals, SimFleetDeps, VirtualAgent } from './fleet.js';
+export { simHandlers } from './handlers.js';
+export { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
+export { simPrivateKey, virtualProfiles } from './profiles.js';
+export type { VirtualProfile } from './profiles.js';
+export { logNormal, seededRandom, uniform, weightedPick } from './random.js';
+export type { Random } from './random.js';
+export { startSim, writeEnrollments } from './run-sim.js';
+export type { RunningSim, SimStartOptions } from './run-sim.js';
+export { SimSpec } from './spec.js';
+export type { SimSpecInput } from './spec.js';

@@ -1,0 +1,65 @@
+import { AgentClass, Capabilities, Id } from '@mesh30k/shared';
+import { z } from 'zod';
+
+const Range = (min: number, max: number, defaults: { min: number; max: number }) =>
+  z
+    .strictObject({ min: z.number().min(min).max(max), max: z.number().min(min).max(max) })
+    .refine((r) => r.min <= r.max, { message: 'min must not exceed max', path: ['max'] })
+    .default(defaults);
+
+const Fraction = z.number().min(0).max(1);
+
+/**
+ * A simulated fleet: how many virtual agents, what they are, and how they misbehave. Every
+ * per-agent value is drawn from the seeded generator, so one spec and seed is one fleet.
+ */
+export const SimSpec = z.strictObject({
+  lead_id: Id,
+  cluster_id: Id.default('sim-cluster'),
+  sector_id: Id.default('sim-sector'),
+  count: z.number().int().min(1).max(100_000),
+  /** Agent ids are `<prefix>-<n>`. */
+  id_prefix: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).default('sim'),
+  seed: z.number().int().min(0).max(0xffffffff).default(1),
+  /** Relative weights of the impedance classes. */
+  classes: z.partialRecord(AgentClass, z.number().min(0)).default({ E: 1 }),
+  capabilities: Capabilities.default(['sensor.read']),
+  processing: z
+    .strictObject({
+      /** Median processing time; by default the class's base time. */
+      median_ms: z.number().min(0).max(600_000).optional(),
+      /** Shape of the log-normal processing time (0: always the median). */
+      spread: z.number().min(0).max(3).default(0.25),
+    })
+    .prefault({}),
+  clock: z
+    .strictObject({
+      offset_ms: Range(-1e9, 1e9, { min: -2_000, max: 2_000 }),
+      drift_ppm: Range(-500, 500, { min: -50, max: 50 }),
+    })
+    .prefault({}),
+  heartbeat_interval_ms: z.number().int().min(100).max(600_000).default(5_000),
+  heartbeat_jitter: z.number().min(0).max(0.5).default(0.1),
+  /** Fast initial beats until this many clock samples; 0 in large fleets to avoid a burst. */
+  burst_samples: z.number().int().min(0).max(16).default(0),
+  queue_capacity: z.number().int().min(1).max(10_000).default(16),
+  /** Samples each profiler keeps: small, to keep per-agent memory low. */
+  sample_capacity: z.number().int().min(8).max(1_000).default(32),
+  outbox_max_entries: z.number().int().min(1).max(1_000_000).default(1_000),
+  faults: z
+    .strictObject({
+      /** Share of agents that crash (stop heartbeating and answering) at some point. */
+      crash: Fraction.default(0),
+      crash_after_ms: Range(0, 86_400_000, { min: 10_000, max: 60_000 }),
+      /** Share of agents whose handlers never finish. */
+      stall: Fraction.default(0),
+      /** Share of agents that are slow, and by how much. */
+      slow: Fraction.default(0),
+      slow_factor: z.number().min(1).max(1_000).default(3),
+      /** Chance that any operation ends in a DATA_CONTRADICTION conflict. */
+      conflict_rate: Fraction.default(0),
+    })
+    .prefault({}),
+});
+export type SimSpecInput = z.input<typeof SimSpec>;
+export type SimSpec = z.output<typeof SimSpec>;

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
+import { NatsSupervisor } from '../../src/nats/supervisor.js';
+import { SimFleet } from '../../src/sim/fleet.js';
+import { waitFor } from '../support/deadline.js';
+import { createTestMesh, type TestMesh } from '../support/fixtures.js';
+import { captureLogger } from '../support/log-capture.js';
+import { MinimalLead } from '../support/minimal-lead.js';
+import { startRealAgent } from '../support/real-agent.js';
+
+let nats: NatsServer;
+let dir: TempDir;
+let mesh: TestMesh;
+let lead: MinimalLead;
+
+beforeAll(async () => {
+  nats = await startNats();
+  dir = await makeTempDir();
+  mesh = await createTestMesh();
+  lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust });
+});
+
+afterAll(async () => {
+  await lead.close();
+  await nats.dispose();
+  await dir.dispose();
+});
+
+describe('heartbeats', () => {
+  it('reach the lead from a real agent with valid signatures, and the reply syncs its clock', async () => {
+    const real = await startRealAgent({ mesh, natsUrl: nats.url, agentId: 'pi-1', dataDir: `${dir.path}/pi-1` });
+    try {
+      await lead.waitUntil(() => lead.heartbeats.filter((h) => h.heartbeat.agent_id === 'pi-1').length >= 3, 10_000, 'three heartbeats');
+      const beats = lead.heartbeats.filter((h) => h.heartbeat.agent_id === 'pi-1').map((h) => h.heartbeat);
+      // The lead verified each against the enrolled key; nothing was refused.
+      expect(lead.refusals).toEqual([]);
+      expect(beats.map((b) => b.seq)).toEqual([...beats.map((b) => b.seq)].sort((a, b) => a - b));
+      expect(beats[0]!.clock.samples).toBe(0);
+      await waitFor(() => real.agent.clock.synced, 'clock sync');
+      await lead.waitUntil(() => lead.heartbeats.some((h) => h.heartbeat.agent_id === 'pi-1' && h.heartbeat.clock.samples > 0), 10_000, 'a synced beat');
+      const synced = lead.heartbeats.find((h) => h.heartbeat.agent_id === 'pi-1' && h.heartbeat.clock.samples > 0)!.heartbeat;
+      // Same machine, same clock: the offset is tiny and the jitter is reported.
+      expect(Math.abs(synced.clock.offset_ms)).toBeLessThan(20);
+      expect(synced.clock.jitter_ms).toBeGreaterThanOrEqual(0);
+      expect(synced.impedance.agent_id).toBe('pi-1');
+      expect(synced.outbox_depth).toBe(0);
+      await waitFor(() => real.agent.stats().heartbeatsSent >= 3, 'three answered beats');
+      expect(real.agent.stats().heartbeatsMissed).toBe(0);
+    } finally {
+      await real.close();
+    }
+  });
+
+  it('a missed beat is counted and logged once, never fatal; beats resume when a lead answers', async () => {
+    const other = await createTestMesh('lead-late');
+    const real = await startRealAgent({ mesh: other, natsUrl: nats.url, agentId: 'pi-2', dataDir: `${dir.path}/pi-2` });
+    let late: MinimalLead | undefined;
+    try {
+      // Nobody serves lead-late yet: every beat fails with NO_RESPONDERS.
+      await waitFor(() => real.agent.stats().heartbeatsMissed >= 3, 'three missed beats');
+      expect(real.agent.running).toBe(true);
+      const misses = real.events('heartbeat.missed');
+      expect(misses.filter((l) => l.level === 40)).toHaveLength(1);
+      expect(misses[0]).toMatchObject({ reason: 'NO_RESPONDERS', agent_id: 'pi-2' });
+      late = await MinimalLead.start({ natsUrl: nats.url, leadId: 'lead-late', keyPair: other.lead, trust: other.trust });
+      await waitFor(() => real.agent.stats().heartbeatsSent >= 1, 'an answered beat');
+      expect(real.events('heartbeat.recovered')).toHaveLength(1);
+    } finally {
+      await real.close();
+      await late?.close();
+    }
+  });
+
+  it('reach the lead from virtual agents sharing one connection, each with its own key and skewed clock', async () => {
+    const { logger } = captureLogger('warn');
+    const supervisor = new NatsSupervisor({ servers: [nats.url], name: 'sim-hb' }, { logger });
+    const fleet = await SimFleet.create(
+      { lead_id: mesh.leadId, count: 20, heartbeat_interval_ms: 200, clock: { offset_ms: { min: -5_000, max: 5_000 }, drift_ppm: { min: -50, max: 50 } } },
+      { bus: supervisor, leadKeys: mesh.leadKeys, logger },
+    );
+    await mesh.enroll(fleet.enrollmentSubjects());
+    supervisor.start();
+    await supervisor.whenConnected();
+    fleet.start();
+    try {
+      const ids = fleet.agents.map((v) => v.profile.agentId);
+      await lead.waitUntil(() => ids.every((id) => lead.heartbeats.some((h) => h.heartbeat.agent_id === id && h.heartbeat.clock.samples >= 2)), 15_000, 'synced beats from all 20');
+      expect(lead.refusals).toEqual([]);
+      for (const virtual of fleet.agents) {
+        // The estimated offset cancels the skew: lead clock = true clock here.
+        const report = virtual.agent.clock.report();
+        const trueOffset = -(virtual.clock.now() - virtual.clock.toBase(virtual.clock.now()));
+        expect(Math.abs(report.offset_ms - trueOffset)).toBeLessThan(20);
+      }
+      expect(fleet.totals().synced).toBe(20);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
+});

@@ -1,0 +1,299 @@
+/**
+ * A minimal lead for the daemon's tests, built from @mesh30k/shared and the nats client only
+ * (no daemon code, so it checks the daemon rather than agreeing with it): it answers
+ * heartbeats with signed HEARTBEAT_REPLYs, stores and confirms ACKs and conflicts (one per
+ * operation and agent, duplicates confirmed as new, as docs/protocol.md says), and publishes
+ * COORDINATE, FREEZE, THAW and PING. The real lead replaces it in the lead's own tests.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  PROTOCOL_VERSION,
+  ReplayGuard,
+  SIGNATURE_HEADER,
+  SIGNER_HEADER,
+  SUBJECT_KINDS,
+  encodeMessage,
+  err,
+  newMessageId,
+  ok,
+  payloadHash,
+  subjects,
+  verifyAndParse,
+} from '@mesh30k/shared';
+import type {
+  Ack,
+  Clock,
+  ConflictReport,
+  Coordinate,
+  Heartbeat,
+  KeyPair,
+  KeyResolver,
+  MeshMessage,
+  MeshMode,
+  Pong,
+  SubjectFamily,
+  TrustStore,
+  WireRefusal,
+} from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { connect, headers as natsHeaders } from 'nats';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+
+const trueClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+const encoder = new TextEncoder();
+const CONFIRMED = encoder.encode('{"ok":true}');
+
+export interface MinimalLeadOptions {
+  natsUrl: string;
+  leadId: string;
+  keyPair: KeyPair;
+  /** Enrolled agents; their heartbeats, ACKs and conflicts are verified against it. */
+  trust: TrustStore;
+  clock?: Clock;
+}
+
+/** What the lead's heartbeat replies say. */
+export interface ReplyHints {
+  frozen: boolean;
+  mode: MeshMode;
+  heartbeat_interval_ms?: number;
+}
+
+export interface HeartbeatSeen {
+  heartbeat: Heartbeat;
+  /** Lead clock on receipt. */
+  t2: number;
+}
+
+type CoordinateFields = Partial<Omit<Coordinate, 'kind' | 'v'>> & Pick<Coordinate, 'target_time'>;
+
+export class MinimalLead {
+  readonly heartbeats: HeartbeatSeen[] = [];
+  /** Every ACK as it arrived, duplicates included. */
+  readonly ackArrivals: Ack[] = [];
+  /** One ACK per operation and agent: what the lead stores. */
+  readonly acks = new Map<string, Ack>();
+  readonly conflicts = new Map<string, ConflictReport>();
+  readonly refusals: { subject: string; refusal: WireRefusal }[] = [];
+  readonly hints: ReplyHints = { frozen: false, mode: 'FULL' };
+  /** When set, ACK requests go unanswered (to test timeouts). */
+  silent = false;
+  private readonly subs: Subscription[] = [];
+  private readonly replay: ReplayGuard;
+  private readonly clock: Clock;
+  private readonly signer;
+  private readonly resolveAgent: KeyResolver;
+  private waiters = new Set<() => void>();
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly options: MinimalLeadOptions,
+  ) {
+    this.clock = options.clock ?? trueClock;
+    this.replay = new ReplayGuard({ clock: this.clock });
+    this.signer = nodeEd25519.signerSync(options.keyPair.privateKey);
+    this.resolveAgent = (signerId) => {
+      const found = options.trust.lookup(signerId);
+      return found.ok ? ok(found.value.keys.map((k) => k.publicKey)) : err({ code: found.error.code, message: found.error.message });
+    };
+  }
+
+  static async start(options: MinimalLeadOptions): Promise<MinimalLead> {
+    // Reconnects forever, like a real lead: fault tests restart nats-server under it.
+    const nc = await connect({ servers: options.natsUrl, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: `lead-${options.leadId}` });
+    const lead = new MinimalLead(nc, options);
+    lead.listen();
+    await nc.flush();
+    return lead;
+  }
+
+  get id(): string {
+    return this.options.leadId;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  ackFor(operationId: string, agentId: string): Ack | undefined {
+    return this.acks.get(`${operationId}/${agentId}`);
+  }
+
+  /** Resolves when `condition` holds after some message, or rejects after `timeoutMs`. */
+  waitUntil(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (!condition()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`lead: timed out after ${timeoutMs} ms waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+      };
+      this.waiters.add(check);
+    });
+  }
+
+  /** Signs and publishes a COORDINATE to the group or to one agent; returns what was sent. */
+  async coordinate(fields: CoordinateFields, to: { agentId: string } | 'group' = 'group'): Promise<Coordinate> {
+    const payload = fields.payload ?? { note: 'test' };
+    const message: Coordinate = {
+      ...this.header(),
+      kind: 'COORDINATE',
+      operation_id: fields.operation_id ?? `op-${newMessageId(this.now()).slice(-10)}`,
+      verb: 'observe',
+      payload_hash: await payloadHash(payload),
+      payload_weight: 0,
+      release_mode: 'hold',
+      arrival_window_ms: 500,
+      priority: 2,
+      requires_capabilities: [],
+      selector: { all: true },
+      routing_strategy: 'scatter-gather',
+      trinary_expectation: 1,
+      ...fields,
+      payload,
+    };
+    const subject = to === 'group' ? subjects.coordinateGroup(this.id) : subjects.coordinateAgent(to.agentId);
+    await this.publish(to === 'group' ? 'coordinateGroup' : 'coordinateAgent', subject, message);
+    return message;
+  }
+
+  async freeze(scope: 'global' | 'cluster' | 'sector' = 'global', targetId?: string): Promise<void> {
+    this.hints.frozen = true;
+    await this.publish('control', subjects.control(this.id), { ...this.header(), kind: 'FREEZE', scope, ...(targetId ? { target_id: targetId } : {}), reason: 'test freeze' });
+  }
+
+  async thaw(scope: 'global' | 'cluster' | 'sector' = 'global', targetId?: string): Promise<void> {
+    this.hints.frozen = false;
+    await this.publish('control', subjects.control(this.id), { ...this.header(), kind: 'THAW', scope, ...(targetId ? { target_id: targetId } : {}), reason: 'test thaw' });
+  }
+
+  /** Publishes bytes as they are, with optional headers: for malformed-frame tests. */
+  async publishRaw(subject: string, body: Uint8Array, hdrs: Record<string, string> = {}): Promise<void> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
+    this.nc.publish(subject, body, { headers: h });
+    await this.nc.flush();
+  }
+
+  /** Signs a message as this lead (or with another key pair, to forge one). */
+  async sign(message: MeshMessage, as?: { id: string; keyPair: KeyPair }): Promise<{ body: Uint8Array; headers: Record<string, string> }> {
+    const signer = as === undefined ? this.signer : nodeEd25519.signerSync(as.keyPair.privateKey);
+    const frame = await encodeMessage(message, signer, as?.id ?? this.id);
+    return { body: frame.body, headers: { [SIGNATURE_HEADER]: frame.signature, [SIGNER_HEADER]: frame.signerId } };
+  }
+
+  /** A signed PING to one agent; resolves with its verified PONG and the PING's t1. */
+  async ping(agentId: string, timeoutMs = 2_000): Promise<{ pong: Pong; t1: number }> {
+    const t1 = this.now();
+    const frame = await this.sign({ ...this.header(), kind: 'PING', target_id: agentId, t1 });
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(frame.headers)) h.set(k, v);
+    const reply = await this.nc.request(subjects.probe(agentId), frame.body, { timeout: timeoutMs, headers: h });
+    const verified = await this.verify(reply, 'probe');
+    if (!verified.ok) throw new Error(`PONG refused: ${verified.error.code} ${verified.error.message}`);
+    const message = verified.value;
+    if (message.kind !== 'PONG') throw new Error(`expected PONG, got ${message.kind}`);
+    return { pong: message, t1 };
+  }
+
+  header(): { v: typeof PROTOCOL_VERSION; message_id: string; sender_id: string; created_at: number; ttl_ms: number } {
+    const now = this.now();
+    return { v: PROTOCOL_VERSION, message_id: newMessageId(now), sender_id: this.id, created_at: now, ttl_ms: 30_000 };
+  }
+
+  async close(): Promise<void> {
+    for (const sub of this.subs) sub.unsubscribe();
+    await this.nc.close();
+  }
+
+  private async publish(family: SubjectFamily, subject: string, message: MeshMessage): Promise<void> {
+    if (!SUBJECT_KINDS[family].includes(message.kind)) throw new TypeError(`${message.kind} may not travel on ${family}`);
+    const frame = await this.sign(message);
+    await this.publishRaw(subject, frame.body, frame.headers);
+  }
+
+  private listen(): void {
+    this.subs.push(this.nc.subscribe(subjects.heartbeat(this.id), { queue: 'leads', callback: (_e, msg) => void this.onHeartbeat(msg) }));
+    this.subs.push(this.nc.subscribe(subjects.ack(this.id), { callback: (_e, msg) => void this.onAck(msg) }));
+    this.subs.push(this.nc.subscribe(subjects.conflict(this.id), { callback: (_e, msg) => void this.onConflict(msg) }));
+  }
+
+  private async verify(msg: Msg, family: SubjectFamily, replay = false) {
+    const frame = { body: msg.data, signerId: msg.headers?.get(SIGNER_HEADER), signature: msg.headers?.get(SIGNATURE_HEADER) };
+    const result = await verifyAndParse(frame, {
+      ed25519: nodeEd25519,
+      resolveKey: this.resolveAgent,
+      accept: SUBJECT_KINDS[family],
+      ...(replay ? { replay: this.replay } : {}),
+    });
+    if (!result.ok) {
+      this.refusals.push({ subject: msg.subject, refusal: result.error });
+      this.notify();
+      return result;
+    }
+    return ok(result.value.message);
+  }
+
+  private async onHeartbeat(msg: Msg): Promise<void> {
+    const t2 = this.now();
+    const verified = await this.verify(msg, 'heartbeat');
+    if (!verified.ok || verified.value.kind !== 'HEARTBEAT') return;
+    const heartbeat = verified.value;
+    this.heartbeats.push({ heartbeat, t2 });
+    const reply = {
+      ...this.header(),
+      kind: 'HEARTBEAT_REPLY' as const,
+      agent_id: heartbeat.agent_id,
+      accepted: true,
+      t1: heartbeat.t1,
+      t2,
+      frozen: this.hints.frozen,
+      config_epoch: 1,
+      mode: this.hints.mode,
+      ...(this.hints.heartbeat_interval_ms === undefined ? {} : { heartbeat_interval_ms: this.hints.heartbeat_interval_ms }),
+      t3: 0,
+    };
+    reply.t3 = this.now();
+    const frame = await this.sign(reply);
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(frame.headers)) h.set(k, v);
+    msg.respond(frame.body, { headers: h });
+    this.notify();
+  }
+
+  private async onAck(msg: Msg): Promise<void> {
+    if (this.silent) return;
+    const verified = await this.verify(msg, 'ack', true);
+    if (!verified.ok || verified.value.kind !== 'ACK') {
+      if (!verified.ok) msg.respond(encoder.encode(JSON.stringify({ ok: false, code: verified.error.code, message: verified.error.message })));
+      return;
+    }
+    const ack = verified.value;
+    this.ackArrivals.push(ack);
+    const key = `${ack.operation_id}/${ack.agent_id}`;
+    if (!this.acks.has(key)) this.acks.set(key, ack);
+    msg.respond(CONFIRMED);
+    this.notify();
+  }
+
+  private async onConflict(msg: Msg): Promise<void> {
+    const verified = await this.verify(msg, 'conflict', true);
+    if (!verified.ok || verified.value.kind !== 'CONFLICT') return;
+    const report = verified.value;
+    if (!this.conflicts.has(report.conflict_id)) this.conflicts.set(report.conflict_id, report);
+    msg.respond(CONFIRMED);
+    this.notify();
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+}
