@@ -8,12 +8,13 @@ import { nodeEd25519 } from '@mesh30k/shared/node';
 import { ReplayGuard, type KeyResolver } from '@mesh30k/shared';
 import type { LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
+import type { EdgeTier } from './edge/index.js';
 import type { ControlState } from './ingest/index.js';
 import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
-import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterTransport, type Unsubscribe } from './scatter/index.js';
+import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory } from './store/index.js';
 import type { LeadIdentity } from './trust/index.js';
 
@@ -149,6 +150,8 @@ export interface LeadScatterDeps {
   replaySkewMs: number;
   /** Default: real timers on the lead's clock. */
   scheduler?: Scheduler;
+  /** The edge tier: Workers reached over HTTPS, their keys and breakers (src/edge). */
+  edge?: EdgeTier;
 }
 
 export interface LeadScatter {
@@ -161,30 +164,35 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
   const log = deps.logger;
   const signatures = new WeakMap<Uint8Array, { signerId: string; signature: string }>();
   const transport = new LinkTransport({ link: deps.link, leadId: deps.identity.leadId, deadLetters: deps.deadLetters, clock: deps.clock, logger: log }, sendAttempts);
+  const leadRoutes: ScatterRoutes = {
+    routable: (agent) => {
+      if (deps.control.isFrozen(agent.clusterId, agent.sectorId ?? undefined)) return { routable: false, reason: 'frozen' };
+      const registry = ports.routes.routable(agent);
+      return registry.routable ? deps.breakers.routable(agent) : registry;
+    },
+  };
+  const { edge } = deps;
+  const routes = edge === undefined ? leadRoutes : edge.routes(leadRoutes);
+  const history = operationStore(deps.history, deps.clock);
+  const resolveKey = edge === undefined ? deps.resolveKey : edge.keyResolver(deps.resolveKey);
   const engine = new ScatterEngine(
     {
       clock: deps.clock,
       scheduler: deps.scheduler ?? new RealScheduler({ clock: deps.clock, onError: (error, label) => log.error({ err: error, timer: label }, 'scatter timer failed') }),
       identity: { leadId: deps.identity.leadId, signer: deps.identity.signer },
       targets: ports.targets,
-      routes: {
-        routable: (agent) => {
-          if (deps.control.isFrozen(agent.clusterId, agent.sectorId ?? undefined)) return { routable: false, reason: 'frozen' };
-          const registry = ports.routes.routable(agent);
-          return registry.routable ? deps.breakers.routable(agent) : registry;
-        },
-      },
+      routes,
       outcomes: {
         recordOutcome: (agentId, outcome, processingMs, verb) => {
           ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb);
           deps.breakers.observe(agentId, outcome);
         },
       },
-      transport,
-      store: operationStore(deps.history, deps.clock),
+      transport: edge === undefined ? transport : edge.transport(transport),
+      store: edge === undefined ? history : edge.operationStore(history),
       mode: ports.mode,
       verifier: conflictAwareVerifier(
-        inlineAckVerifier({ ed25519: nodeEd25519, resolveKey: deps.resolveKey, replay: new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs }) }),
+        inlineAckVerifier({ ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs }) }),
         signatures,
       ),
       logger: log,

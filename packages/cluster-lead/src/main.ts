@@ -5,6 +5,8 @@ import { createApi, startApiServer, type ApiServer, type LeadStatusBody, type Me
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations } from './control/index.js';
+import { EdgeTier } from './edge/index.js';
+import { LeadCascades } from './lead-cascade.js';
 import { buildLeadScatter } from './lead-scatter.js';
 import { frameHeaders } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
@@ -79,6 +81,9 @@ export type LeadServiceFactory = (context: LeadServiceContext) => LeadService;
  * their factories land, e.g. `(ctx) => createCascadeService(ctx)`; order is start order.
  */
 export const LEAD_SERVICES: readonly LeadServiceFactory[] = [];
+// The cascade service (src/cascade, via lead-cascade.ts) is built in startLead, first in start
+// order, because the API serves it; the edge tier (src/edge) is part of the scatter engine's
+// composition (lead-scatter.ts) and the registry's prober, so neither is a factory here.
 
 /** A running lead. */
 export interface Lead {
@@ -99,6 +104,10 @@ export interface Lead {
   readonly breakers: LeadBreakers;
   readonly conflicts: ConflictDesk;
   readonly services: readonly LeadService[];
+  /** Cascades over this lead's subtree, and the summary link to its parent (src/cascade). */
+  readonly cascades: LeadCascades;
+  /** Workers this lead dials over HTTPS (src/edge). */
+  readonly edge: EdgeTier;
   /** Agents restored from the snapshot at start. */
   readonly restored: number;
   /** Resolves once heartbeats can reach the lead (NATS connected, subscription in place). */
@@ -151,7 +160,11 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
     cleanups.push(() => link.close());
-    const prober = overrides.prober ?? new NatsProber({ clock, link, identity, resolveKey }, { timeoutMs: config.registry.probe_timeout_ms });
+    const natsProber = overrides.prober ?? new NatsProber({ clock, link, identity, resolveKey }, { timeoutMs: config.registry.probe_timeout_ms });
+    // Workers are probed over HTTPS by the edge tier, everyone else over NATS. The tier needs the
+    // registry (it folds good probes in as heartbeats), which needs the prober: resolved on use.
+    const late: { edgeProber?: Prober } = {};
+    const prober: Prober = { probe: (agentId) => (late.edgeProber ?? natsProber).probe(agentId) };
 
     // The writer reads agents from the registry, the registry marks them dirty in the writer.
     const snapshot: SnapshotWriter = new SnapshotWriter(
@@ -166,6 +179,11 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     events.on((event) => {
       if (event.name === LEAD_EVENTS.modeChanged) store.state.set(MODE_KEY, event.to);
     });
+    const edge = new EdgeTier(
+      { clock, identity, registry, ed25519: nodeEd25519, logger: logger.child({ domain: 'edge' }), db: store.db },
+      { intervalMs: config.heartbeat.interval_ms },
+    );
+    late.edgeProber = edge.registryProber(natsProber);
     const loadedAgents = store.agents.loadAll();
     for (const bad of loadedAgents.invalid) logger.warn({ agent_id: bad.agentId, problem: bad.problem }, 'stored agent unreadable; skipped');
     const restored = registry.restore(loadedAgents.agents);
@@ -269,6 +287,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         history: store.operations,
         deadLetters: store.deadLetters,
         resolveKey,
+        edge,
         replayTtlMs: replayOptions.ttlMs,
         replaySkewMs: replayOptions.skewMs,
         ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
@@ -289,8 +308,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     });
     const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal() });
 
+    // Workers are probed from now on (those restored from the database too); stopped before the store closes.
+    edge.prober.start();
+    cleanups.push(() => edge.prober.stop());
+
+    const cascades = new LeadCascades({ config, clock, logger: logger.child({ domain: 'cascade' }), identity, registry, control, trust, resolveKey, engine, timers: overrides.timers ?? true });
     const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts, link };
-    const services = [...LEAD_SERVICES, ...(overrides.services ?? [])].map((factory) => factory(serviceContext));
+    const services: LeadService[] = [cascades, ...[...LEAD_SERVICES, ...(overrides.services ?? [])].map((factory) => factory(serviceContext))];
 
     let lastSweep: SweepReport | undefined;
     const sweep = async (): Promise<SweepReport> => (lastSweep = await registry.sweep());
@@ -314,6 +338,15 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations,
         control: freeze,
         breakers: () => breakers.list(),
+        cascades,
+        edgeAgents: {
+          register: (body) => {
+            const outcome = edge.directory.register(body);
+            return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
+          },
+          remove: (id) => edge.directory.remove(id),
+          snapshot: () => edge.directory.snapshot(),
+        },
       }),
       config.http,
     );
@@ -378,6 +411,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       breakers,
       conflicts,
       services,
+      cascades,
+      edge,
       restored,
       intake,
       sweep,

@@ -3,6 +3,8 @@ import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
 import type { BreakerStatus } from '@mesh30k/shared';
 import { agentJson } from './agent-json.js';
+import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
+import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
 import { operationRoutes, type OperationsApi } from './operations-routes.js';
 import { ApiError, problemResponse } from './problem.js';
@@ -58,6 +60,10 @@ export interface ApiDeps {
   /** Freeze and thaw. */
   control?: ControlApi;
   breakers?: () => BreakerStatus[];
+  /** Cascades over this lead's subtree (src/cascade); absent, the routes answer 404. */
+  cascades?: CascadesApi;
+  /** Workers this lead dials (src/edge); absent, the routes answer 404. */
+  edgeAgents?: EdgeAgentsApi;
 }
 
 /**
@@ -92,6 +98,8 @@ export function createApi(deps: ApiDeps): Hono {
 
   if (deps.operations !== undefined) app.route('/v1/operations', operationRoutes(deps.operations));
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
+  if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
+  if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
   const breakers = deps.breakers;
   if (breakers !== undefined) app.get('/v1/breakers', (c) => c.json({ breakers: breakers().map(breakerJson) }));
 

@@ -3,3 +3,5 @@ export { OperationBody, operationJson, toEngineRequest, type OperationsApi } fro
 export { FreezeBody, breakerJson, type ControlApi } from './control-routes.js';
 export { ApiError, PROBLEM_CONTENT_TYPE, problemResponse, type ApiErrorCode } from './problem.js';
 export { startApiServer, type ApiServer } from './server.js';
+export { CascadeBody, cascadeJson, toCascadeRequest, type CascadesApi, type CascadeSubmitOutcome, type CascadeViewJson } from './cascade-routes.js';
+export { edgeRoutes, type EdgeAgentJson, type EdgeAgentsApi, type EdgeRegisterOutcome } from './edge-routes.js';

@@ -1,5 +1,6 @@
 import { Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
 import { z } from 'zod';
+import { CASCADE_SLACK_MS, CHILD_GATHER_MS, CHILD_HANDLING_MS, REPORT_GRACE_MS, REQUEST_TIMEOUT_MS, SUMMARY_INTERVAL_MS, SUMMARY_STALE_INTERVALS } from '../cascade/options.js';
 
 /**
  * The lead's whole configuration: one schema, types inferred from it, defaults beside each
@@ -145,6 +146,26 @@ const Conflicts = z.strictObject({
   escalation_timeout_ms: ms(2_000),
 });
 
+/** The hierarchy (src/cascade): summaries to the parent, cascades down the tree. Defaults: src/cascade/options.ts. */
+const Cascade = z.strictObject({
+  /** A child lead sends its subtree summary (and clock exchange) to its parent this often. */
+  summary_interval_ms: ms(SUMMARY_INTERVAL_MS),
+  /** A child lead whose last summary is older than this many intervals is left out of cascades. */
+  stale_intervals: count(SUMMARY_STALE_INTERVALS),
+  /** How long a SUMMARY, cascade COORDINATE or report request waits for its reply. */
+  request_timeout_ms: ms(REQUEST_TIMEOUT_MS),
+  /** A child lead's time from a cascade COORDINATE to its own hold message, added to its hop when T is chosen. */
+  child_handling_ms: z.number().min(0).max(60_000).default(CHILD_HANDLING_MS),
+  /** Margin on top of the slowest need when a cascade picks T. */
+  slack_ms: z.number().min(0).max(60_000).default(CASCADE_SLACK_MS),
+  /** After T + window, how long a lead waits for its children's reports. */
+  report_grace_ms: z.number().min(0).max(600_000).default(REPORT_GRACE_MS),
+  /** How long each lead's own scatter gathers after T + window. */
+  child_gather_ms: z.number().min(0).max(600_000).default(CHILD_GATHER_MS),
+  /** Cascades GET /v1/cascades/:id still knows (oldest decided ones are forgotten first). */
+  keep: count(256),
+});
+
 export const LeadConfigSchema = z.strictObject({
   lead_id: Id,
   cluster_id: Id,
@@ -166,6 +187,7 @@ export const LeadConfigSchema = z.strictObject({
   scatter: Scatter.prefault({}),
   breakers: Breakers.prefault({}),
   conflicts: Conflicts.prefault({}),
+  cascade: Cascade.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
 });
 

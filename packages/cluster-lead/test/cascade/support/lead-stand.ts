@@ -1,8 +1,8 @@
 // One lead composed from its parts for the cascade tests: its own clock (skewed against the
 // true one for child leads), its NATS connection (through an emulated link for child leads, so
 // the hop to the parent is real), the registry stand-in and scatter engine of test/scatter,
-// a fleet of simulated agents, and the cascade service under test. The full lead (startLead)
-// does not wire the scatter engine yet, and its fixture runs on a manual clock, so the pieces
+// a fleet of simulated agents, and the cascade service under test, on skewed clocks, which the
+// full lead (startLead, see test/lead/hierarchy-and-edge.test.ts) cannot take, so the pieces
 // are composed here instead.
 import { ReplayGuard } from '@mesh30k/shared';
 import type { Clock, KeyResolver, PublicKeyBytes } from '@mesh30k/shared';

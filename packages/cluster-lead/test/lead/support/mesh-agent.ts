@@ -33,6 +33,13 @@ import { enroll, type TestRoot } from '../../support/test-agents.js';
 const TIMEOUT_MS = 5_000;
 const decoder = new TextDecoder();
 export const PROCESSING_MS = 40;
+/**
+ * Ready instants are stamped first; the ACK is signed and sent this much later. Every agent of a
+ * test shares one event loop with the others (and with the lead): an ACK signed, sent, verified
+ * by the lead and answered inside the ready callback delays the ready stamps of the agents due
+ * at the same T behind it, which on real hardware each have a CPU of their own.
+ */
+export const ACK_SEND_DELAY_MS = 15;
 
 export interface MeshAgentSpec {
   readonly agentId: string;
@@ -48,6 +55,8 @@ export class MeshAgent {
   readonly errors: unknown[] = [];
   readonly control: MeshMessage[] = [];
   lastReply: HeartbeatReply | null = null;
+  /** Local (= true, when the clock is the lead's) instant this agent became ready, per operation. */
+  readonly readyAt = new Map<string, number>();
   /** When set, COORDINATEs are answered with this conflict (trinary -1). */
   conflict: Ack['conflict'] | null = null;
   private nc: NatsConnection | null = null;
@@ -160,7 +169,10 @@ export class MeshAgent {
 
   private ready(coordinate: Coordinate, receivedLocal: number): void {
     const readyLocal = this.spec.clock.now();
-    this.sendAck(coordinate, receivedLocal, readyLocal).catch((error: unknown) => this.errors.push(error));
+    this.readyAt.set(coordinate.operation_id, readyLocal);
+    setTimeout(() => {
+      this.sendAck(coordinate, receivedLocal, readyLocal).catch((error: unknown) => this.errors.push(error));
+    }, ACK_SEND_DELAY_MS);
   }
 
   private async sendAck(coordinate: Coordinate, receivedLocal: number, readyLocal: number): Promise<void> {

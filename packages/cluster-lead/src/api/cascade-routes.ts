@@ -1,0 +1,115 @@
+/**
+ * POST /v1/cascades (start a cascade over this lead's subtree: 202 with the id and Location)
+ * and GET /v1/cascades/:id (state, and the result once decided). Bodies are snake_case and map
+ * one to one onto the cascade's CascadeRequest, which validates the values.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from './problem.js';
+import { snakeKeys } from './json-case.js';
+
+export const CascadeBody = z.strictObject({
+  cascade_id: z.string().optional(),
+  strategy: z.string().optional(),
+  verb: z.unknown(),
+  payload: z.unknown().optional(),
+  payload_weight: z.number().optional(),
+  selector: z.unknown().optional(),
+  release_mode: z.string().optional(),
+  window_ms: z.number().optional(),
+  priority: z.number().optional(),
+  requires_capabilities: z.array(z.string()).optional(),
+  target_time: z.number().optional(),
+  gather_ms: z.number().optional(),
+});
+
+const FIELD_OF: Readonly<Record<string, string>> = {
+  cascadeId: 'cascade_id',
+  payloadWeight: 'payload_weight',
+  targets: 'selector',
+  releaseMode: 'release_mode',
+  arrivalWindowMs: 'window_ms',
+  requiresCapabilities: 'requires_capabilities',
+  targetTime: 'target_time',
+  gatherMs: 'gather_ms',
+};
+
+export function toCascadeRequest(body: z.infer<typeof CascadeBody>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    cascadeId: body.cascade_id,
+    strategy: body.strategy,
+    verb: body.verb,
+    payload: body.payload ?? null,
+    payloadWeight: body.payload_weight,
+    targets: body.selector,
+    releaseMode: body.release_mode,
+    arrivalWindowMs: body.window_ms,
+    priority: body.priority,
+    requiresCapabilities: body.requires_capabilities,
+    targetTime: body.target_time,
+    gatherMs: body.gather_ms,
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+export interface CascadeViewJson {
+  readonly cascadeId: string;
+  readonly state: 'running' | 'completed' | 'failed';
+  readonly startedAt: number;
+  readonly result: unknown;
+  readonly error: string | null;
+}
+
+export type CascadeSubmitOutcome =
+  | { readonly ok: true; readonly view: CascadeViewJson; readonly created: boolean }
+  | { readonly ok: false; readonly code: 'INVALID_CASCADE'; readonly path: string; readonly message: string }
+  | { readonly ok: false; readonly code: 'NOT_CONNECTED'; readonly message: string };
+
+export interface CascadesApi {
+  submit(request: unknown): CascadeSubmitOutcome;
+  get(cascadeId: string): CascadeViewJson | undefined;
+}
+
+export function cascadeJson(view: CascadeViewJson): Record<string, unknown> {
+  return { cascade_id: view.cascadeId, state: view.state, started_at: view.startedAt, error: view.error, result: snakeKeys(view.result) };
+}
+
+const fieldName = (path: string): string =>
+  path
+    .split('.')
+    .map((p) => FIELD_OF[p] ?? p)
+    .join('.');
+
+export function cascadeRoutes(cascades: CascadesApi): Hono {
+  const app = new Hono();
+  app.post('/', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
+    }
+    const parsed = CascadeBody.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.map(String).join('.') ?? '';
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', `${field || '(body)'}: ${issue?.message ?? 'invalid'}`, { fields: { field } });
+    }
+    const outcome = cascades.submit(toCascadeRequest(parsed.data));
+    if (!outcome.ok) {
+      if (outcome.code === 'NOT_CONNECTED') throw new ApiError(503, 'UNAVAILABLE', 'Cascades unavailable', outcome.message, { headers: { 'Retry-After': '2' } });
+      const field = fieldName(outcome.path);
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', outcome.message.replace(/^[\w.]+/, fieldName), { fields: { field } });
+    }
+    const location = `/v1/cascades/${encodeURIComponent(outcome.view.cascadeId)}`;
+    c.header('Location', location);
+    return c.json({ cascade_id: outcome.view.cascadeId, state: outcome.view.state, created: outcome.created, location }, 202);
+  });
+  app.get('/:id', (c) => {
+    const id = c.req.param('id');
+    const view = cascades.get(id);
+    if (view === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown cascade', `no cascade "${id}" on this lead`);
+    return c.json(cascadeJson(view));
+  });
+  return app;
+}

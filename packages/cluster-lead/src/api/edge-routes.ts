@@ -1,0 +1,57 @@
+/**
+ * The edge tier's directory (src/edge): POST /v1/edge-agents registers a Worker (or replaces
+ * its registration: same id, new URL, key or capabilities), GET lists them, DELETE removes one.
+ */
+import { Hono } from 'hono';
+import { ApiError } from './problem.js';
+
+export interface EdgeAgentJson {
+  readonly agent_id: string;
+  readonly url: string;
+  readonly class: string;
+  readonly capabilities: readonly string[];
+  readonly cluster_id: string;
+  readonly public_key: string;
+}
+
+export type EdgeRegisterOutcome =
+  | { readonly ok: true; readonly agent: { readonly agent_id: string }; readonly replaced: boolean }
+  | { readonly ok: false; readonly path: string; readonly message: string };
+
+export interface EdgeAgentsApi {
+  register(body: unknown): EdgeRegisterOutcome;
+  remove(agentId: string): boolean;
+  snapshot(): EdgeAgentJson[];
+}
+
+export function edgeRoutes(edge: EdgeAgentsApi): Hono {
+  const app = new Hono();
+  const one = (id: string): EdgeAgentJson | undefined => edge.snapshot().find((a) => a.agent_id === id);
+  app.post('/', async (c) => {
+    let raw: unknown;
+    try {
+      raw = await c.req.json();
+    } catch {
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
+    }
+    const outcome = edge.register(raw);
+    if (!outcome.ok) throw new ApiError(400, 'BAD_REQUEST', 'Invalid edge agent', outcome.message, { fields: { field: outcome.path } });
+    const id = outcome.agent.agent_id;
+    const location = `/v1/edge-agents/${encodeURIComponent(id)}`;
+    c.header('Location', location);
+    return c.json({ ...one(id), replaced: outcome.replaced, location }, outcome.replaced ? 200 : 201);
+  });
+  app.get('/', (c) => c.json({ edge_agents: edge.snapshot() }));
+  app.get('/:id', (c) => {
+    const id = c.req.param('id');
+    const agent = one(id);
+    if (agent === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown edge agent', `no edge agent "${id}" registered on this lead`);
+    return c.json(agent);
+  });
+  app.delete('/:id', (c) => {
+    const id = c.req.param('id');
+    if (!edge.remove(id)) throw new ApiError(404, 'NOT_FOUND', 'Unknown edge agent', `no edge agent "${id}" registered on this lead`);
+    return c.body(null, 204);
+  });
+  return app;
+}
