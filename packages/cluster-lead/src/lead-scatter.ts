@@ -8,6 +8,7 @@ import { nodeEd25519 } from '@mesh30k/shared/node';
 import { ReplayGuard, type KeyResolver } from '@mesh30k/shared';
 import type { LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
+import type { AckTap } from './delegation/index.js';
 import type { EdgeTier } from './edge/index.js';
 import type { ControlState } from './ingest/index.js';
 import type { Logger } from './lib/logger.js';
@@ -134,6 +135,8 @@ function conflictAwareVerifier(inner: AckVerifier, signatures: WeakMap<Uint8Arra
   };
 }
 
+const withAckTap = (tap: AckTap | undefined, verifier: AckVerifier): AckVerifier => tap?.wrap(verifier) ?? verifier;
+
 export interface LeadScatterDeps {
   clock: Clock;
   logger: Logger;
@@ -152,6 +155,8 @@ export interface LeadScatterDeps {
   scheduler?: Scheduler;
   /** The edge tier: Workers reached over HTTPS, their keys and breakers (src/edge). */
   edge?: EdgeTier;
+  /** Keeps the ACKs delegations wait for, so their results carry the ACK's payload (src/delegation). */
+  ackTap?: AckTap;
 }
 
 export interface LeadScatter {
@@ -191,9 +196,12 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       transport: edge === undefined ? transport : edge.transport(transport),
       store: edge === undefined ? history : edge.operationStore(history),
       mode: ports.mode,
-      verifier: conflictAwareVerifier(
-        inlineAckVerifier({ ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs }) }),
-        signatures,
+      verifier: withAckTap(
+        deps.ackTap,
+        conflictAwareVerifier(
+          inlineAckVerifier({ ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs }) }),
+          signatures,
+        ),
       ),
       logger: log,
       conflicts: {

@@ -7,6 +7,7 @@ import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts
 import { FreezeControl, Operations } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { LeadCascades } from './lead-cascade.js';
+import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
 import { frameHeaders } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
@@ -274,6 +275,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
 
     const scatterLog = logger.child({ domain: 'scatter' });
+    const ackTap = new AckTap();
     const { engine, transport: scatterTransport } = buildLeadScatter(
       {
         clock,
@@ -288,6 +290,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         deadLetters: store.deadLetters,
         resolveKey,
         edge,
+        ackTap,
         replayTtlMs: replayOptions.ttlMs,
         replaySkewMs: replayOptions.skewMs,
         ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
@@ -307,6 +310,19 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
     });
     const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal() });
+    const delegations = new DelegationDesk(
+      createDelegator({
+        clock,
+        engine,
+        registry,
+        deadLetters: store.deadLetters,
+        logger: logger.child({ domain: 'delegation' }),
+        acks: ackTap,
+        precheck: (agent) => (control.isFrozen(agent.clusterId, agent.sectorId ?? undefined) ? 'frozen' : null),
+        admissionRefusal: () => freeze.admissionRefusal(),
+      }),
+      () => clock.now(),
+    );
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     edge.prober.start();
@@ -336,6 +352,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         readiness: () => readiness(sources),
         logger: logger.child({ domain: 'api' }),
         operations,
+        delegations,
         control: freeze,
         breakers: () => breakers.list(),
         cascades,

@@ -1,3 +1,4 @@
+import { delegationRoutes, type DelegationDesk } from '../delegation/index.js';
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
@@ -64,6 +65,8 @@ export interface ApiDeps {
   cascades?: CascadesApi;
   /** Workers this lead dials (src/edge); absent, the routes answer 404. */
   edgeAgents?: EdgeAgentsApi;
+  /** Tasks handed to the best agent, reassigned on failure (src/delegation). */
+  delegations?: DelegationDesk;
 }
 
 /**
@@ -100,6 +103,7 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
   if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
   if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
+  if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
   const breakers = deps.breakers;
   if (breakers !== undefined) app.get('/v1/breakers', (c) => c.json({ breakers: breakers().map(breakerJson) }));
 

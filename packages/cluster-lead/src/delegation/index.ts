@@ -6,4 +6,4 @@ export { DELEGATION_DEAD_LETTER_KIND, DELEGATION_EVENTS, MAX_REPORTED_EXCLUSIONS
 export type { AttemptOutcome, DelegateOutcome, StartOutcome, DelegationAttempt, DelegationDeps, DelegationResult, Delegator } from './delegator.js';
 export { DEFAULT_DELEGATION_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, DelegationRequest, describeTarget, parseDelegation } from './request.js';
 export type { DelegationInputError, DelegationRequestInput, ParsedDelegation } from './request.js';
-export { DelegationBody, delegationResultJson, toDelegationRequest } from './api-body.js';
+export { DelegationBody, DelegationDesk, delegationResultJson, delegationRoutes, toDelegationRequest } from './api-body.js';

@@ -95,6 +95,31 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
     for (const a of agents.values()) expect(a.errors).toEqual([]);
   });
 
+  it('runs a delegation started through the HTTP API and reports its result there', async () => {
+    const started = await fetch(`${lead.api.url}/v1/delegations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ task: { verb: 'act', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
+    });
+    expect(started.status).toBe(202);
+    const { delegation_id: id, location } = (await started.json()) as { delegation_id: string; location: string };
+    expect(location).toBe(`/v1/delegations/${id}`);
+
+    // The delegation finishes within one attempt's timeout: poll its resource until then.
+    const deadline = performance.now() + 10 * TIMEOUT_MS;
+    let body: { state: string; result: { status: string; agent_id: string } | null } | undefined;
+    while (performance.now() < deadline) {
+      body = (await (await fetch(`${lead.api.url}${location}`)).json()) as typeof body;
+      if (body?.state === 'completed') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(body).toMatchObject({ state: 'completed', result: { status: 'SUCCEEDED', agent_id: 'pi-02' } });
+
+    const refused = await fetch(`${lead.api.url}/v1/delegations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: { verb: 'dance' } }) });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+  });
+
   it('reassigns a task when the chosen agent stalls, and the stall costs it health', async () => {
     await agent('pi-02').kill();
     const before = lead.registry.get('pi-02')!.health.score;
