@@ -24,17 +24,30 @@ function edgeWorkerTestBindings(): Record<string, string> {
 }
 
 // One runner for the repository, two runtimes: Node for daemons, leads and the harness,
-// workerd for the Worker and for proving that `shared` runs there unchanged.
+// workerd for the Worker and for proving that `shared` runs there unchanged. Unit tests run
+// in parallel; integration tests run one file at a time.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts'],
           exclude: ['packages/edge-worker/**', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Real processes, real nats-servers, real links with timing bounds: one file at a time,
+        // so files do not steal each other's CPU on a 2-core machine and bend the timings.
+        test: {
+          name: 'integration',
+          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['packages/edge-worker/**', '**/node_modules/**'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {

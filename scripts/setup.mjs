@@ -2,7 +2,8 @@
 // Makes a fresh clone ready to run: Node version, npm dependencies (with the install scripts
 // that must run), and a nats-server binary. Uses nothing but Node itself, so it can run first.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,10 +19,16 @@ function checkNode() {
   }
 }
 
+// The lockfile's hash, recorded after a successful install: a checkout or clone that touches
+// the lockfile without changing it does not trigger a reinstall, and a changed one always does.
+const INSTALL_MARKER = join(root, 'node_modules', '.mesh30k-lock-sha256');
+
+function lockHash() {
+  return createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+}
+
 function dependenciesStale() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker)) return true;
-  return statSync(join(root, 'package-lock.json')).mtimeMs > statSync(marker).mtimeMs;
+  return !existsSync(INSTALL_MARKER) || readFileSync(INSTALL_MARKER, 'utf8').trim() !== lockHash();
 }
 
 function installDependencies() {
@@ -29,6 +36,7 @@ function installDependencies() {
   say('installing npm dependencies (npm ci)');
   const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) fail('npm ci failed; see the output above.');
+  writeFileSync(INSTALL_MARKER, `${lockHash()}\n`);
 }
 
 // npm 11 can skip install scripts it has not been told to trust; these must have run.
