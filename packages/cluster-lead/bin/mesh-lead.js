@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// Launcher: runs the build (dist/mesh-lead.mjs) when there is one, else the TypeScript source
-// through tsx. Either way the CLI's exit status becomes the process's.
+// Launcher. In a checkout (sources present) it always runs the TypeScript sources through tsx,
+// so a stale build can never stand in for the code under test. The bundle (npm run build) runs
+// when the sources are not shipped, or when MESH_USE_BUNDLE=1 asks for it (benchmarks).
+// Either way the CLI's exit status becomes the process's.
 import { existsSync } from 'node:fs';
 import process from 'node:process';
 import { URL } from 'node:url';
 
-const dist = new URL('../dist/mesh-lead.mjs', import.meta.url);
+const bundle = new URL('../dist/mesh-lead.mjs', import.meta.url);
+const sources = new URL('../src/cli/index.ts', import.meta.url);
+const useBundle = existsSync(bundle) && (process.env.MESH_USE_BUNDLE === '1' || !existsSync(sources));
 let cli;
-if (existsSync(dist)) {
-  cli = await import(dist.href);
+if (useBundle) {
+  cli = await import(bundle.href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  cli = await import(new URL('../src/cli/index.ts', import.meta.url).href);
+  cli = await import(sources.href);
 }
 process.exitCode = await cli.main(process.argv.slice(2));

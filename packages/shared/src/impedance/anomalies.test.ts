@@ -27,6 +27,14 @@ describe('classifyAnomalies', () => {
     expect(classifyAnomalies({ ...calm, impedance_score: score }, undefined).degraded).toBe(want);
   });
 
+  it('is not unstable on a fast link whose spread is below the floor, whatever the ratio', () => {
+    const fast = { ...calm, current_latency_ms: 2, drift_coefficient: 2 }; // spread ~4 ms
+    expect(classifyAnomalies(fast, undefined).unstable).toBe(false);
+    const slow = { ...calm, current_latency_ms: 40, drift_coefficient: 0.6 }; // spread ~24 ms
+    expect(classifyAnomalies(slow, undefined).unstable).toBe(true);
+    expect(classifyAnomalies(fast, undefined, resolveAnomalyThresholds({ unstableSpreadFloorMs: 0 })).unstable).toBe(true);
+  });
+
   it.each([
     [0.49, false],
     [0.5, false],
@@ -95,7 +103,7 @@ describe('AnomalyDetector', () => {
 
   it('reports degraded and unstable regardless of history', () => {
     const d = new AnomalyDetector({ degradedScore: 300 });
-    expect(d.observe({ impedance_score: 301, drift_coefficient: 0.6, current_latency_ms: 1 })).toEqual({
+    expect(d.observe({ impedance_score: 301, drift_coefficient: 0.6, current_latency_ms: 20 })).toEqual({
       degraded: true,
       unstable: true,
       spike: false,

@@ -17,11 +17,18 @@ export const SPIKE_BASELINE_HALF_LIFE = 12;
  * to 1 ms, or from score 2 to 5, is not a spike.
  */
 export const SPIKE_LATENCY_FLOOR_MS = 5;
+/**
+ * Below this spread of latency (drift coefficient x latency, an estimate of its standard
+ * deviation) an agent is not unstable, whatever the ratio: on a fast link, 1 ms against 2 ms
+ * is a ratio of 0.5 but changes no schedule, and flagging it makes agents flap between states.
+ */
+export const UNSTABLE_SPREAD_FLOOR_MS = 5;
 export const SPIKE_SCORE_FLOOR = 10;
 
 export interface AnomalyThresholds {
   degradedScore: number;
   unstableDrift: number;
+  unstableSpreadFloorMs: number;
   spikeFactor: number;
   spikeMinHistory: number;
   spikeBaselineHalfLife: number;
@@ -32,6 +39,7 @@ export interface AnomalyThresholds {
 export const DEFAULT_ANOMALY_THRESHOLDS: Readonly<AnomalyThresholds> = Object.freeze({
   degradedScore: DEGRADED_SCORE_THRESHOLD,
   unstableDrift: UNSTABLE_DRIFT_THRESHOLD,
+  unstableSpreadFloorMs: UNSTABLE_SPREAD_FLOOR_MS,
   spikeFactor: SPIKE_FACTOR,
   spikeMinHistory: SPIKE_MIN_HISTORY,
   spikeBaselineHalfLife: SPIKE_BASELINE_HALF_LIFE,
@@ -42,7 +50,7 @@ export const DEFAULT_ANOMALY_THRESHOLDS: Readonly<AnomalyThresholds> = Object.fr
 export interface AnomalyFlags {
   /** Score strictly above the degraded threshold. */
   degraded: boolean;
-  /** Drift strictly above the unstable threshold. */
+  /** Drift strictly above the unstable threshold, with a latency spread above its floor. */
   unstable: boolean;
   /** Score or latency strictly above spikeFactor x the agent's own baseline. */
   spike: boolean;
@@ -92,7 +100,9 @@ export function classifyAnomalies(
   }
   return {
     degraded: reading.impedance_score > thresholds.degradedScore,
-    unstable: reading.drift_coefficient > thresholds.unstableDrift,
+    unstable:
+      reading.drift_coefficient > thresholds.unstableDrift &&
+      reading.drift_coefficient * reading.current_latency_ms > thresholds.unstableSpreadFloorMs,
     spike,
   };
 }
