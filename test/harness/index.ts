@@ -24,3 +24,11 @@ export { makeTempDir, type TempDir } from './temp.js';
 export { LOOPBACK, canConnect, freePort, isPortFree } from './ports.js';
 export { deriveSeed, mulberry32, type Random } from './random.js';
 export { quantile, summarize, type Summary } from './percentiles.js';
+export {
+  isAlive,
+  startLocalMesh,
+  type LinkProfiles,
+  type LocalMesh,
+  type LocalMeshOptions,
+  type OperationView,
+} from './local-mesh.js';

@@ -42,6 +42,8 @@ export interface NatsServer {
   /** JetStream store directory (kept across restarts); undefined without JetStream. */
   readonly storeDir: string | undefined;
   readonly running: boolean;
+  /** Process id of the current server process (changes on restart). */
+  readonly pid: number | undefined;
   /** The server's most recent log lines, across restarts. */
   logTail(): readonly string[];
   /** SIGTERM and wait for exit (SIGKILL after a grace period). No-op if not running. */
@@ -100,6 +102,10 @@ class ManagedNats implements NatsServer {
   get running(): boolean {
     const child = this.current?.child;
     return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  get pid(): number | undefined {
+    return this.current?.child.pid;
   }
 
   logTail(): readonly string[] {
