@@ -21,7 +21,7 @@ import type { AgentStatus } from './status-report.js';
 import type { AgentContext } from './context.js';
 import { countCode, newCounters, type AgentCounters } from './counters.js';
 import type { AgentDeps } from './deps.js';
-import { AGENT_EVENTS } from './events.js';
+import { LogEvent } from '../logging/events.js';
 import { resolveTuning } from './options.js';
 
 type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
@@ -152,7 +152,7 @@ export class Agent {
     // Not connected yet: the 'connected' event brings the first beat forward.
     this.beatHandle = this.beats.add(this.heartbeat, this.ctx.bus.connected ? this.firstBeatDelay() : this.ctx.tuning.heartbeatIntervalMs);
     this.relay.kick();
-    this.log.info({ event: AGENT_EVENTS.started, lead: identity.leadId, frozen: this.freeze.frozen }, 'agent started');
+    this.log.info({ event: LogEvent.AGENT_STARTED, lead: identity.leadId, frozen: this.freeze.frozen }, 'agent started');
   }
 
   /**
@@ -162,14 +162,14 @@ export class Agent {
   async stop(): Promise<void> {
     if (this.lifecycle !== 'running') return;
     this.lifecycle = 'stopping';
-    this.log.info({ event: AGENT_EVENTS.stopping }, 'agent stopping');
+    this.log.info({ event: LogEvent.AGENT_STOPPING }, 'agent stopping');
     this.closeIntake();
     await this.engine.shutdown(this.ctx.tuning.shutdownGraceMs);
     await this.sender.flush();
     await this.relay.stop();
     this.releaseOwned();
     this.lifecycle = 'stopped';
-    this.log.info({ event: AGENT_EVENTS.stopped, counters: this.ctx.counters }, 'agent stopped');
+    this.log.info({ event: LogEvent.AGENT_STOPPED, counters: this.ctx.counters }, 'agent stopped');
   }
 
   /** Simulated crash: stops heartbeating and answering at once, without handing anything back. */
@@ -180,7 +180,7 @@ export class Agent {
     void this.relay.stop();
     this.releaseOwned();
     this.lifecycle = 'stopped';
-    this.log.warn({ event: AGENT_EVENTS.crashed }, 'agent crashed (simulated)');
+    this.log.warn({ event: LogEvent.AGENT_CRASHED }, 'agent crashed (simulated)');
   }
 
   stats(): AgentCounters {
@@ -248,13 +248,13 @@ export class Agent {
     switch (event.type) {
       case 'connected':
       case 'reconnected':
-        this.log.info({ event: AGENT_EVENTS.connected, server: event.server }, 'connected to NATS');
+        this.log.info({ event: LogEvent.AGENT_CONNECTED, server: event.server }, 'connected to NATS');
         this.relay.kick();
         // Re-measure soon after an outage rather than a full interval later.
         this.beatHandle?.reschedule(this.firstBeatDelay());
         return;
       case 'disconnected':
-        this.log.warn({ event: AGENT_EVENTS.disconnected, server: event.server }, 'disconnected from NATS');
+        this.log.warn({ event: LogEvent.AGENT_DISCONNECTED, server: event.server }, 'disconnected from NATS');
         return;
       case 'connecting':
       case 'reconnecting':
@@ -279,11 +279,11 @@ export class Agent {
       if (this.freeze.freeze('the lead reports this agent frozen', 'heartbeat')) this.onFrozen();
     }
     if (hints.mode !== this.mode) {
-      this.log.info({ event: AGENT_EVENTS.modeChanged, from: this.mode, to: hints.mode }, `mesh mode ${hints.mode}`);
+      this.log.info({ event: LogEvent.MESH_MODE_CHANGED, from: this.mode, to: hints.mode }, `mesh mode ${hints.mode}`);
       this.mode = hints.mode;
     }
     if (hints.intervalMs !== undefined && this.heartbeat.setInterval(hints.intervalMs)) {
-      this.log.info({ event: AGENT_EVENTS.intervalChanged, interval: this.heartbeat.interval }, 'heartbeat interval changed by the lead');
+      this.log.info({ event: LogEvent.HEARTBEAT_INTERVAL_CHANGED, interval: this.heartbeat.interval }, 'heartbeat interval changed by the lead');
       this.beatHandle?.reschedule(this.heartbeat.nextIntervalMs());
     }
   }

@@ -1,6 +1,6 @@
 import type { Ack, ConflictDetail, ConflictReport, Coordinate, Priority, TrinaryState } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
 import { parseConfirmation, requestSigned, type Route } from '../nats/frames.js';
 import { isPermanentRefusal } from './outbox-relay.js';
@@ -110,18 +110,18 @@ export class AckSender {
       const confirmation = parseConfirmation(reply.data);
       if (confirmation.ok) {
         ctx.counters.acksSent++;
-        ctx.log.debug({ event: AGENT_EVENTS.ackSent, ...ids }, `${kind} confirmed by the lead`);
+        ctx.log.debug({ event: LogEvent.ACK_SENT, ...ids }, `${kind} confirmed by the lead`);
         return;
       }
       if (isPermanentRefusal(confirmation.code)) {
         // The message itself is wrong; retrying cannot help. Logged loudly, not queued forever.
-        ctx.log.error({ event: AGENT_EVENTS.ackRefusedByLead, ...ids, code: confirmation.code }, `the lead refused the ${kind}: ${confirmation.message}`);
+        ctx.log.error({ event: LogEvent.ACK_REFUSED_BY_LEAD, ...ids, code: confirmation.code }, `the lead refused the ${kind}: ${confirmation.message}`);
         return;
       }
       this.toOutbox(kind, message, priority, ids, confirmation.code);
     } catch (error) {
       if (!isBusError(error)) {
-        ctx.log.error({ event: AGENT_EVENTS.ackOutboxed, ...ids, err: error }, `could not send the ${kind}`);
+        ctx.log.error({ event: LogEvent.OUTBOX_ENQUEUED, ...ids, err: error }, `could not send the ${kind}`);
       }
       this.toOutbox(kind, message, priority, ids, isBusError(error) ? error.code : 'FAILED');
     }
@@ -132,10 +132,10 @@ export class AckSender {
     try {
       const [seq] = ctx.outbox.enqueue([{ kind, priority, body: JSON.stringify(message) }]);
       ctx.counters.acksOutboxed++;
-      ctx.log.info({ event: AGENT_EVENTS.ackOutboxed, ...ids, code, seq }, `${kind} not confirmed (${code}); kept in the outbox`);
+      ctx.log.info({ event: LogEvent.OUTBOX_ENQUEUED, ...ids, code, seq }, `${kind} not confirmed (${code}); kept in the outbox`);
       this.onOutboxed();
     } catch (error) {
-      ctx.log.error({ event: AGENT_EVENTS.outboxDropped, ...ids, err: error }, `${kind} could not be written to the outbox and is lost`);
+      ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, ...ids, err: error }, `${kind} could not be written to the outbox and is lost`);
     }
   }
 }

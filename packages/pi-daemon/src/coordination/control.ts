@@ -1,7 +1,7 @@
 import type { Freeze, ReplayGuard, Scope, Thaw } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
 import { countCode } from '../agent/counters.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import type { AgentIdentity } from '../agent/options.js';
 import type { InboxDelivery } from '../nats/inbox.js';
 import type { FreezeState } from './freeze.js';
@@ -41,7 +41,7 @@ export class ControlHandler {
     const ids = { message: message.message_id, kind: message.kind };
     const refuse = (code: string, text: string): void => {
       countCode(ctx.counters.refusedByCode, code);
-      ctx.log.warn({ event: AGENT_EVENTS.controlRefused, ...ids, code }, `control message refused: ${text}`);
+      ctx.log.warn({ event: LogEvent.CONTROL_REFUSED, ...ids, code }, `control message refused: ${text}`);
     };
     if (signerId !== ctx.identity.leadId) return refuse('WRONG_SIGNER', `signed by "${signerId}", not by the lead`);
     if (message.kind !== 'FREEZE' && message.kind !== 'THAW' && message.kind !== 'CIRCUIT') {
@@ -55,7 +55,7 @@ export class ControlHandler {
       case 'THAW':
         return this.onThaw(message);
       case 'CIRCUIT':
-        ctx.log.info({ event: AGENT_EVENTS.circuit, ...ids, action: message.action, scope: message.scope, target: message.target_id }, `circuit ${message.action}: ${message.reason}`);
+        ctx.log.info({ event: LogEvent.CONTROL_CIRCUIT, ...ids, action: message.action, scope: message.scope, target: message.target_id }, `circuit ${message.action}: ${message.reason}`);
         return;
     }
   }

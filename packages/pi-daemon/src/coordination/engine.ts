@@ -3,7 +3,7 @@ import { CONFLICT, READY, RollingSamples, TRANSIT, conflictPriority } from '@mes
 import type { ConflictDetail, Coordinate, ImpedanceProfiler, ProcessingStats, ReplayGuard } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
 import { countCode } from '../agent/counters.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import type { PreciseTimer, ReleaseHandle } from '../clock/precise-timer.js';
 import type { InboxDelivery } from '../nats/inbox.js';
 import type { AckSender } from './ack-sender.js';
@@ -92,7 +92,7 @@ export class CoordinationEngine {
         return;
       case 'refuse':
         countCode(ctx.counters.refusedByCode, decision.code);
-        ctx.log.warn({ event: AGENT_EVENTS.coordinateRefused, ...ids, code: decision.code }, `COORDINATE refused: ${decision.message}`);
+        ctx.log.warn({ event: LogEvent.COORDINATE_REFUSED, ...ids, code: decision.code }, `COORDINATE refused: ${decision.message}`);
         return;
       case 'decline':
         this.decline(message, receivedAtLocal, decision.code, decision.message);
@@ -110,7 +110,7 @@ export class CoordinationEngine {
       return;
     }
     ctx.counters.coordinatesAccepted++;
-    ctx.log.info({ event: AGENT_EVENTS.coordinateAccepted, ...ids, mode: message.release_mode, target: message.target_time }, 'COORDINATE accepted');
+    ctx.log.info({ event: LogEvent.COORDINATE_RECEIVED, ...ids, mode: message.release_mode, target: message.target_time }, 'COORDINATE accepted');
     this.pump();
   }
 
@@ -201,7 +201,7 @@ export class CoordinationEngine {
       return await handlers[item.coordinate.verb](handlerContext);
     } catch (error) {
       ctx.counters.handlerFailures++;
-      ctx.log.error({ event: AGENT_EVENTS.handlerFailed, operation: item.coordinate.operation_id, verb: item.coordinate.verb, err: error }, 'handler threw');
+      ctx.log.error({ event: LogEvent.HANDLER_FAILED, operation: item.coordinate.operation_id, verb: item.coordinate.verb, err: error }, 'handler threw');
       return { state: 'transit', code: 'HANDLER_THREW', message: error instanceof Error ? error.message.slice(0, 200) : 'handler failed' };
     }
   }
@@ -230,7 +230,7 @@ export class CoordinationEngine {
       result: item.result,
     });
     profiler.recordOutcome(true);
-    ctx.log.debug({ event: AGENT_EVENTS.released, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
+    ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
     sender.sendAck(ack, item.coordinate.priority);
   }
 
@@ -239,7 +239,7 @@ export class CoordinationEngine {
     item.release?.cancel();
     this.finish(item);
     this.deps.ctx.counters.handedBack++;
-    this.deps.ctx.log.info({ event: AGENT_EVENTS.handedBack, operation: item.coordinate.operation_id, code }, 'work handed back (TRANSIT)');
+    this.deps.ctx.log.info({ event: LogEvent.COORDINATE_HANDED_BACK, operation: item.coordinate.operation_id, code }, 'work handed back (TRANSIT)');
     this.decline(item.coordinate, item.receivedAtLocal, code, 'work handed back before it was ready', item.processingMs);
   }
 
@@ -251,7 +251,7 @@ export class CoordinationEngine {
   private decline(coordinate: Coordinate, receivedAtLocal: number, code: DeclineCode, message: string, processingMs = 0): void {
     const { sender, ctx } = this.deps;
     countCode(ctx.counters.declinedByCode, code);
-    ctx.log.info({ event: AGENT_EVENTS.coordinateRefused, operation: coordinate.operation_id, message: coordinate.message_id, code }, `COORDINATE declined: ${message}`);
+    ctx.log.info({ event: LogEvent.COORDINATE_REFUSED, operation: coordinate.operation_id, message: coordinate.message_id, code }, `COORDINATE declined: ${message}`);
     const ack = sender.build({
       coordinate,
       state: TRANSIT,
@@ -269,7 +269,7 @@ export class CoordinationEngine {
     ctx.counters.conflicts++;
     profiler.recordOutcome(true);
     ctx.log.warn(
-      { event: AGENT_EVENTS.conflictReported, operation: coordinate.operation_id, message: coordinate.message_id, type: conflict.type, priority: conflictPriority(conflict) },
+      { event: LogEvent.COORDINATE_CONFLICT, operation: coordinate.operation_id, message: coordinate.message_id, type: conflict.type, priority: conflictPriority(conflict) },
       `CONFLICT: ${conflict.detail}`,
     );
     const ack = sender.build({ coordinate, state: CONFLICT, receivedAtLocal, readyAtLocal: ctx.clock.localNow(), processingMs, conflict, result });

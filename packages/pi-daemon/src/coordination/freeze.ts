@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import type { StateStore } from '../ports.js';
 
 const STATE_KEY = 'agent.frozen';
@@ -28,7 +28,7 @@ export class FreezeState {
     const saved = state.get<StoredFreeze>(STATE_KEY);
     this.stored = saved !== undefined && typeof saved.frozen === 'boolean' ? saved : { frozen: false, reason: '', since: 0 };
     if (this.stored.frozen) {
-      log.warn({ event: AGENT_EVENTS.frozen, source: 'restart', reason: this.stored.reason }, 'agent starts frozen (state survived the restart)');
+      log.warn({ event: LogEvent.AGENT_FROZEN, source: 'restart', reason: this.stored.reason }, 'agent starts frozen (state survived the restart)');
     }
   }
 
@@ -49,14 +49,14 @@ export class FreezeState {
   freeze(reason: string, source: FreezeSource): boolean {
     if (this.stored.frozen) return false;
     this.write({ frozen: true, reason, since: Date.now() });
-    this.log.warn({ event: AGENT_EVENTS.frozen, source, reason }, 'agent frozen: no new work is accepted');
+    this.log.warn({ event: LogEvent.AGENT_FROZEN, source, reason }, 'agent frozen: no new work is accepted');
     return true;
   }
 
   thaw(reason: string, source: FreezeSource): boolean {
     if (!this.stored.frozen) return false;
     this.write({ frozen: false, reason, since: Date.now() });
-    this.log.info({ event: AGENT_EVENTS.thawed, source, reason }, 'agent thawed: accepting work again');
+    this.log.info({ event: LogEvent.AGENT_THAWED, source, reason }, 'agent thawed: accepting work again');
     return true;
   }
 

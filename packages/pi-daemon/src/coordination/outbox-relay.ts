@@ -1,7 +1,7 @@
 import { newMessageId } from '@mesh30k/shared';
 import type { Ack, ConflictReport } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
 import { parseConfirmation, requestSigned, type Route } from '../nats/frames.js';
 import type { OutboxEntry } from '../ports.js';
@@ -47,7 +47,7 @@ export class OutboxRelay {
     }
     this.running = this.pass()
       .catch((error: unknown) => {
-        this.ctx.log.error({ event: AGENT_EVENTS.outboxStalled, err: error }, 'outbox relay failed');
+        this.ctx.log.error({ event: LogEvent.OUTBOX_STALLED, err: error }, 'outbox relay failed');
         this.scheduleRetry();
       })
       .finally(() => {
@@ -127,12 +127,12 @@ export class OutboxRelay {
           break;
         case 'EVENT':
           // No message kind carries sensor events yet; they cannot be delivered anywhere.
-          ctx.log.error({ event: AGENT_EVENTS.outboxDropped, ...ids }, 'outbox EVENT entries have no subject yet; dropped');
+          ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, ...ids }, 'outbox EVENT entries have no subject yet; dropped');
           return 'drop';
       }
       message = { ...body, message_id: newMessageId(meshNow), created_at: meshNow, late: true, outbox_seq: entry.seq };
     } catch (error) {
-      ctx.log.error({ event: AGENT_EVENTS.outboxDropped, ...ids, err: error }, 'unreadable outbox entry dropped');
+      ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, ...ids, err: error }, 'unreadable outbox entry dropped');
       return 'drop';
     }
     try {
@@ -140,19 +140,19 @@ export class OutboxRelay {
       const confirmation = parseConfirmation(reply.data);
       if (!confirmation.ok) {
         const permanent = isPermanentRefusal(confirmation.code);
-        ctx.log[permanent ? 'error' : 'warn']({ event: AGENT_EVENTS.ackRefusedByLead, ...ids, code: confirmation.code }, `the lead refused a late ${entry.kind}: ${confirmation.message}`);
+        ctx.log[permanent ? 'error' : 'warn']({ event: LogEvent.ACK_REFUSED_BY_LEAD, ...ids, code: confirmation.code }, `the lead refused a late ${entry.kind}: ${confirmation.message}`);
         return permanent ? 'drop' : 'retry';
       }
       ctx.counters.outboxReplayed++;
-      ctx.log.info({ event: AGENT_EVENTS.outboxReplayed, ...ids, message: message.message_id, operation: message.operation_id }, 'late delivery confirmed');
+      ctx.log.info({ event: LogEvent.OUTBOX_REPLAYED, ...ids, message: message.message_id, operation: message.operation_id }, 'late delivery confirmed');
       return 'delivered';
     } catch (error) {
       if (isBusError(error)) {
-        ctx.log.warn({ event: AGENT_EVENTS.outboxStalled, ...ids, code: error.code }, `late delivery failed (${error.code}); will retry`);
+        ctx.log.warn({ event: LogEvent.OUTBOX_STALLED, ...ids, code: error.code }, `late delivery failed (${error.code}); will retry`);
         return 'retry';
       }
       // encodeMessage refuses an invalid message: it will never become valid.
-      ctx.log.error({ event: AGENT_EVENTS.outboxDropped, ...ids, err: error }, 'outbox entry cannot be sent; dropped');
+      ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, ...ids, err: error }, 'outbox entry cannot be sent; dropped');
       return 'drop';
     }
   }

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Pong, ProcessingStats, ReplayGuard } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { countCode } from '../agent/counters.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import { respondSigned } from '../nats/frames.js';
 import type { InboxDelivery } from '../nats/inbox.js';
 
@@ -23,7 +23,7 @@ export class ProbeResponder {
     const t2 = ctx.clock.localNow() - (performance.now() - delivery.message.arrivedAt);
     const refuse = (code: string, text: string): void => {
       countCode(ctx.counters.refusedByCode, code);
-      ctx.log.warn({ event: AGENT_EVENTS.probeRefused, message: message.message_id, code }, `probe refused: ${text}`);
+      ctx.log.warn({ event: LogEvent.PROBE_REFUSED, message: message.message_id, code }, `probe refused: ${text}`);
     };
     if (message.kind !== 'PING') return refuse('UNKNOWN_KIND', `${message.kind} on the probe subject`);
     if (signerId !== ctx.identity.leadId) return refuse('WRONG_SIGNER', `signed by "${signerId}", not by the lead`);
@@ -46,8 +46,8 @@ export class ProbeResponder {
     respondSigned(delivery.message, 'probe', pong, ctx.self)
       .then((sent) => {
         if (sent) ctx.counters.probesAnswered++;
-        ctx.log.debug({ event: AGENT_EVENTS.probeAnswered, message: message.message_id, sent }, 'probe answered');
+        ctx.log.debug({ event: LogEvent.PROBE_ANSWERED, message: message.message_id, sent }, 'probe answered');
       })
-      .catch((error: unknown) => ctx.log.error({ event: AGENT_EVENTS.probeRefused, message: message.message_id, err: error }, 'could not answer a probe'));
+      .catch((error: unknown) => ctx.log.error({ event: LogEvent.PROBE_REFUSED, message: message.message_id, err: error }, 'could not answer a probe'));
   }
 }

@@ -1,6 +1,6 @@
 import type { Heartbeat, HeartbeatReply, ImpedanceProfiler, MeshMode } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
-import { AGENT_EVENTS } from '../agent/events.js';
+import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
 import { requestSigned, verifyOn } from '../nats/frames.js';
 import type { HealthSampler } from '../ports.js';
@@ -108,7 +108,7 @@ export class HeartbeatTask implements BeatTask {
     this.pending = true;
     this.exchange()
       .catch((error: unknown) => {
-        ctx.log.error({ event: AGENT_EVENTS.heartbeatMissed, err: error }, 'heartbeat failed unexpectedly');
+        ctx.log.error({ event: LogEvent.HEARTBEAT_MISSED, err: error }, 'heartbeat failed unexpectedly');
         this.miss('FAILED');
       })
       .finally(() => {
@@ -165,23 +165,23 @@ export class HeartbeatTask implements BeatTask {
     if (sample.ok) {
       profiler.recordLatency(sample.value.sample.delayMs);
       if (sample.value.verdict === 'step') {
-        ctx.log.warn({ event: AGENT_EVENTS.clockStep, offset: sample.value.sample.offsetMs }, 'clock step detected; offset estimate restarted');
+        ctx.log.warn({ event: LogEvent.CLOCK_STEPPED, offset: sample.value.sample.offsetMs }, 'clock step detected; offset estimate restarted');
       } else if (!wasSynced && ctx.clock.synced) {
-        ctx.log.info({ event: AGENT_EVENTS.clockSynced, offset: sample.value.sample.offsetMs, delay: sample.value.sample.delayMs }, 'clock offset to the lead known');
+        ctx.log.info({ event: LogEvent.CLOCK_SYNCED, offset: sample.value.sample.offsetMs, delay: sample.value.sample.delayMs }, 'clock offset to the lead known');
       }
     } else {
-      ctx.log.warn({ event: AGENT_EVENTS.heartbeatMissed, code: sample.error.code }, `clock sample refused: ${sample.error.message}`);
+      ctx.log.warn({ event: LogEvent.HEARTBEAT_MISSED, code: sample.error.code }, `clock sample refused: ${sample.error.message}`);
     }
     ctx.counters.heartbeatsSent++;
     this.lastOkAt = t4;
     this.last = { at: Date.now(), result: reply.accepted ? 'ok' : 'refused' };
     if (this.missing) {
       this.missing = false;
-      ctx.log.info({ event: AGENT_EVENTS.heartbeatRecovered, seq }, 'heartbeats answered again');
+      ctx.log.info({ event: LogEvent.HEARTBEAT_RECOVERED, seq }, 'heartbeats answered again');
     }
     if (!reply.accepted) {
       ctx.counters.heartbeatsRejected++;
-      ctx.log.warn({ event: AGENT_EVENTS.heartbeatRejected, seq, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
+      ctx.log.warn({ event: LogEvent.HEARTBEAT_REJECTED, seq, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
     }
     this.deps.onHints({ frozen: reply.frozen, freezeVersion: beat.freezeVersion, mode: reply.mode, intervalMs: reply.heartbeat_interval_ms });
   }
@@ -193,6 +193,6 @@ export class HeartbeatTask implements BeatTask {
     // The first miss of a run is a warning; the rest are counted quietly until one succeeds.
     const level = this.missing ? 'debug' : 'warn';
     this.missing = true;
-    ctx.log[level]({ event: AGENT_EVENTS.heartbeatMissed, reason, seq: this.seq }, `heartbeat missed (${reason})${detail === undefined ? '' : `: ${detail}`}`);
+    ctx.log[level]({ event: LogEvent.HEARTBEAT_MISSED, reason, seq: this.seq }, `heartbeat missed (${reason})${detail === undefined ? '' : `: ${detail}`}`);
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Named operational events. Every log line about something an operator or an alert cares
- * about carries `event: <one of these>`, so dashboards key on stable names rather than on
- * message text. Add new names here; never rename one that has shipped.
+ * Named operational events: the one list for the whole daemon (platform services and agent
+ * core). Every log line about something an operator or an alert cares about carries
+ * `event: <one of these>`, so dashboards key on stable names rather than on message text.
+ * Add new names here; never rename one that has shipped.
  */
 export const LogEvent = {
   // lifecycle
@@ -12,6 +13,7 @@ export const LogEvent = {
   AGENT_RECONNECTING: 'agent.reconnecting',
   AGENT_STOPPING: 'agent.stopping',
   AGENT_STOPPED: 'agent.stopped',
+  AGENT_CRASHED: 'agent.crashed',
   CONFIG_LOADED: 'config.loaded',
   CONFIG_INVALID: 'config.invalid',
   CONFIG_UNKNOWN_ENV: 'config.unknown_env',
@@ -19,21 +21,35 @@ export const LogEvent = {
   HEARTBEAT_SENT: 'heartbeat.sent',
   HEARTBEAT_FAILED: 'heartbeat.failed',
   HEARTBEAT_MISSED: 'heartbeat.missed',
+  HEARTBEAT_RECOVERED: 'heartbeat.recovered',
+  HEARTBEAT_REJECTED: 'heartbeat.rejected',
+  HEARTBEAT_INTERVAL_CHANGED: 'heartbeat.interval_changed',
   CLOCK_UPDATED: 'clock.updated',
   CLOCK_STEPPED: 'clock.stepped',
+  CLOCK_SYNCED: 'clock.synced',
+  MESH_MODE_CHANGED: 'mesh.mode_changed',
   // coordination
   COORDINATE_RECEIVED: 'coordinate.received',
   COORDINATE_REFUSED: 'coordinate.refused',
   COORDINATE_READY: 'coordinate.ready',
   COORDINATE_CONFLICT: 'coordinate.conflict',
+  COORDINATE_HANDED_BACK: 'coordinate.handed_back',
+  HANDLER_FAILED: 'handler.failed',
+  ACK_SENT: 'ack.sent',
+  ACK_REFUSED_BY_LEAD: 'ack.refused_by_lead',
   MESSAGE_REFUSED: 'message.refused',
   QUEUE_FULL: 'queue.full',
   AGENT_FROZEN: 'agent.frozen',
   AGENT_THAWED: 'agent.thawed',
+  CONTROL_REFUSED: 'control.refused',
+  CONTROL_CIRCUIT: 'control.circuit',
+  PROBE_ANSWERED: 'probe.answered',
+  PROBE_REFUSED: 'probe.refused',
   // outbox and database
   OUTBOX_ENQUEUED: 'outbox.enqueued',
   OUTBOX_REPLAYED: 'outbox.replayed',
   OUTBOX_DROPPED: 'outbox.dropped',
+  OUTBOX_STALLED: 'outbox.stalled',
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { memoryOutput } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/run-cli.js';
+import { startStatusServer, type AgentStatus } from '../../src/status/index.js';
 import { spawnCli } from '../support/daemon-process.js';
 
 let dir: TempDir;
@@ -83,5 +84,53 @@ describe('mesh-agent', () => {
     const io = memoryOutput();
     expect(await runCli(['status', '--port', '1', '--timeout', '500'], io)).toBe(69);
     expect(io.stderr.join('')).toMatch(/^mesh-agent status: /);
+  });
+
+  it('status --config reads status.host and status.port from the config file; --host and --port win over it', async () => {
+    const status: AgentStatus = {
+      agent_id: 'pi-cfg',
+      lead_id: 'lead-1',
+      cluster_id: 'cluster-1',
+      version: '0.1.0',
+      connected: true,
+      frozen: false,
+      uptime_s: 60,
+      heartbeat: { last_at: Date.now(), last_result: 'ok', interval_ms: 5_000 },
+      clock: { offset_ms: 1.5, delay_ms: 0.4, confidence: 0.9 },
+      outbox: { depth: 0, dropped: 0, oldest_queued_at: null },
+      queue: { depth: 0, max_depth: 256 },
+      health: { cpu_load_pct: null, temperature_c: null, memory_used_pct: null, disk_used_pct: null, throttle: null, uptime_s: null, ntp_synchronized: null },
+    };
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, provider: () => status });
+    try {
+      const base = { agent_id: 'pi-cfg', cluster_id: 'cluster-1', lead_id: 'lead-1', lead_public_key: 'pLhBSMzxbKOWHFd9BPFkGQjuJFv4xPvVDktXzQw-Wws' };
+      const config = join(dir.path, 'status.json');
+      await writeFile(config, JSON.stringify({ ...base, status: { host: '127.0.0.1', port: server.port } }));
+
+      const io = memoryOutput();
+      expect(await runCli(['status', '--json', '--config', config], io)).toBe(0);
+      expect(JSON.parse(io.stdout.join(''))).toMatchObject({ agent_id: 'pi-cfg', connected: true });
+
+      // A flag wins over the file.
+      const elsewhere = memoryOutput();
+      expect(await runCli(['status', '-c', config, '--port', '1', '--timeout', '500'], elsewhere)).toBe(69);
+      expect(elsewhere.stderr.join('')).toContain('127.0.0.1:1/');
+
+      // An invalid file is a config error naming the field, as for `run`.
+      const bad = join(dir.path, 'status-bad.json');
+      await writeFile(bad, JSON.stringify({ ...base, status: { port: 'x' } }));
+      const invalid = memoryOutput();
+      expect(await runCli(['status', '--config', bad], invalid)).toBe(78);
+      expect(invalid.stderr.join('')).toContain('status.port');
+
+      // Port 0 (chosen at start) cannot be read back from the file.
+      const ephemeral = join(dir.path, 'status-0.json');
+      await writeFile(ephemeral, JSON.stringify({ ...base, status: { port: 0 } }));
+      const zero = memoryOutput();
+      expect(await runCli(['status', '--config', ephemeral], zero)).toBe(2);
+      expect(zero.stderr.join('')).toContain('give --port');
+    } finally {
+      await server.close();
+    }
   });
 });
