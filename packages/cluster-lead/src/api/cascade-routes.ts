@@ -6,6 +6,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from './problem.js';
+import { readJsonBody } from './read-body.js';
 import { snakeKeys } from './json-case.js';
 
 export const CascadeBody = z.strictObject({
@@ -83,19 +84,8 @@ const fieldName = (path: string): string =>
 export function cascadeRoutes(cascades: CascadesApi): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
-    }
-    const parsed = CascadeBody.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.map(String).join('.') ?? '';
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', `${field || '(body)'}: ${issue?.message ?? 'invalid'}`, { fields: { field } });
-    }
-    const outcome = cascades.submit(toCascadeRequest(parsed.data));
+    const body = await readJsonBody(c, CascadeBody, 'cascade');
+    const outcome = cascades.submit(toCascadeRequest(body));
     if (!outcome.ok) {
       if (outcome.code === 'NOT_CONNECTED') throw new ApiError(503, 'UNAVAILABLE', 'Cascades unavailable', outcome.message, { headers: { 'Retry-After': '2' } });
       const field = fieldName(outcome.path);

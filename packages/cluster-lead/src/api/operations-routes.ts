@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { OperationRefusal, SubmitOutcome } from '../control/index.js';
 import type { OperationView } from '../control/index.js';
 import { ApiError } from './problem.js';
+import { readJsonBody } from './read-body.js';
 import { snakeKeys } from './json-case.js';
 
 /** Seconds to wait before retrying a SATURATED submission. */
@@ -113,19 +114,8 @@ export function operationJson(view: OperationView): Record<string, unknown> {
 export function operationRoutes(operations: OperationsApi): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
-    }
-    const parsed = OperationBody.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.map(String).join('.') ?? '';
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid operation', `${field || '(body)'}: ${issue?.message ?? 'invalid'}`, { fields: { field } });
-    }
-    const outcome = await operations.submit(toEngineRequest(parsed.data));
+    const body = await readJsonBody(c, OperationBody, 'operation');
+    const outcome = await operations.submit(toEngineRequest(body));
     if (!outcome.ok) throw refusalError(outcome.refusal);
     const location = `/v1/operations/${encodeURIComponent(outcome.operationId)}`;
     c.header('Location', location);

@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../api/problem.js';
+import { readJsonBody } from '../api/read-body.js';
 import { snakeKeys } from '../api/json-case.js';
 import type { DelegationResult, Delegator } from './delegator.js';
 
@@ -116,19 +117,8 @@ export class DelegationDesk {
 export function delegationRoutes(desk: DelegationDesk): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
-    let raw: unknown;
-    try {
-      raw = await c.req.json();
-    } catch {
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
-    }
-    const parsed = DelegationBody.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.map(String).join('.') ?? '';
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', `${field || '(body)'}: ${issue?.message ?? 'invalid'}`, { fields: { field } });
-    }
-    const started = desk.start(toDelegationRequest(parsed.data));
+    const body = await readJsonBody(c, DelegationBody, 'delegation');
+    const started = desk.start(toDelegationRequest(body));
     if (!started.ok) {
       const field = snakePath(started.error.path);
       throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', started.error.reason.replace(/^[\w.]+/, snakePath), { fields: { field } });
