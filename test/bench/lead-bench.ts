@@ -170,6 +170,9 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
     data_dir: join(dir.path, 'lead-data'),
     http: { host: '127.0.0.1', port },
     heartbeat: { interval_ms: HEARTBEAT_MS },
+    // This measures capacity, not breaker policy: a breaker opened by one overloaded stage
+    // would otherwise silence every later stage. Metrics-only still logs what it would do.
+    breakers: { metrics_only: true },
     log: { level: 'warn' },
   };
   await mkdir(config.data_dir);
