@@ -1,13 +1,14 @@
 import { READY, TRANSIT } from '@mesh30k/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
+import type { NatsServer, TempDir } from '../../../../test/harness/index.js';
 import { memoryOutput } from '../../src/cli/output.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import { provisionDaemon } from '../support/daemon-config.js';
 import { spawnCli, type DaemonProcess } from '../support/daemon-process.js';
-import { createTestMesh, type TestMesh } from '../support/fixtures.js';
+import type { TestMesh } from '../support/fixtures.js';
 import type { LogLine } from '../support/log-capture.js';
-import { MinimalLead } from '../support/minimal-lead.js';
+import type { MinimalLead } from '../support/minimal-lead.js';
+import { startLeadRig, type LeadRig } from '../support/lead-rig.js';
 
 /** SIGTERM to exit: the daemon's own bound is 15 s; a healthy stop takes far less. */
 const STOP_WITHIN_MS = 8_000;
@@ -16,18 +17,15 @@ let nats: NatsServer;
 let dir: TempDir;
 let mesh: TestMesh;
 let lead: MinimalLead;
+let rig: LeadRig;
 
 beforeAll(async () => {
-  nats = await startNats();
-  dir = await makeTempDir();
-  mesh = await createTestMesh();
-  lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust });
+  rig = await startLeadRig();
+  ({ nats, dir, mesh, lead } = rig);
 });
 
 afterAll(async () => {
-  await lead.close();
-  await nats.dispose();
-  await dir.dispose();
+  await rig.close();
 });
 
 const event = (name: string) => (line: LogLine) => line.event === name;

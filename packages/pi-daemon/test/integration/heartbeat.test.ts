@@ -1,29 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
+import type { NatsServer, TempDir } from '../../../../test/harness/index.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
 import { SimFleet } from '../../src/sim/fleet.js';
 import { waitFor } from '../support/deadline.js';
 import { createTestMesh, type TestMesh } from '../support/fixtures.js';
 import { captureLogger } from '../support/log-capture.js';
 import { MinimalLead } from '../support/minimal-lead.js';
+import { startLeadRig, type LeadRig } from '../support/lead-rig.js';
 import { startRealAgent } from '../support/real-agent.js';
 
 let nats: NatsServer;
 let dir: TempDir;
 let mesh: TestMesh;
 let lead: MinimalLead;
+let rig: LeadRig;
 
 beforeAll(async () => {
-  nats = await startNats();
-  dir = await makeTempDir();
-  mesh = await createTestMesh();
-  lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust });
+  rig = await startLeadRig();
+  ({ nats, dir, mesh, lead } = rig);
 });
 
 afterAll(async () => {
-  await lead.close();
-  await nats.dispose();
-  await dir.dispose();
+  await rig.close();
 });
 
 describe('heartbeats', () => {
