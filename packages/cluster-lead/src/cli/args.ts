@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { attachDashValues } from '@mesh30k/shared/node';
 import { LeadError } from '../lib/errors.js';
 
 export type Command = 'run' | 'enroll' | 'help';
@@ -26,7 +27,7 @@ const OPTIONS = {
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: attachDashValues(argv, OPTIONS), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (cause) {
     throw new LeadError('USAGE', cause instanceof Error ? cause.message : String(cause), { cause });
   }

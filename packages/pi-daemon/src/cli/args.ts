@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { attachDashValues } from '@mesh30k/shared/node';
 import type { Output } from './output.js';
 
 /** A command-line mistake: printed as one line plus the command's usage, exit status 2. */
@@ -11,7 +12,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /** Strict parseArgs: unknown flags, missing values and stray arguments become UsageErrors. */
 export function parseFlags<O extends Options>(argv: readonly string[], options: O) {
   try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: attachDashValues(argv, options), options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     throw new UsageError(message);

@@ -15,6 +15,8 @@ export {
   saveKeyPair,
 } from './key-files.js';
 export type { KeyFileOptions, SaveKeyOptions } from './key-files.js';
+export { attachDashValues } from './cli-args.js';
+export type { FlagTable } from './cli-args.js';
 
 /**
  * The Ed25519 a Node process should use: node:crypto, which is faster than WebCrypto in Node
