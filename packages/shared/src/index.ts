@@ -17,3 +17,4 @@ export * from './breaker/index.js';
 export * from './health/index.js';
 export * from './degradation/index.js';
 export * from './conflicts/index.js';
+export * from './operator/index.js';
