@@ -15,7 +15,7 @@ import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
-import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe } from './scatter/index.js';
+import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory } from './store/index.js';
 import type { LeadIdentity } from './trust/index.js';
 
@@ -149,6 +149,8 @@ export interface LeadScatterDeps {
   history: OperationsHistory;
   deadLetters: DeadLetters;
   resolveKey: KeyResolver;
+  /** Worker threads to check ACK signatures on; absent, ACKs are verified on the event loop. */
+  framePool?: FramePool;
   replayTtlMs: number;
   replaySkewMs: number;
   /** Default: real timers on the lead's clock. */
@@ -180,6 +182,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
   const routes = edge === undefined ? leadRoutes : edge.routes(leadRoutes);
   const history = operationStore(deps.history, deps.clock);
   const resolveKey = edge === undefined ? deps.resolveKey : edge.keyResolver(deps.resolveKey);
+  const replay = new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs });
   const engine = new ScatterEngine(
     {
       clock: deps.clock,
@@ -199,7 +202,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       verifier: withAckTap(
         deps.ackTap,
         conflictAwareVerifier(
-          inlineAckVerifier({ ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock: deps.clock, ttlMs: deps.replayTtlMs, skewMs: deps.replaySkewMs }) }),
+          deps.framePool === undefined ? inlineAckVerifier({ ed25519: nodeEd25519, resolveKey, replay }) : pooledAckVerifier({ pool: deps.framePool, resolveKey, replay }),
           signatures,
         ),
       ),

@@ -289,6 +289,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         history: store.operations,
         deadLetters: store.deadLetters,
         resolveKey,
+        // With a verify pool, ACK signatures are checked on its threads too.
+        ...(verifier.threads > 0 ? { framePool: verifier } : {}),
         edge,
         ackTap,
         replayTtlMs: replayOptions.ttlMs,

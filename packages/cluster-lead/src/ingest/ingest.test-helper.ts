@@ -11,6 +11,7 @@ export const T0 = 1_800_000_000_000;
 
 export interface SignedAgent {
   agentId: string;
+  publicKey: Uint8Array;
   signer: NodeSigner;
   frame(overrides?: Partial<Heartbeat>): Promise<SignedFrame>;
 }
@@ -55,6 +56,7 @@ export async function trustFixture(): Promise<TrustFixture> {
       }
       return {
         agentId,
+        publicKey: keys.publicKey,
         signer,
         frame: (overrides = {}) => encodeMessage(sampleMessage('HEARTBEAT', { sender: agentId, at: clock.now(), overrides: { t1: clock.now(), ...overrides } }), signer, agentId),
       };

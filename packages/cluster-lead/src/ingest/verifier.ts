@@ -13,7 +13,8 @@ export interface IngestRefusal {
  * on the main thread, and a pool of worker threads for when signatures are the bottleneck.
  */
 export interface FrameVerifier {
-  verify(frame: IncomingFrame): Promise<Result<Verified, WireRefusal | IngestRefusal>>;
+  /** `override` replaces the verifier's kinds and keys for this frame. */
+  verify(frame: IncomingFrame, override?: RuleOverride): Promise<Result<Verified, WireRefusal | IngestRefusal>>;
   close(): Promise<void>;
   readonly threads: number;
   /** Resolves once the verifier can work (worker threads loaded). */
@@ -26,6 +27,9 @@ export interface VerifyRules {
   maxBytes?: number;
 }
 
+/** Other kinds with other keys, through the same verifier (ACKs, whose keys include Workers'). */
+export type RuleOverride = Pick<VerifyRules, 'resolveKey' | 'accept'>;
+
 /** Verifies on the calling thread with node:crypto: simplest, fine for small fleets. */
 export class InlineVerifier implements FrameVerifier {
   readonly threads = 0;
@@ -33,11 +37,12 @@ export class InlineVerifier implements FrameVerifier {
 
   constructor(private readonly rules: VerifyRules) {}
 
-  verify(frame: IncomingFrame): Promise<Result<Verified, WireRefusal>> {
+  verify(frame: IncomingFrame, override?: RuleOverride): Promise<Result<Verified, WireRefusal>> {
+    const { accept, resolveKey } = override ?? this.rules;
     return verifyAndParse(frame, {
       ed25519: nodeEd25519,
-      resolveKey: this.rules.resolveKey,
-      accept: this.rules.accept,
+      resolveKey,
+      accept,
       ...(this.rules.maxBytes === undefined ? {} : { maxBytes: this.rules.maxBytes }),
     });
   }

@@ -51,6 +51,24 @@ describe('verify pool', () => {
     expect(pool.backlog).toBe(0);
   });
 
+  it('verifies frames with other kinds and keys in the same burst (ACKs beside heartbeats)', async () => {
+    const fx = await trustFixture();
+    const enrolled = await fx.agent('pi-1');
+    const edge = await fx.agent('edge-1', { enrolled: false });
+    // The override knows only the Worker's key and accepts only ACKs.
+    const edgeOnly = { accept: ['ACK'] as const, resolveKey: (signer: string) => (signer === 'edge-1' ? { ok: true as const, value: edge.publicKey } : fx.resolveKey(signer)) };
+    const heartbeatAsAck = { accept: ['ACK'] as const, resolveKey: fx.resolveKey };
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 2, batchMax: 3, queueMax: 1_000 });
+    const results = await Promise.all([
+      pool.verify(await enrolled.frame()),
+      pool.verify(await edge.frame()),
+      pool.verify(await edge.frame(), { accept: ['HEARTBEAT'], resolveKey: edgeOnly.resolveKey }),
+      pool.verify(await enrolled.frame(), heartbeatAsAck),
+      pool.verify(await enrolled.frame()),
+    ]);
+    expect(results.map(codeOf)).toEqual(['OK', 'NOT_ENROLLED', 'OK', 'UNKNOWN_KIND', 'OK']);
+  });
+
   it('refuses beyond its queue as OVERLOADED instead of queueing without bound', async () => {
     const fx = await trustFixture();
     const agent = await fx.agent('pi-1');

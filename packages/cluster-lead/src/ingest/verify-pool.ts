@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import type { IncomingFrame, Result, Verified, WireRefusal } from '@mesh30k/shared';
+import type { IncomingFrame, KeyResolver, MessageKind, Result, Verified, WireRefusal } from '@mesh30k/shared';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { FrameVerifier, IngestRefusal, VerifyRules } from './verifier.js';
+import type { FrameVerifier, IngestRefusal, RuleOverride, VerifyRules } from './verifier.js';
 import type { VerifyBatchReply, VerifyBatchRequest, VerifyItem, WorkerMessage } from './worker-protocol.js';
 
 export interface VerifyPoolOptions {
@@ -24,6 +24,9 @@ type Outcome = Result<Verified, WireRefusal | IngestRefusal>;
 
 interface Pending {
   frame: IncomingFrame;
+  /** The kinds this frame may be; a batch holds frames of one accept list only. */
+  accept: readonly MessageKind[];
+  resolveKey: KeyResolver;
   resolve: (outcome: Outcome) => void;
 }
 
@@ -71,14 +74,16 @@ export class VerifyPool implements FrameVerifier {
     return this.waiting;
   }
 
-  verify(frame: IncomingFrame): Promise<Outcome> {
+  /** Verifies one frame; `override` replaces the pool's kinds and keys (ACKs share the heartbeat pool). */
+  verify(frame: IncomingFrame, override?: RuleOverride): Promise<Outcome> {
+    const { accept, resolveKey } = override ?? this.deps.rules;
     if (this.closed) return Promise.resolve(refusal('VERIFIER_FAILED', 'verify pool is closed'));
     if (this.waiting >= this.options.queueMax) {
-      return Promise.resolve(refusal('OVERLOADED', `${this.waiting} heartbeats already waiting for verification`));
+      return Promise.resolve(refusal('OVERLOADED', `${this.waiting} messages already waiting for verification`));
     }
     this.waiting++;
     return new Promise<Outcome>((resolve) => {
-      this.queue.push({ frame, resolve });
+      this.queue.push({ frame, accept, resolveKey, resolve });
       if (this.queue.length >= this.options.batchMax) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -98,13 +103,26 @@ export class VerifyPool implements FrameVerifier {
   private flush(): void {
     this.flushScheduled = false;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.batchMax);
+      const batch = this.takeBatch();
       if (this.closed) {
         for (const item of batch) this.settle(item, refusal('VERIFIER_FAILED', 'verify pool closed'));
         continue;
       }
       this.send(batch);
     }
+  }
+
+  /** Up to batchMax frames from the front of the queue that share the first frame's accept list. */
+  private takeBatch(): Pending[] {
+    const accept = this.queue[0]!.accept;
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    for (const pending of this.queue) {
+      if (pending.accept === accept && batch.length < this.options.batchMax) batch.push(pending);
+      else rest.push(pending);
+    }
+    this.queue = rest;
+    return batch;
   }
 
   private send(batch: Pending[]): void {
@@ -114,9 +132,9 @@ export class VerifyPool implements FrameVerifier {
     const bytes = new Uint8Array(buffer);
     const items: VerifyItem[] = [];
     let offset = 0;
-    for (const { frame } of batch) {
+    for (const { frame, resolveKey } of batch) {
       bytes.set(frame.body, offset);
-      items.push({ offset, length: frame.body.byteLength, signerId: frame.signerId ?? null, signature: frame.signature ?? null, ...this.keysFor(frame) });
+      items.push({ offset, length: frame.body.byteLength, signerId: frame.signerId ?? null, signature: frame.signature ?? null, ...keysFor(frame, resolveKey) });
       offset += frame.body.byteLength;
     }
     const id = this.nextId++;
@@ -124,17 +142,8 @@ export class VerifyPool implements FrameVerifier {
     // A worker with work keeps the process alive until it answers; an idle one does not.
     if (slot.load === 0) slot.worker.ref();
     slot.load += batch.length;
-    const request: VerifyBatchRequest = { id, buffer, items, accept: this.deps.rules.accept, maxBytes: this.deps.rules.maxBytes };
+    const request: VerifyBatchRequest = { id, buffer, items, accept: batch[0]!.accept, maxBytes: this.deps.rules.maxBytes };
     slot.worker.postMessage(request, [buffer]);
-  }
-
-  /** Keys are resolved here, on the thread that owns the trust store. */
-  private keysFor(frame: IncomingFrame): Pick<VerifyItem, 'keys' | 'refusal'> {
-    if (!frame.signerId) return { keys: null, refusal: { code: 'UNSIGNED', message: 'message has no signer id' } };
-    const resolved = this.deps.rules.resolveKey(frame.signerId);
-    if (!resolved.ok) return { keys: null, refusal: resolved.error };
-    const keys = resolved.value instanceof Uint8Array ? [resolved.value] : [...resolved.value];
-    return { keys, refusal: null };
   }
 
   private onReply(slot: Slot, reply: VerifyBatchReply): void {
@@ -185,6 +194,15 @@ export class VerifyPool implements FrameVerifier {
     this.waiting--;
     pending.resolve(outcome);
   }
+}
+
+/** Keys are resolved on the main thread, which owns the trust store. */
+function keysFor(frame: IncomingFrame, resolveKey: KeyResolver): Pick<VerifyItem, 'keys' | 'refusal'> {
+  if (!frame.signerId) return { keys: null, refusal: { code: 'UNSIGNED', message: 'message has no signer id' } };
+  const resolved = resolveKey(frame.signerId);
+  if (!resolved.ok) return { keys: null, refusal: resolved.error };
+  const keys = resolved.value instanceof Uint8Array ? [resolved.value] : [...resolved.value];
+  return { keys, refusal: null };
 }
 
 function refusal(code: IngestRefusal['code'], message: string): Outcome {

@@ -11,7 +11,7 @@ export type { ResolvedScatterOptions, ScatterOptionsInput } from './options.js';
 export { RealScheduler, performanceClock } from './real-scheduler.js';
 export { ManualScheduler } from './manual-scheduler.js';
 export { NatsScatterTransport, ACK_QUEUE_GROUP } from './nats-transport.js';
-export { inlineAckVerifier } from './verifier.js';
+export { inlineAckVerifier, pooledAckVerifier, type FramePool } from './verifier.js';
 export { leadConversion } from './arrival.js';
 export type * from './ports.js';
 export type * from './record.js';

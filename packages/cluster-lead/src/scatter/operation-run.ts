@@ -17,6 +17,14 @@ import type { AckReply, ScatterDeps, TimerHandle } from './ports.js';
 import type { LateAck, OperationRecord, ScatterResult } from './record.js';
 import { buildResult } from './result.js';
 
+/**
+ * ACKs that arrive after the decision are written to the history together, this long after the
+ * first of them: each write serialises the whole record (plan and result for every agent), so
+ * one write per late ACK is quadratic in the fleet and, at a few thousand agents, blocks the
+ * event loop for seconds, which makes more ACKs late.
+ */
+export const LATE_ACK_SAVE_DELAY_MS = 1_000;
+
 export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & { readonly options: ResolvedScatterOptions; readonly log: Logger };
 
 interface Running {
@@ -34,6 +42,7 @@ export class OperationRun {
   private running: Running | null = null;
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
+  private lateSave: TimerHandle | null = null;
 
   constructor(
     private readonly deps: RunDeps,
@@ -168,7 +177,14 @@ export class OperationRun {
   private recordLate(agentId: string, late: LateAck): void {
     this.lateAcks.set(agentId, late);
     this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.decidedAt ?? 0) }, 'late ack');
-    this.save();
+    this.lateSave ??= this.deps.scheduler.at(
+      late.receivedAt + LATE_ACK_SAVE_DELAY_MS,
+      () => {
+        this.lateSave = null;
+        this.save();
+      },
+      'history',
+    );
   }
 
   private save(): void {

@@ -17,7 +17,6 @@ import type {
   Signer,
   Verb,
   Verified,
-  WireRefusal,
 } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import type { OperationRecord } from './record.js';
@@ -129,7 +128,13 @@ export interface MeshModeSource {
  * one that verifies on worker threads.
  */
 export interface AckVerifier {
-  verify(frame: IncomingFrame): Promise<Result<Verified<Ack>, WireRefusal>>;
+  verify(frame: IncomingFrame): Promise<Result<Verified<Ack>, AckRefusal>>;
+}
+
+/** Why an ACK frame was refused: a wire code (WireRefusal), or the verifier's own (OVERLOADED, VERIFIER_FAILED). */
+export interface AckRefusal {
+  readonly code: string;
+  readonly message: string;
 }
 
 export interface TimerHandle {
@@ -137,7 +142,7 @@ export interface TimerHandle {
 }
 
 /** What a timer is for; tests count them by label. */
-export type TimerLabel = 'send' | 'deadline' | 'queue-timeout';
+export type TimerLabel = 'send' | 'deadline' | 'queue-timeout' | 'history';
 
 /** Timers on the engine's clock. A task's promise is awaited (manual) or its failure logged (real). */
 export interface Scheduler {

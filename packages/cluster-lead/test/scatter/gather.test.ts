@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OperationOutcome } from '../../src/scatter/engine.js';
 import type { ScatterResult } from '../../src/scatter/record.js';
+import { LATE_ACK_SAVE_DELAY_MS } from '../../src/scatter/operation-run.js';
 import { T0, agent, answer, coordinateFor, makeFixture, signedAck } from './support/engine-fixture.js';
 
 const T = T0 + 1_000;
@@ -142,9 +143,27 @@ describe('ACK intake', () => {
     const result = completed(await handle.outcome);
     expect(result.stragglers).toEqual(['slow']);
     expect(await answer(fx, [{ agentId: 'slow', readyAtMesh: T + 700, late: true }])).toEqual([{ ok: true }]);
+    await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS);
     const record = fx.store.records.get(result.operationId)!;
     expect(record.lateAcks).toEqual([{ agentId: 'slow', receivedAt: T + 1_000, trinaryState: 1, readyAtMesh: T + 700 }]);
     expect(record.result).toBe(result);
     expect(fx.events()).toContain('ack.late');
+  });
+
+  it('writes a burst of late ACKs to the history once, not once per ACK', async () => {
+    const late = Array.from({ length: 50 }, (_, i) => agent(`late-${i}`));
+    const fx = await makeFixture([agent('a'), ...late]);
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, minResponseRate: 0.01 });
+    await fx.scheduler.advanceTo(T);
+    await answer(fx, [{ agentId: 'a', readyAtMesh: T }]);
+    await fx.scheduler.advanceTo(T + 1_000);
+    const result = completed(await handle.outcome);
+    expect(result.stragglers).toHaveLength(late.length);
+    const savesAtDecision = fx.store.saves;
+    await answer(fx, late.map((a) => ({ agentId: a.agentId, readyAtMesh: T + 500, late: true })));
+    expect(fx.store.saves).toBe(savesAtDecision);
+    await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS);
+    expect(fx.store.saves).toBe(savesAtDecision + 1);
+    expect(fx.store.records.get(result.operationId)!.lateAcks).toHaveLength(late.length);
   });
 });
