@@ -11,6 +11,7 @@ import { publicKeyText, toBase64Url, type AgentClass } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { onProcessExit } from './exit-cleanup.js';
+import { LeadApi } from './lead-api.js';
 import { startLink, type Link } from './link-emulator.js';
 import type { LinkProfile } from './link-profile.js';
 import { startNats, type NatsServer } from './nats-server.js';
@@ -72,6 +73,8 @@ export interface OperationView {
 
 export interface LocalMesh {
   readonly leadUrl: string;
+  /** The lead's API; tests, the demo and benchmarks call the lead through this. */
+  readonly api: LeadApi;
   readonly natsUrl: string;
   /** Ids of every virtual agent and Worker. */
   readonly agentIds: readonly string[];
@@ -139,14 +142,6 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
   }
 }
 
-async function getJson<T>(url: string): Promise<T | undefined> {
-  try {
-    const res = await fetch(url);
-    return res.ok ? ((await res.json()) as T) : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
   const heartbeatMs = options.heartbeatMs ?? 500;
@@ -257,8 +252,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     procs.push(leadProc);
     if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
     const leadUrl = `http://127.0.0.1:${port}`;
+    const api = new LeadApi(leadUrl);
     const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
-    await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await fetch(`${leadUrl}/health/ready`).then((r) => r.ok, () => false)) ? true : undefined), procs);
+    await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
 
     for (let w = 0; w < workers; w++) {
       const agentId = `edge-${w}`;
@@ -272,34 +268,31 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       });
       hosts.push(host);
       if (host.workerdPid !== null) pids.push(host.workerdPid);
-      const res = await fetch(`${leadUrl}/v1/edge-agents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ agent_id: agentId, url: host.url.toString(), capabilities: CAPABILITIES, cluster_id: CLUSTER_ID, public_key: toBase64Url(pair.publicKey) }),
-      });
-      if (res.status !== 201) throw new Error(`POST /v1/edge-agents ${agentId}: ${res.status} ${await res.text()}`);
+      const res = await api.post('/v1/edge-agents', { agent_id: agentId, url: host.url.toString(), capabilities: CAPABILITIES, cluster_id: CLUSTER_ID, public_key: toBase64Url(pair.publicKey) });
+      if (res.status !== 201) throw new Error(`POST /v1/edge-agents ${agentId}: ${res.status} ${JSON.stringify(res.body)}`);
       agentIds.push(agentId);
     }
 
     const expected = agentIds.length;
     await waitFor(`${expected} active agents`, readyTimeoutMs, async () => {
-      const status = await getJson<{ agents: { by_state: Record<string, number> } }>(`${leadUrl}/v1/status`);
+      const status = await api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
       return (status?.agents.by_state.active ?? 0) >= expected ? true : undefined;
     }, procs);
 
     return {
       leadUrl,
+      api,
       natsUrl: nats.url,
       agentIds,
       pids,
       dir,
       async operation(body, timeoutMs = 20_000) {
-        const res = await fetch(`${leadUrl}/v1/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${await res.text()}`);
+        const res = await api.post('/v1/operations', body);
+        if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);
         const location = res.headers.get('location');
         if (location === null) throw new Error('POST /v1/operations: 202 without Location');
         return waitFor(`operation ${location}`, timeoutMs, async () => {
-          const view = await getJson<OperationView>(`${leadUrl}${location}`);
+          const view = await api.getOk<OperationView>(location);
           return view !== undefined && (view.state === 'completed' || view.state === 'refused') ? view : undefined;
         }, procs);
       },
