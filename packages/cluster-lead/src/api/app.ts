@@ -9,6 +9,8 @@ import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
 import { operationRoutes, type OperationsApi } from './operations-routes.js';
 import { ApiError, problemResponse } from './problem.js';
+import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
+import { ApiCounters, requestContext } from './request-context.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -50,8 +52,14 @@ export interface MeshStatusBox {
   operations: { in_flight: number; queued: number };
 }
 
+/** Who may call the API and how much: operators, clock, limits (src/api/auth). */
+export type ApiAccess = Omit<ApiGuardOptions, 'logger' | 'counters'>;
+
 /** What the API reads; the composition root wires these to the live components. */
 export interface ApiDeps {
+  access: ApiAccess;
+  /** Response and auth-failure counts (for /metrics); one is made when absent. */
+  counters?: ApiCounters;
   status: () => LeadStatusBody;
   agent: (agentId: string) => AgentView | undefined;
   readiness: () => ReadinessCheck[];
@@ -70,11 +78,14 @@ export interface ApiDeps {
 }
 
 /**
- * The lead's minimal HTTP API: status, one agent, liveness and readiness, operations, freeze
- * and thaw, breakers. Tested with app.request(), no server needed.
+ * The lead's management API (docs/api.md): every route but /health/* authenticated, then
+ * status, agents, operations, freeze and thaw, breakers... Tested with app.request(), no server needed.
  */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
+  const counters = deps.counters ?? new ApiCounters();
+  app.use('*', requestContext(deps.logger, counters));
+  app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
 
   app.get('/health/live', (c) => c.json({ status: 'live' }));
 
@@ -109,7 +120,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
-    if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'API request failed');
+    if (!(error instanceof ApiError)) deps.logger.error({ err: error, request_id: c.get('requestId'), caller: c.get('caller')?.operatorId, path: c.req.path }, 'API request failed');
     return problemResponse(c, error);
   });
   return app;
