@@ -30,7 +30,8 @@ export function createApiSigner(options: ApiSignerOptions): ApiSigner {
       signApiRequest(signer, options.operatorId, {
         method,
         pathAndQuery,
-        timestamp: now(),
+        // Whole milliseconds: the header carries an integer (a test clock may have fractions).
+        timestamp: Math.floor(now()),
         // A fresh nonce per request: the lead refuses one it has seen.
         nonce: randomBytes(16).toString('base64url'),
         body: body === undefined ? new Uint8Array() : typeof body === 'string' ? encoder.encode(body) : body,
