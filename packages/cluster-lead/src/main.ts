@@ -361,6 +361,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         },
         status: () => leadStatus(sources),
         agent: (id) => registry.get(id),
+        agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
+        agentAction: (id, action, reason) => {
+          if (action === 'quarantine') registry.quarantine(id, reason);
+          else if (action === 'recover') registry.recover(id, reason);
+          else registry.retire(id, reason);
+          return registry.get(id);
+        },
         readiness: () => readiness(sources),
         logger: logger.child({ domain: 'api' }),
         operations,

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
 import type { BreakerStatus } from '@mesh30k/shared';
-import { agentJson } from './agent-json.js';
+import { agentRoutes, type AgentAction } from './agents-routes.js';
+import { PageTokens } from './page-token.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
@@ -62,6 +63,12 @@ export interface ApiDeps {
   counters?: ApiCounters;
   status: () => LeadStatusBody;
   agent: (agentId: string) => AgentView | undefined;
+  /** Every agent id, for GET /v1/agents; absent, the list is empty. */
+  agentIndex?: { ids: () => Iterable<string>; size: () => number };
+  /** Operator quarantine, recover and retire; absent, those routes answer 404. */
+  agentAction?: (agentId: string, action: AgentAction, reason: string) => AgentView | undefined;
+  /** Signs page tokens; one per process when absent. */
+  pageTokens?: PageTokens;
   readiness: () => ReadinessCheck[];
   logger: Logger;
   /** Scatter-gather operations; absent, the routes answer 404. */
@@ -103,12 +110,9 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/v1/status', (c) => c.json(deps.status()));
 
-  app.get('/v1/agents/:id', (c) => {
-    const id = c.req.param('id');
-    const agent = deps.agent(id);
-    if (agent === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown agent', `no agent "${id}" in this lead's registry`);
-    return c.json(agentJson(agent));
-  });
+  const tokens = deps.pageTokens ?? new PageTokens();
+  const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
+  app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
   if (deps.operations !== undefined) app.route('/v1/operations', operationRoutes(deps.operations));
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
