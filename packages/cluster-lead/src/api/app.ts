@@ -19,6 +19,7 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
+import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -93,6 +94,10 @@ export interface ApiDeps {
   /** Operator override of one breaker (POST /v1/breakers/:id/force). */
   forceBreaker?: BreakersApi['force'];
   mode?: ModeApi;
+  /** One real signed probe round trip to an active agent (GET /health/deep); absent, 404. */
+  deepProbe?: () => Promise<{ ok: true; agentId: string; rttMs: number } | { ok: false; detail: string }>;
+  /** What GET /metrics reports; absent, it answers 404. */
+  metrics?: Omit<MetricsSources, 'api'>;
   conflicts?: (query: ConflictQuery) => StoredConflict[];
   heal?: (target: string, by: string) => HealResult;
   /** Cascades over this lead's subtree (src/cascade); absent, the routes answer 404. */
@@ -128,7 +133,23 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ status: 'ready', checks });
   });
 
+  const deepProbe = deps.deepProbe;
+  if (deepProbe !== undefined) {
+    app.get('/health/deep', async (c) => {
+      const probe = await deepProbe();
+      if (!probe.ok) {
+        throw new ApiError(503, 'NOT_READY', 'Deep check failed', `no agent answered a signed probe: ${probe.detail}`, { headers: { 'Retry-After': String(READY_RETRY_AFTER_S) } });
+      }
+      return c.json({ status: 'ok', agent_id: probe.agentId, rtt_ms: probe.rttMs });
+    });
+  }
+
   app.get('/v1/status', (c) => c.json(deps.status()));
+
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', (c) => c.body(renderMetrics({ ...metrics, api: counters }), 200, { 'content-type': METRICS_CONTENT_TYPE }));
+  }
 
   const tokens = deps.pageTokens ?? new PageTokens();
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
