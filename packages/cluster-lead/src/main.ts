@@ -24,7 +24,7 @@ import { NatsLink } from './nats/nats-link.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
-import { KeyAnnouncements, addEnrollmentsFrom, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { KeyAnnouncements, addEnrollmentsFrom, enrollOne, revokeOne, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
 
 const MODE_KEY = 'mode';
 const MODE_OVERRIDE_KEY = 'mode_override';
@@ -386,6 +386,10 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations,
         jobs,
         acks: ackTap,
+        enrollments: {
+          enroll: (signed) => enrollOne({ clock, store, trust, roots }, signed),
+          revoke: (agentId) => revokeOne({ clock, store, trust, roots }, agentId),
+        },
         deepProbe: async () => {
           // The best few routable agents; the first to answer proves NATS, keys and an agent end to end.
           const candidates = registry.select({ selector: { all: true }, order: 'impedance', limit: 3, honourPanic: false }).agentIds;

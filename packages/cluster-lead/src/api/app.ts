@@ -9,6 +9,7 @@ import { idempotency } from './idempotency.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
+import { enrollmentRoutes, type EnrollmentsApi } from './enrollment-routes.js';
 import { controlRoutes, type ControlApi } from './control-routes.js';
 import { meshRoutes, type BreakersApi, type ModeApi } from './mesh-routes.js';
 import type { HealResult } from '../control/index.js';
@@ -96,6 +97,8 @@ export interface ApiDeps {
   mode?: ModeApi;
   /** One real signed probe round trip to an active agent (GET /health/deep); absent, 404. */
   deepProbe?: () => Promise<{ ok: true; agentId: string; rttMs: number } | { ok: false; detail: string }>;
+  /** Enroll and revoke agents; absent, the routes answer 404. */
+  enrollments?: EnrollmentsApi;
   /** What GET /metrics reports; absent, it answers 404. */
   metrics?: Omit<MetricsSources, 'api'>;
   conflicts?: (query: ConflictQuery) => StoredConflict[];
@@ -164,6 +167,7 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
   if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
   if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
+  if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
   const breakers = deps.breakers;
   app.route(
     '/v1',
