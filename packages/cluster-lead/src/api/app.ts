@@ -165,7 +165,7 @@ export function createApi(deps: ApiDeps): Hono {
   );
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
   if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
-  if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
+  if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents, tokens));
   if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
   if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
   const breakers = deps.breakers;
