@@ -20,6 +20,7 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
@@ -148,6 +149,7 @@ export function createApi(deps: ApiDeps): Hono {
   }
 
   app.get('/v1/status', (c) => c.json(deps.status()));
+  app.get('/v1/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
 
   const metrics = deps.metrics;
   if (metrics !== undefined) {
