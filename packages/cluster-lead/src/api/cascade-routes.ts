@@ -92,7 +92,8 @@ export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Ho
     if (!outcome.ok) {
       if (outcome.code === 'NOT_CONNECTED') throw new ApiError(503, 'UNAVAILABLE', 'Cascades unavailable', outcome.message, { headers: { 'Retry-After': '2' } });
       const field = fieldName(outcome.path);
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', outcome.message.replace(/^[\w.]+/, fieldName), { fields: { field } });
+      const message = outcome.message.replace(/^[\w.]+/, fieldName);
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', message, { fields: { field, errors: [{ field, message }] } });
     }
     const id = outcome.view.cascadeId;
     const location = `/v1/cascades/${encodeURIComponent(id)}`;

@@ -124,7 +124,8 @@ export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook
     const started = desk.start(toDelegationRequest(body));
     if (!started.ok) {
       const field = snakePath(started.error.path);
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', started.error.reason.replace(/^[\w.]+/, snakePath), { fields: { field } });
+      const message = started.error.reason.replace(/^[\w.]+/, snakePath);
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', message, { fields: { field, errors: [{ field, message }] } });
     }
     const location = `/v1/delegations/${encodeURIComponent(started.delegationId)}`;
     // The job (same id) is where clients follow it; the delegation resource stays readable too.
