@@ -12,6 +12,7 @@ import { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import { MeshInbox } from '../nats/inbox.js';
 import { staticHealthSampler } from '../health/index.js';
+import { arrivalRecord, type ArrivalRecord } from './arrival-tap.js';
 import type { EnrollmentSubject } from './enrollment.js';
 import { simHandlers } from './handlers.js';
 import { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
@@ -30,6 +31,8 @@ export interface SimFleetDeps {
   ed25519?: NodeEd25519;
   /** Extra tuning for every virtual agent (tests shorten timeouts). */
   tuning?: Partial<AgentTuning>;
+  /** Given the true arrival of every READY release (benchmarks); off when absent. */
+  onArrival?: (record: ArrivalRecord) => void;
 }
 
 export interface VirtualAgent {
@@ -115,6 +118,7 @@ export class SimFleet {
         },
         shared: { inbox, beats, releases },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
+        onReady: deps.onArrival && ((event) => deps.onArrival?.(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });
       agents.push({ profile, agent, clock, publicKey });
     }

@@ -1,0 +1,173 @@
+/**
+ * bench:arrival — the end-to-end arrival benchmark. A whole local mesh per network profile
+ * (nats-server, `mesh-lead run`, `mesh-agent sim` processes behind link emulators, agents of
+ * classes A-E with clocks skewed by up to 2 s and drifting up to 50 ppm), driven through the
+ * lead's API, in release modes hold, lead and none (the naive baseline), interleaved.
+ *
+ * The error is the TRUE one: each sim records, per agent and operation, the machine-clock
+ * instant its handler was released (`--arrivals-out`), and the error is that minus T. What the
+ * agents report about themselves is not used. Also: the agents' offset-estimation error
+ * against their simulated skew, and the spec's KPIs.
+ *
+ *   npm run bench:arrival                   (1,000 agents, every profile)
+ *   npm run bench:arrival -- --quick        (fewer agents and operations)
+ *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { argv, env, stdout } from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startLocalMesh, type LocalMesh } from '../harness/index.js';
+import { checkLoad, type LoadCheck } from './arrival/load-check.js';
+import { submitAndWait } from './arrival/operation-outcome.js';
+import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
+import { modeFigures, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
+import { checkTargets, type TargetCheck } from './arrival/targets.js';
+import { printArrival } from './arrival/print.js';
+import { writeReport } from './lib/report.js';
+
+const QUICK = argv.includes('--quick');
+const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
+const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
+const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
+const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
+/** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
+const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
+export const MODES = ['hold', 'lead', 'none'] as const;
+const WINDOW_MS = 50;
+const HEARTBEAT_MS = 500;
+/** After every agent is active: heartbeats enough for the clock filters to settle. */
+const SYNC_MS = 8 * HEARTBEAT_MS;
+const OPERATION_TIMEOUT_MS = 8_000;
+const SEED = 30_007;
+
+export interface ProfileResult {
+  profile: string;
+  description: string;
+  halfAsymmetryMs: number;
+  modes: ModeFigures[];
+  checks: TargetCheck[];
+  load: LoadCheck;
+  /** Operations that ended without a result (refused, timed out), with why. */
+  problems: string[];
+  /** True when the budget stopped the run before every operation was made. */
+  truncated: boolean;
+  /** Sorted |error| samples per mode, thinned, for the plot. */
+  samples: Record<string, number[]>;
+}
+
+export interface ArrivalResults {
+  agents: number;
+  classes: string;
+  windowMs: number;
+  warmupPerMode: number;
+  opsPerMode: number;
+  heartbeatMs: number;
+  clock: { offsetMs: number; driftPpm: number };
+  quick: boolean;
+  profiles: ProfileResult[];
+}
+
+async function activeAgents(mesh: LocalMesh): Promise<number> {
+  const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
+  return status?.agents.by_state.active ?? 0;
+}
+
+async function readArrivals(files: readonly string[]): Promise<ArrivalLine[]> {
+  const lines: ArrivalLine[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as ArrivalLine);
+  }
+  return lines;
+}
+
+/** At most `keep` evenly spaced order statistics, so the JSON stays small yet the tails stay in. */
+export function thin(sorted: readonly number[], keep = 400): number[] {
+  if (sorted.length <= keep) return [...sorted];
+  return Array.from({ length: keep }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (keep - 1))]!);
+}
+
+async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
+  const started = Date.now();
+  stdout.write(`\n[${profile.name}] starting ${AGENTS} agents over ${profile.links.length} link(s)...\n`);
+  const mesh = await startLocalMesh({
+    agents: AGENTS,
+    classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
+    linkProfiles: profile.links,
+    heartbeatMs: HEARTBEAT_MS,
+    seed: SEED,
+    readyTimeoutMs: 120_000,
+    recordArrivals: true,
+    // This measures arrival, not breaker policy: a breaker opened by one late operation would
+    // block every later one. Metrics-only still logs what it would have done.
+    leadConfig: { breakers: { metrics_only: true } },
+  });
+  try {
+    await sleep(SYNC_MS);
+    const active = await activeAgents(mesh);
+    const measuringSince = Date.now();
+    const measured: MeasuredOperation[] = [];
+    const problems: string[] = [];
+    let asked = 0;
+    let truncated = false;
+    // Modes interleaved, so load that comes and goes on a shared machine hits all three alike.
+    outer: for (let i = 0; i < WARMUP_PER_MODE + OPS_PER_MODE; i++) {
+      for (const mode of MODES) {
+        if (Date.now() - started > PROFILE_BUDGET_MS) {
+          truncated = true;
+          break outer;
+        }
+        asked++;
+        const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
+        const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        const { outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
+        if (outcome.problem !== null || outcome.targetTime === null) {
+          problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
+          continue;
+        }
+        if (i >= WARMUP_PER_MODE) measured.push({ operationId, mode, targetTime: outcome.targetTime, targeted: mesh.agentIds.length, succeeded: outcome.succeeded });
+      }
+    }
+    await sleep(500); // the sims' write streams flush
+    const lines = await readArrivals(mesh.arrivalFiles);
+    const simLogs = profile.links.map((_, k) => join(mesh.dir, `sim-${k}.log`));
+    const load = await checkLoad(simLogs, { agents: AGENTS, active, heartbeatMs: HEARTBEAT_MS, operations: asked, settled: asked - problems.length, since: measuringSince });
+    const modes = MODES.map((mode) => modeFigures(mode, measured, lines, WINDOW_MS));
+    const samples: Record<string, number[]> = {};
+    for (const mode of MODES) {
+      const targets = new Map(measured.filter((o) => o.mode === mode).map((o) => [o.operationId, o.targetTime]));
+      const errors = lines.flatMap((l) => (targets.has(l.operation_id) ? [Math.abs(l.ready_true_ms - targets.get(l.operation_id)!)] : []));
+      samples[mode] = thin(errors.sort((a, b) => a - b));
+    }
+    const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
+    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples };
+  } finally {
+    await mesh.stop();
+  }
+}
+
+export async function runArrivalBench(): Promise<ArrivalResults> {
+  const profiles: ProfileResult[] = [];
+  for (const profile of PROFILES) profiles.push(await runProfile(profile));
+  return {
+    agents: AGENTS,
+    classes: 'A-E, equal weights',
+    windowMs: WINDOW_MS,
+    warmupPerMode: WARMUP_PER_MODE,
+    opsPerMode: OPS_PER_MODE,
+    heartbeatMs: HEARTBEAT_MS,
+    clock: { offsetMs: 2_000, driftPpm: 50 },
+    quick: QUICK,
+    profiles,
+  };
+}
+
+if (import.meta.url === `file://${argv[1]}`) {
+  const startedAt = new Date();
+  const results = await runArrivalBench();
+  printArrival(results);
+  stdout.write(`\nwritten: ${writeReport('arrival', results, startedAt)}\n`);
+  process.exit(0);
+}
