@@ -1,0 +1,127 @@
+// docs/BENCHMARKS.md from one results folder: machine, how to reproduce, every target met or
+// missed (and by how much), a section per benchmark. Pure: the folder is read by run-manifest.ts.
+import type { ArrivalResults } from '../arrival-bench.js';
+import type { ScaleResults } from '../scale-bench.js';
+import { formatCheck } from '../arrival/print.js';
+import type { TargetCheck } from '../arrival/targets.js';
+import type { BenchReport } from '../lib/report.js';
+import type { LoadedRun } from './run-manifest.js';
+
+export const PLOT_FILE = 'arrival-errors.svg';
+/** Console output kept per benchmark in the report: its tables are at the end. */
+const LOG_TAIL_LINES = 60;
+
+const num = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
+const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
+
+export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Why a target tends to be missed, so a reader knows where to look; keyed by mode and metric. */
+export function whyMissed(c: TargetCheck): string {
+  if (c.mode === 'hold' && c.metric.startsWith('arrival')) {
+    return c.profile === 'asymmetric'
+      ? 'the half-asymmetry is invisible to any two-way exchange; past it: timer precision and scheduling on this machine'
+      : 'offset-estimate error plus late timers: on a loaded machine the release spin can be preempted';
+  }
+  if (c.mode === 'lead' && c.metric.startsWith('arrival')) return 'lead mode is READY at the end of processing: its error is the processing-time and one-way-delay prediction error';
+  if (c.metric.startsWith('naive')) return 'the ratio is bounded by the hold p99 on this machine';
+  if (c.metric.includes('success')) return 'quorum missed: ACKs later than the deadline (stragglers)';
+  return 'agents released outside the window (see the error distribution)';
+}
+
+function arrivalSection(r: ArrivalResults): string[] {
+  const out: string[] = [];
+  out.push(
+    `${r.agents} simulated agents (classes ${r.classes}), clocks off by up to ±${r.clock.offsetMs} ms and drifting up to ±${r.clock.driftPpm} ppm, ` +
+      `heartbeats every ${r.heartbeatMs} ms, window ±${r.windowMs} ms; ${r.warmupPerMode} warm-up operation(s) per mode discarded, then ${r.opsPerMode} per mode, ` +
+      `the three modes interleaved.${r.quick ? ' (quick run)' : ''}`,
+    '',
+    `The error is true: each sim records the machine-clock instant of every release (\`mesh-agent sim --arrivals-out\`), and the error is that minus T. ` +
+      `Offset error: the agent's estimate of mesh time at the release minus the true time. Hit rate and the 50 ms KPI count agents with no READY as misses.`,
+    '',
+    `![CDF of the true arrival error per mode and profile](${PLOT_FILE})`,
+    '',
+  );
+  const rows = r.profiles.flatMap((p) =>
+    p.modes.map((m) => [
+      p.profile, m.mode === 'none' ? 'none (naive)' : m.mode, String(m.arrivalAbs.n), num(m.arrivalAbs.p50), num(m.arrivalAbs.p90), num(m.arrivalAbs.p99), num(m.arrivalAbs.max), num(m.arrivalSignedP50),
+      pct(m.hitRate), pct(m.within50msRate), pct(m.successRate), num(m.offsetAbs.p50), num(m.offsetAbs.p99), num(m.offsetAbs.max),
+    ]),
+  );
+  out.push(markdownTable(['profile', 'mode', 'n', '\\|err\\| p50 ms', 'p90', 'p99', 'max', 'signed p50', 'hit rate', '≤ 50 ms', 'success', 'offset err p50', 'p99', 'max'], rows), '');
+  out.push('Profiles:', '', ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}`), '');
+  out.push('Load generator (did the sims deliver what was asked?):', '');
+  out.push(
+    markdownTable(
+      ['profile', 'agents active', 'heartbeats/s got / asked', 'missed', 'operations settled', 'verdict'],
+      r.profiles.map((p) => [p.profile, `${p.load.agentsActive}/${p.load.agentsAsked}`, `${num(p.load.heartbeatRateAchieved, 0)} / ${num(p.load.heartbeatRateAsked, 0)}`, String(p.load.heartbeatsMissed), `${p.load.operationsSettled}/${p.load.operationsAsked}`, (p.load.reached ? 'reached' : '**not reached**') + (p.truncated ? ', truncated by the time budget' : '')]),
+    ),
+    '',
+  );
+  return out;
+}
+
+function checksTable(checks: readonly TargetCheck[]): string {
+  return markdownTable(
+    ['profile', 'mode', 'metric', 'target', 'measured', 'verdict', 'why, when missed'],
+    checks.map((c) => [c.profile, c.mode, c.metric, `${c.comparison} ${c.limit}`, c.metric.includes('rate') || c.metric.includes('within') || c.metric.includes('success') ? pct(c.actual) : num(c.actual), c.met ? 'met' : `**${formatCheck(c)}**`, c.met ? '' : whyMissed(c)]),
+  );
+}
+
+function scaleSection(r: ScaleResults): string[] {
+  const rows = r.steps.map((s) => [
+    String(s.agents), num(s.startupS, 0), pct(s.meshCpuShare), pct(s.machineCpuBusy), num(s.leadCpuCores), num(s.leadRssMb, 0), num(s.apiP99Ms, 1), s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`,
+    `${num(s.heartbeatRateAchieved, 0)} / ${num(s.heartbeatRateAsked, 0)}`, String(s.heartbeatsMissed), s.scatterSucceeded ? 'SUCCESS' : 'no', s.reasons.length === 0 ? 'ok' : `**${s.reasons.map((x) => x.kind).join(', ')}**`,
+  ]);
+  return [
+    `Heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather with a 95% quorum; a fresh mesh per step. Limits: the mesh's processes using ≥ ${pct(r.limits.meshCpuShare)} of all cores (machine CPU is shown for load from elsewhere), lead RSS > ${r.limits.leadRssMb} MB, lead API p99 > ${r.limits.apiP99Ms} ms (its event-loop delay seen from outside), any NATS slow consumer, < ${pct(r.limits.activeShare)} agents active or < ${pct(r.limits.heartbeatShare)} of the heartbeat rate, no quorum.`,
+    '',
+    markdownTable(['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow consumers', 'active', 'hb/s got / asked', 'missed', 'quorum', 'verdict'], rows),
+    '',
+    r.brokeAt === null
+      ? `Nothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents${r.notRun.length > 0 ? ` (not run within the time budget: ${r.notRun.join(', ')})` : ''}.`
+      : `**Broke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind}** (${r.brokeAt.first.detail})${r.brokeAt.all.length > 1 ? `; also ${r.brokeAt.all.slice(1).map((x) => `${x.kind} (${x.detail})`).join('; ')}` : ''}. The sims, NATS and the lead share this machine's cores, so the CPU limit is reached before a lead on its own machine would reach it.`,
+    '',
+  ];
+}
+
+function tail(text: string | undefined): string {
+  if (text === undefined || text.trim() === '') return '(no output kept)';
+  return text.trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+}
+
+function reportOf<T>(run: LoadedRun, name: string): BenchReport<T> | undefined {
+  return run.reports.filter((r) => r.benchmark === name).at(-1) as BenchReport<T> | undefined;
+}
+
+export function renderBenchmarks(run: LoadedRun, folder: string): string {
+  const m = run.manifest;
+  const machine = m?.machine ?? run.reports[0]?.machine;
+  const arrival = reportOf<ArrivalResults>(run, 'arrival');
+  const scale = reportOf<ScaleResults>(run, 'scale');
+  const out: string[] = ['# Benchmarks', '', `<!-- Generated by \`npm run bench:report -- ${folder}\` from the files of that folder; edit the renderer (test/bench/report/render.ts), not this file. -->`, ''];
+  if (m?.note) out.push(`> **${m.note}**`, '');
+  out.push(`Results of \`${folder}\` (started ${m?.startedAt ?? run.reports[0]?.startedAt ?? '?'}${m?.quick ? ', `--quick`' : ''}).`, '');
+  if (machine !== undefined) {
+    out.push('## Machine', '', markdownTable(['cores', 'CPU', 'memory', 'Node', 'nats-server', 'platform'], [[String(machine.cores), machine.cpuModel, `${machine.memoryGiB} GiB`, machine.node, machine.natsServer ?? '-', machine.platform]]), '');
+  }
+  out.push('## Reproduce', '', '```sh', 'npm run bench             # every benchmark, results in bench-results/<date>T<time>/, then this page', 'npm run bench -- --quick  # reduced sizes', `npm run bench:report -- ${folder}  # this page again from that folder`, '```', '');
+  if (m !== null) {
+    out.push('Each benchmark as it ran:', '', markdownTable(['benchmark', 'command', 'result', 'seconds'], m.runs.map((r) => [r.name, `\`${r.command}\``, r.skipped ? 'skipped (time budget spent)' : r.timedOut ? '**timed out**' : r.exitCode === 0 ? 'ok' : `**exit ${r.exitCode}**`, num(r.durationS, 0)])), '');
+  }
+  out.push('## Targets', '');
+  if (arrival !== undefined) out.push('Arrival (project targets and the spec\'s KPIs):', '', checksTable(arrival.results.profiles.flatMap((p) => p.checks)), '');
+  if (scale !== undefined) out.push(`Scale: ${scale.results.brokeAt === null ? 'nothing broke within the sizes run' : `broke first at ${scale.results.brokeAt.agents} agents (${scale.results.brokeAt.first.kind})`}.`, '');
+  out.push('Other benchmarks print their targets with their tables, below.', '');
+  if (arrival !== undefined) out.push('## Arrival (end to end)', '', ...arrivalSection(arrival.results));
+  if (scale !== undefined) out.push('## Scale', '', ...scaleSection(scale.results));
+  const others = run.reports.filter((r) => r.benchmark !== 'arrival' && r.benchmark !== 'scale');
+  const logNames = Object.keys(run.logs).filter((n) => n !== 'arrival' && n !== 'scale');
+  for (const name of logNames.length > 0 ? logNames : [...new Set(others.map((r) => r.benchmark))]) {
+    out.push(`## ${name}`, '', '```text', tail(run.logs[name]), '```', '');
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}

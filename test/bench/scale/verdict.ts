@@ -1,0 +1,57 @@
+// When does a scale step count as broken? Every limit the step crossed, named, so the report
+// can say what broke first (CPU, memory, event loop, NATS, heartbeats, quorum) and by how much.
+
+export interface StepMeasure {
+  agents: number;
+  /** Every agent active at the lead before the deadline. */
+  registered: boolean;
+  /** Share of all cores the mesh's own processes (NATS, lead, sims) used over the window. */
+  meshCpuShare: number;
+  /** Share of all cores busy, every process on the machine: shows load from elsewhere. */
+  machineCpuBusy: number;
+  leadCpuCores: number;
+  leadRssMb: number;
+  /** Lead API answer time p99 while heartbeats flow: the lead's event-loop delay, seen from outside. */
+  apiP99Ms: number;
+  slowConsumers: number | null;
+  /** Agents the lead counts active at the end of the window. */
+  active: number;
+  heartbeatRateAsked: number;
+  heartbeatRateAchieved: number;
+  heartbeatsMissed: number;
+  /** The scatter-gather with quorum reached SUCCESS. */
+  scatterSucceeded: boolean;
+  scatterReadyShare: number;
+}
+
+export const LIMITS = {
+  meshCpuShare: 0.9,
+  leadRssMb: 1_024,
+  apiP99Ms: 100,
+  activeShare: 0.99,
+  heartbeatShare: 0.95,
+  missedShare: 0.01,
+} as const;
+
+export interface BreakReason {
+  kind: 'startup' | 'cpu' | 'memory' | 'event-loop' | 'nats' | 'heartbeats' | 'quorum';
+  detail: string;
+}
+
+export function breakReasons(m: StepMeasure): BreakReason[] {
+  const reasons: BreakReason[] = [];
+  const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+  if (!m.registered) reasons.push({ kind: 'startup', detail: `only ${m.active} of ${m.agents} agents active before the deadline` });
+  if (m.meshCpuShare >= LIMITS.meshCpuShare) {
+    reasons.push({ kind: 'cpu', detail: `mesh processes used ${pct(m.meshCpuShare)} of all cores (limit ${pct(LIMITS.meshCpuShare)}); lead ${m.leadCpuCores.toFixed(2)} cores, machine ${pct(m.machineCpuBusy)} busy` });
+  }
+  if (m.leadRssMb > LIMITS.leadRssMb) reasons.push({ kind: 'memory', detail: `lead RSS ${m.leadRssMb} MB (limit ${LIMITS.leadRssMb} MB)` });
+  if (m.apiP99Ms > LIMITS.apiP99Ms) reasons.push({ kind: 'event-loop', detail: `lead API p99 ${m.apiP99Ms.toFixed(0)} ms (limit ${LIMITS.apiP99Ms} ms)` });
+  if ((m.slowConsumers ?? 0) > 0) reasons.push({ kind: 'nats', detail: `${m.slowConsumers} NATS slow consumer(s)` });
+  const hbShare = m.heartbeatRateAsked > 0 ? m.heartbeatRateAchieved / m.heartbeatRateAsked : 1;
+  if (m.active < m.agents * LIMITS.activeShare || hbShare < LIMITS.heartbeatShare || m.heartbeatsMissed > m.agents * LIMITS.missedShare) {
+    reasons.push({ kind: 'heartbeats', detail: `${m.active}/${m.agents} active, heartbeats ${pct(hbShare)} of the asked rate, ${m.heartbeatsMissed} missed` });
+  }
+  if (!m.scatterSucceeded) reasons.push({ kind: 'quorum', detail: `scatter-gather not SUCCESS (${pct(m.scatterReadyShare)} ready)` });
+  return reasons;
+}
