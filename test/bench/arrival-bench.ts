@@ -17,13 +17,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startLocalMesh, type LocalMesh } from '../harness/index.js';
+import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
 import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
 import { modeFigures, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
 import { checkTargets, type TargetCheck } from './arrival/targets.js';
 import { printArrival } from './arrival/print.js';
+import { benchDeadline, msLeft } from './lib/deadline.js';
 import { writeReport } from './lib/report.js';
 
 const QUICK = argv.includes('--quick');
@@ -35,9 +36,12 @@ const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) =
 const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
 export const MODES = ['hold', 'lead', 'none'] as const;
 const WINDOW_MS = 50;
-const HEARTBEAT_MS = 500;
+/** Heartbeat interval by profile: a beat times out after 2 s, so slow links beat less often. */
+const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 500, asymmetric: 500, mixed: 1_500, cellular: 2_000 };
 /** After every agent is active: heartbeats enough for the clock filters to settle. */
-const SYNC_MS = 8 * HEARTBEAT_MS;
+const SYNC_BEATS = 6;
+/** Kept free before the runner's deadline: stopping a mesh and writing the report. */
+const RESERVE_MS = 25_000;
 const OPERATION_TIMEOUT_MS = 8_000;
 const SEED = 30_007;
 
@@ -54,6 +58,8 @@ export interface ProfileResult {
   truncated: boolean;
   /** Sorted |error| samples per mode, thinned, for the plot. */
   samples: Record<string, number[]>;
+  /** Each measured operation's signed error median and spread: shows whether a tail is one bad operation. */
+  perOperation: { operationId: string; mode: string; n: number; signedP50: number; signedMin: number; signedMax: number }[];
 }
 
 export interface ArrivalResults {
@@ -62,10 +68,12 @@ export interface ArrivalResults {
   windowMs: number;
   warmupPerMode: number;
   opsPerMode: number;
-  heartbeatMs: number;
+  heartbeatMs: Record<string, number>;
   clock: { offsetMs: number; driftPpm: number };
   quick: boolean;
   profiles: ProfileResult[];
+  /** Profiles that could not be measured, and why. */
+  failed: { profile: string; error: string }[];
 }
 
 async function activeAgents(mesh: LocalMesh): Promise<number> {
@@ -88,14 +96,14 @@ export function thin(sorted: readonly number[], keep = 400): number[] {
   return Array.from({ length: keep }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (keep - 1))]!);
 }
 
-async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
+async function runProfile(profile: NetworkProfile, deadline: number): Promise<ProfileResult> {
   const started = Date.now();
   stdout.write(`\n[${profile.name}] starting ${AGENTS} agents over ${profile.links.length} link(s)...\n`);
   const mesh = await startLocalMesh({
     agents: AGENTS,
     classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
     linkProfiles: profile.links,
-    heartbeatMs: HEARTBEAT_MS,
+    heartbeatMs: HEARTBEAT_MS[profile.name],
     seed: SEED,
     readyTimeoutMs: 120_000,
     recordArrivals: true,
@@ -104,7 +112,7 @@ async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
     leadConfig: { breakers: { metrics_only: true } },
   });
   try {
-    await sleep(SYNC_MS);
+    await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
     const measured: MeasuredOperation[] = [];
@@ -114,7 +122,7 @@ async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
     // Modes interleaved, so load that comes and goes on a shared machine hits all three alike.
     outer: for (let i = 0; i < WARMUP_PER_MODE + OPS_PER_MODE; i++) {
       for (const mode of MODES) {
-        if (Date.now() - started > PROFILE_BUDGET_MS) {
+        if (Date.now() - started > PROFILE_BUDGET_MS || msLeft(deadline, RESERVE_MS) < OPERATION_TIMEOUT_MS) {
           truncated = true;
           break outer;
         }
@@ -133,7 +141,7 @@ async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
     await sleep(500); // the sims' write streams flush
     const lines = await readArrivals(mesh.arrivalFiles);
     const simLogs = profile.links.map((_, k) => join(mesh.dir, `sim-${k}.log`));
-    const load = await checkLoad(simLogs, { agents: AGENTS, active, heartbeatMs: HEARTBEAT_MS, operations: asked, settled: asked - problems.length, since: measuringSince });
+    const load = await checkLoad(simLogs, { agents: AGENTS, active, heartbeatMs: HEARTBEAT_MS[profile.name], operations: asked, settled: asked - problems.length, since: measuringSince });
     const modes = MODES.map((mode) => modeFigures(mode, measured, lines, WINDOW_MS));
     const samples: Record<string, number[]> = {};
     for (const mode of MODES) {
@@ -141,16 +149,36 @@ async function runProfile(profile: NetworkProfile): Promise<ProfileResult> {
       const errors = lines.flatMap((l) => (targets.has(l.operation_id) ? [Math.abs(l.ready_true_ms - targets.get(l.operation_id)!)] : []));
       samples[mode] = thin(errors.sort((a, b) => a - b));
     }
+    const perOperation = measured.map((o) => {
+      const errors = lines.filter((l) => l.operation_id === o.operationId).map((l) => l.ready_true_ms - o.targetTime);
+      const s = summarize(errors);
+      return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
+    });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
-    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples };
+    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples, perOperation };
   } finally {
     await mesh.stop();
   }
 }
 
 export async function runArrivalBench(): Promise<ArrivalResults> {
+  const deadline = benchDeadline();
   const profiles: ProfileResult[] = [];
-  for (const profile of PROFILES) profiles.push(await runProfile(profile));
+  const failed: ArrivalResults['failed'] = [];
+  for (const profile of PROFILES) {
+    // A profile needs start-up, sync and a few operations; with less time left it is not begun.
+    if (msLeft(deadline, RESERVE_MS) < 60_000) {
+      failed.push({ profile: profile.name, error: 'not run: the time budget of the run was spent' });
+      continue;
+    }
+    try {
+      profiles.push(await runProfile(profile, deadline));
+    } catch (error) {
+      // One profile that cannot start (say, agents not active in time) must not cost the others.
+      failed.push({ profile: profile.name, error: error instanceof Error ? error.message : String(error) });
+      stdout.write(`[${profile.name}] FAILED: ${failed.at(-1)!.error}\n`);
+    }
+  }
   return {
     agents: AGENTS,
     classes: 'A-E, equal weights',
@@ -161,6 +189,7 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
     clock: { offsetMs: 2_000, driftPpm: 50 },
     quick: QUICK,
     profiles,
+    failed,
   };
 }
 

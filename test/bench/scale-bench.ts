@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { checkLoad } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
+import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
 import { breakReasons, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
@@ -30,6 +31,11 @@ const MEASURE_MS = 2 * HEARTBEAT_MS;
 const MAX_PER_SIM = 2_500;
 const READY_TIMEOUT_MS = 90_000;
 const PROBE_EVERY_MS = 100;
+/** A step after start-up: the measured window, the scatter-gather and stopping the mesh. */
+const STEP_AFTER_STARTUP_MS = MEASURE_MS + 25_000 + 15_000;
+/** Kept free before the runner's deadline for writing the report. */
+const RESERVE_MS = 10_000;
+const MIN_STARTUP_MS = 20_000;
 
 export interface ScaleStep extends StepMeasure {
   startupS: number;
@@ -75,7 +81,7 @@ async function probeApi(mesh: LocalMesh, done: { stop: boolean }): Promise<numbe
   return times;
 }
 
-async function step(agents: number): Promise<ScaleStep> {
+async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> {
   const monitor = await freePort();
   const started = Date.now();
   const sims = Math.ceil(agents / MAX_PER_SIM);
@@ -85,7 +91,7 @@ async function step(agents: number): Promise<ScaleStep> {
       agents,
       simProcesses: sims,
       heartbeatMs: HEARTBEAT_MS,
-      readyTimeoutMs: READY_TIMEOUT_MS,
+      readyTimeoutMs,
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
       leadConfig: { breakers: { metrics_only: true } },
@@ -151,10 +157,13 @@ export async function runScaleBench(): Promise<ScaleResults> {
   const began = Date.now();
   const steps: ScaleStep[] = [];
   let brokeAt: ScaleResults['brokeAt'] = null;
+  const deadline = benchDeadline();
   for (const agents of SIZES) {
-    if (brokeAt !== null || Date.now() - began > BUDGET_MS) break;
+    // Start-up gets what the runner's deadline leaves after the rest of the step.
+    const readyTimeoutMs = Math.min(READY_TIMEOUT_MS, msLeft(deadline, RESERVE_MS + STEP_AFTER_STARTUP_MS));
+    if (brokeAt !== null || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
     stdout.write(`[scale] ${agents} agents...\n`);
-    const s = await step(agents);
+    const s = await step(agents, readyTimeoutMs);
     steps.push(s);
     stdout.write(`[scale] ${agents}: ${s.reasons.length === 0 ? 'ok' : s.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}\n`);
     if (s.reasons.length > 0) brokeAt = { agents, first: s.reasons[0]!, all: s.reasons };

@@ -39,6 +39,7 @@ export function printArrival(results: ArrivalResults): void {
   stdout.write('\nTargets\n\n');
   const checks = results.profiles.flatMap((p) => p.checks);
   stdout.write(`${formatTable(['profile', 'mode', 'metric', 'target', 'actual', 'verdict'], checks.map((c) => [c.profile, c.mode, c.metric, `${c.comparison} ${c.limit}`, c.actual, formatCheck(c)]))}\n`);
+  for (const f of results.failed) stdout.write(`\n${f.profile}: NOT MEASURED: ${f.error}\n`);
   stdout.write('\nLoad generator\n\n');
   for (const p of results.profiles) {
     const l = p.load;

@@ -14,12 +14,13 @@ const mode = (name: string, p99: number): ModeFigures => ({
 });
 const modes = [mode('hold', 3), mode('lead', 40), mode('none', 400)];
 const arrival: ArrivalResults = {
-  agents: 1_000, classes: 'A-E', windowMs: 50, warmupPerMode: 2, opsPerMode: 10, heartbeatMs: 500, clock: { offsetMs: 2_000, driftPpm: 50 }, quick: false,
+  agents: 1_000, classes: 'A-E', windowMs: 50, warmupPerMode: 2, opsPerMode: 10, heartbeatMs: { mixed: 1_500 }, clock: { offsetMs: 2_000, driftPpm: 50 }, quick: false,
   profiles: [{
     profile: 'mixed', description: 'mixed links', halfAsymmetryMs: 0, modes, checks: checkTargets({ profile: 'mixed', halfAsymmetryMs: 0, modes }),
     load: { agentsAsked: 1_000, agentsActive: 1_000, heartbeatRateAsked: 2_000, heartbeatRateAchieved: 1_990, heartbeatsMissed: 0, operationsAsked: 36, operationsSettled: 36, reached: true },
-    problems: [], truncated: false, samples: { hold: [0.1, 0.5, 3], none: [100, 400] },
+    problems: [], truncated: false, perOperation: [{ operationId: 'h1', mode: 'hold', n: 100, signedP50: 0.5, signedMin: -1, signedMax: 3 }], samples: { hold: [0.1, 0.5, 3], none: [100, 400] },
   }],
+  failed: [{ profile: 'cellular', error: 'timed out after 120000 ms waiting for 1000 active agents' }],
 };
 const run: LoadedRun = {
   dir: '/x/bench-results/2026-12-06T140305',
@@ -46,6 +47,8 @@ describe('BENCHMARKS.md', () => {
     expect(md).toMatch(/\| mixed \| hold \| arrival \\\|error\\\| p99 \(ms\) \| <= 2 \| 3.00 \| \*\*MISSED by 1.00\*\* \| offset-estimate error/);
     expect(md).toMatch(/\| mixed \| hold \| naive p99 \/ hold p99 \| >= 100 \| 133 \| met \|/);
     expect(md).toContain('](arrival-errors.svg)');
+    expect(md).toContain('- **cellular: not measured**: timed out after 120000 ms');
+    expect(md).toContain('- mixed: 0.50 [-1.00, 3.00]');
   });
 
   it('keeps the console tables of the other benchmarks', () => {

@@ -36,7 +36,7 @@ function arrivalSection(r: ArrivalResults): string[] {
   const out: string[] = [];
   out.push(
     `${r.agents} simulated agents (classes ${r.classes}), clocks off by up to ±${r.clock.offsetMs} ms and drifting up to ±${r.clock.driftPpm} ppm, ` +
-      `heartbeats every ${r.heartbeatMs} ms, window ±${r.windowMs} ms; ${r.warmupPerMode} warm-up operation(s) per mode discarded, then ${r.opsPerMode} per mode, ` +
+      `window ±${r.windowMs} ms; ${r.warmupPerMode} warm-up operation(s) per mode discarded, then ${r.opsPerMode} per mode, ` +
       `the three modes interleaved.${r.quick ? ' (quick run)' : ''}`,
     '',
     `The error is true: each sim records the machine-clock instant of every release (\`mesh-agent sim --arrivals-out\`), and the error is that minus T. ` +
@@ -52,7 +52,19 @@ function arrivalSection(r: ArrivalResults): string[] {
     ]),
   );
   out.push(markdownTable(['profile', 'mode', 'n', '\\|err\\| p50 ms', 'p90', 'p99', 'max', 'signed p50', 'hit rate', '≤ 50 ms', 'success', 'offset err p50', 'p99', 'max'], rows), '');
-  out.push('Profiles:', '', ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}`), '');
+  out.push(
+    'Profiles (each a fresh mesh; heartbeat interval per profile, since a beat times out after 2 s):',
+    '',
+    ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}; heartbeats every ${r.heartbeatMs[p.profile] ?? '?'} ms`),
+    ...r.failed.map((f) => `- **${f.profile}: not measured**: ${f.error}`),
+    '',
+  );
+  out.push(
+    'Hold mode, per operation (median signed error, and its range, ms): a tail that is one whole operation shifted points at the machine (a late timer in a sim), a tail spread over every operation at the offset estimates.',
+    '',
+    ...r.profiles.map((p) => `- ${p.profile}: ${p.perOperation.filter((o) => o.mode === 'hold').map((o) => `${num(o.signedP50)} [${num(o.signedMin)}, ${num(o.signedMax)}]`).join('; ') || '-'}`),
+    '',
+  );
   out.push('Load generator (did the sims deliver what was asked?):', '');
   out.push(
     markdownTable(
