@@ -2,15 +2,10 @@
 import { stdout } from 'node:process';
 import { formatTable } from '../lib/report.js';
 import type { ArrivalResults } from '../arrival-bench.js';
-import type { TargetCheck } from './targets.js';
+import { asymmetryLines } from '../report/render.js';
+import { formatCheck } from './targets.js';
 
 const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
-
-export function formatCheck(c: TargetCheck): string {
-  const rate = c.metric.includes('rate') || c.metric.includes('within') || c.metric.includes('success');
-  const show = (x: number): string => (rate ? pct(x) : Number.isNaN(x) ? '-' : x.toFixed(2));
-  return c.met ? 'met' : `MISSED by ${show(c.missedBy)}`;
-}
 
 export function printArrival(results: ArrivalResults): void {
   stdout.write(
@@ -39,6 +34,7 @@ export function printArrival(results: ArrivalResults): void {
   stdout.write('\nTargets\n\n');
   const checks = results.profiles.flatMap((p) => p.checks);
   stdout.write(`${formatTable(['profile', 'mode', 'metric', 'target', 'actual', 'verdict'], checks.map((c) => [c.profile, c.mode, c.metric, `${c.comparison} ${c.limit}`, c.actual, formatCheck(c)]))}\n`);
+  for (const line of asymmetryLines(results)) stdout.write(`\n${line.replaceAll('**', '')}\n`);
   for (const f of results.failed) stdout.write(`\n${f.profile}: NOT MEASURED: ${f.error}\n`);
   stdout.write('\nLoad generator\n\n');
   for (const p of results.profiles) {

@@ -1,6 +1,8 @@
 // The arrival benchmark's targets, checked against measured figures; a miss says by how much.
 import type { ModeFigures } from './stats.js';
 
+const ratePct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
+
 export interface TargetCheck {
   profile: string;
   mode: string;
@@ -68,4 +70,11 @@ export function checkTargets(profile: ProfileFigures): TargetCheck[] {
     checks.push(check(p, m.mode, 'spec KPI: coordination success', '>=', TARGETS.successRate, m.successRate));
   }
   return checks;
+}
+
+/** `met`, or `MISSED by <amount>` in the metric's unit (percentage points for rates). */
+export function formatCheck(c: TargetCheck): string {
+  const rate = c.metric.includes('rate') || c.metric.includes('within') || c.metric.includes('success');
+  const show = (x: number): string => (rate ? ratePct(x) : Number.isNaN(x) ? '-' : x.toFixed(2));
+  return c.met ? 'met' : `MISSED by ${show(c.missedBy)}`;
 }

@@ -2,8 +2,7 @@
 // missed (and by how much), a section per benchmark. Pure: the folder is read by run-manifest.ts.
 import type { ArrivalResults } from '../arrival-bench.js';
 import type { ScaleResults } from '../scale-bench.js';
-import { formatCheck } from '../arrival/print.js';
-import type { TargetCheck } from '../arrival/targets.js';
+import { formatCheck, type TargetCheck } from '../arrival/targets.js';
 import type { BenchReport } from '../lib/report.js';
 import type { LoadedRun } from './run-manifest.js';
 
@@ -56,15 +55,16 @@ function arrivalSection(r: ArrivalResults): string[] {
     'Profiles (each a fresh mesh; heartbeat interval per profile, since a beat times out after 2 s):',
     '',
     ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}; heartbeats every ${r.heartbeatMs[p.profile] ?? '?'} ms`),
-    ...r.failed.map((f) => `- **${f.profile}: not measured**: ${f.error}`),
+    ...(r.failed ?? []).map((f) => `- **${f.profile}: not measured**: ${f.error}`),
     '',
   );
   out.push(
     'Hold mode, per operation (median signed error, and its range, ms): a tail that is one whole operation shifted points at the machine (a late timer in a sim), a tail spread over every operation at the offset estimates.',
     '',
-    ...r.profiles.map((p) => `- ${p.profile}: ${p.perOperation.filter((o) => o.mode === 'hold').map((o) => `${num(o.signedP50)} [${num(o.signedMin)}, ${num(o.signedMax)}]`).join('; ') || '-'}`),
+    ...r.profiles.map((p) => `- ${p.profile}: ${(p.perOperation ?? []).filter((o) => o.mode === 'hold').map((o) => `${num(o.signedP50)} [${num(o.signedMin)}, ${num(o.signedMax)}]`).join('; ') || '-'}`),
     '',
   );
+  for (const line of asymmetryLines(r)) out.push(line, '');
   out.push('Load generator (did the sims deliver what was asked?):', '');
   out.push(
     markdownTable(
@@ -74,6 +74,21 @@ function arrivalSection(r: ArrivalResults): string[] {
     '',
   );
   return out;
+}
+
+/** Over an asymmetric link: how the hold error and the offset error compare with the half-asymmetry. */
+export function asymmetryLines(r: ArrivalResults): string[] {
+  return r.profiles
+    .filter((p) => p.halfAsymmetryMs > 0)
+    .map((p) => {
+      const hold = p.modes.find((m) => m.mode === 'hold');
+      if (hold === undefined) return `${p.profile}: no hold figures`;
+      const beyond = (x: number): string => `${x >= 0 ? '+' : ''}${num(x)}`;
+      return (
+        `**${p.profile}**: half-asymmetry bound ${p.halfAsymmetryMs} ms; hold |error| p50 ${num(hold.arrivalAbs.p50)} ms (${beyond(hold.arrivalAbs.p50 - p.halfAsymmetryMs)} past the bound), ` +
+        `p99 ${num(hold.arrivalAbs.p99)} ms (${beyond(hold.arrivalAbs.p99 - p.halfAsymmetryMs)}); offset error p50 ${num(hold.offsetAbs.p50)} ms: the estimate is off by the bound, as no two-way exchange can see an asymmetry.`
+      );
+    });
 }
 
 function checksTable(checks: readonly TargetCheck[]): string {
