@@ -39,7 +39,9 @@ function arrivalSection(r: ArrivalResults): string[] {
       `the three modes interleaved.${r.quick ? ' (quick run)' : ''}`,
     '',
     `The error is true: each sim records the machine-clock instant of every release (\`mesh-agent sim --arrivals-out\`), and the error is that minus T. ` +
-      `Offset error: the agent's estimate of mesh time at the release minus the true time. Hit rate and the 50 ms KPI count agents with no READY as misses.`,
+      `Offset error: the agent's estimate of mesh time at the release minus the true time. Hit rate and the 50 ms KPI count agents with no READY as misses. ` +
+      `The machine clock is what every process reads as performance.timeOrigin + performance.now() (the monotonic clock anchored to wall time at process start): ` +
+      `the lead's T and the sims' records share it, up to what the wall clock is slewed in the seconds between their starts.`,
     '',
     `![CDF of the true arrival error per mode and profile](${PLOT_FILE})`,
     '',
