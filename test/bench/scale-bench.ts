@@ -31,8 +31,8 @@ const MEASURE_MS = 2 * HEARTBEAT_MS;
 const MAX_PER_SIM = 2_500;
 const READY_TIMEOUT_MS = 90_000;
 const PROBE_EVERY_MS = 100;
-/** A step after start-up: the measured window, the scatter-gather and stopping the mesh. */
-const STEP_AFTER_STARTUP_MS = MEASURE_MS + 25_000 + 15_000;
+/** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
+const STEP_AFTER_STARTUP_MS = MEASURE_MS + 10_000 + 10_000;
 /** Kept free before the runner's deadline for writing the report. */
 const RESERVE_MS = 10_000;
 const MIN_STARTUP_MS = 20_000;
@@ -101,7 +101,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const message = error instanceof Error ? error.message : String(error);
     const failed: StepMeasure = {
       agents, registered: false, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null,
-      active: 0, heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
+      active: 0, degraded: 0, offline: 0, heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
     };
     return { ...failed, startupS: (Date.now() - started) / 1000, reasons: [{ kind: 'startup', detail: message.slice(0, 200) }], error: message };
   }
@@ -126,7 +126,8 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const machine1 = machineSample();
     const elapsedS = (Date.now() - since) / 1000;
     const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
-    const active = status?.agents.by_state.active ?? 0;
+    const byState = status?.agents.by_state ?? {};
+    const active = byState.active ?? 0;
     const load = await checkLoad(
       Array.from({ length: sims }, (_, k) => join(mesh.dir, `sim-${k}.log`)),
       { agents, active, heartbeatMs: HEARTBEAT_MS, operations: 1, settled: outcome.settled ? 1 : 0, since },
@@ -141,6 +142,8 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       apiP99Ms: api.p99,
       slowConsumers: await slowConsumers(monitor),
       active,
+      degraded: byState.degraded ?? 0,
+      offline: byState.offline ?? 0,
       heartbeatRateAsked: load.heartbeatRateAsked,
       heartbeatRateAchieved: load.heartbeatRateAchieved,
       heartbeatsMissed: load.heartbeatsMissed,
@@ -177,10 +180,10 @@ export function printScale(r: ScaleResults): void {
   stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
   stdout.write(
     `${formatTable(
-      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow cons.', 'active', 'hb/s got / asked', 'missed', 'quorum', 'verdict'],
+      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow cons.', 'active', 'degraded', 'offline', 'hb/s got / asked', 'missed', 'quorum', 'verdict'],
       r.steps.map((s) => [
         String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), s.leadCpuCores, s.leadRssMb, s.apiP99Ms, s.slowConsumers === null ? '-' : String(s.slowConsumers),
-        `${s.active}/${s.agents}`, `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
+        `${s.active}/${s.agents}`, String(s.degraded), String(s.offline), `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
         s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`, s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
       ]),
     )}\n`,

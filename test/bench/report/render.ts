@@ -102,13 +102,13 @@ function checksTable(checks: readonly TargetCheck[]): string {
 
 function scaleSection(r: ScaleResults): string[] {
   const rows = r.steps.map((s) => [
-    String(s.agents), num(s.startupS, 0), pct(s.meshCpuShare), pct(s.machineCpuBusy), num(s.leadCpuCores), num(s.leadRssMb, 0), num(s.apiP99Ms, 1), s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`,
+    String(s.agents), num(s.startupS, 0), pct(s.meshCpuShare), pct(s.machineCpuBusy), num(s.leadCpuCores), num(s.leadRssMb, 0), num(s.apiP99Ms, 1), s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`, String(s.degraded ?? '-'), String(s.offline ?? '-'),
     `${num(s.heartbeatRateAchieved, 0)} / ${num(s.heartbeatRateAsked, 0)}`, String(s.heartbeatsMissed), s.scatterSucceeded ? 'SUCCESS' : 'no', s.reasons.length === 0 ? 'ok' : `**${s.reasons.map((x) => x.kind).join(', ')}**`,
   ]);
   return [
-    `Heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather with a 95% quorum; a fresh mesh per step. Limits: the mesh's processes using ≥ ${pct(r.limits.meshCpuShare)} of all cores (machine CPU is shown for load from elsewhere), lead RSS > ${r.limits.leadRssMb} MB, lead API p99 > ${r.limits.apiP99Ms} ms (its event-loop delay seen from outside), any NATS slow consumer, < ${pct(r.limits.activeShare)} agents active or < ${pct(r.limits.heartbeatShare)} of the heartbeat rate, no quorum.`,
+    `Heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather with a 95% quorum; a fresh mesh per step. Limits: the mesh's processes using ≥ ${pct(r.limits.meshCpuShare)} of all cores (machine CPU is shown for load from elsewhere), lead RSS > ${r.limits.leadRssMb} MB, lead API p99 > ${r.limits.apiP99Ms} ms (its event-loop delay seen from outside), any NATS slow consumer, > ${pct(r.limits.offlineShare)} of agents offline or > ${pct(r.limits.degradedShare)} degraded, < ${pct(r.limits.heartbeatShare)} of the heartbeat rate, no quorum.`,
     '',
-    markdownTable(['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow consumers', 'active', 'hb/s got / asked', 'missed', 'quorum', 'verdict'], rows),
+    markdownTable(['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow consumers', 'active', 'degraded', 'offline', 'hb/s got / asked', 'missed', 'quorum', 'verdict'], rows),
     '',
     r.brokeAt === null
       ? `Nothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents${r.notRun.length > 0 ? ` (not run within the time budget: ${r.notRun.join(', ')})` : ''}.`

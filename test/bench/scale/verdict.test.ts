@@ -4,7 +4,7 @@ import { breakReasons, type StepMeasure } from './verdict.js';
 
 const healthy: StepMeasure = {
   agents: 1_000, registered: true, meshCpuShare: 0.5, machineCpuBusy: 0.9, leadCpuCores: 0.3, leadRssMb: 200, apiP99Ms: 5, slowConsumers: 0,
-  active: 1_000, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
+  active: 1_000, degraded: 0, offline: 0, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
 };
 
 describe('scale verdict', () => {
@@ -13,9 +13,15 @@ describe('scale verdict', () => {
   });
 
   it('names every limit crossed', () => {
-    const kinds = breakReasons({ ...healthy, meshCpuShare: 0.95, apiP99Ms: 250, slowConsumers: 2, active: 900, scatterSucceeded: false, scatterReadyShare: 0.9 }).map((r) => r.kind);
-    expect(kinds).toEqual(['cpu', 'event-loop', 'nats', 'heartbeats', 'quorum']);
+    const kinds = breakReasons({ ...healthy, meshCpuShare: 0.95, apiP99Ms: 250, slowConsumers: 2, active: 880, degraded: 100, offline: 20, scatterSucceeded: false, scatterReadyShare: 0.9 }).map((r) => r.kind);
+    expect(kinds).toEqual(['cpu', 'event-loop', 'nats', 'heartbeats', 'degraded', 'quorum']);
     expect(breakReasons({ ...healthy, registered: false, leadRssMb: 2_000 }).map((r) => r.kind)).toEqual(['startup', 'memory']);
+  });
+
+  it('tells agents the lead judged degraded from agents it stopped hearing', () => {
+    expect(breakReasons({ ...healthy, active: 990, degraded: 10 })).toEqual([]);
+    expect(breakReasons({ ...healthy, active: 980, degraded: 20 }).map((r) => r.kind)).toEqual(['degraded']);
+    expect(breakReasons({ ...healthy, active: 980, offline: 5 })[0]?.detail).toContain('5 offline and 15 unseen');
   });
 
   it('counts missed heartbeats and a rate below the asked one', () => {

@@ -16,6 +16,9 @@ export interface StepMeasure {
   slowConsumers: number | null;
   /** Agents the lead counts active at the end of the window. */
   active: number;
+  /** Agents the lead counts degraded (unstable latency) and offline (heartbeats timed out). */
+  degraded: number;
+  offline: number;
   heartbeatRateAsked: number;
   heartbeatRateAchieved: number;
   heartbeatsMissed: number;
@@ -28,13 +31,15 @@ export const LIMITS = {
   meshCpuShare: 0.9,
   leadRssMb: 1_024,
   apiP99Ms: 100,
-  activeShare: 0.99,
+  /** At most this share of agents offline (heartbeat timeouts) or degraded (latency judged unstable). */
+  offlineShare: 0.01,
+  degradedShare: 0.01,
   heartbeatShare: 0.95,
   missedShare: 0.01,
 } as const;
 
 export interface BreakReason {
-  kind: 'startup' | 'cpu' | 'memory' | 'event-loop' | 'nats' | 'heartbeats' | 'quorum';
+  kind: 'startup' | 'cpu' | 'memory' | 'event-loop' | 'nats' | 'heartbeats' | 'degraded' | 'quorum';
   detail: string;
 }
 
@@ -49,8 +54,12 @@ export function breakReasons(m: StepMeasure): BreakReason[] {
   if (m.apiP99Ms > LIMITS.apiP99Ms) reasons.push({ kind: 'event-loop', detail: `lead API p99 ${m.apiP99Ms.toFixed(0)} ms (limit ${LIMITS.apiP99Ms} ms)` });
   if ((m.slowConsumers ?? 0) > 0) reasons.push({ kind: 'nats', detail: `${m.slowConsumers} NATS slow consumer(s)` });
   const hbShare = m.heartbeatRateAsked > 0 ? m.heartbeatRateAchieved / m.heartbeatRateAsked : 1;
-  if (m.active < m.agents * LIMITS.activeShare || hbShare < LIMITS.heartbeatShare || m.heartbeatsMissed > m.agents * LIMITS.missedShare) {
-    reasons.push({ kind: 'heartbeats', detail: `${m.active}/${m.agents} active, heartbeats ${pct(hbShare)} of the asked rate, ${m.heartbeatsMissed} missed` });
+  const unseen = m.agents - m.active - m.degraded; // offline, or never registered
+  if (unseen > m.agents * LIMITS.offlineShare || hbShare < LIMITS.heartbeatShare || m.heartbeatsMissed > m.agents * LIMITS.missedShare) {
+    reasons.push({ kind: 'heartbeats', detail: `${m.offline} offline and ${unseen - m.offline} unseen of ${m.agents}, heartbeats ${pct(hbShare)} of the asked rate, ${m.heartbeatsMissed} missed` });
+  }
+  if (m.degraded > m.agents * LIMITS.degradedShare) {
+    reasons.push({ kind: 'degraded', detail: `${m.degraded}/${m.agents} agents degraded: the lead saw their heartbeat latency swing (delays on a busy machine show up there first)` });
   }
   if (!m.scatterSucceeded) reasons.push({ kind: 'quorum', detail: `scatter-gather not SUCCESS (${pct(m.scatterReadyShare)} ready)` });
   return reasons;
