@@ -135,7 +135,7 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
           problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
           continue;
         }
-        if (i >= WARMUP_PER_MODE) measured.push({ operationId, mode, targetTime: outcome.targetTime, targeted: mesh.agentIds.length, succeeded: outcome.succeeded });
+        if (i >= WARMUP_PER_MODE) measured.push({ operationId, mode, targetTime: outcome.targetTime, targeted: mesh.agentIds.length, succeeded: outcome.succeeded, stragglers: outcome.stragglers });
       }
     }
     await sleep(500); // the sims' write streams flush

@@ -40,7 +40,7 @@ describe('arrival figures', () => {
 describe('targets', () => {
   const figures = (mode: string, p99: number, max: number, p90 = p99) => ({
     mode, operations: 1, arrivalAbs: { n: 10, p50: 0, p90, p99, max }, arrivalSignedP50: 0, offsetAbs: { n: 10, p50: 0, p90: 0, p99: 0, max: 0 },
-    offsetSignedP50: 0, hitRate: 1, successRate: 1, within50msRate: 1, missing: 0,
+    offsetSignedP50: 0, hitRate: 1, successRate: 1, within50msRate: 1, missing: 0, stragglers: 0,
   });
 
   it('says by how much a target is missed, and compares naive with hold on the mixed profile', () => {

@@ -21,6 +21,8 @@ export interface MeasuredOperation {
   targeted: number;
   /** The lead's quorum decision: SUCCESS. */
   succeeded: boolean;
+  /** Agents whose ACK reached the lead after its deadline (absent in older results). */
+  stragglers?: number;
 }
 
 export interface Distribution {
@@ -49,6 +51,8 @@ export interface ModeFigures {
   within50msRate: number;
   /** Targeted agents with no READY record at all. */
   missing: number;
+  /** ACKs that reached the lead after its deadline, over the mode's operations. */
+  stragglers: number;
 }
 
 export const PREDICTION_TOLERANCE_MS = 50;
@@ -87,5 +91,6 @@ export function modeFigures(mode: string, operations: readonly MeasuredOperation
     successRate: ops.length === 0 ? Number.NaN : ops.filter((o) => o.succeeded).length / ops.length,
     within50msRate: share(abs.filter((e) => e <= PREDICTION_TOLERANCE_MS).length),
     missing: Math.max(0, targeted - signed.length),
+    stragglers: ops.reduce((sum, o) => sum + (o.stragglers ?? 0), 0),
   };
 }
