@@ -151,7 +151,7 @@ export function renderBenchmarks(run: LoadedRun, folder: string): string {
   }
   out.push('## Reproduce', '', '```sh', 'npm run bench             # every benchmark, results in bench-results/<date>T<time>/, then this page', 'npm run bench -- --quick  # reduced sizes', `npm run bench:report -- ${folder}  # this page again from that folder`, '```', '');
   if (m !== null) {
-    out.push('Each benchmark as it ran:', '', markdownTable(['benchmark', 'command', 'result', 'seconds'], m.runs.map((r) => [r.name, `\`${r.command}\``, r.skipped ? 'skipped (time budget spent)' : r.timedOut ? '**timed out**' : r.exitCode === 0 ? 'ok' : `**exit ${r.exitCode}**`, num(r.durationS, 0)])), '');
+    out.push('Each benchmark as it ran:', '', markdownTable(['benchmark', 'command', 'result', 'seconds'], m.runs.map((r) => [r.name, `\`${r.command}\``, r.skipped ? `not run: ${r.reason ?? 'time budget spent'}` : r.timedOut ? '**timed out**' : r.exitCode === 0 ? 'ok' : `**exit ${r.exitCode}**`, num(r.durationS, 0)])), '');
   }
   out.push('## Targets', '');
   if (arrival !== undefined) out.push('Arrival (project targets and the spec\'s KPIs):', '', checksTable(arrival.results), '');

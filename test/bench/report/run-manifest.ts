@@ -10,8 +10,9 @@ export interface BenchRun {
   command: string;
   exitCode: number | null;
   timedOut: boolean;
-  /** Not started: the run's time budget was spent. */
+  /** Not started: left out by --only, or the run's time budget was spent (see reason). */
   skipped: boolean;
+  reason?: string;
   durationS: number;
   log: string;
 }
