@@ -1,9 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SkewedClock } from '../clock/skewed-clock.js';
-import { ArrivalLog, arrivalRecord } from './arrival-tap.js';
+import { arrivalRecord } from './arrival-tap.js';
 
 describe('arrival tap', () => {
   const base = { now: () => 1_000_000 };
@@ -22,21 +19,5 @@ describe('arrival tap', () => {
     // An estimate that ignores the drift is off by the drift accumulated since the anchor.
     const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });
     expect(record.offset_error_ms).toBeCloseTo(10_000.25 * 50e-6, 6);
-  });
-
-  it('writes one JSON line per release', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'arrival-tap-'));
-    try {
-      const path = join(dir, 'arrivals.jsonl');
-      const log = new ArrivalLog(path);
-      const record = arrivalRecord('sim-2', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l });
-      log.write(record);
-      log.write({ ...record, agent_id: 'sim-3' });
-      await log.close();
-      const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { agent_id: string });
-      expect(lines.map((l) => l.agent_id)).toEqual(['sim-2', 'sim-3']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -84,6 +84,8 @@ export class SimFleet {
     const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
     const health = staticHealthSampler();
+    // Only when asked: the tap converts and hands over one record per release.
+    const tap = deps.onArrival;
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
       const privateKey = simPrivateKey(spec.seed, profile.agentId);
@@ -118,7 +120,7 @@ export class SimFleet {
         },
         shared: { inbox, beats, releases },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
-        onReady: deps.onArrival && ((event) => deps.onArrival?.(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
+        onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });
       agents.push({ profile, agent, clock, publicKey });
     }

@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
-import type { ArrivalRecord } from '../../src/sim/arrival-tap.js';
+import { ArrivalLog, type ArrivalRecord } from '../../src/sim/arrival-tap.js';
 import { SimFleet } from '../../src/sim/fleet.js';
 import { waitFor } from '../support/deadline.js';
 import { createTestMesh, type TestMesh } from '../support/fixtures.js';
@@ -59,6 +62,24 @@ describe('the sim arrival tap', () => {
         expect(record.true_offset_ms).toBeCloseTo(ack.ready_at_local - virtual.clock.toBase(ack.ready_at_local), 6);
         expect(record).toMatchObject({ mode, target_time: target });
       }
+    }
+  });
+});
+
+describe('the arrival log', () => {
+  it('appends one JSON line per release', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arrival-log-'));
+    try {
+      const path = join(dir, 'arrivals.jsonl');
+      const log = new ArrivalLog(path);
+      const record: ArrivalRecord = { agent_id: 'sim-2', operation_id: 'op', mode: 'hold', target_time: 1, ready_true_ms: 1, ready_local_ms: 2, true_offset_ms: 1, offset_error_ms: 0 };
+      log.write(record);
+      log.write({ ...record, agent_id: 'sim-3' });
+      await log.close();
+      const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ArrivalRecord);
+      expect(lines.map((l) => l.agent_id)).toEqual(['sim-2', 'sim-3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
