@@ -23,12 +23,12 @@ const TOTAL_BUDGET_MS = (QUICK ? 8 : 25) * 60_000;
 /** A benchmark is not started with less than this left: it could not finish anything useful. */
 const MIN_START_MS = 30_000;
 const KILL_GRACE_MS = 10_000;
-/** Environment variables that size a benchmark (see the head of each script). */
-const SIZING_VARIABLE = /^(ARRIVAL_|SCALE_|EDGE_|MESH_LEAD_BENCH_)/;
 
 interface Bench {
   name: string;
   script: string;
+  /** Prefix of the environment variables that size it (see the head of its script). */
+  sizing?: string;
   args: { full: string[]; quick: string[] };
   env: { full: Record<string, string>; quick: Record<string, string> };
   /** Longest this benchmark may run; it is killed (process group) past it. */
@@ -42,11 +42,12 @@ const BENCHES: Bench[] = [
   {
     name: 'arrival',
     script: 'test/bench/arrival-bench.ts',
+    sizing: 'ARRIVAL_',
     args: { full: [], quick: ['--quick'] },
     env: { full: { ARRIVAL_PROFILE_BUDGET_MS: '120000' }, quick: { ARRIVAL_AGENTS: '200', ARRIVAL_OPS: '2', ARRIVAL_PROFILE_BUDGET_MS: '35000' } },
     budgetMs: { full: 9 * MIN, quick: 2.5 * MIN },
   },
-  { name: 'lead', script: 'test/bench/lead-bench.ts', args: { full: [], quick: [] }, env: { full: { MESH_LEAD_BENCH_SIZES: '1000,3000' }, quick: { MESH_LEAD_BENCH_SIZES: '1000' } }, budgetMs: { full: 5 * MIN, quick: 1.25 * MIN } },
+  { name: 'lead', script: 'test/bench/lead-bench.ts', sizing: 'MESH_LEAD_BENCH_', args: { full: [], quick: [] }, env: { full: { MESH_LEAD_BENCH_SIZES: '1000,3000' }, quick: { MESH_LEAD_BENCH_SIZES: '1000' } }, budgetMs: { full: 5 * MIN, quick: 1.25 * MIN } },
   {
     name: 'agent',
     script: 'test/bench/agent-bench.ts',
@@ -54,9 +55,9 @@ const BENCHES: Bench[] = [
     env: { full: {}, quick: {} },
     budgetMs: { full: 4 * MIN, quick: 0.75 * MIN },
   },
-  { name: 'edge-coordinate', script: 'test/bench/edge-coordinate-bench.ts', args: { full: [], quick: [] }, env: { full: {}, quick: { EDGE_BENCH_REQUESTS: '200', EDGE_BENCH_HOLDS: '50' } }, budgetMs: { full: 1.5 * MIN, quick: 0.5 * MIN } },
-  { name: 'edge-arrival', script: 'test/bench/edge-arrival-bench.ts', args: { full: [], quick: [] }, env: { full: {}, quick: { EDGE_ARRIVAL_OPS: '5' } }, budgetMs: { full: 1.5 * MIN, quick: 0.75 * MIN } },
-  { name: 'scale', script: 'test/bench/scale-bench.ts', args: { full: [], quick: ['--quick'] }, env: { full: { SCALE_BUDGET_S: '240' }, quick: { SCALE_BUDGET_S: '45' } }, budgetMs: { full: 6 * MIN, quick: 1.5 * MIN } },
+  { name: 'edge-coordinate', script: 'test/bench/edge-coordinate-bench.ts', sizing: 'EDGE_BENCH_', args: { full: [], quick: [] }, env: { full: {}, quick: { EDGE_BENCH_REQUESTS: '200', EDGE_BENCH_HOLDS: '50' } }, budgetMs: { full: 1.5 * MIN, quick: 0.5 * MIN } },
+  { name: 'edge-arrival', script: 'test/bench/edge-arrival-bench.ts', sizing: 'EDGE_ARRIVAL_', args: { full: [], quick: [] }, env: { full: {}, quick: { EDGE_ARRIVAL_OPS: '5' } }, budgetMs: { full: 1.5 * MIN, quick: 0.75 * MIN } },
+  { name: 'scale', script: 'test/bench/scale-bench.ts', sizing: 'SCALE_', args: { full: [], quick: ['--quick'] }, env: { full: { SCALE_BUDGET_S: '240' }, quick: { SCALE_BUDGET_S: '45' } }, budgetMs: { full: 6 * MIN, quick: 1.5 * MIN } },
 ];
 
 /** Runs one benchmark in its own process group, so a timeout ends it and everything it started. */
@@ -65,7 +66,7 @@ function runBench(bench: Bench, dir: string, timeoutMs: number): Promise<BenchRu
   // A variable already set by the caller wins (e.g. ARRIVAL_AGENTS=100 npm run bench -- --quick).
   const extraEnv = Object.fromEntries(Object.entries(QUICK ? bench.env.quick : bench.env.full).map(([k, v]) => [k, process.env[k] ?? v]));
   // The command as it can be typed again: with the sizing variables the caller set too.
-  const callerEnv = Object.entries(process.env).filter(([k]) => SIZING_VARIABLE.test(k) && !(k in extraEnv));
+  const callerEnv = Object.entries(process.env).filter(([k]) => bench.sizing !== undefined && k.startsWith(bench.sizing) && !(k in extraEnv));
   const command = [...[...callerEnv, ...Object.entries(extraEnv)].map(([k, v]) => `${k}=${v}`), 'npx tsx', bench.script, ...args].join(' ');
   const log = join(dir, `${bench.name}.log`);
   const out = createWriteStream(log);
