@@ -19,7 +19,7 @@ import { submitAndWait } from './arrival/operation-outcome.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
-import { breakReasons, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
+import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
 
 const QUICK = argv.includes('--quick');
 const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000,2000' : '1000,2000,3000,5000,8000,12000,16000,20000')).split(',').map(Number);
@@ -190,6 +190,9 @@ export function printScale(r: ScaleResults): void {
   );
   stdout.write(r.brokeAt === null ? `\nnothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents` : `\nbroke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind} (${r.brokeAt.first.detail})`);
   stdout.write(r.notRun.length > 0 ? `; not run: ${r.notRun.join(', ')}\n` : '\n');
+  const broken = r.steps.at(-1);
+  const caveat = r.brokeAt !== null && broken !== undefined ? contention(broken) : null;
+  if (caveat !== null) stdout.write(`caveat: ${caveat}\n`);
 }
 
 if (import.meta.url === `file://${argv[1]}`) {

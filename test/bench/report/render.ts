@@ -4,6 +4,7 @@ import type { ArrivalResults } from '../arrival-bench.js';
 import type { ScaleResults } from '../scale-bench.js';
 import { formatCheck, type TargetCheck } from '../arrival/targets.js';
 import type { BenchReport } from '../lib/report.js';
+import { contention } from '../scale/verdict.js';
 import type { LoadedRun } from './run-manifest.js';
 
 export const PLOT_FILE = 'arrival-errors.svg';
@@ -32,11 +33,14 @@ export function whyMissed(c: TargetCheck, profile: ArrivalResults['profiles'][nu
     return m.stragglers > 0 ? `${m.stragglers} ACKs reached the lead after its deadline (stragglers)` : 'quorum not reached';
   }
   if (c.mode === 'lead') {
-    return `READY at the end of processing: the error is the lead's prediction of processing time and one-way delay (signed p50 ${num(m.arrivalSignedP50)} ms: ${m.arrivalSignedP50 < 0 ? 'early, the schedule over-estimates' : 'late, it under-estimates'})`;
+    const bias = m.arrivalSignedP50 < -0.5 * m.arrivalAbs.p50 ? 'mostly early: the schedule over-estimates' : m.arrivalSignedP50 > 0.5 * m.arrivalAbs.p50 ? 'mostly late: it under-estimates' : 'spread both ways';
+    return `READY at the end of processing: the error is the lead's prediction of processing time and one-way delay (signed p50 ${num(m.arrivalSignedP50)} ms, ${bias})`;
   }
   const parts: string[] = [];
   if (profile.halfAsymmetryMs > 0) parts.push(`half-asymmetry ${profile.halfAsymmetryMs} ms is invisible to the offset estimate`);
   if (m.offsetAbs.p99 >= 0.5 * m.arrivalAbs.p99) parts.push(`offset estimate (offset error p99 ${num(m.offsetAbs.p99)} ms)`);
+  const latest = Math.max(...ops.map((o) => o.signedMax));
+  if (latest > 3 * m.offsetAbs.p99 + opShift + 5) parts.push(`some agents READY up to ${num(latest)} ms after T: they finished processing after T (the COORDINATE came too late to hold)`);
   if (opShift >= 2) parts.push(`whole operations shifted by up to ${num(opShift)} ms: late release timers, i.e. the machine was busy`);
   if (parts.length === 0) parts.push(`releases late beyond the offset error (p99 ${num(m.offsetAbs.p99)} ms): timer precision or scheduling`);
   return parts.join('; ');
@@ -63,7 +67,7 @@ function arrivalSection(r: ArrivalResults): string[] {
       pct(m.hitRate), pct(m.within50msRate), pct(m.successRate), num(m.offsetAbs.p50), num(m.offsetAbs.p99), num(m.offsetAbs.max),
     ]),
   );
-  out.push(markdownTable(['profile', 'mode', 'n', '\\|err\\| p50 ms', 'p90', 'p99', 'max', 'signed p50', 'hit rate', '≤ 50 ms', 'success', 'offset err p50', 'p99', 'max'], rows), '');
+  out.push(markdownTable(['profile', 'mode', 'n', '|err| p50 ms', 'p90', 'p99', 'max', 'signed p50', 'hit rate', '≤ 50 ms', 'success', 'offset err p50', 'p99', 'max'], rows), '');
   out.push(
     'Profiles (each a fresh mesh; heartbeat interval per profile, since a beat times out after 2 s):',
     '',
@@ -126,7 +130,14 @@ function scaleSection(r: ScaleResults): string[] {
       ? `Nothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents${r.notRun.length > 0 ? ` (not run within the time budget: ${r.notRun.join(', ')})` : ''}.`
       : `**Broke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind}** (${r.brokeAt.first.detail})${r.brokeAt.all.length > 1 ? `; also ${r.brokeAt.all.slice(1).map((x) => `${x.kind} (${x.detail})`).join('; ')}` : ''}. The sims, NATS and the lead share this machine's cores, so the CPU limit is reached before a lead on its own machine would reach it.`,
     '',
+    ...scaleCaveat(r),
   ];
+}
+
+function scaleCaveat(r: ScaleResults): string[] {
+  const last = r.steps.at(-1);
+  const caveat = r.brokeAt !== null && last !== undefined && last.meshCpuShare !== undefined ? contention(last) : null;
+  return caveat === null ? [] : [`Caveat: ${caveat}.`, ''];
 }
 
 function tail(text: string | undefined): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMachineStat, parseProcStat } from './proc.js';
-import { breakReasons, type StepMeasure } from './verdict.js';
+import { breakReasons, contention, type StepMeasure } from './verdict.js';
 
 const healthy: StepMeasure = {
   agents: 1_000, registered: true, meshCpuShare: 0.5, machineCpuBusy: 0.9, leadCpuCores: 0.3, leadRssMb: 200, apiP99Ms: 5, slowConsumers: 0,
@@ -27,6 +27,14 @@ describe('scale verdict', () => {
   it('counts missed heartbeats and a rate below the asked one', () => {
     expect(breakReasons({ ...healthy, heartbeatsMissed: 11 })[0]?.kind).toBe('heartbeats');
     expect(breakReasons({ ...healthy, heartbeatRateAchieved: 150 })[0]?.detail).toContain('75.0%');
+  });
+});
+
+describe('contention', () => {
+  it('is flagged when the machine is much busier than the mesh explains', () => {
+    expect(contention({ machineCpuBusy: 1, meshCpuShare: 0.19 })).toContain('other work competed');
+    expect(contention({ machineCpuBusy: 0.9, meshCpuShare: 0.85 })).toBeNull();
+    expect(contention({ machineCpuBusy: Number.NaN, meshCpuShare: 0.1 })).toBeNull();
   });
 });
 

@@ -64,3 +64,13 @@ export function breakReasons(m: StepMeasure): BreakReason[] {
   if (!m.scatterSucceeded) reasons.push({ kind: 'quorum', detail: `scatter-gather not SUCCESS (${pct(m.scatterReadyShare)} ready)` });
   return reasons;
 }
+
+/** Busy-machine share not explained by the mesh beyond which a step's limits say more about the machine. */
+export const CONTENTION_SHARE = 0.3;
+
+/** A caveat when other work kept the machine busy during the step, or null. */
+export function contention(m: Pick<StepMeasure, 'machineCpuBusy' | 'meshCpuShare'>): string | null {
+  const other = m.machineCpuBusy - m.meshCpuShare;
+  if (!(other > CONTENTION_SHARE)) return null;
+  return `the machine was ${(m.machineCpuBusy * 100).toFixed(0)}% busy but this mesh used only ${(m.meshCpuShare * 100).toFixed(0)}%: other work competed for the CPU, so delays measured here are partly that work's`;
+}
