@@ -60,6 +60,21 @@ const BENCHES: Bench[] = [
   { name: 'scale', script: 'test/bench/scale-bench.ts', sizing: 'SCALE_', args: { full: [], quick: ['--quick'] }, env: { full: { SCALE_BUDGET_S: '240' }, quick: { SCALE_BUDGET_S: '45' } }, budgetMs: { full: 6 * MIN, quick: 1.5 * MIN } },
 ];
 
+/** The process group of the benchmark running now: a Ctrl-C of the runner must end it too. */
+let runningGroup: number | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (runningGroup !== undefined) {
+      try {
+        process.kill(-runningGroup, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
+
 /** Runs one benchmark in its own process group, so a timeout ends it and everything it started. */
 function runBench(bench: Bench, dir: string, timeoutMs: number): Promise<BenchRun> {
   const args = QUICK ? bench.args.quick : bench.args.full;
@@ -79,6 +94,7 @@ function runBench(bench: Bench, dir: string, timeoutMs: number): Promise<BenchRu
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    runningGroup = child.pid;
     for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk: Buffer) => {
         out.write(chunk);
@@ -99,6 +115,7 @@ function runBench(bench: Bench, dir: string, timeoutMs: number): Promise<BenchRu
       setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
     }, timeoutMs);
     child.once('close', (code) => {
+      runningGroup = undefined;
       clearTimeout(timer);
       out.end();
       resolve({ name: bench.name, command, exitCode: code, timedOut, skipped: false, durationS: (Date.now() - started) / 1000, log: `${bench.name}.log` });

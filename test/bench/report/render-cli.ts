@@ -11,7 +11,10 @@ import { publish, REPO } from './publish.js';
 
 function newestRun(): string {
   const root = join(REPO, 'bench-results');
-  const runs = readdirSync(root).filter((d) => /^\d{4}-\d{2}-\d{2}T\d{6}/.test(d)).sort();
+  // A run stopped before its first benchmark wrote anything has no JSON: not a report to render.
+  const runs = readdirSync(root)
+    .filter((d) => /^\d{4}-\d{2}-\d{2}T\d{6}/.test(d) && readdirSync(join(root, d)).some((f) => f.endsWith('.json')))
+    .sort();
   if (runs.length === 0) throw new Error(`no run folder in ${root}: run \`npm run bench\` first`);
   return join(root, runs.at(-1)!);
 }
