@@ -21,7 +21,7 @@ import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
 import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
-import { modeFigures, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
+import { modeFigures, thin, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
 import { checkTargets, type TargetCheck } from './arrival/targets.js';
 import { printArrival } from './arrival/print.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
@@ -88,12 +88,6 @@ async function readArrivals(files: readonly string[]): Promise<ArrivalLine[]> {
     for (const line of text.split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as ArrivalLine);
   }
   return lines;
-}
-
-/** At most `keep` evenly spaced order statistics, so the JSON stays small yet the tails stay in. */
-export function thin(sorted: readonly number[], keep = 400): number[] {
-  if (sorted.length <= keep) return [...sorted];
-  return Array.from({ length: keep }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (keep - 1))]!);
 }
 
 async function runProfile(profile: NetworkProfile, deadline: number): Promise<ProfileResult> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modeFigures, type ArrivalLine, type MeasuredOperation } from './stats.js';
+import { modeFigures, thin, type ArrivalLine, type MeasuredOperation } from './stats.js';
 import { checkTargets } from './targets.js';
 
 const op = (operationId: string, mode: string, succeeded = true): MeasuredOperation => ({ operationId, mode, targetTime: 1_000, targeted: 4, succeeded });
@@ -62,5 +62,13 @@ describe('targets', () => {
   it('treats nothing measured as a miss', () => {
     const checks = checkTargets({ profile: 'lan', halfAsymmetryMs: 0, modes: [figures('hold', Number.NaN, Number.NaN)] });
     expect(checks[0]!.met).toBe(false);
+  });
+});
+
+describe('thinning samples for the plot', () => {
+  it('keeps the minimum and the maximum and spaces the rest evenly', () => {
+    const sorted = Array.from({ length: 1_001 }, (_, i) => i);
+    expect(thin(sorted, 11)).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1_000]);
+    expect(thin([1, 2], 11)).toEqual([1, 2]);
   });
 });

@@ -94,3 +94,9 @@ export function modeFigures(mode: string, operations: readonly MeasuredOperation
     stragglers: ops.reduce((sum, o) => sum + (o.stragglers ?? 0), 0),
   };
 }
+
+/** At most `keep` evenly spaced order statistics of a sorted sample, min and max included: small JSON, tails kept. */
+export function thin(sorted: readonly number[], keep = 400): number[] {
+  if (sorted.length <= keep) return [...sorted];
+  return Array.from({ length: keep }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / (keep - 1))]!);
+}
