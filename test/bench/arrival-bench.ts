@@ -41,7 +41,9 @@ const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 500, asymmet
 /** After every agent is active: heartbeats enough for the clock filters to settle. */
 const SYNC_BEATS = 6;
 /** Kept free before the runner's deadline: stopping a mesh and writing the report. */
-const RESERVE_MS = 25_000;
+const RESERVE_MS = 15_000;
+/** Least time a profile needs: start-up, sync and a few operations. */
+const PROFILE_MIN_MS = 45_000;
 const OPERATION_TIMEOUT_MS = 8_000;
 const SEED = 30_007;
 
@@ -161,7 +163,7 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
   const failed: ArrivalResults['failed'] = [];
   for (const profile of PROFILES) {
     // A profile needs start-up, sync and a few operations; with less time left it is not begun.
-    if (msLeft(deadline, RESERVE_MS) < 60_000) {
+    if (msLeft(deadline, RESERVE_MS) < PROFILE_MIN_MS) {
       failed.push({ profile: profile.name, error: 'not run: the time budget of the run was spent' });
       continue;
     }

@@ -34,8 +34,8 @@ const PROBE_EVERY_MS = 100;
 /** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
 const STEP_AFTER_STARTUP_MS = MEASURE_MS + 10_000 + 10_000;
 /** Kept free before the runner's deadline for writing the report. */
-const RESERVE_MS = 10_000;
-const MIN_STARTUP_MS = 20_000;
+const RESERVE_MS = 5_000;
+const MIN_STARTUP_MS = 15_000;
 
 export interface ScaleStep extends StepMeasure {
   startupS: number;
@@ -188,7 +188,7 @@ export function printScale(r: ScaleResults): void {
       ]),
     )}\n`,
   );
-  stdout.write(r.brokeAt === null ? `\nnothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents` : `\nbroke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind} (${r.brokeAt.first.detail})`);
+  stdout.write(r.steps.length === 0 ? '\nno step ran: the time budget was spent' : r.brokeAt === null ? `\nnothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents` : `\nbroke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind} (${r.brokeAt.first.detail})`);
   stdout.write(r.notRun.length > 0 ? `; not run: ${r.notRun.join(', ')}\n` : '\n');
   const broken = r.steps.at(-1);
   const caveat = r.brokeAt !== null && broken !== undefined ? contention(broken) : null;

@@ -1,7 +1,9 @@
 // The arrival benchmark's targets, checked against measured figures; a miss says by how much.
 import type { ModeFigures } from './stats.js';
 
-const ratePct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
+// NaN (nothing measured) comes back from JSON as null: both print as '-'.
+const measured = (x: number | null): x is number => typeof x === 'number' && !Number.isNaN(x);
+const ratePct = (x: number | null): string => (measured(x) ? `${(x * 100).toFixed(2)}%` : '-');
 
 export interface TargetCheck {
   profile: string;
@@ -75,6 +77,6 @@ export function checkTargets(profile: ProfileFigures): TargetCheck[] {
 /** `met`, or `MISSED by <amount>` in the metric's unit (percentage points for rates). */
 export function formatCheck(c: TargetCheck): string {
   const rate = c.metric.includes('rate') || c.metric.includes('within') || c.metric.includes('success');
-  const show = (x: number): string => (rate ? ratePct(x) : Number.isNaN(x) ? '-' : x.toFixed(2));
+  const show = (x: number | null): string => (rate ? ratePct(x) : measured(x) ? x.toFixed(2) : '-');
   return c.met ? 'met' : `MISSED by ${show(c.missedBy)}`;
 }

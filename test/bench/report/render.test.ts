@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ArrivalResults } from '../arrival-bench.js';
-import { checkTargets } from '../arrival/targets.js';
+import { checkTargets, type TargetCheck } from '../arrival/targets.js';
 import type { ModeFigures } from '../arrival/stats.js';
 import type { MachineInfo } from '../lib/machine.js';
 import { arrivalPlot } from './publish.js';
@@ -53,6 +53,12 @@ describe('BENCHMARKS.md', () => {
 
   it('keeps the console tables of the other benchmarks', () => {
     expect(md).toContain('## crypto\n\n```text\nline 1\nraw native  1.00\n```');
+  });
+
+  it('prints figures that came back from JSON as null (NaN, nothing measured) as "-"', () => {
+    const check = { ...arrival.profiles[0]!.checks[0]!, actual: null, missedBy: null, met: false } as unknown as TargetCheck;
+    const broken = { ...run, reports: [{ ...run.reports[0]!, results: { ...arrival, profiles: [{ ...arrival.profiles[0]!, checks: [check] }] } }] };
+    expect(renderBenchmarks(broken, 'x')).toContain('| <= 2 | - | **MISSED by -** |');
   });
 
   it('escapes pipes inside cells', () => {

@@ -11,8 +11,10 @@ export const PLOT_FILE = 'arrival-errors.svg';
 /** Console output kept per benchmark in the report: its tables are at the end. */
 const LOG_TAIL_LINES = 60;
 
-const num = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined || Number.isNaN(x) ? '-' : Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
-const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
+// Figures read back from JSON: NaN (nothing measured) was written as null.
+const known = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+const num = (x: number | null | undefined, digits = 2): string => (!known(x) ? '-' : Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
+const pct = (x: number | null | undefined): string => (known(x) ? `${(x * 100).toFixed(2)}%` : '-');
 
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]): string => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
@@ -126,7 +128,9 @@ function scaleSection(r: ScaleResults): string[] {
     '',
     markdownTable(['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow consumers', 'active', 'degraded', 'offline', 'hb/s got / asked', 'missed', 'quorum', 'verdict'], rows),
     '',
-    r.brokeAt === null
+    r.steps.length === 0
+      ? `No step ran: the time budget was spent (sizes not run: ${r.notRun.join(', ')}).`
+      : r.brokeAt === null
       ? `Nothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents${r.notRun.length > 0 ? ` (not run within the time budget: ${r.notRun.join(', ')})` : ''}.`
       : `**Broke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind}** (${r.brokeAt.first.detail})${r.brokeAt.all.length > 1 ? `; also ${r.brokeAt.all.slice(1).map((x) => `${x.kind} (${x.detail})`).join('; ')}` : ''}. The sims, NATS and the lead share this machine's cores, so the CPU limit is reached before a lead on its own machine would reach it.`,
     '',
@@ -166,7 +170,7 @@ export function renderBenchmarks(run: LoadedRun, folder: string): string {
   }
   out.push('## Targets', '');
   if (arrival !== undefined) out.push('Arrival (project targets and the spec\'s KPIs):', '', checksTable(arrival.results), '');
-  if (scale !== undefined) out.push(`Scale: ${scale.results.brokeAt === null ? 'nothing broke within the sizes run' : `broke first at ${scale.results.brokeAt.agents} agents (${scale.results.brokeAt.first.kind})`}.`, '');
+  if (scale !== undefined) out.push(`Scale: ${scale.results.steps.length === 0 ? 'no step ran (time budget)' : scale.results.brokeAt === null ? 'nothing broke within the sizes run' : `broke first at ${scale.results.brokeAt.agents} agents (${scale.results.brokeAt.first.kind})`}.`, '');
   out.push('Other benchmarks print their targets with their tables, below.', '');
   if (arrival !== undefined) out.push('## Arrival (end to end)', '', ...arrivalSection(arrival.results));
   if (scale !== undefined) out.push('## Scale', '', ...scaleSection(scale.results));
