@@ -182,6 +182,7 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
     warmupPerMode: WARMUP_PER_MODE,
     opsPerMode: OPS_PER_MODE,
     heartbeatMs: HEARTBEAT_MS,
+    // The sim spec's defaults (packages/pi-daemon/src/sim/spec.ts), which startLocalMesh keeps.
     clock: { offsetMs: 2_000, driftPpm: 50 },
     quick: QUICK,
     profiles,
