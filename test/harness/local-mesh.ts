@@ -53,6 +53,14 @@ export interface LocalMeshOptions {
   heartbeatMs?: number;
   /** How long start-up may take, until every agent is active. */
   readyTimeoutMs?: number;
+  /** Each sim appends the true instant of every READY release to `sim-<k>.arrivals.jsonl` (benchmarks). */
+  recordArrivals?: boolean;
+  /** Sim processes when no link profiles are given (big fleets: one process per ~2,500 agents). */
+  simProcesses?: number;
+  /** Extra nats-server arguments (e.g. `-m <port>` for its monitoring endpoint). */
+  natsArgs?: readonly string[];
+  /** Top-level lead config sections to set or replace (benchmarks: `breakers: { metrics_only: true }`). */
+  leadConfig?: Record<string, unknown>;
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -93,6 +101,10 @@ export interface LocalMesh {
   readonly pids: readonly number[];
   /** Where each process logs (`lead.log`, `sim-0.log`, ...). */
   readonly dir: string;
+  /** The sims' arrival files when `recordArrivals` was set (gone after stop()). */
+  readonly arrivalFiles: readonly string[];
+  /** The lead process, for CPU and memory readings. */
+  readonly leadPid: number | undefined;
   /** POST /v1/operations, then GET until SUCCEEDED or FAILED. */
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
@@ -158,7 +170,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   const heartbeatMs = options.heartbeatMs ?? 500;
   const seed = options.seed ?? 1;
   const workers = options.workers ?? 0;
-  const profiles: readonly (LinkProfiles | undefined)[] = options.linkProfiles?.length ? options.linkProfiles : [undefined];
+  const profiles: readonly (LinkProfiles | undefined)[] = options.linkProfiles?.length
+    ? options.linkProfiles
+    : Array.from({ length: Math.max(1, options.simProcesses ?? 1) }, () => undefined);
   const tmp: TempDir = await makeTempDir('mesh30k-local-');
   const procs: Proc[] = [];
   const links: Link[] = [];
@@ -192,13 +206,14 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await mkdir(enrollDir);
     await mkdir(join(dir, 'lead-data'));
 
-    nats = await startNats();
+    nats = await startNats(options.natsArgs === undefined ? {} : { args: options.natsArgs });
     if (nats.pid !== undefined) pids.push(nats.pid);
     const natsTarget = { host: nats.host, port: nats.port };
 
     // Sims first: each writes its signed enrollments before its agents start, and the lead
     // reads the enrollment directory when it starts (later only on SIGHUP).
     const agentIds: string[] = [];
+    const arrivalFiles: string[] = [];
     let remaining = options.agents;
     for (const [k, profile] of profiles.entries()) {
       const count = Math.ceil(remaining / (profiles.length - k));
@@ -224,9 +239,12 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       const specPath = join(dir, `sim-${k}.spec.json`);
       const out = join(dir, `sim-${k}.enrollments.json`);
       await writeFile(specPath, JSON.stringify(spec));
+      const arrivals = options.recordArrivals === true ? [join(dir, `sim-${k}.arrivals.jsonl`)] : [];
+      arrivalFiles.push(...arrivals);
       const sim = spawnNode(dir, `sim-${k}`, [
         AGENT_BIN, 'sim', '--nats', natsUrl, '--lead-key', publicKeyText(lead.publicKey), '--spec', specPath,
         '--root-key', rootKey, '--enrollments-out', out, '--report', '1', '--log-level', 'warn',
+        ...arrivals.flatMap((file) => ['--arrivals-out', file]),
       ]);
       procs.push(sim);
       if (sim.child.pid !== undefined) pids.push(sim.child.pid);
@@ -260,6 +278,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       // and degraded. Link emulators and real networks are what these thresholds are for.
       thresholds: { unstable_drift: LOOPBACK_UNSTABLE_DRIFT, spike_factor: LOOPBACK_SPIKE_FACTOR },
       log: { level: 'warn' },
+      ...options.leadConfig,
     };
     await writeFile(join(dir, 'lead.json'), JSON.stringify(config, null, 2));
     const leadProc = spawnNode(dir, 'lead', [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')]);
@@ -301,6 +320,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       agentIds,
       pids,
       dir,
+      arrivalFiles,
+      leadPid: leadProc.child.pid,
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);

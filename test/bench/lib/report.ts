@@ -19,7 +19,8 @@ export function writeReport<T>(benchmark: string, results: T, startedAt = new Da
   const report: BenchReport<T> = { benchmark, startedAt: startedAt.toISOString(), machine: describeMachine(), results };
   const day = startedAt.toISOString().slice(0, 10);
   const time = startedAt.toISOString().slice(11, 23).replaceAll(':', '').replace('.', '-');
-  const dir = join(process.env.MESH_BENCH_DIR ?? join(REPO_ROOT, 'bench-results'), day);
+  // MESH_BENCH_OUT: the run folder `npm run bench` made; the file goes straight into it.
+  const dir = process.env.MESH_BENCH_OUT ?? join(process.env.MESH_BENCH_DIR ?? join(REPO_ROOT, 'bench-results'), day);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${benchmark}-${time}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`, { flag: 'wx' });

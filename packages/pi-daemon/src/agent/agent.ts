@@ -102,6 +102,7 @@ export class Agent {
       sender: this.sender,
       releases: this.releases,
       profiler: this.profiler,
+      onReady: deps.onReady,
     });
     this.control = new ControlHandler({
       ctx: this.ctx,

@@ -1,6 +1,7 @@
 import type { Clock, Ed25519, KeyResolver, OffsetEstimatorOverrides, Signer, Verb } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import type { PreciseTimer } from '../clock/precise-timer.js';
+import type { ReadyEvent } from '../coordination/engine.js';
 import type { VerbHandler } from '../coordination/handlers.js';
 import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
@@ -40,4 +41,6 @@ export interface AgentDeps {
   /** Jitter source; Math.random by default. */
   random?: () => number;
   estimator?: OffsetEstimatorOverrides;
+  /** Told of every READY release (simulation records true arrival times with it). */
+  onReady?: (event: ReadyEvent) => void;
 }

@@ -34,6 +34,17 @@ export interface EngineDeps {
   sender: AckSender;
   releases: PreciseTimer;
   profiler: ImpedanceProfiler;
+  /** Told of every READY release after its ACK is sent (simulation's arrival tap); optional. */
+  onReady?: (event: ReadyEvent) => void;
+}
+
+/** One READY release: which operation, and the instant stamped on the agent's own clock. */
+export interface ReadyEvent {
+  operationId: string;
+  releaseMode: Coordinate['release_mode'];
+  /** T as the COORDINATE gave it, in mesh time. */
+  targetTime: number;
+  readyAtLocal: number;
 }
 
 /**
@@ -232,6 +243,8 @@ export class CoordinationEngine {
     profiler.recordOutcome(true);
     ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
     sender.sendAck(ack, item.coordinate.priority);
+    const { coordinate } = item;
+    this.deps.onReady?.({ operationId: coordinate.operation_id, releaseMode: coordinate.release_mode, targetTime: coordinate.target_time, readyAtLocal });
   }
 
   private handBack(item: WorkItem, code: DeclineCode): void {

@@ -12,6 +12,7 @@ import { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import { MeshInbox } from '../nats/inbox.js';
 import { staticHealthSampler } from '../health/index.js';
+import { arrivalRecord, type ArrivalRecord } from './arrival-tap.js';
 import type { EnrollmentSubject } from './enrollment.js';
 import { simHandlers } from './handlers.js';
 import { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
@@ -30,6 +31,8 @@ export interface SimFleetDeps {
   ed25519?: NodeEd25519;
   /** Extra tuning for every virtual agent (tests shorten timeouts). */
   tuning?: Partial<AgentTuning>;
+  /** Given the true arrival of every READY release (benchmarks); off when absent. */
+  onArrival?: (record: ArrivalRecord) => void;
 }
 
 export interface VirtualAgent {
@@ -81,6 +84,8 @@ export class SimFleet {
     const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
     const health = staticHealthSampler();
+    // Only when asked: the tap converts and hands over one record per release.
+    const tap = deps.onArrival;
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
       const privateKey = simPrivateKey(spec.seed, profile.agentId);
@@ -115,6 +120,7 @@ export class SimFleet {
         },
         shared: { inbox, beats, releases },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
+        onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });
       agents.push({ profile, agent, clock, publicKey });
     }

@@ -1,3 +1,5 @@
+export { ArrivalLog, arrivalRecord } from './arrival-tap.js';
+export type { ArrivalRecord, TapClocks } from './arrival-tap.js';
 export { EnrollmentEntry, EnrollmentFile, SIM_ENROLLMENT_TTL_MS, issueEnrollments, trustStoreFrom } from './enrollment.js';
 export type { EnrollmentSubject } from './enrollment.js';
 export { SimFleet } from './fleet.js';

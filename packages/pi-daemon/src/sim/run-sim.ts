@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { pinnedKeyResolver } from '../agent/lead-keys.js';
 import type { SupervisorOptions } from '../nats/supervisor-options.js';
 import { NatsSupervisor } from '../nats/supervisor.js';
+import { ArrivalLog } from './arrival-tap.js';
 import { issueEnrollments, type EnrollmentFile } from './enrollment.js';
 import { SimFleet } from './fleet.js';
 import type { SimSpecInput } from './spec.js';
@@ -21,6 +22,8 @@ export interface SimStartOptions {
   supervisor?: Partial<SupervisorOptions>;
   /** Called with the enrollments before any agent starts (the CLI writes them to a file). */
   beforeStart?: (enrollments: EnrollmentFile | undefined) => Promise<void>;
+  /** When given, every READY release's true instant is appended here (JSON lines; see arrival-tap.ts). */
+  arrivalsOut?: string;
 }
 
 export interface RunningSim {
@@ -47,7 +50,13 @@ export async function startSim(options: SimStartOptions): Promise<RunningSim> {
     { servers: options.servers, name: `sim-${options.spec.id_prefix ?? 'sim'}`, ...options.supervisor },
     { logger: options.logger.child({ domain: 'nats' }) },
   );
-  const fleet = await SimFleet.create(options.spec, { bus: supervisor, leadKeys, logger: options.logger });
+  const arrivals = options.arrivalsOut === undefined ? undefined : new ArrivalLog(options.arrivalsOut);
+  const fleet = await SimFleet.create(options.spec, {
+    bus: supervisor,
+    leadKeys,
+    logger: options.logger,
+    ...(arrivals === undefined ? {} : { onArrival: (record) => arrivals.write(record) }),
+  });
   let enrollments: EnrollmentFile | undefined;
   if (options.rootKeyPath !== undefined) {
     const root = await loadKeyPair(options.rootKeyPath);
@@ -65,6 +74,7 @@ export async function startSim(options: SimStartOptions): Promise<RunningSim> {
     async stop() {
       await fleet.stop();
       await supervisor.stop();
+      await arrivals?.close();
     },
   };
 }

@@ -29,6 +29,8 @@ Options:
       --heartbeat-ms <ms>       heartbeat interval
       --root-key <file>         mesh root key pair: sign enrollments for every virtual agent
       --enrollments-out <file>  where to write them (JSON), before the agents start
+      --arrivals-out <file>     append the true (machine-clock) instant of every READY release
+                                to this file, one JSON line each (benchmarks)
       --duration <s>            stop after this many seconds (default: run until SIGTERM)
       --report <s>              seconds between totals lines (default ${DEFAULT_REPORT_S})
       --log-level <level>       ${LOG_LEVELS.join(', ')} (default warn)
@@ -44,6 +46,7 @@ Options:
       'heartbeat-ms': { type: 'string' },
       'root-key': { type: 'string' },
       'enrollments-out': { type: 'string' },
+      'arrivals-out': { type: 'string' },
       duration: { type: 'string' },
       report: { type: 'string' },
       'log-level': { type: 'string', default: 'warn' },
@@ -82,6 +85,7 @@ Options:
         leadKey,
         logger,
         ...(flags['root-key'] === undefined ? {} : { rootKeyPath: flags['root-key'] }),
+        ...(flags['arrivals-out'] === undefined ? {} : { arrivalsOut: flags['arrivals-out'] }),
         beforeStart: async (enrollments) => {
           const out = flags['enrollments-out'];
           if (enrollments !== undefined && out !== undefined) await writeEnrollments(out, enrollments);

@@ -1,0 +1,199 @@
+/**
+ * bench:arrival — the end-to-end arrival benchmark. A whole local mesh per network profile
+ * (nats-server, `mesh-lead run`, `mesh-agent sim` processes behind link emulators, agents of
+ * classes A-E with clocks skewed by up to 2 s and drifting up to 50 ppm), driven through the
+ * lead's API, in release modes hold, lead and none (the naive baseline), interleaved.
+ *
+ * The error is the TRUE one: each sim records, per agent and operation, the machine-clock
+ * instant its handler was released (`--arrivals-out`), and the error is that minus T. What the
+ * agents report about themselves is not used. Also: the agents' offset-estimation error
+ * against their simulated skew, and the spec's KPIs.
+ *
+ *   npm run bench:arrival                   (1,000 agents, every profile)
+ *   npm run bench:arrival -- --quick        (fewer agents and operations)
+ *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { argv, env, stdout } from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
+import { checkLoad, type LoadCheck } from './arrival/load-check.js';
+import { submitAndWait } from './arrival/operation-outcome.js';
+import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
+import { modeFigures, thin, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
+import { checkTargets, type TargetCheck } from './arrival/targets.js';
+import { printArrival } from './arrival/print.js';
+import { benchDeadline, msLeft } from './lib/deadline.js';
+import { writeReport } from './lib/report.js';
+
+const QUICK = argv.includes('--quick');
+const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
+const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
+const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
+const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
+/** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
+const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
+export const MODES = ['hold', 'lead', 'none'] as const;
+const WINDOW_MS = 50;
+/** Heartbeat interval by profile: a beat times out after 2 s, so slow links beat less often. */
+const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 500, asymmetric: 500, mixed: 1_500, cellular: 2_000 };
+/** After every agent is active: heartbeats enough for the clock filters to settle. */
+const SYNC_BEATS = 6;
+/** Kept free before the runner's deadline: stopping a mesh and writing the report. */
+const RESERVE_MS = 15_000;
+/** Least time a profile needs: start-up, sync and a few operations. */
+const PROFILE_MIN_MS = 45_000;
+const OPERATION_TIMEOUT_MS = 8_000;
+const SEED = 30_007;
+
+export interface ProfileResult {
+  profile: string;
+  description: string;
+  halfAsymmetryMs: number;
+  modes: ModeFigures[];
+  checks: TargetCheck[];
+  load: LoadCheck;
+  /** Operations that ended without a result (refused, timed out), with why. */
+  problems: string[];
+  /** True when the budget stopped the run before every operation was made. */
+  truncated: boolean;
+  /** Sorted |error| samples per mode, thinned, for the plot. */
+  samples: Record<string, number[]>;
+  /** Each measured operation's signed error median and spread: shows whether a tail is one bad operation. */
+  perOperation: { operationId: string; mode: string; n: number; signedP50: number; signedMin: number; signedMax: number }[];
+}
+
+export interface ArrivalResults {
+  agents: number;
+  classes: string;
+  windowMs: number;
+  warmupPerMode: number;
+  opsPerMode: number;
+  heartbeatMs: Record<string, number>;
+  clock: { offsetMs: number; driftPpm: number };
+  quick: boolean;
+  profiles: ProfileResult[];
+  /** Profiles that could not be measured, and why. */
+  failed: { profile: string; error: string }[];
+}
+
+async function activeAgents(mesh: LocalMesh): Promise<number> {
+  const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
+  return status?.agents.by_state.active ?? 0;
+}
+
+async function readArrivals(files: readonly string[]): Promise<ArrivalLine[]> {
+  const lines: ArrivalLine[] = [];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) if (line.length > 0) lines.push(JSON.parse(line) as ArrivalLine);
+  }
+  return lines;
+}
+
+async function runProfile(profile: NetworkProfile, deadline: number): Promise<ProfileResult> {
+  const started = Date.now();
+  stdout.write(`\n[${profile.name}] starting ${AGENTS} agents over ${profile.links.length} link(s)...\n`);
+  const mesh = await startLocalMesh({
+    agents: AGENTS,
+    classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
+    linkProfiles: profile.links,
+    heartbeatMs: HEARTBEAT_MS[profile.name],
+    seed: SEED,
+    readyTimeoutMs: 120_000,
+    recordArrivals: true,
+    // This measures arrival, not breaker policy: a breaker opened by one late operation would
+    // block every later one. Metrics-only still logs what it would have done.
+    leadConfig: { breakers: { metrics_only: true } },
+  });
+  try {
+    await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
+    const active = await activeAgents(mesh);
+    const measuringSince = Date.now();
+    const measured: MeasuredOperation[] = [];
+    const problems: string[] = [];
+    let asked = 0;
+    let truncated = false;
+    // Modes interleaved, so load that comes and goes on a shared machine hits all three alike.
+    outer: for (let i = 0; i < WARMUP_PER_MODE + OPS_PER_MODE; i++) {
+      for (const mode of MODES) {
+        if (Date.now() - started > PROFILE_BUDGET_MS || msLeft(deadline, RESERVE_MS) < OPERATION_TIMEOUT_MS) {
+          truncated = true;
+          break outer;
+        }
+        asked++;
+        const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
+        const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        const { outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
+        if (outcome.problem !== null || outcome.targetTime === null) {
+          problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
+          continue;
+        }
+        if (i >= WARMUP_PER_MODE) measured.push({ operationId, mode, targetTime: outcome.targetTime, targeted: mesh.agentIds.length, succeeded: outcome.succeeded, stragglers: outcome.stragglers });
+      }
+    }
+    await sleep(500); // the sims' write streams flush
+    const lines = await readArrivals(mesh.arrivalFiles);
+    const simLogs = profile.links.map((_, k) => join(mesh.dir, `sim-${k}.log`));
+    const load = await checkLoad(simLogs, { agents: AGENTS, active, heartbeatMs: HEARTBEAT_MS[profile.name], operations: asked, settled: asked - problems.length, since: measuringSince });
+    const modes = MODES.map((mode) => modeFigures(mode, measured, lines, WINDOW_MS));
+    const samples: Record<string, number[]> = {};
+    for (const mode of MODES) {
+      const targets = new Map(measured.filter((o) => o.mode === mode).map((o) => [o.operationId, o.targetTime]));
+      const errors = lines.flatMap((l) => (targets.has(l.operation_id) ? [Math.abs(l.ready_true_ms - targets.get(l.operation_id)!)] : []));
+      samples[mode] = thin(errors.sort((a, b) => a - b));
+    }
+    const perOperation = measured.map((o) => {
+      const errors = lines.filter((l) => l.operation_id === o.operationId).map((l) => l.ready_true_ms - o.targetTime);
+      const s = summarize(errors);
+      return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
+    });
+    const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
+    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples, perOperation };
+  } finally {
+    await mesh.stop();
+  }
+}
+
+export async function runArrivalBench(): Promise<ArrivalResults> {
+  const deadline = benchDeadline();
+  const profiles: ProfileResult[] = [];
+  const failed: ArrivalResults['failed'] = [];
+  for (const profile of PROFILES) {
+    // A profile needs start-up, sync and a few operations; with less time left it is not begun.
+    if (msLeft(deadline, RESERVE_MS) < PROFILE_MIN_MS) {
+      failed.push({ profile: profile.name, error: 'not run: the time budget of the run was spent' });
+      continue;
+    }
+    try {
+      profiles.push(await runProfile(profile, deadline));
+    } catch (error) {
+      // One profile that cannot start (say, agents not active in time) must not cost the others.
+      failed.push({ profile: profile.name, error: error instanceof Error ? error.message : String(error) });
+      stdout.write(`[${profile.name}] FAILED: ${failed.at(-1)!.error}\n`);
+    }
+  }
+  return {
+    agents: AGENTS,
+    classes: 'A-E, equal weights',
+    windowMs: WINDOW_MS,
+    warmupPerMode: WARMUP_PER_MODE,
+    opsPerMode: OPS_PER_MODE,
+    heartbeatMs: HEARTBEAT_MS,
+    // The sim spec's defaults (packages/pi-daemon/src/sim/spec.ts), which startLocalMesh keeps.
+    clock: { offsetMs: 2_000, driftPpm: 50 },
+    quick: QUICK,
+    profiles,
+    failed,
+  };
+}
+
+if (import.meta.url === `file://${argv[1]}`) {
+  const startedAt = new Date();
+  const results = await runArrivalBench();
+  printArrival(results);
+  stdout.write(`\nwritten: ${writeReport('arrival', results, startedAt)}\n`);
+  process.exit(0);
+}

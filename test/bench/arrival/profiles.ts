@@ -1,0 +1,46 @@
+// The link profiles the arrival benchmark runs over. Each entry of `links` is one sim process
+// behind its own emulated link to NATS (up: agent to NATS, down: NATS to agent).
+import type { LinkProfile, LinkProfiles } from '../../harness/index.js';
+
+export interface NetworkProfile {
+  name: 'lan' | 'mixed' | 'cellular' | 'asymmetric';
+  description: string;
+  links: readonly LinkProfiles[];
+  /** |up - down| / 2 of the base delays: the offset error no exchange can detect. */
+  halfAsymmetryMs: number;
+}
+
+const both = (p: LinkProfile): LinkProfiles => ({ up: p, down: p });
+
+export const NETWORK_PROFILES: readonly NetworkProfile[] = [
+  {
+    name: 'lan',
+    description: 'LAN: 1, 3 and 5 ms one way, 0.5 ms uniform jitter',
+    links: [1, 3, 5].map((baseMs) => both({ baseMs, jitterMs: 0.5 })),
+    halfAsymmetryMs: 0,
+  },
+  {
+    name: 'mixed',
+    description: 'mixed: 5, 40, 120 and 300 ms one way, 10% uniform jitter',
+    links: [5, 40, 120, 300].map((baseMs) => both({ baseMs, jitterMs: baseMs / 10 })),
+    halfAsymmetryMs: 0,
+  },
+  {
+    name: 'cellular',
+    description: 'bad cellular: 300 ms one way, heavy-tailed queueing jitter of 30% (90 ms), 1% loss',
+    links: [0, 1].map(() => both({ baseMs: 300, jitterMs: 90, jitter: 'heavy-tail', lossRate: 0.01 })),
+    halfAsymmetryMs: 0,
+  },
+  {
+    name: 'asymmetric',
+    description: 'asymmetric: 10 ms up, 70 ms down, 1 ms uniform jitter',
+    links: [{ up: { baseMs: 10, jitterMs: 1 }, down: { baseMs: 70, jitterMs: 1 } }],
+    halfAsymmetryMs: 30,
+  },
+];
+
+export function profileNamed(name: string): NetworkProfile {
+  const found = NETWORK_PROFILES.find((p) => p.name === name);
+  if (found === undefined) throw new Error(`unknown profile ${name} (known: ${NETWORK_PROFILES.map((p) => p.name).join(', ')})`);
+  return found;
+}

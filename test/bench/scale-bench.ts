@@ -1,0 +1,204 @@
+/**
+ * bench:scale — how many simulated agents one lead on this machine carries before something
+ * breaks. Each step is a fresh local mesh (nats-server, `mesh-lead run`, `mesh-agent sim`
+ * processes of at most 2,500 agents) at the spec's heartbeat interval: heartbeats for a
+ * measured window, then one scatter-gather with a 95% quorum. The first step that crosses a
+ * limit (scale/verdict.ts) ends the run, and the report says which limit, first.
+ *
+ *   npm run bench:scale                 (1k, 2k, 3k, 5k, 8k, 12k... within the time budget)
+ *   npm run bench:scale -- --quick      (500, 1k)
+ *   SCALE_SIZES=1000,4000 SCALE_BUDGET_S=300 npm run bench:scale
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { argv, env, stdout } from 'node:process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
+import { checkLoad } from './arrival/load-check.js';
+import { submitAndWait } from './arrival/operation-outcome.js';
+import { benchDeadline, msLeft } from './lib/deadline.js';
+import { formatTable, writeReport } from './lib/report.js';
+import { machineSample, processSample } from './scale/proc.js';
+import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
+
+const QUICK = argv.includes('--quick');
+const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000' : '1000,2000,3000,5000,8000,12000,16000,20000')).split(',').map(Number);
+/** The whole run; a step that would start after it is not started. */
+const BUDGET_MS = Number(env.SCALE_BUDGET_S ?? (QUICK ? 150 : 420)) * 1000;
+/** The spec's heartbeat interval (30,000 agents at 5 s is 6,000 heartbeats/s). */
+const HEARTBEAT_MS = 5_000;
+const MEASURE_MS = 2 * HEARTBEAT_MS;
+const MAX_PER_SIM = 2_500;
+const READY_TIMEOUT_MS = 90_000;
+const PROBE_EVERY_MS = 100;
+/** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
+const STEP_AFTER_STARTUP_MS = MEASURE_MS + 10_000 + 10_000;
+/** Kept free before the runner's deadline for writing the report. */
+const RESERVE_MS = 5_000;
+const MIN_STARTUP_MS = 15_000;
+
+export interface ScaleStep extends StepMeasure {
+  startupS: number;
+  reasons: BreakReason[];
+  error?: string;
+}
+
+export interface ScaleResults {
+  heartbeatMs: number;
+  measureMs: number;
+  limits: typeof LIMITS;
+  sizesAsked: number[];
+  steps: ScaleStep[];
+  /** The first size at which a limit was crossed, and which; null if none broke. */
+  brokeAt: { agents: number; first: BreakReason; all: BreakReason[] } | null;
+  /** Sizes not run because the time budget was spent (or an earlier step broke). */
+  notRun: number[];
+}
+
+/** CPU seconds of every process the mesh started. */
+function meshCpuS(mesh: LocalMesh): number {
+  return mesh.pids.reduce((sum, pid) => sum + (processSample(pid).cpuS || 0), 0);
+}
+
+async function slowConsumers(monitorPort: number): Promise<number | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${monitorPort}/varz`);
+    return ((await res.json()) as { slow_consumers?: number }).slow_consumers ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Times GET /health/live until `stop` resolves: its p99 is the lead's event-loop delay seen from outside. */
+async function probeApi(mesh: LocalMesh, done: { stop: boolean }): Promise<number[]> {
+  const times: number[] = [];
+  while (!done.stop) {
+    const t = performance.now();
+    await mesh.api.getOk('/health/live');
+    times.push(performance.now() - t);
+    await sleep(PROBE_EVERY_MS);
+  }
+  return times;
+}
+
+async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> {
+  const monitor = await freePort();
+  const started = Date.now();
+  const sims = Math.ceil(agents / MAX_PER_SIM);
+  let mesh: LocalMesh;
+  try {
+    mesh = await startLocalMesh({
+      agents,
+      simProcesses: sims,
+      heartbeatMs: HEARTBEAT_MS,
+      readyTimeoutMs,
+      natsArgs: ['-m', String(monitor)],
+      seed: 70_000 + agents,
+      leadConfig: { breakers: { metrics_only: true } },
+    });
+  } catch (error) {
+    // Start-up itself is what broke: the harness stopped what it had started.
+    const message = error instanceof Error ? error.message : String(error);
+    const failed: StepMeasure = {
+      agents, registered: false, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null,
+      active: 0, degraded: 0, offline: 0, heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
+    };
+    return { ...failed, startupS: (Date.now() - started) / 1000, reasons: [{ kind: 'startup', detail: message.slice(0, 200) }], error: message };
+  }
+  try {
+    const startupS = (Date.now() - started) / 1000;
+    const since = Date.now();
+    const lead0 = processSample(mesh.leadPid);
+    const mesh0 = meshCpuS(mesh);
+    const machine0 = machineSample();
+    const done = { stop: false };
+    const probing = probeApi(mesh, done);
+    await sleep(MEASURE_MS);
+    const { outcome } = await submitAndWait(
+      mesh.api,
+      { operation_id: `scale-${agents}`, verb: 'act', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
+      25_000,
+    );
+    done.stop = true;
+    const api = summarize(await probing);
+    const lead1 = processSample(mesh.leadPid);
+    const mesh1 = meshCpuS(mesh);
+    const machine1 = machineSample();
+    const elapsedS = (Date.now() - since) / 1000;
+    const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
+    const byState = status?.agents.by_state ?? {};
+    const active = byState.active ?? 0;
+    const load = await checkLoad(
+      Array.from({ length: sims }, (_, k) => join(mesh.dir, `sim-${k}.log`)),
+      { agents, active, heartbeatMs: HEARTBEAT_MS, operations: 1, settled: outcome.settled ? 1 : 0, since },
+    );
+    const measure: StepMeasure = {
+      agents,
+      registered: true,
+      meshCpuShare: (mesh1 - mesh0) / elapsedS / cpus().length,
+      machineCpuBusy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
+      leadCpuCores: (lead1.cpuS - lead0.cpuS) / elapsedS,
+      leadRssMb: lead1.rssMb,
+      apiP99Ms: api.p99,
+      slowConsumers: await slowConsumers(monitor),
+      active,
+      degraded: byState.degraded ?? 0,
+      offline: byState.offline ?? 0,
+      heartbeatRateAsked: load.heartbeatRateAsked,
+      heartbeatRateAchieved: load.heartbeatRateAchieved,
+      heartbeatsMissed: load.heartbeatsMissed,
+      scatterSucceeded: outcome.succeeded,
+      scatterReadyShare: outcome.responders / agents,
+    };
+    return { ...measure, startupS, reasons: breakReasons(measure) };
+  } finally {
+    await mesh.stop();
+  }
+}
+
+export async function runScaleBench(): Promise<ScaleResults> {
+  const began = Date.now();
+  const steps: ScaleStep[] = [];
+  let brokeAt: ScaleResults['brokeAt'] = null;
+  const deadline = benchDeadline();
+  for (const agents of SIZES) {
+    // Start-up gets what the runner's deadline leaves after the rest of the step.
+    const readyTimeoutMs = Math.min(READY_TIMEOUT_MS, msLeft(deadline, RESERVE_MS + STEP_AFTER_STARTUP_MS));
+    if (brokeAt !== null || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
+    stdout.write(`[scale] ${agents} agents...\n`);
+    const s = await step(agents, readyTimeoutMs);
+    steps.push(s);
+    stdout.write(`[scale] ${agents}: ${s.reasons.length === 0 ? 'ok' : s.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}\n`);
+    if (s.reasons.length > 0) brokeAt = { agents, first: s.reasons[0]!, all: s.reasons };
+  }
+  const notRun = SIZES.slice(steps.length);
+  return { heartbeatMs: HEARTBEAT_MS, measureMs: MEASURE_MS, limits: LIMITS, sizesAsked: SIZES, steps, brokeAt, notRun };
+}
+
+export function printScale(r: ScaleResults): void {
+  const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
+  stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
+  stdout.write(
+    `${formatTable(
+      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow cons.', 'active', 'degraded', 'offline', 'hb/s got / asked', 'missed', 'quorum', 'verdict'],
+      r.steps.map((s) => [
+        String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), s.leadCpuCores, s.leadRssMb, s.apiP99Ms, s.slowConsumers === null ? '-' : String(s.slowConsumers),
+        `${s.active}/${s.agents}`, String(s.degraded), String(s.offline), `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
+        s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`, s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
+      ]),
+    )}\n`,
+  );
+  stdout.write(r.steps.length === 0 ? '\nno step ran: the time budget was spent' : r.brokeAt === null ? `\nnothing broke up to ${r.steps.at(-1)?.agents ?? 0} agents` : `\nbroke first at ${r.brokeAt.agents} agents: ${r.brokeAt.first.kind} (${r.brokeAt.first.detail})`);
+  stdout.write(r.notRun.length > 0 ? `; not run: ${r.notRun.join(', ')}\n` : '\n');
+  const broken = r.steps.at(-1);
+  const caveat = r.brokeAt !== null && broken !== undefined ? contention(broken) : null;
+  if (caveat !== null) stdout.write(`caveat: ${caveat}\n`);
+}
+
+if (import.meta.url === `file://${argv[1]}`) {
+  const startedAt = new Date();
+  const results = await runScaleBench();
+  printScale(results);
+  stdout.write(`\nwritten: ${writeReport('scale', results, startedAt)}\n`);
+  process.exit(0);
+}
