@@ -12,6 +12,7 @@ import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
+import { startLeadTree } from './lead-tree.js';
 import { startLink, type Link } from './link-emulator.js';
 import type { LinkProfile } from './link-profile.js';
 import { startNats, type NatsServer } from './nats-server.js';
@@ -45,8 +46,13 @@ export interface LocalMeshOptions {
   linkProfiles?: readonly LinkProfiles[];
   /** Edge Workers served by workerd and registered with the lead (POST /v1/edge-agents). */
   workers?: number;
-  /** Only 0 for now (one lead): the two-level hierarchy is not built here yet. */
-  leadsBelowRoot?: 0;
+  /**
+   * 0 (default): one lead. More: a root lead with this many child leads (kind `lead`), the
+   * sims and Workers split over the children, built by lead-tree.ts.
+   */
+  leadsBelowRoot?: number;
+  /** Sections merged into every lead's config (e.g. `{ scatter: { ack_return_slack_ms: 1000 } }`). */
+  leadConfig?: Record<string, Record<string, unknown>>;
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
   heartbeatMs?: number;
@@ -86,15 +92,25 @@ export interface LocalMesh {
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
   stop(): Promise<void>;
+  /** Every lead, root first (one entry without a hierarchy). */
+  readonly leads?: readonly LeadHandle[];
 }
 
-interface Proc {
+export interface LeadHandle {
+  readonly leadId: string;
+  readonly url: string;
+  readonly api: LeadApi;
+  /** The agents and Workers this lead serves itself. */
+  readonly agentIds: readonly string[];
+}
+
+export interface Proc {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
 }
 
-function spawnNode(dir: string, name: string, args: string[]): Proc {
+export function spawnNode(dir: string, name: string, args: string[]): Proc {
   const [command, argv] = existsSync(PARENT_DEATH_WRAPPER)
     ? [PARENT_DEATH_WRAPPER, ['--pdeathsig', 'KILL', process.execPath, ...args]]
     : [process.execPath, args];
@@ -113,7 +129,7 @@ function spawnNode(dir: string, name: string, args: string[]): Proc {
   return { name, child, exited };
 }
 
-async function stopProc(proc: Proc): Promise<void> {
+export async function stopProc(proc: Proc): Promise<void> {
   if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGTERM');
   const escalation = setTimeout(() => proc.child.kill('SIGKILL'), STOP_GRACE_MS);
   await proc.exited;
@@ -130,7 +146,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, procs: readonly Proc[] = []): Promise<T> {
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, procs: readonly Proc[] = []): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
@@ -144,6 +160,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
 
 
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
+  if ((options.leadsBelowRoot ?? 0) > 0) return startLeadTree(options);
   const heartbeatMs = options.heartbeatMs ?? 500;
   const seed = options.seed ?? 1;
   const workers = options.workers ?? 0;
@@ -241,6 +258,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       http: { host: '127.0.0.1', port },
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },
+      ...options.leadConfig,
       // Loopback latencies are a few ms that swing several-fold whenever this shared machine
       // is busy: at the default thresholds (CV 0.5, 2x baseline) agents flap between active
       // and degraded. Link emulators and real networks are what these thresholds are for.
