@@ -14,6 +14,8 @@ export interface ErrorFigures {
   hitRate: number | null;
   /** Largest minus smallest signed error: how far apart the agents became ready. */
   spread: number | null;
+  /** Mean signed error: above 0, agents were late on average. */
+  bias: number | null;
 }
 
 export interface ModeFigures {
@@ -42,6 +44,7 @@ export function trueFigures(errors: readonly number[], windowMs: number): ErrorF
     max: abs.max,
     hitRate: errors.filter((e) => Math.abs(e) <= windowMs).length / errors.length,
     spread: Math.max(...errors) - Math.min(...errors),
+    bias: errors.reduce((sum, e) => sum + e, 0) / errors.length,
   };
 }
 
@@ -53,5 +56,6 @@ export function leadFigures(view: CascadeView): ErrorFigures | null {
     ...arrival.abs,
     hitRate: arrival.hit_rate,
     spread: arrival.signed === null ? null : arrival.signed.max - arrival.signed.min,
+    bias: arrival.signed?.mean ?? null,
   };
 }

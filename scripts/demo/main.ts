@@ -8,22 +8,47 @@ import { LINK_SETS } from './link-sets.js';
 import { readMeshBox } from './mesh-box.js';
 import { USAGE, parseCommandLine, type DemoOptions } from './options.js';
 import { runRotation } from './rotation.js';
+import { claimSignals, type SignalClaim } from './signals.js';
 import { Screen } from './screen.js';
 import { TrueArrivals } from './true-arrival.js';
 
 const EXIT_USAGE = 64;
-const EXIT_SIGNAL = 130;
 const CHILD_LEADS = 2;
 const BOX_REFRESH_MS = 1_000;
 const HEARTBEAT_MS = 1_000;
 const READY_TIMEOUT_MS = 180_000;
 /**
+ * T is picked from each agent's expected one-way delay, and the links' jitter has a tail: with
+ * the leads' default margins (10 ms hold, 20 ms cascade) the agents on a slow draw get the hold
+ * message after T and are late by that draw. These margins cover the emulated tails.
+ */
+const HOLD_MARGIN_MS = 100;
+const CASCADE_SLACK_MS = 250;
+/**
  * Agents behind 300 ms links answer ~600 ms after T: with the default 25 ms ACK return slack
  * they count as stragglers and open breakers, so the demo's leads wait about a second.
  */
-const DEMO_LEAD_CONFIG = { scatter: { ack_return_slack_ms: 1_000 } };
+const DEMO_LEAD_CONFIG = {
+  scatter: { ack_return_slack_ms: 1_000, hold_margin_ms: HOLD_MARGIN_MS },
+  cascade: { slack_ms: CASCADE_SLACK_MS },
+};
 
-async function run(options: DemoOptions, screen: Screen, stop: AbortController): Promise<number> {
+/** Why the demo stops: its --duration ran out (exit 0), or a signal (exit 128 + its number). */
+interface Stopping {
+  /** Ends the rotation after the cascade in flight. */
+  readonly stop: AbortController;
+  /** A signal: the cascade in flight is not waited for. */
+  readonly cancel: AbortController;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+function exitCodeOf(stopping: Stopping): number {
+  const reason: unknown = stopping.cancel.signal.reason;
+  return stopping.cancel.signal.aborted ? (SIGNAL_EXIT[reason as NodeJS.Signals] ?? 1) : 0;
+}
+
+async function run(options: DemoOptions, screen: Screen, stopping: Stopping, signals: SignalClaim): Promise<number> {
   screen.note(`starting ${options.agents} agents, ${options.workers} Workers, ${CHILD_LEADS} child leads (${options.profile} links)...`);
   const mesh: LocalMesh = await startLocalMesh({
     agents: options.agents,
@@ -35,7 +60,12 @@ async function run(options: DemoOptions, screen: Screen, stop: AbortController):
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: READY_TIMEOUT_MS,
     leadConfig: DEMO_LEAD_CONFIG,
+    onProgress: (step) => {
+      signals.reclaim();
+      screen.note(`starting: ${step}`);
+    },
   });
+  signals.reclaim();
   const byMode = new Map<ReleaseMode, ModeFigures[]>();
   let arrivals: TrueArrivals | undefined;
   const boxTimer = setInterval(() => {
@@ -44,22 +74,24 @@ async function run(options: DemoOptions, screen: Screen, stop: AbortController):
   try {
     screen.event('mesh.started', { pids: mesh.pids, leads: mesh.leads?.map((l) => l.url), agents: mesh.agentIds.length, dir: mesh.dir });
     screen.setHeader({ agents: options.agents, workers: options.workers, profile: options.profile, children: CHILD_LEADS });
-    screen.note(`mesh up: ${mesh.agentIds.length} agents active, ${mesh.pids.length} processes; cascades every ${options.interval} s`);
-    if (stop.signal.aborted) return EXIT_SIGNAL;
-    arrivals = await TrueArrivals.open(mesh.natsUrl, mesh.dir);
-    const limit = options.duration === undefined ? undefined : setTimeout(() => stop.abort('duration'), options.duration * 1_000);
-    await runRotation({
-      api: mesh.api,
-      arrivals,
-      intervalMs: options.interval * 1_000,
-      signal: stop.signal,
-      onFigures: (figures) => {
-        byMode.set(figures.mode, [...(byMode.get(figures.mode) ?? []), figures]);
-        screen.setFigures(figures);
-      },
-      onError: (error) => screen.note(`cascade failed: ${error instanceof Error ? error.message : String(error)}`),
-    });
-    clearTimeout(limit);
+    screen.note(`mesh up: ${mesh.agentIds.length} agents active, ${mesh.pids.length} processes; a cascade every ${options.interval} s`);
+    if (!stopping.stop.signal.aborted) {
+      arrivals = await TrueArrivals.open(mesh.natsUrl, mesh.dir);
+      const limit = options.duration === undefined ? undefined : setTimeout(() => stopping.stop.abort('duration'), options.duration * 1_000);
+      await runRotation({
+        api: mesh.api,
+        arrivals,
+        intervalMs: options.interval * 1_000,
+        stop: stopping.stop.signal,
+        cancel: stopping.cancel.signal,
+        onFigures: (figures) => {
+          byMode.set(figures.mode, [...(byMode.get(figures.mode) ?? []), figures]);
+          screen.setFigures(figures);
+        },
+        onError: (error) => screen.note(`cascade failed: ${error instanceof Error ? error.message : String(error)}`),
+      });
+      clearTimeout(limit);
+    }
   } finally {
     clearInterval(boxTimer);
     screen.note('stopping every process...');
@@ -73,7 +105,7 @@ async function run(options: DemoOptions, screen: Screen, stop: AbortController):
     pids: mesh.pids,
   });
   screen.note(`stopped: ${mesh.pids.length} processes ended, ${operations} cascades run`);
-  return stop.signal.reason === 'duration' ? 0 : EXIT_SIGNAL;
+  return exitCodeOf(stopping);
 }
 
 async function main(): Promise<number> {
@@ -87,22 +119,20 @@ async function main(): Promise<number> {
     return EXIT_USAGE;
   }
   const screen = new Screen(process.stdout);
-  const stop = new AbortController();
-  // Ours before any other: the harness's own handler (installed with its first process)
-  // kills every child at once, and sees ours, so it does not re-raise and end this process
-  // before the stop below has waited for them. A second signal ends it at once; the
-  // harness's exit handler still kills what is left.
+  const stopping: Stopping = { stop: new AbortController(), cancel: new AbortController() };
+  // A first signal stops gracefully (children get SIGTERM, then SIGKILL after a grace
+  // period); a second one exits at once, and the harness's exit handler kills what is left.
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stop.signal.aborted) process.exit(EXIT_SIGNAL);
+    if (stopping.cancel.signal.aborted) process.exit(SIGNAL_EXIT[signal] ?? 1);
     screen.note(`${signal}: stopping`);
-    stop.abort(signal);
+    stopping.cancel.abort(signal);
+    stopping.stop.abort(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = claimSignals(onSignal);
   try {
-    return await run(parsed.options, screen, stop);
+    return await run(parsed.options, screen, stopping, signals);
   } catch (error) {
-    if (stop.signal.aborted && stop.signal.reason !== 'duration') return EXIT_SIGNAL;
+    if (stopping.cancel.signal.aborted) return exitCodeOf(stopping);
     screen.note(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return 1;
   } finally {
@@ -117,5 +147,3 @@ main().then(
     process.exit(1);
   },
 );
-
-

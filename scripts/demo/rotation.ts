@@ -16,14 +16,15 @@ export interface RotationDeps {
   api: LeadApi;
   arrivals: TrueArrivals;
   intervalMs: number;
-  signal: AbortSignal;
+  stop: AbortSignal;
+  cancel: AbortSignal;
   onFigures: (figures: ModeFigures) => void;
   onError: (error: unknown) => void;
 }
 
-export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: ReleaseMode, seq: number): Promise<ModeFigures> {
+export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: ReleaseMode, seq: number, signal?: AbortSignal): Promise<ModeFigures> {
   const cascadeId = `demo-${seq}-${mode}`;
-  const view = await runCascade(api, { cascade_id: cascadeId, strategy: 'wave', verb: 'act', payload: { command: 'arm', seq }, release_mode: mode, window_ms: WINDOW_MS }, CASCADE_TIMEOUT_MS);
+  const view = await runCascade(api, { cascade_id: cascadeId, strategy: 'wave', verb: 'act', payload: { command: 'arm', seq }, release_mode: mode, window_ms: WINDOW_MS }, CASCADE_TIMEOUT_MS, signal);
   const phase = view.result?.phases[0];
   return {
     mode,
@@ -38,17 +39,20 @@ export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: Rel
   };
 }
 
-/** Runs until the signal aborts; resolves once the cascade in flight has been decided. */
+/**
+ * Runs until `stop` aborts, then resolves once the cascade in flight has been decided; `cancel`
+ * (a signal: the processes are going away) stops waiting for it at once.
+ */
 export async function runRotation(deps: RotationDeps): Promise<void> {
-  for (let seq = 1; !deps.signal.aborted; seq++) {
+  for (let seq = 1; !deps.stop.aborted; seq++) {
     const started = Date.now();
     const mode = MODES[(seq - 1) % MODES.length]!;
     try {
-      deps.onFigures(await runOneMode(deps.api, deps.arrivals, mode, seq));
+      deps.onFigures(await runOneMode(deps.api, deps.arrivals, mode, seq, deps.cancel));
     } catch (error) {
-      if (!deps.signal.aborted) deps.onError(error);
+      if (!deps.stop.aborted) deps.onError(error);
     }
     const wait = deps.intervalMs - (Date.now() - started);
-    if (wait > 0) await delay(wait, undefined, { signal: deps.signal }).catch(() => undefined);
+    if (wait > 0) await delay(wait, undefined, { signal: deps.stop }).catch(() => undefined);
   }
 }

@@ -36,7 +36,7 @@ function boxLines(box: MeshBox | null, now: number): string[] {
   if (box === null) return ['status: waiting for the leads'];
   const last = box.lastCascade === null ? 'none yet' : `${box.lastCascade.cascade_id} ${box.lastCascade.status} ${((now - box.lastCascade.at) / 1000).toFixed(1)} s ago`;
   return [
-    `agents active ${box.agentsActive}/${box.agentsTotal}   sectors healthy ${box.sectorsHealthy}/${box.sectorsTotal}   mean impedance ${box.meanImpedance === null ? '-' : box.meanImpedance.toFixed(3)}   conflicts last hour ${box.conflictsLastHour}${box.frozen ? '   FROZEN' : ''}`,
+    `agents active ${box.agentsActive}/${box.agentsTotal}   sectors healthy ${box.sectorsHealthy}/${box.sectorsTotal}   mean impedance ${box.meanImpedance === null ? '-' : box.meanImpedance.toFixed(1)}   conflicts last hour ${box.conflictsLastHour}${box.frozen ? '   FROZEN' : ''}`,
     `mode ${box.modes || '-'}   last cascade ${last}${box.unreachable.length > 0 ? `   unreachable: ${box.unreachable.join(', ')}` : ''}`,
   ];
 }
@@ -60,7 +60,7 @@ function modeLines(latest: ReadonlyMap<ReleaseMode, ModeFigures>): string[] {
 /** One-line form of a cascade's figures, for logs and the plain output. */
 export function figuresLine(f: ModeFigures): string {
   const t = f.truth;
-  const truth = t === null ? 'true: no ACK seen' : `true p50 ${t.p50.toFixed(2)} p90 ${t.p90.toFixed(2)} p99 ${t.p99.toFixed(2)} max ${t.max.toFixed(2)} ms, hit ${pct(t.hitRate).trim()}, spread ${t.spread?.toFixed(1)} ms`;
+  const truth = t === null ? 'true: no ACK seen' : `true p50 ${t.p50.toFixed(2)} p90 ${t.p90.toFixed(2)} p99 ${t.p99.toFixed(2)} max ${t.max.toFixed(2)} ms, hit ${pct(t.hitRate).trim()}, spread ${t.spread?.toFixed(1)} ms, bias ${t.bias?.toFixed(1)} ms`;
   const l = f.leads;
   const leads = l === null ? 'leads: none ready' : `leads p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} ms`;
   return `cascade ${f.cascadeId} ${f.mode} ${f.status} ready ${f.ready}/${f.sent}; ${truth}; ${leads}`;

@@ -39,8 +39,8 @@ export function settledCascade(view: CascadeView | undefined): CascadeView | und
   return view !== undefined && (view.state === 'completed' || view.state === 'failed') ? view : undefined;
 }
 
-/** Starts a cascade and resolves with its decided view; rejects on refusal or after timeoutMs. */
-export async function runCascade(api: LeadApi, body: Record<string, unknown>, timeoutMs = 30_000): Promise<CascadeView> {
+/** Starts a cascade and resolves with its decided view; rejects on refusal, after timeoutMs, or when `signal` aborts. */
+export async function runCascade(api: LeadApi, body: Record<string, unknown>, timeoutMs = 30_000, signal?: AbortSignal): Promise<CascadeView> {
   const res = await api.post('/v1/cascades', body);
   const location = res.headers.get('location');
   if (res.status !== 202 || location === null) throw new Error(`POST /v1/cascades: ${res.status} ${JSON.stringify(res.body)}`);
@@ -49,6 +49,6 @@ export async function runCascade(api: LeadApi, body: Record<string, unknown>, ti
     const view = settledCascade(await api.getOk<CascadeView>(location));
     if (view !== undefined) return view;
     if (Date.now() > deadline) throw new Error(`cascade ${location} not decided after ${timeoutMs} ms`);
-    await delay(POLL_MS);
+    await delay(POLL_MS, undefined, { signal });
   }
 }

@@ -139,6 +139,8 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       children.push(child);
     }
 
+    const progress = options.onProgress ?? (() => undefined);
+    progress('nats-server');
     nats = await startNats();
     if (nats.pid !== undefined) pids.push(nats.pid);
     const natsTarget = { host: nats.host, port: nats.port };
@@ -169,6 +171,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
       };
+      progress(`sim-${k}: ${count} agents for ${child.leadId}`);
       const specPath = join(dir, `sim-${k}.spec.json`);
       const out = join(dir, `sim-${k}.enrollments.json`);
       await writeFile(specPath, JSON.stringify(spec));
@@ -189,6 +192,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       child.agentIds.push(...entries.map((e) => e.agent_id));
     }
 
+    progress('leads');
     // The root first: children send it their summaries from their first second.
     const handles: LeadHandle[] = [];
     for (const plan of [root, ...children]) {
@@ -210,6 +214,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       const child = children[w % children.length]!;
       const lead = handles.find((h) => h.leadId === child.leadId)!;
       const agentId = `edge-${w}`;
+      progress(`${agentId}: Worker in workerd for ${child.leadId}`);
       const pair = await nodeEd25519.generateKeyPair();
       const host = await startEdgeWorker({
         AGENT_PRIVATE_KEY: toBase64Url(pair.privateKey),
@@ -232,6 +237,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       child.agentIds.push(agentId);
     }
 
+    progress('waiting for every agent to be active');
     for (const lead of handles.slice(1)) {
       const expected = lead.agentIds.length;
       await waitFor(`${expected} active agents on ${lead.leadId}`, readyTimeoutMs, async () => {
@@ -243,6 +249,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
     // Ready when a cascade from the root reaches every child: that needs each child's clock
     // exchange with the root, which no status route shows.
     const rootApi = handles[0]!.api;
+    progress('warm-up cascade through every child lead');
     await waitFor('a cascade to reach every child lead', readyTimeoutMs, async () => {
       const view = await runCascade(rootApi, { verb: 'act', payload: { command: 'warm-up' }, release_mode: 'hold', strategy: 'parallel' }, readyTimeoutMs);
       const reported = view.result?.phases[0]?.children.filter((c) => c.state === 'reported').length ?? 0;

@@ -51,6 +51,8 @@ export interface LocalMeshOptions {
    * sims and Workers split over the children, built by lead-tree.ts.
    */
   leadsBelowRoot?: number;
+  /** Told each start-up step as it begins (a demo shows them; tests leave it out). */
+  onProgress?: (step: string) => void;
   /** Sections merged into every lead's config (e.g. `{ scatter: { ack_return_slack_ms: 1000 } }`). */
   leadConfig?: Record<string, Record<string, unknown>>;
   seed?: number;
