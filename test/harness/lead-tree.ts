@@ -98,6 +98,40 @@ function leadConfig(plan: LeadPlan, natsUrl: string, rootPublicKey: string, hear
   );
 }
 
+interface StartedWorker {
+  readonly child: LeadPlan;
+  readonly registration: { agent_id: string; url: string; capabilities: string[]; cluster_id: string; public_key: string };
+}
+
+/** Workers in workerd, round-robin over the children, each trusting its own child lead's key. */
+async function startWorkers(count: number, children: readonly LeadPlan[], hosts: EdgeHost[], pids: number[], progress: (step: string) => void): Promise<StartedWorker[]> {
+  const started: StartedWorker[] = [];
+  for (let w = 0; w < count; w++) {
+    const child = children[w % children.length]!;
+    const agentId = `edge-${w}`;
+    progress(`${agentId}: Worker in workerd for ${child.leadId}`);
+    const pair = await nodeEd25519.generateKeyPair();
+    const host = await startEdgeWorker({
+      AGENT_PRIVATE_KEY: toBase64Url(pair.privateKey),
+      LEAD_PUBLIC_KEYS: `${child.leadId}=${toBase64Url(child.keys.publicKey)}`,
+      AGENT_ID: agentId,
+      CLUSTER_ID: child.clusterId,
+      CAPABILITIES: CAPABILITIES.join(','),
+    });
+    hosts.push(host);
+    if (host.workerdPid !== null) {
+      pids.push(host.workerdPid);
+      // Miniflare ends workerd on dispose(); a crash or a signal must end it too.
+      const pid = host.workerdPid;
+      onProcessExit(() => {
+        if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      });
+    }
+    started.push({ child, registration: { agent_id: agentId, url: host.url.toString(), capabilities: CAPABILITIES, cluster_id: child.clusterId, public_key: toBase64Url(pair.publicKey) } });
+  }
+  return started;
+}
+
 export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMesh> {
   const childCount = options.leadsBelowRoot ?? 0;
   const heartbeatMs = options.heartbeatMs ?? 500;
@@ -148,6 +182,8 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
     // One sim per (child, link profile), so every child has agents behind every kind of link.
     // Sims first: each writes its signed enrollments, which the child reads when it starts.
     const sims = children.flatMap((child, c) => profiles.map((profile, p) => ({ child, profile, k: c * profiles.length + p })));
+    const enrolled: Promise<void>[] = [];
+    const handles: LeadHandle[] = [];
     let remaining = options.agents;
     for (const [n, { child, profile, k }] of sims.entries()) {
       const count = Math.ceil(remaining / (sims.length - n));
@@ -181,60 +217,53 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       ]);
       procs.push(sim);
       if (sim.child.pid !== undefined) pids.push(sim.child.pid);
-      const entries = await waitFor(`sim-${k}'s enrollments`, 30_000, async () => {
-        try {
-          return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { agent_id: string; enrollment: unknown }[] }).enrollments;
-        } catch {
-          return undefined; // not there yet, or still being written
-        }
-      }, [sim]);
-      await writeFile(join(child.dir, 'enrollments', `sim-${k}.json`), JSON.stringify(entries.map((e) => e.enrollment)));
-      child.agentIds.push(...entries.map((e) => e.agent_id));
+      // The sims start side by side; their enrollments are collected below.
+      enrolled.push(
+        (async () => {
+          const entries = await waitFor(`sim-${k}'s enrollments`, 30_000, async () => {
+            try {
+              return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { agent_id: string; enrollment: unknown }[] }).enrollments;
+            } catch {
+              return undefined; // not there yet, or still being written
+            }
+          }, [sim]);
+          await writeFile(join(child.dir, 'enrollments', `sim-${k}.json`), JSON.stringify(entries.map((e) => e.enrollment)));
+          child.agentIds.push(...entries.map((e) => e.agent_id));
+        })(),
+      );
+      enrolled.at(-1)!.catch(() => undefined); // awaited with the others below
     }
+    // Bundling and starting the Workers takes seconds: it runs while the sims and leads start.
+    const workers = startWorkers(options.workers ?? 0, children, hosts, pids, progress);
+    // Awaited below; until then a failure must not count as an unhandled rejection.
+    workers.catch(() => undefined);
+    try {
+      await Promise.all(enrolled);
 
-    progress('leads');
-    // The root first: children send it their summaries from their first second.
-    const handles: LeadHandle[] = [];
-    for (const plan of [root, ...children]) {
-      const parent = plan === root ? undefined : root;
-      const configPath = join(plan.dir, 'lead.json');
-      await writeFile(configPath, JSON.stringify(leadConfig(plan, nats.url, rootPublicKey, heartbeatMs, parent, options.leadConfig), null, 2));
-      const proc = spawnNode(dir, plan.leadId, [LEAD_BIN, 'run', '--config', configPath]);
-      procs.push(proc);
-      if (proc.child.pid !== undefined) pids.push(proc.child.pid);
-      const url = `http://127.0.0.1:${plan.port}`;
-      handles.push({ leadId: plan.leadId, url, api: new LeadApi(url), agentIds: plan.agentIds });
-    }
-    for (const lead of handles) {
-      await waitFor(`${lead.leadId} to be ready`, readyTimeoutMs, async () => ((await lead.api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
-    }
-
-    // Workers round-robin over the children, each trusting its own child lead's key.
-    for (let w = 0; w < (options.workers ?? 0); w++) {
-      const child = children[w % children.length]!;
-      const lead = handles.find((h) => h.leadId === child.leadId)!;
-      const agentId = `edge-${w}`;
-      progress(`${agentId}: Worker in workerd for ${child.leadId}`);
-      const pair = await nodeEd25519.generateKeyPair();
-      const host = await startEdgeWorker({
-        AGENT_PRIVATE_KEY: toBase64Url(pair.privateKey),
-        LEAD_PUBLIC_KEYS: `${child.leadId}=${toBase64Url(child.keys.publicKey)}`,
-        AGENT_ID: agentId,
-        CLUSTER_ID: child.clusterId,
-        CAPABILITIES: CAPABILITIES.join(','),
-      });
-      hosts.push(host);
-      if (host.workerdPid !== null) {
-        pids.push(host.workerdPid);
-        // Miniflare ends workerd on dispose(); a crash or a signal must end it too.
-        const pid = host.workerdPid;
-        onProcessExit(() => {
-          if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-        });
+      progress('leads');
+      // The root first: children send it their summaries from their first second.
+      for (const plan of [root, ...children]) {
+        const parent = plan === root ? undefined : root;
+        const configPath = join(plan.dir, 'lead.json');
+        await writeFile(configPath, JSON.stringify(leadConfig(plan, nats.url, rootPublicKey, heartbeatMs, parent, options.leadConfig), null, 2));
+        const proc = spawnNode(dir, plan.leadId, [LEAD_BIN, 'run', '--config', configPath]);
+        procs.push(proc);
+        if (proc.child.pid !== undefined) pids.push(proc.child.pid);
+        const url = `http://127.0.0.1:${plan.port}`;
+        handles.push({ leadId: plan.leadId, url, api: new LeadApi(url), agentIds: plan.agentIds });
       }
-      const res = await lead.api.post('/v1/edge-agents', { agent_id: agentId, url: host.url.toString(), capabilities: CAPABILITIES, cluster_id: child.clusterId, public_key: toBase64Url(pair.publicKey) });
-      if (res.status !== 201) throw new Error(`POST /v1/edge-agents ${agentId} on ${child.leadId}: ${res.status} ${JSON.stringify(res.body)}`);
-      child.agentIds.push(agentId);
+      for (const lead of handles) {
+        await waitFor(`${lead.leadId} to be ready`, readyTimeoutMs, async () => ((await lead.api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
+      }
+      for (const worker of await workers) {
+        const lead = handles.find((h) => h.leadId === worker.child.leadId)!;
+        const res = await lead.api.post('/v1/edge-agents', worker.registration);
+        if (res.status !== 201) throw new Error(`POST /v1/edge-agents ${worker.registration.agent_id} on ${lead.leadId}: ${res.status} ${JSON.stringify(res.body)}`);
+        worker.child.agentIds.push(worker.registration.agent_id);
+      }
+    } finally {
+      // On failure, stop() must not run while a Worker is still starting: it would miss it.
+      await workers.catch(() => undefined);
     }
 
     progress('waiting for every agent to be active');
