@@ -38,6 +38,7 @@ function boxLines(box: MeshBox | null, now: number): string[] {
   return [
     `agents active ${box.agentsActive}/${box.agentsTotal}   sectors healthy ${box.sectorsHealthy}/${box.sectorsTotal}   mean impedance ${box.meanImpedance === null ? '-' : box.meanImpedance.toFixed(1)}   conflicts last hour ${box.conflictsLastHour}${box.frozen ? '   FROZEN' : ''}`,
     `mode ${box.modes || '-'}   last cascade ${last}${box.unreachable.length > 0 ? `   unreachable: ${box.unreachable.join(', ')}` : ''}`,
+    `breakers not closed: ${box.breakers.length === 0 ? 'none' : box.breakers.join(', ')}`,
   ];
 }
 

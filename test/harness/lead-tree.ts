@@ -220,7 +220,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       // The sims start side by side; their enrollments are collected below.
       enrolled.push(
         (async () => {
-          const entries = await waitFor(`sim-${k}'s enrollments`, 30_000, async () => {
+          const entries = await waitFor(`sim-${k}'s enrollments`, readyTimeoutMs, async () => {
             try {
               return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { agent_id: string; enrollment: unknown }[] }).enrollments;
             } catch {
