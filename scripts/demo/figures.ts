@@ -26,6 +26,8 @@ export interface ModeFigures {
   decidedAt: number;
   ready: number;
   sent: number;
+  /** The cascade's other non-zero counts (skipped, stragglers, refused...), e.g. "skipped 3". */
+  others: string;
   windowMs: number;
   /** |error| as the leads report it (merged sketches of every child). */
   leads: ErrorFigures | null;

@@ -30,10 +30,23 @@ const CASCADE_SLACK_MS = 250;
  * their cluster's breaker and the next cascades reach nobody there. The leads wait 2 s.
  */
 const ACK_RETURN_SLACK_MS = 2_000;
-const DEMO_LEAD_CONFIG = {
-  scatter: { ack_return_slack_ms: ACK_RETURN_SLACK_MS, hold_margin_ms: HOLD_MARGIN_MS },
-  cascade: { slack_ms: CASCADE_SLACK_MS },
-};
+/**
+ * A cluster breaker opens above 5 failures a minute (sector: 50), sized for a Pi cluster of a
+ * few dozen. Here a child lead's cluster is half the fleet, and on a busy 2-core machine a
+ * starved sim makes a handful of stragglers at once: the breakers trip above this share of
+ * the cluster's agents instead, so they still open when a cluster really fails.
+ */
+const BREAKER_TRIP_SHARE = 0.1;
+
+function demoLeadConfig(agents: number): Record<string, Record<string, unknown>> {
+  const perCluster = Math.ceil(agents / CHILD_LEADS);
+  const trip = Math.max(5, Math.ceil(BREAKER_TRIP_SHARE * perCluster));
+  return {
+    scatter: { ack_return_slack_ms: ACK_RETURN_SLACK_MS, hold_margin_ms: HOLD_MARGIN_MS },
+    cascade: { slack_ms: CASCADE_SLACK_MS },
+    breakers: { cluster_trip_above: trip, sector_trip_above: Math.max(50, trip) },
+  };
+}
 
 /** Why the demo stops: its --duration ran out (exit 0), or a signal (exit 128 + its number). */
 interface Stopping {
@@ -61,7 +74,7 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
     seed: options.seed,
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: READY_TIMEOUT_MS,
-    leadConfig: DEMO_LEAD_CONFIG,
+    leadConfig: demoLeadConfig(options.agents),
     onProgress: (step) => {
       signals.reclaim();
       screen.note(`starting: ${step}`);

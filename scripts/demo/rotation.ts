@@ -11,6 +11,8 @@ export const MODES: readonly ReleaseMode[] = ['hold', 'lead', 'none'];
 /** The hit-rate window: hold and lead should land inside it, naive sends do not. */
 export const WINDOW_MS = 25;
 const CASCADE_TIMEOUT_MS = 30_000;
+/** Counts shown as ready/sent; the rest are listed when not zero. */
+const SHOWN_COUNTS = new Set(['selected', 'sent', 'ready']);
 
 export interface RotationDeps {
   api: LeadApi;
@@ -33,6 +35,10 @@ export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: Rel
     decidedAt: Date.now(),
     ready: view.result?.counts.ready ?? 0,
     sent: view.result?.counts.sent ?? 0,
+    others: Object.entries(view.result?.counts ?? {})
+      .filter(([name, n]) => n > 0 && !SHOWN_COUNTS.has(name))
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', '),
     windowMs: WINDOW_MS,
     leads: leadFigures(view),
     truth: phase === undefined ? null : trueFigures(arrivals.errors(phase.operation_id, phase.target_time), WINDOW_MS),

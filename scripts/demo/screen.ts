@@ -53,7 +53,7 @@ function modeLines(latest: ReadonlyMap<ReleaseMode, ModeFigures>): string[] {
       continue;
     }
     const leads = f.leads === null ? '      -       -     -' : `${ms(f.leads.p50)} ${ms(f.leads.p99)} ${pct(f.leads.hitRate)}`;
-    lines.push(`${mode.padEnd(5)} ${f.status.padEnd(10)} ${`${f.ready}/${f.sent}`.padEnd(10)} | ${figuresText(f.truth)} | ${leads}`);
+    lines.push(`${mode.padEnd(5)} ${f.status.padEnd(10)} ${`${f.ready}/${f.sent}`.padEnd(10)} | ${figuresText(f.truth)} | ${leads}${f.others === '' ? '' : `   ${f.others}`}`);
   }
   return lines;
 }
@@ -64,7 +64,7 @@ export function figuresLine(f: ModeFigures): string {
   const truth = t === null ? 'true: no ACK seen' : `true p50 ${t.p50.toFixed(2)} p90 ${t.p90.toFixed(2)} p99 ${t.p99.toFixed(2)} max ${t.max.toFixed(2)} ms, hit ${pct(t.hitRate).trim()}, spread ${t.spread?.toFixed(1)} ms, bias ${t.bias?.toFixed(1)} ms`;
   const l = f.leads;
   const leads = l === null ? 'leads: none ready' : `leads p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} ms`;
-  return `cascade ${f.cascadeId} ${f.mode} ${f.status} ready ${f.ready}/${f.sent}; ${truth}; ${leads}`;
+  return `cascade ${f.cascadeId} ${f.mode} ${f.status} ready ${f.ready}/${f.sent}${f.others === '' ? '' : ` (${f.others})`}; ${truth}; ${leads}`;
 }
 
 export class Screen {
