@@ -21,6 +21,7 @@ export interface ScreenHeader {
 
 export interface Output {
   readonly isTTY?: boolean;
+  readonly columns?: number;
   write(text: string): unknown;
 }
 
@@ -44,7 +45,7 @@ function boxLines(box: MeshBox | null, now: number): string[] {
 
 function modeLines(latest: ReadonlyMap<ReleaseMode, ModeFigures>): string[] {
   const head = 'mode  status     ready      |  true |ready-T| ms (sim agents)             |  as the leads measured it';
-  const cols = '                           |    p50     p90     p99     max   hit  spread |    p50     p99   hit';
+  const cols = '                            |    p50     p90     p99     max   hit  spread |    p50     p99   hit';
   const lines = [head, cols];
   for (const mode of MODES) {
     const f = latest.get(mode);
@@ -125,19 +126,22 @@ export class Screen {
     if (!this.live) return;
     const h = this.header;
     const up = ((Date.now() - this.startedAt) / 1000).toFixed(0);
-    const title = h === null ? 'MESH-30K demo: starting' : `MESH-30K demo: ${h.agents} agents + ${h.workers} Workers under a root lead and ${h.children} child leads, ${h.profile} links, up ${up} s`;
-    const lines = [
-      BOLD(title),
+    const title = h === null ? 'MESH-30K demo: starting' : `MESH-30K demo: ${h.agents} agents + ${h.workers} Worker${h.workers === 1 ? '' : 's'} under a root lead and ${h.children} child leads, ${h.profile} links, up ${up} s`;
+    const lines: (string | { bold: string })[] = [
+      { bold: title },
       'Ctrl-C stops every process the demo started.',
       '',
-      BOLD('status box'),
+      { bold: 'status box' },
       ...boxLines(this.box, Date.now()),
       '',
-      BOLD(`arrival error of the last cascade of each release mode (|ready - T|, window +-${[...this.latest.values()][0]?.windowMs ?? '-'} ms)`),
+      { bold: `arrival error of the last cascade of each release mode (|ready - T|, window +-${[...this.latest.values()][0]?.windowMs ?? '-'} ms)` },
       ...modeLines(this.latest),
       '',
       ...this.notes,
     ];
-    this.out.write(`${HOME}${lines.map((l) => `${l}${CLEAR_LINE}`).join('\n')}\n${CLEAR_BELOW}`);
+    // A line wider than the terminal would wrap and scroll the view out of place: cut it.
+    const width = this.out.columns ?? Number.POSITIVE_INFINITY;
+    const fit = (l: string | { bold: string }): string => (typeof l === 'string' ? l.slice(0, width) : BOLD(l.bold.slice(0, width)));
+    this.out.write(`${HOME}${lines.map((l) => `${fit(l)}${CLEAR_LINE}`).join('\n')}\n${CLEAR_BELOW}`);
   }
 }
