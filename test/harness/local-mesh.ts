@@ -53,7 +53,10 @@ export interface LocalMeshOptions {
   leadsBelowRoot?: number;
   /** Told each start-up step as it begins (a demo shows them; tests leave it out). */
   onProgress?: (step: string) => void;
-  /** Sections merged into every lead's config (e.g. `{ scatter: { ack_return_slack_ms: 1000 } }`). */
+  /**
+   * Sections merged into every lead's config (e.g. `{ scatter: { ack_return_slack_ms: 1000 } }`);
+   * with one lead a section given here replaces the harness's own section of that name.
+   */
   leadConfig?: Record<string, Record<string, unknown>>;
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
@@ -306,6 +309,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       agentIds,
       pids,
       dir,
+      leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);
