@@ -15,7 +15,9 @@ export function claimSignals(onSignal: (signal: NodeJS.Signals) => void): Signal
   const claim: SignalClaim = {
     reclaim() {
       for (const signal of HANDLED_SIGNALS) {
-        for (const listener of process.rawListeners(signal)) if (listener !== onSignal) process.off(signal, listener as (...args: unknown[]) => void);
+        // listeners(), not rawListeners(): tsx's CLI hides from it the handler that tells its
+        // parent process the signal arrived (without it, that parent SIGKILLs this process).
+        for (const listener of process.listeners(signal)) if (listener !== onSignal) process.off(signal, listener);
         if (!process.listeners(signal).includes(onSignal)) process.on(signal, onSignal);
       }
     },
