@@ -29,7 +29,9 @@ export {
   startLocalMesh,
   type LinkProfiles,
   type LocalMesh,
+  type LeadHandle,
   type LocalMeshOptions,
   type OperationView,
 } from './local-mesh.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
+export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';

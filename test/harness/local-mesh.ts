@@ -12,6 +12,7 @@ import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
+import { startLeadTree } from './lead-tree.js';
 import { startLink, type Link } from './link-emulator.js';
 import type { LinkProfile } from './link-profile.js';
 import { startNats, type NatsServer } from './nats-server.js';
@@ -46,8 +47,18 @@ export interface LocalMeshOptions {
   linkProfiles?: readonly LinkProfiles[];
   /** Edge Workers served by workerd and registered with the lead (POST /v1/edge-agents). */
   workers?: number;
-  /** Only 0 for now (one lead): the two-level hierarchy is not built here yet. */
-  leadsBelowRoot?: 0;
+  /**
+   * 0 (default): one lead. More: a root lead with this many child leads (kind `lead`), the
+   * sims and Workers split over the children, built by lead-tree.ts.
+   */
+  leadsBelowRoot?: number;
+  /** Told each start-up step as it begins (a demo shows them; tests leave it out). */
+  onProgress?: (step: string) => void;
+  /**
+   * Sections merged into every lead's config (e.g. `{ scatter: { ack_return_slack_ms: 1000 } }`);
+   * with one lead a section given here replaces the harness's own section of that name.
+   */
+  leadConfig?: Record<string, Record<string, unknown>>;
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
   heartbeatMs?: number;
@@ -59,8 +70,6 @@ export interface LocalMeshOptions {
   simProcesses?: number;
   /** Extra nats-server arguments (e.g. `-m <port>` for its monitoring endpoint). */
   natsArgs?: readonly string[];
-  /** Top-level lead config sections to set or replace (benchmarks: `breakers: { metrics_only: true }`). */
-  leadConfig?: Record<string, unknown>;
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -89,6 +98,23 @@ export interface MeshOperator {
   readonly keyFile: string;
 }
 
+/** A fresh operator key pair, its key file in `dir`. */
+export async function createMeshOperator(dir: string): Promise<MeshOperator> {
+  const keyFile = join(dir, 'operator.key');
+  const keys = await generateKeyFile(keyFile);
+  return { id: OPERATOR_ID, privateKey: keys.privateKey, publicKey: keys.publicKey, keyFile };
+}
+
+/** The lead config's `api` section that trusts `operator`. */
+export function operatorApiConfig(operator: MeshOperator): Record<string, unknown> {
+  return { operators: [{ id: operator.id, public_key: publicKeyText(operator.publicKey), role: 'operator' }] };
+}
+
+/** A client of the lead at `url` that signs as `operator`. */
+export function operatorApi(url: string, operator: MeshOperator): LeadApi {
+  return new LeadApi(url, { operatorId: operator.id, privateKey: operator.privateKey });
+}
+
 export interface LocalMesh {
   readonly leadUrl: string;
   readonly operator: MeshOperator;
@@ -109,15 +135,25 @@ export interface LocalMesh {
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
   stop(): Promise<void>;
+  /** Every lead, root first (one entry without a hierarchy). */
+  readonly leads?: readonly LeadHandle[];
 }
 
-interface Proc {
+export interface LeadHandle {
+  readonly leadId: string;
+  readonly url: string;
+  readonly api: LeadApi;
+  /** The agents and Workers this lead serves itself. */
+  readonly agentIds: readonly string[];
+}
+
+export interface Proc {
   name: string;
   child: ChildProcess;
   exited: Promise<void>;
 }
 
-function spawnNode(dir: string, name: string, args: string[]): Proc {
+export function spawnNode(dir: string, name: string, args: string[]): Proc {
   const [command, argv] = existsSync(PARENT_DEATH_WRAPPER)
     ? [PARENT_DEATH_WRAPPER, ['--pdeathsig', 'KILL', process.execPath, ...args]]
     : [process.execPath, args];
@@ -136,7 +172,7 @@ function spawnNode(dir: string, name: string, args: string[]): Proc {
   return { name, child, exited };
 }
 
-async function stopProc(proc: Proc): Promise<void> {
+export async function stopProc(proc: Proc): Promise<void> {
   if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGTERM');
   const escalation = setTimeout(() => proc.child.kill('SIGKILL'), STOP_GRACE_MS);
   await proc.exited;
@@ -153,7 +189,7 @@ export function isAlive(pid: number): boolean {
 }
 
 /** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, procs: readonly Proc[] = []): Promise<T> {
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>, procs: readonly Proc[] = []): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const dead = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
@@ -167,6 +203,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => T | unde
 
 
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
+  if ((options.leadsBelowRoot ?? 0) > 0) return startLeadTree(options);
   const heartbeatMs = options.heartbeatMs ?? 500;
   const seed = options.seed ?? 1;
   const workers = options.workers ?? 0;
@@ -200,8 +237,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const leadKey = join(dir, 'lead.key');
     const root = await generateKeyFile(rootKey);
     const lead = await generateKeyFile(leadKey);
-    const operatorKeys = await generateKeyFile(join(dir, 'operator.key'));
-    const operator: MeshOperator = { id: OPERATOR_ID, privateKey: operatorKeys.privateKey, publicKey: operatorKeys.publicKey, keyFile: join(dir, 'operator.key') };
+    const operator = await createMeshOperator(dir);
     const enrollDir = join(dir, 'enrollments');
     await mkdir(enrollDir);
     await mkdir(join(dir, 'lead-data'));
@@ -270,7 +306,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
       data_dir: join(dir, 'lead-data'),
       http: { host: '127.0.0.1', port },
-      api: { operators: [{ id: operator.id, public_key: publicKeyText(operator.publicKey), role: 'operator' }] },
+      api: operatorApiConfig(operator),
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },
       // Loopback latencies are a few ms that swing several-fold whenever this shared machine
@@ -285,7 +321,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     procs.push(leadProc);
     if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
     const leadUrl = `http://127.0.0.1:${port}`;
-    const api = new LeadApi(leadUrl, { operatorId: operator.id, privateKey: operator.privateKey });
+    const api = operatorApi(leadUrl, operator);
     const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
     await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
 
@@ -322,6 +358,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       dir,
       arrivalFiles,
       leadPid: leadProc.child.pid,
+      leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);
