@@ -1,0 +1,89 @@
+/**
+ * The `mesh` console against a real lead (in-process, real NATS, real HTTP): status exit
+ * codes for healthy, degraded (frozen) and unreachable, --json, and freeze/thaw round trips.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type NatsServer } from '../../../../test/harness/index.js';
+import { EXIT, main, type ConsoleIo } from '../../src/console/index.js';
+import { LeadFixture } from '../support/lead-fixture.js';
+
+describe('mesh console against a real lead', () => {
+  let nats: NatsServer;
+  let fx: LeadFixture;
+  let url = '';
+
+  async function mesh(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+    let out = '';
+    let err = '';
+    const io: ConsoleIo = {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      env: { MESH_LEAD_URL: url },
+      stdoutIsTty: false,
+      stderrIsTty: false,
+      // The lead runs on the fixture's manual clock; so does the console.
+      now: () => fx.clock.now(),
+      sleep: () => Promise.resolve(),
+      random: () => 0.5,
+    };
+    const code = await main(argv, io);
+    return { code, out, err };
+  }
+
+  beforeAll(async () => {
+    nats = await startNats();
+    fx = await LeadFixture.start({ natsUrl: nats.url });
+    url = fx.lead.api.url;
+    const agents = await fx.addAgents([{ agentId: 'pi-1' }, { agentId: 'pi-2' }, { agentId: 'pi-3' }]);
+    for (const agent of agents) expect((await agent.heartbeat()).reply.accepted).toBe(true);
+  });
+
+  afterAll(async () => {
+    await fx.close();
+    await nats.dispose();
+  });
+
+  it('healthy: the status box, exit 0', async () => {
+    const run = await mesh(['status']);
+    expect(run.err).toBe('');
+    expect(run.code).toBe(EXIT.OK);
+    expect(run.out).toContain('Agents: 3 / 3 active (100.0%)');
+    expect(run.out).toContain('Mode: FULL');
+    expect(run.out).toContain('Last cascade: never');
+  });
+
+  it('--json is the lead status, parsable, with the verdict', async () => {
+    const run = await mesh(['status', '--json']);
+    expect(JSON.parse(run.out)).toMatchObject({ healthy: true, degraded_reasons: [], lead_id: 'lead-1', mesh: { agents_active: 3, agents_total: 3, mode: 'FULL', frozen: false } });
+  });
+
+  it('degraded while frozen (exit 1), healthy again after thaw', async () => {
+    const frozen = await mesh(['freeze', '--reason', 'console test']);
+    expect(frozen.code).toBe(EXIT.OK);
+    expect(frozen.out).toContain('MESH FROZEN');
+    const degraded = await mesh(['status', '--oneline']);
+    expect(degraded).toMatchObject({ code: EXIT.DEGRADED, out: expect.stringMatching(/^DEGRADED \(frozen\) lead lead-1: 3\/3 agents active, mode FULL FROZEN/) });
+    expect((await mesh(['thaw'])).code).toBe(EXIT.OK);
+    expect((await mesh(['status'])).code).toBe(EXIT.OK);
+  });
+
+  it('one agent in detail; an unknown one exits 1', async () => {
+    const run = await mesh(['agent', 'pi-2']);
+    expect(run.code).toBe(EXIT.OK);
+    expect(run.out).toMatch(/^agent\s+pi-2\nstate\s+active/);
+    expect((await mesh(['agent', 'pi-9'])).code).toBe(EXIT.DEGRADED);
+  });
+
+  it('breakers: all closed, exit 0', async () => {
+    const run = await mesh(['breakers', '--json']);
+    expect(run.code).toBe(EXIT.OK);
+    expect(JSON.parse(run.out)).toHaveProperty('breakers');
+  });
+
+  it('unreachable once the lead has stopped: exit 2', async () => {
+    await fx.lead.stop('test');
+    const run = await mesh(['status']);
+    expect(run.code).toBe(EXIT.DOWN);
+    expect(run.err).toMatch(/^mesh: DOWN: cannot reach the lead at http:\/\/127\.0\.0\.1:\d+/);
+  });
+});
