@@ -18,9 +18,9 @@ import { join } from 'node:path';
 import { env, execPath, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publicKeyText } from '@mesh30k/shared';
-import { generateKeyFile } from '@mesh30k/shared/node';
+import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { ingestBench, memory } from '../../packages/cluster-lead/test/bench/registry-bench.js';
-import { freePort, makeTempDir, startNats, type NatsServer, type TempDir } from '../harness/index.js';
+import { LeadApi, freePort, makeTempDir, startNats, type NatsServer, type TempDir } from '../harness/index.js';
 import { describeMachine } from './lib/machine.js';
 import { percentile } from './lib/measure.js';
 import { formatTable, writeReport } from './lib/report.js';
@@ -141,6 +141,13 @@ function procSample(pid: number | undefined): { cpuS: number; rssMb: number } | 
   }
 }
 
+/** GET from the lead's API (signed); throws on anything but 2xx. */
+async function leadJson<T>(lead: LeadApi, path: string): Promise<T> {
+  const res = await lead.request<T>('GET', path);
+  if (res.status < 200 || res.status >= 300) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
@@ -161,8 +168,10 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
   const enrollDir = join(dir.path, 'enrollments');
   await mkdir(enrollDir);
   const port = await freePort();
+  const operatorKeys = await nodeEd25519.generateKeyPair();
   const config = {
     lead_id: LEAD_ID,
+    api: { operators: [{ id: 'bench', public_key: publicKeyText(operatorKeys.publicKey), role: 'operator' }] },
     cluster_id: CLUSTER_ID,
     nats: { servers: [nats.url] },
     key_path: leadKey,
@@ -178,6 +187,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
   await mkdir(config.data_dir);
   await writeFile(join(dir.path, 'lead.json'), JSON.stringify(config, null, 2));
   const api = `http://127.0.0.1:${port}`;
+  const leadApi = new LeadApi(api, { operatorId: 'bench', privateKey: operatorKeys.privateKey });
   const leadProc = spawnLogged('lead', [LEAD_BIN, 'run', '--config', join(dir.path, 'lead.json')], logs);
   const sims: Proc[] = [];
   const results: StageResult[] = [];
@@ -246,11 +256,11 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
 
       // Wait until the lead has every agent active and every sim agent has synced its clock.
       const regStart = Date.now();
-      let status = await getJson<Status>(`${api}/v1/status`);
+      let status = await leadJson<Status>(leadApi, '/v1/status');
       const synced = () => sims.reduce((s, p) => s + (p.lastReport?.sim.synced ?? 0), 0);
       while ((status.agents.total < size || (status.agents.by_state.active ?? 0) < size || synced() < size) && Date.now() - regStart < REGISTER_DEADLINE_MS) {
         await sleep(500);
-        status = await getJson<Status>(`${api}/v1/status`);
+        status = await leadJson<Status>(leadApi, '/v1/status');
       }
       const registered = { total: status.agents.total, active: status.agents.by_state.active ?? 0, ms: Date.now() - regStart, complete: status.agents.total >= size && (status.agents.by_state.active ?? 0) >= size };
       if (!registered.complete) problems.push(`only ${registered.active} of ${size} agents active at the lead after ${REGISTER_DEADLINE_MS / 1000} s (total ${registered.total}; sims synced ${synced()})`);
@@ -278,7 +288,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
       for (const mode of MODES) {
         // The first operation of each mode is a warm-up and is discarded.
         for (let i = 0; i <= OPS_PER_MODE; i++) {
-          const fig = await runOperation(api, mode, `${mode}-${size}-${i}`);
+          const fig = await runOperation(leadApi, mode, `${mode}-${size}-${i}`);
           if (typeof fig === 'string') {
             const dead = leadProc.child.exitCode !== null || leadProc.child.signalCode !== null;
             problems.push(`${mode} op ${i}: ${fig}${dead ? ` (lead process exited: code ${leadProc.child.exitCode}, signal ${leadProc.child.signalCode}; log ${leadProc.log})` : ''}`);
@@ -293,7 +303,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
       await prober;
       const windowMs = Date.now() - windowStart;
       const after = procs.map((p) => procSample(p.child.pid));
-      status = await getJson<Status>(`${api}/v1/status`).catch(() => status);
+      status = await leadJson<Status>(leadApi, '/v1/status').catch(() => status);
       const usage: ProcUsage[] = procs.map((p, i) => {
         const a = before[i];
         const b = after[i];
@@ -354,17 +364,17 @@ function causeOf(error: unknown): string {
   return cause?.message ?? '';
 }
 
-async function runOperation(api: string, mode: Mode, operationId: string): Promise<OpFigures | string> {
+async function runOperation(api: LeadApi, mode: Mode, operationId: string): Promise<OpFigures | string> {
   const body = { operation_id: operationId, verb: 'act', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
-  const res = await fetch(`${api}/v1/operations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => error as Error);
+  const res = await api.post('/v1/operations', body).catch((error: unknown) => error as Error);
   if (res instanceof Error) return `POST failed: ${res.message} ${causeOf(res)}`;
-  if (res.status !== 202) return `POST ${res.status}: ${await res.text()}`;
+  if (res.status !== 202) return `POST ${res.status}: ${JSON.stringify(res.body)}`;
   const by = Date.now() + OP_DEADLINE_MS;
   for (;;) {
     await sleep(200);
     let view: { state: string; refusal: { code: string; reason: string } | null; result: OpResult | null };
     try {
-      view = await getJson(`${api}/v1/operations/${operationId}`);
+      view = await leadJson(api, `/v1/operations/${operationId}`);
     } catch (error) {
       return `GET failed: ${(error as Error).message} ${causeOf(error)}`;
     }

@@ -32,4 +32,4 @@ export {
   type LocalMeshOptions,
   type OperationView,
 } from './local-mesh.js';
-export { LeadApi, type LeadApiResponse } from './lead-api.js';
+export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';

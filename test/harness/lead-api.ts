@@ -1,5 +1,7 @@
 // Every HTTP call the harness, the demo and the benchmarks make to a lead goes through here,
-// so that how a caller identifies itself to the lead's API is decided in one place.
+// so that how a caller identifies itself to the lead's API is decided in one place: each
+// request is signed (Mesh-Ed25519) with the operator key given to the constructor.
+import { createApiSigner, type ApiSigner } from '../../packages/cluster-lead/src/api/client-auth.js';
 
 export interface LeadApiResponse<T> {
   status: number;
@@ -7,21 +9,43 @@ export interface LeadApiResponse<T> {
   body: T;
 }
 
+/** The operator a LeadApi speaks as; `now` is the clock it signs with (a test lead's clock). */
+export interface LeadApiCredentials {
+  operatorId: string;
+  privateKey: Uint8Array;
+  now?: () => number;
+}
+
 export class LeadApi {
-  constructor(readonly baseUrl: string) {}
+  private readonly signer: ApiSigner | undefined;
+
+  /** Without credentials only /health/* answers anything but 401. */
+  constructor(
+    readonly baseUrl: string,
+    credentials?: LeadApiCredentials,
+  ) {
+    this.signer =
+      credentials === undefined
+        ? undefined
+        : createApiSigner({ operatorId: credentials.operatorId, privateKey: credentials.privateKey, ...(credentials.now === undefined ? {} : { now: credentials.now }) });
+  }
 
   /** Sends one request; the body (if any) as JSON. Network errors reject. */
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<LeadApiResponse<T>> {
-    const init: RequestInit = { method };
+  async request<T = unknown>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<LeadApiResponse<T>> {
+    const headers: Record<string, string> = { ...extraHeaders };
+    const init: RequestInit = { method, headers };
+    let text: string | undefined;
     if (body !== undefined) {
-      init.headers = { 'content-type': 'application/json' };
-      init.body = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+      text = JSON.stringify(body);
+      init.body = text;
     }
+    if (this.signer !== undefined) headers.authorization = await this.signer.authorization(method, path, text);
     const res = await fetch(`${this.baseUrl}${path}`, init);
-    const text = await res.text();
-    let parsed: unknown = text;
+    const answer = await res.text();
+    let parsed: unknown = answer;
     try {
-      parsed = text === '' ? undefined : JSON.parse(text);
+      parsed = answer === '' ? undefined : JSON.parse(answer);
     } catch {
       // not JSON: the caller gets the text
     }
@@ -38,7 +62,15 @@ export class LeadApi {
     }
   }
 
-  post<T = unknown>(path: string, body: unknown): Promise<LeadApiResponse<T>> {
-    return this.request<T>('POST', path, body);
+  get<T = unknown>(path: string): Promise<LeadApiResponse<T>> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T = unknown>(path: string, body: unknown, headers?: Record<string, string>): Promise<LeadApiResponse<T>> {
+    return this.request<T>('POST', path, body, headers);
+  }
+
+  delete<T = unknown>(path: string): Promise<LeadApiResponse<T>> {
+    return this.request<T>('DELETE', path);
   }
 }

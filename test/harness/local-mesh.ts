@@ -24,6 +24,7 @@ const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
 const LEAD_ID = 'lead-local';
+const OPERATOR_ID = 'harness';
 const CLUSTER_ID = 'local-cluster';
 const CAPABILITIES = ['sensor.read'];
 const POLL_MS = 100;
@@ -71,8 +72,17 @@ export interface OperationView {
   } | null;
 }
 
+/** The API operator every lead of the mesh trusts (role operator); its key file is in `dir`. */
+export interface MeshOperator {
+  readonly id: string;
+  readonly privateKey: Uint8Array;
+  readonly publicKey: Uint8Array;
+  readonly keyFile: string;
+}
+
 export interface LocalMesh {
   readonly leadUrl: string;
+  readonly operator: MeshOperator;
   /** The lead's API; tests, the demo and benchmarks call the lead through this. */
   readonly api: LeadApi;
   readonly natsUrl: string;
@@ -175,6 +185,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const leadKey = join(dir, 'lead.key');
     const root = await generateKeyFile(rootKey);
     const lead = await generateKeyFile(leadKey);
+    const operatorKeys = await generateKeyFile(join(dir, 'operator.key'));
+    const operator: MeshOperator = { id: OPERATOR_ID, privateKey: operatorKeys.privateKey, publicKey: operatorKeys.publicKey, keyFile: join(dir, 'operator.key') };
     const enrollDir = join(dir, 'enrollments');
     await mkdir(enrollDir);
     await mkdir(join(dir, 'lead-data'));
@@ -239,6 +251,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
       data_dir: join(dir, 'lead-data'),
       http: { host: '127.0.0.1', port },
+      api: { operators: [{ id: operator.id, public_key: publicKeyText(operator.publicKey), role: 'operator' }] },
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },
       // Loopback latencies are a few ms that swing several-fold whenever this shared machine
@@ -252,7 +265,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     procs.push(leadProc);
     if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
     const leadUrl = `http://127.0.0.1:${port}`;
-    const api = new LeadApi(leadUrl);
+    const api = new LeadApi(leadUrl, { operatorId: operator.id, privateKey: operator.privateKey });
     const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
     await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
 
@@ -281,6 +294,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 
     return {
       leadUrl,
+      operator,
       api,
       natsUrl: nats.url,
       agentIds,

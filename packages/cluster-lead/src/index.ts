@@ -12,5 +12,5 @@ export { systemClock } from './lib/system-clock.js';
 export { LeadStore } from './store/index.js';
 export type { ConflictEntry, DeadLetter, OperationRecord, QuarantinedItem, StoredConflict } from './store/index.js';
 export { ControlState, IngestCounters, type FrameVerifier } from './ingest/index.js';
-export { createApi, type ApiDeps, type LeadStatusBody, type ReadinessCheck } from './api/index.js';
+export { createApi, createApiSigner, type ApiDeps, type ApiSigner, type ApiSignerOptions, type LeadStatusBody, type ReadinessCheck } from './api/index.js';
 export { HEALTH_OUTCOME, registryPorts, registryRoutability, type RegistryPorts } from './registry-ports.js';

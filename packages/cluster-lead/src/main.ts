@@ -1,7 +1,7 @@
 import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
-import { createApi, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
+import { createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations } from './control/index.js';
@@ -347,10 +347,27 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
     const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
+    const operators = await loadOperatorDirectory(config.api.operators);
+    if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
     const api = await startApiServer(
       createApi({
+        access: {
+          operators,
+          ed25519: nodeEd25519,
+          now: () => clock.now(),
+          rateLimit: { burst: config.api.rate_limit.burst, perSecond: config.api.rate_limit.per_second },
+          maxBodyBytes: config.api.max_body_bytes,
+          publicPaths: config.api.metrics_public ? ['/metrics'] : [],
+        },
         status: () => leadStatus(sources),
         agent: (id) => registry.get(id),
+        agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
+        agentAction: (id, action, reason) => {
+          if (action === 'quarantine') registry.quarantine(id, reason);
+          else if (action === 'recover') registry.recover(id, reason);
+          else registry.retire(id, reason);
+          return registry.get(id);
+        },
         readiness: () => readiness(sources),
         logger: logger.child({ domain: 'api' }),
         operations,

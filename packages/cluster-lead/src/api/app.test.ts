@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
 import { beat, harness } from '../registry/registry.test-helper.js';
+import { apiTestKit, type ApiTestKit } from './api-test-kit.js';
 import { createApi, type LeadStatusBody, type ReadinessCheck } from './app.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 
@@ -31,14 +32,17 @@ const STATUS: LeadStatusBody = {
   },
 };
 
+const kit: ApiTestKit = await apiTestKit();
+
 function app(checks: ReadinessCheck[] = [{ name: 'nats', ok: true }], agents: Record<string, AgentView> = {}) {
-  return createApi({ status: () => STATUS, agent: (id) => agents[id], readiness: () => checks, logger: silentLogger() });
+  return createApi({ access: kit.access, status: () => STATUS, agent: (id) => agents[id], readiness: () => checks, logger: silentLogger() });
 }
 
 describe('lead API', () => {
   it('serves the status', async () => {
-    const res = await app().request('/v1/status');
+    const res = await kit.request(app(), 'GET', '/v1/status');
     expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toMatch(/^r-[0-9a-f]{16}$/);
     expect(await res.json()).toEqual(STATUS);
   });
 
@@ -47,7 +51,7 @@ describe('lead API', () => {
     beat(h, ['pi-1']);
     const view = h.registry.get('pi-1')!;
     const api = app(undefined, { 'pi-1': view });
-    expect(await (await api.request('/v1/agents/pi-1')).json()).toMatchObject({
+    expect(await (await kit.request(api, 'GET', '/v1/agents/pi-1')).json()).toMatchObject({
       agent_id: 'pi-1',
       state: 'active',
       cluster_id: 'cluster-1',
@@ -55,10 +59,11 @@ describe('lead API', () => {
       clock: { offset_ms: -1520.25, samples: 8 },
       health: { state: 'healthy', score: 1, quarantine_deferred: false },
     });
-    const missing = await api.request('/v1/agents/ghost');
+    const missing = await kit.request(api, 'GET', '/v1/agents/ghost', { headers: { 'x-request-id': 'console-42' } });
+    expect(missing.headers.get('x-request-id')).toBe('console-42');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
-    expect(await missing.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', instance: '/v1/agents/ghost', detail: expect.stringContaining('ghost') });
+    expect(await missing.json()).toMatchObject({ status: 404, code: 'NOT_FOUND', instance: '/v1/agents/ghost', request_id: 'console-42', detail: expect.stringContaining('ghost') });
   });
 
   it('answers 503 with Retry-After while not ready, naming the failing checks, and 200 once ready', async () => {
@@ -78,10 +83,11 @@ describe('lead API', () => {
   });
 
   it('maps unknown routes and internal failures to problem+json', async () => {
-    const missing = await app().request('/v2/nothing');
+    const missing = await kit.request(app(), 'GET', '/v2/nothing');
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ code: 'NOT_FOUND' });
     const broken = createApi({
+      access: kit.access,
       status: () => {
         throw new Error('boom');
       },
@@ -89,7 +95,7 @@ describe('lead API', () => {
       readiness: () => [],
       logger: silentLogger(),
     });
-    const res = await broken.request('/v1/status');
+    const res = await kit.request(broken, 'GET', '/v1/status');
     expect(res.status).toBe(500);
     const body = (await res.json()) as { code: string; detail: string };
     expect(body.code).toBe('INTERNAL');

@@ -3,12 +3,15 @@ import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
 import type { BreakerStatus } from '@mesh30k/shared';
-import { agentJson } from './agent-json.js';
+import { agentRoutes, type AgentAction } from './agents-routes.js';
+import { PageTokens } from './page-token.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
 import { operationRoutes, type OperationsApi } from './operations-routes.js';
 import { ApiError, problemResponse } from './problem.js';
+import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
+import { ApiCounters, requestContext } from './request-context.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -50,10 +53,22 @@ export interface MeshStatusBox {
   operations: { in_flight: number; queued: number };
 }
 
+/** Who may call the API and how much: operators, clock, limits (src/api/auth). */
+export type ApiAccess = Omit<ApiGuardOptions, 'logger' | 'counters'>;
+
 /** What the API reads; the composition root wires these to the live components. */
 export interface ApiDeps {
+  access: ApiAccess;
+  /** Response and auth-failure counts (for /metrics); one is made when absent. */
+  counters?: ApiCounters;
   status: () => LeadStatusBody;
   agent: (agentId: string) => AgentView | undefined;
+  /** Every agent id, for GET /v1/agents; absent, the list is empty. */
+  agentIndex?: { ids: () => Iterable<string>; size: () => number };
+  /** Operator quarantine, recover and retire; absent, those routes answer 404. */
+  agentAction?: (agentId: string, action: AgentAction, reason: string) => AgentView | undefined;
+  /** Signs page tokens; one per process when absent. */
+  pageTokens?: PageTokens;
   readiness: () => ReadinessCheck[];
   logger: Logger;
   /** Scatter-gather operations; absent, the routes answer 404. */
@@ -70,11 +85,14 @@ export interface ApiDeps {
 }
 
 /**
- * The lead's minimal HTTP API: status, one agent, liveness and readiness, operations, freeze
- * and thaw, breakers. Tested with app.request(), no server needed.
+ * The lead's management API (docs/api.md): every route but /health/* authenticated, then
+ * status, agents, operations, freeze and thaw, breakers... Tested with app.request(), no server needed.
  */
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
+  const counters = deps.counters ?? new ApiCounters();
+  app.use('*', requestContext(deps.logger, counters));
+  app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
 
   app.get('/health/live', (c) => c.json({ status: 'live' }));
 
@@ -92,12 +110,9 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.get('/v1/status', (c) => c.json(deps.status()));
 
-  app.get('/v1/agents/:id', (c) => {
-    const id = c.req.param('id');
-    const agent = deps.agent(id);
-    if (agent === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown agent', `no agent "${id}" in this lead's registry`);
-    return c.json(agentJson(agent));
-  });
+  const tokens = deps.pageTokens ?? new PageTokens();
+  const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
+  app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
   if (deps.operations !== undefined) app.route('/v1/operations', operationRoutes(deps.operations));
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
@@ -109,7 +124,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
-    if (!(error instanceof ApiError)) deps.logger.error({ err: error, path: c.req.path }, 'API request failed');
+    if (!(error instanceof ApiError)) deps.logger.error({ err: error, request_id: c.get('requestId'), caller: c.get('caller')?.operatorId, path: c.req.path }, 'API request failed');
     return problemResponse(c, error);
   });
   return app;

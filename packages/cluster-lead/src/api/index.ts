@@ -5,3 +5,8 @@ export { ApiError, PROBLEM_CONTENT_TYPE, problemResponse, type ApiErrorCode } fr
 export { startApiServer, type ApiServer } from './server.js';
 export { CascadeBody, cascadeJson, toCascadeRequest, type CascadesApi, type CascadeSubmitOutcome, type CascadeViewJson } from './cascade-routes.js';
 export { edgeRoutes, type EdgeAgentJson, type EdgeAgentsApi, type EdgeRegisterOutcome } from './edge-routes.js';
+export { type ApiAccess } from './app.js';
+export { ApiCounters } from './request-context.js';
+export { createApiSigner, type ApiSigner, type ApiSignerOptions } from './client-auth.js';
+export { loadOperatorDirectory, operatorDirectory, type OperatorDirectory, type OperatorEntry } from './auth/operator-directory.js';
+export { authenticate, type AuthFailureReason, type Caller } from './auth/authenticate.js';

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import './context.js';
 
 export type ApiErrorCode =
   | 'NOT_FOUND'
@@ -13,7 +14,21 @@ export type ApiErrorCode =
   /** Too many operations in flight and queued; retry later. */
   | 'SATURATED'
   /** The engine is not running (NATS never connected, or the lead is stopping). */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** No, malformed, expired or unverifiable credentials; `reason` says which. */
+  | 'UNAUTHENTICATED'
+  /** The caller's role may not do this. */
+  | 'FORBIDDEN'
+  | 'PAYLOAD_TOO_LARGE'
+  /** An Idempotency-Key reused with a different request. */
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'RATE_LIMITED';
+
+/** One invalid field of a request (a dotted body path, or a query parameter name). */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
 
 /** The one error type of the API; the one place below turns it into problem+json (RFC 9457). */
 export class ApiError extends Error {
@@ -32,6 +47,18 @@ export class ApiError extends Error {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+/** A 400 naming every invalid field; `detail` leads with the first. */
+export function invalidFields(title: string, errors: readonly FieldError[]): ApiError {
+  const first = errors[0];
+  const detail = first === undefined ? 'the request is invalid' : `${first.field || '(body)'}: ${first.message}`;
+  return new ApiError(400, 'BAD_REQUEST', title, detail, { fields: { errors } });
+}
+
+/** zod issues as field errors (path joined with dots; `prefix` for query parameters). */
+export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): FieldError[] {
+  return issues.map((issue) => ({ field: issue.path.map(String).join('.'), message: issue.message }));
+}
+
 /** Every error response of the API is built here. */
 export function problemResponse(c: Context, error: unknown): Response {
   const problem =
@@ -45,6 +72,7 @@ export function problemResponse(c: Context, error: unknown): Response {
     detail: problem.detail,
     code: problem.code,
     instance: c.req.path,
+    request_id: c.get('requestId'),
     ...problem.extra.fields,
   };
   return new Response(JSON.stringify(body), {

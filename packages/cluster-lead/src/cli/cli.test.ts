@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManualClock, PROTOCOL_VERSION, createEnrollmentRequest, publicKeyText, verifyEnrollment, type EnrollmentRecord } from '@mesh30k/shared';
-import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
+import { ManualClock, PROTOCOL_VERSION, createEnrollmentRequest, parseApiToken, publicKeyText, verifyEnrollment, type EnrollmentRecord, type ParsedApiToken } from '@mesh30k/shared';
+import { generateKeyFile, loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { EXIT } from '../lib/errors.js';
@@ -81,6 +81,37 @@ describe('mesh-lead enroll', () => {
     const cli = io();
     expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path], cli)).toBe(EXIT.DATA);
     expect(cli.stderr).toMatch(/^mesh-lead: enrollment request refused \(BAD_SIGNATURE\)/);
+  });
+});
+
+describe('mesh-lead operator-key and api-token', () => {
+  it('writes an operator key, prints its config entry, and signs tokens the lead accepts', async () => {
+    const keyFile = join(dir.path, 'cecilia.key');
+    const made = io();
+    expect(await main(['operator-key', '--out', keyFile, '--id', 'cecilia'], made)).toBe(EXIT.OK);
+    const entry = JSON.parse(made.stdout.trim().split('\n').at(-1)!) as { id: string; public_key: string; role: string };
+    const keys = await loadKeyPair(keyFile);
+    expect(entry).toEqual({ id: 'cecilia', public_key: publicKeyText(keys.publicKey), role: 'operator' });
+    // Never over an existing key.
+    expect(await main(['operator-key', '--out', keyFile], io())).toBe(EXIT.USAGE);
+
+    const tokenIo = io();
+    expect(await main(['api-token', '--key', keyFile, '--id', 'cecilia', '--role', 'read', '--ttl', '15m'], tokenIo)).toBe(EXIT.OK);
+    const parsed = parseApiToken(tokenIo.stdout.trim());
+    expect(parsed.ok).toBe(true);
+    const token = (parsed as { ok: true; value: ParsedApiToken }).value;
+    expect(token.claims).toEqual({ sub: 'cecilia', role: 'read', iat: NOW, exp: NOW + 15 * 60_000 });
+    expect(await nodeEd25519.verify(keys.publicKey, token.signingBytes, token.signature)).toBe(true);
+  });
+
+  it('refuses a bad ttl or role with exit 64', async () => {
+    const keyFile = join(dir.path, 'op.key');
+    await generateKeyFile(keyFile);
+    for (const args of [['--ttl', '31d'], ['--ttl', '10'], ['--ttl', '1h', '--role', 'admin']]) {
+      const cli = io();
+      expect(await main(['api-token', '--key', keyFile, '--id', 'op', ...args], cli)).toBe(EXIT.USAGE);
+      expect(cli.stderr).toMatch(/^mesh-lead: --(ttl|role) /);
+    }
   });
 });
 

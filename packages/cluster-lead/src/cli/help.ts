@@ -16,6 +16,10 @@ Usage:
                    [--sector id] [--role agent|lead|operator]
       Verify an agent's signed enrollment request and sign its enrollment with a mesh
       root key; prints the signed enrollment (or writes it to --out).
+  mesh-lead operator-key --out <file> [--id <id>] [--role operator|read]
+      Generate a management API key pair for an operator; prints the api.operators entry.
+  mesh-lead api-token --key <file> --id <id> [--role operator|read] --ttl <15m|12h|7d>
+      Print a bearer token (Authorization: Bearer ...) signed with an operator key.
   mesh-lead --help
 
 Exit status: 0 ok, 64 usage, 65 bad enrollment request, 78 bad configuration, 1 failure.

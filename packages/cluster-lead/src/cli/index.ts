@@ -4,6 +4,7 @@ import { runLead } from '../main.js';
 import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
 import { helpText } from './help.js';
+import { createApiToken, createOperatorKey } from './operator-keys.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -54,6 +55,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         else await writeEnrollment(out, signed);
         return EXIT.OK;
       }
+      case 'operator-key':
+        io.out(await createOperatorKey({ out: required(args.values.out, 'out'), id: stringFlag(args.values.id), role: stringFlag(args.values.role) }));
+        return EXIT.OK;
+      case 'api-token':
+        io.out(
+          `${await createApiToken({ keyPath: required(args.values.key, 'key'), id: required(args.values.id, 'id'), role: stringFlag(args.values.role), ttl: required(args.values.ttl, 'ttl'), now: io.now() })}\n`,
+        );
+        return EXIT.OK;
     }
   } catch (error) {
     return report(error, io);

@@ -166,6 +166,34 @@ const Cascade = z.strictObject({
   keep: count(256),
 });
 
+/** One operator of the management API; exactly one of public_key and public_key_file. */
+const ApiOperator = z
+  .strictObject({
+    id: Id,
+    /** Ed25519 public key as base64url, like trust.root_public_keys. */
+    public_key: PublicKeyText.optional(),
+    /** Or a public key file (JSON, as the key tools write it). */
+    public_key_file: path.optional(),
+    /** `operator` may change the mesh; `read` may only look. */
+    role: z.enum(['operator', 'read']),
+  })
+  .refine((o) => (o.public_key === undefined) !== (o.public_key_file === undefined), { message: 'give exactly one of public_key and public_key_file' });
+
+/** The management API (src/api). No operators: every authenticated route answers 401. */
+const Api = z.strictObject({
+  operators: z
+    .array(ApiOperator)
+    .max(1_000)
+    .default([])
+    .refine((list) => new Set(list.map((o) => o.id)).size === list.length, { message: 'operator ids must be unique' }),
+  /** Requests a caller may make at once, and how fast its bucket refills. */
+  rate_limit: z.strictObject({ burst: count(120), per_second: z.number().gt(0).max(100_000).default(20) }).prefault({}),
+  /** Largest request body accepted (413 above). */
+  max_body_bytes: z.number().int().min(1_024).max(64 * 1_048_576).default(1_048_576),
+  /** Serve /metrics without authentication (for a scraper on a trusted network). */
+  metrics_public: z.boolean().default(false),
+});
+
 export const LeadConfigSchema = z.strictObject({
   lead_id: Id,
   cluster_id: Id,
@@ -178,6 +206,7 @@ export const LeadConfigSchema = z.strictObject({
   trust: Trust,
   data_dir: path,
   http: Http.prefault({}),
+  api: Api.prefault({}),
   heartbeat: Heartbeat.prefault({}),
   registry: Registry.prefault({}),
   guard: Guard.prefault({}),

@@ -53,6 +53,16 @@ export class HealthFlow {
     return events;
   }
 
+  /** Operator recover (out of quarantine, on probation) or retire (out of routing for good). */
+  operatorAction(record: AgentRecord, action: 'recover' | 'retire', reason: string): HealthEvent[] {
+    const health = record.health ?? this.freshHealth();
+    record.health = health;
+    const events = action === 'recover' ? health.recover(reason) : health.retire(reason);
+    this.apply(record, events);
+    this.core.changed(record);
+    return events;
+  }
+
   /** Timed transitions (auto-recovery, end of probation), for the sweep. */
   tick(record: AgentRecord): void {
     const health = record.health;

@@ -107,6 +107,23 @@ export class Registry {
     return record === undefined ? undefined : this.health.quarantine(record, reason);
   }
 
+  /** Operator recover: out of quarantine onto probation. */
+  recover(agentId: string, reason = 'operator'): HealthEvent[] | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : this.health.operatorAction(record, 'recover', reason);
+  }
+
+  /** Operator retire: never routed again. */
+  retire(agentId: string, reason = 'operator'): HealthEvent[] | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined ? undefined : this.health.operatorAction(record, 'retire', reason);
+  }
+
+  /** Every agent id, retired ones included, in no particular order. */
+  agentIds(): IterableIterator<string> {
+    return this.core.records.keys();
+  }
+
   select(query: AgentQuery): Selection {
     return select(this.core, query, this.fleet.panic);
   }

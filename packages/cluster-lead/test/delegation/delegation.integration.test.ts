@@ -12,6 +12,7 @@ import { createDelegator, DELEGATION_DEAD_LETTER_KIND, type DelegationResult, ty
 import { silentLogger } from '../../src/lib/logger.js';
 import { startLead, type Lead } from '../../src/main.js';
 import { FakeLag } from '../support/lead-fixture.js';
+import { createTestOperator, type TestOperator } from '../support/test-operator.js';
 import { createTestRoot } from '../support/test-agents.js';
 import { MeshAgent, SteppingClock } from '../lead/support/mesh-agent.js';
 
@@ -26,6 +27,7 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
   let lead: Lead;
   let delegator: Delegator;
   const clock = new SteppingClock();
+  let operator: TestOperator;
   const agents = new Map<string, MeshAgent>();
   const agent = (id: string) => agents.get(id)!;
 
@@ -41,9 +43,11 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
     const root = await createTestRoot();
     const leadKeys = await generateKeyFile(join(dir.path, 'lead.key'));
     await mkdir(join(dir.path, 'enrollments'));
+    operator = await createTestOperator(() => clock.now());
     const config = parseConfig(
       {
         lead_id: LEAD_ID,
+        api: { operators: operator.operators },
         cluster_id: 'cluster-1',
         sector_id: 'sector-1',
         nats: { servers: [nats.url], reconnect_wait_ms: 50 },
@@ -96,7 +100,7 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
   });
 
   it('runs a delegation started through the HTTP API and reports its result there', async () => {
-    const started = await fetch(`${lead.api.url}/v1/delegations`, {
+    const started = await operator.fetch(`${lead.api.url}/v1/delegations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ task: { verb: 'act', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
@@ -109,13 +113,13 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
     const deadline = performance.now() + 10 * TIMEOUT_MS;
     let body: { state: string; result: { status: string; agent_id: string } | null } | undefined;
     while (performance.now() < deadline) {
-      body = (await (await fetch(`${lead.api.url}${location}`)).json()) as typeof body;
+      body = (await (await operator.fetch(`${lead.api.url}${location}`)).json()) as typeof body;
       if (body?.state === 'completed') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(body).toMatchObject({ state: 'completed', result: { status: 'SUCCEEDED', agent_id: 'pi-02' } });
 
-    const refused = await fetch(`${lead.api.url}/v1/delegations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: { verb: 'dance' } }) });
+    const refused = await operator.fetch(`${lead.api.url}/v1/delegations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: { verb: 'dance' } }) });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
   });

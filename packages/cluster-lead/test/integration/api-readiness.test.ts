@@ -20,7 +20,7 @@ describe('lead API over HTTP', () => {
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get('retry-after')).toBe('5');
     expect(await notReady.json()).toMatchObject({ checks: [{ name: 'nats', ok: false }, { name: 'store', ok: true }, { name: 'registry', ok: true }] });
-    const status = (await (await fetch(`${base}/v1/status`)).json()) as { nats: { connected: boolean }; lead_id: string };
+    const status = (await fx.api.get<{ nats: { connected: boolean }; lead_id: string }>('/v1/status')).body;
     expect(status).toMatchObject({ lead_id: 'lead-1', nats: { connected: false } });
 
     const connected = nextEvent(fx.lead, 'nats.connected');
@@ -34,7 +34,7 @@ describe('lead API over HTTP', () => {
     // And it takes heartbeats now.
     const agent = await fx.addAgent({ agentId: 'pi-late' });
     expect((await agent.heartbeat()).reply.accepted).toBe(true);
-    const view = (await (await fetch(`${base}/v1/agents/pi-late`)).json()) as { state: string; agent_id: string };
+    const view = (await fx.api.get<{ state: string; agent_id: string }>('/v1/agents/pi-late')).body;
     expect(view).toMatchObject({ agent_id: 'pi-late', state: 'active' });
   });
 });

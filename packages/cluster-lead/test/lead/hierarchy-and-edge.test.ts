@@ -14,6 +14,7 @@ import { parseConfig, type LeadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startLead, type Lead } from '../../src/main.js';
 import { FakeLag } from '../support/lead-fixture.js';
+import { createTestOperator, type TestOperator } from '../support/test-operator.js';
 import { createTestRoot, enroll, type TestRoot } from '../support/test-agents.js';
 import { MeshAgent, SteppingClock } from './support/mesh-agent.js';
 
@@ -40,6 +41,7 @@ async function leadSetup(dir: TempDir, name: string, root: TestRoot, natsUrl: st
       trust: { root_public_keys: [root.publicKeyText], enrollments: join(base, 'enrollments') },
       data_dir: join(base, 'data'),
       http: { host: '127.0.0.1', port: 0 },
+      api: { operators: operator.operators },
       guard: { restart_grace_ms: 1 },
       ingest: { verify_threads: 0, replay_ttl_ms: 120_000 },
       scatter: { hold_margin_ms: 250, ack_return_slack_ms: 1_000 },
@@ -75,9 +77,11 @@ function stallMeter(): () => number {
   };
 }
 
-const post = (lead: Lead, path: string, body: unknown) => fetch(`${lead.api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+/** The API operator of both leads; signs on the real clock, which the leads' SteppingClocks follow. */
+let operator: TestOperator;
+const post = (lead: Lead, path: string, body: unknown) => operator.fetch(`${lead.api.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 const get = async <T>(lead: Lead, path: string): Promise<{ status: number; body: T }> => {
-  const res = await fetch(`${lead.api.url}${path}`);
+  const res = await operator.fetch(`${lead.api.url}${path}`);
   return { status: res.status, body: (await res.json()) as T };
 };
 
@@ -93,6 +97,7 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
     nats = await startNats();
     dir = await makeTempDir('mesh30k-cascade-');
     const root = await createTestRoot();
+    operator = await createTestOperator(() => clock.now());
     // Wide slack, as the cascade integration test: one process hosts both leads and every agent.
     const cascade = { slack_ms: 400, report_grace_ms: 5_000 };
     const rootSetup = await leadSetup(dir, 'root', root, nats.url, { cluster_id: 'cluster-root', cascade });
@@ -167,6 +172,7 @@ describe('a Worker registered through the API of a full lead', () => {
     nats = await startNats();
     dir = await makeTempDir('mesh30k-edge-');
     const root = await createTestRoot();
+    operator = await createTestOperator(() => clock.now());
     const setup = await leadSetup(dir, 'lead-edge', root, nats.url, { cluster_id: 'cluster-1' });
     pis = await addAgents(setup, root, clock, ['pi-0', 'pi-1']);
     const pair = await nodeEd25519.generateKeyPair();
@@ -225,9 +231,9 @@ describe('a Worker registered through the API of a full lead', () => {
     await annotate(`edge-1 arrival error ${edge.arrival_error_ms.toFixed(2)} ms (its own reading); longest stall ${stallMs.toFixed(1)} ms`);
     expect(Math.abs(edge.arrival_error_ms)).toBeLessThanOrEqual(ARRIVAL_BOUND_MS + stallMs);
 
-    const removed = await fetch(`${lead.api.url}/v1/edge-agents/edge-1`, { method: 'DELETE' });
+    const removed = await operator.fetch(`${lead.api.url}/v1/edge-agents/edge-1`, { method: 'DELETE' });
     expect(removed.status).toBe(204);
-    expect((await fetch(`${lead.api.url}/v1/edge-agents/edge-1`, { method: 'DELETE' })).status).toBe(404);
+    expect((await operator.fetch(`${lead.api.url}/v1/edge-agents/edge-1`, { method: 'DELETE' })).status).toBe(404);
     expect((await get<{ edge_agents: unknown[] }>(lead, '/v1/edge-agents')).body.edge_agents).toEqual([]);
   });
 });

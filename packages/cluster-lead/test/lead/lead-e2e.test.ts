@@ -11,6 +11,7 @@ import { makeTempDir, startNats, summarize, type NatsServer, type TempDir } from
 import { parseConfig, type LeadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startLead, type Lead } from '../../src/main.js';
+import { createTestOperator, type TestOperator } from '../support/test-operator.js';
 import { FakeLag } from '../support/lead-fixture.js';
 import { createTestRoot } from '../support/test-agents.js';
 import { MeshAgent, SteppingClock } from './support/mesh-agent.js';
@@ -48,7 +49,8 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
   /** Longest event-loop stall during the last operation: lead, agents and NATS client share this process, so a stall delays every timer in it. */
   let stallMs = 0;
 
-  const api = (path: string, init?: RequestInit) => fetch(`${lead.api.url}${path}`, init);
+  let operator: TestOperator;
+  const api = (path: string, init?: RequestInit) => operator.fetch(`${lead.api.url}${path}`, init);
   const post = (path: string, body: unknown) => api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const live = () => agents.filter((a) => a.connected);
 
@@ -86,9 +88,11 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
     const root = await createTestRoot();
     const leadKeys = await generateKeyFile(join(dir.path, 'lead.key'));
     await mkdir(join(dir.path, 'enrollments'));
+    operator = await createTestOperator(() => clock.now());
     config = parseConfig(
       {
         lead_id: 'lead-e2e',
+        api: { operators: operator.operators },
         cluster_id: 'cluster-1',
         sector_id: 'sector-1',
         nats: { servers: [nats.url], reconnect_wait_ms: 50 },

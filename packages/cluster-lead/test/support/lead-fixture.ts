@@ -4,9 +4,9 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManualClock, type AgentClass } from '@mesh30k/shared';
-import { generateKeyFile } from '@mesh30k/shared/node';
-import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
+import { ManualClock, publicKeyText, type AgentClass, type KeyPair } from '@mesh30k/shared';
+import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
+import { LeadApi, makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { parseConfig, type LeadConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { startLead, type Lead, type LeadOverrides } from '../../src/main.js';
@@ -16,6 +16,8 @@ import { TestAgent, createTestRoot, type TestRoot } from './test-agents.js';
 
 export const T0 = 1_800_000_000_000;
 export const INTERVAL_MS = 5_000;
+/** The API operator every fixture lead trusts (role operator). */
+export const OPERATOR_ID = 'test-operator';
 
 /** A lag monitor a test sets by hand. */
 export class FakeLag implements LagMonitor {
@@ -61,8 +63,15 @@ export class LeadFixture {
     readonly root: TestRoot,
     readonly dir: TempDir,
     readonly leadPublicKey: Uint8Array,
+    /** The key of OPERATOR_ID, configured in api.operators. */
+    readonly operatorKeys: KeyPair,
     private readonly options: FixtureOptions,
   ) {}
+
+  /** The lead's API, signed as OPERATOR_ID on the fixture's clock (follows restarts). */
+  get api(): LeadApi {
+    return new LeadApi(this.lead.api.url, { operatorId: OPERATOR_ID, privateKey: this.operatorKeys.privateKey, now: () => this.clock.now() });
+  }
 
   static async start(options: FixtureOptions): Promise<LeadFixture> {
     const dir = await makeTempDir('mesh30k-lead-');
@@ -71,6 +80,7 @@ export class LeadFixture {
     const root = await createTestRoot();
     const leadKeys = await generateKeyFile(join(dir.path, 'lead.key'));
     await mkdir(join(dir.path, 'enrollments'));
+    const operatorKeys = await nodeEd25519.generateKeyPair();
     const config = parseConfig(
       mergeSections(
         {
@@ -81,6 +91,7 @@ export class LeadFixture {
           trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments') },
           data_dir: join(dir.path, 'data'),
           http: { host: '127.0.0.1', port: 0 },
+          api: { operators: [{ id: OPERATOR_ID, public_key: publicKeyText(operatorKeys.publicKey), role: 'operator' }] },
           heartbeat: { interval_ms: INTERVAL_MS },
           guard: { restart_grace_ms: 1 },
           ingest: { verify_threads: options.verifyThreads ?? 0 },
@@ -92,7 +103,7 @@ export class LeadFixture {
     );
     const lead = await startLead(config, { clock, lag, logger: silentLogger(), timers: false, ...options.overrides });
     if (options.waitForIntake ?? true) await lead.intake;
-    return new LeadFixture(lead, config, clock, lag, root, dir, leadKeys.publicKey, options);
+    return new LeadFixture(lead, config, clock, lag, root, dir, leadKeys.publicKey, operatorKeys, options);
   }
 
   /** Creates, enrolls (one reload for all) and connects agents. */

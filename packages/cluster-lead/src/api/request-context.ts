@@ -1,0 +1,39 @@
+/**
+ * Outermost middleware: gives each request an id (the client's X-Request-Id when it is sane),
+ * echoes it on every response, counts responses by status and logs failures with the caller.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../lib/logger.js';
+import './context.js';
+
+const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export class ApiCounters {
+  readonly byStatus = new Map<number, number>();
+  readonly authFailures = new Map<string, number>();
+
+  countStatus(status: number): void {
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+  }
+
+  countAuthFailure(reason: string): void {
+    this.authFailures.set(reason, (this.authFailures.get(reason) ?? 0) + 1);
+  }
+}
+
+export function requestContext(logger: Logger, counters: ApiCounters): MiddlewareHandler {
+  return async (c, next) => {
+    const offered = c.req.header('x-request-id');
+    const requestId = offered !== undefined && CLIENT_ID.test(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
+    c.set('requestId', requestId);
+    await next();
+    c.res.headers.set('X-Request-Id', requestId);
+    counters.countStatus(c.res.status);
+    if (c.res.status >= 500) {
+      logger.warn({ request_id: requestId, caller: c.get('caller')?.operatorId, method: c.req.method, path: c.req.path, status: c.res.status }, 'API request failed');
+    } else {
+      logger.debug({ request_id: requestId, caller: c.get('caller')?.operatorId, method: c.req.method, path: c.req.path, status: c.res.status }, 'API request');
+    }
+  };
+}
