@@ -1,11 +1,8 @@
 /** The Authorization header for each request: a Mesh-Ed25519 signature, or a bearer token. */
-import { randomBytes } from 'node:crypto';
-import { signApiRequest } from '@mesh30k/shared';
-import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
+import { loadKeyPair } from '@mesh30k/shared/node';
+import { createApiSigner } from '../api/client-auth.js';
 import { ConsoleError } from './exit-codes.js';
 import type { SignInput } from './http-client.js';
-
-const NONCE_BYTES = 16;
 
 export type Credentials =
   | { kind: 'key'; keyFile: string; operatorId: string }
@@ -24,20 +21,14 @@ export async function authorizer(credentials: Credentials, now: () => number = D
       return () => Promise.resolve(header);
     }
     case 'key': {
-      let signer;
+      let privateKey;
       try {
-        signer = await nodeEd25519.signer((await loadKeyPair(credentials.keyFile)).privateKey);
+        privateKey = (await loadKeyPair(credentials.keyFile)).privateKey;
       } catch (error) {
         throw new ConsoleError('AUTH', error instanceof Error ? error.message : String(error), { cause: error });
       }
-      return (input) =>
-        signApiRequest(signer, credentials.operatorId, {
-          method: input.method,
-          pathAndQuery: input.pathAndQuery,
-          timestamp: now(),
-          nonce: randomBytes(NONCE_BYTES).toString('base64url'),
-          body: input.body,
-        });
+      const signer = createApiSigner({ operatorId: credentials.operatorId, privateKey, now });
+      return (input) => signer.authorization(input.method, input.pathAndQuery, input.body);
     }
   }
 }

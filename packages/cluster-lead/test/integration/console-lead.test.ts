@@ -1,24 +1,29 @@
 /**
- * The `mesh` console against a real lead (in-process, real NATS, real HTTP): status exit
- * codes for healthy, degraded (frozen) and unreachable, --json, and freeze/thaw round trips.
+ * The `mesh` console against a real lead (in-process, real NATS, real HTTP, real auth):
+ * status exit codes for healthy, degraded (frozen) and unreachable, --json, paged agents,
+ * freeze/thaw round trips, and refused credentials.
  */
+import { join } from 'node:path';
+import { nodeEd25519, saveKeyPair } from '@mesh30k/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
 import { EXIT, main, type ConsoleIo } from '../../src/console/index.js';
-import { LeadFixture } from '../support/lead-fixture.js';
+import { LeadFixture, OPERATOR_ID } from '../support/lead-fixture.js';
 
 describe('mesh console against a real lead', () => {
   let nats: NatsServer;
   let fx: LeadFixture;
   let url = '';
 
-  async function mesh(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let keyFile = '';
+
+  async function mesh(argv: string[], env: Record<string, string> = { MESH_OPERATOR_KEY: keyFile, MESH_OPERATOR_ID: OPERATOR_ID }): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
     const io: ConsoleIo = {
       out: (t) => (out += t),
       err: (t) => (err += t),
-      env: { MESH_LEAD_URL: url },
+      env: { MESH_LEAD_URL: url, ...env },
       stdoutIsTty: false,
       stderrIsTty: false,
       // The lead runs on the fixture's manual clock; so does the console.
@@ -34,6 +39,8 @@ describe('mesh console against a real lead', () => {
     nats = await startNats();
     fx = await LeadFixture.start({ natsUrl: nats.url });
     url = fx.lead.api.url;
+    keyFile = join(fx.dir.path, 'operator.key');
+    await saveKeyPair(keyFile, fx.operatorKeys);
     const agents = await fx.addAgents([{ agentId: 'pi-1' }, { agentId: 'pi-2' }, { agentId: 'pi-3' }]);
     for (const agent of agents) expect((await agent.heartbeat()).reply.accepted).toBe(true);
   });
@@ -72,6 +79,28 @@ describe('mesh console against a real lead', () => {
     expect(run.code).toBe(EXIT.OK);
     expect(run.out).toMatch(/^agent\s+pi-2\nstate\s+active/);
     expect((await mesh(['agent', 'pi-9'])).code).toBe(EXIT.DEGRADED);
+  });
+
+  it('agents: filtered, paged with --all, --json parses', async () => {
+    const all = await mesh(['agents', '--page-size', '2', '--all']);
+    expect(all.code).toBe(EXIT.OK);
+    expect(all.out.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['pi-1', 'pi-2', 'pi-3']);
+    const page = await mesh(['agents', '--page-size', '2', '--state', 'active', '--json']);
+    const parsed = JSON.parse(page.out) as { agents: { agent_id: string }[]; next_page_token?: string };
+    expect(parsed.agents.map((a) => a.agent_id)).toEqual(['pi-1', 'pi-2']);
+    const rest = await mesh(['agents', '--page-size', '2', '--state', 'active', '--page-token', parsed.next_page_token!, '--json']);
+    expect((JSON.parse(rest.out) as { agents: { agent_id: string }[] }).agents.map((a) => a.agent_id)).toEqual(['pi-3']);
+  });
+
+  it('exits 77 without credentials, and with a key the lead does not know', async () => {
+    const none = await mesh(['status'], {});
+    expect(none.code).toBe(EXIT.AUTH);
+    expect(none.err).toMatch(/^mesh: status: UNAUTHENTICATED/);
+    const strangerFile = join(fx.dir.path, 'stranger.key');
+    await saveKeyPair(strangerFile, await nodeEd25519.generateKeyPair());
+    const stranger = await mesh(['status'], { MESH_OPERATOR_KEY: strangerFile, MESH_OPERATOR_ID: OPERATOR_ID });
+    expect(stranger.code).toBe(EXIT.AUTH);
+    expect(stranger.err).toMatch(/^mesh: status: UNAUTHENTICATED \(BAD_SIGNATURE\)/);
   });
 
   it('breakers: all closed, exit 0', async () => {
