@@ -3,7 +3,11 @@
  * then against the same daemon stopped. Run as a child process, exactly as ssh would.
  */
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { decodeThrottled } from '@mesh30k/shared';
+import { AgentStatus } from '../../packages/pi-daemon/src/status/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionDaemon } from '../../packages/pi-daemon/test/support/daemon-config.js';
 import { spawnCli, type DaemonProcess } from '../../packages/pi-daemon/test/support/daemon-process.js';
@@ -96,5 +100,45 @@ describe('scripts/mesh-status on a Pi', () => {
   it('refuses a bad flag with exit 64', async () => {
     const run = await meshStatus(['--port', 'x']);
     expect(run).toMatchObject({ code: 64, stderr: 'mesh-status: --port: must be a port number (1-65535), got x\n' });
+  });
+});
+
+describe('scripts/mesh-status reading a Pi in trouble', () => {
+  it('reports throttling and heat from the status endpoint as degraded (exit 1)', async () => {
+    const now = Date.now();
+    // A Pi's answer (this machine has no firmware flags to report): checked against the daemon's schema.
+    const doc = AgentStatus.parse({
+      agent_id: 'pi-hot',
+      lead_id: 'lead-1',
+      cluster_id: 'cluster-1',
+      version: '0.1.0',
+      connected: true,
+      frozen: false,
+      uptime_s: 7_300,
+      heartbeat: { last_at: now - 2_000, last_result: 'ok', interval_ms: 5_000 },
+      clock: { offset_ms: -1.26, delay_ms: 3.1, confidence: 0.9 },
+      outbox: { depth: 4, dropped: 0, oldest_queued_at: now - 9_000 },
+      queue: { depth: 0, max_depth: 256 },
+      health: { cpu_load_pct: 91, temperature_c: 82.4, memory_used_pct: 40, disk_used_pct: 20, throttle: decodeThrottled(0x50005), uptime_s: 90_000, ntp_synchronized: true },
+    });
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(doc));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((server.address() as AddressInfo).port);
+      const full = await meshStatus(['--port', port]);
+      expect(full.code).toBe(1);
+      expect(full.stdout).toMatch(/^DEGRADED \(under-voltage, throttled, 82\.4 °C\) agent pi-hot on /);
+      expect(full.stdout).toContain('  clock offset  -1.3 ms (delay 3.1 ms)\n');
+      expect(full.stdout).toContain('  outbox        4 waiting, 0 dropped\n');
+      expect(full.stdout).toContain('  temperature   82.4 °C\n');
+      expect(full.stdout).toContain('  throttling    under-voltage, throttled NOW\n');
+      const one = await meshStatus(['--oneline', '--port', port]);
+      expect(one.stdout).toMatch(/^DEGRADED \(under-voltage, throttled, 82\.4 °C\) agent pi-hot lead lead-1: heartbeat ok 2s ago, clock -1\.3 ms, outbox 4, 82\.4 °C, throttling under-voltage, throttled NOW\n$/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
