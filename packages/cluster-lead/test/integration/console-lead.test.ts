@@ -81,6 +81,15 @@ describe('mesh console against a real lead', () => {
     expect((await mesh(['agent', 'pi-9'])).code).toBe(EXIT.DEGRADED);
   });
 
+  it('quarantines and recovers an agent', async () => {
+    const quarantined = await mesh(['agent', 'pi-3', '--quarantine', '--reason', 'console test']);
+    expect(quarantined).toMatchObject({ code: EXIT.OK, out: 'agent pi-3: quarantine done, now quarantined\n' });
+    expect((await mesh(['agents', '--state', 'quarantined', '--json'])).out).toContain('"agent_id": "pi-3"');
+    const recovered = await mesh(['agent', 'pi-3', '--recover', '--json']);
+    expect(JSON.parse(recovered.out)).toMatchObject({ agent_id: 'pi-3', action: 'recover' });
+    expect((await mesh(['agent', 'pi-3', '--recover', '--retire'])).code).toBe(EXIT.USAGE);
+  });
+
   it('agents: filtered, paged with --all, --json parses', async () => {
     const all = await mesh(['agents', '--page-size', '2', '--all']);
     expect(all.code).toBe(EXIT.OK);

@@ -85,14 +85,32 @@ export const agentsCommand: Command = {
   },
 };
 
+const ACTIONS = ['quarantine', 'recover', 'retire'] as const;
+
+/** `mesh agent ID --quarantine|--recover|--retire [--reason TEXT]`. */
+async function act(ctx: CommandContext, id: string, action: (typeof ACTIONS)[number]): Promise<number> {
+  const reason = str(ctx, 'reason');
+  const body = reason === undefined ? {} : { reason: check(z.string().min(1).max(256, 'must be at most 256 characters'), reason, 'reason') };
+  const done = expectOk<{ agent_id: string; action: string; state: string }>(
+    await ctx.client.post(`/v1/agents/${encodeURIComponent(id)}/${action}`, body, ctx.idempotencyKey()),
+    `${action} ${id}`,
+  );
+  if (ctx.options.json) printJson(ctx, done);
+  else ctx.io.out(`agent ${done.agent_id}: ${done.action} done, now ${colourState(done.state, ctx.style)}\n`);
+  return EXIT.OK;
+}
+
 export const agentCommand: Command = {
   name: 'agent',
-  summary: 'one agent in detail',
-  usage: 'agent ID',
-  flags: {},
+  summary: 'one agent in detail; --quarantine, --recover or --retire it',
+  usage: 'agent ID [--quarantine | --recover | --retire] [--reason TEXT]',
+  flags: { quarantine: { type: 'boolean' }, recover: { type: 'boolean' }, retire: { type: 'boolean' }, reason: { type: 'string' } },
   async run(ctx) {
     const [id, ...extra] = ctx.args.positionals;
     if (id === undefined || extra.length > 0) throw new ConsoleError('USAGE', 'agent: give exactly one agent id');
+    const actions = ACTIONS.filter((a) => ctx.args.values[a] === true);
+    if (actions.length > 1) throw new ConsoleError('USAGE', `--${actions[1]}: give only one of --quarantine, --recover, --retire`);
+    if (actions[0] !== undefined) return act(ctx, check(Id, id, 'agent id'), actions[0]);
     const agent = expectOk<AgentJson>(await ctx.client.get(`/v1/agents/${encodeURIComponent(check(Id, id, 'agent id'))}`), `agent ${id}`);
     if (ctx.options.json) {
       printJson(ctx, agent);
