@@ -1,7 +1,7 @@
 import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
-import { createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
+import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations } from './control/index.js';
@@ -362,6 +362,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         status: () => leadStatus(sources),
         agent: (id) => registry.get(id),
         agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
+        idempotency: new SqliteIdempotencyStore(store.db),
         agentAction: (id, action, reason) => {
           if (action === 'quarantine') registry.quarantine(id, reason);
           else if (action === 'recover') registry.recover(id, reason);

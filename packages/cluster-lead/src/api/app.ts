@@ -5,6 +5,8 @@ import type { AgentView } from '../registry/index.js';
 import type { BreakerStatus } from '@mesh30k/shared';
 import { agentRoutes, type AgentAction } from './agents-routes.js';
 import { PageTokens } from './page-token.js';
+import { idempotency } from './idempotency.js';
+import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
@@ -67,6 +69,8 @@ export interface ApiDeps {
   agentIndex?: { ids: () => Iterable<string>; size: () => number };
   /** Operator quarantine, recover and retire; absent, those routes answer 404. */
   agentAction?: (agentId: string, action: AgentAction, reason: string) => AgentView | undefined;
+  /** Answers to POSTs with an Idempotency-Key; in memory when absent. */
+  idempotency?: IdempotencyStore;
   /** Signs page tokens; one per process when absent. */
   pageTokens?: PageTokens;
   readiness: () => ReadinessCheck[];
@@ -93,6 +97,7 @@ export function createApi(deps: ApiDeps): Hono {
   const counters = deps.counters ?? new ApiCounters();
   app.use('*', requestContext(deps.logger, counters));
   app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
+  app.use('/v1/*', idempotency(deps.idempotency ?? new MemoryIdempotencyStore(), deps.access.now));
 
   app.get('/health/live', (c) => c.json({ status: 'live' }));
 

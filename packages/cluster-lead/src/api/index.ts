@@ -10,3 +10,4 @@ export { ApiCounters } from './request-context.js';
 export { createApiSigner, type ApiSigner, type ApiSignerOptions } from './client-auth.js';
 export { loadOperatorDirectory, operatorDirectory, type OperatorDirectory, type OperatorEntry } from './auth/operator-directory.js';
 export { authenticate, type AuthFailureReason, type Caller } from './auth/authenticate.js';
+export { MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';

@@ -22,6 +22,8 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   /** An Idempotency-Key reused with a different request. */
   | 'IDEMPOTENCY_MISMATCH'
+  /** The first request with this Idempotency-Key is still running. */
+  | 'IDEMPOTENCY_IN_PROGRESS'
   | 'RATE_LIMITED';
 
 /** One invalid field of a request (a dotted body path, or a query parameter name). */

@@ -14,8 +14,9 @@ export class RateLimiter {
   take(caller: string, now: number): RateDecision {
     const { burst, perSecond } = this.options;
     const bucket = this.buckets.get(caller) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) / 1_000) * perSecond);
-    bucket.at = now;
+    // A clock stepping back refills nothing and costs nothing.
+    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1_000) * perSecond);
+    bucket.at = Math.max(bucket.at, now);
     this.buckets.set(caller, bucket);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
