@@ -95,7 +95,20 @@ describe('HttpClient', () => {
     expect(second.seen[0]!.body).toBe('{"kind":"ask"}');
   });
 
+  it('asks again while the lead is still answering an earlier attempt with the same key', async () => {
+    const { url, seen } = await serve([json(409, { code: 'IDEMPOTENCY_IN_PROGRESS' }, { 'retry-after': '1' }), json(202, { operation_id: 'op-1' })]);
+    const sleeps: number[] = [];
+    expect(await client(url, sleeps).post('/v1/heal', {}, 'k-1')).toMatchObject({ status: 202, attempts: 2 });
+    expect(sleeps).toEqual([1000]);
+    expect(seen).toHaveLength(2);
+  });
+
   it('does not retry other errors', async () => {
+    const conflict = await serve([json(409, { code: 'FROZEN' }), json(202, {})]);
+    expect((await client(conflict.url).post('/v1/operations', {}, 'k-2')).status).toBe(409);
+    expect(conflict.seen).toHaveLength(1);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+
     const { url, seen } = await serve([json(500, {}), json(200, {})]);
     expect((await client(url).get('/v1/status')).status).toBe(500);
     expect(seen).toHaveLength(1);

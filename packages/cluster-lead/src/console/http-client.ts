@@ -97,13 +97,13 @@ export class HttpClient {
         await this.pause(attempt, backoffDelayMs(attempt - 1, this.random), failure.message);
         continue;
       }
-      if (!last && RETRYABLE_STATUS.has(response.status)) {
-        await response.body?.cancel();
+      const parsed = await readBody(response);
+      if (!last && (RETRYABLE_STATUS.has(response.status) || isInProgress(response.status, parsed))) {
         const delay = retryAfterMs(response.headers.get('retry-after'), this.now()) ?? backoffDelayMs(attempt - 1, this.random);
         await this.pause(attempt, delay, `HTTP ${response.status}`);
         continue;
       }
-      return { status: response.status, headers: response.headers, body: (await readBody(response)) as T, attempts: attempt };
+      return { status: response.status, headers: response.headers, body: parsed as T, attempts: attempt };
     }
   }
 
@@ -133,6 +133,14 @@ export function withQuery(path: string, query: RequestOptions['query']): string 
   for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) params.set(key, String(value));
   const text = params.toString();
   return text === '' ? path : `${path}?${text}`;
+}
+
+/**
+ * The lead is still answering an earlier attempt under the same Idempotency-Key (it timed out
+ * here, not there): waiting and asking again gets that attempt's answer.
+ */
+function isInProgress(status: number, body: unknown): boolean {
+  return status === 409 && typeof body === 'object' && body !== null && (body as { code?: unknown }).code === 'IDEMPOTENCY_IN_PROGRESS';
 }
 
 async function readBody(response: Response): Promise<unknown> {
