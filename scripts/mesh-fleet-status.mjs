@@ -62,7 +62,7 @@ for (const host of hosts) if (!/^[A-Za-z0-9_.@:[\]-]+$/.test(host) || host.start
 
 // ConnectTimeout below the per-host timeout, so an unreachable host says so rather than timing out.
 const connectTimeout = Math.max(1, Math.min(10, Math.floor(timeoutS / 2)));
-const sshCommand = (process.env.MESH_SSH ?? `ssh -o BatchMode=yes -o ConnectTimeout=${connectTimeout}`).trim().split(/\s+/);
+const sshCommand = (process.env.MESH_SSH || `ssh -o BatchMode=yes -o ConnectTimeout=${connectTimeout}`).trim().split(/\s+/);
 
 const firstLine = (text) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 

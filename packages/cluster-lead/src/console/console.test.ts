@@ -140,6 +140,17 @@ describe('mesh status', () => {
     expect(run.code).toBe(EXIT.DOWN);
     expect(run.err).toMatch(/^mesh: DOWN: cannot reach the lead at http:\/\/127\.0\.0\.1:\d+/);
     expect(run.sleeps).toEqual([100, 200]);
+    const json = await mesh(['status', '--json', '--lead', `http://127.0.0.1:${port}`]);
+    expect(JSON.parse(json.out)).toMatchObject({ error: { code: 'DOWN' }, exit_code: EXIT.DOWN });
+  });
+
+  it('with no command prints the help and exits 64; --help exits 0', async () => {
+    const bare = await mesh([]);
+    expect(bare.code).toBe(EXIT.USAGE);
+    expect(bare.out).toContain('Usage: mesh [options] <command>');
+    expect((await mesh(['--help'])).code).toBe(EXIT.OK);
+    const one = await mesh(['ask', '--help']);
+    expect(one).toMatchObject({ code: EXIT.OK, out: expect.stringContaining('Usage: mesh ask QUESTION') });
   });
 
   it('exits 2 when the lead keeps answering 503, honouring Retry-After', async () => {

@@ -59,19 +59,16 @@ export async function main(argv: readonly string[], io: ConsoleIo = processIo())
     };
     return await command.run(ctx);
   } catch (error) {
-    return report(error, io);
+    const { code, message, exitCode } = describeFailure(error);
+    io.err(`mesh: ${message}\n`);
+    // Scripts that asked for JSON get JSON on stdout even now, so they can always parse it.
+    if (argv.includes('--json')) io.out(`${JSON.stringify({ error: { code, message }, exit_code: exitCode })}\n`);
+    return exitCode;
   }
 }
 
-function report(error: unknown, io: ConsoleIo): number {
-  if (error instanceof ConsoleError) {
-    io.err(`mesh: ${error.message}\n`);
-    return error.exitCode;
-  }
-  if (error instanceof LeadUnreachableError) {
-    io.err(`mesh: DOWN: ${error.message}\n`);
-    return EXIT.DOWN;
-  }
-  io.err(`mesh: internal error (a bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return EXIT.DOWN;
+function describeFailure(error: unknown): { code: string; message: string; exitCode: number } {
+  if (error instanceof ConsoleError) return { code: error.code, message: error.message, exitCode: error.exitCode };
+  if (error instanceof LeadUnreachableError) return { code: 'DOWN', message: `DOWN: ${error.message}`, exitCode: EXIT.DOWN };
+  return { code: 'INTERNAL', message: `internal error (a bug): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, exitCode: EXIT.DOWN };
 }
