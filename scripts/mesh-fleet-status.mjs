@@ -64,6 +64,22 @@ for (const host of hosts) if (!/^[A-Za-z0-9_.@:[\]-]+$/.test(host) || host.start
 const connectTimeout = Math.max(1, Math.min(10, Math.floor(timeoutS / 2)));
 const sshCommand = (process.env.MESH_SSH || `ssh -o BatchMode=yes -o ConnectTimeout=${connectTimeout}`).trim().split(/\s+/);
 
+/** Children run in their own process groups (so a timeout can end all they started); on Ctrl-C end them too. */
+const running = new Set();
+const killGroup = (child) => {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) killGroup(child);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
 const firstLine = (text) => text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
 
 /** Runs mesh-status on one host; resolves { host, code, line }, never rejects. */
@@ -76,21 +92,20 @@ function check(host) {
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (c) => (out += c));
     child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
+    running.add(child);
     const timer = setTimeout(() => {
       timedOut = true;
       // The whole process group: ssh and anything a substituted runner started.
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      killGroup(child);
     }, timeoutS * 1000);
     child.on('error', (error) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ host, code: EXIT.DOWN, line: `UNREACHABLE cannot run ${cmd}: ${error.message}` });
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      running.delete(child);
       if (timedOut) resolve({ host, code: EXIT.DOWN, line: `TIMEOUT no answer within ${timeoutS}s` });
       else if (code === SSH_FAILED) resolve({ host, code: EXIT.DOWN, line: `UNREACHABLE ${firstLine(err) || 'ssh failed'}` });
       else if (code === 127 || (code !== 0 && firstLine(out) === '')) resolve({ host, code: EXIT.DOWN, line: `DOWN mesh-status failed (exit ${code}): ${firstLine(err) || 'no output'}` });
