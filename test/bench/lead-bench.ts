@@ -372,14 +372,14 @@ async function runOperation(api: LeadApi, mode: Mode, operationId: string): Prom
   const by = Date.now() + OP_DEADLINE_MS;
   for (;;) {
     await sleep(200);
-    let view: { state: string; refusal: { code: string; reason: string } | null; result: OpResult | null };
+    let view: { state: string; error?: { code: string; message: string }; result?: OpResult };
     try {
       view = await leadJson(api, `/v1/operations/${operationId}`);
     } catch (error) {
       return `GET failed: ${(error as Error).message} ${causeOf(error)}`;
     }
-    if (view.state === 'refused') return `refused ${view.refusal?.code}: ${view.refusal?.reason}`;
-    if (view.state === 'completed' && view.result !== null) {
+    if (view.state === 'FAILED') return `refused ${view.error?.code}: ${view.error?.message}`;
+    if (view.state === 'SUCCEEDED' && view.result !== undefined) {
       const r = view.result;
       return {
         mode,

@@ -38,7 +38,7 @@ describe('local mesh end to end (real processes)', () => {
 
   it('hold mode: SUCCESS, every agent and the Worker ready within the bound of T', async ({ annotate }) => {
     hold = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * WORKER_BOUND_MS, timeout_ms: 5_000, min_response_rate: 1 });
-    expect(hold.state).toBe('completed');
+    expect(hold.state).toBe('SUCCEEDED');
     const { status, decision, counts, stragglers, skipped } = hold.result ?? {};
     expect(status, JSON.stringify({ decision, counts, stragglers, skipped })).toBe('SUCCESS');
     const errors = arrivalErrors(hold);
@@ -54,7 +54,7 @@ describe('local mesh end to end (real processes)', () => {
 
   it('none mode: the arrivals spread wider than in hold mode', async ({ annotate }) => {
     const none = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', window_ms: 2 * HOLD_BOUND_MS, timeout_ms: 5_000 });
-    expect(none.state).toBe('completed');
+    expect(none.state).toBe('SUCCEEDED');
     const errors = arrivalErrors(none);
     expect(errors.length).toBeGreaterThanOrEqual(AGENTS);
     const spreadNone = spread(errors);

@@ -55,11 +55,12 @@ export interface LocalMeshOptions {
   readyTimeoutMs?: number;
 }
 
-/** What GET /v1/operations/:id answers (the fields tests use). */
+/** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
 export interface OperationView {
   operation_id: string;
   state: string;
-  refusal: { code: string; message?: string } | null;
+  kind: string;
+  error?: { code: string; message: string };
   result: {
     status: string;
     decision: string;
@@ -92,7 +93,7 @@ export interface LocalMesh {
   readonly pids: readonly number[];
   /** Where each process logs (`lead.log`, `sim-0.log`, ...). */
   readonly dir: string;
-  /** POST /v1/operations, then GET until completed or refused. */
+  /** POST /v1/operations, then GET until SUCCEEDED or FAILED. */
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
   stop(): Promise<void>;
@@ -307,7 +308,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         if (location === null) throw new Error('POST /v1/operations: 202 without Location');
         return waitFor(`operation ${location}`, timeoutMs, async () => {
           const view = await api.getOk<OperationView>(location);
-          return view !== undefined && (view.state === 'completed' || view.state === 'refused') ? view : undefined;
+          return view !== undefined && (view.state === 'SUCCEEDED' || view.state === 'FAILED') ? view : undefined;
         }, procs);
       },
       stop,

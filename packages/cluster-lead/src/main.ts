@@ -6,6 +6,7 @@ import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
+import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
 import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
@@ -347,6 +348,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
     const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
+    const jobs = new JobBoard(() => clock.now());
     const operators = await loadOperatorDirectory(config.api.operators);
     if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
     const api = await startApiServer(
@@ -372,6 +374,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         readiness: () => readiness(sources),
         logger: logger.child({ domain: 'api' }),
         operations,
+        jobs,
+        acks: ackTap,
+        sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
         control: freeze,
         breakers: () => breakers.list(),

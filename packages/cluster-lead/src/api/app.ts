@@ -10,7 +10,9 @@ import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-sto
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
-import { operationRoutes, type OperationsApi } from './operations-routes.js';
+import type { OperationsApi } from './operations-routes.js';
+import { jobRoutes, type AckSource } from './jobs-routes.js';
+import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
@@ -75,8 +77,13 @@ export interface ApiDeps {
   pageTokens?: PageTokens;
   readiness: () => ReadinessCheck[];
   logger: Logger;
-  /** Scatter-gather operations; absent, the routes answer 404. */
+  /** Scatter-gather operations; absent, POST /v1/operations answers 404. */
   operations?: OperationsApi;
+  /** Every job started through the API; one is made when absent. */
+  jobs?: JobBoard;
+  /** ACKs of ask operations, and who to ask; absent, kind ask answers 404. */
+  acks?: AckSource;
+  sample?: (n: number, capability: string | undefined) => string[];
   /** Freeze and thaw. */
   control?: ControlApi;
   breakers?: () => BreakerStatus[];
@@ -119,7 +126,11 @@ export function createApi(deps: ApiDeps): Hono {
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
   app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
-  if (deps.operations !== undefined) app.route('/v1/operations', operationRoutes(deps.operations));
+  const board = deps.jobs ?? new JobBoard(deps.access.now);
+  app.route(
+    '/v1/operations',
+    jobRoutes({ board, tokens, ...(deps.operations === undefined ? {} : { operations: deps.operations }), ...(deps.acks === undefined ? {} : { acks: deps.acks }), ...(deps.sample === undefined ? {} : { sample: deps.sample }) }),
+  );
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
   if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
   if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));

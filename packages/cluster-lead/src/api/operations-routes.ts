@@ -1,13 +1,11 @@
 /**
- * POST /v1/operations (start a scatter-gather: 202 with the id and Location) and
- * GET /v1/operations/:id (state, and the result once decided). Bodies are snake_case.
+ * The scatter engine's operations as the API maps them: request bodies onto the engine's
+ * OperationRequest, refusals onto problems. The job routes (jobs-routes.ts) use these.
  */
-import { Hono } from 'hono';
 import { z } from 'zod';
 import type { OperationRefusal, SubmitOutcome } from '../control/index.js';
 import type { OperationView } from '../control/index.js';
 import { ApiError } from './problem.js';
-import { readJsonBody } from './read-body.js';
 import { snakeKeys } from './json-case.js';
 
 /** Seconds to wait before retrying a SATURATED submission. */
@@ -34,7 +32,7 @@ export const OperationBody = z.strictObject({
   operator_override: z.boolean().optional(),
 });
 
-const FIELD_OF: Readonly<Record<string, string>> = {
+export const FIELD_OF: Readonly<Record<string, string>> = {
   operationId: 'operation_id',
   payloadWeight: 'payload_weight',
   targets: 'selector',
@@ -78,7 +76,7 @@ export interface OperationsApi {
   get(operationId: string): OperationView | undefined;
 }
 
-function refusalError(refusal: OperationRefusal): ApiError {
+export function refusalError(refusal: OperationRefusal): ApiError {
   const fields = { reason_code: refusal.code, ...('path' in refusal && refusal.path !== undefined ? { field: refusal.path.split('.').map((p) => FIELD_OF[p] ?? p).join('.') } : {}) };
   switch (refusal.code) {
     case 'FROZEN':
@@ -109,23 +107,4 @@ export function operationJson(view: OperationView): Record<string, unknown> {
     refusal: view.refusal === null ? null : { code: view.refusal.code, reason: view.refusal.reason },
     result: snakeKeys(view.result),
   };
-}
-
-export function operationRoutes(operations: OperationsApi): Hono {
-  const app = new Hono();
-  app.post('/', async (c) => {
-    const body = await readJsonBody(c, OperationBody, 'operation');
-    const outcome = await operations.submit(toEngineRequest(body));
-    if (!outcome.ok) throw refusalError(outcome.refusal);
-    const location = `/v1/operations/${encodeURIComponent(outcome.operationId)}`;
-    c.header('Location', location);
-    return c.json({ operation_id: outcome.operationId, state: outcome.state, location }, 202);
-  });
-  app.get('/:id', (c) => {
-    const id = c.req.param('id');
-    const view = operations.get(id);
-    if (view === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown operation', `no operation "${id}" on this lead`);
-    return c.json(operationJson(view));
-  });
-  return app;
 }

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '@mesh30k/shared';
 import type { OperationsHistory } from '../store/index.js';
-import type { ScatterEngine, ScatterRefusal } from '../scatter/index.js';
+import type { OperationOutcome, ScatterEngine, ScatterRefusal } from '../scatter/index.js';
 
 export type OperationState = 'queued' | 'running' | 'completed' | 'refused';
 
@@ -19,7 +19,7 @@ export interface OperationView {
 }
 
 export type SubmitOutcome =
-  | { readonly ok: true; readonly operationId: string; readonly state: 'queued' | 'running' }
+  | { readonly ok: true; readonly operationId: string; readonly state: 'queued' | 'running'; readonly outcome: Promise<OperationOutcome> }
   | { readonly ok: false; readonly operationId: string | null; readonly refusal: OperationRefusal };
 
 /** The engine's refusals plus the lead's own admission refusal. */
@@ -70,7 +70,7 @@ export class Operations {
         this.tracked.delete(operationId);
       }
     });
-    return { ok: true, operationId, state: entry.state === 'running' ? 'running' : 'queued' };
+    return { ok: true, operationId, state: entry.state === 'running' ? 'running' : 'queued', outcome: handle.outcome };
   }
 
   get(operationId: string): OperationView | undefined {

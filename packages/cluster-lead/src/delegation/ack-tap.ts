@@ -37,6 +37,13 @@ export class AckTap {
     return ack;
   }
 
+  /** Every verified ACK kept for the operation (first per agent); stops watching it. */
+  drain(operationId: string): Ack[] {
+    const acks = [...(this.watched.get(operationId)?.values() ?? [])];
+    this.watched.delete(operationId);
+    return acks;
+  }
+
   release(operationId: string): void {
     this.watched.delete(operationId);
   }

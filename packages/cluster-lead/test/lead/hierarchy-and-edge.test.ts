@@ -222,7 +222,7 @@ describe('a Worker registered through the API of a full lead', () => {
     let op: { state: string; result: { status: string; counts: { sent: number; ready: number }; responders: { agent_id: string; arrival_error_ms: number }[] } | null };
     for (;;) {
       op = (await get<typeof op>(lead, location)).body;
-      if (op.state === 'completed' || op.state === 'refused') break;
+      if (op.state === 'SUCCEEDED' || op.state === 'FAILED') break;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const stallMs = stall();

@@ -27,7 +27,7 @@ const POLL_MS = 20;
 interface OperationBody {
   operation_id: string;
   state: string;
-  refusal: { code: string } | null;
+  error?: { code: string; message: string };
   result: {
     status: string;
     decision: string;
@@ -70,7 +70,7 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
     expect(location).toBe(`/v1/operations/${operation_id}`);
     for (;;) {
       const view = (await (await api(location)).json()) as OperationBody;
-      if (view.state === 'completed' || view.state === 'refused') {
+      if (view.state === 'SUCCEEDED' || view.state === 'FAILED') {
         loop.disable();
         stallMs = loop.max / 1e6;
         return view;

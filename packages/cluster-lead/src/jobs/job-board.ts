@@ -1,0 +1,126 @@
+/**
+ * Long-running work started through the API (operations, delegations, cascades, heal) as one
+ * kind of job: an id, a state machine, the result or error once it ends. Jobs live in memory
+ * (the newest MAX_JOBS); scatter results also reach the operations history in SQLite.
+ */
+export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
+export type JobKind = 'scatter_gather' | 'broadcast' | 'ask' | 'delegation' | 'cascade' | 'heal';
+
+export const JOB_STATES: readonly JobState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLING', 'CANCELLED'];
+const FINAL: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export interface JobView {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly state: JobState;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** How a job's work ended. */
+export type JobEnd = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly code: string; readonly message: string; readonly result?: unknown };
+
+export interface JobStart {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly state: 'QUEUED' | 'RUNNING';
+  /** Settles when the work ends; a rejection is a FAILED job with code INTERNAL. */
+  readonly done: Promise<JobEnd>;
+  /** Asked on read while QUEUED: has the work started? (The engine does not announce it.) */
+  readonly started?: () => boolean;
+  /** Asked once on cancel; the work may or may not stop early. */
+  readonly cancel?: () => void;
+}
+
+interface Job {
+  view: JobView;
+  readonly seq: number;
+  readonly started: (() => boolean) | undefined;
+  readonly cancel: (() => void) | undefined;
+}
+
+export const MAX_JOBS = 10_000;
+
+export class JobBoard {
+  private readonly jobs = new Map<string, Job>();
+  private seq = 0;
+
+  constructor(
+    private readonly now: () => number,
+    private readonly maxJobs = MAX_JOBS,
+  ) {}
+
+  has(id: string): boolean {
+    return this.jobs.has(id);
+  }
+
+  start(start: JobStart): JobView {
+    const at = this.now();
+    const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel };
+    this.jobs.set(start.id, job);
+    this.evict();
+    start.done.then(
+      (end) => this.finish(job, end),
+      (error: unknown) => this.finish(job, { ok: false, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }),
+    );
+    return job.view;
+  }
+
+  get(id: string): JobView | undefined {
+    const job = this.jobs.get(id);
+    if (job === undefined) return undefined;
+    if (job.view.state === 'QUEUED' && job.started?.() === true) this.update(job, { state: 'RUNNING' });
+    return job.view;
+  }
+
+  /** Newest first; `before` is the seq to continue below. */
+  list(filter: { state?: JobState | undefined; before?: number | undefined; limit: number }): { jobs: JobView[]; lastSeq: number | undefined; more: boolean } {
+    const all = [...this.jobs.values()].sort((a, b) => b.seq - a.seq);
+    const out: JobView[] = [];
+    let lastSeq: number | undefined;
+    let more = false;
+    for (const job of all) {
+      if (filter.before !== undefined && job.seq >= filter.before) continue;
+      const view = this.get(job.view.id) ?? job.view;
+      if (filter.state !== undefined && view.state !== filter.state) continue;
+      if (out.length === filter.limit) {
+        more = true;
+        break;
+      }
+      out.push(view);
+      lastSeq = job.seq;
+    }
+    return { jobs: out, lastSeq, more };
+  }
+
+  /** Idempotent: a finished job is returned unchanged; a live one goes CANCELLING, then CANCELLED. */
+  cancel(id: string): JobView | undefined {
+    const job = this.jobs.get(id);
+    if (job === undefined) return undefined;
+    if (FINAL.has(job.view.state) || job.view.state === 'CANCELLING') return job.view;
+    this.update(job, { state: 'CANCELLING' });
+    job.cancel?.();
+    return job.view;
+  }
+
+  private finish(job: Job, end: JobEnd): void {
+    const cancelled = job.view.state === 'CANCELLING';
+    if (end.ok) this.update(job, { state: cancelled ? 'CANCELLED' : 'SUCCEEDED', result: end.result });
+    else this.update(job, { state: cancelled ? 'CANCELLED' : 'FAILED', error: { code: end.code, message: end.message }, ...(end.result === undefined ? {} : { result: end.result }) });
+  }
+
+  private update(job: Job, change: Partial<JobView>): void {
+    job.view = { ...job.view, ...change, updatedAt: this.now() };
+  }
+
+  /** Oldest finished jobs go first; live ones are kept whatever the count. */
+  private evict(): void {
+    if (this.jobs.size <= this.maxJobs) return;
+    for (const [id, job] of this.jobs) {
+      if (this.jobs.size <= this.maxJobs) break;
+      if (FINAL.has(job.view.state)) this.jobs.delete(id);
+    }
+  }
+}
