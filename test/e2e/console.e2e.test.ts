@@ -60,6 +60,25 @@ describe('mesh console end to end (real processes)', () => {
     expect(line.stdout).toMatch(new RegExp(`^OK lead \\S+: ${AGENTS}/${AGENTS} agents active, mode FULL`));
   });
 
+  it('mesh broadcast: every agent received and acknowledged', async () => {
+    const sent = await run(MESH_BIN, ['broadcast', 'Context update: Market closed early today'], env);
+    expect(sent.stderr).toBe('');
+    expect(sent).toMatchObject({ code: 0, stdout: `Broadcast complete: ${AGENTS} received, ${AGENTS} acknowledged\n` });
+  });
+
+  it('mesh ask: the sampled agents answers, grouped', async () => {
+    const asked = await run(MESH_BIN, ['ask', "What's your current context hash?", '--sample', '5'], env);
+    expect(asked.stderr).toBe('');
+    expect(asked.code).toBe(0);
+    const [head, ...groups] = asked.stdout.trimEnd().split('\n');
+    expect(head).toBe('5 responses:');
+    expect(groups.length).toBeGreaterThan(0);
+    // Simulated agents hold no context yet: their hash is empty.
+    for (const line of groups) expect(line).toMatch(/^- \d+ agents?: \S+/);
+    const json = await run(MESH_BIN, ['ask', 'hash?', '--sample', '3', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'ask', state: 'SUCCEEDED', result: { answers: expect.any(Array) } });
+  });
+
   it('a wrong operator id is an auth failure: exit 77', async () => {
     const refused = await run(MESH_BIN, ['status'], { ...env, MESH_OPERATOR_ID: 'nobody' });
     expect(refused.code).toBe(77);

@@ -239,25 +239,31 @@ describe('usage errors', () => {
 describe('operations', () => {
   it('ask: submits, polls the job and groups the answers as the spec shows', async () => {
     let polls = 0;
-    routes['POST /v1/operations'] = json(202, { operation_id: 'op-7', state: 'QUEUED', kind: 'ask' }, { location: '/v1/operations/op-7' });
+    routes['POST /v1/operations'] = json(202, { operation_id: 'op-7', state: 'QUEUED', kind: 'ask', location: '/v1/operations/op-7' }, { location: '/v1/operations/op-7' });
     routes['GET /v1/operations/op-7'] = (s, res) =>
       json(200, polls++ < 3
         ? { operation_id: 'op-7', kind: 'ask', state: 'RUNNING' }
-        : { operation_id: 'op-7', kind: 'ask', state: 'SUCCEEDED', result: { counts: { conflicts: 1 }, answers: [{ answer: 'e5f6g7h8', agents: ['a', 'b'], count: 2 }, { answer: 'a1b2c3d4', agents: ['c', 'd', 'e', 'f', 'g', 'h', 'i'], count: 7 }] } })(s, res);
-    const run = await mesh(['ask', "What's your current context hash?", '--capability', 'sensor.read']);
+        : { operation_id: 'op-7', kind: 'ask', state: 'SUCCEEDED', result: { answers: [
+          { answer: { context_hash: 'e5f6g7h8' }, agents: ['a', 'b'], count: 2 },
+          { answer: 'CONFLICT', agents: ['j'], count: 1 },
+          { answer: { context_hash: '' }, agents: ['k'], count: 1 },
+          { answer: null, agents: ['l'], count: 1 },
+          { answer: { context_hash: 'a1b2c3d4' }, agents: ['c', 'd', 'e', 'f', 'g', 'h', 'i'], count: 7 },
+        ] } })(s, res);
+    const run = await mesh(['ask', "What's your current context hash?", '--sample', '10', '--capability', 'sensor.read']);
     expect(run.code).toBe(EXIT.OK);
-    expect(run.out).toBe('10 responses:\n- 7 agents: a1b2c3d4\n- 2 agents: e5f6g7h8\n- 1 agent: CONFLICT (context divergence detected)\n');
-    expect(JSON.parse(seen[0]!.body)).toEqual({ kind: 'ask', payload: { question: "What's your current context hash?" }, selector: { capability: 'sensor.read' } });
+    expect(run.out).toBe('12 responses:\n- 7 agents: a1b2c3d4\n- 2 agents: e5f6g7h8\n- 1 agent: CONFLICT (context divergence detected)\n- 1 agent: (empty)\n- 1 agent: (no answer)\n');
+    expect(JSON.parse(seen[0]!.body)).toEqual({ kind: 'ask', question: "What's your current context hash?", sample_size: 10, capability: 'sensor.read' });
     expect(seen[0]!.headers['idempotency-key']).toBeDefined();
     expect(run.sleeps).toEqual([500, 500, 500, 500]);
   });
 
-  it('ask --sample draws that many active agents for the selector', async () => {
-    routes['GET /v1/agents'] = json(200, { agents: ['a', 'b', 'c', 'd'].map((id) => ({ agent_id: id, agent_class: 'E', cluster_id: 'c1', state: 'active' })) });
-    routes['POST /v1/operations'] = json(202, { operation_id: 'op-8', state: 'SUCCEEDED', result: { answers: [] } });
-    expect((await mesh(['ask', 'hash?', '--sample', '2'])).code).toBe(EXIT.OK);
-    expect(seen[0]!.url).toBe('/v1/agents?state=active&page_size=1000');
-    expect((JSON.parse(seen[1]!.body) as { selector: { agent_ids: string[] } }).selector.agent_ids).toHaveLength(2);
+  it('follows the Location the lead gives (delegations before they are jobs)', async () => {
+    routes['POST /v1/delegations'] = json(202, { delegation_id: 'd-1', state: 'running', location: '/v1/delegations/d-1' });
+    routes['GET /v1/delegations/d-1'] = json(200, { delegation_id: 'd-1', state: 'completed', result: { status: 'SUCCEEDED', agent_id: 'pi-4', elapsed_ms: 1200 } });
+    const run = await mesh(['delegate', 'read the sensor', '--to', 'capability:sensor.read']);
+    expect(run).toMatchObject({ code: EXIT.OK, out: 'Delegated to agent pi-4\nResult ready in 1.2 seconds\n' });
+    expect(seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/delegations', 'GET /v1/delegations/d-1']);
   });
 
   it('broadcast: reports received and acknowledged; a failed job exits 1', async () => {
@@ -265,6 +271,8 @@ describe('operations', () => {
     const ok = await mesh(['broadcast', 'Context update: Market closed early today']);
     expect(ok).toMatchObject({ code: EXIT.OK, out: 'Broadcast complete: 29,847 received, 29,831 acknowledged\n' });
     expect(JSON.parse(seen[0]!.body)).toEqual({ kind: 'broadcast', verb: 'record', payload: { message: 'Context update: Market closed early today' }, selector: { all: true }, priority: 2 });
+    routes['POST /v1/operations'] = json(202, { operation_id: 'op-9', state: 'SUCCEEDED', result: { counts: { sent: 10, stragglers: 1 } } });
+    expect((await mesh(['broadcast', 'all of you', '--require-ack'])).code).toBe(EXIT.DEGRADED);
     routes['POST /v1/operations'] = json(202, { operation_id: 'op-10', state: 'FAILED', error: { code: 'NO_TARGETS', message: 'no agent matched' } });
     const failed = await mesh(['broadcast', 'hello']);
     expect(failed).toMatchObject({ code: EXIT.DEGRADED, err: 'operation op-10 failed (NO_TARGETS): no agent matched\n' });

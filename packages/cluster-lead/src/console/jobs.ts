@@ -15,6 +15,8 @@ export type JobPhase = 'pending' | 'succeeded' | 'failed';
 
 export interface Job {
   operation_id: string;
+  /** Where the job is followed; /v1/operations/<id> when the lead does not say. */
+  location?: string;
   kind?: string;
   state: string;
   result?: unknown;
@@ -54,9 +56,13 @@ export interface Submitted {
 
 /** POSTs `body` to `path` (with an Idempotency-Key) and follows the job it starts. */
 export async function submitAndFollow(ctx: CommandContext, path: string, body: unknown, label: string): Promise<Submitted> {
-  const accepted = expectOk<Job>(await ctx.client.post(path, body, ctx.idempotencyKey()), `${label} refused`);
-  const id = accepted.operation_id;
+  const res = await ctx.client.post(path, body, ctx.idempotencyKey());
+  const raw = expectOk<Job & { delegation_id?: string }>(res, `${label} refused`);
+  // Delegations answer delegation_id and their own Location until they become jobs too.
+  const id = raw.operation_id ?? raw.delegation_id;
   if (typeof id !== 'string') throw new ConsoleError('DOWN', `${label}: the lead answered without an operation_id`);
+  const location = raw.location ?? res.headers.get('location') ?? `/v1/operations/${encodeURIComponent(id)}`;
+  const accepted: Job = { ...raw, operation_id: id };
   if (ctx.args.values['no-wait'] === true) return { job: accepted, finished: false };
   const waitMs = (intFlag(ctx.args.values.wait, 'wait', 1, 86_400) ?? DEFAULT_WAIT_S) * 1000;
   const progress = createProgress(ctx.io.stderrIsTty && !ctx.options.json, ctx.io.err, ctx.io.now);
@@ -67,7 +73,7 @@ export async function submitAndFollow(ctx: CommandContext, path: string, body: u
       if (ctx.io.now() >= deadline) return { job, finished: false };
       progress.update(`${label} ${id}: ${job.state.toLowerCase()}`);
       await ctx.io.sleep(POLL_INTERVAL_MS);
-      job = expectOk<Job>(await ctx.client.get(`/v1/operations/${encodeURIComponent(id)}`), `${label} ${id}`);
+      job = { ...expectOk<Job>(await ctx.client.get(location), `${label} ${id}`), operation_id: id };
     }
   } finally {
     progress.done();

@@ -1,14 +1,11 @@
-/** `mesh ask QUESTION`: ask a sample of agents and show their answers grouped, most common first. */
+/** `mesh ask QUESTION`: the lead asks a sample of agents; answers shown grouped, most common first. */
 import { z } from 'zod';
-import { expectOk } from '../api.js';
-import { printJson, type Command, type CommandContext } from '../context.js';
-import { ConsoleError, EXIT } from '../exit-codes.js';
+import { printJson, type Command } from '../context.js';
+import { EXIT } from '../exit-codes.js';
 import { number } from '../format.js';
 import { WAIT_FLAGS, failureLine, pendingLine, phaseOf, submitAndFollow } from '../jobs.js';
 import { check, intFlag } from '../options.js';
-import type { AgentJson } from './agents.js';
-import type { ScatterCounts } from './broadcast.js';
-import { SELECTOR_FLAGS, selectorFrom, textArgument, type Selector } from './selector.js';
+import { Priority, textArgument } from './selector.js';
 
 export interface AnswerGroup {
   answer: unknown;
@@ -17,59 +14,46 @@ export interface AnswerGroup {
 }
 
 const MAX_ANSWER_CHARS = 60;
-/** The most agents one sampling page can draw from (the API's page_size limit). */
-const SAMPLE_POOL = 1000;
+/** The lead groups agents that reported a conflict under this answer. */
+const CONFLICT = 'CONFLICT';
 
 function answerText(answer: unknown): string {
-  const text = typeof answer === 'string' ? answer : JSON.stringify(answer);
+  if (answer === CONFLICT) return 'CONFLICT (context divergence detected)';
+  // An answer like {"context_hash": "a1b2..."} reads best as its one value; --json has it all.
+  const values = typeof answer === 'object' && answer !== null ? Object.values(answer) : [];
+  const single = values.length === 1 && (typeof values[0] === 'string' || typeof values[0] === 'number') ? values[0] : undefined;
+  const text = single !== undefined ? String(single) : typeof answer === 'string' ? answer : answer === null ? '(no answer)' : JSON.stringify(answer);
+  if (text === '') return '(empty)';
   return text.length > MAX_ANSWER_CHARS ? `${text.slice(0, MAX_ANSWER_CHARS)}...` : text;
 }
 
 const agentsWord = (n: number) => `${number(n)} ${n === 1 ? 'agent' : 'agents'}`;
 
 /** The spec's rendering: "10 responses:" then one "- N agents: answer" line per group. */
-export function formatAnswers(groups: readonly AnswerGroup[], conflicts: number): string {
-  const total = groups.reduce((sum, g) => sum + g.count, 0) + conflicts;
+export function formatAnswers(groups: readonly AnswerGroup[]): string {
+  const total = groups.reduce((sum, g) => sum + g.count, 0);
   const lines = [`${number(total)} ${total === 1 ? 'response' : 'responses'}:`];
   for (const g of [...groups].sort((a, b) => b.count - a.count)) lines.push(`- ${agentsWord(g.count)}: ${answerText(g.answer)}`);
-  if (conflicts > 0) lines.push(`- ${agentsWord(conflicts)}: CONFLICT (context divergence detected)`);
   return `${lines.join('\n')}\n`;
-}
-
-/**
- * The selector has no sampling, so the console samples: one page of active agents matching
- * the filters, then `size` of them drawn at random.
- */
-async function sampleSelector(ctx: CommandContext, selector: Selector, size: number): Promise<Selector> {
-  const page = expectOk<{ agents: AgentJson[] }>(
-    await ctx.client.get('/v1/agents', { state: 'active', class: selector.agent_class, capability: selector.capability, cluster: selector.cluster_id, page_size: SAMPLE_POOL }),
-    'sampling agents',
-  );
-  const pool = page.agents.map((a) => a.agent_id).filter((id) => selector.agent_ids === undefined || selector.agent_ids.includes(id));
-  if (pool.length === 0) throw new ConsoleError('REFUSED', 'ask: no active agent matches the filters');
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(ctx.io.random() * (i + 1));
-    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
-  }
-  return { agent_ids: pool.slice(0, size) };
 }
 
 export const askCommand: Command = {
   name: 'ask',
   summary: 'ask a sample of agents a question; answers grouped',
-  usage: 'ask QUESTION [--sample N] [--verb VERB] [--cluster ID] [--sector ID] [--class C] [--capability NAME] [--agents ID,...] [--wait S | --no-wait]',
-  flags: { ...SELECTOR_FLAGS, ...WAIT_FLAGS, sample: { type: 'string' }, verb: { type: 'string' } },
+  usage: 'ask QUESTION [--sample N] [--capability NAME] [--op-timeout S] [--priority 0-5] [--wait S | --no-wait]',
+  flags: { ...WAIT_FLAGS, sample: { type: 'string' }, capability: { type: 'string' }, 'op-timeout': { type: 'string' }, priority: { type: 'string' } },
   async run(ctx) {
-    const question = textArgument(ctx, 'question');
+    const question = check(z.string().max(1024, 'must be at most 1,024 characters'), textArgument(ctx, 'question'), 'question');
     const v = ctx.args.values;
-    const sample = intFlag(v.sample, 'sample', 1, SAMPLE_POOL);
-    let selector = selectorFrom(ctx);
-    if (sample !== undefined) selector = await sampleSelector(ctx, selector, sample);
+    const sample = intFlag(v.sample, 'sample', 1, 1000);
+    const timeoutS = intFlag(v['op-timeout'], 'op-timeout', 1, 600);
     const body = {
       kind: 'ask',
-      payload: { question },
-      selector,
-      ...(typeof v.verb === 'string' ? { verb: check(z.enum(['observe', 'orient', 'decide', 'act', 'record', 'sync']), v.verb, 'verb') } : {}),
+      question,
+      ...(sample === undefined ? {} : { sample_size: sample }),
+      ...(typeof v.capability === 'string' ? { capability: check(z.string().min(1).max(64, 'must be at most 64 characters'), v.capability, 'capability') } : {}),
+      ...(timeoutS === undefined ? {} : { timeout_ms: timeoutS * 1000 }),
+      ...(v.priority === undefined ? {} : { priority: check(Priority, v.priority, 'priority') }),
     };
     const { job, finished } = await submitAndFollow(ctx, '/v1/operations', body, 'ask');
     if (ctx.options.json) printJson(ctx, job);
@@ -81,8 +65,8 @@ export const askCommand: Command = {
       if (!ctx.options.json) ctx.io.err(failureLine(job));
       return EXIT.DEGRADED;
     }
-    const result = (job.result ?? {}) as { answers?: AnswerGroup[]; counts?: ScatterCounts };
-    if (!ctx.options.json) ctx.io.out(formatAnswers(result.answers ?? [], result.counts?.conflicts ?? 0));
+    const result = (job.result ?? {}) as { answers?: AnswerGroup[] };
+    if (!ctx.options.json) ctx.io.out(formatAnswers(result.answers ?? []));
     return EXIT.OK;
   },
 };

@@ -3,7 +3,7 @@ import { printJson, type Command } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { number } from '../format.js';
 import { WAIT_FLAGS, failureLine, pendingLine, phaseOf, submitAndFollow } from '../jobs.js';
-import { check } from '../options.js';
+import { check, intFlag } from '../options.js';
 import { Priority, SELECTOR_FLAGS, selectorFrom, textArgument } from './selector.js';
 import { z } from 'zod';
 
@@ -21,19 +21,19 @@ export interface ScatterCounts {
 export const broadcastCommand: Command = {
   name: 'broadcast',
   summary: 'send a message to all (or the selected) agents',
-  usage: 'broadcast MESSAGE [--priority 0-3] [--require-ack] [--verb VERB] [--cluster ID] [--sector ID] [--class C] [--capability NAME] [--agents ID,...] [--wait S | --no-wait]',
-  flags: { ...SELECTOR_FLAGS, ...WAIT_FLAGS, priority: { type: 'string' }, 'require-ack': { type: 'boolean' }, verb: { type: 'string' } },
+  usage: 'broadcast MESSAGE [--priority 0-5] [--require-ack] [--verb VERB] [--op-timeout S] [--cluster ID] [--sector ID] [--class C] [--capability NAME] [--agents ID,...] [--wait S | --no-wait]',
+  flags: { ...SELECTOR_FLAGS, ...WAIT_FLAGS, priority: { type: 'string' }, 'require-ack': { type: 'boolean' }, verb: { type: 'string' }, 'op-timeout': { type: 'string' } },
   async run(ctx) {
     const message = textArgument(ctx, 'message');
     const v = ctx.args.values;
+    const timeoutS = intFlag(v['op-timeout'], 'op-timeout', 1, 600);
     const body = {
       kind: 'broadcast',
       verb: typeof v.verb === 'string' ? check(z.enum(['observe', 'orient', 'decide', 'act', 'record', 'sync']), v.verb, 'verb') : 'record',
       payload: { message },
       selector: selectorFrom(ctx),
       priority: v.priority === undefined ? 2 : check(Priority, v.priority, 'priority'),
-      // With --require-ack every selected agent must answer for the broadcast to count as done.
-      ...(v['require-ack'] === true ? { min_response_rate: 1 } : {}),
+      ...(timeoutS === undefined ? {} : { timeout_ms: timeoutS * 1000 }),
     };
     const { job, finished } = await submitAndFollow(ctx, '/v1/operations', body, 'broadcast');
     if (ctx.options.json) printJson(ctx, job);
@@ -53,6 +53,7 @@ export const broadcastCommand: Command = {
           : `Broadcast complete: ${number(counts.sent)} received, ${number(counts.sent - counts.stragglers)} acknowledged\n`,
       );
     }
+    // A broadcast needs no answers (the lead sends it with no quorum); --require-ack wants them all.
     const complete = counts === undefined || v['require-ack'] !== true || counts.stragglers === 0;
     return complete ? EXIT.OK : EXIT.DEGRADED;
   },

@@ -33,7 +33,7 @@ interface DelegationResult {
 export const delegateCommand: Command = {
   name: 'delegate',
   summary: 'hand a task to one agent chosen by the lead',
-  usage: 'delegate TASK [--to best_available|class:C|capability:NAME|agent:ID] [--verb VERB] [--task-timeout S] [--attempts N] [--priority 0-3] [--wait S | --no-wait]',
+  usage: 'delegate TASK [--to best_available|class:C|capability:NAME|agent:ID] [--verb VERB] [--task-timeout S] [--attempts N] [--priority 0-5] [--wait S | --no-wait]',
   flags: { ...WAIT_FLAGS, to: { type: 'string' }, verb: { type: 'string' }, 'task-timeout': { type: 'string' }, attempts: { type: 'string' }, priority: { type: 'string' } },
   async run(ctx) {
     const task = textArgument(ctx, 'task');

@@ -30,7 +30,9 @@ export function selectorFrom(ctx: CommandContext): Selector {
   return Object.keys(s).length === 0 ? { all: true } : s;
 }
 
-export const Priority = z.coerce.number({ error: 'must be 0, 1, 2 or 3' }).int('must be 0, 1, 2 or 3').min(0, 'must be 0, 1, 2 or 3').max(3, 'must be 0, 1, 2 or 3');
+const PRIORITY_MESSAGE = 'must be a whole number from 0 to 5';
+/** The API's operation priority range (docs/api.md). */
+export const Priority = z.coerce.number({ error: PRIORITY_MESSAGE }).int(PRIORITY_MESSAGE).min(0, PRIORITY_MESSAGE).max(5, PRIORITY_MESSAGE);
 
 /** The one positional text argument (message, question, task), joined if unquoted. */
 export function textArgument(ctx: CommandContext, what: string): string {
