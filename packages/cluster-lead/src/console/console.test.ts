@@ -314,6 +314,19 @@ describe('operations', () => {
   });
 });
 
+describe('mode', () => {
+  it('shows the mode, sets and clears an override with PUT (exit 1 unless FULL)', async () => {
+    routes['GET /v1/mode'] = json(200, { mode: 'FULL', computed: 'FULL', override: null });
+    expect(await mesh(['mode'])).toMatchObject({ code: EXIT.OK, out: 'mode FULL (computed FULL, no override)\n' });
+    routes['PUT /v1/mode'] = (s, res) => json(200, { mode: (JSON.parse(s.body) as { override: string | null }).override ?? 'FULL', computed: 'FULL', override: (JSON.parse(s.body) as { override: string | null }).override })(s, res);
+    expect(await mesh(['mode', '--set', 'degraded_light'])).toMatchObject({ code: EXIT.DEGRADED, out: 'mode DEGRADED_LIGHT (computed FULL, overridden to DEGRADED_LIGHT)\n' });
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ override: 'DEGRADED_LIGHT' });
+    expect((await mesh(['mode', '--clear'])).code).toBe(EXIT.OK);
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ override: null });
+    expect((await mesh(['mode', '--set', 'calm'])).err).toBe('mesh: --set: must be FULL, DEGRADED_LIGHT, DEGRADED_MODERATE, DEGRADED_SEVERE or EMERGENCY\n');
+  });
+});
+
 describe('lists', () => {
   it('agents --all follows the pages; --json parses', async () => {
     const agent = (id: string) => ({ agent_id: id, agent_class: 'E', cluster_id: 'cluster-1', state: 'active', last_heartbeat_at: NOW - 2000, impedance: { impedance_score: 120 } });

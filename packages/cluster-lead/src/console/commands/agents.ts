@@ -58,7 +58,8 @@ export const agentsCommand: Command = {
       class: str(ctx, 'class') === undefined ? undefined : check(AgentClass, str(ctx, 'class')?.toUpperCase(), 'class'),
       capability: str(ctx, 'capability'),
       cluster: str(ctx, 'cluster') === undefined ? undefined : check(Id, str(ctx, 'cluster'), 'cluster'),
-      page_size: intFlag(str(ctx, 'page-size'), 'page-size', 1, 1000),
+      // --all takes the largest pages, so a big fleet costs few requests against the rate limit.
+      page_size: intFlag(str(ctx, 'page-size'), 'page-size', 1, 1000) ?? (ctx.args.values.all === true ? 1000 : undefined),
       page_token: str(ctx, 'page-token'),
     };
     const agents: AgentJson[] = [];

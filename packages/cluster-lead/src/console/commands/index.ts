@@ -7,6 +7,7 @@ import { conflictsCommand } from './conflicts.js';
 import { delegateCommand } from './delegate.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
+import { modeCommand } from './mode.js';
 import { cancelCommand, operationCommand } from './operation.js';
 import { statusCommand } from './status.js';
 
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   thawCommandDef,
   conflictsCommand,
   breakersCommand,
+  modeCommand,
   operationCommand,
   cancelCommand,
 ];
