@@ -222,6 +222,7 @@ describe('usage errors', () => {
     [['frobnicate'], 'mesh: unknown command "frobnicate"; see mesh --help\n'],
     [['status', '--bogus'], expect.stringMatching(/^mesh: Unknown option '--bogus'/)],
     [['ask'], 'mesh: question: missing; give it as an argument\n'],
+    [['heal', '--wait', 'soon'], 'mesh: --wait: must be a number\n'],
   ])('mesh %j exits 64 with one line naming the problem', async (argv, message) => {
     const run = await mesh(argv);
     expect(run.code).toBe(EXIT.USAGE);

@@ -56,6 +56,8 @@ export interface Submitted {
 
 /** POSTs `body` to `path` (with an Idempotency-Key) and follows the job it starts. */
 export async function submitAndFollow(ctx: CommandContext, path: string, body: unknown, label: string): Promise<Submitted> {
+  // Checked before anything is started: a bad flag must not leave a job behind.
+  const waitMs = (intFlag(ctx.args.values.wait, 'wait', 1, 86_400) ?? DEFAULT_WAIT_S) * 1000;
   const res = await ctx.client.post(path, body, ctx.idempotencyKey());
   const raw = expectOk<Job & { delegation_id?: string }>(res, `${label} refused`);
   // Delegations answer delegation_id and their own Location until they become jobs too.
@@ -64,7 +66,6 @@ export async function submitAndFollow(ctx: CommandContext, path: string, body: u
   const location = raw.location ?? res.headers.get('location') ?? `/v1/operations/${encodeURIComponent(id)}`;
   const accepted: Job = { ...raw, operation_id: id };
   if (ctx.args.values['no-wait'] === true) return { job: accepted, finished: false };
-  const waitMs = (intFlag(ctx.args.values.wait, 'wait', 1, 86_400) ?? DEFAULT_WAIT_S) * 1000;
   const progress = createProgress(ctx.io.stderrIsTty && !ctx.options.json, ctx.io.err, ctx.io.now);
   const deadline = ctx.io.now() + waitMs;
   let job = accepted;
