@@ -4,7 +4,7 @@ import type { NatsConnection } from 'nats';
 import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
-import { FreezeControl, Operations } from './control/index.js';
+import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
@@ -26,6 +26,7 @@ import { LeadStore, SnapshotWriter } from './store/index.js';
 import { KeyAnnouncements, addEnrollmentsFrom, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
 
 const MODE_KEY = 'mode';
+const MODE_OVERRIDE_KEY = 'mode_override';
 /** Logged once heartbeats can reach the lead; process-level tests and operators wait for it. */
 export const INTAKE_OPEN_MESSAGE = 'taking heartbeats';
 /** Replies to heartbeats are good for one interval at most. */
@@ -178,9 +179,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       registryOptionsFrom(config),
       store.state.get(MODE_KEY, MeshMode),
     );
+    // The computed mode is what the next start begins from; an override is kept apart.
     events.on((event) => {
-      if (event.name === LEAD_EVENTS.modeChanged) store.state.set(MODE_KEY, event.to);
+      if (event.name === LEAD_EVENTS.modeChanged) store.state.set(MODE_KEY, registry.computedMode);
     });
+    const storedOverride = store.state.get(MODE_OVERRIDE_KEY, MeshMode.nullable());
+    if (storedOverride !== undefined && storedOverride !== null) registry.setModeOverride(storedOverride);
     const edge = new EdgeTier(
       { clock, identity, registry, ed25519: nodeEd25519, logger: logger.child({ domain: 'edge' }), db: store.db },
       { intervalMs: config.heartbeat.interval_ms },
@@ -376,10 +380,35 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations,
         jobs,
         acks: ackTap,
+        mode: {
+          get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
+          set: (override) => {
+            store.state.set(MODE_OVERRIDE_KEY, override);
+            registry.setModeOverride(override);
+          },
+        },
         sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
         control: freeze,
         breakers: () => breakers.list(),
+        forceBreaker: (scope, targetId, state, reason) => {
+          // auto: a cluster or sector breaker half-opens and decides from trial traffic; the global one closes.
+          const action = state === 'open' ? 'OPEN' : state === 'closed' || scope === 'global' ? 'CLOSE' : 'HALF_OPEN';
+          breakers.apply(scope, targetId, action, reason);
+        },
+        conflicts: (query) => store.conflicts.query(query),
+        heal: (target, by) =>
+          heal(
+            {
+              quarantined: (selector) => registry.select({ selector, states: ['quarantined'], honourPanic: false }).agentIds,
+              agent: (id) => registry.get(id),
+              recover: (id, reason) => void registry.recover(id, reason),
+              breakers: () => breakers.list(),
+              closeBreaker: (scope, targetId, reason) => void breakers.apply(scope, targetId, 'CLOSE', reason),
+            },
+            target,
+            by,
+          ),
         cascades,
         edgeAgents: {
           register: (body) => {

@@ -9,7 +9,10 @@ import { idempotency } from './idempotency.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
-import { breakerJson, controlRoutes, type ControlApi } from './control-routes.js';
+import { controlRoutes, type ControlApi } from './control-routes.js';
+import { meshRoutes, type BreakersApi, type ModeApi } from './mesh-routes.js';
+import type { HealResult } from '../control/index.js';
+import type { ConflictQuery, StoredConflict } from '../store/index.js';
 import type { OperationsApi } from './operations-routes.js';
 import { jobRoutes, type AckSource } from './jobs-routes.js';
 import { JobBoard } from '../jobs/index.js';
@@ -87,6 +90,11 @@ export interface ApiDeps {
   /** Freeze and thaw. */
   control?: ControlApi;
   breakers?: () => BreakerStatus[];
+  /** Operator override of one breaker (POST /v1/breakers/:id/force). */
+  forceBreaker?: BreakersApi['force'];
+  mode?: ModeApi;
+  conflicts?: (query: ConflictQuery) => StoredConflict[];
+  heal?: (target: string, by: string) => HealResult;
   /** Cascades over this lead's subtree (src/cascade); absent, the routes answer 404. */
   cascades?: CascadesApi;
   /** Workers this lead dials (src/edge); absent, the routes answer 404. */
@@ -136,7 +144,17 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
   if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
   const breakers = deps.breakers;
-  if (breakers !== undefined) app.get('/v1/breakers', (c) => c.json({ breakers: breakers().map(breakerJson) }));
+  app.route(
+    '/v1',
+    meshRoutes({
+      tokens,
+      board,
+      ...(deps.mode === undefined ? {} : { mode: deps.mode }),
+      ...(breakers === undefined ? {} : { breakers: { list: breakers, ...(deps.forceBreaker === undefined ? {} : { force: deps.forceBreaker }) } }),
+      ...(deps.conflicts === undefined ? {} : { conflicts: deps.conflicts }),
+      ...(deps.heal === undefined ? {} : { heal: deps.heal }),
+    }),
+  );
 
   app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -26,8 +26,8 @@ export interface JobStart {
   readonly id: string;
   readonly kind: JobKind;
   readonly state: 'QUEUED' | 'RUNNING';
-  /** Settles when the work ends; a rejection is a FAILED job with code INTERNAL. */
-  readonly done: Promise<JobEnd>;
+  /** Settles when the work ends (a rejection is a FAILED job, code INTERNAL); a plain value: it already ended. */
+  readonly done: Promise<JobEnd> | JobEnd;
   /** Asked on read while QUEUED: has the work started? (The engine does not announce it.) */
   readonly started?: () => boolean;
   /** Asked once on cancel; the work may or may not stop early. */
@@ -61,6 +61,10 @@ export class JobBoard {
     const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel };
     this.jobs.set(start.id, job);
     this.evict();
+    if (!(start.done instanceof Promise)) {
+      this.finish(job, start.done);
+      return job.view;
+    }
     start.done.then(
       (end) => this.finish(job, end),
       (error: unknown) => this.finish(job, { ok: false, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }),

@@ -10,6 +10,8 @@ import type { RegistryCore } from './core.js';
  */
 export class FleetState {
   private currentMode: MeshMode;
+  /** An operator's override (PUT /v1/mode): the mode everyone sees while set. */
+  private override: MeshMode | null = null;
   /** Panic as last reported in an event; `panic` itself is always computed live. */
   private reportedPanic = false;
 
@@ -21,7 +23,23 @@ export class FleetState {
   }
 
   get mode(): MeshMode {
+    return this.override ?? this.currentMode;
+  }
+
+  /** The mode from the fleet's health alone, whatever the override. */
+  get computedMode(): MeshMode {
     return this.currentMode;
+  }
+
+  get modeOverride(): MeshMode | null {
+    return this.override;
+  }
+
+  /** Sets or clears the override; mode.changed is emitted when the effective mode changes. */
+  setOverride(mode: MeshMode | null): void {
+    const before = this.mode;
+    this.override = mode;
+    if (this.mode !== before) this.core.emit({ name: LEAD_EVENTS.modeChanged, at: this.core.now(), from: before, to: this.mode, activeRate: this.healthyShare() });
   }
 
   get panic(): boolean {
@@ -39,7 +57,8 @@ export class FleetState {
     const rate = this.healthyShare();
     const mode = nextMode(this.currentMode, rate, { thresholds: this.core.options.modeThresholds });
     if (mode !== this.currentMode) {
-      this.core.emit({ name: LEAD_EVENTS.modeChanged, at: now, from: this.currentMode, to: mode, activeRate: rate });
+      // Under an override the effective mode does not move; the computed one is still tracked.
+      if (this.override === null) this.core.emit({ name: LEAD_EVENTS.modeChanged, at: now, from: this.currentMode, to: mode, activeRate: rate });
       this.currentMode = mode;
     }
     const panic = this.panic;

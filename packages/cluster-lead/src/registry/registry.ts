@@ -79,6 +79,19 @@ export class Registry {
     return this.fleet.mode;
   }
 
+  /** The mode from health alone, and the operator's override if one is set. */
+  get computedMode(): MeshMode {
+    return this.fleet.computedMode;
+  }
+
+  get modeOverride(): MeshMode | null {
+    return this.fleet.modeOverride;
+  }
+
+  setModeOverride(mode: MeshMode | null): void {
+    this.fleet.setOverride(mode);
+  }
+
   /** Below the panic threshold of routable agents, selection stops filtering on state. */
   get panic(): boolean {
     return this.fleet.panic;

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 /** One verified conflict report, kept with the exact bytes and signature it arrived with. */
@@ -41,8 +42,9 @@ export class ConflictLog {
   private readonly recent;
   private readonly countRows;
   private readonly countFrom;
+  private readonly queries = new Map<string, Statement<(string | number)[]>>();
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insert = db.prepare(
       `INSERT INTO conflict_log (conflict_id, received_at, agent_id, operation_id, conflict_type, priority, signer_id, signature, body)
        VALUES (@conflict_id, @received_at, @agent_id, @operation_id, @conflict_type, @priority, @signer_id, @signature, @body)
@@ -74,18 +76,32 @@ export class ConflictLog {
   list(options: { agentId?: string; limit?: number } = {}): StoredConflict[] {
     const limit = options.limit ?? 100;
     const rows = (options.agentId === undefined ? this.recent.all(limit) : this.byAgent.all(options.agentId, limit)) as Row[];
-    return rows.map((row) => ({
-      seq: row.seq,
-      conflictId: row.conflict_id,
-      receivedAt: row.received_at,
-      agentId: row.agent_id,
-      operationId: row.operation_id,
-      conflictType: row.conflict_type,
-      priority: row.priority,
-      signerId: row.signer_id,
-      signature: row.signature,
-      body: new Uint8Array(row.body),
-    }));
+    return rows.map(fromRow);
+  }
+
+  /** Newest first, filtered (for GET /v1/conflicts); `beforeSeq` continues a previous page. */
+  query(filter: ConflictQuery): StoredConflict[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('received_at >= ?', filter.since);
+    add('received_at < ?', filter.until);
+    add('agent_id = ?', filter.agentId);
+    add('conflict_type = ?', filter.type);
+    add('priority >= ?', filter.minPriority);
+    add('seq < ?', filter.beforeSeq);
+    const sql = `SELECT * FROM conflict_log${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    // One prepared statement per filter shape (at most 64 of them).
+    let statement = this.queries.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<(string | number)[]>(sql);
+      this.queries.set(sql, statement);
+    }
+    return (statement.all(...params, filter.limit) as Row[]).map(fromRow);
   }
 
   count(): number {
@@ -96,4 +112,29 @@ export class ConflictLog {
   countSince(since: number): number {
     return this.countFrom.get(since) as number;
   }
+}
+
+export interface ConflictQuery {
+  since?: number | undefined;
+  until?: number | undefined;
+  agentId?: string | undefined;
+  type?: string | undefined;
+  minPriority?: number | undefined;
+  beforeSeq?: number | undefined;
+  limit: number;
+}
+
+function fromRow(row: Row): StoredConflict {
+  return {
+      seq: row.seq,
+      conflictId: row.conflict_id,
+      receivedAt: row.received_at,
+      agentId: row.agent_id,
+      operationId: row.operation_id,
+      conflictType: row.conflict_type,
+      priority: row.priority,
+      signerId: row.signer_id,
+      signature: row.signature,
+      body: new Uint8Array(row.body),
+  };
 }

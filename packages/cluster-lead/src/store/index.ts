@@ -8,7 +8,7 @@ import { OperationsHistory } from './operations-history.js';
 import { QuarantineStore } from './quarantine-store.js';
 
 export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
-export { ConflictLog, type ConflictEntry, type StoredConflict } from './conflict-log.js';
+export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
 export { DATABASE_FILE, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { DeadLetters, type DeadLetter } from './dead-letters.js';
 export { EnrollmentStore } from './enrollment-store.js';
