@@ -295,8 +295,8 @@ describe('operations', () => {
   });
 
   it('heal and delegate print what happened', async () => {
-    routes['POST /v1/heal'] = json(202, { operation_id: 'op-h', state: 'SUCCEEDED', kind: 'heal', result: { recovered: ['a1', 'a2', 'a3'], breakers_reset: ['SECTOR-12'] } });
-    expect((await mesh(['heal', 'SECTOR-12'])).out).toBe('Healing SECTOR-12:\n- 3 agents recovered (a1, a2, a3)\n- 1 circuit breaker reset (SECTOR-12)\nSECTOR-12 heal complete\n');
+    routes['POST /v1/heal'] = json(202, { operation_id: 'op-h', state: 'SUCCEEDED', kind: 'heal', result: { target: 'SECTOR-12', recovered: ['a1', 'a2', 'a3'], skipped: [{ agent_id: 'a4', reason: 'retired' }], breakers_reset: [{ scope: 'sector', target_id: 'SECTOR-12' }] } });
+    expect((await mesh(['heal', 'SECTOR-12'])).out).toBe('Healing SECTOR-12:\n- 3 agents recovered (a1, a2, a3)\n- 1 agent left alone (a4: retired)\n- 1 circuit breaker reset (sector SECTOR-12)\nSECTOR-12 heal complete\n');
     routes['POST /v1/delegations'] = json(202, { operation_id: 'op-d', state: 'SUCCEEDED', kind: 'delegation', result: { status: 'SUCCEEDED', agent_id: 'GPU-SECTOR3-CLUSTER7-A12', elapsed_ms: 34_200 } });
     const run = await mesh(['delegate', 'Analyze Q3 financial data', '--to', 'CLASS_D_GPU', '--task-timeout', '60']);
     expect(run.out).toBe('Delegated to agent GPU-SECTOR3-CLUSTER7-A12\nResult ready in 34.2 seconds\n');

@@ -112,6 +112,41 @@ describe('mesh console against a real lead', () => {
     expect(stranger.err).toMatch(/^mesh: status: UNAUTHENTICATED \(BAD_SIGNATURE\)/);
   });
 
+  it('heal recovers a quarantined agent (a job, followed to the end)', async () => {
+    expect((await mesh(['agent', 'pi-2', '--quarantine'])).code).toBe(EXIT.OK);
+    const healed = await mesh(['heal']);
+    expect(healed.err).toBe('');
+    expect(healed).toMatchObject({ code: EXIT.OK, out: 'Healing auto:\n- 1 agent recovered (pi-2)\n- 0 circuit breakers reset\nauto heal complete\n' });
+  });
+
+  it('mode: an override makes the mesh degraded until cleared', async () => {
+    expect(await mesh(['mode'])).toMatchObject({ code: EXIT.OK, out: 'mode FULL (computed FULL, no override)\n' });
+    expect((await mesh(['mode', '--set', 'DEGRADED_LIGHT'])).code).toBe(EXIT.DEGRADED);
+    const status = await mesh(['status', '--json']);
+    expect(status.code).toBe(EXIT.DEGRADED);
+    expect(JSON.parse(status.out)).toMatchObject({ healthy: false, degraded_reasons: ['mode DEGRADED_LIGHT'] });
+    expect((await mesh(['mode', '--clear'])).code).toBe(EXIT.OK);
+    expect((await mesh(['status'])).code).toBe(EXIT.OK);
+  });
+
+  it('breakers --force opens one (exit 1 while open); auto hands it back half-open, heal closes it', async () => {
+    const forced = await mesh(['breakers', '--force', 'cluster-1=open', '--scope', 'cluster', '--reason', 'console test']);
+    expect(forced).toMatchObject({ code: EXIT.OK, out: expect.stringMatching(/^breaker cluster cluster-1: open/) });
+    const listed = await mesh(['breakers']);
+    expect(listed.code).toBe(EXIT.DEGRADED);
+    expect(listed.out).toMatch(/cluster\s+cluster-1\s+open/);
+    // Handed back to its own rules, the breaker probes first (half-open); heal closes it.
+    expect(await mesh(['breakers', '--force', 'cluster-1=auto'])).toMatchObject({ code: EXIT.OK, out: 'breaker cluster cluster-1: half-open\n' });
+    expect((await mesh(['breakers'])).code).toBe(EXIT.DEGRADED);
+    expect((await mesh(['heal', 'cluster-1'])).out).toBe('Healing cluster-1:\n- 0 agents recovered\n- 1 circuit breaker reset (cluster cluster-1)\ncluster-1 heal complete\n');
+    expect((await mesh(['breakers'])).code).toBe(EXIT.OK);
+  });
+
+  it('conflicts: none logged', async () => {
+    expect(await mesh(['conflicts', '--since', '1h'])).toMatchObject({ code: EXIT.OK, out: 'no conflicts\n' });
+    expect(JSON.parse((await mesh(['conflicts', '--json'])).out)).toEqual({ conflicts: [] });
+  });
+
   it('breakers: all closed, exit 0', async () => {
     const run = await mesh(['breakers', '--json']);
     expect(run.code).toBe(EXIT.OK);

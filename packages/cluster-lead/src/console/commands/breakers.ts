@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { expectOk } from '../api.js';
 import { printJson, type Command } from '../context.js';
 import { ConsoleError, EXIT } from '../exit-codes.js';
+import { check } from '../options.js';
 import { ago, table } from '../format.js';
 
 interface BreakerJson {
@@ -20,14 +21,20 @@ const Force = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}=(open|closed|auto)$/, 'mu
 export const breakersCommand: Command = {
   name: 'breakers',
   summary: 'circuit breakers; exit 1 when any is open',
-  usage: 'breakers [--force ID=open|closed|auto]',
-  flags: { force: { type: 'string' } },
+  usage: 'breakers [--force ID=open|closed|auto [--scope cluster|sector|global] [--reason TEXT]]',
+  flags: { force: { type: 'string' }, scope: { type: 'string' }, reason: { type: 'string' } },
   async run(ctx) {
     if (typeof ctx.args.values.force === 'string') {
       const parsed = Force.safeParse(ctx.args.values.force);
       if (!parsed.success) throw new ConsoleError('USAGE', `--force: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
       const [id, state] = parsed.data.split('=') as [string, string];
-      const breaker = expectOk<BreakerJson>(await ctx.client.post(`/v1/breakers/${encodeURIComponent(id)}/force`, { state }, ctx.idempotencyKey()), `force breaker ${id}`);
+      const v = ctx.args.values;
+      const body = {
+        state,
+        ...(v.scope === undefined ? {} : { scope: check(z.enum(['cluster', 'sector', 'global'], { error: 'must be cluster, sector or global' }), v.scope, 'scope') }),
+        ...(v.reason === undefined ? {} : { reason: check(z.string().min(1).max(256, 'must be at most 256 characters'), v.reason, 'reason') }),
+      };
+      const breaker = expectOk<BreakerJson>(await ctx.client.post(`/v1/breakers/${encodeURIComponent(id)}/force`, body, ctx.idempotencyKey()), `force breaker ${id}`);
       if (ctx.options.json) printJson(ctx, breaker);
       else ctx.io.out(`breaker ${breaker.scope} ${breaker.target_id}: ${breaker.state}\n`);
       return EXIT.OK;

@@ -24,7 +24,7 @@ const field = (c: ConflictJson, ...names: string[]): unknown => names.map((n) =>
 export const conflictsCommand: Command = {
   name: 'conflicts',
   summary: 'recent conflicts from the conflict log',
-  usage: 'conflicts [--since 1h] [--until T] [--agent ID] [--type TYPE] [--min-priority N] [--page-size N] [--page-token T] [--all]',
+  usage: 'conflicts [--since 1h] [--until T] [--agent ID] [--type TYPE] [--min-priority 0-5] [--page-size N] [--page-token T] [--all]',
   flags: {
     since: { type: 'string' },
     until: { type: 'string' },
@@ -41,9 +41,9 @@ export const conflictsCommand: Command = {
     const query = {
       since: typeof v.since === 'string' ? parseTime(v.since, 'since', now) : undefined,
       until: typeof v.until === 'string' ? parseTime(v.until, 'until', now) : undefined,
-      agent: typeof v.agent === 'string' ? check(z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an agent id'), v.agent, 'agent') : undefined,
+      agent: typeof v.agent === 'string' ? check(z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be an agent id'), v.agent, 'agent') : undefined,
       type: typeof v.type === 'string' ? v.type : undefined,
-      min_priority: intFlag(v['min-priority'], 'min-priority', 0, 3),
+      min_priority: intFlag(v['min-priority'], 'min-priority', 0, 5),
       page_size: intFlag(v['page-size'], 'page-size', 1, 1000),
       page_token: typeof v['page-token'] === 'string' ? v['page-token'] : undefined,
     };

@@ -9,9 +9,11 @@ const Target = z.string().regex(/^(auto|[A-Za-z0-9_.:-]{1,64})$/, 'must be auto 
 
 interface HealResult {
   recovered?: string[];
-  breakers_reset?: string[];
-  [key: string]: unknown;
+  skipped?: { agent_id: string; reason: string }[];
+  breakers_reset?: { scope: string; target_id: string }[];
 }
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export const healCommand: Command = {
   name: 'heal',
@@ -32,11 +34,13 @@ export const healCommand: Command = {
     }
     if (!ctx.options.json) {
       const r = (job.result ?? {}) as HealResult;
-      const lines = [`Healing ${target}:`];
       const recovered = r.recovered ?? [];
-      const reset = r.breakers_reset ?? [];
-      lines.push(`- ${recovered.length} ${recovered.length === 1 ? 'agent' : 'agents'} recovered${recovered.length > 0 ? ` (${recovered.join(', ')})` : ''}`);
-      lines.push(`- ${reset.length} circuit ${reset.length === 1 ? 'breaker' : 'breakers'} reset${reset.length > 0 ? ` (${reset.join(', ')})` : ''}`);
+      const skipped = r.skipped ?? [];
+      const reset = (r.breakers_reset ?? []).map((b) => `${b.scope} ${b.target_id}`);
+      const lines = [`Healing ${target}:`];
+      lines.push(`- ${plural(recovered.length, 'agent', 'agents')} recovered${recovered.length > 0 ? ` (${recovered.join(', ')})` : ''}`);
+      if (skipped.length > 0) lines.push(`- ${plural(skipped.length, 'agent', 'agents')} left alone (${skipped.map((k) => `${k.agent_id}: ${k.reason}`).join(', ')})`);
+      lines.push(`- ${plural(reset.length, 'circuit breaker', 'circuit breakers')} reset${reset.length > 0 ? ` (${reset.join(', ')})` : ''}`);
       lines.push(`${target} heal complete`);
       ctx.io.out(`${lines.join('\n')}\n`);
     }
