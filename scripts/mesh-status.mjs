@@ -12,8 +12,10 @@ import { parseArgs } from 'node:util';
 const EXIT = { OK: 0, DEGRADED: 1, DOWN: 2, USAGE: 64 };
 const DEFAULT_AGENT_CONFIG = '/etc/mesh30k/agent.json';
 const DEFAULT_STATUS = { host: '127.0.0.1', port: 7431 };
-/** A heartbeat older than this many intervals means the agent has lost its lead. */
+/** A heartbeat older than this many intervals (and than STALE_FLOOR_MS) means the agent has lost its lead. */
 const STALE_BEATS = 3;
+/** Short test intervals must not make one slow reply count as lost. */
+const STALE_FLOOR_MS = 10_000;
 const HOT_C = 80;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -153,7 +155,7 @@ function agentReasons(s, now) {
   if (s.frozen) reasons.push('frozen by the lead');
   const beat = s.heartbeat;
   if (beat.last_at === null) reasons.push('no heartbeat yet');
-  else if (now - beat.last_at > STALE_BEATS * beat.interval_ms) reasons.push(`last heartbeat ${duration(now - beat.last_at)} ago`);
+  else if (now - beat.last_at > Math.max(STALE_BEATS * beat.interval_ms, STALE_FLOOR_MS)) reasons.push(`last heartbeat ${duration(now - beat.last_at)} ago`);
   else if (beat.last_result !== 'ok') reasons.push(`last heartbeat ${beat.last_result}`);
   const t = throttling(s.health?.throttle);
   if (t.now.length > 0) reasons.push(t.now.join(', '));
