@@ -1,7 +1,8 @@
 import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
-import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
@@ -23,7 +24,7 @@ import { NatsLink } from './nats/nats-link.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
-import { KeyAnnouncements, addEnrollmentsFrom, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { KeyAnnouncements, addEnrollmentsFrom, enrollOne, revokeOne, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
 
 const MODE_KEY = 'mode';
 const MODE_OVERRIDE_KEY = 'mode_override';
@@ -316,7 +317,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     events.on((event) => {
       if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
     });
-    const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal() });
+    const operationMetrics = new OperationMetrics();
+    const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal(), onOutcome: (outcome) => operationMetrics.record(outcome) });
     const delegations = new DelegationDesk(
       createDelegator({
         clock,
@@ -353,6 +355,10 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       });
     const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
     const jobs = new JobBoard(() => clock.now());
+    // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
+    const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+    loopDelay.enable();
+    cleanups.push(() => void loopDelay.disable());
     const operators = await loadOperatorDirectory(config.api.operators);
     if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
     const api = await startApiServer(
@@ -380,6 +386,32 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations,
         jobs,
         acks: ackTap,
+        enrollments: {
+          enroll: (signed) => enrollOne({ clock, store, trust, roots }, signed),
+          revoke: (agentId) => revokeOne({ clock, store, trust, roots }, agentId),
+        },
+        deepProbe: async () => {
+          // The best few routable agents; the first to answer proves NATS, keys and an agent end to end.
+          const candidates = registry.select({ selector: { all: true }, order: 'impedance', limit: 3, honourPanic: false }).agentIds;
+          const misses: string[] = [];
+          for (const agentId of candidates) {
+            const result = await prober.probe(agentId);
+            if (result.ok) return { ok: true, agentId, rttMs: result.rttMs };
+            misses.push(`${agentId}: ${result.reason}`);
+          }
+          return { ok: false, detail: candidates.length === 0 ? 'no active agent to probe' : misses.join('; ') };
+        },
+        metrics: {
+          ingest: () => counters.snapshot(),
+          operations: operationMetrics,
+          breakers: () => breakers.list(),
+          mode: () => registry.mode,
+          eventLoopDelayMs: () => {
+            const worst = loopDelay.max / 1e6;
+            loopDelay.reset();
+            return worst;
+          },
+        },
         mode: {
           get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
           set: (override) => {

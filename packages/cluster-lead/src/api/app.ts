@@ -9,6 +9,7 @@ import { idempotency } from './idempotency.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
+import { enrollmentRoutes, type EnrollmentsApi } from './enrollment-routes.js';
 import { controlRoutes, type ControlApi } from './control-routes.js';
 import { meshRoutes, type BreakersApi, type ModeApi } from './mesh-routes.js';
 import type { HealResult } from '../control/index.js';
@@ -19,6 +20,8 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
+import { OPENAPI_DOCUMENT } from './openapi.js';
+import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -93,6 +96,12 @@ export interface ApiDeps {
   /** Operator override of one breaker (POST /v1/breakers/:id/force). */
   forceBreaker?: BreakersApi['force'];
   mode?: ModeApi;
+  /** One real signed probe round trip to an active agent (GET /health/deep); absent, 404. */
+  deepProbe?: () => Promise<{ ok: true; agentId: string; rttMs: number } | { ok: false; detail: string }>;
+  /** Enroll and revoke agents; absent, the routes answer 404. */
+  enrollments?: EnrollmentsApi;
+  /** What GET /metrics reports; absent, it answers 404. */
+  metrics?: Omit<MetricsSources, 'api'>;
   conflicts?: (query: ConflictQuery) => StoredConflict[];
   heal?: (target: string, by: string) => HealResult;
   /** Cascades over this lead's subtree (src/cascade); absent, the routes answer 404. */
@@ -128,7 +137,24 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ status: 'ready', checks });
   });
 
+  const deepProbe = deps.deepProbe;
+  if (deepProbe !== undefined) {
+    app.get('/health/deep', async (c) => {
+      const probe = await deepProbe();
+      if (!probe.ok) {
+        throw new ApiError(503, 'NOT_READY', 'Deep check failed', `no agent answered a signed probe: ${probe.detail}`, { headers: { 'Retry-After': String(READY_RETRY_AFTER_S) } });
+      }
+      return c.json({ status: 'ok', agent_id: probe.agentId, rtt_ms: probe.rttMs });
+    });
+  }
+
   app.get('/v1/status', (c) => c.json(deps.status()));
+  app.get('/v1/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
+
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', (c) => c.body(renderMetrics({ ...metrics, api: counters }), 200, { 'content-type': METRICS_CONTENT_TYPE }));
+  }
 
   const tokens = deps.pageTokens ?? new PageTokens();
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
@@ -141,8 +167,9 @@ export function createApi(deps: ApiDeps): Hono {
   );
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
   if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
-  if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents));
+  if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents, tokens));
   if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
+  if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
   const breakers = deps.breakers;
   app.route(
     '/v1',

@@ -3,7 +3,10 @@
  * its registration: same id, new URL, key or capabilities), GET lists them, DELETE removes one.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
+import { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
+import { PageParams, readQuery } from './query.js';
 
 export interface EdgeAgentJson {
   readonly agent_id: string;
@@ -24,7 +27,9 @@ export interface EdgeAgentsApi {
   snapshot(): EdgeAgentJson[];
 }
 
-export function edgeRoutes(edge: EdgeAgentsApi): Hono {
+const ListQuery = z.strictObject({ ...PageParams });
+
+export function edgeRoutes(edge: EdgeAgentsApi, tokens: PageTokens = new PageTokens()): Hono {
   const app = new Hono();
   const one = (id: string): EdgeAgentJson | undefined => edge.snapshot().find((a) => a.agent_id === id);
   app.post('/', async (c) => {
@@ -41,7 +46,16 @@ export function edgeRoutes(edge: EdgeAgentsApi): Hono {
     c.header('Location', location);
     return c.json({ ...one(id), replaced: outcome.replaced, location }, outcome.replaced ? 200 : 201);
   });
-  app.get('/', (c) => c.json({ edge_agents: edge.snapshot() }));
+  // Ordered by agent id; the cursor is the last id shown, so registrations in between do not shift pages.
+  app.get('/', (c) => {
+    const { page_size, page_token } = readQuery(c, ListQuery);
+    const after = page_token === undefined ? undefined : tokens.read('edge-agents', {}, page_token);
+    const all = edge.snapshot().sort((a, b) => (a.agent_id < b.agent_id ? -1 : a.agent_id > b.agent_id ? 1 : 0));
+    const rest = after === undefined ? all : all.filter((a) => a.agent_id > after);
+    const page = rest.slice(0, page_size);
+    const last = page.at(-1);
+    return c.json({ edge_agents: page, ...(rest.length > page_size && last !== undefined ? { next_page_token: tokens.issue('edge-agents', {}, last.agent_id) } : {}) });
+  });
   app.get('/:id', (c) => {
     const id = c.req.param('id');
     const agent = one(id);

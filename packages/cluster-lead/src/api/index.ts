@@ -13,3 +13,4 @@ export { createApiSigner, type ApiSigner, type ApiSignerOptions } from './client
 export { loadOperatorDirectory, operatorDirectory, type OperatorDirectory, type OperatorEntry } from './auth/operator-directory.js';
 export { authenticate, type AuthFailureReason, type Caller } from './auth/authenticate.js';
 export { MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
+export { OperationMetrics, renderMetrics, type MetricsSources } from './metrics.js';

@@ -24,7 +24,9 @@ export type ApiErrorCode =
   | 'IDEMPOTENCY_MISMATCH'
   /** The first request with this Idempotency-Key is still running. */
   | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** A signed enrollment that does not verify against the mesh roots (or is expired, revoked...). */
+  | 'ENROLLMENT_REFUSED';
 
 /** One invalid field of a request (a dotted body path, or a query parameter name). */
 export interface FieldError {

@@ -31,6 +31,8 @@ export interface OperationsDeps {
   readonly history: OperationsHistory;
   /** Why new operations are refused now (freeze), or null. */
   readonly admissionRefusal: () => string | null;
+  /** Told every admitted operation's outcome (for metrics). */
+  readonly onOutcome?: (outcome: OperationOutcome) => void;
 }
 
 interface Tracked {
@@ -62,6 +64,7 @@ export class Operations {
     const entry: Tracked = { state: handle.admission === 'started' ? 'running' : 'queued', submittedAt, refusal: null };
     this.track(operationId, entry);
     void handle.outcome.then((outcome) => {
+      this.deps.onOutcome?.(outcome);
       if (outcome.status === 'refused') {
         entry.state = 'refused';
         entry.refusal = outcome.refusal;

@@ -3,3 +3,4 @@ export { readEnrollmentFiles } from './enrollment-files.js';
 export { addEnrollmentsFrom, saveTrust, setUpTrust, type TrustSetup, type TrustSetupDeps, type TrustSetupOptions } from './trust-setup.js';
 export { enrollmentOf, trustedKeyResolver } from './key-resolver.js';
 export { KeyAnnouncements, type AnnouncementReply, type KeyAnnouncementDeps } from './key-announcements.js';
+export { enrollOne, revokeOne, type EnrollDeps, type EnrollOutcome } from './enroll-one.js';

@@ -102,6 +102,29 @@ describe('management API of a running lead', () => {
     expect(afterRestart.body.operation_id).toBe(heal.body.operation_id);
   });
 
+  it('enrolls an agent through the API (verified against the roots) and revokes it', async () => {
+    const [late] = await fx.addAgents([{ agentId: 'pi-late', enrolled: false }]);
+    const agent = late!;
+    const reason = async () => {
+      const reply = await agent.heartbeat();
+      return reply.reply.accepted ? 'accepted' : reply.reply.reason?.split(':')[0];
+    };
+    expect(await reason()).toBe('NOT_ENROLLED');
+
+    const envelope = agent.enrollment as unknown as { bytes: string };
+    const tampered = Buffer.from(Buffer.from(envelope.bytes, 'base64url').toString('utf8').replace('"E"', '"A"')).toString('base64url');
+    const refused = await fx.api.post<{ code: string }>('/v1/enrollments', { ...envelope, bytes: tampered });
+    expect([refused.status, refused.body.code]).toEqual([422, 'ENROLLMENT_REFUSED']);
+
+    const enrolled = await fx.api.post<{ agent_id: string }>('/v1/enrollments', agent.enrollment);
+    expect([enrolled.status, enrolled.body.agent_id]).toEqual([201, 'pi-late']);
+    expect(await reason()).toBe('accepted');
+
+    expect((await fx.api.delete('/v1/enrollments/pi-late')).status).toBe(204);
+    expect(await reason()).not.toBe('accepted');
+    expect((await fx.api.delete('/v1/enrollments/nobody')).status).toBe(404);
+  });
+
   it('answers invalid input with problem+json naming each field, and unknown routes with 404', async () => {
     const bad = await fx.api.get<{ code: string; errors: { field: string }[]; request_id: string }>('/v1/agents?page_size=5000&class=Q');
     expect(bad.status).toBe(400);

@@ -1,0 +1,88 @@
+/**
+ * GET /metrics: Prometheus text exposition (version 0.0.4), written by hand: a few counters,
+ * gauges and one histogram do not need a client library. Everything is read at scrape time
+ * from counters the lead keeps anyway; nothing here sits on the heartbeat or scatter path.
+ */
+import type { BreakerStatus } from '@mesh30k/shared';
+import type { OperationOutcome } from '../scatter/index.js';
+import type { ApiCounters } from './request-context.js';
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** |arrival error| bucket bounds, ms. */
+export const ARRIVAL_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000];
+const BREAKER_VALUE: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, open: 2 };
+const MODES = ['FULL', 'DEGRADED_LIGHT', 'DEGRADED_MODERATE', 'DEGRADED_SEVERE', 'EMERGENCY'] as const;
+
+export class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    for (let i = 0; i < this.bounds.length; i++) if (value <= (this.bounds[i] ?? Infinity)) this.counts[i] = (this.counts[i] ?? 0) + 1;
+  }
+}
+
+/** Outcomes of the operations submitted through the lead's Operations, and their arrival errors. */
+export class OperationMetrics {
+  readonly outcomes = new Map<string, number>();
+  readonly arrival = new Histogram(ARRIVAL_BUCKETS_MS);
+
+  record(outcome: OperationOutcome): void {
+    const key = outcome.status === 'refused' ? 'refused' : outcome.result.status.toLowerCase();
+    this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + 1);
+    if (outcome.status === 'completed') for (const r of outcome.result.responders) this.arrival.observe(Math.abs(r.arrivalErrorMs));
+  }
+}
+
+export interface MetricsSources {
+  ingest(): { accepted: number; refused: Readonly<Record<string, number>> };
+  operations: OperationMetrics;
+  breakers(): BreakerStatus[];
+  mode(): string;
+  /** Worst event-loop delay since the last scrape, ms. */
+  eventLoopDelayMs(): number;
+  api: ApiCounters;
+}
+
+const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function renderMetrics(s: MetricsSources): string {
+  const lines: string[] = [];
+  const family = (name: string, type: string, help: string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const ingest = s.ingest();
+
+  family('mesh_lead_heartbeats_accepted_total', 'counter', 'Heartbeats verified and taken into the registry.');
+  lines.push(`mesh_lead_heartbeats_accepted_total ${ingest.accepted}`);
+  family('mesh_lead_heartbeats_refused_total', 'counter', 'Heartbeats refused, by reason.');
+  for (const [reason, n] of Object.entries(ingest.refused)) lines.push(`mesh_lead_heartbeats_refused_total{reason="${label(reason)}"} ${n}`);
+
+  family('mesh_lead_operations_total', 'counter', 'Operations decided or refused, by outcome (success, partial, refused).');
+  for (const [outcome, n] of s.operations.outcomes) lines.push(`mesh_lead_operations_total{outcome="${label(outcome)}"} ${n}`);
+  family('mesh_lead_arrival_error_ms', 'histogram', 'Absolute arrival error of READY agents against T, ms.');
+  const h = s.operations.arrival;
+  h.bounds.forEach((bound, i) => lines.push(`mesh_lead_arrival_error_ms_bucket{le="${bound}"} ${h.counts[i] ?? 0}`));
+  lines.push(`mesh_lead_arrival_error_ms_bucket{le="+Inf"} ${h.count}`, `mesh_lead_arrival_error_ms_sum ${h.sum}`, `mesh_lead_arrival_error_ms_count ${h.count}`);
+
+  family('mesh_lead_breaker_state', 'gauge', 'Circuit breaker state: 0 closed, 1 half-open, 2 open.');
+  for (const b of s.breakers()) lines.push(`mesh_lead_breaker_state{scope="${b.scope}",target_id="${label(b.targetId)}"} ${BREAKER_VALUE[b.state] ?? -1}`);
+
+  family('mesh_lead_mode', 'gauge', 'Degradation mode: 1 for the current one.');
+  const mode = s.mode();
+  for (const m of MODES) lines.push(`mesh_lead_mode{mode="${m}"} ${m === mode ? 1 : 0}`);
+
+  family('mesh_lead_event_loop_delay_ms', 'gauge', 'Worst event-loop delay since the previous scrape, ms.');
+  lines.push(`mesh_lead_event_loop_delay_ms ${s.eventLoopDelayMs()}`);
+
+  family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');
+  for (const [status, n] of [...s.api.byStatus].sort((a, b) => a[0] - b[0])) lines.push(`mesh_lead_api_requests_total{status="${status}"} ${n}`);
+  family('mesh_lead_api_auth_failures_total', 'counter', 'API requests refused by authentication or role, by reason.');
+  for (const [reason, n] of s.api.authFailures) lines.push(`mesh_lead_api_auth_failures_total{reason="${label(reason)}"} ${n}`);
+  return `${lines.join('\n')}\n`;
+}

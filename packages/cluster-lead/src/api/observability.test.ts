@@ -1,0 +1,67 @@
+import type { BreakerStatus } from '@mesh30k/shared';
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.js';
+import { apiTestKit } from './api-test-kit.js';
+import { createApi, type ApiDeps } from './app.js';
+import { OperationMetrics } from './metrics.js';
+
+const kit = await apiTestKit();
+
+function app(extra: Partial<ApiDeps>, publicPaths: string[] = []) {
+  return createApi({ access: { ...kit.access, publicPaths }, status: () => ({}) as never, agent: () => undefined, readiness: () => [], logger: silentLogger(), ...extra });
+}
+
+describe('/metrics and /health/deep', () => {
+  it('exposes counters, the arrival histogram, breakers, mode and API statuses as Prometheus text', async () => {
+    const ops = new OperationMetrics();
+    ops.record({ status: 'completed', result: { status: 'SUCCESS', responders: [{ arrivalErrorMs: -0.5 }, { arrivalErrorMs: 7 }] } as never });
+    ops.record({ status: 'refused', refusal: { code: 'QUEUE_TIMEOUT', reason: 'late' } });
+    const api = app({
+      metrics: {
+        ingest: () => ({ accepted: 41, refused: { BAD_SIGNATURE: 2 } }),
+        operations: ops,
+        breakers: () => [{ scope: 'cluster', targetId: 'c-1', state: 'open' } as BreakerStatus],
+        mode: () => 'DEGRADED_LIGHT',
+        eventLoopDelayMs: () => 12.5,
+      },
+    });
+    expect((await api.request('/metrics')).status).toBe(401);
+    await kit.request(api, 'GET', '/v1/nothing', { as: 'viewer' });
+    const res = await kit.request(api, 'GET', '/metrics', { as: 'viewer' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await res.text();
+    for (const line of [
+      'mesh_lead_heartbeats_accepted_total 41',
+      'mesh_lead_heartbeats_refused_total{reason="BAD_SIGNATURE"} 2',
+      'mesh_lead_operations_total{outcome="success"} 1',
+      'mesh_lead_operations_total{outcome="refused"} 1',
+      'mesh_lead_arrival_error_ms_bucket{le="1"} 1',
+      'mesh_lead_arrival_error_ms_bucket{le="10"} 2',
+      'mesh_lead_arrival_error_ms_count 2',
+      'mesh_lead_breaker_state{scope="cluster",target_id="c-1"} 2',
+      'mesh_lead_mode{mode="DEGRADED_LIGHT"} 1',
+      'mesh_lead_mode{mode="FULL"} 0',
+      'mesh_lead_event_loop_delay_ms 12.5',
+      'mesh_lead_api_requests_total{status="401"} 1',
+      'mesh_lead_api_requests_total{status="404"} 1',
+      'mesh_lead_api_auth_failures_total{reason="MISSING"} 1',
+    ]) {
+      expect(text.split('\n'), line).toContain(line);
+    }
+    // Served without credentials only when configured so.
+    const open = app({ metrics: { ingest: () => ({ accepted: 0, refused: {} }), operations: ops, breakers: () => [], mode: () => 'FULL', eventLoopDelayMs: () => 0 } }, ['/metrics']);
+    expect((await open.request('/metrics')).status).toBe(200);
+  });
+
+  it('/health/deep answers 200 with the agent that answered a probe, 503 with Retry-After when none did', async () => {
+    const ok = app({ deepProbe: () => Promise.resolve({ ok: true, agentId: 'pi-1', rttMs: 4.2 }) });
+    const res = await ok.request('/health/deep');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', agent_id: 'pi-1', rtt_ms: 4.2 });
+    const none = await app({ deepProbe: () => Promise.resolve({ ok: false, detail: 'no active agent to probe' }) }).request('/health/deep');
+    expect(none.status).toBe(503);
+    expect(none.headers.get('retry-after')).toBe('5');
+    expect(await none.json()).toMatchObject({ code: 'NOT_READY', detail: expect.stringContaining('no active agent') });
+  });
+});
