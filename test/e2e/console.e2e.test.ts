@@ -81,6 +81,13 @@ describe('mesh console end to end (real processes)', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'ask', state: 'SUCCEEDED', result: { answers: expect.any(Array) } });
   });
 
+  it('mesh delegate: one agent takes the task', async () => {
+    const run1 = await run(MESH_BIN, ['delegate', 'read the sensor', '--to', 'capability:sensor.read', '--verb', 'decide', '--task-timeout', '10'], env);
+    expect(run1.stderr).toBe('');
+    expect(run1.code).toBe(0);
+    expect(run1.stdout).toMatch(/^Delegated to agent \S+\nResult ready in \d+\.\d seconds\n/);
+  });
+
   it('a wrong operator id is an auth failure: exit 77', async () => {
     const refused = await run(MESH_BIN, ['status'], { ...env, MESH_OPERATOR_ID: 'nobody' });
     expect(refused.code).toBe(77);
