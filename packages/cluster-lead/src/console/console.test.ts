@@ -161,6 +161,11 @@ describe('mesh status', () => {
     expect(run.err).toBe('mesh: status: UNAVAILABLE: engine stopped\n');
   });
 
+  it('exits 2 when the answer is not a mesh status', async () => {
+    routes['GET /v1/status'] = json(200, { lead_id: 'lead-1' });
+    expect(await mesh(['status'])).toMatchObject({ code: EXIT.DOWN, err: "mesh: status: the lead's answer is not a mesh status (mesh: Invalid input: expected object, received undefined)\n" });
+  });
+
   it('exits 77 when the lead refuses the credentials', async () => {
     routes['GET /v1/status'] = json(401, { code: 'UNAUTHENTICATED', status: 401, reason: 'UNKNOWN_OPERATOR', detail: 'no operator "eve"', request_id: 'r-1' });
     const run = await mesh(['status', '--token', 'mt1.abc.def']);

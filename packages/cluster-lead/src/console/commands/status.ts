@@ -1,7 +1,8 @@
 /** `mesh status`: the spec's status box, with an exit status a monitor can act on. */
+import { z } from 'zod';
 import { expectOk } from '../api.js';
 import { printJson, type Command } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { ConsoleError, EXIT } from '../exit-codes.js';
 import { ago, box, number, percent } from '../format.js';
 import type { Style } from '../style.js';
 
@@ -23,6 +24,30 @@ export interface StatusBody {
   cluster_id?: string;
   nats?: { connected: boolean };
   mesh: MeshSummary;
+}
+
+const count = z.number().int().min(0);
+/** Only what the console reads is checked; the rest passes through to --json untouched. */
+const StatusShape = z.looseObject({
+  mesh: z.looseObject({
+    agents_active: count,
+    agents_total: count,
+    sectors_healthy: count,
+    sectors_total: count,
+    mean_impedance: z.number().nullable(),
+    conflicts_last_hour: count,
+    mode: z.string(),
+    frozen: z.boolean(),
+    last_cascade: z.looseObject({ at: z.number(), status: z.string() }).nullable(),
+  }),
+});
+
+/** A lead that answers something else (an old version, a proxy's page) is as good as down. */
+function checkedStatus(body: unknown): StatusBody {
+  const parsed = StatusShape.safeParse(body);
+  if (parsed.success) return body as StatusBody;
+  const issue = parsed.error.issues[0];
+  throw new ConsoleError('DOWN', `status: the lead's answer is not a mesh status (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
 }
 
 /** Why the mesh counts as degraded; empty when healthy. */
@@ -63,7 +88,7 @@ export const statusCommand: Command = {
   usage: 'status [--oneline] [--json]',
   flags: { oneline: { type: 'boolean' } },
   async run(ctx) {
-    const status = expectOk<StatusBody>(await ctx.client.get('/v1/status'), 'status');
+    const status = checkedStatus(expectOk<unknown>(await ctx.client.get('/v1/status'), 'status'));
     const reasons = degradedReasons(status);
     const code = reasons.length === 0 ? EXIT.OK : EXIT.DEGRADED;
     if (ctx.options.json) printJson(ctx, { healthy: code === EXIT.OK, degraded_reasons: reasons, ...status });
