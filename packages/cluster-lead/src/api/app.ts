@@ -1,4 +1,4 @@
-import { delegationRoutes, type DelegationDesk } from '../delegation/index.js';
+import { delegationResultJson, delegationRoutes, type DelegationDesk } from '../delegation/index.js';
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
@@ -7,7 +7,7 @@ import { agentRoutes, type AgentAction } from './agents-routes.js';
 import { PageTokens } from './page-token.js';
 import { idempotency } from './idempotency.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
-import { cascadeRoutes, type CascadesApi } from './cascade-routes.js';
+import { cascadeJson, cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { enrollmentRoutes, type EnrollmentsApi } from './enrollment-routes.js';
 import { controlRoutes, type ControlApi } from './control-routes.js';
@@ -166,9 +166,46 @@ export function createApi(deps: ApiDeps): Hono {
     jobRoutes({ board, tokens, ...(deps.operations === undefined ? {} : { operations: deps.operations }), ...(deps.acks === undefined ? {} : { acks: deps.acks }), ...(deps.sample === undefined ? {} : { sample: deps.sample }) }),
   );
   if (deps.control !== undefined) app.route('/v1', controlRoutes(deps.control));
-  if (deps.cascades !== undefined) app.route('/v1/cascades', cascadeRoutes(deps.cascades));
+  const cascades = deps.cascades;
+  if (cascades !== undefined) {
+    app.route(
+      '/v1/cascades',
+      cascadeRoutes(cascades, (id) => {
+        if (!board.has(id)) {
+          board.start({
+            id,
+            kind: 'cascade',
+            state: 'RUNNING',
+            poll: () => {
+              const view = cascades.get(id);
+              if (view === undefined || view.state === 'running') return undefined;
+              const json = cascadeJson(view);
+              return view.state === 'completed' ? { ok: true, result: json.result } : { ok: false, code: 'CASCADE_FAILED', message: view.error ?? 'the cascade failed', result: json.result };
+            },
+          });
+        }
+        return `/v1/operations/${encodeURIComponent(id)}`;
+      }),
+    );
+  }
   if (deps.edgeAgents !== undefined) app.route('/v1/edge-agents', edgeRoutes(deps.edgeAgents, tokens));
-  if (deps.delegations !== undefined) app.route('/v1/delegations', delegationRoutes(deps.delegations));
+  if (deps.delegations !== undefined) {
+    app.route(
+      '/v1/delegations',
+      delegationRoutes(deps.delegations, (id, done) => {
+        board.start({
+          id,
+          kind: 'delegation',
+          state: 'RUNNING',
+          done: done.then((result) => {
+            const json = delegationResultJson(result);
+            return result.status === 'SUCCEEDED' ? { ok: true, result: json } : { ok: false, code: 'DELEGATION_FAILED', message: result.reason ?? 'every attempt failed', result: json };
+          }),
+        });
+        return `/v1/operations/${encodeURIComponent(id)}`;
+      }),
+    );
+  }
   if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
   const breakers = deps.breakers;
   app.route(

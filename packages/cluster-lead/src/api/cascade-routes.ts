@@ -81,7 +81,10 @@ const fieldName = (path: string): string =>
     .map((p) => FIELD_OF[p] ?? p)
     .join('.');
 
-export function cascadeRoutes(cascades: CascadesApi): Hono {
+/** A cascade as a job at /v1/operations/<id>; returns the Location to answer. */
+export type CascadeJobHook = (cascadeId: string, created: boolean) => string;
+
+export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
     const body = await readJsonBody(c, CascadeBody, 'cascade');
@@ -89,11 +92,15 @@ export function cascadeRoutes(cascades: CascadesApi): Hono {
     if (!outcome.ok) {
       if (outcome.code === 'NOT_CONNECTED') throw new ApiError(503, 'UNAVAILABLE', 'Cascades unavailable', outcome.message, { headers: { 'Retry-After': '2' } });
       const field = fieldName(outcome.path);
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', outcome.message.replace(/^[\w.]+/, fieldName), { fields: { field } });
+      const message = outcome.message.replace(/^[\w.]+/, fieldName);
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid cascade', message, { fields: { field, errors: [{ field, message }] } });
     }
-    const location = `/v1/cascades/${encodeURIComponent(outcome.view.cascadeId)}`;
-    c.header('Location', location);
-    return c.json({ cascade_id: outcome.view.cascadeId, state: outcome.view.state, created: outcome.created, location }, 202);
+    const id = outcome.view.cascadeId;
+    const location = `/v1/cascades/${encodeURIComponent(id)}`;
+    // The job (same id) is where clients follow it; the cascade resource stays readable too.
+    const jobLocation = asJob?.(id, outcome.created);
+    c.header('Location', jobLocation ?? location);
+    return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: outcome.view.state, created: outcome.created, location: jobLocation ?? location, cascade_location: location }, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');

@@ -40,7 +40,7 @@ export function edgeRoutes(edge: EdgeAgentsApi, tokens: PageTokens = new PageTok
       throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
     }
     const outcome = edge.register(raw);
-    if (!outcome.ok) throw new ApiError(400, 'BAD_REQUEST', 'Invalid edge agent', outcome.message, { fields: { field: outcome.path } });
+    if (!outcome.ok) throw new ApiError(400, 'BAD_REQUEST', 'Invalid edge agent', outcome.message, { fields: { field: outcome.path, errors: [{ field: outcome.path, message: outcome.message }] } });
     const id = outcome.agent.agent_id;
     const location = `/v1/edge-agents/${encodeURIComponent(id)}`;
     c.header('Location', location);

@@ -82,8 +82,11 @@ export function refusalError(refusal: OperationRefusal): ApiError {
     case 'FROZEN':
       return new ApiError(409, 'FROZEN', 'Lead frozen', refusal.reason, { fields });
     case 'INVALID_OPERATION':
-    case 'INVALID_TARGET_TIME':
-      return new ApiError(400, 'BAD_REQUEST', 'Invalid operation', refusal.reason.replace(/^[\w.]+/, (p) => p.split('.').map((s) => FIELD_OF[s] ?? s).join('.')), { fields });
+    case 'INVALID_TARGET_TIME': {
+      const message = refusal.reason.replace(/^[\w.]+/, (p) => p.split('.').map((s) => FIELD_OF[s] ?? s).join('.'));
+      const field = 'field' in fields ? fields.field : '';
+      return new ApiError(400, 'BAD_REQUEST', 'Invalid operation', message, { fields: { ...fields, errors: [{ field, message }] } });
+    }
     case 'SATURATED':
       return new ApiError(503, 'SATURATED', 'Lead saturated', refusal.reason, { fields, headers: { 'Retry-After': String(SATURATED_RETRY_AFTER_S) } });
     case 'ENGINE_STOPPED':

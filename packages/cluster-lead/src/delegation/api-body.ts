@@ -113,19 +113,25 @@ export class DelegationDesk {
   }
 }
 
-/** Mount with app.route('/v1/delegations', delegationRoutes(desk)). */
-export function delegationRoutes(desk: DelegationDesk): Hono {
+/** A delegation as a job at /v1/operations/<id> (the API's job board); the Location to answer. */
+export type DelegationJobHook = (delegationId: string, done: Promise<DelegationResult>) => string;
+
+/** Mount with app.route('/v1/delegations', delegationRoutes(desk, asJob)). */
+export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook): Hono {
   const app = new Hono();
   app.post('/', async (c) => {
     const body = await readJsonBody(c, DelegationBody, 'delegation');
     const started = desk.start(toDelegationRequest(body));
     if (!started.ok) {
       const field = snakePath(started.error.path);
-      throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', started.error.reason.replace(/^[\w.]+/, snakePath), { fields: { field } });
+      const message = started.error.reason.replace(/^[\w.]+/, snakePath);
+      throw new ApiError(400, 'BAD_REQUEST', 'Invalid delegation', message, { fields: { field, errors: [{ field, message }] } });
     }
     const location = `/v1/delegations/${encodeURIComponent(started.delegationId)}`;
-    c.header('Location', location);
-    return c.json({ delegation_id: started.delegationId, state: 'running', location }, 202);
+    // The job (same id) is where clients follow it; the delegation resource stays readable too.
+    const jobLocation = asJob?.(started.delegationId, started.done);
+    c.header('Location', jobLocation ?? location);
+    return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: jobLocation === undefined ? 'running' : 'RUNNING', location: jobLocation ?? location, delegation_location: location }, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');

@@ -27,7 +27,9 @@ export interface JobStart {
   readonly kind: JobKind;
   readonly state: 'QUEUED' | 'RUNNING';
   /** Settles when the work ends (a rejection is a FAILED job, code INTERNAL); a plain value: it already ended. */
-  readonly done: Promise<JobEnd> | JobEnd;
+  readonly done?: Promise<JobEnd> | JobEnd;
+  /** For work that reports no end (cascades): asked on read while live; an end finishes the job. */
+  readonly poll?: () => JobEnd | undefined;
   /** Asked on read while QUEUED: has the work started? (The engine does not announce it.) */
   readonly started?: () => boolean;
   /** Asked once on cancel; the work may or may not stop early. */
@@ -39,6 +41,7 @@ interface Job {
   readonly seq: number;
   readonly started: (() => boolean) | undefined;
   readonly cancel: (() => void) | undefined;
+  readonly poll: (() => JobEnd | undefined) | undefined;
 }
 
 export const MAX_JOBS = 10_000;
@@ -58,9 +61,10 @@ export class JobBoard {
 
   start(start: JobStart): JobView {
     const at = this.now();
-    const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel };
+    const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel, poll: start.poll };
     this.jobs.set(start.id, job);
     this.evict();
+    if (start.done === undefined) return job.view;
     if (!(start.done instanceof Promise)) {
       this.finish(job, start.done);
       return job.view;
@@ -76,6 +80,10 @@ export class JobBoard {
     const job = this.jobs.get(id);
     if (job === undefined) return undefined;
     if (job.view.state === 'QUEUED' && job.started?.() === true) this.update(job, { state: 'RUNNING' });
+    if (!FINAL.has(job.view.state) && job.poll !== undefined) {
+      const end = job.poll();
+      if (end !== undefined) this.finish(job, end);
+    }
     return job.view;
   }
 

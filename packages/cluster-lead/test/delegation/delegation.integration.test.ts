@@ -106,17 +106,22 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
       body: JSON.stringify({ task: { verb: 'act', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
     });
     expect(started.status).toBe(202);
-    const { delegation_id: id, location } = (await started.json()) as { delegation_id: string; location: string };
-    expect(location).toBe(`/v1/delegations/${id}`);
+    const { delegation_id: id, location, delegation_location } = (await started.json()) as { delegation_id: string; location: string; delegation_location: string };
+    // Followed as a job like every other long-running request; the delegation resource stays.
+    expect(location).toBe(`/v1/operations/${id}`);
+    expect(started.headers.get('location')).toBe(location);
+    expect(delegation_location).toBe(`/v1/delegations/${id}`);
 
-    // The delegation finishes within one attempt's timeout: poll its resource until then.
+    // The delegation finishes within one attempt's timeout: poll its job until then.
     const deadline = performance.now() + 10 * TIMEOUT_MS;
-    let body: { state: string; result: { status: string; agent_id: string } | null } | undefined;
+    let job: { kind: string; state: string; result?: { status: string; agent_id: string } } | undefined;
     while (performance.now() < deadline) {
-      body = (await (await operator.fetch(`${lead.api.url}${location}`)).json()) as typeof body;
-      if (body?.state === 'completed') break;
+      job = (await (await operator.fetch(`${lead.api.url}${location}`)).json()) as typeof job;
+      if (job?.state === 'SUCCEEDED' || job?.state === 'FAILED') break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    expect(job).toMatchObject({ kind: 'delegation', state: 'SUCCEEDED', result: { status: 'SUCCEEDED', agent_id: 'pi-02' } });
+    const body = (await (await operator.fetch(`${lead.api.url}${delegation_location}`)).json()) as { state: string };
     expect(body).toMatchObject({ state: 'completed', result: { status: 'SUCCEEDED', agent_id: 'pi-02' } });
 
     const refused = await operator.fetch(`${lead.api.url}/v1/delegations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: { verb: 'dance' } }) });

@@ -129,8 +129,9 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
     const stall = stallMeter();
     const res = await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', strategy: 'wave', verb: 'act', payload: { command: 'arm' }, window_ms: 2 * ARRIVAL_BOUND_MS });
     expect(res.status, await res.clone().text()).toBe(202);
-    expect(res.headers.get('location')).toBe('/v1/cascades/cas-e2e-1');
-    expect(await res.json()).toMatchObject({ cascade_id: 'cas-e2e-1', state: 'running', created: true });
+    // Followed as a job; the cascade resource stays readable.
+    expect(res.headers.get('location')).toBe('/v1/operations/cas-e2e-1');
+    expect(await res.json()).toMatchObject({ cascade_id: 'cas-e2e-1', kind: 'cascade', state: 'running', created: true, cascade_location: '/v1/cascades/cas-e2e-1' });
     // The same id again: the same cascade, not a second one.
     expect(await (await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', verb: 'act', payload: null })).json()).toMatchObject({ cascade_id: 'cas-e2e-1', created: false });
     await rootLead.cascades.settled();
@@ -139,6 +140,7 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
     expect(body.state).toBe('completed');
     expect(body.result).toMatchObject({ status: 'SUCCESS', counts: { sent: agents.length, ready: agents.length } });
     expect(body.result.phases[0]!.children).toMatchObject([{ lead_id: 'child', state: 'reported' }]);
+    expect((await get<{ kind: string; state: string; result: { status: string } }>(rootLead, '/v1/operations/cas-e2e-1')).body).toMatchObject({ kind: 'cascade', state: 'SUCCEEDED', result: { status: 'SUCCESS' } });
     const T = body.result.phases[0]!.target_time;
     // Every clock here is the root's: ready - T is the true arrival error.
     const errors = agents.map((a) => [...a.readyAt.values()][0]! - T);
