@@ -308,6 +308,13 @@ describe('operations', () => {
     expect(JSON.parse(seen.at(-1)!.body)).toEqual({ task: { verb: 'act', payload: { task: 'Analyze Q3 financial data' } }, to: { agent_class: 'D' }, timeout_ms: 60_000 });
   });
 
+  it('a failed delegation says why and exits 1', async () => {
+    routes['POST /v1/delegations'] = json(202, { delegation_id: 'd-2', operation_id: 'op-d2', kind: 'delegation', state: 'RUNNING', location: '/v1/operations/op-d2' });
+    routes['GET /v1/operations/op-d2'] = json(200, { operation_id: 'op-d2', kind: 'delegation', state: 'FAILED', error: { code: 'DELEGATION_FAILED', message: 'failed' }, result: { status: 'FAILED', agent_id: null, reason: 'no agent with capability gpu answered' } });
+    const run = await mesh(['delegate', 'render', '--to', 'capability:gpu']);
+    expect(run).toMatchObject({ code: EXIT.DEGRADED, out: '', err: 'delegation failed: no agent with capability gpu answered\n' });
+  });
+
   it('shows progress on a terminal once an operation takes over a second', async () => {
     let polls = 0;
     routes['POST /v1/operations'] = json(202, { operation_id: 'op-p', state: 'QUEUED' });
