@@ -205,7 +205,7 @@ describe('credentials', () => {
     }
     expect(seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(seen[0]!.body)).toEqual({ scope: 'global', reason: 'drill' });
-    expect(seen[1]!.url).toBe('/v1/agents?state=active');
+    expect(seen.at(-1)!.url).toBe('/v1/agents?state=active');
   });
 
   it('exits 77 on an unreadable key file, and 64 on a key without an operator id', async () => {

@@ -67,7 +67,7 @@ describe('mesh console against a real lead', () => {
   it('degraded while frozen (exit 1), healthy again after thaw', async () => {
     const frozen = await mesh(['freeze', '--reason', 'console test']);
     expect(frozen.code).toBe(EXIT.OK);
-    expect(frozen.out).toContain('MESH FROZEN');
+    expect(frozen.out).toMatch(/^MESH FROZEN\nAll 3 active agents told to pause \(message \S+\)\nthis lead: frozen\nTo resume: mesh thaw\n$/);
     const degraded = await mesh(['status', '--oneline']);
     expect(degraded).toMatchObject({ code: EXIT.DEGRADED, out: expect.stringMatching(/^DEGRADED \(frozen\) lead lead-1: 3\/3 agents active, mode FULL FROZEN/) });
     expect((await mesh(['thaw'])).code).toBe(EXIT.OK);
