@@ -235,6 +235,12 @@ describe('usage errors', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('names the variable when the bad value came from the environment', async () => {
+    const run = await mesh(['status'], { MESH_LEAD_URL: 'lead-1:8470' });
+    expect(run).toMatchObject({ code: EXIT.USAGE, err: 'mesh: MESH_LEAD_URL: must be an http:// or https:// URL\n' });
+    expect((await mesh(['status'], { MESH_TOKEN: 'abc' })).err).toBe('mesh: MESH_TOKEN: must be a token made by `mesh-lead api-token` (mt1.…)\n');
+  });
+
   it('takes a value that starts with a dash', async () => {
     routes['POST /v1/operations'] = json(202, { operation_id: 'op-1', state: 'SUCCEEDED', kind: 'broadcast', result: { counts: { sent: 1, stragglers: 0 } } });
     expect((await mesh(['broadcast', '--agents', '-a1', 'hi'])).code).toBe(EXIT.OK);

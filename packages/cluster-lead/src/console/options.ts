@@ -40,9 +40,13 @@ const Token = z.string().startsWith('mt1.', 'must be a token made by `mesh-lead 
 
 /** Checks one flag's value with a zod schema; a failure names the flag. */
 export function check<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  return checkNamed(schema, value, `--${flag}`);
+}
+
+function checkNamed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new ConsoleError('USAGE', `--${flag}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+  throw new ConsoleError('USAGE', `${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
 }
 
 /** An integer flag in [min, max], or undefined when absent. */
@@ -98,7 +102,9 @@ export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record
     return typeof value === 'string' ? value : undefined;
   };
   const envOr = (flag: string, variable: string) => str(flag) ?? (env[variable] === '' ? undefined : env[variable]);
-  const leadUrl = check(LeadUrl, envOr('lead', 'MESH_LEAD_URL') ?? DEFAULT_LEAD_URL, 'lead').replace(/\/+$/, '');
+  // A bad value is reported under the name it was given by: the flag, or the variable.
+  const nameOf = (flag: string, variable: string) => (str(flag) !== undefined ? `--${flag}` : variable);
+  const leadUrl = checkNamed(LeadUrl, envOr('lead', 'MESH_LEAD_URL') ?? DEFAULT_LEAD_URL, nameOf('lead', 'MESH_LEAD_URL')).replace(/\/+$/, '');
   const token = envOr('token', 'MESH_TOKEN');
   const keyFile = envOr('key', 'MESH_OPERATOR_KEY');
   const operatorId = envOr('operator', 'MESH_OPERATOR_ID');
@@ -106,9 +112,9 @@ export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record
   // An explicit --key wins over a token from the environment, and the reverse.
   if (str('key') !== undefined || (keyFile !== undefined && str('token') === undefined)) {
     if (operatorId === undefined) throw new ConsoleError('USAGE', '--operator: required with --key (or set MESH_OPERATOR_ID)');
-    credentials = { kind: 'key', keyFile: keyFile!, operatorId: check(OperatorId, operatorId, 'operator') };
+    credentials = { kind: 'key', keyFile: keyFile!, operatorId: checkNamed(OperatorId, operatorId, nameOf('operator', 'MESH_OPERATOR_ID')) };
   } else if (token !== undefined) {
-    credentials = { kind: 'token', token: check(Token, token, 'token') };
+    credentials = { kind: 'token', token: checkNamed(Token, token, nameOf('token', 'MESH_TOKEN')) };
   }
   return {
     leadUrl,
