@@ -21,6 +21,15 @@ export interface ApiSigner {
 
 const encoder = new TextEncoder();
 
+/**
+ * The path and query as fetch() will send them (WHATWG URL rules: a space becomes %20 and so
+ * on): the lead checks the signature over the target it received, not the text a caller typed.
+ */
+export function onTheWire(pathAndQuery: string): string {
+  const url = new URL(pathAndQuery, 'http://lead.invalid');
+  return `${url.pathname}${url.search}`;
+}
+
 export function createApiSigner(options: ApiSignerOptions): ApiSigner {
   const signer: Signer = nodeEd25519.signerSync(options.privateKey);
   const now = options.now ?? Date.now;
@@ -29,7 +38,7 @@ export function createApiSigner(options: ApiSignerOptions): ApiSigner {
     authorization: (method, pathAndQuery, body) =>
       signApiRequest(signer, options.operatorId, {
         method,
-        pathAndQuery,
+        pathAndQuery: onTheWire(pathAndQuery),
         // Whole milliseconds: the header carries an integer (a test clock may have fractions).
         timestamp: Math.floor(now()),
         // A fresh nonce per request: the lead refuses one it has seen.

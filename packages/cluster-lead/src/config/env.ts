@@ -71,7 +71,8 @@ function unwrap(node: z.ZodType): z.ZodType {
 function leafKind(node: z.ZodType): LeafKind | undefined {
   if (node instanceof z.ZodNumber) return 'number';
   if (node instanceof z.ZodBoolean) return 'boolean';
-  if (node instanceof z.ZodArray) return 'list';
+  // A list of objects (api.operators) has no comma-separated form: file only.
+  if (node instanceof z.ZodArray) return unwrap(node.element as z.ZodType) instanceof z.ZodObject ? undefined : 'list';
   if (node instanceof z.ZodString || node instanceof z.ZodEnum) return 'string';
   return undefined;
 }

@@ -149,3 +149,12 @@ describe('API authentication', () => {
     expect(await refusal(res)).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 });
+
+describe('the client signer', () => {
+  it('signs the target as it goes on the wire, so a query with spaces or non-ASCII verifies', async () => {
+    const api = app();
+    const path = '/v1/nothing?capability=sensor read&who=zoë';
+    const res = await kit.request(api, 'GET', path);
+    expect(res.status, await res.clone().text()).toBe(404); // authenticated; the route does not exist
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { JobBoard, type JobEnd } from './job-board.js';
+
+function deferred(): { promise: Promise<JobEnd>; resolve: (end: JobEnd) => void; reject: (error: Error) => void } {
+  let resolve: (end: JobEnd) => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const promise = new Promise<JobEnd>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('JobBoard', () => {
+  it('turns a rejected job into FAILED INTERNAL, and finishes a polled job on read', async () => {
+    let now = 100;
+    const board = new JobBoard(() => now);
+    const work = deferred();
+    board.start({ id: 'j-1', kind: 'scatter_gather', state: 'RUNNING', done: work.promise });
+    work.reject(new Error('engine blew up'));
+    await work.promise.catch(() => undefined);
+    await Promise.resolve();
+    expect(board.get('j-1')).toMatchObject({ state: 'FAILED', error: { code: 'INTERNAL', message: 'engine blew up' } });
+
+    const cascade: { end?: JobEnd } = {};
+    board.start({ id: 'j-2', kind: 'cascade', state: 'RUNNING', poll: () => cascade.end });
+    expect(board.get('j-2')?.state).toBe('RUNNING');
+    now = 200;
+    cascade.end = { ok: true, result: { status: 'SUCCESS' } };
+    expect(board.get('j-2')).toMatchObject({ state: 'SUCCEEDED', result: { status: 'SUCCESS' }, createdAt: 100, updatedAt: 200 });
+  });
+
+  it('keeps at most maxJobs, dropping the oldest finished ones and never a live one', () => {
+    const board = new JobBoard(() => 0, 2);
+    board.start({ id: 'live', kind: 'heal', state: 'RUNNING', done: new Promise(() => undefined) });
+    board.start({ id: 'done-1', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 1 } });
+    board.start({ id: 'done-2', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 2 } });
+    board.start({ id: 'done-3', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 3 } });
+    expect(['live', 'done-1', 'done-2', 'done-3'].filter((id) => board.has(id))).toEqual(['live', 'done-3']);
+  });
+});
