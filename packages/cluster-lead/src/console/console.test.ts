@@ -196,6 +196,7 @@ describe('credentials', () => {
     const env = { MESH_OPERATOR_KEY: keyFile, MESH_OPERATOR_ID: 'cecilia' };
     expect((await mesh(['freeze', '--reason', 'drill'], env)).code).toBe(EXIT.OK);
     expect((await mesh(['agents', '--state', 'active'], env)).code).toBe(EXIT.OK);
+    expect((await mesh(['agents', '--capability', 'sensor read/zoë'], env)).code).toBe(EXIT.OK);
     for (const request of seen) {
       const auth = parseApiAuthorization(String(request.headers.authorization));
       if (!auth.ok) throw new Error('unparsable Authorization');
@@ -205,7 +206,8 @@ describe('credentials', () => {
     }
     expect(seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(seen[0]!.body)).toEqual({ scope: 'global', reason: 'drill' });
-    expect(seen.at(-1)!.url).toBe('/v1/agents?state=active');
+    expect(seen.at(-2)!.url).toBe('/v1/agents?state=active');
+    expect(seen.at(-1)!.url).toBe('/v1/agents?capability=sensor+read%2Fzo%C3%AB');
   });
 
   it('exits 77 on an unreadable key file, and 64 on a key without an operator id', async () => {
