@@ -69,7 +69,7 @@ NODE_MINOR=${NODE_REST%%.*}
 if [ "$NODE_MAJOR" -lt "$MIN_NODE_MAJOR" ] || { [ "$NODE_MAJOR" -eq "$MIN_NODE_MAJOR" ] && [ "$NODE_MINOR" -lt "$MIN_NODE_MINOR" ]; }; then
   die "Node.js $NODE_VERSION is too old; ${MIN_NODE_MAJOR}.${MIN_NODE_MINOR} or newer is required"
 fi
-for required in package.json packages/shared packages/pi-daemon node_modules/better-sqlite3 node_modules/tsx deploy/pi/mesh-agent "deploy/systemd/$UNIT_NAME"; do
+for required in package.json packages/shared packages/pi-daemon node_modules/better-sqlite3 node_modules/tsx deploy/pi/mesh-agent "deploy/systemd/$UNIT_NAME" scripts/mesh-status scripts/mesh-status.mjs; do
   [ -e "$SOURCE/$required" ] || die "$SOURCE/$required is missing (run npm ci in the checkout first)"
 done
 case "$(uname -m)" in
@@ -91,6 +91,9 @@ run rm -rf "$APP_DIR.new"
 run install -d -m 0755 "$APP_DIR.new" "$APP_DIR.new/packages"
 run cp -a "$SOURCE/package.json" "$SOURCE/node_modules" "$APP_DIR.new/"
 run cp -a "$SOURCE/packages/shared" "$SOURCE/packages/pi-daemon" "$APP_DIR.new/packages/"
+# mesh-status, for `ssh pi@host mesh-status` and scripts/mesh-fleet-status (docs/console.md).
+run install -d -m 0755 "$APP_DIR.new/scripts"
+run install -m 0755 "$SOURCE/scripts/mesh-status" "$SOURCE/scripts/mesh-status.mjs" "$APP_DIR.new/scripts/"
 if [ -e "$APP_DIR" ]; then
   run rm -rf "$APP_DIR.old"
   run mv "$APP_DIR" "$APP_DIR.old"
@@ -109,6 +112,10 @@ else
     chmod 0755 "$BIN_DIR/mesh-agent"
   fi
 fi
+
+# The link follows the app directory, so upgrades need no new link. /usr/local/bin is on the
+# PATH of non-interactive ssh sessions on Debian, which is what `ssh pi@host mesh-status` uses.
+run ln -sfn "$APP_DIR/scripts/mesh-status" "$BIN_DIR/mesh-status"
 
 # --- configuration and state -------------------------------------------------------------
 run install -d -m 0755 "$CONFIG_DIR"

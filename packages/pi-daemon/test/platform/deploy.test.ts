@@ -101,6 +101,8 @@ describe('install.sh and the launcher', () => {
     expect(commands).toContain(`+ mv ${prefix}/app.new ${prefix}/app`);
     expect(commands).toContain(`+ install -m 0644 ${ROOT}deploy/systemd/mesh-agent.service /etc/systemd/system/mesh-agent.service`);
     expect(commands).toContain('+ systemctl daemon-reload');
+    expect(commands).toContain(`+ install -m 0755 ${ROOT}scripts/mesh-status ${ROOT}scripts/mesh-status.mjs ${prefix}/app.new/scripts/`);
+    expect(commands).toContain(`+ ln -sfn ${prefix}/app/scripts/mesh-status /usr/local/bin/mesh-status`);
     expect(commands).toContain('+ systemctl enable mesh-agent.service');
     expect(commands.some((line) => line.startsWith('+ systemctl restart'))).toBe(false);
     const hasUser = await run('id', ['-u', 'mesh']).then(

@@ -1,0 +1,30 @@
+import type { Command } from '../context.js';
+import { agentCommand, agentsCommand } from './agents.js';
+import { askCommand } from './ask.js';
+import { breakersCommand } from './breakers.js';
+import { broadcastCommand } from './broadcast.js';
+import { conflictsCommand } from './conflicts.js';
+import { delegateCommand } from './delegate.js';
+import { freezeCommandDef, thawCommandDef } from './freeze.js';
+import { healCommand } from './heal.js';
+import { modeCommand } from './mode.js';
+import { cancelCommand, operationCommand } from './operation.js';
+import { statusCommand } from './status.js';
+
+/** Every command, in the order `mesh --help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  statusCommand,
+  agentsCommand,
+  agentCommand,
+  broadcastCommand,
+  askCommand,
+  delegateCommand,
+  healCommand,
+  freezeCommandDef,
+  thawCommandDef,
+  conflictsCommand,
+  breakersCommand,
+  modeCommand,
+  operationCommand,
+  cancelCommand,
+];

@@ -1,0 +1,127 @@
+/**
+ * Global options (--lead, credentials, --json...) and each command's own flags, parsed with
+ * node:util parseArgs in strict mode and checked with zod; every mistake names its flag.
+ */
+import { parseArgs } from 'node:util';
+import { attachDashValues, type FlagTable } from '@mesh30k/shared/node';
+import { z } from 'zod';
+import type { Credentials } from './auth.js';
+import { ConsoleError } from './exit-codes.js';
+
+/** The lead config's default http.port (src/config/schema.ts). */
+export const DEFAULT_LEAD_URL = 'http://127.0.0.1:8470';
+
+export type FlagSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
+export type Flags = Readonly<Record<string, FlagSpec>>;
+
+export const GLOBAL_FLAGS = {
+  lead: { type: 'string' },
+  key: { type: 'string' },
+  operator: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'no-color': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Flags;
+
+export interface GlobalOptions {
+  leadUrl: string;
+  credentials: Credentials;
+  json: boolean;
+  timeoutMs: number;
+  noColor: boolean;
+  help: boolean;
+}
+
+const LeadUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const OperatorId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -');
+const Token = z.string().startsWith('mt1.', 'must be a token made by `mesh-lead api-token` (mt1.…)');
+
+/** Checks one flag's value with a zod schema; a failure names the flag. */
+export function check<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
+  return checkNamed(schema, value, `--${flag}`);
+}
+
+function checkNamed<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new ConsoleError('USAGE', `${name}: ${parsed.error.issues[0]?.message ?? 'invalid value'}`);
+}
+
+/** An integer flag in [min, max], or undefined when absent. */
+export function intFlag(value: unknown, flag: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  return check(z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`), value, flag);
+}
+
+export interface SplitArgs {
+  command: string | undefined;
+  rest: string[];
+}
+
+/** Finds the command word: the first argument that is neither a flag nor a global flag's value. */
+export function splitCommand(argv: readonly string[]): SplitArgs {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') break;
+    if (!token.startsWith('-')) return { command: token, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    const name = token.replace(/^--?/, '');
+    const spec = (GLOBAL_FLAGS as Flags)[name];
+    if (spec?.type === 'string') i++;
+  }
+  return { command: undefined, rest: [...argv] };
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** Parses global and command flags together, so either may come before or after the command. */
+export function parseFlags(argv: readonly string[], commandFlags: Flags): ParsedArgs {
+  const options = { ...GLOBAL_FLAGS, ...commandFlags };
+  try {
+    const { values, positionals } = parseArgs({
+      args: attachDashValues(argv, options as FlagTable),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { values, positionals };
+  } catch (error) {
+    // parseArgs' messages name the flag ("Unknown option '--x'"); keep that first sentence only.
+    const message = error instanceof Error ? error.message.split(/\.\s|\n/)[0]! : String(error);
+    throw new ConsoleError('USAGE', message, { cause: error });
+  }
+}
+
+export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record<string, string | undefined>>): GlobalOptions {
+  const str = (name: string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const envOr = (flag: string, variable: string) => str(flag) ?? (env[variable] === '' ? undefined : env[variable]);
+  // A bad value is reported under the name it was given by: the flag, or the variable.
+  const nameOf = (flag: string, variable: string) => (str(flag) !== undefined ? `--${flag}` : variable);
+  const leadUrl = checkNamed(LeadUrl, envOr('lead', 'MESH_LEAD_URL') ?? DEFAULT_LEAD_URL, nameOf('lead', 'MESH_LEAD_URL')).replace(/\/+$/, '');
+  const token = envOr('token', 'MESH_TOKEN');
+  const keyFile = envOr('key', 'MESH_OPERATOR_KEY');
+  const operatorId = envOr('operator', 'MESH_OPERATOR_ID');
+  let credentials: Credentials = { kind: 'none' };
+  // An explicit --key wins over a token from the environment, and the reverse.
+  if (str('key') !== undefined || (keyFile !== undefined && str('token') === undefined)) {
+    if (operatorId === undefined) throw new ConsoleError('USAGE', '--operator: required with --key (or set MESH_OPERATOR_ID)');
+    credentials = { kind: 'key', keyFile: keyFile!, operatorId: checkNamed(OperatorId, operatorId, nameOf('operator', 'MESH_OPERATOR_ID')) };
+  } else if (token !== undefined) {
+    credentials = { kind: 'token', token: checkNamed(Token, token, nameOf('token', 'MESH_TOKEN')) };
+  }
+  return {
+    leadUrl,
+    credentials,
+    json: values.json === true,
+    timeoutMs: (intFlag(str('timeout'), 'timeout', 1, 600) ?? 10) * 1000,
+    noColor: values['no-color'] === true,
+    help: values.help === true,
+  };
+}
