@@ -9,19 +9,14 @@ import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { runCascade } from './cascade-run.js';
 import { onProcessExit } from './exit-cleanup.js';
-import { startLink, type Link } from './link-emulator.js';
-import { createMeshOperator, isAlive, operatorApi, operatorApiConfig, spawnNode, stopProc, waitFor, type LeadHandle, type LinkProfiles, type LocalMesh, type LocalMeshOptions, type MeshOperator, type Proc } from './local-mesh.js';
-import { startNats, type NatsServer } from './nats-server.js';
+import { startLink } from './link-emulator.js';
+import { AGENT_BIN, LEAD_BIN, MeshParts, createMeshOperator, isAlive, operatorApi, operatorApiConfig, spawnNode, waitFor, type LeadHandle, type LinkProfiles, type LocalMesh, type LocalMeshOptions, type MeshOperator } from './local-mesh.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp.js';
 
-const REPO = join(import.meta.dirname, '..', '..');
-const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead.js');
-const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
 const ROOT_ID = 'lead-root';
 const CAPABILITIES = ['sensor.read'];
 const YEAR_MS = 365 * 86_400_000;
-const STOP_GRACE_MS = 8_000;
 /** Children report (and exchange clocks with the root) this often: a cascade needs one exchange. */
 const SUMMARY_INTERVAL_MS = 1_000;
 /** As local-mesh: loopback latencies swing with this shared machine's load. */
@@ -139,26 +134,10 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
   const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
   const profiles: readonly (LinkProfiles | undefined)[] = options.linkProfiles?.length ? options.linkProfiles : [undefined];
   const tmp = await makeTempDir('mesh30k-tree-');
-  const procs: Proc[] = [];
-  const links: Link[] = [];
-  const hosts: EdgeHost[] = [];
-  const pids: number[] = [];
-  let nats: NatsServer | undefined;
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      // Agents first (their stop hands held work back), then the children, then the root.
-      await Promise.all(procs.filter((p) => p.name.startsWith('sim')).map(stopProc));
-      await Promise.all(procs.filter((p) => p.name.startsWith('lead-child')).map(stopProc));
-      await Promise.all(procs.map(stopProc));
-      for (const host of hosts) await host.dispose();
-      for (const link of links) await link.close();
-      await nats?.dispose();
-      const left = await waitFor('every process to exit', STOP_GRACE_MS, () => (pids.some(isAlive) ? undefined : true)).catch(() => false);
-      await tmp.dispose();
-      if (left !== true) throw new Error(`still running after stop(): ${pids.filter(isAlive).join(', ')}`);
-    })());
+  // Agents first (their stop hands held work back), then the children, then the root.
+  const parts = new MeshParts(tmp, ['sim', 'lead-child']);
+  const { procs, links, hosts, pids } = parts;
+  const stop = (): Promise<void> => parts.stop();
 
   try {
     const dir = tmp.path;
@@ -176,8 +155,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
 
     const progress = options.onProgress ?? (() => undefined);
     progress('nats-server');
-    nats = await startNats();
-    if (nats.pid !== undefined) pids.push(nats.pid);
+    const nats = await parts.startNats({});
     const natsTarget = { host: nats.host, port: nats.port };
 
     // One sim per (child, link profile), so every child has agents behind every kind of link.

@@ -20,8 +20,8 @@ import { freePort } from './ports.js';
 import { makeTempDir, type TempDir } from './temp.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
-const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead.js');
-const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
+export const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead.js');
+export const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
 const LEAD_ID = 'lead-local';
@@ -202,6 +202,42 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => T
 }
 
 
+/** What one mesh start-up has started, and the one way to stop all of it. */
+export class MeshParts {
+  readonly procs: Proc[] = [];
+  readonly links: Link[] = [];
+  readonly hosts: EdgeHost[] = [];
+  /** Every process started, nats-server and workerd included: none may outlive stop(). */
+  readonly pids: number[] = [];
+  private nats: NatsServer | undefined;
+  private stopping: Promise<void> | undefined;
+
+  /** `stopFirst`: process name prefixes stopped in this order before all the rest. */
+  constructor(
+    private readonly tmp: TempDir,
+    private readonly stopFirst: readonly string[],
+  ) {}
+
+  async startNats(options: Parameters<typeof startNats>[0]): Promise<NatsServer> {
+    this.nats = await startNats(options);
+    if (this.nats.pid !== undefined) this.pids.push(this.nats.pid);
+    return this.nats;
+  }
+
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      for (const prefix of this.stopFirst) await Promise.all(this.procs.filter((p) => p.name.startsWith(prefix)).map(stopProc));
+      await Promise.all(this.procs.map(stopProc));
+      for (const host of this.hosts) await host.dispose();
+      for (const link of this.links) await link.close();
+      await this.nats?.dispose();
+      const left = await waitFor('every process to exit', STOP_GRACE_MS, () => (this.pids.some(isAlive) ? undefined : true)).catch(() => false);
+      await this.tmp.dispose();
+      if (left !== true) throw new Error(`still running after stop(): ${this.pids.filter(isAlive).join(', ')}`);
+    })());
+  }
+}
+
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
   if ((options.leadsBelowRoot ?? 0) > 0) return startLeadTree(options);
   const heartbeatMs = options.heartbeatMs ?? 500;
@@ -211,25 +247,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     ? options.linkProfiles
     : Array.from({ length: Math.max(1, options.simProcesses ?? 1) }, () => undefined);
   const tmp: TempDir = await makeTempDir('mesh30k-local-');
-  const procs: Proc[] = [];
-  const links: Link[] = [];
-  const hosts: EdgeHost[] = [];
-  const pids: number[] = [];
-  let nats: NatsServer | undefined;
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      // Agents first (their stop hands held work back), then the lead, then what they use.
-      await Promise.all(procs.filter((p) => p.name.startsWith('sim')).map(stopProc));
-      await Promise.all(procs.map(stopProc));
-      for (const host of hosts) await host.dispose();
-      for (const link of links) await link.close();
-      await nats?.dispose();
-      const left = await waitFor('every process to exit', STOP_GRACE_MS, () => (pids.some(isAlive) ? undefined : true)).catch(() => false);
-      await tmp.dispose();
-      if (left !== true) throw new Error(`still running after stop(): ${pids.filter(isAlive).join(', ')}`);
-    })());
+  // Agents first (their stop hands held work back), then the lead, then what they use.
+  const parts = new MeshParts(tmp, ['sim']);
+  const { procs, links, hosts, pids } = parts;
+  const stop = (): Promise<void> => parts.stop();
 
   try {
     const dir = tmp.path;
@@ -242,8 +263,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await mkdir(enrollDir);
     await mkdir(join(dir, 'lead-data'));
 
-    nats = await startNats(options.natsArgs === undefined ? {} : { args: options.natsArgs });
-    if (nats.pid !== undefined) pids.push(nats.pid);
+    const nats = await parts.startNats(options.natsArgs === undefined ? {} : { args: options.natsArgs });
     const natsTarget = { host: nats.host, port: nats.port };
 
     // Sims first: each writes its signed enrollments before its agents start, and the lead
