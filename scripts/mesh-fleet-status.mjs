@@ -6,6 +6,11 @@ import { readFileSync } from 'node:fs';
 import { clearTimeout, setTimeout } from 'node:timers';
 import { parseArgs } from 'node:util';
 
+/** The script's only output: results on stdout, one line each; problems on stderr. */
+const printLine = (text) => process.stdout.write(`${text}\n`);
+const printError = (text) => process.stderr.write(`${text}\n`);
+
+
 const EXIT = { OK: 0, DEGRADED: 1, DOWN: 2, USAGE: 64 };
 /** ssh's own failures (cannot connect, auth refused) exit 255. */
 const SSH_FAILED = 255;
@@ -19,7 +24,7 @@ Exit status: the worst host's (0 healthy, 1 degraded, 2 down, unreachable or tim
 `;
 
 function fail(message) {
-  console.error(`mesh-fleet-status: ${message}`);
+  printError(`mesh-fleet-status: ${message}`);
   process.exit(EXIT.USAGE);
 }
 
@@ -128,9 +133,9 @@ async function runAll() {
 }
 
 const results = await runAll();
-if (flags.json) console.log(JSON.stringify(results, null, 2));
+if (flags.json) printLine(JSON.stringify(results, null, 2));
 else {
   const width = Math.max(...hosts.map((h) => h.length));
-  for (const r of results) console.log(`${r.host.padEnd(width)}  ${r.line}`);
+  for (const r of results) printLine(`${r.host.padEnd(width)}  ${r.line}`);
 }
 process.exitCode = Math.max(...results.map((r) => r.code));

@@ -9,6 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+/** The script's only output: results on stdout, one line each; problems on stderr. */
+const printLine = (text) => process.stdout.write(`${text}\n`);
+const printError = (text) => process.stderr.write(`${text}\n`);
+
+
 const EXIT = { OK: 0, DEGRADED: 1, DOWN: 2, USAGE: 64 };
 const DEFAULT_AGENT_CONFIG = '/etc/mesh30k/agent.json';
 const DEFAULT_STATUS = { host: '127.0.0.1', port: 7431 };
@@ -45,13 +50,13 @@ function parse(argv) {
       strict: true,
     }).values;
   } catch (error) {
-    console.error(`mesh-status: ${error.message}`);
+    printError(`mesh-status: ${error.message}`);
     process.exit(EXIT.USAGE);
   }
 }
 
 function usageError(message) {
-  console.error(`mesh-status: ${message}`);
+  printError(`mesh-status: ${message}`);
   process.exit(EXIT.USAGE);
 }
 
@@ -195,13 +200,13 @@ async function agentStatus(flags, env) {
     const unit = unitState();
     const why = error.code === 'ECONNREFUSED' ? `nothing answers on ${host}:${port}` : error.message;
     const line = `DOWN mesh-agent is not running on ${hostname()} (${why}${unit ? `; systemd: ${unit}` : ''}${note ? `; ${note}` : ''})`;
-    if (flags.json) console.log(JSON.stringify({ role: 'agent', state: 'DOWN', reasons: [line.slice(5)] }));
-    else console.log(line);
+    if (flags.json) printLine(JSON.stringify({ role: 'agent', state: 'DOWN', reasons: [line.slice(5)] }));
+    else printLine(line);
     return EXIT.DOWN;
   }
   const now = Date.now();
   const reasons = agentReasons(status, now);
-  if (flags.json) console.log(JSON.stringify({ role: 'agent', state: reasons.length === 0 ? 'OK' : 'DEGRADED', reasons, status }, null, 2));
+  if (flags.json) printLine(JSON.stringify({ role: 'agent', state: reasons.length === 0 ? 'OK' : 'DEGRADED', reasons, status }, null, 2));
   else process.stdout.write(agentReport(status, reasons, now, flags.oneline === true));
   return reasons.length === 0 ? EXIT.OK : EXIT.DEGRADED;
 }
@@ -212,7 +217,7 @@ function leadStatus(flags, env) {
   if (flags.oneline) args.push('--oneline');
   if (flags.json) args.push('--json');
   if (!existsSync(args[0])) {
-    console.log(`DOWN the mesh console is not installed here (${args[0]} missing)`);
+    printLine(`DOWN the mesh console is not installed here (${args[0]} missing)`);
     return Promise.resolve(EXIT.DOWN);
   }
   return new Promise((resolve) => {
