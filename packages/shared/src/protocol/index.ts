@@ -6,3 +6,4 @@ export * from './subjects.js';
 export * from './wire.js';
 export * from './ids.js';
 export * from './payload-hash.js';
+export * from './refusals.js';

@@ -51,7 +51,16 @@ export const Heartbeat = z.object({
   kind: z.literal('HEARTBEAT'),
   agent_id: Id,
   cluster_id: Id,
+  /**
+   * Moves forward with every heartbeat of an agent, and across its restarts where its state
+   * survives; with `boot_id` it makes any earlier heartbeat detectable whatever the clocks say.
+   */
   seq: z.number().int().min(0),
+  /**
+   * Random id the agent draws at start. A lead refuses a heartbeat whose (boot_id, seq) is not
+   * newer than the last it accepted from the agent. Optional for agents that predate it.
+   */
+  boot_id: Id.optional(),
   /** Agent clock when the request left: the first of the four clock-exchange timestamps. */
   t1: EpochMs,
   impedance: AgentImpedance,
@@ -294,6 +303,25 @@ export const KeyRotation = z.object({
 });
 export type KeyRotation = z.infer<typeof KeyRotation>;
 
+/**
+ * A lead's signed answer to a request that lets the requester drop or change state (an ACK or
+ * CONFLICT it may delete from its outbox, a key announcement). Bound to the request it answers
+ * and to the requester, so a reply captured for one request confirms no other.
+ */
+export const Reply = z.object({
+  ...header,
+  kind: z.literal('REPLY'),
+  /** message_id of the request answered. */
+  in_reply_to: MessageId,
+  /** The requester (the signer of the request). */
+  to: Id,
+  ok: z.boolean(),
+  /** Refusal code when not ok; the permanent ones are listed in protocol/refusals.ts. */
+  code: z.string().max(64).optional(),
+  message: ShortText.optional(),
+});
+export type Reply = z.infer<typeof Reply>;
+
 /** Every message kind and its schema: the one table the wire codec dispatches on. */
 export const MESSAGE_SCHEMAS = {
   HEARTBEAT: Heartbeat,
@@ -310,6 +338,7 @@ export const MESSAGE_SCHEMAS = {
   ENROLL_REQUEST: EnrollRequest,
   ENROLLMENT: Enrollment,
   KEY_ROTATION: KeyRotation,
+  REPLY: Reply,
 } as const;
 
 export type MessageKind = keyof typeof MESSAGE_SCHEMAS;

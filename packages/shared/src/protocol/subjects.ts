@@ -41,12 +41,12 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   heartbeat: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
   coordinateGroup: ['COORDINATE'],
   coordinateAgent: ['COORDINATE'],
-  ack: ['ACK'],
-  conflict: ['CONFLICT'],
+  ack: ['ACK', 'REPLY'],
+  conflict: ['CONFLICT', 'REPLY'],
   control: ['CIRCUIT', 'FREEZE', 'THAW'],
   probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
-  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION'],
+  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */
