@@ -154,6 +154,16 @@ const builders: { [K in MessageKind]: (sender: string, at: number) => MessageOf<
   ENROLL_REQUEST: (sender, at) => ({ ...header(sender, at), kind: 'ENROLL_REQUEST', request: sampleSignedRecord() }),
   ENROLLMENT: (sender, at) => ({ ...header(sender, at), kind: 'ENROLLMENT', enrollment: sampleSignedRecord() }),
   KEY_ROTATION: (sender, at) => ({ ...header(sender, at), kind: 'KEY_ROTATION', rotation: sampleSignedRecord() }),
+  SENSOR_EVENT: (sender, at) => ({
+    ...header(sender, at),
+    kind: 'SENSOR_EVENT',
+    agent_id: sender,
+    sensor_id: 'door',
+    sensor_kind: 'gpio.input',
+    value: true,
+    sampled_at: at,
+    seq: 0,
+  }),
 };
 
 function sampleSignedRecord() {
