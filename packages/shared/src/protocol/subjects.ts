@@ -32,6 +32,8 @@ export const subjects = {
   summary: (parentLeadId: string) => `${ROOT}.${token(parentLeadId, 'lead id')}.summary`,
   /** Enrollment requests to a lead, and enrollments and rotations it announces. */
   enroll: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.enroll`,
+  /** Agent -> lead sensor readings and input events (requests, confirmed like ACKs). */
+  sensor: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.sensor`,
 } as const;
 
 export type SubjectFamily = keyof typeof subjects;
@@ -47,6 +49,7 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
   enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
+  sensor: ['SENSOR_EVENT'],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */

@@ -68,6 +68,7 @@ const ACTOR_FIELD: Partial<Record<MessageKind, 'agent_id' | 'lead_id'>> = {
   ACK: 'agent_id',
   PONG: 'agent_id',
   CONFLICT: 'agent_id',
+  SENSOR_EVENT: 'agent_id',
   SUMMARY: 'lead_id',
 };
 
