@@ -105,6 +105,8 @@ export const HeartbeatReply = z.object({
   accepted: z.boolean(),
   /** Refusal reason when not accepted (for example NOT_ENROLLED). */
   reason: ShortText.optional(),
+  /** The refusal's stable code (NOT_ENROLLED, ...), so agents switch on it and not on the text. */
+  reason_code: z.string().max(64).optional(),
   t1: EpochMs,
   /** Lead clock on receipt and on reply: the middle two clock-exchange timestamps. */
   t2: EpochMs,
