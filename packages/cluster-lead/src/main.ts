@@ -17,6 +17,7 @@ import type { LeadConfig } from './config/index.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from './ingest/index.js';
 import { logEvents } from './lib/event-log.js';
 import { EventBus, LEAD_EVENTS } from './lib/events.js';
+import { LimitCounters } from './lib/limit-counters.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock } from './lib/system-clock.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
@@ -197,6 +198,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let registryLoaded = true;
 
     const counters = new IngestCounters();
+    const limits = new LimitCounters();
     const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
     const verifier: FrameVerifier =
       config.ingest.verify_threads > 0
@@ -299,6 +301,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         ...(verifier.threads > 0 ? { framePool: verifier } : {}),
         edge,
         ackTap,
+        limits,
         replayTtlMs: replayOptions.ttlMs,
         replaySkewMs: replayOptions.skewMs,
         ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
@@ -318,7 +321,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
     });
     const operationMetrics = new OperationMetrics();
-    const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal(), onOutcome: (outcome) => operationMetrics.record(outcome) });
+    const operations = new Operations({
+      clock,
+      engine,
+      history: store.operations,
+      admissionRefusal: () => freeze.admissionRefusal(),
+      onOutcome: (outcome) => operationMetrics.record(outcome),
+      onRefused: (refusal) => {
+        if ('limit' in refusal && refusal.limit !== undefined) limits.hit(`payload_${refusal.limit}`);
+      },
+    });
     const delegations = new DelegationDesk(
       createDelegator({
         clock,
@@ -406,6 +418,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           operations: operationMetrics,
           breakers: () => breakers.list(),
           mode: () => registry.mode,
+          limits: () => limits.snapshot(),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();

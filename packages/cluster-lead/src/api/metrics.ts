@@ -49,6 +49,8 @@ export interface MetricsSources {
   /** Worst event-loop delay since the last scrape, ms. */
   eventLoopDelayMs(): number;
   api: ApiCounters;
+  /** How often each limit was hit (src/lib/limit-counters.ts); absent, the family is empty. */
+  limits?: () => Readonly<Record<string, number>>;
 }
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -84,5 +86,7 @@ export function renderMetrics(s: MetricsSources): string {
   for (const [status, n] of [...s.api.byStatus].sort((a, b) => a[0] - b[0])) lines.push(`mesh_lead_api_requests_total{status="${status}"} ${n}`);
   family('mesh_lead_api_auth_failures_total', 'counter', 'API requests refused by authentication or role, by reason.');
   for (const [reason, n] of s.api.authFailures) lines.push(`mesh_lead_api_auth_failures_total{reason="${label(reason)}"} ${n}`);
+  family('mesh_lead_limit_hits_total', 'counter', 'Requests, frames or rows refused, dropped or pruned by a limit, by limit.');
+  for (const [limit, n] of Object.entries(s.limits?.() ?? {})) lines.push(`mesh_lead_limit_hits_total{limit="${label(limit)}"} ${n}`);
   return `${lines.join('\n')}\n`;
 }

@@ -170,4 +170,6 @@ export interface ScatterDeps {
   readonly verifier: AckVerifier;
   readonly logger: Logger;
   readonly conflicts?: ConflictSink;
+  /** Told of every COORDINATE not sent because it exceeded the wire's frame limit (for metrics). */
+  readonly onOversizedFrame?: () => void;
 }

@@ -16,6 +16,7 @@ import {
   Verb,
 } from './enums.js';
 import { SystemHealth } from './health.js';
+import { PayloadValue } from './limits.js';
 import { Capabilities, DurationMs, OffsetMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
 
 /**
@@ -193,7 +194,8 @@ export const Coordinate = z.object({
   kind: z.literal('COORDINATE'),
   operation_id: Id,
   verb: Verb,
-  payload: z.unknown(),
+  /** Any JSON within the wire limits (depth, keys, bytes): see limits.ts. */
+  payload: PayloadValue,
   payload_hash: Sha256Hex,
   payload_weight: z.number().min(0).max(10),
   /** T in mesh time: when every selected agent should be READY. */
@@ -232,7 +234,7 @@ export const Ack = z.object({
   /** The agent's outbox sequence number when delivered from the outbox, so order and gaps show. */
   outbox_seq: z.number().int().min(0).optional(),
   conflict: ConflictDetail.optional(),
-  result: z.unknown().optional(),
+  result: PayloadValue.optional(),
   refusal: z.object({ code: z.string().max(64), message: ShortText }).optional(),
 });
 export type Ack = z.infer<typeof Ack>;
