@@ -406,6 +406,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           operations: operationMetrics,
           breakers: () => breakers.list(),
           mode: () => registry.mode,
+          hardware: () => registry.hardwareSummary(),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
