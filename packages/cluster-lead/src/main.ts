@@ -419,6 +419,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           breakers: () => breakers.list(),
           mode: () => registry.mode,
           limits: () => limits.snapshot(),
+          hardware: () => registry.hardwareSummary(),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();

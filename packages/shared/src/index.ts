@@ -18,3 +18,4 @@ export * from './health/index.js';
 export * from './degradation/index.js';
 export * from './conflicts/index.js';
 export * from './operator/index.js';
+export * from './metrics/index.js';

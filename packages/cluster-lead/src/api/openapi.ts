@@ -55,7 +55,43 @@ export const OPENAPI_DOCUMENT: Json = {
           error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
         },
       },
-      Agent: { type: 'object', required: ['agent_id', 'state'], properties: { agent_id: { type: 'string' }, state: { type: 'string' }, agent_class: { type: 'string' }, cluster_id: { type: 'string' } } },
+      Agent: {
+        type: 'object',
+        required: ['agent_id', 'state'],
+        properties: {
+          agent_id: { type: 'string' },
+          state: { type: 'string' },
+          agent_class: { type: 'string' },
+          cluster_id: { type: 'string' },
+          system_health: { $ref: '#/components/schemas/SystemHealth' },
+        },
+      },
+      SystemHealth: {
+        type: 'object',
+        description: "The agent's own health block as of its last heartbeat; null where the host reports nothing",
+        required: ['conditions', 'degraded'],
+        properties: {
+          temperature_c: { type: ['number', 'null'] },
+          cpu_load_pct: { type: ['number', 'null'] },
+          memory_used_pct: { type: ['number', 'null'] },
+          disk_used_pct: { type: ['number', 'null'] },
+          uptime_s: { type: ['number', 'null'] },
+          ntp_synchronized: { type: ['boolean', 'null'] },
+          throttle: {
+            type: ['object', 'null'],
+            description: 'The firmware get_throttled word and its flags (now, and since boot)',
+            properties: Object.fromEntries<Json>([
+              ['raw', { type: 'integer' }],
+              ...['under_voltage', 'freq_capped', 'throttled', 'soft_temp_limit'].flatMap((f): [string, Json][] => [
+                [f, { type: 'boolean' }],
+                [`${f}_since_boot`, { type: 'boolean' }],
+              ]),
+            ]),
+          },
+          conditions: { type: 'array', items: { enum: ['under_voltage', 'throttled', 'hot'] } },
+          degraded: { type: 'boolean', description: 'a condition makes the lead count the agent as degraded (thresholds.hardware)' },
+        },
+      },
     },
   },
   paths: {

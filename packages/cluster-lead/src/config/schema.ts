@@ -1,4 +1,4 @@
-import { Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
+import { HARDWARE_THRESHOLDS, Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
 import { z } from 'zod';
 import { CASCADE_SLACK_MS, CHILD_GATHER_MS, CHILD_HANDLING_MS, REPORT_GRACE_MS, REQUEST_TIMEOUT_MS, SUMMARY_INTERVAL_MS, SUMMARY_STALE_INTERVALS } from '../cascade/options.js';
 
@@ -96,11 +96,20 @@ const ModeThresholds = z.strictObject({
   degraded_severe: share(MODE_THRESHOLDS.DEGRADED_SEVERE),
 });
 
+/** When an agent's own health block makes it degraded (shared's assessHardware). */
+const HardwareThresholds = z.strictObject({
+  hot_above_c: z.number().min(-40).max(125).default(HARDWARE_THRESHOLDS.hotAboveC),
+  degrade_on_under_voltage: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnUnderVoltage),
+  degrade_on_throttled: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnThrottled),
+  degrade_on_hot: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnHot),
+});
+
 const Thresholds = z.strictObject({
   degraded_score: z.number().min(0).max(1000).default(DEGRADED_SCORE_THRESHOLD),
   unstable_drift: z.number().min(0).max(100).default(UNSTABLE_DRIFT_THRESHOLD),
   spike_factor: z.number().gt(0).max(100).default(SPIKE_FACTOR),
   mode: ModeThresholds.prefault({}),
+  hardware: HardwareThresholds.prefault({}),
 });
 
 const Scatter = z.strictObject({
