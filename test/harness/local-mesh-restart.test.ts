@@ -1,5 +1,7 @@
 // The fault handles of a local mesh: the lead killed and started again on the same config and
 // database, and a real agent daemon killed and started again on the same data directory.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, startLocalMesh, type LocalMesh } from './index.js';
 import { waitFor } from './local-mesh.js';
@@ -56,5 +58,17 @@ describe('local mesh: restarting the lead and a daemon', () => {
       return v !== undefined && v.state === 'active' && (v.last_heartbeat_at ?? 0) > restartedAt ? v : undefined;
     });
     expect(view.state).toBe('active');
+  });
+
+  it('stops every process before it lets the caller read the files, then removes them', async () => {
+    const seen: { dir: string; leadDb: boolean; daemonData: boolean; alive: boolean }[] = [];
+    await mesh.stop({
+      beforeCleanup: (dir) => {
+        seen.push({ dir, leadDb: existsSync(join(dir, 'lead-data', 'lead.db')), daemonData: existsSync(mesh.daemons![0]!.dataDir), alive: mesh.pids.some(isAlive) });
+        return Promise.resolve();
+      },
+    });
+    expect(seen).toEqual([{ dir: mesh.dir, leadDb: true, daemonData: true, alive: false }]);
+    expect(existsSync(mesh.dir)).toBe(false);
   });
 });

@@ -151,9 +151,14 @@ export interface LocalMesh {
   /** POST /v1/operations, then GET until SUCCEEDED or FAILED. */
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
-  stop(): Promise<void>;
+  stop(options?: MeshStopOptions): Promise<void>;
   /** Every lead, root first (one entry without a hierarchy). */
   readonly leads?: readonly LeadHandle[];
+}
+
+export interface MeshStopOptions {
+  /** Runs once every process has exited, before the mesh's directory is removed (to read its logs and databases). */
+  beforeCleanup?: (dir: string) => Promise<void>;
 }
 
 /** A real `mesh-agent run` daemon of the mesh: its files, and its process to kill and restart. */
@@ -242,7 +247,7 @@ export class MeshParts {
     return this.nats;
   }
 
-  stop(): Promise<void> {
+  stop(options: MeshStopOptions = {}): Promise<void> {
     return (this.stopping ??= (async () => {
       for (const prefix of this.stopFirst) await Promise.all(this.procs.filter((p) => p.name.startsWith(prefix)).map(stopProc));
       await Promise.all(this.procs.map(stopProc));
@@ -250,7 +255,11 @@ export class MeshParts {
       for (const link of this.links) await link.close();
       await this.nats?.dispose();
       const left = await waitFor('every process to exit', STOP_GRACE_MS, () => (this.pids.some(isAlive) ? undefined : true)).catch(() => false);
-      await this.tmp.dispose();
+      try {
+        await options.beforeCleanup?.(this.tmp.path);
+      } finally {
+        await this.tmp.dispose();
+      }
       if (left !== true) throw new Error(`still running after stop(): ${this.pids.filter(isAlive).join(', ')}`);
     })());
   }
@@ -268,7 +277,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   // Agents first (their stop hands held work back), then the lead, then what they use.
   const parts = new MeshParts(tmp, ['sim', 'pi-']);
   const { procs, links, hosts, pids } = parts;
-  const stop = (): Promise<void> => parts.stop();
+  const stop = (options?: MeshStopOptions): Promise<void> => parts.stop(options);
 
   try {
     const dir = tmp.path;
