@@ -4,6 +4,7 @@ import { runLead } from '../main.js';
 import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
 import { helpText } from './help.js';
+import { initLead } from './init.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
 
 export interface CliIo {
@@ -35,6 +36,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
         const file = stringFlag(args.values.config) ?? io.env[`${ENV_PREFIX}CONFIG`];
         const config = await loadConfig({ ...(file === undefined ? {} : { file }), env: io.env });
         return await runLead(config);
+      }
+      case 'init': {
+        if (args.target === undefined) throw new LeadError('USAGE', 'init needs a directory: mesh-lead init <dir>');
+        const result = await initLead({
+          dir: args.target,
+          force: args.values.force === true,
+          now: io.now(),
+          leadId: stringFlag(args.values['lead-id']),
+          clusterId: stringFlag(args.values.cluster),
+          operatorId: stringFlag(args.values.operator),
+          http: stringFlag(args.values.http),
+          nats: stringFlag(args.values.nats),
+          rootKeyOut: stringFlag(args.values['root-key-out']),
+        });
+        io.out(result.text);
+        return EXIT.OK;
       }
       case 'enroll': {
         const rootKeyPath = required(args.values['root-key'], 'root-key');

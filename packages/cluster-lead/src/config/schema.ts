@@ -31,6 +31,14 @@ const Trust = z.strictObject({
   root_public_keys: z.array(PublicKeyText).min(1),
   /** A JSON file of signed enrollments, or a directory of such files. */
   enrollments: path.optional(),
+  /**
+   * The mesh root's private key file, only when this lead may sign enrollments itself
+   * (`mesh enroll accept` then needs no key on the operator's side). Leave it out to keep the
+   * root offline: the console signs with the operator's copy instead.
+   */
+  root_key_path: path.optional(),
+  /** This lead's own enrollment (role lead), signed by a mesh root: agents that pin only the root learn the lead's key from it. */
+  lead_enrollment: path.optional(),
 });
 
 const Http = z.strictObject({
