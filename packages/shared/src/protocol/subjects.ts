@@ -36,6 +36,16 @@ export const subjects = {
 
 export type SubjectFamily = keyof typeof subjects;
 
+/** Wildcards over the subject families above, for broker permissions. */
+export const subjectSpaces = {
+  /** Everything addressed to one agent (coordinateAgent, probe). */
+  agent: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.>`,
+  /** Everything addressed to any agent: what a lead may publish on. */
+  allAgents: () => `${ROOT}.agent.>`,
+  /** Everything served by one lead (its heartbeat, ack, conflict, control, summary, enroll subjects). */
+  lead: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.>`,
+} as const;
+
 /**
  * The reply inbox prefix of one agent or lead: its requests' replies arrive under
  * `_INBOX.<id>.`, so the broker can let it subscribe to its own replies and nobody else's
