@@ -48,6 +48,26 @@ export const subjects = {
 
 export type SubjectFamily = keyof typeof subjects;
 
+/** Wildcards over the subject families above, for broker permissions. */
+export const subjectSpaces = {
+  /** Everything addressed to one agent (coordinateAgent, probe). */
+  agent: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.>`,
+  /** Everything addressed to any agent: what a lead may publish on. */
+  allAgents: () => `${ROOT}.agent.>`,
+  /** Everything served by one lead (its heartbeat, ack, conflict, control, summary, enroll subjects). */
+  lead: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.>`,
+} as const;
+
+/**
+ * The reply inbox prefix of one agent or lead: its requests' replies arrive under
+ * `_INBOX.<id>.`, so the broker can let it subscribe to its own replies and nobody else's
+ * (the generated nats-server permissions rely on it). Ids of agents and leads must therefore
+ * be unique across the mesh.
+ */
+export function inboxPrefix(id: string): string {
+  return `_INBOX.${token(id, 'inbox owner id')}`;
+}
+
 /** Which message kinds may travel on each family: publish and subscribe helpers check it. */
 export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKind[] } = {
   heartbeat: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
