@@ -13,6 +13,11 @@ export interface OutboxItem {
   priority: Priority;
   /** The unsigned message as JSON; it is re-stamped and signed when delivered. */
   body: string;
+  /**
+   * Ordering key: entries of one stream must be delivered in sequence order (a sensor's
+   * readings use the sensor id). Absent: the entry orders only by its sequence number.
+   */
+  stream?: string;
 }
 
 export interface OutboxEntry extends OutboxItem {

@@ -1,5 +1,5 @@
 import { newMessageId } from '@mesh30k/shared';
-import type { Ack, ConflictReport } from '@mesh30k/shared';
+import type { Ack, ConflictReport, SensorEvent } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
@@ -113,10 +113,10 @@ export class OutboxRelay {
   private async deliver(entry: OutboxEntry): Promise<Outcome> {
     const { ctx } = this;
     const ids = { seq: entry.seq, kind: entry.kind, attempts: entry.attempts };
-    let message: Ack | ConflictReport;
+    let message: Ack | ConflictReport | SensorEvent;
     let route: Route;
     try {
-      const body = JSON.parse(entry.body) as Ack | ConflictReport;
+      const body = JSON.parse(entry.body) as Ack | ConflictReport | SensorEvent;
       const meshNow = ctx.clock.meshNow();
       switch (entry.kind) {
         case 'ACK':
@@ -126,9 +126,9 @@ export class OutboxRelay {
           route = { family: 'conflict', id: ctx.identity.leadId };
           break;
         case 'EVENT':
-          // No message kind carries sensor events yet; they cannot be delivered anywhere.
-          ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, ...ids }, 'outbox EVENT entries have no subject yet; dropped');
-          return 'drop';
+          // SENSOR_EVENTs: ordered per sensor (entry.stream), which sequence order keeps.
+          route = { family: 'sensor', id: ctx.identity.leadId };
+          break;
       }
       message = { ...body, message_id: newMessageId(meshNow), created_at: meshNow, late: true, outbox_seq: entry.seq };
     } catch (error) {
@@ -144,7 +144,7 @@ export class OutboxRelay {
         return permanent ? 'drop' : 'retry';
       }
       ctx.counters.outboxReplayed++;
-      ctx.log.info({ event: LogEvent.OUTBOX_REPLAYED, ...ids, message: message.message_id, operation: message.operation_id }, 'late delivery confirmed');
+      ctx.log.info({ event: LogEvent.OUTBOX_REPLAYED, ...ids, message: message.message_id, ...('operation_id' in message ? { operation: message.operation_id } : { stream: entry.stream }) }, 'late delivery confirmed');
       return 'delivered';
     } catch (error) {
       if (isBusError(error)) {

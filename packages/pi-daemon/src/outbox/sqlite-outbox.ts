@@ -28,14 +28,22 @@ CREATE TABLE IF NOT EXISTS outbox (
   priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
   body TEXT NOT NULL,
   queued_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0
+  attempts INTEGER NOT NULL DEFAULT 0,
+  stream TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_drop_order ON outbox (priority, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
+/** Files written before the stream column existed gain it at open (NULL: no ordering key). */
+function addStreamColumn(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('outbox')").all();
+  if (!columns.some((column) => column.name === 'stream')) db.exec('ALTER TABLE outbox ADD COLUMN stream TEXT');
+}
+
 interface Row {
   seq: number;
+  stream: string | null;
   kind: OutboxKind;
   priority: Priority;
   body: string;
@@ -69,13 +77,14 @@ export class SqliteOutbox implements Outbox {
     }
     this.db = database.db;
     this.db.exec(SCHEMA);
+    addStreamColumn(this.db);
     this.maxEntries = options.maxEntries;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     const db = this.db;
     this.statements = {
-      insert: db.prepare<[OutboxKind, Priority, string, number]>('INSERT INTO outbox (kind, priority, body, queued_at) VALUES (?, ?, ?, ?)'),
-      peek: db.prepare<[number], Row>('SELECT seq, kind, priority, body, queued_at, attempts FROM outbox ORDER BY seq LIMIT ?'),
+      insert: db.prepare<[OutboxKind, Priority, string, number, string | null]>('INSERT INTO outbox (kind, priority, body, queued_at, stream) VALUES (?, ?, ?, ?, ?)'),
+      peek: db.prepare<[number], Row>('SELECT seq, kind, priority, body, queued_at, attempts, stream FROM outbox ORDER BY seq LIMIT ?'),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
       attempt: db.prepare<[number]>('UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?'),
       count: db.prepare<[], number>('SELECT count(*) FROM outbox').pluck(),
@@ -124,6 +133,7 @@ export class SqliteOutbox implements Outbox {
       body: row.body,
       queuedAt: row.queued_at,
       attempts: row.attempts,
+      ...(row.stream === null ? {} : { stream: row.stream }),
     }));
   }
 
@@ -148,7 +158,7 @@ export class SqliteOutbox implements Outbox {
   /** Runs inside the enqueue transaction. */
   private insertAll(items: readonly OutboxItem[]): number[] {
     const queuedAt = this.now();
-    const seqs = items.map((item) => Number(this.statements.insert.run(item.kind, item.priority, item.body, queuedAt).lastInsertRowid));
+    const seqs = items.map((item) => Number(this.statements.insert.run(item.kind, item.priority, item.body, queuedAt, item.stream ?? null).lastInsertRowid));
     this.depth += items.length;
     const excess = this.depth - this.maxEntries;
     if (excess > 0) this.dropExcess(excess);
