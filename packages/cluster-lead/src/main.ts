@@ -215,7 +215,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         registry,
         trust,
         verifier,
-        replay: new HeartbeatReplay({ clock }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
+        replay: new HeartbeatReplay({ clock, sequences: registry }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
         control,
         identity,
         counters,
