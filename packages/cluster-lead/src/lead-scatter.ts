@@ -18,6 +18,7 @@ import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
 import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory } from './store/index.js';
+import type { ReplySigner } from './nats/replies.js';
 import type { LeadIdentity } from './trust/index.js';
 
 /** The operations history row: the request as resolved, and the engine's record around its result. */
@@ -36,6 +37,7 @@ export function operationStore(history: OperationsHistory, clock: Clock): Operat
         result: { result: record.result, target_time: record.targetTime, plan: record.plan, skipped: record.skipped, hold_messages: record.holdMessages, late_acks: record.lateAcks },
       });
     },
+    has: (operationId) => history.has(operationId),
   };
 }
 
@@ -50,7 +52,7 @@ export class LinkTransport implements ScatterTransport {
   private acks: { handler: AckHandler; sub: Unsubscribe | null } | null = null;
 
   constructor(
-    private readonly deps: { link: NatsLink; leadId: string; deadLetters: DeadLetters; clock: Clock; logger: Logger },
+    private readonly deps: { link: NatsLink; leadId: string; deadLetters: DeadLetters; clock: Clock; logger: Logger; replies: ReplySigner },
     private readonly attempts: number,
   ) {}
 
@@ -82,7 +84,7 @@ export class LinkTransport implements ScatterTransport {
 
   private transport(): NatsScatterTransport | null {
     const connection = this.deps.link.connection;
-    return connection === undefined ? null : new NatsScatterTransport({ connection, leadId: this.deps.leadId, log: this.deps.logger });
+    return connection === undefined ? null : new NatsScatterTransport({ connection, leadId: this.deps.leadId, log: this.deps.logger, replies: this.deps.replies });
   }
 
   private withRetries(frame: SignedFrame, agentId: string | null, send: (t: NatsScatterTransport) => void): void {
@@ -173,7 +175,8 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
   const ports = registryPorts(deps.registry);
   const log = deps.logger;
   const signatures = new WeakMap<Uint8Array, { signerId: string; signature: string }>();
-  const transport = new LinkTransport({ link: deps.link, leadId: deps.identity.leadId, deadLetters: deps.deadLetters, clock: deps.clock, logger: log }, sendAttempts);
+  const replies = { leadId: deps.identity.leadId, signer: deps.identity.signer, clock: deps.clock };
+  const transport = new LinkTransport({ link: deps.link, leadId: deps.identity.leadId, deadLetters: deps.deadLetters, clock: deps.clock, logger: log, replies }, sendAttempts);
   const leadRoutes: ScatterRoutes = {
     routable: (agent) => {
       if (deps.control.isFrozen(agent.clusterId, agent.sectorId ?? undefined)) return { routable: false, reason: 'frozen' };

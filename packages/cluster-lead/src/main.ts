@@ -217,7 +217,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         registry,
         trust,
         verifier,
-        replay: new HeartbeatReplay({ clock }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
+        replay: new HeartbeatReplay({ clock, sequences: registry }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
         control,
         identity,
         counters,
@@ -280,7 +280,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { escalateAt: config.conflicts.escalate_at },
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
-    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
+    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
 
     const scatterLog = logger.child({ domain: 'scatter' });
     const ackTap = new AckTap();
@@ -471,7 +471,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
 
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
-    const announcements = new KeyAnnouncements({ clock, trust, roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id });
+    const announcements = new KeyAnnouncements({ clock, trust, roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
     link.onConnected((nc) => {
       announcements.subscribe(nc);

@@ -92,6 +92,8 @@ export class AgentRecord {
   sectorId: string;
   capabilities: readonly string[];
   contextHash = '';
+  /** Boot ids of accepted heartbeats, newest first (ingest/heartbeat-sequence.ts); empty until one carries one. */
+  boots: readonly string[] = [];
   state: OperationalState = 'active';
   flags = 0;
   estimator: ProcessingEstimator;

@@ -1,4 +1,5 @@
 import { ProcessingEstimator, alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
+import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
 import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
@@ -78,7 +79,9 @@ function recordArrival(core: RegistryCore, record: AgentRecord, heartbeat: Heart
   record.lastSeenAt = receivedAt;
   record.deadlineBase = receivedAt;
   record.missedBeats = 0;
-  record.seq = heartbeat.seq;
+  const sequence = advance({ seq: record.seq, boots: record.boots }, heartbeat);
+  record.seq = sequence.seq;
+  record.boots = sequence.boots;
   record.beats += 1;
   record.outboxDepth = heartbeat.outbox_depth;
   record.set(FLAG.frozen, heartbeat.frozen);

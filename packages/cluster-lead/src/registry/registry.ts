@@ -110,6 +110,12 @@ export class Registry {
     return this.core.records.has(agentId);
   }
 
+  /** The last accepted (boot, seq) of an agent, for the heartbeat replay check. */
+  sequenceOf(agentId: string): { seq: number; boots: readonly string[] } | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined || !Number.isFinite(record.seq) ? undefined : { seq: record.seq, boots: record.boots };
+  }
+
   recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
     const outcome = applyHeartbeat(this.core, heartbeat, context);
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.

@@ -96,7 +96,13 @@ export interface ConflictSink {
   recordAckConflict(ack: Ack, body: Uint8Array): void;
 }
 
-export type AckReply = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+/**
+ * The verdict on one ACK (or CONFLICT) request; `answered` names the request once its signature
+ * verified, so the transport can sign a REPLY bound to it (docs/protocol.md).
+ */
+export type AckReply = ({ readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string }) & {
+  readonly answered?: { readonly messageId: string; readonly signerId: string };
+};
 export type AckHandler = (frame: IncomingFrame) => Promise<AckReply>;
 
 export interface Unsubscribe {
@@ -116,6 +122,8 @@ export interface ScatterTransport {
 /** Operations history: called when an operation starts, when it completes and on late ACKs (upsert by id). */
 export interface OperationStore {
   save(record: OperationRecord): void;
+  /** True when the store holds this operation (late ACKs for it are refused as LATE). */
+  has?(operationId: string): boolean;
 }
 
 /** The mesh's current degradation mode (computed by the registry from the active rate). */

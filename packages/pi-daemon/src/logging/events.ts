@@ -50,6 +50,8 @@ export const LogEvent = {
   OUTBOX_REPLAYED: 'outbox.replayed',
   OUTBOX_DROPPED: 'outbox.dropped',
   OUTBOX_STALLED: 'outbox.stalled',
+  OUTBOX_DEAD_LETTER: 'outbox.dead_letter',
+  OUTBOX_DEFERRED: 'outbox.deferred',
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',

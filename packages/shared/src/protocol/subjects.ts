@@ -79,7 +79,7 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
   enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
-  sensor: ['SENSOR_EVENT'],
+  sensor: ['SENSOR_EVENT', 'REPLY'],
   join: ['ENROLL_REQUEST'],
   // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
   announce: [],
