@@ -4,7 +4,7 @@
  */
 import { createRequire } from 'node:module';
 import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
-import type { KeyPair } from '@mesh30k/shared';
+import { describeUnknownEnv, type KeyPair } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { Agent } from './agent/agent.js';
 import { pinnedLeadResolver } from './agent/lead-keys.js';
@@ -54,7 +54,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     root = createLogger({ level: config.log_level, env: options.env });
     log = root.child({ agent_id: config.agent_id, cluster_id: config.cluster_id });
     log.info({ event: LogEvent.CONFIG_LOADED, path: loaded.path, env_overrides: loaded.envOverrides }, `config loaded from ${loaded.path}`);
-    if (loaded.unknownEnv.length > 0) log.warn({ event: LogEvent.CONFIG_UNKNOWN_ENV, names: loaded.unknownEnv }, 'MESH_* variables that match no config key');
+    if (loaded.unknownEnv.length > 0) {
+      log.warn({ event: LogEvent.CONFIG_UNKNOWN_ENV, names: loaded.unknownEnv.map((entry) => entry.name) }, `MESH_* variables that match no config key: ${describeUnknownEnv(loaded.unknownEnv)}`);
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     options.output.err(error.message);
