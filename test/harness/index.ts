@@ -35,3 +35,4 @@ export {
 } from './local-mesh.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
+export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { attachDashValues } from '@mesh30k/shared/node';
 import { LeadError } from '../lib/errors.js';
 
-export type Command = 'run' | 'enroll' | 'operator-key' | 'api-token' | 'help';
+export type Command = 'run' | 'recover-db' | 'enroll' | 'operator-key' | 'api-token' | 'help';
 
 export interface ParsedArgs {
   command: Command;
@@ -37,6 +37,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [name, ...rest] = parsed.positionals;
   if (rest.length > 0) throw new LeadError('USAGE', `unexpected argument "${rest[0]}"`);
   if (parsed.values.help === true || name === undefined || name === 'help') return { command: 'help', values: parsed.values };
-  if (name !== 'run' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
+  if (name !== 'run' && name !== 'recover-db' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
   return { command: name, values: parsed.values };
 }
