@@ -36,3 +36,5 @@ export {
 } from './local-mesh.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
+export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
+export { AGENT_BIN, LEAD_BIN, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';

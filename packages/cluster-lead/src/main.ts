@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,7 +13,8 @@ import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
 import { frameHeaders } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
-import type { LeadConfig } from './config/index.js';
+import { ENV_PREFIX, type LeadConfig } from './config/index.js';
+import { EXIT, LeadError } from './lib/errors.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from './ingest/index.js';
 import { logEvents } from './lib/event-log.js';
 import { EventBus, LEAD_EVENTS } from './lib/events.js';
@@ -139,7 +140,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
   const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms });
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  // Closed last built first, at stop and when start-up fails half way.
+  const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
     const identity = await loadLeadIdentity(config.lead_id, config.key_path);
     const { trust, roots } = await setUpTrust(
@@ -148,7 +150,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
     const resolveKey = trustedKeyResolver(trust);
     const lag = overrides.lag ?? nodeLagMonitor();
-    cleanups.push(() => lag.close());
+    cleanups.push(['lag monitor', () => lag.close()]);
     const guard = new GuardRails(
       { clock, lag },
       { restartGraceMs: config.guard.restart_grace_ms, timeoutFactor: config.guard.timeout_factor, lagThresholdMs: config.guard.lag_threshold_ms, lagGraceMs: config.guard.lag_grace_ms },
@@ -164,7 +166,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         reconnectWaitMs: config.nats.reconnect_wait_ms,
       },
     );
-    cleanups.push(() => link.close());
+    cleanups.push(['drain and close NATS', () => link.close()]);
     const natsProber = overrides.prober ?? new NatsProber({ clock, link, identity, resolveKey }, { timeoutMs: config.registry.probe_timeout_ms });
     // Workers are probed over HTTPS by the edge tier, everyone else over NATS. The tier needs the
     // registry (it folds good probes in as heartbeats), which needs the prober: resolved on use.
@@ -207,7 +209,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max },
           )
         : new InlineVerifier(rules);
-    cleanups.push(() => verifier.close());
+    cleanups.push(['verify threads', () => verifier.close()]);
     const control = new ControlState(store.state);
     const ingest = new HeartbeatIngest(
       {
@@ -347,7 +349,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     edge.prober.start();
-    cleanups.push(() => edge.prober.stop());
+    cleanups.push(['edge prober', () => edge.prober.stop()]);
 
     const cascades = new LeadCascades({ config, clock, logger: logger.child({ domain: 'cascade' }), identity, registry, control, trust, resolveKey, engine, timers: overrides.timers ?? true });
     const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts, link };
@@ -365,12 +367,26 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
-    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
+    let intakeIsOpen = false;
+    const sources: StatusSources = {
+      config,
+      registry,
+      control,
+      counters,
+      verifier,
+      link,
+      store,
+      snapshots: () => snapshot.health(),
+      intakeOpen: () => intakeIsOpen,
+      lastSweep: () => lastSweep,
+      registryLoaded: () => registryLoaded,
+      mesh,
+    };
     const jobs = new JobBoard(() => clock.now());
     // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();
-    cleanups.push(() => void loopDelay.disable());
+    cleanups.push(['event-loop histogram', () => void loopDelay.disable()]);
     const operators = await loadOperatorDirectory(config.api.operators);
     if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
     const api = await startApiServer(
@@ -425,6 +441,10 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             loopDelay.reset();
             return worst;
           },
+          snapshots: () => {
+            const health = snapshot.health();
+            return { failures: health.failures, failing: health.failingSince !== null };
+          },
         },
         mode: {
           get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
@@ -467,7 +487,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       }),
       config.http,
     );
-    cleanups.push(() => api.close());
+    cleanups.push(['close the HTTP API', () => api.close()]);
 
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
@@ -483,6 +503,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       verifier.ready
         .then(() => ingest.subscribe(nc))
         .then(() => {
+          intakeIsOpen = true;
           logger.info({ verify_threads: verifier.threads }, INTAKE_OPEN_MESSAGE);
           intakeOpen();
         })
@@ -547,29 +568,34 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           if (sweepTimer !== undefined) clearInterval(sweepTimer);
           if (breakerTimer !== undefined) clearInterval(breakerTimer);
           snapshot.stop();
-          await servicesStarted;
-          for (const service of [...services].reverse()) {
-            try {
-              await service.stop();
-            } catch (error) {
-              logger.error({ err: error, service: service.name }, 'lead service failed to stop');
-            }
-          }
-          // Queued operations are refused, running ones decided and written to the history.
-          engine.stop();
-          conflictIntake.unsubscribe();
-          await conflicts.settle();
-          await ingest.stop();
-          announcements.unsubscribe();
-          await snapshot.flush();
-          registryLoaded = false;
-          await runCleanups(cleanups, logger);
+          // Each step on its own and bounded: one that throws or hangs (a damaged database, a
+          // broker that stopped answering) must not keep the others, or the exit, from happening.
+          const steps: StopStep[] = [
+            ['lead services started', () => servicesStarted],
+            ...[...services].reverse().map((service): StopStep => [`service ${service.name}`, () => service.stop()]),
+            // Queued operations are refused, running ones decided and written to the history.
+            ['scatter engine', () => engine.stop()],
+            ['conflict intake', () => conflictIntake.unsubscribe()],
+            ['conflicts settled', () => conflicts.settle()],
+            ['heartbeat intake', () => ingest.stop()],
+            ['key announcements', () => announcements.unsubscribe()],
+            ['final snapshot', () => snapshot.flush()],
+            [
+              'registry unloaded',
+              () => {
+                registryLoaded = false;
+              },
+            ],
+            ...[...cleanups].reverse(),
+          ];
+          const failed = await runStopSteps(steps, { stepTimeoutMs: stepTimeoutMs(config), logger });
+          if (failed.length > 0) throw new LeadError('STOP_FAILED', `stopped, but ${failed.length} stop step(s) failed: ${failed.join(', ')}`);
         })();
         return stopping;
       },
     };
   } catch (error) {
-    await runCleanups(cleanups, logger);
+    await runStopSteps([...cleanups].reverse(), { stepTimeoutMs: stepTimeoutMs(config), logger });
     throw error;
   }
 }
@@ -594,34 +620,79 @@ function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parentLeadI
   };
 }
 
-/** Last built, first closed; one failing cleanup does not skip the others. */
-async function runCleanups(cleanups: (() => Promise<void> | void)[], logger: Logger): Promise<void> {
-  for (const cleanup of cleanups.reverse()) {
+/** A named stop step; its result is awaited, bounded by the step timeout. */
+type StopStep = readonly [name: string, run: () => unknown];
+
+/** Each stop step gets this share of the shutdown timeout, so a hung one leaves time for the rest. */
+const STOP_STEP_SHARE = 0.25;
+
+function stepTimeoutMs(config: LeadConfig): number {
+  return Math.max(1, Math.floor(config.shutdown.timeout_ms * STOP_STEP_SHARE));
+}
+
+/** Runs every step in order whatever the others do; returns the names of those that threw or timed out. */
+async function runStopSteps(steps: readonly StopStep[], options: { stepTimeoutMs: number; logger: Logger }): Promise<string[]> {
+  const failed: string[] = [];
+  for (const [name, run] of steps) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.stepTimeoutMs);
+    });
     try {
-      await cleanup();
+      const outcome = await Promise.race([Promise.resolve().then(run), timedOut]);
+      if (outcome === 'timeout') {
+        failed.push(name);
+        options.logger.error({ step: name, timeout_ms: options.stepTimeoutMs }, `stop step "${name}" did not finish in time; going on without it`);
+      }
     } catch (error) {
-      logger.error({ err: error }, 'shutdown step failed');
+      failed.push(name);
+      options.logger.error({ err: error, step: name }, `stop step "${name}" failed; going on`);
+    } finally {
+      clearTimeout(timer);
     }
   }
+  return failed;
+}
+
+/** What the command line knows before the lead starts. */
+export interface RunOptions {
+  /** MESH_LEAD_* variables that match no config key: warned about once the logger exists. */
+  unknownEnv?: readonly UnknownEnvName[];
+  /** Ends the process when the shutdown timeout passes (default process.exit); tests replace it. */
+  exit?: (code: number) => void;
 }
 
 /**
  * Runs a lead until SIGTERM or SIGINT: then it stops taking heartbeats, flushes its snapshot,
- * drains NATS and resolves with exit status 0. SIGHUP re-reads the enrollment files.
+ * drains NATS and resolves with exit status 0, or 1 when a stop step failed. Whatever hangs,
+ * the process exits 1 once `shutdown.timeout_ms` has passed since the signal, with a log line
+ * saying so. SIGHUP re-reads the enrollment files.
  */
-export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<number> {
-  const lead = await startLead(config, overrides);
+export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}, options: RunOptions = {}): Promise<number> {
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id });
+  if (options.unknownEnv !== undefined && options.unknownEnv.length > 0) {
+    logger.warn({ names: options.unknownEnv.map((entry) => entry.name) }, `${ENV_PREFIX}* variables that match no config key: ${describeUnknownEnv(options.unknownEnv)}`);
+  }
+  const lead = await startLead(config, { ...overrides, logger });
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   return new Promise<number>((resolve) => {
     const onStop = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
       process.off('SIGHUP', onReload);
+      // Armed until the process ends: a step that timed out may leave a handle open that
+      // would keep the process alive; unref'd, it never delays an exit that is happening anyway.
+      const deadline = setTimeout(() => {
+        lead.logger.fatal({ signal, timeout_ms: config.shutdown.timeout_ms }, `still running shutdown.timeout_ms (${config.shutdown.timeout_ms} ms) after ${signal}; exiting ${EXIT.FAILURE}`);
+        exit(EXIT.FAILURE);
+      }, config.shutdown.timeout_ms);
+      deadline.unref();
       lead
         .stop(`received ${signal}`)
-        .then(() => resolve(0))
+        .then(() => resolve(EXIT.OK))
         .catch((error: unknown) => {
-          lead.logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
+          lead.logger.error({ err: error }, `shutdown failed; exiting ${EXIT.FAILURE}`);
+          resolve(EXIT.FAILURE);
         });
     };
     const onReload = (): void => {

@@ -35,6 +35,8 @@ export interface MetricsSources extends FleetMetricsSources {
   mode(): string;
   /** Worst event-loop delay since the last scrape, ms. */
   eventLoopDelayMs(): number;
+  /** Registry snapshot writes that failed since start, and whether the last one did. */
+  snapshots?(): { failures: number; failing: boolean };
   api: ApiCounters;
   /** How often each limit was hit (src/lib/limit-counters.ts); absent, the family is empty. */
   limits?: () => Readonly<Record<string, number>>;
@@ -68,6 +70,14 @@ export function renderMetrics(s: MetricsSources): string {
 
   family('mesh_lead_event_loop_delay_ms', 'gauge', 'Worst event-loop delay since the previous scrape, ms.');
   lines.push(`mesh_lead_event_loop_delay_ms ${s.eventLoopDelayMs()}`);
+
+  if (s.snapshots !== undefined) {
+    const snapshots = s.snapshots();
+    family('mesh_lead_snapshot_failures_total', 'counter', 'Registry snapshot writes to the database that failed.');
+    lines.push(`mesh_lead_snapshot_failures_total ${snapshots.failures}`);
+    family('mesh_lead_snapshot_failing', 'gauge', '1 while the latest registry snapshot write failed (the lead is not ready), else 0.');
+    lines.push(`mesh_lead_snapshot_failing ${snapshots.failing ? 1 : 0}`);
+  }
 
   family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');
   for (const [status, n] of [...s.api.byStatus].sort((a, b) => a[0] - b[0])) lines.push(`mesh_lead_api_requests_total{status="${status}"} ${n}`);

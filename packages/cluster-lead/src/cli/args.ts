@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { attachDashValues } from '@mesh30k/shared/node';
 import { LeadError } from '../lib/errors.js';
 
-export type Command = 'run' | 'init' | 'enroll' | 'operator-key' | 'api-token' | 'help';
+export type Command = 'run' | 'init' | 'recover-db' | 'enroll' | 'operator-key' | 'api-token' | 'help';
 
 export interface ParsedArgs {
   command: Command;
@@ -44,7 +44,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   }
   const [name, ...rest] = parsed.positionals;
   if (parsed.values.help === true || name === undefined || name === 'help') return { command: 'help', values: parsed.values };
-  if (name !== 'run' && name !== 'init' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
+  if (name !== 'run' && name !== 'init' && name !== 'recover-db' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
   const [target, ...extra] = name === 'init' ? rest : [undefined, ...rest];
   if (extra.length > 0) throw new LeadError('USAGE', `unexpected argument "${extra[0]}"`);
   return { command: name, values: parsed.values, target };

@@ -10,7 +10,12 @@ export function helpText(): string {
 Usage:
   mesh-lead run --config <lead.json>
       Run the lead: registry, heartbeat ingest, HTTP API. SIGTERM stops it cleanly
-      (snapshot flushed, exit 0); SIGHUP re-reads the enrollment files.
+      (snapshot flushed, exit 0); SIGHUP re-reads the enrollment files. A damaged
+      database is refused at start (exit 65); see recover-db.
+  mesh-lead recover-db --config <lead.json>
+      Check the database as a start would; if it is damaged, move it (and its WAL)
+      aside as lead.db.corrupt-<time>, so the next start begins with an empty
+      registry. A healthy database is left alone. Stop the lead first.
   mesh-lead init <dir> [--lead-id id] [--cluster id] [--operator id] [--http host:port]
                  [--nats host:port] [--root-key-out <file>] [--force]
       Create a lead host's files in <dir> (mode 0700, files 0600): the mesh root key, the
@@ -29,7 +34,8 @@ Usage:
       Print a bearer token (Authorization: Bearer ...) signed with an operator key.
   mesh-lead --help
 
-Exit status: 0 ok, 64 usage, 65 bad enrollment request, 78 bad configuration, 1 failure.
+Exit status: 0 ok, 64 usage, 65 bad enrollment request or damaged database, 75 HTTP port
+in use, 78 bad configuration, 1 failure (or a stop that failed or passed shutdown.timeout_ms).
 
 Configuration: a JSON file (--config, or ${ENV_PREFIX}CONFIG), then environment overrides:
 ${variables}

@@ -235,6 +235,12 @@ export const LeadConfigSchema = z.strictObject({
   conflicts: Conflicts.prefault({}),
   cascade: Cascade.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /**
+   * SIGTERM to exit, at most: each stop step gets a quarter of it, and when it has passed the
+   * lead exits 1 whatever is still running. Keep it below the unit's TimeoutStopSec (30 s in
+   * deploy/systemd/mesh-lead.service), so the lead, not SIGKILL, ends the stop.
+   */
+  shutdown: z.strictObject({ timeout_ms: z.number().int().min(100).max(600_000).default(20_000) }).prefault({}),
 });
 
 export type LeadConfig = z.infer<typeof LeadConfigSchema>;

@@ -55,6 +55,7 @@ export const LogEvent = {
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',
+  DATA_DIR_NOT_WRITABLE: 'data_dir.not_writable',
   // health
   HEALTH_SAMPLED: 'health.sampled',
   HEALTH_METRIC_TIMEOUT: 'health.metric_timeout',
