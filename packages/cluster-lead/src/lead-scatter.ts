@@ -197,8 +197,8 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       targets: ports.targets,
       routes,
       outcomes: {
-        recordOutcome: (agentId, outcome, processingMs, verb) => {
-          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb);
+        recordOutcome: (agentId, outcome, processingMs, verb, facts) => {
+          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb, facts);
           deps.breakers.observe(agentId, outcome);
         },
       },

@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -9,7 +9,8 @@ import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
-import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
+import { AckTap, DELEGATION_DEAD_LETTER_KIND, DelegationDesk, createDelegator } from './delegation/index.js';
+import { DeadLetterDesk, coordinateReplayer, delegationReplayer, escalationReplayer } from './dead-letters/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
 import { frameHeaders } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
@@ -109,6 +110,7 @@ export interface Lead {
   readonly freeze: FreezeControl;
   readonly breakers: LeadBreakers;
   readonly conflicts: ConflictDesk;
+  readonly deadLetters: DeadLetterDesk;
   readonly services: readonly LeadService[];
   /** Cascades over this lead's subtree, and the summary link to its parent (src/cascade). */
   readonly cascades: LeadCascades;
@@ -227,6 +229,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { heartbeatIntervalMs: config.heartbeat.interval_ms, replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR },
     );
 
+    /** A signed frame as it is, on `subject` (dead-letter replays). */
+    const publishFrame = (subject: string, frame: SignedFrame): void => {
+      const nc = link.connection;
+      if (nc === undefined) throw new Error('NATS is not connected');
+      nc.publish(subject, frame.body, { headers: frameHeaders(frame) });
+    };
+
     // Control channel: FREEZE, THAW and CIRCUIT notices, signed by the lead.
     const publishControl = async (message: Freeze | Thaw | Circuit): Promise<void> => {
       const nc = link.connection;
@@ -268,6 +277,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
 
+    const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms);
     const conflictLog = logger.child({ domain: 'conflicts' });
     const conflicts = new ConflictDesk(
       {
@@ -277,7 +287,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         deadLetters: store.deadLetters,
         logger: conflictLog,
         leadId: config.lead_id,
-        ...(config.parent === undefined ? {} : { escalate: parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms) }),
+        ...(escalate === undefined ? {} : { escalate }),
       },
       { escalateAt: config.conflicts.escalate_at },
     );
@@ -346,6 +356,20 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       }),
       () => clock.now(),
     );
+
+    store.deadLetters.retain({ maxRows: config.dead_letters.max_rows, maxAgeMs: config.dead_letters.max_age_ms });
+    const deadLetters = new DeadLetterDesk({
+      store: store.deadLetters,
+      logger: logger.child({ domain: 'dead-letters' }),
+      now: () => clock.now(),
+      replayers: {
+        'coordinate.agent': coordinateReplayer({ leadId: config.lead_id, now: () => clock.now(), publish: publishFrame }),
+        'coordinate.group': coordinateReplayer({ leadId: config.lead_id, now: () => clock.now(), publish: publishFrame }),
+        'conflict.escalation': escalationReplayer({ now: () => clock.now(), escalate }),
+        [DELEGATION_DEAD_LETTER_KIND]: delegationReplayer({ start: (raw) => delegations.start(raw) }),
+      },
+    });
+    deadLetters.prune();
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     edge.prober.start();
@@ -436,6 +460,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           mode: () => registry.mode,
           limits: () => limits.snapshot(),
           hardware: () => registry.hardwareSummary(),
+          deadLetters: () => ({ stored: deadLetters.count(), pruned: deadLetters.pruned }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
@@ -455,6 +480,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         },
         sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
+        deadLetters,
         control: freeze,
         breakers: () => breakers.list(),
         forceBreaker: (scope, targetId, state, reason) => {
@@ -514,6 +540,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
 
     let sweepTimer: NodeJS.Timeout | undefined;
     let breakerTimer: NodeJS.Timeout | undefined;
+    let deadLetterTimer: NodeJS.Timeout | undefined;
     const checkBreakers = async (): Promise<void> => {
       await breakers.check();
     };
@@ -526,6 +553,14 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         checkBreakers().catch((error: unknown) => breakerLog.error({ err: error }, 'breaker check failed'));
       }, config.breakers.check_interval_ms);
       breakerTimer.unref();
+      deadLetterTimer = setInterval(() => {
+        try {
+          deadLetters.prune();
+        } catch (error) {
+          logger.error({ err: error }, 'dead-letter retention failed');
+        }
+      }, config.dead_letters.prune_interval_ms);
+      deadLetterTimer.unref();
       snapshot.start();
     }
     events.emit({ name: LEAD_EVENTS.leadStarted, at: clock.now(), reason: `${restored} agents restored; API on ${api.url}` });
@@ -548,6 +583,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       freeze,
       breakers,
       conflicts,
+      deadLetters,
       services,
       cascades,
       edge,
@@ -567,6 +603,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           events.emit({ name: LEAD_EVENTS.leadStopping, at: clock.now(), reason });
           if (sweepTimer !== undefined) clearInterval(sweepTimer);
           if (breakerTimer !== undefined) clearInterval(breakerTimer);
+          if (deadLetterTimer !== undefined) clearInterval(deadLetterTimer);
           snapshot.stop();
           // Each step on its own and bounded: one that throws or hangs (a damaged database, a
           // broker that stopped answering) must not keep the others, or the exit, from happening.

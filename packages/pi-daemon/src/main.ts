@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Agent } from './agent/agent.js';
 import { pinnedLeadResolver } from './agent/lead-keys.js';
 import { statusDocument } from './agent/status-report.js';
+import { renderAgentMetrics } from './metrics/index.js';
 import type { Output } from './cli/output.js';
 import { EXIT } from './cli/exit-codes.js';
 import { trueClock } from './clock/true-clock.js';
@@ -153,6 +154,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
       host: config.status.host,
       port: config.status.port,
       provider: () => statusDocument(agent.status(), { version, startedAt, health: health.latest() }),
+      metrics: () => renderAgentMetrics(agent.status()),
       logger,
     });
   } catch (error) {

@@ -8,6 +8,7 @@ import type { HardwareSummary } from '../registry/index.js';
 
 export interface FleetMetricsSources {
   hardware?(): HardwareSummary;
+  deadLetters?(): { stored: number; pruned: number };
 }
 
 export function renderFleetMetrics(s: FleetMetricsSources): string {
@@ -19,6 +20,11 @@ export function renderFleetMetrics(s: FleetMetricsSources): string {
     for (const [condition, n] of Object.entries(hw.conditions)) m.sample('mesh_lead_agents_hardware', n, { condition });
     m.single('mesh_lead_agents_hardware_degraded', 'gauge', 'Live agents the lead counts as degraded because of their hardware.', hw.degraded);
     m.single('mesh_lead_agent_temperature_max_celsius', 'gauge', 'Hottest temperature any live agent reports, °C (NaN: none reports one).', hw.maxTemperatureC ?? Number.NaN);
+  }
+  if (s.deadLetters !== undefined) {
+    const letters = s.deadLetters();
+    m.single('mesh_lead_dead_letters', 'gauge', 'Dead letters stored (GET /v1/dead-letters).', letters.stored);
+    m.single('mesh_lead_dead_letters_pruned_total', 'counter', 'Dead letters deleted by retention (dead_letters.max_rows, max_age_ms) since the lead started.', letters.pruned);
   }
   return m.text();
 }

@@ -148,6 +148,18 @@ export const OPENAPI_DOCUMENT: Json = {
       get: op('One edge Worker', ok('the Worker'), { parameters: [idParam()] }),
       delete: op('Remove an edge Worker', { '204': { description: 'removed' } }, { parameters: [idParam()] }),
     },
+    '/v1/dead-letters': {
+      get: op('Dead letters (sends the lead gave up on), newest first', ok('a page', { type: 'object', properties: { dead_letters: { type: 'array', items: { type: 'object' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [query('kind'), ...page],
+      }),
+    },
+    '/v1/dead-letters/{id}': {
+      get: op('One dead letter', ok('the letter'), { parameters: [idParam()] }),
+      delete: op('Drop a dead letter', { '204': { description: 'dropped' } }, { parameters: [idParam()] }),
+    },
+    '/v1/dead-letters/{id}/replay': {
+      post: op('Deliver a dead letter again; deleted when delivered, kept (attempts + 1) when it fails again', { ...ok('replayed'), '409': problem, '503': problem }, { parameters: [idParam(), idempotencyKey] }),
+    },
     '/v1/enrollments': { post: op('Enroll an agent (signed enrollment record)', { ...ok('enrolled', { type: 'object' }, '201'), '422': problem }, { parameters: [idempotencyKey], requestBody: body({ type: 'object', required: ['bytes'] }) }) },
     '/v1/enrollments/{agent_id}': { delete: op('Revoke an agent', { '204': { description: 'revoked' } }, { parameters: [idParam('agent_id')] }) },
   },

@@ -163,6 +163,18 @@ const Conflicts = z.strictObject({
   escalation_timeout_ms: ms(2_000),
 });
 
+const DAY_MS = 86_400_000;
+
+/** The lead's dead letters (src/dead-letters): what is kept, oldest deleted first. */
+const DeadLetters = z.strictObject({
+  /** Letters kept at most; each new one beyond this deletes the oldest. */
+  max_rows: count(10_000),
+  /** Letters older than this are deleted. */
+  max_age_ms: z.number().int().min(60_000).max(366 * DAY_MS).default(7 * DAY_MS),
+  /** How often the age limit is applied. */
+  prune_interval_ms: ms(3_600_000),
+});
+
 /** The hierarchy (src/cascade): summaries to the parent, cascades down the tree. Defaults: src/cascade/options.ts. */
 const Cascade = z.strictObject({
   /** A child lead sends its subtree summary (and clock exchange) to its parent this often. */
@@ -233,6 +245,7 @@ export const LeadConfigSchema = z.strictObject({
   scatter: Scatter.prefault({}),
   breakers: Breakers.prefault({}),
   conflicts: Conflicts.prefault({}),
+  dead_letters: DeadLetters.prefault({}),
   cascade: Cascade.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   /**

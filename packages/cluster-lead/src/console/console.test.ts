@@ -381,6 +381,24 @@ describe('lists', () => {
     }
   });
 
+  it('dead-letters lists, replays and drops; a refused replay exits 1 with the reason', async () => {
+    routes['GET /v1/dead-letters'] = json(200, { dead_letters: [{ id: 7, created_at: NOW - 60_000, kind: 'conflict.escalation', operation_id: null, agent_id: 'pi-1', reason: 'no responders', attempts: 2 }] });
+    expect((await mesh(['dead-letters'])).out).toBe('ID  WHEN       KIND                 OPERATION  AGENT  ATTEMPTS  REASON\n7   1m 0s ago  conflict.escalation  -          pi-1   2         no responders\n');
+    routes['POST /v1/dead-letters/7/replay'] = json(200, { id: 7, replayed: true, detail: 'conflict escalated to the parent lead' });
+    expect(await mesh(['dead-letters', 'replay', '7'])).toMatchObject({ code: EXIT.OK, out: 'dead letter 7 replayed: conflict escalated to the parent lead\n' });
+    expect(seen.at(-1)!.headers['idempotency-key']).toBeDefined();
+    routes['DELETE /v1/dead-letters/7'] = (_s, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    expect(await mesh(['dead-letters', 'drop', '7'])).toMatchObject({ code: EXIT.OK, out: 'dead letter 7 dropped\n' });
+    routes['POST /v1/dead-letters/8/replay'] = json(409, { code: 'NOT_REPLAYABLE', status: 409, reason_code: 'STALE', detail: 'the COORDINATE expired' });
+    const refused = await mesh(['dead-letters', 'replay', '8']);
+    expect(refused.code).toBe(EXIT.DEGRADED);
+    expect(refused.err).toContain('NOT_REPLAYABLE (STALE): the COORDINATE expired');
+    expect((await mesh(['dead-letters', 'replay', 'x'])).err).toBe('mesh: --id: must be a dead letter id (a positive whole number)\n');
+  });
+
   it('agent ID: 404 exits 1', async () => {
     const run = await mesh(['agent', 'ghost']);
     expect(run.code).toBe(EXIT.DEGRADED);

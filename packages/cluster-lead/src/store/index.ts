@@ -11,7 +11,7 @@ export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
 export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
-export { DeadLetters, type DeadLetter } from './dead-letters.js';
+export { DeadLetters, type DeadLetter, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
 export { EnrollmentStore } from './enrollment-store.js';
 export { LeadStateStore } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';

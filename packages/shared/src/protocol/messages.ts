@@ -236,6 +236,8 @@ export const Ack = z.object({
   conflict: ConflictDetail.optional(),
   result: PayloadValue.optional(),
   refusal: z.object({ code: z.string().max(64), message: ShortText }).optional(),
+  /** READY without new work: what was asked was already current here (a sync to the context it holds). */
+  cache_hit: z.boolean().optional(),
 });
 export type Ack = z.infer<typeof Ack>;
 
