@@ -31,7 +31,10 @@ export {
   type LocalMesh,
   type LeadHandle,
   type LocalMeshOptions,
+  type MeshDaemon,
+  type MeshStopOptions,
   type OperationView,
 } from './local-mesh.js';
+export { RestartableProc } from './restartable-proc.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
