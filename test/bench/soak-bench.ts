@@ -86,16 +86,23 @@ async function runSoak(options: SoakOptions): Promise<SoakResults> {
     t0 = Date.now();
     loop.start();
     const ctx: FaultContext = { mesh, tap, loop, watch, agentsTotal, outageMs: options.outageS * 1000, leadDownMs: options.leadDownS * 1000 };
+    const watching: Promise<void>[] = [];
     for (const slot of timeline.faults) {
       await sleep(Math.max(0, t0 + slot.atS * 1000 - Date.now()));
       const startedAtS = (Date.now() - t0) / 1000;
       stdout.write(`[soak] ${startedAtS.toFixed(0)} s: ${slot.kind}\n`);
-      const record =
+      const injected =
         slot.kind === 'flood' ? await flood(ctx, options.floodFrames, options.floodApiCalls) : slot.kind === 'lead-kill' ? await leadKill(ctx) : await natsOutageWithAgentKill(ctx);
-      faults.push({ ...record, scheduledAtS: slot.atS, startedAtS });
-      stdout.write(`[soak]   recovered: ${record.recoveries.map((r) => `${r.what}: ${r.ms === null ? 'NOT within the limit' : `${(r.ms / 1000).toFixed(1)} s`}`).join('; ')}\n`);
+      watching.push(
+        injected.recoveries.then((recoveries) => {
+          faults.push({ ...injected.record, recoveries, scheduledAtS: slot.atS, startedAtS });
+          stdout.write(`[soak]   ${slot.kind} at ${startedAtS.toFixed(0)} s recovered: ${recoveries.map((r) => `${r.what}: ${r.ms === null ? 'NOT within the limit' : `${(r.ms / 1000).toFixed(1)} s`}`).join('; ')}\n`);
+        }),
+      );
     }
     await sleep(Math.max(0, t0 + options.durationS * 1000 - Date.now()));
+    await Promise.all(watching);
+    faults.sort((a, b) => a.startedAt - b.startedAt);
     stdout.write('[soak] measured period over; waiting for the last operations to settle\n');
     await loop.stop();
     // Late ACKs reach the history a moment after they arrive (LATE_ACK_SAVE_DELAY_MS).

@@ -32,7 +32,7 @@ export function soakOptions(argv: readonly string[], env: Readonly<Record<string
     durationS: flagDuration ?? env.SOAK_DURATION_S ?? (quick ? 120 : 600),
     agents: env.SOAK_AGENTS ?? (quick ? 200 : 300),
     opIntervalS: env.SOAK_OP_INTERVAL_S ?? 4,
-    heartbeatMs: env.SOAK_HEARTBEAT_MS ?? 1_000,
+    heartbeatMs: env.SOAK_HEARTBEAT_MS ?? 2_000,
     outageS: env.SOAK_OUTAGE_S ?? 8,
     leadDownS: env.SOAK_LEAD_DOWN_S ?? 3,
     floodFrames: env.SOAK_FLOOD_FRAMES ?? (quick ? 2_000 : 6_000),
