@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
+import { SensorIntake } from './sensors/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
@@ -278,6 +279,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { escalateAt: config.conflicts.escalate_at },
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
+    const sensorIntake = new SensorIntake({ readings: store.sensors, clock, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: logger.child({ domain: 'sensors' }), leadId: config.lead_id });
     const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
 
     const scatterLog = logger.child({ domain: 'scatter' });
@@ -406,6 +408,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           operations: operationMetrics,
           breakers: () => breakers.list(),
           mode: () => registry.mode,
+          sensors: () => ({ ...sensorIntake.stats(), known: store.sensors.count() }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
@@ -421,6 +424,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         },
         sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
+        sensors: store.sensors,
         control: freeze,
         breakers: () => breakers.list(),
         forceBreaker: (scope, targetId, state, reason) => {
@@ -463,6 +467,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       announcements.subscribe(nc);
       scatterTransport.connected();
       conflictIntake.subscribe(nc);
+      sensorIntake.subscribe(nc);
       servicesStarted = (async () => {
         for (const service of services) await service.start(nc);
       })().catch((error: unknown) => logger.error({ err: error }, 'lead service failed to start'));
@@ -544,6 +549,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           // Queued operations are refused, running ones decided and written to the history.
           engine.stop();
           conflictIntake.unsubscribe();
+          sensorIntake.unsubscribe();
           await conflicts.settle();
           await ingest.stop();
           announcements.unsubscribe();

@@ -22,6 +22,8 @@ import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
+import { sensorRoutes } from './sensor-routes.js';
+import type { SensorReadings } from '../store/index.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -110,6 +112,8 @@ export interface ApiDeps {
   edgeAgents?: EdgeAgentsApi;
   /** Tasks handed to the best agent, reassigned on failure (src/delegation). */
   delegations?: DelegationDesk;
+  /** Field sensor readings (SENSOR_EVENTs the lead stored); absent, the routes answer 404. */
+  sensors?: Pick<SensorReadings, 'latest' | 'history'>;
 }
 
 /**
@@ -158,6 +162,11 @@ export function createApi(deps: ApiDeps): Hono {
 
   const tokens = deps.pageTokens ?? new PageTokens();
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
+  if (deps.sensors !== undefined) {
+    const routes = sensorRoutes({ readings: deps.sensors, agent: deps.agent }, tokens);
+    app.route('/v1/sensors', routes.sensors);
+    app.route('/v1/agents', routes.agentSensors);
+  }
   app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
   const board = deps.jobs ?? new JobBoard(deps.access.now);

@@ -49,6 +49,8 @@ export interface MetricsSources {
   /** Worst event-loop delay since the last scrape, ms. */
   eventLoopDelayMs(): number;
   api: ApiCounters;
+  /** SENSOR_EVENT intake and how many sensors the lead has readings of; absent, not reported. */
+  sensors?(): { accepted: number; duplicates: number; refused: Readonly<Record<string, number>>; known: number };
 }
 
 const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
@@ -79,6 +81,16 @@ export function renderMetrics(s: MetricsSources): string {
 
   family('mesh_lead_event_loop_delay_ms', 'gauge', 'Worst event-loop delay since the previous scrape, ms.');
   lines.push(`mesh_lead_event_loop_delay_ms ${s.eventLoopDelayMs()}`);
+
+  const sensors = s.sensors?.();
+  if (sensors !== undefined) {
+    family('mesh_lead_sensor_events_total', 'counter', 'SENSOR_EVENTs verified and confirmed, by outcome (stored, duplicate).');
+    lines.push(`mesh_lead_sensor_events_total{outcome="stored"} ${sensors.accepted}`, `mesh_lead_sensor_events_total{outcome="duplicate"} ${sensors.duplicates}`);
+    family('mesh_lead_sensor_events_refused_total', 'counter', 'SENSOR_EVENTs refused, by reason.');
+    for (const [reason, n] of Object.entries(sensors.refused)) lines.push(`mesh_lead_sensor_events_refused_total{reason="${label(reason)}"} ${n}`);
+    family('mesh_lead_sensors', 'gauge', 'Sensors (agent, sensor) the lead holds a reading of.');
+    lines.push(`mesh_lead_sensors ${sensors.known}`);
+  }
 
   family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');
   for (const [status, n] of [...s.api.byStatus].sort((a, b) => a[0] - b[0])) lines.push(`mesh_lead_api_requests_total{status="${status}"} ${n}`);

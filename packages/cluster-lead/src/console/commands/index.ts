@@ -7,8 +7,10 @@ import { conflictsCommand } from './conflicts.js';
 import { delegateCommand } from './delegate.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
+import { identifyCommand } from './identify.js';
 import { modeCommand } from './mode.js';
 import { cancelCommand, operationCommand } from './operation.js';
+import { sensorsCommand } from './sensors.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `mesh --help` lists them. */
@@ -24,6 +26,8 @@ export const COMMANDS: readonly Command[] = [
   thawCommandDef,
   conflictsCommand,
   breakersCommand,
+  sensorsCommand,
+  identifyCommand,
   modeCommand,
   operationCommand,
   cancelCommand,
