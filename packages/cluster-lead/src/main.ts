@@ -5,6 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
+import { SensorIntake } from './sensors/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
@@ -292,6 +293,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { escalateAt: config.conflicts.escalate_at },
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
+    const sensorIntake = new SensorIntake({ readings: store.sensors, clock, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: logger.child({ domain: 'sensors' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
 
     const scatterLog = logger.child({ domain: 'scatter' });
@@ -461,6 +463,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           limits: () => limits.snapshot(),
           hardware: () => registry.hardwareSummary(),
           deadLetters: () => ({ stored: deadLetters.count(), pruned: deadLetters.pruned }),
+          sensors: () => ({ ...sensorIntake.stats(), known: store.sensors.count() }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
@@ -481,6 +484,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
         deadLetters,
+        sensors: store.sensors,
         control: freeze,
         breakers: () => breakers.list(),
         forceBreaker: (scope, targetId, state, reason) => {
@@ -523,6 +527,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       announcements.subscribe(nc);
       scatterTransport.connected();
       conflictIntake.subscribe(nc);
+      sensorIntake.subscribe(nc);
       servicesStarted = (async () => {
         for (const service of services) await service.start(nc);
       })().catch((error: unknown) => logger.error({ err: error }, 'lead service failed to start'));
@@ -613,6 +618,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             // Queued operations are refused, running ones decided and written to the history.
             ['scatter engine', () => engine.stop()],
             ['conflict intake', () => conflictIntake.unsubscribe()],
+            ['sensor intake', () => sensorIntake.unsubscribe()],
             ['conflicts settled', () => conflicts.settle()],
             ['heartbeat intake', () => ingest.stop()],
             ['key announcements', () => announcements.unsubscribe()],

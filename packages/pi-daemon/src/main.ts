@@ -21,6 +21,7 @@ import type { ConnectionEvent } from './nats/events.js';
 import { NatsSupervisor } from './nats/supervisor.js';
 import { openAgentStores } from './outbox/index.js';
 import { DataDirError, asDataDirError, ensureWritableDir } from './outbox/data-dir.js';
+import { actHandler, SensorHub } from './sensors/index.js';
 import { startStatusServer, type StatusServer } from './status/index.js';
 import { createServiceNotifier, startWatchdogPings } from './systemd/index.js';
 
@@ -118,6 +119,8 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   const health = new WorkerHealthSampler({ intervalMs: config.health.interval_ms, metricTimeoutMs: config.health.metric_timeout_ms, logger: domainLogger(logger, 'health') });
   const notifier = createServiceNotifier({ env: options.env, logger: domainLogger(logger, 'systemd') });
   const supervisor = new NatsSupervisor(natsOptions, { logger: domainLogger(logger, 'nats') });
+  // Always present: `identify` blinks the ACT LED even on a Pi with no devices configured.
+  const sensors = new SensorHub({ config: config.sensors, localNow: () => trueClock.now(), log: domainLogger(logger, 'sensors') });
   const agent = new Agent({
     identity: {
       agentId: config.agent_id,
@@ -137,6 +140,8 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     health,
     logger: root,
     notifier,
+    sensors,
+    handlers: { act: actHandler(sensors, config.capabilities) },
     config: {
       heartbeatIntervalMs: config.heartbeat_interval_ms,
       heartbeatJitter: config.heartbeat_jitter,

@@ -40,6 +40,8 @@ export interface MetricsSources extends FleetMetricsSources {
   api: ApiCounters;
   /** How often each limit was hit (src/lib/limit-counters.ts); absent, the family is empty. */
   limits?: () => Readonly<Record<string, number>>;
+  /** SENSOR_EVENT intake and how many sensors the lead has readings of; absent, not reported. */
+  sensors?(): { accepted: number; duplicates: number; refused: Readonly<Record<string, number>>; known: number };
 }
 
 const label = labelValue;
@@ -77,6 +79,16 @@ export function renderMetrics(s: MetricsSources): string {
     lines.push(`mesh_lead_snapshot_failures_total ${snapshots.failures}`);
     family('mesh_lead_snapshot_failing', 'gauge', '1 while the latest registry snapshot write failed (the lead is not ready), else 0.');
     lines.push(`mesh_lead_snapshot_failing ${snapshots.failing ? 1 : 0}`);
+  }
+
+  const sensors = s.sensors?.();
+  if (sensors !== undefined) {
+    family('mesh_lead_sensor_events_total', 'counter', 'SENSOR_EVENTs verified and confirmed, by outcome (stored, duplicate).');
+    lines.push(`mesh_lead_sensor_events_total{outcome="stored"} ${sensors.accepted}`, `mesh_lead_sensor_events_total{outcome="duplicate"} ${sensors.duplicates}`);
+    family('mesh_lead_sensor_events_refused_total', 'counter', 'SENSOR_EVENTs refused, by reason.');
+    for (const [reason, n] of Object.entries(sensors.refused)) lines.push(`mesh_lead_sensor_events_refused_total{reason="${label(reason)}"} ${n}`);
+    family('mesh_lead_sensors', 'gauge', 'Sensors (agent, sensor) the lead holds a reading of.');
+    lines.push(`mesh_lead_sensors ${sensors.known}`);
   }
 
   family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');

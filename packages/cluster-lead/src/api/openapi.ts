@@ -92,6 +92,21 @@ export const OPENAPI_DOCUMENT: Json = {
           degraded: { type: 'boolean', description: 'a condition makes the lead count the agent as degraded (thresholds.hardware)' },
         },
       },
+      SensorReading: {
+        type: 'object',
+        required: ['agent_id', 'sensor_id', 'kind', 'value', 'sampled_at', 'seq', 'received_at'],
+        properties: {
+          agent_id: { type: 'string' },
+          sensor_id: { type: 'string' },
+          kind: { enum: ['gpio.input', 'gpio.output', 'onewire.temperature', 'command'] },
+          value: { description: 'number, boolean, string or null (null when the reading failed: see error)' },
+          unit: { type: 'string' },
+          error: { type: 'string' },
+          sampled_at: { type: 'number', description: 'mesh time when the agent read the value' },
+          seq: { type: 'integer', description: 'per sensor, counted by the agent across restarts' },
+          received_at: { type: 'number' },
+        },
+      },
     },
   },
   paths: {
@@ -104,6 +119,19 @@ export const OPENAPI_DOCUMENT: Json = {
     '/v1/agents': {
       get: op('Agents, filtered, ordered by id', ok('a page', { type: 'object', properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } }, next_page_token: { type: 'string' } } }), {
         parameters: [query('state'), query('class'), query('capability'), query('cluster'), ...page],
+      }),
+    },
+    '/v1/sensors': {
+      get: op('Latest reading of every sensor, by agent then sensor', ok('a page', { type: 'object', properties: { sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [query('agent'), ...page],
+      }),
+    },
+    '/v1/agents/{id}/sensors': {
+      get: op('One agent\'s sensors and their latest readings', ok('the readings', { type: 'object', properties: { agent_id: { type: 'string' }, sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } } } }), { parameters: [idParam()] }),
+    },
+    '/v1/agents/{id}/sensors/{sensor}/history': {
+      get: op('One sensor\'s readings, newest first (bounded per sensor)', ok('a page', { type: 'object', properties: { readings: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [idParam(), idParam('sensor'), ...page],
       }),
     },
     '/v1/agents/{id}': { get: op('One agent', ok('the agent', { $ref: '#/components/schemas/Agent' }), { parameters: [idParam()] }) },

@@ -1,6 +1,8 @@
 import type { ClockReport, MeshMode, ProcessingStats, SystemHealth } from '@mesh30k/shared';
 import type { LastBeat } from '../heartbeat/heartbeat.js';
 import type { OutboxStats } from '../ports.js';
+import type { SensorSummary } from '@mesh30k/shared';
+import type { SensorsStatus } from '../sensors/sensor-hub.js';
 import type { AgentCounters } from './counters.js';
 import type { AgentStatus as StatusDocument } from '../status/index.js';
 
@@ -23,6 +25,7 @@ export interface AgentStatus {
   outbox: OutboxStats;
   processing: ProcessingStats;
   counters: AgentCounters;
+  sensors: (SensorsStatus & { last: SensorSummary[] }) | null;
 }
 
 export interface StatusExtras {
@@ -58,5 +61,16 @@ export function statusDocument(status: AgentStatus, extras: StatusExtras): Statu
     outbox: { depth: status.outbox.depth, dropped: status.outbox.dropped, oldest_queued_at: status.outbox.oldestQueuedAt },
     queue: { depth: status.queueDepth, max_depth: status.queueCapacity },
     health: extras.health,
+    ...(status.sensors === null
+      ? {}
+      : {
+          sensors: {
+            backend: status.sensors.backend,
+            devices: status.sensors.devices.map((d) => {
+              const last = status.sensors?.last.find((s) => s.sensor_id === d.id);
+              return { ...d, value: last?.value ?? null, sampled_at: last?.sampled_at ?? null };
+            }),
+          },
+        }),
   };
 }

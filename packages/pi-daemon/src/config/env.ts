@@ -1,7 +1,7 @@
 /**
  * Environment overrides, derived from the schema rather than listed by hand: every leaf key
  * gets `MESH_` + its path in upper case joined by `_` (nats.servers -> MESH_NATS_SERVERS).
- * Numbers and booleans are converted; arrays are comma-separated lists. An empty variable
+ * Numbers and booleans are converted; arrays are comma-separated lists, lists of objects JSON. An empty variable
  * counts as unset, so `Environment=MESH_X=` in a drop-in clears an earlier override. A value
  * that does not convert is passed on as text, so the schema judges it exactly as it judges
  * the same value in the file (one message for both: "must be a number, got "soon"").
@@ -13,7 +13,7 @@ export const ENV_PREFIX = 'MESH_';
 /** Names the config file; not a config key. */
 export const CONFIG_PATH_ENV = 'MESH_AGENT_CONFIG';
 
-export type EnvKind = 'string' | 'number' | 'boolean' | 'list';
+export type EnvKind = 'string' | 'number' | 'boolean' | 'list' | 'json';
 
 export interface EnvBinding {
   name: string;
@@ -44,7 +44,9 @@ function kindOf(schema: AnySchema): EnvKind | undefined {
   if (schema instanceof z.ZodBoolean) return 'boolean';
   if (schema instanceof z.ZodArray) {
     const element = unwrap(schema.element);
-    return element instanceof z.ZodString || element instanceof z.ZodEnum ? 'list' : undefined;
+    if (element instanceof z.ZodString || element instanceof z.ZodEnum) return 'list';
+    // A list of objects (sensors.devices) is given as a JSON array.
+    return element instanceof z.ZodObject || element instanceof z.ZodDiscriminatedUnion ? 'json' : undefined;
   }
   return undefined;
 }
@@ -82,6 +84,13 @@ function convert(text: string, kind: EnvKind): unknown {
       if (FALSE_WORDS.has(word)) return false;
       return text;
     }
+    case 'json':
+      // Text that is not JSON goes on as text: the schema then says what it expected there.
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        return text;
+      }
     case 'list':
       return text
         .split(',')

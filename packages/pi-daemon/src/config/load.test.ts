@@ -212,3 +212,55 @@ describe('resolveConfigPath', () => {
     expect(resolveConfigPath({ env: {} })).toBe(DEFAULT_CONFIG_PATH);
   });
 });
+
+describe('loadConfig: sensors', () => {
+  it('validates devices in the same schema, naming each bad field', async () => {
+    const path = await writeConfig({
+      ...minimal(),
+      sensors: {
+        identify_output: 'door',
+        devices: [
+          { id: 'door', kind: 'gpio.input', line: 17, edge: 'sideways' },
+          { id: 'relay', kind: 'gpio.output', line: 17 },
+          { id: 'relay', kind: 'onewire.temperature', device: '10-abc' },
+          { id: 'lux', kind: 'command', command: 'read-lux' },
+        ],
+      },
+    });
+    const paths = failure(() => loadConfig({ path, env: {} })).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['sensors.devices.0.edge', 'sensors.devices.2.device', 'sensors.devices.3.command']));
+  });
+
+  it('refuses a duplicate id, a shared line and an identify_output that is no output', async () => {
+    const path = await writeConfig({
+      ...minimal(),
+      sensors: {
+        identify_output: 'door',
+        devices: [
+          { id: 'door', kind: 'gpio.input', line: 17 },
+          { id: 'relay', kind: 'gpio.output', line: 17 },
+          { id: 'relay', kind: 'gpio.output', line: 27 },
+        ],
+      },
+    });
+    const issues = failure(() => loadConfig({ path, env: {} })).issues.map((i) => `${i.path}: ${i.message}`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'sensors.devices.1.line: line 17 is already used by devices.0',
+        'sensors.devices.2.id: "relay" is already the id of devices.1',
+        'sensors.identify_output: must name a gpio.output device, got "door"',
+      ]),
+    );
+  });
+
+  it('takes overrides from the environment like any key (devices as a JSON array)', async () => {
+    const path = await writeConfig(minimal());
+    const env = { MESH_SENSORS_SYSFS_ROOT: '/tmp/fake-sys', MESH_SENSORS_GPIO_BACKEND: 'chardev', MESH_SENSORS_DEVICES: '[{"id":"relay","kind":"gpio.output","line":27}]' };
+    const { config } = loadConfig({ path, env });
+    expect(config.sensors.sysfs_root).toBe('/tmp/fake-sys');
+    expect(config.sensors.gpio_backend).toBe('chardev');
+    expect(config.sensors.devices).toEqual([{ id: 'relay', kind: 'gpio.output', line: 27, active_low: false, initial: 'off', safe: 'off' }]);
+    const bad = failure(() => loadConfig({ path, env: { MESH_SENSORS_DEVICES: '[{' } }));
+    expect(bad.issues[0]).toMatchObject({ source: 'env MESH_SENSORS_DEVICES', path: 'sensors.devices' });
+  });
+});

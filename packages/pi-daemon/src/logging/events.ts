@@ -61,6 +61,14 @@ export const LogEvent = {
   HEALTH_METRIC_TIMEOUT: 'health.metric_timeout',
   HEALTH_WORKER_FAILED: 'health.worker_failed',
   HEALTH_WORKER_RESTARTED: 'health.worker_restarted',
+  // field sensors and actuators
+  SENSORS_BACKEND: 'sensors.backend',
+  SENSOR_STARTED: 'sensor.started',
+  SENSOR_FAILED: 'sensor.failed',
+  SENSOR_READING: 'sensor.reading',
+  OUTPUT_SET: 'output.set',
+  OUTPUT_SAFE_STATE: 'output.safe_state',
+  AGENT_IDENTIFY: 'agent.identify',
   // systemd, status, keys
   SYSTEMD_NOTIFY_FAILED: 'systemd.notify_failed',
   SYSTEMD_UNAVAILABLE: 'systemd.unavailable',

@@ -8,8 +8,10 @@ import { deadLettersCommand } from './dead-letters.js';
 import { delegateCommand } from './delegate.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
+import { identifyCommand } from './identify.js';
 import { modeCommand } from './mode.js';
 import { cancelCommand, operationCommand } from './operation.js';
+import { sensorsCommand } from './sensors.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `mesh --help` lists them. */
@@ -26,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   conflictsCommand,
   deadLettersCommand,
   breakersCommand,
+  sensorsCommand,
+  identifyCommand,
   modeCommand,
   operationCommand,
   cancelCommand,
