@@ -105,7 +105,12 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     throw error;
   }
 
-  const stores = openAgentStores({ dataDir: config.data_dir, outboxMaxEntries: config.outbox.max_entries, logger: domainLogger(logger, 'store') });
+  const stores = openAgentStores({
+    dataDir: config.data_dir,
+    outboxMaxEntries: config.outbox.max_entries,
+    deadLetters: { maxEntries: config.outbox.dead_letter_max_entries, maxAgeMs: config.outbox.dead_letter_max_age_ms },
+    logger: domainLogger(logger, 'store'),
+  });
   const health = new WorkerHealthSampler({ intervalMs: config.health.interval_ms, metricTimeoutMs: config.health.metric_timeout_ms, logger: domainLogger(logger, 'health') });
   const notifier = createServiceNotifier({ env: options.env, logger: domainLogger(logger, 'systemd') });
   const supervisor = new NatsSupervisor(natsOptions, { logger: domainLogger(logger, 'nats') });

@@ -1,6 +1,6 @@
 import type { ClockReport, MeshMode, ProcessingStats, SystemHealth } from '@mesh30k/shared';
 import type { LastBeat } from '../heartbeat/heartbeat.js';
-import type { OutboxStats } from '../ports.js';
+import type { DeadLetterStats, OutboxStats } from '../ports.js';
 import type { AgentCounters } from './counters.js';
 import type { AgentStatus as StatusDocument } from '../status/index.js';
 
@@ -21,6 +21,7 @@ export interface AgentStatus {
   queueDepth: number;
   held: number;
   outbox: OutboxStats;
+  deadLetters: DeadLetterStats;
   processing: ProcessingStats;
   counters: AgentCounters;
 }
@@ -55,7 +56,13 @@ export function statusDocument(status: AgentStatus, extras: StatusExtras): Statu
       delay_ms: synced ? status.clock.delay_ms : null,
       confidence: synced ? status.clock.confidence : null,
     },
-    outbox: { depth: status.outbox.depth, dropped: status.outbox.dropped, oldest_queued_at: status.outbox.oldestQueuedAt },
+    outbox: {
+      depth: status.outbox.depth,
+      dropped: status.outbox.dropped,
+      oldest_queued_at: status.outbox.oldestQueuedAt,
+      dead_letters: status.deadLetters.count,
+      dead_letters_total: status.deadLetters.total,
+    },
     queue: { depth: status.queueDepth, max_depth: status.queueCapacity },
     health: extras.health,
   };

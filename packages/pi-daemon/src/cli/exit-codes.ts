@@ -9,6 +9,8 @@ export const EXIT = {
   UNAVAILABLE: 69,
   /** A bug: an unexpected error, printed with its stack. */
   SOFTWARE: 70,
+  /** An input file is missing or unreadable (dead-letters: no database). */
+  NO_INPUT: 66,
   /** A file could not be written (keygen). */
   CANT_CREATE: 73,
   /** Configuration (file, environment or key material) is invalid: do not restart. */
