@@ -210,7 +210,12 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
 function openStores(config: AgentConfig, logger: Logger): ReturnType<typeof openAgentStores> {
   ensureWritableDir(config.data_dir);
   try {
-    return openAgentStores({ dataDir: config.data_dir, outboxMaxEntries: config.outbox.max_entries, logger: domainLogger(logger, 'store') });
+    return openAgentStores({
+      dataDir: config.data_dir,
+      outboxMaxEntries: config.outbox.max_entries,
+      deadLetters: { maxEntries: config.outbox.dead_letter_max_entries, maxAgeMs: config.outbox.dead_letter_max_age_ms },
+      logger: domainLogger(logger, 'store'),
+    });
   } catch (error) {
     throw asDataDirError(error, config.data_dir) ?? error;
   }

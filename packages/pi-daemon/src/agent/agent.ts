@@ -16,7 +16,7 @@ import { BeatScheduler, type BeatHandle } from '../heartbeat/scheduler.js';
 import type { Unsubscribe } from '../nats/bus.js';
 import type { ConnectionEvent } from '../nats/events.js';
 import { MeshInbox, type InboxDelivery, type InboxListener } from '../nats/inbox.js';
-import type { OutboxStats } from '../ports.js';
+import type { DeadLetterStats, OutboxStats } from '../ports.js';
 import type { AgentStatus } from './status-report.js';
 import type { AgentContext } from './context.js';
 import { countCode, newCounters, type AgentCounters } from './counters.js';
@@ -219,6 +219,7 @@ export class Agent {
       queueDepth: this.engine.queueDepth,
       held: this.engine.heldCount,
       outbox: this.outboxStats(),
+      deadLetters: this.deadLetterStats(),
       processing: this.engine.stats(),
       counters: this.ctx.counters,
       sensors: this.deps.sensors === undefined ? null : { ...this.deps.sensors.status(), last: this.sensorEvents.summary() },
@@ -257,6 +258,14 @@ export class Agent {
       return this.deps.outbox.stats();
     } catch {
       return { depth: 0, dropped: 0, oldestQueuedAt: null };
+    }
+  }
+
+  private deadLetterStats(): DeadLetterStats {
+    try {
+      return this.deps.outbox.deadLetterStats();
+    } catch {
+      return { count: 0, total: 0, oldestDeadAt: null };
     }
   }
 

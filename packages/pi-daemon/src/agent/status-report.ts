@@ -1,6 +1,6 @@
 import type { ClockReport, MeshMode, ProcessingStats, SystemHealth } from '@mesh30k/shared';
 import type { LastBeat } from '../heartbeat/heartbeat.js';
-import type { OutboxStats } from '../ports.js';
+import type { DeadLetterStats, OutboxStats } from '../ports.js';
 import type { SensorSummary } from '@mesh30k/shared';
 import type { SensorsStatus } from '../sensors/sensor-hub.js';
 import type { AgentCounters } from './counters.js';
@@ -23,6 +23,7 @@ export interface AgentStatus {
   queueDepth: number;
   held: number;
   outbox: OutboxStats;
+  deadLetters: DeadLetterStats;
   processing: ProcessingStats;
   counters: AgentCounters;
   sensors: (SensorsStatus & { last: SensorSummary[] }) | null;
@@ -58,7 +59,13 @@ export function statusDocument(status: AgentStatus, extras: StatusExtras): Statu
       delay_ms: synced ? status.clock.delay_ms : null,
       confidence: synced ? status.clock.confidence : null,
     },
-    outbox: { depth: status.outbox.depth, dropped: status.outbox.dropped, oldest_queued_at: status.outbox.oldestQueuedAt },
+    outbox: {
+      depth: status.outbox.depth,
+      dropped: status.outbox.dropped,
+      oldest_queued_at: status.outbox.oldestQueuedAt,
+      dead_letters: status.deadLetters.count,
+      dead_letters_total: status.deadLetters.total,
+    },
     queue: { depth: status.queueDepth, max_depth: status.queueCapacity },
     health: extras.health,
     ...(status.sensors === null

@@ -9,6 +9,8 @@ export const EXIT = {
   UNAVAILABLE: 69,
   /** A bug: an unexpected error, printed with its stack. */
   SOFTWARE: 70,
+  /** An input file is missing or unreadable (dead-letters: no database). */
+  NO_INPUT: 66,
   /** A file could not be written (keygen). */
   CANT_CREATE: 73,
   /** data_dir is not writable by the service user: an operator's fix, so systemd must not restart. */

@@ -2,16 +2,17 @@ import { UsageError, type Command } from './args.js';
 import { keygenCommand } from './commands/keygen.js';
 import { runCommand } from './commands/run.js';
 import { simCommand } from './commands/sim.js';
+import { deadLettersCommand } from './commands/dead-letters.js';
 import { statusCommand } from './commands/status.js';
 import { EXIT } from './exit-codes.js';
 import type { Output } from './output.js';
 
-const COMMANDS: readonly Command[] = [runCommand, keygenCommand, statusCommand, simCommand];
+const COMMANDS: readonly Command[] = [runCommand, keygenCommand, statusCommand, deadLettersCommand, simCommand];
 
 export const USAGE = `Usage: mesh-agent <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(14)}${c.summary}`).join('\n')}
 
 Run "mesh-agent <command> --help" for a command's options.`;
 

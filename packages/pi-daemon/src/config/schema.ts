@@ -19,6 +19,9 @@ export const DEFAULT_NATS_MAX_PINGS_OUT = 3;
 export const DEFAULT_STATUS_HOST = '127.0.0.1';
 export const DEFAULT_STATUS_PORT = 7431;
 export const DEFAULT_OUTBOX_MAX_ENTRIES = 10_000;
+/** Dead letters (entries the lead refused for good) kept for the operator: this many, this long. */
+export const DEFAULT_DEAD_LETTER_MAX_ENTRIES = 1_000;
+export const DEFAULT_DEAD_LETTER_MAX_AGE_MS = 7 * 86_400_000;
 export const DEFAULT_OUTBOX_REPLAY_RATE_PER_S = 20;
 export const DEFAULT_QUEUE_MAX_DEPTH = 256;
 export const DEFAULT_HEALTH_INTERVAL_MS = 15_000;
@@ -86,6 +89,8 @@ const StatusConfig = z.strictObject({
 const OutboxConfig = z.strictObject({
   max_entries: z.number().int().min(1).max(10_000_000).default(DEFAULT_OUTBOX_MAX_ENTRIES),
   replay_rate_per_s: z.number().positive().max(10_000).default(DEFAULT_OUTBOX_REPLAY_RATE_PER_S),
+  dead_letter_max_entries: z.number().int().min(1).max(1_000_000).default(DEFAULT_DEAD_LETTER_MAX_ENTRIES),
+  dead_letter_max_age_ms: Millis(60_000, 365 * 86_400_000).default(DEFAULT_DEAD_LETTER_MAX_AGE_MS),
 });
 
 const QueueConfig = z.strictObject({

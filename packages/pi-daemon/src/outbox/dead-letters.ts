@@ -4,7 +4,7 @@
  * them waits, and stay here for the operator (`mesh-agent dead-letters`, GET /status) within
  * a bounded retention: at most maxEntries, none older than maxAgeMs.
  */
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { DeadLetter, DeadLetterStats, OutboxKind } from '../ports.js';
 
 export const DEFAULT_DEAD_LETTER_MAX_ENTRIES = 1_000;
@@ -48,12 +48,15 @@ interface Row {
 export class SqliteDeadLetters {
   private readonly statements;
 
+  /** `retention` null: read only (the CLI beside a running daemon); the table must exist. */
   constructor(
     db: Database.Database,
-    private readonly retention: DeadLetterRetention,
+    private readonly retention: DeadLetterRetention | null,
   ) {
-    if (!Number.isInteger(retention.maxEntries) || retention.maxEntries < 1) throw new RangeError(`dead letter maxEntries must be a positive integer, got ${retention.maxEntries}`);
-    db.exec(SCHEMA);
+    if (retention !== null && (!Number.isInteger(retention.maxEntries) || retention.maxEntries < 1)) {
+      throw new RangeError(`dead letter maxEntries must be a positive integer, got ${retention.maxEntries}`);
+    }
+    if (retention !== null) db.exec(SCHEMA);
     this.statements = {
       insert: db.prepare<[Row]>(
         `INSERT OR REPLACE INTO dead_letters (seq, kind, stream, body, queued_at, attempts, code, reason, dead_at)
@@ -71,6 +74,7 @@ export class SqliteDeadLetters {
 
   /** Call inside a transaction: inserts, counts, and applies the retention. */
   insert(letter: DeadLetter): void {
+    if (this.retention === null) throw new TypeError('dead letters opened read only');
     this.statements.insert.run({
       seq: letter.seq,
       kind: letter.kind,
@@ -103,5 +107,22 @@ export class SqliteDeadLetters {
 
   stats(): DeadLetterStats {
     return { count: this.statements.count.get() ?? 0, total: this.statements.total.get(TOTAL_COUNTER) ?? 0, oldestDeadAt: this.statements.oldest.get() ?? null };
+  }
+}
+
+/**
+ * Reads the dead letters of the database at `path` without writing anything (read only, no
+ * integrity repair), so `mesh-agent dead-letters` can run beside the daemon. A database that
+ * has no dead-letter table yet has none.
+ */
+export function readDeadLetters(path: string, limit: number): { letters: DeadLetter[]; stats: DeadLetterStats } {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const present = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('dead_letters', 'counters')").pluck().get() as number;
+    if (present < 2) return { letters: [], stats: { count: 0, total: 0, oldestDeadAt: null } };
+    const table = new SqliteDeadLetters(db, null);
+    return { letters: table.list(limit), stats: table.stats() };
+  } finally {
+    db.close();
   }
 }

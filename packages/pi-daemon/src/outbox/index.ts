@@ -12,3 +12,5 @@ export { SqliteOutbox } from './sqlite-outbox.js';
 export type { SqliteOutboxOptions } from './sqlite-outbox.js';
 export { openAgentStores } from './stores.js';
 export type { AgentStores, AgentStoresOptions } from './stores.js';
+export { DEFAULT_DEAD_LETTER_MAX_AGE_MS, DEFAULT_DEAD_LETTER_MAX_ENTRIES, readDeadLetters } from './dead-letters.js';
+export type { DeadLetterRetention } from './dead-letters.js';

@@ -5,11 +5,13 @@ import type { Logger } from 'pino';
 import { SqliteStateStore } from '../state/sqlite-state-store.js';
 import { agentDatabasePath, createDatabase } from './database.js';
 import type { AgentDatabase, DatabaseOptions } from './database.js';
+import type { DeadLetterRetention } from './dead-letters.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 
 export interface AgentStoresOptions extends Omit<DatabaseOptions, 'logger'> {
   dataDir: string;
   outboxMaxEntries: number;
+  deadLetters?: Partial<DeadLetterRetention>;
   logger?: Logger;
 }
 
@@ -22,9 +24,9 @@ export interface AgentStores {
 }
 
 export function openAgentStores(options: AgentStoresOptions): AgentStores {
-  const { dataDir, outboxMaxEntries, logger, ...databaseOptions } = options;
+  const { dataDir, outboxMaxEntries, deadLetters, logger, ...databaseOptions } = options;
   const database = createDatabase(agentDatabasePath(dataDir), { ...databaseOptions, logger });
-  const outbox = new SqliteOutbox(database, { maxEntries: outboxMaxEntries, logger, now: options.now });
+  const outbox = new SqliteOutbox(database, { maxEntries: outboxMaxEntries, logger, now: options.now, ...(deadLetters === undefined ? {} : { deadLetters }) });
   const state = new SqliteStateStore(database, { now: options.now });
   return {
     database,

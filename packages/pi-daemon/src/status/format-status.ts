@@ -52,7 +52,7 @@ export function formatStatus(status: AgentStatus, now: number = Date.now()): str
     `agent ${status.agent_id} (cluster ${status.cluster_id}, lead ${status.lead_id}) v${status.version}: ${status.connected ? 'connected' : 'DISCONNECTED'}, up ${formatDuration(status.uptime_s)}`,
     `heartbeat: ${beat} (every ${formatDuration(heartbeat.interval_ms / MS_PER_S)})`,
     `clock: offset ${ms(clock.offset_ms)}, delay ${ms(clock.delay_ms)}, confidence ${confidence}`,
-    `work: queue ${queue.depth}/${queue.max_depth}, outbox ${outbox.depth} waiting${oldest}, ${outbox.dropped} dropped`,
+    `work: queue ${queue.depth}/${queue.max_depth}, outbox ${outbox.depth} waiting${oldest}, ${outbox.dropped} dropped${outbox.dead_letters > 0 ? `, ${outbox.dead_letters} dead letters (mesh-agent dead-letters)` : ''}`,
     hostLine(status.health),
     throttleLine(status.health.throttle),
   ];

@@ -32,7 +32,14 @@ export const AgentStatus = z.object({
     delay_ms: z.number().finite().min(0).nullable(),
     confidence: z.number().min(0).max(1).nullable(),
   }),
-  outbox: z.object({ depth: count, dropped: count, oldest_queued_at: EpochMs.nullable() }),
+  outbox: z.object({
+    depth: count,
+    dropped: count,
+    oldest_queued_at: EpochMs.nullable(),
+    /** Entries the lead refused for good, kept now (`mesh-agent dead-letters` lists them), and ever. */
+    dead_letters: count.default(0),
+    dead_letters_total: count.default(0),
+  }),
   queue: z.object({ depth: count, max_depth: count }),
   health: SystemHealth,
   /** Present when sensors are configured: the GPIO backend (and why) and each device. */

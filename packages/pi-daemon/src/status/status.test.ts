@@ -20,7 +20,7 @@ function sample(overrides: Partial<AgentStatus> = {}): AgentStatus {
     uptime_s: 3 * 3600 + 12 * 60,
     heartbeat: { last_at: NOW - 2_000, last_result: 'ok', interval_ms: 5_000 },
     clock: { offset_ms: -12.34, delay_ms: 4.1, confidence: 0.92 },
-    outbox: { depth: 3, dropped: 1, oldest_queued_at: NOW - 300_000 },
+    outbox: { depth: 3, dropped: 1, oldest_queued_at: NOW - 300_000, dead_letters: 0, dead_letters_total: 0 },
     queue: { depth: 2, max_depth: 256 },
     health: {
       cpu_load_pct: 12.4,
@@ -142,7 +142,7 @@ describe('formatStatus', () => {
         frozen: true,
         heartbeat: { last_at: null, last_result: null, interval_ms: 5_000 },
         clock: { offset_ms: null, delay_ms: null, confidence: null },
-        outbox: { depth: 0, dropped: 0, oldest_queued_at: null },
+        outbox: { depth: 0, dropped: 0, oldest_queued_at: null, dead_letters: 0, dead_letters_total: 0 },
         health: { cpu_load_pct: null, temperature_c: null, memory_used_pct: null, disk_used_pct: null, throttle: decodeThrottled(0), uptime_s: null, ntp_synchronized: false },
       }),
       NOW,

@@ -97,7 +97,7 @@ describe('mesh-agent', () => {
       uptime_s: 60,
       heartbeat: { last_at: Date.now(), last_result: 'ok', interval_ms: 5_000 },
       clock: { offset_ms: 1.5, delay_ms: 0.4, confidence: 0.9 },
-      outbox: { depth: 0, dropped: 0, oldest_queued_at: null },
+      outbox: { depth: 0, dropped: 0, oldest_queued_at: null, dead_letters: 0, dead_letters_total: 0 },
       queue: { depth: 0, max_depth: 256 },
       health: { cpu_load_pct: null, temperature_c: null, memory_used_pct: null, disk_used_pct: null, throttle: null, uptime_s: null, ntp_synchronized: null },
     };

@@ -75,7 +75,7 @@ export class MinimalLead {
   readonly conflicts = new Map<string, ConflictReport>();
   readonly refusals: { subject: string; refusal: WireRefusal }[] = [];
   readonly hints: ReplyHints = { frozen: false, mode: 'FULL' };
-  /** When set, ACK requests go unanswered (to test timeouts). */
+  /** When set, ACK and CONFLICT requests go unanswered (to test timeouts and rogue answers). */
   silent = false;
   private readonly subs: Subscription[] = [];
   private readonly replay: ReplayGuard;
@@ -284,6 +284,7 @@ export class MinimalLead {
   }
 
   private async onConflict(msg: Msg): Promise<void> {
+    if (this.silent) return;
     const verified = await this.verify(msg, 'conflict', true);
     if (!verified.ok || verified.value.kind !== 'CONFLICT') return;
     const report = verified.value;
