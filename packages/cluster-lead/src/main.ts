@@ -221,8 +221,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         control,
         identity,
         counters,
+        limits,
       },
-      { heartbeatIntervalMs: config.heartbeat.interval_ms, replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR },
+      {
+        heartbeatIntervalMs: config.heartbeat.interval_ms,
+        replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
+        refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
+      },
     );
 
     // Control channel: FREEZE, THAW and CIRCUIT notices, signed by the lead.

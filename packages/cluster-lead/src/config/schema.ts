@@ -79,6 +79,17 @@ const Ingest = z.strictObject({
   replay_ttl_ms: ms(10_000),
   replay_skew_ms: ms(2_000),
   replay_max_entries: count(150_000),
+  /**
+   * Answers to refused heartbeats: per claimed signer id (burst, then per second) and for the
+   * whole lead per second. Beyond these a refused frame gets no answer (limit heartbeat_refusal_rate).
+   */
+  refusals: z
+    .strictObject({
+      per_signer_burst: count(5),
+      per_signer_per_s: z.number().gt(0).max(1_000).default(1),
+      total_per_s: count(1_000),
+    })
+    .prefault({}),
 });
 
 const Store = z.strictObject({
