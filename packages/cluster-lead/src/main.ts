@@ -4,7 +4,7 @@ import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
-import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
+import { ConflictDesk, ConflictIntake, ConflictRetention, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
@@ -285,7 +285,24 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { escalateAt: config.conflicts.escalate_at },
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
-    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
+    const conflictIntake = new ConflictIntake({
+      desk: conflicts,
+      ed25519: nodeEd25519,
+      resolveKey,
+      replay: new ReplayGuard({ clock, ...replayOptions }),
+      logger: conflictLog,
+      leadId: config.lead_id,
+      clock,
+      rate: { burst: config.conflicts.rate_limit.burst, perSecond: config.conflicts.rate_limit.per_second },
+      limits,
+    });
+    const { retention } = config.conflicts;
+    const conflictRetention = new ConflictRetention(
+      { clock, log: store.conflicts, logger: conflictLog, limits },
+      { maxRows: retention.max_rows, maxAgeMs: retention.max_age_ms, intervalMs: retention.interval_ms, batch: retention.batch },
+    );
+    if (overrides.timers ?? true) conflictRetention.start();
+    cleanups.push(() => conflictRetention.stop());
 
     const scatterLog = logger.child({ domain: 'scatter' });
     const ackTap = new AckTap();

@@ -96,7 +96,8 @@ export interface ConflictSink {
   recordAckConflict(ack: Ack, body: Uint8Array): void;
 }
 
-export type AckReply = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+/** The answer to an ACK or CONFLICT request; retry_after_ms with a temporary refusal such as RATE_LIMITED. */
+export type AckReply = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string; readonly retry_after_ms?: number };
 export type AckHandler = (frame: IncomingFrame) => Promise<AckReply>;
 
 export interface Unsubscribe {
