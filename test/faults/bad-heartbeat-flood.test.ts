@@ -82,8 +82,17 @@ describe('bad heartbeat flood', () => {
     const elapsedMs = performance.now() - started;
     const lag = (await metric(mesh, 'mesh_lead_event_loop_delay_ms')).get('mesh_lead_event_loop_delay_ms');
     const signed = answers.filter((a) => a.signed).length;
-    console.info(`bad-heartbeat-flood: ${FRAMES} frames, ${answers.length} answers (${signed} signed) in ${elapsedMs.toFixed(0)} ms; lead worst event-loop delay ${lag} ms`);
+    process.stdout.write(`bad-heartbeat-flood: ${FRAMES} frames, ${answers.length} answers (${signed} signed) in ${elapsedMs.toFixed(0)} ms; lead worst event-loop delay ${lag} ms\n`);
+    // Not one signature spent on the flood; every answer names its reason.
+    expect(signed).toBe(0);
     expect(answers.length).toBeGreaterThan(0);
+    for (const a of answers) expect(a.code).toBe('NOT_ENROLLED');
+    // Each claimed signer gets a burst of answers (5 by default, plus what refills meanwhile); the rest are dropped and counted.
+    expect(answers.length).toBeLessThan(FRAMES);
+    const refused = await metric(mesh, 'mesh_lead_heartbeats_refused_total');
+    expect(refused.get('mesh_lead_heartbeats_refused_total{reason="NOT_ENROLLED"}')).toBe(FRAMES);
+    const dropped = (await metric(mesh, 'mesh_lead_limit_hits_total')).get('mesh_lead_limit_hits_total{limit="heartbeat_refusal_rate"}');
+    expect(dropped).toBe(FRAMES - answers.length);
 
     const status = await mesh.api.get<{ agents: { by_state: Record<string, number> } }>('/v1/status');
     expect(status.body.agents.by_state.active).toBe(AGENTS);

@@ -4,7 +4,7 @@ import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
-import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
+import { ConflictDesk, ConflictIntake, ConflictRetention, type ParentEscalation } from './conflicts/index.js';
 import { SensorIntake } from './sensors/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
@@ -226,8 +226,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         control,
         identity,
         counters,
+        limits,
       },
-      { heartbeatIntervalMs: config.heartbeat.interval_ms, replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR },
+      {
+        heartbeatIntervalMs: config.heartbeat.interval_ms,
+        replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
+        refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
+      },
     );
 
     /** A signed frame as it is, on `subject` (dead-letter replays). */
@@ -294,7 +299,25 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
     const sensorIntake = new SensorIntake({ readings: store.sensors, clock, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: logger.child({ domain: 'sensors' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
-    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
+    const conflictIntake = new ConflictIntake({
+      desk: conflicts,
+      ed25519: nodeEd25519,
+      resolveKey,
+      replay: new ReplayGuard({ clock, ...replayOptions }),
+      logger: conflictLog,
+      leadId: config.lead_id,
+      replies: { leadId: config.lead_id, signer: identity.signer, clock },
+      clock,
+      rate: { burst: config.conflicts.rate_limit.burst, perSecond: config.conflicts.rate_limit.per_second },
+      limits,
+    });
+    const { retention } = config.conflicts;
+    const conflictRetention = new ConflictRetention(
+      { clock, log: store.conflicts, logger: conflictLog, limits },
+      { maxRows: retention.max_rows, maxAgeMs: retention.max_age_ms, intervalMs: retention.interval_ms, batch: retention.batch },
+    );
+    if (overrides.timers ?? true) conflictRetention.start();
+    cleanups.push(['conflict retention', () => conflictRetention.stop()]);
 
     const scatterLog = logger.child({ domain: 'scatter' });
     const ackTap = new AckTap();

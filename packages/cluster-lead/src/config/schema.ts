@@ -87,6 +87,17 @@ const Ingest = z.strictObject({
   replay_ttl_ms: ms(10_000),
   replay_skew_ms: ms(2_000),
   replay_max_entries: count(150_000),
+  /**
+   * Answers to refused heartbeats: per claimed signer id (burst, then per second) and for the
+   * whole lead per second. Beyond these a refused frame gets no answer (limit heartbeat_refusal_rate).
+   */
+  refusals: z
+    .strictObject({
+      per_signer_burst: count(5),
+      per_signer_per_s: z.number().gt(0).max(1_000).default(1),
+      total_per_s: count(1_000),
+    })
+    .prefault({}),
 });
 
 const Store = z.strictObject({
@@ -161,6 +172,17 @@ const Conflicts = z.strictObject({
   escalate_at: z.number().int().min(0).max(5).default(3),
   /** How long the parent has to confirm an escalated conflict before it is dead-lettered. */
   escalation_timeout_ms: ms(2_000),
+  /** CONFLICT reports one agent may send: a burst, then per second; beyond, refused RATE_LIMITED (the agent retries later). */
+  rate_limit: z.strictObject({ burst: count(20), per_second: z.number().gt(0).max(10_000).default(2) }).prefault({}),
+  /** The conflict log keeps at most max_rows rows and none older than max_age_ms; pruned every interval_ms, batch rows at a time. */
+  retention: z
+    .strictObject({
+      max_rows: count(100_000),
+      max_age_ms: z.number().int().min(60_000).max(10 * 365 * 86_400_000).default(30 * 86_400_000),
+      interval_ms: ms(60_000),
+      batch: count(500),
+    })
+    .prefault({}),
 });
 
 const DAY_MS = 86_400_000;

@@ -1,12 +1,16 @@
 /**
  * The lead's conflict subject: CONFLICT reports that are not tied to an ACK, sent as requests.
  * Verified before parsing (signature, enrolled signer who must be the agent named, replay),
- * recorded by the desk, answered with a REPLY the lead signs: ok (also for a duplicate, so an
- * agent's outbox stops resending) or a refusal code.
+ * held to a per-agent rate (a token bucket: one enrolled agent must not flood the log), recorded
+ * by the desk, answered with a REPLY the lead signs: ok (also for a duplicate, so an agent's
+ * outbox stops resending) or a refusal code; agents keep a RATE_LIMITED report in their outbox
+ * and send it again later.
  */
 import { subjects, verifyAndParse, type ConflictReport, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck } from '@mesh30k/shared';
 import type { NatsConnection, Subscription } from 'nats';
+import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
+import { RateLimiter, type RateLimitOptions } from '../lib/rate-limiter.js';
 import { frameOf } from '../nats/frames.js';
 import { answer, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
@@ -14,6 +18,8 @@ import type { ConflictDesk } from './conflict-desk.js';
 
 /** Leads serving one lead id share the subject as a queue group, as for heartbeats and ACKs. */
 export const CONFLICT_QUEUE_GROUP = 'leads';
+/** Conflict reports per agent: a burst, then per second (conflicts.rate_limit). */
+export const DEFAULT_CONFLICT_RATE: RateLimitOptions = { burst: 20, perSecond: 2 };
 
 export interface ConflictIntakeDeps {
   readonly desk: ConflictDesk;
@@ -24,20 +30,35 @@ export interface ConflictIntakeDeps {
   readonly leadId: string;
   /** Signs the verdict on each report. */
   readonly replies: ReplySigner;
+  readonly clock: { now(): number };
+  /** Default DEFAULT_CONFLICT_RATE. */
+  readonly rate?: RateLimitOptions;
+  readonly limits?: LimitCounters;
 }
 
 export class ConflictIntake {
   private subscription: Subscription | undefined;
   private accepted = 0;
   private readonly refused: Record<string, number> = {};
+  private readonly perAgent: RateLimiter;
 
-  constructor(private readonly deps: ConflictIntakeDeps) {}
+  constructor(private readonly deps: ConflictIntakeDeps) {
+    this.perAgent = new RateLimiter(deps.rate ?? DEFAULT_CONFLICT_RATE);
+  }
 
   async handle(frame: IncomingFrame): Promise<AckReply> {
     const verified = await verifyAndParse(frame, { ed25519: this.deps.ed25519, resolveKey: this.deps.resolveKey, replay: this.deps.replay, accept: ['CONFLICT'] });
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message);
     const report = verified.value.message as ConflictReport;
     const answered = { messageId: report.message_id, signerId: verified.value.signerId };
+    // Checked after verification, so nobody can spend an agent's allowance by naming it.
+    const rate = this.perAgent.take(report.agent_id, this.deps.clock.now());
+    if (!rate.ok) {
+      this.deps.limits?.hit('conflict_rate');
+      const message = `agent "${report.agent_id}" is over its conflict rate (conflicts.rate_limit); retry in ${rate.retryAfterS} s`;
+      this.refuse('RATE_LIMITED', message);
+      return { ok: false, code: 'RATE_LIMITED', message, retry_after_ms: rate.retryAfterS * 1_000, answered };
+    }
     try {
       this.deps.desk.fromReport(report, { body: verified.value.body, signerId: verified.value.signerId, signature: frame.signature ?? '' });
     } catch (error) {

@@ -1,12 +1,13 @@
-import { err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame, type SignedFrame } from '@mesh30k/shared';
+import { err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../lib/events.js';
+import { LimitCounters } from '../lib/limit-counters.js';
 import { silentLogger } from '../lib/logger.js';
 import { GuardRails, Registry } from '../registry/index.js';
 import { OPTIONS, ScriptedProber, SetLag } from '../registry/registry.test-helper.js';
 import { ControlState } from './control-state.js';
-import { HeartbeatIngest } from './heartbeat-ingest.js';
+import { HeartbeatIngest, type HeartbeatAnswer, type RefusalLimits } from './heartbeat-ingest.js';
 import { HeartbeatReplay } from './heartbeat-replay.js';
 import { T0, trustFixture } from './ingest.test-helper.js';
 import { IngestCounters } from './refusals.js';
@@ -15,7 +16,7 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup() {
+async function setup(refusals?: RefusalLimits) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
@@ -34,6 +35,7 @@ async function setup() {
     OPTIONS,
   );
   const counters = new IngestCounters();
+  const limits = new LimitCounters();
   const ingest = new HeartbeatIngest(
     {
       clock: fx.clock,
@@ -46,12 +48,13 @@ async function setup() {
       control: new ControlState(undefined),
       identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) },
       counters,
+      limits,
     },
-    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000 },
+    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }) },
   );
-  const open = async (frame: SignedFrame | null): Promise<HeartbeatReply> => {
-    expect(frame).not.toBeNull();
-    const verified = await verifyAndParse(frame!, {
+  const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
+    if (frame === null || !('signature' in frame)) throw new Error('expected a signed reply');
+    const verified = await verifyAndParse(frame, {
       ed25519: nodeEd25519,
       resolveKey: (id) => (id === 'lead-1' ? ok(lead.publicKey) : err({ code: 'UNKNOWN_SIGNER', message: id })),
       accept: ['HEARTBEAT_REPLY'],
@@ -59,7 +62,12 @@ async function setup() {
     if (!verified.ok) throw new Error(verified.error.message);
     return verified.value.message as HeartbeatReply;
   };
-  return { fx, ingest, registry, counters, open };
+  /** A compact unsigned refusal: its code and message. */
+  const compact = (frame: HeartbeatAnswer | null): { ok: boolean; code: string; message: string } => {
+    if (frame === null || 'signature' in frame) throw new Error('expected an unsigned refusal');
+    return JSON.parse(new TextDecoder().decode(frame.body)) as { ok: boolean; code: string; message: string };
+  };
+  return { fx, ingest, registry, counters, limits, open, compact };
 }
 
 describe('heartbeat ingest core', () => {
@@ -72,15 +80,41 @@ describe('heartbeat ingest core', () => {
     expect(registry.get('pi-1')?.lastHeartbeatAt).toBe(T0);
   });
 
-  it('answers a refusal with accepted=false, the code, and t1 = 0 when the body could not be trusted', async () => {
-    const { fx, ingest, counters, open } = await setup();
+  it('answers a frame refused before its sender is known with a compact unsigned refusal, not a signature', async () => {
+    const { fx, ingest, counters, compact } = await setup();
     const stranger = await fx.agent('pi-x', { enrolled: false });
-    const reply = await open(await ingest.process(await stranger.frame(), fx.clock.now()));
-    expect(reply).toMatchObject({ accepted: false, agent_id: 'pi-x', t1: 0 });
-    expect(reply.reason).toMatch(/^NOT_ENROLLED: /);
+    const answer = compact(await ingest.process(await stranger.frame(), fx.clock.now()));
+    expect(answer).toMatchObject({ ok: false, code: 'NOT_ENROLLED' });
     expect(counters.refusedBy('NOT_ENROLLED')).toBe(1);
     // No usable signer id: nothing to address a reply to.
     expect(await ingest.process({ body: new Uint8Array([1, 2]), signerId: 'bad id!', signature: 'x' }, fx.clock.now())).toBeNull();
     expect(counters.refusedBy('BAD_SIGNATURE')).toBe(1);
+  });
+
+  it('answers a refusal after verification (a replay) signed, with accepted=false and the code', async () => {
+    const { fx, ingest, open } = await setup();
+    const agent = await fx.agent('pi-1');
+    const frame = await agent.frame();
+    expect((await open(await ingest.process(frame, fx.clock.now()))).accepted).toBe(true);
+    const again = await open(await ingest.process(frame, fx.clock.now()));
+    expect(again).toMatchObject({ accepted: false, agent_id: 'pi-1' });
+    expect(again.reason).toMatch(/^REPLAYED: /);
+  });
+
+  it('answers at most a burst of refusals per signer id and in total; the rest are dropped and counted', async () => {
+    const { fx, ingest, counters, limits } = await setup({ perSignerBurst: 3, perSignerPerSecond: 1, totalPerSecond: 5 });
+    const forged = (signerId: string) => ({ body: new Uint8Array([1]), signerId, signature: 'A'.repeat(86) });
+    const answered = async (signerId: string, n: number) => {
+      let count = 0;
+      for (let i = 0; i < n; i++) if ((await ingest.process(forged(signerId), fx.clock.now())) !== null) count++;
+      return count;
+    };
+    expect(await answered('intruder-1', 10)).toBe(3);
+    // Another signer has its own bucket, but the total allows only 5 answers per second.
+    expect(await answered('intruder-2', 10)).toBe(2);
+    expect(limits.count('heartbeat_refusal_rate')).toBe(15);
+    expect(counters.totalRefused()).toBe(20);
+    fx.clock.advance(1_000);
+    expect(await answered('intruder-1', 10)).toBe(1);
   });
 });

@@ -15,6 +15,8 @@ import {
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
 import { describeError } from '../lib/errors.js';
+import type { LimitCounters } from '../lib/limit-counters.js';
+import { RateLimiter } from '../lib/rate-limiter.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
 import type { Registry } from '../registry/index.js';
@@ -30,6 +32,23 @@ export const HEARTBEAT_QUEUE = 'leads';
 /** At most one refusal event per code per window; the counters see every refusal. */
 const REFUSAL_EVENT_WINDOW_MS = 10_000;
 const MAX_REASON_CHARS = 512;
+/** Refusal answers per claimed signer id and for the lead as a whole (ingest.refusals). */
+export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = { perSignerBurst: 5, perSignerPerSecond: 1, totalPerSecond: 1_000 };
+const encoder = new TextEncoder();
+
+export interface RefusalLimits {
+  readonly perSignerBurst: number;
+  readonly perSignerPerSecond: number;
+  readonly totalPerSecond: number;
+}
+
+/**
+ * What the lead answers a heartbeat with: a signed HEARTBEAT_REPLY, or, for a frame that failed
+ * before the lead knew who sent it, a compact unsigned refusal `{"ok":false,"code","message"}`
+ * (docs/protocol.md): signing an answer per forged frame would let a flood cost the lead an
+ * Ed25519 signature each. An unsigned answer proves nothing, so agents never act on one.
+ */
+export type HeartbeatAnswer = SignedFrame | { readonly body: Uint8Array; readonly signed: false };
 
 export interface HeartbeatIngestDeps {
   clock: Clock;
@@ -42,29 +61,42 @@ export interface HeartbeatIngestDeps {
   control: ControlState;
   identity: LeadIdentity;
   counters: IngestCounters;
+  /** Counts refusals left unanswered by the refusal rate limits. */
+  limits?: LimitCounters;
 }
 
 export interface HeartbeatIngestOptions {
   heartbeatIntervalMs: number;
   replyTtlMs: number;
+  /** Default DEFAULT_REFUSAL_LIMITS. */
+  refusals?: RefusalLimits;
 }
 
 /**
  * Heartbeat requests in, signed replies out. t2 is stamped the moment a request arrives,
  * before verification, so verification time counts as the lead's processing in the clock
  * exchange (it sits between t2 and t3) and not as network delay; t3 is stamped just before
- * the reply is signed and sent. Refusals are counted by code, answered with accepted=false
- * where the signer id allows a reply, and never stop the lead.
+ * the reply is signed and sent. Refusals are counted by code and never stop the lead. A frame
+ * refused before its sender is known (bad frame, unknown or unenrolled signer, bad signature) is
+ * answered unsigned; a later refusal (replay, wrong cluster) with a signed accepted=false. Either
+ * answer needs a usable signer id, and is rate limited per signer id and in total: beyond that
+ * the frame is dropped unanswered (counted, limit heartbeat_refusal_rate).
  */
 export class HeartbeatIngest {
   private subscription: Subscription | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly lastRefusalEvent = new Map<RefusalCode, { at: number; suppressed: number }>();
+  private readonly perSigner: RateLimiter;
+  private readonly total: RateLimiter;
 
   constructor(
     private readonly deps: HeartbeatIngestDeps,
     private readonly options: HeartbeatIngestOptions,
-  ) {}
+  ) {
+    const limits = options.refusals ?? DEFAULT_REFUSAL_LIMITS;
+    this.perSigner = new RateLimiter({ burst: limits.perSignerBurst, perSecond: limits.perSignerPerSecond });
+    this.total = new RateLimiter({ burst: limits.totalPerSecond, perSecond: limits.totalPerSecond, maxKeys: 1 });
+  }
 
   /** Subscribes; resolves once the server has the subscription (heartbeats can reach us). */
   async subscribe(nc: NatsConnection): Promise<void> {
@@ -93,13 +125,15 @@ export class HeartbeatIngest {
   private async handle(msg: Msg): Promise<void> {
     const receivedAt = this.deps.clock.now();
     const reply = await this.process(frameOf(msg), receivedAt);
-    if (reply !== null) msg.respond(reply.body, { headers: frameHeaders(reply) });
+    if (reply === null) return;
+    if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
+    else msg.respond(reply.body);
   }
 
-  /** The transport-independent core: one frame in, the signed reply (or none) out. */
-  async process(frame: IncomingFrame, receivedAt: number): Promise<SignedFrame | null> {
+  /** The transport-independent core: one frame in, the reply (or none) out. */
+  async process(frame: IncomingFrame, receivedAt: number): Promise<HeartbeatAnswer | null> {
     const verified = await this.deps.verifier.verify(frame);
-    if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt, undefined);
+    if (!verified.ok) return this.refuseUnknown(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt);
     const heartbeat = verified.value.message as Heartbeat;
     const fresh = this.deps.replay.check(heartbeat);
     if (!fresh.ok) return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
@@ -118,14 +152,31 @@ export class HeartbeatIngest {
     return this.reply({ agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen });
   }
 
-  private refuse(code: RefusalCode, message: string, signerId: string | null, receivedAt: number, t1: number | undefined): Promise<SignedFrame | null> {
-    this.deps.counters.refuse(code);
-    this.reportRefusal(code, message, signerId, receivedAt);
-    // A reply needs an agent id; a frame without a usable signer id gets none.
-    if (signerId === null || !ID_PATTERN.test(signerId)) return Promise.resolve(null);
+  /** Refused before the sender is known: a compact unsigned answer, when the rate allows one. */
+  private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): HeartbeatAnswer | null {
+    if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
+    return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS) })), signed: false };
+  }
+
+  /** Refused after the signature verified: a signed accepted=false, when the rate allows one. */
+  private async refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number): Promise<SignedFrame | null> {
+    if (!this.countRefusal(code, message, agentId, receivedAt)) return null;
     const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
-    // t1 is unknown when the body could not be trusted: 0 says so (the agent checks `accepted`).
-    return this.reply({ agentId: signerId, accepted: false, reason, t1: t1 ?? 0, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+    return this.reply({ agentId, accepted: false, reason, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+  }
+
+  /** Counts a refusal; true when it may be answered (a usable signer id, within the refusal rates). */
+  private countRefusal(code: RefusalCode, message: string, signerId: string | null, at: number): boolean {
+    this.deps.counters.refuse(code);
+    this.reportRefusal(code, message, signerId, at);
+    // An answer needs an agent id; a frame without a usable signer id gets none.
+    if (signerId === null || !ID_PATTERN.test(signerId)) return false;
+    if (!this.total.peek('all', at).ok || !this.perSigner.take(signerId, at).ok) {
+      this.deps.limits?.hit('heartbeat_refusal_rate');
+      return false;
+    }
+    this.total.take('all', at);
+    return true;
   }
 
   private async reply(fields: { agentId: string; accepted: boolean; reason?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {

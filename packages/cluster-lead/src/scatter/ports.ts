@@ -106,9 +106,10 @@ export interface ConflictSink {
 
 /**
  * The verdict on one ACK (or CONFLICT) request; `answered` names the request once its signature
- * verified, so the transport can sign a REPLY bound to it (docs/protocol.md).
+ * verified, so the transport can sign a REPLY bound to it (docs/protocol.md); retry_after_ms
+ * comes with a temporary refusal such as RATE_LIMITED.
  */
-export type AckReply = ({ readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string }) & {
+export type AckReply = ({ readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string; readonly retry_after_ms?: number }) & {
   readonly answered?: { readonly messageId: string; readonly signerId: string };
 };
 export type AckHandler = (frame: IncomingFrame) => Promise<AckReply>;

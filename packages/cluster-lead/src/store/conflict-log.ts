@@ -43,6 +43,10 @@ export class ConflictLog {
   private readonly countRows;
   private readonly countFrom;
   private readonly queries = new Map<string, Statement<(string | number)[]>>();
+  private readonly oldest;
+  private readonly nthNewest;
+  private readonly advanceHorizon;
+  private readonly deleteThrough;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -54,6 +58,31 @@ export class ConflictLog {
     this.recent = db.prepare('SELECT * FROM conflict_log ORDER BY seq DESC LIMIT ?');
     this.countRows = db.prepare('SELECT COUNT(*) FROM conflict_log').pluck();
     this.countFrom = db.prepare('SELECT COUNT(*) FROM conflict_log WHERE received_at >= ?').pluck();
+    this.oldest = db.prepare('SELECT seq, received_at FROM conflict_log ORDER BY seq LIMIT ?');
+    this.nthNewest = db.prepare('SELECT seq FROM conflict_log ORDER BY seq DESC LIMIT 1 OFFSET ?').pluck();
+    this.advanceHorizon = db.prepare('UPDATE conflict_log_horizon SET through_seq = MAX(through_seq, ?) WHERE id = 1');
+    this.deleteThrough = db.prepare('DELETE FROM conflict_log WHERE seq <= ?');
+  }
+
+  /**
+   * Retention: removes at most `batch` of the oldest rows that are beyond `maxRows` or received
+   * before `olderThan`, in one short transaction. Returns how many went; callers repeat, with
+   * the event loop getting a turn in between, until it returns less than `batch`.
+   */
+  prune(options: { maxRows: number; olderThan: number; batch: number }): number {
+    return this.db.transaction(() => {
+      const candidates = this.oldest.all(options.batch) as { seq: number; received_at: number }[];
+      // Everything at or below this seq is over the row limit (the newest maxRows stay).
+      const keepFrom = (this.nthNewest.get(options.maxRows - 1) as number | undefined) ?? 0;
+      let through = 0;
+      for (const row of candidates) {
+        if (row.seq >= keepFrom && row.received_at >= options.olderThan) break;
+        through = row.seq;
+      }
+      if (through === 0) return 0;
+      this.advanceHorizon.run(through);
+      return this.deleteThrough.run(through).changes;
+    })();
   }
 
   /** True when the entry was new; false for a conflict id already logged. */

@@ -110,4 +110,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sensor_history_by_sensor ON sensor_history (agent_id, sensor_id, id);
   `,
+  // 3: retention for the conflict log. Still append-only in the middle: rows may be removed only
+  // from the oldest end, up to a horizon that never moves back, so history is cut, never edited.
+  `
+  CREATE TABLE conflict_log_horizon (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    through_seq INTEGER NOT NULL
+  );
+  INSERT INTO conflict_log_horizon (id, through_seq) VALUES (1, 0);
+  CREATE TRIGGER conflict_log_horizon_forward BEFORE UPDATE ON conflict_log_horizon
+    WHEN NEW.through_seq < OLD.through_seq
+    BEGIN SELECT RAISE(ABORT, 'conflict_log retention horizon cannot move back'); END;
+  CREATE TRIGGER conflict_log_horizon_no_delete BEFORE DELETE ON conflict_log_horizon
+    BEGIN SELECT RAISE(ABORT, 'conflict_log retention horizon cannot be deleted'); END;
+  DROP TRIGGER conflict_log_no_delete;
+  CREATE TRIGGER conflict_log_no_delete BEFORE DELETE ON conflict_log
+    WHEN OLD.seq > (SELECT through_seq FROM conflict_log_horizon WHERE id = 1)
+    BEGIN SELECT RAISE(ABORT, 'conflict_log is append-only: rows cannot be deleted (retention removes only the oldest)'); END;
+  `,
 ];

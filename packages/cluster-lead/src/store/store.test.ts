@@ -63,6 +63,22 @@ describe('conflict log', () => {
     expect(new TextDecoder().decode(latest!.body)).toBe('{"kind":"CONFLICT"}');
   });
 
+  it('retention removes the oldest rows beyond the row limit or the age limit, in batches, and nothing else', () => {
+    const at = (id: string, receivedAt: number): ConflictEntry => ({ ...conflict(id), receivedAt });
+    for (let i = 1; i <= 10; i++) store.conflicts.append(at(`c-${i}`, i * 1_000));
+    // Row limit 6: the 4 oldest go, 3 per batch.
+    expect(store.conflicts.prune({ maxRows: 6, olderThan: 0, batch: 3 })).toBe(3);
+    expect(store.conflicts.prune({ maxRows: 6, olderThan: 0, batch: 3 })).toBe(1);
+    expect(store.conflicts.prune({ maxRows: 6, olderThan: 0, batch: 3 })).toBe(0);
+    expect(store.conflicts.list().map((c) => c.conflictId).at(-1)).toBe('c-5');
+    // Age: everything received before 7 s goes.
+    expect(store.conflicts.prune({ maxRows: 100, olderThan: 7_000, batch: 10 })).toBe(2);
+    expect(store.conflicts.count()).toBe(4);
+    // Below the horizon only: a row in the middle still cannot be deleted.
+    expect(() => store.db.prepare("DELETE FROM conflict_log WHERE conflict_id = 'c-9'").run()).toThrow(/append-only/);
+    expect(() => store.db.prepare('UPDATE conflict_log_horizon SET through_seq = 0').run()).toThrow(/cannot move back/);
+  });
+
   it('is refused UPDATE and DELETE by the database itself', () => {
     store.conflicts.append(conflict('c-1'));
     expect(() => store.db.prepare("UPDATE conflict_log SET priority = 0 WHERE conflict_id = 'c-1'").run()).toThrow(/append-only/);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
 import { INTERVAL_MS, LeadFixture, T0 } from '../support/lead-fixture.js';
+import { signedReply } from '../support/test-agents.js';
 
 let nats: NatsServer;
 beforeAll(async () => {
@@ -70,10 +71,10 @@ describe.each([
   it('tells an agent of a frozen cluster so in its reply', async () => {
     fx = await LeadFixture.start({ natsUrl: nats.url, verifyThreads });
     const agent = await fx.addAgent({ agentId: 'pi-03' });
-    expect((await agent.heartbeat()).reply.frozen).toBe(false);
+    expect(signedReply((await agent.heartbeat()).reply).frozen).toBe(false);
     fx.lead.control.setFrozen('cluster', 'cluster-1', true);
     const epoch = fx.lead.control.bumpEpoch();
-    const { reply } = await agent.heartbeat();
+    const reply = signedReply((await agent.heartbeat()).reply);
     expect(reply.frozen).toBe(true);
     expect(reply.config_epoch).toBe(epoch);
   });

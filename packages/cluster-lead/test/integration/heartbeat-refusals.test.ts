@@ -39,13 +39,27 @@ describe.each([
   });
 
   it('refuses unsigned, unenrolled, forged, replayed, malformed and misaddressed heartbeats, counts each, and keeps serving', async () => {
-    fx = await LeadFixture.start({ natsUrl: nats.url, verifyThreads });
+    // One agent is refused a dozen times within one second of lead time: above the default refusal rate.
+    fx = await LeadFixture.start({ natsUrl: nats.url, verifyThreads, config: { ingest: { verify_threads: verifyThreads, refusals: { per_signer_burst: 100 } } } });
     const [good, stranger, other] = await fx.addAgents([{ agentId: 'pi-good' }, { agentId: 'pi-stranger', enrolled: false }, { agentId: 'pi-other' }]);
     const agent = good!;
-    const reasonOf = async (frame: Parameters<TestAgent['sendFrame']>[0]) => {
+    /** The refusal's code, and whether the lead spent a signature on it. */
+    const refusalOf = async (frame: Parameters<TestAgent['sendFrame']>[0]) => {
       const reply = await agent.sendFrame(frame);
       expect(reply.accepted).toBe(false);
-      return reply.reason?.split(':')[0];
+      return { code: reply.reason?.split(':')[0], signed: !('unsigned' in reply) };
+    };
+    /** Refused before the lead knew the sender: answered unsigned. */
+    const reasonOf = async (frame: Parameters<TestAgent['sendFrame']>[0]) => {
+      const refusal = await refusalOf(frame);
+      expect(refusal.signed).toBe(false);
+      return refusal.code;
+    };
+    /** Refused after the signature verified: answered signed. */
+    const signedReasonOf = async (frame: Parameters<TestAgent['sendFrame']>[0]) => {
+      const refusal = await refusalOf(frame);
+      expect(refusal.signed).toBe(true);
+      return refusal.code;
     };
 
     // No signature header.
@@ -70,7 +84,7 @@ describe.each([
     // The same signed heartbeat twice.
     const once = await agent.sign(agent.buildHeartbeat());
     expect((await agent.sendFrame(once)).accepted).toBe(true);
-    expect(await reasonOf(once)).toBe('REPLAYED');
+    expect(await signedReasonOf(once)).toBe('REPLAYED');
 
     // Correctly signed, but not JSON / not a valid heartbeat.
     expect(await reasonOf(signedBytes(agent, '{"kind": "HEARTBEAT", trailing'))).toBe('MALFORMED_JSON');
@@ -81,11 +95,11 @@ describe.each([
     const impostor = await agent.sign({ ...other!.buildHeartbeat(), sender_id: agent.agentId });
     expect(await reasonOf(impostor)).toBe('SIGNER_MISMATCH');
     const elsewhere = agent.buildHeartbeat({ message: { cluster_id: 'cluster-9' } });
-    expect(await reasonOf(await agent.sign(elsewhere))).toBe('WRONG_CLUSTER');
+    expect(await signedReasonOf(await agent.sign(elsewhere))).toBe('WRONG_CLUSTER');
 
     // A synchronised agent's stale heartbeat is refused by age.
     const stale = agent.buildHeartbeat({ message: { created_at: fx.clock.now() - HOUR_MS } });
-    expect(await reasonOf(await agent.sign(stale))).toBe('EXPIRED');
+    expect(await signedReasonOf(await agent.sign(stale))).toBe('EXPIRED');
 
     const counters = fx.lead.counters;
     for (const code of ['NOT_ENROLLED', 'BAD_SIGNATURE', 'REPLAYED', 'MALFORMED_JSON', 'INVALID_FIELDS', 'SIGNER_MISMATCH', 'WRONG_CLUSTER', 'EXPIRED'] as const) {

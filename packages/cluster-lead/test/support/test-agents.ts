@@ -33,6 +33,24 @@ import {
 import { nodeEd25519, type NodeSigner } from '@mesh30k/shared/node';
 import { connect, headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from 'nats';
 
+
+/** A compact unsigned refusal: what the lead answers a frame it refused before knowing its sender. */
+export interface UnsignedRefusal {
+  readonly accepted: false;
+  /** `CODE: message`, as a signed reply's reason reads. */
+  readonly reason: string;
+  readonly unsigned: true;
+}
+
+/** The lead's answer to a heartbeat: a verified HEARTBEAT_REPLY, or an unsigned refusal. */
+export type LeadAnswer = HeartbeatReply | UnsignedRefusal;
+
+/** The answer as a signed HEARTBEAT_REPLY; throws on an unsigned refusal. */
+export function signedReply(answer: LeadAnswer): HeartbeatReply {
+  if ('unsigned' in answer) throw new Error(`expected a signed reply, got an unsigned refusal: ${answer.reason}`);
+  return answer;
+}
+
 export const YEAR_MS = 365 * 86_400_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 
@@ -102,7 +120,7 @@ export interface HeartbeatOverrides {
 export interface HeartbeatExchange {
   sent: Heartbeat;
   frame: SignedFrame;
-  reply: HeartbeatReply;
+  reply: LeadAnswer;
 }
 
 export class TestAgent {
@@ -207,7 +225,7 @@ export class TestAgent {
   }
 
   /** Sends a frame exactly as given and returns the verified reply (throws if it does not verify). */
-  async sendFrame(frame: { body: Uint8Array; signerId?: string | null; signature?: string | null }): Promise<HeartbeatReply> {
+  async sendFrame(frame: { body: Uint8Array; signerId?: string | null; signature?: string | null }): Promise<LeadAnswer> {
     const answer = await this.request(frame);
     return this.verifyReply(answer);
   }
@@ -220,8 +238,14 @@ export class TestAgent {
     return this.connection().request(subjects.heartbeat(this.options.leadId), frame.body, { timeout: REQUEST_TIMEOUT_MS, headers: h });
   }
 
-  async verifyReply(answer: Msg): Promise<HeartbeatReply> {
+  async verifyReply(answer: Msg): Promise<LeadAnswer> {
     const { leadId, leadPublicKey } = this.options;
+    if (!answer.headers?.get(SIGNATURE_HEADER)) {
+      // A compact unsigned refusal (a frame refused before the lead knew its sender): as a
+      // refused reply, with no clock fields the test could mistake for the lead's.
+      const { code, message } = JSON.parse(new TextDecoder().decode(answer.data)) as { code: string; message: string };
+      return { accepted: false, reason: `${code}: ${message}`, unsigned: true };
+    }
     const verified = await verifyAndParse(
       { body: answer.data, signerId: answer.headers?.get(SIGNER_HEADER), signature: answer.headers?.get(SIGNATURE_HEADER) },
       {

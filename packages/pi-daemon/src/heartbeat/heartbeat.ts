@@ -1,8 +1,8 @@
-import { randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import { SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
-import { requestSigned, verifyOn } from '../nats/frames.js';
+import { parseUnsignedRefusal, requestSigned, verifyOn } from '../nats/frames.js';
 import type { HealthSampler } from '../ports.js';
 import type { BeatTask } from './scheduler.js';
 
@@ -31,7 +31,7 @@ export interface HeartbeatHints {
 }
 
 /** Why a beat produced no clock sample. */
-export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY';
+export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY' | 'REFUSED_UNSIGNED';
 
 /** How the last beat ended, for the status command. */
 export type BeatResult = 'ok' | 'timeout' | 'no_responders' | 'refused' | 'error';
@@ -56,6 +56,8 @@ function resultOf(reason: MissReason): BeatResult {
       return 'timeout';
     case 'NO_RESPONDERS':
       return 'no_responders';
+    case 'REFUSED_UNSIGNED':
+      return 'refused';
     case 'NOT_CONNECTED':
     case 'PREVIOUS_PENDING':
     case 'CLOSED':
@@ -180,6 +182,13 @@ export class HeartbeatTask implements BeatTask {
     } catch (error) {
       if (isBusError(error)) return this.miss(error.code);
       throw error;
+    }
+    if (!reply.headers.get(SIGNATURE_HEADER)) {
+      // The lead refused the beat before it knew the sender, and did not spend a signature on
+      // the answer. Unsigned, it proves nothing: it is logged and counted, and changes no state.
+      const refusal = parseUnsignedRefusal(reply.data);
+      ctx.counters.heartbeatsRejected++;
+      return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}`);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
     if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);

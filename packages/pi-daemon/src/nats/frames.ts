@@ -96,6 +96,22 @@ export function verifyOn(
 /** The lead's answer to an ACK or CONFLICT request (docs/protocol.md), once verified. */
 export type Confirmation = { ok: true } | { ok: false; code: string; message: string };
 
+/**
+ * Reads an unsigned answer ({"ok":false,"code","message"}) for the log only: the lead sends one
+ * when it refused a request before it knew the sender, and it proves nothing, so no state may
+ * change on it.
+ */
+export function parseUnsignedRefusal(data: Uint8Array): Confirmation {
+  try {
+    const raw = JSON.parse(new TextDecoder().decode(data)) as unknown;
+    if (typeof raw === 'object' && raw !== null && (raw as { ok?: unknown }).ok === true) return { ok: true };
+    const { code, message } = (raw ?? {}) as { code?: unknown; message?: unknown };
+    return { ok: false, code: typeof code === 'string' ? code : 'REFUSED', message: typeof message === 'string' ? message : 'refused' };
+  } catch {
+    return { ok: false, code: 'BAD_CONFIRMATION', message: 'the reply is not JSON' };
+  }
+}
+
 /** Code of a reply that is not a valid signed REPLY from the peer to this request: never acted on. */
 export const UNTRUSTED_REPLY = 'UNTRUSTED_REPLY';
 

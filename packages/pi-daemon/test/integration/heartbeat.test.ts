@@ -1,3 +1,5 @@
+import { subjects } from '@mesh30k/shared';
+import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsServer, TempDir } from '../../../../test/harness/index.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
@@ -66,6 +68,34 @@ describe('heartbeats', () => {
     } finally {
       await real.close();
       await late?.close();
+    }
+  });
+
+  it('an unsigned refusal is counted and logged with its code, and changes no state (no clock sample, no hints)', async () => {
+    const other = await createTestMesh('lead-terse');
+    const raw = await connect({ servers: nats.url });
+    // Stands where a lead is and answers every beat as a lead does a frame it could not attribute.
+    const sub = raw.subscribe(subjects.heartbeat('lead-terse'), {
+      callback: (_error, msg) => msg.respond(new TextEncoder().encode(JSON.stringify({ ok: false, code: 'BAD_SIGNATURE', message: 'signature does not match' }))),
+    });
+    const real = await startRealAgent({ mesh: other, natsUrl: nats.url, agentId: 'pi-3', dataDir: `${dir.path}/pi-3` });
+    let terse: MinimalLead | undefined;
+    try {
+      await waitFor(() => real.agent.stats().heartbeatsRejected >= 3, 'three refused beats');
+      expect(real.agent.running).toBe(true);
+      expect(real.agent.clock.synced).toBe(false);
+      expect(real.agent.stats().heartbeatsSent).toBe(0);
+      const misses = real.events('heartbeat.missed');
+      expect(misses[0]).toMatchObject({ reason: 'REFUSED_UNSIGNED', agent_id: 'pi-3' });
+      expect(String(misses[0]!.msg)).toContain('BAD_SIGNATURE: signature does not match');
+      // A real lead takes over: the agent syncs as if nothing had happened.
+      sub.unsubscribe();
+      terse = await MinimalLead.start({ natsUrl: nats.url, leadId: 'lead-terse', keyPair: other.lead, trust: other.trust });
+      await waitFor(() => real.agent.clock.synced, 'clock sync');
+    } finally {
+      await real.close();
+      await terse?.close();
+      await raw.close();
     }
   });
 
