@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, ReplayGuard, decodePublicKey, describeUnknownEnv, type UnknownEnvName, encodeMessage, newMessageId, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -13,7 +13,7 @@ import { LeadCascades } from './lead-cascade.js';
 import { AckTap, DELEGATION_DEAD_LETTER_KIND, DelegationDesk, createDelegator } from './delegation/index.js';
 import { DeadLetterDesk, coordinateReplayer, delegationReplayer, escalationReplayer } from './dead-letters/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
-import { frameHeaders } from './nats/frames.js';
+import { frameHeaders, frameOf } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
 import { ENV_PREFIX, type LeadConfig } from './config/index.js';
 import { EXIT, LeadError } from './lib/errors.js';
@@ -283,7 +283,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
 
-    const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms);
+    const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, { leadId: config.parent.lead_id, publicKey: decodePublicKey(config.parent.public_key) }, config.conflicts.escalation_timeout_ms);
     const conflictLog = logger.child({ domain: 'conflicts' });
     const conflicts = new ConflictDesk(
       {
@@ -674,15 +674,26 @@ function probeCandidates(registry: Registry, target: BreakerTarget): string[] {
   return registry.select({ selector, states: ['active', 'degraded', 'offline', 'quarantined'], honourPanic: false, limit: 2 }).agentIds;
 }
 
-/** Sends a CONFLICT to the parent lead's conflict subject and waits for its confirmation. */
-function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parentLeadId: string, timeoutMs: number): ParentEscalation {
+/**
+ * Sends a CONFLICT to the parent lead's conflict subject and waits for its confirmation: a
+ * REPLY the parent signed for this report (docs/protocol.md); anything else is a failure, so
+ * the conflict stays escalation-pending here.
+ */
+function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parent: { leadId: string; publicKey: Uint8Array | undefined }, timeoutMs: number): ParentEscalation {
   return async (report: ConflictReport) => {
     const nc = link.connection;
     if (nc === undefined) throw new Error('NATS is not connected');
     const frame = await encodeMessage(report, identity.signer, identity.leadId);
-    const reply = await nc.request(subjects.conflict(parentLeadId), frame.body, { timeout: timeoutMs, headers: frameHeaders(frame) });
-    const answer = JSON.parse(new TextDecoder().decode(reply.data)) as { ok?: boolean; code?: string; message?: string };
-    if (answer.ok !== true) throw new Error(`parent lead refused the conflict: ${answer.code ?? 'unknown'} ${answer.message ?? ''}`);
+    const reply = await nc.request(subjects.conflict(parent.leadId), frame.body, { timeout: timeoutMs, headers: frameHeaders(frame) });
+    const verified = await verifyAndParse(frameOf(reply), {
+      ed25519: nodeEd25519,
+      resolveKey: (id) => (id === parent.leadId && parent.publicKey !== undefined ? { ok: true, value: parent.publicKey } : { ok: false, error: { code: 'UNKNOWN_SIGNER', message: `${id} is not this lead's parent` } }),
+      accept: ['REPLY'],
+    });
+    if (!verified.ok) throw new Error(`parent lead's answer refused: ${verified.error.code} ${verified.error.message}`);
+    const answer = verified.value.message as Reply;
+    if (answer.in_reply_to !== report.message_id || answer.to !== identity.leadId) throw new Error('parent lead\'s answer is for another report');
+    if (!answer.ok) throw new Error(`parent lead refused the conflict: ${answer.code ?? 'unknown'} ${answer.message ?? ''}`);
   };
 }
 
