@@ -137,6 +137,11 @@ export interface LocalMesh {
   stop(): Promise<void>;
   /** Every lead, root first (one entry without a hierarchy). */
   readonly leads?: readonly LeadHandle[];
+  /**
+   * Single lead only: SIGTERM the lead, wait for it to exit, merge `config` sections into its
+   * config file and start it again (logging to `lead-<n>.log`); resolves once it is ready.
+   */
+  restartLead?(config?: Record<string, Record<string, unknown>>): Promise<void>;
 }
 
 export interface LeadHandle {
@@ -337,13 +342,26 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       ...options.leadConfig,
     };
     await writeFile(join(dir, 'lead.json'), JSON.stringify(config, null, 2));
-    const leadProc = spawnNode(dir, 'lead', [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')]);
+    let leadProc = spawnNode(dir, 'lead', [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')]);
     procs.push(leadProc);
     if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
     const leadUrl = `http://127.0.0.1:${port}`;
     const api = operatorApi(leadUrl, operator);
     const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
-    await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
+    const leadReady = (): Promise<true> => waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
+    await leadReady();
+    let leadRuns = 1;
+    const restartLead = async (patch: Record<string, Record<string, unknown>> = {}): Promise<void> => {
+      await stopProc(leadProc);
+      procs.splice(procs.indexOf(leadProc), 1);
+      const current = JSON.parse(await readFile(join(dir, 'lead.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+      for (const [section, values] of Object.entries(patch)) current[section] = { ...current[section], ...values };
+      await writeFile(join(dir, 'lead.json'), JSON.stringify(current, null, 2));
+      leadProc = spawnNode(dir, `lead-${++leadRuns}`, [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')]);
+      procs.push(leadProc);
+      if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
+      await leadReady();
+    };
 
     for (let w = 0; w < workers; w++) {
       const agentId = `edge-${w}`;
@@ -377,8 +395,11 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       pids,
       dir,
       arrivalFiles,
-      leadPid: leadProc.child.pid,
+      get leadPid() {
+        return leadProc.child.pid;
+      },
       leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
+      restartLead,
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);

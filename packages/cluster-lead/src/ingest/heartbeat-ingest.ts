@@ -30,6 +30,8 @@ export const HEARTBEAT_QUEUE = 'leads';
 /** At most one refusal event per code per window; the counters see every refusal. */
 const REFUSAL_EVENT_WINDOW_MS = 10_000;
 const MAX_REASON_CHARS = 512;
+/** Replay refusals that say the sender's clock disagrees with ours, not that the frame was seen. */
+const CLOCK_REFUSALS: ReadonlySet<string> = new Set(['EXPIRED', 'FROM_THE_FUTURE']);
 
 export interface HeartbeatIngestDeps {
   clock: Clock;
@@ -47,6 +49,8 @@ export interface HeartbeatIngestDeps {
 export interface HeartbeatIngestOptions {
   heartbeatIntervalMs: number;
   replyTtlMs: number;
+  /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
+  clockStepMs?: number;
 }
 
 /**
@@ -102,7 +106,15 @@ export class HeartbeatIngest {
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt, undefined);
     const heartbeat = verified.value.message as Heartbeat;
     const fresh = this.deps.replay.check(heartbeat);
-    if (!fresh.ok) return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    if (!fresh.ok) {
+      // Signed by the agent itself, only its clock is off (a lead restarted on a stepped clock):
+      // alive, and the refusal's t2/t3 re-synchronise it (see Registry.heardDespiteClock).
+      if (CLOCK_REFUSALS.has(fresh.error.code) && frame.signerId === heartbeat.agent_id) {
+        const provenFresh = this.deps.replay.freshBeforeStep(heartbeat, this.options.clockStepMs ?? 0);
+        this.deps.registry.heardDespiteClock(heartbeat.agent_id, receivedAt, provenFresh);
+      }
+      return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    }
     const enrollment = enrollmentOf(this.deps.trust, heartbeat.agent_id);
     if (enrollment === undefined) return this.refuse('NOT_ENROLLED', `"${heartbeat.agent_id}" is no longer enrolled`, heartbeat.agent_id, receivedAt, heartbeat.t1);
     if (heartbeat.cluster_id !== enrollment.cluster_id || heartbeat.impedance.cluster_id !== enrollment.cluster_id) {

@@ -18,7 +18,7 @@ export class HeartbeatReplay {
 
   constructor(
     private readonly deps: { clock: Clock },
-    options: HeartbeatReplayOptions,
+    private readonly options: HeartbeatReplayOptions,
   ) {
     this.guard = new ReplayGuard({ clock: deps.clock, ttlMs: options.ttlMs, skewMs: options.skewMs, maxEntries: options.maxEntries });
   }
@@ -26,5 +26,16 @@ export class HeartbeatReplay {
   check(heartbeat: Heartbeat): Result<void, { code: MeshErrorCode; message: string }> {
     const stamp = heartbeat.clock.samples === 0 ? this.deps.clock.now() : heartbeat.created_at;
     return this.guard.check(heartbeat.message_id, stamp);
+  }
+
+  /**
+   * Would this heartbeat be fresh on the lead's clock before it stepped by `stepMs` (measured
+   * across a restart)? Then its agent simply has not re-synchronised yet: it is alive. A frame
+   * captured earlier and replayed is stale on either clock.
+   */
+  freshBeforeStep(heartbeat: Heartbeat, stepMs: number): boolean {
+    if (stepMs === 0) return false;
+    const age = this.deps.clock.now() - (heartbeat.created_at + stepMs);
+    return age <= this.options.ttlMs && age >= -this.options.skewMs;
   }
 }
