@@ -154,6 +154,11 @@ export interface LocalMesh {
   stop(options?: MeshStopOptions): Promise<void>;
   /** Every lead, root first (one entry without a hierarchy). */
   readonly leads?: readonly LeadHandle[];
+  /**
+   * Single lead only: SIGTERM the lead, wait for it to exit, merge `config` sections into its
+   * config file and start it again (logging to `lead-<n>.log`); resolves once it is ready.
+   */
+  restartLead?(config?: Record<string, Record<string, unknown>>): Promise<void>;
 }
 
 export interface MeshStopOptions {
@@ -392,6 +397,14 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       await daemon.proc.start();
       agentIds.push(daemon.agentId);
     }
+    // A restart that changes the config first (merging `patch` into its sections), as an operator would.
+    const restartLead = async (patch: Record<string, Record<string, unknown>> = {}): Promise<void> => {
+      await leadProc.kill('SIGTERM');
+      const current = JSON.parse(await readFile(join(dir, 'lead.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+      for (const [section, values] of Object.entries(patch)) current[section] = { ...current[section], ...values };
+      await writeFile(join(dir, 'lead.json'), JSON.stringify(current, null, 2));
+      await leadProc.start();
+    };
 
     for (let w = 0; w < workers; w++) {
       const agentId = `edge-${w}`;
@@ -432,6 +445,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       lead: leadProc,
       daemons,
       leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
+      restartLead,
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);

@@ -22,6 +22,7 @@ import { logEvents } from './lib/event-log.js';
 import { EventBus, LEAD_EVENTS } from './lib/events.js';
 import { LimitCounters } from './lib/limit-counters.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { ClockAnchor, bootId, measureClockStep, monotonicMs } from './lib/clock-anchor.js';
 import { systemClock } from './lib/system-clock.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
 import { NatsLink } from './nats/nats-link.js';
@@ -31,6 +32,10 @@ import { LeadStore, SnapshotWriter } from './store/index.js';
 import { KeyAnnouncements, addEnrollmentsFrom, enrollOne, revokeOne, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
 
 const MODE_KEY = 'mode';
+/** The previous run's wall-minus-monotonic anchor (lib/clock-anchor.ts). */
+const CLOCK_ANCHOR_KEY = 'clock_anchor';
+/** A clock step this large across a restart is worth a warning line. */
+const CLOCK_STEP_WARN_MS = 1_000;
 const MODE_OVERRIDE_KEY = 'mode_override';
 /** Logged once heartbeats can reach the lead; process-level tests and operators wait for it. */
 export const INTAKE_OPEN_MESSAGE = 'taking heartbeats';
@@ -50,6 +55,12 @@ export interface LeadOverrides {
   scheduler?: Scheduler;
   /** Extra lead services (tests, or a build that adds its own); started after the built-in ones. */
   services?: readonly LeadServiceFactory[];
+  /**
+   * The monotonic clock and boot id that measure a clock step across restarts (default
+   * CLOCK_MONOTONIC and Linux's boot id). With an injected `clock` and no `monotonic`, no step
+   * is measured: a test's clock is not the wall clock.
+   */
+  monotonic?: { now: () => number; bootId: string | undefined };
 }
 
 /**
@@ -138,7 +149,7 @@ export interface Lead {
  * and takes heartbeats once connected. Nothing is opened at import time.
  */
 export async function startLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<Lead> {
-  const clock = overrides.clock ?? systemClock;
+  const clock = overrides.clock ?? shiftedClock(systemClock, config.clock.shift_ms);
   const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id });
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
@@ -176,13 +187,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const late: { edgeProber?: Prober } = {};
     const prober: Prober = { probe: (agentId) => (late.edgeProber ?? natsProber).probe(agentId) };
 
+    // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
+    let intakeIsOpen = false;
     // The writer reads agents from the registry, the registry marks them dirty in the writer.
     const snapshot: SnapshotWriter = new SnapshotWriter(
       { store: store.agents, read: (id) => registry.persisted(id), clock, events, logger: logger.child({ domain: 'store' }) },
       { intervalMs: config.store.snapshot_interval_ms, batchSize: config.store.batch_size },
     );
     const registry: Registry = new Registry(
-      { clock, events, prober, guard, transportUp: () => link.isConnected(), onChange: (id) => snapshot.markDirty(id) },
+      // Nobody is judged offline before heartbeats can reach us (NATS up and the intake open).
+      { clock, events, prober, guard, transportUp: () => link.isConnected() && intakeIsOpen, onChange: (id) => snapshot.markDirty(id) },
       registryOptionsFrom(config),
       store.state.get(MODE_KEY, MeshMode),
     );
@@ -199,7 +213,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     late.edgeProber = edge.registryProber(natsProber);
     const loadedAgents = store.agents.loadAll();
     for (const bad of loadedAgents.invalid) logger.warn({ agent_id: bad.agentId, problem: bad.problem }, 'stored agent unreadable; skipped');
-    const restored = registry.restore(loadedAgents.agents);
+    const clockStepMs = measureStepSinceLastRun(store, clock, overrides, logger);
+    const restored = registry.restore(loadedAgents.agents, clockStepMs);
     let registryLoaded = true;
 
     const counters = new IngestCounters();
@@ -232,6 +247,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         heartbeatIntervalMs: config.heartbeat.interval_ms,
         replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
         refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
+        clockStepMs,
       },
     );
 
@@ -416,7 +432,6 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
-    let intakeIsOpen = false;
     const sources: StatusSources = {
       config,
       registry,
@@ -557,6 +572,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       verifier.ready
         .then(() => ingest.subscribe(nc))
         .then(() => {
+          // Only the first time: a reconnect has its own guard (transport-resumed).
+          if (!intakeIsOpen) registry.intakeOpened();
           intakeIsOpen = true;
           logger.info({ verify_threads: verifier.threads }, INTAKE_OPEN_MESSAGE);
           intakeOpen();
@@ -695,6 +712,26 @@ function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parent: { l
     if (answer.in_reply_to !== report.message_id || answer.to !== identity.leadId) throw new Error('parent lead\'s answer is for another report');
     if (!answer.ok) throw new Error(`parent lead refused the conflict: ${answer.code ?? 'unknown'} ${answer.message ?? ''}`);
   };
+}
+
+/**
+ * How far the lead's clock moved since the previous run on this boot (0 when unknown), and
+ * this run's anchor stored for the next. Restored lead-clock times are re-anchored by it.
+ */
+function measureStepSinceLastRun(store: LeadStore, clock: Clock, overrides: LeadOverrides, logger: Logger): number {
+  const monotonic = overrides.monotonic ?? (overrides.clock === undefined ? { now: monotonicMs, bootId: bootId() } : undefined);
+  if (monotonic === undefined) return 0;
+  const { anchor, stepMs } = measureClockStep(store.state.get(CLOCK_ANCHOR_KEY, ClockAnchor), clock.now(), monotonic.now(), monotonic.bootId);
+  if (anchor !== undefined) store.state.set(CLOCK_ANCHOR_KEY, anchor);
+  if (stepMs !== undefined && Math.abs(stepMs) >= CLOCK_STEP_WARN_MS) {
+    logger.warn({ step_ms: Math.round(stepMs) }, `the lead's clock moved ${Math.round(stepMs)} ms since its last run on this boot; restored agent times re-anchored, agents re-synchronise within a few heartbeats`);
+  }
+  return stepMs ?? 0;
+}
+
+/** The system clock moved by `shiftMs` (config clock.shift_ms, a test aid; 0 in production). */
+function shiftedClock(base: Clock, shiftMs: number): Clock {
+  return shiftMs === 0 ? base : Object.freeze({ now: () => base.now() + shiftMs });
 }
 
 /** A named stop step; its result is awaited, bounded by the step timeout. */

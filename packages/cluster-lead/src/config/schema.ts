@@ -276,6 +276,11 @@ export const LeadConfigSchema = z.strictObject({
    * deploy/systemd/mesh-lead.service), so the lead, not SIGKILL, ends the stop.
    */
   shutdown: z.strictObject({ timeout_ms: z.number().int().min(100).max(600_000).default(20_000) }).prefault({}),
+  /**
+   * shift_ms is added to the lead's clock: a fault-test aid that steps the clock a restarted
+   * lead starts from, as NTP or an operator would, without touching the host's clock. Leave 0.
+   */
+  clock: z.strictObject({ shift_ms: z.number().int().min(-31_536_000_000).max(31_536_000_000).default(0) }).prefault({}),
 });
 
 export type LeadConfig = z.infer<typeof LeadConfigSchema>;

@@ -49,6 +49,8 @@ export interface RefusalLimits {
  * Ed25519 signature each. An unsigned answer proves nothing, so agents never act on one.
  */
 export type HeartbeatAnswer = SignedFrame | { readonly body: Uint8Array; readonly signed: false };
+/** Replay refusals that say the sender's clock disagrees with ours, not that the frame was seen. */
+const CLOCK_REFUSALS: ReadonlySet<string> = new Set(['EXPIRED', 'FROM_THE_FUTURE']);
 
 export interface HeartbeatIngestDeps {
   clock: Clock;
@@ -70,6 +72,8 @@ export interface HeartbeatIngestOptions {
   replyTtlMs: number;
   /** Default DEFAULT_REFUSAL_LIMITS. */
   refusals?: RefusalLimits;
+  /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
+  clockStepMs?: number;
 }
 
 /**
@@ -136,7 +140,15 @@ export class HeartbeatIngest {
     if (!verified.ok) return this.refuseUnknown(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt);
     const heartbeat = verified.value.message as Heartbeat;
     const fresh = this.deps.replay.check(heartbeat);
-    if (!fresh.ok) return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    if (!fresh.ok) {
+      // Signed by the agent itself, only its clock is off (a lead restarted on a stepped clock):
+      // alive, and the refusal's t2/t3 re-synchronise it (see Registry.heardDespiteClock).
+      if (CLOCK_REFUSALS.has(fresh.error.code) && frame.signerId === heartbeat.agent_id) {
+        const provenFresh = this.deps.replay.freshBeforeStep(heartbeat, this.options.clockStepMs ?? 0);
+        this.deps.registry.heardDespiteClock(heartbeat.agent_id, receivedAt, provenFresh);
+      }
+      return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    }
     const enrollment = enrollmentOf(this.deps.trust, heartbeat.agent_id);
     if (enrollment === undefined) return this.refuse('NOT_ENROLLED', `"${heartbeat.agent_id}" is no longer enrolled`, heartbeat.agent_id, receivedAt, heartbeat.t1);
     if (heartbeat.cluster_id !== enrollment.cluster_id || heartbeat.impedance.cluster_id !== enrollment.cluster_id) {

@@ -38,4 +38,15 @@ export class HeartbeatReplay {
     if (!unseen.ok || this.deps.sequences === undefined) return unseen;
     return checkSequence(this.deps.sequences.sequenceOf(heartbeat.agent_id), heartbeat, { now, ttlMs: this.options.ttlMs, skewMs: this.options.skewMs });
   }
+
+  /**
+   * Would this heartbeat be fresh on the lead's clock before it stepped by `stepMs` (measured
+   * across a restart)? Then its agent simply has not re-synchronised yet: it is alive. A frame
+   * captured earlier and replayed is stale on either clock.
+   */
+  freshBeforeStep(heartbeat: Heartbeat, stepMs: number): boolean {
+    if (stepMs === 0) return false;
+    const age = this.deps.clock.now() - (heartbeat.created_at + stepMs);
+    return age <= this.options.ttlMs && age >= -this.options.skewMs;
+  }
 }

@@ -70,6 +70,11 @@ export class GuardRails {
     this.until['transport-resumed'] = this.deps.clock.now() + this.options.restartGraceMs;
   }
 
+  /** True while the restart grace holds (agents may still be finding, or re-synchronising with, this lead). */
+  restartGraceActive(): boolean {
+    return this.deps.clock.now() < this.until.restart;
+  }
+
   /** Reads the lag monitor (once per sweep) and says how far deadlines stretch now. */
   read(): GuardReading {
     const now = this.deps.clock.now();

@@ -107,8 +107,13 @@ export function toPersisted(record: AgentRecord): PersistedAgent {
   };
 }
 
+/** Stored numbers that are instants on the lead's clock (re-anchored when that clock stepped). */
+const LEAD_CLOCK_INSTANTS = ['lastSeenAt', 'firstSeenAt', 'stateSince', 'lastSpikeAt'] as const satisfies readonly (typeof PERSISTED_NUMBERS)[number][];
+
 export interface RestoreDeps {
   clock: Clock;
+  /** How far the lead's clock moved since these were stored (0 when unknown). */
+  clockStepMs?: number;
   healthOptions: HealthOptionsInput;
   newAnomalyDetector: () => AnomalyDetector;
   /** Interns identity strings and lists. */
@@ -135,6 +140,9 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
   });
   const record = new AgentRecord(identity, deps.newAnomalyDetector(), now);
   for (const name of PERSISTED_NUMBERS) record[name] = stored.numbers[name] ?? Number.NaN;
+  // A lead-clock instant stays the same instant on a clock that was stepped: "seen 5 s before
+  // the restart" must not become "seen in the future" (stepped back) or "an hour ago" (forward).
+  for (const name of LEAD_CLOCK_INSTANTS) record[name] += deps.clockStepMs ?? 0;
   record.deadlineBase = now;
   stored.gap.forEach((value, i) => (record.n[GAP_EWMA_OFFSET + i] = value));
   record.contextHash = stored.context_hash;

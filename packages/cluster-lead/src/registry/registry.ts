@@ -65,8 +65,10 @@ export class Registry {
   private readonly health: HealthFlow;
   private readonly fleet: FleetState;
   private readonly sweeper: Sweeper;
+  private readonly guard: GuardRails;
 
   constructor(deps: RegistryDeps, options: RegistryOptions, initialMode?: MeshMode) {
+    this.guard = deps.guard;
     this.core = new RegistryCore({ clock: deps.clock, events: deps.events, onChange: deps.onChange ?? (() => undefined) }, options);
     this.health = new HealthFlow(this.core);
     this.fleet = new FleetState(this.core, initialMode);
@@ -121,6 +123,39 @@ export class Registry {
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.
     if (outcome.isNew || outcome.stateChanged) this.fleet.update();
     return outcome;
+  }
+
+  /**
+   * A heartbeat that verified (the agent signed it) but was refused only for its timestamp,
+   * because the agent's estimate of mesh time is off: after the lead restarted with its clock
+   * stepped, every agent is off by the step until its next few clock exchanges (the refusal's
+   * t2/t3) re-synchronise it. Such a heartbeat proves the agent is there, so its deadline
+   * restarts (nothing else of it is taken), when it was `provenFresh` on the clock before the
+   * measured step (a replayed old frame is not), or, the step being unknown (a reboot), during
+   * the restart guard only. Returns whether it counted.
+   */
+  heardDespiteClock(agentId: string, receivedAt: number, provenFresh = false): boolean {
+    if (!provenFresh && !this.guard.restartGraceActive()) return false;
+    const record = this.core.records.get(agentId);
+    if (record === undefined || record.has(FLAG.retired)) return false;
+    record.deadlineBase = Math.max(record.deadlineBase, receivedAt);
+    record.missedBeats = 0;
+    // As an accepted heartbeat does, it settles a probe in flight (the agent, still on the old
+    // clock, would refuse the PING anyway).
+    record.probe = 'idle';
+    return true;
+  }
+
+  /**
+   * Heartbeats can reach this lead from now on (the intake is open): every agent's silence
+   * counts from here, and the restart grace starts here, not at process start. Start-up (the
+   * database check, NATS, verify threads) can take seconds on a busy host; agents could not be
+   * heard during them, and a clock-stepped restart still needs a few exchanges after.
+   */
+  intakeOpened(): void {
+    const now = this.core.now();
+    this.guard.noteStart();
+    for (const record of this.core.records.values()) record.deadlineBase = Math.max(record.deadlineBase, now);
   }
 
   /** Feeds one ACK outcome into the agent's health score and processing estimate. */
@@ -264,12 +299,17 @@ export class Registry {
     return record === undefined ? undefined : toPersisted(record);
   }
 
-  /** Loads stored agents into an empty registry; returns how many were restored. */
-  restore(stored: Iterable<PersistedAgent>): number {
+  /**
+   * Loads stored agents into an empty registry; returns how many were restored. `clockStepMs`
+   * (how far the lead's clock moved between the run that stored them and this one, when known)
+   * re-anchors their stored lead-clock times to this run's clock.
+   */
+  restore(stored: Iterable<PersistedAgent>, clockStepMs = 0): number {
     let restored = 0;
     for (const item of stored) {
       if (this.core.records.has(item.agent_id)) continue;
       const record = fromPersisted(item, {
+        clockStepMs,
         clock: this.core.deps.clock,
         healthOptions: this.core.options.health,
         newAnomalyDetector: () => this.core.newAnomalyDetector(),
