@@ -32,12 +32,15 @@ export class LeadApi {
 
   /** Sends one request; the body (if any) as JSON. Network errors reject. */
   async request<T = unknown>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<LeadApiResponse<T>> {
+    return this.requestText<T>(method, path, body === undefined ? undefined : JSON.stringify(body), extraHeaders);
+  }
+
+  /** As request(), with the body already JSON text (for bodies JSON.stringify cannot build, such as very deep nesting). */
+  async requestText<T = unknown>(method: string, path: string, text: string | undefined, extraHeaders: Record<string, string> = {}): Promise<LeadApiResponse<T>> {
     const headers: Record<string, string> = { ...extraHeaders };
     const init: RequestInit = { method, headers };
-    let text: string | undefined;
-    if (body !== undefined) {
+    if (text !== undefined) {
       headers['content-type'] = 'application/json';
-      text = JSON.stringify(body);
       init.body = text;
     }
     if (this.signer !== undefined) headers.authorization = await this.signer.authorization(method, path, text);

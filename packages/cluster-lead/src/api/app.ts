@@ -23,6 +23,7 @@ import { ApiCounters, requestContext } from './request-context.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
+import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 import { sensorRoutes } from './sensor-routes.js';
 import type { SensorReadings } from '../store/index.js';
@@ -101,7 +102,9 @@ export interface ApiDeps {
   forceBreaker?: BreakersApi['force'];
   mode?: ModeApi;
   /** One real signed probe round trip to an active agent (GET /health/deep); absent, 404. */
-  deepProbe?: () => Promise<{ ok: true; agentId: string; rttMs: number } | { ok: false; detail: string }>;
+  deepProbe?: () => Promise<DeepProbeResult>;
+  /** How long one deep probe's result answers GET /health/deep (api.deep_health_cache_ms). */
+  deepProbeCacheMs?: number;
   /** Enroll and revoke agents; absent, the routes answer 404. */
   enrollments?: EnrollmentsApi;
   /** What GET /metrics reports; absent, it answers 404. */
@@ -145,14 +148,14 @@ export function createApi(deps: ApiDeps): Hono {
     return c.json({ status: 'ready', checks });
   });
 
-  const deepProbe = deps.deepProbe;
-  if (deepProbe !== undefined) {
+  if (deps.deepProbe !== undefined) {
+    const deepProbe = cachedDeepProbe(deps.deepProbe, deps.access.now, deps.deepProbeCacheMs ?? DEFAULT_DEEP_HEALTH_CACHE_MS);
     app.get('/health/deep', async (c) => {
       const probe = await deepProbe();
       if (!probe.ok) {
         throw new ApiError(503, 'NOT_READY', 'Deep check failed', `no agent answered a signed probe: ${probe.detail}`, { headers: { 'Retry-After': String(READY_RETRY_AFTER_S) } });
       }
-      return c.json({ status: 'ok', agent_id: probe.agentId, rtt_ms: probe.rttMs });
+      return c.json({ status: 'ok', agent_id: probe.agentId, rtt_ms: probe.rttMs, age_ms: probe.ageMs });
     });
   }
 

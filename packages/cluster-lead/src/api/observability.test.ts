@@ -60,10 +60,19 @@ describe('/metrics and /health/deep', () => {
   });
 
   it('/health/deep answers 200 with the agent that answered a probe, 503 with Retry-After when none did', async () => {
-    const ok = app({ deepProbe: () => Promise.resolve({ ok: true, agentId: 'pi-1', rttMs: 4.2 }) });
+    let probes = 0;
+    const ok = app({
+      deepProbe: () => {
+        probes++;
+        return Promise.resolve({ ok: true, agentId: 'pi-1', rttMs: 4.2 });
+      },
+    });
     const res = await ok.request('/health/deep');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', agent_id: 'pi-1', rtt_ms: 4.2 });
+    expect(await res.json()).toEqual({ status: 'ok', agent_id: 'pi-1', rtt_ms: 4.2, age_ms: 0 });
+    // Unauthenticated: a burst of requests shares one probe (api.deep_health_cache_ms).
+    await Promise.all(Array.from({ length: 50 }, async () => ok.request('/health/deep')));
+    expect(probes).toBe(1);
     const none = await app({ deepProbe: () => Promise.resolve({ ok: false, detail: 'no active agent to probe' }) }).request('/health/deep');
     expect(none.status).toBe(503);
     expect(none.headers.get('retry-after')).toBe('5');

@@ -243,6 +243,12 @@ const Api = z.strictObject({
   max_body_bytes: z.number().int().min(1_024).max(64 * 1_048_576).default(1_048_576),
   /** Serve /metrics without authentication (for a scraper on a trusted network). */
   metrics_public: z.boolean().default(false),
+  /** Failed authentications a source address, and a claimed operator id, may have at once and per second; then 429 with Retry-After. */
+  auth_failures: z.strictObject({ burst: count(10), per_second: z.number().gt(0).max(10_000).default(0.2) }).prefault({}),
+  /** Auth refusal log lines written in full per window; the rest are counted into one summary line per window. */
+  auth_log: z.strictObject({ first: count(10, 0), window_ms: ms(60_000) }).prefault({}),
+  /** GET /health/deep (unauthenticated) probes an agent at most once per this long; requests in between share the result. */
+  deep_health_cache_ms: z.number().int().min(0).max(3_600_000).default(5_000),
 });
 
 export const LeadConfigSchema = z.strictObject({

@@ -2,6 +2,7 @@ import { issueApiToken, signApiRequest } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { LimitCounters } from '../../lib/limit-counters.js';
 import { silentLogger } from '../../lib/logger.js';
 import { apiTestKit, KIT_NOW } from '../api-test-kit.js';
 import { createApi, type ApiAccess } from '../app.js';
@@ -138,6 +139,26 @@ describe('API authentication', () => {
     kit.clock.at = KIT_NOW + 1_000;
     try {
       expect((await kit.request(api, 'GET', '/v1/nothing')).status).toBe(404);
+    } finally {
+      kit.clock.at = KIT_NOW;
+    }
+  });
+
+  it('limits failed authentications per claimed operator and per source: 429 with Retry-After before any signature check, counted', async () => {
+    const limits = new LimitCounters();
+    const api = app({ ...kit.access, failureLimit: { burst: 3, perSecond: 0.5 }, limits });
+    const forged = async () => api.request('/v1/status', { headers: { authorization: await header({ path: '/v1/status', key: kit.keys.viewer.privateKey }) } });
+    for (let i = 0; i < 3; i++) expect((await refusal(await forged())).reason).toBe('BAD_SIGNATURE');
+    const limited = await forged();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect(await refusal(limited)).toMatchObject({ code: 'RATE_LIMITED', reason: 'TOO_MANY_FAILURES' });
+    // The source (here every request's, unknown) is over its limit too, so even the real operator waits.
+    expect((await api.request('/v1/status', { headers: { authorization: await header({ path: '/v1/status' }) } })).status).toBe(429);
+    expect(limits.count('auth_failure_rate')).toBe(2);
+    kit.clock.at = KIT_NOW + 2_000;
+    try {
+      expect((await api.request('/v1/status', { headers: { authorization: await header({ path: '/v1/status' }) } })).status).not.toBe(429);
     } finally {
       kit.clock.at = KIT_NOW;
     }
