@@ -32,7 +32,12 @@ export {
   type LocalMesh,
   type LeadHandle,
   type LocalMeshOptions,
+  type MeshDaemon,
+  type MeshStopOptions,
   type OperationView,
 } from './local-mesh.js';
+export { RestartableProc } from './restartable-proc.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
+export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
+export { AGENT_BIN, LEAD_BIN, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';

@@ -11,6 +11,7 @@ import type { ConflictDesk } from './conflicts/index.js';
 import type { AckTap } from './delegation/index.js';
 import type { EdgeTier } from './edge/index.js';
 import type { ControlState } from './ingest/index.js';
+import type { LimitCounters } from './lib/limit-counters.js';
 import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
@@ -161,6 +162,8 @@ export interface LeadScatterDeps {
   edge?: EdgeTier;
   /** Keeps the ACKs delegations wait for, so their results carry the ACK's payload (src/delegation). */
   ackTap?: AckTap;
+  /** Counts the lead's limit hits (COORDINATE frames over the wire limit). */
+  limits?: LimitCounters;
 }
 
 export interface LeadScatter {
@@ -194,8 +197,8 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       targets: ports.targets,
       routes,
       outcomes: {
-        recordOutcome: (agentId, outcome, processingMs, verb) => {
-          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb);
+        recordOutcome: (agentId, outcome, processingMs, verb, facts) => {
+          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb, facts);
           deps.breakers.observe(agentId, outcome);
         },
       },
@@ -210,6 +213,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
         ),
       ),
       logger: log,
+      onOversizedFrame: () => deps.limits?.hit('coordinate_frame'),
       conflicts: {
         recordAckConflict: (ack: Ack, body: Uint8Array) => {
           const signed = signatures.get(body) ?? { signerId: ack.agent_id, signature: '' };

@@ -21,7 +21,11 @@ import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
+import type { DeadLetterDesk } from '../dead-letters/index.js';
+import { deadLetterRoutes } from './dead-letters-routes.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
+import { sensorRoutes } from './sensor-routes.js';
+import type { SensorReadings } from '../store/index.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
 export const READY_RETRY_AFTER_S = 5;
@@ -110,6 +114,10 @@ export interface ApiDeps {
   edgeAgents?: EdgeAgentsApi;
   /** Tasks handed to the best agent, reassigned on failure (src/delegation). */
   delegations?: DelegationDesk;
+  /** The lead's dead letters (src/dead-letters); absent, the routes answer 404. */
+  deadLetters?: DeadLetterDesk;
+  /** Field sensor readings (SENSOR_EVENTs the lead stored); absent, the routes answer 404. */
+  sensors?: Pick<SensorReadings, 'latest' | 'history'>;
 }
 
 /**
@@ -158,6 +166,11 @@ export function createApi(deps: ApiDeps): Hono {
 
   const tokens = deps.pageTokens ?? new PageTokens();
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
+  if (deps.sensors !== undefined) {
+    const routes = sensorRoutes({ readings: deps.sensors, agent: deps.agent }, tokens);
+    app.route('/v1/sensors', routes.sensors);
+    app.route('/v1/agents', routes.agentSensors);
+  }
   app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
   const board = deps.jobs ?? new JobBoard(deps.access.now);
@@ -207,6 +220,7 @@ export function createApi(deps: ApiDeps): Hono {
     );
   }
   if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
+  if (deps.deadLetters !== undefined) app.route('/v1/dead-letters', deadLetterRoutes(deps.deadLetters, tokens));
   const breakers = deps.breakers;
   app.route(
     '/v1',

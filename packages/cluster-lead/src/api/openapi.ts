@@ -55,7 +55,58 @@ export const OPENAPI_DOCUMENT: Json = {
           error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
         },
       },
-      Agent: { type: 'object', required: ['agent_id', 'state'], properties: { agent_id: { type: 'string' }, state: { type: 'string' }, agent_class: { type: 'string' }, cluster_id: { type: 'string' } } },
+      Agent: {
+        type: 'object',
+        required: ['agent_id', 'state'],
+        properties: {
+          agent_id: { type: 'string' },
+          state: { type: 'string' },
+          agent_class: { type: 'string' },
+          cluster_id: { type: 'string' },
+          system_health: { $ref: '#/components/schemas/SystemHealth' },
+        },
+      },
+      SystemHealth: {
+        type: 'object',
+        description: "The agent's own health block as of its last heartbeat; null where the host reports nothing",
+        required: ['conditions', 'degraded'],
+        properties: {
+          temperature_c: { type: ['number', 'null'] },
+          cpu_load_pct: { type: ['number', 'null'] },
+          memory_used_pct: { type: ['number', 'null'] },
+          disk_used_pct: { type: ['number', 'null'] },
+          uptime_s: { type: ['number', 'null'] },
+          ntp_synchronized: { type: ['boolean', 'null'] },
+          throttle: {
+            type: ['object', 'null'],
+            description: 'The firmware get_throttled word and its flags (now, and since boot)',
+            properties: Object.fromEntries<Json>([
+              ['raw', { type: 'integer' }],
+              ...['under_voltage', 'freq_capped', 'throttled', 'soft_temp_limit'].flatMap((f): [string, Json][] => [
+                [f, { type: 'boolean' }],
+                [`${f}_since_boot`, { type: 'boolean' }],
+              ]),
+            ]),
+          },
+          conditions: { type: 'array', items: { enum: ['under_voltage', 'throttled', 'hot'] } },
+          degraded: { type: 'boolean', description: 'a condition makes the lead count the agent as degraded (thresholds.hardware)' },
+        },
+      },
+      SensorReading: {
+        type: 'object',
+        required: ['agent_id', 'sensor_id', 'kind', 'value', 'sampled_at', 'seq', 'received_at'],
+        properties: {
+          agent_id: { type: 'string' },
+          sensor_id: { type: 'string' },
+          kind: { enum: ['gpio.input', 'gpio.output', 'onewire.temperature', 'command'] },
+          value: { description: 'number, boolean, string or null (null when the reading failed: see error)' },
+          unit: { type: 'string' },
+          error: { type: 'string' },
+          sampled_at: { type: 'number', description: 'mesh time when the agent read the value' },
+          seq: { type: 'integer', description: 'per sensor, counted by the agent across restarts' },
+          received_at: { type: 'number' },
+        },
+      },
     },
   },
   paths: {
@@ -68,6 +119,19 @@ export const OPENAPI_DOCUMENT: Json = {
     '/v1/agents': {
       get: op('Agents, filtered, ordered by id', ok('a page', { type: 'object', properties: { agents: { type: 'array', items: { $ref: '#/components/schemas/Agent' } }, next_page_token: { type: 'string' } } }), {
         parameters: [query('state'), query('class'), query('capability'), query('cluster'), ...page],
+      }),
+    },
+    '/v1/sensors': {
+      get: op('Latest reading of every sensor, by agent then sensor', ok('a page', { type: 'object', properties: { sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [query('agent'), ...page],
+      }),
+    },
+    '/v1/agents/{id}/sensors': {
+      get: op('One agent\'s sensors and their latest readings', ok('the readings', { type: 'object', properties: { agent_id: { type: 'string' }, sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } } } }), { parameters: [idParam()] }),
+    },
+    '/v1/agents/{id}/sensors/{sensor}/history': {
+      get: op('One sensor\'s readings, newest first (bounded per sensor)', ok('a page', { type: 'object', properties: { readings: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [idParam(), idParam('sensor'), ...page],
       }),
     },
     '/v1/agents/{id}': { get: op('One agent', ok('the agent', { $ref: '#/components/schemas/Agent' }), { parameters: [idParam()] }) },
@@ -111,6 +175,18 @@ export const OPENAPI_DOCUMENT: Json = {
     '/v1/edge-agents/{id}': {
       get: op('One edge Worker', ok('the Worker'), { parameters: [idParam()] }),
       delete: op('Remove an edge Worker', { '204': { description: 'removed' } }, { parameters: [idParam()] }),
+    },
+    '/v1/dead-letters': {
+      get: op('Dead letters (sends the lead gave up on), newest first', ok('a page', { type: 'object', properties: { dead_letters: { type: 'array', items: { type: 'object' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [query('kind'), ...page],
+      }),
+    },
+    '/v1/dead-letters/{id}': {
+      get: op('One dead letter', ok('the letter'), { parameters: [idParam()] }),
+      delete: op('Drop a dead letter', { '204': { description: 'dropped' } }, { parameters: [idParam()] }),
+    },
+    '/v1/dead-letters/{id}/replay': {
+      post: op('Deliver a dead letter again; deleted when delivered, kept (attempts + 1) when it fails again', { ...ok('replayed'), '409': problem, '503': problem }, { parameters: [idParam(), idempotencyKey] }),
     },
     '/v1/enrollments': { post: op('Enroll an agent (signed enrollment record)', { ...ok('enrolled', { type: 'object' }, '201'), '422': problem }, { parameters: [idempotencyKey], requestBody: body({ type: 'object', required: ['bytes'] }) }) },
     '/v1/enrollments/{agent_id}': { delete: op('Revoke an agent', { '204': { description: 'revoked' } }, { parameters: [idParam('agent_id')] }) },

@@ -112,7 +112,7 @@ describe('delegator (unit seam)', () => {
     const coordinate = await published(s, 1);
     expect(s.transport.published[0]).toMatchObject({ channel: 'agent', to: 'a1' });
     expect(coordinate).toMatchObject({ release_mode: 'none', selector: { agent_ids: ['a1'] }, verb: 'observe', payload: { q: 'hash?' } });
-    expect(await ackFrom(s, 'a1', coordinate, { result: { hash: 'abc' } })).toEqual({ ok: true });
+    expect(await ackFrom(s, 'a1', coordinate, { result: { hash: 'abc' } })).toMatchObject({ ok: true });
     const outcome = await running;
     expect(outcome).toMatchObject({ ok: true, result: { status: 'SUCCEEDED', agentId: 'a1', result: { hash: 'abc' }, attempts: [{ attempt: 1, agentId: 'a1', outcome: 'ready' }] } });
     expect(s.tap.size).toBe(0);

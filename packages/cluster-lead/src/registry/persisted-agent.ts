@@ -68,6 +68,13 @@ const PERSISTED_NUMBERS = [
   'outboxDepth',
   'probeRttMs',
   'lastSpikeAt',
+  'temperatureC',
+  'cpuLoadPct',
+  'memoryUsedPct',
+  'diskUsedPct',
+  'uptimeS',
+  'throttleRaw',
+  'ntpSynchronized',
 ] as const satisfies readonly (keyof AgentRecord)[];
 
 /** Flags that survive a restart; probe state does not (no probe is in flight after one). */

@@ -88,7 +88,15 @@ export type AgentOutcome = 'ready' | 'transit' | 'conflict' | 'refused' | 'no_ac
 /** Feeds health scores and processing estimates. */
 export interface OutcomeRecorder {
   /** processingMs is the agent's own measurement from its ACK; null for no_ack. */
-  recordOutcome(agentId: string, outcome: AgentOutcome, processingMs: number | null, verb: Verb): void;
+  recordOutcome(agentId: string, outcome: AgentOutcome, processingMs: number | null, verb: Verb, facts?: OutcomeFacts): void;
+}
+
+/** What else the lead knows about one outcome, for the health score. */
+export interface OutcomeFacts {
+  /** The ACK said READY without new work (cache_hit). */
+  cacheHit?: boolean;
+  /** no_ack: lead clock when the operation started sending; a heartbeat after it means the agent was alive and hung. */
+  sentAt?: number;
 }
 
 /** Conflict ACKs (trinary -1) with their original bytes, for the conflict log. Optional. */
@@ -178,4 +186,6 @@ export interface ScatterDeps {
   readonly verifier: AckVerifier;
   readonly logger: Logger;
   readonly conflicts?: ConflictSink;
+  /** Told of every COORDINATE not sent because it exceeded the wire's frame limit (for metrics). */
+  readonly onOversizedFrame?: () => void;
 }

@@ -6,17 +6,20 @@ import { EnrollmentStore } from './enrollment-store.js';
 import { LeadStateStore } from './lead-state.js';
 import { OperationsHistory } from './operations-history.js';
 import { QuarantineStore } from './quarantine-store.js';
+import { SensorReadings } from './sensor-readings.js';
 
 export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
-export { DATABASE_FILE, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
-export { DeadLetters, type DeadLetter } from './dead-letters.js';
+export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
+export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
+export { DeadLetters, type DeadLetter, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
 export { EnrollmentStore } from './enrollment-store.js';
 export { LeadStateStore } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';
 export { OperationsHistory, type OperationRecord } from './operations-history.js';
 export { QuarantineStore, type QuarantineStatus, type QuarantinedItem } from './quarantine-store.js';
-export { SnapshotWriter, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
+export { DEFAULT_HISTORY_PER_SENSOR, SensorReadings, type SensorReadingRow, type StoredReading } from './sensor-readings.js';
+export { SnapshotWriter, type SnapshotHealth, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
 
 /** Everything the lead keeps in its one SQLite database. */
 export class LeadStore {
@@ -27,6 +30,7 @@ export class LeadStore {
   readonly deadLetters: DeadLetters;
   readonly enrollments: EnrollmentStore;
   readonly state: LeadStateStore;
+  readonly sensors: SensorReadings;
 
   private constructor(readonly db: Db) {
     this.agents = new AgentSnapshotStore(db);
@@ -36,6 +40,7 @@ export class LeadStore {
     this.deadLetters = new DeadLetters(db);
     this.enrollments = new EnrollmentStore(db);
     this.state = new LeadStateStore(db);
+    this.sensors = new SensorReadings(db);
   }
 
   static open(dataDir: string, options: OpenOptions): LeadStore {

@@ -80,4 +80,34 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 2: field sensors: the latest reading of each (agent, sensor) and a bounded history.
+  `
+  CREATE TABLE sensor_latest (
+    agent_id    TEXT NOT NULL,
+    sensor_id   TEXT NOT NULL,
+    sensor_kind TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    unit        TEXT,
+    error       TEXT,
+    sampled_at  REAL NOT NULL,
+    seq         INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    PRIMARY KEY (agent_id, sensor_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sensor_history (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id    TEXT NOT NULL,
+    sensor_id   TEXT NOT NULL,
+    sensor_kind TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    unit        TEXT,
+    error       TEXT,
+    sampled_at  REAL NOT NULL,
+    seq         INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    UNIQUE (agent_id, sensor_id, seq)
+  );
+  CREATE INDEX sensor_history_by_sensor ON sensor_history (agent_id, sensor_id, id);
+  `,
 ];

@@ -22,6 +22,7 @@ import type { AgentContext } from './context.js';
 import { countCode, newCounters, type AgentCounters } from './counters.js';
 import type { AgentDeps } from './deps.js';
 import { LogEvent } from '../logging/events.js';
+import { SensorEventSender } from '../sensors/event-sender.js';
 import { resolveTuning } from './options.js';
 
 type Lifecycle = 'new' | 'running' | 'stopping' | 'stopped';
@@ -47,6 +48,8 @@ export class Agent {
   private readonly control: ControlHandler;
   private readonly probe: ProbeResponder;
   private readonly profiler: ImpedanceProfiler;
+  private readonly sensorEvents: SensorEventSender;
+  private sensorsStarted: Promise<void> = Promise.resolve();
   private lifecycle: Lifecycle = 'new';
   private beatHandle: BeatHandle | undefined;
   private unsubscribers: Unsubscribe[] = [];
@@ -93,6 +96,7 @@ export class Agent {
     );
     this.relay = new OutboxRelay(this.ctx);
     this.sender = new AckSender(this.ctx, () => this.relay.scheduleRetry());
+    this.sensorEvents = new SensorEventSender(this.ctx, () => this.relay.kick());
     this.engine = new CoordinationEngine({
       ctx: this.ctx,
       replay,
@@ -119,6 +123,7 @@ export class Agent {
       frozen: () => this.freeze.frozen,
       freezeVersion: () => this.freeze.version,
       outboxDepth: () => this.outboxStats().depth,
+      sensors: () => this.sensorEvents.summary(),
       random: deps.random ?? Math.random,
       onHints: (hints) => this.applyHints(hints),
     });
@@ -153,6 +158,12 @@ export class Agent {
     // Not connected yet: the 'connected' event brings the first beat forward.
     this.beatHandle = this.beats.add(this.heartbeat, this.ctx.bus.connected ? this.firstBeatDelay() : this.ctx.tuning.heartbeatIntervalMs);
     this.relay.kick();
+    const sensors = this.deps.sensors;
+    if (sensors !== undefined) {
+      this.sensorsStarted = sensors.start((reading) => this.sensorEvents.send(reading)).catch((error: unknown) => {
+        this.log.error({ event: LogEvent.SENSOR_FAILED, err: error }, 'sensors failed to start');
+      });
+    }
     this.log.info({ event: LogEvent.AGENT_STARTED, lead: identity.leadId, frozen: this.freeze.frozen }, 'agent started');
   }
 
@@ -166,6 +177,9 @@ export class Agent {
     this.log.info({ event: LogEvent.AGENT_STOPPING }, 'agent stopping');
     this.closeIntake();
     await this.engine.shutdown(this.ctx.tuning.shutdownGraceMs);
+    // Outputs to their safe states; those changes are queued like any reading.
+    await this.sensorsStarted;
+    await this.deps.sensors?.stop();
     await this.sender.flush();
     await this.relay.stop();
     this.releaseOwned();
@@ -208,6 +222,7 @@ export class Agent {
       deadLetters: this.deadLetterStats(),
       processing: this.engine.stats(),
       counters: this.ctx.counters,
+      sensors: this.deps.sensors === undefined ? null : { ...this.deps.sensors.status(), last: this.sensorEvents.summary() },
     };
   }
 

@@ -7,6 +7,7 @@ import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import type { MeshInbox } from '../nats/inbox.js';
 import type { HealthSampler, Outbox, ServiceNotifier, StateStore } from '../ports.js';
+import type { SensorSource } from '../sensors/sensor-hub.js';
 import type { AgentIdentity, AgentTuning } from './options.js';
 
 /**
@@ -36,6 +37,8 @@ export interface AgentDeps {
   logger: Logger;
   notifier?: ServiceNotifier;
   handlers?: Partial<Record<Verb, VerbHandler>>;
+  /** Field sensors and outputs (sensors/): started with the agent, safe states set at stop. */
+  sensors?: SensorSource;
   config?: Partial<AgentTuning>;
   shared?: SharedRuntime;
   /** Jitter source; Math.random by default. */

@@ -1,6 +1,8 @@
 import type { ClockReport, MeshMode, ProcessingStats, SystemHealth } from '@mesh30k/shared';
 import type { LastBeat } from '../heartbeat/heartbeat.js';
 import type { DeadLetterStats, OutboxStats } from '../ports.js';
+import type { SensorSummary } from '@mesh30k/shared';
+import type { SensorsStatus } from '../sensors/sensor-hub.js';
 import type { AgentCounters } from './counters.js';
 import type { AgentStatus as StatusDocument } from '../status/index.js';
 
@@ -24,6 +26,7 @@ export interface AgentStatus {
   deadLetters: DeadLetterStats;
   processing: ProcessingStats;
   counters: AgentCounters;
+  sensors: (SensorsStatus & { last: SensorSummary[] }) | null;
 }
 
 export interface StatusExtras {
@@ -65,5 +68,16 @@ export function statusDocument(status: AgentStatus, extras: StatusExtras): Statu
     },
     queue: { depth: status.queueDepth, max_depth: status.queueCapacity },
     health: extras.health,
+    ...(status.sensors === null
+      ? {}
+      : {
+          sensors: {
+            backend: status.sensors.backend,
+            devices: status.sensors.devices.map((d) => {
+              const last = status.sensors?.last.find((s) => s.sensor_id === d.id);
+              return { ...d, value: last?.value ?? null, sampled_at: last?.sampled_at ?? null };
+            }),
+          },
+        }),
   };
 }

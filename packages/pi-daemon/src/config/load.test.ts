@@ -90,6 +90,7 @@ describe('loadConfig: problems name the field and the source', () => {
     expect(paths).toEqual(['agent_id', 'class', 'heartbeat_interval_ms', 'lead_id']);
     expect(error.issues.every((issue) => issue.source === path)).toBe(true);
     expect(error.issues.find((issue) => issue.path === 'lead_id')?.message).toBe('is required');
+    expect(error.issues.find((issue) => issue.path === 'heartbeat_interval_ms')?.message).toBe('must be a number, got "fast"');
   });
 
   it('refuses unknown keys, at any depth, by name', async () => {
@@ -153,8 +154,23 @@ describe('loadConfig: environment overrides', () => {
   it('reports a value that is not a number as a problem of the variable', async () => {
     const path = await writeConfig(minimal());
     const error = failure(() => loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL_MS: 'soon' } }));
-    expect(error.code).toBe('CONFIG_BAD_ENV');
+    expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe('config env MESH_HEARTBEAT_INTERVAL_MS: heartbeat_interval_ms: must be a number, got "soon"');
+  });
+
+  it('words a wrong type the same in the file as in the environment', async () => {
+    const path = await writeConfig({ ...minimal(), heartbeat_interval_ms: 'soon', outbox: { max_entries: '  ' } });
+    const fromFile = failure(() => loadConfig({ path, env: {} }));
+    expect(fromFile.message.split('\n').sort()).toEqual([
+      `config ${path}: heartbeat_interval_ms: must be a number, got "soon"`,
+      `config ${path}: outbox.max_entries: must be a number, got "  "`,
+    ]);
+    const good = await writeConfig(minimal());
+    const blank = failure(() => loadConfig({ path: good, env: { MESH_OUTBOX_MAX_ENTRIES: '  ', MESH_STATUS_HOST: 'x', MESH_NATS_MAX_PINGS_OUT: 'yes' } }));
+    expect(blank.message.split('\n').sort()).toEqual([
+      'config env MESH_NATS_MAX_PINGS_OUT: nats.max_pings_out: must be a number, got "yes"',
+      'config env MESH_OUTBOX_MAX_ENTRIES: outbox.max_entries: must be a number, got "  "',
+    ]);
   });
 
   it('attributes schema failures to the variable that set the field', async () => {
@@ -177,7 +193,7 @@ describe('loadConfig: environment overrides', () => {
   it('lists MESH_ variables that match no key', async () => {
     const path = await writeConfig(minimal());
     const loaded = loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL: '1', MESH_AGENT_CONFIG: path, HOME: '/root' } });
-    expect(loaded.unknownEnv).toEqual(['MESH_HEARTBEAT_INTERVAL']);
+    expect(loaded.unknownEnv).toEqual([{ name: 'MESH_HEARTBEAT_INTERVAL', suggestion: 'MESH_HEARTBEAT_INTERVAL_MS' }]);
   });
 
   it('derives one distinct variable per leaf key', () => {
@@ -194,5 +210,57 @@ describe('resolveConfigPath', () => {
     expect(resolveConfigPath({ path: '/a.json', env: { MESH_AGENT_CONFIG: '/b.json' } })).toBe('/a.json');
     expect(resolveConfigPath({ env: { MESH_AGENT_CONFIG: '/b.json' } })).toBe('/b.json');
     expect(resolveConfigPath({ env: {} })).toBe(DEFAULT_CONFIG_PATH);
+  });
+});
+
+describe('loadConfig: sensors', () => {
+  it('validates devices in the same schema, naming each bad field', async () => {
+    const path = await writeConfig({
+      ...minimal(),
+      sensors: {
+        identify_output: 'door',
+        devices: [
+          { id: 'door', kind: 'gpio.input', line: 17, edge: 'sideways' },
+          { id: 'relay', kind: 'gpio.output', line: 17 },
+          { id: 'relay', kind: 'onewire.temperature', device: '10-abc' },
+          { id: 'lux', kind: 'command', command: 'read-lux' },
+        ],
+      },
+    });
+    const paths = failure(() => loadConfig({ path, env: {} })).issues.map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['sensors.devices.0.edge', 'sensors.devices.2.device', 'sensors.devices.3.command']));
+  });
+
+  it('refuses a duplicate id, a shared line and an identify_output that is no output', async () => {
+    const path = await writeConfig({
+      ...minimal(),
+      sensors: {
+        identify_output: 'door',
+        devices: [
+          { id: 'door', kind: 'gpio.input', line: 17 },
+          { id: 'relay', kind: 'gpio.output', line: 17 },
+          { id: 'relay', kind: 'gpio.output', line: 27 },
+        ],
+      },
+    });
+    const issues = failure(() => loadConfig({ path, env: {} })).issues.map((i) => `${i.path}: ${i.message}`);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'sensors.devices.1.line: line 17 is already used by devices.0',
+        'sensors.devices.2.id: "relay" is already the id of devices.1',
+        'sensors.identify_output: must name a gpio.output device, got "door"',
+      ]),
+    );
+  });
+
+  it('takes overrides from the environment like any key (devices as a JSON array)', async () => {
+    const path = await writeConfig(minimal());
+    const env = { MESH_SENSORS_SYSFS_ROOT: '/tmp/fake-sys', MESH_SENSORS_GPIO_BACKEND: 'chardev', MESH_SENSORS_DEVICES: '[{"id":"relay","kind":"gpio.output","line":27}]' };
+    const { config } = loadConfig({ path, env });
+    expect(config.sensors.sysfs_root).toBe('/tmp/fake-sys');
+    expect(config.sensors.gpio_backend).toBe('chardev');
+    expect(config.sensors.devices).toEqual([{ id: 'relay', kind: 'gpio.output', line: 27, active_low: false, initial: 'off', safe: 'off' }]);
+    const bad = failure(() => loadConfig({ path, env: { MESH_SENSORS_DEVICES: '[{' } }));
+    expect(bad.issues[0]).toMatchObject({ source: 'env MESH_SENSORS_DEVICES', path: 'sensors.devices' });
   });
 });

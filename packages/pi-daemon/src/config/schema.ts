@@ -6,6 +6,7 @@
  */
 import { AgentClass, Capabilities, Id, PublicKeyText } from '@mesh30k/shared';
 import { z } from 'zod';
+import { SensorsConfig } from '../sensors/config.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/mesh30k/agent.json';
 export const DEFAULT_DATA_DIR = '/var/lib/mesh30k';
@@ -124,6 +125,8 @@ export const AgentConfigSchema = z
     outbox: OutboxConfig.prefault({}),
     queue: QueueConfig.prefault({}),
     health: HealthConfig.prefault({}),
+    /** Field sensors and actuators (docs/sensors.md). */
+    sensors: SensorsConfig.prefault({}),
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((config, ctx) => {

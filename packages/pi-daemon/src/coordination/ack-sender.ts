@@ -17,6 +17,7 @@ export interface AckFacts {
   conflict?: ConflictDetail;
   result?: unknown;
   refusal?: { code: string; message: string };
+  cacheHit?: boolean;
 }
 
 /** Conflict priorities run 0-4; the outbox keeps 0-3. */
@@ -57,6 +58,7 @@ export class AckSender {
     if (facts.conflict !== undefined) ack.conflict = facts.conflict;
     if (facts.result !== undefined) ack.result = facts.result;
     if (facts.refusal !== undefined) ack.refusal = facts.refusal;
+    if (facts.cacheHit === true) ack.cache_hit = true;
     return ack;
   }
 

@@ -23,6 +23,9 @@ interface WorkItem {
   processingMs: number;
   release: ReleaseHandle | undefined;
   result: unknown;
+  cacheHit: boolean;
+  /** The handler's work due at the release instant (hold mode). */
+  atRelease: (() => Promise<void>) | undefined;
 }
 
 export interface EngineDeps {
@@ -115,7 +118,7 @@ export class CoordinationEngine {
         break;
     }
     this.requests++;
-    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined };
+    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined, cacheHit: false, atRelease: undefined };
     if (!this.queue.offer(item, message.priority, performance.now())) {
       this.decline(message, receivedAtLocal, 'QUEUE_FULL', `queue full (${this.queue.capacity} waiting)`);
       return;
@@ -182,6 +185,8 @@ export class CoordinationEngine {
     switch (outcome.state) {
       case 'ready':
         item.result = outcome.result;
+        item.cacheHit = outcome.cacheHit === true;
+        item.atRelease = outcome.atRelease;
         if (item.coordinate.release_mode !== 'hold') this.release(item, endLocal);
         else if (this.closing) this.handBack(item, 'SHUTTING_DOWN');
         else this.hold(item);
@@ -227,8 +232,29 @@ export class CoordinationEngine {
     });
   }
 
-  /** The ready instant has been stamped; only now is the ACK built, signed and sent. */
+  /**
+   * The release instant: the handler's atRelease work starts now (a GPIO write is under way
+   * before this returns), and the ACK is READY once it succeeded, TRANSIT if it failed.
+   */
   private release(item: WorkItem, readyAtLocal: number): void {
+    if (item.state === 'done') return;
+    const work = item.atRelease;
+    if (work === undefined) return this.ready(item, readyAtLocal);
+    item.atRelease = undefined;
+    work().then(
+      () => this.ready(item, readyAtLocal),
+      (error: unknown) => {
+        if (item.state === 'done') return;
+        this.finish(item);
+        const message = error instanceof Error ? error.message : String(error);
+        this.decline(item.coordinate, item.receivedAtLocal, 'HANDLER_FAILED', `HARDWARE_ERROR: ${message}`, item.processingMs);
+        this.deps.profiler.recordOutcome(false);
+      },
+    );
+  }
+
+  /** The ready instant has been stamped; only now is the ACK built, signed and sent. */
+  private ready(item: WorkItem, readyAtLocal: number): void {
     if (item.state === 'done') return;
     this.finish(item);
     const { sender, profiler, ctx } = this.deps;
@@ -239,6 +265,7 @@ export class CoordinationEngine {
       readyAtLocal,
       processingMs: item.processingMs,
       result: item.result,
+      ...(item.cacheHit ? { cacheHit: true } : {}),
     });
     profiler.recordOutcome(true);
     ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');

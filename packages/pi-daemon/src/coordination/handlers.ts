@@ -4,7 +4,17 @@ import { hashPayload } from './context-hash.js';
 
 /** What a handler decided: READY (+1), TRANSIT (0, with a reason) or CONFLICT (-1). */
 export type HandlerOutcome =
-  | { state: 'ready'; result?: unknown }
+  | {
+      state: 'ready';
+      result?: unknown;
+      /** Nothing had to change, the request was already satisfied (the ACK says so). */
+      cacheHit?: boolean;
+      /**
+       * Work that must happen at the release instant, not before (hold mode: a GPIO switched at
+       * T). The engine calls it when T arrives; READY only if it resolves, TRANSIT if it fails.
+       */
+      atRelease?: () => Promise<void>;
+    }
   | { state: 'transit'; code: string; message: string }
   | { state: 'conflict'; conflict: Omit<ConflictDetail, 'context_hash'> & { context_hash?: string }; result?: unknown };
 
@@ -72,19 +82,22 @@ export const syncHandler: VerbHandler = (ctx) => {
       },
     };
   }
+  // Already on that context: READY, and the ACK says no new work was needed.
+  if (current === payload.context_hash) return { state: 'ready', result: { context_hash: current }, cacheHit: true };
   ctx.setContextHash(payload.context_hash);
   return ready({ context_hash: payload.context_hash });
 };
 
 /**
- * Built-in handlers: enough for the protocol to run end to end and for the simulator. A
- * deployment replaces `act` (GPIO, a service call) and whatever else it needs.
+ * Built-in handlers: enough for the protocol to run end to end and for the simulator. `act`
+ * drives nothing here, so it is never READY: an agent with outputs gets the sensors module's
+ * act handler (sensors/act-handler.ts) instead.
  */
 export const BUILT_IN_HANDLERS: HandlerRegistry = Object.freeze({
   observe: (ctx) => ready({ context_hash: ctx.contextHash() }),
   orient: (ctx) => ready({ context_hash: ctx.contextHash(), payload_hash: ctx.coordinate.payload_hash }),
   decide: () => ready({ decision: 'proceed' }),
-  act: () => ready(),
+  act: (): HandlerOutcome => ({ state: 'transit', code: 'NO_OUTPUTS', message: 'this agent has no outputs configured (sensors.devices)' }),
   record: (ctx) => ready({ recorded: ctx.coordinate.payload_hash }),
   sync: syncHandler,
 });

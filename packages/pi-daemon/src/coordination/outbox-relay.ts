@@ -1,5 +1,5 @@
 import { isPermanentRefusal, newMessageId } from '@mesh30k/shared';
-import type { Ack, ConflictReport } from '@mesh30k/shared';
+import type { Ack, ConflictReport, SensorEvent } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
@@ -157,10 +157,10 @@ export class OutboxRelay {
 
   private async deliver(entry: OutboxEntry): Promise<Outcome> {
     const { ctx } = this;
-    let message: Ack | ConflictReport;
+    let message: Ack | ConflictReport | SensorEvent;
     let route: Route;
     try {
-      const body = JSON.parse(entry.body) as Ack | ConflictReport;
+      const body = JSON.parse(entry.body) as Ack | ConflictReport | SensorEvent;
       const meshNow = ctx.clock.meshNow();
       switch (entry.kind) {
         case 'ACK':
@@ -170,8 +170,9 @@ export class OutboxRelay {
           route = { family: 'conflict', id: ctx.identity.leadId };
           break;
         case 'EVENT':
-          // No message kind carries sensor events yet; kept for the operator rather than lost.
-          return { kind: 'dead', code: 'NO_ROUTE', reason: 'no message kind carries outbox EVENT entries yet' };
+          // SENSOR_EVENTs: ordered per sensor (entry.stream).
+          route = { family: 'sensor', id: ctx.identity.leadId };
+          break;
       }
       message = { ...body, message_id: newMessageId(meshNow), created_at: meshNow, late: true, outbox_seq: entry.seq };
     } catch (error) {
@@ -184,7 +185,7 @@ export class OutboxRelay {
         return { kind: 'defer', code: confirmation.code, reason: confirmation.message };
       }
       ctx.counters.outboxReplayed++;
-      ctx.log.info({ event: LogEvent.OUTBOX_REPLAYED, seq: entry.seq, kind: entry.kind, attempts: entry.attempts, message: message.message_id, operation: message.operation_id }, 'late delivery confirmed');
+      ctx.log.info({ event: LogEvent.OUTBOX_REPLAYED, seq: entry.seq, kind: entry.kind, attempts: entry.attempts, message: message.message_id, ...('operation_id' in message ? { operation: message.operation_id } : { stream: entry.stream }) }, 'late delivery confirmed');
       return { kind: 'delivered' };
     } catch (error) {
       if (isBusError(error)) return { kind: 'link', code: error.code };

@@ -1,4 +1,4 @@
-import { randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode } from '@mesh30k/shared';
+import { randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
@@ -15,6 +15,8 @@ export interface HeartbeatDeps {
   /** FreezeState.version: captured when a beat leaves, returned with its hints. */
   freezeVersion(): number;
   outboxDepth(): number;
+  /** Last value of each sensor; empty without sensors. */
+  sensors?(): SensorSummary[];
   random(): number;
   /** The lead's reply carried control hints; the agent applies them. */
   onHints(hints: HeartbeatHints): void;
@@ -147,6 +149,7 @@ export class HeartbeatTask implements BeatTask {
   private build(t1: number): Heartbeat {
     const { ctx, profiler } = this.deps;
     const meshAtT1 = ctx.clock.toMesh(t1);
+    const sensors = this.deps.sensors?.() ?? [];
     return {
       ...messageHeader(ctx, meshAtT1),
       kind: 'HEARTBEAT',
@@ -160,6 +163,7 @@ export class HeartbeatTask implements BeatTask {
       health: this.deps.health.latest(),
       frozen: this.deps.frozen(),
       outbox_depth: this.deps.outboxDepth(),
+      ...(sensors.length === 0 ? {} : { sensors }),
     };
   }
 

@@ -55,11 +55,20 @@ export const LogEvent = {
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',
+  DATA_DIR_NOT_WRITABLE: 'data_dir.not_writable',
   // health
   HEALTH_SAMPLED: 'health.sampled',
   HEALTH_METRIC_TIMEOUT: 'health.metric_timeout',
   HEALTH_WORKER_FAILED: 'health.worker_failed',
   HEALTH_WORKER_RESTARTED: 'health.worker_restarted',
+  // field sensors and actuators
+  SENSORS_BACKEND: 'sensors.backend',
+  SENSOR_STARTED: 'sensor.started',
+  SENSOR_FAILED: 'sensor.failed',
+  SENSOR_READING: 'sensor.reading',
+  OUTPUT_SET: 'output.set',
+  OUTPUT_SAFE_STATE: 'output.safe_state',
+  AGENT_IDENTIFY: 'agent.identify',
   // systemd, status, keys
   SYSTEMD_NOTIFY_FAILED: 'systemd.notify_failed',
   SYSTEMD_UNAVAILABLE: 'systemd.unavailable',

@@ -29,6 +29,22 @@ function openOutbox(maxEntries = 1000, options: DatabaseOptions = {}): { outbox:
 const item = (priority: 0 | 1 | 2 | 3, body = `{"p":${priority}}`, kind: OutboxKind = 'ACK'): OutboxItem => ({ kind, priority, body });
 
 describe('SqliteOutbox', () => {
+  it('keeps an entry\'s ordering key (stream) across a reopen, and adds the column to an older file', () => {
+    const first = createDatabase(path);
+    first.db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, priority INTEGER NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)');
+    first.db.prepare("INSERT INTO outbox (kind, priority, body, queued_at) VALUES ('ACK', 1, '{}', 1)").run();
+    first.close();
+    const { outbox, database } = openOutbox();
+    outbox.enqueue([{ kind: 'EVENT', priority: 1, body: '{"s":1}', stream: 'door' }]);
+    database.close();
+    open.pop();
+    const reopened = openOutbox().outbox;
+    expect(reopened.peek(10).map((e) => [e.kind, e.stream])).toEqual([
+      ['ACK', null],
+      ['EVENT', 'door'],
+    ]);
+  });
+
   it('runs in WAL mode with the durability settings', () => {
     const { database } = openOutbox();
     expect(database.db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   priority INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
   body TEXT NOT NULL,
   queued_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0
+  attempts INTEGER NOT NULL DEFAULT 0,
+  stream TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_drop_order ON outbox (priority, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;

@@ -19,6 +19,9 @@ import { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
 import { simPrivateKey, virtualProfiles, type VirtualProfile } from './profiles.js';
 import { seededRandom } from './random.js';
 import { SimSpec, type SimSpecInput } from './spec.js';
+import { actHandler } from '../sensors/act-handler.js';
+import { actCapability } from '../sensors/config.js';
+import { VIRTUAL_RELAY, virtualSensors, type VirtualSensors } from './virtual-sensors.js';
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
@@ -40,6 +43,8 @@ export interface VirtualAgent {
   readonly agent: Agent;
   readonly clock: SkewedClock;
   readonly publicKey: PublicKeyBytes;
+  /** The virtual relay and temperature, when the spec asks for them. */
+  readonly sensors: VirtualSensors | undefined;
 }
 
 export interface FleetTotals {
@@ -91,13 +96,16 @@ export class SimFleet {
       const privateKey = simPrivateKey(spec.seed, profile.agentId);
       const publicKey = await ed25519.publicKeyFromPrivate(privateKey);
       const clock = new SkewedClock(base, { offsetMs: profile.offsetMs, driftPpm: profile.driftPpm });
+      const sensorSpec = spec.virtual_sensors;
+      const capabilities = sensorSpec === undefined ? profile.capabilities : [...profile.capabilities, actCapability(VIRTUAL_RELAY)];
+      const sensors = sensorSpec === undefined ? undefined : virtualSensors({ seed: profile.seed, intervalMs: sensorSpec.interval_ms, localNow: () => clock.now(), log: deps.logger });
       const agent = new Agent({
         identity: {
           agentId: profile.agentId,
           clusterId: spec.cluster_id,
           sectorId: spec.sector_id,
           agentClass: profile.agentClass,
-          capabilities: profile.capabilities,
+          capabilities,
           leadId: spec.lead_id,
         },
         clock,
@@ -109,7 +117,8 @@ export class SimFleet {
         state: new MemoryStateStore(),
         health,
         logger: deps.logger,
-        handlers: simHandlers(profile),
+        handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities)),
+        ...(sensors === undefined ? {} : { sensors: sensors.hub }),
         config: {
           heartbeatIntervalMs: spec.heartbeat_interval_ms,
           heartbeatJitter: spec.heartbeat_jitter,
@@ -122,7 +131,7 @@ export class SimFleet {
         random: seededRandom(profile.seed ^ 0x5bd1e995),
         onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });
-      agents.push({ profile, agent, clock, publicKey });
+      agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors });
     }
     return new SimFleet(spec, agents, { beats, releases });
   }

@@ -1,6 +1,7 @@
 import type { Verb } from '@mesh30k/shared';
 import { Verb as VerbSchema } from '@mesh30k/shared';
 import { BUILT_IN_HANDLERS, type HandlerOutcome, type VerbHandler } from '../coordination/handlers.js';
+import { ActPayload } from '../sensors/act-handler.js';
 import type { VirtualProfile } from './profiles.js';
 import { logNormal, seededRandom } from './random.js';
 
@@ -22,11 +23,11 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Handlers of a virtual agent: the built-ins, after a processing time drawn from the agent's
+ * Handlers of a virtual agent: the built-ins (and `act` on its virtual relay), after a processing time drawn from the agent's
  * distribution (times its slow factor), with its conflict rate; a stalled agent never finishes
  * until it is stopped. Waiting is a timer, not busy work, so thousands can process at once.
  */
-export function simHandlers(profile: VirtualProfile): Record<Verb, VerbHandler> {
+export function simHandlers(profile: VirtualProfile, act?: VerbHandler): Record<Verb, VerbHandler> {
   const random = seededRandom(profile.seed);
   const wrap =
     (verb: Verb): VerbHandler =>
@@ -41,6 +42,12 @@ export function simHandlers(profile: VirtualProfile): Record<Verb, VerbHandler> 
           state: 'conflict',
           conflict: { type: 'DATA_CONTRADICTION', expected_value: 'simulated', received_value: 'contradicted', affects_agent_count: 1, detail: 'simulated conflict' },
         };
+      }
+      if (verb === 'act') {
+        // A payload that names an output drives the virtual relay through the real act handler;
+        // any other payload is the simulated workload benchmarks send (nothing to switch).
+        if (act !== undefined && ActPayload.safeParse(ctx.coordinate.payload).success) return act(ctx);
+        return { state: 'ready' };
       }
       return BUILT_IN_HANDLERS[verb](ctx);
     };

@@ -46,6 +46,14 @@ export const SimSpec = z.strictObject({
   /** Samples each profiler keeps: small, to keep per-agent memory low. */
   sample_capacity: z.number().int().min(8).max(1_000).default(32),
   outbox_max_entries: z.number().int().min(1).max(1_000_000).default(1_000),
+  /**
+   * Every agent gets a virtual relay (output `relay`, driven by `act`; agents also hold
+   * `act:relay`) and a temperature read every `interval_ms`. Off by default: benchmarks
+   * measure coordination without sensor traffic.
+   */
+  virtual_sensors: z
+    .strictObject({ interval_ms: z.number().int().min(1_000).max(3_600_000).default(10_000) })
+    .optional(),
   faults: z
     .strictObject({
       /** Share of agents that crash (stop heartbeating and answering) at some point. */

@@ -56,6 +56,14 @@ export function formatStatus(status: AgentStatus, now: number = Date.now()): str
     hostLine(status.health),
     throttleLine(status.health.throttle),
   ];
+  if (status.sensors !== undefined) {
+    const { backend, devices } = status.sensors;
+    lines.push(`sensors: ${devices.length} configured${backend === null ? '' : `, GPIO ${backend.name} (${backend.reason})`}`);
+    for (const d of devices) {
+      const reading = d.ok ? `${JSON.stringify(d.value)}${d.sampled_at === null ? '' : ` ${ago(d.sampled_at, now)}`}` : `FAILED: ${d.error ?? 'unknown'}`;
+      lines.push(`  ${d.id} (${d.kind}): ${reading}`);
+    }
+  }
   if (status.frozen) lines.push('FROZEN by the lead: no new work is accepted');
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,7 @@
  * What `GET /status` answers and `mesh-agent status` prints. The agent core fills it from its
  * live state through a provider function; the schema checks both ends.
  */
-import { EpochMs, Id, SystemHealth } from '@mesh30k/shared';
+import { EpochMs, Id, SensorKind, SensorValue, SystemHealth } from '@mesh30k/shared';
 import { z } from 'zod';
 
 export const HeartbeatResult = z.enum(['ok', 'timeout', 'no_responders', 'refused', 'error']);
@@ -42,6 +42,15 @@ export const AgentStatus = z.object({
   }),
   queue: z.object({ depth: count, max_depth: count }),
   health: SystemHealth,
+  /** Present when sensors are configured: the GPIO backend (and why) and each device. */
+  sensors: z
+    .object({
+      backend: z.object({ name: z.string().max(32), reason: z.string().max(512) }).nullable(),
+      devices: z.array(
+        z.object({ id: z.string().max(64), kind: SensorKind, ok: z.boolean(), error: z.string().max(1024).optional(), value: SensorValue, sampled_at: EpochMs.nullable() }),
+      ),
+    })
+    .optional(),
 });
 export type AgentStatus = z.infer<typeof AgentStatus>;
 

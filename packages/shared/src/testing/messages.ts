@@ -156,6 +156,16 @@ const builders: { [K in MessageKind]: (sender: string, at: number) => MessageOf<
   ENROLLMENT: (sender, at) => ({ ...header(sender, at), kind: 'ENROLLMENT', enrollment: sampleSignedRecord() }),
   KEY_ROTATION: (sender, at) => ({ ...header(sender, at), kind: 'KEY_ROTATION', rotation: sampleSignedRecord() }),
   REPLY: (sender, at) => ({ ...header(sender, at), kind: 'REPLY', in_reply_to: 'm-000000000001', to: 'agent-1', ok: false, code: 'UNKNOWN_OPERATION', message: 'no such operation' }),
+  SENSOR_EVENT: (sender, at) => ({
+    ...header(sender, at),
+    kind: 'SENSOR_EVENT',
+    agent_id: sender,
+    sensor_id: 'door',
+    sensor_kind: 'gpio.input',
+    value: true,
+    sampled_at: at,
+    seq: 0,
+  }),
 };
 
 function sampleSignedRecord() {

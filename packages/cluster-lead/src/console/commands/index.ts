@@ -4,11 +4,14 @@ import { askCommand } from './ask.js';
 import { breakersCommand } from './breakers.js';
 import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
+import { deadLettersCommand } from './dead-letters.js';
 import { delegateCommand } from './delegate.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
+import { identifyCommand } from './identify.js';
 import { modeCommand } from './mode.js';
 import { cancelCommand, operationCommand } from './operation.js';
+import { sensorsCommand } from './sensors.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `mesh --help` lists them. */
@@ -23,7 +26,10 @@ export const COMMANDS: readonly Command[] = [
   freezeCommandDef,
   thawCommandDef,
   conflictsCommand,
+  deadLettersCommand,
   breakersCommand,
+  sensorsCommand,
+  identifyCommand,
   modeCommand,
   operationCommand,
   cancelCommand,

@@ -1,0 +1,81 @@
+/**
+ * Field sensor readings: GET /v1/sensors (latest of every sensor, by agent then sensor, paged),
+ * GET /v1/agents/:id/sensors (one agent's latest readings) and
+ * GET /v1/agents/:id/sensors/:sensor/history (newest first, paged with page tokens).
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AgentView } from '../registry/index.js';
+import type { SensorReadings, StoredReading } from '../store/index.js';
+import type { PageTokens } from './page-token.js';
+import { ApiError } from './problem.js';
+import { PageParams, readQuery } from './query.js';
+
+export interface SensorsApi {
+  readings: Pick<SensorReadings, 'latest' | 'history'>;
+  agent(agentId: string): AgentView | undefined;
+}
+
+const LatestQuery = z.strictObject({ agent: z.string().min(1).max(64).optional(), ...PageParams });
+const HistoryQuery = z.strictObject({ ...PageParams });
+const AgentLatestQuery = z.strictObject({});
+
+export function readingJson(r: StoredReading): Record<string, unknown> {
+  return {
+    agent_id: r.agentId,
+    sensor_id: r.sensorId,
+    kind: r.sensorKind,
+    value: r.value,
+    ...(r.unit === null ? {} : { unit: r.unit }),
+    ...(r.error === null ? {} : { error: r.error }),
+    sampled_at: r.sampledAt,
+    seq: r.seq,
+    received_at: r.receivedAt,
+  };
+}
+
+const CURSOR_SEPARATOR = '\u0000';
+
+export function sensorRoutes(api: SensorsApi, tokens: PageTokens): { sensors: Hono; agentSensors: Hono } {
+  const sensors = new Hono();
+  sensors.get('/', (c) => {
+    const { page_size, page_token, ...filters } = readQuery(c, LatestQuery);
+    const after = page_token === undefined ? undefined : tokens.read('sensors', filters, page_token);
+    const rows = api.readings.latest({ agentId: filters.agent, after, limit: page_size + 1 });
+    const page = rows.slice(0, page_size);
+    const last = page.at(-1);
+    return c.json({
+      sensors: page.map(readingJson),
+      ...(rows.length > page_size && last !== undefined ? { next_page_token: tokens.issue('sensors', filters, `${last.agentId}${CURSOR_SEPARATOR}${last.sensorId}`) } : {}),
+    });
+  });
+
+  const agentSensors = new Hono();
+  agentSensors.get('/:id/sensors', (c) => {
+    const id = known(api, c.req.param('id'));
+    readQuery(c, AgentLatestQuery);
+    return c.json({ agent_id: id, sensors: api.readings.latest({ agentId: id, limit: 1_000 }).map(readingJson) });
+  });
+  agentSensors.get('/:id/sensors/:sensor/history', (c) => {
+    const id = known(api, c.req.param('id'));
+    const sensor = c.req.param('sensor');
+    const { page_size, page_token } = readQuery(c, HistoryQuery);
+    const route = `sensor-history/${id}/${sensor}`;
+    const beforeId = page_token === undefined ? undefined : Number(tokens.read(route, {}, page_token));
+    const rows = api.readings.history(id, sensor, { beforeId, limit: page_size + 1 });
+    const page = rows.slice(0, page_size);
+    const last = page.at(-1);
+    return c.json({
+      agent_id: id,
+      sensor_id: sensor,
+      readings: page.map(readingJson),
+      ...(rows.length > page_size && last !== undefined ? { next_page_token: tokens.issue(route, {}, String(last.id)) } : {}),
+    });
+  });
+  return { sensors, agentSensors };
+}
+
+function known(api: SensorsApi, id: string): string {
+  if (api.agent(id) === undefined) throw new ApiError(404, 'NOT_FOUND', 'Unknown agent', `no agent "${id}" in this lead's registry`);
+  return id;
+}

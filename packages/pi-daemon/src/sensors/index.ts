@@ -1,0 +1,11 @@
+export { actCapability, SensorDevice, SensorsConfig, DEFAULT_SYSFS_ROOT } from './config.js';
+export type { CommandDevice, GpioInputDevice, GpioOutputDevice, OneWireDevice } from './config.js';
+export { ActPayload, actHandler } from './act-handler.js';
+export { ChardevGpioPort } from './chardev-gpio.js';
+export { chooseGpioPort } from './choose-backend.js';
+export { SensorEventSender } from './event-sender.js';
+export { GpioError, type GpioErrorCode, type GpioInputLine, type GpioOutputLine, type GpioPort, type Pull, type RawEdge } from './gpio-port.js';
+export { InputConditioner, realTimers, type Timers } from './input-conditioner.js';
+export { SensorHub, type IdentifyResult, type OutputDriver, type ReadingSink, type SensorReading, type SensorSource, type SensorsStatus } from './sensor-hub.js';
+export { SysfsGpioPort } from './sysfs-gpio.js';
+export { VirtualGpioPort } from './virtual-gpio.js';
