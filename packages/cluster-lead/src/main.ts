@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, ReplayGuard, decodePublicKey, describeUnknownEnv, type UnknownEnvName, encodeMessage, newMessageId, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, decodePublicKey, encodeMessage, newMessageId, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
