@@ -1,11 +1,11 @@
-import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, restrictionsFor, subjects, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
-import { FreezeControl, Operations, heal } from './control/index.js';
+import { FreezeControl, ModeReactions, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
@@ -109,6 +109,8 @@ export interface Lead {
   readonly breakers: LeadBreakers;
   readonly conflicts: ConflictDesk;
   readonly deadLetters: DeadLetterDesk;
+  /** What the degradation mode asks beyond admission: state preservation, the operator alert. */
+  readonly modeReactions: ModeReactions;
   readonly services: readonly LeadService[];
   /** Cascades over this lead's subtree, and the summary link to its parent (src/cascade). */
   readonly cascades: LeadCascades;
@@ -324,8 +326,11 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       config.scatter.send_attempts,
     );
     engine.start();
+    const reactions = new ModeReactions({ logger: logger.child({ domain: 'mode' }), now: () => clock.now(), preserveState: () => snapshot.flush(), fleetSize: () => registry.size }, registry.mode);
     events.on((event) => {
-      if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
+      if (event.name !== LEAD_EVENTS.modeChanged) return;
+      engine.modeChanged();
+      reactions.modeChanged(event.from, event.to);
     });
     const operationMetrics = new OperationMetrics();
     const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal(), onOutcome: (outcome) => operationMetrics.record(outcome) });
@@ -339,6 +344,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         acks: ackTap,
         precheck: (agent) => (control.isFrozen(agent.clusterId, agent.sectorId ?? undefined) ? 'frozen' : null),
         admissionRefusal: () => freeze.admissionRefusal(),
+        retryTimeoutFactor: () => restrictionsFor(registry.mode).retryTimeoutFactor,
       }),
       () => clock.now(),
     );
@@ -377,7 +383,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
-    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
+    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh, alert: () => reactions.alert };
     const jobs = new JobBoard(() => clock.now());
     // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
@@ -432,6 +438,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           mode: () => registry.mode,
           hardware: () => registry.hardwareSummary(),
           deadLetters: () => ({ stored: deadLetters.count(), pruned: deadLetters.pruned }),
+          operatorAlert: () => ({ active: reactions.alert.active, raised: reactions.raised }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
@@ -550,6 +557,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       breakers,
       conflicts,
       deadLetters,
+      modeReactions: reactions,
       services,
       cascades,
       edge,
@@ -585,6 +593,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           await conflicts.settle();
           await ingest.stop();
           announcements.unsubscribe();
+          await reactions.settle();
           await snapshot.flush();
           registryLoaded = false;
           await runCleanups(cleanups, logger);
