@@ -3,7 +3,7 @@ import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
-import { LeadBreakers } from './breakers/index.js';
+import { LeadBreakers, restoreBreakers, saveBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, ModeReactions, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
@@ -256,6 +256,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         probe: (agentId) => prober.probe(agentId),
         onTransition: (event) => {
           if (event.shadow || event.kind === 'extended') return;
+          // Written on change only; read back at the next start.
+          saveBreakers(store.state, breakers);
           const now = clock.now();
           const action = event.to === 'open' ? 'OPEN' : event.to === 'half-open' ? 'HALF_OPEN' : 'CLOSE';
           publishControl({ v: PROTOCOL_VERSION, message_id: newMessageId(now), sender_id: config.lead_id, created_at: now, ttl_ms: 60_000, kind: 'CIRCUIT', action, scope: event.scope, target_id: event.targetId, reason: event.reason.slice(0, 256) }).catch(
@@ -276,6 +278,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
 
     const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms);
+    const restoredBreakers = restoreBreakers(store.state, breakers);
+    if (restoredBreakers > 0) breakerLog.warn({ restored: restoredBreakers }, 'breakers restored from the database');
     const conflictLog = logger.child({ domain: 'conflicts' });
     const conflicts = new ConflictDesk(
       {
