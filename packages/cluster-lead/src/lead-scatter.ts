@@ -5,8 +5,8 @@
  */
 import type { Ack, Clock, IncomingFrame, SignedFrame } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
-import { ReplayGuard, type KeyResolver } from '@mesh30k/shared';
-import type { LeadBreakers } from './breakers/index.js';
+import { ReplayGuard, restrictionsFor, type KeyResolver } from '@mesh30k/shared';
+import { NO_SECTOR, type LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
 import type { AckTap } from './delegation/index.js';
 import type { EdgeTier } from './edge/index.js';
@@ -16,7 +16,7 @@ import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
-import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
+import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type Routability, type ScatterRoutes, type TargetAgent, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory } from './store/index.js';
 import type { ReplySigner } from './nats/replies.js';
 import type { LeadIdentity } from './trust/index.js';
@@ -171,6 +171,18 @@ export interface LeadScatter {
   readonly transport: LinkTransport;
 }
 
+/**
+ * In a mode that routes to healthy sectors only (shared restrictionsFor), an agent whose
+ * sector breaker is not closed (open, or half-open and still on trial) is not routed to.
+ */
+export function healthySectorsOnly(deps: { registry: Pick<Registry, 'mode'>; breakers: Pick<LeadBreakers, 'list'> }, agent: TargetAgent): Routability | null {
+  const mode = deps.registry.mode;
+  if (!restrictionsFor(mode).routeHealthySectorsOnly) return null;
+  const sectorId = agent.sectorId ?? NO_SECTOR;
+  const sick = deps.breakers.list().find((b) => b.scope === 'sector' && b.targetId === sectorId && b.state !== 'closed' && !b.metricsOnly);
+  return sick === undefined ? null : { routable: false, reason: `mode ${mode} routes to healthy sectors only; sector ${sectorId} breaker is ${sick.state}` };
+}
+
 export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsInput, sendAttempts: number): LeadScatter {
   const ports = registryPorts(deps.registry);
   const log = deps.logger;
@@ -181,7 +193,9 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
     routable: (agent) => {
       if (deps.control.isFrozen(agent.clusterId, agent.sectorId ?? undefined)) return { routable: false, reason: 'frozen' };
       const registry = ports.routes.routable(agent);
-      return registry.routable ? deps.breakers.routable(agent) : registry;
+      if (!registry.routable) return registry;
+      const sector = healthySectorsOnly(deps, agent);
+      return sector ?? deps.breakers.routable(agent);
     },
   };
   const { edge } = deps;

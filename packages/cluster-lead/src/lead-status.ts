@@ -2,6 +2,7 @@ import type { BreakerStatus } from '@mesh30k/shared';
 import type { ReadinessCheck, LeadStatusBody, MeshStatusBox } from './api/index.js';
 import { NO_SECTOR } from './breakers/index.js';
 import type { LeadConfig } from './config/index.js';
+import type { OperatorAlert } from './control/index.js';
 import type { ControlState, FrameVerifier, IngestCounters } from './ingest/index.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry, SweepReport } from './registry/index.js';
@@ -22,6 +23,8 @@ export interface StatusSources {
   registryLoaded: () => boolean;
   /** The status box (operations, breakers, conflicts, cascade); see meshStatusBox. */
   mesh: () => MeshStatusBox;
+  /** The operator alert the degradation mode raised, if any (control/mode-reactions.ts). */
+  alert?: () => OperatorAlert;
 }
 
 const HOUR_MS = 3_600_000;
@@ -94,6 +97,7 @@ export function leadStatus(s: StatusSources): LeadStatusBody {
     nats: { connected: s.link.isConnected() },
     ingest: { accepted: ingest.accepted, refused: ingest.refused, verify_threads: s.verifier.threads },
     mesh: s.mesh(),
+    ...(s.alert === undefined ? {} : { alert: s.alert() }),
   };
 }
 

@@ -1,12 +1,12 @@
-import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, decodePublicKey, encodeMessage, newMessageId, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, decodePublicKey, encodeMessage, newMessageId, restrictionsFor, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
-import { LeadBreakers } from './breakers/index.js';
+import { LeadBreakers, restoreBreakers, saveBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, ConflictRetention, type ParentEscalation } from './conflicts/index.js';
 import { SensorIntake } from './sensors/index.js';
-import { FreezeControl, Operations, heal } from './control/index.js';
+import { FreezeControl, ModeReactions, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
@@ -123,6 +123,8 @@ export interface Lead {
   readonly breakers: LeadBreakers;
   readonly conflicts: ConflictDesk;
   readonly deadLetters: DeadLetterDesk;
+  /** What the degradation mode asks beyond admission: state preservation, the operator alert. */
+  readonly modeReactions: ModeReactions;
   readonly services: readonly LeadService[];
   /** Cascades over this lead's subtree, and the summary link to its parent (src/cascade). */
   readonly cascades: LeadCascades;
@@ -280,6 +282,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         probe: (agentId) => prober.probe(agentId),
         onTransition: (event) => {
           if (event.shadow || event.kind === 'extended') return;
+          // Written on change only; read back at the next start.
+          saveBreakers(store.state, breakers);
           const now = clock.now();
           const action = event.to === 'open' ? 'OPEN' : event.to === 'half-open' ? 'HALF_OPEN' : 'CLOSE';
           publishControl({ v: PROTOCOL_VERSION, message_id: newMessageId(now), sender_id: config.lead_id, created_at: now, ttl_ms: 60_000, kind: 'CIRCUIT', action, scope: event.scope, target_id: event.targetId, reason: event.reason.slice(0, 256) }).catch(
@@ -300,6 +304,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
 
     const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, { leadId: config.parent.lead_id, publicKey: decodePublicKey(config.parent.public_key) }, config.conflicts.escalation_timeout_ms);
+    const restoredBreakers = restoreBreakers(store.state, breakers);
+    if (restoredBreakers > 0) breakerLog.warn({ restored: restoredBreakers }, 'breakers restored from the database');
     const conflictLog = logger.child({ domain: 'conflicts' });
     const conflicts = new ConflictDesk(
       {
@@ -370,8 +376,11 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       config.scatter.send_attempts,
     );
     engine.start();
+    const reactions = new ModeReactions({ logger: logger.child({ domain: 'mode' }), now: () => clock.now(), preserveState: () => snapshot.flush(), fleetSize: () => registry.size }, registry.mode);
     events.on((event) => {
-      if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
+      if (event.name !== LEAD_EVENTS.modeChanged) return;
+      engine.modeChanged();
+      reactions.modeChanged(event.from, event.to);
     });
     const operationMetrics = new OperationMetrics();
     const operations = new Operations({
@@ -394,6 +403,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         acks: ackTap,
         precheck: (agent) => (control.isFrozen(agent.clusterId, agent.sectorId ?? undefined) ? 'frozen' : null),
         admissionRefusal: () => freeze.admissionRefusal(),
+        retryTimeoutFactor: () => restrictionsFor(registry.mode).retryTimeoutFactor,
       }),
       () => clock.now(),
     );
@@ -445,6 +455,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       lastSweep: () => lastSweep,
       registryLoaded: () => registryLoaded,
       mesh,
+      alert: () => reactions.alert,
     };
     const jobs = new JobBoard(() => clock.now());
     // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
@@ -506,6 +517,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           hardware: () => registry.hardwareSummary(),
           deadLetters: () => ({ stored: deadLetters.count(), pruned: deadLetters.pruned }),
           sensors: () => ({ ...sensorIntake.stats(), known: store.sensors.count() }),
+          operatorAlert: () => ({ active: reactions.alert.active, raised: reactions.raised }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
@@ -633,6 +645,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       breakers,
       conflicts,
       deadLetters,
+      modeReactions: reactions,
       services,
       cascades,
       edge,
@@ -666,6 +679,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             ['conflicts settled', () => conflicts.settle()],
             ['heartbeat intake', () => ingest.stop()],
             ['key announcements', () => announcements.unsubscribe()],
+            ['mode reactions settled', () => reactions.settle()],
             ['final snapshot', () => snapshot.flush()],
             [
               'registry unloaded',

@@ -51,6 +51,8 @@ export interface LeadStatusBody {
   ingest: { accepted: number; refused: Record<string, number>; verify_threads: number };
   /** The spec's status box, as data. */
   mesh: MeshStatusBox;
+  /** Raised by a degradation mode that alerts operators (DEGRADED_SEVERE, EMERGENCY). */
+  alert?: { active: boolean; since: number | null; mode: string; reason: string | null };
 }
 
 export interface MeshStatusBox {

@@ -9,7 +9,18 @@ export const FreezeBody = z.strictObject({
   scope: z.enum(['cluster', 'sector', 'global']),
   target_id: z.string().min(1).max(64).optional(),
   reason: z.string().max(256).optional(),
+  /** Known only to be refused with its reason (PRESERVE_STATE_TO_REFUSAL). */
+  preserve_state_to: z.unknown().optional(),
 });
+
+/**
+ * The spec's FREEZE carries `preserve_state_to`. The lead refuses it: every agent already keeps
+ * its state (outbox, context, the freeze itself) in its own database under data_dir, written at
+ * every change, and the lead its snapshot; a path sent over the network would let whoever can
+ * freeze make every Pi write where they like.
+ */
+export const PRESERVE_STATE_TO_REFUSAL =
+  'preserve_state_to is not supported: agents keep their state in their own database (data_dir) at every change, and a frozen agent stays frozen across restarts; leave the field out';
 
 export interface ControlApi {
   freeze(request: FreezeRequest): Promise<FreezeOutcome>;
@@ -35,6 +46,7 @@ export function controlRoutes(control: ControlApi): Hono {
         const issue = parsed.error.issues[0];
         throw new ApiError(400, 'BAD_REQUEST', `Invalid ${action}`, `${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'invalid'}`);
       }
+      if (parsed.data.preserve_state_to !== undefined) throw new ApiError(422, 'BAD_REQUEST', `Unsupported ${action} field`, `preserve_state_to: ${PRESERVE_STATE_TO_REFUSAL}`);
       const request = { scope: parsed.data.scope, targetId: parsed.data.target_id, reason: parsed.data.reason };
       try {
         return c.json(outcomeJson(await control[action](request)));

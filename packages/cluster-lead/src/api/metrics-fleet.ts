@@ -9,6 +9,7 @@ import type { HardwareSummary } from '../registry/index.js';
 export interface FleetMetricsSources {
   hardware?(): HardwareSummary;
   deadLetters?(): { stored: number; pruned: number };
+  operatorAlert?(): { active: boolean; raised: number };
 }
 
 export function renderFleetMetrics(s: FleetMetricsSources): string {
@@ -25,6 +26,11 @@ export function renderFleetMetrics(s: FleetMetricsSources): string {
     const letters = s.deadLetters();
     m.single('mesh_lead_dead_letters', 'gauge', 'Dead letters stored (GET /v1/dead-letters).', letters.stored);
     m.single('mesh_lead_dead_letters_pruned_total', 'counter', 'Dead letters deleted by retention (dead_letters.max_rows, max_age_ms) since the lead started.', letters.pruned);
+  }
+  if (s.operatorAlert !== undefined) {
+    const alert = s.operatorAlert();
+    m.single('mesh_lead_operator_alert', 'gauge', '1 while a degradation mode asks for an operator (event operator.alert).', Number(alert.active));
+    m.single('mesh_lead_operator_alerts_total', 'counter', 'Operator alerts raised since the lead started.', alert.raised);
   }
   return m.text();
 }

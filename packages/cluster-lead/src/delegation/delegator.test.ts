@@ -29,7 +29,7 @@ function registryOf(targets: FakeRegistry): DelegationRegistry {
   };
 }
 
-async function setup(ids: readonly string[], frozen: string | null = null) {
+async function setup(ids: readonly string[], frozen: string | null = null, retryTimeoutFactor?: () => number) {
   const [lead, agentPair] = await Promise.all([nodeEd25519.generateKeyPair(), nodeEd25519.generateKeyPair()]);
   const clock = new ManualClock(T0);
   const transport = new MemoryTransport(clock);
@@ -60,6 +60,7 @@ async function setup(ids: readonly string[], frozen: string | null = null) {
     logger: silentLogger(),
     acks: tap,
     admissionRefusal: () => frozen,
+    ...(retryTimeoutFactor === undefined ? {} : { retryTimeoutFactor }),
   });
   return { clock, scheduler, transport, tap, letters, delegator, signer: nodeEd25519.signerSync(agentPair.privateKey) };
 }
@@ -135,6 +136,17 @@ describe('delegator (unit seam)', () => {
     expect(s.letters).toHaveLength(1);
     expect(s.letters[0]).toMatchObject({ kind: 'delegation', operationId: 'd-cap', agentId: 'a2', attempts: 2, payload: { task: { verb: 'act', payload: 1 }, max_attempts: 2 } });
     expect(s.tap.size).toBe(0);
+  });
+
+  it('gives a reassigned attempt the degradation mode\'s retry timeout factor, not the first one', async () => {
+    const s = await setup(['a1', 'a2'], null, () => 2);
+    const running = s.delegator.delegate({ task: { verb: 'act', payload: 1 }, maxAttempts: 2, timeoutMs: 1_000 });
+    const first = await published(s, 1);
+    await ackFrom(s, 'a1', first, { trinary_state: 0, refusal: { code: 'BUSY', message: 'queue full' } });
+    const second = await published(s, 2);
+    expect([first.arrival_window_ms, second.arrival_window_ms]).toEqual([1_000, 2_000]);
+    await ackFrom(s, 'a2', second, {});
+    expect(await running).toMatchObject({ ok: true, result: { status: 'SUCCEEDED', agentId: 'a2' } });
   });
 
   it('fails at once, with a dead letter, when the lead refuses all operations or nobody matches', async () => {

@@ -90,6 +90,11 @@ export interface DelegationDeps {
   /** A lead-wide refusal (FreezeControl.admissionRefusal): FAILED without any attempt. */
   readonly admissionRefusal?: () => string | null;
   readonly delayQuantumMs?: number;
+  /**
+   * The degradation mode's retryTimeoutFactor (shared restrictionsFor): a reassigned attempt
+   * waits this many times the request's timeout, since a degraded mesh answers more slowly.
+   */
+  readonly retryTimeoutFactor?: () => number;
 }
 
 export type StartOutcome =
@@ -174,7 +179,7 @@ async function run(deps: DelegationDeps, request: ParsedDelegation, delegationId
     deps.acks?.watch(operationId);
     let verdict: Verdict;
     try {
-      verdict = await attempt(deps, request, operationId, candidate.agentId);
+      verdict = await attempt(deps, request, operationId, candidate.agentId, n === 1 ? 1 : (deps.retryTimeoutFactor?.() ?? 1));
     } finally {
       deps.acks?.release(operationId);
     }
@@ -204,8 +209,9 @@ interface Verdict {
   readonly ack?: Ack;
 }
 
-async function attempt(deps: DelegationDeps, request: ParsedDelegation, operationId: string, agentId: string): Promise<Verdict> {
-  const { task, timeoutMs } = request;
+async function attempt(deps: DelegationDeps, request: ParsedDelegation, operationId: string, agentId: string, timeoutFactor: number): Promise<Verdict> {
+  const { task } = request;
+  const timeoutMs = Math.round(request.timeoutMs * Math.max(1, timeoutFactor));
   let handle: SubmitHandle;
   try {
     handle = await deps.engine.submit({

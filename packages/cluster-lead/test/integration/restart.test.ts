@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
 import { INTERVAL_MS, LeadFixture } from '../support/lead-fixture.js';
 
@@ -14,6 +15,23 @@ describe('lead restart', () => {
   let fx: LeadFixture;
   afterEach(async () => {
     await fx.close();
+  });
+
+  it('comes back with its open and half-open breakers (written on change, not on a timer)', async () => {
+    fx = await LeadFixture.start({ natsUrl: nats.url });
+    expect((await fx.api.post('/v1/breakers/cluster-9/force', { state: 'open', scope: 'cluster' })).status).toBe(200);
+    expect((await fx.api.post('/v1/breakers/sector-3/force', { state: 'auto', scope: 'sector' })).status).toBe(200);
+    const stored = () => fx.lead.store.state.get('breakers', z.array(z.object({ target_id: z.string(), state: z.string() })));
+    expect(stored()).toEqual(expect.arrayContaining([expect.objectContaining({ target_id: 'cluster-9', state: 'open' }), expect.objectContaining({ target_id: 'sector-3', state: 'half-open' })]));
+    await fx.restart();
+    const states = Object.fromEntries(fx.lead.breakers.list().map((b) => [b.targetId, b.state]));
+    expect(states).toMatchObject({ 'cluster-9': 'open', 'sector-3': 'half-open' });
+    // Closed by the operator: forgotten by the next start.
+    fx.lead.breakers.apply('cluster', 'cluster-9', 'CLOSE', 'test');
+    fx.lead.breakers.apply('sector', 'sector-3', 'CLOSE', 'test');
+    expect(stored()).toEqual([]);
+    await fx.restart();
+    expect(fx.lead.breakers.list().filter((b) => b.state !== 'closed')).toEqual([]);
   });
 
   it('comes back with its registry: impedance, clock, learned processing and quarantine', async () => {

@@ -62,6 +62,16 @@ export class ControlHandler {
 
   private onFreeze(message: Freeze): void {
     if (!controlApplies(message.scope, message.target_id, this.deps.ctx.identity)) return;
+    if (message.preserve_state_to !== undefined) {
+      // Never a path from the network: the agent's state is already on its own disk (data_dir),
+      // written at every change, and the freeze itself survives a restart. The freeze still
+      // applies; only the request to write elsewhere is refused, and said so.
+      countCode(this.deps.ctx.counters.refusedByCode, 'PRESERVE_STATE_TO_UNSUPPORTED');
+      this.deps.ctx.log.warn(
+        { event: LogEvent.FREEZE_PRESERVE_REFUSED, message: message.message_id, preserve_state_to: message.preserve_state_to.slice(0, 64) },
+        'FREEZE asked to preserve state to a path: refused (state stays in data_dir); freezing anyway',
+      );
+    }
     if (this.deps.freeze.freeze(message.reason, 'control')) this.deps.onFrozen();
   }
 

@@ -41,6 +41,7 @@ export const LogEvent = {
   QUEUE_FULL: 'queue.full',
   AGENT_FROZEN: 'agent.frozen',
   AGENT_THAWED: 'agent.thawed',
+  FREEZE_PRESERVE_REFUSED: 'freeze.preserve_state_to_refused',
   CONTROL_REFUSED: 'control.refused',
   CONTROL_CIRCUIT: 'control.circuit',
   PROBE_ANSWERED: 'probe.answered',

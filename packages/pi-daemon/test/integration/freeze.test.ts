@@ -62,6 +62,21 @@ describe('freeze and thaw', () => {
     }
   });
 
+  it('a FREEZE asking to preserve state to a path freezes, refuses the path and says so', async () => {
+    const pi = await startRealAgent({ mesh, natsUrl: nats.url, agentId: 'pi-p', dataDir: `${dir.path}/pi-p` });
+    try {
+      await waitFor(() => pi.agent.clock.samples() >= 1, 'clock sync');
+      await lead.freeze('global', undefined, { preserve_state_to: '/mesh/frozen/2024-11-30' });
+      await waitFor(() => pi.agent.frozen, 'frozen');
+      expect(pi.events('freeze.preserve_state_to_refused')).toHaveLength(1);
+      expect(pi.agent.stats().refusedByCode).toMatchObject({ PRESERVE_STATE_TO_UNSUPPORTED: 1 });
+      await lead.thaw();
+      await waitFor(() => !pi.agent.frozen, 'thawed');
+    } finally {
+      await pi.close();
+    }
+  });
+
   it('the frozen flag in a heartbeat reply freezes but never thaws; a FREEZE for another cluster does nothing', async () => {
     const pi = await startRealAgent({ mesh, natsUrl: nats.url, agentId: 'pi-g', dataDir: `${dir.path}/pi-g` });
     try {

@@ -164,9 +164,9 @@ export class MinimalLead {
     return message;
   }
 
-  async freeze(scope: 'global' | 'cluster' | 'sector' = 'global', targetId?: string): Promise<void> {
+  async freeze(scope: 'global' | 'cluster' | 'sector' = 'global', targetId?: string, extra: { preserve_state_to?: string } = {}): Promise<void> {
     this.hints.frozen = true;
-    await this.publish('control', subjects.control(this.id), { ...this.header(), kind: 'FREEZE', scope, ...(targetId ? { target_id: targetId } : {}), reason: 'test freeze' });
+    await this.publish('control', subjects.control(this.id), { ...this.header(), kind: 'FREEZE', scope, ...(targetId ? { target_id: targetId } : {}), reason: 'test freeze', ...extra });
   }
 
   async thaw(scope: 'global' | 'cluster' | 'sector' = 'global', targetId?: string): Promise<void> {
