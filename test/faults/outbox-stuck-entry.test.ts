@@ -41,7 +41,7 @@ describe('a stuck outbox entry', () => {
   });
 
   it('goes to the dead letters; the ACK behind it is delivered, and nothing is retried for ever', async () => {
-    const handle = await fx.lead.engine.submit({ operationId: 'op-known', verb: 'act', payload: { command: 'arm' }, targets: { agent_ids: [AGENT] }, releaseMode: 'none', timeoutMs: 3_000 });
+    const handle = await fx.lead.engine.submit({ operationId: 'op-known', verb: 'observe', payload: { what: 'context' }, targets: { agent_ids: [AGENT] }, releaseMode: 'none', timeoutMs: 3_000 });
     const outcome = await handle.outcome;
     expect(outcome.status === 'completed' && outcome.result.counts.ready).toBe(1);
     await waitFor(() => acksSeen.some((ack) => ack.operation_id === 'op-known'), 'the tap to see the ACK');
