@@ -186,10 +186,9 @@ export async function leadKill(ctx: FaultContext): Promise<Injected> {
 /** Answers by kind of bad call and HTTP status; `unanswered`: no HTTP answer (connection refused or reset). */
 export type ApiFloodCounts = Record<string, Record<string, number>>;
 
-function nested(depth: number): unknown {
-  let value: unknown = 'deep';
-  for (let i = 0; i < depth; i++) value = { a: value };
-  return value;
+/** An operation whose payload nests `depth` objects: written out as text, since JSON.stringify overflows its stack first. */
+function nestedBody(depth: number): string {
+  return `{"verb":"act","selector":{"all":true},"payload":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
 }
 
 /** Bad API calls: unsigned, forged signatures, unknown operator, invalid bodies, deep nesting, oversized bodies. */
@@ -213,9 +212,10 @@ async function apiFlood(mesh: LocalMesh, calls: number): Promise<ApiFloodCounts>
   // Signed calls use the operator's rate budget, which the soak's own calls need: a few of each.
   const signedBad = Math.min(20, Math.floor(calls / 10));
   for (let i = 0; i < signedBad; i++) await tally('invalid fields (signed)', () => mesh.api.post('/v1/operations', { verb: 'dance', selector: 'everyone', window_ms: -1 }));
-  for (let i = 0; i < Math.min(5, signedBad); i++) await tally(`payload nested ${DEEP_NESTING} deep (signed)`, () => mesh.api.post('/v1/operations', { verb: 'act', selector: { all: true }, payload: nested(DEEP_NESTING) }));
+  for (let i = 0; i < Math.min(5, signedBad); i++) await tally(`payload nested ${DEEP_NESTING} deep (signed)`, () => mesh.api.requestText('POST', '/v1/operations', nestedBody(DEEP_NESTING)));
+  for (let i = 0; i < Math.min(5, signedBad); i++) await tally('malformed JSON (signed)', () => mesh.api.requestText('POST', '/v1/operations', '{"verb": "act", "selector": {'));
   for (let i = 0; i < OVERSIZED_CALLS; i++) await tally('1.2 MB body (signed)', () => mesh.api.post('/v1/operations', { verb: 'act', selector: { all: true }, payload: { blob: 'x'.repeat(OVERSIZED_BODY_BYTES) } }));
-  const rest = Math.max(0, calls - signedBad - Math.min(5, signedBad) - OVERSIZED_CALLS);
+  const rest = Math.max(0, calls - signedBad - 2 * Math.min(5, signedBad) - OVERSIZED_CALLS);
   const batch: Promise<void>[] = [];
   for (let i = 0; i < rest; i++) {
     const kind = i % 3;
