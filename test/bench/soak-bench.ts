@@ -13,6 +13,7 @@
  *   npm run bench:soak -- --quick            (2 minutes, 200 agents)
  *   npm run bench:soak -- --duration 300     (or SOAK_DURATION_S; SOAK_AGENTS, SOAK_OP_INTERVAL_S...: soak/plan.ts)
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -53,10 +54,19 @@ export interface SoakResults {
   samples: LeadSample[];
 }
 
+const REPO = join(import.meta.dirname, '..', '..');
+
+/** Whether sensor events can be counted end to end here: a message kind, an agent that emits them, a lead that takes them. */
 function sensorColumn(): string {
-  return (MESSAGE_KINDS as readonly string[]).includes('SENSOR_EVENT')
-    ? 'not measured: the soak\'s agents have no sensors configured'
-    : 'not available: no sensor event message on this branch (no SENSOR_EVENT kind in packages/shared)';
+  if (!(MESSAGE_KINDS as readonly string[]).includes('SENSOR_EVENT')) return 'not available: no SENSOR_EVENT message kind in packages/shared on this branch';
+  const emits = existsSync(join(REPO, 'packages', 'pi-daemon', 'src', 'sensors'));
+  const takes = readdirSync(join(REPO, 'packages', 'cluster-lead', 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .some((f) => readFileSync(join(REPO, 'packages', 'cluster-lead', 'src', f), 'utf8').includes('SENSOR_EVENT'));
+  if (!emits || !takes) {
+    return `not available: the SENSOR_EVENT kind is in the protocol, but ${!emits ? 'no agent module produces sensor events (no packages/pi-daemon/src/sensors)' : ''}${!emits && !takes ? ' and ' : ''}${!takes ? 'the lead has no intake for them' : ''}`;
+  }
+  return 'not measured: sensors exist on this branch, but the soak does not configure any on its agents yet';
 }
 
 async function runSoak(options: SoakOptions): Promise<SoakResults> {
@@ -98,7 +108,9 @@ async function runSoak(options: SoakOptions): Promise<SoakResults> {
       const injected =
         slot.kind === 'flood' ? await flood(ctx, options.floodFrames, options.floodApiCalls) : slot.kind === 'lead-kill' ? await leadKill(ctx) : await natsOutageWithAgentKill(ctx);
       const recoveries = await injected.recoveries;
-      faults.push({ ...injected.record, recoveries, scheduledAtS: slot.atS, startedAtS });
+      // Agents by state once recovered: the lead may hold some in quarantine for ACKs they missed.
+      const states = (await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status'))?.agents.by_state ?? null;
+      faults.push({ ...injected.record, detail: { ...injected.record.detail, agents_by_state_after: states }, recoveries, scheduledAtS: slot.atS, startedAtS });
       stdout.write(`[soak]   recovered: ${recoveries.map((r) => `${r.what}: ${r.ms === null ? 'NOT within the limit' : `${(r.ms / 1000).toFixed(1)} s`}`).join('; ')}\n`);
     }
     phases = actualPhases(timeline, (Date.now() - t0) / 1000);
