@@ -21,6 +21,7 @@ export {
 export type { DirectionCounters } from './delay-pipe.js';
 export { startTcpEcho, type TcpEcho } from './tcp-echo.js';
 export { makeTempDir, type TempDir } from './temp.js';
+export { verdictOf, type Verdict } from './replies.js';
 export { LOOPBACK, canConnect, freePort, isPortFree } from './ports.js';
 export { deriveSeed, mulberry32, type Random } from './random.js';
 export { quantile, summarize, type Summary } from './percentiles.js';
@@ -38,3 +39,5 @@ export {
 export { RestartableProc } from './restartable-proc.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
+export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
+export { AGENT_BIN, LEAD_BIN, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';

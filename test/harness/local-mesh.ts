@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { publicKeyText, toBase64Url, type AgentClass } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
+import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
 import { startLeadTree } from './lead-tree.js';
@@ -22,8 +23,7 @@ import { RestartableProc, type Proc } from './restartable-proc.js';
 import { makeTempDir, type TempDir } from './temp.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
-export const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead.js');
-export const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
+export { AGENT_BIN, LEAD_BIN };
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
 const LEAD_ID = 'lead-local';

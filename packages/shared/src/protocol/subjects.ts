@@ -32,21 +32,57 @@ export const subjects = {
   summary: (parentLeadId: string) => `${ROOT}.${token(parentLeadId, 'lead id')}.summary`,
   /** Enrollment requests to a lead, and enrollments and rotations it announces. */
   enroll: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.enroll`,
+  /** Agent -> lead sensor readings and input events (requests, confirmed like ACKs). */
+  sensor: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.sensor`,
+  /**
+   * Unenrolled agent -> lead: an ENROLL_REQUEST signed by the key it asks to enroll (its
+   * sender id is that key's text, since no enrollment names it yet); pending until an operator decides.
+   */
+  join: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.join`,
+  /**
+   * Agent -> lead request (empty body); the reply is the lead's own root-signed enrollment
+   * (a signed record, not a message), so an agent that pins only the mesh root learns the lead's key.
+   */
+  announce: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.announce`,
 } as const;
 
 export type SubjectFamily = keyof typeof subjects;
+
+/** Wildcards over the subject families above, for broker permissions. */
+export const subjectSpaces = {
+  /** Everything addressed to one agent (coordinateAgent, probe). */
+  agent: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.>`,
+  /** Everything addressed to any agent: what a lead may publish on. */
+  allAgents: () => `${ROOT}.agent.>`,
+  /** Everything served by one lead (its heartbeat, ack, conflict, control, summary, enroll subjects). */
+  lead: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.>`,
+} as const;
+
+/**
+ * The reply inbox prefix of one agent or lead: its requests' replies arrive under
+ * `_INBOX.<id>.`, so the broker can let it subscribe to its own replies and nobody else's
+ * (the generated nats-server permissions rely on it). Ids of agents and leads must therefore
+ * be unique across the mesh.
+ */
+export function inboxPrefix(id: string): string {
+  return `_INBOX.${token(id, 'inbox owner id')}`;
+}
 
 /** Which message kinds may travel on each family: publish and subscribe helpers check it. */
 export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKind[] } = {
   heartbeat: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
   coordinateGroup: ['COORDINATE'],
   coordinateAgent: ['COORDINATE'],
-  ack: ['ACK'],
-  conflict: ['CONFLICT'],
+  ack: ['ACK', 'REPLY'],
+  conflict: ['CONFLICT', 'REPLY'],
   control: ['CIRCUIT', 'FREEZE', 'THAW'],
   probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
-  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION'],
+  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
+  sensor: ['SENSOR_EVENT', 'REPLY'],
+  join: ['ENROLL_REQUEST'],
+  // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
+  announce: [],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */

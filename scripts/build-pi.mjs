@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// `npm run build:pi [-- --out DIR]`: the agent as a production package for a Pi, dist-pi/mesh-agent-<version>.tar.gz.
+// One esbuild bundle of packages/pi-daemon with packages/shared and every pure-JS dependency
+// inlined; the only thing left to install is better-sqlite3, whose sources travel in the
+// package (no registry needed on the Pi) and which install.sh compiles for the Pi's
+// architecture unless a prebuilt addon for it is in the package (this machine's is). No
+// devDependencies, no tsx, no wrangler or workerd. See docs/deploy.md.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const daemon = join(root, 'packages/pi-daemon');
+const { version, dependencies } = JSON.parse(readFileSync(join(daemon, 'package.json'), 'utf8'));
+const outFlag = process.argv.indexOf('--out');
+const outDir = outFlag === -1 ? join(root, 'dist-pi') : resolve(process.argv[outFlag + 1] ?? '');
+const name = `mesh-agent-${version}`;
+const stage = join(outDir, name);
+const modules = join(root, 'node_modules');
+/** The native dependency and what it needs at run time (bindings finds the compiled addon). */
+const NATIVE = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
+/** better-sqlite3's files needed to compile it; build/ (this machine's objects) stays behind. */
+const SQLITE_PARTS = ['package.json', 'binding.gyp', 'lib', 'src', 'deps', 'LICENSE'];
+
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(join(stage, 'dist'), { recursive: true });
+
+// ESM output: a few bundled CommonJS modules call require() for Node built-ins.
+const banner = { js: "import { createRequire as __meshCreateRequire } from 'node:module'; const require = __meshCreateRequire(import.meta.url);" };
+const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', banner, legalComments: 'none', logLevel: 'warning' };
+await build({
+  ...common,
+  entryPoints: [join(daemon, 'src/cli/index.ts')],
+  outfile: join(stage, 'dist/mesh-agent.mjs'),
+  // onoff is not imported today; kept external so a GPIO backend never bundles a native module.
+  external: ['better-sqlite3', 'onoff', 'epoll'],
+  sourcemap: 'linked',
+});
+// The health sampler's worker thread is its own file, found beside the bundle at run time.
+await build({ ...common, entryPoints: [join(daemon, 'src/health/sampler-worker.js')], outfile: join(stage, 'dist/sampler-worker.js') });
+
+const manifest = {
+  name: 'mesh-agent',
+  version,
+  private: true,
+  type: 'module',
+  description: 'MESH-30K agent for Raspberry Pi: production bundle',
+  engines: { node: '>=20.19' },
+  dependencies: { 'better-sqlite3': dependencies['better-sqlite3'] },
+};
+writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+for (const pkg of NATIVE) {
+  const from = join(modules, pkg);
+  const parts = pkg === 'better-sqlite3' ? SQLITE_PARTS : ['.'];
+  for (const part of parts) {
+    if (existsSync(join(from, part))) cpSync(join(from, part), join(stage, 'node_modules', pkg, part), { recursive: true });
+  }
+}
+rmSync(join(stage, 'node_modules/file-uri-to-path/test'), { recursive: true, force: true });
+
+// This machine's addon, so installing on the same platform needs no compiler.
+const abi = process.versions.modules;
+const addon = join(modules, 'better-sqlite3/build/Release/better_sqlite3.node');
+if (existsSync(addon)) {
+  const target = join(stage, 'prebuilt', `${process.platform}-${process.arch}-node${abi}`);
+  mkdirSync(target, { recursive: true });
+  cpSync(addon, join(target, 'better_sqlite3.node'));
+}
+
+mkdirSync(join(stage, 'bin'), { recursive: true });
+mkdirSync(join(stage, 'scripts'), { recursive: true });
+mkdirSync(join(stage, 'deploy'), { recursive: true });
+const executables = [
+  ['deploy/pi/mesh-agent', 'bin/mesh-agent'],
+  ['deploy/pi/install.sh', 'install.sh'],
+  ['scripts/mesh-status', 'scripts/mesh-status'],
+];
+for (const [from, to] of executables) {
+  cpSync(join(root, from), join(stage, to));
+  chmodSync(join(stage, to), 0o755);
+}
+cpSync(join(root, 'scripts/mesh-status.mjs'), join(stage, 'scripts/mesh-status.mjs'));
+cpSync(join(root, 'deploy/systemd/mesh-agent.service'), join(stage, 'deploy/mesh-agent.service'));
+cpSync(join(root, 'deploy/pi/agent.example.json'), join(stage, 'deploy/agent.example.json'));
+writeFileSync(join(stage, 'VERSION'), `${version}\n`);
+
+const tarball = join(outDir, `${name}.tar.gz`);
+execFileSync('tar', ['--owner=0', '--group=0', '--sort=name', '-czf', tarball, '-C', outDir, name]);
+const unpacked = execFileSync('du', ['-sk', stage], { encoding: 'utf8' }).split('\t')[0];
+const kib = (bytes) => `${Math.round(bytes / 1024)} KiB`;
+console.log(`build:pi: ${tarball}`);
+console.log(`build:pi: ${kib(statSync(tarball).size)} packed, ${unpacked} KiB unpacked (bundle ${kib(statSync(join(stage, 'dist/mesh-agent.mjs')).size)})`);
