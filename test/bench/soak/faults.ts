@@ -146,10 +146,11 @@ export async function natsOutageWithAgentKill(ctx: FaultContext): Promise<Inject
   // The daemon's ACKs are due at T; it logs each one it keeps in its outbox.
   const heldIds = new Set(held.map((o) => o.id));
   const queued = await until(ctx.outageMs, async () => {
-    const lines = (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)));
+    // The line that names the outbox seq: the entry is stored (an error line of the same event may precede it).
+    const lines = (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)) && l.seq !== undefined);
     return lines.length >= HELD_OPERATIONS ? lines : undefined;
   });
-  const queuedLines = queued ?? (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)));
+  const queuedLines = queued ?? (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)) && l.seq !== undefined);
   const daemonKilledAt = Date.now();
   await daemon.proc.kill();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + ctx.outageMs - Date.now())));
