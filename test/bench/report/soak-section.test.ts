@@ -21,6 +21,7 @@ const options = soakOptions(['--quick'], {});
 const results: SoakResults = {
   options,
   timeline: soakTimeline(options.durationS),
+  phases: soakTimeline(options.durationS).phases,
   agents: { simulated: 200, daemons: 1 },
   windows: [windowOf('baseline', 0, 24, 0), windowOf('faults', 24, 102, 12), windowOf('tail', 102, 120, 0)],
   overall: windowOf('all', 0, 120, 12),

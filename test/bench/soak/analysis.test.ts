@@ -4,7 +4,7 @@ import type { FaultRecord } from './faults.js';
 import type { LeadSample } from './lead-watch.js';
 import { counterIncrease, metricValues } from './lead-watch.js';
 import type { SoakOperation } from './operations.js';
-import { soakOptions, soakTimeline } from './plan.js';
+import { actualPhases, soakOptions, soakTimeline } from './plan.js';
 
 function op(id: string, submittedAt: number, over: Partial<SoakOperation> = {}): SoakOperation {
   return { id, kind: 'scatter_gather', submittedAt, postStatus: 202, state: 'SUCCEEDED', resultStatus: 'SUCCESS', responders: 1, stragglers: 0, skipped: {}, problem: null, settledAt: submittedAt + 1, ...over };
@@ -82,5 +82,11 @@ describe('soak analysis', () => {
     expect(t.faults.every((f) => f.atS >= faults.fromS && f.atS < faults.toS)).toBe(true);
     expect(t.faults.map((f) => f.kind)).toEqual(['flood', 'nats-outage+agent-kill', 'lead-kill', 'flood']);
     expect(t.phases.map((p) => [p.fromS, p.toS])).toEqual([[0, 120], [120, 510], [510, 600]]);
+  });
+
+  it('stretches the fault window to the last recovery and keeps the tail\'s length', () => {
+    const t = soakTimeline(120);
+    expect(actualPhases(t, 60).map((p) => [p.name, p.fromS, p.toS])).toEqual([['baseline', 0, 24], ['faults', 24, 102], ['tail', 102, 120]]);
+    expect(actualPhases(t, 130.2).map((p) => [p.name, p.fromS, p.toS])).toEqual([['baseline', 0, 24], ['faults', 24, 131], ['tail', 131, 149]]);
   });
 });

@@ -60,7 +60,8 @@ export interface RssSegment {
 export function rssSegments(samples: readonly LeadSample[], from: number, to: number, t0: number, settleMs: number): RssSegment[] {
   const byPid = new Map<number | undefined, LeadSample[]>();
   for (const s of samples) {
-    if (s.at < from || s.at > to || !Number.isFinite(s.rssMb)) continue;
+    // A killed lead reads 0 until it is reaped: only samples of a lead that answered count.
+    if (s.at < from || s.at > to || !s.up || !Number.isFinite(s.rssMb) || s.rssMb <= 0) continue;
     const list = byPid.get(s.pid) ?? [];
     list.push(s);
     byPid.set(s.pid, list);

@@ -72,10 +72,32 @@ async function timed(what: string, from: number, check: () => Promise<boolean>):
   return { what, ms: held === undefined ? null : held - from };
 }
 
-/** Agents whose heartbeats the lead takes: active or degraded (a degraded one heartbeats, with a worse impedance). */
-async function heartbeatingAgents(mesh: LocalMesh): Promise<number> {
-  const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
-  return (status?.agents.by_state.active ?? 0) + (status?.agents.by_state.degraded ?? 0);
+const AGENT_PAGE = 500;
+/** Polled once a second: listing every agent costs the operator's rate budget. */
+const LIST_POLL_MS = 1_000;
+
+/**
+ * Agents whose last accepted heartbeat is after `since`, whatever their state: after a fault the
+ * lead may hold some in quarantine or probation for the ACKs they missed, yet take their beats.
+ */
+async function agentsBeatingSince(mesh: LocalMesh, since: number): Promise<number> {
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await mesh.api.getOk<{ agents: { last_heartbeat_at: number | null }[]; next_page_token?: string }>(
+      `/v1/agents?page_size=${AGENT_PAGE}${token === undefined ? '' : `&page_token=${encodeURIComponent(token)}`}`,
+    );
+    if (page === undefined) return 0;
+    count += page.agents.filter((a) => (a.last_heartbeat_at ?? 0) > since).length;
+    token = page.next_page_token;
+  } while (token !== undefined);
+  return count;
+}
+
+async function slowly(check: () => Promise<boolean>): Promise<boolean> {
+  const ok = await check();
+  if (!ok) await new Promise((resolve) => setTimeout(resolve, LIST_POLL_MS - POLL_MS));
+  return ok;
 }
 
 async function heartbeatsAccepted(mesh: LocalMesh): Promise<number | undefined> {
@@ -103,7 +125,7 @@ async function daemonEvents(daemon: MeshDaemon, event: string): Promise<Record<s
 
 async function agentBackAt(mesh: LocalMesh, agentId: string, since: number): Promise<boolean> {
   const view = await mesh.api.getOk<{ state: string; last_heartbeat_at: number | null }>(`/v1/agents/${agentId}`);
-  return view !== undefined && (view.state === 'active' || view.state === 'degraded') && (view.last_heartbeat_at ?? 0) > since;
+  return view !== undefined && view.state === 'active' && (view.last_heartbeat_at ?? 0) > since;
 }
 
 /**
@@ -124,10 +146,11 @@ export async function natsOutageWithAgentKill(ctx: FaultContext): Promise<Inject
   // The daemon's ACKs are due at T; it logs each one it keeps in its outbox.
   const heldIds = new Set(held.map((o) => o.id));
   const queued = await until(ctx.outageMs, async () => {
-    const lines = (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)));
+    // The line that names the outbox seq: the entry is stored (an error line of the same event may precede it).
+    const lines = (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)) && l.seq !== undefined);
     return lines.length >= HELD_OPERATIONS ? lines : undefined;
   });
-  const queuedLines = queued ?? (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)));
+  const queuedLines = queued ?? (await daemonEvents(daemon, 'outbox.enqueued')).filter((l) => heldIds.has(String(l.operation)) && l.seq !== undefined);
   const daemonKilledAt = Date.now();
   await daemon.proc.kill();
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedAt + ctx.outageMs - Date.now())));
@@ -136,13 +159,13 @@ export async function natsOutageWithAgentKill(ctx: FaultContext): Promise<Inject
   const before = ctx.watch.samples.filter((s) => s.heartbeatsAccepted !== null).at(-1)?.heartbeatsAccepted ?? 0;
   const broker = Promise.all([
     timed('heartbeats accepted again (lead counter rises)', brokerBack, async () => ((await heartbeatsAccepted(mesh)) ?? 0) > before),
-    timed(`every agent but the killed daemon heartbeating (${ctx.agentsTotal - 1} active or degraded)`, brokerBack, async () => (await heartbeatingAgents(mesh)) >= ctx.agentsTotal - 1),
+    timed(`a heartbeat accepted from every agent but the killed daemon (${ctx.agentsTotal - 1})`, brokerBack, () => slowly(async () => (await agentsBeatingSince(mesh, brokerBack)) >= ctx.agentsTotal - 1)),
   ]);
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, brokerBack + DAEMON_RESTART_AFTER_BROKER_MS - Date.now())));
   const daemonRestart = Date.now();
   await daemon.proc.start();
   const agent = Promise.all([
-    timed(`${daemon.agentId} heartbeating again at the lead (active or degraded, a beat after its restart)`, daemonRestart, () => agentBackAt(mesh, daemon.agentId, daemonRestart)),
+    timed(`${daemon.agentId} active again at the lead (a heartbeat accepted after its restart)`, daemonRestart, () => agentBackAt(mesh, daemon.agentId, daemonRestart)),
     timed(`${daemon.agentId}'s outbox delivered (${queuedLines.length} ACKs confirmed by the lead)`, daemonRestart, async () => (await daemonEvents(daemon, 'outbox.replayed')).length >= queuedLines.length),
   ]);
   return {
@@ -178,7 +201,7 @@ export async function leadKill(ctx: FaultContext): Promise<Injected> {
   const readyMs = Date.now() - restartAt;
   const recoveries = Promise.all([
     timed('heartbeats accepted again (lead counter rises)', restartAt, async () => ((await heartbeatsAccepted(mesh)) ?? 0) > 0),
-    timed(`every agent heartbeating (${ctx.agentsTotal} active or degraded)`, restartAt, async () => (await heartbeatingAgents(mesh)) >= ctx.agentsTotal),
+    timed(`a heartbeat accepted from every agent (${ctx.agentsTotal})`, restartAt, () => slowly(async () => (await agentsBeatingSince(mesh, restartAt)) >= ctx.agentsTotal)),
   ]).then((rest) => [{ what: 'lead serving its API (/health/ready 200)', ms: readyMs }, ...rest]);
   return { record: { kind: 'lead-kill', startedAt, endedAt: restartAt, detail: { in_flight_operation: inFlight.id, coordinate_seen_before_kill: seen, down_ms: restartAt - startedAt } }, recoveries };
 }
@@ -186,10 +209,9 @@ export async function leadKill(ctx: FaultContext): Promise<Injected> {
 /** Answers by kind of bad call and HTTP status; `unanswered`: no HTTP answer (connection refused or reset). */
 export type ApiFloodCounts = Record<string, Record<string, number>>;
 
-function nested(depth: number): unknown {
-  let value: unknown = 'deep';
-  for (let i = 0; i < depth; i++) value = { a: value };
-  return value;
+/** An operation whose payload nests `depth` objects: written out as text, since JSON.stringify overflows its stack first. */
+function nestedBody(depth: number): string {
+  return `{"verb":"act","selector":{"all":true},"payload":${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}}`;
 }
 
 /** Bad API calls: unsigned, forged signatures, unknown operator, invalid bodies, deep nesting, oversized bodies. */
@@ -213,9 +235,10 @@ async function apiFlood(mesh: LocalMesh, calls: number): Promise<ApiFloodCounts>
   // Signed calls use the operator's rate budget, which the soak's own calls need: a few of each.
   const signedBad = Math.min(20, Math.floor(calls / 10));
   for (let i = 0; i < signedBad; i++) await tally('invalid fields (signed)', () => mesh.api.post('/v1/operations', { verb: 'dance', selector: 'everyone', window_ms: -1 }));
-  for (let i = 0; i < Math.min(5, signedBad); i++) await tally(`payload nested ${DEEP_NESTING} deep (signed)`, () => mesh.api.post('/v1/operations', { verb: 'act', selector: { all: true }, payload: nested(DEEP_NESTING) }));
+  for (let i = 0; i < Math.min(5, signedBad); i++) await tally(`payload nested ${DEEP_NESTING} deep (signed)`, () => mesh.api.requestText('POST', '/v1/operations', nestedBody(DEEP_NESTING)));
+  for (let i = 0; i < Math.min(5, signedBad); i++) await tally('malformed JSON (signed)', () => mesh.api.requestText('POST', '/v1/operations', '{"verb": "act", "selector": {'));
   for (let i = 0; i < OVERSIZED_CALLS; i++) await tally('1.2 MB body (signed)', () => mesh.api.post('/v1/operations', { verb: 'act', selector: { all: true }, payload: { blob: 'x'.repeat(OVERSIZED_BODY_BYTES) } }));
-  const rest = Math.max(0, calls - signedBad - Math.min(5, signedBad) - OVERSIZED_CALLS);
+  const rest = Math.max(0, calls - signedBad - 2 * Math.min(5, signedBad) - OVERSIZED_CALLS);
   const batch: Promise<void>[] = [];
   for (let i = 0; i < rest; i++) {
     const kind = i % 3;

@@ -87,3 +87,17 @@ export function soakTimeline(durationS: number): Timeline {
 export function phaseAt(timeline: Timeline, seconds: number): PhaseName | null {
   return timeline.phases.find((p) => seconds >= p.fromS && seconds < p.toS)?.name ?? null;
 }
+
+/**
+ * The windows as they ran when the faults ended `faultsEndS` into the measured period: the
+ * fault window lasts until then if that is after its schedule, and the tail keeps its length.
+ */
+export function actualPhases(timeline: Timeline, faultsEndS: number): Phase[] {
+  return timeline.phases.reduce<Phase[]>((out, p) => {
+    const from = out.at(-1)?.toS ?? p.fromS;
+    const length = p.toS - p.fromS;
+    const to = p.name === 'faults' ? Math.max(p.toS, Math.ceil(faultsEndS)) : from + length;
+    out.push({ name: p.name, fromS: from, toS: to });
+    return out;
+  }, []);
+}
