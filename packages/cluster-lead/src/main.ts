@@ -24,7 +24,8 @@ import { NatsLink } from './nats/nats-link.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
-import { KeyAnnouncements, addEnrollmentsFrom, enrollOne, revokeOne, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { EnrollmentDesk, KeyAnnouncements, addEnrollmentsFrom, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { pendingEnrollmentJson } from './api/index.js';
 
 const MODE_KEY = 'mode';
 const MODE_OVERRIDE_KEY = 'mode_override';
@@ -146,6 +147,17 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { rootPublicKeys: config.trust.root_public_keys, enrollmentsPath: config.trust.enrollments },
     );
     const resolveKey = trustedKeyResolver(trust);
+    const enrollmentDesk = new EnrollmentDesk({
+      clock,
+      store,
+      trust,
+      roots,
+      events,
+      logger: logger.child({ domain: 'trust' }),
+      leadId: config.lead_id,
+      rootKey: config.trust.root_key_path === undefined ? undefined : await loadRootKey(config.trust.root_key_path, config.trust.root_public_keys),
+      leadEnrollment: config.trust.lead_enrollment === undefined ? undefined : await loadLeadEnrollment(config.trust.lead_enrollment, roots, identity, clock),
+    });
     const lag = overrides.lag ?? nodeLagMonitor();
     cleanups.push(() => lag.close());
     const guard = new GuardRails(
@@ -387,8 +399,17 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         jobs,
         acks: ackTap,
         enrollments: {
-          enroll: (signed) => enrollOne({ clock, store, trust, roots }, signed),
-          revoke: (agentId) => revokeOne({ clock, store, trust, roots }, agentId),
+          enroll: (signed, by) => enrollmentDesk.enrollSigned(signed, by),
+          revoke: (agentId) => enrollmentDesk.revoke(agentId),
+          requests: {
+            list: (state) => enrollmentDesk.list(state).map(pendingEnrollmentJson),
+            leadSigns: () => enrollmentDesk.holdsRootKey,
+            accept: (agentId, terms, by) => enrollmentDesk.accept(agentId, terms, by),
+            reject: (agentId, reason, by) => {
+              const entry = enrollmentDesk.reject(agentId, reason, by);
+              return entry === undefined ? undefined : pendingEnrollmentJson(entry);
+            },
+          },
         },
         deepProbe: async () => {
           // The best few routable agents; the first to answer proves NATS, keys and an agent end to end.
@@ -461,6 +482,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let servicesStarted: Promise<void> = Promise.resolve();
     link.onConnected((nc) => {
       announcements.subscribe(nc);
+      enrollmentDesk.subscribe(nc);
       scatterTransport.connected();
       conflictIntake.subscribe(nc);
       servicesStarted = (async () => {
@@ -547,6 +569,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           await conflicts.settle();
           await ingest.stop();
           announcements.unsubscribe();
+          enrollmentDesk.unsubscribe();
           await snapshot.flush();
           registryLoaded = false;
           await runCleanups(cleanups, logger);

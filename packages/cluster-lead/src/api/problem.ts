@@ -26,7 +26,9 @@ export type ApiErrorCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   | 'RATE_LIMITED'
   /** A signed enrollment that does not verify against the mesh roots (or is expired, revoked...). */
-  | 'ENROLLMENT_REFUSED';
+  | 'ENROLLMENT_REFUSED'
+  /** The lead does not hold the mesh root key, so it cannot sign an enrollment itself. */
+  | 'ROOT_KEY_ABSENT';
 
 /** One invalid field of a request (a dotted body path, or a query parameter name). */
 export interface FieldError {

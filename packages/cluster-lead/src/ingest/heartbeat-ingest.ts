@@ -125,10 +125,10 @@ export class HeartbeatIngest {
     if (signerId === null || !ID_PATTERN.test(signerId)) return Promise.resolve(null);
     const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
     // t1 is unknown when the body could not be trusted: 0 says so (the agent checks `accepted`).
-    return this.reply({ agentId: signerId, accepted: false, reason, t1: t1 ?? 0, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+    return this.reply({ agentId: signerId, accepted: false, reason, reasonCode: code, t1: t1 ?? 0, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
   }
 
-  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
+  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; reasonCode?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
     const mode: MeshMode = this.deps.registry.mode;
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
@@ -141,6 +141,7 @@ export class HeartbeatIngest {
       agent_id: fields.agentId,
       accepted: fields.accepted,
       ...(fields.reason === undefined ? {} : { reason: fields.reason }),
+      ...(fields.reasonCode === undefined ? {} : { reason_code: fields.reasonCode }),
       t1: fields.t1,
       t2: fields.t2,
       t3,
