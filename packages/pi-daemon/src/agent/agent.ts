@@ -121,6 +121,8 @@ export class Agent {
       outboxDepth: () => this.outboxStats().depth,
       random: deps.random ?? Math.random,
       onHints: (hints) => this.applyHints(hints),
+      enrollment: deps.enrollment,
+      leadKey: deps.leadKey,
     });
   }
 

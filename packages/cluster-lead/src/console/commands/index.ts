@@ -5,6 +5,7 @@ import { breakersCommand } from './breakers.js';
 import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
 import { delegateCommand } from './delegate.js';
+import { enrollCommand, enrollmentsCommand } from './enroll.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
 import { modeCommand } from './mode.js';
@@ -27,4 +28,6 @@ export const COMMANDS: readonly Command[] = [
   modeCommand,
   operationCommand,
   cancelCommand,
+  enrollmentsCommand,
+  enrollCommand,
 ];
