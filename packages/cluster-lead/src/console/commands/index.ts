@@ -4,6 +4,7 @@ import { askCommand } from './ask.js';
 import { breakersCommand } from './breakers.js';
 import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
+import { contextCommand } from './context.js';
 import { delegateCommand } from './delegate.js';
 import { enrollCommand, enrollmentsCommand } from './enroll.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
@@ -30,4 +31,5 @@ export const COMMANDS: readonly Command[] = [
   cancelCommand,
   enrollmentsCommand,
   enrollCommand,
+  contextCommand,
 ];
