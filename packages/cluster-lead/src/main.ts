@@ -364,6 +364,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         conflictsSince: (since) => conflicts.countSince(since),
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
+        children: () => (cascades.service?.children() ?? []).map((child) => ({ summary: child.summary, live: child.liveness === 'live' })),
       });
     const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
     const jobs = new JobBoard(() => clock.now());
