@@ -6,7 +6,7 @@ import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirect
 import { LeadBreakers } from './breakers/index.js';
 import { ConflictDesk, ConflictIntake, type ParentEscalation } from './conflicts/index.js';
 import { FreezeControl, Operations, heal } from './control/index.js';
-import { EdgeTier } from './edge/index.js';
+import { EdgeTier, registrationFromEnrollment } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
 import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
@@ -467,6 +467,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         edgeAgents: {
           register: (body) => {
             const outcome = edge.directory.register(body);
+            return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
+          },
+          registerEnrolled: async (url, enrollment) => {
+            const derived = await registrationFromEnrollment(roots, clock, url, enrollment);
+            if (!derived.ok) return derived;
+            const outcome = edge.directory.register(derived.registration);
             return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
           },
           remove: (id) => edge.directory.remove(id),

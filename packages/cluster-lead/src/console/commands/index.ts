@@ -6,6 +6,7 @@ import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
 import { contextCommand } from './context.js';
 import { delegateCommand } from './delegate.js';
+import { edgeCommand } from './edge.js';
 import { enrollCommand, enrollmentsCommand } from './enroll.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
@@ -31,5 +32,6 @@ export const COMMANDS: readonly Command[] = [
   cancelCommand,
   enrollmentsCommand,
   enrollCommand,
+  edgeCommand,
   contextCommand,
 ];
