@@ -29,7 +29,7 @@ const USAGE = `Usage: mesh-status [--oneline] [--json] [--role auto|agent|lead] 
 
 On a Pi, the local agent: state, lead, last heartbeat, clock offset, outbox, temperature and
 throttling (from mesh-agent's status endpoint). On a lead host (--role lead, MESH_LEAD_URL
-set, or ~/.mesh/console.env present), the mesh summary from the lead's API via \`mesh status\`.
+or MESH_CONTEXT set, ~/.mesh/console.env or a mesh context present), the mesh summary from the lead's API via \`mesh status\`.
 Exit status: 0 healthy, 1 degraded, 2 down or not running, 64 usage error.
 `;
 
@@ -72,6 +72,12 @@ function consoleEnv(env) {
   return { found: true, env: merged };
 }
 
+/** A saved console context (`mesh context add`): the console reads it, so this host is a lead host. */
+function hasMeshContext(env) {
+  const base = env.XDG_CONFIG_HOME || (env.HOME ? join(env.HOME, '.config') : undefined);
+  return base !== undefined && existsSync(join(base, 'mesh', 'contexts.json'));
+}
+
 function agentConfigPath(flags, env) {
   return flags.config ?? env.MESH_AGENT_CONFIG ?? DEFAULT_AGENT_CONFIG;
 }
@@ -82,7 +88,7 @@ function chooseRole(flags, env) {
     return flags.role;
   }
   if (flags.config !== undefined || flags.port !== undefined || existsSync(agentConfigPath(flags, env))) return 'agent';
-  if (env.MESH_LEAD_URL !== undefined || consoleEnv(env).found) return 'lead';
+  if (env.MESH_LEAD_URL !== undefined || env.MESH_CONTEXT !== undefined || consoleEnv(env).found || hasMeshContext(env)) return 'lead';
   return 'agent';
 }
 

@@ -3,6 +3,7 @@
 // options, starts the mesh through the test harness (which owns every process it spawns and
 // kills them on exit, signals and crashes), runs the rotation and stops everything.
 import { startLocalMesh, type LocalMesh } from '../../test/harness/index.js';
+import { DEMO_CONTEXT, writeDemoContext } from './console-context.js';
 import type { ModeFigures, ReleaseMode } from './figures.js';
 import { LINK_SETS } from './link-sets.js';
 import { readMeshBox } from './mesh-box.js';
@@ -90,6 +91,14 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
     screen.event('mesh.started', { pids: mesh.pids, leads: mesh.leads?.map((l) => l.url), agents: mesh.agentIds.length, dir: mesh.dir });
     screen.setHeader({ agents: options.agents, workers: options.workers, profile: options.profile, children: CHILD_LEADS });
     screen.note(`mesh up: ${mesh.agentIds.length} agents active, ${mesh.pids.length} processes; a cascade every ${options.interval} s`);
+    const tryNext = await writeDemoContext(process.env, mesh.leadUrl, mesh.operator).catch((error: unknown) => {
+      screen.note(`no console context written: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
+    if (tryNext !== undefined) {
+      screen.note(`in another terminal, try: ${tryNext}   (console context "${DEMO_CONTEXT}": the root lead, this demo's operator)`);
+      screen.event('console.context', { context: DEMO_CONTEXT, lead: mesh.leadUrl, try: tryNext });
+    }
     if (!stopping.stop.signal.aborted) {
       arrivals = await TrueArrivals.open(mesh.natsUrl, mesh.dir);
       const limit = options.duration === undefined ? undefined : setTimeout(() => stopping.stop.abort('duration'), options.duration * 1_000);

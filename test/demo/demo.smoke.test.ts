@@ -2,6 +2,8 @@
 // fleet. It must run cascades, report them in its JSON lines, and leave no process it
 // started behind, whether its --duration ends it or a signal does.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
@@ -12,22 +14,26 @@ const DEMO = join(REPO, 'scripts', 'demo', 'main.ts');
 /** Start-up of three leads, six sims and a Worker on a shared 2-core machine, then a few cascades. */
 const DEMO_TIMEOUT_MS = 180_000;
 
+/** The demo writes a console context: here, never into the user's own ~/.config. */
+const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'mesh30k-demo-config-'));
+
 interface DemoEvent {
   event: string;
+  try?: string;
   pids?: number[];
   operations?: number;
   by_mode?: Record<string, { status: string; ready: number; sent: number }[]>;
 }
 
 interface DemoRun {
-  /** Resolves with the first JSON line of this event (rejects if the demo exits first). */
+  /** Resolves with the first JSON line of this event, seen or to come (rejects if the demo exits first). */
   next(event: string): Promise<DemoEvent>;
   kill(signal: NodeJS.Signals): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; events: DemoEvent[]; stderr: string }>;
 }
 
 function startDemo(args: string[]): DemoRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', DEMO, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', DEMO, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CONFIG_HOME: CONFIG_HOME } });
   const events: DemoEvent[] = [];
   const waiters: { event: string; resolve: (e: DemoEvent) => void; reject: (e: Error) => void }[] = [];
   let stderr = '';
@@ -45,7 +51,13 @@ function startDemo(args: string[]): DemoRun {
     }),
   );
   return {
-    next: (event) => new Promise((resolve, reject) => waiters.push({ event, resolve, reject })),
+    next: (event) =>
+      new Promise((resolve, reject) => {
+        // An event may have arrived in the same chunk as the one awaited before it.
+        const seen = events.find((e) => e.event === event);
+        if (seen !== undefined) resolve(seen);
+        else waiters.push({ event, resolve, reject });
+      }),
     kill: (signal) => child.kill(signal),
     exited,
   };
@@ -55,7 +67,13 @@ describe('npm start (the demo)', () => {
   it('--duration: runs cascades, prints a summary, exits 0, and every process it started has ended', async () => {
     const demo = startDemo(['--agents', '30', '--workers', '1', '--interval', '1', '--duration', '4']);
     const started = await demo.next('mesh.started');
+    const context = await demo.next('console.context');
     const { code, events, stderr } = await demo.exited;
+    // The console was pointed at the root lead: `mesh status` is the next thing to try.
+    expect(context.try).toBe('npx mesh status');
+    const contexts = JSON.parse(readFileSync(join(CONFIG_HOME, 'mesh', 'contexts.json'), 'utf8')) as { current: string; contexts: Record<string, { lead: string }> };
+    expect(contexts.current).toBe('demo');
+    expect(contexts.contexts.demo?.lead).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(code, stderr.slice(-2000)).toBe(0);
     const summary = events.find((e) => e.event === 'demo.summary');
     expect(summary?.operations).toBeGreaterThanOrEqual(1);

@@ -55,17 +55,6 @@ export class LeadApi {
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
 
-  /**
-   * Sends `text` as the body exactly as given, signed like any other request: for bodies that
-   * JSON.stringify cannot make (malformed JSON, nesting deeper than its stack allows).
-   */
-  async requestText(method: string, path: string, text: string): Promise<{ status: number; body: string }> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (this.signer !== undefined) headers.authorization = await this.signer.authorization(method, path, text);
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: text });
-    return { status: res.status, body: await res.text() };
-  }
-
   /** GET that answers the body on 2xx and undefined otherwise (or when the lead is unreachable). */
   async getOk<T>(path: string): Promise<T | undefined> {
     try {

@@ -1,4 +1,4 @@
-import type { BreakerStatus } from '@mesh30k/shared';
+import { MeshMode, type BreakerStatus, type Summary } from '@mesh30k/shared';
 import type { ReadinessCheck, LeadStatusBody, MeshStatusBox } from './api/index.js';
 import { NO_SECTOR } from './breakers/index.js';
 import type { LeadConfig } from './config/index.js';
@@ -40,6 +40,8 @@ export interface MeshBoxSources {
   conflictsSince: (since: number) => number;
   operations: () => { inFlight: number; queued: number };
   lastCascade: () => MeshStatusBox['last_cascade'];
+  /** Child leads' last summaries (src/cascade); `live` false once a child fell silent. */
+  children?: () => readonly { summary: Summary; live: boolean }[];
 }
 
 /** The spec's status box as data: one pass over the registry (a status read, not a hot path). */
@@ -64,19 +66,53 @@ export function meshStatusBox(s: MeshBoxSources): MeshStatusBox {
   const globalOpen = s.breakers().some((b) => b.scope === 'global' && b.state === 'open' && !b.metricsOnly);
   let healthy = 0;
   for (const [id, sector] of sectors) if (!globalOpen && !open.has(id) && sector.routable >= SECTOR_HEALTHY_SHARE * sector.total) healthy += 1;
+  const subtree = childFigures(s.children?.() ?? []);
   const ops = s.operations();
+  // A lead with child leads speaks for its subtree: its own agents plus what each child last
+  // summarised. Its mode is the worse of its own and its children's, but a lead with no agents
+  // of its own (the root of a tree) is not in EMERGENCY because of that.
+  const mode = subtree.children === 0 ? status.mode : status.total === 0 ? subtree.worstMode : worse(status.mode, subtree.worstMode);
   return {
-    agents_active: status.byState.active,
-    agents_total: status.total,
-    sectors_healthy: healthy,
-    sectors_total: sectors.size,
-    mean_impedance: routable === 0 ? null : impedance / routable,
+    agents_active: status.byState.active + subtree.active,
+    agents_total: status.total + subtree.total,
+    sectors_healthy: healthy + (globalOpen ? 0 : subtree.sectorsHealthy),
+    sectors_total: sectors.size + subtree.children,
+    mean_impedance: routable + subtree.routable === 0 ? null : (impedance + subtree.impedanceSum) / (routable + subtree.routable),
     conflicts_last_hour: s.conflictsSince(s.now() - HOUR_MS),
-    mode: status.mode,
+    mode,
     frozen: s.frozen(),
     last_cascade: s.lastCascade(),
     operations: { in_flight: ops.inFlight, queued: ops.queued },
   };
+}
+
+/** Each child lead is one sector of the box: healthy when live and at least half its agents are routable. */
+function childFigures(children: readonly { summary: Summary; live: boolean }[]) {
+  let active = 0;
+  let total = 0;
+  let routable = 0;
+  let impedanceSum = 0;
+  let sectorsHealthy = 0;
+  let worstMode: MeshMode = 'FULL';
+  for (const { summary, live } of children) {
+    total += summary.agent_count;
+    // A silent child's agents are counted, but none as active: the box must not look better than it is.
+    if (!live) {
+      worstMode = worse(worstMode, 'EMERGENCY');
+      continue;
+    }
+    const up = summary.by_state.active + summary.by_state.degraded;
+    active += summary.by_state.active;
+    routable += up;
+    impedanceSum += summary.impedance.mean * up;
+    if (summary.agent_count > 0 && up >= SECTOR_HEALTHY_SHARE * summary.agent_count) sectorsHealthy += 1;
+    worstMode = worse(worstMode, summary.mode);
+  }
+  return { children: children.length, active, total, routable, impedanceSum, sectorsHealthy, worstMode };
+}
+
+function worse(a: MeshMode, b: MeshMode): MeshMode {
+  return MeshMode.options.indexOf(a) >= MeshMode.options.indexOf(b) ? a : b;
 }
 
 /** GET /v1/status. */

@@ -7,7 +7,7 @@ import { LeadBreakers, restoreBreakers, saveBreakers } from './breakers/index.js
 import { ConflictDesk, ConflictIntake, ConflictRetention, type ParentEscalation } from './conflicts/index.js';
 import { SensorIntake } from './sensors/index.js';
 import { FreezeControl, ModeReactions, Operations, heal } from './control/index.js';
-import { EdgeTier } from './edge/index.js';
+import { EdgeTier, registrationFromEnrollment } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
 import { AckTap, DELEGATION_DEAD_LETTER_KIND, DelegationDesk, createDelegator } from './delegation/index.js';
@@ -29,7 +29,8 @@ import { NatsLink } from './nats/nats-link.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
-import { KeyAnnouncements, addEnrollmentsFrom, enrollOne, revokeOne, loadLeadIdentity, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { EnrollmentDesk, KeyAnnouncements, addEnrollmentsFrom, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { pendingEnrollmentJson } from './api/index.js';
 
 const MODE_KEY = 'mode';
 /** The previous run's wall-minus-monotonic anchor (lib/clock-anchor.ts). */
@@ -165,6 +166,17 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { rootPublicKeys: config.trust.root_public_keys, enrollmentsPath: config.trust.enrollments },
     );
     const resolveKey = trustedKeyResolver(trust);
+    const enrollmentDesk = new EnrollmentDesk({
+      clock,
+      store,
+      trust,
+      roots,
+      events,
+      logger: logger.child({ domain: 'trust' }),
+      leadId: config.lead_id,
+      rootKey: config.trust.root_key_path === undefined ? undefined : await loadRootKey(config.trust.root_key_path, config.trust.root_public_keys),
+      leadEnrollment: config.trust.lead_enrollment === undefined ? undefined : await loadLeadEnrollment(config.trust.lead_enrollment, roots, identity, clock),
+    });
     const lag = overrides.lag ?? nodeLagMonitor();
     cleanups.push(['lag monitor', () => lag.close()]);
     const guard = new GuardRails(
@@ -441,6 +453,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         conflictsSince: (since) => conflicts.countSince(since),
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
+        children: () => (cascades.service?.children() ?? []).map((child) => ({ summary: child.summary, live: child.liveness === 'live' })),
       });
     const sources: StatusSources = {
       config,
@@ -494,8 +507,17 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         jobs,
         acks: ackTap,
         enrollments: {
-          enroll: (signed) => enrollOne({ clock, store, trust, roots }, signed),
-          revoke: (agentId) => revokeOne({ clock, store, trust, roots }, agentId),
+          enroll: (signed, by) => enrollmentDesk.enrollSigned(signed, by),
+          revoke: (agentId) => enrollmentDesk.revoke(agentId),
+          requests: {
+            list: (state) => enrollmentDesk.list(state).map(pendingEnrollmentJson),
+            leadSigns: () => enrollmentDesk.holdsRootKey,
+            accept: (agentId, terms, by) => enrollmentDesk.accept(agentId, terms, by),
+            reject: (agentId, reason, by) => {
+              const entry = enrollmentDesk.reject(agentId, reason, by);
+              return entry === undefined ? undefined : pendingEnrollmentJson(entry);
+            },
+          },
         },
         deepProbe: async () => {
           // The best few routable agents; the first to answer proves NATS, keys and an agent end to end.
@@ -565,6 +587,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             const outcome = edge.directory.register(body);
             return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
           },
+          registerEnrolled: async (url, enrollment) => {
+            const derived = await registrationFromEnrollment(roots, clock, url, enrollment);
+            if (!derived.ok) return derived;
+            const outcome = edge.directory.register(derived.registration);
+            return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
+          },
           remove: (id) => edge.directory.remove(id),
           snapshot: () => edge.directory.snapshot(),
         },
@@ -579,6 +607,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let servicesStarted: Promise<void> = Promise.resolve();
     link.onConnected((nc) => {
       announcements.subscribe(nc);
+      enrollmentDesk.subscribe(nc);
       scatterTransport.connected();
       conflictIntake.subscribe(nc);
       sensorIntake.subscribe(nc);
@@ -679,6 +708,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             ['conflicts settled', () => conflicts.settle()],
             ['heartbeat intake', () => ingest.stop()],
             ['key announcements', () => announcements.unsubscribe()],
+            ['enrollment requests', () => enrollmentDesk.unsubscribe()],
             ['mode reactions settled', () => reactions.settle()],
             ['final snapshot', () => snapshot.flush()],
             [

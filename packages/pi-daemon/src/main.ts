@@ -7,7 +7,10 @@ import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import { describeUnknownEnv, type KeyPair } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { Agent } from './agent/agent.js';
+import { decodePublicKey } from '@mesh30k/shared';
 import { pinnedLeadResolver } from './agent/lead-keys.js';
+import { EnrollmentWaiter, LeadDiscovery } from './enrollment/index.js';
+import type { Bus } from './nats/bus.js';
 import { statusDocument } from './agent/status-report.js';
 import { renderAgentMetrics } from './metrics/index.js';
 import type { Output } from './cli/output.js';
@@ -89,12 +92,18 @@ async function loadIdentity(config: AgentConfig): Promise<KeyPair> {
   }
 }
 
-function leadResolver(config: AgentConfig) {
-  if (config.lead_public_key === undefined) {
-    // Leads do not announce their enrollment yet, so a root alone cannot vouch for a lead here.
-    throw new StartupError('lead_public_key: required for now; trust_roots alone cannot identify the lead until leads announce their enrollment');
-  }
-  return pinnedLeadResolver(config.lead_id, config.lead_public_key);
+/** Timeout of the request for the lead's announcement (as long as a heartbeat's). */
+const ANNOUNCE_TIMEOUT_MS = 2_000;
+
+/**
+ * The lead's key: pinned (lead_public_key), or learnt from the lead's enrollment signed by one
+ * of trust_roots, so a fleet pins the mesh root and not each lead.
+ */
+function leadKeys(config: AgentConfig, bus: Bus) {
+  if (config.lead_public_key !== undefined) return { resolve: pinnedLeadResolver(config.lead_id, config.lead_public_key), discovery: undefined };
+  const roots = (config.trust_roots ?? []).map((text) => decodePublicKey(text)!);
+  const discovery = new LeadDiscovery({ bus, ed25519: nodeEd25519, roots, leadId: config.lead_id, clock: trueClock, timeoutMs: ANNOUNCE_TIMEOUT_MS });
+  return { resolve: discovery.resolve, discovery };
 }
 
 /**
@@ -106,7 +115,6 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   // Listening from the start: a SIGTERM while starting up still gets a clean stop.
   const stopSignal = nextStopSignal();
   const keyPair = await loadIdentity(config);
-  const leadKeys = leadResolver(config);
   let natsOptions;
   try {
     natsOptions = supervisorOptionsFrom(config.nats, config.agent_id);
@@ -121,6 +129,17 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   const supervisor = new NatsSupervisor(natsOptions, { logger: domainLogger(logger, 'nats') });
   // Always present: `identify` blinks the ACT LED even on a Pi with no devices configured.
   const sensors = new SensorHub({ config: config.sensors, localNow: () => trueClock.now(), log: domainLogger(logger, 'sensors') });
+  const lead = leadKeys(config, supervisor);
+  const signer = nodeEd25519.signerSync(keyPair.privateKey);
+  const enrollment = new EnrollmentWaiter({
+    bus: supervisor,
+    clock: trueClock,
+    log: domainLogger(logger, 'enrollment'),
+    keys: keyPair,
+    signer,
+    leadId: config.lead_id,
+    identity: { agentId: config.agent_id, clusterId: config.cluster_id, sectorId: config.sector_id, agentClass: config.class, capabilities: config.capabilities },
+  });
   const agent = new Agent({
     identity: {
       agentId: config.agent_id,
@@ -131,9 +150,11 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
       leadId: config.lead_id,
     },
     clock: trueClock,
-    signer: nodeEd25519.signerSync(keyPair.privateKey),
+    signer,
     ed25519: nodeEd25519,
-    leadKeys,
+    leadKeys: lead.resolve,
+    enrollment,
+    ...(lead.discovery === undefined ? {} : { leadKey: lead.discovery }),
     bus: supervisor,
     outbox: stores.outbox,
     state: stores.state,

@@ -5,7 +5,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { PageTokens } from './page-token.js';
-import { ApiError } from './problem.js';
+import { ApiError, fieldErrors, invalidFields } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 
 export interface EdgeAgentJson {
@@ -23,11 +23,14 @@ export type EdgeRegisterOutcome =
 
 export interface EdgeAgentsApi {
   register(body: unknown): EdgeRegisterOutcome;
+  /** `{ url, enrollment }`: a Worker enrolled by a mesh root (its registration comes from the record). */
+  registerEnrolled?(url: string, enrollment: unknown): Promise<EdgeRegisterOutcome | { readonly ok: false; readonly code: string; readonly message: string; readonly path?: undefined }>;
   remove(agentId: string): boolean;
   snapshot(): EdgeAgentJson[];
 }
 
 const ListQuery = z.strictObject({ ...PageParams });
+const EnrolledWorker = z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), enrollment: z.looseObject({ bytes: z.string().min(1).max(65_536) }) });
 
 export function edgeRoutes(edge: EdgeAgentsApi, tokens: PageTokens = new PageTokens()): Hono {
   const app = new Hono();
@@ -39,7 +42,19 @@ export function edgeRoutes(edge: EdgeAgentsApi, tokens: PageTokens = new PageTok
     } catch {
       throw new ApiError(400, 'BAD_REQUEST', 'Invalid JSON', 'the body is not JSON');
     }
-    const outcome = edge.register(raw);
+    const enrolled = typeof raw === 'object' && raw !== null && 'enrollment' in raw;
+    if (enrolled && edge.registerEnrolled === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not supported', 'this lead cannot register Workers by enrollment');
+    let outcome;
+    if (enrolled) {
+      const body = EnrolledWorker.safeParse(raw);
+      if (!body.success) throw invalidFields('Invalid edge agent', fieldErrors(body.error.issues));
+      outcome = await edge.registerEnrolled!(body.data.url, body.data.enrollment);
+      if (!outcome.ok && outcome.path === undefined) {
+        throw new ApiError(422, 'ENROLLMENT_REFUSED', 'Enrollment refused', `${outcome.code}: ${outcome.message}; enroll the Worker's key with mesh-lead enroll (class A)`, { fields: { reason_code: outcome.code } });
+      }
+    } else {
+      outcome = edge.register(raw);
+    }
     if (!outcome.ok) throw new ApiError(400, 'BAD_REQUEST', 'Invalid edge agent', outcome.message, { fields: { field: outcome.path, errors: [{ field: outcome.path, message: outcome.message }] } });
     const id = outcome.agent.agent_id;
     const location = `/v1/edge-agents/${encodeURIComponent(id)}`;

@@ -14,3 +14,5 @@ export { loadOperatorDirectory, operatorDirectory, type OperatorDirectory, type 
 export { authenticate, type AuthFailureReason, type Caller } from './auth/authenticate.js';
 export { MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
 export { OperationMetrics, renderMetrics, type MetricsSources } from './metrics.js';
+export { enrollmentRoutes, type AcceptTerms, type EnrollmentsApi, type PendingEnrollmentJson } from './enrollment-routes.js';
+export { pendingEnrollmentJson } from './enrollment-json.js';

@@ -29,7 +29,7 @@ function fullApi() {
     cascades: { submit: stub, get: stub },
     edgeAgents: { register: stub, remove: stub, snapshot: stub },
     delegations: { start: stub, get: stub } as never,
-    enrollments: { enroll: stub, revoke: stub },
+    enrollments: { enroll: stub, revoke: stub, requests: { list: stub, leadSigns: stub, accept: stub, reject: stub } },
     deepProbe: stub,
     metrics: { ingest: stub, operations: stub as never, breakers: stub, mode: stub, eventLoopDelayMs: stub },
   });

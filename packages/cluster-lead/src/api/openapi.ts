@@ -188,7 +188,14 @@ export const OPENAPI_DOCUMENT: Json = {
     '/v1/dead-letters/{id}/replay': {
       post: op('Deliver a dead letter again; deleted when delivered, kept (attempts + 1) when it fails again', { ...ok('replayed'), '409': problem, '503': problem }, { parameters: [idParam(), idempotencyKey] }),
     },
-    '/v1/enrollments': { post: op('Enroll an agent (signed enrollment record)', { ...ok('enrolled', { type: 'object' }, '201'), '422': problem }, { parameters: [idempotencyKey], requestBody: body({ type: 'object', required: ['bytes'] }) }) },
+    '/v1/enrollments': {
+      post: op('Enroll an agent (signed enrollment record)', { ...ok('enrolled', { type: 'object' }, '201'), '422': problem }, { parameters: [idempotencyKey], requestBody: body({ type: 'object', required: ['bytes'] }) }),
+      get: op('Enrollment requests agents sent over NATS', ok('{ enrollments, lead_signs }'), { parameters: [query('state', { type: 'string', enum: ['pending', 'rejected', 'all'], default: 'pending' })] }),
+    },
+    '/v1/enrollments/{agent_id}/accept': {
+      post: op('Accept a pending request: the lead signs it with the root key it holds', { ...ok('enrolled', { type: 'object' }, '201'), '409': problem, '422': problem }, { parameters: [idParam('agent_id'), idempotencyKey] }),
+    },
+    '/v1/enrollments/{agent_id}/reject': { post: op('Reject a pending request', ok('the rejected request'), { parameters: [idParam('agent_id'), idempotencyKey] }) },
     '/v1/enrollments/{agent_id}': { delete: op('Revoke an agent', { '204': { description: 'revoked' } }, { parameters: [idParam('agent_id')] }) },
   },
 };

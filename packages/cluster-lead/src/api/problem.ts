@@ -28,7 +28,9 @@ export type ApiErrorCode =
   /** A signed enrollment that does not verify against the mesh roots (or is expired, revoked...). */
   | 'ENROLLMENT_REFUSED'
   /** A dead letter that cannot be delivered again (stale, or nothing can send its kind); `reason_code` says which. */
-  | 'NOT_REPLAYABLE';
+  | 'NOT_REPLAYABLE'
+  /** The lead does not hold the mesh root key, so it cannot sign an enrollment itself. */
+  | 'ROOT_KEY_ABSENT';
 
 /** One invalid field of a request (a dotted body path, or a query parameter name). */
 export interface FieldError {

@@ -170,7 +170,9 @@ describe('mesh status', () => {
     routes['GET /v1/status'] = json(401, { code: 'UNAUTHENTICATED', status: 401, reason: 'UNKNOWN_OPERATOR', detail: 'no operator "eve"', request_id: 'r-1' });
     const run = await mesh(['status', '--token', 'mt1.abc.def']);
     expect(run.code).toBe(EXIT.AUTH);
-    expect(run.err).toBe('mesh: status: UNAUTHENTICATED (UNKNOWN_OPERATOR): no operator "eve" [request r-1]\n');
+    expect(run.err.split('\n')[0]).toBe('mesh: status: UNAUTHENTICATED (UNKNOWN_OPERATOR): no operator "eve" [request r-1]');
+    // The second line names the settings to fix.
+    expect(run.err.split('\n')[1]).toMatch(/--operator with --key, or --token.*docs\/console\.md/);
     expect(seen[0]!.headers.authorization).toBe('Bearer mt1.abc.def');
   });
 

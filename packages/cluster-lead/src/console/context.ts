@@ -33,6 +33,8 @@ export interface Command {
   flags: Readonly<Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>>;
   /** Set for commands that need no credentials. */
   anonymous?: boolean;
+  /** Set for commands that never call the lead (context): no credentials loaded, no context read. */
+  local?: boolean;
   run: (ctx: CommandContext) => Promise<number>;
 }
 

@@ -15,6 +15,8 @@ Options (any command):
   --key FILE       operator private key file (env MESH_OPERATOR_KEY); needs --operator
   --operator ID    operator id the key belongs to (env MESH_OPERATOR_ID)
   --token TOKEN    a bearer token from \`mesh-lead api-token\` instead of a key (env MESH_TOKEN)
+  --context NAME   a saved lead and its credentials (env MESH_CONTEXT; default: the current
+                   one, see mesh context); flags and MESH_* variables win over it
   --json           print the lead's answer as JSON
   --timeout S      seconds to wait for each HTTP answer (default 10)
   --no-color       no colours (also: NO_COLOR set, or stdout not a terminal)

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { attachDashValues, type FlagTable } from '@mesh30k/shared/node';
 import { z } from 'zod';
 import type { Credentials } from './auth.js';
+import type { MeshContext } from './contexts.js';
 import { ConsoleError } from './exit-codes.js';
 
 /** The lead config's default http.port (src/config/schema.ts). */
@@ -19,6 +20,7 @@ export const GLOBAL_FLAGS = {
   key: { type: 'string' },
   operator: { type: 'string' },
   token: { type: 'string' },
+  context: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   'no-color': { type: 'boolean' },
@@ -27,6 +29,8 @@ export const GLOBAL_FLAGS = {
 
 export interface GlobalOptions {
   leadUrl: string;
+  /** Where leadUrl came from, for error messages: a flag, a variable, a context or the default. */
+  leadFrom: string;
   credentials: Credentials;
   json: boolean;
   timeoutMs: number;
@@ -96,18 +100,29 @@ export function parseFlags(argv: readonly string[], commandFlags: Flags): Parsed
   }
 }
 
-export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record<string, string | undefined>>): GlobalOptions {
+/**
+ * Flags first, then MESH_* variables, then the selected context (`mesh context`), then defaults.
+ * `context` is the selected one, already read.
+ */
+export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record<string, string | undefined>>, context?: { name: string; context: MeshContext }): GlobalOptions {
   const str = (name: string) => {
     const value = values[name];
     return typeof value === 'string' ? value : undefined;
   };
-  const envOr = (flag: string, variable: string) => str(flag) ?? (env[variable] === '' ? undefined : env[variable]);
-  // A bad value is reported under the name it was given by: the flag, or the variable.
-  const nameOf = (flag: string, variable: string) => (str(flag) !== undefined ? `--${flag}` : variable);
-  const leadUrl = checkNamed(LeadUrl, envOr('lead', 'MESH_LEAD_URL') ?? DEFAULT_LEAD_URL, nameOf('lead', 'MESH_LEAD_URL')).replace(/\/+$/, '');
-  const token = envOr('token', 'MESH_TOKEN');
-  const keyFile = envOr('key', 'MESH_OPERATOR_KEY');
-  const operatorId = envOr('operator', 'MESH_OPERATOR_ID');
+  const fromEnv = (variable: string) => (env[variable] === '' ? undefined : env[variable]);
+  const envOr = (flag: string, variable: string) => str(flag) ?? fromEnv(variable);
+  const ctx = context?.context;
+  // A bad value is reported under the name it was given by: the flag, the variable or the context.
+  const nameOf = (flag: string, variable: string) => (str(flag) !== undefined ? `--${flag}` : fromEnv(variable) !== undefined ? variable : `context ${context?.name ?? ''}`);
+  const leadGiven = envOr('lead', 'MESH_LEAD_URL') ?? ctx?.lead;
+  const leadUrl = checkNamed(LeadUrl, leadGiven ?? DEFAULT_LEAD_URL, nameOf('lead', 'MESH_LEAD_URL')).replace(/\/+$/, '');
+  const leadFrom = leadGiven === undefined ? 'the default' : nameOf('lead', 'MESH_LEAD_URL');
+  // A context's credentials come as one set: a flag or variable for either kind replaces them all.
+  const ownCredentials = ['token', 'key', 'operator'].some((f) => str(f) !== undefined) || ['MESH_TOKEN', 'MESH_OPERATOR_KEY', 'MESH_OPERATOR_ID'].some((v) => fromEnv(v) !== undefined);
+  const fallback = ownCredentials ? undefined : ctx;
+  const token = envOr('token', 'MESH_TOKEN') ?? fallback?.token;
+  const keyFile = envOr('key', 'MESH_OPERATOR_KEY') ?? fallback?.key;
+  const operatorId = envOr('operator', 'MESH_OPERATOR_ID') ?? fallback?.operator;
   let credentials: Credentials = { kind: 'none' };
   // An explicit --key wins over a token from the environment, and the reverse.
   if (str('key') !== undefined || (keyFile !== undefined && str('token') === undefined)) {
@@ -118,6 +133,7 @@ export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record
   }
   return {
     leadUrl,
+    leadFrom,
     credentials,
     json: values.json === true,
     timeoutMs: (intFlag(str('timeout'), 'timeout', 1, 600) ?? 10) * 1000,

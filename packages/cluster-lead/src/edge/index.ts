@@ -100,3 +100,4 @@ export class EdgeTier {
     return this.directory.keyResolver(trust);
   }
 }
+export { registrationFromEnrollment, type EdgeEnrollmentOutcome } from './edge-enrollment.js';

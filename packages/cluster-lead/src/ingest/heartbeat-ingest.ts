@@ -174,7 +174,7 @@ export class HeartbeatIngest {
   private async refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number): Promise<SignedFrame | null> {
     if (!this.countRefusal(code, message, agentId, receivedAt)) return null;
     const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
-    return this.reply({ agentId, accepted: false, reason, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+    return this.reply({ agentId, accepted: false, reason, reasonCode: code, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
   }
 
   /** Counts a refusal; true when it may be answered (a usable signer id, within the refusal rates). */
@@ -191,7 +191,7 @@ export class HeartbeatIngest {
     return true;
   }
 
-  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
+  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; reasonCode?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
     const mode: MeshMode = this.deps.registry.mode;
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
@@ -204,6 +204,7 @@ export class HeartbeatIngest {
       agent_id: fields.agentId,
       accepted: fields.accepted,
       ...(fields.reason === undefined ? {} : { reason: fields.reason }),
+      ...(fields.reasonCode === undefined ? {} : { reason_code: fields.reasonCode }),
       t1: fields.t1,
       t2: fields.t2,
       t3,

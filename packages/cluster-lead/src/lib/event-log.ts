@@ -13,14 +13,20 @@ const WARN_EVENTS: ReadonlySet<string> = new Set([
   'panic.entered',
   'guard.widened',
   'nats.disconnected',
+  // An agent waits at the door: `mesh enrollments`, then `mesh enroll accept|reject`.
+  'enrollment.requested',
 ]);
+
+/** Refusals an operator must act on (enroll the agent); the rest are info (sampled either way). */
+const WARN_REFUSALS: ReadonlySet<string> = new Set(['NOT_ENROLLED', 'ENROLLMENT_EXPIRED', 'ENROLLMENT_REVOKED']);
 
 /** Writes every event as one pino line: `event` is the stable name, ids sit beside it. */
 export function logEvents(logger: Logger): (event: LeadEvent) => void {
   return (event) => {
     const { name, ...fields } = event;
     const line = { event: name, ...renameIds(fields) };
-    if (WARN_EVENTS.has(name)) logger.warn(line, name);
+    const warn = WARN_EVENTS.has(name) || (event.name === 'heartbeat.refused' && WARN_REFUSALS.has(event.code));
+    if (warn) logger.warn(line, name);
     else logger.info(line, name);
   };
 }

@@ -24,6 +24,9 @@ export const LEAD_EVENTS = Object.freeze({
   guardWidened: 'guard.widened',
   guardNormal: 'guard.normal',
   heartbeatRefused: 'heartbeat.refused',
+  enrollmentRequested: 'enrollment.requested',
+  enrollmentAccepted: 'enrollment.accepted',
+  enrollmentRejected: 'enrollment.rejected',
   natsConnected: 'nats.connected',
   natsDisconnected: 'nats.disconnected',
   natsReconnected: 'nats.reconnected',
@@ -105,6 +108,18 @@ export interface RefusalEvent {
   readonly suppressed: number;
 }
 
+/** An agent asked to join (first request, or a new key), or an operator decided. */
+export interface EnrollmentEvent {
+  readonly name: typeof LEAD_EVENTS.enrollmentRequested | typeof LEAD_EVENTS.enrollmentAccepted | typeof LEAD_EVENTS.enrollmentRejected;
+  readonly at: number;
+  readonly agentId: string;
+  readonly publicKey: string;
+  readonly clusterId: string;
+  /** The operator who decided, when one did. */
+  readonly by?: string;
+  readonly reason?: string;
+}
+
 export interface NatsEvent {
   readonly name: typeof LEAD_EVENTS.natsConnected | typeof LEAD_EVENTS.natsDisconnected | typeof LEAD_EVENTS.natsReconnected;
   readonly at: number;
@@ -131,6 +146,7 @@ export type LeadEvent =
   | PanicEvent
   | GuardEvent
   | RefusalEvent
+  | EnrollmentEvent
   | NatsEvent
   | SnapshotEvent
   | LifecycleEvent;

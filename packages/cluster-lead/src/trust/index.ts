@@ -5,3 +5,6 @@ export { enrollmentOf, trustedKeyResolver } from './key-resolver.js';
 export { KeyAnnouncements, type AnnouncementReply, type KeyAnnouncementDeps } from './key-announcements.js';
 export { enrollOne, revokeOne, type EnrollDeps, type EnrollOutcome } from './enroll-one.js';
 export { DEFAULT_ENROLLMENT_DAYS, MAX_ENROLLMENT_DAYS, signRequest, type EnrollmentOverrides } from './sign-request.js';
+export { EnrollmentDesk, type AcceptOutcome, type EnrollmentDeskDeps, type JoinReply } from './enrollment-desk.js';
+export { PendingEnrollments, type PendingEnrollment, type PendingState } from './pending-enrollments.js';
+export { loadLeadEnrollment, loadRootKey } from './lead-credentials.js';

@@ -126,6 +126,8 @@ export class Agent {
       sensors: () => this.sensorEvents.summary(),
       random: deps.random ?? Math.random,
       onHints: (hints) => this.applyHints(hints),
+      enrollment: deps.enrollment,
+      leadKey: deps.leadKey,
     });
   }
 

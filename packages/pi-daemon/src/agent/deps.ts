@@ -2,6 +2,8 @@ import type { Clock, Ed25519, KeyResolver, OffsetEstimatorOverrides, Signer, Ver
 import type { Logger } from 'pino';
 import type { PreciseTimer } from '../clock/precise-timer.js';
 import type { ReadyEvent } from '../coordination/engine.js';
+import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
+import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import type { VerbHandler } from '../coordination/handlers.js';
 import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
@@ -44,6 +46,10 @@ export interface AgentDeps {
   /** Jitter source; Math.random by default. */
   random?: () => number;
   estimator?: OffsetEstimatorOverrides;
+  /** Asks to join while the lead does not know this agent (a Pi; simulated agents are enrolled up front). */
+  enrollment?: EnrollmentHooks;
+  /** Learns the lead's key from its root-signed enrollment before beating (trust_roots without lead_public_key). */
+  leadKey?: { ensure(): Promise<DiscoveryResult> };
   /** Told of every READY release (simulation records true arrival times with it). */
   onReady?: (event: ReadyEvent) => void;
 }

@@ -1,4 +1,6 @@
 import { SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
+import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
@@ -20,7 +22,14 @@ export interface HeartbeatDeps {
   random(): number;
   /** The lead's reply carried control hints; the agent applies them. */
   onHints(hints: HeartbeatHints): void;
+  /** Told when the lead does not know this agent (NOT_ENROLLED) and when it accepts a beat again. */
+  enrollment?: EnrollmentHooks | undefined;
+  /** Learns the lead's key before a beat when only the mesh root is pinned. */
+  leadKey?: { ensure(): Promise<DiscoveryResult> } | undefined;
 }
+
+/** Refusals that mean "this lead does not know your key": the agent asks to join. */
+const NOT_KNOWN_CODES: ReadonlySet<string> = new Set(['NOT_ENROLLED']);
 
 export interface HeartbeatHints {
   frozen: boolean;
@@ -31,7 +40,7 @@ export interface HeartbeatHints {
 }
 
 /** Why a beat produced no clock sample. */
-export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY' | 'REFUSED_UNSIGNED';
+export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY' | 'REFUSED_UNSIGNED' | 'LEAD_UNKNOWN';
 
 /** How the last beat ended, for the status command. */
 export type BeatResult = 'ok' | 'timeout' | 'no_responders' | 'refused' | 'error';
@@ -63,6 +72,7 @@ function resultOf(reason: MissReason): BeatResult {
     case 'CLOSED':
     case 'FAILED':
     case 'BAD_REPLY':
+    case 'LEAD_UNKNOWN':
       return 'error';
   }
 }
@@ -80,6 +90,9 @@ export class HeartbeatTask implements BeatTask {
   private seqCeiling = 0;
   private pending = false;
   private missing = false;
+  /** The last answer was a refusal: beat at the full interval, not the start-up burst. */
+  private refused = false;
+  private refusalLogged = false;
   private intervalMs: number;
   private lastOkAt: number | undefined;
   private last: LastBeat | undefined;
@@ -129,7 +142,8 @@ export class HeartbeatTask implements BeatTask {
 
   nextIntervalMs(): number {
     const { tuning } = this.deps.ctx;
-    const base = this.deps.ctx.clock.samples() < tuning.burstSamples ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
+    const burst = !this.refused && this.deps.ctx.clock.samples() < tuning.burstSamples;
+    const base = burst ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
     return base * (1 + (this.deps.random() * 2 - 1) * tuning.heartbeatJitter);
   }
 
@@ -172,6 +186,9 @@ export class HeartbeatTask implements BeatTask {
   private async exchange(): Promise<void> {
     const { ctx } = this.deps;
     const freezeVersion = this.deps.freezeVersion();
+    const leadKey = await this.deps.leadKey?.ensure();
+    if (leadKey !== undefined && !leadKey.ok) return this.miss('LEAD_UNKNOWN', `${leadKey.code}: ${leadKey.message}`);
+    if (leadKey?.ok === true && leadKey.learnt) ctx.log.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: ctx.identity.leadId }, 'lead key learnt from its root-signed enrollment');
     const t1 = ctx.clock.localNow();
     const heartbeat = this.build(t1);
     let t4: number;
@@ -188,14 +205,23 @@ export class HeartbeatTask implements BeatTask {
       // the answer. Unsigned, it proves nothing: it is logged and counted, and changes no state.
       const refusal = parseUnsignedRefusal(reply.data);
       ctx.counters.heartbeatsRejected++;
+      // An unknown key is refused before the lead knows the sender: asking to be enrolled is
+      // all the agent does on it, and a forged answer can cost no more than one join request.
+      if (!refusal.ok && NOT_KNOWN_CODES.has(refusal.code) && this.deps.enrollment !== undefined) {
+        this.refused = true;
+        return this.deps.enrollment.notEnrolled();
+      }
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}`);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
     if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
     const { message, signerId } = verified.value;
-    if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId || message.agent_id !== ctx.identity.agentId || message.t1 !== t1) {
-      return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY from the lead');
+    if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId || message.agent_id !== ctx.identity.agentId) {
+      return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');
     }
+    // A refusal of a body the lead could not trust (an unknown key) cannot echo t1: no clock sample, but an answer.
+    if (message.t1 !== t1 && !message.accepted) return this.onRefusal(message);
+    if (message.t1 !== t1) return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY (t1 differs)');
     this.onReply(message, { t1, t4, seq: heartbeat.seq, freezeVersion });
   }
 
@@ -221,11 +247,31 @@ export class HeartbeatTask implements BeatTask {
       this.missing = false;
       ctx.log.info({ event: LogEvent.HEARTBEAT_RECOVERED, seq }, 'heartbeats answered again');
     }
-    if (!reply.accepted) {
-      ctx.counters.heartbeatsRejected++;
-      ctx.log.warn({ event: LogEvent.HEARTBEAT_REJECTED, seq, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
+    if (!reply.accepted) this.noteRefusal(reply);
+    else {
+      this.refused = false;
+      this.refusalLogged = false;
+      this.deps.enrollment?.accepted();
     }
     this.deps.onHints({ frozen: reply.frozen, freezeVersion: beat.freezeVersion, mode: reply.mode, intervalMs: reply.heartbeat_interval_ms });
+  }
+
+  private onRefusal(reply: HeartbeatReply): void {
+    this.deps.ctx.counters.heartbeatsSent++;
+    this.last = { at: Date.now(), result: 'refused' };
+    this.missing = false;
+    this.noteRefusal(reply);
+  }
+
+  /** Counted every time; NOT_ENROLLED goes to the enrollment waiter, others are a warning once per run. */
+  private noteRefusal(reply: HeartbeatReply): void {
+    const { ctx } = this.deps;
+    ctx.counters.heartbeatsRejected++;
+    this.refused = true;
+    if (reply.reason_code !== undefined && NOT_KNOWN_CODES.has(reply.reason_code) && this.deps.enrollment !== undefined) return this.deps.enrollment.notEnrolled();
+    const level = this.refusalLogged ? 'debug' : 'warn';
+    this.refusalLogged = true;
+    ctx.log[level]({ event: LogEvent.HEARTBEAT_REJECTED, code: reply.reason_code, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
   }
 
   private miss(reason: MissReason, detail?: string): void {

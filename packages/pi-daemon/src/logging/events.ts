@@ -24,6 +24,12 @@ export const LogEvent = {
   HEARTBEAT_RECOVERED: 'heartbeat.recovered',
   HEARTBEAT_REJECTED: 'heartbeat.rejected',
   HEARTBEAT_INTERVAL_CHANGED: 'heartbeat.interval_changed',
+  // enrollment ("permit join") and the lead's key
+  ENROLLMENT_WAITING: 'enrollment.waiting',
+  ENROLLMENT_REQUEST_FAILED: 'enrollment.request_failed',
+  ENROLLMENT_ACCEPTED: 'enrollment.accepted',
+  LEAD_KEY_LEARNT: 'lead.key_learnt',
+  LEAD_KEY_UNKNOWN: 'lead.key_unknown',
   CLOCK_UPDATED: 'clock.updated',
   CLOCK_STEPPED: 'clock.stepped',
   CLOCK_SYNCED: 'clock.synced',

@@ -80,6 +80,24 @@ describe('mesh-agent', () => {
     expect(again.stderr.join('')).toContain('refusing to overwrite');
   });
 
+  it('keygen reads the identity and key path from the agent config; flags win over it', async () => {
+    const key = join(dir.path, 'from-config', 'agent.key');
+    const config = join(dir.path, 'agent-keygen.json');
+    const root = 'pLhBSMzxbKOWHFd9BPFkGQjuJFv4xPvVDktXzQw-Wws';
+    await writeFile(config, JSON.stringify({ agent_id: 'pi-conf', cluster_id: 'cluster-7', sector_id: 's-2', lead_id: 'lead-1', trust_roots: [root], capabilities: ['gpio'], key_path: key }));
+    const io = memoryOutput();
+    expect(await runCli(['keygen', '--config', config, '--class', 'D'], io)).toBe(0);
+    const printed = JSON.parse(io.stdout.join('')) as { key_path: string; enrollment_request: { bytes: string } };
+    expect(printed.key_path).toBe(key);
+    const asked = JSON.parse(Buffer.from(printed.enrollment_request.bytes, 'base64url').toString('utf8')) as Record<string, unknown>;
+    expect(asked).toMatchObject({ agent_id: 'pi-conf', cluster_id: 'cluster-7', sector_id: 's-2', capabilities: ['gpio'], class: 'D' });
+    expect((await stat(key)).mode & 0o777).toBe(0o600);
+    // Without a config or --agent-id it says where it looked.
+    const missing = memoryOutput();
+    expect(await runCli(['keygen', '--config', join(dir.path, 'absent.json')], missing)).toBe(78);
+    expect(missing.stderr.join('')).toContain('--agent-id');
+  });
+
   it('status reports an unreachable daemon with exit 69', async () => {
     const io = memoryOutput();
     expect(await runCli(['status', '--port', '1', '--timeout', '500'], io)).toBe(69);

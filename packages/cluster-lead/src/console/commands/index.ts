@@ -4,8 +4,11 @@ import { askCommand } from './ask.js';
 import { breakersCommand } from './breakers.js';
 import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
+import { contextCommand } from './context.js';
 import { deadLettersCommand } from './dead-letters.js';
 import { delegateCommand } from './delegate.js';
+import { edgeCommand } from './edge.js';
+import { enrollCommand, enrollmentsCommand } from './enroll.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
 import { identifyCommand } from './identify.js';
@@ -33,4 +36,8 @@ export const COMMANDS: readonly Command[] = [
   modeCommand,
   operationCommand,
   cancelCommand,
+  enrollmentsCommand,
+  enrollCommand,
+  edgeCommand,
+  contextCommand,
 ];
