@@ -70,6 +70,18 @@ export function soakSection(r: SoakResults, table: Table): string[] {
     ...r.faults.map((f) => `- ${f.kind} at ${num(f.startedAtS, 0)} s: \`${JSON.stringify(f.detail)}\``),
     '',
   ];
+  const refused = new Map<string, number>();
+  for (const op of r.operations) {
+    if (op.problem === null) continue;
+    const why = op.problem.replace(/\d+ ms/g, 'N ms').slice(0, 140);
+    refused.set(why, (refused.get(why) ?? 0) + 1);
+  }
+  if (refused.size > 0) {
+    out.push('Operations not accepted or failed, by reason (an operation the lead refuses sends nothing, so no ACK of it can be lost):', '');
+    out.push(...[...refused.entries()].sort((a, b) => b[1] - a[1]).map(([why, count]) => `- ${count} × ${why}`), '');
+  }
+  const reach = (f: SoakResults['faults'][number]): number => r.operations.filter((o) => o.postStatus === 202 && o.problem === null && o.submittedAt >= f.startedAt - 30_000 && o.submittedAt <= f.endedAt).length;
+  out.push(`Operations in flight through each fault (accepted, not failed, submitted from 30 s before it until it ended): ${r.faults.map((f) => `${f.kind} at ${num(f.startedAtS, 0)} s: ${reach(f)}`).join('; ')}.`, '');
   if (r.lostBy.length === 0) out.push('No ACK was lost.', '');
   else {
     out.push(

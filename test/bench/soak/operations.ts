@@ -30,10 +30,15 @@ export interface SoakOperation {
   settledAt: number | null;
 }
 
+/**
+ * `operator_override`: once faults have quarantined agents the lead goes DEGRADED_SEVERE or
+ * EMERGENCY and refuses mesh-wide operations without it; the soak needs ACKs in flight through
+ * every fault, so it overrides, as an operator would. The lead still skips quarantined agents.
+ */
 export function operationBody(kind: OperationKind, id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return kind === 'broadcast'
-    ? { kind: 'broadcast', operation_id: id, verb: 'observe', payload: { soak: id }, selector: { all: true }, timeout_ms: SCATTER_TIMEOUT_MS, ...extra }
-    : { operation_id: id, verb: 'act', payload: { soak: id }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: SCATTER_TIMEOUT_MS, ...extra };
+    ? { kind: 'broadcast', operation_id: id, verb: 'observe', payload: { soak: id }, selector: { all: true }, timeout_ms: SCATTER_TIMEOUT_MS, operator_override: true, ...extra }
+    : { operation_id: id, verb: 'act', payload: { soak: id }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: SCATTER_TIMEOUT_MS, operator_override: true, ...extra };
 }
 
 export class OperationLoop {
