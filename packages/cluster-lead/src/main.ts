@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, inboxPrefix, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock } from './lib/system-clock.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
 import { NatsLink } from './nats/nats-link.js';
+import { readNkeySeed } from './nats-config/index.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
@@ -160,6 +161,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         name: config.nats.name ?? `mesh-lead-${config.lead_id}`,
         tls: config.nats.tls,
         credentialsFile: config.nats.credentials_file,
+        nkeySeed: config.nats.nkey_seed_file === undefined ? undefined : readNkeySeed(config.nats.nkey_seed_file, 'nats.nkey_seed_file'),
+        inboxPrefix: inboxPrefix(config.lead_id),
         reconnectWaitMs: config.nats.reconnect_wait_ms,
       },
     );

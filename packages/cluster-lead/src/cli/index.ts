@@ -4,6 +4,7 @@ import { runLead } from '../main.js';
 import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
 import { helpText } from './help.js';
+import { natsUserCommand } from './nats-user.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
 
 export interface CliIo {
@@ -26,6 +27,11 @@ const processIo: CliIo = {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
+    // nats-user has sub-actions with positional ids: it parses its own arguments.
+    if (argv[0] === 'nats-user') {
+      io.out(await natsUserCommand(argv.slice(1)));
+      return EXIT.OK;
+    }
     const args = parseCommandLine(argv);
     switch (args.command) {
       case 'help':
