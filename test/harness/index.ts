@@ -28,6 +28,7 @@ export { quantile, summarize, type Summary } from './percentiles.js';
 export {
   isAlive,
   startLocalMesh,
+  waitFor,
   type LinkProfiles,
   type LocalMesh,
   type LeadHandle,

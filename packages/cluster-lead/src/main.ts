@@ -1,5 +1,5 @@
 import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, inboxPrefix, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
-import { nodeEd25519 } from '@mesh30k/shared/node';
+import { createSystemdNotifier, nodeEd25519, startWatchdogPings } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
@@ -135,7 +135,7 @@ export interface Lead {
  */
 export async function startLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<Lead> {
   const clock = overrides.clock ?? systemClock;
-  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id });
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id, env: process.env });
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
   const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms });
@@ -596,17 +596,33 @@ async function runCleanups(cleanups: (() => Promise<void> | void)[], logger: Log
 
 /**
  * Runs a lead until SIGTERM or SIGINT: then it stops taking heartbeats, flushes its snapshot,
- * drains NATS and resolves with exit status 0. SIGHUP re-reads the enrollment files.
+ * drains NATS and resolves with exit status 0. SIGHUP re-reads the enrollment files. Under
+ * systemd (Type=notify) it sends READY=1 once its API serves (NATS may still be connecting:
+ * the lead works through an outage), WATCHDOG=1 from its event loop and STOPPING=1 on stop.
  */
 export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<number> {
   const lead = await startLead(config, overrides);
+  const systemd = lead.logger.child({ domain: 'systemd' });
+  const notifier = createSystemdNotifier({
+    env: process.env,
+    onProblem: (problem) => {
+      if (problem.kind === 'unavailable') systemd.warn({ reason: problem.reason }, 'systemd notifications unavailable');
+      else systemd.error({ args: problem.args, err: problem.error }, 'systemd-notify failed');
+    },
+  });
+  notifier.ready();
+  notifier.status(`lead ${config.lead_id} serving on ${config.http.host}:${config.http.port}`);
+  const stopWatchdog = startWatchdogPings(notifier);
   return new Promise<number>((resolve) => {
     const onStop = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
       process.off('SIGHUP', onReload);
+      stopWatchdog();
+      notifier.stopping();
       lead
         .stop(`received ${signal}`)
+        .then(() => notifier.settled())
         .then(() => resolve(0))
         .catch((error: unknown) => {
           lead.logger.error({ err: error }, 'shutdown failed');

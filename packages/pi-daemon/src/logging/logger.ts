@@ -1,12 +1,12 @@
 /**
  * pino JSON on stdout, written synchronously: no worker-thread transport, whose buffered
  * last lines die with a crashing process, and no async destination that a fatal exit cuts
- * short. Under journald each line carries its syslog priority (journald.ts).
+ * short. Under journald each line carries its syslog priority (@mesh30k/shared/node).
  */
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config/index.js';
-import { isJournalStream, syslogPriority } from './journald.js';
+import { JournaldPrefixStream, isJournalStream } from '@mesh30k/shared/node';
 
 export type { Logger } from 'pino';
 
@@ -28,25 +28,6 @@ export interface LoggerOptions {
 }
 
 const STDOUT_FD = 1;
-
-/**
- * A pino destination that learns each line's level from pino (the `pino.metadata` protocol
- * that multistream uses) and writes `<N>` before the JSON.
- */
-class JournaldPrefixStream {
-  readonly [pino.symbols.needsMetadataGsym] = true as const;
-  lastLevel = 0;
-  lastTime = '';
-  lastMsg = '';
-  lastObj: object = {};
-  declare lastLogger: Logger;
-
-  constructor(private readonly inner: DestinationStream) {}
-
-  write(line: string): void {
-    this.inner.write(`<${syslogPriority(this.lastLevel)}>${line}`);
-  }
-}
 
 export function createLogger(options: LoggerOptions): Logger {
   const inner = options.destination ?? pino.destination({ fd: STDOUT_FD, sync: true });

@@ -1,4 +1,4 @@
-/** Node-only entry point (`@mesh30k/shared/node`): native Ed25519 and key files on disk. */
+/** Node-only entry point (`@mesh30k/shared/node`): native Ed25519, key files on disk, systemd (notify, journald). */
 import { nodeEd25519 } from './node-ed25519.js';
 import type { NodeEd25519 } from './node-ed25519.js';
 
@@ -16,6 +16,17 @@ export {
 } from './key-files.js';
 export type { KeyFileOptions, SaveKeyOptions } from './key-files.js';
 export { attachDashValues } from './cli-args.js';
+export {
+  JournaldPrefixStream,
+  SYSLOG_PRIORITY,
+  SYSTEMD_NOTIFY_BINARY,
+  createSystemdNotifier,
+  isJournalStream,
+  startWatchdogPings,
+  syslogPriority,
+  watchdogPingIntervalMs,
+} from './systemd/index.js';
+export type { NotifyProblem, ServiceNotifier, SystemdNotifier, SystemdNotifierOptions } from './systemd/index.js';
 export type { FlagTable } from './cli-args.js';
 
 /**

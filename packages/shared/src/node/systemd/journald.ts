@@ -48,3 +48,30 @@ export function isJournalStream(env: Readonly<Record<string, string | undefined>
     return false;
   }
 }
+
+/** pino's metadata protocol: a destination with this symbol set gets lastLevel before each write. */
+const PINO_METADATA: unique symbol = Symbol.for('pino.metadata') as never;
+
+/** A pino destination (structurally: pino is not a dependency here) that prefixes each line. */
+interface LineSink {
+  write(line: string): unknown;
+}
+
+/**
+ * A pino destination that learns each line's level from pino (the `pino.metadata` protocol,
+ * `Symbol.for('pino.metadata')`, that multistream uses) and writes `<N>` before the JSON.
+ */
+export class JournaldPrefixStream {
+  readonly [PINO_METADATA] = true;
+  lastLevel = 0;
+  lastTime = '';
+  lastMsg = '';
+  lastObj: object = {};
+  lastLogger: unknown;
+
+  constructor(private readonly inner: LineSink) {}
+
+  write(line: string): void {
+    this.inner.write(`<${syslogPriority(this.lastLevel)}>${line}`);
+  }
+}
