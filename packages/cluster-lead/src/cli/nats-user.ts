@@ -122,7 +122,7 @@ export async function natsUserCommand(argv: readonly string[]): Promise<string> 
       const id = checkedId(target, 'the site id');
       const hubUrls = values['hub-url'] ?? usage('--hub-url is required (nats-leaf://lead-host:7422)');
       fleet.sites.push({ id, password: newSitePassword(), hub_urls: hubUrls, listen: { host: '0.0.0.0', port: 4222 }, ...(values['hub-ca'] === undefined ? {} : { hub_ca_file: values['hub-ca'] }) });
-      note = `Copy ${join(dir, leafConfigFile(id))} to the site's gateway Pi as /etc/nats/mesh-leaf.conf (mode 0600): it holds the site's login.\n`;
+      note = `Copy ${join(dir, leafConfigFile(id))} to the site's gateway Pi as /etc/mesh30k/nats/mesh-leaf.conf (group nats, mode 0640): it holds the site's login.\n`;
       break;
     }
     case 'remove': {

@@ -57,8 +57,9 @@ export async function writeNatsFiles(dir: string, input: Fleet | FleetInput): Pr
   const written: string[] = [];
   for (const [name, text] of files) {
     const path = join(dir, name);
-    // Passwords of the sites are in these files: owner only (the nats-server unit reads them as root).
-    await writeFile(`${path}.tmp`, text, { mode: 0o600 });
+    // The sites' passwords are in these files: no world access. The nats user reads them
+    // through the directory's group (setgid, group nats: docs/deploy.md).
+    await writeFile(`${path}.tmp`, text, { mode: 0o640 });
     await rename(`${path}.tmp`, path);
     written.push(path);
   }

@@ -101,10 +101,10 @@ describe('rendering', () => {
 });
 
 describe('files', () => {
-  it('writes the fleet and the configs owner-only, and reads seeds back', async () => {
+  it('writes the fleet and the configs without world access, and reads seeds back', async () => {
     const written = await writeNatsFiles(join(dir, 'nats'), fleet());
     expect(written.map((path) => path.slice(dir.length))).toEqual(['/nats/fleet.json', '/nats/nats-server.conf']);
-    for (const path of written) expect(statSync(path).mode & 0o777).toBe(0o600);
+    for (const path of written) expect(statSync(path).mode & 0o007).toBe(0);
     expect(JSON.parse(readFileSync(written[0]!, 'utf8'))).toMatchObject({ leads: [{ id: 'lead-1' }, { id: 'lead-2' }] });
     const seedPath = join(dir, 'seed.nk');
     writeFileSync(seedPath, `${agent.seed}\n`);
