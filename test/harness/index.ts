@@ -22,6 +22,7 @@ export type { DirectionCounters } from './delay-pipe.js';
 export { startTcpEcho, type TcpEcho } from './tcp-echo.js';
 export { makeTempDir, type TempDir } from './temp.js';
 export { makeTestCertificates, type TestCertificates } from './tls.js';
+export { verdictOf, type Verdict } from './replies.js';
 export { LOOPBACK, canConnect, freePort, isPortFree } from './ports.js';
 export { deriveSeed, mulberry32, type Random } from './random.js';
 export { quantile, summarize, type Summary } from './percentiles.js';
@@ -33,7 +34,12 @@ export {
   type LocalMesh,
   type LeadHandle,
   type LocalMeshOptions,
+  type MeshDaemon,
+  type MeshStopOptions,
   type OperationView,
 } from './local-mesh.js';
+export { RestartableProc } from './restartable-proc.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
+export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
+export { AGENT_BIN, LEAD_BIN, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';

@@ -10,7 +10,7 @@ import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { runCascade } from './cascade-run.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { startLink } from './link-emulator.js';
-import { AGENT_BIN, LEAD_BIN, MeshParts, createMeshOperator, isAlive, operatorApi, operatorApiConfig, spawnNode, waitFor, type LeadHandle, type LinkProfiles, type LocalMesh, type LocalMeshOptions, type MeshOperator } from './local-mesh.js';
+import { AGENT_BIN, LEAD_BIN, MeshParts, createMeshOperator, isAlive, operatorApi, operatorApiConfig, spawnNode, waitFor, type LeadHandle, type LinkProfiles, type LocalMesh, type LocalMeshOptions, type MeshOperator, type MeshStopOptions } from './local-mesh.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp.js';
 
@@ -137,7 +137,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
   // Agents first (their stop hands held work back), then the children, then the root.
   const parts = new MeshParts(tmp, ['sim', 'lead-child']);
   const { procs, links, hosts, pids } = parts;
-  const stop = (): Promise<void> => parts.stop();
+  const stop = (options?: MeshStopOptions): Promise<void> => parts.stop(options);
 
   try {
     const dir = tmp.path;

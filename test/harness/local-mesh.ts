@@ -2,7 +2,7 @@
 // (`mesh-lead run`), virtual agents (`mesh-agent sim`, one process per link profile, each
 // optionally behind a link emulator) and optionally Workers in workerd, registered with the
 // lead over its API. For end-to-end tests, the demo and benchmarks.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,18 +10,20 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { publicKeyText, toBase64Url, type AgentClass } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
+import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
 import { startLeadTree } from './lead-tree.js';
 import { startLink, type Link } from './link-emulator.js';
 import type { LinkProfile } from './link-profile.js';
+import { provisionMeshDaemon, type MeshDaemonFiles } from './mesh-daemon.js';
 import { startNats, type NatsServer } from './nats-server.js';
 import { freePort } from './ports.js';
+import { RestartableProc, type Proc } from './restartable-proc.js';
 import { makeTempDir, type TempDir } from './temp.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
-export const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead.js');
-export const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
+export { AGENT_BIN, LEAD_BIN };
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
 const LEAD_ID = 'lead-local';
@@ -70,6 +72,15 @@ export interface LocalMeshOptions {
   simProcesses?: number;
   /** Extra nats-server arguments (e.g. `-m <port>` for its monitoring endpoint). */
   natsArgs?: readonly string[];
+  /**
+   * Real agent daemons (`mesh-agent run`, ids `pi-0`, `pi-1`...) besides the virtual agents,
+   * each with its own key, config and SQLite data dir, straight on NATS. Single lead only.
+   */
+  daemons?: number;
+  /** The daemons' log_level (default `info`). */
+  daemonLogLevel?: string;
+  /** The sims' --log-level (default `warn`). */
+  simLogLevel?: string;
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -129,14 +140,30 @@ export interface LocalMesh {
   readonly dir: string;
   /** The sims' arrival files when `recordArrivals` was set (gone after stop()). */
   readonly arrivalFiles: readonly string[];
-  /** The lead process, for CPU and memory readings. */
+  /** The lead process, for CPU and memory readings (the current one, after a restart). */
   readonly leadPid: number | undefined;
+  /** Single lead: the nats-server, to kill and restart on its port (`kill()`, `restart()`). */
+  readonly nats?: NatsServer;
+  /** Single lead: the lead process, to kill and start again on the same config and database. */
+  readonly lead?: RestartableProc;
+  /** Single lead: the real agent daemons asked for with `daemons`. */
+  readonly daemons?: readonly MeshDaemon[];
   /** POST /v1/operations, then GET until SUCCEEDED or FAILED. */
   operation(body: Record<string, unknown>, timeoutMs?: number): Promise<OperationView>;
   /** Stops everything started; throws if a process is still alive afterwards. */
-  stop(): Promise<void>;
+  stop(options?: MeshStopOptions): Promise<void>;
   /** Every lead, root first (one entry without a hierarchy). */
   readonly leads?: readonly LeadHandle[];
+}
+
+export interface MeshStopOptions {
+  /** Runs once every process has exited, before the mesh's directory is removed (to read its logs and databases). */
+  beforeCleanup?: (dir: string) => Promise<void>;
+}
+
+/** A real `mesh-agent run` daemon of the mesh: its files, and its process to kill and restart. */
+export interface MeshDaemon extends MeshDaemonFiles {
+  readonly proc: RestartableProc;
 }
 
 export interface LeadHandle {
@@ -147,11 +174,7 @@ export interface LeadHandle {
   readonly agentIds: readonly string[];
 }
 
-export interface Proc {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-}
+export type { Proc } from './restartable-proc.js';
 
 export function spawnNode(dir: string, name: string, args: string[]): Proc {
   const [command, argv] = existsSync(PARENT_DEATH_WRAPPER)
@@ -224,7 +247,7 @@ export class MeshParts {
     return this.nats;
   }
 
-  stop(): Promise<void> {
+  stop(options: MeshStopOptions = {}): Promise<void> {
     return (this.stopping ??= (async () => {
       for (const prefix of this.stopFirst) await Promise.all(this.procs.filter((p) => p.name.startsWith(prefix)).map(stopProc));
       await Promise.all(this.procs.map(stopProc));
@@ -232,7 +255,11 @@ export class MeshParts {
       for (const link of this.links) await link.close();
       await this.nats?.dispose();
       const left = await waitFor('every process to exit', STOP_GRACE_MS, () => (this.pids.some(isAlive) ? undefined : true)).catch(() => false);
-      await this.tmp.dispose();
+      try {
+        await options.beforeCleanup?.(this.tmp.path);
+      } finally {
+        await this.tmp.dispose();
+      }
       if (left !== true) throw new Error(`still running after stop(): ${this.pids.filter(isAlive).join(', ')}`);
     })());
   }
@@ -248,9 +275,9 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     : Array.from({ length: Math.max(1, options.simProcesses ?? 1) }, () => undefined);
   const tmp: TempDir = await makeTempDir('mesh30k-local-');
   // Agents first (their stop hands held work back), then the lead, then what they use.
-  const parts = new MeshParts(tmp, ['sim']);
+  const parts = new MeshParts(tmp, ['sim', 'pi-']);
   const { procs, links, hosts, pids } = parts;
-  const stop = (): Promise<void> => parts.stop();
+  const stop = (options?: MeshStopOptions): Promise<void> => parts.stop(options);
 
   try {
     const dir = tmp.path;
@@ -299,7 +326,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       arrivalFiles.push(...arrivals);
       const sim = spawnNode(dir, `sim-${k}`, [
         AGENT_BIN, 'sim', '--nats', natsUrl, '--lead-key', publicKeyText(lead.publicKey), '--spec', specPath,
-        '--root-key', rootKey, '--enrollments-out', out, '--report', '1', '--log-level', 'warn',
+        '--root-key', rootKey, '--enrollments-out', out, '--report', '1', '--log-level', options.simLogLevel ?? 'warn',
         ...arrivals.flatMap((file) => ['--arrivals-out', file]),
       ]);
       procs.push(sim);
@@ -315,6 +342,16 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       }, [sim]);
       await writeFile(join(enrollDir, `sim-${k}.json`), JSON.stringify(entries.map((e) => e.enrollment)));
       agentIds.push(...entries.map((e) => e.agent_id));
+    }
+
+    const daemonFiles: MeshDaemonFiles[] = [];
+    for (let d = 0; d < (options.daemons ?? 0); d++) {
+      daemonFiles.push(
+        await provisionMeshDaemon({
+          agentId: `pi-${d}`, dir: join(dir, `pi-${d}`), root, leadId: LEAD_ID, leadPublicKey: lead.publicKey, clusterId: CLUSTER_ID,
+          capabilities: CAPABILITIES, natsUrl: nats.url, heartbeatMs, logLevel: options.daemonLogLevel ?? 'info', enrollDir,
+        }),
+      );
     }
 
     const port = await freePort();
@@ -337,13 +374,24 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       ...options.leadConfig,
     };
     await writeFile(join(dir, 'lead.json'), JSON.stringify(config, null, 2));
-    const leadProc = spawnNode(dir, 'lead', [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')]);
-    procs.push(leadProc);
-    if (leadProc.child.pid !== undefined) pids.push(leadProc.child.pid);
     const leadUrl = `http://127.0.0.1:${port}`;
     const api = operatorApi(leadUrl, operator);
     const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
-    await waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), procs);
+    // Ready when /health/ready answers 200; a restart reuses the config, port and database.
+    const leadProc = new RestartableProc('lead', dir, [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')], parts, spawnNode, (proc) =>
+      waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), [proc]).then(() => undefined),
+    );
+    await leadProc.start();
+
+    // A daemon is started, not awaited: the wait for every agent to be active below covers it.
+    const daemons: MeshDaemon[] = daemonFiles.map((files) => ({
+      ...files,
+      proc: new RestartableProc(files.agentId, dir, [AGENT_BIN, 'run', '--config', files.configPath], parts, spawnNode, () => Promise.resolve()),
+    }));
+    for (const daemon of daemons) {
+      await daemon.proc.start();
+      agentIds.push(daemon.agentId);
+    }
 
     for (let w = 0; w < workers; w++) {
       const agentId = `edge-${w}`;
@@ -377,7 +425,12 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       pids,
       dir,
       arrivalFiles,
-      leadPid: leadProc.child.pid,
+      get leadPid() {
+        return leadProc.pid;
+      },
+      nats,
+      lead: leadProc,
+      daemons,
       leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
@@ -387,7 +440,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         return waitFor(`operation ${location}`, timeoutMs, async () => {
           const view = await api.getOk<OperationView>(location);
           return view !== undefined && (view.state === 'SUCCEEDED' || view.state === 'FAILED') ? view : undefined;
-        }, procs);
+        }, procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null)); // not those a fault test killed
       },
       stop,
     };

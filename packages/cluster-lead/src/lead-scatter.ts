@@ -11,12 +11,14 @@ import type { ConflictDesk } from './conflicts/index.js';
 import type { AckTap } from './delegation/index.js';
 import type { EdgeTier } from './edge/index.js';
 import type { ControlState } from './ingest/index.js';
+import type { LimitCounters } from './lib/limit-counters.js';
 import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
 import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type ScatterRoutes, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory } from './store/index.js';
+import type { ReplySigner } from './nats/replies.js';
 import type { LeadIdentity } from './trust/index.js';
 
 /** The operations history row: the request as resolved, and the engine's record around its result. */
@@ -35,6 +37,7 @@ export function operationStore(history: OperationsHistory, clock: Clock): Operat
         result: { result: record.result, target_time: record.targetTime, plan: record.plan, skipped: record.skipped, hold_messages: record.holdMessages, late_acks: record.lateAcks },
       });
     },
+    has: (operationId) => history.has(operationId),
   };
 }
 
@@ -49,7 +52,7 @@ export class LinkTransport implements ScatterTransport {
   private acks: { handler: AckHandler; sub: Unsubscribe | null } | null = null;
 
   constructor(
-    private readonly deps: { link: NatsLink; leadId: string; deadLetters: DeadLetters; clock: Clock; logger: Logger },
+    private readonly deps: { link: NatsLink; leadId: string; deadLetters: DeadLetters; clock: Clock; logger: Logger; replies: ReplySigner },
     private readonly attempts: number,
   ) {}
 
@@ -81,7 +84,7 @@ export class LinkTransport implements ScatterTransport {
 
   private transport(): NatsScatterTransport | null {
     const connection = this.deps.link.connection;
-    return connection === undefined ? null : new NatsScatterTransport({ connection, leadId: this.deps.leadId, log: this.deps.logger });
+    return connection === undefined ? null : new NatsScatterTransport({ connection, leadId: this.deps.leadId, log: this.deps.logger, replies: this.deps.replies });
   }
 
   private withRetries(frame: SignedFrame, agentId: string | null, send: (t: NatsScatterTransport) => void): void {
@@ -159,6 +162,8 @@ export interface LeadScatterDeps {
   edge?: EdgeTier;
   /** Keeps the ACKs delegations wait for, so their results carry the ACK's payload (src/delegation). */
   ackTap?: AckTap;
+  /** Counts the lead's limit hits (COORDINATE frames over the wire limit). */
+  limits?: LimitCounters;
 }
 
 export interface LeadScatter {
@@ -170,7 +175,8 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
   const ports = registryPorts(deps.registry);
   const log = deps.logger;
   const signatures = new WeakMap<Uint8Array, { signerId: string; signature: string }>();
-  const transport = new LinkTransport({ link: deps.link, leadId: deps.identity.leadId, deadLetters: deps.deadLetters, clock: deps.clock, logger: log }, sendAttempts);
+  const replies = { leadId: deps.identity.leadId, signer: deps.identity.signer, clock: deps.clock };
+  const transport = new LinkTransport({ link: deps.link, leadId: deps.identity.leadId, deadLetters: deps.deadLetters, clock: deps.clock, logger: log, replies }, sendAttempts);
   const leadRoutes: ScatterRoutes = {
     routable: (agent) => {
       if (deps.control.isFrozen(agent.clusterId, agent.sectorId ?? undefined)) return { routable: false, reason: 'frozen' };
@@ -191,8 +197,8 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       targets: ports.targets,
       routes,
       outcomes: {
-        recordOutcome: (agentId, outcome, processingMs, verb) => {
-          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb);
+        recordOutcome: (agentId, outcome, processingMs, verb, facts) => {
+          ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb, facts);
           deps.breakers.observe(agentId, outcome);
         },
       },
@@ -207,6 +213,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
         ),
       ),
       logger: log,
+      onOversizedFrame: () => deps.limits?.hit('coordinate_frame'),
       conflicts: {
         recordAckConflict: (ack: Ack, body: Uint8Array) => {
           const signed = signatures.get(body) ?? { signerId: ack.agent_id, signature: '' };

@@ -5,7 +5,7 @@ import type { LeadConfig } from './config/index.js';
 import type { ControlState, FrameVerifier, IngestCounters } from './ingest/index.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry, SweepReport } from './registry/index.js';
-import type { LeadStore } from './store/index.js';
+import type { LeadStore, SnapshotHealth } from './store/index.js';
 
 export interface StatusSources {
   config: LeadConfig;
@@ -15,6 +15,9 @@ export interface StatusSources {
   verifier: FrameVerifier;
   link: NatsLink;
   store: LeadStore;
+  snapshots: () => SnapshotHealth;
+  /** True once the heartbeat subscription is in place on the server (intake open). */
+  intakeOpen: () => boolean;
   lastSweep: () => SweepReport | undefined;
   registryLoaded: () => boolean;
   /** The status box (operations, breakers, conflicts, cascade); see meshStatusBox. */
@@ -94,14 +97,28 @@ export function leadStatus(s: StatusSources): LeadStatusBody {
   };
 }
 
-/** GET /health/ready: the lead takes heartbeats, can persist, and has its registry back. */
+/**
+ * GET /health/ready: the lead takes heartbeats (connected, and its heartbeat subscription is
+ * on the server), can persist (the database takes a write, and snapshots are not failing),
+ * and has its registry back.
+ */
 export function readiness(s: StatusSources): ReadinessCheck[] {
   const nats = s.link.isConnected();
-  const store = s.store.writable();
+  const intake = nats && s.intakeOpen();
   const loaded = s.registryLoaded();
   return [
     { name: 'nats', ok: nats, ...(nats ? {} : { detail: 'NATS not connected' }) },
-    { name: 'store', ok: store, ...(store ? {} : { detail: 'database not writable' }) },
+    { name: 'intake', ok: intake, ...(intake ? {} : { detail: 'heartbeat subscription not in place yet' }) },
+    storeCheck(s),
     { name: 'registry', ok: loaded, ...(loaded ? {} : { detail: 'registry not loaded yet' }) },
   ];
+}
+
+function storeCheck(s: StatusSources): ReadinessCheck {
+  const snapshots = s.snapshots();
+  if (snapshots.failingSince !== null) {
+    const since = new Date(snapshots.failingSince).toISOString();
+    return { name: 'store', ok: false, detail: `registry snapshot writes failing since ${since} (${snapshots.failures} failed): ${snapshots.lastError ?? 'unknown error'}` };
+  }
+  return s.store.writable() ? { name: 'store', ok: true } : { name: 'store', ok: false, detail: 'database not writable' };
 }

@@ -1,4 +1,4 @@
-import { MeshMode, PROTOCOL_VERSION, ReplayGuard, encodeMessage, inboxPrefix, newMessageId, subjects, type BreakerTarget, type Circuit, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, encodeMessage, inboxPrefix, newMessageId, subjects, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Thaw, type TrustStore } from '@mesh30k/shared';
 import { createSystemdNotifier, nodeEd25519, startWatchdogPings } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -9,14 +9,17 @@ import { FreezeControl, Operations, heal } from './control/index.js';
 import { EdgeTier } from './edge/index.js';
 import { JobBoard } from './jobs/index.js';
 import { LeadCascades } from './lead-cascade.js';
-import { AckTap, DelegationDesk, createDelegator } from './delegation/index.js';
+import { AckTap, DELEGATION_DEAD_LETTER_KIND, DelegationDesk, createDelegator } from './delegation/index.js';
+import { DeadLetterDesk, coordinateReplayer, delegationReplayer, escalationReplayer } from './dead-letters/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
 import { frameHeaders } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
-import type { LeadConfig } from './config/index.js';
+import { ENV_PREFIX, type LeadConfig } from './config/index.js';
+import { EXIT, LeadError } from './lib/errors.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from './ingest/index.js';
 import { logEvents } from './lib/event-log.js';
 import { EventBus, LEAD_EVENTS } from './lib/events.js';
+import { LimitCounters } from './lib/limit-counters.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock } from './lib/system-clock.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
@@ -108,6 +111,7 @@ export interface Lead {
   readonly freeze: FreezeControl;
   readonly breakers: LeadBreakers;
   readonly conflicts: ConflictDesk;
+  readonly deadLetters: DeadLetterDesk;
   readonly services: readonly LeadService[];
   /** Cascades over this lead's subtree, and the summary link to its parent (src/cascade). */
   readonly cascades: LeadCascades;
@@ -139,7 +143,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
   const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms });
-  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  // Closed last built first, at stop and when start-up fails half way.
+  const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
     const identity = await loadLeadIdentity(config.lead_id, config.key_path);
     const { trust, roots } = await setUpTrust(
@@ -148,7 +153,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
     const resolveKey = trustedKeyResolver(trust);
     const lag = overrides.lag ?? nodeLagMonitor();
-    cleanups.push(() => lag.close());
+    cleanups.push(['lag monitor', () => lag.close()]);
     const guard = new GuardRails(
       { clock, lag },
       { restartGraceMs: config.guard.restart_grace_ms, timeoutFactor: config.guard.timeout_factor, lagThresholdMs: config.guard.lag_threshold_ms, lagGraceMs: config.guard.lag_grace_ms },
@@ -166,7 +171,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         reconnectWaitMs: config.nats.reconnect_wait_ms,
       },
     );
-    cleanups.push(() => link.close());
+    cleanups.push(['drain and close NATS', () => link.close()]);
     const natsProber = overrides.prober ?? new NatsProber({ clock, link, identity, resolveKey }, { timeoutMs: config.registry.probe_timeout_ms });
     // Workers are probed over HTTPS by the edge tier, everyone else over NATS. The tier needs the
     // registry (it folds good probes in as heartbeats), which needs the prober: resolved on use.
@@ -200,6 +205,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let registryLoaded = true;
 
     const counters = new IngestCounters();
+    const limits = new LimitCounters();
     const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
     const verifier: FrameVerifier =
       config.ingest.verify_threads > 0
@@ -208,7 +214,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max },
           )
         : new InlineVerifier(rules);
-    cleanups.push(() => verifier.close());
+    cleanups.push(['verify threads', () => verifier.close()]);
     const control = new ControlState(store.state);
     const ingest = new HeartbeatIngest(
       {
@@ -218,13 +224,20 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         registry,
         trust,
         verifier,
-        replay: new HeartbeatReplay({ clock }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
+        replay: new HeartbeatReplay({ clock, sequences: registry }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
         control,
         identity,
         counters,
       },
       { heartbeatIntervalMs: config.heartbeat.interval_ms, replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR },
     );
+
+    /** A signed frame as it is, on `subject` (dead-letter replays). */
+    const publishFrame = (subject: string, frame: SignedFrame): void => {
+      const nc = link.connection;
+      if (nc === undefined) throw new Error('NATS is not connected');
+      nc.publish(subject, frame.body, { headers: frameHeaders(frame) });
+    };
 
     // Control channel: FREEZE, THAW and CIRCUIT notices, signed by the lead.
     const publishControl = async (message: Freeze | Thaw | Circuit): Promise<void> => {
@@ -267,6 +280,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
 
+    const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms);
     const conflictLog = logger.child({ domain: 'conflicts' });
     const conflicts = new ConflictDesk(
       {
@@ -276,12 +290,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         deadLetters: store.deadLetters,
         logger: conflictLog,
         leadId: config.lead_id,
-        ...(config.parent === undefined ? {} : { escalate: parentEscalationVia(link, identity, config.parent.lead_id, config.conflicts.escalation_timeout_ms) }),
+        ...(escalate === undefined ? {} : { escalate }),
       },
       { escalateAt: config.conflicts.escalate_at },
     );
     const replayOptions = { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms };
-    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id });
+    const conflictIntake = new ConflictIntake({ desk: conflicts, ed25519: nodeEd25519, resolveKey, replay: new ReplayGuard({ clock, ...replayOptions }), logger: conflictLog, leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
 
     const scatterLog = logger.child({ domain: 'scatter' });
     const ackTap = new AckTap();
@@ -302,6 +316,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         ...(verifier.threads > 0 ? { framePool: verifier } : {}),
         edge,
         ackTap,
+        limits,
         replayTtlMs: replayOptions.ttlMs,
         replaySkewMs: replayOptions.skewMs,
         ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
@@ -321,7 +336,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       if (event.name === LEAD_EVENTS.modeChanged) engine.modeChanged();
     });
     const operationMetrics = new OperationMetrics();
-    const operations = new Operations({ clock, engine, history: store.operations, admissionRefusal: () => freeze.admissionRefusal(), onOutcome: (outcome) => operationMetrics.record(outcome) });
+    const operations = new Operations({
+      clock,
+      engine,
+      history: store.operations,
+      admissionRefusal: () => freeze.admissionRefusal(),
+      onOutcome: (outcome) => operationMetrics.record(outcome),
+      onRefused: (refusal) => {
+        if ('limit' in refusal && refusal.limit !== undefined) limits.hit(`payload_${refusal.limit}`);
+      },
+    });
     const delegations = new DelegationDesk(
       createDelegator({
         clock,
@@ -336,9 +360,23 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       () => clock.now(),
     );
 
+    store.deadLetters.retain({ maxRows: config.dead_letters.max_rows, maxAgeMs: config.dead_letters.max_age_ms });
+    const deadLetters = new DeadLetterDesk({
+      store: store.deadLetters,
+      logger: logger.child({ domain: 'dead-letters' }),
+      now: () => clock.now(),
+      replayers: {
+        'coordinate.agent': coordinateReplayer({ leadId: config.lead_id, now: () => clock.now(), publish: publishFrame }),
+        'coordinate.group': coordinateReplayer({ leadId: config.lead_id, now: () => clock.now(), publish: publishFrame }),
+        'conflict.escalation': escalationReplayer({ now: () => clock.now(), escalate }),
+        [DELEGATION_DEAD_LETTER_KIND]: delegationReplayer({ start: (raw) => delegations.start(raw) }),
+      },
+    });
+    deadLetters.prune();
+
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     edge.prober.start();
-    cleanups.push(() => edge.prober.stop());
+    cleanups.push(['edge prober', () => edge.prober.stop()]);
 
     const cascades = new LeadCascades({ config, clock, logger: logger.child({ domain: 'cascade' }), identity, registry, control, trust, resolveKey, engine, timers: overrides.timers ?? true });
     const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts, link };
@@ -356,12 +394,26 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         operations: () => engine.stats(),
         lastCascade: () => services.reduce<MeshStatusBox['last_cascade']>((last, service) => service.lastCascade?.() ?? last, null),
       });
-    const sources: StatusSources = { config, registry, control, counters, verifier, link, store, lastSweep: () => lastSweep, registryLoaded: () => registryLoaded, mesh };
+    let intakeIsOpen = false;
+    const sources: StatusSources = {
+      config,
+      registry,
+      control,
+      counters,
+      verifier,
+      link,
+      store,
+      snapshots: () => snapshot.health(),
+      intakeOpen: () => intakeIsOpen,
+      lastSweep: () => lastSweep,
+      registryLoaded: () => registryLoaded,
+      mesh,
+    };
     const jobs = new JobBoard(() => clock.now());
     // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
     const loopDelay = monitorEventLoopDelay({ resolution: 20 });
     loopDelay.enable();
-    cleanups.push(() => void loopDelay.disable());
+    cleanups.push(['event-loop histogram', () => void loopDelay.disable()]);
     const operators = await loadOperatorDirectory(config.api.operators);
     if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
     const api = await startApiServer(
@@ -409,10 +461,17 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           operations: operationMetrics,
           breakers: () => breakers.list(),
           mode: () => registry.mode,
+          limits: () => limits.snapshot(),
+          hardware: () => registry.hardwareSummary(),
+          deadLetters: () => ({ stored: deadLetters.count(), pruned: deadLetters.pruned }),
           eventLoopDelayMs: () => {
             const worst = loopDelay.max / 1e6;
             loopDelay.reset();
             return worst;
+          },
+          snapshots: () => {
+            const health = snapshot.health();
+            return { failures: health.failures, failing: health.failingSince !== null };
           },
         },
         mode: {
@@ -424,6 +483,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         },
         sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
         delegations,
+        deadLetters,
         control: freeze,
         breakers: () => breakers.list(),
         forceBreaker: (scope, targetId, state, reason) => {
@@ -456,11 +516,11 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       }),
       config.http,
     );
-    cleanups.push(() => api.close());
+    cleanups.push(['close the HTTP API', () => api.close()]);
 
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
-    const announcements = new KeyAnnouncements({ clock, trust, roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id });
+    const announcements = new KeyAnnouncements({ clock, trust, roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
     link.onConnected((nc) => {
       announcements.subscribe(nc);
@@ -472,6 +532,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       verifier.ready
         .then(() => ingest.subscribe(nc))
         .then(() => {
+          intakeIsOpen = true;
           logger.info({ verify_threads: verifier.threads }, INTAKE_OPEN_MESSAGE);
           intakeOpen();
         })
@@ -482,6 +543,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
 
     let sweepTimer: NodeJS.Timeout | undefined;
     let breakerTimer: NodeJS.Timeout | undefined;
+    let deadLetterTimer: NodeJS.Timeout | undefined;
     const checkBreakers = async (): Promise<void> => {
       await breakers.check();
     };
@@ -494,6 +556,14 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         checkBreakers().catch((error: unknown) => breakerLog.error({ err: error }, 'breaker check failed'));
       }, config.breakers.check_interval_ms);
       breakerTimer.unref();
+      deadLetterTimer = setInterval(() => {
+        try {
+          deadLetters.prune();
+        } catch (error) {
+          logger.error({ err: error }, 'dead-letter retention failed');
+        }
+      }, config.dead_letters.prune_interval_ms);
+      deadLetterTimer.unref();
       snapshot.start();
     }
     events.emit({ name: LEAD_EVENTS.leadStarted, at: clock.now(), reason: `${restored} agents restored; API on ${api.url}` });
@@ -516,6 +586,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       freeze,
       breakers,
       conflicts,
+      deadLetters,
       services,
       cascades,
       edge,
@@ -535,30 +606,36 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           events.emit({ name: LEAD_EVENTS.leadStopping, at: clock.now(), reason });
           if (sweepTimer !== undefined) clearInterval(sweepTimer);
           if (breakerTimer !== undefined) clearInterval(breakerTimer);
+          if (deadLetterTimer !== undefined) clearInterval(deadLetterTimer);
           snapshot.stop();
-          await servicesStarted;
-          for (const service of [...services].reverse()) {
-            try {
-              await service.stop();
-            } catch (error) {
-              logger.error({ err: error, service: service.name }, 'lead service failed to stop');
-            }
-          }
-          // Queued operations are refused, running ones decided and written to the history.
-          engine.stop();
-          conflictIntake.unsubscribe();
-          await conflicts.settle();
-          await ingest.stop();
-          announcements.unsubscribe();
-          await snapshot.flush();
-          registryLoaded = false;
-          await runCleanups(cleanups, logger);
+          // Each step on its own and bounded: one that throws or hangs (a damaged database, a
+          // broker that stopped answering) must not keep the others, or the exit, from happening.
+          const steps: StopStep[] = [
+            ['lead services started', () => servicesStarted],
+            ...[...services].reverse().map((service): StopStep => [`service ${service.name}`, () => service.stop()]),
+            // Queued operations are refused, running ones decided and written to the history.
+            ['scatter engine', () => engine.stop()],
+            ['conflict intake', () => conflictIntake.unsubscribe()],
+            ['conflicts settled', () => conflicts.settle()],
+            ['heartbeat intake', () => ingest.stop()],
+            ['key announcements', () => announcements.unsubscribe()],
+            ['final snapshot', () => snapshot.flush()],
+            [
+              'registry unloaded',
+              () => {
+                registryLoaded = false;
+              },
+            ],
+            ...[...cleanups].reverse(),
+          ];
+          const failed = await runStopSteps(steps, { stepTimeoutMs: stepTimeoutMs(config), logger });
+          if (failed.length > 0) throw new LeadError('STOP_FAILED', `stopped, but ${failed.length} stop step(s) failed: ${failed.join(', ')}`);
         })();
         return stopping;
       },
     };
   } catch (error) {
-    await runCleanups(cleanups, logger);
+    await runStopSteps([...cleanups].reverse(), { stepTimeoutMs: stepTimeoutMs(config), logger });
     throw error;
   }
 }
@@ -583,25 +660,63 @@ function parentEscalationVia(link: NatsLink, identity: LeadIdentity, parentLeadI
   };
 }
 
-/** Last built, first closed; one failing cleanup does not skip the others. */
-async function runCleanups(cleanups: (() => Promise<void> | void)[], logger: Logger): Promise<void> {
-  for (const cleanup of cleanups.reverse()) {
+/** A named stop step; its result is awaited, bounded by the step timeout. */
+type StopStep = readonly [name: string, run: () => unknown];
+
+/** Each stop step gets this share of the shutdown timeout, so a hung one leaves time for the rest. */
+const STOP_STEP_SHARE = 0.25;
+
+function stepTimeoutMs(config: LeadConfig): number {
+  return Math.max(1, Math.floor(config.shutdown.timeout_ms * STOP_STEP_SHARE));
+}
+
+/** Runs every step in order whatever the others do; returns the names of those that threw or timed out. */
+async function runStopSteps(steps: readonly StopStep[], options: { stepTimeoutMs: number; logger: Logger }): Promise<string[]> {
+  const failed: string[] = [];
+  for (const [name, run] of steps) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), options.stepTimeoutMs);
+    });
     try {
-      await cleanup();
+      const outcome = await Promise.race([Promise.resolve().then(run), timedOut]);
+      if (outcome === 'timeout') {
+        failed.push(name);
+        options.logger.error({ step: name, timeout_ms: options.stepTimeoutMs }, `stop step "${name}" did not finish in time; going on without it`);
+      }
     } catch (error) {
-      logger.error({ err: error }, 'shutdown step failed');
+      failed.push(name);
+      options.logger.error({ err: error, step: name }, `stop step "${name}" failed; going on`);
+    } finally {
+      clearTimeout(timer);
     }
   }
+  return failed;
+}
+
+/** What the command line knows before the lead starts. */
+export interface RunOptions {
+  /** MESH_LEAD_* variables that match no config key: warned about once the logger exists. */
+  unknownEnv?: readonly UnknownEnvName[];
+  /** Ends the process when the shutdown timeout passes (default process.exit); tests replace it. */
+  exit?: (code: number) => void;
 }
 
 /**
  * Runs a lead until SIGTERM or SIGINT: then it stops taking heartbeats, flushes its snapshot,
- * drains NATS and resolves with exit status 0. SIGHUP re-reads the enrollment files. Under
- * systemd (Type=notify) it sends READY=1 once its API serves (NATS may still be connecting:
- * the lead works through an outage), WATCHDOG=1 from its event loop and STOPPING=1 on stop.
+ * drains NATS and resolves with exit status 0, or 1 when a stop step failed. Whatever hangs,
+ * the process exits 1 once `shutdown.timeout_ms` has passed since the signal, with a log line
+ * saying so. SIGHUP re-reads the enrollment files. Under systemd (Type=notify) it sends
+ * READY=1 once its API serves (NATS may still be connecting: the lead works through an
+ * outage), WATCHDOG=1 from its event loop and STOPPING=1 on stop.
  */
-export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<number> {
-  const lead = await startLead(config, overrides);
+export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}, options: RunOptions = {}): Promise<number> {
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id, env: process.env });
+  if (options.unknownEnv !== undefined && options.unknownEnv.length > 0) {
+    logger.warn({ names: options.unknownEnv.map((entry) => entry.name) }, `${ENV_PREFIX}* variables that match no config key: ${describeUnknownEnv(options.unknownEnv)}`);
+  }
+  const lead = await startLead(config, { ...overrides, logger });
+  const exit = options.exit ?? ((code: number) => process.exit(code));
   const systemd = lead.logger.child({ domain: 'systemd' });
   const notifier = createSystemdNotifier({
     env: process.env,
@@ -618,15 +733,22 @@ export async function runLead(config: LeadConfig, overrides: LeadOverrides = {})
       process.off('SIGTERM', onStop);
       process.off('SIGINT', onStop);
       process.off('SIGHUP', onReload);
+      // Armed until the process ends: a step that timed out may leave a handle open that
+      // would keep the process alive; unref'd, it never delays an exit that is happening anyway.
+      const deadline = setTimeout(() => {
+        lead.logger.fatal({ signal, timeout_ms: config.shutdown.timeout_ms }, `still running shutdown.timeout_ms (${config.shutdown.timeout_ms} ms) after ${signal}; exiting ${EXIT.FAILURE}`);
+        exit(EXIT.FAILURE);
+      }, config.shutdown.timeout_ms);
+      deadline.unref();
       stopWatchdog();
       notifier.stopping();
       lead
         .stop(`received ${signal}`)
         .then(() => notifier.settled())
-        .then(() => resolve(0))
+        .then(() => resolve(EXIT.OK))
         .catch((error: unknown) => {
-          lead.logger.error({ err: error }, 'shutdown failed');
-          resolve(1);
+          lead.logger.error({ err: error }, `shutdown failed; exiting ${EXIT.FAILURE}`);
+          resolve(EXIT.FAILURE);
         });
     };
     const onReload = (): void => {

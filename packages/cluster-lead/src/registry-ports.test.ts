@@ -28,6 +28,22 @@ describe('registry as the scatter engine ports', () => {
     expect(h.registry.get('pi-2')?.health.score).toBeCloseTo(0.7, 10);
   });
 
+  it('scores a cache hit +0.01, and no ACK from an agent that kept heartbeating after the send as a stall (-0.35)', () => {
+    const h = harness();
+    beat(h, ['alive', 'silent', 'cached']);
+    const ports = registryPorts(h.registry);
+    ports.outcomes.recordOutcome('cached', 'no_ack', null, 'sync');
+    ports.outcomes.recordOutcome('cached', 'ready', 3, 'sync', { cacheHit: true });
+    expect(h.registry.get('cached')?.health.score).toBeCloseTo(0.71, 10);
+    const sentAt = h.clock.now();
+    h.clock.advance(INTERVAL);
+    beat(h, ['alive']); // heartbeats after the send: alive, the work hung
+    ports.outcomes.recordOutcome('alive', 'no_ack', null, 'act', { sentAt });
+    ports.outcomes.recordOutcome('silent', 'no_ack', null, 'act', { sentAt });
+    expect(h.registry.get('alive')?.health.score).toBeCloseTo(0.65, 10);
+    expect(h.registry.get('silent')?.health.score).toBeCloseTo(0.7, 10);
+  });
+
   it('keeps quarantined and offline agents out of routing, unless the lead is in panic', async () => {
     const h = harness();
     const fleet = ids('pi', 4);

@@ -1,7 +1,7 @@
 import type { HealthOutcome } from '@mesh30k/shared';
 import { LeadError } from './lib/errors.js';
 import type { Registry } from './registry/index.js';
-import type { AgentOutcome, MeshModeSource, OutcomeRecorder, Routability, ScatterRoutes, ScatterTargets, TargetAgent } from './scatter/ports.js';
+import type { AgentOutcome, MeshModeSource, OutcomeFacts, OutcomeRecorder, Routability, ScatterRoutes, ScatterTargets, TargetAgent } from './scatter/ports.js';
 
 /**
  * The registry as the scatter-gather engine's ports (src/scatter/ports.ts): targets with
@@ -18,7 +18,9 @@ export interface RegistryPorts {
 /**
  * How an operation's outcome moves the agent's health (shared HealthScore outcomes). A
  * conflict is an answer, not a failure (spec 5.1); transit means it answered but was not ready
- * in time, a mild penalty; a refusal counts as an error; no ACK at all as a timeout.
+ * in time, a mild penalty; a refusal counts as an error; no ACK at all as a timeout. Two
+ * refinements (healthOutcomeOf): READY with the ACK's cache_hit is a cache hit, and no ACK from
+ * an agent that kept heartbeating after the work was sent is a stall (alive, but the work hung).
  */
 export const HEALTH_OUTCOME: Readonly<Record<AgentOutcome, HealthOutcome>> = Object.freeze({
   ready: 'success',
@@ -27,6 +29,12 @@ export const HEALTH_OUTCOME: Readonly<Record<AgentOutcome, HealthOutcome>> = Obj
   refused: 'error',
   no_ack: 'timeout',
 });
+
+export function healthOutcomeOf(outcome: AgentOutcome, facts: OutcomeFacts, lastHeartbeatAt: number | null): HealthOutcome {
+  if (outcome === 'ready' && facts.cacheHit === true) return 'cache_hit';
+  if (outcome === 'no_ack' && facts.sentAt !== undefined && lastHeartbeatAt !== null && lastHeartbeatAt > facts.sentAt) return 'stall';
+  return HEALTH_OUTCOME[outcome];
+}
 
 export function registryPorts(registry: Registry): RegistryPorts {
   return {
@@ -39,10 +47,13 @@ export function registryPorts(registry: Registry): RegistryPorts {
       },
     },
     outcomes: {
-      recordOutcome: (agentId, outcome, processingMs, verb) => {
+      recordOutcome: (agentId, outcome, processingMs, verb, facts = {}) => {
         // Only finished work is a processing sample; transit and refusals are not.
         const finished = (outcome === 'ready' || outcome === 'conflict') && processingMs !== null;
-        registry.recordOutcome(agentId, { result: HEALTH_OUTCOME[outcome], verb, reason: `operation outcome ${outcome}`, ...(finished ? { processingMs } : {}) });
+        const lastHeartbeatAt = outcome === 'no_ack' ? (registry.get(agentId)?.lastHeartbeatAt ?? null) : null;
+        const result = healthOutcomeOf(outcome, facts, lastHeartbeatAt);
+        const reason = result === HEALTH_OUTCOME[outcome] ? `operation outcome ${outcome}` : `operation outcome ${outcome} (${result})`;
+        registry.recordOutcome(agentId, { result, verb, reason, ...(finished ? { processingMs } : {}) });
       },
     },
     mode: { mode: () => registry.mode },

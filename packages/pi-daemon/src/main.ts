@@ -4,11 +4,12 @@
  */
 import { createRequire } from 'node:module';
 import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
-import type { KeyPair } from '@mesh30k/shared';
+import { describeUnknownEnv, type KeyPair } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { Agent } from './agent/agent.js';
 import { pinnedLeadResolver } from './agent/lead-keys.js';
 import { statusDocument } from './agent/status-report.js';
+import { renderAgentMetrics } from './metrics/index.js';
 import type { Output } from './cli/output.js';
 import { EXIT } from './cli/exit-codes.js';
 import { trueClock } from './clock/true-clock.js';
@@ -19,6 +20,7 @@ import { NatsConfigError, supervisorOptionsFrom } from './nats/config-options.js
 import type { ConnectionEvent } from './nats/events.js';
 import { NatsSupervisor } from './nats/supervisor.js';
 import { openAgentStores } from './outbox/index.js';
+import { DataDirError, asDataDirError, ensureWritableDir } from './outbox/data-dir.js';
 import { startStatusServer, type StatusServer } from './status/index.js';
 import { createServiceNotifier, startWatchdogPings } from './systemd/index.js';
 
@@ -54,7 +56,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     root = createLogger({ level: config.log_level, env: options.env });
     log = root.child({ agent_id: config.agent_id, cluster_id: config.cluster_id });
     log.info({ event: LogEvent.CONFIG_LOADED, path: loaded.path, env_overrides: loaded.envOverrides }, `config loaded from ${loaded.path}`);
-    if (loaded.unknownEnv.length > 0) log.warn({ event: LogEvent.CONFIG_UNKNOWN_ENV, names: loaded.unknownEnv }, 'MESH_* variables that match no config key');
+    if (loaded.unknownEnv.length > 0) {
+      log.warn({ event: LogEvent.CONFIG_UNKNOWN_ENV, names: loaded.unknownEnv.map((entry) => entry.name) }, `MESH_* variables that match no config key: ${describeUnknownEnv(loaded.unknownEnv)}`);
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     options.output.err(error.message);
@@ -63,6 +67,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   try {
     return await runWith(config, { root, log }, options);
   } catch (error) {
+    if (error instanceof DataDirError) {
+      log.fatal({ event: LogEvent.DATA_DIR_NOT_WRITABLE, path: error.path }, error.message);
+      options.output.err(error.message);
+      return EXIT.NOPERM;
+    }
     if (!(error instanceof StartupError)) throw error;
     log.fatal({ event: LogEvent.CONFIG_INVALID }, error.message);
     options.output.err(error.message);
@@ -105,7 +114,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     throw error;
   }
 
-  const stores = openAgentStores({ dataDir: config.data_dir, outboxMaxEntries: config.outbox.max_entries, logger: domainLogger(logger, 'store') });
+  const stores = openStores(config, logger);
   const health = new WorkerHealthSampler({ intervalMs: config.health.interval_ms, metricTimeoutMs: config.health.metric_timeout_ms, logger: domainLogger(logger, 'health') });
   const notifier = createServiceNotifier({ env: options.env, logger: domainLogger(logger, 'systemd') });
   const supervisor = new NatsSupervisor(natsOptions, { logger: domainLogger(logger, 'nats') });
@@ -145,6 +154,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
       host: config.status.host,
       port: config.status.port,
       provider: () => statusDocument(agent.status(), { version, startedAt, health: health.latest() }),
+      metrics: () => renderAgentMetrics(agent.status()),
       logger,
     });
   } catch (error) {
@@ -189,6 +199,16 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   clearTimeout(timer);
   logger.info({ event: LogEvent.AGENT_STOPPED, code }, 'stopped');
   return code;
+}
+
+/** The database in data_dir; a directory (or file) the service user cannot write is a DataDirError. */
+function openStores(config: AgentConfig, logger: Logger): ReturnType<typeof openAgentStores> {
+  ensureWritableDir(config.data_dir);
+  try {
+    return openAgentStores({ dataDir: config.data_dir, outboxMaxEntries: config.outbox.max_entries, logger: domainLogger(logger, 'store') });
+  } catch (error) {
+    throw asDataDirError(error, config.data_dir) ?? error;
+  }
 }
 
 function nextStopSignal(): Promise<string> {

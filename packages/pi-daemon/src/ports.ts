@@ -13,6 +13,12 @@ export interface OutboxItem {
   priority: Priority;
   /** The unsigned message as JSON; it is re-stamped and signed when delivered. */
   body: string;
+  /**
+   * Ordered stream: entries sharing a key are delivered in sequence order, one after the other
+   * (the ACKs of one operation; later, the events of one sensor). Entries of other streams, and
+   * entries without a key, pass an entry that waits. Absent: no order with anything.
+   */
+  stream?: string | null;
 }
 
 export interface OutboxEntry extends OutboxItem {
@@ -21,6 +27,32 @@ export interface OutboxEntry extends OutboxItem {
   /** Wall-clock ms when it was queued. */
   queuedAt: number;
   attempts: number;
+  /** Wall-clock ms before which it is not tried again (its own backoff); 0 when due at once. */
+  nextAttemptAt: number;
+  stream: string | null;
+}
+
+/** An entry the lead refused for good: kept for the operator, never retried. */
+export interface DeadLetter {
+  seq: number;
+  kind: OutboxKind;
+  stream: string | null;
+  body: string;
+  queuedAt: number;
+  attempts: number;
+  /** The refusal code and message from the lead (or the agent's own reason). */
+  code: string;
+  reason: string;
+  /** Wall-clock ms when it left the outbox. */
+  deadAt: number;
+}
+
+export interface DeadLetterStats {
+  /** Dead letters kept now (bounded by count and age). */
+  count: number;
+  /** Dead letters ever made, including those retention removed since. */
+  total: number;
+  oldestDeadAt: number | null;
 }
 
 export interface OutboxStats {
@@ -35,9 +67,23 @@ export interface Outbox {
   enqueue(items: readonly OutboxItem[]): number[];
   /** Oldest first, by sequence number. */
   peek(limit: number): OutboxEntry[];
+  /**
+   * What may be tried now, by sequence number: entries whose next attempt is due and that head
+   * their stream (no earlier entry of the same stream is still waiting).
+   */
+  due(now: number, limit: number): OutboxEntry[];
+  /** Earliest next attempt of an entry that heads its stream, or null when the outbox is empty. */
+  nextAttemptAt(): number | null;
   /** Removes delivered entries. */
   remove(seqs: readonly number[]): void;
   recordAttempt(seq: number): void;
+  /** Counts a failed attempt and sets when the entry may be tried again. */
+  deferUntil(seq: number, at: number): void;
+  /** Moves an entry to the dead letters in one transaction (retention applied). */
+  deadLetter(seq: number, refusal: { code: string; reason: string }): void;
+  /** Newest first. */
+  listDeadLetters(limit: number): DeadLetter[];
+  deadLetterStats(): DeadLetterStats;
   stats(): OutboxStats;
   close(): void;
 }

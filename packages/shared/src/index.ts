@@ -5,6 +5,7 @@
  */
 export * from './lib/errors.js';
 export * from './lib/clock.js';
+export * from './lib/env-names.js';
 export * from './protocol/index.js';
 export * from './signing/index.js';
 export * from './identity/index.js';
@@ -18,3 +19,4 @@ export * from './health/index.js';
 export * from './degradation/index.js';
 export * from './conflicts/index.js';
 export * from './operator/index.js';
+export * from './metrics/index.js';

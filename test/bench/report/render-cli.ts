@@ -3,11 +3,12 @@
  * folder; by default the newest run under bench-results/.
  *
  *   npm run bench:report [-- bench-results/2026-12-06T140305]
+ *   npm run bench:report -- bench-results/2026-12-07T004500 --soak   (only the soak's section, from that folder)
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { argv, stdout } from 'node:process';
-import { publish, REPO } from './publish.js';
+import { publish, publishSoak, REPO } from './publish.js';
 
 function newestRun(): string {
   const root = join(REPO, 'bench-results');
@@ -19,5 +20,8 @@ function newestRun(): string {
   return join(root, runs.at(-1)!);
 }
 
-const dir = argv[2] === undefined ? newestRun() : resolve(argv[2]);
-for (const file of await publish(dir)) stdout.write(`written: ${file}\n`);
+const args = argv.slice(2);
+const soakOnly = args.includes('--soak');
+const folder = args.find((a) => !a.startsWith('--'));
+const dir = folder === undefined ? newestRun() : resolve(folder);
+for (const file of soakOnly ? [await publishSoak(dir)] : await publish(dir)) stdout.write(`written: ${file}\n`);

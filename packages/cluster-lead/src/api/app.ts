@@ -21,6 +21,8 @@ import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
+import type { DeadLetterDesk } from '../dead-letters/index.js';
+import { deadLetterRoutes } from './dead-letters-routes.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
@@ -110,6 +112,8 @@ export interface ApiDeps {
   edgeAgents?: EdgeAgentsApi;
   /** Tasks handed to the best agent, reassigned on failure (src/delegation). */
   delegations?: DelegationDesk;
+  /** The lead's dead letters (src/dead-letters); absent, the routes answer 404. */
+  deadLetters?: DeadLetterDesk;
 }
 
 /**
@@ -207,6 +211,7 @@ export function createApi(deps: ApiDeps): Hono {
     );
   }
   if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
+  if (deps.deadLetters !== undefined) app.route('/v1/dead-letters', deadLetterRoutes(deps.deadLetters, tokens));
   const breakers = deps.breakers;
   app.route(
     '/v1',

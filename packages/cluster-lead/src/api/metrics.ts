@@ -2,32 +2,19 @@
  * GET /metrics: Prometheus text exposition (version 0.0.4), written by hand: a few counters,
  * gauges and one histogram do not need a client library. Everything is read at scrape time
  * from counters the lead keeps anyway; nothing here sits on the heartbeat or scatter path.
+ * The text format itself (escaping, histograms) is shared's, which the agent uses too.
  */
-import type { BreakerStatus } from '@mesh30k/shared';
+import { Histogram, PROMETHEUS_CONTENT_TYPE, labelValue, type BreakerStatus } from '@mesh30k/shared';
+import { renderFleetMetrics, type FleetMetricsSources } from './metrics-fleet.js';
 import type { OperationOutcome } from '../scatter/index.js';
 import type { ApiCounters } from './request-context.js';
 
-export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+export const METRICS_CONTENT_TYPE = PROMETHEUS_CONTENT_TYPE;
+export { Histogram };
 /** |arrival error| bucket bounds, ms. */
 export const ARRIVAL_BUCKETS_MS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000];
 const BREAKER_VALUE: Readonly<Record<string, number>> = { closed: 0, 'half-open': 1, open: 2 };
 const MODES = ['FULL', 'DEGRADED_LIGHT', 'DEGRADED_MODERATE', 'DEGRADED_SEVERE', 'EMERGENCY'] as const;
-
-export class Histogram {
-  readonly counts: number[];
-  sum = 0;
-  count = 0;
-
-  constructor(readonly bounds: readonly number[]) {
-    this.counts = bounds.map(() => 0);
-  }
-
-  observe(value: number): void {
-    this.sum += value;
-    this.count++;
-    for (let i = 0; i < this.bounds.length; i++) if (value <= (this.bounds[i] ?? Infinity)) this.counts[i] = (this.counts[i] ?? 0) + 1;
-  }
-}
 
 /** Outcomes of the operations submitted through the lead's Operations, and their arrival errors. */
 export class OperationMetrics {
@@ -41,17 +28,21 @@ export class OperationMetrics {
   }
 }
 
-export interface MetricsSources {
+export interface MetricsSources extends FleetMetricsSources {
   ingest(): { accepted: number; refused: Readonly<Record<string, number>> };
   operations: OperationMetrics;
   breakers(): BreakerStatus[];
   mode(): string;
   /** Worst event-loop delay since the last scrape, ms. */
   eventLoopDelayMs(): number;
+  /** Registry snapshot writes that failed since start, and whether the last one did. */
+  snapshots?(): { failures: number; failing: boolean };
   api: ApiCounters;
+  /** How often each limit was hit (src/lib/limit-counters.ts); absent, the family is empty. */
+  limits?: () => Readonly<Record<string, number>>;
 }
 
-const label = (value: string) => value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+const label = labelValue;
 
 export function renderMetrics(s: MetricsSources): string {
   const lines: string[] = [];
@@ -80,9 +71,19 @@ export function renderMetrics(s: MetricsSources): string {
   family('mesh_lead_event_loop_delay_ms', 'gauge', 'Worst event-loop delay since the previous scrape, ms.');
   lines.push(`mesh_lead_event_loop_delay_ms ${s.eventLoopDelayMs()}`);
 
+  if (s.snapshots !== undefined) {
+    const snapshots = s.snapshots();
+    family('mesh_lead_snapshot_failures_total', 'counter', 'Registry snapshot writes to the database that failed.');
+    lines.push(`mesh_lead_snapshot_failures_total ${snapshots.failures}`);
+    family('mesh_lead_snapshot_failing', 'gauge', '1 while the latest registry snapshot write failed (the lead is not ready), else 0.');
+    lines.push(`mesh_lead_snapshot_failing ${snapshots.failing ? 1 : 0}`);
+  }
+
   family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');
   for (const [status, n] of [...s.api.byStatus].sort((a, b) => a[0] - b[0])) lines.push(`mesh_lead_api_requests_total{status="${status}"} ${n}`);
   family('mesh_lead_api_auth_failures_total', 'counter', 'API requests refused by authentication or role, by reason.');
   for (const [reason, n] of s.api.authFailures) lines.push(`mesh_lead_api_auth_failures_total{reason="${label(reason)}"} ${n}`);
-  return `${lines.join('\n')}\n`;
+  family('mesh_lead_limit_hits_total', 'counter', 'Requests, frames or rows refused, dropped or pruned by a limit, by limit.');
+  for (const [limit, n] of Object.entries(s.limits?.() ?? {})) lines.push(`mesh_lead_limit_hits_total{limit="${label(limit)}"} ${n}`);
+  return `${lines.join('\n')}\n${renderFleetMetrics(s)}`;
 }

@@ -23,6 +23,7 @@ describe('/metrics and /health/deep', () => {
         breakers: () => [{ scope: 'cluster', targetId: 'c-1', state: 'open' } as BreakerStatus],
         mode: () => 'DEGRADED_LIGHT',
         eventLoopDelayMs: () => 12.5,
+        hardware: () => ({ reporting: 3, degraded: 2, conditions: { under_voltage: 1, throttled: 2, hot: 0 }, maxTemperatureC: 71.5 }),
       },
     });
     expect((await api.request('/metrics')).status).toBe(401);
@@ -46,6 +47,10 @@ describe('/metrics and /health/deep', () => {
       'mesh_lead_api_requests_total{status="401"} 1',
       'mesh_lead_api_requests_total{status="404"} 1',
       'mesh_lead_api_auth_failures_total{reason="MISSING"} 1',
+      'mesh_lead_agents_hardware{condition="under_voltage"} 1',
+      'mesh_lead_agents_hardware{condition="throttled"} 2',
+      'mesh_lead_agents_hardware_degraded 2',
+      'mesh_lead_agent_temperature_max_celsius 71.5',
     ]) {
       expect(text.split('\n'), line).toContain(line);
     }

@@ -55,7 +55,43 @@ export const OPENAPI_DOCUMENT: Json = {
           error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
         },
       },
-      Agent: { type: 'object', required: ['agent_id', 'state'], properties: { agent_id: { type: 'string' }, state: { type: 'string' }, agent_class: { type: 'string' }, cluster_id: { type: 'string' } } },
+      Agent: {
+        type: 'object',
+        required: ['agent_id', 'state'],
+        properties: {
+          agent_id: { type: 'string' },
+          state: { type: 'string' },
+          agent_class: { type: 'string' },
+          cluster_id: { type: 'string' },
+          system_health: { $ref: '#/components/schemas/SystemHealth' },
+        },
+      },
+      SystemHealth: {
+        type: 'object',
+        description: "The agent's own health block as of its last heartbeat; null where the host reports nothing",
+        required: ['conditions', 'degraded'],
+        properties: {
+          temperature_c: { type: ['number', 'null'] },
+          cpu_load_pct: { type: ['number', 'null'] },
+          memory_used_pct: { type: ['number', 'null'] },
+          disk_used_pct: { type: ['number', 'null'] },
+          uptime_s: { type: ['number', 'null'] },
+          ntp_synchronized: { type: ['boolean', 'null'] },
+          throttle: {
+            type: ['object', 'null'],
+            description: 'The firmware get_throttled word and its flags (now, and since boot)',
+            properties: Object.fromEntries<Json>([
+              ['raw', { type: 'integer' }],
+              ...['under_voltage', 'freq_capped', 'throttled', 'soft_temp_limit'].flatMap((f): [string, Json][] => [
+                [f, { type: 'boolean' }],
+                [`${f}_since_boot`, { type: 'boolean' }],
+              ]),
+            ]),
+          },
+          conditions: { type: 'array', items: { enum: ['under_voltage', 'throttled', 'hot'] } },
+          degraded: { type: 'boolean', description: 'a condition makes the lead count the agent as degraded (thresholds.hardware)' },
+        },
+      },
     },
   },
   paths: {
@@ -111,6 +147,18 @@ export const OPENAPI_DOCUMENT: Json = {
     '/v1/edge-agents/{id}': {
       get: op('One edge Worker', ok('the Worker'), { parameters: [idParam()] }),
       delete: op('Remove an edge Worker', { '204': { description: 'removed' } }, { parameters: [idParam()] }),
+    },
+    '/v1/dead-letters': {
+      get: op('Dead letters (sends the lead gave up on), newest first', ok('a page', { type: 'object', properties: { dead_letters: { type: 'array', items: { type: 'object' } }, next_page_token: { type: 'string' } } }), {
+        parameters: [query('kind'), ...page],
+      }),
+    },
+    '/v1/dead-letters/{id}': {
+      get: op('One dead letter', ok('the letter'), { parameters: [idParam()] }),
+      delete: op('Drop a dead letter', { '204': { description: 'dropped' } }, { parameters: [idParam()] }),
+    },
+    '/v1/dead-letters/{id}/replay': {
+      post: op('Deliver a dead letter again; deleted when delivered, kept (attempts + 1) when it fails again', { ...ok('replayed'), '409': problem, '503': problem }, { parameters: [idParam(), idempotencyKey] }),
     },
     '/v1/enrollments': { post: op('Enroll an agent (signed enrollment record)', { ...ok('enrolled', { type: 'object' }, '201'), '422': problem }, { parameters: [idempotencyKey], requestBody: body({ type: 'object', required: ['bytes'] }) }) },
     '/v1/enrollments/{agent_id}': { delete: op('Revoke an agent', { '204': { description: 'revoked' } }, { parameters: [idParam('agent_id')] }) },

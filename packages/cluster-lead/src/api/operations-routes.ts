@@ -2,6 +2,7 @@
  * The scatter engine's operations as the API maps them: request bodies onto the engine's
  * OperationRequest, refusals onto problems. The job routes (jobs-routes.ts) use these.
  */
+import { WIRE_LIMITS } from '@mesh30k/shared';
 import { z } from 'zod';
 import type { OperationRefusal, SubmitOutcome } from '../control/index.js';
 import type { OperationView } from '../control/index.js';
@@ -86,6 +87,12 @@ export function refusalError(refusal: OperationRefusal): ApiError {
       const message = refusal.reason.replace(/^[\w.]+/, (p) => p.split('.').map((s) => FIELD_OF[s] ?? s).join('.'));
       const field = 'field' in fields ? fields.field : '';
       return new ApiError(400, 'BAD_REQUEST', 'Invalid operation', message, { fields: { ...fields, errors: [{ field, message }] } });
+    }
+    case 'PAYLOAD_TOO_LARGE': {
+      const message = refusal.reason;
+      return new ApiError(413, 'PAYLOAD_TOO_LARGE', 'Payload too large', message, {
+        fields: { ...fields, limit_bytes: WIRE_LIMITS.maxPayloadBytes, errors: [{ field: 'payload', message }] },
+      });
     }
     case 'SATURATED':
       return new ApiError(503, 'SATURATED', 'Lead saturated', refusal.reason, { fields, headers: { 'Retry-After': String(SATURATED_RETRY_AFTER_S) } });

@@ -26,7 +26,9 @@ export type ApiErrorCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   | 'RATE_LIMITED'
   /** A signed enrollment that does not verify against the mesh roots (or is expired, revoked...). */
-  | 'ENROLLMENT_REFUSED';
+  | 'ENROLLMENT_REFUSED'
+  /** A dead letter that cannot be delivered again (stale, or nothing can send its kind); `reason_code` says which. */
+  | 'NOT_REPLAYABLE';
 
 /** One invalid field of a request (a dotted body path, or a query parameter name). */
 export interface FieldError {

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { LeadError } from '../lib/errors.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -9,13 +10,18 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Serves the app on Node's HTTP server; resolves once it listens (port 0 picks a free one). */
+/**
+ * Serves the app on Node's HTTP server; resolves once it listens (port 0 picks a free one).
+ * A port that is taken or not allowed is an operator's problem (LeadError naming http.port),
+ * not a bug.
+ */
 export function startApiServer(app: Hono, options: { host: string; port: number }): Promise<ApiServer> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }) as Server;
-    server.once('error', reject);
+    const failed = (error: Error): void => reject(listenError(error, options));
+    server.once('error', failed);
     server.once('listening', () => {
-      server.off('error', reject);
+      server.off('error', failed);
       const port = (server.address() as AddressInfo).port;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
@@ -29,4 +35,20 @@ export function startApiServer(app: Hono, options: { host: string; port: number 
       });
     });
   });
+}
+
+/** The one line an operator needs when the API cannot listen; anything else stays as it was. */
+function listenError(error: Error, options: { host: string; port: number }): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${options.host}:${options.port}`;
+  if (code === 'EADDRINUSE') {
+    return new LeadError('PORT_IN_USE', `http.port ${options.port}: ${where} is already in use by another process; stop it, or set http.port (MESH_LEAD_HTTP__PORT) to a free port`, { cause: error });
+  }
+  if (code === 'EACCES') {
+    return new LeadError('LISTEN_DENIED', `http.port ${options.port}: not allowed to listen on ${where} (ports below 1024 need privileges); set http.port (MESH_LEAD_HTTP__PORT) to 1024 or above`, { cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL') {
+    return new LeadError('LISTEN_DENIED', `http.host ${options.host}: no such address on this machine; set http.host (MESH_LEAD_HTTP__HOST) to one of its addresses`, { cause: error });
+  }
+  return error;
 }

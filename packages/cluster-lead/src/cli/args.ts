@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { attachDashValues } from '@mesh30k/shared/node';
 import { LeadError } from '../lib/errors.js';
 
-export type Command = 'run' | 'enroll' | 'operator-key' | 'api-token' | 'help';
+export type Command = 'run' | 'init' | 'recover-db' | 'enroll' | 'operator-key' | 'api-token' | 'help';
 
 export interface ParsedArgs {
   command: Command;
   values: Record<string, string | boolean | undefined>;
+  /** The command's own positional argument (init's directory). */
+  target?: string | undefined;
 }
 
 const OPTIONS = {
@@ -23,6 +25,12 @@ const OPTIONS = {
   key: { type: 'string' },
   id: { type: 'string' },
   ttl: { type: 'string' },
+  force: { type: 'boolean' },
+  'lead-id': { type: 'string' },
+  operator: { type: 'string' },
+  http: { type: 'string' },
+  nats: { type: 'string' },
+  'root-key-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -35,8 +43,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     throw new LeadError('USAGE', cause instanceof Error ? cause.message : String(cause), { cause });
   }
   const [name, ...rest] = parsed.positionals;
-  if (rest.length > 0) throw new LeadError('USAGE', `unexpected argument "${rest[0]}"`);
   if (parsed.values.help === true || name === undefined || name === 'help') return { command: 'help', values: parsed.values };
-  if (name !== 'run' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
-  return { command: name, values: parsed.values };
+  if (name !== 'run' && name !== 'init' && name !== 'recover-db' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
+  const [target, ...extra] = name === 'init' ? rest : [undefined, ...rest];
+  if (extra.length > 0) throw new LeadError('USAGE', `unexpected argument "${extra[0]}"`);
+  return { command: name, values: parsed.values, target };
 }

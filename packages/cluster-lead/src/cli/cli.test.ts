@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock, PROTOCOL_VERSION, createEnrollmentRequest, parseApiToken, publicKeyText, verifyEnrollment, type EnrollmentRecord, type ParsedApiToken } from '@mesh30k/shared';
 import { generateKeyFile, loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
+import { loadConfig } from '../config/index.js';
 import { EXIT } from '../lib/errors.js';
 import { main, type CliIo } from './index.js';
 
@@ -67,6 +68,12 @@ describe('mesh-lead enroll', () => {
       issued_at: NOW,
       expires_at: NOW + 30 * 86_400_000,
     });
+    // What keygen prints as a whole (key path, public key, the request) is taken as well.
+    const wrapped = join(dir.path, 'keygen-output.json');
+    await writeFile(wrapped, JSON.stringify({ key_path: '/var/lib/mesh30k/agent.key', public_key: publicKeyText(request.publicKey), enrollment_request: JSON.parse(await readFile(request.path, 'utf8')) as unknown }));
+    const fromKeygen = io();
+    expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', wrapped], fromKeygen)).toBe(EXIT.OK);
+    expect(JSON.parse(fromKeygen.stdout)).toHaveProperty('signature');
     // It never overwrites an enrollment already written.
     expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path, '--out', out], io())).toBe(EXIT.USAGE);
   });
@@ -81,6 +88,54 @@ describe('mesh-lead enroll', () => {
     const cli = io();
     expect(await main(['enroll', '--root-key', join(dir.path, 'root.key'), '--request', request.path], cli)).toBe(EXIT.DATA);
     expect(cli.stderr).toMatch(/^mesh-lead: enrollment request refused \(BAD_SIGNATURE\)/);
+  });
+});
+
+describe('mesh-lead init', () => {
+  it('writes keys, the lead enrollment and both configs with 0700/0600, prints the keys, and never overwrites without --force', async () => {
+    const target = join(dir.path, 'lead-host');
+    const cli = io();
+    expect(await main(['init', target, '--lead-id', 'lead-a', '--cluster', 'c1', '--operator', 'cecilia', '--nats', '127.0.0.1:4333'], cli)).toBe(EXIT.OK);
+    expect(cli.stderr).toBe('');
+    expect((await stat(target)).mode & 0o777).toBe(0o700);
+    for (const name of ['root.key', 'lead.key', 'operator.key', 'lead.enrollment.json', 'lead.json', 'nats-server.conf']) {
+      expect((await stat(join(target, name))).mode & 0o777, name).toBe(0o600);
+    }
+    const root = await loadKeyPair(join(target, 'root.key'));
+    const lead = await loadKeyPair(join(target, 'lead.key'));
+    expect(cli.stdout).toContain(`mesh root  ${publicKeyText(root.publicKey)}`);
+    expect(cli.stdout).toContain(`lead       ${publicKeyText(lead.publicKey)}`);
+    expect(cli.stdout).toContain(`nats-server -c ${target}/nats-server.conf`);
+    expect(cli.stdout).toContain('mesh enroll accept <agent-id>');
+
+    // The config loads as it is, and the lead's enrollment is the root's word for the lead key.
+    const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
+    expect(config).toMatchObject({ lead_id: 'lead-a', cluster_id: 'c1', nats: { servers: ['nats://127.0.0.1:4333'] } });
+    expect(config.trust.root_key_path).toBe(join(target, 'root.key'));
+    expect(config.api.operators[0]).toMatchObject({ id: 'cecilia', role: 'operator' });
+    const enrollment = await verifyEnrollment(nodeEd25519, [root.publicKey], JSON.parse(await readFile(join(target, 'lead.enrollment.json'), 'utf8')), new ManualClock(NOW));
+    expect(enrollment.ok && enrollment.value.record).toMatchObject({ agent_id: 'lead-a', role: 'lead', public_key: publicKeyText(lead.publicKey) });
+    expect(await readFile(join(target, 'nats-server.conf'), 'utf8')).toContain('listen: "127.0.0.1:4333"');
+
+    const again = io();
+    expect(await main(['init', target], again)).toBe(EXIT.USAGE);
+    expect(again.stderr).toMatch(/already exist.*--force/);
+    expect(publicKeyText((await loadKeyPair(join(target, 'root.key'))).publicKey)).toBe(publicKeyText(root.publicKey));
+    expect(await main(['init', target, '--force', '--lead-id', 'lead-a'], io())).toBe(EXIT.OK);
+    expect(publicKeyText((await loadKeyPair(join(target, 'root.key'))).publicKey)).not.toBe(publicKeyText(root.publicKey));
+  });
+
+  it('keeps the root key off the lead with --root-key-out', async () => {
+    const target = join(dir.path, 'lead-host');
+    const offline = join(dir.path, 'offline-root.key');
+    const cli = io();
+    expect(await main(['init', target, '--root-key-out', offline], cli)).toBe(EXIT.OK);
+    const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
+    expect(config.trust.root_key_path).toBeUndefined();
+    expect((await stat(offline)).mode & 0o777).toBe(0o600);
+    expect(cli.stdout).toContain(`--root-key ${offline}`);
+    expect(await main(['init'], io())).toBe(EXIT.USAGE);
+    expect(await main(['init', join(dir.path, 'x'), '--http', 'nowhere'], io())).toBe(EXIT.USAGE);
   });
 });
 

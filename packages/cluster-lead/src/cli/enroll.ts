@@ -1,27 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import {
-  AgentClass,
-  Capabilities,
-  Id,
-  Role,
-  enrollmentFromRequest,
-  issueEnrollment,
-  keyId,
-  verifyEnrollmentRequest,
-  type EnrollmentRecord,
-  type SignedRecord,
-} from '@mesh30k/shared';
+import { AgentClass, Capabilities, Id, Role, verifyEnrollmentRequest, type SignedRecord } from '@mesh30k/shared';
 import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import type { z } from 'zod';
 import { LeadError, describeError } from '../lib/errors.js';
-
-const DAY_MS = 86_400_000;
-export const DEFAULT_ENROLLMENT_DAYS = 365;
-const MAX_ENROLLMENT_DAYS = 3650;
+import { DEFAULT_ENROLLMENT_DAYS, MAX_ENROLLMENT_DAYS, signRequest } from '../trust/index.js';
 
 export interface EnrollInput {
   rootKeyPath: string;
-  /** The request's JSON text (an agent's signed enrollment request). */
+  /** The request's JSON text (an agent's signed enrollment request, or keygen's whole output). */
   requestText: string;
   now: number;
   expiresDays?: string | undefined;
@@ -50,30 +36,29 @@ export async function signEnrollment(input: EnrollInput): Promise<SignedRecord> 
   } catch (cause) {
     throw new LeadError('ENROLLMENT_INVALID', `enrollment request is not JSON: ${describeError(cause)}`, { cause });
   }
-  const request = await verifyEnrollmentRequest(nodeEd25519, raw);
+  const request = await verifyEnrollmentRequest(nodeEd25519, requestOf(raw));
   if (!request.ok) throw new LeadError('ENROLLMENT_INVALID', `enrollment request refused (${request.error.code}): ${request.error.message}`);
 
   const days = input.expiresDays === undefined ? DEFAULT_ENROLLMENT_DAYS : Number(input.expiresDays);
   if (!(Number.isFinite(days) && days > 0 && days <= MAX_ENROLLMENT_DAYS)) {
     throw new LeadError('USAGE', `--expires-days must be a number of days in (0, ${MAX_ENROLLMENT_DAYS}]`);
   }
-  const asked = enrollmentFromRequest(request.value, {
-    issued_at: input.now,
-    expires_at: input.now + days * DAY_MS,
-    issuer_key_id: await keyId(root.publicKey),
+  const signed = await signRequest(root, request.value, input.now, {
+    expiresDays: days,
+    agentClass: checked(AgentClass, input.agentClass, 'class'),
+    capabilities: checked(Capabilities, input.capabilities?.split(',').map((c) => c.trim()).filter((c) => c !== ''), 'capabilities'),
+    clusterId: checked(Id, input.cluster, 'cluster'),
+    sectorId: checked(Id, input.sector, 'sector'),
+    role: checked(Role, input.role, 'role'),
   });
-  const record: EnrollmentRecord = {
-    ...asked,
-    class: checked(AgentClass, input.agentClass, 'class') ?? asked.class,
-    capabilities: checked(Capabilities, input.capabilities?.split(',').map((c) => c.trim()).filter((c) => c !== ''), 'capabilities') ?? asked.capabilities,
-    cluster_id: checked(Id, input.cluster, 'cluster') ?? asked.cluster_id,
-    role: checked(Role, input.role, 'role') ?? asked.role,
-  };
-  const sector = checked(Id, input.sector, 'sector');
-  if (sector !== undefined) record.sector_id = sector;
-  const signed = await issueEnrollment(nodeEd25519.signerSync(root.privateKey), record);
   if (!signed.ok) throw new LeadError('ENROLLMENT_INVALID', `cannot issue enrollment: ${signed.error.message}`);
   return signed.value;
+}
+
+/** The signed request itself, or `mesh-agent keygen`'s output, which carries it as enrollment_request. */
+export function requestOf(raw: unknown): unknown {
+  const inner = (raw as { enrollment_request?: unknown } | null)?.enrollment_request;
+  return inner ?? raw;
 }
 
 export async function readRequestText(path: string): Promise<string> {

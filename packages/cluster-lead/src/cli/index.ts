@@ -1,9 +1,12 @@
-import { formatIssue, loadConfig, ConfigError, ENV_PREFIX } from '../config/index.js';
+import Database from 'better-sqlite3';
+import { formatIssue, loadConfig, ConfigError, ENV_PREFIX, unknownLeadEnv, type LeadConfig } from '../config/index.js';
 import { EXIT, LeadError, exitCodeFor } from '../lib/errors.js';
 import { runLead } from '../main.js';
+import { databasePath, recoverDatabase } from '../store/index.js';
 import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
 import { helpText } from './help.js';
+import { initLead } from './init.js';
 import { natsUserCommand } from './nats-user.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
 
@@ -37,10 +40,25 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'help':
         io.out(helpText());
         return EXIT.OK;
-      case 'run': {
-        const file = stringFlag(args.values.config) ?? io.env[`${ENV_PREFIX}CONFIG`];
-        const config = await loadConfig({ ...(file === undefined ? {} : { file }), env: io.env });
-        return await runLead(config);
+      case 'run':
+        return await runLead(await configFrom(args.values, io), {}, { unknownEnv: unknownLeadEnv(io.env) });
+      case 'recover-db':
+        return recoverDb(await configFrom(args.values, io), io);
+      case 'init': {
+        if (args.target === undefined) throw new LeadError('USAGE', 'init needs a directory: mesh-lead init <dir>');
+        const result = await initLead({
+          dir: args.target,
+          force: args.values.force === true,
+          now: io.now(),
+          leadId: stringFlag(args.values['lead-id']),
+          clusterId: stringFlag(args.values.cluster),
+          operatorId: stringFlag(args.values.operator),
+          http: stringFlag(args.values.http),
+          nats: stringFlag(args.values.nats),
+          rootKeyOut: stringFlag(args.values['root-key-out']),
+        });
+        io.out(result.text);
+        return EXIT.OK;
       }
       case 'enroll': {
         const rootKeyPath = required(args.values['root-key'], 'root-key');
@@ -73,6 +91,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (error) {
     return report(error, io);
   }
+}
+
+async function configFrom(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<LeadConfig> {
+  const file = stringFlag(values.config) ?? io.env[`${ENV_PREFIX}CONFIG`];
+  return loadConfig({ ...(file === undefined ? {} : { file }), env: io.env });
+}
+
+/** Moves a damaged database aside (a healthy one is left alone); the next start begins empty. */
+function recoverDb(config: LeadConfig, io: CliIo): number {
+  const path = databasePath(config.data_dir);
+  const outcome = recoverDatabase(path, (file) => new Database(file, { fileMustExist: true }), io.now());
+  if (outcome.movedTo === null) {
+    io.out(`database ${path} passed its check; nothing moved\n`);
+    return EXIT.OK;
+  }
+  io.out(
+    `database ${path} was damaged (${outcome.problem}); moved to ${outcome.movedTo}. ` +
+      `The next start begins with an empty registry: agents re-register with their next heartbeat; ` +
+      `enrollments made through the API (not in trust.enrollments) must be made again. ` +
+      `Rows may be salvaged with: sqlite3 ${outcome.movedTo} .recover\n`,
+  );
+  return EXIT.OK;
 }
 
 function report(error: unknown, io: CliIo): number {

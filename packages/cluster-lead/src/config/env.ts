@@ -1,3 +1,4 @@
+import { unknownEnvNames, type UnknownEnvName } from '@mesh30k/shared';
 import { z } from 'zod';
 
 /**
@@ -7,6 +8,8 @@ import { z } from 'zod';
  * MESH_LEAD_NATS__SERVERS=nats://a:4222,nats://b:4222 (lists are comma-separated).
  */
 export const ENV_PREFIX = 'MESH_LEAD_';
+/** MESH_LEAD_ names that are not config keys: the config file's path, and the console's lead URL. */
+const NOT_CONFIG_KEYS = [`${ENV_PREFIX}CONFIG`, `${ENV_PREFIX}URL`];
 const SECTION_SEPARATOR = '__';
 
 type LeafKind = 'string' | 'number' | 'boolean' | 'list';
@@ -57,6 +60,11 @@ export function readEnvOverrides(keys: readonly EnvKey[], env: Readonly<Record<s
     sources.set(key.path.join('.'), key.variable);
   }
   return { values, sources };
+}
+
+/** MESH_LEAD_* variables that set nothing (a typo, or a variable of another program): worth a warning. */
+export function unknownEnv(keys: readonly EnvKey[], env: Readonly<Record<string, string | undefined>>): UnknownEnvName[] {
+  return unknownEnvNames(env, { prefix: ENV_PREFIX, known: keys.map((key) => key.variable), ignored: NOT_CONFIG_KEYS });
 }
 
 function unwrap(node: z.ZodType): z.ZodType {

@@ -1,3 +1,3 @@
 export { LeadConfigSchema, type LeadConfig, type LeadConfigInput } from './schema.js';
-export { ENV_PREFIX, envKeys, envVariable, readEnvOverrides, type EnvKey, type EnvOverrides } from './env.js';
-export { ConfigError, formatIssue, loadConfig, parseConfig, type ConfigIssue, type LoadConfigOptions } from './load.js';
+export { ENV_PREFIX, envKeys, envVariable, readEnvOverrides, unknownEnv, type EnvKey, type EnvOverrides } from './env.js';
+export { ConfigError, formatIssue, loadConfig, parseConfig, unknownLeadEnv, type ConfigIssue, type LoadConfigOptions } from './load.js';

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_PREFIX, LeadConfigSchema, envKeys, loadConfig, parseConfig } from './index.js';
+import { ConfigError, ENV_PREFIX, LeadConfigSchema, envKeys, loadConfig, parseConfig, unknownLeadEnv } from './index.js';
 
 const ROOT_KEY = 'A'.repeat(42) + 'E';
 const MINIMAL = {
@@ -91,5 +91,14 @@ describe('lead config', () => {
     await expect(loadConfig({ file: join(dir, 'missing.json'), env: {} })).rejects.toMatchObject({ code: 'CONFIG_UNREADABLE' });
     await writeFile(join(dir, 'good.json'), JSON.stringify(MINIMAL));
     expect((await loadConfig({ file: join(dir, 'good.json'), env: {} })).lead_id).toBe('lead-1');
+  });
+});
+
+describe('unknown MESH_LEAD_ variables', () => {
+  it('are listed with the key each was probably meant as; the file path and the console URL are not config keys', () => {
+    const env = { MESH_LEAD_HTTP_PORT: '9000', MESH_LEAD_CONFIG: '/etc/lead.json', MESH_LEAD_URL: 'http://lead:8470', MESH_LEAD_HTTP__PORT: '9001', MESH_PORT: '1' };
+    expect(unknownLeadEnv(env)).toEqual([{ name: 'MESH_LEAD_HTTP_PORT', suggestion: 'MESH_LEAD_HTTP__PORT' }]);
+    // The misspelt variable is ignored by the config itself (hence the warning).
+    expect(parseConfig(MINIMAL, { env: { MESH_LEAD_HTTP_PORT: '9000' } }).http.port).toBe(8470);
   });
 });

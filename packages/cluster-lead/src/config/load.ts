@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { LeadError, describeError } from '../lib/errors.js';
 import { deepFreeze } from '../lib/freeze.js';
-import { envKeys, readEnvOverrides } from './env.js';
+import type { UnknownEnvName } from '@mesh30k/shared';
+import { envKeys, readEnvOverrides, unknownEnv } from './env.js';
 import { LeadConfigSchema, type LeadConfig } from './schema.js';
 
 /** One problem with the configuration: which field, where its value came from, and what is wrong. */
@@ -53,6 +54,11 @@ export function parseConfig(
     throw new ConfigError(parsed.error.issues.map((issue) => toIssue(issue, overrides.sources, fileSource)), { cause: parsed.error });
   }
   return deepFreeze(parsed.data);
+}
+
+/** The MESH_LEAD_* variables of `env` that match no key of the lead's config. */
+export function unknownLeadEnv(env: Readonly<Record<string, string | undefined>>): UnknownEnvName[] {
+  return unknownEnv(envKeys(LeadConfigSchema), env);
 }
 
 async function readConfigFile(file: string): Promise<unknown> {

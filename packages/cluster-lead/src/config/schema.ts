@@ -1,4 +1,4 @@
-import { Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
+import { HARDWARE_THRESHOLDS, Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
 import { z } from 'zod';
 import { CASCADE_SLACK_MS, CHILD_GATHER_MS, CHILD_HANDLING_MS, REPORT_GRACE_MS, REQUEST_TIMEOUT_MS, SUMMARY_INTERVAL_MS, SUMMARY_STALE_INTERVALS } from '../cascade/options.js';
 
@@ -38,6 +38,14 @@ const Trust = z.strictObject({
   root_public_keys: z.array(PublicKeyText).min(1),
   /** A JSON file of signed enrollments, or a directory of such files. */
   enrollments: path.optional(),
+  /**
+   * The mesh root's private key file, only when this lead may sign enrollments itself
+   * (`mesh enroll accept` then needs no key on the operator's side). Leave it out to keep the
+   * root offline: the console signs with the operator's copy instead.
+   */
+  root_key_path: path.optional(),
+  /** This lead's own enrollment (role lead), signed by a mesh root: agents that pin only the root learn the lead's key from it. */
+  lead_enrollment: path.optional(),
 });
 
 const Http = z.strictObject({
@@ -103,11 +111,20 @@ const ModeThresholds = z.strictObject({
   degraded_severe: share(MODE_THRESHOLDS.DEGRADED_SEVERE),
 });
 
+/** When an agent's own health block makes it degraded (shared's assessHardware). */
+const HardwareThresholds = z.strictObject({
+  hot_above_c: z.number().min(-40).max(125).default(HARDWARE_THRESHOLDS.hotAboveC),
+  degrade_on_under_voltage: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnUnderVoltage),
+  degrade_on_throttled: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnThrottled),
+  degrade_on_hot: z.boolean().default(HARDWARE_THRESHOLDS.degradeOnHot),
+});
+
 const Thresholds = z.strictObject({
   degraded_score: z.number().min(0).max(1000).default(DEGRADED_SCORE_THRESHOLD),
   unstable_drift: z.number().min(0).max(100).default(UNSTABLE_DRIFT_THRESHOLD),
   spike_factor: z.number().gt(0).max(100).default(SPIKE_FACTOR),
   mode: ModeThresholds.prefault({}),
+  hardware: HardwareThresholds.prefault({}),
 });
 
 const Scatter = z.strictObject({
@@ -151,6 +168,18 @@ const Conflicts = z.strictObject({
   escalate_at: z.number().int().min(0).max(5).default(3),
   /** How long the parent has to confirm an escalated conflict before it is dead-lettered. */
   escalation_timeout_ms: ms(2_000),
+});
+
+const DAY_MS = 86_400_000;
+
+/** The lead's dead letters (src/dead-letters): what is kept, oldest deleted first. */
+const DeadLetters = z.strictObject({
+  /** Letters kept at most; each new one beyond this deletes the oldest. */
+  max_rows: count(10_000),
+  /** Letters older than this are deleted. */
+  max_age_ms: z.number().int().min(60_000).max(366 * DAY_MS).default(7 * DAY_MS),
+  /** How often the age limit is applied. */
+  prune_interval_ms: ms(3_600_000),
 });
 
 /** The hierarchy (src/cascade): summaries to the parent, cascades down the tree. Defaults: src/cascade/options.ts. */
@@ -223,8 +252,15 @@ export const LeadConfigSchema = z.strictObject({
   scatter: Scatter.prefault({}),
   breakers: Breakers.prefault({}),
   conflicts: Conflicts.prefault({}),
+  dead_letters: DeadLetters.prefault({}),
   cascade: Cascade.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
+  /**
+   * SIGTERM to exit, at most: each stop step gets a quarter of it, and when it has passed the
+   * lead exits 1 whatever is still running. Keep it below the unit's TimeoutStopSec (30 s in
+   * deploy/systemd/mesh-lead.service), so the lead, not SIGKILL, ends the stop.
+   */
+  shutdown: z.strictObject({ timeout_ms: z.number().int().min(100).max(600_000).default(20_000) }).prefault({}),
 });
 
 export type LeadConfig = z.infer<typeof LeadConfigSchema>;

@@ -1,19 +1,19 @@
 /**
  * The lead's conflict subject: CONFLICT reports that are not tied to an ACK, sent as requests.
  * Verified before parsing (signature, enrolled signer who must be the agent named, replay),
- * recorded by the desk, answered {"ok":true} (also for a duplicate, so an agent's outbox stops
- * resending) or {"ok":false,"code","message"}.
+ * recorded by the desk, answered with a REPLY the lead signs: ok (also for a duplicate, so an
+ * agent's outbox stops resending) or a refusal code.
  */
 import { subjects, verifyAndParse, type ConflictReport, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck } from '@mesh30k/shared';
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../lib/logger.js';
 import { frameOf } from '../nats/frames.js';
+import { answer, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
 import type { ConflictDesk } from './conflict-desk.js';
 
 /** Leads serving one lead id share the subject as a queue group, as for heartbeats and ACKs. */
 export const CONFLICT_QUEUE_GROUP = 'leads';
-const encoder = new TextEncoder();
 
 export interface ConflictIntakeDeps {
   readonly desk: ConflictDesk;
@@ -22,6 +22,8 @@ export interface ConflictIntakeDeps {
   readonly replay: ReplayCheck;
   readonly logger: Logger;
   readonly leadId: string;
+  /** Signs the verdict on each report. */
+  readonly replies: ReplySigner;
 }
 
 export class ConflictIntake {
@@ -35,14 +37,15 @@ export class ConflictIntake {
     const verified = await verifyAndParse(frame, { ed25519: this.deps.ed25519, resolveKey: this.deps.resolveKey, replay: this.deps.replay, accept: ['CONFLICT'] });
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message);
     const report = verified.value.message as ConflictReport;
+    const answered = { messageId: report.message_id, signerId: verified.value.signerId };
     try {
       this.deps.desk.fromReport(report, { body: verified.value.body, signerId: verified.value.signerId, signature: frame.signature ?? '' });
     } catch (error) {
       this.deps.logger.error({ err: error, conflict_id: report.conflict_id }, 'conflict could not be stored');
-      return this.refuse('STORE_FAILED', 'the lead could not store the conflict; retry later');
+      return { ...this.refuse('STORE_FAILED', 'the lead could not store the conflict; retry later'), answered };
     }
     this.accepted += 1;
-    return { ok: true };
+    return { ok: true, answered };
   }
 
   subscribe(nc: NatsConnection): void {
@@ -53,9 +56,9 @@ export class ConflictIntake {
           this.deps.logger.error({ err: error }, 'conflict subscription failed');
           return;
         }
-        void this.handle(frameOf(msg)).then((reply) => {
-          if (msg.reply !== undefined && msg.reply !== '') msg.respond(encoder.encode(JSON.stringify(reply)));
-        });
+        void this.handle(frameOf(msg))
+          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message }, reply.answered))
+          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'conflict reply failed'));
       },
     });
   }

@@ -354,9 +354,49 @@ describe('lists', () => {
     routes['GET /v1/agents?class=E&page_size=2'] = json(200, { agents: [agent('a1'), agent('a2')], next_page_token: 'p2' });
     routes['GET /v1/agents?class=E&page_size=2&page_token=p2'] = json(200, { agents: [agent('a3')] });
     const run = await mesh(['agents', '--class', 'e', '--page-size', '2', '--all']);
-    expect(run.out).toBe(['AGENT  CLASS  CLUSTER    STATE   IMPEDANCE  LAST HEARTBEAT', ...['a1', 'a2', 'a3'].map((id) => `${id}     E      cluster-1  active  120        2s ago`)].join('\n') + '\n');
+    expect(run.out).toBe(['AGENT  CLASS  CLUSTER    STATE   IMPEDANCE  HARDWARE  LAST HEARTBEAT', ...['a1', 'a2', 'a3'].map((id) => `${id}     E      cluster-1  active  120        -         2s ago`)].join('\n') + '\n');
     const one = await mesh(['agents', '--class', 'E', '--page-size', '2', '--json']);
     expect(JSON.parse(one.out)).toMatchObject({ agents: [{ agent_id: 'a1' }, { agent_id: 'a2' }], next_page_token: 'p2' });
+  });
+
+  it('agents and agent ID show the Pi health block: a HARDWARE column and detail lines', async () => {
+    const system_health = {
+      temperature_c: 83.2,
+      cpu_load_pct: 91,
+      memory_used_pct: 40,
+      disk_used_pct: 12.4,
+      uptime_s: 100,
+      ntp_synchronized: true,
+      throttle: { raw: 0x50004, under_voltage_since_boot: true, throttled_since_boot: true, freq_capped_since_boot: false },
+      conditions: ['throttled', 'hot'],
+      degraded: true,
+    };
+    const pi = { agent_id: 'pi-7', agent_class: 'E', cluster_id: 'c-1', state: 'degraded', last_heartbeat_at: NOW - 1000, impedance: { impedance_score: 90 }, system_health };
+    routes['GET /v1/agents'] = json(200, { agents: [pi] });
+    expect((await mesh(['agents'])).out.split('\n')[1]).toBe('pi-7   E      c-1      degraded  90         83°C throttled,hot  1s ago');
+    routes['GET /v1/agents/pi-7'] = json(200, pi);
+    const detail = (await mesh(['agent', 'pi-7'])).out;
+    for (const line of ['hardware           throttled, hot (degraded)', 'temperature        83.2 °C', 'load / mem / disk  91% / 40% / 12%', 'throttle word      0x50004 (since boot: under_voltage, throttled)', 'ntp synced         yes']) {
+      expect(detail.split('\n'), line).toContain(line);
+    }
+  });
+
+  it('dead-letters lists, replays and drops; a refused replay exits 1 with the reason', async () => {
+    routes['GET /v1/dead-letters'] = json(200, { dead_letters: [{ id: 7, created_at: NOW - 60_000, kind: 'conflict.escalation', operation_id: null, agent_id: 'pi-1', reason: 'no responders', attempts: 2 }] });
+    expect((await mesh(['dead-letters'])).out).toBe('ID  WHEN       KIND                 OPERATION  AGENT  ATTEMPTS  REASON\n7   1m 0s ago  conflict.escalation  -          pi-1   2         no responders\n');
+    routes['POST /v1/dead-letters/7/replay'] = json(200, { id: 7, replayed: true, detail: 'conflict escalated to the parent lead' });
+    expect(await mesh(['dead-letters', 'replay', '7'])).toMatchObject({ code: EXIT.OK, out: 'dead letter 7 replayed: conflict escalated to the parent lead\n' });
+    expect(seen.at(-1)!.headers['idempotency-key']).toBeDefined();
+    routes['DELETE /v1/dead-letters/7'] = (_s, res) => {
+      res.writeHead(204);
+      res.end();
+    };
+    expect(await mesh(['dead-letters', 'drop', '7'])).toMatchObject({ code: EXIT.OK, out: 'dead letter 7 dropped\n' });
+    routes['POST /v1/dead-letters/8/replay'] = json(409, { code: 'NOT_REPLAYABLE', status: 409, reason_code: 'STALE', detail: 'the COORDINATE expired' });
+    const refused = await mesh(['dead-letters', 'replay', '8']);
+    expect(refused.code).toBe(EXIT.DEGRADED);
+    expect(refused.err).toContain('NOT_REPLAYABLE (STALE): the COORDINATE expired');
+    expect((await mesh(['dead-letters', 'replay', 'x'])).err).toBe('mesh: --id: must be a dead letter id (a positive whole number)\n');
   });
 
   it('agent ID: 404 exits 1', async () => {

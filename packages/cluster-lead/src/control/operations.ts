@@ -33,6 +33,8 @@ export interface OperationsDeps {
   readonly admissionRefusal: () => string | null;
   /** Told every admitted operation's outcome (for metrics). */
   readonly onOutcome?: (outcome: OperationOutcome) => void;
+  /** Told every operation refused at submission (for metrics: limit hits). */
+  readonly onRefused?: (refusal: OperationRefusal) => void;
 }
 
 interface Tracked {
@@ -58,6 +60,7 @@ export class Operations {
       const outcome = await handle.outcome;
       const refusal = outcome.status === 'refused' ? outcome.refusal : { code: 'INVALID_OPERATION' as const, reason: 'refused' };
       if (handle.operationId !== null) this.track(handle.operationId, { state: 'refused', submittedAt, refusal });
+      this.deps.onRefused?.(refusal);
       return { ok: false, operationId: handle.operationId, refusal };
     }
     const operationId = handle.operationId;

@@ -71,6 +71,10 @@ export class OperationPlanTap implements OperationStore {
     this.inner?.save(record);
   }
 
+  has(operationId: string): boolean {
+    return this.inner?.has?.(operationId) === true;
+  }
+
   planned(operationId: string, agentId: string): PlannedAgent | undefined {
     return this.plans.get(operationId)?.get(agentId);
   }

@@ -1,4 +1,5 @@
 import { ReplayGuard, type Clock, type Heartbeat, type MeshErrorCode, type Result } from '@mesh30k/shared';
+import { checkSequence, type SequenceRefusal, type SequenceState } from './heartbeat-sequence.js';
 
 export interface HeartbeatReplayOptions {
   ttlMs: number;
@@ -6,25 +7,35 @@ export interface HeartbeatReplayOptions {
   maxEntries: number;
 }
 
+/** The last accepted (boot, seq) of each agent: the registry keeps it, in its snapshot too. */
+export interface SequenceSource {
+  sequenceOf(agentId: string): SequenceState | undefined;
+}
+
 /**
  * Replay protection for heartbeats (docs/protocol.md). A heartbeat whose agent has already
  * exchanged clocks is checked as every message is: id unique, created_at (the agent's
  * estimate of mesh time) inside the TTL and skew. An agent that has not (clock.samples = 0:
  * first beat after boot, a Pi without RTC) cannot stamp mesh time, so its heartbeat is
- * checked by id only, remembered under the lead's own receipt time.
+ * checked by id only, remembered under the lead's own receipt time. Either way its
+ * (boot_id, seq) must then be newer than the last accepted one (heartbeat-sequence.ts), which
+ * holds after the id is forgotten and across a lead restart.
  */
 export class HeartbeatReplay {
   private readonly guard: ReplayGuard;
 
   constructor(
-    private readonly deps: { clock: Clock },
-    options: HeartbeatReplayOptions,
+    private readonly deps: { clock: Clock; sequences?: SequenceSource },
+    private readonly options: HeartbeatReplayOptions,
   ) {
     this.guard = new ReplayGuard({ clock: deps.clock, ttlMs: options.ttlMs, skewMs: options.skewMs, maxEntries: options.maxEntries });
   }
 
-  check(heartbeat: Heartbeat): Result<void, { code: MeshErrorCode; message: string }> {
-    const stamp = heartbeat.clock.samples === 0 ? this.deps.clock.now() : heartbeat.created_at;
-    return this.guard.check(heartbeat.message_id, stamp);
+  check(heartbeat: Heartbeat): Result<void, { code: MeshErrorCode | SequenceRefusal['code']; message: string }> {
+    const now = this.deps.clock.now();
+    const stamp = heartbeat.clock.samples === 0 ? now : heartbeat.created_at;
+    const unseen = this.guard.check(heartbeat.message_id, stamp);
+    if (!unseen.ok || this.deps.sequences === undefined) return unseen;
+    return checkSequence(this.deps.sequences.sequenceOf(heartbeat.agent_id), heartbeat, { now, ttlMs: this.options.ttlMs, skewMs: this.options.skewMs });
   }
 }

@@ -10,7 +10,11 @@ export type LeadErrorCode =
   | 'ENROLLMENTS_UNREADABLE'
   | 'ENROLLMENT_INVALID'
   | 'STORE_FAILED'
+  | 'STORE_DAMAGED'
   | 'STORE_MIGRATION'
+  | 'PORT_IN_USE'
+  | 'LISTEN_DENIED'
+  | 'STOP_FAILED'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -24,12 +28,18 @@ export class LeadError extends Error {
   }
 }
 
-/** sysexits(3): systemd units list these in RestartPreventExitStatus so a bad config does not loop. */
+/**
+ * sysexits(3). deploy/systemd/mesh-lead.service lists USAGE, DATA and CONFIG in
+ * RestartPreventExitStatus: a restart cannot fix a bad config or a damaged database, only the
+ * operator can. TEMPFAIL (the HTTP port is taken) may clear by itself, so systemd retries it.
+ */
 export const EXIT = Object.freeze({
   OK: 0,
   FAILURE: 1,
   USAGE: 64,
+  /** A bad enrollment request (enroll), or a damaged database (run). */
   DATA: 65,
+  TEMPFAIL: 75,
   CONFIG: 78,
 } as const);
 
@@ -41,13 +51,18 @@ export function exitCodeFor(error: unknown): number {
     case 'CONFIG_UNREADABLE':
     case 'KEY_UNREADABLE':
     case 'ENROLLMENTS_UNREADABLE':
+    case 'LISTEN_DENIED':
       return EXIT.CONFIG;
+    case 'PORT_IN_USE':
+      return EXIT.TEMPFAIL;
     case 'USAGE':
       return EXIT.USAGE;
     case 'ENROLLMENT_INVALID':
+    case 'STORE_DAMAGED':
       return EXIT.DATA;
     case 'STORE_FAILED':
     case 'STORE_MIGRATION':
+    case 'STOP_FAILED':
     case 'INTERNAL':
       return EXIT.FAILURE;
   }

@@ -93,7 +93,7 @@ export interface GuardEvent {
 }
 
 /** Ingest refusals: the wire's codes plus the lead's own. */
-export type RefusalCode = MeshErrorCode | 'OVERLOADED' | 'WRONG_CLUSTER' | 'WRONG_ROLE' | 'VERIFIER_FAILED';
+export type RefusalCode = MeshErrorCode | 'OVERLOADED' | 'WRONG_CLUSTER' | 'WRONG_ROLE' | 'VERIFIER_FAILED' | 'STALE_SEQUENCE' | 'OLD_BOOT' | 'STALE_BOOT';
 
 export interface RefusalEvent {
   readonly name: typeof LEAD_EVENTS.heartbeatRefused;

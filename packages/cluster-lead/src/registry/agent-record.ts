@@ -36,10 +36,21 @@ const SLOT = {
   probeRttMs: 25,
   firstSeenAt: 26,
   lastSpikeAt: 27,
+  // The Pi's health block (SystemHealth); NaN where the host reports nothing.
+  temperatureC: 28,
+  cpuLoadPct: 29,
+  memoryUsedPct: 30,
+  diskUsedPct: 31,
+  uptimeS: 32,
+  throttleRaw: 33,
+  /** 1 synchronised, 0 not, NaN unknown. */
+  ntpSynchronized: 34,
 } as const;
-const SLOTS = 28;
+const SLOTS = 35;
 /** Offset of the inter-arrival EWMA inside the slots, for shared's ewmaStep. */
 export const GAP_EWMA_OFFSET = SLOT.gapCount;
+
+const SYSTEM_SLOTS = [SLOT.temperatureC, SLOT.cpuLoadPct, SLOT.memoryUsedPct, SLOT.diskUsedPct, SLOT.uptimeS, SLOT.throttleRaw, SLOT.ntpSynchronized];
 
 /** Bit flags; one small integer instead of a dozen boolean fields. */
 export const FLAG = {
@@ -55,7 +66,11 @@ export const FLAG = {
   probePending: 1 << 9,
   probeFailed: 1 << 10,
   retired: 1 << 11,
+  /** The agent's own health block says under-voltage, throttling or heat (shared's assessHardware). */
+  hardwareDegraded: 1 << 12,
 } as const;
+/** Flags that make an otherwise active agent degraded. */
+export const DEGRADED_FLAGS = FLAG.anomalyDegraded | FLAG.anomalyUnstable | FLAG.anomalySpike | FLAG.reportedDegraded | FLAG.hardwareDegraded;
 export type Flag = (typeof FLAG)[keyof typeof FLAG];
 
 export type ProbeState = 'idle' | 'pending' | 'failed';
@@ -77,6 +92,8 @@ export class AgentRecord {
   sectorId: string;
   capabilities: readonly string[];
   contextHash = '';
+  /** Boot ids of accepted heartbeats, newest first (ingest/heartbeat-sequence.ts); empty until one carries one. */
+  boots: readonly string[] = [];
   state: OperationalState = 'active';
   flags = 0;
   estimator: ProcessingEstimator;
@@ -95,7 +112,7 @@ export class AgentRecord {
     this.estimator = new ProcessingEstimator(identity.agentClass);
     this.anomaly = anomaly;
     this.n = new Array<number>(SLOTS).fill(0);
-    for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt]) this.n[slot] = Number.NaN;
+    for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt, ...SYSTEM_SLOTS]) this.n[slot] = Number.NaN;
     this.n[SLOT.deadlineBase] = now;
     this.n[SLOT.stateSince] = now;
     this.n[SLOT.firstSeenAt] = now;
@@ -178,13 +195,29 @@ export class AgentRecord {
   /** Agent clock (t1) of the heartbeat that carried the clock report: drift extrapolates from here. */
   get clockT1(): number { return this.n[SLOT.clockT1]!; }
   set clockT1(v: number) { this.n[SLOT.clockT1] = v; }
+
+  // The agent's health block (SystemHealth), as of its last heartbeat.
+  get temperatureC(): number { return this.n[SLOT.temperatureC]!; }
+  set temperatureC(v: number) { this.n[SLOT.temperatureC] = v; }
+  get cpuLoadPct(): number { return this.n[SLOT.cpuLoadPct]!; }
+  set cpuLoadPct(v: number) { this.n[SLOT.cpuLoadPct] = v; }
+  get memoryUsedPct(): number { return this.n[SLOT.memoryUsedPct]!; }
+  set memoryUsedPct(v: number) { this.n[SLOT.memoryUsedPct] = v; }
+  get diskUsedPct(): number { return this.n[SLOT.diskUsedPct]!; }
+  set diskUsedPct(v: number) { this.n[SLOT.diskUsedPct] = v; }
+  get uptimeS(): number { return this.n[SLOT.uptimeS]!; }
+  set uptimeS(v: number) { this.n[SLOT.uptimeS] = v; }
+  /** The firmware's get_throttled word; the named flags are decoded from it on read. */
+  get throttleRaw(): number { return this.n[SLOT.throttleRaw]!; }
+  set throttleRaw(v: number) { this.n[SLOT.throttleRaw] = v; }
+  get ntpSynchronized(): number { return this.n[SLOT.ntpSynchronized]!; }
+  set ntpSynchronized(v: number) { this.n[SLOT.ntpSynchronized] = v; }
 }
 
 /** The lead's operational state of an agent, from its flags: offline beats quarantine beats degraded. */
 export function deriveState(record: AgentRecord): OperationalState {
   if (record.has(FLAG.offline)) return 'offline';
   if (record.has(FLAG.quarantined) || record.has(FLAG.retired)) return 'quarantined';
-  const degraded = FLAG.anomalyDegraded | FLAG.anomalyUnstable | FLAG.anomalySpike | FLAG.reportedDegraded;
-  return (record.flags & degraded) !== 0 ? 'degraded' : 'active';
+  return (record.flags & DEGRADED_FLAGS) !== 0 ? 'degraded' : 'active';
 }
 

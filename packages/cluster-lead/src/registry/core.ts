@@ -1,4 +1,4 @@
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, type AnomalyThresholds, type Clock, type OperationalState } from '@mesh30k/shared';
+import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, type AnomalyThresholds, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
 import type { AgentEvent, EventBus, LeadEvent } from '../lib/events.js';
 import { AgentRecord, FLAG, deriveState, type RecordIdentity } from './agent-record.js';
 import { AgentIndex } from './agent-index.js';
@@ -35,6 +35,7 @@ export class RegistryCore {
   /** Agents whose health says quarantine but whose cluster was at its cap. */
   readonly deferred = new Set<AgentRecord>();
   retired = 0;
+  readonly hardware: HardwareThresholds;
   private readonly anomalyOverrides: Partial<AnomalyThresholds> | undefined;
 
   constructor(
@@ -46,6 +47,7 @@ export class RegistryCore {
       ([key, value]) => value !== undefined && value !== DEFAULT_ANOMALY_THRESHOLDS[key as keyof AnomalyThresholds],
     );
     this.anomalyOverrides = differs ? options.anomaly : undefined;
+    this.hardware = resolveHardwareThresholds(options.hardware);
   }
 
   now(): number {

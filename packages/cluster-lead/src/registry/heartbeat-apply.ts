@@ -1,6 +1,7 @@
-import { ProcessingEstimator, alphaFromHalfLife, ewmaStep, type EnrollmentRecord, type Heartbeat } from '@mesh30k/shared';
+import { ProcessingEstimator, alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
+import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
-import { FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
+import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
 import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
 
@@ -44,6 +45,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   recordArrival(core, record, heartbeat, receivedAt);
   copyImpedance(core, record, heartbeat);
   copyClock(record, heartbeat);
+  const hardware = copySystemHealth(core, record, heartbeat);
   const spiked = observeAnomalies(core, record, heartbeat);
 
   const wasOffline = record.has(FLAG.offline);
@@ -52,7 +54,8 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   record.probe = 'idle';
   if (isNew) core.agentEvent(record, LEAD_EVENTS.agentRegistered, `first heartbeat (seq ${heartbeat.seq})`, null);
   const name = wasOffline ? LEAD_EVENTS.agentOnline : record.has(FLAG.quarantined) ? LEAD_EVENTS.agentQuarantined : degradedOrActive(record);
-  const stateChanged = core.setState(record, name, wasOffline ? 'heartbeat after silence' : 'heartbeat');
+  const because = hardware.degraded ? ` (${hardware.conditions.join(', ')})` : '';
+  const stateChanged = core.setState(record, name, `${wasOffline ? 'heartbeat after silence' : 'heartbeat'}${because}`);
   core.changed(record);
   return { agentId: record.agentId, isNew, spiked, stateChanged };
 }
@@ -76,7 +79,9 @@ function recordArrival(core: RegistryCore, record: AgentRecord, heartbeat: Heart
   record.lastSeenAt = receivedAt;
   record.deadlineBase = receivedAt;
   record.missedBeats = 0;
-  record.seq = heartbeat.seq;
+  const sequence = advance({ seq: record.seq, boots: record.boots }, heartbeat);
+  record.seq = sequence.seq;
+  record.boots = sequence.boots;
   record.beats += 1;
   record.outboxDepth = heartbeat.outbox_depth;
   record.set(FLAG.frozen, heartbeat.frozen);
@@ -112,6 +117,23 @@ function copyClock(record: AgentRecord, heartbeat: Heartbeat): void {
   record.clockT1 = heartbeat.t1;
 }
 
+const orNaN = (value: number | null): number => value ?? Number.NaN;
+
+/** Keeps the Pi's health block (as numbers) and lets under-voltage, throttling and heat degrade it. */
+function copySystemHealth(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): HardwareAssessment {
+  const health = heartbeat.health;
+  record.temperatureC = orNaN(health.temperature_c);
+  record.cpuLoadPct = orNaN(health.cpu_load_pct);
+  record.memoryUsedPct = orNaN(health.memory_used_pct);
+  record.diskUsedPct = orNaN(health.disk_used_pct);
+  record.uptimeS = orNaN(health.uptime_s);
+  record.throttleRaw = health.throttle === null ? Number.NaN : health.throttle.raw;
+  record.ntpSynchronized = health.ntp_synchronized === null ? Number.NaN : Number(health.ntp_synchronized);
+  const assessment = assessHardware(health, core.hardware);
+  record.set(FLAG.hardwareDegraded, assessment.degraded);
+  return assessment;
+}
+
 /** Runs shared's detector against the agent's own history; reports a rising spike. */
 function observeAnomalies(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): boolean {
   const baseline = record.anomaly.baseline();
@@ -137,6 +159,5 @@ function observeAnomalies(core: RegistryCore, record: AgentRecord, heartbeat: He
 }
 
 function degradedOrActive(record: AgentRecord): typeof LEAD_EVENTS.agentDegraded | typeof LEAD_EVENTS.agentActive {
-  const degraded = FLAG.anomalyDegraded | FLAG.anomalyUnstable | FLAG.anomalySpike | FLAG.reportedDegraded;
-  return (record.flags & degraded) !== 0 ? LEAD_EVENTS.agentDegraded : LEAD_EVENTS.agentActive;
+  return (record.flags & DEGRADED_FLAGS) !== 0 ? LEAD_EVENTS.agentDegraded : LEAD_EVENTS.agentActive;
 }

@@ -1,11 +1,11 @@
 /** The registry: one record per agent, its liveness rules, and the read side the engines use. */
-export { Registry, type RegistryDeps, type RegistryStatus } from './registry.js';
+export { Registry, type HardwareSummary, type RegistryDeps, type RegistryStatus } from './registry.js';
 export { registryOptionsFrom, type RegistryOptions } from './options.js';
 export type { HeartbeatContext, HeartbeatOutcome } from './heartbeat-apply.js';
 export type { AckOutcome } from './health-flow.js';
 export { ROUTABLE_STATES, type AgentQuery, type ExclusionReason, type Selection } from './query.js';
 export type { AgentTimingInputs, ScheduleTarget, TimingConditions } from './timing.js';
-export { toMeshTime, type AgentView, type ClockView } from './views.js';
+export { toMeshTime, type AgentView, type ClockView, type SystemView } from './views.js';
 export type { StateCounts } from './core.js';
 export type { ProbeState } from './agent-record.js';
 export type { Prober, ProbeResult } from './prober.js';

@@ -1,4 +1,4 @@
-import type { AnomalyThresholds, HealthOptionsInput, ModeThresholds } from '@mesh30k/shared';
+import type { AnomalyThresholds, HardwareThresholds, HealthOptionsInput, ModeThresholds } from '@mesh30k/shared';
 import type { LeadConfig } from '../config/index.js';
 
 /** What the registry needs from the configuration, as plain numbers. */
@@ -12,6 +12,8 @@ export interface RegistryOptions {
   anomaly: Partial<AnomalyThresholds>;
   modeThresholds: Partial<ModeThresholds>;
   health: HealthOptionsInput;
+  /** When the agent's own health block degrades it; default shared's HARDWARE_THRESHOLDS. */
+  hardware?: Partial<HardwareThresholds>;
 }
 
 /** An agent heartbeating faster than asked is judged by the configured interval; slower, by its own, up to this many intervals. */
@@ -40,5 +42,11 @@ export function registryOptionsFrom(config: LeadConfig): RegistryOptions {
       DEGRADED_SEVERE: t.mode.degraded_severe,
     },
     health: {},
+    hardware: {
+      hotAboveC: t.hardware.hot_above_c,
+      degradeOnUnderVoltage: t.hardware.degrade_on_under_voltage,
+      degradeOnThrottled: t.hardware.degrade_on_throttled,
+      degradeOnHot: t.hardware.degrade_on_hot,
+    },
   };
 }

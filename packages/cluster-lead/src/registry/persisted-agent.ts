@@ -39,6 +39,8 @@ export const PersistedAgent = z.object({
   estimator: ProcessingEstimatorSnapshot,
   anomaly: z.object({ count: z.number().min(0), score_mean: z.number(), latency_ms: z.number() }).nullable(),
   health: z.object({ state: z.enum(['healthy', 'quarantined', 'probation', 'retired']), score: z.number().min(0).max(1) }).nullable(),
+  /** Recent boot ids, newest first: a restarted lead still refuses a replayed heartbeat of an old boot. */
+  boots: z.array(Id).max(16).optional(),
 });
 export type PersistedAgent = z.infer<typeof PersistedAgent>;
 
@@ -66,6 +68,13 @@ const PERSISTED_NUMBERS = [
   'outboxDepth',
   'probeRttMs',
   'lastSpikeAt',
+  'temperatureC',
+  'cpuLoadPct',
+  'memoryUsedPct',
+  'diskUsedPct',
+  'uptimeS',
+  'throttleRaw',
+  'ntpSynchronized',
 ] as const satisfies readonly (keyof AgentRecord)[];
 
 /** Flags that survive a restart; probe state does not (no probe is in flight after one). */
@@ -94,6 +103,7 @@ export function toPersisted(record: AgentRecord): PersistedAgent {
     estimator: record.estimator.toJSON(),
     anomaly: baseline === undefined ? null : { count: baseline.count, score_mean: baseline.scoreMean, latency_ms: baseline.latencyMs },
     health: health === undefined ? null : { state: health.state, score: health.score },
+    boots: [...record.boots],
   };
 }
 
@@ -136,6 +146,7 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
     for (let i = 0; i < Math.min(stored.anomaly.count, ANOMALY_REPLAY_MAX); i++) record.anomaly.observe(reading);
   }
   record.health = restoreHealth(stored.health, deps);
+  record.boots = stored.boots ?? [];
   return record;
 }
 

@@ -1,4 +1,4 @@
-import { type AgentTiming, type Clock, type HealthEvent, type Heartbeat, type MeshMode, type ProcessingEstimate, type Selector } from '@mesh30k/shared';
+import { assessHardware, decodeThrottled, type AgentTiming, type HardwareCondition, type Clock, type HealthEvent, type Heartbeat, type MeshMode, type ProcessingEstimate, type Selector } from '@mesh30k/shared';
 import type { EventBus } from '../lib/events.js';
 import { FLAG } from './agent-record.js';
 import { RegistryCore, type StateCounts } from './core.js';
@@ -25,6 +25,15 @@ export interface RegistryDeps {
   transportUp: () => boolean;
   /** Called with the id of every agent whose persisted state changed. */
   onChange?: (agentId: string) => void;
+}
+
+export interface HardwareSummary {
+  /** Live agents (not offline, not retired) whose heartbeat carries a temperature or throttle word. */
+  reporting: number;
+  /** Of those, how many the lead counts as degraded because of them. */
+  degraded: number;
+  conditions: Record<HardwareCondition, number>;
+  maxTemperatureC: number | null;
 }
 
 export interface RegistryStatus {
@@ -101,6 +110,12 @@ export class Registry {
     return this.core.records.has(agentId);
   }
 
+  /** The last accepted (boot, seq) of an agent, for the heartbeat replay check. */
+  sequenceOf(agentId: string): { seq: number; boots: readonly string[] } | undefined {
+    const record = this.core.records.get(agentId);
+    return record === undefined || !Number.isFinite(record.seq) ? undefined : { seq: record.seq, boots: record.boots };
+  }
+
   recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
     const outcome = applyHeartbeat(this.core, heartbeat, context);
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.
@@ -160,7 +175,7 @@ export class Registry {
 
   get(agentId: string): AgentView | undefined {
     const record = this.core.records.get(agentId);
-    return record === undefined ? undefined : viewOf(record);
+    return record === undefined ? undefined : viewOf(record, this.core.hardware);
   }
 
   /** Views of several agents, skipping unknown ids. */
@@ -168,7 +183,7 @@ export class Registry {
     const out: AgentView[] = [];
     for (const id of agentIds) {
       const record = this.core.records.get(id);
-      if (record !== undefined) out.push(viewOf(record));
+      if (record !== undefined) out.push(viewOf(record, this.core.hardware));
     }
     return out;
   }
@@ -216,6 +231,26 @@ export class Registry {
       healthyShare: this.fleet.healthyShare(),
       quarantineDeferred: this.core.deferred.size,
     };
+  }
+
+  /**
+   * The fleet's hardware at a glance, for /metrics: how many live agents report each condition
+   * and the hottest temperature. One pass over the records at scrape time; per-agent values
+   * stay in the API (30,000 label sets would swamp a scraper).
+   */
+  hardwareSummary(): HardwareSummary {
+    const summary: HardwareSummary = { reporting: 0, degraded: 0, conditions: { under_voltage: 0, throttled: 0, hot: 0 }, maxTemperatureC: null };
+    for (const record of this.core.records.values()) {
+      if (record.has(FLAG.offline) || record.has(FLAG.retired)) continue;
+      const temperature = record.temperatureC;
+      const throttle = Number.isFinite(record.throttleRaw) ? decodeThrottled(record.throttleRaw) : null;
+      if (!Number.isFinite(temperature) && throttle === null) continue;
+      summary.reporting++;
+      if (record.has(FLAG.hardwareDegraded)) summary.degraded++;
+      for (const condition of assessHardware({ temperature_c: Number.isFinite(temperature) ? temperature : null, throttle }, this.core.hardware).conditions) summary.conditions[condition]++;
+      if (Number.isFinite(temperature) && (summary.maxTemperatureC === null || temperature > summary.maxTemperatureC)) summary.maxTemperatureC = temperature;
+    }
+    return summary;
   }
 
   /** The liveness pass; the lead runs it on one timer, tests call it with an injected clock. */

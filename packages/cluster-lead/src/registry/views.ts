@@ -1,4 +1,4 @@
-import type { AgentClass, AnomalyFlags, HealthState, OperationalState, Role } from '@mesh30k/shared';
+import { assessHardware, decodeThrottled, type AgentClass, type AnomalyFlags, type HardwareCondition, type HardwareThresholds, type HealthState, type OperationalState, type Role, type ThrottleFlags } from '@mesh30k/shared';
 import { FLAG, type AgentRecord, type ProbeState } from './agent-record.js';
 
 /** The agent's clock against the lead, as it last reported it (offset = lead - agent). */
@@ -13,6 +13,21 @@ export interface ClockView {
   rttSpreadMs: number | null;
   /** Agent clock at the heartbeat that carried this report (drift extrapolates from here). */
   reportedAtLocal: number;
+}
+
+/** The agent's own health block as of its last heartbeat; null where the host reports nothing. */
+export interface SystemView {
+  temperatureC: number | null;
+  cpuLoadPct: number | null;
+  memoryUsedPct: number | null;
+  diskUsedPct: number | null;
+  uptimeS: number | null;
+  ntpSynchronized: boolean | null;
+  throttle: ThrottleFlags | null;
+  /** Under-voltage, throttling or heat now (shared's assessHardware). */
+  conditions: readonly HardwareCondition[];
+  /** One of the conditions makes the lead count the agent as degraded. */
+  degraded: boolean;
 }
 
 /** A read-only copy of one agent as the lead sees it, for the API and the engines. */
@@ -48,6 +63,7 @@ export interface AgentView {
   clock: ClockView | null;
   anomalies: AnomalyFlags;
   health: { state: HealthState; score: number; quarantineDeferred: boolean };
+  system: SystemView;
   frozen: boolean;
   outboxDepth: number;
   probe: { state: ProbeState; lastRttMs: number | null };
@@ -69,7 +85,23 @@ export function clockViewOf(record: AgentRecord): ClockView | null {
   };
 }
 
-export function viewOf(record: AgentRecord): AgentView {
+export function systemViewOf(record: AgentRecord, thresholds: HardwareThresholds): SystemView {
+  const throttle = Number.isFinite(record.throttleRaw) ? decodeThrottled(record.throttleRaw) : null;
+  const temperatureC = finiteOrNull(record.temperatureC);
+  return {
+    temperatureC,
+    cpuLoadPct: finiteOrNull(record.cpuLoadPct),
+    memoryUsedPct: finiteOrNull(record.memoryUsedPct),
+    diskUsedPct: finiteOrNull(record.diskUsedPct),
+    uptimeS: finiteOrNull(record.uptimeS),
+    ntpSynchronized: Number.isFinite(record.ntpSynchronized) ? record.ntpSynchronized === 1 : null,
+    throttle,
+    conditions: assessHardware({ temperature_c: temperatureC, throttle }, thresholds).conditions,
+    degraded: record.has(FLAG.hardwareDegraded),
+  };
+}
+
+export function viewOf(record: AgentRecord, thresholds: HardwareThresholds): AgentView {
   const health = record.health;
   return {
     agentId: record.agentId,
@@ -108,6 +140,7 @@ export function viewOf(record: AgentRecord): AgentView {
       score: health === null ? 1 : health.score(),
       quarantineDeferred: record.has(FLAG.quarantineDeferred),
     },
+    system: systemViewOf(record, thresholds),
     frozen: record.has(FLAG.frozen),
     outboxDepth: record.outboxDepth,
     probe: { state: record.probe, lastRttMs: finiteOrNull(record.probeRttMs) },

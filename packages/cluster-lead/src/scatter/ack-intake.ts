@@ -2,8 +2,12 @@
  * Every ACK frame the lead receives: verified (signature, schema, replay) before anything else,
  * routed to its operation by id, answered with the reply the agent waits for. Refusals are
  * counted by code so a flood of bad frames shows in the stats, not in the log volume.
+ *
+ * An ACK for an operation no longer in memory is refused for good, so the agent's outbox moves
+ * it to its dead letters: LATE when the operations history has the operation (it finished;
+ * its result is final), UNKNOWN_OPERATION when nothing here ever ran it.
  */
-import type { IncomingFrame } from '@mesh30k/shared';
+import { REFUSAL, type IncomingFrame } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { SCATTER_EVENTS } from './events.js';
 import type { OperationRun } from './operation-run.js';
@@ -20,6 +24,8 @@ export interface AckIntakeDeps {
   readonly log: Logger;
   /** The running or recently completed operation with this id. */
   readonly find: (operationId: string) => OperationRun | undefined;
+  /** True when the operations history (SQLite) has this operation. */
+  readonly inHistory?: (operationId: string) => boolean;
 }
 
 export class AckIntake {
@@ -32,12 +38,18 @@ export class AckIntake {
     const verified = await this.deps.verifier.verify(frame);
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
     const ack = verified.value.message;
+    const answered = { messageId: ack.message_id, signerId: verified.value.signerId };
     const run = this.deps.find(ack.operation_id);
-    if (run === undefined) return this.refuse('UNKNOWN_OPERATION', `no operation ${ack.operation_id} on this lead`, ack.agent_id);
+    if (run === undefined) {
+      const refusal = this.deps.inHistory?.(ack.operation_id) === true
+        ? this.refuse(REFUSAL.LATE, `operation ${ack.operation_id} finished and its result is final`, ack.agent_id)
+        : this.refuse(REFUSAL.UNKNOWN_OPERATION, `no operation ${ack.operation_id} on this lead`, ack.agent_id);
+      return { ...refusal, answered };
+    }
     const reply = run.accept(verified.value);
-    if (!reply.ok) return this.refuse(reply.code, reply.message, ack.agent_id);
+    if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
     this.accepted += 1;
-    return reply;
+    return { ...reply, answered };
   }
 
   stats(): AckIntakeStats {

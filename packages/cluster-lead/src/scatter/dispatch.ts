@@ -5,7 +5,7 @@
  * timer fires, so created_at is fresh; the timer fires early by the estimated signing cost of
  * its bucket so the last frame is not late.
  */
-import { encodeMessage } from '@mesh30k/shared';
+import { MeshError, encodeMessage } from '@mesh30k/shared';
 import type { Clock, Coordinate, SendBucket } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { agentCoordinate, buildCoordinate } from './coordinate.js';
@@ -23,6 +23,7 @@ export interface DispatchDeps {
   readonly identity: LeadIdentity;
   readonly options: ResolvedScatterOptions;
   readonly log: Logger;
+  readonly onOversizedFrame?: () => void;
 }
 
 /** Told about every send as it happens, and once when the last timer has fired. */
@@ -118,6 +119,8 @@ export class Dispatcher {
       for (const id of agentIds) this.listener.sent(id, message.message_id, sentAt);
       return true;
     } catch (error) {
+      // Over the frame limit: no agent could take it, so none is sent it (and none is blamed).
+      if (error instanceof MeshError && error.code === 'OVERSIZED') this.deps.onOversizedFrame?.();
       this.deps.log.error({ event: SCATTER_EVENTS.sendFailed, err: error, agents: agentIds.length }, 'send failed');
       for (const id of agentIds) this.listener.failed(id, error);
       return false;

@@ -67,6 +67,7 @@ export class ScatterEngine {
       verifier: deps.verifier,
       log: deps.logger,
       find: (id) => this.active.get(id) ?? this.recent.get(id),
+      ...(deps.store.has === undefined ? {} : { inHistory: (id: string) => deps.store.has?.(id) === true }),
     });
   }
 

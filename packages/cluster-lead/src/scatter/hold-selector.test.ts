@@ -1,3 +1,4 @@
+import { WIRE_LIMITS } from '@mesh30k/shared';
 import { describe, expect, it } from 'vitest';
 import { HOLD_SELECTOR_BUDGET_BYTES, holdSelectors } from './hold-selector.js';
 import type { TargetAgent } from './ports.js';
@@ -19,5 +20,13 @@ describe('holdSelectors', () => {
     expect(chunks.length).toBeGreaterThan(1);
     expect(chunks.flatMap((c) => c.agent_ids ?? [])).toEqual(held);
     for (const c of chunks) expect(JSON.stringify(c.agent_ids).length).toBeLessThanOrEqual(HOLD_SELECTOR_BUDGET_BYTES + 2);
+  });
+
+  it("splits the operation's own id list when it is too big for one frame, even if every agent is held", () => {
+    const held = Array.from({ length: 2_000 }, (_, i) => `pi-${String(i).padStart(10, '0')}`);
+    const chunks = holdSelectors({ agent_ids: held }, agents(held), held);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.flatMap((c) => c.agent_ids ?? [])).toEqual(held);
+    for (const c of chunks) expect(JSON.stringify(c).length).toBeLessThanOrEqual(WIRE_LIMITS.maxSelectorBytes);
   });
 });

@@ -1,25 +1,26 @@
 /**
  * The scatter engine's bus over NATS: COORDINATE frames published on the group or agent
  * subject with the signature headers beside the body, and ACK requests answered with the
- * engine's reply ({"ok":true} or a refusal code) as docs/protocol.md describes.
+ * engine's verdict in a REPLY signed by the lead, as docs/protocol.md describes.
  */
 import { SIGNATURE_HEADER, SIGNER_HEADER, subjects } from '@mesh30k/shared';
 import type { SignedFrame } from '@mesh30k/shared';
 import { headers } from 'nats';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import { answer, type ReplySigner } from '../nats/replies.js';
 import type { AckHandler, AckReply, ScatterTransport, Unsubscribe } from './ports.js';
 
 /** Leads serving one lead id share the ACK subject as a queue group, as they do heartbeats. */
 export const ACK_QUEUE_GROUP = 'leads';
-
-const encoder = new TextEncoder();
 
 export interface NatsTransportDeps {
   readonly connection: NatsConnection;
   /** The lead whose ACK subject this transport serves. */
   readonly leadId: string;
   readonly log: Logger;
+  /** Signs the verdict on each ACK. */
+  readonly replies: ReplySigner;
 }
 
 export class NatsScatterTransport implements ScatterTransport {
@@ -49,13 +50,13 @@ export class NatsScatterTransport implements ScatterTransport {
 
   private answer(msg: Msg, handler: AckHandler): void {
     const frame = { body: msg.data, signerId: msg.headers?.get(SIGNER_HEADER), signature: msg.headers?.get(SIGNATURE_HEADER) };
-    handler(frame).then(
-      (reply) => respond(msg, reply),
-      (error: unknown) => {
+    handler(frame)
+      .catch((error: unknown): AckReply => {
         this.deps.log.error({ err: error }, 'ack handler failed');
-        respond(msg, { ok: false, code: 'INTERNAL', message: 'the lead could not process the ack' });
-      },
-    );
+        return { ok: false, code: 'INTERNAL', message: 'the lead could not process the ack' };
+      })
+      .then((reply) => answer(msg, this.deps.replies, verdictOf(reply), reply.answered))
+      .catch((error: unknown) => this.deps.log.error({ err: error }, 'ack reply failed'));
   }
 }
 
@@ -66,7 +67,6 @@ function frameHeaders(frame: SignedFrame): MsgHdrs {
   return h;
 }
 
-function respond(msg: Msg, reply: AckReply): void {
-  // A publish without a reply subject (not a request) has nobody to answer.
-  if (msg.reply !== undefined && msg.reply !== '') msg.respond(encoder.encode(JSON.stringify(reply)));
+function verdictOf(reply: AckReply): { ok: true } | { ok: false; code: string; message: string } {
+  return reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message };
 }

@@ -9,13 +9,24 @@ import {
   DurationMs,
   EpochMs,
   Id,
+  PayloadValue,
   Priority,
+  type PayloadLimit,
   QUORUM_DEFAULTS,
   RequestedReleaseMode,
   Selector,
   Verb,
 } from '@mesh30k/shared';
 import type { ScatterRefusal } from './errors.js';
+
+const PAYLOAD_LIMITS: ReadonlySet<string> = new Set<PayloadLimit>(['bytes', 'depth', 'keys']);
+
+/** The wire limit a payload issue names (set by shared's payloadSchema), if any. */
+function payloadLimitOf(issue: z.core.$ZodIssue | undefined): PayloadLimit | undefined {
+  if (issue?.code !== 'custom' || issue.path[0] !== 'payload') return undefined;
+  const limit = (issue.params as { limit?: unknown } | undefined)?.limit;
+  return typeof limit === 'string' && PAYLOAD_LIMITS.has(limit) ? (limit as PayloadLimit) : undefined;
+}
 
 /** The spec's scatter-gather timeout (3.2). */
 export const DEFAULT_TIMEOUT_MS = 5_000;
@@ -31,7 +42,8 @@ export const OperationRequest = z
     /** Chosen by the engine when absent; must be unique while the operation is remembered. */
     operationId: Id.optional(),
     verb: Verb,
-    payload: z.unknown(),
+    /** Any JSON within the wire limits (shared's WIRE_LIMITS), so its COORDINATE fits every agent's frame limit. */
+    payload: PayloadValue,
     /** 0..10, the spec's payload weight: heavier payloads take longer to process. */
     payloadWeight: z.number().min(0).max(10).default(0),
     targets: Selector,
@@ -67,7 +79,11 @@ export function parseOperation(raw: unknown, newId: () => string): { ok: true; v
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue?.path.map(String).join('.') ?? '';
-    return { ok: false, error: { code: 'INVALID_OPERATION', reason: `${path || '(root)'}: ${issue?.message ?? 'invalid'}`, path } };
+    const reason = `${path || '(root)'}: ${issue?.message ?? 'invalid'}`;
+    const limit = payloadLimitOf(issue);
+    if (limit === undefined) return { ok: false, error: { code: 'INVALID_OPERATION', reason, path } };
+    // A payload over the byte limit is too large rather than malformed (the API answers 413).
+    return { ok: false, error: { code: limit === 'bytes' ? 'PAYLOAD_TOO_LARGE' : 'INVALID_OPERATION', reason, path, limit } };
   }
   const op = parsed.data;
   return {

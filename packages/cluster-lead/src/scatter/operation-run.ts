@@ -114,7 +114,7 @@ export class OperationRun {
       this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return verdict.reply;
     }
-    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb);
+    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, verified.message.cache_hit === true ? { cacheHit: true } : {});
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
       this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
@@ -139,7 +139,7 @@ export class OperationRun {
       waived: this.meta.waived,
     });
     this.final = result;
-    for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb);
+    for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt });
     this.save();
     this.deps.log.info(
       {

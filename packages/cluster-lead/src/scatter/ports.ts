@@ -88,7 +88,15 @@ export type AgentOutcome = 'ready' | 'transit' | 'conflict' | 'refused' | 'no_ac
 /** Feeds health scores and processing estimates. */
 export interface OutcomeRecorder {
   /** processingMs is the agent's own measurement from its ACK; null for no_ack. */
-  recordOutcome(agentId: string, outcome: AgentOutcome, processingMs: number | null, verb: Verb): void;
+  recordOutcome(agentId: string, outcome: AgentOutcome, processingMs: number | null, verb: Verb, facts?: OutcomeFacts): void;
+}
+
+/** What else the lead knows about one outcome, for the health score. */
+export interface OutcomeFacts {
+  /** The ACK said READY without new work (cache_hit). */
+  cacheHit?: boolean;
+  /** no_ack: lead clock when the operation started sending; a heartbeat after it means the agent was alive and hung. */
+  sentAt?: number;
 }
 
 /** Conflict ACKs (trinary -1) with their original bytes, for the conflict log. Optional. */
@@ -96,7 +104,13 @@ export interface ConflictSink {
   recordAckConflict(ack: Ack, body: Uint8Array): void;
 }
 
-export type AckReply = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+/**
+ * The verdict on one ACK (or CONFLICT) request; `answered` names the request once its signature
+ * verified, so the transport can sign a REPLY bound to it (docs/protocol.md).
+ */
+export type AckReply = ({ readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string }) & {
+  readonly answered?: { readonly messageId: string; readonly signerId: string };
+};
 export type AckHandler = (frame: IncomingFrame) => Promise<AckReply>;
 
 export interface Unsubscribe {
@@ -116,6 +130,8 @@ export interface ScatterTransport {
 /** Operations history: called when an operation starts, when it completes and on late ACKs (upsert by id). */
 export interface OperationStore {
   save(record: OperationRecord): void;
+  /** True when the store holds this operation (late ACKs for it are refused as LATE). */
+  has?(operationId: string): boolean;
 }
 
 /** The mesh's current degradation mode (computed by the registry from the active rate). */
@@ -170,4 +186,6 @@ export interface ScatterDeps {
   readonly verifier: AckVerifier;
   readonly logger: Logger;
   readonly conflicts?: ConflictSink;
+  /** Told of every COORDINATE not sent because it exceeded the wire's frame limit (for metrics). */
+  readonly onOversizedFrame?: () => void;
 }

@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 
-/** A send that failed after its retries, kept for an operator to inspect or replay. */
+/** A send that failed after its retries, kept for an operator to inspect, replay or drop. */
 export interface DeadLetter {
   id: number;
   createdAt: number;
@@ -10,6 +10,19 @@ export interface DeadLetter {
   reason: string;
   attempts: number;
   payload: unknown;
+}
+
+export interface DeadLetterQuery {
+  /** Only letters with a smaller id (the page cursor: newest first). */
+  beforeId?: number | undefined;
+  kind?: string | undefined;
+  limit: number;
+}
+
+/** How many letters are kept and for how long; older or surplus ones are deleted, oldest first. */
+export interface DeadLetterRetention {
+  maxRows: number;
+  maxAgeMs: number;
 }
 
 interface Row {
@@ -23,15 +36,51 @@ interface Row {
   payload: string;
 }
 
+function fromRow(row: Row): DeadLetter {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    operationId: row.operation_id,
+    agentId: row.agent_id,
+    kind: row.kind,
+    reason: row.reason,
+    attempts: row.attempts,
+    payload: JSON.parse(row.payload) as unknown,
+  };
+}
+
 export class DeadLetters {
   private readonly insert;
-  private readonly recent;
+  private readonly page;
+  private readonly pageOfKind;
+  private readonly one;
+  private readonly remove;
+  private readonly retry;
+  private readonly counted;
+  private readonly pruneOld;
+  private readonly pruneSurplus;
+  /** Letters deleted by retention since the process started (for /metrics). */
+  pruned = 0;
+  private retention: DeadLetterRetention | undefined;
 
   constructor(db: Db) {
     this.insert = db.prepare(
       'INSERT INTO dead_letters (created_at, operation_id, agent_id, kind, reason, attempts, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.recent = db.prepare('SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?');
+    this.page = db.prepare('SELECT * FROM dead_letters WHERE id < ? ORDER BY id DESC LIMIT ?');
+    this.pageOfKind = db.prepare('SELECT * FROM dead_letters WHERE id < ? AND kind = ? ORDER BY id DESC LIMIT ?');
+    this.one = db.prepare('SELECT * FROM dead_letters WHERE id = ?');
+    this.remove = db.prepare('DELETE FROM dead_letters WHERE id = ?');
+    this.retry = db.prepare('UPDATE dead_letters SET attempts = attempts + 1, reason = ? WHERE id = ?');
+    this.counted = db.prepare('SELECT COUNT(*) AS n FROM dead_letters');
+    this.pruneOld = db.prepare('DELETE FROM dead_letters WHERE created_at < ?');
+    // Ids grow with time, so "all but the newest N" is everything at or below the (N+1)-th newest id.
+    this.pruneSurplus = db.prepare('DELETE FROM dead_letters WHERE id <= (SELECT id FROM dead_letters ORDER BY id DESC LIMIT 1 OFFSET ?)');
+  }
+
+  /** Turns retention on: every add keeps the table within maxRows; prune(now) applies the age. */
+  retain(retention: DeadLetterRetention): void {
+    this.retention = retention;
   }
 
   /** Returns the new letter's id. */
@@ -45,19 +94,45 @@ export class DeadLetters {
       letter.attempts,
       JSON.stringify(letter.payload ?? null),
     );
+    if (this.retention !== undefined) this.pruned += this.pruneSurplus.run(this.retention.maxRows).changes;
     return Number(result.lastInsertRowid);
   }
 
+  /** Newest first. */
   list(limit = 100): DeadLetter[] {
-    return (this.recent.all(limit) as Row[]).map((row) => ({
-      id: row.id,
-      createdAt: row.created_at,
-      operationId: row.operation_id,
-      agentId: row.agent_id,
-      kind: row.kind,
-      reason: row.reason,
-      attempts: row.attempts,
-      payload: JSON.parse(row.payload) as unknown,
-    }));
+    return this.query({ limit });
+  }
+
+  query(q: DeadLetterQuery): DeadLetter[] {
+    const before = q.beforeId ?? Number.MAX_SAFE_INTEGER;
+    const rows = (q.kind === undefined ? this.page.all(before, q.limit) : this.pageOfKind.all(before, q.kind, q.limit)) as Row[];
+    return rows.map(fromRow);
+  }
+
+  get(id: number): DeadLetter | undefined {
+    const row = this.one.get(id) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
+  }
+
+  /** True when the letter existed. */
+  delete(id: number): boolean {
+    return this.remove.run(id).changes > 0;
+  }
+
+  /** A replay that failed again: one more attempt, and why. */
+  failedAgain(id: number, reason: string): void {
+    this.retry.run(reason, id);
+  }
+
+  count(): number {
+    return (this.counted.get() as { n: number }).n;
+  }
+
+  /** Applies retention (age and rows) now; returns how many letters it deleted. */
+  prune(now: number): number {
+    if (this.retention === undefined) return 0;
+    const deleted = this.pruneOld.run(now - this.retention.maxAgeMs).changes + this.pruneSurplus.run(this.retention.maxRows).changes;
+    this.pruned += deleted;
+    return deleted;
   }
 }

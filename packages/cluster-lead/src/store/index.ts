@@ -9,14 +9,15 @@ import { QuarantineStore } from './quarantine-store.js';
 
 export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
-export { DATABASE_FILE, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
-export { DeadLetters, type DeadLetter } from './dead-letters.js';
+export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
+export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
+export { DeadLetters, type DeadLetter, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
 export { EnrollmentStore } from './enrollment-store.js';
 export { LeadStateStore } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';
 export { OperationsHistory, type OperationRecord } from './operations-history.js';
 export { QuarantineStore, type QuarantineStatus, type QuarantinedItem } from './quarantine-store.js';
-export { SnapshotWriter, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
+export { SnapshotWriter, type SnapshotHealth, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
 
 /** Everything the lead keeps in its one SQLite database. */
 export class LeadStore {

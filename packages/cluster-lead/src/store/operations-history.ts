@@ -28,6 +28,7 @@ export class OperationsHistory {
   private readonly upsert;
   private readonly one;
   private readonly recentRows;
+  private readonly exists;
 
   constructor(db: Db) {
     this.upsert = db.prepare(
@@ -37,6 +38,11 @@ export class OperationsHistory {
     );
     this.one = db.prepare('SELECT * FROM operations WHERE operation_id = ?');
     this.recentRows = db.prepare('SELECT * FROM operations ORDER BY created_at DESC LIMIT ?');
+    this.exists = db.prepare('SELECT 1 FROM operations WHERE operation_id = ?').pluck();
+  }
+
+  has(operationId: string): boolean {
+    return this.exists.get(operationId) !== undefined;
   }
 
   save(record: OperationRecord): void {

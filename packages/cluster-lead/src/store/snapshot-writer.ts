@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Clock } from '@mesh30k/shared';
+import { describeError } from '../lib/errors.js';
 import { LEAD_EVENTS, type EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { PersistedAgent } from '../registry/index.js';
@@ -20,6 +21,15 @@ export interface SnapshotWriterOptions {
   batchSize: number;
 }
 
+/** Whether snapshots reach the database: readiness and /metrics read it. */
+export interface SnapshotHealth {
+  /** Failed passes since start. */
+  readonly failures: number;
+  /** Since when every pass has failed (lead clock); null while the last one succeeded. */
+  readonly failingSince: number | null;
+  readonly lastError: string | null;
+}
+
 /**
  * Writes changed agents to SQLite on one timer, in batches of `batchSize` per transaction
  * with a turn of the event loop between batches: SD cards wear out with a write per
@@ -29,6 +39,9 @@ export class SnapshotWriter {
   private dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private failures = 0;
+  private failingSince: number | null = null;
+  private lastError: string | null = null;
 
   constructor(
     private readonly deps: SnapshotWriterDeps,
@@ -41,6 +54,10 @@ export class SnapshotWriter {
 
   get pending(): number {
     return this.dirty.size;
+  }
+
+  health(): SnapshotHealth {
+    return { failures: this.failures, failingSince: this.failingSince, lastError: this.lastError };
   }
 
   start(): void {
@@ -85,7 +102,14 @@ export class SnapshotWriter {
     } catch (error) {
       // Not lost: what was not written is marked dirty again for the next pass.
       for (const id of ids) this.dirty.add(id);
+      this.failures++;
+      this.failingSince ??= this.deps.clock.now();
+      this.lastError = describeError(error);
       throw error;
+    }
+    if (ids.length > 0) {
+      this.failingSince = null;
+      this.lastError = null;
     }
     if (written > 0) {
       this.deps.events.emit({ name: LEAD_EVENTS.snapshotWritten, at: this.deps.clock.now(), agents: written, elapsedMs: performance.now() - started });

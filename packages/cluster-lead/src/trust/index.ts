@@ -4,3 +4,4 @@ export { addEnrollmentsFrom, saveTrust, setUpTrust, type TrustSetup, type TrustS
 export { enrollmentOf, trustedKeyResolver } from './key-resolver.js';
 export { KeyAnnouncements, type AnnouncementReply, type KeyAnnouncementDeps } from './key-announcements.js';
 export { enrollOne, revokeOne, type EnrollDeps, type EnrollOutcome } from './enroll-one.js';
+export { DEFAULT_ENROLLMENT_DAYS, MAX_ENROLLMENT_DAYS, signRequest, type EnrollmentOverrides } from './sign-request.js';

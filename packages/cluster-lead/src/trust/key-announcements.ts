@@ -16,6 +16,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { frameOf } from '../nats/frames.js';
+import { answer, type Answered, type ReplySigner } from '../nats/replies.js';
 import type { LeadStore } from '../store/index.js';
 import { saveTrust } from './trust-setup.js';
 
@@ -26,18 +27,18 @@ export interface KeyAnnouncementDeps {
   store: LeadStore;
   logger: Logger;
   leadId: string;
+  /** Signs the verdict on each announcement. */
+  replies: ReplySigner;
 }
 
-export type AnnouncementReply = { ok: true } | { ok: false; code: string; message: string };
-
-const encoder = new TextEncoder();
+export type AnnouncementReply = ({ ok: true } | { ok: false; code: string; message: string }) & { answered?: Answered };
 
 /**
  * Key rotations and enrollments announced on `subjects.enroll(leadId)`. A KEY_ROTATION is
  * signed by the agent's current key and applied with shared's rotateKey, after which both keys
  * verify until the overlap ends. An ENROLLMENT carries a root-signed record, verified against
  * the mesh roots whoever relays it. Either way the trust store is saved, and the sender gets
- * `{"ok":true}` or the refusal.
+ * a REPLY signed by the lead: ok or the refusal.
  */
 export class KeyAnnouncements {
   private subscription: Subscription | undefined;
@@ -55,7 +56,7 @@ export class KeyAnnouncements {
     this.subscription = nc.subscribe(subjects.enroll(this.deps.leadId), {
       callback: (_error, msg) => {
         this.handle(frameOf(msg))
-          .then((reply) => msg.respond(encoder.encode(JSON.stringify(reply))))
+          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message }, reply.answered))
           .catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'key announcement failed'));
       },
     });
@@ -71,16 +72,17 @@ export class KeyAnnouncements {
     const verified = await verifyAndParse(frame, { ed25519: nodeEd25519, resolveKey: this.resolveAny, accept: ['KEY_ROTATION', 'ENROLLMENT'] });
     if (!verified.ok) return { ok: false, code: verified.error.code, message: verified.error.message };
     const message = verified.value.message as KeyRotation | Enrollment;
+    const answered = { messageId: message.message_id, signerId: verified.value.signerId };
     const result =
       message.kind === 'KEY_ROTATION'
         ? await rotateKey(nodeEd25519, trust, message.rotation, clock)
         : await verifyEnrollment(nodeEd25519, roots, message.enrollment, clock).then((enrollment) => (enrollment.ok ? trust.add(enrollment.value) : enrollment));
     if (!result.ok) {
       logger.warn({ kind: message.kind, signer_id: verified.value.signerId, code: result.error.code }, 'key announcement refused');
-      return { ok: false, code: result.error.code, message: result.error.message };
+      return { ok: false, code: result.error.code, message: result.error.message, answered };
     }
     saveTrust(store, trust);
     logger.info({ kind: message.kind, agent_id: result.value.agentId }, 'trust store updated');
-    return { ok: true };
+    return { ok: true, answered };
   }
 }

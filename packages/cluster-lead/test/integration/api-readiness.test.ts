@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, startNats, type NatsServer } from '../../../../test/harness/index.js';
-import { LeadFixture, nextEvent } from '../support/lead-fixture.js';
+import { LeadFixture } from '../support/lead-fixture.js';
 
 describe('lead API over HTTP', () => {
   let fx: LeadFixture | undefined;
@@ -19,13 +19,22 @@ describe('lead API over HTTP', () => {
     const notReady = await fetch(`${base}/health/ready`);
     expect(notReady.status).toBe(503);
     expect(notReady.headers.get('retry-after')).toBe('5');
-    expect(await notReady.json()).toMatchObject({ checks: [{ name: 'nats', ok: false }, { name: 'store', ok: true }, { name: 'registry', ok: true }] });
+    expect(await notReady.json()).toMatchObject({ checks: [{ name: 'nats', ok: false }, { name: 'intake', ok: false }, { name: 'store', ok: true }, { name: 'registry', ok: true }] });
     const status = (await fx.api.get<{ nats: { connected: boolean }; lead_id: string }>('/v1/status')).body;
     expect(status).toMatchObject({ lead_id: 'lead-1', nats: { connected: false } });
 
-    const connected = nextEvent(fx.lead, 'nats.connected');
+    // Connected is not enough: until the heartbeat subscription is on the server, agents would
+    // get no-responders, so the lead is not ready yet (read at the instant NATS connects).
+    const lead = fx.lead;
+    const atConnect = new Promise<ReturnType<typeof lead.readiness>>((resolve) => {
+      const off = lead.events.on((event) => {
+        if (event.name !== 'nats.connected') return;
+        off();
+        resolve(lead.readiness());
+      });
+    });
     nats = await startNats({ port });
-    await connected;
+    expect(await atConnect).toMatchObject([{ name: 'nats', ok: true }, { name: 'intake', ok: false, detail: 'heartbeat subscription not in place yet' }, { name: 'store', ok: true }, { name: 'registry', ok: true }]);
     await fx.lead.intake;
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);

@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, encodeMessage, newMessageId, publicKeyText, signRotation, subjects, type KeyRotation } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startNats, type NatsServer } from '../../../../test/harness/index.js';
+import { startNats, verdictOf, type NatsServer } from '../../../../test/harness/index.js';
 import { LeadFixture } from '../support/lead-fixture.js';
 
 let nats: NatsServer;
@@ -47,7 +47,7 @@ describe('key rotation announced to the lead', () => {
       rotation: rotation.value,
     };
     const answer = await agent.requestOn(subjects.enroll('lead-1'), await encodeMessage(announcement, agent.signer, 'pi-rot'));
-    expect(JSON.parse(new TextDecoder().decode(answer.data))).toEqual({ ok: true });
+    expect(verdictOf(answer.data)).toEqual({ ok: true });
 
     agent.useKeys(newKeys);
     expect((await agent.heartbeat()).reply.accepted).toBe(true);
@@ -63,6 +63,6 @@ describe('key rotation announced to the lead', () => {
 
     // Once the overlap is over the old key cannot announce anything, a rotation included.
     const again = await agent.requestOn(subjects.enroll('lead-1'), await encodeMessage({ ...announcement, message_id: newMessageId(fx.clock.now()) }, agent.signer, 'pi-rot'));
-    expect(JSON.parse(new TextDecoder().decode(again.data))).toMatchObject({ ok: false });
+    expect(verdictOf(again.data)).toMatchObject({ ok: false });
   });
 });

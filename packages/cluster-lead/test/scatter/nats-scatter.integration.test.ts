@@ -103,7 +103,7 @@ describe('scatter-gather over NATS, 200 agents behind 5..300 ms links', () => {
       targets: registry,
       routes: { routable: () => ({ routable: true }) },
       outcomes: new RecordingOutcomes(),
-      transport: new NatsScatterTransport({ connection: leadConnection, leadId: LEAD_ID, log: log.logger }),
+      transport: new NatsScatterTransport({ connection: leadConnection, leadId: LEAD_ID, log: log.logger, replies: { leadId: LEAD_ID, signer, clock: performanceClock } }),
       store,
       mode: { mode: () => 'FULL' },
       verifier: inlineAckVerifier({ ed25519: nodeEd25519, resolveKey: fleet.resolveAgentKey, replay: new ReplayGuard({ clock: performanceClock }) }),

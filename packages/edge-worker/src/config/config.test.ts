@@ -35,6 +35,11 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('refuses a body limit below the wire frame limit, which would refuse frames the lead may send', () => {
+    expect(problem({ ...valid, MAX_BODY_BYTES: String(DEFAULT_MAX_BODY_BYTES - 1) }).message).toContain('MAX_BODY_BYTES');
+    expect(parseConfig({ ...valid, MAX_BODY_BYTES: String(DEFAULT_MAX_BODY_BYTES * 2) }).maxBodyBytes).toBe(DEFAULT_MAX_BODY_BYTES * 2);
+  });
+
   it('names every binding that is wrong', () => {
     const error = problem({ ...valid, AGENT_ID: 'has.dot', MAX_HOLD_MS: '-1', CAPABILITIES: 'Route' });
     expect(error.code).toBe('MISCONFIGURED');

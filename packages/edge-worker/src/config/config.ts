@@ -1,10 +1,13 @@
-import { Capability, Id, PRIVATE_KEY_LENGTH, fromBase64Url, type PublicKeyBytes } from '@mesh30k/shared';
+import { Capability, Id, PRIVATE_KEY_LENGTH, WIRE_LIMITS, fromBase64Url, type PublicKeyBytes } from '@mesh30k/shared';
 import { z } from 'zod';
 import { EdgeError } from '../http/errors.js';
 import { parseLeadKeys } from './lead-keys.js';
 
-/** The default body limit: the wire's own message limit (ADR 0002). */
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+/**
+ * The default body limit: the wire's own frame limit (shared's WIRE_LIMITS, ADR 0002). It may be
+ * raised, never lowered below it, or the Worker would refuse frames the lead is allowed to send.
+ */
+export const DEFAULT_MAX_BODY_BYTES = WIRE_LIMITS.maxFrameBytes;
 export const DEFAULT_MAX_HOLD_MS = 30_000;
 export const DEFAULT_REPLAY_SKEW_MS = 2_000;
 
@@ -57,7 +60,7 @@ const ConfigSchema = z.object({
   CAPABILITIES: capabilityList,
   AGENT_PRIVATE_KEY: privateKey,
   LEAD_PUBLIC_KEYS: leadKeys,
-  MAX_BODY_BYTES: intVar(DEFAULT_MAX_BODY_BYTES, 1_024, 1_048_576),
+  MAX_BODY_BYTES: intVar(DEFAULT_MAX_BODY_BYTES, WIRE_LIMITS.maxFrameBytes, 1_048_576),
   MAX_HOLD_MS: intVar(DEFAULT_MAX_HOLD_MS, 0, 300_000),
   REPLAY_SKEW_MS: intVar(DEFAULT_REPLAY_SKEW_MS, 0, 60_000),
 });

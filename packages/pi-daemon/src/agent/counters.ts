@@ -14,6 +14,10 @@ export interface AgentCounters {
   acksOutboxed: number;
   outboxReplayed: number;
   outboxFailures: number;
+  /** Outbox entries the lead refused for good, moved to the dead letters. */
+  outboxDeadLettered: number;
+  /** Outbox entries the lead refused for now, put back with their own backoff. */
+  outboxDeferred: number;
   handedBack: number;
   probesAnswered: number;
   handlerFailures: number;
@@ -33,6 +37,8 @@ export function newCounters(): AgentCounters {
     acksOutboxed: 0,
     outboxReplayed: 0,
     outboxFailures: 0,
+    outboxDeadLettered: 0,
+    outboxDeferred: 0,
     handedBack: 0,
     probesAnswered: 0,
     handlerFailures: 0,

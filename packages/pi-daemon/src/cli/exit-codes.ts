@@ -11,6 +11,8 @@ export const EXIT = {
   SOFTWARE: 70,
   /** A file could not be written (keygen). */
   CANT_CREATE: 73,
+  /** data_dir is not writable by the service user: an operator's fix, so systemd must not restart. */
+  NOPERM: 77,
   /** Configuration (file, environment or key material) is invalid: do not restart. */
   CONFIG: EX_CONFIG,
 } as const;

@@ -2,10 +2,12 @@
  * Environment overrides, derived from the schema rather than listed by hand: every leaf key
  * gets `MESH_` + its path in upper case joined by `_` (nats.servers -> MESH_NATS_SERVERS).
  * Numbers and booleans are converted; arrays are comma-separated lists. An empty variable
- * counts as unset, so `Environment=MESH_X=` in a drop-in clears an earlier override.
+ * counts as unset, so `Environment=MESH_X=` in a drop-in clears an earlier override. A value
+ * that does not convert is passed on as text, so the schema judges it exactly as it judges
+ * the same value in the file (one message for both: "must be a number, got "soon"").
  */
+import { unknownEnvNames, type UnknownEnvName } from '@mesh30k/shared';
 import { z } from 'zod';
-import type { ConfigIssue } from './errors.js';
 
 export const ENV_PREFIX = 'MESH_';
 /** Names the config file; not a config key. */
@@ -64,30 +66,27 @@ export function envBindings(schema: z.ZodObject, prefix: readonly string[] = [])
   return bindings;
 }
 
-type Converted = { ok: true; value: unknown } | { ok: false; message: string };
-
-function convert(text: string, kind: EnvKind): Converted {
+/** Converts what clearly has the key's type; anything else stays text for the schema to refuse. */
+function convert(text: string, kind: EnvKind): unknown {
   switch (kind) {
     case 'string':
-      return { ok: true, value: text };
+      return text;
     case 'number': {
-      const value = Number(text.trim());
-      return Number.isFinite(value) ? { ok: true, value } : { ok: false, message: `must be a number, got ${JSON.stringify(text)}` };
+      const trimmed = text.trim();
+      const value = Number(trimmed);
+      return trimmed !== '' && Number.isFinite(value) ? value : text;
     }
     case 'boolean': {
       const word = text.trim().toLowerCase();
-      if (TRUE_WORDS.has(word)) return { ok: true, value: true };
-      if (FALSE_WORDS.has(word)) return { ok: true, value: false };
-      return { ok: false, message: `must be true or false, got ${JSON.stringify(text)}` };
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      return text;
     }
     case 'list':
-      return {
-        ok: true,
-        value: text
-          .split(',')
-          .map((item) => item.trim())
-          .filter((item) => item !== ''),
-      };
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
   }
 }
 
@@ -98,9 +97,8 @@ export interface EnvOverlay {
   sources: Map<string, string>;
   /** The variables that were applied, in schema order. */
   applied: string[];
-  issues: ConfigIssue[];
-  /** MESH_* variables that match no key (likely typos). */
-  unknown: string[];
+  /** MESH_* variables that match no key (likely typos), with the key each was probably meant as. */
+  unknown: UnknownEnvName[];
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
@@ -114,16 +112,10 @@ export function applyEnv(
   const result = structuredClone(document);
   const sources = new Map<string, string>();
   const applied: string[] = [];
-  const issues: ConfigIssue[] = [];
   for (const binding of bindings) {
     const text = env[binding.name];
     if (text === undefined || text === '') continue;
-    const converted = convert(text, binding.kind);
     const dotted = binding.path.join('.');
-    if (!converted.ok) {
-      issues.push({ source: `env ${binding.name}`, path: dotted, message: converted.message });
-      continue;
-    }
     let target = result;
     for (let depth = 0; depth < binding.path.length - 1; depth += 1) {
       const key = binding.path[depth] as string;
@@ -135,13 +127,10 @@ export function applyEnv(
       }
       target = target[key] as Record<string, unknown>;
     }
-    target[binding.path[binding.path.length - 1] as string] = converted.value;
+    target[binding.path[binding.path.length - 1] as string] = convert(text, binding.kind);
     sources.set(dotted, binding.name);
     applied.push(binding.name);
   }
-  const known = new Set([CONFIG_PATH_ENV, ...bindings.map((b) => b.name)]);
-  const unknown = Object.keys(env)
-    .filter((name) => name.startsWith(ENV_PREFIX) && !known.has(name))
-    .sort();
-  return { document: result, sources, applied, issues, unknown };
+  const unknown = unknownEnvNames(env, { prefix: ENV_PREFIX, known: bindings.map((b) => b.name), ignored: [CONFIG_PATH_ENV] });
+  return { document: result, sources, applied, unknown };
 }

@@ -14,9 +14,7 @@ export type ConfigErrorCode =
   | 'CONFIG_UNREADABLE'
   /** The file is not JSON, or not a JSON object. */
   | 'CONFIG_NOT_JSON'
-  /** An environment variable cannot be converted to its key's type. */
-  | 'CONFIG_BAD_ENV'
-  /** One or more fields fail the schema. */
+  /** One or more fields fail the schema (from the file or from an environment variable). */
   | 'CONFIG_INVALID';
 
 /** One problem, attributed to the file or to the environment variable it came from. */

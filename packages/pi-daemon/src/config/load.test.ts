@@ -90,6 +90,7 @@ describe('loadConfig: problems name the field and the source', () => {
     expect(paths).toEqual(['agent_id', 'class', 'heartbeat_interval_ms', 'lead_id']);
     expect(error.issues.every((issue) => issue.source === path)).toBe(true);
     expect(error.issues.find((issue) => issue.path === 'lead_id')?.message).toBe('is required');
+    expect(error.issues.find((issue) => issue.path === 'heartbeat_interval_ms')?.message).toBe('must be a number, got "fast"');
   });
 
   it('refuses unknown keys, at any depth, by name', async () => {
@@ -161,8 +162,23 @@ describe('loadConfig: environment overrides', () => {
   it('reports a value that is not a number as a problem of the variable', async () => {
     const path = await writeConfig(minimal());
     const error = failure(() => loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL_MS: 'soon' } }));
-    expect(error.code).toBe('CONFIG_BAD_ENV');
+    expect(error.code).toBe('CONFIG_INVALID');
     expect(error.message).toBe('config env MESH_HEARTBEAT_INTERVAL_MS: heartbeat_interval_ms: must be a number, got "soon"');
+  });
+
+  it('words a wrong type the same in the file as in the environment', async () => {
+    const path = await writeConfig({ ...minimal(), heartbeat_interval_ms: 'soon', outbox: { max_entries: '  ' } });
+    const fromFile = failure(() => loadConfig({ path, env: {} }));
+    expect(fromFile.message.split('\n').sort()).toEqual([
+      `config ${path}: heartbeat_interval_ms: must be a number, got "soon"`,
+      `config ${path}: outbox.max_entries: must be a number, got "  "`,
+    ]);
+    const good = await writeConfig(minimal());
+    const blank = failure(() => loadConfig({ path: good, env: { MESH_OUTBOX_MAX_ENTRIES: '  ', MESH_STATUS_HOST: 'x', MESH_NATS_MAX_PINGS_OUT: 'yes' } }));
+    expect(blank.message.split('\n').sort()).toEqual([
+      'config env MESH_NATS_MAX_PINGS_OUT: nats.max_pings_out: must be a number, got "yes"',
+      'config env MESH_OUTBOX_MAX_ENTRIES: outbox.max_entries: must be a number, got "  "',
+    ]);
   });
 
   it('attributes schema failures to the variable that set the field', async () => {
@@ -185,7 +201,7 @@ describe('loadConfig: environment overrides', () => {
   it('lists MESH_ variables that match no key', async () => {
     const path = await writeConfig(minimal());
     const loaded = loadConfig({ path, env: { MESH_HEARTBEAT_INTERVAL: '1', MESH_AGENT_CONFIG: path, HOME: '/root' } });
-    expect(loaded.unknownEnv).toEqual(['MESH_HEARTBEAT_INTERVAL']);
+    expect(loaded.unknownEnv).toEqual([{ name: 'MESH_HEARTBEAT_INTERVAL', suggestion: 'MESH_HEARTBEAT_INTERVAL_MS' }]);
   });
 
   it('derives one distinct variable per leaf key', () => {

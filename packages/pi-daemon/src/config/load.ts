@@ -3,6 +3,7 @@
  * problem names its field and where the value came from; all of them are reported together.
  */
 import { readFileSync, statSync } from 'node:fs';
+import type { UnknownEnvName } from '@mesh30k/shared';
 import type { z } from 'zod';
 import { CONFIG_PATH_ENV, applyEnv, envBindings } from './env.js';
 import { ConfigError } from './errors.js';
@@ -27,7 +28,7 @@ export interface LoadedConfig {
   /** The MESH_* variables that overrode the file, for the start-up log line. */
   envOverrides: readonly string[];
   /** MESH_* variables that match no key: probably misspelt, worth a warning. */
-  unknownEnv: readonly string[];
+  unknownEnv: readonly UnknownEnvName[];
 }
 
 export function resolveConfigPath(options: LoadConfigOptions): string {
@@ -41,8 +42,8 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const path = resolveConfigPath(options);
   const document = readDocument(path);
   const overlay = applyEnv(document, options.env, AGENT_ENV_BINDINGS);
-  if (overlay.issues.length > 0) throw new ConfigError('CONFIG_BAD_ENV', overlay.issues);
-  const parsed = AgentConfigSchema.safeParse(overlay.document);
+  // reportInput: an issue then carries the value it is about, so "missing" and "wrong type" differ.
+  const parsed = AgentConfigSchema.safeParse(overlay.document, { reportInput: true });
   if (!parsed.success) {
     throw new ConfigError('CONFIG_INVALID', toIssues(parsed.error, path, overlay.sources), { cause: parsed.error });
   }
@@ -107,9 +108,29 @@ function sourceOf(path: readonly string[], filePath: string, sources: ReadonlyMa
   return filePath;
 }
 
+/** Longest value quoted back in a message: enough to recognise it, short enough for one line. */
+const MAX_QUOTED_CHARS = 40;
+
+/** The same words whether the value came from the file or from a variable. */
 function friendlyMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  return issue.message;
+  if (issue.code !== 'invalid_type') return issue.message;
+  if (issue.input === undefined) return 'is required';
+  const expected = EXPECTED_WORDS[issue.expected] ?? `must be of type ${issue.expected}`;
+  return `${expected}, got ${quoted(issue.input)}`;
+}
+
+const EXPECTED_WORDS: Readonly<Record<string, string>> = {
+  number: 'must be a number',
+  int: 'must be a whole number',
+  boolean: 'must be true or false',
+  string: 'must be text',
+  array: 'must be a list',
+  object: 'must be an object',
+};
+
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > MAX_QUOTED_CHARS ? `${text.slice(0, MAX_QUOTED_CHARS)}...` : text;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -2,8 +2,8 @@ import type { Ack, ConflictDetail, ConflictReport, Coordinate, Priority, Trinary
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
-import { parseConfirmation, requestSigned, type Route } from '../nats/frames.js';
-import { isPermanentRefusal } from './outbox-relay.js';
+import { requestConfirmed, type Route } from '../nats/frames.js';
+import { confirmingLead, isPermanentRefusal, streamOf } from './outbox-relay.js';
 import type { OutboxKind } from '../ports.js';
 
 /** The facts of one answer to a COORDINATE; everything else in the ACK is derived. */
@@ -17,6 +17,7 @@ export interface AckFacts {
   conflict?: ConflictDetail;
   result?: unknown;
   refusal?: { code: string; message: string };
+  cacheHit?: boolean;
 }
 
 /** Conflict priorities run 0-4; the outbox keeps 0-3. */
@@ -57,6 +58,7 @@ export class AckSender {
     if (facts.conflict !== undefined) ack.conflict = facts.conflict;
     if (facts.result !== undefined) ack.result = facts.result;
     if (facts.refusal !== undefined) ack.refusal = facts.refusal;
+    if (facts.cacheHit === true) ack.cache_hit = true;
     return ack;
   }
 
@@ -106,16 +108,16 @@ export class AckSender {
       return;
     }
     try {
-      const reply = await requestSigned(ctx.bus, route, message, ctx.self, ctx.tuning.ackTimeoutMs);
-      const confirmation = parseConfirmation(reply.data);
+      const confirmation = await requestConfirmed(confirmingLead(ctx), route, message);
       if (confirmation.ok) {
         ctx.counters.acksSent++;
         ctx.log.debug({ event: LogEvent.ACK_SENT, ...ids }, `${kind} confirmed by the lead`);
         return;
       }
       if (isPermanentRefusal(confirmation.code)) {
-        // The message itself is wrong; retrying cannot help. Logged loudly, not queued forever.
+        // Retrying cannot help: kept in the dead letters for the operator, not queued forever.
         ctx.log.error({ event: LogEvent.ACK_REFUSED_BY_LEAD, ...ids, code: confirmation.code }, `the lead refused the ${kind}: ${confirmation.message}`);
+        this.toDeadLetters(kind, message, priority, confirmation);
         return;
       }
       this.toOutbox(kind, message, priority, ids, confirmation.code);
@@ -127,10 +129,21 @@ export class AckSender {
     }
   }
 
-  private toOutbox(kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, ids: object, code: string): void {
+  private toDeadLetters(kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, refusal: { code: string; message: string }): void {
     const { ctx } = this;
     try {
       const [seq] = ctx.outbox.enqueue([{ kind, priority, body: JSON.stringify(message) }]);
+      if (seq !== undefined) ctx.outbox.deadLetter(seq, { code: refusal.code, reason: refusal.message });
+      ctx.counters.outboxDeadLettered++;
+    } catch (error) {
+      ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, operation: message.operation_id, message: message.message_id, kind, err: error }, `${kind} could not be kept as a dead letter`);
+    }
+  }
+
+  private toOutbox(kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, ids: object, code: string): void {
+    const { ctx } = this;
+    try {
+      const [seq] = ctx.outbox.enqueue([{ kind, priority, body: JSON.stringify(message), stream: streamOf(kind === 'ACK' ? 'ACK' : 'CONFLICT', message.operation_id) }]);
       ctx.counters.acksOutboxed++;
       ctx.log.info({ event: LogEvent.OUTBOX_ENQUEUED, ...ids, code, seq }, `${kind} not confirmed (${code}); kept in the outbox`);
       this.onOutboxed();

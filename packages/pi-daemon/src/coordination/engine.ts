@@ -23,6 +23,7 @@ interface WorkItem {
   processingMs: number;
   release: ReleaseHandle | undefined;
   result: unknown;
+  cacheHit: boolean;
 }
 
 export interface EngineDeps {
@@ -115,7 +116,7 @@ export class CoordinationEngine {
         break;
     }
     this.requests++;
-    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined };
+    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined, cacheHit: false };
     if (!this.queue.offer(item, message.priority, performance.now())) {
       this.decline(message, receivedAtLocal, 'QUEUE_FULL', `queue full (${this.queue.capacity} waiting)`);
       return;
@@ -182,6 +183,7 @@ export class CoordinationEngine {
     switch (outcome.state) {
       case 'ready':
         item.result = outcome.result;
+        item.cacheHit = outcome.cacheHit === true;
         if (item.coordinate.release_mode !== 'hold') this.release(item, endLocal);
         else if (this.closing) this.handBack(item, 'SHUTTING_DOWN');
         else this.hold(item);
@@ -239,6 +241,7 @@ export class CoordinationEngine {
       readyAtLocal,
       processingMs: item.processingMs,
       result: item.result,
+      ...(item.cacheHit ? { cacheHit: true } : {}),
     });
     profiler.recordOutcome(true);
     ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');

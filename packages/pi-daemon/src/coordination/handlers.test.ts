@@ -25,6 +25,11 @@ describe('sync', () => {
     expect(run({ context_hash: B, base_hash: A }, A).hash).toBe(B);
   });
 
+  it('is a cache hit when the agent already holds that context: READY with no new work', () => {
+    expect(run({ context_hash: A }, A)).toEqual({ outcome: { state: 'ready', result: { context_hash: A }, cacheHit: true }, hash: A });
+    expect(run({ context_hash: B }, A).outcome).not.toHaveProperty('cacheHit');
+  });
+
   it('reports CONTEXT_DIVERGENCE when the lead believes the agent holds another context', () => {
     const { outcome, hash } = run({ context_hash: B, base_hash: B, depth: 4 }, A);
     expect(hash).toBe(A);

@@ -4,7 +4,8 @@ import { hashPayload } from './context-hash.js';
 
 /** What a handler decided: READY (+1), TRANSIT (0, with a reason) or CONFLICT (-1). */
 export type HandlerOutcome =
-  | { state: 'ready'; result?: unknown }
+  /** cacheHit: nothing had to change, the request was already satisfied (the ACK says so). */
+  | { state: 'ready'; result?: unknown; cacheHit?: boolean }
   | { state: 'transit'; code: string; message: string }
   | { state: 'conflict'; conflict: Omit<ConflictDetail, 'context_hash'> & { context_hash?: string }; result?: unknown };
 
@@ -72,6 +73,8 @@ export const syncHandler: VerbHandler = (ctx) => {
       },
     };
   }
+  // Already on that context: READY, and the ACK says no new work was needed.
+  if (current === payload.context_hash) return { state: 'ready', result: { context_hash: current }, cacheHit: true };
   ctx.setContextHash(payload.context_hash);
   return ready({ context_hash: payload.context_hash });
 };

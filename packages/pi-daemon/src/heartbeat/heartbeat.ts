@@ -1,4 +1,4 @@
-import type { Heartbeat, HeartbeatReply, ImpedanceProfiler, MeshMode } from '@mesh30k/shared';
+import { randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
@@ -40,6 +40,14 @@ export interface LastBeat {
   result: BeatResult;
 }
 
+/** State key of the first sequence number the next start may use. */
+export const SEQ_FLOOR_KEY = 'heartbeat.seq_floor';
+/**
+ * Sequence numbers are reserved in blocks: the floor is written once per block, not per beat
+ * (SD cards wear), and a restart continues above anything the last run could have sent.
+ */
+export const SEQ_BLOCK = 1_000;
+
 function resultOf(reason: MissReason): BeatResult {
   switch (reason) {
     case 'TIMEOUT':
@@ -62,7 +70,10 @@ function resultOf(reason: MissReason): BeatResult {
  * A missed beat is counted and logged, never fatal; nothing is sent while disconnected.
  */
 export class HeartbeatTask implements BeatTask {
-  private seq = 0;
+  /** Drawn at start: with seq, it makes any earlier heartbeat of this agent detectable. */
+  readonly bootId = randomToken(22);
+  private seq: number;
+  private seqCeiling = 0;
   private pending = false;
   private missing = false;
   private intervalMs: number;
@@ -71,6 +82,23 @@ export class HeartbeatTask implements BeatTask {
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
+    const floor = deps.ctx.state.get<number>(SEQ_FLOOR_KEY);
+    this.seq = typeof floor === 'number' && Number.isSafeInteger(floor) && floor >= 0 ? floor : 0;
+  }
+
+  /** The next sequence number, reserving a new block first when this one is used up. */
+  private nextSeq(): number {
+    if (this.seq >= this.seqCeiling) {
+      const ceiling = this.seq + SEQ_BLOCK;
+      try {
+        this.deps.ctx.state.set(SEQ_FLOOR_KEY, ceiling);
+      } catch (error) {
+        // Not fatal: a restart then counts from the last stored floor, and the lead asks for a fresh boot heartbeat.
+        this.deps.ctx.log.error({ event: LogEvent.HEARTBEAT_MISSED, err: error }, 'could not store the heartbeat sequence floor');
+      }
+      this.seqCeiling = ceiling;
+    }
+    return this.seq++;
   }
 
   get interval(): number {
@@ -124,7 +152,8 @@ export class HeartbeatTask implements BeatTask {
       kind: 'HEARTBEAT',
       agent_id: ctx.identity.agentId,
       cluster_id: ctx.identity.clusterId,
-      seq: this.seq++,
+      seq: this.nextSeq(),
+      boot_id: this.bootId,
       t1,
       impedance: profiler.snapshot(meshAtT1),
       clock: ctx.clock.report(),

@@ -50,9 +50,12 @@ export const LogEvent = {
   OUTBOX_REPLAYED: 'outbox.replayed',
   OUTBOX_DROPPED: 'outbox.dropped',
   OUTBOX_STALLED: 'outbox.stalled',
+  OUTBOX_DEAD_LETTER: 'outbox.dead_letter',
+  OUTBOX_DEFERRED: 'outbox.deferred',
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',
+  DATA_DIR_NOT_WRITABLE: 'data_dir.not_writable',
   // health
   HEALTH_SAMPLED: 'health.sampled',
   HEALTH_METRIC_TIMEOUT: 'health.metric_timeout',

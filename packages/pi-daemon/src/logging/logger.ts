@@ -1,12 +1,12 @@
 /**
  * pino JSON on stdout, written synchronously: no worker-thread transport, whose buffered
  * last lines die with a crashing process, and no async destination that a fatal exit cuts
- * short. Under journald each line carries its syslog priority (@mesh30k/shared/node).
+ * short. Under journald each line carries its syslog priority (shared's node/journald.ts).
  */
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import type { LogLevel } from '../config/index.js';
-import { JournaldPrefixStream, isJournalStream } from '@mesh30k/shared/node';
+import { journaldDestination } from '@mesh30k/shared/node';
 
 export type { Logger } from 'pino';
 
@@ -31,8 +31,6 @@ const STDOUT_FD = 1;
 
 export function createLogger(options: LoggerOptions): Logger {
   const inner = options.destination ?? pino.destination({ fd: STDOUT_FD, sync: true });
-  const journald = options.journald ?? 'auto';
-  const prefixed = journald === 'auto' ? isJournalStream(options.env ?? process.env, STDOUT_FD) : journald;
   return pino(
     {
       level: options.level,
@@ -40,7 +38,7 @@ export function createLogger(options: LoggerOptions): Logger {
       // Labels ("error"), not numbers, so a human reading `journalctl -o cat` needs no table.
       formatters: { level: (label) => ({ level: label }) },
     },
-    prefixed ? new JournaldPrefixStream(inner) : inner,
+    journaldDestination(inner, options.journald ?? 'auto', options.env ?? process.env),
   );
 }
 

@@ -93,18 +93,37 @@ export function verifyOn(
   return verifyAndParse(incomingFrame(message), { ...options, accept: SUBJECT_KINDS[family] });
 }
 
-/** The lead's answer to an ACK or CONFLICT request (docs/protocol.md). */
+/** The lead's answer to an ACK or CONFLICT request (docs/protocol.md), once verified. */
 export type Confirmation = { ok: true } | { ok: false; code: string; message: string };
 
-const decoder = new TextDecoder();
+/** Code of a reply that is not a valid signed REPLY from the peer to this request: never acted on. */
+export const UNTRUSTED_REPLY = 'UNTRUSTED_REPLY';
 
-export function parseConfirmation(data: Uint8Array): Confirmation {
-  try {
-    const raw = JSON.parse(decoder.decode(data)) as unknown;
-    if (typeof raw === 'object' && raw !== null && (raw as { ok?: unknown }).ok === true) return { ok: true };
-    const { code, message } = (raw ?? {}) as { code?: unknown; message?: unknown };
-    return { ok: false, code: typeof code === 'string' ? code : 'REFUSED', message: typeof message === 'string' ? message : 'refused' };
-  } catch {
-    return { ok: false, code: 'BAD_CONFIRMATION', message: 'the reply is not JSON' };
+/** Who must have signed the answer, and how to check it. */
+export interface ConfirmingPeer {
+  readonly bus: Bus;
+  readonly self: Identity;
+  readonly ed25519: VerifyOptions['ed25519'];
+  readonly resolveKey: VerifyOptions['resolveKey'];
+  /** The only signer whose REPLY counts (the agent's lead). */
+  readonly peerId: string;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Sends a signed request and returns the peer's verdict only when the answer is a REPLY signed
+ * by that peer, addressed to this sender and naming this request's message_id. Anything else
+ * (unsigned, forged, another peer's, a reply to another request) comes back as UNTRUSTED_REPLY,
+ * a temporary refusal: the sender keeps what it would have dropped. Bus failures throw.
+ */
+export async function requestConfirmed(peer: ConfirmingPeer, route: Route, message: MeshMessage): Promise<Confirmation> {
+  const reply = await requestSigned(peer.bus, route, message, peer.self, peer.timeoutMs);
+  const verified = await verifyOn(route.family, reply, { ed25519: peer.ed25519, resolveKey: peer.resolveKey });
+  if (!verified.ok) return { ok: false, code: UNTRUSTED_REPLY, message: `reply refused: ${verified.error.code}: ${verified.error.message}` };
+  const answer = verified.value.message;
+  if (answer.kind !== 'REPLY' || verified.value.signerId !== peer.peerId || answer.to !== peer.self.id || answer.in_reply_to !== message.message_id) {
+    return { ok: false, code: UNTRUSTED_REPLY, message: `reply is not ${peer.peerId}'s answer to ${message.message_id}` };
   }
+  if (answer.ok) return { ok: true };
+  return { ok: false, code: answer.code ?? 'REFUSED', message: answer.message ?? 'refused' };
 }

@@ -9,14 +9,15 @@ export {
   checkKind,
   encodeFrame,
   incomingFrame,
-  parseConfirmation,
+  requestConfirmed,
+  UNTRUSTED_REPLY,
   publishSigned,
   requestSigned,
   respondSigned,
   subjectOf,
   verifyOn,
 } from './frames.js';
-export type { Confirmation, EncodedFrame, Identity, Route } from './frames.js';
+export type { Confirmation, ConfirmingPeer, EncodedFrame, Identity, Route } from './frames.js';
 export { MeshInbox } from './inbox.js';
 export type { InboxDelivery, InboxDeps, InboxListener } from './inbox.js';
 export { NatsSupervisor } from './supervisor.js';

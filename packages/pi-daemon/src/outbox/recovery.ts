@@ -2,7 +2,7 @@
  * What happens to a corrupt database file: it is moved aside, never deleted, so an operator
  * can inspect it or salvage rows with `sqlite3 <file> .recover`; the daemon starts empty.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { moveAsideSqliteFile } from '@mesh30k/shared/node';
 import Database from 'better-sqlite3';
 
 export interface RecoveryReport {
@@ -14,29 +14,14 @@ export interface RecoveryReport {
   lostRows: Record<string, number> | null;
 }
 
-const WAL_SUFFIX = '-wal';
-const SHM_SUFFIX = '-shm';
-
 export function isCorruptionError(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
   return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
 
-/** `2025-01-31T12-00-00-000Z`: sortable, and safe in file names. */
-function stamp(nowMs: number): string {
-  return new Date(nowMs).toISOString().replace(/[:.]/g, '-');
-}
-
 export function quarantineCorruptFile(path: string, problems: string[], nowMs: number): RecoveryReport {
   const lostRows = countRows(path);
-  let movedTo = `${path}.corrupt-${stamp(nowMs)}`;
-  for (let n = 1; existsSync(movedTo); n += 1) movedTo = `${path}.corrupt-${stamp(nowMs)}.${n}`;
-  renameSync(path, movedTo);
-  // The WAL belongs with its database (it may hold the newest rows); the shared-memory index
-  // is rebuilt from the WAL and is only stale state.
-  if (existsSync(path + WAL_SUFFIX)) renameSync(path + WAL_SUFFIX, movedTo + WAL_SUFFIX);
-  rmSync(path + SHM_SUFFIX, { force: true });
-  return { movedTo, problems, lostRows };
+  return { movedTo: moveAsideSqliteFile(path, nowMs), problems, lostRows };
 }
 
 /** Best effort: counts what each table of a damaged file still shows. Never throws. */

@@ -29,6 +29,22 @@ function openOutbox(maxEntries = 1000, options: DatabaseOptions = {}): { outbox:
 const item = (priority: 0 | 1 | 2 | 3, body = `{"p":${priority}}`, kind: OutboxKind = 'ACK'): OutboxItem => ({ kind, priority, body });
 
 describe('SqliteOutbox', () => {
+  it('keeps an entry\'s ordering key (stream) across a reopen, and adds the column to an older file', () => {
+    const first = createDatabase(path);
+    first.db.exec('CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, priority INTEGER NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)');
+    first.db.prepare("INSERT INTO outbox (kind, priority, body, queued_at) VALUES ('ACK', 1, '{}', 1)").run();
+    first.close();
+    const { outbox, database } = openOutbox();
+    outbox.enqueue([{ kind: 'EVENT', priority: 1, body: '{"s":1}', stream: 'door' }]);
+    database.close();
+    open.pop();
+    const reopened = openOutbox().outbox;
+    expect(reopened.peek(10).map((e) => [e.kind, e.stream])).toEqual([
+      ['ACK', null],
+      ['EVENT', 'door'],
+    ]);
+  });
+
   it('runs in WAL mode with the durability settings', () => {
     const { database } = openOutbox();
     expect(database.db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -46,9 +62,9 @@ describe('SqliteOutbox', () => {
     expect(second).toEqual([3]);
     outbox.recordAttempt(2);
     expect(outbox.peek(10)).toEqual([
-      { seq: 1, kind: 'ACK', priority: 3, body: 'a', queuedAt: 1_700_000_000_000, attempts: 0 },
-      { seq: 2, kind: 'EVENT', priority: 0, body: 'b', queuedAt: 1_700_000_000_000, attempts: 1 },
-      { seq: 3, kind: 'CONFLICT', priority: 1, body: 'c', queuedAt: 1_700_000_000_000, attempts: 0 },
+      { seq: 1, kind: 'ACK', priority: 3, body: 'a', queuedAt: 1_700_000_000_000, attempts: 0, nextAttemptAt: 0, stream: null },
+      { seq: 2, kind: 'EVENT', priority: 0, body: 'b', queuedAt: 1_700_000_000_000, attempts: 1, nextAttemptAt: 0, stream: null },
+      { seq: 3, kind: 'CONFLICT', priority: 1, body: 'c', queuedAt: 1_700_000_000_000, attempts: 0, nextAttemptAt: 0, stream: null },
     ]);
     expect(outbox.peek(2).map((entry) => entry.seq)).toEqual([1, 2]);
     outbox.remove([1, 3]);
@@ -83,7 +99,7 @@ describe('SqliteOutbox', () => {
     expect(first.database.db.open).toBe(false);
 
     const second = openOutbox();
-    expect(second.outbox.peek(10)).toEqual([{ seq: 1, kind: 'ACK', priority: 1, body: 'keep', queuedAt: 1_700_000_000_000, attempts: 1 }]);
+    expect(second.outbox.peek(10)).toEqual([{ seq: 1, kind: 'ACK', priority: 1, body: 'keep', queuedAt: 1_700_000_000_000, attempts: 1, nextAttemptAt: 0, stream: null }]);
     expect(second.outbox.enqueue([item(0)])).toEqual([4]);
     second.outbox.remove([1, 4]);
     second.outbox.close();
@@ -122,5 +138,73 @@ describe('SqliteOutbox', () => {
     const database = createDatabase(path);
     open.push(database);
     expect(() => new SqliteOutbox(database, { maxEntries: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('SqliteOutbox: per-entry backoff, ordered streams, dead letters', () => {
+  it('hands out what is due, heads of their streams only, so a waiting entry blocks only its own stream', () => {
+    const { outbox } = openOutbox();
+    outbox.enqueue([
+      { kind: 'ACK', priority: 1, body: 'op1-a', stream: 'ack:op1' }, // 1
+      { kind: 'ACK', priority: 1, body: 'op1-b', stream: 'ack:op1' }, // 2
+      { kind: 'ACK', priority: 1, body: 'op2', stream: 'ack:op2' }, // 3
+      { kind: 'CONFLICT', priority: 1, body: 'free' }, // 4
+    ]);
+    const NOW = 1_000;
+    expect(outbox.due(NOW, 10).map((e) => e.seq)).toEqual([1, 3, 4]);
+    outbox.deferUntil(1, NOW + 500);
+    outbox.deferUntil(4, NOW + 200);
+    expect(outbox.due(NOW, 10).map((e) => e.seq)).toEqual([3]);
+    expect(outbox.nextAttemptAt()).toBe(0); // entry 3 is due now
+    outbox.remove([3]);
+    expect(outbox.nextAttemptAt()).toBe(NOW + 200); // entry 2 waits behind 1, so it does not count
+    expect(outbox.due(NOW + 500, 10).map((e) => [e.seq, e.attempts, e.nextAttemptAt])).toEqual([
+      [1, 1, NOW + 500],
+      [4, 1, NOW + 200],
+    ]);
+    outbox.deadLetter(1, { code: 'UNKNOWN_OPERATION', reason: 'no operation op1' });
+    expect(outbox.due(NOW + 500, 10).map((e) => e.seq)).toEqual([2, 4]);
+  });
+
+  it('moves a refused entry to the dead letters in one step and keeps them across a restart', () => {
+    const first = openOutbox();
+    first.outbox.enqueue([item(1, 'late ack'), item(2, 'next')]);
+    first.outbox.deferUntil(1, 5);
+    first.outbox.deadLetter(1, { code: 'LATE', reason: 'operation finished' });
+    first.outbox.deadLetter(99, { code: 'LATE', reason: 'not there: nothing happens' });
+    expect(first.outbox.stats().depth).toBe(1);
+    first.outbox.close();
+    const second = openOutbox();
+    expect(second.outbox.listDeadLetters(10)).toEqual([
+      { seq: 1, kind: 'ACK', stream: null, body: 'late ack', queuedAt: 1_700_000_000_000, attempts: 1, code: 'LATE', reason: 'operation finished', deadAt: 1_700_000_000_000 },
+    ]);
+    expect(second.outbox.deadLetterStats()).toEqual({ count: 1, total: 1, oldestDeadAt: 1_700_000_000_000 });
+    expect(second.outbox.peek(10).map((e) => e.body)).toEqual(['next']);
+  });
+
+  it('keeps dead letters within the retention: at most maxEntries, none older than maxAgeMs', () => {
+    const database = createDatabase(path);
+    open.push(database);
+    let now = 0;
+    const outbox = new SqliteOutbox(database, { maxEntries: 100, now: () => now, deadLetters: { maxEntries: 3, maxAgeMs: 1_000 } });
+    const seqs = outbox.enqueue(Array.from({ length: 5 }, (_, i) => item(1, `m${i}`)));
+    for (const seq of seqs.slice(0, 4)) {
+      now += 10;
+      outbox.deadLetter(seq, { code: 'LATE', reason: 'x' });
+    }
+    expect(outbox.listDeadLetters(10).map((d) => d.seq)).toEqual([4, 3, 2]);
+    now += 2_000;
+    outbox.deadLetter(seqs[4]!, { code: 'LATE', reason: 'x' });
+    expect(outbox.listDeadLetters(10).map((d) => d.seq)).toEqual([5]);
+    expect(outbox.deadLetterStats()).toMatchObject({ count: 1, total: 5 });
+  });
+
+  it('adds the new columns to an outbox file written by an older agent, keeping its entries', () => {
+    const database = createDatabase(path);
+    database.db.exec(`CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, priority INTEGER NOT NULL, body TEXT NOT NULL, queued_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO outbox (kind, priority, body, queued_at) VALUES ('ACK', 1, 'old', 7);`);
+    database.close();
+    const { outbox } = openOutbox();
+    expect(outbox.due(0, 10)).toEqual([{ seq: 1, kind: 'ACK', priority: 1, body: 'old', queuedAt: 7, attempts: 0, nextAttemptAt: 0, stream: null }]);
   });
 });

@@ -11,8 +11,8 @@ describe('MemoryOutbox', () => {
     expect(seqs).toEqual([1, 2]);
     outbox.recordAttempt(1);
     expect(outbox.peek(5)).toEqual([
-      { kind: 'ACK', priority: 1, body: 'a', seq: 1, queuedAt: 42, attempts: 1 },
-      { kind: 'CONFLICT', priority: 2, body: 'b', seq: 2, queuedAt: 42, attempts: 0 },
+      { kind: 'ACK', priority: 1, body: 'a', seq: 1, queuedAt: 42, attempts: 1, nextAttemptAt: 0, stream: null },
+      { kind: 'CONFLICT', priority: 2, body: 'b', seq: 2, queuedAt: 42, attempts: 0, nextAttemptAt: 0, stream: null },
     ]);
     outbox.remove([1]);
     expect(outbox.enqueue([{ kind: 'ACK', priority: 0, body: 'c' }])).toEqual([3]);

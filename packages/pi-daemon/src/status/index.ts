@@ -1,5 +1,5 @@
 export { AgentStatus, HeartbeatResult, STATUS_PATH } from './status-schema.js';
-export { startStatusServer } from './status-server.js';
+export { METRICS_PATH, startStatusServer } from './status-server.js';
 export type { StatusServer, StatusServerOptions } from './status-server.js';
 export { StatusError, fetchStatus } from './status-client.js';
 export type { StatusErrorCode } from './status-client.js';

@@ -1,8 +1,11 @@
 /**
  * The local status endpoint: `GET /status` on 127.0.0.1 answers the agent's live state as
- * JSON. Loopback only by default; it is for `mesh-agent status` and SSH scripts, not a
- * network API. Errors are answered as application/problem+json, in this one place.
+ * JSON, and `GET /metrics` the same counters as Prometheus text (for a node exporter's
+ * textfile or a scraper on the Pi). Loopback only by default; it is for `mesh-agent status`,
+ * SSH scripts and local scrapers, not a network API. Errors are answered as
+ * application/problem+json, in this one place.
  */
+import { PROMETHEUS_CONTENT_TYPE } from '@mesh30k/shared';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +20,12 @@ export interface StatusServerOptions {
   port: number;
   /** Called per request; must be cheap and must not block. */
   provider: () => AgentStatus;
+  /** Prometheus text for GET /metrics; absent, /metrics is 404. Must be cheap. */
+  metrics?: () => string;
   logger?: Logger;
 }
+
+export const METRICS_PATH = '/metrics';
 
 export interface StatusServer {
   readonly host: string;
@@ -45,23 +52,27 @@ function problem(response: ServerResponse, value: Problem, extra: Record<string,
 export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = new URL(request.url ?? '/', 'http://status.invalid').pathname;
-    if (path !== STATUS_PATH) {
-      problem(response, { status: 404, title: 'Not Found', detail: `only ${STATUS_PATH} is served` });
+    const metrics = options.metrics;
+    if (path !== STATUS_PATH && !(path === METRICS_PATH && metrics !== undefined)) {
+      problem(response, { status: 404, title: 'Not Found', detail: metrics === undefined ? `only ${STATUS_PATH} is served` : `only ${STATUS_PATH} and ${METRICS_PATH} are served` });
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       problem(response, { status: 405, title: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
       return;
     }
-    let status: AgentStatus;
     try {
-      status = options.provider();
+      if (path === METRICS_PATH && metrics !== undefined) {
+        const text = metrics();
+        response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+        response.end(text);
+        return;
+      }
+      answer(response, 200, options.provider(), 'application/json');
     } catch (error) {
       options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status provider failed');
       problem(response, { status: 500, title: 'Internal Server Error', detail: 'the status provider failed; see the daemon log' });
-      return;
     }
-    answer(response, 200, status, 'application/json');
   };
 
   const server: Server = createServer(handle);

@@ -10,6 +10,7 @@ import { nodeEd25519 } from '@mesh30k/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/harness/index.js';
 import type { TempDir } from '../../../../test/harness/index.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
 import { ConfigError, EX_CONFIG, loadConfig } from '../../src/config/index.js';
 
 const run = promisify(execFile);
@@ -43,6 +44,7 @@ describe('mesh-agent.service', () => {
     expect(unit.get('WatchdogSec')).toEqual(['30']);
     expect(unit.get('Restart')).toEqual(['on-failure']);
     expect(unit.get('RestartPreventExitStatus')?.[0]?.split(' ')).toContain(String(EX_CONFIG));
+    expect(unit.get('RestartPreventExitStatus')?.[0]?.split(' ')).toContain(String(EXIT.NOPERM));
     expect(unit.get('User')).toEqual(['mesh']);
     expect(unit.get('SupplementaryGroups')).toEqual(['gpio']);
     expect(unit.get('StateDirectory')).toEqual(['mesh30k']);

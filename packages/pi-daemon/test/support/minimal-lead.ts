@@ -41,7 +41,6 @@ import type { Msg, NatsConnection, Subscription } from 'nats';
 
 const trueClock: Clock = { now: () => performance.timeOrigin + performance.now() };
 const encoder = new TextEncoder();
-const CONFIRMED = encoder.encode('{"ok":true}');
 
 export interface MinimalLeadOptions {
   natsUrl: string;
@@ -280,7 +279,7 @@ export class MinimalLead {
     this.ackArrivals.push(ack);
     const key = `${ack.operation_id}/${ack.agent_id}`;
     if (!this.acks.has(key)) this.acks.set(key, ack);
-    msg.respond(CONFIRMED);
+    await this.confirm(msg, ack);
     this.notify();
   }
 
@@ -289,8 +288,16 @@ export class MinimalLead {
     if (!verified.ok || verified.value.kind !== 'CONFLICT') return;
     const report = verified.value;
     if (!this.conflicts.has(report.conflict_id)) this.conflicts.set(report.conflict_id, report);
-    msg.respond(CONFIRMED);
+    await this.confirm(msg, report);
     this.notify();
+  }
+
+  /** The signed REPLY an agent needs before it drops what it sent (docs/protocol.md). */
+  private async confirm(msg: Msg, request: Ack | ConflictReport): Promise<void> {
+    const frame = await this.sign({ ...this.header(), kind: 'REPLY' as const, in_reply_to: request.message_id, to: request.agent_id, ok: true });
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(frame.headers)) h.set(k, v);
+    msg.respond(frame.body, { headers: h });
   }
 
   private notify(): void {

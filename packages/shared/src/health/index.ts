@@ -8,3 +8,11 @@ export {
   type HealthOutcome,
   type ScoredOutcome,
 } from './options.js';
+export {
+  HARDWARE_THRESHOLDS,
+  assessHardware,
+  resolveHardwareThresholds,
+  type HardwareAssessment,
+  type HardwareCondition,
+  type HardwareThresholds,
+} from './hardware.js';

@@ -4,5 +4,7 @@ export * from './health.js';
 export * from './messages.js';
 export * from './subjects.js';
 export * from './wire.js';
+export * from './limits.js';
 export * from './ids.js';
 export * from './payload-hash.js';
+export * from './refusals.js';

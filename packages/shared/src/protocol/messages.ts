@@ -16,6 +16,7 @@ import {
   Verb,
 } from './enums.js';
 import { SystemHealth } from './health.js';
+import { PayloadValue } from './limits.js';
 import { Capabilities, DurationMs, OffsetMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
 
 /**
@@ -46,12 +47,46 @@ export const ClockReport = z.object({
 });
 export type ClockReport = z.infer<typeof ClockReport>;
 
+/** Field sensor and actuator kinds an agent can configure (pi-daemon's sensors module). */
+export const SensorKind = z.enum(['gpio.input', 'gpio.output', 'onewire.temperature', 'command']);
+export type SensorKind = z.infer<typeof SensorKind>;
+
+/** Sensor ids are also capability suffixes (`act:<id>`), so they are lower-case ids. */
+export const SensorId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,47}$/, 'must be 1-48 of [a-z0-9_-], starting with a letter or digit');
+
+/** One reading: a number, an on/off state, a short text, or null when the reading failed. */
+export const SensorValue = z.union([z.number().finite(), z.boolean(), z.string().max(256), z.null()]);
+export type SensorValue = z.infer<typeof SensorValue>;
+
+/** The last reading of one sensor, as the heartbeat summarises it. */
+export const SensorSummary = z.object({
+  sensor_id: SensorId,
+  value: SensorValue,
+  unit: z.string().max(16).optional(),
+  /** Mesh time when the value was read. */
+  sampled_at: EpochMs,
+  seq: z.number().int().min(0),
+});
+export type SensorSummary = z.infer<typeof SensorSummary>;
+
+/** Most sensors one heartbeat summarises (and one agent may configure). */
+export const MAX_SENSORS = 64;
+
 export const Heartbeat = z.object({
   ...header,
   kind: z.literal('HEARTBEAT'),
   agent_id: Id,
   cluster_id: Id,
+  /**
+   * Moves forward with every heartbeat of an agent, and across its restarts where its state
+   * survives; with `boot_id` it makes any earlier heartbeat detectable whatever the clocks say.
+   */
   seq: z.number().int().min(0),
+  /**
+   * Random id the agent draws at start. A lead refuses a heartbeat whose (boot_id, seq) is not
+   * newer than the last it accepted from the agent. Optional for agents that predate it.
+   */
+  boot_id: Id.optional(),
   /** Agent clock when the request left: the first of the four clock-exchange timestamps. */
   t1: EpochMs,
   impedance: AgentImpedance,
@@ -59,6 +94,8 @@ export const Heartbeat = z.object({
   health: SystemHealth,
   frozen: z.boolean(),
   outbox_depth: z.number().int().min(0),
+  /** Last value of each configured sensor; absent from agents without sensors (and older ones). */
+  sensors: z.array(SensorSummary).max(MAX_SENSORS).optional(),
 });
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
@@ -69,6 +106,8 @@ export const HeartbeatReply = z.object({
   accepted: z.boolean(),
   /** Refusal reason when not accepted (for example NOT_ENROLLED). */
   reason: ShortText.optional(),
+  /** The refusal's stable code (NOT_ENROLLED, ...), so agents switch on it and not on the text. */
+  reason_code: z.string().max(64).optional(),
   t1: EpochMs,
   /** Lead clock on receipt and on reply: the middle two clock-exchange timestamps. */
   t2: EpochMs,
@@ -155,7 +194,8 @@ export const Coordinate = z.object({
   kind: z.literal('COORDINATE'),
   operation_id: Id,
   verb: Verb,
-  payload: z.unknown(),
+  /** Any JSON within the wire limits (depth, keys, bytes): see limits.ts. */
+  payload: PayloadValue,
   payload_hash: Sha256Hex,
   payload_weight: z.number().min(0).max(10),
   /** T in mesh time: when every selected agent should be READY. */
@@ -194,8 +234,10 @@ export const Ack = z.object({
   /** The agent's outbox sequence number when delivered from the outbox, so order and gaps show. */
   outbox_seq: z.number().int().min(0).optional(),
   conflict: ConflictDetail.optional(),
-  result: z.unknown().optional(),
+  result: PayloadValue.optional(),
   refusal: z.object({ code: z.string().max(64), message: ShortText }).optional(),
+  /** READY without new work: what was asked was already current here (a sync to the context it holds). */
+  cache_hit: z.boolean().optional(),
 });
 export type Ack = z.infer<typeof Ack>;
 
@@ -294,6 +336,48 @@ export const KeyRotation = z.object({
 });
 export type KeyRotation = z.infer<typeof KeyRotation>;
 
+/**
+ * A lead's signed answer to a request that lets the requester drop or change state (an ACK or
+ * CONFLICT it may delete from its outbox, a key announcement). Bound to the request it answers
+ * and to the requester, so a reply captured for one request confirms no other.
+ */
+export const Reply = z.object({
+  ...header,
+  kind: z.literal('REPLY'),
+  /** message_id of the request answered. */
+  in_reply_to: MessageId,
+  /** The requester (the signer of the request). */
+  to: Id,
+  ok: z.boolean(),
+  /** Refusal code when not ok; the permanent ones are listed in protocol/refusals.ts. */
+  code: z.string().max(64).optional(),
+  message: ShortText.optional(),
+});
+export type Reply = z.infer<typeof Reply>;
+
+/**
+ * One sensor reading or input event, sent by an agent through its outbox (so it survives an
+ * outage and a restart) and confirmed by the lead. `seq` counts per sensor and survives
+ * restarts, so the lead can order readings and see gaps; `sampled_at` is mesh time.
+ */
+export const SensorEvent = z.object({
+  ...header,
+  kind: z.literal('SENSOR_EVENT'),
+  agent_id: Id,
+  sensor_id: SensorId,
+  sensor_kind: SensorKind,
+  value: SensorValue,
+  unit: z.string().max(16).optional(),
+  sampled_at: EpochMs,
+  seq: z.number().int().min(0),
+  /** Why value is null (CRC failure, sensor gone, command failed). */
+  error: ShortText.optional(),
+  /** Set by the outbox relay when delivered from the outbox. */
+  late: z.boolean().optional(),
+  outbox_seq: z.number().int().min(0).optional(),
+});
+export type SensorEvent = z.infer<typeof SensorEvent>;
+
 /** Every message kind and its schema: the one table the wire codec dispatches on. */
 export const MESSAGE_SCHEMAS = {
   HEARTBEAT: Heartbeat,
@@ -310,6 +394,8 @@ export const MESSAGE_SCHEMAS = {
   ENROLL_REQUEST: EnrollRequest,
   ENROLLMENT: Enrollment,
   KEY_ROTATION: KeyRotation,
+  REPLY: Reply,
+  SENSOR_EVENT: SensorEvent,
 } as const;
 
 export type MessageKind = keyof typeof MESSAGE_SCHEMAS;

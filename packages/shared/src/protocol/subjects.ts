@@ -32,6 +32,18 @@ export const subjects = {
   summary: (parentLeadId: string) => `${ROOT}.${token(parentLeadId, 'lead id')}.summary`,
   /** Enrollment requests to a lead, and enrollments and rotations it announces. */
   enroll: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.enroll`,
+  /** Agent -> lead sensor readings and input events (requests, confirmed like ACKs). */
+  sensor: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.sensor`,
+  /**
+   * Unenrolled agent -> lead: an ENROLL_REQUEST signed by the key it asks to enroll (its
+   * sender id is that key's text, since no enrollment names it yet); pending until an operator decides.
+   */
+  join: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.join`,
+  /**
+   * Agent -> lead request (empty body); the reply is the lead's own root-signed enrollment
+   * (a signed record, not a message), so an agent that pins only the mesh root learns the lead's key.
+   */
+  announce: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.announce`,
 } as const;
 
 export type SubjectFamily = keyof typeof subjects;
@@ -61,12 +73,16 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   heartbeat: ['HEARTBEAT', 'HEARTBEAT_REPLY'],
   coordinateGroup: ['COORDINATE'],
   coordinateAgent: ['COORDINATE'],
-  ack: ['ACK'],
-  conflict: ['CONFLICT'],
+  ack: ['ACK', 'REPLY'],
+  conflict: ['CONFLICT', 'REPLY'],
   control: ['CIRCUIT', 'FREEZE', 'THAW'],
   probe: ['PING', 'PONG'],
   summary: ['SUMMARY', 'HEARTBEAT_REPLY', 'COORDINATE', 'ACK'],
-  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION'],
+  enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
+  sensor: ['SENSOR_EVENT', 'REPLY'],
+  join: ['ENROLL_REQUEST'],
+  // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
+  announce: [],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */

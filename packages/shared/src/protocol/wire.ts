@@ -1,7 +1,8 @@
-import type { MeshErrorCode, Result } from '../lib/errors.js';
+import { MeshError, type MeshErrorCode, type Result } from '../lib/errors.js';
 import type { Ed25519, PublicKeyBytes, Signer } from '../signing/types.js';
 import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
 import { PROTOCOL_VERSION } from './enums.js';
+import { WIRE_LIMITS } from './limits.js';
 import { MESSAGE_SCHEMAS, isMessageKind, type MeshMessage, type MessageKind, type MessageOf } from './messages.js';
 
 /**
@@ -10,7 +11,8 @@ import { MESSAGE_SCHEMAS, isMessageKind, type MeshMessage, type MessageKind, typ
  * so nothing unauthenticated reaches JSON.parse or a schema, and nothing is re-serialised.
  */
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+/** The frame limit every receiver applies unless told otherwise (see limits.ts). */
+export const DEFAULT_MAX_MESSAGE_BYTES = WIRE_LIMITS.maxFrameBytes;
 const SIGNATURE_BYTES = 64;
 
 export interface SignedFrame {
@@ -68,6 +70,7 @@ const ACTOR_FIELD: Partial<Record<MessageKind, 'agent_id' | 'lead_id'>> = {
   ACK: 'agent_id',
   PONG: 'agent_id',
   CONFLICT: 'agent_id',
+  SENSOR_EVENT: 'agent_id',
   SUMMARY: 'lead_id',
 };
 
@@ -81,7 +84,8 @@ const refuse = (code: MeshErrorCode, message: string, path?: string): { ok: fals
 
 /**
  * Validates, serialises and signs a message. Throws on an invalid message: producing one is
- * a bug in the sender, not bad input.
+ * a bug in the sender, not bad input. A message whose bytes exceed the frame limit is never
+ * signed (MeshError OVERSIZED): every receiver would refuse it.
  */
 export async function encodeMessage<M extends MeshMessage>(message: M, signer: Signer, signerId: string): Promise<SignedFrame> {
   const schema = MESSAGE_SCHEMAS[message.kind];
@@ -91,6 +95,9 @@ export async function encodeMessage<M extends MeshMessage>(message: M, signer: S
     throw new TypeError(`refusing to send an invalid ${message.kind}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
   }
   const body = encoder.encode(JSON.stringify(message));
+  if (body.byteLength > WIRE_LIMITS.maxFrameBytes) {
+    throw new MeshError('OVERSIZED', `refusing to send a ${message.kind} of ${body.byteLength} bytes; the wire limit is ${WIRE_LIMITS.maxFrameBytes} (maxFrameBytes)`);
+  }
   const signature = await signer.sign(body);
   return { body, signerId, signature: toBase64Url(signature) };
 }

@@ -63,6 +63,7 @@ const builders: { [K in MessageKind]: (sender: string, at: number) => MessageOf<
     agent_id: sender,
     cluster_id: 'cluster-1',
     seq: 42,
+    boot_id: 'boot-1',
     t1: at,
     impedance: sampleImpedance(sender),
     clock: { offset_ms: -1520.25, delay_ms: 11.5, drift_ppm: 12.5, confidence: 0.9, error_bound_ms: 5.75, samples: 8 },
@@ -154,6 +155,17 @@ const builders: { [K in MessageKind]: (sender: string, at: number) => MessageOf<
   ENROLL_REQUEST: (sender, at) => ({ ...header(sender, at), kind: 'ENROLL_REQUEST', request: sampleSignedRecord() }),
   ENROLLMENT: (sender, at) => ({ ...header(sender, at), kind: 'ENROLLMENT', enrollment: sampleSignedRecord() }),
   KEY_ROTATION: (sender, at) => ({ ...header(sender, at), kind: 'KEY_ROTATION', rotation: sampleSignedRecord() }),
+  REPLY: (sender, at) => ({ ...header(sender, at), kind: 'REPLY', in_reply_to: 'm-000000000001', to: 'agent-1', ok: false, code: 'UNKNOWN_OPERATION', message: 'no such operation' }),
+  SENSOR_EVENT: (sender, at) => ({
+    ...header(sender, at),
+    kind: 'SENSOR_EVENT',
+    agent_id: sender,
+    sensor_id: 'door',
+    sensor_kind: 'gpio.input',
+    value: true,
+    sampled_at: at,
+    seq: 0,
+  }),
 };
 
 function sampleSignedRecord() {

@@ -11,7 +11,7 @@ import type { ApiCounters } from '../request-context.js';
 import { authenticate } from './authenticate.js';
 import { NonceCache } from './nonce-cache.js';
 import type { OperatorDirectory } from './operator-directory.js';
-import { RateLimiter, type RateLimitOptions } from './rate-limiter.js';
+import { RateLimiter, type RateLimitOptions } from '../../lib/rate-limiter.js';
 import '../context.js';
 
 export interface ApiGuardOptions {

@@ -19,7 +19,44 @@ export interface AgentJson {
   clock?: { offset_ms: number } | null;
   outbox_depth?: number | null;
   frozen?: boolean;
+  system_health?: SystemHealthJson;
   [key: string]: unknown;
+}
+
+interface SystemHealthJson {
+  temperature_c: number | null;
+  cpu_load_pct: number | null;
+  memory_used_pct: number | null;
+  disk_used_pct: number | null;
+  uptime_s: number | null;
+  ntp_synchronized: boolean | null;
+  throttle: { raw: number; under_voltage_since_boot: boolean; throttled_since_boot: boolean; freq_capped_since_boot: boolean } | null;
+  conditions: string[];
+  degraded: boolean;
+}
+
+/** One cell: temperature and what is wrong now, e.g. "83°C hot,throttled"; "-" when the host reports nothing. */
+function hardwareCell(system: SystemHealthJson | undefined, style: Style): string {
+  if (system === undefined) return '-';
+  const temperature = system.temperature_c === null ? '' : `${system.temperature_c.toFixed(0)}°C`;
+  const conditions = system.conditions.join(',');
+  const text = [temperature, conditions].filter((part) => part !== '').join(' ') || '-';
+  return conditions === '' ? text : system.degraded ? style.warn(text) : text;
+}
+
+const pct = (value: number | null) => (value === null ? '-' : `${value.toFixed(0)}%`);
+
+/** The detail lines of `mesh agent ID` for the Pi's health block. */
+function hardwareRows(system: SystemHealthJson | undefined, style: Style): [string, string][] {
+  if (system === undefined) return [];
+  const since = system.throttle === null ? [] : (['under_voltage', 'throttled', 'freq_capped'] as const).filter((f) => system.throttle?.[`${f}_since_boot`] === true);
+  return [
+    ['hardware', system.conditions.length === 0 ? 'ok' : `${style.warn(system.conditions.join(', '))}${system.degraded ? ' (degraded)' : ''}`],
+    ['temperature', system.temperature_c === null ? '-' : `${system.temperature_c.toFixed(1)} °C`],
+    ['load / mem / disk', `${pct(system.cpu_load_pct)} / ${pct(system.memory_used_pct)} / ${pct(system.disk_used_pct)}`],
+    ['throttle word', system.throttle === null ? '-' : `0x${system.throttle.raw.toString(16)}${since.length === 0 ? '' : ` (since boot: ${since.join(', ')})`}`],
+    ['ntp synced', system.ntp_synchronized === null ? '-' : system.ntp_synchronized ? 'yes' : 'no'],
+  ];
 }
 
 interface AgentPage {
@@ -77,8 +114,16 @@ export const agentsCommand: Command = {
     const now = ctx.io.now();
     ctx.io.out(
       table(
-        ['AGENT', 'CLASS', 'CLUSTER', 'STATE', 'IMPEDANCE', 'LAST HEARTBEAT'],
-        agents.map((a) => [a.agent_id, a.agent_class, a.cluster_id, colourState(a.state, ctx.style), a.impedance?.impedance_score?.toFixed(0) ?? '-', ago(a.last_heartbeat_at, now)]),
+        ['AGENT', 'CLASS', 'CLUSTER', 'STATE', 'IMPEDANCE', 'HARDWARE', 'LAST HEARTBEAT'],
+        agents.map((a) => [
+          a.agent_id,
+          a.agent_class,
+          a.cluster_id,
+          colourState(a.state, ctx.style),
+          a.impedance?.impedance_score?.toFixed(0) ?? '-',
+          hardwareCell(a.system_health, ctx.style),
+          ago(a.last_heartbeat_at, now),
+        ]),
       ),
     );
     if (next !== undefined) ctx.io.err(`more agents: add --page-token ${next} (or --all)\n`);
@@ -129,6 +174,7 @@ export const agentCommand: Command = {
       ['context hash', agent.impedance?.current_context_hash ?? '-'],
       ['clock offset', agent.clock ? `${agent.clock.offset_ms.toFixed(1)} ms` : 'unknown'],
       ['outbox', agent.outbox_depth === null || agent.outbox_depth === undefined ? '-' : String(agent.outbox_depth)],
+      ...hardwareRows(agent.system_health, ctx.style),
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     ctx.io.out(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n');

@@ -4,6 +4,7 @@ import { askCommand } from './ask.js';
 import { breakersCommand } from './breakers.js';
 import { broadcastCommand } from './broadcast.js';
 import { conflictsCommand } from './conflicts.js';
+import { deadLettersCommand } from './dead-letters.js';
 import { delegateCommand } from './delegate.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   freezeCommandDef,
   thawCommandDef,
   conflictsCommand,
+  deadLettersCommand,
   breakersCommand,
   modeCommand,
   operationCommand,

@@ -109,7 +109,7 @@ export async function startLeadStand(o: StandOptions): Promise<LeadStand> {
       targets: registry,
       routes: { routable: () => ({ routable: true }) },
       outcomes: new RecordingOutcomes(),
-      transport: new NatsScatterTransport({ connection, leadId: o.leadId, log: log.logger }),
+      transport: new NatsScatterTransport({ connection, leadId: o.leadId, log: log.logger, replies: { leadId: o.leadId, signer: o.keys.signer, clock } }),
       store: new MemoryStore(),
       mode: { mode: () => 'FULL' },
       verifier: inlineAckVerifier({ ed25519: nodeEd25519, resolveKey: fleet.resolveAgentKey, replay: new ReplayGuard({ clock }) }),

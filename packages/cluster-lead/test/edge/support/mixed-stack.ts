@@ -185,7 +185,7 @@ async function build(options: MixedStackOptions, cleanups: (() => Promise<void>)
       targets,
       routes: tier.routes(ports.routes),
       outcomes: { recordOutcome: (...args) => (tier.directory.has(args[0]) ? ports.outcomes : new RecordingOutcomes()).recordOutcome(...args) },
-      transport: tier.transport(new NatsScatterTransport({ connection, leadId: LEAD_ID, log: logger })),
+      transport: tier.transport(new NatsScatterTransport({ connection, leadId: LEAD_ID, log: logger, replies: { ...identity, clock: leadClock } })),
       store: tier.operationStore(new MemoryStore()),
       mode: { mode: () => 'FULL' },
       verifier: inlineAckVerifier({ ed25519: nodeEd25519, resolveKey: tier.keyResolver(fleet.resolveAgentKey), replay: new ReplayGuard({ clock: leadClock }) }),

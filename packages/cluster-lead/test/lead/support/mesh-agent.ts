@@ -29,6 +29,7 @@ import { RealScheduler } from '../../../src/scatter/real-scheduler.js';
 import { heartbeatBody } from '../../scatter/support/heartbeat.js';
 import { selectorMatches } from '../../scatter/support/selector-match.js';
 import { enroll, type TestRoot } from '../../support/test-agents.js';
+import { verdictOf } from '../../../../../test/harness/index.js';
 
 const TIMEOUT_MS = 5_000;
 const decoder = new TextDecoder();
@@ -133,7 +134,7 @@ export class MeshAgent {
       this.agentId,
     );
     const answer = await this.connection().request(subjects.conflict(this.spec.leadId), frame.body, { headers: frameHeaders(frame), timeout: TIMEOUT_MS });
-    return JSON.parse(decoder.decode(answer.data)) as unknown;
+    return verdictOf(answer.data);
   }
 
   /** Goes silent: no heartbeats, ACKs or PONGs from now on. */
@@ -200,7 +201,7 @@ export class MeshAgent {
     };
     const frame = await encodeMessage(ack, this.signer, this.agentId);
     const reply = await this.connection().request(subjects.ack(this.spec.leadId), frame.body, { headers: frameHeaders(frame), timeout: TIMEOUT_MS });
-    const answer = JSON.parse(decoder.decode(reply.data)) as { ok: boolean };
+    const answer = verdictOf(reply.data);
     if (!answer.ok) this.errors.push(answer);
   }
 

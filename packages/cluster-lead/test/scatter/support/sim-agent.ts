@@ -23,11 +23,11 @@ import { RealScheduler } from '../../../src/scatter/real-scheduler.js';
 import { heartbeatBody } from './heartbeat.js';
 import { selectorMatches } from './selector-match.js';
 import type { SkewedClock } from './skewed-clock.js';
+import { verdictOf } from '../../../../../test/harness/index.js';
 
 /** Ready instants are stamped first; ACKs are signed and sent this much later, so stamps that fall together are not delayed by signing. */
 export const ACK_SEND_DELAY_MS = 15;
 const REQUEST_TIMEOUT_MS = 10_000;
-const decoder = new TextDecoder();
 
 export interface SimAgentSpec {
   readonly agentId: string;
@@ -169,7 +169,7 @@ export class SimAgent {
     };
     const frame = await encodeMessage(ack, this.spec.signer, this.spec.agentId);
     const reply = await this.nc.request(subjects.ack(this.spec.leadId), frame.body, { headers: frameHeaders(frame), timeout: REQUEST_TIMEOUT_MS });
-    return JSON.parse(decoder.decode(reply.data)) as unknown;
+    return verdictOf(reply.data);
   }
 }
 

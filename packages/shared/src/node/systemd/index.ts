@@ -1,4 +1,3 @@
-export { JournaldPrefixStream, SYSLOG_PRIORITY, isJournalStream, syslogPriority } from './journald.js';
 export { SYSTEMD_NOTIFY_BINARY, createSystemdNotifier, startWatchdogPings } from './notifier.js';
 export type { NotifyProblem, ServiceNotifier, SystemdNotifier, SystemdNotifierOptions } from './notifier.js';
 export { watchdogPingIntervalMs } from './watchdog.js';

@@ -1,9 +1,10 @@
 /**
- * journald priorities for pino lines. When stdout is a journald stream, systemd reads a
- * leading `<N>` on each line as that line's syslog priority and strips it (the unit's
- * SyslogLevelPrefix=, true by default). So under journald each JSON line is prefixed with the
- * priority of its pino level, and `journalctl -p err` finds errors. Anywhere else (a terminal,
- * a pipe, a test) lines stay plain JSON.
+ * journald priorities for pino lines, for every Node process of the mesh (agent and lead).
+ * When stdout is a journald stream, systemd reads a leading `<N>` on each line as that line's
+ * syslog priority and strips it (the unit's SyslogLevelPrefix=, true by default). So under
+ * journald each JSON line is prefixed with the priority of its pino level, and
+ * `journalctl -p err` finds errors. Anywhere else (a terminal, a pipe, a test) lines stay
+ * plain JSON. No pino import: the destination speaks pino's metadata protocol by its symbol.
  */
 import { fstatSync } from 'node:fs';
 
@@ -49,25 +50,22 @@ export function isJournalStream(env: Readonly<Record<string, string | undefined>
   }
 }
 
-/** pino's metadata protocol: a destination with this symbol set gets lastLevel before each write. */
-const PINO_METADATA: unique symbol = Symbol.for('pino.metadata') as never;
+/** pino's `symbols.needsMetadataGsym`: a destination carrying it is told each line's level first. */
+const PINO_METADATA = Symbol.for('pino.metadata');
 
-/** A pino destination (structurally: pino is not a dependency here) that prefixes each line. */
-interface LineSink {
+/** Anything pino can write lines to. */
+export interface LineSink {
   write(line: string): unknown;
 }
 
 /**
- * A pino destination that learns each line's level from pino (the `pino.metadata` protocol,
- * `Symbol.for('pino.metadata')`, that multistream uses) and writes `<N>` before the JSON.
+ * A pino destination that learns each line's level from pino (the `pino.metadata` protocol
+ * that multistream uses) and writes `<N>` before the JSON.
  */
-export class JournaldPrefixStream {
-  readonly [PINO_METADATA] = true;
+export class JournaldPrefixStream implements LineSink {
+  readonly [PINO_METADATA] = true as const;
+  /** Set by pino before each write. */
   lastLevel = 0;
-  lastTime = '';
-  lastMsg = '';
-  lastObj: object = {};
-  lastLogger: unknown;
 
   constructor(private readonly inner: LineSink) {}
 
@@ -75,3 +73,11 @@ export class JournaldPrefixStream {
     this.inner.write(`<${syslogPriority(this.lastLevel)}>${line}`);
   }
 }
+
+/** `inner` prefixed for journald when `journald` says so ('auto': when stdout is the journal stream named in `env`). */
+export function journaldDestination<T extends LineSink>(inner: T, journald: boolean | 'auto', env: Readonly<Record<string, string | undefined>>): T | JournaldPrefixStream {
+  const on = journald === 'auto' ? isJournalStream(env, STDOUT_FD) : journald;
+  return on ? new JournaldPrefixStream(inner) : inner;
+}
+
+const STDOUT_FD = 1;

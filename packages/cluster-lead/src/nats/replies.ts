@@ -1,0 +1,60 @@
+/**
+ * The lead's answers to requests that let the requester drop or change state (an ACK or
+ * CONFLICT it may delete from its outbox, a key announcement): a REPLY signed with the lead's
+ * key, naming the request and the requester, as docs/protocol.md lists. A request whose own
+ * signature did not verify gets an unsigned refusal: the lead vouches for nothing about bytes
+ * it could not authenticate, and the requester treats an unsigned answer as no answer.
+ */
+import { encodeMessage, newMessageId, PROTOCOL_VERSION, type Clock, type Reply, type SignedFrame, type Signer } from '@mesh30k/shared';
+import type { Msg } from 'nats';
+import { frameHeaders } from './frames.js';
+
+/** The verified request a verdict answers. */
+export interface Answered {
+  readonly messageId: string;
+  readonly signerId: string;
+}
+
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+
+export interface ReplySigner {
+  readonly leadId: string;
+  readonly signer: Signer;
+  readonly clock: Clock;
+}
+
+/** A reply is acted on at once; this bounds how long a captured one means anything. */
+const REPLY_TTL_MS = 30_000;
+const MAX_MESSAGE_CHARS = 512;
+const encoder = new TextEncoder();
+
+export function signReply(by: ReplySigner, answered: Answered, verdict: Verdict): Promise<SignedFrame> {
+  const now = by.clock.now();
+  const reply: Reply = {
+    v: PROTOCOL_VERSION,
+    message_id: newMessageId(now),
+    sender_id: by.leadId,
+    created_at: now,
+    ttl_ms: REPLY_TTL_MS,
+    kind: 'REPLY',
+    in_reply_to: answered.messageId,
+    to: answered.signerId,
+    ok: verdict.ok,
+    ...(verdict.ok ? {} : { code: verdict.code.slice(0, 64), message: verdict.message.slice(0, MAX_MESSAGE_CHARS) }),
+  };
+  return encodeMessage(reply, by.signer, by.leadId);
+}
+
+/**
+ * Answers a request: signed when the request was authenticated (`answered` known), plain
+ * JSON otherwise. Does nothing for a publish without a reply subject.
+ */
+export async function answer(msg: Msg, by: ReplySigner, verdict: Verdict, answered: Answered | undefined): Promise<void> {
+  if (msg.reply === undefined || msg.reply === '') return;
+  if (answered === undefined) {
+    msg.respond(encoder.encode(JSON.stringify(verdict)));
+    return;
+  }
+  const frame = await signReply(by, answered, verdict);
+  msg.respond(frame.body, { headers: frameHeaders(frame) });
+}

@@ -1,0 +1,1 @@
+export { renderAgentMetrics } from './agent-metrics.js';

@@ -1,0 +1,61 @@
+/**
+ * The agent's /metrics, from a real daemon process heartbeating to a lead over a real
+ * nats-server: the counters move, the clock estimate shows, and the endpoint is on loopback.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionDaemon } from '../support/daemon-config.js';
+import { spawnCli } from '../support/daemon-process.js';
+import { startLeadRig, type LeadRig } from '../support/lead-rig.js';
+import type { LogLine } from '../support/log-capture.js';
+
+let rig: LeadRig;
+beforeAll(async () => {
+  rig = await startLeadRig();
+});
+afterAll(async () => {
+  await rig.close();
+});
+
+const event = (name: string) => (line: LogLine) => line.event === name;
+
+/** `name{labels} value` lines as a map from `name{labels}` to the number. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+describe('the agent /metrics', () => {
+  it('serves heartbeat, outbox, clock and coordination counters as Prometheus text on loopback', async () => {
+    const config = await provisionDaemon({ mesh: rig.mesh, dir: `${rig.dir.path}/m`, agentId: 'pi-metrics', natsUrl: rig.nats.url });
+    const daemon = spawnCli(['run', '--config', config]);
+    try {
+      const listening = await daemon.waitForLine(event('status.listening'), 'the status endpoint');
+      expect(listening.host).toBe('127.0.0.1');
+      await daemon.waitForLine(event('clock.synced'), 'clock sync');
+      await rig.lead.coordinate({ operation_id: 'op-m', release_mode: 'lead', target_time: rig.lead.now() + 200 });
+      await rig.lead.waitUntil(() => rig.lead.ackFor('op-m', 'pi-metrics') !== undefined, 5_000, 'the ACK');
+
+      const res = await fetch(`http://127.0.0.1:${String(listening.port)}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const m = samples(await res.text());
+      expect(m.get('mesh_agent_heartbeats_sent_total')).toBeGreaterThan(0);
+      expect(m.get('mesh_agent_heartbeats_failed_total{reason="missed"}')).toBe(0);
+      expect(m.get('mesh_agent_outbox_depth')).toBe(0);
+      expect(m.get('mesh_agent_outbox_dropped_total')).toBe(0);
+      expect(Number.isFinite(m.get('mesh_agent_clock_offset_ms'))).toBe(true);
+      expect(m.get('mesh_agent_clock_error_bound_ms')).toBeGreaterThanOrEqual(0);
+      expect(m.get('mesh_agent_coordinations_total{outcome="accepted"}')).toBe(1);
+      expect(m.get('mesh_agent_acks_sent_total')).toBe(1);
+      expect(m.get('mesh_agent_nats_connected')).toBe(1);
+    } finally {
+      daemon.kill('SIGKILL');
+      await daemon.exited;
+    }
+  });
+});
