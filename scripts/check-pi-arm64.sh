@@ -132,7 +132,7 @@ PIDS="$PIDS $!"
 # --- inside the arm64 root: install (timed), key, enrollment -------------------------------
 say "installing $(basename "$TARBALL") in the arm64 root (compiles better-sqlite3 under emulation)"
 started=$(now)
-in_root sh -c "cd /tmp && rm -rf mesh-agent-* && tar -xzf $(basename "$TARBALL") && ./mesh-agent-*/install.sh" >"$WORK/install.log" 2>&1 ||
+in_root sh -c "cd /tmp && rm -rf mesh-agent-*/ && tar -xzf $(basename "$TARBALL") && ./mesh-agent-*/install.sh" >"$WORK/install.log" 2>&1 ||
   { tail -30 "$WORK/install.log"; die "install.sh failed inside the arm64 root"; }
 INSTALL_S=$(($(now) - started))
 INSTALLED_KB=$(du -sk "$ROOT/opt/mesh-agent/$(readlink "$ROOT/opt/mesh-agent/current")" | cut -f1)
