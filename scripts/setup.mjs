@@ -60,17 +60,32 @@ function hasNatsServer() {
   return spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
-function ensureNatsServer() {
-  if (hasNatsServer()) return;
+function aptInstall(what, pkg) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('apt-get', ['--version']).status === 0;
-  if (!isRoot || !hasApt) {
-    fail('nats-server is not installed. Install it with `sudo apt-get install -y nats-server` (Debian, Raspberry Pi OS) or put a nats-server binary on PATH, then run this again.');
-  }
-  say('installing nats-server with apt-get');
+  if (!isRoot || !hasApt) return false;
+  say(`installing ${what} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nats-server'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: 'inherit', env });
+  return true;
+}
+
+// test/deploy/units.test.ts runs `systemd-analyze verify` on every unit in deploy/.
+function ensureSystemdAnalyze() {
+  const has = () => spawnSync('systemd-analyze', ['--version']).status === 0;
+  if (has()) return;
+  if (!aptInstall('systemd-analyze', 'systemd')) {
+    fail('systemd-analyze is not installed. Install it with `sudo apt-get install -y systemd`, then run this again.');
+  }
+  if (!has()) fail('apt-get ran but systemd-analyze is still not on PATH.');
+}
+
+function ensureNatsServer() {
+  if (hasNatsServer()) return;
+  if (!aptInstall('nats-server', 'nats-server')) {
+    fail('nats-server is not installed. Install it with `sudo apt-get install -y nats-server` (Debian, Raspberry Pi OS) or put a nats-server binary on PATH, then run this again.');
+  }
   if (!hasNatsServer()) fail('apt-get ran but nats-server is still not on PATH.');
 }
 
@@ -78,4 +93,5 @@ checkNode();
 installDependencies();
 checkNativeParts();
 ensureNatsServer();
+ensureSystemdAnalyze();
 say('ready');

@@ -179,7 +179,7 @@ describe('damage that appears while the lead runs', () => {
       frozen.child.kill('SIGTERM');
       const { code, at } = await frozen.exited;
       expect(code).toBe(1);
-      // Far below a hang, and below the 30 s TimeoutStopSec of deploy/systemd/mesh-lead.service.
+      // Far below a hang, and below the 30 s TimeoutStopSec of deploy/lead/mesh-lead.service.
       expect(at - sent).toBeLessThan(15_000);
       expect(frozen.lines.some((line) => line.level === 50 && /did not finish in time/.test(String(line.msg)))).toBe(true);
     } finally {

@@ -21,6 +21,7 @@ export {
 export type { DirectionCounters } from './delay-pipe.js';
 export { startTcpEcho, type TcpEcho } from './tcp-echo.js';
 export { makeTempDir, type TempDir } from './temp.js';
+export { makeTestCertificates, type TestCertificates } from './tls.js';
 export { verdictOf, type Verdict } from './replies.js';
 export { LOOPBACK, canConnect, freePort, isPortFree } from './ports.js';
 export { deriveSeed, mulberry32, type Random } from './random.js';

@@ -1,5 +1,5 @@
-import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, decodePublicKey, encodeMessage, newMessageId, restrictionsFor, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
-import { nodeEd25519 } from '@mesh30k/shared/node';
+import { MeshMode, PROTOCOL_VERSION, describeUnknownEnv, type UnknownEnvName, ReplayGuard, decodePublicKey, encodeMessage, inboxPrefix, newMessageId, restrictionsFor, subjects, verifyAndParse, type BreakerTarget, type Circuit, type SignedFrame, type Clock, type ConflictReport, type Freeze, type Reply, type Thaw, type TrustStore } from '@mesh30k/shared';
+import { createSystemdNotifier, nodeEd25519, startWatchdogPings } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OperationMetrics, SqliteIdempotencyStore, createApi, loadOperatorDirectory, startApiServer, type ApiServer, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './api/index.js';
@@ -26,6 +26,7 @@ import { ClockAnchor, bootId, measureClockStep, monotonicMs } from './lib/clock-
 import { systemClock } from './lib/system-clock.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
 import { NatsLink } from './nats/nats-link.js';
+import { readNkeySeed } from './nats-config/index.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
@@ -153,7 +154,7 @@ export interface Lead {
  */
 export async function startLead(config: LeadConfig, overrides: LeadOverrides = {}): Promise<Lead> {
   const clock = overrides.clock ?? shiftedClock(systemClock, config.clock.shift_ms);
-  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id });
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id, env: process.env });
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
   const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms });
@@ -191,6 +192,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         name: config.nats.name ?? `mesh-lead-${config.lead_id}`,
         tls: config.nats.tls,
         credentialsFile: config.nats.credentials_file,
+        nkeySeed: config.nats.nkey_seed_file === undefined ? undefined : readNkeySeed(config.nats.nkey_seed_file, 'nats.nkey_seed_file'),
+        inboxPrefix: inboxPrefix(config.lead_id),
         reconnectWaitMs: config.nats.reconnect_wait_ms,
       },
     );
@@ -828,15 +831,28 @@ export interface RunOptions {
  * Runs a lead until SIGTERM or SIGINT: then it stops taking heartbeats, flushes its snapshot,
  * drains NATS and resolves with exit status 0, or 1 when a stop step failed. Whatever hangs,
  * the process exits 1 once `shutdown.timeout_ms` has passed since the signal, with a log line
- * saying so. SIGHUP re-reads the enrollment files.
+ * saying so. SIGHUP re-reads the enrollment files. Under systemd (Type=notify) it sends
+ * READY=1 once its API serves (NATS may still be connecting: the lead works through an
+ * outage), WATCHDOG=1 from its event loop and STOPPING=1 on stop.
  */
 export async function runLead(config: LeadConfig, overrides: LeadOverrides = {}, options: RunOptions = {}): Promise<number> {
-  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id });
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id, env: process.env });
   if (options.unknownEnv !== undefined && options.unknownEnv.length > 0) {
     logger.warn({ names: options.unknownEnv.map((entry) => entry.name) }, `${ENV_PREFIX}* variables that match no config key: ${describeUnknownEnv(options.unknownEnv)}`);
   }
   const lead = await startLead(config, { ...overrides, logger });
   const exit = options.exit ?? ((code: number) => process.exit(code));
+  const systemd = lead.logger.child({ domain: 'systemd' });
+  const notifier = createSystemdNotifier({
+    env: process.env,
+    onProblem: (problem) => {
+      if (problem.kind === 'unavailable') systemd.warn({ reason: problem.reason }, 'systemd notifications unavailable');
+      else systemd.error({ args: problem.args, err: problem.error }, 'systemd-notify failed');
+    },
+  });
+  notifier.ready();
+  notifier.status(`lead ${config.lead_id} serving on ${config.http.host}:${config.http.port}`);
+  const stopWatchdog = startWatchdogPings(notifier);
   return new Promise<number>((resolve) => {
     const onStop = (signal: NodeJS.Signals): void => {
       process.off('SIGTERM', onStop);
@@ -849,8 +865,11 @@ export async function runLead(config: LeadConfig, overrides: LeadOverrides = {},
         exit(EXIT.FAILURE);
       }, config.shutdown.timeout_ms);
       deadline.unref();
+      stopWatchdog();
+      notifier.stopping();
       lead
         .stop(`received ${signal}`)
+        .then(() => notifier.settled())
         .then(() => resolve(EXIT.OK))
         .catch((error: unknown) => {
           lead.logger.error({ err: error }, `shutdown failed; exiting ${EXIT.FAILURE}`);

@@ -102,12 +102,5 @@ export interface HealthSampler {
   stop(): Promise<void>;
 }
 
-/** systemd's notify protocol; every method is a no-op when NOTIFY_SOCKET is unset. */
-export interface ServiceNotifier {
-  ready(): void;
-  watchdog(): void;
-  stopping(): void;
-  status(text: string): void;
-  /** Half of WatchdogSec in ms, or null when the unit has no watchdog. */
-  watchdogIntervalMs(): number | null;
-}
+/** systemd notifications (READY, WATCHDOG, STOPPING, STATUS): @mesh30k/shared/node. */
+export type { ServiceNotifier } from '@mesh30k/shared/node';

@@ -1,4 +1,5 @@
 import { ENV_PREFIX, LeadConfigSchema, envKeys } from '../config/index.js';
+import { NATS_USER_USAGE } from './nats-user.js';
 
 /** --help: commands, options, and every environment override (derived from the config schema). */
 export function helpText(): string {
@@ -32,7 +33,7 @@ Usage:
       Generate a management API key pair for an operator; prints the api.operators entry.
   mesh-lead api-token --key <file> --id <id> [--role operator|read] --ttl <15m|12h|7d>
       Print a bearer token (Authorization: Bearer ...) signed with an operator key.
-  mesh-lead --help
+${NATS_USER_USAGE}  mesh-lead --help
 
 Exit status: 0 ok, 64 usage, 65 bad enrollment request or damaged database, 75 HTTP port
 in use, 78 bad configuration, 1 failure (or a stop that failed or passed shutdown.timeout_ms).

@@ -7,6 +7,7 @@ import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';
 import { helpText } from './help.js';
 import { initLead } from './init.js';
+import { natsUserCommand } from './nats-user.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
 
 export interface CliIo {
@@ -29,6 +30,11 @@ const processIo: CliIo = {
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   try {
+    // nats-user has sub-actions with positional ids: it parses its own arguments.
+    if (argv[0] === 'nats-user') {
+      io.out(await natsUserCommand(argv.slice(1)));
+      return EXIT.OK;
+    }
     const args = parseCommandLine(argv);
     switch (args.command) {
       case 'help':

@@ -75,6 +75,13 @@ describe('lead config', () => {
     expect(issues).toHaveLength(3);
   });
 
+  it('takes an nkey seed file (also from the environment), not beside a creds file', () => {
+    const config = parseConfig(MINIMAL, { env: { [`${ENV_PREFIX}NATS__NKEY_SEED_FILE`]: '/etc/mesh/lead.nk' } });
+    expect(config.nats.nkey_seed_file).toBe('/etc/mesh/lead.nk');
+    const issues = issuesOf(() => parseConfig({ ...MINIMAL, nats: { ...MINIMAL.nats, nkey_seed_file: '/a.nk', credentials_file: '/b.creds' } }, { fileName: 'lead.json', env: {} }));
+    expect(issues).toEqual([{ path: 'nats.nkey_seed_file', source: 'file lead.json', message: 'use either credentials_file or nkey_seed_file, not both' }]);
+  });
+
   it('reports missing required keys, unknown keys and an unreadable file', async () => {
     const issues = issuesOf(() => parseConfig({ ...MINIMAL, trust: undefined, surprise: 1 }, { env: {} }));
     expect(issues.map((issue) => issue.path).sort()).toEqual(['', 'trust']);

@@ -13,7 +13,8 @@ const share = (fallback: number) => z.number().min(0).max(1).default(fallback);
 const count = (fallback: number, min = 1) => z.number().int().min(min).max(1_000_000).default(fallback);
 const path = z.string().min(1).max(4096);
 
-const Nats = z.strictObject({
+const Nats = z
+  .strictObject({
   servers: z.array(z.string().min(1).max(512)).min(1),
   /** Client name shown by the server's monitoring; defaults to mesh-lead-<lead_id>. */
   name: z.string().min(1).max(128).optional(),
@@ -22,9 +23,15 @@ const Nats = z.strictObject({
     .optional(),
   /** A NATS .creds file (JWT and nkey seed). */
   credentials_file: path.optional(),
+  /** The lead's NATS nkey seed (SU...), as `mesh-lead nats-user add-lead` writes it; see docs/deploy.md. */
+  nkey_seed_file: path.optional(),
   /** Wait between attempts while no server can be reached (the lead serves its API meanwhile). */
   reconnect_wait_ms: ms(2_000),
-});
+  })
+  .refine((nats) => nats.credentials_file === undefined || nats.nkey_seed_file === undefined, {
+    path: ['nkey_seed_file'],
+    message: 'use either credentials_file or nkey_seed_file, not both',
+  });
 
 const Trust = z.strictObject({
   /** Mesh root public keys (base64url): enrollments signed by any of them are accepted. */
@@ -279,7 +286,7 @@ export const LeadConfigSchema = z.strictObject({
   /**
    * SIGTERM to exit, at most: each stop step gets a quarter of it, and when it has passed the
    * lead exits 1 whatever is still running. Keep it below the unit's TimeoutStopSec (30 s in
-   * deploy/systemd/mesh-lead.service), so the lead, not SIGKILL, ends the stop.
+   * deploy/lead/mesh-lead.service), so the lead, not SIGKILL, ends the stop.
    */
   shutdown: z.strictObject({ timeout_ms: z.number().int().min(100).max(600_000).default(20_000) }).prefault({}),
   /**

@@ -29,7 +29,7 @@ export class LeadError extends Error {
 }
 
 /**
- * sysexits(3). deploy/systemd/mesh-lead.service lists USAGE, DATA and CONFIG in
+ * sysexits(3). deploy/lead/mesh-lead.service lists USAGE, DATA and CONFIG in
  * RestartPreventExitStatus: a restart cannot fix a bad config or a damaged database, only the
  * operator can. TEMPFAIL (the HTTP port is taken) may clear by itself, so systemd retries it.
  */

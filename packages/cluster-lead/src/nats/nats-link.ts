@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '@mesh30k/shared';
-import { Events, connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
+import { Events, connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats';
 import { LEAD_EVENTS, type EventBus } from '../lib/events.js';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
@@ -10,6 +10,10 @@ export interface NatsLinkOptions {
   name: string;
   tls?: { ca_file?: string | undefined; cert_file?: string | undefined; key_file?: string | undefined } | undefined;
   credentialsFile?: string | undefined;
+  /** The lead's nkey seed, read and checked at start (nats-config/seed.ts). */
+  nkeySeed?: Uint8Array | undefined;
+  /** Where replies to this lead's requests arrive (inboxPrefix(leadId)), so the broker can keep them private. */
+  inboxPrefix?: string | undefined;
   reconnectWaitMs: number;
 }
 
@@ -125,6 +129,7 @@ export class NatsLink {
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: this.options.reconnectWaitMs,
+      ...(this.options.inboxPrefix === undefined ? {} : { inboxPrefix: this.options.inboxPrefix }),
     };
     const tls = this.options.tls;
     if (tls !== undefined) {
@@ -137,6 +142,7 @@ export class NatsLink {
     if (this.options.credentialsFile !== undefined) {
       options.authenticator = credsAuthenticator(new Uint8Array(await readFile(this.options.credentialsFile)));
     }
+    if (this.options.nkeySeed !== undefined) options.authenticator = nkeyAuthenticator(this.options.nkeySeed);
     return options;
   }
 }

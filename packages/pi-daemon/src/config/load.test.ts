@@ -115,6 +115,14 @@ describe('loadConfig: problems name the field and the source', () => {
     expect(error.issues.map((issue) => issue.path)).toEqual(['nats.pass']);
   });
 
+  it('takes an nkey seed file, and refuses it beside another way to log in', async () => {
+    const good = await writeConfig({ ...minimal(), nats: { nkey_seed_file: '/var/lib/mesh30k/nats.nk', tls: { ca_file: '/etc/mesh30k/ca.pem' } } });
+    expect(loadConfig({ path: good, env: {} }).config.nats.nkey_seed_file).toBe('/var/lib/mesh30k/nats.nk');
+    const path = await writeConfig({ ...minimal(), nats: { nkey_seed_file: '/n.nk', credentials_file: '/c.creds' } });
+    const error = failure(() => loadConfig({ path, env: {} }));
+    expect(error.issues).toEqual([{ source: path, path: 'nats.nkey_seed_file', message: 'use one of credentials_file, nkey_seed_file or user/pass' }]);
+  });
+
   it('distinguishes a missing file, bad JSON and a non-object', async () => {
     const missing = join(dir.path, 'nope.json');
     expect(failure(() => loadConfig({ path: missing, env: {} })).code).toBe('CONFIG_NOT_FOUND');

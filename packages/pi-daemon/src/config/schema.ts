@@ -66,6 +66,8 @@ const NatsConfig = z
     servers: z.array(NatsUrl).min(1, 'must list at least one server').default([DEFAULT_NATS_SERVER]),
     tls: TlsConfig.optional(),
     credentials_file: FilePath.optional(),
+    /** This agent's NATS nkey seed (SU...), as `mesh-lead nats-user add` writes it. */
+    nkey_seed_file: FilePath.optional(),
     user: z.string().min(1).optional(),
     pass: z.string().min(1).optional(),
     ping_interval_ms: Millis(1_000, 300_000).default(DEFAULT_NATS_PING_INTERVAL_MS),
@@ -76,8 +78,10 @@ const NatsConfig = z
       const missing = nats.user === undefined ? 'user' : 'pass';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'user and pass must be set together' });
     }
-    if (nats.credentials_file !== undefined && nats.user !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['credentials_file'], message: 'use either credentials_file or user/pass, not both' });
+    const ways = [nats.credentials_file, nats.nkey_seed_file, nats.user].filter((way) => way !== undefined).length;
+    if (ways > 1) {
+      const path = nats.nkey_seed_file === undefined ? 'credentials_file' : 'nkey_seed_file';
+      ctx.addIssue({ code: 'custom', path: [path], message: 'use one of credentials_file, nkey_seed_file or user/pass' });
     }
   });
 

@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   backoff?: Partial<BackoffOptions>;
   connectTimeoutMs?: number;
   drainTimeoutMs?: number;
+  /** Where replies to this client's requests arrive; the client's default (_INBOX) when absent. */
+  inboxPrefix?: string;
   /** TLS and credentials, passed to the client as they are. */
   auth?: Pick<ConnectionOptions, 'tls' | 'authenticator' | 'user' | 'pass' | 'token'>;
 }
@@ -30,8 +32,8 @@ export interface SupervisorDeps {
   connect?: ConnectFn;
 }
 
-export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff'>> &
-  Pick<SupervisorOptions, 'auth'> & { backoff: BackoffOptions };
+export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff' | 'inboxPrefix'>> &
+  Pick<SupervisorOptions, 'auth' | 'inboxPrefix'> & { backoff: BackoffOptions };
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   return {
@@ -42,6 +44,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     auth: options.auth,
+    inboxPrefix: options.inboxPrefix,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
   };
 }
@@ -65,6 +68,7 @@ export function clientOptionsFor(options: ResolvedSupervisorOptions, delayHandle
     pingInterval: options.pingIntervalMs,
     maxPingOut: options.maxPingOut,
     timeout: options.connectTimeoutMs,
+    ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
     ...options.auth,
   };
 }

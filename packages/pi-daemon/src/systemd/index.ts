@@ -1,3 +1,3 @@
 export { SYSTEMD_NOTIFY_BINARY, createServiceNotifier, startWatchdogPings } from './notifier.js';
 export type { SystemdNotifier, SystemdNotifierOptions } from './notifier.js';
-export { watchdogPingIntervalMs } from './watchdog.js';
+export { watchdogPingIntervalMs } from '@mesh30k/shared/node';

@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LeadError } from '../lib/errors.js';
+import { agentPermissions, createNkeyIdentity, leadPermissions, parseFleet, readNkeySeed, renderHubConfig, renderLeafConfig, sitePermissions, writeNatsFiles, type FleetInput } from './index.js';
+
+const lead = createNkeyIdentity();
+const child = createNkeyIdentity();
+const agent = createNkeyIdentity();
+const dir = mkdtempSync(join(tmpdir(), 'mesh30k-nats-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const fleet = (): FleetInput => ({
+  leads: [
+    { id: 'lead-1', nkey: lead.publicKey },
+    { id: 'lead-2', nkey: child.publicKey, parent: 'lead-1' },
+  ],
+  agents: [{ id: 'pi-1', lead: 'lead-2', nkey: agent.publicKey }],
+});
+
+function problems(input: unknown): string[] {
+  try {
+    parseFleet(input, 'fleet.json');
+  } catch (error) {
+    if (error instanceof LeadError) return error.message.split('\n');
+    throw error;
+  }
+  return [];
+}
+
+describe('the fleet description', () => {
+  it('names each wrong field', () => {
+    const input = fleet();
+    input.agents = [
+      { id: 'pi-1', lead: 'lead-9', nkey: agent.publicKey },
+      { id: 'pi-2', lead: 'lead-1', nkey: 'UNOTAKEY' },
+    ];
+    expect(problems(input)).toEqual([
+      'fleet.json: agents.1.nkey: must be a NATS user public nkey (U followed by 55 base32 characters)',
+      'fleet.json: agents.0.lead: no lead "lead-9" in leads',
+    ]);
+    const clash = fleet();
+    clash.agents = [{ id: 'lead-2', lead: 'lead-1', nkey: agent.publicKey }];
+    expect(problems(clash)[0]).toContain('agents.0.id: agent "lead-2" is also lead leads.1.id');
+    expect(problems({ leads: [{ id: 'agent', nkey: lead.publicKey }] })[0]).toContain('leads.0.id: "agent" is reserved');
+    expect(problems({ ...fleet(), sites: [{ id: 's', password: 'x'.repeat(30), hub_urls: ['nats-leaf://h:7422'] }] })).toEqual([
+      'fleet.json: server.leafnodes: sites need the hub to listen for leaf nodes',
+    ]);
+  });
+
+  it('refuses one nkey for two users (the server could not tell them apart)', () => {
+    const input = fleet();
+    input.agents = [{ id: 'pi-1', lead: 'lead-1', nkey: lead.publicKey }];
+    expect(problems(input)).toEqual(['fleet.json: agents.0.nkey: this nkey is already used by leads.0.nkey']);
+  });
+});
+
+describe('permissions', () => {
+  it('an agent publishes only to its own lead and reads only its own subjects, its lead\'s groups and its own replies', () => {
+    expect(agentPermissions({ id: 'pi-1', lead: 'lead-2' })).toEqual({
+      publish: ['mesh.lead-2.hb', 'mesh.lead-2.ack', 'mesh.lead-2.conflict', 'mesh.lead-2.enroll'],
+      subscribe: ['mesh.agent.pi-1.>', 'mesh.lead-2.coord', 'mesh.lead-2.ctl', 'mesh.lead-2.enroll', '_INBOX.pi-1.>'],
+      allowResponses: true,
+    });
+  });
+
+  it('a lead reaches its parent and its child leads, nothing of other leads', () => {
+    const parsed = parseFleet(fleet(), 'fleet.json');
+    const [root, below] = parsed.leads;
+    expect(leadPermissions(root!, parsed).publish).toEqual(['mesh.lead-1.>', 'mesh.agent.>', 'mesh.lead-2.summary']);
+    expect(leadPermissions(below!, parsed).publish).toEqual(['mesh.lead-2.>', 'mesh.agent.>', 'mesh.lead-1.summary', 'mesh.lead-1.conflict']);
+    expect(leadPermissions(below!, parsed).subscribe).toEqual(['mesh.lead-2.>', '_INBOX.lead-2.>']);
+  });
+
+  it("a site carries its agents' rights once each, and may answer its leads' requests", () => {
+    const rights = sitePermissions([
+      { id: 'pi-1', lead: 'lead-1' },
+      { id: 'pi-2', lead: 'lead-1' },
+    ]);
+    expect(rights.publish).toEqual(['mesh.lead-1.hb', 'mesh.lead-1.ack', 'mesh.lead-1.conflict', 'mesh.lead-1.enroll', '_INBOX.lead-1.>']);
+    expect(rights.subscribe).toContain('mesh.agent.pi-2.>');
+    expect(rights.subscribe.filter((subject) => subject === 'mesh.lead-1.coord')).toHaveLength(1);
+  });
+});
+
+describe('rendering', () => {
+  it('is deterministic and quotes every string (no $ variable expansion)', () => {
+    const parsed = parseFleet({ ...fleet(), server: { tls: { cert_file: '/etc/$x/c.pem', key_file: '/k.pem' }, monitor_port: 8222 } }, 'f');
+    const text = renderHubConfig(parsed);
+    expect(renderHubConfig(parsed)).toBe(text);
+    expect(text).toContain('cert_file: "/etc/$x/c.pem"');
+    expect(text).toContain('http: "127.0.0.1:8222"');
+    expect(text).toContain(`nkey: "${agent.publicKey}"`);
+    expect(text).not.toContain('leafnodes');
+  });
+
+  it('a leaf config for a site that does not exist is a bug in the caller', () => {
+    expect(() => renderLeafConfig(parseFleet(fleet(), 'f'), 'nowhere')).toThrow(RangeError);
+  });
+});
+
+describe('files', () => {
+  it('writes the fleet and the configs without world access, and reads seeds back', async () => {
+    const written = await writeNatsFiles(join(dir, 'nats'), fleet());
+    expect(written.map((path) => path.slice(dir.length))).toEqual(['/nats/fleet.json', '/nats/nats-server.conf']);
+    for (const path of written) expect(statSync(path).mode & 0o007).toBe(0);
+    expect(JSON.parse(readFileSync(written[0]!, 'utf8'))).toMatchObject({ leads: [{ id: 'lead-1' }, { id: 'lead-2' }] });
+    const seedPath = join(dir, 'seed.nk');
+    writeFileSync(seedPath, `${agent.seed}\n`);
+    expect(new TextDecoder().decode(readNkeySeed(seedPath, 'nats.nkey_seed_file'))).toBe(agent.seed);
+    writeFileSync(seedPath, 'not a seed');
+    expect(() => readNkeySeed(seedPath, 'nats.nkey_seed_file')).toThrow(/nats\.nkey_seed_file: .* does not hold a NATS user nkey seed/);
+    expect(() => readNkeySeed(join(dir, 'missing'), 'nats.nkey_seed_file')).toThrow(/nats\.nkey_seed_file: cannot read/);
+  });
+});

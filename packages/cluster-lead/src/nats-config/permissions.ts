@@ -1,0 +1,75 @@
+/**
+ * What each NATS user may publish and subscribe to, derived from the subject layout
+ * (packages/shared/src/protocol/subjects.ts). The broker is the second fence; signatures are
+ * the first. What the layout lets the broker enforce, and what it cannot:
+ *
+ * - Lead -> agent subjects carry the agent's id (mesh.agent.<id>.coord|probe): an agent may
+ *   subscribe to its own and to no one else's, and publish on none of them.
+ * - Agent -> lead subjects carry the lead's id only (mesh.<lead>.hb|ack|conflict|enroll),
+ *   shared by every agent of that lead: the broker confines an agent to its own lead's inbound
+ *   subjects (never another lead's, never a subject it could read back), but cannot tell two
+ *   agents of one lead apart there. That is the Ed25519 signature's job: the lead verifies
+ *   the signer of every message against the enrolled key of the agent it claims to be.
+ * - Group subjects (mesh.<lead>.coord, .ctl, .enroll) reach every agent of a lead by design:
+ *   an agent may read its own lead's groups, not another lead's.
+ * - Replies: an agent's requests are answered in _INBOX.<agent>.* (inboxPrefix), which only it
+ *   may read; it answers the lead's probes through allow_responses (one reply per request
+ *   received), so it needs no publish right on anyone's inbox.
+ */
+import { inboxPrefix, subjectSpaces, subjects } from '@mesh30k/shared';
+import type { Fleet, FleetAgent, FleetLead } from './fleet.js';
+
+export interface Permissions {
+  publish: string[];
+  subscribe: string[];
+  /** Publish to the reply subject of a request it received (once per request). */
+  allowResponses: boolean;
+}
+
+export function agentPermissions(agent: Pick<FleetAgent, 'id' | 'lead'>): Permissions {
+  return {
+    publish: [subjects.heartbeat(agent.lead), subjects.ack(agent.lead), subjects.conflict(agent.lead), subjects.enroll(agent.lead)],
+    subscribe: [
+      subjectSpaces.agent(agent.id),
+      subjects.coordinateGroup(agent.lead),
+      subjects.control(agent.lead),
+      subjects.enroll(agent.lead),
+      `${inboxPrefix(agent.id)}.>`,
+    ],
+    allowResponses: true,
+  };
+}
+
+/**
+ * A lead serves everything under its own id, talks to any agent (mesh.agent.>: listing each
+ * agent would put the whole fleet in every lead's permissions), sends summaries and escalated
+ * conflicts to its parent, and cascades to its child leads through their summary subjects.
+ */
+export function leadPermissions(lead: FleetLead, fleet: Pick<Fleet, 'leads'>): Permissions {
+  const own = subjectSpaces.lead(lead.id);
+  const publish = [own, subjectSpaces.allAgents()];
+  if (lead.parent !== undefined) publish.push(subjects.summary(lead.parent), subjects.conflict(lead.parent));
+  for (const child of fleet.leads) {
+    if (child.parent === lead.id) publish.push(subjects.summary(child.id));
+  }
+  return { publish, subscribe: [own, `${inboxPrefix(lead.id)}.>`], allowResponses: true };
+}
+
+/**
+ * The login of a Pi site's gateway (a leaf node) on the hub. On a leaf connection, what the
+ * login may publish is what the site exports to the hub, and what it may subscribe to is what
+ * the hub sends down: the union of the site's agents' rights. Replies to probes cross the
+ * leaf connection as ordinary messages, so the site may publish on its leads' inboxes (the
+ * leads verify every reply's signature).
+ */
+export function sitePermissions(siteAgents: readonly Pick<FleetAgent, 'id' | 'lead'>[]): Permissions {
+  const publish = new Set<string>();
+  const subscribe = new Set<string>();
+  for (const agent of siteAgents) {
+    const rights = agentPermissions(agent);
+    rights.publish.forEach((subject) => publish.add(subject));
+    rights.subscribe.forEach((subject) => subscribe.add(subject));
+    publish.add(`${inboxPrefix(agent.lead)}.>`);
+  }
+  return { publish: [...publish], subscribe: [...subscribe], allowResponses: true };
+}
