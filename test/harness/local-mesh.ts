@@ -70,6 +70,8 @@ export interface LocalMeshOptions {
   simProcesses?: number;
   /** Extra nats-server arguments (e.g. `-m <port>` for its monitoring endpoint). */
   natsArgs?: readonly string[];
+  /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
+  virtualSensors?: { interval_ms: number };
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -137,6 +139,8 @@ export interface LocalMesh {
   stop(): Promise<void>;
   /** Every lead, root first (one entry without a hierarchy). */
   readonly leads?: readonly LeadHandle[];
+  /** The mesh's nats-server, for outage tests (kill, restart); stop() disposes of it. */
+  readonly natsServer?: NatsServer;
 }
 
 export interface LeadHandle {
@@ -218,6 +222,10 @@ export class MeshParts {
     private readonly stopFirst: readonly string[],
   ) {}
 
+  get natsServer(): NatsServer | undefined {
+    return this.nats;
+  }
+
   async startNats(options: Parameters<typeof startNats>[0]): Promise<NatsServer> {
     this.nats = await startNats(options);
     if (this.nats.pid !== undefined) this.pids.push(this.nats.pid);
@@ -291,6 +299,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
       };
       const specPath = join(dir, `sim-${k}.spec.json`);
       const out = join(dir, `sim-${k}.enrollments.json`);
@@ -379,6 +388,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       arrivalFiles,
       leadPid: leadProc.child.pid,
       leads: [{ leadId: LEAD_ID, url: leadUrl, api, agentIds }],
+      natsServer: nats,
       async operation(body, timeoutMs = 20_000) {
         const res = await api.post('/v1/operations', body);
         if (res.status !== 202) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);
