@@ -127,6 +127,13 @@ else
 fi
 run install -d -m 0700 -o "$SERVICE_USER" -g "$SERVICE_USER" "$STATE_DIR"
 
+# --- LED for `mesh identify` ----------------------------------------------------------------
+# Group gpio may write the ACT LED's trigger and brightness (nothing else is granted).
+if [ -d /etc/udev/rules.d ]; then
+  run install -m 0644 "$SOURCE/deploy/pi/99-mesh30k-leds.rules" /etc/udev/rules.d/99-mesh30k-leds.rules
+  run udevadm trigger --subsystem-match=leds --action=change || true
+fi
+
 # --- systemd -----------------------------------------------------------------------------
 run install -m 0644 "$SOURCE/deploy/systemd/$UNIT_NAME" "$UNIT_DIR/$UNIT_NAME"
 run systemctl daemon-reload
