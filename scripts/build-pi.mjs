@@ -85,6 +85,7 @@ for (const [from, to] of executables) {
 cpSync(join(root, 'scripts/mesh-status.mjs'), join(stage, 'scripts/mesh-status.mjs'));
 cpSync(join(root, 'deploy/systemd/mesh-agent.service'), join(stage, 'deploy/mesh-agent.service'));
 cpSync(join(root, 'deploy/pi/agent.example.json'), join(stage, 'deploy/agent.example.json'));
+cpSync(join(root, 'deploy/pi/99-mesh30k-leds.rules'), join(stage, 'deploy/99-mesh30k-leds.rules'));
 writeFileSync(join(stage, 'VERSION'), `${version}\n`);
 
 const tarball = join(outDir, `${name}.tar.gz`);

@@ -219,6 +219,12 @@ else
   run install -d -m 0700 "$STATE_DIR"
 fi
 
+# --- LED for `mesh identify` ---------------------------------------------------------------
+# Group gpio may write the ACT LED's trigger and brightness (nothing else is granted).
+run install -d -m 0755 "$ROOT/etc/udev/rules.d"
+run install -m 0644 "$SOURCE/deploy/99-mesh30k-leds.rules" "$ROOT/etc/udev/rules.d/99-mesh30k-leds.rules"
+[ "$SYSTEM" -eq 0 ] || run udevadm trigger --subsystem-match=leds --action=change || true
+
 # --- systemd -------------------------------------------------------------------------------
 run install -d -m 0755 "$UNIT_DIR"
 run install -m 0644 "$SOURCE/deploy/mesh-agent.service" "$UNIT_DIR/$UNIT_NAME"

@@ -64,6 +64,9 @@ function exitCodeOf(stopping: Stopping): number {
   return stopping.cancel.signal.aborted ? (SIGNAL_EXIT[reason as NodeJS.Signals] ?? 1) : 0;
 }
 
+/** How often each simulated agent reads its virtual temperature. */
+const DEMO_SENSOR_INTERVAL_MS = 15_000;
+
 async function run(options: DemoOptions, screen: Screen, stopping: Stopping, signals: SignalClaim): Promise<number> {
   screen.note(`starting ${options.agents} agents, ${options.workers} Workers, ${CHILD_LEADS} child leads (${options.profile} links)...`);
   const mesh: LocalMesh = await startLocalMesh({
@@ -76,6 +79,8 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: READY_TIMEOUT_MS,
     leadConfig: demoLeadConfig(options.agents),
+    // Each sim has a relay the cascades switch at T, and a temperature (mesh sensors shows them).
+    virtualSensors: { interval_ms: DEMO_SENSOR_INTERVAL_MS },
     onProgress: (step) => {
       signals.reclaim();
       screen.note(`starting: ${step}`);

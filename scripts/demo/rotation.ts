@@ -24,9 +24,18 @@ export interface RotationDeps {
   onError: (error: unknown) => void;
 }
 
+/**
+ * Every cascade switches each simulated agent's virtual relay at T (on, then off, in turn):
+ * the act lands on the outputs, which report when they switched (mesh sensors --all).
+ * Workers have no outputs and answer act as before.
+ */
+export function relaySwitch(seq: number): { action: 'set'; output: 'relay'; value: boolean } {
+  return { action: 'set', output: 'relay', value: seq % 2 === 1 };
+}
+
 export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: ReleaseMode, seq: number, signal?: AbortSignal): Promise<ModeFigures> {
   const cascadeId = `demo-${seq}-${mode}`;
-  const view = await runCascade(api, { cascade_id: cascadeId, strategy: 'wave', verb: 'act', payload: { command: 'arm', seq }, release_mode: mode, window_ms: WINDOW_MS }, CASCADE_TIMEOUT_MS, signal);
+  const view = await runCascade(api, { cascade_id: cascadeId, strategy: 'wave', verb: 'act', payload: relaySwitch(seq), release_mode: mode, window_ms: WINDOW_MS }, CASCADE_TIMEOUT_MS, signal);
   const phase = view.result?.phases[0];
   return {
     mode,

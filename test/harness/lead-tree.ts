@@ -185,6 +185,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
       };
       progress(`sim-${k}: ${count} agents for ${child.leadId}`);
       const specPath = join(dir, `sim-${k}.spec.json`);

@@ -81,6 +81,8 @@ export interface LocalMeshOptions {
   daemonLogLevel?: string;
   /** The sims' --log-level (default `warn`). */
   simLogLevel?: string;
+  /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
+  virtualSensors?: { interval_ms: number };
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -246,6 +248,10 @@ export class MeshParts {
     private readonly stopFirst: readonly string[],
   ) {}
 
+  get natsServer(): NatsServer | undefined {
+    return this.nats;
+  }
+
   async startNats(options: Parameters<typeof startNats>[0]): Promise<NatsServer> {
     this.nats = await startNats(options);
     if (this.nats.pid !== undefined) this.pids.push(this.nats.pid);
@@ -323,6 +329,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
       };
       const specPath = join(dir, `sim-${k}.spec.json`);
       const out = join(dir, `sim-${k}.enrollments.json`);

@@ -64,7 +64,7 @@ export class GpioError extends Error {
 
 /** The error for a refused file or device: names the file and the group that grants it. */
 export function permissionError(path: string, cause: unknown): GpioError {
-  return new GpioError('GPIO_PERMISSION', `${path}: permission denied; the daemon's user must be in group gpio (see deploy/systemd/mesh-agent.service)`, { cause });
+  return new GpioError('GPIO_PERMISSION', `${path}: permission denied; the daemon's user must be in group gpio and the file writable by it (deploy/systemd/mesh-agent.service, deploy/pi/install.sh)`, { cause });
 }
 
 export function errnoOf(error: unknown): string | undefined {

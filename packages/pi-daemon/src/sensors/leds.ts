@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoOf, permissionError } from './gpio-port.js';
 
 export const ACT_LED_NAMES = ['ACT', 'led0'] as const;
 
@@ -31,7 +32,13 @@ export interface LedHandle {
 export async function takeLed(dir: string): Promise<LedHandle> {
   const triggerPath = join(dir, 'trigger');
   const previous = activeTrigger(await readFile(triggerPath, 'utf8'));
-  await writeFile(triggerPath, 'none');
+  try {
+    await writeFile(triggerPath, 'none');
+  } catch (error) {
+    // Root-owned unless deploy/pi/99-mesh30k-leds.rules gave group gpio write access.
+    if (errnoOf(error) === 'EACCES' || errnoOf(error) === 'EPERM') throw permissionError(triggerPath, error);
+    throw error;
+  }
   return {
     set: (on) => writeFile(join(dir, 'brightness'), on ? '1' : '0'),
     restore: async () => {

@@ -13,7 +13,7 @@ import { chooseGpioPort } from './choose-backend.js';
 import type { CommandDevice, GpioInputDevice, GpioOutputDevice, OneWireDevice, SensorsConfig } from './config.js';
 import { GpioError, type GpioInputLine, type GpioOutputLine, type GpioPort } from './gpio-port.js';
 import { InputConditioner, realTimers, type Timers } from './input-conditioner.js';
-import { findActLed, takeLed } from './leds.js';
+import { findActLed, takeLed, type LedHandle } from './leds.js';
 import { readDs18b20, type OneWireResult } from './onewire.js';
 
 export interface SensorReading {
@@ -193,10 +193,18 @@ export class SensorHub implements SensorSource, OutputDriver {
   }
 
   private async startIdentify(durationMs: number): Promise<IdentifyResult> {
-    const ledDir = findActLed(this.deps.config.sysfs_root);
-    const led = ledDir === undefined ? undefined : await takeLed(ledDir);
     const outputId = this.deps.config.identify_output;
     const output = outputId === undefined ? undefined : this.outputs.get(outputId);
+    let ledDir = findActLed(this.deps.config.sysfs_root);
+    let led: LedHandle | undefined;
+    try {
+      led = ledDir === undefined ? undefined : await takeLed(ledDir);
+    } catch (error) {
+      // No LED access: blink the identify output alone if there is one, and say why.
+      if (output === undefined) throw error;
+      this.deps.log.warn({ event: LogEvent.AGENT_IDENTIFY, err: error }, `identify: ACT LED not used: ${error instanceof Error ? error.message : String(error)}`);
+      ledDir = undefined;
+    }
     if (led === undefined && output === undefined) {
       throw new GpioError('GPIO_UNAVAILABLE', `no LED to blink: no ${this.deps.config.sysfs_root}/class/leds/ACT or led0, and no sensors.identify_output`);
     }
