@@ -115,7 +115,7 @@ describe('ACK intake', () => {
     const elsewhere = await signedAck(fx, { agentId: 'a', coordinate: { ...coordinate, operation_id: 'op-nobody' }, readyAtMesh: T });
     expect(await fx.transport.deliver(elsewhere)).toMatchObject({ ok: false, code: 'UNKNOWN_OPERATION' });
     const good = await signedAck(fx, { agentId: 'a', coordinate, readyAtMesh: T });
-    expect(await fx.transport.deliver(good)).toEqual({ ok: true });
+    expect(await fx.transport.deliver(good)).toMatchObject({ ok: true, answered: { signerId: 'a' } });
     expect(await fx.transport.deliver(good)).toMatchObject({ ok: false, code: 'REPLAYED' });
     expect(completed(await handle.outcome).counts.ready).toBe(1);
     expect(fx.engine.stats().acks).toEqual({
@@ -128,7 +128,7 @@ describe('ACK intake', () => {
     const fx = await makeFixture([agent('a'), agent('b')]);
     const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T });
     await fx.scheduler.advanceTo(T);
-    expect(await answer(fx, [{ agentId: 'a', readyAtMesh: T }, { agentId: 'a', readyAtMesh: T + 9 }])).toEqual([{ ok: true }, { ok: true }]);
+    expect(await answer(fx, [{ agentId: 'a', readyAtMesh: T }, { agentId: 'a', readyAtMesh: T + 9 }])).toMatchObject([{ ok: true, answered: { signerId: 'a' } }, { ok: true, answered: { signerId: 'a' } }]);
     await answer(fx, [{ agentId: 'b', readyAtMesh: T }]);
     const result = completed(await handle.outcome);
     expect(result.responders.map((r) => [r.agentId, r.arrivalErrorMs])).toEqual([['a', 0], ['b', 0]]);
@@ -142,7 +142,7 @@ describe('ACK intake', () => {
     await fx.scheduler.advanceTo(T + 1_000);
     const result = completed(await handle.outcome);
     expect(result.stragglers).toEqual(['slow']);
-    expect(await answer(fx, [{ agentId: 'slow', readyAtMesh: T + 700, late: true }])).toEqual([{ ok: true }]);
+    expect(await answer(fx, [{ agentId: 'slow', readyAtMesh: T + 700, late: true }])).toMatchObject([{ ok: true, answered: { signerId: 'slow' } }]);
     await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS);
     const record = fx.store.records.get(result.operationId)!;
     expect(record.lateAcks).toEqual([{ agentId: 'slow', receivedAt: T + 1_000, trinaryState: 1, readyAtMesh: T + 700 }]);
