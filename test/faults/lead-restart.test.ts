@@ -86,7 +86,7 @@ describe('lead restart under live agents', () => {
         const view = await api.get<{ state: string }>(`/v1/agents/${agentId}`);
         expect(view.body.state, agentId).toBe('active');
       }
-      const log = await readLatestLeadLog(mesh.dir);
+      const log = await readFile(mesh.lead!.logFiles.at(-1)!, 'utf8');
       const offline = log.split('\n').filter((line) => line.includes('"event":"agent.offline"') && mesh.agentIds.some((id) => line.includes(`"${id}"`)));
       expect(offline, offline.join("\n")).toEqual([]);
       const measured = /the lead's clock moved (-?\d+) ms since its last run on this boot/.exec(log);
@@ -94,9 +94,3 @@ describe('lead restart under live agents', () => {
     }, 90_000);
   }
 });
-
-async function readLatestLeadLog(dir: string): Promise<string> {
-  const { readdir } = await import('node:fs/promises');
-  const logs = (await readdir(dir)).filter((name) => /^lead-\d+\.log$/.test(name)).sort((a, b) => Number(a.slice(5, -4)) - Number(b.slice(5, -4)));
-  return readFile(join(dir, logs[logs.length - 1]!), 'utf8');
-}

@@ -90,10 +90,12 @@ afterAll(async () => {
 
 describe('the hub: TLS and one nkey per agent and lead', () => {
   it('an agent connects with its nkey and its heartbeat request reaches the lead, which answers with its own user', async () => {
-    await leadAnswering();
+    const lead = await leadAnswering();
     const agent = await client(hub, 'pi-a');
     const reply = await agent.request(subjects.heartbeat(LEAD), new Uint8Array(), { timeout: REQUEST_MS });
     expect(new TextDecoder().decode(reply.data)).toBe('ok');
+    // Closed here, so later tests' own responders are the only ones on the subject.
+    await lead.close();
   });
 
   it('the lead probes an agent on its own subject and gets the answer (allow_responses)', async () => {
