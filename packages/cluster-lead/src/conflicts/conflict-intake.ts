@@ -78,7 +78,7 @@ export class ConflictIntake {
           return;
         }
         void this.handle(frameOf(msg))
-          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message }, reply.answered))
+          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message, ...(reply.retry_after_ms === undefined ? {} : { retry_after_ms: reply.retry_after_ms }) }, reply.answered))
           .catch((error: unknown) => this.deps.logger.error({ err: error }, 'conflict reply failed'));
       },
     });

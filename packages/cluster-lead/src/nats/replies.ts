@@ -15,7 +15,7 @@ export interface Answered {
   readonly signerId: string;
 }
 
-export type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string };
+export type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string; readonly retry_after_ms?: number };
 
 export interface ReplySigner {
   readonly leadId: string;
@@ -41,6 +41,7 @@ export function signReply(by: ReplySigner, answered: Answered, verdict: Verdict)
     to: answered.signerId,
     ok: verdict.ok,
     ...(verdict.ok ? {} : { code: verdict.code.slice(0, 64), message: verdict.message.slice(0, MAX_MESSAGE_CHARS) }),
+    ...(!verdict.ok && verdict.retry_after_ms !== undefined ? { retry_after_ms: Math.round(verdict.retry_after_ms) } : {}),
   };
   return encodeMessage(reply, by.signer, by.leadId);
 }

@@ -352,6 +352,8 @@ export const Reply = z.object({
   /** Refusal code when not ok; the permanent ones are listed in protocol/refusals.ts. */
   code: z.string().max(64).optional(),
   message: ShortText.optional(),
+  /** With a temporary refusal (RATE_LIMITED): when asking again may succeed. */
+  retry_after_ms: z.number().int().min(0).max(86_400_000).optional(),
 });
 export type Reply = z.infer<typeof Reply>;
 
