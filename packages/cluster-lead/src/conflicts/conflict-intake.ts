@@ -12,7 +12,7 @@ import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { RateLimiter, type RateLimitOptions } from '../lib/rate-limiter.js';
 import { frameOf } from '../nats/frames.js';
-import { answer, type ReplySigner } from '../nats/replies.js';
+import { answerWith, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
 import type { ConflictDesk } from './conflict-desk.js';
 
@@ -78,7 +78,7 @@ export class ConflictIntake {
           return;
         }
         void this.handle(frameOf(msg))
-          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message, ...(reply.retry_after_ms === undefined ? {} : { retry_after_ms: reply.retry_after_ms }) }, reply.answered))
+          .then((reply) => answerWith(msg, this.deps.replies, reply))
           .catch((error: unknown) => this.deps.logger.error({ err: error }, 'conflict reply failed'));
       },
     });

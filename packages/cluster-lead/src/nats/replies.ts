@@ -59,3 +59,14 @@ export async function answer(msg: Msg, by: ReplySigner, verdict: Verdict, answer
   const frame = await signReply(by, answered, verdict);
   msg.respond(frame.body, { headers: frameHeaders(frame) });
 }
+
+/** A handler's verdict on a request, with the request it names once its signature verified. */
+export type Verdicted = Verdict & { readonly answered?: Answered | undefined };
+
+/** Answers `msg` with a handler's verdict: the one conversion every intake shares. */
+export function answerWith(msg: Msg, by: ReplySigner, reply: Verdicted): Promise<void> {
+  const verdict: Verdict = reply.ok
+    ? { ok: true }
+    : { ok: false, code: reply.code, message: reply.message, ...(reply.retry_after_ms === undefined ? {} : { retry_after_ms: reply.retry_after_ms }) };
+  return answer(msg, by, verdict, reply.answered);
+}

@@ -8,7 +8,7 @@ import type { SignedFrame } from '@mesh30k/shared';
 import { headers } from 'nats';
 import type { Msg, MsgHdrs, NatsConnection } from 'nats';
 import type { Logger } from 'pino';
-import { answer, type ReplySigner } from '../nats/replies.js';
+import { answerWith, type ReplySigner } from '../nats/replies.js';
 import type { AckHandler, AckReply, ScatterTransport, Unsubscribe } from './ports.js';
 
 /** Leads serving one lead id share the ACK subject as a queue group, as they do heartbeats. */
@@ -55,7 +55,7 @@ export class NatsScatterTransport implements ScatterTransport {
         this.deps.log.error({ err: error }, 'ack handler failed');
         return { ok: false, code: 'INTERNAL', message: 'the lead could not process the ack' };
       })
-      .then((reply) => answer(msg, this.deps.replies, verdictOf(reply), reply.answered))
+      .then((reply) => answerWith(msg, this.deps.replies, reply))
       .catch((error: unknown) => this.deps.log.error({ err: error }, 'ack reply failed'));
   }
 }
@@ -67,6 +67,3 @@ function frameHeaders(frame: SignedFrame): MsgHdrs {
   return h;
 }
 
-function verdictOf(reply: AckReply): { ok: true } | { ok: false; code: string; message: string } {
-  return reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message };
-}

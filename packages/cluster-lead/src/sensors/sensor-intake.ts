@@ -8,7 +8,7 @@ import { subjects, verifyAndParse, type Clock, type Ed25519, type IncomingFrame,
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../lib/logger.js';
 import { frameOf } from '../nats/frames.js';
-import { answer, type ReplySigner } from '../nats/replies.js';
+import { answerWith, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
 import type { SensorReadings } from '../store/index.js';
 
@@ -76,7 +76,7 @@ export class SensorIntake {
           return;
         }
         void this.handle(frameOf(msg))
-          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message }, reply.answered))
+          .then((reply) => answerWith(msg, this.deps.replies, reply))
           .catch((error: unknown) => this.deps.logger.error({ err: error }, 'sensor reply failed'));
       },
     });

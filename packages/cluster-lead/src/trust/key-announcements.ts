@@ -16,7 +16,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import { describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { frameOf } from '../nats/frames.js';
-import { answer, type Answered, type ReplySigner } from '../nats/replies.js';
+import { answerWith, type Answered, type ReplySigner } from '../nats/replies.js';
 import type { LeadStore } from '../store/index.js';
 import { saveTrust } from './trust-setup.js';
 
@@ -56,7 +56,7 @@ export class KeyAnnouncements {
     this.subscription = nc.subscribe(subjects.enroll(this.deps.leadId), {
       callback: (_error, msg) => {
         this.handle(frameOf(msg))
-          .then((reply) => answer(msg, this.deps.replies, reply.ok ? { ok: true } : { ok: false, code: reply.code, message: reply.message }, reply.answered))
+          .then((reply) => answerWith(msg, this.deps.replies, reply))
           .catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'key announcement failed'));
       },
     });
