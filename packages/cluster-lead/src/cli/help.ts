@@ -1,10 +1,11 @@
-import { ENV_PREFIX, LeadConfigSchema, envKeys } from '../config/index.js';
+import { ENV_PREFIX, LEAD_ENV_BINDINGS } from '../config/index.js';
 import { NATS_USER_USAGE } from './nats-user.js';
 
 /** --help: commands, options, and every environment override (derived from the config schema). */
 export function helpText(): string {
-  const variables = envKeys(LeadConfigSchema)
-    .map((key) => `  ${key.variable.padEnd(42)} ${key.path.join('.')}${key.kind === 'list' ? ' (comma-separated)' : ''}`)
+  const variables = LEAD_ENV_BINDINGS.map(
+    (binding) => `  ${binding.name.padEnd(42)} ${binding.path.join('.')}${binding.kind === 'list' ? ' (comma-separated)' : binding.kind === 'json' ? ' (JSON)' : ''}`,
+  )
     .join('\n');
   return `mesh-lead: the MESH-30K cluster lead
 

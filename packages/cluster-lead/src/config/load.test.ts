@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_PREFIX, LeadConfigSchema, envKeys, loadConfig, parseConfig, unknownLeadEnv } from './index.js';
+import { ConfigError, ENV_PREFIX, LEAD_ENV_BINDINGS, loadConfig, parseConfig, unknownLeadEnv } from './index.js';
 
 const ROOT_KEY = 'A'.repeat(42) + 'E';
 const MINIMAL = {
@@ -56,7 +56,7 @@ describe('lead config', () => {
     expect(config.thresholds.mode.full).toBe(0.9);
     expect(config.sector_id).toBe('sector-7');
     // Every leaf has a variable, named after its path.
-    const variables = envKeys(LeadConfigSchema).map((key) => key.variable);
+    const variables = LEAD_ENV_BINDINGS.map((binding) => binding.name);
     expect(variables).toContain('MESH_LEAD_GUARD__LAG_THRESHOLD_MS');
     expect(variables).toContain('MESH_LEAD_TRUST__ROOT_PUBLIC_KEYS');
   });

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { LeadError, describeError } from '../lib/errors.js';
 import { deepFreeze } from '../lib/freeze.js';
-import type { UnknownEnvName } from '@mesh30k/shared';
-import { envKeys, readEnvOverrides, unknownEnv } from './env.js';
+import { applyEnv, envSourceOf, type UnknownEnvName } from '@mesh30k/shared';
+import { LEAD_ENV_BINDINGS, LEAD_ENV_NAMING } from './env.js';
 import { LeadConfigSchema, type LeadConfig } from './schema.js';
 
 /** One problem with the configuration: which field, where its value came from, and what is wrong. */
@@ -47,18 +47,17 @@ export function parseConfig(
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError([{ path: '', source: fileSource, message: 'must be a JSON object' }]);
   }
-  const overrides = readEnvOverrides(envKeys(LeadConfigSchema), options.env);
-  const merged = mergeTrees(raw as Record<string, unknown>, overrides.values);
-  const parsed = LeadConfigSchema.safeParse(merged);
+  const overlay = applyEnv(raw as Record<string, unknown>, options.env, LEAD_ENV_BINDINGS, LEAD_ENV_NAMING);
+  const parsed = LeadConfigSchema.safeParse(overlay.document);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => toIssue(issue, overrides.sources, fileSource)), { cause: parsed.error });
+    throw new ConfigError(parsed.error.issues.map((issue) => toIssue(issue, overlay.sources, fileSource)), { cause: parsed.error });
   }
   return deepFreeze(parsed.data);
 }
 
 /** The MESH_LEAD_* variables of `env` that match no key of the lead's config. */
 export function unknownLeadEnv(env: Readonly<Record<string, string | undefined>>): UnknownEnvName[] {
-  return unknownEnv(envKeys(LeadConfigSchema), env);
+  return [...applyEnv({}, env, LEAD_ENV_BINDINGS, LEAD_ENV_NAMING).unknown];
 }
 
 async function readConfigFile(file: string): Promise<unknown> {
@@ -76,25 +75,7 @@ async function readConfigFile(file: string): Promise<unknown> {
 }
 
 function toIssue(issue: z.core.$ZodIssue, envSources: ReadonlyMap<string, string>, fileSource: string): ConfigIssue {
-  const path = issue.path.map(String).join('.');
-  // An issue inside a list set by the environment (nats.servers.1) belongs to that variable.
-  let source = fileSource;
-  for (const [key, variable] of envSources) {
-    if (path === key || path.startsWith(`${key}.`)) source = `env ${variable}`;
-  }
-  return { path, source, message: issue.message };
-}
-
-/** Overlays `over` onto `base`: objects merge key by key, anything else replaces. */
-function mergeTrees(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeTrees(current, value) : value;
-  }
-  return out;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
+  const path = issue.path.map(String);
+  const variable = envSourceOf(envSources, path);
+  return { path: path.join('.'), source: variable === undefined ? fileSource : `env ${variable}`, message: issue.message };
 }

@@ -18,9 +18,8 @@ export {
   LOG_LEVELS,
 } from './schema.js';
 export type { AgentConfig, LogLevel } from './schema.js';
-export { CONFIG_PATH_ENV, ENV_PREFIX, envBindings } from './env.js';
-export type { EnvBinding, EnvKind } from './env.js';
+export { AGENT_ENV_BINDINGS, AGENT_ENV_NAMING, CONFIG_PATH_ENV, ENV_PREFIX } from './env.js';
 export { ConfigError, EX_CONFIG, formatIssue } from './errors.js';
 export type { ConfigErrorCode, ConfigIssue } from './errors.js';
-export { AGENT_ENV_BINDINGS, loadConfig, resolveConfigPath } from './load.js';
+export { loadConfig, resolveConfigPath } from './load.js';
 export type { LoadConfigOptions, LoadedConfig } from './load.js';

@@ -3,9 +3,9 @@
  * problem names its field and where the value came from; all of them are reported together.
  */
 import { readFileSync, statSync } from 'node:fs';
-import type { UnknownEnvName } from '@mesh30k/shared';
+import { applyEnv, envSourceOf, type UnknownEnvName } from '@mesh30k/shared';
 import type { z } from 'zod';
-import { CONFIG_PATH_ENV, applyEnv, envBindings } from './env.js';
+import { AGENT_ENV_BINDINGS, AGENT_ENV_NAMING, CONFIG_PATH_ENV } from './env.js';
 import { ConfigError } from './errors.js';
 import type { ConfigIssue } from './errors.js';
 import { AgentConfigSchema, DEFAULT_CONFIG_PATH } from './schema.js';
@@ -13,8 +13,6 @@ import type { AgentConfig } from './schema.js';
 
 /** A config file is a few kilobytes; anything far larger is the wrong file. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
-
-export const AGENT_ENV_BINDINGS = envBindings(AgentConfigSchema);
 
 export interface LoadConfigOptions {
   /** From --config; wins over MESH_AGENT_CONFIG, which wins over DEFAULT_CONFIG_PATH. */
@@ -41,7 +39,7 @@ export function resolveConfigPath(options: LoadConfigOptions): string {
 export function loadConfig(options: LoadConfigOptions): LoadedConfig {
   const path = resolveConfigPath(options);
   const document = readDocument(path);
-  const overlay = applyEnv(document, options.env, AGENT_ENV_BINDINGS);
+  const overlay = applyEnv(document, options.env, AGENT_ENV_BINDINGS, AGENT_ENV_NAMING);
   // reportInput: an issue then carries the value it is about, so "missing" and "wrong type" differ.
   const parsed = AgentConfigSchema.safeParse(overlay.document, { reportInput: true });
   if (!parsed.success) {
@@ -101,11 +99,8 @@ function toIssues(error: z.ZodError, filePath: string, sources: ReadonlyMap<stri
 }
 
 function sourceOf(path: readonly string[], filePath: string, sources: ReadonlyMap<string, string>): string {
-  for (let length = path.length; length > 0; length -= 1) {
-    const variable = sources.get(path.slice(0, length).join('.'));
-    if (variable !== undefined) return `env ${variable}`;
-  }
-  return filePath;
+  const variable = envSourceOf(sources, path);
+  return variable === undefined ? filePath : `env ${variable}`;
 }
 
 /** Longest value quoted back in a message: enough to recognise it, short enough for one line. */
