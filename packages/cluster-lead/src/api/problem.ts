@@ -1,3 +1,4 @@
+import { PROBLEM_CONTENT_TYPE, PROBLEM_HEADERS, problemDetails } from '@mesh30k/shared';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import './context.js';
@@ -53,7 +54,7 @@ export class ApiError extends Error {
   }
 }
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+export { PROBLEM_CONTENT_TYPE };
 
 /** A 400 naming every invalid field; `detail` leads with the first. */
 export function invalidFields(title: string, errors: readonly FieldError[]): ApiError {
@@ -73,18 +74,17 @@ export function problemResponse(c: Context, error: unknown): Response {
     error instanceof ApiError
       ? error
       : new ApiError(500, 'INTERNAL', 'Internal error', 'the lead failed to answer this request; see its log');
-  const body = {
-    type: `urn:mesh30k:problem:${problem.code.toLowerCase()}`,
-    title: problem.title,
+  const body = problemDetails({
     status: problem.status,
-    detail: problem.detail,
     code: problem.code,
+    title: problem.title,
+    detail: problem.detail,
     instance: c.req.path,
-    request_id: c.get('requestId'),
-    ...problem.extra.fields,
-  };
+    requestId: c.get('requestId'),
+    ...(problem.extra.fields === undefined ? {} : { extensions: problem.extra.fields }),
+  });
   return new Response(JSON.stringify(body), {
     status: problem.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...problem.extra.headers },
+    headers: { ...PROBLEM_HEADERS, ...problem.extra.headers },
   });
 }

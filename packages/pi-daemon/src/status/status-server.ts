@@ -5,7 +5,7 @@
  * SSH scripts and local scrapers, not a network API. Errors are answered as
  * application/problem+json, in this one place.
  */
-import { PROMETHEUS_CONTENT_TYPE } from '@mesh30k/shared';
+import { PROBLEM_HEADERS, PROMETHEUS_CONTENT_TYPE, problemDetails, type ProblemInput } from '@mesh30k/shared';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,16 +37,16 @@ export interface StatusServer {
 const KEEP_ALIVE_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 
-type Problem = { status: number; title: string; detail?: string };
-
 function answer(response: ServerResponse, status: number, body: unknown, type: string, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...extra });
   response.end(text);
 }
 
-function problem(response: ServerResponse, value: Problem, extra: Record<string, string> = {}): void {
-  answer(response, value.status, { type: 'about:blank', ...value }, 'application/problem+json', extra);
+function problem(response: ServerResponse, value: ProblemInput, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(problemDetails(value));
+  response.writeHead(value.status, { ...PROBLEM_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
+  response.end(text);
 }
 
 export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
@@ -54,11 +54,11 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
     const path = new URL(request.url ?? '/', 'http://status.invalid').pathname;
     const metrics = options.metrics;
     if (path !== STATUS_PATH && !(path === METRICS_PATH && metrics !== undefined)) {
-      problem(response, { status: 404, title: 'Not Found', detail: metrics === undefined ? `only ${STATUS_PATH} is served` : `only ${STATUS_PATH} and ${METRICS_PATH} are served` });
+      problem(response, { status: 404, code: 'NOT_FOUND', title: 'Not Found', instance: path, detail: metrics === undefined ? `only ${STATUS_PATH} is served` : `only ${STATUS_PATH} and ${METRICS_PATH} are served` });
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      problem(response, { status: 405, title: 'Method Not Allowed' }, { allow: 'GET, HEAD' });
+      problem(response, { status: 405, code: 'METHOD_NOT_ALLOWED', title: 'Method Not Allowed', instance: path, detail: `${request.method ?? '?'} is not allowed here; use GET or HEAD` }, { allow: 'GET, HEAD' });
       return;
     }
     try {
@@ -71,7 +71,7 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       answer(response, 200, options.provider(), 'application/json');
     } catch (error) {
       options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status provider failed');
-      problem(response, { status: 500, title: 'Internal Server Error', detail: 'the status provider failed; see the daemon log' });
+      problem(response, { status: 500, code: 'INTERNAL', title: 'Internal Server Error', instance: path, detail: 'the status provider failed; see the daemon log' });
     }
   };
 
