@@ -16,6 +16,8 @@ export {
 } from './key-files.js';
 export type { KeyFileOptions, SaveKeyOptions } from './key-files.js';
 export { attachDashValues } from './cli-args.js';
+export { typedNkeys } from './nkeys.js';
+export type { NkeyPair, Nkeys } from './nkeys.js';
 export { JournaldPrefixStream, SYSLOG_PRIORITY, isJournalStream, journaldDestination, syslogPriority } from './journald.js';
 export type { LineSink } from './journald.js';
 export { inspectSqliteFile, moveAsideSqliteFile } from './sqlite-file.js';
