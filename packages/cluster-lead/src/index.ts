@@ -2,7 +2,8 @@
  * @mesh30k/cluster-lead: the cluster lead. Its public surface: the composition root, the
  * config, the registry's read side (what the engines use), events, store and API types.
  */
-export { startLead, runLead, type Lead, type LeadOverrides } from './main.js';
+export { startLead, type Lead, type LeadOverrides } from './main.js';
+export { runLead, type RunOptions } from './run-lead.js';
 export { main as cli } from './cli/index.js';
 export * from './config/index.js';
 export * from './registry/index.js';

@@ -14,7 +14,7 @@ import { CascadeRequest, createCascadeService, registrySubtree, type CascadeResu
 import type { LeadConfig } from './config/index.js';
 import type { ControlState } from './ingest/index.js';
 import type { Logger } from './lib/logger.js';
-import type { LeadService } from './main.js';
+import type { LeadService } from './lead-service.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
 import type { ScatterEngine } from './scatter/index.js';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { formatIssue, loadConfig, ConfigError, ENV_PREFIX, unknownLeadEnv, type LeadConfig } from '../config/index.js';
 import { EXIT, LeadError, exitCodeFor } from '../lib/errors.js';
-import { runLead } from '../main.js';
+import { runLead } from '../run-lead.js';
 import { databasePath, recoverDatabase } from '../store/index.js';
 import { parseCommandLine } from './args.js';
 import { readRequestText, signEnrollment, writeEnrollment } from './enroll.js';

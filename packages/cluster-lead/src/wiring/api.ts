@@ -1,0 +1,183 @@
+/**
+ * The management API wired to the lead's components: authentication and limits from the
+ * config, every route's port, and the metrics it exposes. Served even while NATS is down.
+ */
+import type { Clock } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
+import type { LeadBreakers } from '../breakers/index.js';
+import type { LeadConfig } from '../config/index.js';
+import { heal, type FreezeControl } from '../control/index.js';
+import { registrationFromEnrollment, type EdgeTier } from '../edge/index.js';
+import type { IngestCounters } from '../ingest/index.js';
+import { JobBoard } from '../jobs/index.js';
+import type { LeadCascades } from '../lead-cascade.js';
+import type { LimitCounters } from '../lib/limit-counters.js';
+import type { Logger } from '../lib/logger.js';
+import type { Prober } from '../registry/index.js';
+import type { SensorIntake } from '../sensors/index.js';
+import type { LeadStore, SnapshotWriter } from '../store/index.js';
+import type { LeadOperations } from './operations.js';
+import type { LeadRegistry } from './registry.js';
+import type { StopStep } from './stop-steps.js';
+import type { LeadTrust } from './trust.js';
+
+export interface ApiWiringDeps {
+  readonly config: LeadConfig;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly store: LeadStore;
+  readonly trust: LeadTrust;
+  readonly registry: LeadRegistry['registry'];
+  readonly setModeOverride: LeadRegistry['setModeOverride'];
+  readonly prober: Prober;
+  readonly snapshot: SnapshotWriter;
+  readonly edge: EdgeTier;
+  readonly counters: IngestCounters;
+  readonly limits: LimitCounters;
+  readonly freeze: FreezeControl;
+  readonly breakers: LeadBreakers;
+  readonly ops: LeadOperations;
+  readonly sensorIntake: SensorIntake;
+  readonly cascades: LeadCascades;
+  readonly status: () => LeadStatusBody;
+  readonly readiness: () => ReadinessCheck[];
+  readonly cleanups: StopStep[];
+}
+
+/** How many of the best agents the deep health check tries before it gives up. */
+const DEEP_PROBE_CANDIDATES = 3;
+
+export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
+  const { config, clock, logger, store, registry, breakers, ops, limits } = deps;
+  const { enrollmentDesk, roots } = deps.trust;
+  const edgeDirectory = deps.edge.directory;
+  // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  deps.cleanups.push(['event-loop histogram', () => void loopDelay.disable()]);
+  const operators = await loadOperatorDirectory(config.api.operators);
+  if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
+  const api = await startApiServer(
+    createApi({
+      access: {
+        operators,
+        ed25519: nodeEd25519,
+        now: () => clock.now(),
+        rateLimit: { burst: config.api.rate_limit.burst, perSecond: config.api.rate_limit.per_second },
+        maxBodyBytes: config.api.max_body_bytes,
+        publicPaths: config.api.metrics_public ? ['/metrics'] : [],
+        failureLimit: { burst: config.api.auth_failures.burst, perSecond: config.api.auth_failures.per_second },
+        failureLog: { first: config.api.auth_log.first, windowMs: config.api.auth_log.window_ms },
+        limits,
+      },
+      deepProbeCacheMs: config.api.deep_health_cache_ms,
+      status: deps.status,
+      agent: (id) => registry.get(id),
+      agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
+      idempotency: new SqliteIdempotencyStore(store.db),
+      agentAction: (id, action, reason) => {
+        if (action === 'quarantine') registry.quarantine(id, reason);
+        else if (action === 'recover') registry.recover(id, reason);
+        else registry.retire(id, reason);
+        return registry.get(id);
+      },
+      readiness: deps.readiness,
+      logger: logger.child({ domain: 'api' }),
+      operations: ops.operations,
+      jobs: new JobBoard(() => clock.now()),
+      acks: ops.ackTap,
+      enrollments: {
+        enroll: (signed, by) => enrollmentDesk.enrollSigned(signed, by),
+        revoke: (agentId) => enrollmentDesk.revoke(agentId),
+        requests: {
+          list: (state) => enrollmentDesk.list(state).map(pendingEnrollmentJson),
+          leadSigns: () => enrollmentDesk.holdsRootKey,
+          accept: (agentId, terms, by) => enrollmentDesk.accept(agentId, terms, by),
+          reject: (agentId, reason, by) => {
+            const entry = enrollmentDesk.reject(agentId, reason, by);
+            return entry === undefined ? undefined : pendingEnrollmentJson(entry);
+          },
+        },
+      },
+      deepProbe: async () => {
+        // The best few routable agents; the first to answer proves NATS, keys and an agent end to end.
+        const candidates = registry.select({ selector: { all: true }, order: 'impedance', limit: DEEP_PROBE_CANDIDATES, honourPanic: false }).agentIds;
+        const misses: string[] = [];
+        for (const agentId of candidates) {
+          const result = await deps.prober.probe(agentId);
+          if (result.ok) return { ok: true, agentId, rttMs: result.rttMs };
+          misses.push(`${agentId}: ${result.reason}`);
+        }
+        return { ok: false, detail: candidates.length === 0 ? 'no active agent to probe' : misses.join('; ') };
+      },
+      metrics: {
+        ingest: () => deps.counters.snapshot(),
+        operations: ops.metrics,
+        breakers: () => breakers.list(),
+        mode: () => registry.mode,
+        limits: () => limits.snapshot(),
+        hardware: () => registry.hardwareSummary(),
+        deadLetters: () => ({ stored: ops.deadLetters.count(), pruned: ops.deadLetters.pruned }),
+        sensors: () => ({ ...deps.sensorIntake.stats(), known: store.sensors.count() }),
+        operatorAlert: () => ({ active: ops.reactions.alert.active, raised: ops.reactions.raised }),
+        eventLoopDelayMs: () => {
+          const worst = loopDelay.max / 1e6;
+          loopDelay.reset();
+          return worst;
+        },
+        snapshots: () => {
+          const health = deps.snapshot.health();
+          return { failures: health.failures, failing: health.failingSince !== null };
+        },
+      },
+      mode: {
+        get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
+        set: (override) => deps.setModeOverride(override),
+      },
+      sample: (n, capability) => registry.select({ selector: capability === undefined ? { all: true } : { capability }, order: 'impedance', limit: n }).agentIds,
+      delegations: ops.delegations,
+      deadLetters: ops.deadLetters,
+      sensors: store.sensors,
+      control: deps.freeze,
+      breakers: () => breakers.list(),
+      forceBreaker: (scope, targetId, state, reason) => {
+        // auto: a cluster or sector breaker half-opens and decides from trial traffic; the global one closes.
+        const action = state === 'open' ? 'OPEN' : state === 'closed' || scope === 'global' ? 'CLOSE' : 'HALF_OPEN';
+        breakers.apply(scope, targetId, action, reason);
+      },
+      conflicts: (query) => store.conflicts.query(query),
+      heal: (target, by) =>
+        heal(
+          {
+            quarantined: (selector) => registry.select({ selector, states: ['quarantined'], honourPanic: false }).agentIds,
+            agent: (id) => registry.get(id),
+            recover: (id, reason) => void registry.recover(id, reason),
+            breakers: () => breakers.list(),
+            closeBreaker: (scope, targetId, reason) => void breakers.apply(scope, targetId, 'CLOSE', reason),
+          },
+          target,
+          by,
+        ),
+      cascades: deps.cascades,
+      edgeAgents: {
+        register: (body) => {
+          const outcome = edgeDirectory.register(body);
+          return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
+        },
+        registerEnrolled: async (url, enrollment) => {
+          const derived = await registrationFromEnrollment(roots, clock, url, enrollment);
+          if (!derived.ok) return derived;
+          const outcome = edgeDirectory.register(derived.registration);
+          return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
+        },
+        remove: (id) => edgeDirectory.remove(id),
+        snapshot: () => edgeDirectory.snapshot(),
+      },
+    }),
+    config.http,
+  );
+  deps.cleanups.push(['close the HTTP API', () => api.close()]);
+  return api;
+}

@@ -1,0 +1,64 @@
+/** Heartbeat intake: signature checks (on worker threads when configured), replay and sequence checks, replies. */
+import type { Clock, TrustStore } from '@mesh30k/shared';
+import type { LeadConfig } from '../config/index.js';
+import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from '../ingest/index.js';
+import type { EventBus } from '../lib/events.js';
+import type { LimitCounters } from '../lib/limit-counters.js';
+import type { Logger } from '../lib/logger.js';
+import type { Registry } from '../registry/index.js';
+import type { LeadStore } from '../store/index.js';
+import type { LeadIdentity } from '../trust/index.js';
+import type { LeadTrust } from './trust.js';
+import type { StopStep } from './stop-steps.js';
+
+/** Replies to heartbeats are good for one interval at most. */
+const REPLY_TTL_FACTOR = 1;
+
+export interface IngestDeps {
+  readonly config: LeadConfig;
+  readonly clock: Clock;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  readonly store: LeadStore;
+  readonly registry: Registry;
+  readonly trust: TrustStore;
+  readonly resolveKey: LeadTrust['resolveKey'];
+  readonly identity: LeadIdentity;
+  readonly limits: LimitCounters;
+  /** How far the clock moved since the previous run (restored clock data is re-anchored by it). */
+  readonly clockStepMs: number;
+  readonly cleanups: StopStep[];
+}
+
+export function buildIngest({ config, clock, events, logger, store, registry, trust, resolveKey, identity, limits, clockStepMs, cleanups }: IngestDeps) {
+  const counters = new IngestCounters();
+  const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
+  const verifier: FrameVerifier =
+    config.ingest.verify_threads > 0
+      ? new VerifyPool({ rules, logger: logger.child({ domain: 'verify' }) }, { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max })
+      : new InlineVerifier(rules);
+  cleanups.push(['verify threads', () => verifier.close()]);
+  const control = new ControlState(store.state);
+  const ingest = new HeartbeatIngest(
+    {
+      clock,
+      events,
+      logger: logger.child({ domain: 'ingest' }),
+      registry,
+      trust,
+      verifier,
+      replay: new HeartbeatReplay({ clock, sequences: registry }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
+      control,
+      identity,
+      counters,
+      limits,
+    },
+    {
+      heartbeatIntervalMs: config.heartbeat.interval_ms,
+      replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
+      refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
+      clockStepMs,
+    },
+  );
+  return { counters, verifier, control, ingest };
+}
