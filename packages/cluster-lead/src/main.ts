@@ -369,6 +369,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         conflicts,
         link,
         history: store.operations,
+        running: store.running,
         deadLetters: store.deadLetters,
         resolveKey,
         // With a verify pool, ACK signatures are checked on its threads too.
@@ -387,6 +388,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         maxQueueWaitMs: config.scatter.max_queue_wait_ms,
         holdMarginMs: config.scatter.hold_margin_ms,
         ackReturnSlackMs: config.scatter.ack_return_slack_ms,
+        resumeGraceMs: config.scatter.resume_grace_ms,
       },
       config.scatter.send_attempts,
     );
