@@ -4,6 +4,7 @@
 // (whether the lead stored it before the kill or the agent redelivered it after), the
 // operation gets a final outcome that says it was interrupted, and the outboxes drain with no
 // dead letter for those ACKs.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -60,17 +61,28 @@ describe('lead SIGKILLed with an operation in flight', () => {
 
   it('resumes it on restart: each ACK counted once, a final interrupted outcome, outboxes drained', async () => {
     const operationId = `op-kill-${Date.now()}`;
-    const res = await mesh.api.post('/v1/operations', { operation_id: operationId, verb: 'observe', selector: { all: true }, release_mode: 'hold', target_time: Date.now() + 1_500, timeout_ms: 10_000 });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    // Killed as soon as the first ACK is stored: the others are on their way, in flight or still to come.
-    const storedBefore = await until('a first ACK stored by the lead', () => {
-      const rows = query<{ agent_id: string }>(leadDb, 'SELECT agent_id FROM running_operation_acks WHERE operation_id = ?', operationId);
-      return rows.length > 0 ? rows.length : undefined;
-    }, 20_000);
-    await mesh.lead!.kill('SIGKILL');
+    // One daemon is paused (SIGSTOP) just before the operation: still active at the lead, so it
+    // is sent the COORDINATE, which waits in its socket; it answers only once the lead is dead.
+    const slow = mesh.daemons!.at(-1)!;
+    const resume = () => process.kill(slow.proc.pid!, 'SIGCONT');
+    process.kill(slow.proc.pid!, 'SIGSTOP');
+    try {
+      const res = await mesh.api.post('/v1/operations', { operation_id: operationId, verb: 'observe', selector: { all: true }, release_mode: 'auto', target_time: Date.now() + 1_500, window_ms: 8_000, timeout_ms: 20_000 });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      // (A wide window keeps it gathering.) Killed once the others' ACKs are stored (answered); the paused daemon's is still to come.
+      await until('the running daemons\' ACKs stored by the lead', () => {
+        const rows = query<{ agent_id: string }>(leadDb, 'SELECT agent_id FROM running_operation_acks WHERE operation_id = ?', operationId);
+        return rows.length === DAEMONS - 1 ? true : undefined;
+      }, 20_000).catch(async (error: unknown) => {
+        const log = (await readFile(mesh.lead!.logFiles.at(-1)!, 'utf8')).split('\n').filter((l) => l.includes(operationId) || l.includes('"level":50'));
+        throw new Error(`${String(error)}; history ${JSON.stringify(query(leadDb, 'SELECT status, result FROM operations WHERE operation_id = ?', operationId)).slice(0, 3000)}; log ${log.join('\n').slice(0, 4000)}`);
+      });
+      await mesh.lead!.kill('SIGKILL');
+    } finally {
+      resume();
+    }
     const afterKill = query<{ status: string }>(leadDb, 'SELECT status FROM operations WHERE operation_id = ?', operationId);
     expect(afterKill.map((r) => r.status)).toEqual(['running']);
-    expect(storedBefore).toBeGreaterThan(0);
 
     await mesh.lead!.start();
     const stored = await until('the operation decided after the restart', () => {
