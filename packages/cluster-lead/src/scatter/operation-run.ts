@@ -44,7 +44,7 @@ export class OperationRun {
   private running: Running | null = null;
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
-  private lateSave: TimerHandle | null = null;
+  private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
 
   constructor(
     private readonly deps: RunDeps,
@@ -139,8 +139,9 @@ export class OperationRun {
     const arrival = verdict.arrival;
     if (arrival === null) return verdict.reply;
     if (this.final !== null) {
-      this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
-      return verdict.reply;
+      // Answered once the history has it (the agent then drops it from its outbox).
+      const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
+      return saved.then(() => verdict.reply);
     }
     this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, verified.message.cache_hit === true ? { cacheHit: true } : {});
     if (arrival.trinaryState === -1) {
@@ -217,17 +218,27 @@ export class OperationRun {
     };
   }
 
-  private recordLate(agentId: string, late: LateAck): void {
+  /** Resolves once the late ACK is in the history (the next batched save of the record). */
+  private recordLate(agentId: string, late: LateAck): Promise<void> {
     this.lateAcks.set(agentId, late);
     this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.decidedAt ?? 0) }, 'late ack');
-    this.lateSave ??= this.deps.scheduler.at(
-      late.receivedAt + LATE_ACK_SAVE_DELAY_MS,
-      () => {
-        this.lateSave = null;
-        this.save();
-      },
-      'history',
-    );
+    if (this.lateSave === null) {
+      let saved: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        saved = resolve;
+      });
+      const timer = this.deps.scheduler.at(
+        late.receivedAt + LATE_ACK_SAVE_DELAY_MS,
+        () => {
+          this.lateSave = null;
+          this.save();
+          saved();
+        },
+        'history',
+      );
+      this.lateSave = { timer, done };
+    }
+    return this.lateSave.done;
   }
 
   private journal(write: (journal: NonNullable<RunDeps['journal']>) => void): void {

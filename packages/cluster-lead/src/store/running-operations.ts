@@ -115,7 +115,7 @@ export class AckWriteBatch {
   /** Resolves once the ACK is stored; rejects when the write failed. */
   add(ack: StoredAck): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ ack, done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error)))) });
+      this.queue.push({ ack, done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the ACK could not be stored'))) });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());

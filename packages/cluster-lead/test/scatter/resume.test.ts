@@ -2,11 +2,10 @@
 // what was stored (the ACKs it had, each counted once), takes the ACKs agents redeliver, and
 // is decided with a result that says it was interrupted. The engine runs on a ManualClock, the
 // journal on a real SQLite file.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { leadRunJournal } from '../../src/lead-run-journal.js';
-import type { OperationOutcome } from '../../src/scatter/engine.js';
-import type { ScatterResult } from '../../src/scatter/record.js';
+import type { AgentArrival } from '../../src/scatter/record.js';
 import { LeadStore } from '../../src/store/index.js';
 import { T0, agent, coordinateFor, makeFixture, signedAck, type Fixture } from './support/engine-fixture.js';
 import { captureLog } from './support/capture-log.js';
@@ -33,11 +32,6 @@ async function leadOn(startAt: number): Promise<Fixture> {
   return makeFixture(ids.map((id) => agent(id)), { resumeGraceMs: GRACE_MS }, { journal: leadRunJournal(store.running, captureLog().logger), startAt });
 }
 
-function completed(outcome: OperationOutcome): ScatterResult {
-  if (outcome.status !== 'completed') throw new Error(`refused: ${outcome.refusal.code}`);
-  return outcome.result;
-}
-
 describe('resuming an operation after the lead was killed', () => {
   it('counts the ACKs stored before the kill and those redelivered after it, each once, and says the result was interrupted', async () => {
     const before = await leadOn(T0);
@@ -50,7 +44,7 @@ describe('resuming an operation after the lead was killed', () => {
     expect(await before.transport.deliver(await ackOf(before, 'agent-0'))).toMatchObject({ ok: true });
     expect(await before.transport.deliver(await ackOf(before, 'agent-1'))).toMatchObject({ ok: true });
     expect(stores[0]!.running.load()[0]?.acks.map((a) => a.agentId)).toEqual(['agent-0', 'agent-1']);
-    void handle;
+    expect(await Promise.race([handle.outcome, Promise.resolve('pending')])).toBe('pending');
 
     // Back 60 s later, long after the deadline the operation had.
     const restartAt = T + 60_000;
@@ -77,9 +71,11 @@ describe('resuming an operation after the lead was killed', () => {
     expect(stores[1]!.running.count()).toBe(0);
 
     // Later still: agent-3's ACK is taken as a late one (answered, recorded), agent-0's again is a duplicate.
-    expect(await after.transport.deliver(await ackOf(after, 'agent-3'))).toMatchObject({ ok: true });
+    const lateReply = after.transport.deliver(await ackOf(after, 'agent-3'));
+    await vi.waitFor(() => expect(after.events()).toContain('ack.late'));
     expect(await after.transport.deliver(await ackOf(after, 'agent-0'))).toMatchObject({ ok: true });
     await after.scheduler.advanceTo(after.clock.now() + 2_000);
+    expect(await lateReply).toMatchObject({ ok: true });
     expect(after.store.records.get('op-k')?.lateAcks.map((l) => l.agentId)).toEqual(['agent-3']);
   });
 
@@ -91,7 +87,7 @@ describe('resuming an operation after the lead was killed', () => {
     // Kill "between" the ACK being stored and the decision: stored, the history still says running.
     const journal = leadRunJournal(stores[0]!.running, captureLog().logger);
     const [run] = journal.load();
-    await journal.acked('op-all', { ...(await acceptedArrival(before, coordinate)), agentId: 'agent-0' });
+    await journal.acked('op-all', acceptedArrival(before, coordinate));
     expect(run?.operationId).toBe('op-all');
 
     const after = await leadOn(T + 1_000);
@@ -106,7 +102,7 @@ describe('resuming an operation after the lead was killed', () => {
 });
 
 /** An arrival as the engine stores it, for an ACK the first lead took just before it was killed. */
-async function acceptedArrival(fx: Fixture, coordinate: Parameters<typeof signedAck>[1]['coordinate']) {
+function acceptedArrival(fx: Fixture, coordinate: Parameters<typeof signedAck>[1]['coordinate']): AgentArrival {
   return {
     agentId: 'agent-0', mode: 'hold' as const, trinaryState: 1 as const, outcome: 'ready' as const, sentAt: fx.clock.now(), receivedAt: fx.clock.now(),
     readyAtMesh: coordinate.target_time, basis: 'agent' as const, readyAtMeshAgent: coordinate.target_time, readyAtMeshLead: coordinate.target_time,
