@@ -13,6 +13,7 @@ import { LeadCascades } from './lead-cascade.js';
 import { AckTap, DELEGATION_DEAD_LETTER_KIND, DelegationDesk, createDelegator } from './delegation/index.js';
 import { DeadLetterDesk, coordinateReplayer, delegationReplayer, escalationReplayer } from './dead-letters/index.js';
 import { buildLeadScatter } from './lead-scatter.js';
+import { leadChildStore } from './lead-child-store.js';
 import { frameHeaders, frameOf } from './nats/frames.js';
 import type { ScatterEngine, Scheduler } from './scatter/index.js';
 import { ENV_PREFIX, type LeadConfig } from './config/index.js';
@@ -443,7 +444,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     edge.prober.start();
     cleanups.push(['edge prober', () => edge.prober.stop()]);
 
-    const cascades = new LeadCascades({ config, clock, logger: logger.child({ domain: 'cascade' }), identity, registry, control, trust, resolveKey, engine, timers: overrides.timers ?? true });
+    const cascadeLog = logger.child({ domain: 'cascade' });
+    const childStore = leadChildStore(store.cascadeChildren, cascadeLog);
+    const cascades = new LeadCascades({ config, clock, logger: cascadeLog, identity, registry, control, trust, resolveKey, engine, timers: overrides.timers ?? true, childStore });
     const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts, link };
     const services: LeadService[] = [cascades, ...[...LEAD_SERVICES, ...(overrides.services ?? [])].map((factory) => factory(serviceContext))];
 

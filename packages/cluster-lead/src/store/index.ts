@@ -1,4 +1,5 @@
 import { AgentSnapshotStore } from './agent-snapshots.js';
+import { CascadeChildren } from './cascade-children.js';
 import { ConflictLog } from './conflict-log.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { DeadLetters } from './dead-letters.js';
@@ -10,6 +11,7 @@ import { RunningOperations } from './running-operations.js';
 import { SensorReadings } from './sensor-readings.js';
 
 export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
+export { CascadeChildren, type StoredChildLead } from './cascade-children.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
 export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
@@ -31,6 +33,8 @@ export class LeadStore {
   readonly operations: OperationsHistory;
   /** Operations in flight and their ACKs so far, for resuming after a crash. */
   readonly running: RunningOperations;
+  /** A parent lead's child leads (cascade). */
+  readonly cascadeChildren: CascadeChildren;
   readonly deadLetters: DeadLetters;
   readonly enrollments: EnrollmentStore;
   readonly state: LeadStateStore;
@@ -42,6 +46,7 @@ export class LeadStore {
     this.quarantine = new QuarantineStore(db);
     this.operations = new OperationsHistory(db);
     this.running = new RunningOperations(db);
+    this.cascadeChildren = new CascadeChildren(db);
     this.deadLetters = new DeadLetters(db);
     this.enrollments = new EnrollmentStore(db);
     this.state = new LeadStateStore(db);

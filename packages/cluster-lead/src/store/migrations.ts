@@ -147,4 +147,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (operation_id, agent_id)
   ) WITHOUT ROWID;
   `,
+  // 5: a parent lead's table of child leads (cascade), kept across restarts.
+  `
+  CREATE TABLE cascade_children (
+    lead_id     TEXT PRIMARY KEY,
+    received_at REAL NOT NULL,
+    entry       TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
