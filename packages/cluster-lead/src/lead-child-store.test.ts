@@ -1,9 +1,9 @@
 // The parent's child-lead table on a real SQLite file: written as summaries arrive, read back
 // by a restarted parent (a new table on the reopened database) with every child as it was.
-import { PROTOCOL_VERSION, type Summary } from '@mesh30k/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../test/harness/index.js';
 import { captureLog } from '../test/scatter/support/capture-log.js';
+import { summaryAt } from './cascade/cascade.test-helper.js';
 import { ChildLeadTable } from './cascade/child-table.js';
 import { leadChildStore } from './lead-child-store.js';
 import { LeadStore } from './store/index.js';
@@ -11,25 +11,7 @@ import { LeadStore } from './store/index.js';
 const T0 = 1_800_000_000_000;
 const STALE_MS = 15_000;
 
-function summary(leadId: string, createdAt: number, maxLeadTimeMs = 300): Summary {
-  return {
-    v: PROTOCOL_VERSION,
-    message_id: `m-${leadId}-${createdAt}`,
-    sender_id: leadId,
-    created_at: createdAt,
-    ttl_ms: 15_000,
-    kind: 'SUMMARY',
-    lead_id: leadId,
-    cluster_id: `c-${leadId}`,
-    agent_count: 10,
-    by_state: { active: 10, degraded: 0, offline: 0, quarantined: 0 },
-    impedance: { mean: 100, p50: 100, p95: 150, max: 200 },
-    max_lead_time_ms: maxLeadTimeMs,
-    mode: 'FULL',
-    frozen: false,
-    capabilities: ['gpio'],
-  };
-}
+const summary = (leadId: string, createdAt: number, maxLeadTimeMs = 300) => summaryAt(leadId, createdAt, { max_lead_time_ms: maxLeadTimeMs });
 
 let dir: TempDir;
 let store: LeadStore;
