@@ -10,7 +10,7 @@ import { decodePublicKey, newMessageId, type Clock, type KeyResolver, type Trust
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import type { CascadesApi, MeshStatusBox } from './api/index.js';
-import { CascadeRequest, createCascadeService, registrySubtree, type CascadeResult, type CascadeService } from './cascade/index.js';
+import { CascadeRequest, createCascadeService, registrySubtree, type CascadeResult, type CascadeService, type ChildTableStore } from './cascade/index.js';
 import type { LeadConfig } from './config/index.js';
 import type { ControlState } from './ingest/index.js';
 import type { Logger } from './lib/logger.js';
@@ -48,6 +48,8 @@ export interface LeadCascadeDeps {
   readonly engine: ScatterEngine;
   /** Summaries on a timer (default true); tests call `service.sendSummary()`. */
   readonly timers: boolean;
+  /** The child-lead table's rows in the lead's database (lead-child-store.ts). */
+  readonly childStore?: ChildTableStore;
 }
 
 const ID_CHARS = /[^A-Za-z0-9_-]/g;
@@ -89,6 +91,7 @@ export class LeadCascades implements LeadService, CascadesApi {
                 leadId: parent.lead_id,
                 resolveKey: (id) => (id === parent.lead_id ? { ok: true, value: parentKey } : { ok: false, error: { code: 'UNKNOWN_SIGNER', message: `${id} is not this lead's parent` } }),
               },
+        ...(this.deps.childStore === undefined ? {} : { childStore: this.deps.childStore }),
         logger: this.deps.logger,
       },
       {

@@ -17,7 +17,8 @@ import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
 import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type Routability, type ScatterRoutes, type TargetAgent, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
-import type { DeadLetters, OperationsHistory } from './store/index.js';
+import type { DeadLetters, OperationsHistory, RunningOperations } from './store/index.js';
+import { leadRunJournal } from './lead-run-journal.js';
 import type { ReplySigner } from './nats/replies.js';
 import type { LeadIdentity } from './trust/index.js';
 
@@ -150,6 +151,8 @@ export interface LeadScatterDeps {
   conflicts: ConflictDesk;
   link: NatsLink;
   history: OperationsHistory;
+  /** Operations in flight, so a lead killed mid-operation resumes them (lead-run-journal.ts). */
+  running?: RunningOperations;
   deadLetters: DeadLetters;
   resolveKey: KeyResolver;
   /** Worker threads to check ACK signatures on; absent, ACKs are verified on the event loop. */
@@ -218,6 +221,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       },
       transport: edge === undefined ? transport : edge.transport(transport),
       store: edge === undefined ? history : edge.operationStore(history),
+      ...(deps.running === undefined ? {} : { journal: leadRunJournal(deps.running, log) }),
       mode: ports.mode,
       verifier: withAckTap(
         deps.ackTap,

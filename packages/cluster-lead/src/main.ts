@@ -15,6 +15,7 @@ import { LimitCounters } from './lib/limit-counters.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock } from './lib/system-clock.js';
 import { LeadCascades } from './lead-cascade.js';
+import { leadChildStore } from './lead-child-store.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
 import { NatsLink } from './nats/nats-link.js';
 import { readNkeySeed } from './nats-config/index.js';
@@ -178,7 +179,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     edge.prober.start();
     cleanups.push(['edge prober', () => edge.prober.stop()]);
 
-    const cascades = new LeadCascades({ config, clock, logger: logger.child({ domain: 'cascade' }), identity, registry, control, trust, resolveKey, engine, timers });
+    const cascadeLog = logger.child({ domain: 'cascade' });
+    const childStore = leadChildStore(store.cascadeChildren, cascadeLog);
+    const cascades = new LeadCascades({ config, clock, logger: cascadeLog, identity, registry, control, trust, resolveKey, engine, timers, childStore });
     const serviceContext: LeadServiceContext = { config, clock, logger, identity, registry, events, store, engine, breakers, freeze, conflicts: conflicts.desk, link };
     const services: LeadService[] = [cascades, ...[...LEAD_SERVICES, ...(overrides.services ?? [])].map((factory) => factory(serviceContext))];
 

@@ -1,6 +1,5 @@
-import { PROTOCOL_VERSION } from '@mesh30k/shared';
-import type { Summary } from '@mesh30k/shared';
 import { describe, expect, it } from 'vitest';
+import { summaryAt } from './cascade.test-helper.js';
 import { ChildLeadTable } from './child-table.js';
 import { figuresOf, mergeSketches, sketchOf } from './distribution.js';
 import { childSkipReason, neededLeadMs } from './level.js';
@@ -8,27 +7,8 @@ import { PRIORITY_ORDER, thresholdsFor } from './strategies.js';
 import { impedanceFigures } from './summary.js';
 
 const T0 = 1_800_000_000_000;
+const summary = (leadId: string, over: Parameters<typeof summaryAt>[2] = {}) => summaryAt(leadId, T0, { message_id: `m-${leadId}-000001`, ...over });
 
-function summary(leadId: string, over: Partial<Summary> = {}): Summary {
-  return {
-    v: PROTOCOL_VERSION,
-    message_id: `m-${leadId}-000001`,
-    sender_id: leadId,
-    created_at: T0,
-    ttl_ms: 15_000,
-    kind: 'SUMMARY',
-    lead_id: leadId,
-    cluster_id: `c-${leadId}`,
-    agent_count: 10,
-    by_state: { active: 10, degraded: 0, offline: 0, quarantined: 0 },
-    impedance: { mean: 100, p50: 100, p95: 150, max: 200 },
-    max_lead_time_ms: 300,
-    mode: 'FULL',
-    frozen: false,
-    capabilities: ['gpio'],
-    ...over,
-  };
-}
 
 describe('strategies', () => {
   it('each strategy has its own thresholds, wave the highest for leads', () => {

@@ -2,8 +2,9 @@
  * The parent's table of child leads. Child leads are kept here, not in the registry: they
  * send SUMMARY, not HEARTBEAT, and a registry record (one agent's impedance, clock and health)
  * has no place for a subtree's counts and lead time. The table is small (a sector has about
- * ten children, the root about a hundred) and rebuilt from summaries after a restart, so it is
- * not persisted.
+ * ten children, the root about a hundred). With a store it is written on every change and read
+ * back at start, so a restarted parent knows its children before their next summaries (a child
+ * whose last summary is older than the stale limit is listed, stale, until it reports again).
  */
 import type { Summary } from '@mesh30k/shared';
 import { HOP_SAMPLES } from './options.js';
@@ -32,10 +33,21 @@ export interface ChildLeadView extends ChildLeadEntry {
   readonly hopMs: number;
 }
 
+/** Where the table is kept across restarts (the lead's database); absent, it is memory only. */
+export interface ChildTableStore {
+  load(): readonly ChildLeadEntry[];
+  save(entry: ChildLeadEntry): void;
+}
+
 export class ChildLeadTable {
   private readonly entries = new Map<string, ChildLeadEntry>();
 
-  constructor(private readonly staleAfterMs: number) {}
+  constructor(
+    private readonly staleAfterMs: number,
+    private readonly store?: ChildTableStore,
+  ) {
+    for (const entry of store?.load() ?? []) this.entries.set(entry.leadId, entry);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -54,13 +66,18 @@ export class ChildLeadTable {
       hopSamplesMs,
       lastCoordinateRttMs: previous?.lastCoordinateRttMs ?? null,
     };
-    this.entries.set(summary.lead_id, entry);
+    this.put(entry);
     return entry;
   }
 
   noteCoordinateRtt(leadId: string, rttMs: number): void {
     const entry = this.entries.get(leadId);
-    if (entry !== undefined) this.entries.set(leadId, { ...entry, lastCoordinateRttMs: rttMs });
+    if (entry !== undefined) this.put({ ...entry, lastCoordinateRttMs: rttMs });
+  }
+
+  private put(entry: ChildLeadEntry): void {
+    this.entries.set(entry.leadId, entry);
+    this.store?.save(entry);
   }
 
   get(leadId: string, now: number): ChildLeadView | undefined {

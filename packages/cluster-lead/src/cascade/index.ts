@@ -9,5 +9,5 @@ export type { CascadePhaseResult, CascadeRequestInput, CascadeResult, ChildOutco
 export { CASCADE_STRATEGIES, PARALLEL_READY_RATE, PRIORITY_ORDER, WAVE_AGENT_READY_RATE, WAVE_LEAD_CONFIRM_RATE, thresholdsFor } from './strategies.js';
 export type { CascadeStrategy, PhaseThresholds } from './strategies.js';
 export { CASCADE_EVENTS } from './events.js';
-export type { ChildLeadView } from './child-table.js';
+export type { ChildLeadEntry, ChildLeadView, ChildTableStore } from './child-table.js';
 export { registrySubtree } from './registry-subtree.js';

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { OperationOutcome } from '../scatter/engine.js';
 import type { OperationRequestInput } from '../scatter/operation-request.js';
 import type { ScatterTargets } from '../scatter/ports.js';
+import type { ChildTableStore } from './child-table.js';
 
 /** What `runScatter` hands back: the scatter engine's SubmitHandle, narrowed to what the cascade reads. */
 export interface ScatterRunHandle {
@@ -68,5 +69,7 @@ export interface CascadeDeps {
   readonly isChildLead?: (signerId: string) => boolean;
   /** Absent for the root of the mesh. */
   readonly parent?: ParentLead | undefined;
+  /** Keeps the child-lead table across restarts; absent, it is rebuilt from summaries. */
+  readonly childStore?: ChildTableStore;
   readonly logger: Logger;
 }

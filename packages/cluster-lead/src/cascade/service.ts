@@ -61,7 +61,7 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
   const options: ResolvedCascadeOptions = resolveCascadeOptions(optionsInput);
   const { clock, identity, connection, logger } = deps;
   const log = logger.child({ domain: 'cascade' });
-  const table = new ChildLeadTable(options.summaryIntervalMs * options.staleIntervals);
+  const table = new ChildLeadTable(options.summaryIntervalMs * options.staleIntervals, deps.childStore);
   const reports = new ReportWaiters(clock);
   const childReplay = new ReplayGuard({ clock });
   const counters = { summariesTaken: 0, summariesRefused: 0, reportsTaken: 0, coordinatesTaken: 0, reportsSent: 0, reportsFailed: 0 };

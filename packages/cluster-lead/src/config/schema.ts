@@ -150,6 +150,11 @@ const Scatter = z.strictObject({
   hold_margin_ms: z.number().min(0).max(60_000).default(10),
   /** Allowance for an ACK's trip back and its verification. */
   ack_return_slack_ms: z.number().min(0).max(60_000).default(25),
+  /**
+   * An operation resumed after the lead was killed takes ACKs (redelivered from the agents'
+   * outboxes) until at least this long after the restart, even if its deadline has passed.
+   */
+  resume_grace_ms: z.number().min(0).max(600_000).default(10_000),
   /** Publish attempts per COORDINATE before the send is dead-lettered. */
   send_attempts: count(3),
 });

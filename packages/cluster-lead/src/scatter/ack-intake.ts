@@ -46,7 +46,7 @@ export class AckIntake {
         : this.refuse(REFUSAL.UNKNOWN_OPERATION, `no operation ${ack.operation_id} on this lead`, ack.agent_id);
       return { ...refusal, answered };
     }
-    const reply = run.accept(verified.value);
+    const reply = await run.accept(verified.value);
     if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
     this.accepted += 1;
     return { ...reply, answered };

@@ -9,8 +9,9 @@ import type { AckReply, AgentClockView, TargetAgent } from './ports.js';
 import type { AgentArrival, ArrivalBasis, PlannedAgent, SkippedAgent } from './record.js';
 
 interface SentTo {
-  readonly coordinateId: string;
-  readonly sentAt: number;
+  /** Null when resumed after a restart: what was sent is not known, any COORDINATE of the operation counts. */
+  readonly coordinateId: string | null;
+  readonly sentAt: number | null;
 }
 
 export type AckVerdict = { reply: AckReply; arrival: AgentArrival | null };
@@ -43,6 +44,16 @@ export class AckCollector {
     this.failures.push({ agentId, reason: 'send_failed', detail, mode: p?.mode ?? null, wouldNeedMs: p?.leadTimeMs ?? null, availableMs });
   }
 
+  /**
+   * A resumed operation: every planned agent counts as sent (whether its COORDINATE left before
+   * the restart is not known), and the ACKs stored before it are counted again.
+   */
+  resume(arrivals: readonly AgentArrival[]): void {
+    for (const agentId of this.planned.keys()) this.sent.set(agentId, { coordinateId: null, sentAt: null });
+    for (const arrival of arrivals) if (this.planned.has(arrival.agentId)) this.arrivals.set(arrival.agentId, arrival);
+    this.sendingDone = true;
+  }
+
   markSendingDone(): void {
     this.sendingDone = true;
   }
@@ -57,11 +68,11 @@ export class AckCollector {
   }
 
   sendTimes(): number[] {
-    return [...this.sent.values()].map((s) => s.sentAt);
+    return [...this.sent.values()].flatMap((s) => (s.sentAt === null ? [] : [s.sentAt]));
   }
 
-  sentAt(agentId: string): number | undefined {
-    return this.sent.get(agentId)?.sentAt;
+  wasSent(agentId: string): boolean {
+    return this.sent.has(agentId);
   }
 
   accept(verified: Verified<Ack>, receivedAt: number): AckVerdict {
@@ -71,7 +82,7 @@ export class AckCollector {
     if (planned === undefined || sent === undefined) {
       return refuse('NOT_A_TARGET', `${ack.agent_id} was not sent operation ${ack.operation_id}`);
     }
-    if (sent.coordinateId !== ack.coordinate_id) {
+    if (sent.coordinateId !== null && sent.coordinateId !== ack.coordinate_id) {
       return refuse('COORDINATE_MISMATCH', `coordinate ${ack.coordinate_id} is not the one sent to ${ack.agent_id}`);
     }
     if (this.arrivals.has(ack.agent_id)) return { reply: { ok: true }, arrival: null };

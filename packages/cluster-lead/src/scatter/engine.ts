@@ -15,7 +15,7 @@ import { OperationRun } from './operation-run.js';
 import type { RunDeps } from './operation-run.js';
 import { resolveScatterOptions } from './options.js';
 import type { ResolvedScatterOptions, ScatterOptionsInput } from './options.js';
-import type { AckReply, ScatterDeps, TimerHandle, Unsubscribe } from './ports.js';
+import type { AckReply, ResumableRun, ScatterDeps, TimerHandle, Unsubscribe } from './ports.js';
 import type { ScatterResult } from './record.js';
 
 export type OperationOutcome =
@@ -71,8 +71,9 @@ export class ScatterEngine {
     });
   }
 
-  /** Subscribes to ACKs. */
+  /** Resumes what the journal says was running when the lead stopped, then subscribes to ACKs. */
   start(): void {
+    if (this.subscription === null && !this.stopped) this.resumeJournaled();
     this.subscription ??= this.deps.transport.subscribeAcks((frame) => this.handleAck(frame));
   }
 
@@ -156,6 +157,28 @@ export class ScatterEngine {
     return { kind: admission.disposition, refusal: { code: admission.code, reason: admission.reason } };
   }
 
+  /** Operations in flight when the lead last stopped: each goes on until its (extended) deadline. */
+  private resumeJournaled(): void {
+    const journal = this.deps.journal;
+    if (journal === undefined) return;
+    let stored: readonly ResumableRun[];
+    try {
+      stored = journal.load();
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'could not read the operations in flight before the restart');
+      return;
+    }
+    for (const run of stored) {
+      if (this.known(run.operationId)) continue;
+      const log = this.deps.logger.child({ operation_id: run.operationId });
+      const resumed = new OperationRun({ ...this.deps, options: this.options, log }, run.op, { submittedAt: run.submittedAt, waived: run.waived });
+      this.inFlight += 1;
+      this.active.set(run.operationId, resumed);
+      void resumed.result.then((result) => this.completed(resumed, null, result));
+      resumed.resume(run);
+    }
+  }
+
   /** Starts a run, synchronously; false when planning refused it. Never throws. */
   private launch(pending: Pending, waived: readonly Refusal[]): boolean {
     const { op } = pending;
@@ -182,7 +205,7 @@ export class ScatterEngine {
     return true;
   }
 
-  private completed(run: OperationRun, pending: Pending, result: ScatterResult): void {
+  private completed(run: OperationRun, pending: Pending | null, result: ScatterResult): void {
     this.active.delete(run.operationId);
     this.inFlight -= 1;
     this.recent.set(run.operationId, run);
@@ -190,7 +213,7 @@ export class ScatterEngine {
       if (this.recent.size <= this.options.recentOperations) break;
       this.recent.delete(id);
     }
-    pending.settle({ status: 'completed', result });
+    pending?.settle({ status: 'completed', result });
     this.pump();
   }
 

@@ -10,6 +10,7 @@ export const SCATTER_EVENTS = Object.freeze({
   holdSent: 'operation.hold_sent',
   sendFailed: 'operation.send_failed',
   completed: 'operation.completed',
+  resumed: 'operation.resumed',
   ackRefused: 'ack.refused',
   ackLate: 'ack.late',
   ackConflict: 'ack.conflict',

@@ -13,8 +13,8 @@ import type { ResolvedOperation } from './operation-request.js';
 import type { ResolvedScatterOptions } from './options.js';
 import { planOperation } from './plan.js';
 import type { Plan } from './plan.js';
-import type { AckReply, ScatterDeps, TimerHandle } from './ports.js';
-import type { LateAck, OperationRecord, ScatterResult } from './record.js';
+import type { AckReply, ResumableRun, ScatterDeps, TimerHandle } from './ports.js';
+import type { Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
 import { buildResult } from './result.js';
 
 /**
@@ -30,9 +30,11 @@ export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & { read
 interface Running {
   readonly plan: Plan;
   readonly collector: AckCollector;
-  readonly dispatcher: Dispatcher;
+  /** Null for an operation resumed after a restart: nothing more is sent. */
+  readonly dispatcher: Dispatcher | null;
   readonly startedAt: number;
   readonly deadline: number;
+  readonly interrupted: Interruption | null;
   deadlineTimer: TimerHandle | null;
 }
 
@@ -42,7 +44,7 @@ export class OperationRun {
   private running: Running | null = null;
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
-  private lateSave: TimerHandle | null = null;
+  private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
 
   constructor(
     private readonly deps: RunDeps,
@@ -80,9 +82,10 @@ export class OperationRun {
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
-    const running: Running = { plan, collector, dispatcher, startedAt, deadline, deadlineTimer: null };
+    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, deadlineTimer: null };
     this.running = running;
     this.save();
+    this.journal((j) => j.begun({ operationId: op.operationId, op, plan, submittedAt: this.meta.submittedAt, startedAt, deadline, waived: this.meta.waived }));
     deps.log.info(
       {
         event: SCATTER_EVENTS.started,
@@ -102,8 +105,33 @@ export class OperationRun {
     return { ok: true };
   }
 
-  /** Takes one verified ACK of this operation. */
-  accept(verified: Verified<Ack>): AckReply {
+  /**
+   * Goes on with an operation the lead was running when it stopped (see RunJournal): its ACKs
+   * so far counted again, nothing more sent, and ACKs taken until the later of its deadline and
+   * now + resumeGraceMs (agents redeliver theirs from their outboxes once the lead is back).
+   */
+  resume(stored: ResumableRun): void {
+    const { deps } = this;
+    const resumedAt = deps.clock.now();
+    const collector = new AckCollector(stored.plan.planned, stored.plan.selected, stored.plan.targetMs, this.op.arrivalWindowMs, deps.options.arrivalBasis);
+    collector.resume(stored.arrivals);
+    const deadline = Math.max(stored.deadline, resumedAt + deps.options.resumeGraceMs);
+    const interrupted: Interruption = { by: 'lead_restart', resumedAt, originalDeadline: stored.deadline };
+    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, deadlineTimer: null };
+    this.running = running;
+    deps.log.warn(
+      { event: SCATTER_EVENTS.resumed, acks: stored.arrivals.length, sent: collector.sentCount, original_deadline: stored.deadline, deadline },
+      'operation resumed after a lead restart',
+    );
+    if (collector.complete) {
+      this.finish();
+      return;
+    }
+    running.deadlineTimer = deps.scheduler.at(deadline, () => this.finish(), 'deadline');
+  }
+
+  /** Takes one verified ACK of this operation; a counted one is answered once it is stored. */
+  accept(verified: Verified<Ack>): AckReply | Promise<AckReply> {
     const running = this.running;
     if (running === null) return { ok: false, code: 'UNKNOWN_OPERATION', message: `operation ${this.operationId} has not started` };
     const receivedAt = this.deps.clock.now();
@@ -111,16 +139,26 @@ export class OperationRun {
     const arrival = verdict.arrival;
     if (arrival === null) return verdict.reply;
     if (this.final !== null) {
-      this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
-      return verdict.reply;
+      // Answered once the history has it (the agent then drops it from its outbox).
+      const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
+      return saved.then(() => verdict.reply);
     }
     this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, verified.message.cache_hit === true ? { cacheHit: true } : {});
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
       this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
     }
+    const stored = this.deps.journal?.acked(this.operationId, arrival);
     if (running.collector.complete) this.finish();
-    return verdict.reply;
+    if (stored === undefined) return verdict.reply;
+    // Answered only once durable: an agent drops an answered ACK from its outbox.
+    return stored.then(
+      () => verdict.reply,
+      (error: unknown) => {
+        this.deps.log.error({ err: error, agent_id: arrival.agentId }, 'could not store an ack');
+        return { ok: false, code: 'STORE_FAILED', message: 'the lead could not store the ack; send it again' };
+      },
+    );
   }
 
   /** Decides now (deadline, everyone answered, or the engine is stopping). Idempotent. */
@@ -128,7 +166,7 @@ export class OperationRun {
     const running = this.running;
     if (running === null || this.final !== null) return;
     running.deadlineTimer?.cancel();
-    running.dispatcher.cancel();
+    running.dispatcher?.cancel();
     const decidedAt = this.deps.clock.now();
     const result = buildResult({
       op: this.op,
@@ -137,10 +175,15 @@ export class OperationRun {
       basis: this.deps.options.arrivalBasis,
       timings: { submittedAt: this.meta.submittedAt, startedAt: running.startedAt, deadline: running.deadline, decidedAt },
       waived: this.meta.waived,
+      ...(running.interrupted === null ? {} : { interrupted: running.interrupted }),
     });
     this.final = result;
-    for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt });
+    // After a restart it is not known who was sent the operation: silence is not held against anyone.
+    if (running.interrupted === null) {
+      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt });
+    }
     this.save();
+    this.journal((j) => j.ended(this.operationId));
     this.deps.log.info(
       {
         event: SCATTER_EVENTS.completed,
@@ -152,6 +195,7 @@ export class OperationRun {
         arrival_abs_max_ms: result.arrival.abs?.max ?? null,
         hit_rate: result.arrival.hitRate,
         decision_after_t_ms: decidedAt - running.plan.targetMs,
+        interrupted: running.interrupted !== null,
       },
       'operation completed',
     );
@@ -168,23 +212,44 @@ export class OperationRun {
       targetTime: running.plan.targetMs,
       plan: running.plan.planned,
       skipped: running.plan.skipped,
-      holdMessages: running.dispatcher.holdMessages,
+      holdMessages: running.dispatcher?.holdMessages ?? [],
       result: this.final,
       lateAcks: [...this.lateAcks.values()],
     };
   }
 
-  private recordLate(agentId: string, late: LateAck): void {
+  /** Resolves once the late ACK is in the history (the next batched save of the record). */
+  private recordLate(agentId: string, late: LateAck): Promise<void> {
     this.lateAcks.set(agentId, late);
     this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.decidedAt ?? 0) }, 'late ack');
-    this.lateSave ??= this.deps.scheduler.at(
-      late.receivedAt + LATE_ACK_SAVE_DELAY_MS,
-      () => {
-        this.lateSave = null;
-        this.save();
-      },
-      'history',
-    );
+    if (this.lateSave === null) {
+      let saved: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        saved = resolve;
+      });
+      const timer = this.deps.scheduler.at(
+        late.receivedAt + LATE_ACK_SAVE_DELAY_MS,
+        () => {
+          this.lateSave = null;
+          this.save();
+          saved();
+        },
+        'history',
+      );
+      this.lateSave = { timer, done };
+    }
+    return this.lateSave.done;
+  }
+
+  private journal(write: (journal: NonNullable<RunDeps['journal']>) => void): void {
+    const journal = this.deps.journal;
+    if (journal === undefined) return;
+    try {
+      write(journal);
+    } catch (error) {
+      // Only resuming after a crash needs it; the operation goes on.
+      this.deps.log.error({ err: error }, 'running-operations journal failed');
+    }
   }
 
   private save(): void {

@@ -25,6 +25,13 @@ export const DEFAULT_ACK_RETURN_SLACK_MS = 25;
 /** Completed operations remembered in memory so late ACKs (from outboxes) are confirmed and recorded. */
 export const DEFAULT_RECENT_OPERATIONS = 256;
 
+/**
+ * An operation resumed after a lead restart takes ACKs at least this long after the restart,
+ * however long ago its deadline passed: the agents' outboxes redeliver them once the lead is
+ * back (at their next heartbeat or retry).
+ */
+export const DEFAULT_RESUME_GRACE_MS = 10_000;
+
 export const ScatterOptions = z
   .object({
     maxInFlight: z.number().int().min(1).default(DEFAULT_MAX_IN_FLIGHT),
@@ -36,6 +43,7 @@ export const ScatterOptions = z
     signCostMsPerFrame: z.number().min(0).default(DEFAULT_SIGN_COST_MS_PER_FRAME),
     ackReturnSlackMs: z.number().min(0).default(DEFAULT_ACK_RETURN_SLACK_MS),
     recentOperations: z.number().int().min(0).default(DEFAULT_RECENT_OPERATIONS),
+    resumeGraceMs: z.number().min(0).default(DEFAULT_RESUME_GRACE_MS),
     /** Which ready time the result's arrival figures use; see README (arrival basis). */
     arrivalBasis: z.enum(['agent', 'lead']).default('agent'),
   })

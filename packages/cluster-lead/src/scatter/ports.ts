@@ -10,6 +10,7 @@ import type {
   IncomingFrame,
   MeshMode,
   OperationalState,
+  Refusal,
   ReleaseMode,
   Result,
   Selector,
@@ -19,7 +20,9 @@ import type {
   Verified,
 } from '@mesh30k/shared';
 import type { Logger } from 'pino';
-import type { OperationRecord } from './record.js';
+import type { ResolvedOperation } from './operation-request.js';
+import type { Plan } from './plan.js';
+import type { AgentArrival, OperationRecord } from './record.js';
 
 /**
  * The lead's knowledge of an agent's clock, from the agent's last heartbeat (its ClockReport
@@ -135,6 +138,35 @@ export interface OperationStore {
   has?(operationId: string): boolean;
 }
 
+/**
+ * Operations in flight, kept durable so a lead killed mid-operation resumes them (optional:
+ * without one, a restart forgets what was running). The engine writes an operation when it
+ * starts, each counted ACK before that ACK is answered, and removes it once decided.
+ */
+export interface RunJournal {
+  begun(run: JournaledRun): void;
+  /** Resolves once the arrival is durable; rejects when it could not be stored. */
+  acked(operationId: string, arrival: AgentArrival): Promise<void>;
+  ended(operationId: string): void;
+  /** What was in flight when the lead last stopped, with the ACKs each had taken. */
+  load(): readonly ResumableRun[];
+}
+
+/** What resuming an operation needs: its request and plan, when it started and its deadline. */
+export interface JournaledRun {
+  readonly operationId: string;
+  readonly op: ResolvedOperation;
+  readonly plan: Plan;
+  readonly submittedAt: number;
+  readonly startedAt: number;
+  readonly deadline: number;
+  readonly waived: readonly Refusal[];
+}
+
+export interface ResumableRun extends JournaledRun {
+  readonly arrivals: readonly AgentArrival[];
+}
+
 /** The mesh's current degradation mode (computed by the registry from the active rate). */
 export interface MeshModeSource {
   mode(): MeshMode;
@@ -183,6 +215,8 @@ export interface ScatterDeps {
   readonly outcomes: OutcomeRecorder;
   readonly transport: ScatterTransport;
   readonly store: OperationStore;
+  /** Operations in flight, durable across a crash (see RunJournal). */
+  readonly journal?: RunJournal;
   readonly mode: MeshModeSource;
   readonly verifier: AckVerifier;
   readonly logger: Logger;

@@ -134,6 +134,21 @@ export interface ScatterResult {
   readonly timings: OperationTimings;
   /** Degradation restrictions an operator override waived. */
   readonly waived: readonly Refusal[];
+  /**
+   * Set when the lead stopped (crashed) while the operation ran and resumed it from its
+   * database: sends not made before the stop were not made, every agent planned counts as sent
+   * (one that did not answer is a straggler), and ACKs were taken until the later of the
+   * original deadline and the restart plus the resume grace.
+   */
+  readonly interrupted?: Interruption;
+}
+
+export interface Interruption {
+  readonly by: 'lead_restart';
+  /** Lead clock when the operation was resumed. */
+  readonly resumedAt: number;
+  /** The deadline it had before the restart. */
+  readonly originalDeadline: number;
 }
 
 /** A hold-mode group message as recorded: it carries T and a selector, never a per-agent map. */

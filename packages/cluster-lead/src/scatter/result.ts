@@ -5,7 +5,7 @@ import { arrivalDistribution } from './arrival.js';
 import type { AckCollector } from './collector.js';
 import type { ResolvedOperation } from './operation-request.js';
 import type { Plan } from './plan.js';
-import type { ArrivalBasis, OperationTimings, ScatterResult } from './record.js';
+import type { ArrivalBasis, Interruption, OperationTimings, ScatterResult } from './record.js';
 
 export interface ResultInput {
   readonly op: ResolvedOperation;
@@ -14,6 +14,7 @@ export interface ResultInput {
   readonly basis: ArrivalBasis;
   readonly timings: Omit<OperationTimings, 'targetTime' | 'targetChoice' | 'capped' | 'firstSendAt' | 'lastSendAt'>;
   readonly waived: readonly Refusal[];
+  readonly interrupted?: Interruption;
 }
 
 export function buildResult(input: ResultInput): ScatterResult {
@@ -31,7 +32,7 @@ export function buildResult(input: ResultInput): ScatterResult {
   const stragglers = collector.stragglers();
   const sends = collector.sendTimes();
   const modes: Record<ReleaseMode, number> = { lead: 0, hold: 0, none: 0 };
-  for (const p of plan.planned) if (collector.sentAt(p.agentId) !== undefined) modes[p.mode] += 1;
+  for (const p of plan.planned) if (collector.wasSent(p.agentId)) modes[p.mode] += 1;
   return {
     operationId: op.operationId,
     status: quorum.decision === 'PROCEED' ? 'SUCCESS' : 'PARTIAL',
@@ -63,5 +64,6 @@ export function buildResult(input: ResultInput): ScatterResult {
       lastSendAt: sends.length === 0 ? null : sends.reduce((a, b) => Math.max(a, b)),
     },
     waived: input.waived,
+    ...(input.interrupted === undefined ? {} : { interrupted: input.interrupted }),
   };
 }

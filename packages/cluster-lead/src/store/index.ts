@@ -1,4 +1,5 @@
 import { AgentSnapshotStore } from './agent-snapshots.js';
+import { CascadeChildren } from './cascade-children.js';
 import { ConflictLog } from './conflict-log.js';
 import { openDatabase, type Db, type OpenOptions } from './database.js';
 import { DeadLetters } from './dead-letters.js';
@@ -6,9 +7,11 @@ import { EnrollmentStore } from './enrollment-store.js';
 import { LeadStateStore } from './lead-state.js';
 import { OperationsHistory } from './operations-history.js';
 import { QuarantineStore } from './quarantine-store.js';
+import { RunningOperations } from './running-operations.js';
 import { SensorReadings } from './sensor-readings.js';
 
 export { AgentSnapshotStore, type LoadedAgents } from './agent-snapshots.js';
+export { CascadeChildren, type StoredChildLead } from './cascade-children.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
 export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
@@ -17,6 +20,7 @@ export { EnrollmentStore } from './enrollment-store.js';
 export { LeadStateStore } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';
 export { OperationsHistory, type OperationRecord } from './operations-history.js';
+export { AckWriteBatch, RunningOperations, type StoredAck, type StoredRunningOperation } from './running-operations.js';
 export { QuarantineStore, type QuarantineStatus, type QuarantinedItem } from './quarantine-store.js';
 export { DEFAULT_HISTORY_PER_SENSOR, SensorReadings, type SensorReadingRow, type StoredReading } from './sensor-readings.js';
 export { SnapshotWriter, type SnapshotHealth, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
@@ -27,6 +31,10 @@ export class LeadStore {
   readonly conflicts: ConflictLog;
   readonly quarantine: QuarantineStore;
   readonly operations: OperationsHistory;
+  /** Operations in flight and their ACKs so far, for resuming after a crash. */
+  readonly running: RunningOperations;
+  /** A parent lead's child leads (cascade). */
+  readonly cascadeChildren: CascadeChildren;
   readonly deadLetters: DeadLetters;
   readonly enrollments: EnrollmentStore;
   readonly state: LeadStateStore;
@@ -37,6 +45,8 @@ export class LeadStore {
     this.conflicts = new ConflictLog(db);
     this.quarantine = new QuarantineStore(db);
     this.operations = new OperationsHistory(db);
+    this.running = new RunningOperations(db);
+    this.cascadeChildren = new CascadeChildren(db);
     this.deadLetters = new DeadLetters(db);
     this.enrollments = new EnrollmentStore(db);
     this.state = new LeadStateStore(db);

@@ -128,4 +128,31 @@ export const MIGRATIONS: readonly string[] = [
     WHEN OLD.seq > (SELECT through_seq FROM conflict_log_horizon WHERE id = 1)
     BEGIN SELECT RAISE(ABORT, 'conflict_log is append-only: rows cannot be deleted (retention removes only the oldest)'); END;
   `,
+  // 4: operations in flight, so a lead killed mid-operation resumes them: what is needed to go on
+  // (request, plan, deadline; JSON the scatter engine defines) and each ACK taken so far, one row
+  // per (operation, agent) so a redelivered ACK is stored once. Rows leave when the operation is
+  // decided and its result is in the operations table.
+  `
+  CREATE TABLE running_operations (
+    operation_id TEXT PRIMARY KEY,
+    started_at   REAL NOT NULL,
+    deadline     REAL NOT NULL,
+    state        TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE running_operation_acks (
+    operation_id TEXT NOT NULL REFERENCES running_operations (operation_id) ON DELETE CASCADE,
+    agent_id     TEXT NOT NULL,
+    received_at  REAL NOT NULL,
+    arrival      TEXT NOT NULL,
+    PRIMARY KEY (operation_id, agent_id)
+  ) WITHOUT ROWID;
+  `,
+  // 5: a parent lead's table of child leads (cascade), kept across restarts.
+  `
+  CREATE TABLE cascade_children (
+    lead_id     TEXT PRIMARY KEY,
+    received_at REAL NOT NULL,
+    entry       TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -61,6 +61,7 @@ export function buildOperations(deps: OperationsDeps) {
       conflicts: deps.conflicts,
       link: deps.link,
       history: store.operations,
+      running: store.running,
       deadLetters: store.deadLetters,
       resolveKey: deps.resolveKey,
       // With a verify pool, ACK signatures are checked on its threads too.
@@ -79,6 +80,7 @@ export function buildOperations(deps: OperationsDeps) {
       maxQueueWaitMs: config.scatter.max_queue_wait_ms,
       holdMarginMs: config.scatter.hold_margin_ms,
       ackReturnSlackMs: config.scatter.ack_return_slack_ms,
+      resumeGraceMs: config.scatter.resume_grace_ms,
     },
     config.scatter.send_attempts,
   );

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { OperationOutcome } from '../../src/scatter/engine.js';
 import type { ScatterResult } from '../../src/scatter/record.js';
 import { LATE_ACK_SAVE_DELAY_MS } from '../../src/scatter/operation-run.js';
@@ -142,8 +142,14 @@ describe('ACK intake', () => {
     await fx.scheduler.advanceTo(T + 1_000);
     const result = completed(await handle.outcome);
     expect(result.stragglers).toEqual(['slow']);
-    expect(await answer(fx, [{ agentId: 'slow', readyAtMesh: T + 700, late: true }])).toMatchObject([{ ok: true, answered: { signerId: 'slow' } }]);
+    // Answered only once the history has it, at the next batched save.
+    let answered = false;
+    const reply = answer(fx, [{ agentId: 'slow', readyAtMesh: T + 700, late: true }]).finally(() => (answered = true));
+    await vi.waitFor(() => expect(fx.events()).toContain('ack.late'));
+    await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS - 1);
+    expect(answered).toBe(false);
     await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS);
+    expect(await reply).toMatchObject([{ ok: true, answered: { signerId: 'slow' } }]);
     const record = fx.store.records.get(result.operationId)!;
     expect(record.lateAcks).toEqual([{ agentId: 'slow', receivedAt: T + 1_000, trinaryState: 1, readyAtMesh: T + 700 }]);
     expect(record.result).toBe(result);
@@ -160,9 +166,12 @@ describe('ACK intake', () => {
     const result = completed(await handle.outcome);
     expect(result.stragglers).toHaveLength(late.length);
     const savesAtDecision = fx.store.saves;
-    await answer(fx, late.map((a) => ({ agentId: a.agentId, readyAtMesh: T + 500, late: true })));
+    const replies = Promise.all(late.map((a) => answer(fx, [{ agentId: a.agentId, readyAtMesh: T + 500, late: true }])));
+    await vi.waitFor(() => expect(fx.events().filter((e) => e === 'ack.late')).toHaveLength(late.length));
+    await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS - 1);
     expect(fx.store.saves).toBe(savesAtDecision);
     await fx.scheduler.advanceTo(T + 1_000 + LATE_ACK_SAVE_DELAY_MS);
+    expect((await replies).flat()).toMatchObject(late.map(() => ({ ok: true })));
     expect(fx.store.saves).toBe(savesAtDecision + 1);
     expect(fx.store.records.get(result.operationId)!.lateAcks).toHaveLength(late.length);
   });

@@ -6,7 +6,7 @@ import type { NodeSigner } from '@mesh30k/shared/node';
 import { ScatterEngine } from '../../../src/scatter/engine.js';
 import { ManualScheduler } from '../../../src/scatter/manual-scheduler.js';
 import type { ScatterOptionsInput } from '../../../src/scatter/options.js';
-import type { TargetAgent } from '../../../src/scatter/ports.js';
+import type { RunJournal, TargetAgent } from '../../../src/scatter/ports.js';
 import { inlineAckVerifier } from '../../../src/scatter/verifier.js';
 import { captureLog } from './capture-log.js';
 import type { LogLine } from './capture-log.js';
@@ -69,9 +69,10 @@ async function testKeys(): Promise<NonNullable<typeof keys>> {
   return keys;
 }
 
-export async function makeFixture(agents: readonly TargetAgent[], options: ScatterOptionsInput = {}): Promise<Fixture> {
+/** `journal`: keep running operations there (a lead's database); `startAt`: the clock's first reading. */
+export async function makeFixture(agents: readonly TargetAgent[], options: ScatterOptionsInput = {}, extra: { journal?: RunJournal; startAt?: number } = {}): Promise<Fixture> {
   const k = await testKeys();
-  const clock = new ManualClock(T0);
+  const clock = new ManualClock(extra.startAt ?? T0);
   const scheduler = new ManualScheduler(clock);
   const transport = new MemoryTransport(clock);
   const registry = new FakeRegistry(agents);
@@ -87,7 +88,7 @@ export async function makeFixture(agents: readonly TargetAgent[], options: Scatt
     replay: new ReplayGuard({ clock }),
   });
   const engine = new ScatterEngine(
-    { clock, scheduler, identity: { leadId: LEAD_ID, signer: k.lead }, targets: registry, routes, outcomes, transport, store, mode, verifier, logger },
+    { clock, scheduler, identity: { leadId: LEAD_ID, signer: k.lead }, targets: registry, routes, outcomes, transport, store, mode, verifier, logger, ...(extra.journal === undefined ? {} : { journal: extra.journal }) },
     options,
   );
   engine.start();

@@ -1,0 +1,60 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
+import { AckWriteBatch, LeadStore, type StoredAck } from './index.js';
+
+let dir: TempDir;
+let store: LeadStore;
+beforeEach(async () => {
+  dir = await makeTempDir('mesh30k-running-');
+  store = LeadStore.open(dir.path, { busyTimeoutMs: 1_000 });
+});
+afterEach(async () => {
+  store.close();
+  await dir.dispose();
+});
+
+const ack = (operationId: string, agentId: string, receivedAt: number): StoredAck => ({ operationId, agentId, receivedAt, arrival: { agentId, receivedAt } });
+
+describe('running operations', () => {
+  it('survives a reopen of the database with its state and its ACKs, each (operation, agent) once', () => {
+    store.running.begin('op-1', 100, 500, { plan: { planned: ['a', 'b'] } });
+    expect(store.running.addAcks([ack('op-1', 'a', 110), ack('op-1', 'b', 120)])).toBe(2);
+    // Redelivered from an outbox: the first copy stays as it was.
+    expect(store.running.addAcks([ack('op-1', 'a', 300)])).toBe(0);
+    store.close();
+    store = LeadStore.open(dir.path, { busyTimeoutMs: 1_000 });
+    expect(store.running.load()).toEqual([
+      { operationId: 'op-1', startedAt: 100, deadline: 500, state: { plan: { planned: ['a', 'b'] } }, acks: [ack('op-1', 'a', 110), ack('op-1', 'b', 120)] },
+    ]);
+  });
+
+  it('drops an operation and its ACKs when it ends, and stores no ACK for an operation already ended', () => {
+    store.running.begin('op-1', 100, 500, {});
+    store.running.begin('op-2', 200, 600, {});
+    store.running.addAcks([ack('op-1', 'a', 110), ack('op-2', 'a', 210)]);
+    store.running.end('op-1');
+    expect(store.running.addAcks([ack('op-1', 'b', 130)])).toBe(0);
+    expect(store.running.load().map((r) => [r.operationId, r.acks.length])).toEqual([['op-2', 1]]);
+    expect(store.db.prepare('SELECT COUNT(*) FROM running_operation_acks').pluck().get()).toBe(1);
+    expect(store.running.count()).toBe(1);
+  });
+
+  it('writes the ACKs of one turn of the event loop in one transaction, and answers each once it is stored', async () => {
+    store.running.begin('op-1', 100, 500, {});
+    const writes: number[] = [];
+    const batch = new AckWriteBatch({ addAcks: (acks) => (writes.push(acks.length), store.running.addAcks(acks)) });
+    await Promise.all(['a', 'b', 'c'].map((id, i) => batch.add(ack('op-1', id, 110 + i))));
+    expect(writes).toEqual([3]);
+    expect(store.running.load()[0]?.acks.map((a) => a.agentId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('rejects every ACK of a batch whose write failed, so none is answered as stored', async () => {
+    const batch = new AckWriteBatch({
+      addAcks: () => {
+        throw new Error('disk full');
+      },
+    });
+    const results = await Promise.allSettled([batch.add(ack('op-1', 'a', 1)), batch.add(ack('op-1', 'b', 2))]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
