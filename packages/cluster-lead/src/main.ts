@@ -376,6 +376,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         edge,
         ackTap,
         limits,
+        guard,
         replayTtlMs: replayOptions.ttlMs,
         replaySkewMs: replayOptions.skewMs,
         ...(overrides.scheduler === undefined ? {} : { scheduler: overrides.scheduler }),
@@ -628,6 +629,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         })
         .catch((error: unknown) => logger.error({ err: error }, 'heartbeat subscription failed'));
     });
+    link.onLost(() => guard.noteTransportLost());
     link.onResumed(() => guard.noteTransportResumed());
     link.start();
 
