@@ -94,7 +94,10 @@ describe('bad heartbeat flood', () => {
     const dropped = (await metric(mesh, 'mesh_lead_limit_hits_total')).get('mesh_lead_limit_hits_total{limit="heartbeat_refusal_rate"}');
     expect(dropped).toBe(FRAMES - answers.length);
 
-    const status = await mesh.api.get<{ agents: { by_state: Record<string, number> } }>('/v1/status');
+    const status = await mesh.api.get<{ mode: string; agents: { by_state: Record<string, number> } }>('/v1/status');
     expect(status.body.agents.by_state.active).toBe(AGENTS);
+    // The flood leaves no scar: nobody quarantined, the mode normal.
+    expect(status.body.agents.by_state.quarantined ?? 0).toBe(0);
+    expect(status.body.mode).toBe('FULL');
   }, 60_000);
 });

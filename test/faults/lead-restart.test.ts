@@ -4,7 +4,7 @@
 // agents offline while they re-synchronise.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { keyId, publicKeyText } from '@mesh30k/shared';
+import { keyId, modeForActiveRate, publicKeyText } from '@mesh30k/shared';
 import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestAgent } from '../../packages/cluster-lead/test/support/test-agents.js';
@@ -15,6 +15,8 @@ const HEARTBEAT_MS = 500;
 const GRACE_MS = 3_000;
 
 interface Status {
+  mode: string;
+  healthy_share: number;
   agents: { total: number; by_state: Record<string, number> };
   guard: { factor: number; reasons: string[] };
   ingest: { accepted: number; refused: Record<string, number> };
@@ -86,6 +88,12 @@ describe('lead restart under live agents', () => {
         const view = await api.get<{ state: string }>(`/v1/agents/${agentId}`);
         expect(view.body.state, agentId).toBe('active');
       }
+      // The restart leaves no scar: the mode (EMERGENCY at start, with nobody heard yet) is back
+      // to what the fleet warrants, nobody quarantined. (The first test's probe agent is gone
+      // for good and counts as offline, so that is DEGRADED_LIGHT here, not FULL.)
+      const healed = await until('the mode back to what the fleet warrants', (s) => s.mode === modeForActiveRate(s.healthy_share));
+      expect(healed.agents.by_state.quarantined ?? 0).toBe(0);
+      expect(healed.agents.by_state.active).toBe(AGENTS);
       const log = await readFile(mesh.lead!.logFiles.at(-1)!, 'utf8');
       const offline = log.split('\n').filter((line) => line.includes('"event":"agent.offline"') && mesh.agentIds.some((id) => line.includes(`"${id}"`)));
       expect(offline, offline.join("\n")).toEqual([]);

@@ -56,4 +56,23 @@ describe('payload limits end to end', () => {
     const breakers = await mesh.api.get<{ breakers: { state: string }[] }>('/v1/breakers');
     expect(breakers.body.breakers.every((b) => b.state === 'closed')).toBe(true);
   }, 30_000);
+
+  it('work no agent can run (a sync payload failing the verb\'s schema) is answered TRANSIT PAYLOAD_INVALID: no straggler, no health docked, no breaker', async () => {
+    const scores = async (): Promise<Map<string, number>> => {
+      const views = await Promise.all(mesh.agentIds.map((id) => mesh.api.getOk<{ health: { score: number } }>(`/v1/agents/${id}`)));
+      return new Map(mesh.agentIds.map((id, i) => [id, views[i]!.health.score]));
+    };
+    const before = await scores();
+    const done = await mesh.operation({ ...operation({ nonsense: true }), verb: 'sync' }, 20_000);
+    expect(done.result?.stragglers).toEqual([]);
+    expect(done.result?.counts).toMatchObject({ sent: AGENTS, ready: 0, transit: AGENTS, refused: 0, unrunnable: AGENTS });
+    // The reason shows per agent in the result.
+    const responders = (done.result as unknown as { responders: { outcome: string; refusal: { code: string; message: string } | null }[] }).responders;
+    expect(responders).toHaveLength(AGENTS);
+    for (const r of responders) expect(r).toMatchObject({ outcome: 'unrunnable', refusal: { code: 'PAYLOAD_INVALID', message: expect.stringContaining('context_hash') } });
+    const after = await scores();
+    for (const [id, score] of before) expect(after.get(id), id).toBeGreaterThanOrEqual(score);
+    const breakers = await mesh.api.get<{ breakers: { state: string }[] }>('/v1/breakers');
+    expect(breakers.body.breakers.every((b) => b.state === 'closed')).toBe(true);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@
 import type { Ack, Clock, IncomingFrame, SignedFrame } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { ReplayGuard, restrictionsFor, type KeyResolver } from '@mesh30k/shared';
+import { excusedBy, type LeadImpairment } from './blame.js';
 import { NO_SECTOR, type LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
 import type { AckTap } from './delegation/index.js';
@@ -167,6 +168,8 @@ export interface LeadScatterDeps {
   ackTap?: AckTap;
   /** Counts the lead's limit hits (COORDINATE frames over the wire limit). */
   limits?: LimitCounters;
+  /** The guard rails: a straggler while the lead itself was impaired is not held against the agent (src/blame.ts). */
+  guard?: LeadImpairment;
 }
 
 export interface LeadScatter {
@@ -214,7 +217,12 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       targets: ports.targets,
       routes,
       outcomes: {
-        recordOutcome: (agentId, outcome, processingMs, verb, facts) => {
+        recordOutcome: (agentId, outcome, processingMs, verb, facts = {}) => {
+          const excuse = deps.guard === undefined ? null : excusedBy(outcome, facts, deps.guard);
+          if (excuse !== null) {
+            log.info({ event: 'outcome.excused', agent_id: agentId, outcome, reason: excuse }, 'no ACK while the lead itself was impaired: not held against the agent');
+            return;
+          }
           ports.outcomes.recordOutcome(agentId, outcome, processingMs, verb, facts);
           deps.breakers.observe(agentId, outcome);
         },

@@ -171,6 +171,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       edge,
       limits,
       publishFrame,
+      guard,
       scheduler: overrides.scheduler,
     });
     const { engine, reactions, deadLetters } = ops;
@@ -262,6 +263,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         })
         .catch((error: unknown) => logger.error({ err: error }, 'heartbeat subscription failed'));
     });
+    link.onLost(() => guard.noteTransportLost());
     link.onResumed(() => guard.noteTransportResumed());
     link.start();
 

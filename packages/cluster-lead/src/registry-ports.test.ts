@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isBreakerFailure } from './breakers/lead-breakers.js';
 import { registryPorts } from './registry-ports.js';
 import { INTERVAL, beat, harness, ids } from './registry/registry.test-helper.js';
 
@@ -26,6 +27,21 @@ describe('registry as the scatter engine ports', () => {
     expect(h.registry.estimateProcessing('pi-1', { verb: 'observe', queueDepth: 0 })).toMatchObject({ source: 'learned', basis: 'verb' });
     expect(h.registry.get('pi-1')?.health.score).toBe(1);
     expect(h.registry.get('pi-2')?.health.score).toBeCloseTo(0.7, 10);
+  });
+
+  it('docks nothing for work the agent could not run (unrunnable), and the breaker counts no failure', () => {
+    const h = harness();
+    beat(h, ['pi-1', 'pi-2']);
+    const ports = registryPorts(h.registry);
+    ports.outcomes.recordOutcome('pi-1', 'no_ack', null, 'sync');
+    ports.outcomes.recordOutcome('pi-2', 'no_ack', null, 'sync');
+    const docked = h.registry.get('pi-1')!.health.score;
+    for (let i = 0; i < 10; i++) ports.outcomes.recordOutcome('pi-1', 'unrunnable', 2, 'sync');
+    ports.outcomes.recordOutcome('pi-2', 'refused', 2, 'sync');
+    expect(h.registry.get('pi-1')!.health.score).toBe(docked);
+    expect(h.registry.get('pi-2')!.health.score).toBeLessThan(docked);
+    expect(isBreakerFailure('unrunnable')).toBe(false);
+    expect(isBreakerFailure('refused')).toBe(true);
   });
 
   it('scores a cache hit +0.01, and no ACK from an agent that kept heartbeating after the send as a stall (-0.35)', () => {

@@ -22,7 +22,7 @@ export interface RegistryPorts {
  * refinements (healthOutcomeOf): READY with the ACK's cache_hit is a cache hit, and no ACK from
  * an agent that kept heartbeating after the work was sent is a stall (alive, but the work hung).
  */
-export const HEALTH_OUTCOME: Readonly<Record<AgentOutcome, HealthOutcome>> = Object.freeze({
+export const HEALTH_OUTCOME: Readonly<Record<Exclude<AgentOutcome, 'unrunnable'>, HealthOutcome>> = Object.freeze({
   ready: 'success',
   conflict: 'success',
   transit: 'cancelled',
@@ -30,7 +30,9 @@ export const HEALTH_OUTCOME: Readonly<Record<AgentOutcome, HealthOutcome>> = Obj
   no_ack: 'timeout',
 });
 
-export function healthOutcomeOf(outcome: AgentOutcome, facts: OutcomeFacts, lastHeartbeatAt: number | null): HealthOutcome {
+/** null: the outcome says nothing about the agent's health (it could not run what it was sent). */
+export function healthOutcomeOf(outcome: AgentOutcome, facts: OutcomeFacts, lastHeartbeatAt: number | null): HealthOutcome | null {
+  if (outcome === 'unrunnable') return null;
   if (outcome === 'ready' && facts.cacheHit === true) return 'cache_hit';
   if (outcome === 'no_ack' && facts.sentAt !== undefined && lastHeartbeatAt !== null && lastHeartbeatAt > facts.sentAt) return 'stall';
   return HEALTH_OUTCOME[outcome];
@@ -52,6 +54,7 @@ export function registryPorts(registry: Registry): RegistryPorts {
         const finished = (outcome === 'ready' || outcome === 'conflict') && processingMs !== null;
         const lastHeartbeatAt = outcome === 'no_ack' ? (registry.get(agentId)?.lastHeartbeatAt ?? null) : null;
         const result = healthOutcomeOf(outcome, facts, lastHeartbeatAt);
+        if (result === null || outcome === 'unrunnable') return;
         const reason = result === HEALTH_OUTCOME[outcome] ? `operation outcome ${outcome}` : `operation outcome ${outcome} (${result})`;
         registry.recordOutcome(agentId, { result, verb, reason, ...(finished ? { processingMs } : {}) });
       },

@@ -3,7 +3,8 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { GENESIS_CONTEXT_HASH } from '../src/state/context-chain.js';
-import { AGENT_ID, coordinate, postCoordinate, readProblem, readSigned, withClockOffset } from './support/lead.js';
+import { EDGE_ROUTES } from '../src/http/routes.js';
+import { AGENT_ID, coordinate, post, postCoordinate, readProblem, readSigned, signRaw, withClockOffset } from './support/lead.js';
 
 const stateStub = () => env.AGENT_STATE.getByName(AGENT_ID);
 
@@ -67,6 +68,20 @@ describe('POST /v1/coordinate: modes, verbs and conflicts', () => {
     expect(agreeing.trinary_state).toBe(1);
     const diverging = await readSigned(await postCoordinate(await coordinate({ verb: 'sync', payload: { context_hash: 'f'.repeat(64) } })), 'ACK');
     expect(diverging.conflict).toMatchObject({ type: 'CONTEXT_DIVERGENCE', expected_value: context, context_hash: context });
+  });
+
+  it('answers authentic work it cannot run with a signed TRANSIT ACK naming why: unknown verb, invalid field', async () => {
+    const rawPost = async (message: Record<string, unknown>): Promise<Response> =>
+      post(EDGE_ROUTES.coordinate.path, await signRaw(new TextEncoder().encode(JSON.stringify(message))));
+    const verb = { ...(await coordinate()), verb: 'teleport' };
+    const verbAck = await readSigned(await rawPost(verb), 'ACK');
+    expect(verbAck).toMatchObject({ trinary_state: 0, operation_id: verb.operation_id, coordinate_id: verb.message_id, refusal: { code: 'VERB_UNSUPPORTED' } });
+    const weight = { ...(await coordinate()), payload_weight: 99 };
+    expect(await readSigned(await rawPost(weight), 'ACK')).toMatchObject({ trinary_state: 0, refusal: { code: 'FRAME_REFUSED' } });
+    // A replay of the same bytes is refused, not answered twice.
+    expect((await readProblem(await rawPost(verb))).code).toBe('REPLAYED');
+    // Not selected: the usual refusal, no ACK.
+    expect((await readProblem(await rawPost({ ...(await coordinate({ selector: { agent_ids: ['pi-7'] } })), verb: 'teleport' }))).code).toBe('NOT_SELECTED');
   });
 
   it('refuses a COORDINATE that does not select this agent', async () => {

@@ -67,9 +67,13 @@ describe('POST /v1/coordinate: what is verified before anything is acted on', ()
     expect(await refusal(await post(PATH, await sign(ping())))).toEqual({ status: 400, code: 'UNKNOWN_KIND' });
   });
 
-  it('refuses a valid-looking COORDINATE whose fields break the schema', async () => {
+  it('refuses a COORDINATE whose fields break the schema: 422 when its head is unreadable, a TRANSIT ACK (FRAME_REFUSED) when it is the lead\'s and names the operation', async () => {
+    const headless = { ...(await coordinate()), operation_id: 'not an id!' };
+    expect(await refusal(await post(PATH, await signRaw(new TextEncoder().encode(JSON.stringify(headless)))))).toEqual({ status: 422, code: 'INVALID_FIELDS' });
     const bad = { ...(await coordinate()), payload_hash: 'nothex' };
-    expect(await refusal(await post(PATH, await signRaw(new TextEncoder().encode(JSON.stringify(bad)))))).toEqual({ status: 422, code: 'INVALID_FIELDS' });
+    const answer = await post(PATH, await signRaw(new TextEncoder().encode(JSON.stringify(bad))));
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(await answer.text())).toMatchObject({ kind: 'ACK', trinary_state: 0, refusal: { code: 'FRAME_REFUSED' } });
   });
 
   it('refuses a body over the limit by its Content-Length, before reading it', async () => {

@@ -5,7 +5,7 @@
  * when its parent's COORDINATE arrives.
  */
 import { PROTOCOL_VERSION, READY, encodeMessage, newMessageId, payloadHash, subjects } from '@mesh30k/shared';
-import type { Ack, AgentClass, Clock, Coordinate, RequestedReleaseMode, Selector, Verb, Priority } from '@mesh30k/shared';
+import type { Ack, AgentClass, Clock, Coordinate, Ed25519, KeyResolver, RequestedReleaseMode, Selector, Verb, Priority } from '@mesh30k/shared';
 import type { NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import type { ScatterRefusal } from '../scatter/errors.js';
@@ -20,7 +20,7 @@ import type { ReportWaiters } from './reports.js';
 import type { CascadePhaseResult, ChildOutcome, OwnOutcome } from './request.js';
 import type { CascadeStrategy, PhaseThresholds } from './strategies.js';
 import { maxOwnLeadTimeMs } from './summary.js';
-import { ChildReport, ZERO_COUNTS, addCounts, decodeReply, frameHeaders } from './wire.js';
+import { ChildReport, ZERO_COUNTS, addCounts, frameHeaders, readCascadeReply } from './wire.js';
 import type { CascadeEnvelope, PhaseStatus, SubtreeCounts } from './wire.js';
 
 /** A COORDINATE stays actionable this long past T + window. */
@@ -31,6 +31,9 @@ export interface LevelDeps {
   readonly clock: Clock;
   readonly identity: CascadeIdentity;
   readonly connection: NatsConnection;
+  /** Checks the child leads' signed confirmations. */
+  readonly ed25519: Ed25519;
+  readonly resolveChildKey: KeyResolver;
   readonly runScatter: RunScatter;
   readonly subtree: SubtreeSource;
   readonly table: ChildLeadTable;
@@ -202,7 +205,7 @@ async function forward(deps: LevelDeps, plan: LevelPlan, children: readonly Chil
         const reply = await deps.connection.request(subjects.summary(child.leadId), frame.body, { headers: frameHeaders(frame), timeout: deps.options.requestTimeoutMs });
         const rttMs = deps.clock.now() - sentAt;
         deps.table.noteCoordinateRtt(child.leadId, rttMs);
-        const answer = decodeReply(reply.data);
+        const answer = await readCascadeReply(reply, { ed25519: deps.ed25519, resolveKey: deps.resolveChildKey, peerId: child.leadId, selfId: deps.identity.leadId, requestId: coordinate.message_id });
         if (!answer.ok) return { child, ok: false, reason: `${answer.code}: ${answer.message}`, rttMs, admission: null, targetTimeLocal: null, unreachable: false };
         return { child, ok: true, reason: null, rttMs, admission: answer.admission ?? null, targetTimeLocal: answer.target_time_local ?? null, unreachable: false };
       } catch (error) {

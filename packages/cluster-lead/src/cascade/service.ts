@@ -24,8 +24,9 @@ import type { CascadePhaseResult, CascadeRequestInput, CascadeResult } from './r
 import { PRIORITY_ORDER, thresholdsFor } from './strategies.js';
 import { subtreeFigures } from './summary.js';
 import type { SubtreeFigures } from './summary.js';
-import { CascadeEnvelope, MAX_REPORTED_CHILDREN, ZERO_COUNTS, addCounts, encodeReply, frameHeaders, incomingFrame } from './wire.js';
-import type { CascadeReply, ChildReport } from './wire.js';
+import { answer, type Answered, type ReplySigner, type Verdict } from '../nats/replies.js';
+import { CascadeEnvelope, MAX_REPORTED_CHILDREN, ZERO_COUNTS, addCounts, frameHeaders, incomingFrame, readCascadeReply } from './wire.js';
+import type { ChildReport } from './wire.js';
 
 export interface CascadeStats {
   readonly summariesTaken: number;
@@ -66,7 +67,7 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
   const childReplay = new ReplayGuard({ clock });
   const counters = { summariesTaken: 0, summariesRefused: 0, reportsTaken: 0, coordinatesTaken: 0, reportsSent: 0, reportsFailed: 0 };
   const framesRefused: Record<string, number> = {};
-  const levelDeps: LevelDeps = { clock, identity, connection, runScatter: deps.runScatter, subtree: deps.subtree, table, reports, options, logger: log };
+  const replies: ReplySigner = { leadId: identity.leadId, signer: identity.signer, clock };
 
   const figures = (): SubtreeFigures =>
     subtreeFigures(
@@ -95,8 +96,9 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     if (deps.isChildLead !== undefined && !deps.isChildLead(signerId)) return err({ code: 'NOT_ENROLLED', message: `"${signerId}" is not a child lead of ${identity.leadId}` });
     return deps.resolveChildKey(signerId);
   };
+  const levelDeps: LevelDeps = { clock, identity, connection, ed25519: deps.ed25519, resolveChildKey: resolveChild, runScatter: deps.runScatter, subtree: deps.subtree, table, reports, options, logger: log };
 
-  const refused = (code: string, message: string, extra: Record<string, unknown> = {}): CascadeReply => {
+  const refused = (code: string, message: string, extra: Record<string, unknown> = {}): Verdict => {
     framesRefused[code] = (framesRefused[code] ?? 0) + 1;
     log.debug({ event: CASCADE_EVENTS.frameRefused, code, reason: message, ...extra }, 'cascade frame refused');
     return { ok: false, code, message };
@@ -107,6 +109,8 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     if (frame === undefined) msg.respond(body);
     else msg.respond(body, { headers: frameHeaders({ body, ...frame }) });
   };
+
+  const answeredBy = (signerId: string, messageId: string): Answered => ({ signerId, messageId });
 
   async function onSummary(msg: Msg, summary: Summary, t2: number): Promise<void> {
     const fresh = childReplay.check(summary.message_id, summary.created_at);
@@ -145,7 +149,7 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     respond(msg, signed.body, signed);
   }
 
-  function onReport(ack: Ack): CascadeReply {
+  function onReport(ack: Ack): Verdict {
     const fresh = childReplay.check(ack.message_id, ack.created_at);
     if (!fresh.ok) return refused(fresh.error.code, fresh.error.message, { child_id: ack.agent_id });
     const delivered = reports.deliver(ack);
@@ -160,27 +164,26 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
   async function fromChild(msg: Msg, frame: IncomingFrame, t2: number): Promise<void> {
     const verified = await verifyAndParse(frame, { ed25519: deps.ed25519, resolveKey: resolveChild, accept: ['SUMMARY', 'ACK'] });
     if (!verified.ok) {
-      respond(msg, encodeReply(refused(verified.error.code, verified.error.message, { signer_id: frame.signerId })));
-      return;
+      // Unsigned: the lead vouches for nothing about bytes it could not authenticate.
+      return answer(msg, replies, refused(verified.error.code, verified.error.message, { signer_id: frame.signerId }), undefined);
     }
     const message = verified.value.message;
     if (isKind(message, 'SUMMARY')) return onSummary(msg, message, t2);
-    if (isKind(message, 'ACK')) respond(msg, encodeReply(onReport(message)));
+    if (isKind(message, 'ACK')) return answer(msg, replies, onReport(message), answeredBy(verified.value.signerId, message.message_id));
   }
 
   async function fromParent(msg: Msg, frame: IncomingFrame, link: ParentLink): Promise<void> {
     const receivedLocal = clock.now();
     const verified = await verifyAndParse(frame, { ed25519: deps.ed25519, resolveKey: link.resolveKey, accept: ['COORDINATE'], replay: link.replay });
     if (!verified.ok) {
-      respond(msg, encodeReply(refused(verified.error.code, verified.error.message, { signer_id: frame.signerId })));
-      return;
+      return answer(msg, replies, refused(verified.error.code, verified.error.message, { signer_id: frame.signerId }), undefined);
     }
     const coordinate = verified.value.message as Coordinate;
+    const answered = answeredBy(verified.value.signerId, coordinate.message_id);
     const problem = await checkCoordinate(coordinate, link);
     if (problem !== null) {
       log.warn({ event: CASCADE_EVENTS.coordinateRefused, operation_id: coordinate.operation_id, code: problem.code, reason: problem.message }, 'cascade COORDINATE refused');
-      respond(msg, encodeReply(refused(problem.code, problem.message)));
-      return;
+      return answer(msg, replies, refused(problem.code, problem.message), answered);
     }
     const envelope = CascadeEnvelope.parse(coordinate.payload);
     const targetLocal = link.parentClock.toLocal(coordinate.target_time);
@@ -205,7 +208,11 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     log.info({ event: CASCADE_EVENTS.coordinateTaken, operation_id: plan.operationId, target_time_parent: coordinate.target_time, target_time_local: targetLocal }, 'cascade COORDINATE taken');
     const run = runLevel(levelDeps, plan);
     const admission = await run.admitted;
-    respond(msg, encodeReply(admission === 'refused' ? { ok: false, code: 'SCATTER_REFUSED', message: 'this lead refused the operation for its agents' } : { ok: true, admission: admission ?? 'none', target_time_local: targetLocal }));
+    const confirmation: Verdict =
+      admission === 'refused'
+        ? { ok: false, code: 'SCATTER_REFUSED', message: 'this lead refused the operation for its agents' }
+        : { ok: true, cascade: { admission: admission ?? 'none', target_time_local: targetLocal } };
+    await answer(msg, replies, confirmation, answered);
     const phase = await run.done;
     await report(link, coordinate, receivedLocal, phase);
   }
@@ -255,8 +262,10 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     try {
       const frame = await encodeMessage(ack, identity.signer, identity.leadId);
       const reply = await connection.request(subjects.summary(link.parentId), frame.body, { headers: frameHeaders(frame), timeout: options.requestTimeoutMs });
+      const confirmed = await readCascadeReply(reply, { ed25519: deps.ed25519, resolveKey: link.resolveKey, peerId: link.parentId, selfId: identity.leadId, requestId: ack.message_id });
+      if (!confirmed.ok) throw new Error(`parent did not confirm the report: ${confirmed.code}: ${confirmed.message}`);
       counters.reportsSent += 1;
-      log.info({ event: CASCADE_EVENTS.reportSent, operation_id: coordinate.operation_id, status: phase.status, reply: new TextDecoder().decode(reply.data) }, 'cascade report sent to parent');
+      log.info({ event: CASCADE_EVENTS.reportSent, operation_id: coordinate.operation_id, status: phase.status }, 'cascade report sent to parent and confirmed');
     } catch (error) {
       counters.reportsFailed += 1;
       log.warn({ event: CASCADE_EVENTS.reportFailed, operation_id: coordinate.operation_id, err: error }, 'cascade report to parent failed');
@@ -271,7 +280,7 @@ export function createCascadeService(deps: CascadeDeps, optionsInput: CascadeOpt
     const handled = parent !== undefined && frame.signerId === parent.parentId ? fromParent(msg, frame, parent) : fromChild(msg, frame, t2);
     handled.catch((error: unknown) => {
       log.error({ err: error }, 'cascade message handler failed');
-      respond(msg, encodeReply({ ok: false, code: 'INTERNAL', message: 'the lead could not process the message' }));
+      answer(msg, replies, { ok: false, code: 'INTERNAL', message: 'the lead could not process the message' }, undefined).catch(() => undefined);
     });
   };
 

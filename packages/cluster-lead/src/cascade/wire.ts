@@ -7,8 +7,8 @@
  * - the child's ACK carries a ChildReport as its `result`: its whole subtree's counts and the
  *   arrival-error sketch, never per-agent lists, so a report stays small at any fan-out.
  */
-import { SIGNATURE_HEADER, SIGNER_HEADER, Capabilities, DurationMs, EpochMs, Id, OffsetMs, RequestedReleaseMode } from '@mesh30k/shared';
-import type { IncomingFrame, SignedFrame } from '@mesh30k/shared';
+import { SIGNATURE_HEADER, SIGNER_HEADER, Capabilities, DurationMs, EpochMs, Id, OffsetMs, RequestedReleaseMode, verifyAndParse } from '@mesh30k/shared';
+import type { Ed25519, IncomingFrame, KeyResolver, Reply, SignedFrame } from '@mesh30k/shared';
 import { headers } from 'nats';
 import type { Msg, MsgHdrs } from 'nats';
 import { z } from 'zod';
@@ -92,15 +92,39 @@ export const ChildReport = z.object({
 });
 export type ChildReport = z.infer<typeof ChildReport>;
 
-/** The plain reply to a cascade COORDINATE or report request, as docs/protocol.md's ACK reply. */
-export const CascadeReply = z.union([
-  z.object({ ok: z.literal(true), admission: z.string().max(32).optional(), target_time_local: EpochMs.optional() }),
-  z.object({ ok: z.literal(false), code: z.string().max(64), message: z.string().max(512) }),
-]);
-export type CascadeReply = z.infer<typeof CascadeReply>;
+/** A cascade COORDINATE's or report's answer, once read from the peer's signed REPLY. */
+export type CascadeReply =
+  | { readonly ok: true; readonly admission?: string | undefined; readonly target_time_local?: number | undefined }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+/** Code of an answer that is not the peer's signed REPLY to the request: never acted on. */
+export const UNTRUSTED_REPLY = 'UNTRUSTED_REPLY';
+
+export interface ReplyCheck {
+  readonly ed25519: Ed25519;
+  /** Keys of the peer asked (the child lead, or the parent). */
+  readonly resolveKey: KeyResolver;
+  readonly peerId: string;
+  readonly selfId: string;
+  /** message_id of the request the reply must name. */
+  readonly requestId: string;
+}
+
+/**
+ * Reads a peer lead's answer to a cascade request: only a REPLY the peer signed, addressed to
+ * this lead and naming this request counts; anything else (unsigned, forged, another lead's,
+ * a reply captured for another request) comes back as UNTRUSTED_REPLY, so it confirms nothing.
+ */
+export async function readCascadeReply(msg: Msg, check: ReplyCheck): Promise<CascadeReply> {
+  const verified = await verifyAndParse(incomingFrame(msg), { ed25519: check.ed25519, resolveKey: check.resolveKey, accept: ['REPLY'] });
+  if (!verified.ok) return { ok: false, code: UNTRUSTED_REPLY, message: `reply refused: ${verified.error.code}: ${verified.error.message}` };
+  const reply = verified.value.message as Reply;
+  if (verified.value.signerId !== check.peerId || reply.to !== check.selfId || reply.in_reply_to !== check.requestId) {
+    return { ok: false, code: UNTRUSTED_REPLY, message: `reply is not ${check.peerId}'s answer to ${check.requestId}` };
+  }
+  if (!reply.ok) return { ok: false, code: reply.code ?? 'REFUSED', message: reply.message ?? 'refused' };
+  return { ok: true, admission: reply.cascade?.admission, target_time_local: reply.cascade?.target_time_local };
+}
 
 export function frameHeaders(frame: SignedFrame): MsgHdrs {
   const h = headers();
@@ -111,13 +135,4 @@ export function frameHeaders(frame: SignedFrame): MsgHdrs {
 
 export function incomingFrame(msg: Msg): IncomingFrame {
   return { body: msg.data, signerId: msg.headers?.get(SIGNER_HEADER), signature: msg.headers?.get(SIGNATURE_HEADER) };
-}
-
-export function encodeReply(reply: CascadeReply): Uint8Array {
-  return encoder.encode(JSON.stringify(reply));
-}
-
-export function decodeReply(data: Uint8Array): CascadeReply {
-  const parsed = CascadeReply.safeParse(JSON.parse(decoder.decode(data)));
-  return parsed.success ? parsed.data : { ok: false, code: 'BAD_REPLY', message: 'the reply was not understood' };
 }

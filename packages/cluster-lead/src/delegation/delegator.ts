@@ -256,6 +256,7 @@ export function verdictOf(result: ScatterResult, agentId: string, timeoutMs: num
       case 'ready':
         return { outcome: 'ready', reason: 'READY', ...withAck };
       case 'refused':
+      case 'unrunnable':
         return { outcome: 'refused', reason: response.refusal === null ? 'refused' : `${response.refusal.code}: ${response.refusal.message}`, ...withAck };
       case 'conflict':
         return { outcome: 'conflict', reason: 'CONFLICT', ...withAck };

@@ -38,6 +38,7 @@ export class NatsLink {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly listeners: ConnectedListener[] = [];
   private readonly resumeListeners: (() => void)[] = [];
+  private readonly lostListeners: (() => void)[] = [];
 
   constructor(
     private readonly deps: NatsLinkDeps,
@@ -56,6 +57,11 @@ export class NatsLink {
   onConnected(listener: ConnectedListener): void {
     this.listeners.push(listener);
     if (this.nc !== undefined) listener(this.nc);
+  }
+
+  /** Runs at every disconnect. */
+  onLost(listener: () => void): void {
+    this.lostListeners.push(listener);
   }
 
   /** Runs after every reconnect (not the first connect). */
@@ -113,6 +119,7 @@ export class NatsLink {
       if (status.type === Events.Disconnect) {
         this.up = false;
         this.deps.events.emit({ name: LEAD_EVENTS.natsDisconnected, at: this.deps.clock.now(), server });
+        for (const listener of this.lostListeners) listener();
       } else if (status.type === Events.Reconnect) {
         this.up = true;
         this.deps.events.emit({ name: LEAD_EVENTS.natsReconnected, at: this.deps.clock.now(), server });

@@ -15,7 +15,10 @@ export interface Answered {
   readonly signerId: string;
 }
 
-export type Verdict = { readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string; readonly retry_after_ms?: number };
+export type Verdict =
+  /** `cascade`: a child lead's confirmation of a cascade COORDINATE (only there). */
+  | { readonly ok: true; readonly cascade?: Reply['cascade'] }
+  | { readonly ok: false; readonly code: string; readonly message: string; readonly retry_after_ms?: number };
 
 export interface ReplySigner {
   readonly leadId: string;
@@ -40,6 +43,7 @@ export function signReply(by: ReplySigner, answered: Answered, verdict: Verdict)
     in_reply_to: answered.messageId,
     to: answered.signerId,
     ok: verdict.ok,
+    ...(verdict.ok && verdict.cascade !== undefined ? { cascade: verdict.cascade } : {}),
     ...(verdict.ok ? {} : { code: verdict.code.slice(0, 64), message: verdict.message.slice(0, MAX_MESSAGE_CHARS) }),
     ...(!verdict.ok && verdict.retry_after_ms !== undefined ? { retry_after_ms: Math.round(verdict.retry_after_ms) } : {}),
   };

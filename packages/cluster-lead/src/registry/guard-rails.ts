@@ -38,6 +38,17 @@ export interface GuardDeps {
   lag: LagMonitor;
 }
 
+/** A stretch of time in which the lead itself was the slow or deaf part. */
+export interface Impairment {
+  readonly reason: GuardReason;
+  readonly from: number;
+  /** Infinity while it lasts (the broker is still down). */
+  readonly to: number;
+}
+
+/** Impairments remembered: enough to cover any operation still being judged. */
+const MAX_IMPAIRMENTS = 32;
+
 export interface GuardReading {
   /** Multiplier for every liveness deadline: 1 normally, timeoutFactor while a guard holds. */
   factor: number;
@@ -54,6 +65,10 @@ export interface GuardReading {
 export class GuardRails {
   private readonly until: Record<GuardReason, number> = { restart: 0, 'event-loop-lag': 0, 'transport-resumed': 0 };
   private lastLagMs = 0;
+  private lastReadAt: number | null = null;
+  private readonly impairments: Impairment[] = [];
+  /** When the broker connection was lost, while it is. */
+  private lostAt: number | null = null;
 
   constructor(
     private readonly deps: GuardDeps,
@@ -62,12 +77,39 @@ export class GuardRails {
 
   /** A (re)start: grant every agent a grace period to reach us. */
   noteStart(): void {
-    this.until.restart = this.deps.clock.now() + this.options.restartGraceMs;
+    const now = this.deps.clock.now();
+    this.until.restart = now + this.options.restartGraceMs;
+    // Work sent before this start was interrupted by it; work sent after is judged as usual.
+    this.impaired('restart', Number.NEGATIVE_INFINITY, now);
+  }
+
+  /** The transport went down: nothing agents send reaches us until it is back. */
+  noteTransportLost(): void {
+    this.lostAt ??= this.deps.clock.now();
   }
 
   /** The transport came back: heartbeats could not reach us while it was down. */
   noteTransportResumed(): void {
-    this.until['transport-resumed'] = this.deps.clock.now() + this.options.restartGraceMs;
+    const now = this.deps.clock.now();
+    this.until['transport-resumed'] = now + this.options.restartGraceMs;
+    this.impaired('transport-resumed', this.lostAt ?? now, this.until['transport-resumed']);
+    this.lostAt = null;
+  }
+
+  /**
+   * Whether the lead itself was impaired at any time since `sinceMs` (its restart grace, a
+   * broker outage and the grace after it, event-loop lag and its grace): the reason, or null.
+   * An agent's missing answer in such a window is the lead's doing as likely as the agent's,
+   * so it must not cost the agent health or count as a breaker failure.
+   */
+  leadImpairedSince(sinceMs: number): GuardReason | null {
+    const now = this.deps.clock.now();
+    if (this.lostAt !== null) return 'transport-resumed';
+    for (let i = this.impairments.length - 1; i >= 0; i--) {
+      const episode = this.impairments[i]!;
+      if (episode.to >= sinceMs && episode.from <= now) return episode.reason;
+    }
+    return null;
   }
 
   /** True while the restart grace holds (agents may still be finding, or re-synchronising with, this lead). */
@@ -79,8 +121,24 @@ export class GuardRails {
   read(): GuardReading {
     const now = this.deps.clock.now();
     this.lastLagMs = this.deps.lag.takeMaxLagMs();
-    if (this.lastLagMs > this.options.lagThresholdMs) this.until['event-loop-lag'] = now + this.options.lagGraceMs;
+    if (this.lastLagMs > this.options.lagThresholdMs) {
+      this.until['event-loop-lag'] = now + this.options.lagGraceMs;
+      // The lag happened somewhere since the previous reading; blame covers all of it.
+      this.impaired('event-loop-lag', (this.lastReadAt ?? now) - this.lastLagMs, this.until['event-loop-lag']);
+    }
+    this.lastReadAt = now;
     const reasons = (Object.keys(this.until) as GuardReason[]).filter((reason) => now < this.until[reason]);
     return { factor: reasons.length > 0 ? this.options.timeoutFactor : 1, reasons, lastLagMs: this.lastLagMs };
+  }
+
+  private impaired(reason: GuardReason, from: number, to: number): void {
+    const last = this.impairments.at(-1);
+    // One episode per spell: a lag lasting many sweeps extends the last one.
+    if (last !== undefined && last.reason === reason && from <= last.to) {
+      this.impairments[this.impairments.length - 1] = { reason, from: Math.min(last.from, from), to: Math.max(last.to, to) };
+      return;
+    }
+    this.impairments.push({ reason, from, to });
+    if (this.impairments.length > MAX_IMPAIRMENTS) this.impairments.shift();
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalDistribution, leadConversion } from './arrival.js';
+import { sampleMessage } from '@mesh30k/shared/testing';
+import { arrivalDistribution, leadConversion, outcomeOf } from './arrival.js';
 import type { AgentArrival } from './record.js';
 
 describe('leadConversion', () => {
@@ -30,5 +31,17 @@ describe('arrivalDistribution', () => {
       hitRate: null,
       basisDisagreementMaxMs: null,
     });
+  });
+});
+
+describe('outcomeOf', () => {
+  const ack = sampleMessage('ACK');
+  it('a TRANSIT ACK with a TRANSIT_REFUSAL code is unrunnable (not the agent\'s fault); other refusals are refusals', () => {
+    expect(outcomeOf({ ...ack, trinary_state: 0, refusal: { code: 'FRAME_REFUSED', message: 'too big' } })).toBe('unrunnable');
+    expect(outcomeOf({ ...ack, trinary_state: 0, refusal: { code: 'VERB_UNSUPPORTED', message: 'no act' } })).toBe('unrunnable');
+    expect(outcomeOf({ ...ack, trinary_state: 0, refusal: { code: 'PAYLOAD_INVALID', message: 'bad' } })).toBe('unrunnable');
+    expect(outcomeOf({ ...ack, trinary_state: 0, refusal: { code: 'HANDLER_FAILED', message: 'EIO' } })).toBe('refused');
+    expect(outcomeOf({ ...ack, trinary_state: 0, refusal: undefined })).toBe('transit');
+    expect(outcomeOf({ ...ack, trinary_state: 1, refusal: undefined })).toBe('ready');
   });
 });

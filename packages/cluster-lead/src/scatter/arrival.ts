@@ -4,7 +4,7 @@
  * last reported, so the two views can be compared and an agent whose clock estimate went wrong
  * between heartbeats shows up as a disagreement.
  */
-import { RollingSamples } from '@mesh30k/shared';
+import { RollingSamples, TRANSIT, isTransitRefusal } from '@mesh30k/shared';
 import type { Ack } from '@mesh30k/shared';
 import type { AgentClockView, AgentOutcome } from './ports.js';
 import type { AgentArrival, ArrivalBasis, ArrivalDistribution, PlannedAgent } from './record.js';
@@ -19,7 +19,7 @@ export function leadConversion(clock: AgentClockView | null, localMs: number): n
 }
 
 export function outcomeOf(ack: Ack): AgentOutcome {
-  if (ack.refusal !== undefined) return 'refused';
+  if (ack.refusal !== undefined) return ack.trinary_state === TRANSIT && isTransitRefusal(ack.refusal.code) ? 'unrunnable' : 'refused';
   switch (ack.trinary_state) {
     case 1:
       return 'ready';

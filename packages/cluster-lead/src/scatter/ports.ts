@@ -84,9 +84,12 @@ export interface ScatterRoutes {
 
 /**
  * What became of one agent in one operation: ready, transit and conflict are its ACK's trinary
- * state; refused is an ACK with a refusal; no_ack is a straggler at the deadline.
+ * state; refused is an ACK with a refusal; unrunnable is a TRANSIT ACK whose refusal says the
+ * agent could not run what it was sent (shared TRANSIT_REFUSAL: frame over its limit, verb it
+ * has no handler for, payload failing the verb's schema), which is the sender's doing, not the
+ * agent's; no_ack is a straggler at the deadline.
  */
-export type AgentOutcome = 'ready' | 'transit' | 'conflict' | 'refused' | 'no_ack';
+export type AgentOutcome = 'ready' | 'transit' | 'conflict' | 'refused' | 'unrunnable' | 'no_ack';
 
 /** Feeds health scores and processing estimates. */
 export interface OutcomeRecorder {

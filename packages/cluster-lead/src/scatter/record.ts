@@ -122,6 +122,8 @@ export interface ScatterResult {
     readonly transit: number;
     readonly conflicts: number;
     readonly refused: number;
+    /** TRANSIT ACKs saying the agent could not run what it was sent (not its fault; their refusal names why). */
+    readonly unrunnable: number;
     readonly stragglers: number;
   };
   /** Every ACK that is not a conflict (ready, transit, refused), by agent id. */

@@ -48,6 +48,7 @@ export function buildResult(input: ResultInput): ScatterResult {
       transit,
       conflicts: conflicts.length,
       refused: arrivals.filter((a) => a.outcome === 'refused').length,
+      unrunnable: arrivals.filter((a) => a.outcome === 'unrunnable').length,
       stragglers: stragglers.length,
     },
     responders,

@@ -18,7 +18,7 @@ import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { buildLeadScatter } from '../lead-scatter.js';
 import type { NatsLink } from '../nats/nats-link.js';
-import type { Registry } from '../registry/index.js';
+import type { GuardRails, Registry } from '../registry/index.js';
 import type { Scheduler } from '../scatter/index.js';
 import type { LeadStore, SnapshotWriter } from '../store/index.js';
 import type { LeadIdentity } from '../trust/index.js';
@@ -44,6 +44,8 @@ export interface OperationsDeps {
   readonly edge: EdgeTier;
   readonly limits: LimitCounters;
   readonly publishFrame: (subject: string, frame: SignedFrame) => void;
+  /** Knows when the lead itself was impaired, so a missing ACK then is not blamed on the agent. */
+  readonly guard: GuardRails;
   readonly scheduler: Scheduler | undefined;
 }
 
@@ -69,6 +71,7 @@ export function buildOperations(deps: OperationsDeps) {
       edge: deps.edge,
       ackTap,
       limits,
+      guard: deps.guard,
       replayTtlMs: config.ingest.replay_ttl_ms,
       replaySkewMs: config.ingest.replay_skew_ms,
       ...(deps.scheduler === undefined ? {} : { scheduler: deps.scheduler }),

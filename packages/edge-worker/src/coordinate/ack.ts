@@ -10,7 +10,8 @@ export type AckOutcome =
   | { state: 'refused'; code: string; message: string };
 
 export interface AckInput {
-  coordinate: Coordinate;
+  /** What the ACK names of the COORDINATE (all an unrunnable one's head offers). */
+  coordinate: Pick<Coordinate, 'message_id' | 'operation_id' | 'release_mode'>;
   agentId: string;
   outcome: AckOutcome;
   /** Worker clock. */

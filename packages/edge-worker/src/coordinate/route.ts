@@ -1,14 +1,15 @@
+import type { UnrunnableCoordinate } from '@mesh30k/shared';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.js';
 import { clockOffsetFromCoordinate } from '../clock/offset-carrier.js';
 import { holdUntil } from '../clock/hold.js';
 import { EdgeError } from '../http/errors.js';
-import { readSignedRequest } from '../http/signed-request.js';
 import { signedResponse } from '../http/signed-response.js';
 import { buildAck, type AckOutcome } from './ack.js';
 import { capabilityConflict, missingCapabilities } from './capabilities.js';
 import { releaseFor, type Release } from './release.js';
 import { isSelected } from './selector.js';
+import { readCoordinate } from './unrunnable.js';
 import { runVerb } from './verbs.js';
 
 /**
@@ -20,7 +21,9 @@ export async function coordinateRoute(c: Context<AppEnv>): Promise<Response> {
   const runtime = c.get('runtime');
   const receivedAtLocal = c.get('receivedAt');
   const { config, clock, state } = runtime;
-  const { message } = await readSignedRequest(c.req.raw, 'COORDINATE', runtime);
+  const read = await readCoordinate(c.req.raw, runtime);
+  if (read.kind === 'unrunnable') return answerUnrunnable(c, read.read, receivedAtLocal);
+  const { message } = read;
   if (!isSelected(message.selector, config)) {
     throw new EdgeError('NOT_SELECTED', `operation ${message.operation_id} does not select agent ${config.agentId}`);
   }
@@ -80,4 +83,33 @@ function refusalFor(frozen: boolean, release: Release, agentId: string, maxHoldM
     return { state: 'refused', code: 'TARGET_TOO_FAR', message: `T is ${Math.round(release.aheadMs)} ms away; this agent holds at most ${maxHoldMs} ms` };
   }
   return undefined;
+}
+
+/**
+ * An authentic COORDINATE this Worker cannot run: if it selects this agent and is fresh, a
+ * signed TRANSIT ACK with the reason (VERB_UNSUPPORTED, FRAME_REFUSED); never READY.
+ */
+async function answerUnrunnable(c: Context<AppEnv>, read: UnrunnableCoordinate, receivedAtLocal: number): Promise<Response> {
+  const runtime = c.get('runtime');
+  const { config, clock, state } = runtime;
+  const { head } = read;
+  if (!isSelected(head.selector, config)) throw new EdgeError('NOT_SELECTED', `operation ${head.operation_id} does not select agent ${config.agentId}`);
+  const admitted = await state.admit({ kind: 'COORDINATE', messageId: head.message_id, createdAt: head.created_at, ttlMs: head.ttl_ms });
+  if (!admitted.ok) throw new EdgeError(admitted.code, admitted.message);
+  const processingMs = clock.now() - receivedAtLocal;
+  await state.complete({ coordinateId: head.message_id, operationId: head.operation_id, processingMs });
+  const now = clock.now();
+  return signedResponse(
+    buildAck({
+      coordinate: head,
+      agentId: config.agentId,
+      outcome: { state: 'refused', code: read.code, message: read.message },
+      receivedAtLocal,
+      readyAtLocal: now,
+      processingMs,
+      offsetMs: admitted.snapshot.clockOffsetMs,
+      nowLocal: now,
+    }),
+    runtime,
+  );
 }

@@ -148,12 +148,22 @@ export class Agent {
     if (this.lifecycle !== 'new') throw new Error(`agent ${this.id} cannot start: it is ${this.lifecycle}`);
     this.lifecycle = 'running';
     const { identity } = this.deps;
-    const listen = (route: Parameters<MeshInbox['listen']>[0], onMessage: (delivery: InboxDelivery) => void): void => {
-      const listener: InboxListener = { onMessage, onRefused: (refusal) => countCode(this.ctx.counters.refusedByCode, refusal.code) };
+    const listen = (route: Parameters<MeshInbox['listen']>[0], onMessage: (delivery: InboxDelivery) => void, onRefused?: InboxListener['onRefused']): void => {
+      const listener: InboxListener = {
+        onMessage,
+        onRefused: (refusal, subject, message) => {
+          countCode(this.ctx.counters.refusedByCode, refusal.code);
+          onRefused?.(refusal, subject, message);
+        },
+      };
       this.unsubscribers.push(this.inbox.listen(route, listener));
     };
-    listen({ family: 'coordinateGroup', id: identity.leadId }, (d) => this.engine.onCoordinate(d));
-    listen({ family: 'coordinateAgent', id: identity.agentId }, (d) => this.engine.onCoordinate(d));
+    // A refused COORDINATE may be the lead's work this agent cannot run: answered TRANSIT, not dropped.
+    const unrunnable: InboxListener['onRefused'] = (refusal, _subject, message) => {
+      this.engine.onRefusedFrame(message, refusal).catch((error: unknown) => this.log.error({ event: LogEvent.HANDLER_FAILED, err: error }, 'answering a refused COORDINATE failed'));
+    };
+    listen({ family: 'coordinateGroup', id: identity.leadId }, (d) => this.engine.onCoordinate(d), unrunnable);
+    listen({ family: 'coordinateAgent', id: identity.agentId }, (d) => this.engine.onCoordinate(d), unrunnable);
     listen({ family: 'control', id: identity.leadId }, (d) => this.control.onControl(d));
     listen({ family: 'probe', id: identity.agentId }, (d) => this.probe.onPing(d));
     this.unsubscribers.push(this.deps.bus.onEvent((event) => this.onConnection(event)));

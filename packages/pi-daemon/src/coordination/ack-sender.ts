@@ -6,9 +6,12 @@ import { requestConfirmed, type Route } from '../nats/frames.js';
 import { confirmingLead, isPermanentRefusal, streamOf } from './outbox-relay.js';
 import type { OutboxKind } from '../ports.js';
 
+/** What an ACK names of the COORDINATE it answers (all a refused frame's head may offer). */
+export type AckSubject = Pick<Coordinate, 'message_id' | 'operation_id' | 'release_mode' | 'priority'>;
+
 /** The facts of one answer to a COORDINATE; everything else in the ACK is derived. */
 export interface AckFacts {
-  coordinate: Coordinate;
+  coordinate: AckSubject;
   state: TrinaryState;
   receivedAtLocal: number;
   /** The ready (or hand-back) instant on the agent's clock, stamped before this is built. */

@@ -1,17 +1,19 @@
 import { performance } from 'node:perf_hooks';
-import { CONFLICT, READY, RollingSamples, TRANSIT, conflictPriority } from '@mesh30k/shared';
-import type { ConflictDetail, Coordinate, ImpedanceProfiler, ProcessingStats, ReplayGuard } from '@mesh30k/shared';
+import { CONFLICT, READY, RollingSamples, TRANSIT, conflictPriority, isTransitRefusal } from '@mesh30k/shared';
+import type { ConflictDetail, Coordinate, ImpedanceProfiler, ProcessingStats, ReplayGuard, TransitRefusalCode, WireRefusal } from '@mesh30k/shared';
 import type { AgentContext } from '../agent/context.js';
 import { countCode } from '../agent/counters.js';
 import { LogEvent } from '../logging/events.js';
 import type { PreciseTimer, ReleaseHandle } from '../clock/precise-timer.js';
+import type { BusMessage } from '../nats/bus.js';
 import type { InboxDelivery } from '../nats/inbox.js';
-import type { AckSender } from './ack-sender.js';
+import type { AckSender, AckSubject } from './ack-sender.js';
 import type { ContextHash } from './context-hash.js';
 import type { FreezeState } from './freeze.js';
 import type { HandlerContext, HandlerOutcome, HandlerRegistry } from './handlers.js';
-import { decideIntake, type DeclineCode } from './intake.js';
+import { decideIntake, refuseUnrunnable, type DeclineCode } from './intake.js';
 import { PriorityWorkQueue } from './priority-queue.js';
+import { readUnrunnable } from './unrunnable.js';
 
 /** Processing times kept for the PONG's p50/p95. */
 const STATS_SAMPLES = 64;
@@ -128,6 +130,26 @@ export class CoordinationEngine {
     this.pump();
   }
 
+  /**
+   * A frame the inbox refused on a COORDINATE subject: if the lead signed it and it is for
+   * this agent and fresh, it is work the agent cannot run, answered TRANSIT with the reason
+   * (FRAME_REFUSED, VERB_UNSUPPORTED) rather than left to become a straggler.
+   */
+  async onRefusedFrame(message: BusMessage, refusal: WireRefusal): Promise<void> {
+    const { ctx } = this.deps;
+    const receivedAtLocal = ctx.clock.localNow() - (performance.now() - message.arrivedAt);
+    const read = await readUnrunnable(message, refusal, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys, leadId: ctx.identity.leadId });
+    if (read === null) return;
+    const problem = refuseUnrunnable(read, { identity: ctx.identity, tuning: ctx.tuning, replay: this.deps.replay, meshNow: ctx.clock.meshNow() });
+    if (problem === 'ignore') return;
+    if (problem !== null) {
+      countCode(ctx.counters.refusedByCode, problem.code);
+      ctx.log.warn({ event: LogEvent.COORDINATE_REFUSED, operation: read.head.operation_id, message: read.head.message_id, code: problem.code }, `COORDINATE refused: ${problem.message}`);
+      return;
+    }
+    this.decline(read.head, receivedAtLocal, read.code, read.message);
+  }
+
   /** FREEZE: queued work is handed back; running and held work completes. */
   handBackQueued(code: DeclineCode, reason: string): number {
     const queued = this.queue.drain();
@@ -193,6 +215,11 @@ export class CoordinationEngine {
         return;
       case 'transit':
         this.finish(item);
+        if (isTransitRefusal(outcome.code)) {
+          // Work this agent cannot run (a verb it lacks, a payload the verb refuses): said as such, and no mark against itself.
+          this.decline(item.coordinate, item.receivedAtLocal, outcome.code as TransitRefusalCode, outcome.message, item.processingMs);
+          return;
+        }
         this.decline(item.coordinate, item.receivedAtLocal, 'HANDLER_FAILED', `${outcome.code}: ${outcome.message}`, item.processingMs);
         this.deps.profiler.recordOutcome(false);
         return;
@@ -288,7 +315,7 @@ export class CoordinationEngine {
     this.active.delete(item);
   }
 
-  private decline(coordinate: Coordinate, receivedAtLocal: number, code: DeclineCode, message: string, processingMs = 0): void {
+  private decline(coordinate: AckSubject, receivedAtLocal: number, code: DeclineCode, message: string, processingMs = 0): void {
     const { sender, ctx } = this.deps;
     countCode(ctx.counters.declinedByCode, code);
     ctx.log.info({ event: LogEvent.COORDINATE_REFUSED, operation: coordinate.operation_id, message: coordinate.message_id, code }, `COORDINATE declined: ${message}`);

@@ -43,7 +43,7 @@ describe('sync', () => {
   });
 
   it('answers TRANSIT for a payload that is not a sync payload', () => {
-    expect(run({ nonsense: true }, '').outcome).toMatchObject({ state: 'transit', code: 'BAD_PAYLOAD' });
+    expect(run({ nonsense: true }, '').outcome).toMatchObject({ state: 'transit', code: 'PAYLOAD_INVALID' });
   });
 });
 

@@ -1,4 +1,4 @@
-import { Sha256Hex, type ConflictDetail, type Coordinate, type Verb } from '@mesh30k/shared';
+import { Sha256Hex, TRANSIT_REFUSAL, type ConflictDetail, type Coordinate, type Verb } from '@mesh30k/shared';
 import { z } from 'zod';
 import { hashPayload } from './context-hash.js';
 
@@ -52,7 +52,7 @@ export const syncHandler: VerbHandler = (ctx) => {
   const parsed = SyncPayload.safeParse(ctx.coordinate.payload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { state: 'transit', code: 'BAD_PAYLOAD', message: `sync payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
+    return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: `sync payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
   }
   const payload = parsed.data;
   if (payload.context !== undefined) {
@@ -97,7 +97,8 @@ export const BUILT_IN_HANDLERS: HandlerRegistry = Object.freeze({
   observe: (ctx) => ready({ context_hash: ctx.contextHash() }),
   orient: (ctx) => ready({ context_hash: ctx.contextHash(), payload_hash: ctx.coordinate.payload_hash }),
   decide: () => ready({ decision: 'proceed' }),
-  act: (): HandlerOutcome => ({ state: 'transit', code: 'NO_OUTPUTS', message: 'this agent has no outputs configured (sensors.devices)' }),
+  // Not this agent's fault: it was sent a verb it cannot run (TRANSIT_REFUSAL, docs/protocol.md).
+  act: (): HandlerOutcome => ({ state: 'transit', code: TRANSIT_REFUSAL.VERB_UNSUPPORTED, message: 'this agent has no outputs configured (sensors.devices)' }),
   record: (ctx) => ready({ recorded: ctx.coordinate.payload_hash }),
   sync: syncHandler,
 });

@@ -1,11 +1,11 @@
 import { CONFLICT_LIMITS } from '@mesh30k/shared';
-import type { ConflictDetail, Coordinate, ReplayGuard } from '@mesh30k/shared';
+import type { ConflictDetail, Coordinate, ReplayGuard, TransitRefusalCode, UnrunnableCoordinate } from '@mesh30k/shared';
 import type { AgentIdentity, AgentTuning } from '../agent/options.js';
 import { hashPayload } from './context-hash.js';
 import { isSelected, missingCapabilities } from './selector.js';
 
 /** Codes of COORDINATEs declined with a TRANSIT ACK (the work was valid but not taken). */
-export type DeclineCode = 'FROZEN' | 'SHUTTING_DOWN' | 'TARGET_PASSED' | 'QUEUE_FULL' | 'HANDED_BACK' | 'HANDLER_FAILED';
+export type DeclineCode = 'FROZEN' | 'SHUTTING_DOWN' | 'TARGET_PASSED' | 'QUEUE_FULL' | 'HANDED_BACK' | 'HANDLER_FAILED' | TransitRefusalCode;
 
 /** What to do with a verified COORDINATE. */
 export type IntakeDecision =
@@ -89,4 +89,23 @@ export function decideIntake(coordinate: Coordinate, s: IntakeState): IntakeDeci
     };
   }
   return { kind: 'accept' };
+}
+
+/**
+ * The checks an authentic COORDINATE the agent cannot run passes before it is answered TRANSIT:
+ * for this agent (else 'ignore'), not replayed, not expired; null when it is to be answered.
+ */
+export function refuseUnrunnable(
+  read: UnrunnableCoordinate,
+  s: Pick<IntakeState, 'identity' | 'tuning' | 'replay' | 'meshNow'>,
+): 'ignore' | { code: string; message: string } | null {
+  const { head } = read;
+  if (read.signerId !== s.identity.leadId) return { code: 'WRONG_SIGNER', message: `signed by "${read.signerId}", not by the lead "${s.identity.leadId}"` };
+  if (!isSelected(head.selector, s.identity)) return 'ignore';
+  const fresh = s.replay.check(head.message_id, head.created_at);
+  if (!fresh.ok) return { code: fresh.error.code, message: fresh.error.message };
+  if (s.meshNow > head.created_at + Math.min(head.ttl_ms, s.tuning.replayWindowMs)) {
+    return { code: 'EXPIRED', message: `created at ${head.created_at} with ttl ${head.ttl_ms} ms; now ${s.meshNow}` };
+  }
+  return null;
 }

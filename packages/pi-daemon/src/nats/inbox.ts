@@ -12,8 +12,8 @@ export interface InboxDelivery {
 
 export interface InboxListener {
   onMessage(delivery: InboxDelivery): void;
-  /** Told about every refused frame on the subject; the inbox has logged it already. */
-  onRefused(refusal: WireRefusal, subject: string): void;
+  /** Told about every refused frame on the subject (the frame too); the inbox has logged it already. */
+  onRefused(refusal: WireRefusal, subject: string, message: BusMessage): void;
 }
 
 export interface InboxDeps {
@@ -90,7 +90,7 @@ export class MeshInbox {
           { event: LogEvent.MESSAGE_REFUSED, subject: message.subject, code: refusal.code, path: refusal.path, bytes: message.data.byteLength },
           `refused a frame on ${message.subject}: ${refusal.message}`,
         );
-        for (const listener of [...channel.listeners]) listener.onRefused(refusal, message.subject);
+        for (const listener of [...channel.listeners]) listener.onRefused(refusal, message.subject, message);
       })
       .catch((error: unknown) => {
         this.deps.logger.error({ event: 'frame.dispatch_failed', subject: message.subject, err: error }, 'dispatching a frame failed');

@@ -6,7 +6,7 @@
  * other modes now. A hardware error answers TRANSIT with the reason: never READY for a
  * switch that did not happen.
  */
-import { SensorId } from '@mesh30k/shared';
+import { SensorId, TRANSIT_REFUSAL } from '@mesh30k/shared';
 import { z } from 'zod';
 import type { HandlerOutcome, VerbHandler } from '../coordination/handlers.js';
 import { actCapability } from './config.js';
@@ -36,7 +36,7 @@ export function actHandler(outputs: OutputDriver, capabilities: readonly string[
     const parsed = ActPayload.safeParse(ctx.coordinate.payload);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { state: 'transit', code: 'BAD_PAYLOAD', message: `act payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
+      return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: `act payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
     }
     const payload = parsed.data;
     if (payload.action === 'identify') {

@@ -68,7 +68,7 @@ describe('SensorHub and act on a virtual backend', () => {
 
     expect(await act(context({ action: 'set', output: 'pump', value: true }))).toMatchObject({ state: 'conflict', conflict: { type: 'CAPABILITY_MISMATCH', detail: 'no output "pump" on pi-1' } });
     expect(await actHandler(h, [])(context({ action: 'set', output: 'relay', value: true }))).toMatchObject({ state: 'conflict', conflict: { detail: 'pi-1 does not hold act:relay' } });
-    expect(await act(context({ command: 'arm' }))).toMatchObject({ state: 'transit', code: 'BAD_PAYLOAD' });
+    expect(await act(context({ command: 'arm' }))).toMatchObject({ state: 'transit', code: 'PAYLOAD_INVALID' });
     port.failWrites = 'EIO writing gpio539/value';
     expect(await act(context({ action: 'set', output: 'relay', value: true }))).toMatchObject({ state: 'transit', code: 'HARDWARE_ERROR', message: 'EIO writing gpio539/value' });
     port.failWrites = undefined;

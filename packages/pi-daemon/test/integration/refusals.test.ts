@@ -1,5 +1,5 @@
-import { READY, SIGNATURE_HEADER, SIGNER_HEADER, newMessageId, payloadHash, subjects } from '@mesh30k/shared';
-import type { Coordinate } from '@mesh30k/shared';
+import { READY, SIGNATURE_HEADER, SIGNER_HEADER, TRANSIT, TRANSIT_REFUSAL, newMessageId, payloadHash, subjects } from '@mesh30k/shared';
+import type { Ack, Coordinate } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
@@ -35,6 +35,18 @@ async function coordinate(overrides: Partial<Coordinate> = {}): Promise<Coordina
     trinary_expectation: 1,
     ...overrides,
   };
+}
+
+/** Signs the bytes raw (the encoder refuses an oversized or invalid COORDINATE), as a lead with other limits would send them. */
+async function publishSignedRaw(message: Coordinate, privateKey: Uint8Array = mesh.lead.privateKey): Promise<void> {
+  const body = new TextEncoder().encode(JSON.stringify(message));
+  const signature = Buffer.from(await nodeEd25519.signerSync(privateKey).sign(body)).toString('base64url');
+  await lead.publishRaw(subject, body, { [SIGNER_HEADER]: mesh.leadId, [SIGNATURE_HEADER]: signature });
+}
+
+async function ackOf(operationId: string, what: string): Promise<Ack> {
+  await lead.waitUntil(() => lead.ackFor(operationId, 'pi-1') !== undefined, 5_000, what);
+  return lead.ackFor(operationId, 'pi-1')!;
 }
 
 const refused = (code: string): number => pi.agent.stats().refusedByCode[code] ?? 0;
@@ -123,13 +135,62 @@ describe('hostile or broken COORDINATEs', () => {
     expect(loggedRefusal('OVERSIZED')).toBe(true);
   });
 
+  it('answers an authentic oversized one TRANSIT FRAME_REFUSED, so the lead does not count a straggler', async () => {
+    const big = { blob: 'x'.repeat(70 * 1024) };
+    const message = await coordinate({ payload: big, payload_hash: await payloadHash(big) });
+    const before = pi.agent.stats().declinedByCode.FRAME_REFUSED ?? 0;
+    await publishSignedRaw(message);
+    const ack = await ackOf(message.operation_id, 'the TRANSIT ACK');
+    expect(ack).toMatchObject({ trinary_state: TRANSIT, coordinate_id: message.message_id, refusal: { code: TRANSIT_REFUSAL.FRAME_REFUSED } });
+    expect(ack.refusal!.message).toMatch(/frame limit is 65536/);
+    expect(pi.agent.stats().declinedByCode.FRAME_REFUSED).toBe(before + 1);
+  });
+
+  it('answers an unknown verb VERB_UNSUPPORTED and a field failing the schema FRAME_REFUSED', async () => {
+    const verb = await coordinate({ verb: 'teleport' as Coordinate['verb'] });
+    const weight = await coordinate({ payload_weight: 99 });
+    await publishSignedRaw(verb);
+    await publishSignedRaw(weight);
+    const verbAck = await ackOf(verb.operation_id, 'the VERB_UNSUPPORTED ACK');
+    const weightAck = await ackOf(weight.operation_id, 'the FRAME_REFUSED ACK');
+    expect(verbAck).toMatchObject({ trinary_state: TRANSIT, refusal: { code: TRANSIT_REFUSAL.VERB_UNSUPPORTED } });
+    expect(weightAck).toMatchObject({ trinary_state: TRANSIT, refusal: { code: TRANSIT_REFUSAL.FRAME_REFUSED } });
+    expect(weightAck.refusal!.message).toMatch(/payload_weight/);
+  });
+
+  it('answers a sync whose payload fails the verb\'s schema PAYLOAD_INVALID', async () => {
+    const payload = { nonsense: true };
+    const message = await coordinate({ verb: 'sync', payload, payload_hash: await payloadHash(payload) });
+    const frame = await lead.sign(message);
+    await lead.publishRaw(subject, frame.body, frame.headers);
+    const ack = await ackOf(message.operation_id, 'the PAYLOAD_INVALID ACK');
+    expect(ack).toMatchObject({ trinary_state: TRANSIT, refusal: { code: TRANSIT_REFUSAL.PAYLOAD_INVALID } });
+  });
+
+  it('stays silent on a forged unrunnable one, and on one for another agent', async () => {
+    const before = lead.ackArrivals.length;
+    const impostor = await nodeEd25519.generateKeyPair();
+    const forged = await coordinate({ verb: 'teleport' as Coordinate['verb'] });
+    await publishSignedRaw(forged, impostor.privateKey);
+    const elsewhere = await coordinate({ verb: 'teleport' as Coordinate['verb'], selector: { agent_ids: ['pi-2'] } });
+    await publishSignedRaw(elsewhere);
+    // A marker after both, on the same subject: once it is answered, the two before it were handled.
+    const marker = await coordinate();
+    const frame = await lead.sign(marker);
+    await lead.publishRaw(subject, frame.body, frame.headers);
+    await ackOf(marker.operation_id, 'the marker ACK');
+    expect(lead.ackFor(forged.operation_id, 'pi-1')).toBeUndefined();
+    expect(lead.ackFor(elsewhere.operation_id, 'pi-1')).toBeUndefined();
+    expect(lead.ackArrivals.length - before).toBe(1);
+  });
+
   it('keeps serving: a valid COORDINATE after all that is answered READY', async () => {
     const message = await coordinate();
     const frame = await lead.sign(message);
     await lead.publishRaw(subject, frame.body, frame.headers);
     await lead.waitUntil(() => lead.ackFor(message.operation_id, 'pi-1') !== undefined, 5_000, 'the ACK');
     expect(lead.ackFor(message.operation_id, 'pi-1')?.trinary_state).toBe(READY);
-    // Only the replayed frame's original and this one were acted on.
-    expect(pi.agent.stats().coordinatesAccepted).toBe(2);
+    // Only the replayed frame's original, the PAYLOAD_INVALID sync, the marker and this one were taken on.
+    expect(pi.agent.stats().coordinatesAccepted).toBe(4);
   });
 });

@@ -8,3 +8,4 @@ export * from './limits.js';
 export * from './ids.js';
 export * from './payload-hash.js';
 export * from './refusals.js';
+export * from './unrunnable.js';

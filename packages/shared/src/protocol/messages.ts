@@ -354,6 +354,11 @@ export const Reply = z.object({
   message: ShortText.optional(),
   /** With a temporary refusal (RATE_LIMITED): when asking again may succeed. */
   retry_after_ms: z.number().int().min(0).max(86_400_000).optional(),
+  /**
+   * A child lead's confirmation of a cascade COORDINATE: how its own scatter was admitted and
+   * T converted to its clock. Absent from every other reply.
+   */
+  cascade: z.object({ admission: z.string().max(32), target_time_local: EpochMs.optional() }).optional(),
 });
 export type Reply = z.infer<typeof Reply>;
 

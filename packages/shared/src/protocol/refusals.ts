@@ -38,3 +38,25 @@ const PERMANENT: ReadonlySet<string> = new Set([
 export function isPermanentRefusal(code: string): boolean {
   return PERMANENT.has(code);
 }
+
+/**
+ * Reason codes of a TRANSIT ACK (with `refusal`) by which an agent refuses an authentic
+ * COORDINATE it cannot run: the lead sent work the agent cannot take, which is not the
+ * agent's fault, so the lead docks no health and counts no breaker failure for it.
+ */
+export const TRANSIT_REFUSAL = {
+  /** The frame is over the agent's frame limit (or otherwise beyond what it accepts). */
+  FRAME_REFUSED: 'FRAME_REFUSED',
+  /** The agent has no handler for the verb. */
+  VERB_UNSUPPORTED: 'VERB_UNSUPPORTED',
+  /** The payload fails the verb's schema. */
+  PAYLOAD_INVALID: 'PAYLOAD_INVALID',
+} as const;
+export type TransitRefusalCode = (typeof TRANSIT_REFUSAL)[keyof typeof TRANSIT_REFUSAL];
+
+const TRANSIT_REFUSALS: ReadonlySet<string> = new Set(Object.values(TRANSIT_REFUSAL));
+
+/** True for a refusal that says the work could not be run here, not that the agent failed. */
+export function isTransitRefusal(code: string): boolean {
+  return TRANSIT_REFUSALS.has(code);
+}
