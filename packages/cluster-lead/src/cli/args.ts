@@ -30,6 +30,10 @@ const OPTIONS = {
   operator: { type: 'string' },
   http: { type: 'string' },
   nats: { type: 'string' },
+  'leaf-port': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
   'root-key-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

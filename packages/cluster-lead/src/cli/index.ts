@@ -55,6 +55,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           operatorId: stringFlag(args.values.operator),
           http: stringFlag(args.values.http),
           nats: stringFlag(args.values.nats),
+          leafPort: stringFlag(args.values['leaf-port']),
+          tlsCert: stringFlag(args.values['tls-cert']),
+          tlsKey: stringFlag(args.values['tls-key']),
+          tlsCa: stringFlag(args.values['tls-ca']),
           rootKeyOut: stringFlag(args.values['root-key-out']),
         });
         io.out(result.text);
