@@ -30,6 +30,7 @@ const OPTIONS = {
   operator: { type: 'string' },
   http: { type: 'string' },
   nats: { type: 'string' },
+  'data-dir': { type: 'string' },
   'leaf-port': { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },

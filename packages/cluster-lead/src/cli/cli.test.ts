@@ -158,8 +158,11 @@ describe('mesh-lead init', () => {
     const target = join(dir.path, 'tls-host');
     const cli = io();
     const tlsArgs = ['--tls-cert', join(dir.path, 'server.pem'), '--tls-key', join(dir.path, 'server.key'), '--tls-ca', join(dir.path, 'ca.pem')];
-    expect(await main(['init', target, '--nats', '0.0.0.0:4222', '--leaf-port', '7422', ...tlsArgs], cli)).toBe(EXIT.OK);
+    const dataDir = join(dir.path, 'var-lib-mesh-lead');
+    expect(await main(['init', target, '--nats', '0.0.0.0:4222', '--leaf-port', '7422', '--data-dir', dataDir, ...tlsArgs], cli)).toBe(EXIT.OK);
     const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
+    expect(config.data_dir).toBe(dataDir);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
     // A wildcard listener: the lead, on the same host, uses loopback.
     expect(config.nats).toMatchObject({ servers: ['tls://127.0.0.1:4222'], tls: { ca_file: join(dir.path, 'ca.pem') } });
     expect(cli.stdout).toContain('"servers":["tls://<lead-host>:4222"],"tls":{"ca_file":"/etc/mesh30k/ca.pem"},"nkey_seed_file":"/var/lib/mesh30k/nats.nk"');

@@ -19,7 +19,7 @@ Usage:
       registry. A healthy database is left alone. Stop the lead first.
   mesh-lead init <dir> [--lead-id id] [--cluster id] [--operator id] [--http host:port]
                  [--nats host:port] [--leaf-port N] [--tls-cert F --tls-key F] [--tls-ca F]
-                 [--root-key-out <file>] [--force]
+                 [--data-dir <dir>] [--root-key-out <file>] [--force]
       Create a lead host's files in <dir> (mode 0700, files 0600): the mesh root key, the
       lead's key and root-signed enrollment, an operator key, lead.json, the lead's NATS
       login (lead-nats.nk) and the secured broker config in <dir>/nats (nats-server.conf

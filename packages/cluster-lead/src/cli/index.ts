@@ -55,6 +55,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           operatorId: stringFlag(args.values.operator),
           http: stringFlag(args.values.http),
           nats: stringFlag(args.values.nats),
+          dataDir: stringFlag(args.values['data-dir']),
           leafPort: stringFlag(args.values['leaf-port']),
           tlsCert: stringFlag(args.values['tls-cert']),
           tlsKey: stringFlag(args.values['tls-key']),

@@ -40,6 +40,8 @@ export interface InitInput {
   http?: string | undefined;
   /** host:port nats-server listens on (default 127.0.0.1:4222). */
   nats?: string | undefined;
+  /** The lead's data directory (its database); default DIR/data. A systemd service keeps it in /var/lib/mesh-lead. */
+  dataDir?: string | undefined;
   /** Port for Pi-site gateways (NATS leaf nodes) on the same host; absent: none. */
   leafPort?: string | undefined;
   /** nats-server's TLS certificate and key (both or neither). */
@@ -85,6 +87,7 @@ export async function initLead(input: InitInput): Promise<InitResult> {
     caFile: input.tlsCa === undefined ? undefined : resolve(input.tlsCa),
   });
   const path = (name: string) => join(dir, name);
+  const dataDir = input.dataDir === undefined ? path(INIT_FILES.dataDir) : resolve(input.dataDir);
   const written = [rootKeyPath, ...[INIT_FILES.leadKey, INIT_FILES.leadEnrollment, INIT_FILES.operatorKey, INIT_FILES.leadConfig, ...nats.files.map((f) => f.name)].map(path)];
 
   if (!input.force) {
@@ -94,7 +97,7 @@ export async function initLead(input: InitInput): Promise<InitResult> {
   try {
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     await chmod(dir, DIR_MODE);
-    await mkdir(path(INIT_FILES.dataDir), { recursive: true, mode: DIR_MODE });
+    await mkdir(dataDir, { recursive: true, mode: DIR_MODE });
     // Group-readable (0750, setgid): docs/deploy.md gives it to group nats, for nats-server.
     await mkdir(nats.natsDir, { recursive: true, mode: NATS_DIR_MODE });
     await chmod(nats.natsDir, NATS_DIR_MODE);
@@ -127,7 +130,7 @@ export async function initLead(input: InitInput): Promise<InitResult> {
     lead_id: leadId,
     cluster_id: clusterId,
     key_path: path(INIT_FILES.leadKey),
-    data_dir: path(INIT_FILES.dataDir),
+    data_dir: dataDir,
     nats: nats.leadNats,
     trust: {
       root_public_keys: [rootText],
