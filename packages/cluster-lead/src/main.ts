@@ -597,7 +597,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
           },
           remove: (id) => edge.directory.remove(id),
-          snapshot: () => edge.directory.snapshot(),
+          snapshot: () => edge.directory.snapshot().map((agent) => ({ ...agent, probe: edge.prober.probeState(agent.agent_id) })),
         },
       }),
       config.http,
