@@ -209,6 +209,10 @@ describe('mesh-lead command line', () => {
     expect(await main(['--help'], help)).toBe(EXIT.OK);
     expect(help.stdout).toContain('mesh-lead run --config');
     expect(help.stdout).toContain('MESH_LEAD_HTTP__PORT');
+    const version = io();
+    expect(await main(['--version'], version)).toBe(EXIT.OK);
+    const { version: expected } = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`mesh-lead ${expected}\n`);
     const wrong = io();
     expect(await main(['launch'], wrong)).toBe(EXIT.USAGE);
     expect(wrong.stderr).toBe('mesh-lead: unknown command "launch"; try mesh-lead --help\n');

@@ -38,6 +38,7 @@ Usage:
   mesh-lead api-token --key <file> --id <id> [--role operator|read] --ttl <15m|12h|7d>
       Print a bearer token (Authorization: Bearer ...) signed with an operator key.
 ${NATS_USER_USAGE}  mesh-lead --help
+  mesh-lead --version
 
 Exit status: 0 ok, 64 usage, 65 bad enrollment request or damaged database, 75 HTTP port
 in use, 78 bad configuration, 1 failure (or a stop that failed or passed shutdown.timeout_ms).

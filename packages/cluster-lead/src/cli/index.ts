@@ -9,6 +9,7 @@ import { helpText } from './help.js';
 import { initLead } from './init.js';
 import { natsUserCommand } from './nats-user.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
+import { leadVersion } from './version.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -39,6 +40,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     switch (args.command) {
       case 'help':
         io.out(helpText());
+        return EXIT.OK;
+      case 'version':
+        io.out(`mesh-lead ${leadVersion()}\n`);
         return EXIT.OK;
       case 'run':
         return await runLead(await configFrom(args.values, io), {}, { unknownEnv: unknownLeadEnv(io.env) });
