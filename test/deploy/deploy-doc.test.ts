@@ -154,6 +154,9 @@ describe('docs/deploy.md, run on loopback', () => {
     let keygenErr = '';
     keygen.stderr.on('data', (chunk: Buffer) => (keygenErr += chunk.toString()));
     expect(await new Promise((resolve) => keygen.on('close', resolve)), keygenErr).toBe(0);
+    // As in the doc, the lead host runs before the Pis start: an agent whose first request
+    // finds no lead asks again only after its join retry (30 s).
+    await waitFor('the lead to be ready', START_MS, async () => ((await fetch(`http://127.0.0.1:${env.API_PORT}/health/ready`).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
     const agentChild = spawn(launcher, ['run'], { env: agentEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let agentLog = '';
     agentChild.stdout.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));
