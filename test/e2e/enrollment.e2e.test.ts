@@ -66,7 +66,10 @@ describe('one-step enrollment end to end (real processes)', () => {
     const root = /mesh root {2}(\S+)/.exec(init.stdout)?.[1];
     expect(root).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    nats = await startNats({ port: natsPort, args: ['-c', join(leadDir, 'nats-server.conf')] });
+    // The agent's NATS login, as the operator makes it before starting the broker.
+    const login = await node([LEAD_BIN, 'nats-user', 'add', 'pi-new', '--lead', 'lead-1', '--dir', join(leadDir, 'nats')]);
+    expect(login.code).toBe(0);
+    nats = await startNats({ port: natsPort, args: ['-c', join(leadDir, 'nats', 'nats-server.conf')] });
     lead = spawnNode(tmp.path, 'lead', [LEAD_BIN, 'run', '--config', join(leadDir, 'lead.json')]);
     env = { MESH_LEAD_URL: `http://127.0.0.1:${httpPort}`, MESH_OPERATOR_KEY: join(leadDir, 'operator.key'), MESH_OPERATOR_ID: 'operator' };
     await waitFor('the lead to be ready', START_MS, async () => ((await fetch(`${env.MESH_LEAD_URL}/health/ready`).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
@@ -77,7 +80,7 @@ describe('one-step enrollment end to end (real processes)', () => {
     const config = join(agentDir, 'agent.json');
     await writeFile(
       config,
-      JSON.stringify({ agent_id: 'pi-new', cluster_id: 'cluster-1', lead_id: 'lead-1', trust_roots: [root], class: 'E', capabilities: ['gpio'], nats: { servers: [nats.url] }, key_path: join(agentDir, 'agent.key'), data_dir: join(agentDir, 'data'), heartbeat_interval_ms: 1_000, status: { port: 0 } }),
+      JSON.stringify({ agent_id: 'pi-new', cluster_id: 'cluster-1', lead_id: 'lead-1', trust_roots: [root], class: 'E', capabilities: ['gpio'], nats: { servers: [nats.url], nkey_seed_file: join(leadDir, 'nats', 'users', 'pi-new.nk') }, key_path: join(agentDir, 'agent.key'), data_dir: join(agentDir, 'data'), heartbeat_interval_ms: 1_000, status: { port: 0 } }),
     );
     const keygen = await node([AGENT_BIN, 'keygen', '--config', config]);
     expect(keygen.code).toBe(0);

@@ -15,6 +15,15 @@ export interface EdgeAgentJson {
   readonly capabilities: readonly string[];
   readonly cluster_id: string;
   readonly public_key: string;
+  /** The lead's probes of this Worker (src/edge/edge-prober.ts EdgeProbeState). */
+  readonly probe?: {
+    readonly last_probe_at: number | null;
+    readonly ok: boolean | null;
+    readonly last_ok_at: number | null;
+    readonly last_error: string | null;
+    readonly rtt_ms: number | null;
+    readonly breaker: string;
+  };
 }
 
 export type EdgeRegisterOutcome =

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { attachDashValues } from '@mesh30k/shared/node';
 import { LeadError } from '../lib/errors.js';
 
-export type Command = 'run' | 'init' | 'recover-db' | 'enroll' | 'operator-key' | 'api-token' | 'help';
+export type Command = 'run' | 'init' | 'recover-db' | 'enroll' | 'operator-key' | 'api-token' | 'help' | 'version';
 
 export interface ParsedArgs {
   command: Command;
@@ -30,8 +30,14 @@ const OPTIONS = {
   operator: { type: 'string' },
   http: { type: 'string' },
   nats: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'leaf-port': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
   'root-key-out': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const;
 
 /** `mesh-lead <command> [options]`; a usage mistake is a LeadError USAGE (exit 64). */
@@ -43,6 +49,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     throw new LeadError('USAGE', cause instanceof Error ? cause.message : String(cause), { cause });
   }
   const [name, ...rest] = parsed.positionals;
+  if (parsed.values.version === true || name === 'version') return { command: 'version', values: parsed.values };
   if (parsed.values.help === true || name === undefined || name === 'help') return { command: 'help', values: parsed.values };
   if (name !== 'run' && name !== 'init' && name !== 'recover-db' && name !== 'enroll' && name !== 'operator-key' && name !== 'api-token') throw new LeadError('USAGE', `unknown command "${name}"; try mesh-lead --help`);
   const [target, ...extra] = name === 'init' ? rest : [undefined, ...rest];

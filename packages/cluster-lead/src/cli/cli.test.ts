@@ -7,6 +7,7 @@ import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { loadConfig } from '../config/index.js';
 import { EXIT } from '../lib/errors.js';
 import { main, type CliIo } from './index.js';
+import { nkeys } from '../nats-config/nkeys.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -98,24 +99,35 @@ describe('mesh-lead init', () => {
     expect(await main(['init', target, '--lead-id', 'lead-a', '--cluster', 'c1', '--operator', 'cecilia', '--nats', '127.0.0.1:4333'], cli)).toBe(EXIT.OK);
     expect(cli.stderr).toBe('');
     expect((await stat(target)).mode & 0o777).toBe(0o700);
-    for (const name of ['root.key', 'lead.key', 'operator.key', 'lead.enrollment.json', 'lead.json', 'nats-server.conf']) {
+    for (const name of ['root.key', 'lead.key', 'operator.key', 'lead.enrollment.json', 'lead.json', 'lead-nats.nk']) {
       expect((await stat(join(target, name))).mode & 0o777, name).toBe(0o600);
     }
+    // The broker's files: readable by group nats (docs/deploy.md), where nats-user edits them.
+    expect((await stat(join(target, 'nats'))).mode & 0o7777).toBe(0o2750);
+    for (const name of ['nats/fleet.json', 'nats/nats-server.conf']) expect((await stat(join(target, name))).mode & 0o777, name).toBe(0o640);
     const root = await loadKeyPair(join(target, 'root.key'));
     const lead = await loadKeyPair(join(target, 'lead.key'));
     expect(cli.stdout).toContain(`mesh root  ${publicKeyText(root.publicKey)}`);
     expect(cli.stdout).toContain(`lead       ${publicKeyText(lead.publicKey)}`);
-    expect(cli.stdout).toContain(`nats-server -c ${target}/nats-server.conf`);
+    expect(cli.stdout).toContain(`nats-server -c ${target}/nats/nats-server.conf`);
+    expect(cli.stdout).toContain(`mesh-lead nats-user add <agent-id> --lead lead-a --dir ${target}/nats`);
     expect(cli.stdout).toContain('mesh enroll accept <agent-id>');
 
     // The config loads as it is, and the lead's enrollment is the root's word for the lead key.
     const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
-    expect(config).toMatchObject({ lead_id: 'lead-a', cluster_id: 'c1', nats: { servers: ['nats://127.0.0.1:4333'] } });
+    expect(config).toMatchObject({ lead_id: 'lead-a', cluster_id: 'c1', nats: { servers: ['nats://127.0.0.1:4333'], nkey_seed_file: join(target, 'lead-nats.nk') } });
     expect(config.trust.root_key_path).toBe(join(target, 'root.key'));
     expect(config.api.operators[0]).toMatchObject({ id: 'cecilia', role: 'operator' });
     const enrollment = await verifyEnrollment(nodeEd25519, [root.publicKey], JSON.parse(await readFile(join(target, 'lead.enrollment.json'), 'utf8')), new ManualClock(NOW));
     expect(enrollment.ok && enrollment.value.record).toMatchObject({ agent_id: 'lead-a', role: 'lead', public_key: publicKeyText(lead.publicKey) });
-    expect(await readFile(join(target, 'nats-server.conf'), 'utf8')).toContain('listen: "127.0.0.1:4333"');
+    // The broker knows the lead by the nkey whose seed init gave the lead, and nobody else.
+    const fleet = JSON.parse(await readFile(join(target, 'nats/fleet.json'), 'utf8')) as { leads: { id: string; nkey: string }[]; agents: unknown[]; server: { listen: unknown } };
+    const leadNkey = nkeys.fromSeed(new TextEncoder().encode((await readFile(join(target, 'lead-nats.nk'), 'utf8')).trim())).getPublicKey();
+    expect(fleet).toMatchObject({ leads: [{ id: 'lead-a', nkey: leadNkey }], agents: [], server: { listen: { host: '127.0.0.1', port: 4333 } } });
+    const conf = await readFile(join(target, 'nats/nats-server.conf'), 'utf8');
+    expect(conf).toContain(`nkey: "${leadNkey}"`);
+    expect(conf).not.toContain('tls:');
+    expect(conf).not.toContain('leafnodes:');
 
     const again = io();
     expect(await main(['init', target], again)).toBe(EXIT.USAGE);
@@ -136,6 +148,27 @@ describe('mesh-lead init', () => {
     expect(cli.stdout).toContain(`--root-key ${offline}`);
     expect(await main(['init'], io())).toBe(EXIT.USAGE);
     expect(await main(['init', join(dir.path, 'x'), '--http', 'nowhere'], io())).toBe(EXIT.USAGE);
+    expect(await main(['init', join(dir.path, 'x'), '--leaf-port', '99999'], io())).toBe(EXIT.USAGE);
+    const half = io();
+    expect(await main(['init', join(dir.path, 'x'), '--tls-cert', 'server.pem'], half)).toBe(EXIT.USAGE);
+    expect(half.stderr).toBe('mesh-lead: --tls-cert and --tls-key go together\n');
+  });
+
+  it('with TLS and a leaf port: tls:// for the lead and the agents, the CA they verify with, leaf nodes on the broker', async () => {
+    const target = join(dir.path, 'tls-host');
+    const cli = io();
+    const tlsArgs = ['--tls-cert', join(dir.path, 'server.pem'), '--tls-key', join(dir.path, 'server.key'), '--tls-ca', join(dir.path, 'ca.pem')];
+    const dataDir = join(dir.path, 'var-lib-mesh-lead');
+    expect(await main(['init', target, '--nats', '0.0.0.0:4222', '--leaf-port', '7422', '--data-dir', dataDir, ...tlsArgs], cli)).toBe(EXIT.OK);
+    const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
+    expect(config.data_dir).toBe(dataDir);
+    expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+    // A wildcard listener: the lead, on the same host, uses loopback.
+    expect(config.nats).toMatchObject({ servers: ['tls://127.0.0.1:4222'], tls: { ca_file: join(dir.path, 'ca.pem') } });
+    expect(cli.stdout).toContain('"servers":["tls://<lead-host>:4222"],"tls":{"ca_file":"/etc/mesh30k/ca.pem"},"nkey_seed_file":"/var/lib/mesh30k/nats.nk"');
+    const conf = await readFile(join(target, 'nats/nats-server.conf'), 'utf8');
+    expect(conf).toContain(`cert_file: "${join(dir.path, 'server.pem')}"`);
+    expect(conf).toMatch(/leafnodes: \{\n\s+host: "0\.0\.0\.0"\n\s+port: 7422\n\s+tls:/);
   });
 });
 
@@ -176,6 +209,10 @@ describe('mesh-lead command line', () => {
     expect(await main(['--help'], help)).toBe(EXIT.OK);
     expect(help.stdout).toContain('mesh-lead run --config');
     expect(help.stdout).toContain('MESH_LEAD_HTTP__PORT');
+    const version = io();
+    expect(await main(['--version'], version)).toBe(EXIT.OK);
+    const { version: expected } = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`mesh-lead ${expected}\n`);
     const wrong = io();
     expect(await main(['launch'], wrong)).toBe(EXIT.USAGE);
     expect(wrong.stderr).toBe('mesh-lead: unknown command "launch"; try mesh-lead --help\n');

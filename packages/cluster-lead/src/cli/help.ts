@@ -19,11 +19,15 @@ Usage:
       aside as lead.db.corrupt-<time>, so the next start begins with an empty
       registry. A healthy database is left alone. Stop the lead first.
   mesh-lead init <dir> [--lead-id id] [--cluster id] [--operator id] [--http host:port]
-                 [--nats host:port] [--root-key-out <file>] [--force]
+                 [--nats host:port] [--leaf-port N] [--tls-cert F --tls-key F] [--tls-ca F]
+                 [--data-dir <dir>] [--root-key-out <file>] [--force]
       Create a lead host's files in <dir> (mode 0700, files 0600): the mesh root key, the
-      lead's key and root-signed enrollment, an operator key, lead.json and
-      nats-server.conf; prints the public keys and the next commands. Refuses to replace
-      any file without --force. --root-key-out keeps the root key off the lead.
+      lead's key and root-signed enrollment, an operator key, lead.json, the lead's NATS
+      login (lead-nats.nk) and the secured broker config in <dir>/nats (nats-server.conf
+      from fleet.json: nkeys, subject permissions, TLS and leaf nodes when given; add
+      agents with nats-user --dir <dir>/nats); prints the public keys and the next
+      commands. Refuses to replace any file without --force. --root-key-out keeps the root
+      key off the lead.
   mesh-lead enroll --root-key <root.key> --request <request.json|-> [--out <file>]
                    [--expires-days N] [--class A-F] [--capabilities a,b] [--cluster id]
                    [--sector id] [--role agent|lead|operator]
@@ -35,6 +39,7 @@ Usage:
   mesh-lead api-token --key <file> --id <id> [--role operator|read] --ttl <15m|12h|7d>
       Print a bearer token (Authorization: Bearer ...) signed with an operator key.
 ${NATS_USER_USAGE}  mesh-lead --help
+  mesh-lead --version
 
 Exit status: 0 ok, 64 usage, 65 bad enrollment request or damaged database, 75 HTTP port
 in use, 78 bad configuration, 1 failure (or a stop that failed or passed shutdown.timeout_ms).

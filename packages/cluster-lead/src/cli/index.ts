@@ -9,6 +9,7 @@ import { helpText } from './help.js';
 import { initLead } from './init.js';
 import { natsUserCommand } from './nats-user.js';
 import { createApiToken, createOperatorKey } from './operator-keys.js';
+import { leadVersion } from './version.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -40,6 +41,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       case 'help':
         io.out(helpText());
         return EXIT.OK;
+      case 'version':
+        io.out(`mesh-lead ${leadVersion()}\n`);
+        return EXIT.OK;
       case 'run':
         return await runLead(await configFrom(args.values, io), {}, { unknownEnv: unknownLeadEnv(io.env) });
       case 'recover-db':
@@ -55,6 +59,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           operatorId: stringFlag(args.values.operator),
           http: stringFlag(args.values.http),
           nats: stringFlag(args.values.nats),
+          dataDir: stringFlag(args.values['data-dir']),
+          leafPort: stringFlag(args.values['leaf-port']),
+          tlsCert: stringFlag(args.values['tls-cert']),
+          tlsKey: stringFlag(args.values['tls-key']),
+          tlsCa: stringFlag(args.values['tls-ca']),
           rootKeyOut: stringFlag(args.values['root-key-out']),
         });
         io.out(result.text);

@@ -1,7 +1,9 @@
 /**
  * `mesh-lead init DIR`: everything a new lead host needs, in one directory (mode 0700, every
- * file 0600): the mesh root key, the lead's key and its root-signed enrollment, an operator
- * key, the lead config and the nats-server config. Never overwrites without `force`.
+ * key file 0600): the mesh root key, the lead's key and its root-signed enrollment, an operator
+ * key, the lead config, and the secured nats-server config (nats-config.ts: nkeys, subject
+ * permissions, TLS and leaf nodes when asked) with the lead's NATS login. Never overwrites
+ * without `force`.
  */
 import { chmod, lstat, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -9,10 +11,11 @@ import { Id, PROTOCOL_VERSION, issueEnrollment, keyId, publicKeyText, type KeyPa
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { LeadConfigSchema, type LeadConfigInput } from '../config/index.js';
 import { LeadError, describeError } from '../lib/errors.js';
-import { natsSetup } from './nats-config.js';
+import { LEAD_SEED_FILE, NATS_DIR, natsSetup } from './nats-config.js';
 
 const DIR_MODE = 0o700;
 const FILE_MODE = 0o600;
+const NATS_DIR_MODE = 0o2750;
 const DAY_MS = 86_400_000;
 /** The lead's own enrollment; renew it with `mesh-lead init --force` or `mesh-lead enroll`. */
 const LEAD_ENROLLMENT_DAYS = 3650;
@@ -37,6 +40,15 @@ export interface InitInput {
   http?: string | undefined;
   /** host:port nats-server listens on (default 127.0.0.1:4222). */
   nats?: string | undefined;
+  /** The lead's data directory (its database); default DIR/data. A systemd service keeps it in /var/lib/mesh-lead. */
+  dataDir?: string | undefined;
+  /** Port for Pi-site gateways (NATS leaf nodes) on the same host; absent: none. */
+  leafPort?: string | undefined;
+  /** nats-server's TLS certificate and key (both or neither). */
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  /** The CA file clients verify nats-server's certificate with. */
+  tlsCa?: string | undefined;
   /**
    * Keep the root key off the lead: write it here instead of into DIR, and leave
    * trust.root_key_path out of the lead config (the operator signs enrollments).
@@ -47,6 +59,7 @@ export interface InitInput {
 export interface InitResult {
   dir: string;
   leadConfigPath: string;
+  natsConfigPath: string;
   rootPublicKey: string;
   leadPublicKey: string;
   operatorPublicKey: string;
@@ -63,8 +76,18 @@ export async function initLead(input: InitInput): Promise<InitResult> {
   const natsAt = hostPort(input.nats ?? '127.0.0.1:4222', 'nats');
   const rootKeyPath = input.rootKeyOut === undefined ? join(dir, INIT_FILES.rootKey) : resolve(input.rootKeyOut);
   const rootOnLead = input.rootKeyOut === undefined;
-  const nats = natsSetup({ dir, leadId, host: natsAt.host, port: natsAt.port });
+  if ((input.tlsCert === undefined) !== (input.tlsKey === undefined)) throw new LeadError('USAGE', '--tls-cert and --tls-key go together');
+  const nats = natsSetup({
+    dir,
+    leadId,
+    host: natsAt.host,
+    port: natsAt.port,
+    leafPort: input.leafPort === undefined ? undefined : portNumber(input.leafPort, 'leaf-port'),
+    tls: input.tlsCert === undefined || input.tlsKey === undefined ? undefined : { cert: resolve(input.tlsCert), key: resolve(input.tlsKey) },
+    caFile: input.tlsCa === undefined ? undefined : resolve(input.tlsCa),
+  });
   const path = (name: string) => join(dir, name);
+  const dataDir = input.dataDir === undefined ? path(INIT_FILES.dataDir) : resolve(input.dataDir);
   const written = [rootKeyPath, ...[INIT_FILES.leadKey, INIT_FILES.leadEnrollment, INIT_FILES.operatorKey, INIT_FILES.leadConfig, ...nats.files.map((f) => f.name)].map(path)];
 
   if (!input.force) {
@@ -74,7 +97,10 @@ export async function initLead(input: InitInput): Promise<InitResult> {
   try {
     await mkdir(dir, { recursive: true, mode: DIR_MODE });
     await chmod(dir, DIR_MODE);
-    await mkdir(path(INIT_FILES.dataDir), { recursive: true, mode: DIR_MODE });
+    await mkdir(dataDir, { recursive: true, mode: DIR_MODE });
+    // Group-readable (0750, setgid): docs/deploy.md gives it to group nats, for nats-server.
+    await mkdir(nats.natsDir, { recursive: true, mode: NATS_DIR_MODE });
+    await chmod(nats.natsDir, NATS_DIR_MODE);
   } catch (cause) {
     throw new LeadError('USAGE', `cannot create ${dir}: ${describeError(cause)}`, { cause });
   }
@@ -104,7 +130,7 @@ export async function initLead(input: InitInput): Promise<InitResult> {
     lead_id: leadId,
     cluster_id: clusterId,
     key_path: path(INIT_FILES.leadKey),
-    data_dir: path(INIT_FILES.dataDir),
+    data_dir: dataDir,
     nats: nats.leadNats,
     trust: {
       root_public_keys: [rootText],
@@ -120,13 +146,14 @@ export async function initLead(input: InitInput): Promise<InitResult> {
 
   await writePrivate(path(INIT_FILES.leadEnrollment), `${JSON.stringify(enrollment.value, null, 2)}\n`);
   await writePrivate(path(INIT_FILES.leadConfig), `${JSON.stringify(config, null, 2)}\n`);
-  for (const file of nats.files) await writePrivate(path(file.name), file.content);
+  for (const file of nats.files) await writePrivate(path(file.name), file.content, file.mode);
 
   const apiUrl = `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${http.port}`;
   const agentConfig = { agent_id: '<this agent>', cluster_id: clusterId, lead_id: leadId, trust_roots: [rootText], nats: nats.agentNats };
-  const text = `Wrote ${dir} (mode 0700; every file 0600):
+  const text = `Wrote ${dir} (mode 0700; keys and configs 0600):
   ${INIT_FILES.leadConfig}            the lead's config
-  ${nats.files.map((f) => f.name).join(', ')}    the broker's config
+  ${NATS_DIR}/                   the broker's config (nats-server.conf, from fleet.json; mode 0640)
+  ${LEAD_SEED_FILE}         the lead's NATS login (nkey seed)
   ${INIT_FILES.leadKey}, ${INIT_FILES.leadEnrollment}   the lead's key and its enrollment, signed by the root
   ${INIT_FILES.operatorKey}         operator "${operatorId}" of the management API
 ${rootOnLead ? `  ${INIT_FILES.rootKey}             the mesh root key: the lead signs enrollments you accept with it` : `The mesh root key is in ${rootKeyPath}, not on the lead: keep it offline and pass it to \`mesh enroll accept --root-key\`.`}
@@ -140,6 +167,7 @@ Each agent's config needs (agent.json; the agent learns the lead's key from the 
   ${JSON.stringify(agentConfig)}
 
 Next:
+  mesh-lead nats-user add <agent-id> --lead ${leadId} --dir ${nats.natsDir}   # each agent's NATS login
   ${nats.startCommand}
   mesh-lead run --config ${path(INIT_FILES.leadConfig)}
   mesh context add ${leadId} --lead ${apiUrl} --operator ${operatorId} --key ${path(INIT_FILES.operatorKey)} --use
@@ -147,7 +175,7 @@ Next:
   mesh enrollments                # agents waiting to join
   mesh enroll accept <agent-id>${rootOnLead ? '' : ` --root-key ${rootKeyPath}`}
 `;
-  return { dir, leadConfigPath: path(INIT_FILES.leadConfig), rootPublicKey: rootText, leadPublicKey: leadText, operatorPublicKey: operatorText, text };
+  return { dir, leadConfigPath: path(INIT_FILES.leadConfig), natsConfigPath: nats.configPath, rootPublicKey: rootText, leadPublicKey: leadText, operatorPublicKey: operatorText, text };
 }
 
 async function newKey(file: string): Promise<KeyPair> {
@@ -159,11 +187,11 @@ async function newKey(file: string): Promise<KeyPair> {
   }
 }
 
-async function writePrivate(file: string, content: string): Promise<void> {
+async function writePrivate(file: string, content: string, mode = FILE_MODE): Promise<void> {
   try {
-    await writeFile(file, content, { mode: FILE_MODE });
+    await writeFile(file, content, { mode });
     // writeFile's mode applies only to a new file; a replaced one is narrowed here.
-    await chmod(file, FILE_MODE);
+    await chmod(file, mode);
   } catch (cause) {
     throw new LeadError('USAGE', `cannot write ${file}: ${describeError(cause)}`, { cause });
   }
@@ -181,6 +209,12 @@ async function exists(file: string): Promise<boolean> {
 function checkedId(value: string, flag: string): string {
   if (!Id.safeParse(value).success) throw new LeadError('USAGE', `--${flag} must be 1-64 letters, digits, "_" or "-" (got "${value}")`);
   return value;
+}
+
+function portNumber(text: string, flag: string): number {
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || !(port >= 1 && port <= 65_535)) throw new LeadError('USAGE', `--${flag} must be a port number (got "${text}")`);
+  return port;
 }
 
 function hostPort(text: string, flag: string): { host: string; port: number } {

@@ -208,8 +208,9 @@ describe('credentials', () => {
     }
     expect(seen[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(seen[0]!.body)).toEqual({ scope: 'global', reason: 'drill' });
-    expect(seen.at(-2)!.url).toBe('/v1/agents?state=active');
-    expect(seen.at(-1)!.url).toBe('/v1/agents?capability=sensor+read%2Fzo%C3%AB');
+    const agentRequests = seen.filter((request) => request.url.startsWith('/v1/agents'));
+    expect(agentRequests.at(-2)!.url).toBe('/v1/agents?state=active');
+    expect(agentRequests.at(-1)!.url).toBe('/v1/agents?capability=sensor+read%2Fzo%C3%AB');
   });
 
   it('exits 77 on an unreadable key file, and 64 on a key without an operator id', async () => {
@@ -381,6 +382,36 @@ describe('lists', () => {
     for (const line of ['hardware           throttled, hot (degraded)', 'temperature        83.2 °C', 'load / mem / disk  91% / 40% / 12%', 'throttle word      0x50004 (since boot: under_voltage, throttled)', 'ntp synced         yes']) {
       expect(detail.split('\n'), line).toContain(line);
     }
+  });
+
+  it('agents and status show the Workers\' probes: result and age, and a Worker that never answered one', async () => {
+    const worker = (id: string, probe: unknown) => ({ agent_id: id, url: `https://${id}.example.net`, class: 'A', capabilities: ['route'], cluster_id: 'c-1', public_key: 'k', probe });
+    const answering = worker('edge-1', { last_probe_at: NOW - 3000, ok: true, last_ok_at: NOW - 3000, last_error: null, rtt_ms: 41.6, breaker: 'closed' });
+    const gone = worker('edge-2', { last_probe_at: NOW - 12_000, ok: false, last_ok_at: null, last_error: 'unreachable: ECONNREFUSED', rtt_ms: null, breaker: 'open' });
+    routes['GET /v1/edge-agents'] = json(200, { edge_agents: [answering, gone] });
+    const registered = { agent_id: 'edge-1', agent_class: 'A', cluster_id: 'c-1', state: 'active', last_heartbeat_at: NOW - 3000, impedance: { impedance_score: 40 } };
+    routes['GET /v1/agents'] = json(200, { agents: [registered, { ...registered, agent_id: 'pi-1', agent_class: 'E' }] });
+    const lines = (await mesh(['agents'])).out.split('\n');
+    expect(lines[0]).toMatch(/LAST HEARTBEAT {2}EDGE PROBE$/);
+    expect(lines[1]).toMatch(/^edge-1 .* ok 3s ago, 42 ms$/);
+    expect(lines[2]).toMatch(/^pi-1 .* -$/);
+    // Never answered a probe, so in no registry page: listed after it, with why.
+    expect(lines[3]).toMatch(/^edge-2 +A +c-1 +unregistered .* never +failed 12s ago: unreachable: ECONNREFUSED \(never answered; breaker open\)$/);
+    const listed = JSON.parse((await mesh(['agents', '--json'])).out) as { agents: { agent_id: string; probe?: { ok: boolean } }[]; unregistered_edge_agents: { agent_id: string }[] };
+    expect(listed.agents[0]!.probe?.ok).toBe(true);
+    expect(listed.agents[1]!.probe).toBeUndefined();
+    expect(listed.unregistered_edge_agents.map((e) => e.agent_id)).toEqual(['edge-2']);
+    // A state filter cannot match a Worker that has no state yet.
+    expect((await mesh(['agents', '--state', 'active'])).out).not.toContain('edge-2');
+
+    routes['GET /v1/status'] = json(200, statusBody());
+    const status = await mesh(['status']);
+    expect(status.code).toBe(EXIT.DEGRADED);
+    expect(status.out).toContain('Edge Workers: 1/2 answering probes\n  edge-2: failed 12s ago: unreachable: ECONNREFUSED (never answered; breaker open)\n');
+    expect(status.out).toContain('Degraded: edge Worker edge-2 not answering probes');
+    const body = JSON.parse((await mesh(['status', '--json'])).out) as { degraded_reasons: string[]; edge_agents: { agent_id: string; probe: { ok: boolean } }[] };
+    expect(body.degraded_reasons).toEqual(['edge Worker edge-2 not answering probes']);
+    expect(body.edge_agents.map((e) => [e.agent_id, e.probe.ok])).toEqual([['edge-1', true], ['edge-2', false]]);
   });
 
   it('dead-letters lists, replays and drops; a refused replay exits 1 with the reason', async () => {

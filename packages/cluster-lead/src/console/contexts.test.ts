@@ -18,6 +18,11 @@ beforeAll(async () => {
     seen.push(req.headers);
     req.resume();
     req.on('end', () => {
+      // A lead without Workers (no edge tier).
+      if (req.url?.startsWith('/v1/edge-agents') === true) {
+        res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"code":"NOT_FOUND","status":404}');
+        return;
+      }
       res.writeHead(status, { 'content-type': status === 200 ? 'application/json' : 'application/problem+json' });
       res.end(JSON.stringify(status === 200 ? { lead_id: 'lead-1', cluster_id: 'c1', nats: { connected: true }, mesh: { agents_active: 1, agents_total: 1, sectors_healthy: 1, sectors_total: 1, mean_impedance: 10, conflicts_last_hour: 0, mode: 'FULL', frozen: false, last_cascade: null, operations: { in_flight: 0, queued: 0 } } } : { code: 'UNAUTHENTICATED', status, detail: 'no credentials' }));
     });

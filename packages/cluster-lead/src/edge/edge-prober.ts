@@ -106,6 +106,20 @@ export type EdgeProbeOutcome =
     }
   | { readonly ok: false; readonly agentId: string; readonly attempts: number; readonly reason: string; readonly skipped: boolean };
 
+/** What an operator sees of a Worker's probes (`mesh agents`, `mesh status`): JSON field names. */
+export interface EdgeProbeState {
+  /** When the last probe ended, good or failed; null: never probed yet. */
+  readonly last_probe_at: number | null;
+  /** Whether that probe was answered; null: never probed. */
+  readonly ok: boolean | null;
+  readonly last_ok_at: number | null;
+  /** Why the last probe failed; null after a good one. */
+  readonly last_error: string | null;
+  /** The last good probe's round trip. */
+  readonly rtt_ms: number | null;
+  readonly breaker: string;
+}
+
 /** Per-Worker state the prober and the send path share. */
 export class EdgeEndpoint {
   readonly clock: EdgeClock;
@@ -113,7 +127,10 @@ export class EdgeEndpoint {
   readonly rtts: number[] = [];
   readonly outcomes: boolean[] = [];
   seq = 0;
+  /** When the last good probe ended (lead time). */
   lastProbeAt: number | null = null;
+  /** When the last probe, good or failed, ended; null before the first. */
+  lastAttemptAt: number | null = null;
   lastError: string | null = null;
   lastPong: Pong | null = null;
 
@@ -198,6 +215,20 @@ export class EdgeProber {
     return round;
   }
 
+  /** The probe state of a registered Worker; undefined for any other agent. */
+  probeState(agentId: string): EdgeProbeState | undefined {
+    if (!this.deps.directory.has(agentId)) return undefined;
+    const endpoint = this.endpoint(agentId);
+    return {
+      last_probe_at: endpoint.lastAttemptAt,
+      ok: endpoint.lastAttemptAt === null ? null : endpoint.lastError === null,
+      last_ok_at: endpoint.lastProbeAt,
+      last_error: endpoint.lastError,
+      rtt_ms: endpoint.lastError === null ? (endpoint.rtts.at(-1) ?? null) : null,
+      breaker: endpoint.breaker.state(),
+    };
+  }
+
   /** Whether the scatter engine may send to this Worker (its breaker). */
   routability(agentId: string): Routability {
     if (!this.deps.directory.has(agentId)) return { routable: true };
@@ -255,6 +286,7 @@ export class EdgeProber {
       try {
         const outcome = await this.attempt(agent, endpoint, attempts);
         endpoint.lastError = null;
+        endpoint.lastAttemptAt = endpoint.lastProbeAt;
         this.remember(endpoint, true);
         return outcome;
       } catch (error) {
@@ -267,6 +299,7 @@ export class EdgeProber {
       }
     }
     endpoint.lastError = lastReason;
+    endpoint.lastAttemptAt = this.deps.clock.now();
     this.remember(endpoint, false);
     this.deps.logger.warn({ event: EDGE_EVENTS.probeFailed, agent_id: agent.agent_id, attempts, reason: lastReason }, 'edge probe failed');
     return { ok: false, agentId: agent.agent_id, attempts, reason: lastReason, skipped: false };

@@ -16,7 +16,7 @@ export { edgeUrl, EdgeAgentInput, type EdgeAgent, type EdgeAgentRecord } from '.
 export { EdgeClock, type EdgeClockReading } from './edge-clock.js';
 export { EdgeDirectory, SqliteEdgeAgents, type EdgeAgentPersistence, type EdgeRegistration } from './edge-directory.js';
 export { EdgeUnreachable, type FetchLike } from './edge-http.js';
-export { EDGE_EVENTS, EDGE_PROBER_DEFAULTS, EdgeEndpoint, EdgeProber, type EdgeHeartbeatSink, type EdgeProbeOutcome, type EdgeProberOptions } from './edge-prober.js';
+export { EDGE_EVENTS, EDGE_PROBER_DEFAULTS, EdgeEndpoint, EdgeProber, type EdgeHeartbeatSink, type EdgeProbeOutcome, type EdgeProbeState, type EdgeProberOptions } from './edge-prober.js';
 export { COORDINATE_RESPONSE_SLACK_MS, EdgeScatterTransport, OperationPlanTap, type EdgeDelivery } from './edge-transport.js';
 export { EDGE_SECTOR_ID, registrationEnrollment, syntheticHeartbeat } from './synthetic-heartbeat.js';
 

@@ -5,7 +5,7 @@
  *
  * - Lead -> agent subjects carry the agent's id (mesh.agent.<id>.coord|probe): an agent may
  *   subscribe to its own and to no one else's, and publish on none of them.
- * - Agent -> lead subjects carry the lead's id only (mesh.<lead>.hb|ack|conflict|enroll),
+ * - Agent -> lead subjects carry the lead's id only (mesh.<lead>.hb|ack|conflict|enroll|sensor|join|announce),
  *   shared by every agent of that lead: the broker confines an agent to its own lead's inbound
  *   subjects (never another lead's, never a subject it could read back), but cannot tell two
  *   agents of one lead apart there. That is the Ed25519 signature's job: the lead verifies
@@ -28,7 +28,17 @@ export interface Permissions {
 
 export function agentPermissions(agent: Pick<FleetAgent, 'id' | 'lead'>): Permissions {
   return {
-    publish: [subjects.heartbeat(agent.lead), subjects.ack(agent.lead), subjects.conflict(agent.lead), subjects.enroll(agent.lead)],
+    // join and announce: an agent not yet enrolled asks its lead to join, and for the lead's
+    // root-signed key; sensor: readings and input events.
+    publish: [
+      subjects.heartbeat(agent.lead),
+      subjects.ack(agent.lead),
+      subjects.conflict(agent.lead),
+      subjects.enroll(agent.lead),
+      subjects.sensor(agent.lead),
+      subjects.join(agent.lead),
+      subjects.announce(agent.lead),
+    ],
     subscribe: [
       subjectSpaces.agent(agent.id),
       subjects.coordinateGroup(agent.lead),

@@ -173,7 +173,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           return outcome.ok ? { ok: true, agent: outcome.agent, replaced: outcome.replaced } : { ok: false, path: outcome.path, message: outcome.message };
         },
         remove: (id) => edgeDirectory.remove(id),
-        snapshot: () => edgeDirectory.snapshot(),
+        snapshot: () => edgeDirectory.snapshot().map((agent) => ({ ...agent, probe: deps.edge.prober.probeState(agent.agent_id) })),
       },
     }),
     config.http,

@@ -65,6 +65,11 @@ describe('edge tier: Workers in workerd over HTTP, Pis over NATS, one scatter-ga
       const timing = stack.registry.timing(worker.agentId)!;
       expect(timing.supportedModes).toContain('hold');
       expect(timing.oneWayDelayMs).toBeCloseTo(view.impedance.latencyMs / 2, 6);
+      // What `mesh agents` shows of it: the last probe, answered, with its round trip.
+      const state = stack.tier.prober.probeState(worker.agentId)!;
+      expect(state).toMatchObject({ ok: true, last_error: null, breaker: 'closed' });
+      expect(state.last_ok_at).toBe(state.last_probe_at);
+      expect(state.rtt_ms).toBe(outcome.rttMs);
     }
   });
 
@@ -163,9 +168,16 @@ describe('edge tier: an unreachable Worker', () => {
     const target = { agentId: 'edge-gone', state: 'active' } as Parameters<ReturnType<EdgeTier['routes']>['routable']>[0];
     const routes = tier.routes({ routable: () => ({ routable: true }) });
 
+    expect(tier.prober.probeState('edge-gone')).toMatchObject({ last_probe_at: null, ok: null });
+    expect(tier.prober.probeState('a-pi')).toBeUndefined();
     const first = await tier.prober.probeAll();
     expect(first[0]).toMatchObject({ ok: false, attempts: 3, skipped: false });
     expect(first[0]!.ok ? '' : first[0]!.reason).toMatch(/unreachable/);
+    // What `mesh agents` and `mesh status` show: failed, why, never answered.
+    const failed = tier.prober.probeState('edge-gone')!;
+    expect(failed).toMatchObject({ ok: false, last_ok_at: null, rtt_ms: null, breaker: 'closed' });
+    expect(failed.last_error).toBe(first[0]!.ok ? '' : first[0]!.reason);
+    expect(failed.last_probe_at).toBeGreaterThan(0);
     expect(tier.prober.endpoint('edge-gone').breaker.state()).toBe('closed');
     expect(routes.routable(target)).toEqual({ routable: true });
 
@@ -174,6 +186,7 @@ describe('edge tier: an unreachable Worker', () => {
     const routability = routes.routable(target);
     expect(routability.routable).toBe(false);
     expect(routability.routable ? '' : routability.reason).toMatch(/edge breaker open/);
+    expect(tier.prober.probeState('edge-gone')!.breaker).toBe('open');
     expect(log.lines.some((l) => l.event === 'edge.breaker' && l.to === 'open')).toBe(true);
 
     // Open: the round leaves it alone until its recovery probe is due.

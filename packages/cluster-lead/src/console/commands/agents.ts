@@ -6,6 +6,7 @@ import { ConsoleError, EXIT } from '../exit-codes.js';
 import { ago, table } from '../format.js';
 import { check, intFlag } from '../options.js';
 import type { Style } from '../style.js';
+import { fetchEdgeAgents, probeCell } from './edge-probes.js';
 
 export interface AgentJson {
   agent_id: string;
@@ -107,23 +108,39 @@ export const agentsCommand: Command = {
       next = page.next_page_token;
       query.page_token = next;
     } while (ctx.args.values.all === true && next !== undefined);
+    // Workers: their probe state beside them; one that never answered a probe is in no
+    // registry page, so it is listed after the last page (when the filters could match it).
+    const edges = await fetchEdgeAgents(ctx);
+    const probes = new Map(edges.map((edge) => [edge.agent_id, edge.probe]));
+    const listed = new Set(agents.map((a) => a.agent_id));
+    const unregistered =
+      next !== undefined || query.state !== undefined || (query.class !== undefined && query.class !== 'A')
+        ? []
+        : edges.filter((e) => !listed.has(e.agent_id) && (query.capability === undefined || e.capabilities.includes(query.capability)) && (query.cluster === undefined || e.cluster_id === query.cluster));
     if (ctx.options.json) {
-      printJson(ctx, { agents, ...(next === undefined ? {} : { next_page_token: next }) });
+      const withProbes = agents.map((a) => (probes.get(a.agent_id) === undefined ? a : { ...a, probe: probes.get(a.agent_id) }));
+      printJson(ctx, { agents: withProbes, ...(unregistered.length === 0 ? {} : { unregistered_edge_agents: unregistered }), ...(next === undefined ? {} : { next_page_token: next }) });
       return EXIT.OK;
     }
     const now = ctx.io.now();
+    const probeColumn = edges.length === 0 ? [] : ['EDGE PROBE'];
     ctx.io.out(
       table(
-        ['AGENT', 'CLASS', 'CLUSTER', 'STATE', 'IMPEDANCE', 'HARDWARE', 'LAST HEARTBEAT'],
-        agents.map((a) => [
-          a.agent_id,
-          a.agent_class,
-          a.cluster_id,
-          colourState(a.state, ctx.style),
-          a.impedance?.impedance_score?.toFixed(0) ?? '-',
-          hardwareCell(a.system_health, ctx.style),
-          ago(a.last_heartbeat_at, now),
-        ]),
+        ['AGENT', 'CLASS', 'CLUSTER', 'STATE', 'IMPEDANCE', 'HARDWARE', 'LAST HEARTBEAT', ...probeColumn],
+        [
+          ...agents.map((a) => [
+            a.agent_id,
+            a.agent_class,
+            a.cluster_id,
+            colourState(a.state, ctx.style),
+            a.impedance?.impedance_score?.toFixed(0) ?? '-',
+            hardwareCell(a.system_health, ctx.style),
+            ago(a.last_heartbeat_at, now),
+            ...(edges.length === 0 ? [] : [probes.has(a.agent_id) ? probeCell(probes.get(a.agent_id), now, ctx.style) : '-']),
+          ]),
+          // Never registered: no state of its own yet, only its probes.
+          ...unregistered.map((e) => [e.agent_id, e.class, e.cluster_id, ctx.style.bad('unregistered'), '-', '-', 'never', probeCell(e.probe, now, ctx.style)]),
+        ],
       ),
     );
     if (next !== undefined) ctx.io.err(`more agents: add --page-token ${next} (or --all)\n`);

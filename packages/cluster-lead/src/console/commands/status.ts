@@ -5,6 +5,7 @@ import { printJson, type Command } from '../context.js';
 import { ConsoleError, EXIT } from '../exit-codes.js';
 import { ago, box, number, percent } from '../format.js';
 import type { Style } from '../style.js';
+import { edgeSummary, fetchEdgeAgents } from './edge-probes.js';
 
 export interface MeshSummary {
   agents_active: number;
@@ -89,12 +90,17 @@ export const statusCommand: Command = {
   flags: { oneline: { type: 'boolean' } },
   async run(ctx) {
     const status = checkedStatus(expectOk<unknown>(await ctx.client.get('/v1/status'), 'status'));
-    const reasons = degradedReasons(status);
+    const edges = await fetchEdgeAgents(ctx);
+    const edge = edgeSummary(edges, ctx.io.now(), ctx.style);
+    const reasons = [...degradedReasons(status), ...edge.reasons];
     const code = reasons.length === 0 ? EXIT.OK : EXIT.DEGRADED;
-    if (ctx.options.json) printJson(ctx, { healthy: code === EXIT.OK, degraded_reasons: reasons, ...status });
-    else if (ctx.args.values.oneline === true) ctx.io.out(statusLine(status, reasons));
+    if (ctx.options.json) {
+      const probes = edges.length === 0 ? {} : { edge_agents: edges.map((e) => ({ agent_id: e.agent_id, url: e.url, probe: e.probe ?? null })) };
+      printJson(ctx, { healthy: code === EXIT.OK, degraded_reasons: reasons, ...status, ...probes });
+    } else if (ctx.args.values.oneline === true) ctx.io.out(statusLine(status, reasons));
     else {
       ctx.io.out(statusBox(status, ctx.io.now(), ctx.style));
+      if (edge.lines.length > 0) ctx.io.out(`${edge.lines.join('\n')}\n`);
       if (reasons.length > 0) ctx.io.out(`${ctx.style.warn('Degraded')}: ${reasons.join('; ')}\n`);
     }
     return code;
