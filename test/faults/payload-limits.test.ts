@@ -64,6 +64,8 @@ describe('payload limits end to end', () => {
     };
     const before = await scores();
     const done = await mesh.operation({ ...operation({ nonsense: true }), verb: 'sync' }, 20_000);
+    // Nobody ran it, so the job is not a success, whatever else held.
+    expect(done).toMatchObject({ state: 'FAILED', error: { code: 'NOBODY_READY' } });
     expect(done.result?.stragglers).toEqual([]);
     expect(done.result?.counts).toMatchObject({ sent: AGENTS, ready: 0, transit: AGENTS, refused: 0, unrunnable: AGENTS });
     // The reason shows per agent in the result.

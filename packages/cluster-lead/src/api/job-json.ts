@@ -17,16 +17,41 @@ export function jobJson(view: JobView): Record<string, unknown> {
 
 const STATE_OF: Readonly<Record<OperationView['state'], JobState>> = { queued: 'QUEUED', running: 'RUNNING', completed: 'SUCCEEDED', refused: 'FAILED' };
 
+/** The figures of a decided operation that say whether it did its work (camel or snake case, as stored). */
+interface DecidedFigures {
+  readonly status?: unknown;
+  readonly counts?: { readonly selected?: unknown; readonly sent?: unknown; readonly ready?: unknown };
+}
+
+/**
+ * Why a decided operation is not a success, or undefined when it is one. A job whose quorum
+ * was not met is FAILED, never SUCCEEDED: an operation that reached nobody, or that nobody
+ * could run, did no work. The result stays attached, so the figures are still there.
+ */
+export function quorumShortfall(result: unknown): { code: string; message: string } | undefined {
+  const figures = (result ?? {}) as DecidedFigures;
+  if (figures.status === 'SUCCESS') return undefined;
+  const count = (value: unknown): number => (typeof value === 'number' ? value : 0);
+  const selected = count(figures.counts?.selected);
+  const sent = count(figures.counts?.sent);
+  const ready = count(figures.counts?.ready);
+  if (sent === 0) return { code: 'REACHED_NOBODY', message: `no agent was sent the operation (${selected} selected, every one skipped; see result.skipped)` };
+  if (ready === 0) return { code: 'NOBODY_READY', message: `sent to ${sent} agents, none answered READY (see result.counts and result.responders)` };
+  return { code: 'QUORUM_NOT_MET', message: `${ready} of ${sent} agents answered READY, short of the quorum (see result.quorum)` };
+}
+
 /** An operation the job board no longer (or never, before a restart) knew, from the engine's history. */
 export function historyJobJson(view: OperationView): Record<string, unknown> {
   const at = view.submittedAt ?? 0;
+  const shortfall = view.state === 'completed' ? quorumShortfall(view.result) : undefined;
+  const error = view.refusal !== null ? { code: view.refusal.code, message: view.refusal.reason } : shortfall;
   return jobJson({
     id: view.operationId,
     kind: 'scatter_gather',
-    state: STATE_OF[view.state],
+    state: shortfall === undefined ? STATE_OF[view.state] : 'FAILED',
     createdAt: at,
     updatedAt: at,
     ...(view.result === null || view.result === undefined ? {} : { result: snakeKeys(view.result) }),
-    ...(view.refusal === null ? {} : { error: { code: view.refusal.code, message: view.refusal.reason } }),
+    ...(error === undefined ? {} : { error }),
   });
 }

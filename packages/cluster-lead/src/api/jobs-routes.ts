@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { SubmitOutcome } from '../control/index.js';
 import { JOB_STATES, type JobBoard, type JobEnd, type JobKind, type JobView } from '../jobs/index.js';
 import type { OperationOutcome } from '../scatter/index.js';
-import { historyJobJson, jobJson } from './job-json.js';
+import { historyJobJson, jobJson, quorumShortfall } from './job-json.js';
 import { snakeKeys } from './json-case.js';
 import { OperationBody, refusalError, toEngineRequest, type OperationsApi } from './operations-routes.js';
 import type { PageTokens } from './page-token.js';
@@ -55,10 +55,15 @@ export function newOperationId(): string {
   return `op-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
 }
 
-/** The engine's outcome as a job's end: decided is SUCCEEDED (the result says how it went), refused is FAILED. */
+/**
+ * The engine's outcome as a job's end: SUCCEEDED only when the quorum was met; a decided
+ * operation short of it is FAILED with its result attached (quorumShortfall), refused is FAILED.
+ */
 export function scatterEnd(outcome: OperationOutcome, extra: Record<string, unknown> = {}): JobEnd {
   if (outcome.status === 'refused') return { ok: false, code: outcome.refusal.code, message: outcome.refusal.reason };
-  return { ok: true, result: { ...(snakeKeys(outcome.result) as Record<string, unknown>), ...extra } };
+  const result = { ...(snakeKeys(outcome.result) as Record<string, unknown>), ...extra };
+  const shortfall = quorumShortfall(outcome.result);
+  return shortfall === undefined ? { ok: true, result } : { ok: false, ...shortfall, result };
 }
 
 /** Answers grouped as the console shows them: the same answer once, with who gave it; conflicts apart. */
