@@ -46,4 +46,11 @@ describe('sensor readings', () => {
     expect(small.latest({ after: 'pi-1\u0000temp', limit: 2 }).map((r) => `${r.agentId}/${r.sensorId}`)).toEqual(['pi-2/temp']);
     expect(small.count()).toBe(3);
   });
+
+  it('takes its history bound from the store options (the lead config)', () => {
+    store.close();
+    store = LeadStore.open(dir.path, { busyTimeoutMs: 1_000, sensorHistoryPerSensor: 2 });
+    for (let seq = 0; seq < 4; seq++) store.sensors.record(reading(seq));
+    expect(store.sensors.history('pi-1', 'temp', { limit: 10 }).map((r) => r.seq)).toEqual([3, 2]);
+  });
 });
