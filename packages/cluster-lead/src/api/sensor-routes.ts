@@ -30,6 +30,7 @@ export function readingJson(r: StoredReading): Record<string, unknown> {
     ...(r.error === null ? {} : { error: r.error }),
     sampled_at: r.sampledAt,
     seq: r.seq,
+    ...(r.bootId === '' ? {} : { boot_id: r.bootId }),
     received_at: r.receivedAt,
   };
 }
