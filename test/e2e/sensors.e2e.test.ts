@@ -183,8 +183,10 @@ describe('field sensors and actuators end to end', () => {
   });
 
   it('act on a missing output is not READY, and identify blinks the ACT LED and gives it back', async () => {
+    // The lead knows PI holds no act:pump and does not send it the switch at all.
     const view = await mesh.operation({ verb: 'act', payload: { action: 'set', output: 'pump', value: true }, selector: { agent_ids: [PI] }, release_mode: 'none', timeout_ms: 5_000 });
-    expect(view.result?.counts).toMatchObject({ ready: 0, conflicts: 1 });
+    expect(view.result?.counts).toMatchObject({ ready: 0, sent: 0 });
+    expect(view.result?.skipped).toEqual([expect.objectContaining({ agent_id: PI, reason: 'capability_mismatch' })]);
     const identify = await run(MESH_BIN, ['identify', PI, '--seconds', '1'], env);
     expect(identify.stdout).toBe(`${PI} is blinking\n`);
     expect(identify.code).toBe(0);
