@@ -111,6 +111,8 @@ describe('field sensors and actuators end to end', () => {
           devices: [
             { id: 'button', kind: 'gpio.input', line: BUTTON_LINE, active_low: true, pull: 'up', debounce_ms: 5, edge: 'both' },
             { id: 'relay', kind: 'gpio.output', line: 27 },
+            // No such DS18B20 under the fake sysfs: its readings fail.
+            { id: 'probe', kind: 'onewire.temperature', device: '28-00000000beef', interval_ms: 60_000 },
           ],
         },
       }),
@@ -143,6 +145,29 @@ describe('field sensors and actuators end to end', () => {
     expect(table.stdout).toMatch(/relay\s+gpio\.output\s+off/);
     const all = JSON.parse((await run(MESH_BIN, ['sensors', '--json'], env)).stdout) as { sensors: { agent_id: string }[] };
     expect(new Set(all.sensors.map((s) => s.agent_id))).toEqual(new Set([PI, ...mesh.agentIds]));
+  });
+
+  it('the heartbeat\'s sensor summary is judged at the lead: a failed probe is failing, the button ok, nothing behind', async () => {
+    interface Health {
+      ok: number;
+      failing: number;
+      stale: number;
+      sensors: { sensor_id: string; status: string; kind: string | null; behind: number; age_ms: number }[];
+    }
+    const health = await waitFor('the heartbeat summary of all three sensors', 15_000, async () => {
+      const body = await mesh.api.getOk<{ heartbeat: Health | null }>(`/v1/agents/${PI}/sensors`);
+      const h = body?.heartbeat;
+      return h !== null && h !== undefined && h.sensors.length === 3 && h.sensors.every((s) => s.behind === 0 && s.kind !== null) ? h : undefined;
+    });
+    const byId = Object.fromEntries(health.sensors.map((s) => [s.sensor_id, s]));
+    expect(byId.probe).toMatchObject({ status: 'failing', kind: 'onewire.temperature' });
+    expect(byId.button).toMatchObject({ status: 'ok', kind: 'gpio.input' });
+    expect(byId.relay).toMatchObject({ status: 'ok', kind: 'gpio.output' });
+    expect(health).toMatchObject({ ok: 2, failing: 1, stale: 0 });
+    expect(byId.button!.age_ms).toBeGreaterThanOrEqual(0);
+    // Every sim has virtual sensors (a relay, a temperature), all reading fine.
+    const sim = await mesh.api.getOk<{ heartbeat: Health | null }>(`/v1/agents/${mesh.agentIds[0]}/sensors`);
+    expect(sim?.heartbeat?.failing).toBe(0);
   });
 
   it('readings taken during a broker outage, across a daemon restart, arrive afterwards in order', async () => {

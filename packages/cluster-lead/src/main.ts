@@ -564,6 +564,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         delegations,
         deadLetters,
         sensors: store.sensors,
+        sensorStaleAfterMs: config.sensors.stale_after_ms,
         control: freeze,
         breakers: () => breakers.list(),
         forceBreaker: (scope, targetId, state, reason) => {

@@ -79,6 +79,8 @@ describe('lead config', () => {
     expect(parseConfig(MINIMAL, { env: {} }).sensors.history_per_sensor).toBe(1_000);
     expect(parseConfig({ ...MINIMAL, sensors: { history_per_sensor: 50 } }, { env: {} }).sensors.history_per_sensor).toBe(50);
     expect(parseConfig(MINIMAL, { env: { [`${ENV_PREFIX}SENSORS__HISTORY_PER_SENSOR`]: '7' } }).sensors.history_per_sensor).toBe(7);
+    expect(parseConfig(MINIMAL, { env: {} }).sensors.stale_after_ms).toBe(600_000);
+    expect(issuesOf(() => parseConfig({ ...MINIMAL, sensors: { stale_after_ms: 5 } }, { env: {} })).map((i) => i.path)).toEqual(['sensors.stale_after_ms']);
     for (const bad of [0, -1, 2.5, 'many', 1_000_000]) {
       const issues = issuesOf(() => parseConfig({ ...MINIMAL, sensors: { history_per_sensor: bad } }, { fileName: 'lead.json', env: {} }));
       expect(issues).toEqual([expect.objectContaining({ path: 'sensors.history_per_sensor', source: 'file lead.json' })]);
