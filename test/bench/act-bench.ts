@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   const measured: { operationId: string; mode: Mode; targetTime: number }[] = [];
   const problems: string[] = [];
   let lines: ArrivalLine[] = [];
+  const skippedByReason: Record<string, number> = {};
   try {
     await sleep(SYNC_BEATS * HEARTBEAT_MS);
     for (let i = 0; i < WARMUP_PER_MODE + OPS_PER_MODE; i++) {
@@ -85,8 +86,14 @@ async function main(): Promise<void> {
           min_response_rate: 0.9,
           timeout_ms: OPERATION_TIMEOUT_MS,
         };
-        const { outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
-        stdout.write(`${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} switched${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
+        const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        // Agents the lead did not send the switch to, by reason: they explain "missing".
+        const view = await mesh.api.getOk<{ result?: { skipped?: { reason: string }[] } | null }>(`/v1/operations/${id}`);
+        const reasons = new Map<string, number>();
+        for (const skip of view?.result?.skipped ?? []) reasons.set(skip.reason, (reasons.get(skip.reason) ?? 0) + 1);
+        const skippedText = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+        if (i >= WARMUP_PER_MODE) for (const [reason, n] of reasons) skippedByReason[reason] = (skippedByReason[reason] ?? 0) + n;
+        stdout.write(`${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} switched${skippedText === '' ? '' : `, skipped ${skippedText}`}${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
         if (outcome.targetTime === null) {
           problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
           continue;
@@ -130,8 +137,9 @@ async function main(): Promise<void> {
   if (Number.isFinite(none.spreadMs.p50) && Number.isFinite(hold.spreadMs.p50) && hold.spreadMs.p50 > 0) {
     stdout.write(`spread p50: hold ${f(hold.spreadMs.p50)} ms vs naive ${f(none.spreadMs.p50)} ms (${(none.spreadMs.p50 / hold.spreadMs.p50).toFixed(1)}x tighter)\n`);
   }
+  if (Object.keys(skippedByReason).length > 0) stdout.write(`not sent (lead skipped), all measured operations: ${JSON.stringify(skippedByReason)}\n`);
   if (problems.length > 0) stdout.write(`operations without a result: ${problems.join('; ')}\n`);
-  const file = writeReport('act', { agents: AGENTS, profile: PROFILE.name, windowMs: WINDOW_MS, opsPerMode: OPS_PER_MODE, heartbeatMs: HEARTBEAT_MS, quick: QUICK, results, problems });
+  const file = writeReport('act', { agents: AGENTS, profile: PROFILE.name, windowMs: WINDOW_MS, opsPerMode: OPS_PER_MODE, heartbeatMs: HEARTBEAT_MS, quick: QUICK, results, skippedByReason, problems });
   stdout.write(`written: ${file}\n`);
 }
 
