@@ -11,6 +11,7 @@ import { USAGE, parseCommandLine, type DemoOptions } from './options.js';
 import { runRotation } from './rotation.js';
 import { claimSignals, type SignalClaim } from './signals.js';
 import { Screen } from './screen.js';
+import { readSensorBoard } from './sensor-board.js';
 import { TrueArrivals } from './true-arrival.js';
 
 const EXIT_USAGE = 64;
@@ -91,6 +92,7 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
   let arrivals: TrueArrivals | undefined;
   const boxTimer = setInterval(() => {
     readMeshBox(mesh.leads ?? []).then((box) => screen.setBox(box), () => undefined);
+    readSensorBoard(mesh.leads ?? []).then((board) => screen.setSensors(board), () => undefined);
   }, BOX_REFRESH_MS);
   try {
     screen.event('mesh.started', { pids: mesh.pids, leads: mesh.leads?.map((l) => l.url), agents: mesh.agentIds.length, dir: mesh.dir });

@@ -27,7 +27,8 @@ export interface RotationDeps {
 /**
  * Every cascade switches each simulated agent's virtual relay at T (on, then off, in turn):
  * the act lands on the outputs, which report when they switched (mesh sensors --all).
- * Workers have no outputs and answer act as before.
+ * Workers hold no act:relay, so the lead leaves them out of the switch (skipped:
+ * capability_mismatch); a Worker sent act would refuse it (NO_OUTPUTS), never READY.
  */
 export function relaySwitch(seq: number): { action: 'set'; output: 'relay'; value: boolean } {
   return { action: 'set', output: 'relay', value: seq % 2 === 1 };

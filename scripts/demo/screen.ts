@@ -4,6 +4,7 @@
 import type { ErrorFigures, ModeFigures, ReleaseMode } from './figures.js';
 import type { MeshBox } from './mesh-box.js';
 import { MODES } from './rotation.js';
+import { sensorLines, type SensorBoard } from './sensor-board.js';
 
 const HOME = '\x1b[H';
 const CLEAR_LINE = '\x1b[K';
@@ -70,6 +71,7 @@ export function figuresLine(f: ModeFigures): string {
 
 export class Screen {
   private box: MeshBox | null = null;
+  private sensors: SensorBoard | null = null;
   private readonly latest = new Map<ReleaseMode, ModeFigures>();
   private readonly notes: string[] = [];
   private header: ScreenHeader | null = null;
@@ -99,6 +101,11 @@ export class Screen {
     if (this.live) this.draw();
   }
 
+  setSensors(board: SensorBoard): void {
+    this.sensors = board;
+    if (this.live) this.draw();
+  }
+
   setFigures(figures: ModeFigures): void {
     this.latest.set(figures.mode, figures);
     if (this.live) {
@@ -107,6 +114,13 @@ export class Screen {
     }
     this.out.write(`${figuresLine(figures)}\n`);
     for (const line of boxLines(this.box, Date.now())) this.out.write(`status: ${line}\n`);
+    if (this.sensors !== null) {
+      const [summary, ...rows] = sensorLines(this.sensors, Date.now());
+      this.out.write(`sensors: ${summary}\n`);
+      for (const row of rows) this.out.write(`sensors: ${row.trim()}\n`);
+      const { sensors, agents, relaysOn, relays, failing, recent } = this.sensors;
+      this.event('demo.sensors', { sensors, agents, relays_on: relaysOn, relays, failing, recent });
+    }
   }
 
   /** A JSON line for machines; only when the output is not a terminal. */
@@ -136,6 +150,9 @@ export class Screen {
       '',
       { bold: `arrival error of the last cascade of each release mode (|ready - T|, window +-${[...this.latest.values()][0]?.windowMs ?? '-'} ms)` },
       ...modeLines(this.latest),
+      '',
+      { bold: 'field sensors (latest reading of each, from the leads: GET /v1/sensors; most recent below)' },
+      ...sensorLines(this.sensors, Date.now()),
       '',
       ...this.notes,
     ];

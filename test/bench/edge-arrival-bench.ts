@@ -83,7 +83,8 @@ export async function runEdgeArrivalBench(): Promise<EdgeArrivalResults> {
 
 function request(stack: MixedStack, mode: Mode): OperationRequestInput {
   return {
-    verb: 'act',
+    // Not act: a Worker drives no outputs and refuses it (NO_OUTPUTS).
+    verb: 'decide',
     payload: { command: 'arm' },
     targets: { all: true },
     releaseMode: mode,

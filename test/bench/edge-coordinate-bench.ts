@@ -109,7 +109,7 @@ async function main(): Promise<void> {
     let overran = 0;
     phases.push(
       await phase(ctx, 'POST /v1/coordinate (hold, T+15 ms)', HOLDS, async () => {
-        const message = await coordinateMessage('hold', 'act', Date.now() + 15 + Math.random());
+        const message = await coordinateMessage('hold', 'observe', Date.now() + 15 + Math.random());
         const response = await send(ctx, '/v1/coordinate', message);
         const arrived = Date.now();
         const ack = await readAck(ctx, response);
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
     for (let batch = 0; batch < HOLDS / 8; batch++) {
       await Promise.all(
         Array.from({ length: 8 }, async (_, i) => {
-          const message = await coordinateMessage('hold', 'act', Date.now() + 150 + i * 2.5 + Math.random());
+          const message = await coordinateMessage('hold', 'observe', Date.now() + 150 + i * 2.5 + Math.random());
           const ack = await readAck(ctx, await send(ctx, '/v1/coordinate', message));
           if (ack.received_at_local + ack.processing_ms > message.target_time) overran += 1;
           overlapping.push(ack.ready_at_local - message.target_time);
@@ -167,7 +167,7 @@ function pingMessage(): MeshMessage {
   return { ...header(now), kind: 'PING', target_id: AGENT_ID, t1: now };
 }
 
-async function coordinateMessage(mode: ReleaseMode, verb: Coordinate['verb'] = 'act', target = Date.now() + 1_000): Promise<Coordinate> {
+async function coordinateMessage(mode: ReleaseMode, verb: Coordinate['verb'] = 'observe', target = Date.now() + 1_000): Promise<Coordinate> {
   const payload = { route: '/eu', n: Math.random() };
   const message: Coordinate = {
     ...header(),

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { trueFigures } from '../../scripts/demo/figures.js';
 import { parseCommandLine } from '../../scripts/demo/options.js';
+import { sensorBoardOf, sensorLines, type ReadingJson } from '../../scripts/demo/sensor-board.js';
 
 describe('demo command line', () => {
   it('defaults: 300 agents, mixed links, a cascade every 3 s, until stopped', () => {
@@ -43,5 +44,42 @@ describe('true arrival figures', () => {
 
   it('null without any ready agent', () => {
     expect(trueFigures([], 25)).toBeNull();
+  });
+});
+
+describe('the sensor section', () => {
+  const NOW = 1_800_000_010_000;
+  const reading = (agent: string, sensor: string, kind: string, value: ReadingJson['value'], agoMs: number, extra: Partial<ReadingJson> = {}): ReadingJson => ({
+    agent_id: agent,
+    sensor_id: sensor,
+    kind,
+    value,
+    sampled_at: NOW - agoMs,
+    ...extra,
+  });
+
+  it('sums up every sensor the leads hold and lists the most recent readings first', () => {
+    const board = sensorBoardOf([
+      reading('sim-1', 'relay', 'gpio.output', true, 9_000),
+      reading('sim-1', 'temperature', 'command', 21.456, 500, { unit: 'C' }),
+      reading('sim-2', 'relay', 'gpio.output', false, 8_000),
+      reading('sim-2', 'temperature', 'command', null, 2_000, { error: 'timed out' }),
+      reading('sim-3', 'relay', 'gpio.output', true, 1_000),
+      reading('sim-3', 'door', 'gpio.input', true, 7_000),
+    ]);
+    expect(board).toMatchObject({ sensors: 6, agents: 3, relaysOn: 2, relays: 3, failing: 1 });
+    const lines = sensorLines(board, NOW);
+    expect(lines[0]).toBe('6 sensors on 3 agents   relays on 2/3   failed readings 1');
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/).filter(Boolean))).toEqual([
+      ['sim-1', 'temperature', '21.46 C', '0.5 s ago'],
+      ['sim-3', 'relay', 'on', '1.0 s ago'],
+      ['sim-2', 'temperature', 'failed: timed out', '2.0 s ago'],
+      ['sim-3', 'door', 'active', '7.0 s ago'],
+    ]);
+  });
+
+  it('says when nothing is known yet, and which leads did not answer', () => {
+    expect(sensorLines(null, NOW)).toEqual(['sensors: waiting for the leads']);
+    expect(sensorLines(sensorBoardOf([], ['lead-a']), NOW)).toEqual(['0 sensors on 0 agents   relays on 0/0   failed readings 0   unreachable: lead-a', '  (no readings yet)']);
   });
 });

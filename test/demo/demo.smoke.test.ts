@@ -79,6 +79,14 @@ describe('npm start (the demo)', () => {
     expect(summary?.operations).toBeGreaterThanOrEqual(1);
     const cascades = Object.values(summary?.by_mode ?? {}).flat();
     expect(cascades.some((c) => c.ready > 0), JSON.stringify(cascades)).toBe(true);
+    // The sims' virtual sensors, read from the leads: every sim's relay and temperature, the newest first.
+    const boards = events.filter((e) => e.event === 'demo.sensors');
+    const last = boards.at(-1) as { sensors?: number; relays?: number; recent?: { agent_id: string; sampled_at: number }[] } | undefined;
+    expect(last?.relays, JSON.stringify(last)).toBe(30);
+    expect(last?.sensors).toBe(60);
+    expect(last?.recent?.length).toBe(4);
+    const times = last!.recent!.map((r) => r.sampled_at);
+    expect([...times].sort((a, b) => b - a)).toEqual(times);
     // nats-server, 3 leads, 6 sims, 1 workerd.
     expect(started.pids!.length).toBeGreaterThanOrEqual(11);
     expect(started.pids!.filter(isAlive)).toEqual([]);

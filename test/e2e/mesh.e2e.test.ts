@@ -37,7 +37,7 @@ describe('local mesh end to end (real processes)', () => {
   });
 
   it('hold mode: SUCCESS, every agent and the Worker ready within the bound of T', async ({ annotate }) => {
-    hold = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * WORKER_BOUND_MS, timeout_ms: 5_000, min_response_rate: 1 });
+    hold = await mesh.operation({ verb: 'decide', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * WORKER_BOUND_MS, timeout_ms: 5_000, min_response_rate: 1 });
     expect(hold.state).toBe('SUCCEEDED');
     const { status, decision, counts, stragglers, skipped } = hold.result ?? {};
     expect(status, JSON.stringify({ decision, counts, stragglers, skipped })).toBe('SUCCESS');
@@ -53,7 +53,7 @@ describe('local mesh end to end (real processes)', () => {
   }, 20_000);
 
   it('none mode: the arrivals spread wider than in hold mode', async ({ annotate }) => {
-    const none = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', window_ms: 2 * HOLD_BOUND_MS, timeout_ms: 5_000 });
+    const none = await mesh.operation({ verb: 'decide', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', window_ms: 2 * HOLD_BOUND_MS, timeout_ms: 5_000 });
     // Decided either way (a quorum short of READY would be FAILED QUORUM_NOT_MET, with its figures).
     expect(none.state === 'SUCCEEDED' || none.error?.code === 'QUORUM_NOT_MET', JSON.stringify(none.error)).toBe(true);
     const errors = arrivalErrors(none);
@@ -62,6 +62,21 @@ describe('local mesh end to end (real processes)', () => {
     const spreadHold = spread(arrivalErrors(hold));
     await annotate(`spread of arrival errors: none ${spreadNone.toFixed(1)} ms, hold ${spreadHold.toFixed(1)} ms (status none: ${none.result?.status})`);
     expect(spreadNone).toBeGreaterThan(spreadHold);
+  }, 20_000);
+
+  it('act is never READY on a Worker: not sent where act:<output> is not held, refused (NO_OUTPUTS) where sent', async () => {
+    const worker = mesh.agentIds.find((id) => id.startsWith('edge-'))!;
+    // No agent here holds act:relay (no virtual sensors): the lead sends the switch to nobody.
+    const relay = await mesh.operation({ verb: 'act', payload: { action: 'set', output: 'relay', value: true }, selector: { all: true }, release_mode: 'none', timeout_ms: 5_000 });
+    expect(relay.result?.counts).toMatchObject({ sent: 0, ready: 0 });
+    expect(relay.result?.status).not.toBe('SUCCESS');
+    expect(relay).toMatchObject({ state: 'FAILED', error: { code: 'REACHED_NOBODY' } });
+    expect(relay.result?.skipped.find((s) => s.agent_id === worker)?.reason).toBe('capability_mismatch');
+    expect(new Set(relay.result?.skipped.map((s) => s.reason))).toEqual(new Set(['capability_mismatch']));
+    // An act naming no output reaches the Worker, which answers for itself: TRANSIT, not READY.
+    const plain = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { agent_ids: [worker] }, release_mode: 'none', timeout_ms: 5_000 });
+    expect(plain.result?.counts).toMatchObject({ sent: 1, ready: 0, transit: 1 });
+    expect(plain).toMatchObject({ state: 'FAILED', error: { code: 'NOBODY_READY' } });
   }, 20_000);
 
   it('stop() leaves no process it started running', async () => {

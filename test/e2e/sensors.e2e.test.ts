@@ -2,12 +2,13 @@
 // agents with virtual relays, and one real `mesh-agent run` daemon whose GPIO is the character
 // device through fake libgpiod tools (gpiomon prints the edges this test appends to a file).
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { publicKeyText } from '@mesh30k/shared';
+import { PROTOCOL_VERSION, SIGNATURE_HEADER, SIGNER_HEADER, encodeMessage, newMessageId, publicKeyText, subjects, type SensorEvent } from '@mesh30k/shared';
 import { generateKeyFile, loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
+import { connect, headers } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueEnrollments } from '../../packages/pi-daemon/src/sim/enrollment.js';
 import { writeFakeGpioTools, type FakeGpioTools } from '../../packages/pi-daemon/src/sensors/fake-gpio-tools.test-helper.js';
@@ -24,6 +25,7 @@ interface Reading {
   value: unknown;
   seq: number;
   sampled_at: number;
+  boot_id?: string;
   error?: string;
 }
 
@@ -42,6 +44,7 @@ describe('field sensors and actuators end to end', () => {
   let configPath: string;
   let daemon: Proc | undefined;
   let env: Record<string, string> = {};
+  let keyPath = '';
   const sysfs = () => join(work.path, 'sys');
 
   const startDaemon = (): void => {
@@ -75,7 +78,7 @@ describe('field sensors and actuators end to end', () => {
     writeFileSync(join(sysfs(), 'class', 'leds', 'ACT', 'brightness'), '0');
 
     // Provisioned as an operator would: a key, an enrollment signed by the mesh root, a config.
-    const keyPath = join(work.path, 'agent.key');
+    keyPath = join(work.path, 'agent.key');
     const keys = await generateKeyFile(keyPath);
     const root = await loadKeyPair(join(mesh.dir, 'root.key'));
     const lead = await loadKeyPair(join(mesh.dir, 'lead.key'));
@@ -108,6 +111,8 @@ describe('field sensors and actuators end to end', () => {
           devices: [
             { id: 'button', kind: 'gpio.input', line: BUTTON_LINE, active_low: true, pull: 'up', debounce_ms: 5, edge: 'both' },
             { id: 'relay', kind: 'gpio.output', line: 27 },
+            // No such DS18B20 under the fake sysfs: its readings fail.
+            { id: 'probe', kind: 'onewire.temperature', device: '28-00000000beef', interval_ms: 60_000 },
           ],
         },
       }),
@@ -140,6 +145,29 @@ describe('field sensors and actuators end to end', () => {
     expect(table.stdout).toMatch(/relay\s+gpio\.output\s+off/);
     const all = JSON.parse((await run(MESH_BIN, ['sensors', '--json'], env)).stdout) as { sensors: { agent_id: string }[] };
     expect(new Set(all.sensors.map((s) => s.agent_id))).toEqual(new Set([PI, ...mesh.agentIds]));
+  });
+
+  it('the heartbeat\'s sensor summary is judged at the lead: a failed probe is failing, the button ok, nothing behind', async () => {
+    interface Health {
+      ok: number;
+      failing: number;
+      stale: number;
+      sensors: { sensor_id: string; status: string; kind: string | null; behind: number; age_ms: number }[];
+    }
+    const health = await waitFor('the heartbeat summary of all three sensors', 15_000, async () => {
+      const body = await mesh.api.getOk<{ heartbeat: Health | null }>(`/v1/agents/${PI}/sensors`);
+      const h = body?.heartbeat;
+      return h !== null && h !== undefined && h.sensors.length === 3 && h.sensors.every((s) => s.behind === 0 && s.kind !== null) ? h : undefined;
+    });
+    const byId = Object.fromEntries(health.sensors.map((s) => [s.sensor_id, s]));
+    expect(byId.probe).toMatchObject({ status: 'failing', kind: 'onewire.temperature' });
+    expect(byId.button).toMatchObject({ status: 'ok', kind: 'gpio.input' });
+    expect(byId.relay).toMatchObject({ status: 'ok', kind: 'gpio.output' });
+    expect(health).toMatchObject({ ok: 2, failing: 1, stale: 0 });
+    expect(byId.button!.age_ms).toBeGreaterThanOrEqual(0);
+    // Every sim has virtual sensors (a relay, a temperature), all reading fine.
+    const sim = await mesh.api.getOk<{ heartbeat: Health | null }>(`/v1/agents/${mesh.agentIds[0]}/sensors`);
+    expect(sim?.heartbeat?.failing).toBe(0);
   });
 
   it('readings taken during a broker outage, across a daemon restart, arrive afterwards in order', async () => {
@@ -180,12 +208,67 @@ describe('field sensors and actuators end to end', () => {
   });
 
   it('act on a missing output is not READY, and identify blinks the ACT LED and gives it back', async () => {
+    // The lead knows PI holds no act:pump and does not send it the switch at all.
     const view = await mesh.operation({ verb: 'act', payload: { action: 'set', output: 'pump', value: true }, selector: { agent_ids: [PI] }, release_mode: 'none', timeout_ms: 5_000 });
-    expect(view.result?.counts).toMatchObject({ ready: 0, conflicts: 1 });
+    expect(view.result?.counts).toMatchObject({ ready: 0, sent: 0 });
+    expect(view.result?.skipped).toEqual([expect.objectContaining({ agent_id: PI, reason: 'capability_mismatch' })]);
     const identify = await run(MESH_BIN, ['identify', PI, '--seconds', '1'], env);
     expect(identify.stdout).toBe(`${PI} is blinking\n`);
     expect(identify.code).toBe(0);
     const trigger = join(sysfs(), 'class', 'leds', 'ACT', 'trigger');
     await waitFor('the trigger restored', 10_000, () => (readFileSync(trigger, 'utf8') === 'mmc0' ? true : undefined));
+  });
+
+  it('a wiped agent database (fresh boot, same id) is heard; a redelivery of a stored reading is still a duplicate', async () => {
+    const stored = (await latest(PI)).find((r) => r.sensor_id === 'button')!;
+    expect(stored.boot_id).toMatch(/.+/);
+    const count = (await history('button')).length;
+    // A redelivery as the outbox makes it: the stored reading's boot and seq, a fresh message id.
+    const keys = await loadKeyPair(keyPath);
+    const nc = await connect({ servers: mesh.natsUrl });
+    try {
+      const now = Date.now();
+      const event: SensorEvent = {
+        v: PROTOCOL_VERSION,
+        message_id: newMessageId(now),
+        sender_id: PI,
+        created_at: now,
+        ttl_ms: 30_000,
+        kind: 'SENSOR_EVENT',
+        agent_id: PI,
+        sensor_id: 'button',
+        sensor_kind: 'gpio.input',
+        value: !(stored.value as boolean),
+        sampled_at: stored.sampled_at,
+        seq: stored.seq,
+        boot_id: stored.boot_id!,
+        late: true,
+      };
+      const frame = await encodeMessage(event, nodeEd25519.signerSync(keys.privateKey), PI);
+      const h = headers();
+      h.set(SIGNATURE_HEADER, frame.signature);
+      h.set(SIGNER_HEADER, frame.signerId);
+      const reply = await nc.request(subjects.sensor('lead-local'), frame.body, { headers: h, timeout: 5_000 });
+      expect(JSON.parse(new TextDecoder().decode(reply.data))).toMatchObject({ kind: 'REPLY', ok: true, in_reply_to: event.message_id });
+    } finally {
+      await nc.close();
+    }
+    expect((await history('button')).length).toBe(count);
+    expect((await latest(PI)).find((r) => r.sensor_id === 'button')).toMatchObject({ seq: stored.seq, value: stored.value });
+
+    // The agent's state is wiped (a new SD card, the same key and id): its seq starts from 0 again.
+    await stopProc(daemon!);
+    rmSync(join(work.path, 'data'), { recursive: true, force: true });
+    startDaemon();
+    await waitFor(`${PI} back after the wipe`, 30_000, async () => ((await latest(PI)).find((r) => r.sensor_id === 'button')?.boot_id !== stored.boot_id ? true : undefined));
+    await button(!(stored.value as boolean));
+    const now = await waitFor('the new boot\'s press at the lead', 15_000, async () => {
+      const reading = (await latest(PI)).find((r) => r.sensor_id === 'button');
+      return reading !== undefined && reading.boot_id !== stored.boot_id && reading.seq >= 1 ? reading : undefined;
+    });
+    expect(now.value).toBe(!(stored.value as boolean));
+    const fresh = (await history('button')).filter((r) => r.boot_id === now.boot_id);
+    expect(fresh.map((r) => r.seq)).toEqual([1, 0]);
+    expect(stored.seq).toBeGreaterThanOrEqual(1); // the old boot's seq 0 and 1 were taken already
   });
 });

@@ -110,7 +110,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   const timers = overrides.timers ?? true;
   const events = new EventBus((error, event) => logger.error({ err: error, event: event.name }, 'event listener failed'));
   events.on(logEvents(logger.child({ domain: 'events' })));
-  const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms });
+  const store = LeadStore.open(config.data_dir, { busyTimeoutMs: config.store.busy_timeout_ms, sensorHistoryPerSensor: config.sensors.history_per_sensor });
   // Closed last built first, at stop and when start-up fails half way.
   const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {

@@ -27,7 +27,7 @@ describe('POST /v1/coordinate: modes, verbs and conflicts', () => {
     // Not held: T is 10 s away and the answer came at once.
     expect(ack.ready_at_local).toBeLessThan(message.target_time - 5_000);
     expect(ack.processing_ms).toBe(ack.ready_at_local - ack.received_at_local);
-    expect(ack.result).toMatchObject({ verb: 'act', context_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(ack.result).toMatchObject({ verb: 'observe', context_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
   it('none mode behaves as lead mode (the naive baseline)', async () => {
@@ -51,6 +51,18 @@ describe('POST /v1/coordinate: modes, verbs and conflicts', () => {
     expect(ack.ready_at_local).toBeLessThan(message.target_time - 1_000);
     const quarantined = await runInDurableObject(stateStub(), (state) => state.conflicts(5));
     expect(quarantined.map((q) => q.coordinateId)).toContain(message.message_id);
+  });
+
+  it('refuses act with a signed TRANSIT ACK (NO_OUTPUTS) at once, even in hold mode: a Worker switches nothing', async () => {
+    const message = await coordinate({ verb: 'act', payload: { action: 'set', output: 'relay', value: true }, release_mode: 'hold', target_time: Date.now() + 5_000 });
+    const ack = await readSigned(await postCoordinate(message), 'ACK');
+    expect(ack.trinary_state).toBe(0);
+    expect(ack.refusal).toMatchObject({ code: 'NO_OUTPUTS', message: expect.stringContaining('drives no outputs') });
+    expect(ack.result).toBeUndefined();
+    expect(ack.ready_at_local).toBeLessThan(message.target_time - 1_000);
+    const plain = await readSigned(await postCoordinate(await coordinate({ verb: 'act', payload: { command: 'arm' } })), 'ACK');
+    expect(plain.trinary_state).toBe(0);
+    expect(plain.refusal?.code).toBe('NO_OUTPUTS');
   });
 
   it('answers HASH_MISMATCH when the payload is not the one hashed', async () => {

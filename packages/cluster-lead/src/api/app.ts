@@ -26,6 +26,7 @@ import { deadLetterRoutes } from './dead-letters-routes.js';
 import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
 import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
 import { sensorRoutes } from './sensor-routes.js';
+import { DEFAULT_SENSOR_STALE_AFTER_MS } from '../sensors/sensor-health.js';
 import type { SensorReadings } from '../store/index.js';
 
 /** Seconds a client should wait before asking /health/ready again. */
@@ -123,6 +124,8 @@ export interface ApiDeps {
   deadLetters?: DeadLetterDesk;
   /** Field sensor readings (SENSOR_EVENTs the lead stored); absent, the routes answer 404. */
   sensors?: Pick<SensorReadings, 'latest' | 'history'>;
+  /** Periodic sensors not read for longer are flagged stale (lead config sensors.stale_after_ms). */
+  sensorStaleAfterMs?: number;
 }
 
 /**
@@ -172,7 +175,7 @@ export function createApi(deps: ApiDeps): Hono {
   const tokens = deps.pageTokens ?? new PageTokens();
   const index = deps.agentIndex ?? { ids: () => [], size: () => 0 };
   if (deps.sensors !== undefined) {
-    const routes = sensorRoutes({ readings: deps.sensors, agent: deps.agent }, tokens);
+    const routes = sensorRoutes({ readings: deps.sensors, agent: deps.agent, now: deps.access.now, staleAfterMs: deps.sensorStaleAfterMs ?? DEFAULT_SENSOR_STALE_AFTER_MS }, tokens);
     app.route('/v1/sensors', routes.sensors);
     app.route('/v1/agents', routes.agentSensors);
   }

@@ -104,6 +104,7 @@ export const OPENAPI_DOCUMENT: Json = {
           error: { type: 'string' },
           sampled_at: { type: 'number', description: 'mesh time when the agent read the value' },
           seq: { type: 'integer', description: 'per sensor, counted by the agent across restarts' },
+          boot_id: { type: 'string', description: 'the agent boot the reading was taken in; with seq, its identity' },
           received_at: { type: 'number' },
         },
       },
@@ -127,7 +128,7 @@ export const OPENAPI_DOCUMENT: Json = {
       }),
     },
     '/v1/agents/{id}/sensors': {
-      get: op('One agent\'s sensors and their latest readings', ok('the readings', { type: 'object', properties: { agent_id: { type: 'string' }, sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } } } }), { parameters: [idParam()] }),
+      get: op('One agent\'s sensors and their latest readings', ok('the readings', { type: 'object', properties: { agent_id: { type: 'string' }, sensors: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, heartbeat: { type: ['object', 'null'], description: 'the sensors as the last heartbeat reports them, judged: ok, failing, stale, behind (docs/api.md)' } } }), { parameters: [idParam()] }),
     },
     '/v1/agents/{id}/sensors/{sensor}/history': {
       get: op('One sensor\'s readings, newest first (bounded per sensor)', ok('a page', { type: 'object', properties: { readings: { type: 'array', items: { $ref: '#/components/schemas/SensorReading' } }, next_page_token: { type: 'string' } } }), {

@@ -1,11 +1,13 @@
 /**
  * Field sensor readings: GET /v1/sensors (latest of every sensor, by agent then sensor, paged),
- * GET /v1/agents/:id/sensors (one agent's latest readings) and
+ * GET /v1/agents/:id/sensors (one agent's latest readings, and the health of its sensors as its
+ * last heartbeat reports them) and
  * GET /v1/agents/:id/sensors/:sensor/history (newest first, paged with page tokens).
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AgentView } from '../registry/index.js';
+import { sensorHealth } from '../sensors/sensor-health.js';
 import type { SensorReadings, StoredReading } from '../store/index.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
@@ -14,6 +16,10 @@ import { PageParams, readQuery } from './query.js';
 export interface SensorsApi {
   readings: Pick<SensorReadings, 'latest' | 'history'>;
   agent(agentId: string): AgentView | undefined;
+  /** Lead clock (mesh time), for the age of heartbeat-reported readings. */
+  now(): number;
+  /** A periodic sensor whose last reading is older than this is flagged stale. */
+  staleAfterMs: number;
 }
 
 const LatestQuery = z.strictObject({ agent: z.string().min(1).max(64).optional(), ...PageParams });
@@ -30,6 +36,7 @@ export function readingJson(r: StoredReading): Record<string, unknown> {
     ...(r.error === null ? {} : { error: r.error }),
     sampled_at: r.sampledAt,
     seq: r.seq,
+    ...(r.bootId === '' ? {} : { boot_id: r.bootId }),
     received_at: r.receivedAt,
   };
 }
@@ -54,7 +61,15 @@ export function sensorRoutes(api: SensorsApi, tokens: PageTokens): { sensors: Ho
   agentSensors.get('/:id/sensors', (c) => {
     const id = known(api, c.req.param('id'));
     readQuery(c, AgentLatestQuery);
-    return c.json({ agent_id: id, sensors: api.readings.latest({ agentId: id, limit: 1_000 }).map(readingJson) });
+    const stored = api.readings.latest({ agentId: id, limit: 1_000 });
+    const report = api.agent(id)?.sensors ?? null;
+    const bySensor = new Map(stored.map((r) => [r.sensorId, { kind: r.sensorKind, seq: r.seq }]));
+    return c.json({
+      agent_id: id,
+      sensors: stored.map(readingJson),
+      // What the agent's last heartbeat says about its sensors, judged: failing, stale, behind.
+      heartbeat: report === null ? null : sensorHealth(report, { now: api.now(), staleAfterMs: api.staleAfterMs, stored: (sensorId) => bySensor.get(sensorId) }),
+    });
   });
   agentSensors.get('/:id/sensors/:sensor/history', (c) => {
     const id = known(api, c.req.param('id'));

@@ -75,6 +75,18 @@ describe('lead config', () => {
     expect(issues).toHaveLength(3);
   });
 
+  it('bounds the sensor history per sensor: 1,000 by default, configurable, a bad value named by its field', () => {
+    expect(parseConfig(MINIMAL, { env: {} }).sensors.history_per_sensor).toBe(1_000);
+    expect(parseConfig({ ...MINIMAL, sensors: { history_per_sensor: 50 } }, { env: {} }).sensors.history_per_sensor).toBe(50);
+    expect(parseConfig(MINIMAL, { env: { [`${ENV_PREFIX}SENSORS__HISTORY_PER_SENSOR`]: '7' } }).sensors.history_per_sensor).toBe(7);
+    expect(parseConfig(MINIMAL, { env: {} }).sensors.stale_after_ms).toBe(600_000);
+    expect(issuesOf(() => parseConfig({ ...MINIMAL, sensors: { stale_after_ms: 5 } }, { env: {} })).map((i) => i.path)).toEqual(['sensors.stale_after_ms']);
+    for (const bad of [0, -1, 2.5, 'many', 1_000_000]) {
+      const issues = issuesOf(() => parseConfig({ ...MINIMAL, sensors: { history_per_sensor: bad } }, { fileName: 'lead.json', env: {} }));
+      expect(issues).toEqual([expect.objectContaining({ path: 'sensors.history_per_sensor', source: 'file lead.json' })]);
+    }
+  });
+
   it('takes an nkey seed file (also from the environment), not beside a creds file', () => {
     const config = parseConfig(MINIMAL, { env: { [`${ENV_PREFIX}NATS__NKEY_SEED_FILE`]: '/etc/mesh/lead.nk' } });
     expect(config.nats.nkey_seed_file).toBe('/etc/mesh/lead.nk');

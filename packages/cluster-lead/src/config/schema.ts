@@ -1,6 +1,8 @@
 import { HARDWARE_THRESHOLDS, Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
 import { z } from 'zod';
 import { CASCADE_SLACK_MS, CHILD_GATHER_MS, CHILD_HANDLING_MS, REPORT_GRACE_MS, REQUEST_TIMEOUT_MS, SUMMARY_INTERVAL_MS, SUMMARY_STALE_INTERVALS } from '../cascade/options.js';
+import { DEFAULT_SENSOR_STALE_AFTER_MS } from '../sensors/sensor-health.js';
+import { DEFAULT_HISTORY_PER_SENSOR } from '../store/sensor-readings.js';
 
 /**
  * The lead's whole configuration: one schema, types inferred from it, defaults beside each
@@ -199,6 +201,21 @@ const Conflicts = z.strictObject({
 
 const DAY_MS = 86_400_000;
 
+/** Field sensor readings (src/sensors, src/store/sensor-readings.ts). */
+const Sensors = z.strictObject({
+  /**
+   * Readings kept per (agent, sensor) in the history; each new one beyond this deletes the
+   * oldest. 1,000 rows of a 64-sensor agent are about 6 MB of SQLite per agent.
+   */
+  history_per_sensor: z.number().int().min(1).max(100_000).default(DEFAULT_HISTORY_PER_SENSOR),
+  /**
+   * A periodic sensor (1-Wire, command) whose last reading, as the agent's heartbeat reports it,
+   * is older than this is flagged stale in GET /v1/agents/:id/sensors. Inputs and outputs
+   * report on change only and are never stale.
+   */
+  stale_after_ms: z.number().int().min(1_000).max(7 * 86_400_000).default(DEFAULT_SENSOR_STALE_AFTER_MS),
+});
+
 /** The lead's dead letters (src/dead-letters): what is kept, oldest deleted first. */
 const DeadLetters = z.strictObject({
   /** Letters kept at most; each new one beyond this deletes the oldest. */
@@ -286,6 +303,7 @@ export const LeadConfigSchema = z.strictObject({
   breakers: Breakers.prefault({}),
   conflicts: Conflicts.prefault({}),
   dead_letters: DeadLetters.prefault({}),
+  sensors: Sensors.prefault({}),
   cascade: Cascade.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   /**

@@ -1,4 +1,4 @@
-import { ProcessingEstimator, type AgentClass, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
+import { ProcessingEstimator, type AgentClass, type SensorSummary, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
 
 /**
  * One agent as the lead knows it. A lead holds 30,000 of these, so the numbers live in one
@@ -99,6 +99,8 @@ export class AgentRecord {
   estimator: ProcessingEstimator;
   readonly anomaly: AnomalyDetector;
   health: HealthScore | null = null;
+  /** Each sensor's last value as the agent's last heartbeat summarised it; null when it sent none. */
+  sensors: readonly SensorSummary[] | null = null;
   /** The numeric state, see SLOT. NaN marks "not known yet". */
   readonly n: number[];
 

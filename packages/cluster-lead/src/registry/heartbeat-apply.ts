@@ -46,6 +46,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   copyImpedance(core, record, heartbeat);
   copyClock(record, heartbeat);
   const hardware = copySystemHealth(core, record, heartbeat);
+  record.sensors = heartbeat.sensors ?? null;
   const spiked = observeAnomalies(core, record, heartbeat);
 
   const wasOffline = record.has(FLAG.offline);

@@ -1,4 +1,4 @@
-import { assessHardware, decodeThrottled, type AgentClass, type AnomalyFlags, type HardwareCondition, type HardwareThresholds, type HealthState, type OperationalState, type Role, type ThrottleFlags } from '@mesh30k/shared';
+import { assessHardware, decodeThrottled, type AgentClass, type AnomalyFlags, type HardwareCondition, type HardwareThresholds, type HealthState, type OperationalState, type Role, type SensorSummary, type ThrottleFlags } from '@mesh30k/shared';
 import { FLAG, type AgentRecord, type ProbeState } from './agent-record.js';
 
 /** The agent's clock against the lead, as it last reported it (offset = lead - agent). */
@@ -67,6 +67,8 @@ export interface AgentView {
   frozen: boolean;
   outboxDepth: number;
   probe: { state: ProbeState; lastRttMs: number | null };
+  /** The sensor summary of the agent's last heartbeat (lead clock when it came); null without one. */
+  sensors: { reportedAt: number; summary: readonly SensorSummary[] } | null;
 }
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
@@ -144,6 +146,7 @@ export function viewOf(record: AgentRecord, thresholds: HardwareThresholds): Age
     frozen: record.has(FLAG.frozen),
     outboxDepth: record.outboxDepth,
     probe: { state: record.probe, lastRttMs: finiteOrNull(record.probeRttMs) },
+    sensors: record.sensors === null ? null : { reportedAt: record.lastSeenAt, summary: record.sensors },
   };
 }
 

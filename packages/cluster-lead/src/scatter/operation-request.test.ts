@@ -36,3 +36,24 @@ describe('parseOperation: the payload within the wire limits', () => {
     expect(refused.ok || refused.error.limit).toBeUndefined();
   });
 });
+
+describe('parseOperation: capabilities the verb implies', () => {
+  it('act naming an output requires act:<output> beside the listed ones, once', () => {
+    const parsed = parseOperation({ ...base, payload: { action: 'set', output: 'relay', value: true }, requiresCapabilities: ['gpio', 'act:relay'] }, newId);
+    expect(parsed).toMatchObject({ ok: true, value: { requiresCapabilities: ['gpio', 'act:relay'] } });
+    const pulse = parseOperation({ ...base, payload: { action: 'pulse', output: 'door-lock', duration_ms: 500 } }, newId);
+    expect(pulse).toMatchObject({ ok: true, value: { requiresCapabilities: ['act:door-lock'] } });
+  });
+
+  it('implies nothing for act without an output, an unspellable output, or another verb', () => {
+    for (const raw of [
+      { ...base, payload: { action: 'identify' } },
+      { ...base, payload: { command: 'arm' } },
+      { ...base, payload: { action: 'set', output: 'Not A Name', value: true } },
+      { ...base, payload: ['output'] },
+      { verb: 'observe', targets: { all: true }, payload: { output: 'relay' } },
+    ]) {
+      expect(parseOperation(raw, newId)).toMatchObject({ ok: true, value: { requiresCapabilities: [] } });
+    }
+  });
+});

@@ -18,6 +18,7 @@ import {
   Verb,
 } from '@mesh30k/shared';
 import type { ScatterRefusal } from './errors.js';
+import { impliedCapabilities, withImplied } from './verb-capabilities.js';
 
 const PAYLOAD_LIMITS: ReadonlySet<string> = new Set<PayloadLimit>(['bytes', 'depth', 'keys']);
 
@@ -91,6 +92,7 @@ export function parseOperation(raw: unknown, newId: () => string): { ok: true; v
     value: {
       ...op,
       operationId: op.operationId ?? newId(),
+      requiresCapabilities: withImplied(op.requiresCapabilities, impliedCapabilities(op.verb, op.payload)),
       leadHorizonMs: op.leadHorizonMs ?? op.timeoutMs * DEFAULT_LEAD_HORIZON_SHARE,
     },
   };

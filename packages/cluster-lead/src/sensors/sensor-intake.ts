@@ -55,6 +55,7 @@ export class SensorIntake {
         error: event.error ?? null,
         sampledAt: event.sampled_at,
         seq: event.seq,
+        bootId: event.boot_id ?? '',
         receivedAt: this.deps.clock.now(),
       });
     } catch (error) {

@@ -25,6 +25,12 @@ export { QuarantineStore, type QuarantineStatus, type QuarantinedItem } from './
 export { DEFAULT_HISTORY_PER_SENSOR, SensorReadings, type SensorReadingRow, type StoredReading } from './sensor-readings.js';
 export { SnapshotWriter, type SnapshotHealth, type SnapshotWriterDeps, type SnapshotWriterOptions } from './snapshot-writer.js';
 
+/** Bounds of what the store keeps (the lead config's sensors section). */
+export interface StoreOptions {
+  /** Readings kept per (agent, sensor); the default when absent. */
+  sensorHistoryPerSensor?: number;
+}
+
 /** Everything the lead keeps in its one SQLite database. */
 export class LeadStore {
   readonly agents: AgentSnapshotStore;
@@ -40,7 +46,10 @@ export class LeadStore {
   readonly state: LeadStateStore;
   readonly sensors: SensorReadings;
 
-  private constructor(readonly db: Db) {
+  private constructor(
+    readonly db: Db,
+    options: StoreOptions,
+  ) {
     this.agents = new AgentSnapshotStore(db);
     this.conflicts = new ConflictLog(db);
     this.quarantine = new QuarantineStore(db);
@@ -50,11 +59,11 @@ export class LeadStore {
     this.deadLetters = new DeadLetters(db);
     this.enrollments = new EnrollmentStore(db);
     this.state = new LeadStateStore(db);
-    this.sensors = new SensorReadings(db);
+    this.sensors = new SensorReadings(db, options.sensorHistoryPerSensor);
   }
 
-  static open(dataDir: string, options: OpenOptions): LeadStore {
-    return new LeadStore(openDatabase(dataDir, options));
+  static open(dataDir: string, options: OpenOptions & StoreOptions): LeadStore {
+    return new LeadStore(openDatabase(dataDir, options), options);
   }
 
   /** True when a write transaction can be started now (for readiness). Never throws. */

@@ -155,4 +155,29 @@ export const MIGRATIONS: readonly string[] = [
     entry       TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 6: a sensor reading's identity includes the agent's boot: an agent whose state was wiped
+  // counts seq from 0 again under a new boot id, and its readings are new, not redeliveries.
+  // '' stands for readings from agents that send no boot id.
+  `
+  ALTER TABLE sensor_latest ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
+  CREATE TABLE sensor_history_v6 (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id    TEXT NOT NULL,
+    sensor_id   TEXT NOT NULL,
+    sensor_kind TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    unit        TEXT,
+    error       TEXT,
+    sampled_at  REAL NOT NULL,
+    seq         INTEGER NOT NULL,
+    received_at REAL NOT NULL,
+    boot_id     TEXT NOT NULL DEFAULT '',
+    UNIQUE (agent_id, sensor_id, boot_id, seq)
+  );
+  INSERT INTO sensor_history_v6 (id, agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, received_at)
+    SELECT id, agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, received_at FROM sensor_history;
+  DROP TABLE sensor_history;
+  ALTER TABLE sensor_history_v6 RENAME TO sensor_history;
+  CREATE INDEX sensor_history_by_sensor ON sensor_history (agent_id, sensor_id, id);
+  `,
 ];

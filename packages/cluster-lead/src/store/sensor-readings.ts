@@ -1,7 +1,8 @@
 /**
  * Field sensor readings as the agents sent them (SENSOR_EVENT): the latest per (agent, sensor)
  * and a bounded history per sensor, oldest rows trimmed as new ones arrive. A reading is kept
- * once per (agent, sensor, seq), so a redelivery from an agent's outbox changes nothing.
+ * once per (agent, sensor, boot, seq), so a redelivery from an agent's outbox changes nothing,
+ * while an agent whose state was wiped (seq from 0 again, a new boot) is heard.
  */
 import type { Db } from './database.js';
 
@@ -16,6 +17,8 @@ export interface SensorReadingRow {
   error: string | null;
   sampledAt: number;
   seq: number;
+  /** The agent's boot when it took the reading; '' when the agent sent none. */
+  bootId: string;
   receivedAt: number;
 }
 
@@ -34,6 +37,7 @@ interface Row {
   error: string | null;
   sampled_at: number;
   seq: number;
+  boot_id: string;
   received_at: number;
 }
 
@@ -47,6 +51,7 @@ const fromRow = (row: Row): StoredReading => ({
   error: row.error,
   sampledAt: row.sampled_at,
   seq: row.seq,
+  bootId: row.boot_id,
   receivedAt: row.received_at,
 });
 
@@ -60,17 +65,19 @@ export class SensorReadings {
   ) {
     this.statements = {
       history: db.prepare(
-        `INSERT INTO sensor_history (agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, received_at)
-         VALUES (@agent_id, @sensor_id, @sensor_kind, @value, @unit, @error, @sampled_at, @seq, @received_at)
-         ON CONFLICT (agent_id, sensor_id, seq) DO NOTHING`,
+        `INSERT INTO sensor_history (agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, boot_id, received_at)
+         VALUES (@agent_id, @sensor_id, @sensor_kind, @value, @unit, @error, @sampled_at, @seq, @boot_id, @received_at)
+         ON CONFLICT (agent_id, sensor_id, boot_id, seq) DO NOTHING`,
       ),
-      // The newest by seq wins: readings delivered late from an outbox do not overwrite newer ones.
+      // The newest wins, so readings delivered late from an outbox do not overwrite newer ones:
+      // by seq within one boot; across boots (seq may have restarted from 0) by sampled_at.
       latest: db.prepare(
-        `INSERT INTO sensor_latest (agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, received_at)
-         VALUES (@agent_id, @sensor_id, @sensor_kind, @value, @unit, @error, @sampled_at, @seq, @received_at)
+        `INSERT INTO sensor_latest (agent_id, sensor_id, sensor_kind, value, unit, error, sampled_at, seq, boot_id, received_at)
+         VALUES (@agent_id, @sensor_id, @sensor_kind, @value, @unit, @error, @sampled_at, @seq, @boot_id, @received_at)
          ON CONFLICT (agent_id, sensor_id) DO UPDATE SET sensor_kind = excluded.sensor_kind, value = excluded.value, unit = excluded.unit,
-           error = excluded.error, sampled_at = excluded.sampled_at, seq = excluded.seq, received_at = excluded.received_at
-         WHERE excluded.seq > sensor_latest.seq`,
+           error = excluded.error, sampled_at = excluded.sampled_at, seq = excluded.seq, boot_id = excluded.boot_id, received_at = excluded.received_at
+         WHERE (excluded.boot_id = sensor_latest.boot_id AND excluded.seq > sensor_latest.seq)
+            OR (excluded.boot_id <> sensor_latest.boot_id AND excluded.sampled_at >= sensor_latest.sampled_at)`,
       ),
       trim: db.prepare(
         `DELETE FROM sensor_history WHERE agent_id = ? AND sensor_id = ? AND id <= (
@@ -92,6 +99,7 @@ export class SensorReadings {
         error: reading.error,
         sampled_at: reading.sampledAt,
         seq: reading.seq,
+        boot_id: reading.bootId,
         received_at: reading.receivedAt,
       };
       if (this.statements.history.run(row).changes === 0) return false;
@@ -101,7 +109,7 @@ export class SensorReadings {
     });
   }
 
-  /** True when new; false for a reading (agent, sensor, seq) already stored. */
+  /** True when new; false for a reading (agent, sensor, boot, seq) already stored. */
   record(reading: SensorReadingRow): boolean {
     return this.recordTx(reading);
   }

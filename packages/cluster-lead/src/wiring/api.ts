@@ -140,6 +140,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
       delegations: ops.delegations,
       deadLetters: ops.deadLetters,
       sensors: store.sensors,
+      sensorStaleAfterMs: config.sensors.stale_after_ms,
       control: deps.freeze,
       breakers: () => breakers.list(),
       forceBreaker: (scope, targetId, state, reason) => {

@@ -1,14 +1,17 @@
-import { payloadHash, type ConflictDetail, type Coordinate } from '@mesh30k/shared';
+import { REFUSAL, payloadHash, type ConflictDetail, type Coordinate } from '@mesh30k/shared';
 
-/** What a verb handler decided: READY with a result, or a conflict. */
+/** What a verb handler decided: READY with a result, a conflict, or a refusal (TRANSIT: nothing was done). */
 export type VerbOutcome =
   | { state: 'ready'; result: Record<string, unknown>; advanceWith?: string }
-  | { state: 'conflict'; detail: ConflictDetail };
+  | { state: 'conflict'; detail: ConflictDetail }
+  | { state: 'refused'; code: string; message: string };
 
 /**
  * The verbs a class-A edge agent performs: light, bounded work (spec 2.2: routing, light
  * transforms, cache operations). Every verb first checks that the payload is the one the
  * lead hashed; `record` folds the payload into the agent's context, `sync` compares contexts.
+ * A Worker drives no outputs, so `act` is refused (TRANSIT, NO_OUTPUTS), never READY: READY
+ * would tell the lead that something was switched.
  */
 export async function runVerb(message: Coordinate, contextHash: string): Promise<VerbOutcome> {
   const actual = await payloadHash(message.payload);
@@ -28,8 +31,9 @@ export async function runVerb(message: Coordinate, contextHash: string): Promise
     case 'observe':
     case 'orient':
     case 'decide':
-    case 'act':
       return { state: 'ready', result: { verb: message.verb } };
+    case 'act':
+      return { state: 'refused', code: REFUSAL.NO_OUTPUTS, message: 'this agent is a Worker and drives no outputs: act needs an agent holding act:<output>' };
   }
 }
 

@@ -71,7 +71,7 @@ export async function coordinate(overrides: Partial<Coordinate> = {}): Promise<C
     ...header(now),
     kind: 'COORDINATE',
     operation_id: `op-${Math.floor(Math.random() * 1e9)}`,
-    verb: 'act',
+    verb: 'observe',
     payload,
     payload_hash: await payloadHash(payload),
     payload_weight: 1,

@@ -96,7 +96,7 @@ export class Agent {
     );
     this.relay = new OutboxRelay(this.ctx);
     this.sender = new AckSender(this.ctx, () => this.relay.scheduleRetry());
-    this.sensorEvents = new SensorEventSender(this.ctx, () => this.relay.kick());
+    this.sensorEvents = new SensorEventSender(this.ctx, () => this.relay.kick(), () => this.heartbeat.bootId);
     this.engine = new CoordinationEngine({
       ctx: this.ctx,
       replay,

@@ -2,7 +2,8 @@
  * Turns readings into SENSOR_EVENT messages: a per-sensor sequence number (persisted, so it
  * keeps counting across restarts), sampled_at in mesh time, and into the outbox with the
  * sensor id as ordering key. The outbox relay delivers them, oldest first, once the lead is
- * reachable; the last value of each sensor rides on the heartbeat.
+ * reachable; the last value of each sensor rides on the heartbeat. Each event carries the boot
+ * id, so the lead tells a wiped agent's new readings (seq from 0) from redeliveries.
  */
 import type { Priority, SensorEvent, SensorSummary } from '@mesh30k/shared';
 import { messageHeader, type AgentContext } from '../agent/context.js';
@@ -21,6 +22,8 @@ export class SensorEventSender {
   constructor(
     private readonly ctx: AgentContext,
     private readonly onQueued: () => void,
+    /** This start's boot id (the heartbeat's): stamped on each reading, it stays with it in the outbox. */
+    private readonly bootId: () => string,
   ) {
     this.seqs = { ...(ctx.state.get<Record<string, number>>(SENSOR_SEQ_KEY) ?? {}) };
   }
@@ -40,6 +43,7 @@ export class SensorEventSender {
       ...(reading.unit === undefined ? {} : { unit: reading.unit }),
       sampled_at: sampledAt,
       seq,
+      boot_id: this.bootId(),
       ...(reading.error === undefined ? {} : { error: reading.error }),
     };
     this.last.set(reading.sensorId, { sensor_id: reading.sensorId, value: reading.value, ...(reading.unit === undefined ? {} : { unit: reading.unit }), sampled_at: sampledAt, seq });

@@ -377,6 +377,12 @@ export const SensorEvent = z.object({
   unit: z.string().max(16).optional(),
   sampled_at: EpochMs,
   seq: z.number().int().min(0),
+  /**
+   * The agent's boot (its heartbeat's boot_id) when the reading was taken: with seq it is the
+   * reading's identity, so an agent whose state was wiped (seq from 0 again) is not taken for a
+   * redelivery. Optional for agents that predate it.
+   */
+  boot_id: Id.optional(),
   /** Why value is null (CRC failure, sensor gone, command failed). */
   error: ShortText.optional(),
   /** Set by the outbox relay when delivered from the outbox. */

@@ -14,6 +14,11 @@ export const REFUSAL = {
   OLD_BOOT: 'OLD_BOOT',
   /** A heartbeat of an unknown boot that does not move the sequence forward and is not fresh. */
   STALE_BOOT: 'STALE_BOOT',
+  /**
+   * An ACK's refusal (TRANSIT) of `act` by an agent that drives no outputs (a Worker, a Pi
+   * without a sensors module): nothing was switched, so it is not READY.
+   */
+  NO_OUTPUTS: 'NO_OUTPUTS',
 } as const;
 export type RefusalCodeName = (typeof REFUSAL)[keyof typeof REFUSAL];
 
