@@ -146,6 +146,11 @@ if [ "$QUICK" -eq 1 ]; then
   printf '#!/bin/sh\nexec qemu-aarch64-static -L %s %s/bin/node "$@"\n' "$SYSROOT" "$NODE_CACHE" >"$WORK/shim/node"
   chmod 0755 "$WORK/shim/node"
   on_pi() { env PATH="$WORK/shim:/usr/bin:/bin:/usr/sbin:/sbin" HOME="$PI/var/lib/mesh30k" MESH_AGENT_CONFIG="$PI/etc/mesh30k/agent.json" "$@"; }
+  # In the background as a plain command, so $! is the agent (a backgrounded function is a subshell).
+  start_agent() {
+    env PATH="$WORK/shim:/usr/bin:/bin:/usr/sbin:/sbin" HOME="$PI/var/lib/mesh30k" MESH_AGENT_CONFIG="$PI/etc/mesh30k/agent.json" "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
+    AGENT_PID=$!
+  }
   say "installing $PKG with install.sh --root $PI (node: arm64 under qemu-aarch64)"
   started=$(now)
   tar -xzf "$TARBALL" -C "$WORK"
@@ -156,10 +161,16 @@ else
   HOST=$ROOT
   PI=
   on_pi() { chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$@"; }
+  start_agent() {
+    chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
+    AGENT_PID=$!
+  }
   cp "$TARBALL" "$ROOT/tmp/"
   say "installing $PKG in the arm64 root"
   started=$(now)
-  chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root \
+  # SYSTEMD_OFFLINE: no systemd runs in the chroot, so systemctl edits the unit files (enable)
+  # and skips what needs the manager (daemon-reload, try-restart), as in an image build.
+  chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root SYSTEMD_OFFLINE=1 \
     sh -c "cd /tmp && rm -rf $PKG && tar -xzf $PKG.tar.gz && ./$PKG/install.sh" >"$WORK/install.log" 2>&1 ||
     { tail -30 "$WORK/install.log"; die "install.sh failed inside the arm64 root"; }
   MODE="debootstrap Bookworm arm64 root, chroot through binfmt_misc + qemu-aarch64-static"
@@ -208,14 +219,14 @@ cat >"$WORK/lead.json" <<JSON
 }
 JSON
 mkdir -p "$WORK/lead-data"
-lead_cli run --config "$WORK/lead.json" >"$WORK/lead.log" 2>&1 &
+# A plain command in the background (not the lead_cli function, a subshell), so $! is the lead.
+node "$REPO/packages/cluster-lead/bin/mesh-lead.js" run --config "$WORK/lead.json" >"$WORK/lead.log" 2>&1 &
 PIDS="$PIDS $!"
 
 # --- the agent, on arm64 Node, until the lead has taken its heartbeats -----------------------
 say "starting the agent (arm64 Node under qemu-aarch64)"
 started=$(now)
-on_pi "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
-AGENT_PID=$!
+start_agent
 PIDS="$AGENT_PID $PIDS"
 accepted=0
 status=
@@ -231,6 +242,7 @@ ACTIVE_S=$(($(now) - started))
 say "agent active after ${ACTIVE_S} s (lead accepted ${accepted} heartbeats); idling 60 s for the RSS"
 sleep 60
 RSS_KB=$(awk '/^VmRSS/ {print $2}' "/proc/$AGENT_PID/status")
+PROCESS=$(tr '\0' ' ' <"/proc/$AGENT_PID/cmdline" | cut -c1-120)
 accepted=$(curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | awk '/^mesh_lead_heartbeats_accepted_total/ {print $2}')
 DB=$(ls "$HOST$PI/var/lib/mesh30k/"*.db 2>/dev/null | head -n 3 | xargs -n 1 basename 2>/dev/null | tr '\n' ' ')
 
@@ -240,5 +252,5 @@ install: ${INSTALL_S} s (compiled on the Pi: $COMPILED)
 installed_size: ${INSTALLED_KB} KiB
 active_after: ${ACTIVE_S} s (heartbeats accepted by the lead after 60 s more: ${accepted})
 sqlite_files: ${DB:-none}
-idle_rss: ${RSS_KB} KiB (qemu-user included)"
+idle_rss: ${RSS_KB} KiB (qemu-user included) of: $PROCESS"
 echo "$FIGURES" | tee /var/tmp/mesh30k-arm64-figures.txt
