@@ -165,6 +165,12 @@ else
     chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
     AGENT_PID=$!
   }
+  # A fresh install every run: what an earlier run installed goes first (rm, not
+  # `install.sh --uninstall`, whose `systemctl disable --now` needs a running systemd).
+  rm -rf "$ROOT/opt/mesh-agent" "$ROOT/etc/mesh30k" "$ROOT/var/lib/mesh30k" "$ROOT/usr/local/bin/mesh-agent" \
+    "$ROOT/usr/local/bin/mesh-status" "$ROOT/etc/systemd/system/mesh-agent.service" \
+    "$ROOT/etc/systemd/system/multi-user.target.wants/mesh-agent.service"
+  chroot "$ROOT" userdel mesh 2>/dev/null || true
   cp "$TARBALL" "$ROOT/tmp/"
   say "installing $PKG in the arm64 root"
   started=$(now)
