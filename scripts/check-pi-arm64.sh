@@ -32,6 +32,9 @@ SYSROOT=/usr/aarch64-linux-gnu
 SUITE=bookworm
 MIRROR=http://deb.debian.org/debian
 REPO=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+# The Raspberry Pi 4's core (ARMv8.0-A): qemu's default CPU has newer instructions that a Pi
+# lacks, so an addon compiled for them would run here and crash on the Pi.
+export QEMU_CPU=cortex-a72
 
 die() { echo "check-pi-arm64: $*" >&2; exit 1; }
 say() { echo "check-pi-arm64: $*"; }
@@ -143,7 +146,7 @@ if [ "$QUICK" -eq 1 ]; then
   PI="$WORK/pi"
   # `node` for install.sh and the launcher: arm64 Node under qemu, with the cross libraries.
   mkdir -p "$WORK/shim"
-  printf '#!/bin/sh\nexec qemu-aarch64-static -L %s %s/bin/node "$@"\n' "$SYSROOT" "$NODE_CACHE" >"$WORK/shim/node"
+  printf '#!/bin/sh\nexec qemu-aarch64-static -cpu %s -L %s %s/bin/node "$@"\n' "$QEMU_CPU" "$SYSROOT" "$NODE_CACHE" >"$WORK/shim/node"
   chmod 0755 "$WORK/shim/node"
   on_pi() { env PATH="$WORK/shim:/usr/bin:/bin:/usr/sbin:/sbin" HOME="$PI/var/lib/mesh30k" MESH_AGENT_CONFIG="$PI/etc/mesh30k/agent.json" "$@"; }
   # In the background as a plain command, so $! is the agent (a backgrounded function is a subshell).
@@ -156,13 +159,13 @@ if [ "$QUICK" -eq 1 ]; then
   tar -xzf "$TARBALL" -C "$WORK"
   on_pi "$WORK/$PKG/install.sh" --root "$PI" >"$WORK/install.log" 2>&1 ||
     { tail -30 "$WORK/install.log"; die "install.sh failed"; }
-  MODE="install.sh --root on this machine, node arm64 under qemu-aarch64 -L $SYSROOT"
+  MODE="install.sh --root on this machine, node arm64 under qemu-aarch64 -cpu $QEMU_CPU -L $SYSROOT"
 else
   HOST=$ROOT
   PI=
-  on_pi() { chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$@"; }
+  on_pi() { chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i QEMU_CPU=$QEMU_CPU PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$@"; }
   start_agent() {
-    chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
+    chroot --userspec=mesh:mesh "$ROOT" /usr/bin/env -i QEMU_CPU=$QEMU_CPU PATH=/usr/local/bin:/usr/bin:/bin HOME=/var/lib/mesh30k MESH_AGENT_CONFIG=/etc/mesh30k/agent.json "$AGENT_BIN" run >"$WORK/agent.log" 2>&1 &
     AGENT_PID=$!
   }
   # A fresh install every run: what an earlier run installed goes first (rm, not
@@ -176,10 +179,10 @@ else
   started=$(now)
   # SYSTEMD_OFFLINE: no systemd runs in the chroot, so systemctl edits the unit files (enable)
   # and skips what needs the manager (daemon-reload, try-restart), as in an image build.
-  chroot "$ROOT" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root SYSTEMD_OFFLINE=1 \
+  chroot "$ROOT" /usr/bin/env -i QEMU_CPU=$QEMU_CPU PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root SYSTEMD_OFFLINE=1 \
     sh -c "cd /tmp && rm -rf $PKG && tar -xzf $PKG.tar.gz && ./$PKG/install.sh" >"$WORK/install.log" 2>&1 ||
     { tail -30 "$WORK/install.log"; die "install.sh failed inside the arm64 root"; }
-  MODE="debootstrap Bookworm arm64 root, chroot through binfmt_misc + qemu-aarch64-static"
+  MODE="debootstrap Bookworm arm64 root, chroot through binfmt_misc + qemu-aarch64-static (CPU $QEMU_CPU)"
 fi
 INSTALL_S=$(($(now) - started))
 INSTALLED="$HOST$PI/opt/mesh-agent/$(readlink "$HOST$PI/opt/mesh-agent/current")"
