@@ -46,15 +46,16 @@ while [ $# -gt 0 ]; do
     --root) [ $# -ge 2 ] || die "--root needs a directory"; ROOT=$2; shift ;;
     --root-only) ROOT_ONLY=1 ;;
     --keep) KEEP=1 ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
   shift
 done
 
 [ "$(id -u)" -eq 0 ] || die "run as root (debootstrap, chroot and binfmt_misc need it)"
-for tool in qemu-aarch64-static nats-server curl; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: apt-get install -y qemu-user-static nats-server curl"
+# The cross compiler makes the package's arm64 addons (scripts/pi-addons.mjs): the root has none.
+for tool in qemu-aarch64-static aarch64-linux-gnu-g++ nats-server curl file; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is missing: apt-get install -y qemu-user-static g++-aarch64-linux-gnu nats-server curl file"
 done
 
 # --- Node 20 for arm64, once: the official build as npm publishes it (binary and headers) --
