@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm run build:pi [-- --out DIR]`: the agent as a production package for a Pi, dist-pi/mesh-agent-<version>.tar.gz.
 // One esbuild bundle of packages/pi-daemon with packages/shared and every pure-JS dependency
-// inlined; the only thing left to install is better-sqlite3, whose sources travel in the
-// package (no registry needed on the Pi) and which install.sh compiles for the Pi's
-// architecture unless a prebuilt addon for it is in the package (this machine's is). No
-// devDependencies, no tsx, no wrangler or workerd. See docs/deploy.md.
+// inlined; beside it only the native modules (better-sqlite3, and onoff with its epoll addon
+// for sysfs GPIO edges), with their sources (no registry needed on the Pi) and prebuilt addons
+// for this machine and, when the aarch64 cross compiler is installed, for a 64-bit Pi
+// (scripts/pi-addons.mjs). install.sh copies the prebuilt addon matching the Pi's Node, or
+// compiles one. No devDependencies, no tsx, no wrangler or workerd. See docs/deploy.md.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { prebuiltAddons } from './pi-addons.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const daemon = join(root, 'packages/pi-daemon');
@@ -19,10 +21,21 @@ const outDir = outFlag === -1 ? join(root, 'dist-pi') : resolve(process.argv[out
 const name = `mesh-agent-${version}`;
 const stage = join(outDir, name);
 const modules = join(root, 'node_modules');
-/** The native dependency and what it needs at run time (bindings finds the compiled addon). */
-const NATIVE = ['better-sqlite3', 'bindings', 'file-uri-to-path'];
-/** better-sqlite3's files needed to compile it; build/ (this machine's objects) stays behind. */
-const SQLITE_PARTS = ['package.json', 'binding.gyp', 'lib', 'src', 'deps', 'LICENSE'];
+/**
+ * The modules left outside the bundle and the files of each the Pi needs: what runs, and what
+ * compiling the addon needs when no prebuilt one fits (build/, this machine's objects, stays
+ * behind). bindings finds the compiled addons; onoff is loaded only when a sysfs GPIO input is
+ * watched; nan is epoll's compile-time headers.
+ */
+const NATIVE = {
+  'better-sqlite3': ['package.json', 'binding.gyp', 'lib', 'src', 'deps', 'LICENSE'],
+  bindings: ['.'],
+  'file-uri-to-path': ['package.json', 'index.js', 'LICENSE'],
+  onoff: ['package.json', 'onoff.js', 'LICENSE'],
+  epoll: ['package.json', 'binding.gyp', 'epoll.js', 'src', 'LICENSE'],
+  'lodash.debounce': ['.'],
+  nan: ['package.json', 'include_dirs.js', 'LICENSE.md', ...readdirSync(join(modules, 'nan')).filter((file) => file.endsWith('.h'))],
+};
 
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'dist'), { recursive: true });
@@ -48,27 +61,25 @@ const manifest = {
   type: 'module',
   description: 'MESH-30K agent for Raspberry Pi: production bundle',
   engines: { node: '>=20.19' },
-  dependencies: { 'better-sqlite3': dependencies['better-sqlite3'] },
+  dependencies: { 'better-sqlite3': dependencies['better-sqlite3'], onoff: dependencies.onoff },
 };
 writeFileSync(join(stage, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
-for (const pkg of NATIVE) {
-  const from = join(modules, pkg);
-  const parts = pkg === 'better-sqlite3' ? SQLITE_PARTS : ['.'];
+for (const [pkg, parts] of Object.entries(NATIVE)) {
   for (const part of parts) {
-    if (existsSync(join(from, part))) cpSync(join(from, part), join(stage, 'node_modules', pkg, part), { recursive: true });
+    const from = join(modules, pkg, part);
+    if (!existsSync(from)) throw new Error(`build:pi: ${from} is missing (run npm ci)`);
+    cpSync(from, join(stage, 'node_modules', pkg, part), { recursive: true });
   }
 }
-rmSync(join(stage, 'node_modules/file-uri-to-path/test'), { recursive: true, force: true });
 
-// This machine's addon, so installing on the same platform needs no compiler.
-const abi = process.versions.modules;
-const addon = join(modules, 'better-sqlite3/build/Release/better_sqlite3.node');
-if (existsSync(addon)) {
-  const target = join(stage, 'prebuilt', `${process.platform}-${process.arch}-node${abi}`);
-  mkdirSync(target, { recursive: true });
-  cpSync(addon, join(target, 'better_sqlite3.node'));
+// prebuilt/<linux-arch-nodeABI>/<addon>.node: this machine's, and arm64's when they can be made here.
+const addons = prebuiltAddons({ log: (line) => console.log(`build:pi: ${line}`) });
+for (const { id, file, path } of addons.found) {
+  mkdirSync(join(stage, 'prebuilt', id), { recursive: true });
+  cpSync(path, join(stage, 'prebuilt', id, file));
 }
+if (addons.missing) console.warn(`build:pi: warning: no prebuilt addons for a 64-bit Pi, so install.sh will compile them there (minutes; needs build-essential): ${addons.missing}`);
 
 mkdirSync(join(stage, 'bin'), { recursive: true });
 mkdirSync(join(stage, 'scripts'), { recursive: true });

@@ -140,19 +140,26 @@ esac
 NODE_ARCH=$(node -p 'process.arch')
 ADDON_ID="linux-$NODE_ARCH-node$(node -p 'process.versions.modules')"
 
-# --- the native module: the package's prebuilt addon, or compiled here ---------------------
+# --- the native modules: the package's prebuilt addons, or compiled here -------------------
 NEW="$OPT/$VERSION"
 STAGING="$OPT/.staging-$VERSION"
-ADDON_DIR="$STAGING/node_modules/better-sqlite3/build/Release"
+# Each native module and its addon file (onoff's epoll watches sysfs GPIO edges).
+NATIVE_ADDONS="better-sqlite3:better_sqlite3.node epoll:epoll.node"
+build_addons() {
+  for entry in $NATIVE_ADDONS; do
+    build_addon "${entry%%:*}" "${entry#*:}"
+  done
+}
 build_addon() {
-  if [ -f "$SOURCE/prebuilt/$ADDON_ID/better_sqlite3.node" ]; then
-    run install -d "$ADDON_DIR"
-    run install -m 0644 "$SOURCE/prebuilt/$ADDON_ID/better_sqlite3.node" "$ADDON_DIR/better_sqlite3.node"
+  module_dir="$STAGING/node_modules/$1"
+  if [ -f "$SOURCE/prebuilt/$ADDON_ID/$2" ]; then
+    run install -d "$module_dir/build/Release"
+    run install -m 0644 "$SOURCE/prebuilt/$ADDON_ID/$2" "$module_dir/build/Release/$2"
     return
   fi
   # node-gyp ships with npm; the compiler is the system's.
   for tool in make g++ python3 npm; do
-    command -v "$tool" >/dev/null 2>&1 || die "no prebuilt better-sqlite3 for $ADDON_ID in this package, and $tool is missing to compile it: apt-get install -y build-essential python3 (npm comes with Node.js)"
+    command -v "$tool" >/dev/null 2>&1 || die "no prebuilt $1 for $ADDON_ID in this package, and $tool is missing to compile it: apt-get install -y build-essential python3 (npm comes with Node.js)"
   done
   npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
   node_gyp="$npm_root/node_modules/node-gyp/bin/node-gyp.js"
@@ -162,9 +169,9 @@ build_addon() {
   node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
   nodedir=
   [ ! -f "$node_prefix/include/node/node.h" ] || nodedir="--nodedir=$node_prefix"
-  say "compiling better-sqlite3 for $ADDON_ID (a few minutes on a Pi 4)"
-  run env --chdir="$STAGING/node_modules/better-sqlite3" node "$node_gyp" rebuild --release $nodedir
-  run rm -rf "$STAGING/node_modules/better-sqlite3/build/Release/obj.target" "$STAGING/node_modules/better-sqlite3/build/Release/.deps"
+  say "compiling $1 for $ADDON_ID (a few minutes on a Pi 4 for better-sqlite3)"
+  run env --chdir="$module_dir" node "$node_gyp" rebuild --release $nodedir
+  run rm -rf "$module_dir/build/Release/obj.target" "$module_dir/build/Release/.deps"
 }
 
 # --- user and groups -----------------------------------------------------------------------
@@ -185,7 +192,7 @@ else
   run rm -rf "$STAGING"
   run cp -a "$SOURCE" "$STAGING"
   run rm -rf "$STAGING/prebuilt" "$STAGING/install.sh"
-  build_addon
+  build_addons
   run rm -rf "$NEW"
   run mv "$STAGING" "$NEW"
   switch_link "$OPT/current" "$VERSION"

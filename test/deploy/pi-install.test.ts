@@ -47,6 +47,15 @@ async function packageVersion(version: string): Promise<string> {
 
 const link = (path: string): string => readlinkSync(path);
 
+/** The machine a 64-bit little-endian ELF shared object was built for, read from its header. */
+async function elfMachine(path: string): Promise<string> {
+  const header = (await readFile(path)).subarray(0, 20);
+  expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+  expect([header[4], header[5], header.readUInt16LE(16)]).toEqual([2, 1, 3]); // 64-bit, little-endian, shared object
+  const machines: Record<number, string> = { 62: 'x86-64', 183: 'aarch64' };
+  return machines[header.readUInt16LE(18)] ?? `machine ${header.readUInt16LE(18)}`;
+}
+
 beforeAll(async () => {
   dir = await makeTempDir('mesh30k-pi-install-');
   const out = join(dir.path, 'out');
@@ -60,12 +69,21 @@ afterAll(() => dir.dispose());
 describe('the package', () => {
   it('holds the bundle and better-sqlite3, and nothing from development', async () => {
     const manifest = JSON.parse(await readFile(join(pkg, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest.dependencies).toEqual({ 'better-sqlite3': expect.any(String) as string });
+    expect(manifest.dependencies).toEqual({ 'better-sqlite3': expect.any(String) as string, onoff: expect.any(String) as string });
     expect(manifest.devDependencies).toBeUndefined();
-    expect((await readdir(join(pkg, 'node_modules'))).sort()).toEqual(['better-sqlite3', 'bindings', 'file-uri-to-path']);
+    expect((await readdir(join(pkg, 'node_modules'))).sort()).toEqual(['better-sqlite3', 'bindings', 'epoll', 'file-uri-to-path', 'lodash.debounce', 'nan', 'onoff']);
     const bundle = await readFile(join(pkg, 'dist/mesh-agent.mjs'), 'utf8');
     expect(bundle).not.toMatch(/from ["']tsx|wrangler|workerd/);
     expect(existsSync(join(pkg, 'node_modules/better-sqlite3/deps/sqlite3/sqlite3.c'))).toBe(true);
+  });
+
+  it('carries prebuilt addons for a 64-bit Pi (aarch64) and for this machine', async () => {
+    const abi = process.versions.modules;
+    const here = process.arch === 'x64' ? 'x86-64' : process.arch;
+    for (const file of ['better_sqlite3.node', 'epoll.node']) {
+      expect(await elfMachine(join(pkg, `prebuilt/linux-arm64-node${abi}`, file))).toBe('aarch64');
+      expect(await elfMachine(join(pkg, `prebuilt/linux-${process.arch}-node${abi}`, file))).toBe(here);
+    }
   });
 });
 
@@ -88,6 +106,9 @@ describe('install.sh against a temporary root', () => {
       cwd: join(opt, 'current'),
     });
     expect(sqlite.stdout.trim()).toBe('42');
+    // onoff (sysfs GPIO edges) loads with its epoll addon.
+    const gpio = await run(process.execPath, ['-e', "console.log(typeof require('onoff').Gpio, typeof require('epoll').Epoll)"], { cwd: join(opt, 'current') });
+    expect(gpio.stdout.trim()).toBe('function function');
 
     // The operator's config and the agent's data survive everything but --purge.
     await writeFile(join(root, 'etc/mesh30k/agent.json'), '{"edited":true}');
