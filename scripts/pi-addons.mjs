@@ -1,23 +1,29 @@
 #!/usr/bin/env node
 // The Pi package's native addons (better-sqlite3 and onoff's epoll), compiled ahead for the
-// Pi so install.sh copies them instead of compiling on the SD card. linux-arm64 is
-// cross-compiled on this machine with Debian's aarch64 toolchain (g++-aarch64-linux-gnu) and
-// this Node's headers (arch-independent; their version fixes the ABI, node115 for Node 20);
-// the result is cached under node_modules/.cache, keyed on the package's version, because
-// compiling sqlite3.c takes minutes. This machine's own addons are copied as they are.
+// Pi so install.sh copies them instead of compiling on the SD card. linux-arm64 (Node 20,
+// ABI 115) is cross-compiled with Debian's aarch64 toolchain (g++-aarch64-linux-gnu) and this
+// Node's headers (arch-independent; their version fixes the ABI), stripped, and committed in
+// deploy/pi/prebuilt/<id>/ with SOURCES.json naming each module version and sha256, because
+// compiling sqlite3.c takes minutes and the build reproduces byte for byte. A module upgrade
+// makes the committed addon stale: building the package then cross-compiles a new one (when
+// the toolchain is here) into the same place, to be committed. This machine's own addons are
+// copied as they are.
 //
-//   node scripts/pi-addons.mjs            builds (or finds in the cache) the arm64 addons
+//   node scripts/pi-addons.mjs            lists the addons (cross-compiles stale or missing ones)
+//   node scripts/pi-addons.mjs --verify   rebuilds the committed arm64 addons and compares sha256
 //
-// build-pi.mjs imports prebuiltAddons(); setup.mjs runs this file to fill the cache early.
+// build-pi.mjs imports prebuiltAddons().
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modules = join(root, 'node_modules');
-const CACHE = join(modules, '.cache', 'mesh30k-pi-addons');
+/** Committed: deploy/pi/prebuilt/<linux-arch-nodeABI>/<addon>.node and SOURCES.json. */
+const COMMITTED = join(root, 'deploy/pi/prebuilt');
 const CROSS = 'aarch64-linux-gnu-';
 
 /** Each native module the package carries, the addon file it loads, and what compiling it needs beside it. */
@@ -35,6 +41,31 @@ const hasTool = (tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).st
 
 export function hasCrossToolchain() {
   return hasTool(`${CROSS}g++`) && hasTool(`${CROSS}strip`);
+}
+
+const sha256 = (path) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const sourcesPath = (id) => join(COMMITTED, id, 'SOURCES.json');
+const readSources = (id) => (existsSync(sourcesPath(id)) ? JSON.parse(readFileSync(sourcesPath(id), 'utf8')) : {});
+const writeSources = (id, sources) => writeFileSync(sourcesPath(id), `${JSON.stringify(sources, null, 2)}\n`);
+
+/** Rebuilds each committed arm64 addon in a scratch place and compares: the committed files are what the sources make. */
+export function verifyCommitted({ log = () => {} } = {}) {
+  const id = addonId('arm64');
+  const sources = readSources(id);
+  const problems = [];
+  for (const addon of ADDONS) {
+    const scratch = mkdtempSync(join(tmpdir(), 'mesh30k-verify-'));
+    try {
+      const out = join(scratch, addon.file);
+      log(`rebuilding ${addon.pkg}@${versionOf(addon.pkg)} for ${id}`);
+      crossCompile(addon, out);
+      const made = sha256(out);
+      if (made !== sources[addon.file]?.sha256) problems.push(`${addon.file}: rebuilt ${made}, committed ${sources[addon.file]?.sha256 ?? 'nothing'}`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }
+  return problems;
 }
 
 /** node-gyp as npm ships it beside this Node, and this Node's headers when installed with it. */
@@ -83,24 +114,37 @@ export function prebuiltAddons({ log = () => {} } = {}) {
     if (existsSync(local)) found.push({ id: addonId(process.arch), ...addon, path: local });
   }
   if (process.arch === 'arm64') return { found, missing: undefined };
-  if (!hasCrossToolchain()) return { found, missing: `${CROSS}g++ is not installed (apt-get install g++-aarch64-linux-gnu)` };
   const id = addonId('arm64');
+  const sources = readSources(id);
   for (const addon of ADDONS) {
-    const cached = join(CACHE, `${addon.pkg}-${versionOf(addon.pkg)}`, id, addon.file);
-    if (!existsSync(cached)) {
-      log(`cross-compiling ${addon.pkg} for ${id} (minutes for better-sqlite3; cached afterwards)`);
-      crossCompile(addon, cached);
+    const path = join(COMMITTED, id, addon.file);
+    const recorded = sources[addon.file];
+    const fresh = existsSync(path) && recorded?.version === versionOf(addon.pkg) && recorded.sha256 === sha256(path);
+    if (!fresh) {
+      if (!hasCrossToolchain()) return { found, missing: `the committed ${id}/${addon.file} does not match ${addon.pkg}@${versionOf(addon.pkg)}, and ${CROSS}g++ is not installed to rebuild it (apt-get install g++-aarch64-linux-gnu)` };
+      log(`cross-compiling ${addon.pkg}@${versionOf(addon.pkg)} for ${id} into deploy/pi/prebuilt (minutes for better-sqlite3); commit the result`);
+      crossCompile(addon, path);
+      sources[addon.file] = { pkg: addon.pkg, version: versionOf(addon.pkg), sha256: sha256(path) };
+      writeSources(id, sources);
     }
-    found.push({ id, ...addon, path: cached });
+    found.push({ id, ...addon, path });
   }
   return { found, missing: undefined };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { found, missing } = prebuiltAddons({ log: (line) => console.log(`pi-addons: ${line}`) });
-  for (const addon of found) console.log(`pi-addons: ${addon.id}/${addon.file} ${addon.path}`);
-  if (missing) {
-    console.error(`pi-addons: no linux-arm64 addons: ${missing}`);
-    process.exit(1);
+  const say = (line) => console.log(`pi-addons: ${line}`);
+  if (process.argv.includes('--verify')) {
+    const problems = verifyCommitted({ log: say });
+    for (const problem of problems) console.error(`pi-addons: ${problem}`);
+    if (problems.length > 0) process.exit(1);
+    say('the committed arm64 addons are exactly what their sources build');
+  } else {
+    const { found, missing } = prebuiltAddons({ log: say });
+    for (const addon of found) say(`${addon.id}/${addon.file} ${addon.path}`);
+    if (missing) {
+      console.error(`pi-addons: no linux-arm64 addons: ${missing}`);
+      process.exit(1);
+    }
   }
 }

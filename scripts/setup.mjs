@@ -89,22 +89,9 @@ function ensureNatsServer() {
   if (!hasNatsServer()) fail('apt-get ran but nats-server is still not on PATH.');
 }
 
-// The Pi package carries arm64 addons cross-compiled here (test/deploy/pi-install.test.ts
-// checks them); compiling sqlite3.c takes minutes, so it happens once, now, into a cache.
-async function ensurePiAddons() {
-  const { hasCrossToolchain, prebuiltAddons } = await import('./pi-addons.mjs');
-  if (process.arch !== 'arm64' && !hasCrossToolchain() && !aptInstall('the aarch64 cross compiler', 'g++-aarch64-linux-gnu')) {
-    fail('aarch64-linux-gnu-g++ is not installed (it builds the Pi package\'s arm64 addons). Install it with `sudo apt-get install -y g++-aarch64-linux-gnu`, then run this again.');
-  }
-  const { missing } = prebuiltAddons({ log: say });
-  if (missing) fail(`cannot build the Pi package's arm64 addons: ${missing}`);
-}
-
 checkNode();
 installDependencies();
 checkNativeParts();
 ensureNatsServer();
 ensureSystemdAnalyze();
-// `npm start` (the demo) has no use for them.
-if (!process.argv.includes('--skip-pi-addons')) await ensurePiAddons();
 say('ready');
