@@ -241,7 +241,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       config.ingest.verify_threads > 0
         ? new VerifyPool(
             { rules, logger: logger.child({ domain: 'verify' }) },
-            { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max },
+            { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max, flushMs: config.ingest.flush_ms },
           )
         : new InlineVerifier(rules);
     cleanups.push(['verify threads', () => verifier.close()]);

@@ -89,6 +89,8 @@ const Ingest = z.strictObject({
   verify_threads: z.number().int().min(0).max(64).default(2),
   /** Heartbeats per postMessage to a verify worker. */
   batch_max: count(64),
+  /** How long a heartbeat waits for others to fill its verify batch, ms (0: one event-loop turn). */
+  flush_ms: z.number().min(0).max(50).default(2),
   /** Heartbeats waiting for verification beyond which new ones are refused as OVERLOADED. */
   queue_max: count(20_000),
   replay_ttl_ms: ms(10_000),
