@@ -112,8 +112,12 @@ const Ingest = z.strictObject({
 const Store = z.strictObject({
   /** Registry snapshot period: changed agents are written in batches on this one timer. */
   snapshot_interval_ms: ms(30_000),
-  /** Agents per transaction; the event loop gets a turn between batches. */
+  /** Most agents per transaction. */
   batch_size: count(500),
+  /** Agents whose heartbeats changed only last-seen numbers are written at most this often. */
+  last_seen_interval_ms: ms(300_000),
+  /** Longest a snapshot pass holds the event loop before it yields a turn. */
+  slice_ms: z.number().min(0).max(100).default(4),
   busy_timeout_ms: ms(5_000),
 });
 
