@@ -30,7 +30,7 @@ import { readNkeySeed } from './nats-config/index.js';
 import { NatsProber } from './probe/nats-prober.js';
 import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober, type SweepReport } from './registry/index.js';
 import { LeadStore, SnapshotWriter } from './store/index.js';
-import { EnrollmentDesk, KeyAnnouncements, addEnrollmentsFrom, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
+import { EnrollmentDesk, KeyAnnouncements, addEnrollmentsFrom, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, TrustCache, trustedKeyResolver, type LeadIdentity } from './trust/index.js';
 import { pendingEnrollmentJson } from './api/index.js';
 
 const MODE_KEY = 'mode';
@@ -166,7 +166,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       { clock, store, logger: logger.child({ domain: 'trust' }) },
       { rootPublicKeys: config.trust.root_public_keys, enrollmentsPath: config.trust.enrollments },
     );
-    const resolveKey = trustedKeyResolver(trust);
+    // Per-message lookups go through the cache; it is invalidated by every change to the store.
+    const trustCache = new TrustCache(trust, () => clock.now());
+    const resolveKey = trustedKeyResolver(trustCache);
     const enrollmentDesk = new EnrollmentDesk({
       clock,
       store,
@@ -252,7 +254,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
         events,
         logger: logger.child({ domain: 'ingest' }),
         registry,
-        trust,
+        trust: trustCache,
         verifier,
         replay: new HeartbeatReplay({ clock, sequences: registry }, { ttlMs: config.ingest.replay_ttl_ms, skewMs: config.ingest.replay_skew_ms, maxEntries: config.ingest.replay_max_entries }),
         control,

@@ -9,7 +9,6 @@ import {
   type IncomingFrame,
   type MeshMode,
   type SignedFrame,
-  type TrustStore,
 } from '@mesh30k/shared';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
@@ -20,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
 import { signBuilt } from '../nats/sign-built.js';
 import type { Registry } from '../registry/index.js';
-import type { LeadIdentity } from '../trust/index.js';
+import type { LeadIdentity, TrustLookup } from '../trust/index.js';
 import { enrollmentOf } from '../trust/index.js';
 import type { ControlState } from './control-state.js';
 import type { HeartbeatReplay } from './heartbeat-replay.js';
@@ -58,7 +57,8 @@ export interface HeartbeatIngestDeps {
   events: EventBus;
   logger: Logger;
   registry: Registry;
-  trust: TrustStore;
+  /** The trust store, or its cache: the sender's enrollment. */
+  trust: TrustLookup;
   verifier: FrameVerifier;
   replay: HeartbeatReplay;
   control: ControlState;

@@ -217,7 +217,8 @@ function keysFor(frame: IncomingFrame, resolveKey: KeyResolver): Pick<VerifyItem
   if (!frame.signerId) return { keys: null, refusal: { code: 'UNSIGNED', message: 'message has no signer id' } };
   const resolved = resolveKey(frame.signerId);
   if (!resolved.ok) return { keys: null, refusal: resolved.error };
-  const keys = resolved.value instanceof Uint8Array ? [resolved.value] : [...resolved.value];
+  // postMessage copies the list; no copy of our own.
+  const keys = resolved.value instanceof Uint8Array ? [resolved.value] : (resolved.value as Uint8Array[]);
   return { keys, refusal: null };
 }
 
