@@ -265,6 +265,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       {
         heartbeatIntervalMs: config.heartbeat.interval_ms,
         replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
+        shed: { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms },
         refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
         clockStepMs,
       },

@@ -93,6 +93,13 @@ const Ingest = z.strictObject({
   flush_ms: z.number().min(0).max(50).default(2),
   /** Heartbeats waiting for verification beyond which new ones are refused as OVERLOADED. */
   queue_max: count(20_000),
+  /**
+   * Heartbeats waiting for verification at which new ones are shed: answered OVERLOADED with
+   * retry_after_ms (shed_retry_after_ms) at once, unverified, instead of queueing for replies
+   * that would come too late.
+   */
+  shed_backlog: count(3_000),
+  shed_retry_after_ms: ms(5_000),
   replay_ttl_ms: ms(10_000),
   replay_skew_ms: ms(2_000),
   replay_max_entries: count(150_000),

@@ -77,6 +77,13 @@ export interface HeartbeatIngestOptions {
   clockStepMs?: number;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 0.5. */
   replyBudgetMs?: number;
+  /**
+   * Load shedding: with this many heartbeats already waiting for verification, a new one is
+   * answered OVERLOADED with retry_after_ms at once, unverified (cheap), instead of joining a
+   * queue whose replies would come too late to be of use. Absent: no shedding before the
+   * verifier's own queue limit.
+   */
+  shed?: { backlog: number; retryAfterMs: number };
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed. */
@@ -178,6 +185,12 @@ export class HeartbeatIngest {
   }
 
   private async decide(frame: IncomingFrame, receivedAt: number): Promise<Decision> {
+    const shed = this.options.shed;
+    const backlog = this.deps.verifier.backlog ?? 0;
+    if (shed !== undefined && backlog >= shed.backlog) {
+      this.deps.limits?.hit('heartbeat_shed');
+      return this.refuseUnknown('OVERLOADED', `the lead is overloaded (${backlog} heartbeats waiting for verification); beat again later`, frame.signerId ?? null, receivedAt);
+    }
     const verified = await this.deps.verifier.verify(frame);
     if (!verified.ok) return this.refuseUnknown(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt);
     const heartbeat = verified.value.message as Heartbeat;
@@ -209,7 +222,9 @@ export class HeartbeatIngest {
   /** Refused before the sender is known: a compact unsigned answer, when the rate allows one. */
   private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
-    return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS) })), signed: false };
+    // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : {};
+    return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 
   /** Refused after the signature verified: a signed accepted=false, when the rate allows one. */
