@@ -459,7 +459,8 @@ async function main(): Promise<void> {
       [
         ['raw native verify, 1 thread', ingest.rawVerifyPerSec, '1.00', '', '', '', '', '', '', ''],
         ...ingest.rows.map((r, i) => [`${r.verifier}, saturated (median of ${r.rounds.length})`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), verdicts[i]!.efficiency.toFixed(2), pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, verdicts[i]!.meetsRate ? 'met' : 'MISSED', verdicts[i]!.meetsEfficiency ? 'met' : 'MISSED']),
-        ...ingest.paced.map((r) => [`${r.verifier}, paced ${Math.round(r.offeredPerSec)}/s (${pct(r.offeredShare)} of asked)`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), '', pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, r.offeredShare >= 0.95 && r.answered === ingest.frames ? 'kept up' : 'BEHIND', `lat p99 ${r.latencyP99Ms.toFixed(1)} ms`]),
+        // For a paced stream the third figure is the CPU per heartbeat (all threads), µs.
+        ...ingest.paced.map((r) => [`${r.verifier}, paced ${Math.round(r.offeredPerSec)}/s (${pct(r.offeredShare)} of asked)`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), `${Math.round((r.coresUsed / r.heartbeatsPerSec) * 1e6)} µs/hb`, pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, r.offeredShare >= 0.95 && r.answered === ingest.frames ? 'kept up' : 'BEHIND', `lat p99 ${r.latencyP99Ms.toFixed(1)} ms`]),
       ],
     )}\n\n`,
   );
