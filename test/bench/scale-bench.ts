@@ -29,8 +29,11 @@ const BUDGET_MS = Number(env.SCALE_BUDGET_S ?? (QUICK ? 150 : 420)) * 1000;
 /** The spec's heartbeat interval (30,000 agents at 5 s is 6,000 heartbeats/s). */
 const HEARTBEAT_MS = 5_000;
 const MEASURE_MS = 2 * HEARTBEAT_MS;
-/** Left out before the window: the agents' start-up bursts and one full interval after them. */
-const WARMUP_MS = HEARTBEAT_MS + 3_000;
+/**
+ * Left out before the window: the agents' start-up bursts (4 fast beats each, which a capped
+ * burst budget spreads over up to 4 intervals) and one full interval after them.
+ */
+const WARMUP_MS = 5 * HEARTBEAT_MS;
 const MAX_PER_SIM = 2_500;
 const READY_TIMEOUT_MS = 90_000;
 const PROBE_EVERY_MS = 100;

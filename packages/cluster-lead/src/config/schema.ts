@@ -90,7 +90,7 @@ const Ingest = z.strictObject({
   /** Heartbeats per postMessage to a verify worker. */
   batch_max: count(64),
   /** How long a heartbeat waits for others to fill its verify batch, ms (0: one event-loop turn). */
-  flush_ms: z.number().min(0).max(50).default(2),
+  flush_ms: z.number().min(0).max(50).default(5),
   /** Heartbeats waiting for verification beyond which new ones are refused as OVERLOADED. */
   queue_max: count(20_000),
   /**

@@ -75,8 +75,10 @@ export interface HeartbeatIngestOptions {
   refusals?: RefusalLimits;
   /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
   clockStepMs?: number;
-  /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 0.5. */
+  /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
+  /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
+  replyBatchMax?: number;
   /**
    * Load shedding: with this many heartbeats already waiting for verification, a new one is
    * answered OVERLOADED with retry_after_ms at once, unverified (cheap), instead of joining a
@@ -127,7 +129,8 @@ export class HeartbeatIngest {
     this.perSigner = new RateLimiter({ burst: limits.perSignerBurst, perSecond: limits.perSignerPerSecond });
     this.total = new RateLimiter({ burst: limits.totalPerSecond, perSecond: limits.totalPerSecond, maxKeys: 1 });
     this.replies = new ReplyBatch({
-      budgetMs: options.replyBudgetMs ?? 0.5,
+      budgetMs: options.replyBudgetMs ?? 1,
+      maxReplies: options.replyBatchMax ?? 8,
       flush: () => void this.nc?.flush().catch(() => undefined),
       onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
     });

@@ -44,4 +44,12 @@ describe('reply batch', () => {
     expect(done).toEqual(['next']);
     expect(errors).toHaveLength(1);
   });
+
+  it('also writes out after maxReplies replies, however fast they were signed', async () => {
+    const order: string[] = [];
+    const batch = new ReplyBatch({ budgetMs: 1_000, maxReplies: 2, now: () => 0, flush: () => order.push('flush'), onError: () => undefined });
+    for (const name of ['a', 'b', 'c', 'd', 'e']) batch.add(() => order.push(name));
+    await Promise.resolve();
+    expect(order).toEqual(['a', 'b', 'flush', 'c', 'd', 'flush', 'e']);
+  });
 });

@@ -92,7 +92,7 @@ export class HeartbeatTask implements BeatTask {
   private seqCeiling = 0;
   private pending = false;
   private missing = false;
-  /** The last answer was a refusal: beat at the full interval, not the start-up burst. */
+  /** The last beat was refused or not answered in time: beat at the full interval, not the start-up burst. */
   private refused = false;
   private refusalLogged = false;
   private intervalMs: number;
@@ -284,6 +284,8 @@ export class HeartbeatTask implements BeatTask {
   private miss(reason: MissReason, detail?: string): void {
     const { ctx } = this.deps;
     ctx.counters.heartbeatsMissed++;
+    // A lead too busy to answer is not asked again in 500 ms.
+    if (reason === 'TIMEOUT') this.refused = true;
     this.last = { at: Date.now(), result: resultOf(reason) };
     // The first miss of a run is a warning; the rest are counted quietly until one succeeds.
     const level = this.missing ? 'debug' : 'warn';
