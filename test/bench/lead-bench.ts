@@ -95,6 +95,10 @@ interface StageResult {
   simSynced: number;
   heartbeats: { expectedPerSec: number; acceptedPerSec: number; refused: Record<string, number>; simMissedDelta: number };
   usage: ProcUsage[];
+  /** nats-server's CPU over the window, from /proc (its share apart from the lead's and the sims'). */
+  natsCores: number;
+  /** CPU per accepted heartbeat over the window (operations included, so an upper bound), µs. */
+  cpuUsPerHeartbeat: { lead: number; nats: number };
   nats: { cpu: number; memMb: number; slowConsumers: number } | null;
   apiLatencyMs: { p50: number; p99: number; max: number; samples: number };
   ops: OpFigures[];
@@ -268,7 +272,11 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
       await sleep(HEARTBEAT_MS);
 
       const procs = [leadProc, ...sims];
+      // Every counter is read here, at the window's start (not before the settle sleep, which
+      // counted one interval too many heartbeats).
+      status = await leadJson<Status>(leadApi, '/v1/status');
       const before = procs.map((p) => procSample(p.child.pid));
+      const natsBefore = procSample(nats.pid);
       const missedBefore = sims.reduce((s, p) => s + (p.lastReport?.sim.heartbeatsMissed ?? 0), 0);
       const acceptedBefore = status.ingest.accepted;
       const windowStart = Date.now();
@@ -301,9 +309,11 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
       }
       probing = false;
       await prober;
+      // The window's end: counters and CPU read together.
+      status = await leadJson<Status>(leadApi, '/v1/status').catch(() => status);
       const windowMs = Date.now() - windowStart;
       const after = procs.map((p) => procSample(p.child.pid));
-      status = await leadJson<Status>(leadApi, '/v1/status').catch(() => status);
+      const natsAfter = procSample(nats.pid);
       const usage: ProcUsage[] = procs.map((p, i) => {
         const a = before[i];
         const b = after[i];
@@ -311,7 +321,12 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
       });
       const varz = await getJson<{ cpu: number; mem: number; slow_consumers: number }>(`http://127.0.0.1:${natsMonitor}/varz`).catch(() => null);
       const expectedPerSec = (size / HEARTBEAT_MS) * 1000;
-      const acceptedPerSec = ((status.ingest.accepted - acceptedBefore) / windowMs) * 1000;
+      const acceptedInWindow = status.ingest.accepted - acceptedBefore;
+      const acceptedPerSec = (acceptedInWindow / windowMs) * 1000;
+      const leadUsage = usage.find((u) => u.name === 'lead');
+      const natsCores = natsBefore && natsAfter ? (natsAfter.cpuS - natsBefore.cpuS) / (windowMs / 1000) : Number.NaN;
+      // CPU per heartbeat over a window that also carries the operations: an upper bound.
+      const perBeatUs = (cores: number | undefined) => (cores === undefined || acceptedInWindow <= 0 ? Number.NaN : (cores * (windowMs / 1000) * 1e6) / acceptedInWindow);
       if (acceptedPerSec < 0.95 * expectedPerSec) problems.push(`heartbeat load short: lead accepted ${acceptedPerSec.toFixed(0)}/s of ${expectedPerSec.toFixed(0)}/s expected`);
       const missedDelta = sims.reduce((s, p) => s + (p.lastReport?.sim.heartbeatsMissed ?? 0), 0) - missedBefore;
       if (missedDelta > 0) problems.push(`sims report ${missedDelta} heartbeats missed during the window`);
@@ -323,6 +338,8 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
         simSynced: synced(),
         heartbeats: { expectedPerSec, acceptedPerSec, refused: status.ingest.refused, simMissedDelta: missedDelta },
         usage,
+        natsCores,
+        cpuUsPerHeartbeat: { lead: perBeatUs(leadUsage?.cpuCores), nats: perBeatUs(natsCores) },
         nats: varz === null ? null : { cpu: varz.cpu, memMb: varz.mem / 2 ** 20, slowConsumers: varz.slow_consumers },
         apiLatencyMs: { p50: percentile(apiLatencies, 50), p99: percentile(apiLatencies, 99), max: Math.max(...apiLatencies), samples: apiLatencies.length },
         ops,
@@ -442,7 +459,8 @@ async function main(): Promise<void> {
       [
         ['raw native verify, 1 thread', ingest.rawVerifyPerSec, '1.00', '', '', '', '', '', '', ''],
         ...ingest.rows.map((r, i) => [`${r.verifier}, saturated (median of ${r.rounds.length})`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), verdicts[i]!.efficiency.toFixed(2), pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, verdicts[i]!.meetsRate ? 'met' : 'MISSED', verdicts[i]!.meetsEfficiency ? 'met' : 'MISSED']),
-        ...ingest.paced.map((r) => [`${r.verifier}, paced ${Math.round(r.offeredPerSec)}/s (${pct(r.offeredShare)} of asked)`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), '', pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, r.offeredShare >= 0.95 && r.answered === ingest.frames ? 'kept up' : 'BEHIND', `lat p99 ${r.latencyP99Ms.toFixed(1)} ms`]),
+        // For a paced stream the third figure is the CPU per heartbeat (all threads), µs.
+        ...ingest.paced.map((r) => [`${r.verifier}, paced ${Math.round(r.offeredPerSec)}/s (${pct(r.offeredShare)} of asked)`, r.heartbeatsPerSec, r.coresUsed.toFixed(2), `${Math.round((r.coresUsed / r.heartbeatsPerSec) * 1e6)} µs/hb`, pct(r.mainThreadBusy), r.loopDelayP50Ms, r.loopDelayP99Ms, r.loopDelayMaxMs, r.offeredShare >= 0.95 && r.answered === ingest.frames ? 'kept up' : 'BEHIND', `lat p99 ${r.latencyP99Ms.toFixed(1)} ms`]),
       ],
     )}\n\n`,
   );
@@ -456,11 +474,11 @@ async function main(): Promise<void> {
   stdout.write(`${formatTable(['agents', 'mode', 'ops', 'T->decision p50 ms', 'max', '|arrival err| p50', 'p90', 'p99', 'max', 'hit rate min', 'ready min'], rows)}\n\n`);
   stdout.write(
     `${formatTable(
-      ['agents', 'registered', 'hb/s accepted / expected', 'lead cores', 'lead RSS MB', 'sims cores', 'nats cpu %', 'slow consumers', 'API p50/p99 ms'],
+      ['agents', 'registered', 'hb/s accepted / expected', 'lead cores', 'lead µs/hb', 'lead RSS MB', 'sims cores', 'nats cores', 'nats µs/hb', 'slow consumers', 'API p50/p99 ms'],
       stages.map((s) => {
         const leadUse = s.usage.find((u) => u.name === 'lead');
         const simCores = s.usage.filter((u) => u.name !== 'lead').reduce((a, u) => a + u.cpuCores, 0);
-        return [s.agents, `${s.registered.active}/${s.agents} in ${(s.registered.ms / 1000).toFixed(0)} s`, `${Math.round(s.heartbeats.acceptedPerSec)} / ${Math.round(s.heartbeats.expectedPerSec)}`, leadUse?.cpuCores.toFixed(2) ?? '?', leadUse?.rssMb ?? '?', simCores.toFixed(2), s.nats?.cpu ?? '?', s.nats?.slowConsumers ?? '?', `${s.apiLatencyMs.p50.toFixed(1)} / ${s.apiLatencyMs.p99.toFixed(1)}`];
+        return [s.agents, `${s.registered.active}/${s.agents} in ${(s.registered.ms / 1000).toFixed(0)} s`, `${Math.round(s.heartbeats.acceptedPerSec)} / ${Math.round(s.heartbeats.expectedPerSec)}`, leadUse?.cpuCores.toFixed(2) ?? '?', num(s.cpuUsPerHeartbeat.lead), leadUse?.rssMb ?? '?', simCores.toFixed(2), num(s.natsCores), num(s.cpuUsPerHeartbeat.nats), s.nats?.slowConsumers ?? '?', `${s.apiLatencyMs.p50.toFixed(1)} / ${s.apiLatencyMs.p99.toFixed(1)}`];
       }),
     )}\n\n`,
   );

@@ -20,6 +20,7 @@ import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
 import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
+import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
 const QUICK = argv.includes('--quick');
 const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000' : '1000,2000,3000,5000,8000,12000,16000,20000')).split(',').map(Number);
@@ -28,11 +29,16 @@ const BUDGET_MS = Number(env.SCALE_BUDGET_S ?? (QUICK ? 150 : 420)) * 1000;
 /** The spec's heartbeat interval (30,000 agents at 5 s is 6,000 heartbeats/s). */
 const HEARTBEAT_MS = 5_000;
 const MEASURE_MS = 2 * HEARTBEAT_MS;
+/**
+ * Left out before the window: the agents' start-up bursts (4 fast beats each, which a capped
+ * burst budget spreads over up to 4 intervals) and one full interval after them.
+ */
+const WARMUP_MS = 5 * HEARTBEAT_MS;
 const MAX_PER_SIM = 2_500;
 const READY_TIMEOUT_MS = 90_000;
 const PROBE_EVERY_MS = 100;
 /** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
-const STEP_AFTER_STARTUP_MS = MEASURE_MS + 10_000 + 10_000;
+const STEP_AFTER_STARTUP_MS = WARMUP_MS + MEASURE_MS + 10_000 + 10_000;
 /** Kept free before the runner's deadline for writing the report. */
 const RESERVE_MS = 5_000;
 const MIN_STARTUP_MS = 15_000;
@@ -45,6 +51,8 @@ export interface ScaleStep extends StepMeasure {
 
 export interface ScaleResults {
   heartbeatMs: number;
+  /** Left out after start-up, before the measured window. */
+  warmupMs: number;
   measureMs: number;
   limits: typeof LIMITS;
   sizesAsked: number[];
@@ -55,9 +63,9 @@ export interface ScaleResults {
   notRun: number[];
 }
 
-/** CPU seconds of every process the mesh started. */
-function meshCpuS(mesh: LocalMesh): number {
-  return mesh.pids.reduce((sum, pid) => sum + (processSample(pid).cpuS || 0), 0);
+/** The sim processes: every process the mesh started but the lead and nats-server. */
+function simPids(mesh: LocalMesh): number[] {
+  return mesh.pids.filter((pid) => pid !== mesh.leadPid && pid !== mesh.nats?.pid);
 }
 
 async function slowConsumers(monitorPort: number): Promise<number | null> {
@@ -84,12 +92,12 @@ async function probeApi(mesh: LocalMesh, done: { stop: boolean }): Promise<numbe
 async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> {
   const monitor = await freePort();
   const started = Date.now();
-  const sims = Math.ceil(agents / MAX_PER_SIM);
+  const simCount = Math.ceil(agents / MAX_PER_SIM);
   let mesh: LocalMesh;
   try {
     mesh = await startLocalMesh({
       agents,
-      simProcesses: sims,
+      simProcesses: simCount,
       heartbeatMs: HEARTBEAT_MS,
       readyTimeoutMs,
       natsArgs: ['-m', String(monitor)],
@@ -100,52 +108,74 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     // Start-up itself is what broke: the harness stopped what it had started.
     const message = error instanceof Error ? error.message : String(error);
     const failed: StepMeasure = {
-      agents, registered: false, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null,
-      active: 0, degraded: 0, offline: 0, heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
+      agents, registered: false, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, simsCpuCores: Number.NaN, natsCpuCores: Number.NaN,
+      leadCpuUsPerHeartbeat: Number.NaN, loopDelayMaxMs: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null, active: 0, degraded: 0, offline: 0,
+      heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatRateSent: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
     };
     return { ...failed, startupS: (Date.now() - started) / 1000, reasons: [{ kind: 'startup', detail: message.slice(0, 200) }], error: message };
   }
   try {
     const startupS = (Date.now() - started) / 1000;
+    // Warm-up, not measured: every agent's start-up burst (fast beats until its clock has a few
+    // samples) and the first full interval, so the window sees the steady rate of 1 per interval.
+    await sleep(WARMUP_MS);
+    const sims = simPids(mesh);
+    const edge = async (): Promise<WindowEdge> => {
+      const status = await mesh.api.getOk<{ ingest: { accepted: number } }>('/v1/status');
+      return {
+        atMs: performance.now(),
+        accepted: status?.ingest.accepted ?? Number.NaN,
+        leadCpuS: processSample(mesh.leadPid).cpuS,
+        simsCpuS: sims.reduce((sum, pid) => sum + processSample(pid).cpuS, 0),
+        natsCpuS: processSample(mesh.nats?.pid).cpuS,
+      };
+    };
+    // The lead's loop-delay gauge is the worst since the previous scrape: this scrape starts the window.
+    await mesh.api.getOk('/metrics');
     const since = Date.now();
-    const lead0 = processSample(mesh.leadPid);
-    const mesh0 = meshCpuS(mesh);
     const machine0 = machineSample();
+    const edge0 = await edge();
     const done = { stop: false };
     const probing = probeApi(mesh, done);
     await sleep(MEASURE_MS);
+    const edge1 = await edge();
+    const machine1 = machineSample();
+    const until = Date.now();
+    const loopDelayMaxMs = loopDelayFromMetrics((await mesh.api.request('GET', '/metrics').catch(() => undefined))?.body);
+    done.stop = true;
+    const api = summarize(await probing);
+    const win = windowFigures(edge0, edge1);
     const { outcome } = await submitAndWait(
       mesh.api,
       { operation_id: `scale-${agents}`, verb: 'act', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
       25_000,
     );
-    done.stop = true;
-    const api = summarize(await probing);
-    const lead1 = processSample(mesh.leadPid);
-    const mesh1 = meshCpuS(mesh);
-    const machine1 = machineSample();
-    const elapsedS = (Date.now() - since) / 1000;
     const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
     const byState = status?.agents.by_state ?? {};
     const active = byState.active ?? 0;
     const load = await checkLoad(
-      Array.from({ length: sims }, (_, k) => join(mesh.dir, `sim-${k}.log`)),
-      { agents, active, heartbeatMs: HEARTBEAT_MS, operations: 1, settled: outcome.settled ? 1 : 0, since },
+      Array.from({ length: simCount }, (_, k) => join(mesh.dir, `sim-${k}.log`)),
+      { agents, active, heartbeatMs: HEARTBEAT_MS, operations: 1, settled: outcome.settled ? 1 : 0, since, until },
     );
     const measure: StepMeasure = {
       agents,
       registered: true,
-      meshCpuShare: (mesh1 - mesh0) / elapsedS / cpus().length,
+      meshCpuShare: (win.leadCores + win.simsCores + win.natsCores) / cpus().length,
       machineCpuBusy: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
-      leadCpuCores: (lead1.cpuS - lead0.cpuS) / elapsedS,
-      leadRssMb: lead1.rssMb,
+      leadCpuCores: win.leadCores,
+      simsCpuCores: win.simsCores,
+      natsCpuCores: win.natsCores,
+      leadCpuUsPerHeartbeat: win.leadCpuUsPerHeartbeat,
+      loopDelayMaxMs,
+      leadRssMb: processSample(mesh.leadPid).rssMb,
       apiP99Ms: api.p99,
       slowConsumers: await slowConsumers(monitor),
       active,
       degraded: byState.degraded ?? 0,
       offline: byState.offline ?? 0,
       heartbeatRateAsked: load.heartbeatRateAsked,
-      heartbeatRateAchieved: load.heartbeatRateAchieved,
+      heartbeatRateAchieved: win.acceptedPerSec,
+      heartbeatRateSent: load.heartbeatRateAchieved,
       heartbeatsMissed: load.heartbeatsMissed,
       scatterSucceeded: outcome.succeeded,
       scatterReadyShare: outcome.responders / agents,
@@ -172,18 +202,19 @@ export async function runScaleBench(): Promise<ScaleResults> {
     if (s.reasons.length > 0) brokeAt = { agents, first: s.reasons[0]!, all: s.reasons };
   }
   const notRun = SIZES.slice(steps.length);
-  return { heartbeatMs: HEARTBEAT_MS, measureMs: MEASURE_MS, limits: LIMITS, sizesAsked: SIZES, steps, brokeAt, notRun };
+  return { heartbeatMs: HEARTBEAT_MS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, limits: LIMITS, sizesAsked: SIZES, steps, brokeAt, notRun };
 }
 
 export function printScale(r: ScaleResults): void {
   const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
-  stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
+  stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.warmupMs / 1000} s warm-up left out (start-up bursts), ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
   stdout.write(
     `${formatTable(
-      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead cores', 'lead RSS MB', 'API p99 ms', 'slow cons.', 'active', 'degraded', 'offline', 'hb/s got / asked', 'missed', 'quorum', 'verdict'],
+      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead / sims / nats cores', 'lead µs/hb', 'lead RSS MB', 'API p99 ms', 'loop max ms', 'slow cons.', 'active', 'degraded', 'offline', 'hb/s lead got / sims sent / asked', 'missed', 'quorum', 'verdict'],
       r.steps.map((s) => [
-        String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), s.leadCpuCores, s.leadRssMb, s.apiP99Ms, s.slowConsumers === null ? '-' : String(s.slowConsumers),
-        `${s.active}/${s.agents}`, String(s.degraded), String(s.offline), `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
+        String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), `${s.leadCpuCores.toFixed(2)} / ${s.simsCpuCores.toFixed(2)} / ${s.natsCpuCores.toFixed(2)}`, s.leadCpuUsPerHeartbeat, s.leadRssMb, s.apiP99Ms, s.loopDelayMaxMs,
+        s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`, String(s.degraded), String(s.offline),
+        `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateSent)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
         s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`, s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
       ]),
     )}\n`,

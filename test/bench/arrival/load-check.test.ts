@@ -16,6 +16,8 @@ describe('load check', () => {
     expect(lines).toHaveLength(3);
     expect(heartbeatRate(lines, 1_500)).toEqual({ rate: 90, missed: 1 });
     expect(heartbeatRate(lines, 5_000)).toEqual({ rate: 0, missed: 0 });
+    // Only the window: the lines after `until` are left out.
+    expect(heartbeatRate(lines, 0, 2_000)).toEqual({ rate: 100, missed: 0 });
   });
 });
 

@@ -37,10 +37,11 @@ export function totalsLines(text: string): SimTotalsLine[] {
 
 /**
  * Heartbeats per second one sim sent, and beats it missed, between the first totals line at or
- * after `since` and the last: start-up (beats missed before the lead listens) is left out.
+ * after `since` and the last at or before `until`: start-up (beats missed before the lead
+ * listens, the start-up burst) is left out, and so is what came after the measured window.
  */
-export function heartbeatRate(all: readonly SimTotalsLine[], since = 0): { rate: number; missed: number } {
-  const lines = all.filter((l) => l.at >= since);
+export function heartbeatRate(all: readonly SimTotalsLine[], since = 0, until = Number.POSITIVE_INFINITY): { rate: number; missed: number } {
+  const lines = all.filter((l) => l.at >= since && l.at <= until);
   const first = lines[0];
   const last = lines[lines.length - 1];
   if (first === undefined || last === undefined || last.at <= first.at) return { rate: 0, missed: 0 };
@@ -49,12 +50,12 @@ export function heartbeatRate(all: readonly SimTotalsLine[], since = 0): { rate:
 
 export async function checkLoad(
   simLogs: readonly string[],
-  asked: { agents: number; active: number; heartbeatMs: number; operations: number; settled: number; since: number },
+  asked: { agents: number; active: number; heartbeatMs: number; operations: number; settled: number; since: number; until?: number },
 ): Promise<LoadCheck> {
   let rate = 0;
   let missed = 0;
   for (const file of simLogs) {
-    const r = heartbeatRate(totalsLines(await readFile(file, 'utf8').catch(() => '')), asked.since);
+    const r = heartbeatRate(totalsLines(await readFile(file, 'utf8').catch(() => '')), asked.since, asked.until);
     rate += r.rate;
     missed += r.missed;
   }

@@ -3,8 +3,8 @@ import { parseMachineStat, parseProcStat } from './proc.js';
 import { breakReasons, contention, type StepMeasure } from './verdict.js';
 
 const healthy: StepMeasure = {
-  agents: 1_000, registered: true, meshCpuShare: 0.5, machineCpuBusy: 0.9, leadCpuCores: 0.3, leadRssMb: 200, apiP99Ms: 5, slowConsumers: 0,
-  active: 1_000, degraded: 0, offline: 0, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
+  agents: 1_000, registered: true, meshCpuShare: 0.5, machineCpuBusy: 0.9, leadCpuCores: 0.3, simsCpuCores: 0.4, natsCpuCores: 0.1, leadCpuUsPerHeartbeat: 600, loopDelayMaxMs: 30, leadRssMb: 200, apiP99Ms: 5, slowConsumers: 0,
+  active: 1_000, degraded: 0, offline: 0, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatRateSent: 200, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
 };
 
 describe('scale verdict', () => {

@@ -10,6 +10,13 @@ export interface StepMeasure {
   /** Share of all cores busy, every process on the machine: shows load from elsewhere. */
   machineCpuBusy: number;
   leadCpuCores: number;
+  /** Cores the sims (the load generator) and nats-server used over the window, apart from the lead's. */
+  simsCpuCores: number;
+  natsCpuCores: number;
+  /** Lead CPU per heartbeat it accepted in the window, µs. */
+  leadCpuUsPerHeartbeat: number;
+  /** Worst event-loop delay inside the lead over the window (its own histogram), ms. */
+  loopDelayMaxMs: number;
   leadRssMb: number;
   /** Lead API answer time p99 while heartbeats flow: the lead's event-loop delay, seen from outside. */
   apiP99Ms: number;
@@ -20,7 +27,10 @@ export interface StepMeasure {
   degraded: number;
   offline: number;
   heartbeatRateAsked: number;
+  /** Heartbeats per second the lead accepted in the steady-state window (start-up bursts excluded). */
   heartbeatRateAchieved: number;
+  /** Heartbeats per second the sims say they sent in the same window. */
+  heartbeatRateSent: number;
   heartbeatsMissed: number;
   /** The scatter-gather with quorum reached SUCCESS. */
   scatterSucceeded: boolean;

@@ -91,8 +91,17 @@ const Ingest = z.strictObject({
   verify_threads: z.number().int().min(0).max(64).default(2),
   /** Heartbeats per postMessage to a verify worker. */
   batch_max: count(64),
+  /** How long a heartbeat waits for others to fill its verify batch, ms (0: one event-loop turn). */
+  flush_ms: z.number().min(0).max(50).default(5),
   /** Heartbeats waiting for verification beyond which new ones are refused as OVERLOADED. */
   queue_max: count(20_000),
+  /**
+   * Heartbeats waiting for verification at which new ones are shed: answered OVERLOADED with
+   * retry_after_ms (shed_retry_after_ms) at once, unverified, instead of queueing for replies
+   * that would come too late.
+   */
+  shed_backlog: count(3_000),
+  shed_retry_after_ms: ms(5_000),
   replay_ttl_ms: ms(10_000),
   replay_skew_ms: ms(2_000),
   replay_max_entries: count(150_000),
@@ -112,8 +121,12 @@ const Ingest = z.strictObject({
 const Store = z.strictObject({
   /** Registry snapshot period: changed agents are written in batches on this one timer. */
   snapshot_interval_ms: ms(30_000),
-  /** Agents per transaction; the event loop gets a turn between batches. */
+  /** Most agents per transaction. */
   batch_size: count(500),
+  /** Agents whose heartbeats changed only last-seen numbers are written at most this often. */
+  last_seen_interval_ms: ms(300_000),
+  /** Longest a snapshot pass holds the event loop before it yields a turn. */
+  slice_ms: z.number().min(0).max(100).default(4),
   busy_timeout_ms: ms(5_000),
 });
 

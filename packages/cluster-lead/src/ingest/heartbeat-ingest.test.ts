@@ -1,4 +1,4 @@
-import { err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
+import { MESSAGE_SCHEMAS, err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../lib/events.js';
@@ -16,12 +16,13 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup(refusals?: RefusalLimits) {
+async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
-  const slow: FrameVerifier = {
+  const slow: FrameVerifier & { backlog: number } = {
     threads: 0,
+    backlog: 0,
     ready: Promise.resolve(),
     close: () => Promise.resolve(),
     verify: (frame: IncomingFrame) => {
@@ -50,7 +51,7 @@ async function setup(refusals?: RefusalLimits) {
       counters,
       limits,
     },
-    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }) },
+    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }), ...(shed === undefined ? {} : { shed }) },
   );
   const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
     if (frame === null || !('signature' in frame)) throw new Error('expected a signed reply');
@@ -67,7 +68,7 @@ async function setup(refusals?: RefusalLimits) {
     if (frame === null || 'signature' in frame) throw new Error('expected an unsigned refusal');
     return JSON.parse(new TextDecoder().decode(frame.body)) as { ok: boolean; code: string; message: string };
   };
-  return { fx, ingest, registry, counters, limits, open, compact };
+  return { fx, ingest, registry, counters, limits, open, compact, verifier: slow };
 }
 
 describe('heartbeat ingest core', () => {
@@ -116,5 +117,29 @@ describe('heartbeat ingest core', () => {
     expect(counters.totalRefused()).toBe(20);
     fx.clock.advance(1_000);
     expect(await answered('intruder-1', 10)).toBe(1);
+  });
+
+  it('sheds a heartbeat unverified with OVERLOADED and retry_after_ms while the verify backlog is at its limit', async () => {
+    const { fx, ingest, counters, limits, compact, open, verifier, registry } = await setup(undefined, { backlog: 100, retryAfterMs: 4_000 });
+    const agent = await fx.agent('pi-1');
+    verifier.backlog = 100;
+    const shed = compact(await ingest.process(await agent.frame(), fx.clock.now()));
+    expect(shed).toMatchObject({ ok: false, code: 'OVERLOADED', retry_after_ms: 4_000 });
+    expect(shed.message).toContain('100 heartbeats waiting');
+    expect(counters.refusedBy('OVERLOADED')).toBe(1);
+    expect(limits.count('heartbeat_shed')).toBe(1);
+    // Unverified, so nothing about the agent was believed.
+    expect(registry.get('pi-1')).toBeUndefined();
+    verifier.backlog = 99;
+    expect((await open(await ingest.process(await agent.frame({ seq: 2 }), fx.clock.now()))).accepted).toBe(true);
+  });
+
+  it('signs replies that pass the HEARTBEAT_REPLY schema without validating them itself', async () => {
+    const { fx, ingest } = await setup();
+    const agent = await fx.agent('pi-1');
+    const answer = await ingest.process(await agent.frame(), fx.clock.now());
+    if (answer === null || !('signature' in answer)) throw new Error('expected a signed reply');
+    const parsed = MESSAGE_SCHEMAS.HEARTBEAT_REPLY.safeParse(JSON.parse(new TextDecoder().decode(answer.body)));
+    expect(parsed.success).toBe(true);
   });
 });

@@ -1,7 +1,6 @@
 import {
   ID_PATTERN,
   PROTOCOL_VERSION,
-  encodeMessage,
   newMessageId,
   subjects,
   type Clock,
@@ -10,7 +9,6 @@ import {
   type IncomingFrame,
   type MeshMode,
   type SignedFrame,
-  type TrustStore,
 } from '@mesh30k/shared';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
@@ -19,12 +17,14 @@ import type { LimitCounters } from '../lib/limit-counters.js';
 import { RateLimiter } from '../lib/rate-limiter.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
+import { signBuilt } from '../nats/sign-built.js';
 import type { Registry } from '../registry/index.js';
-import type { LeadIdentity } from '../trust/index.js';
+import type { LeadIdentity, TrustLookup } from '../trust/index.js';
 import { enrollmentOf } from '../trust/index.js';
 import type { ControlState } from './control-state.js';
 import type { HeartbeatReplay } from './heartbeat-replay.js';
 import type { IngestCounters } from './refusals.js';
+import { ReplyBatch } from './reply-batch.js';
 import type { FrameVerifier } from './verifier.js';
 
 /** Leads share heartbeat subjects in this queue group, so a standby lead can take over. */
@@ -57,7 +57,8 @@ export interface HeartbeatIngestDeps {
   events: EventBus;
   logger: Logger;
   registry: Registry;
-  trust: TrustStore;
+  /** The trust store, or its cache: the sender's enrollment. */
+  trust: TrustLookup;
   verifier: FrameVerifier;
   replay: HeartbeatReplay;
   control: ControlState;
@@ -74,7 +75,32 @@ export interface HeartbeatIngestOptions {
   refusals?: RefusalLimits;
   /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
   clockStepMs?: number;
+  /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
+  replyBudgetMs?: number;
+  /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
+  replyBatchMax?: number;
+  /**
+   * Load shedding: with this many heartbeats already waiting for verification, a new one is
+   * answered OVERLOADED with retry_after_ms at once, unverified (cheap), instead of joining a
+   * queue whose replies would come too late to be of use. Absent: no shedding before the
+   * verifier's own queue limit.
+   */
+  shed?: { backlog: number; retryAfterMs: number };
 }
+
+/** What a reply says, without t3: t3 is stamped when the reply is signed. */
+interface ReplyFields {
+  agentId: string;
+  accepted: boolean;
+  reason?: string;
+  reasonCode?: string;
+  t1: number;
+  t2: number;
+  frozen: boolean;
+}
+
+/** The outcome of one heartbeat before its answer is signed: a signed reply to build, an unsigned refusal, or nothing. */
+type Decision = { readonly fields: ReplyFields } | { readonly body: Uint8Array; readonly signed: false } | null;
 
 /**
  * Heartbeat requests in, signed replies out. t2 is stamped the moment a request arrives,
@@ -92,6 +118,8 @@ export class HeartbeatIngest {
   private readonly lastRefusalEvent = new Map<RefusalCode, { at: number; suppressed: number }>();
   private readonly perSigner: RateLimiter;
   private readonly total: RateLimiter;
+  private readonly replies: ReplyBatch;
+  private nc: NatsConnection | undefined;
 
   constructor(
     private readonly deps: HeartbeatIngestDeps,
@@ -100,11 +128,18 @@ export class HeartbeatIngest {
     const limits = options.refusals ?? DEFAULT_REFUSAL_LIMITS;
     this.perSigner = new RateLimiter({ burst: limits.perSignerBurst, perSecond: limits.perSignerPerSecond });
     this.total = new RateLimiter({ burst: limits.totalPerSecond, perSecond: limits.totalPerSecond, maxKeys: 1 });
+    this.replies = new ReplyBatch({
+      budgetMs: options.replyBudgetMs ?? 1,
+      maxReplies: options.replyBatchMax ?? 8,
+      flush: () => void this.nc?.flush().catch(() => undefined),
+      onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
+    });
   }
 
   /** Subscribes; resolves once the server has the subscription (heartbeats can reach us). */
   async subscribe(nc: NatsConnection): Promise<void> {
     if (this.subscription !== undefined) return;
+    this.nc = nc;
     this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
       queue: HEARTBEAT_QUEUE,
       callback: (error, msg) => {
@@ -126,16 +161,39 @@ export class HeartbeatIngest {
     await Promise.all([...this.inFlight]);
   }
 
+  /**
+   * One heartbeat off the wire. Its answer joins the batch of replies of this turn: the
+   * frames of one verify batch resolve together, so their replies go out together.
+   */
   private async handle(msg: Msg): Promise<void> {
     const receivedAt = this.deps.clock.now();
-    const reply = await this.process(frameOf(msg), receivedAt);
-    if (reply === null) return;
-    if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
-    else msg.respond(reply.body);
+    const decision = await this.decide(frameOf(msg), receivedAt);
+    if (decision === null) return;
+    this.replies.add(() => {
+      const reply = this.answerOf(decision);
+      if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
+      else msg.respond(reply.body);
+    });
   }
 
   /** The transport-independent core: one frame in, the reply (or none) out. */
   async process(frame: IncomingFrame, receivedAt: number): Promise<HeartbeatAnswer | null> {
+    const decision = await this.decide(frame, receivedAt);
+    return decision === null ? null : this.answerOf(decision);
+  }
+
+  /** A decision's answer: unsigned as it is, or signed now with t3 stamped now. */
+  private answerOf(decision: NonNullable<Decision>): HeartbeatAnswer {
+    return 'fields' in decision ? this.reply(decision.fields) : decision;
+  }
+
+  private async decide(frame: IncomingFrame, receivedAt: number): Promise<Decision> {
+    const shed = this.options.shed;
+    const backlog = this.deps.verifier.backlog ?? 0;
+    if (shed !== undefined && backlog >= shed.backlog) {
+      this.deps.limits?.hit('heartbeat_shed');
+      return this.refuseUnknown('OVERLOADED', `the lead is overloaded (${backlog} heartbeats waiting for verification); beat again later`, frame.signerId ?? null, receivedAt);
+    }
     const verified = await this.deps.verifier.verify(frame);
     if (!verified.ok) return this.refuseUnknown(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt);
     const heartbeat = verified.value.message as Heartbeat;
@@ -161,20 +219,22 @@ export class HeartbeatIngest {
     this.deps.registry.recordHeartbeat(heartbeat, { receivedAt, enrollment });
     this.deps.counters.accepted++;
     const frozen = this.deps.control.isFrozen(enrollment.cluster_id, enrollment.sector_id);
-    return this.reply({ agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen });
+    return { fields: { agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
   }
 
   /** Refused before the sender is known: a compact unsigned answer, when the rate allows one. */
-  private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): HeartbeatAnswer | null {
+  private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
-    return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS) })), signed: false };
+    // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : {};
+    return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 
   /** Refused after the signature verified: a signed accepted=false, when the rate allows one. */
-  private async refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number): Promise<SignedFrame | null> {
+  private refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number): Decision {
     if (!this.countRefusal(code, message, agentId, receivedAt)) return null;
     const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
-    return this.reply({ agentId, accepted: false, reason, reasonCode: code, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere });
+    return { fields: { agentId, accepted: false, reason, reasonCode: code, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere } };
   }
 
   /** Counts a refusal; true when it may be answered (a usable signer id, within the refusal rates). */
@@ -191,7 +251,8 @@ export class HeartbeatIngest {
     return true;
   }
 
-  private async reply(fields: { agentId: string; accepted: boolean; reason?: string; reasonCode?: string; t1: number; t2: number; frozen: boolean }): Promise<SignedFrame> {
+  /** Builds and signs a reply; t3 is stamped here, just before the signature, so it is as late as it can be. */
+  private reply(fields: ReplyFields): SignedFrame {
     const mode: MeshMode = this.deps.registry.mode;
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
@@ -213,7 +274,7 @@ export class HeartbeatIngest {
       mode,
       heartbeat_interval_ms: this.options.heartbeatIntervalMs,
     };
-    return encodeMessage(reply, this.deps.identity.signer, this.deps.identity.leadId);
+    return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }
 
   private reportRefusal(code: RefusalCode, message: string, signerId: string | null, at: number): void {

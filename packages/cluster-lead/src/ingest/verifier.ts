@@ -19,6 +19,8 @@ export interface FrameVerifier {
   readonly threads: number;
   /** Resolves once the verifier can work (worker threads loaded). */
   readonly ready: Promise<void>;
+  /** Frames queued or being verified (a pool); absent or 0 when verification is inline. */
+  readonly backlog?: number;
 }
 
 export interface VerifyRules {

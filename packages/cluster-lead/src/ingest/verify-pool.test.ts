@@ -86,4 +86,23 @@ describe('verify pool', () => {
     expect(codeOf(await pool.verify(await agent.frame()))).toBe('VERIFIER_FAILED');
     pool = undefined;
   });
+
+  it('waits flushMs for a batch to fill, across turns of the event loop, and sends a full batch at once', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 7 }, (_, i) => agent.frame({ seq: i })));
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 1, batchMax: 4, queueMax: 100, flushMs: 1_500 });
+    await pool.ready;
+    const results: Promise<unknown>[] = [];
+    // One frame per turn: without the wait each would be a batch of its own.
+    for (const frame of frames) {
+      results.push(pool.verify(frame));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Four frames filled a batch and went at once; the other three waited for the timer.
+    expect(pool.batchesSent).toBe(1);
+    await Promise.all(results);
+    expect(pool.batchesSent).toBe(2);
+    expect(pool.framesSent).toBe(7);
+  });
 });

@@ -9,6 +9,13 @@ export interface VerifyPoolOptions {
   threads: number;
   /** Frames per postMessage. */
   batchMax: number;
+  /**
+   * How long the first frame of a batch waits for others, ms (0: until the next turn of the
+   * event loop). At a few hundred heartbeats a second a turn holds one or two frames, and each
+   * hand-off to a worker and back costs more than verifying; a few ms fill batches. The wait
+   * falls between t2 and t3, so it is the lead's processing time, never part of a clock sample.
+   */
+  flushMs?: number;
   /** Frames waiting or in flight beyond which new ones are refused as OVERLOADED. */
   queueMax: number;
 }
@@ -41,8 +48,7 @@ interface Slot {
 /**
  * Signature verification spread over worker threads: one verify costs about 110 us, so
  * thousands of heartbeats a second would otherwise take the main loop that runs timers,
- * replies and the API. Frames queue until the next turn of the event loop (or until a batch
- * is full) and go to the least-loaded worker in one postMessage with their bodies packed
+ * replies and the API. Frames queue for `flushMs` (or until a batch is full) and go to the least-loaded worker in one postMessage with their bodies packed
  * into one transferred buffer. The main thread then only parses results.
  */
 export class VerifyPool implements FrameVerifier {
@@ -52,6 +58,10 @@ export class VerifyPool implements FrameVerifier {
   private nextId = 1;
   private waiting = 0;
   private closed = false;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Batches posted to workers and the frames in them. */
+  batchesSent = 0;
+  framesSent = 0;
 
   constructor(
     private readonly deps: VerifyPoolDeps,
@@ -87,7 +97,9 @@ export class VerifyPool implements FrameVerifier {
       if (this.queue.length >= this.options.batchMax) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        const wait = this.options.flushMs ?? 0;
+        if (wait > 0) this.flushTimer = setTimeout(() => this.flush(), wait);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -102,6 +114,8 @@ export class VerifyPool implements FrameVerifier {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
     while (this.queue.length > 0) {
       const batch = this.takeBatch();
       if (this.closed) {
@@ -138,6 +152,8 @@ export class VerifyPool implements FrameVerifier {
       offset += frame.body.byteLength;
     }
     const id = this.nextId++;
+    this.batchesSent++;
+    this.framesSent += batch.length;
     slot.inFlight.set(id, batch);
     // A worker with work keeps the process alive until it answers; an idle one does not.
     if (slot.load === 0) slot.worker.ref();
@@ -201,7 +217,8 @@ function keysFor(frame: IncomingFrame, resolveKey: KeyResolver): Pick<VerifyItem
   if (!frame.signerId) return { keys: null, refusal: { code: 'UNSIGNED', message: 'message has no signer id' } };
   const resolved = resolveKey(frame.signerId);
   if (!resolved.ok) return { keys: null, refusal: resolved.error };
-  const keys = resolved.value instanceof Uint8Array ? [resolved.value] : [...resolved.value];
+  // postMessage copies the list; no copy of our own.
+  const keys = resolved.value instanceof Uint8Array ? [resolved.value] : (resolved.value as Uint8Array[]);
   return { keys, refusal: null };
 }
 

@@ -16,7 +16,9 @@ export type LimitName =
   /** An API request refused because its source address or claimed operator failed to authenticate too often. */
   | 'auth_failure_rate'
   /** A heartbeat refusal not answered because its signer or the lead was over the refusal rate. */
-  | 'heartbeat_refusal_rate';
+  | 'heartbeat_refusal_rate'
+  /** A heartbeat shed unverified (OVERLOADED with retry_after_ms) because the verify backlog was at its limit. */
+  | 'heartbeat_shed';
 
 export class LimitCounters {
   private readonly hits = new Map<LimitName, number>();

@@ -19,6 +19,8 @@ export interface CoreDeps {
   events: EventBus;
   /** Called whenever an agent's persisted state changed (the snapshot writer marks it dirty). */
   onChange: (agentId: string) => void;
+  /** Called when a heartbeat moved only the numbers every heartbeat moves (written lazily). */
+  onSeen: (agentId: string) => void;
 }
 
 /**
@@ -60,6 +62,10 @@ export class RegistryCore {
 
   changed(record: AgentRecord): void {
     this.deps.onChange(record.agentId);
+  }
+
+  seen(record: AgentRecord): void {
+    this.deps.onSeen(record.agentId);
   }
 
   newAnomalyDetector(): AnomalyDetector {

@@ -4,6 +4,7 @@ import { LEAD_EVENTS } from '../lib/events.js';
 import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
 import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
+import { durableFields, sameDurable } from './persisted-agent.js';
 
 /** What the ingest knows besides the verified heartbeat. */
 export interface HeartbeatContext {
@@ -34,6 +35,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   const identity = identityOf(heartbeat, enrollment);
   let record = core.records.get(heartbeat.agent_id);
   const isNew = record === undefined;
+  const before = record === undefined ? undefined : durableFields(record);
   if (record === undefined) {
     record = core.newRecord(identity, receivedAt);
   } else {
@@ -57,7 +59,9 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   const name = wasOffline ? LEAD_EVENTS.agentOnline : record.has(FLAG.quarantined) ? LEAD_EVENTS.agentQuarantined : degradedOrActive(record);
   const because = hardware.degraded ? ` (${hardware.conditions.join(', ')})` : '';
   const stateChanged = core.setState(record, name, `${wasOffline ? 'heartbeat after silence' : 'heartbeat'}${because}`);
-  core.changed(record);
+  // Most heartbeats move only last-seen numbers: those are stored lazily, real changes at once.
+  if (before === undefined || !sameDurable(before, durableFields(record))) core.changed(record);
+  else core.seen(record);
   return { agentId: record.agentId, isNew, spiked, stateChanged };
 }
 

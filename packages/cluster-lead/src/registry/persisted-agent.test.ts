@@ -40,4 +40,27 @@ describe('persisted agents', () => {
     });
     expect(restored.get('pi-05')?.anomalies.spike).toBe(true);
   });
+
+  it('marks an agent dirty only when a heartbeat changes more than what every heartbeat moves', () => {
+    const h = harness();
+    const first = heartbeat('pi-01', h.clock.now(), {}, { seq: 1, boot_id: 'boot-aaaaaaaa' });
+    h.registry.recordHeartbeat(first, { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(true); // a new agent
+    h.dirty.clear();
+    // The same boot, a later seq, other latency and clock numbers: only seen.
+    h.clock.advance(5_000);
+    const next = heartbeat('pi-01', h.clock.now(), {}, { seq: 2, boot_id: 'boot-aaaaaaaa' }, { current_latency_ms: 31 });
+    h.registry.recordHeartbeat(next, { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(false);
+    expect(h.seen.has('pi-01')).toBe(true);
+    // A new boot changes the stored boot list: dirty at once.
+    h.clock.advance(5_000);
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 3, boot_id: 'boot-bbbbbbbb' }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(true);
+    h.dirty.clear();
+    // A frozen flag reported by the agent is a real change too.
+    h.clock.advance(5_000);
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 4, boot_id: 'boot-bbbbbbbb', frozen: true }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(true);
+  });
 });

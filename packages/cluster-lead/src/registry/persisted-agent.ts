@@ -79,6 +79,20 @@ const PERSISTED_NUMBERS = [
 
 /** Flags that survive a restart; probe state does not (no probe is in flight after one). */
 const PROBE_FLAGS = FLAG.probePending | FLAG.probeFailed;
+/**
+ * What a heartbeat can change in an agent's persisted form besides the numbers every heartbeat
+ * moves (last seen, sequence, latency, clock estimate, learned baselines): when none of these
+ * changed, the agent is only "seen" and the snapshot writer stores it lazily. Identity strings
+ * and lists are interned, and an unchanged boot list is the same array, so === compares them.
+ */
+export function durableFields(record: AgentRecord): readonly unknown[] {
+  return [record.flags & ~PROBE_FLAGS, record.state, record.clusterId, record.sectorId, record.agentClass, record.capabilities, record.role, record.contextHash, record.boots];
+}
+
+export function sameDurable(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
 /** Baseline readings replayed into a fresh anomaly detector: enough to pass its warm-up. */
 const ANOMALY_REPLAY_MAX = 24;
 

@@ -53,6 +53,8 @@ export interface Harness {
   events: LeadEvent[];
   transport: { up: boolean };
   dirty: Set<string>;
+  /** Agents a heartbeat only "saw" (last-seen numbers moved, nothing else). */
+  seen: Set<string>;
 }
 
 export function harness(options: Partial<RegistryOptions> = {}, guard = { restartGraceMs: 0, timeoutFactor: 2, lagThresholdMs: 200, lagGraceMs: 30_000 }): Harness {
@@ -65,11 +67,12 @@ export function harness(options: Partial<RegistryOptions> = {}, guard = { restar
   const rails = new GuardRails({ clock, lag }, guard);
   const transport = { up: true };
   const dirty = new Set<string>();
+  const seen = new Set<string>();
   const registry = new Registry(
-    { clock, events: bus, prober, guard: rails, transportUp: () => transport.up, onChange: (id) => dirty.add(id) },
+    { clock, events: bus, prober, guard: rails, transportUp: () => transport.up, onChange: (id) => dirty.add(id), onSeen: (id) => seen.add(id) },
     { ...OPTIONS, ...options },
   );
-  return { clock, registry, prober, lag, guard: rails, events, transport, dirty };
+  return { clock, registry, prober, lag, guard: rails, events, transport, dirty, seen };
 }
 
 export interface AgentShape {

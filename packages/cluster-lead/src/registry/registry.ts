@@ -25,6 +25,8 @@ export interface RegistryDeps {
   transportUp: () => boolean;
   /** Called with the id of every agent whose persisted state changed. */
   onChange?: (agentId: string) => void;
+  /** Called for a heartbeat that moved only last-seen numbers; default: onChange. */
+  onSeen?: (agentId: string) => void;
 }
 
 export interface HardwareSummary {
@@ -69,7 +71,8 @@ export class Registry {
 
   constructor(deps: RegistryDeps, options: RegistryOptions, initialMode?: MeshMode) {
     this.guard = deps.guard;
-    this.core = new RegistryCore({ clock: deps.clock, events: deps.events, onChange: deps.onChange ?? (() => undefined) }, options);
+    const onChange = deps.onChange ?? (() => undefined);
+    this.core = new RegistryCore({ clock: deps.clock, events: deps.events, onChange, onSeen: deps.onSeen ?? onChange }, options);
     this.health = new HealthFlow(this.core);
     this.fleet = new FleetState(this.core, initialMode);
     this.sweeper = new Sweeper({

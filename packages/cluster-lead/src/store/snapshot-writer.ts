@@ -18,7 +18,18 @@ export interface SnapshotWriterDeps {
 
 export interface SnapshotWriterOptions {
   intervalMs: number;
+  /** Most agents per transaction. */
   batchSize: number;
+  /**
+   * Agents whose only change is what every heartbeat moves (last seen, sequence, latency, clock
+   * estimate) are written at most this often; a change of state, flags, identity or boot is
+   * written on the next pass. Default: every pass.
+   */
+  seenIntervalMs?: number;
+  /** Longest the writer holds the event loop before it yields a turn, ms (default 4). */
+  sliceMs?: number;
+  /** performance.now(), or a test's clock for slices. */
+  now?: () => number;
 }
 
 /** Whether snapshots reach the database: readiness and /metrics read it. */
@@ -31,12 +42,19 @@ export interface SnapshotHealth {
 }
 
 /**
- * Writes changed agents to SQLite on one timer, in batches of `batchSize` per transaction
- * with a turn of the event loop between batches: SD cards wear out with a write per
- * heartbeat, and one transaction for 30,000 agents would stall heartbeat replies.
+ * Writes changed agents to SQLite on one timer, in slices: each slice serialises and writes
+ * agents (at most `batchSize` per transaction) until `sliceMs` have passed, then gives the
+ * event loop a turn, so 30,000 agents never stall heartbeat replies. SD cards wear out with a
+ * write per heartbeat, and most heartbeats change nothing but last-seen numbers: those agents
+ * are only "seen", written every `seenIntervalMs`; a real change marks an agent dirty, written
+ * on the next pass. An agent is taken off its set before it is read, so a change made while a
+ * pass runs marks it again and the next pass writes it; a failed write puts back everything
+ * it had not yet written.
  */
 export class SnapshotWriter {
   private dirty = new Set<string>();
+  private seen = new Set<string>();
+  private lastSeenPass: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
   private failures = 0;
@@ -46,13 +64,28 @@ export class SnapshotWriter {
   constructor(
     private readonly deps: SnapshotWriterDeps,
     private readonly options: SnapshotWriterOptions,
-  ) {}
-
-  markDirty(agentId: string): void {
-    this.dirty.add(agentId);
+  ) {
+    this.lastSeenPass = deps.clock.now();
   }
 
+  /** The agent's persisted state changed (state, flags, identity, boot): written on the next pass. */
+  markDirty(agentId: string): void {
+    this.dirty.add(agentId);
+    this.seen.delete(agentId);
+  }
+
+  /** Only the numbers every heartbeat moves changed: written lazily. */
+  markSeen(agentId: string): void {
+    if (!this.dirty.has(agentId)) this.seen.add(agentId);
+  }
+
+  /** Agents with a change not yet written (dirty or seen). */
   get pending(): number {
+    return this.dirty.size + this.seen.size;
+  }
+
+  /** Agents with a real change not yet written. */
+  get pendingDirty(): number {
     return this.dirty.size;
   }
 
@@ -62,7 +95,7 @@ export class SnapshotWriter {
 
   start(): void {
     this.timer ??= setInterval(() => {
-      this.flush().catch((error: unknown) => this.deps.logger.error({ err: error }, 'registry snapshot failed'));
+      this.tick().catch((error: unknown) => this.deps.logger.error({ err: error }, 'registry snapshot failed'));
     }, this.options.intervalMs);
     this.timer.unref();
   }
@@ -72,10 +105,19 @@ export class SnapshotWriter {
     this.timer = undefined;
   }
 
-  /** Writes everything dirty now; concurrent calls share one pass, then run again if needed. */
-  async flush(): Promise<number> {
+  /** Writes every change now, seen ones too (shutdown, mode reactions); concurrent calls share one pass, then run again if needed. */
+  flush(): Promise<number> {
+    return this.pass(true);
+  }
+
+  /** The timer's pass: dirty agents, and the seen ones once `seenIntervalMs` has passed. */
+  tick(): Promise<number> {
+    return this.pass(this.deps.clock.now() - this.lastSeenPass >= (this.options.seenIntervalMs ?? 0));
+  }
+
+  private async pass(withSeen: boolean): Promise<number> {
     while (this.running !== undefined) await this.running.catch(() => undefined);
-    this.running = this.writeDirty();
+    this.running = this.write(withSeen);
     try {
       return await this.running;
     } finally {
@@ -83,24 +125,41 @@ export class SnapshotWriter {
     }
   }
 
-  private async writeDirty(): Promise<number> {
+  private async write(withSeen: boolean): Promise<number> {
     const ids = [...this.dirty];
     this.dirty = new Set();
+    if (withSeen) {
+      for (const id of this.seen) ids.push(id);
+      this.seen = new Set();
+      this.lastSeenPass = this.deps.clock.now();
+    }
     const started = performance.now();
+    const now = this.options.now ?? (() => performance.now());
+    const sliceMs = this.options.sliceMs ?? 4;
     let written = 0;
+    let next = 0;
     try {
-      for (let i = 0; i < ids.length; i += this.options.batchSize) {
-        const batch: PersistedAgent[] = [];
-        for (const id of ids.slice(i, i + this.options.batchSize)) {
-          const agent = this.deps.read(id);
-          if (agent !== undefined) batch.push(agent);
-        }
-        this.deps.store.write(batch, this.deps.clock.now());
-        written += batch.length;
-        if (i + this.options.batchSize < ids.length) await yieldToLoop();
+      while (next < ids.length) {
+        const sliceStart = now();
+        do {
+          const batch: PersistedAgent[] = [];
+          const end = Math.min(ids.length, next + this.options.batchSize);
+          for (; next < end; next++) {
+            const agent = this.deps.read(ids[next]!);
+            if (agent !== undefined) batch.push(agent);
+            if (now() - sliceStart >= sliceMs) {
+              next++;
+              break;
+            }
+          }
+          this.deps.store.write(batch, this.deps.clock.now());
+          written += batch.length;
+        } while (next < ids.length && now() - sliceStart < sliceMs);
+        if (next < ids.length) await yieldToLoop();
       }
     } catch (error) {
-      // Not lost: what was not written is marked dirty again for the next pass.
+      // Not lost: this batch and everything after it is marked dirty again for the next pass
+      // (those already written are written again: harmless).
       for (const id of ids) this.dirty.add(id);
       this.failures++;
       this.failingSince ??= this.deps.clock.now();

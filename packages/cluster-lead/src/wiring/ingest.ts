@@ -1,5 +1,5 @@
 /** Heartbeat intake: signature checks (on worker threads when configured), replay and sequence checks, replies. */
-import type { Clock, TrustStore } from '@mesh30k/shared';
+import type { Clock } from '@mesh30k/shared';
 import type { LeadConfig } from '../config/index.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from '../ingest/index.js';
 import type { EventBus } from '../lib/events.js';
@@ -7,7 +7,7 @@ import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import type { Registry } from '../registry/index.js';
 import type { LeadStore } from '../store/index.js';
-import type { LeadIdentity } from '../trust/index.js';
+import type { LeadIdentity, TrustLookup } from '../trust/index.js';
 import type { LeadTrust } from './trust.js';
 import type { StopStep } from './stop-steps.js';
 
@@ -21,7 +21,8 @@ export interface IngestDeps {
   readonly logger: Logger;
   readonly store: LeadStore;
   readonly registry: Registry;
-  readonly trust: TrustStore;
+  /** The trust store's cache: each heartbeat's sender enrollment. */
+  readonly trust: TrustLookup;
   readonly resolveKey: LeadTrust['resolveKey'];
   readonly identity: LeadIdentity;
   readonly limits: LimitCounters;
@@ -35,7 +36,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
   const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
   const verifier: FrameVerifier =
     config.ingest.verify_threads > 0
-      ? new VerifyPool({ rules, logger: logger.child({ domain: 'verify' }) }, { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max })
+      ? new VerifyPool({ rules, logger: logger.child({ domain: 'verify' }) }, { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max, flushMs: config.ingest.flush_ms })
       : new InlineVerifier(rules);
   cleanups.push(['verify threads', () => verifier.close()]);
   const control = new ControlState(store.state);
@@ -56,6 +57,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
     {
       heartbeatIntervalMs: config.heartbeat.interval_ms,
       replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
+      shed: { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms },
       refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
       clockStepMs,
     },

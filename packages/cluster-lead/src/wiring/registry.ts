@@ -65,10 +65,10 @@ export function buildRegistry({ config, clock, events, store, logger, link, trus
   // The writer reads agents from the registry, the registry marks them dirty in the writer.
   const snapshot: SnapshotWriter = new SnapshotWriter(
     { store: store.agents, read: (id) => registry.persisted(id), clock, events, logger: logger.child({ domain: 'store' }) },
-    { intervalMs: config.store.snapshot_interval_ms, batchSize: config.store.batch_size },
+    { intervalMs: config.store.snapshot_interval_ms, batchSize: config.store.batch_size, seenIntervalMs: config.store.last_seen_interval_ms, sliceMs: config.store.slice_ms },
   );
   const registry: Registry = new Registry(
-    { clock, events, prober, guard, transportUp: () => link.isConnected() && intakeIsOpen(), onChange: (id) => snapshot.markDirty(id) },
+    { clock, events, prober, guard, transportUp: () => link.isConnected() && intakeIsOpen(), onChange: (id) => snapshot.markDirty(id), onSeen: (id) => snapshot.markSeen(id) },
     registryOptionsFrom(config),
     store.state.get(MODE_KEY, MeshMode),
   );

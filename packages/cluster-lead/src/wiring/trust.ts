@@ -4,7 +4,7 @@ import type { LeadConfig } from '../config/index.js';
 import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { LeadStore } from '../store/index.js';
-import { EnrollmentDesk, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, trustedKeyResolver } from '../trust/index.js';
+import { EnrollmentDesk, TrustCache, loadLeadEnrollment, loadLeadIdentity, loadRootKey, setUpTrust, trustedKeyResolver } from '../trust/index.js';
 
 export interface TrustDeps {
   readonly config: LeadConfig;
@@ -29,7 +29,9 @@ export async function buildTrust({ config, clock, store, events, logger }: Trust
     rootKey: config.trust.root_key_path === undefined ? undefined : await loadRootKey(config.trust.root_key_path, config.trust.root_public_keys),
     leadEnrollment: config.trust.lead_enrollment === undefined ? undefined : await loadLeadEnrollment(config.trust.lead_enrollment, roots, identity, clock),
   });
-  return { identity, trust, roots, resolveKey: trustedKeyResolver(trust), enrollmentDesk };
+  // Per-message lookups go through the cache; every change to the store invalidates it.
+  const trustCache = new TrustCache(trust, () => clock.now());
+  return { identity, trust, trustCache, roots, resolveKey: trustedKeyResolver(trustCache), enrollmentDesk };
 }
 
 export type LeadTrust = Awaited<ReturnType<typeof buildTrust>>;

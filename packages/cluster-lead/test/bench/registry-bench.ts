@@ -23,6 +23,7 @@ import { trustFixture } from '../../src/ingest/ingest.test-helper.js';
 import { GuardRails, Registry, type PersistedAgent } from '../../src/registry/index.js';
 import { OPTIONS, ScriptedProber, SetLag, beat, harness } from '../../src/registry/registry.test-helper.js';
 import { LeadStore } from '../../src/store/index.js';
+import { TrustCache, trustedKeyResolver } from '../../src/trust/index.js';
 
 const AGENTS = 30_000;
 const CLUSTERS = 100;
@@ -177,6 +178,9 @@ export async function ingestBench(options: { variants?: readonly VerifierVariant
   const lead = await nodeEd25519.generateKeyPair();
   const identity = { leadId: 'lead-bench', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) };
 
+  // As the lead wires it: lookups through the trust cache.
+  const trust = new TrustCache(fx.trust, () => fx.clock.now());
+  const resolveKey = trustedKeyResolver(trust);
   // A fresh registry and replay cache per round, so every round ingests the same frames as new.
   const rig = (verifier: FrameVerifier): IngestRig => {
     const events = new EventBus();
@@ -190,7 +194,7 @@ export async function ingestBench(options: { variants?: readonly VerifierVariant
         events,
         logger: silentLogger(),
         registry,
-        trust: fx.trust,
+        trust,
         verifier,
         replay: new HeartbeatReplay({ clock: fx.clock }, { ttlMs: 10_000, skewMs: 2_000, maxEntries: 4 * INGEST_FRAMES }),
         control: new ControlState(undefined),
@@ -202,8 +206,8 @@ export async function ingestBench(options: { variants?: readonly VerifierVariant
     return { ingest, now: () => fx.clock.now() };
   };
   const makeVerifier = async (threads: number): Promise<FrameVerifier> => {
-    const rules = { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] as const };
-    const verifier: FrameVerifier = threads === 0 ? new InlineVerifier(rules) : new VerifyPool({ rules, logger: silentLogger() }, { threads, batchMax: 64, queueMax: 100_000 });
+    const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
+    const verifier: FrameVerifier = threads === 0 ? new InlineVerifier(rules) : new VerifyPool({ rules, logger: silentLogger() }, { threads, batchMax: 64, queueMax: 100_000, flushMs: 2 });
     await verifier.ready;
     return verifier;
   };

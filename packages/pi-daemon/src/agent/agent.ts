@@ -125,6 +125,7 @@ export class Agent {
       outboxDepth: () => this.outboxStats().depth,
       sensors: () => this.sensorEvents.summary(),
       random: deps.random ?? Math.random,
+      burstAllowed: () => deps.shared?.burst?.take() ?? true,
       onHints: (hints) => this.applyHints(hints),
       enrollment: deps.enrollment,
       leadKey: deps.leadKey,
@@ -245,12 +246,14 @@ export class Agent {
   }
 
   /**
-   * When the first beat after start or reconnect goes: soon when a burst is configured, else
-   * anywhere in one interval, so a fleet that (re)connects together does not beat together.
+   * When the first beat after start or reconnect goes: soon when a burst is configured and the
+   * shared burst budget allows it, else anywhere in one interval, so a fleet that (re)connects
+   * together does not beat together.
    */
   private firstBeatDelay(): number {
     const { burstSamples, burstIntervalMs, heartbeatIntervalMs } = this.ctx.tuning;
-    return (this.deps.random ?? Math.random)() * (burstSamples > 0 ? burstIntervalMs : heartbeatIntervalMs);
+    const fast = burstSamples > 0 && (this.deps.shared?.burst?.take() ?? true);
+    return (this.deps.random ?? Math.random)() * (fast ? burstIntervalMs : heartbeatIntervalMs);
   }
 
   private closeIntake(): void {

@@ -11,6 +11,7 @@ import type { MeshInbox } from '../nats/inbox.js';
 import type { HealthSampler, Outbox, ServiceNotifier, StateStore } from '../ports.js';
 import type { SensorSource } from '../sensors/sensor-hub.js';
 import type { AgentIdentity, AgentTuning } from './options.js';
+import type { BurstBudget } from '../heartbeat/burst-budget.js';
 
 /**
  * Process-wide services many agents can share. A real daemon leaves them out and the agent
@@ -21,6 +22,8 @@ export interface SharedRuntime {
   inbox?: MeshInbox;
   beats?: BeatScheduler;
   releases?: PreciseTimer;
+  /** Caps the fast start-up beats of everyone sharing it (a sim's fleet); none: no cap. */
+  burst?: BurstBudget;
 }
 
 /** Everything an Agent needs, in one object; main.ts and the simulator build it. */

@@ -20,6 +20,8 @@ export interface HeartbeatDeps {
   /** Last value of each sensor; empty without sensors. */
   sensors?(): SensorSummary[];
   random(): number;
+  /** Whether a fast start-up beat may go now (a shared budget caps a fleet's burst); default yes. */
+  burstAllowed?(): boolean;
   /** The lead's reply carried control hints; the agent applies them. */
   onHints(hints: HeartbeatHints): void;
   /** Told when the lead does not know this agent (NOT_ENROLLED) and when it accepts a beat again. */
@@ -90,7 +92,7 @@ export class HeartbeatTask implements BeatTask {
   private seqCeiling = 0;
   private pending = false;
   private missing = false;
-  /** The last answer was a refusal: beat at the full interval, not the start-up burst. */
+  /** The last beat was refused or not answered in time: beat at the full interval, not the start-up burst. */
   private refused = false;
   private refusalLogged = false;
   private intervalMs: number;
@@ -142,7 +144,7 @@ export class HeartbeatTask implements BeatTask {
 
   nextIntervalMs(): number {
     const { tuning } = this.deps.ctx;
-    const burst = !this.refused && this.deps.ctx.clock.samples() < tuning.burstSamples;
+    const burst = !this.refused && this.deps.ctx.clock.samples() < tuning.burstSamples && (this.deps.burstAllowed?.() ?? true);
     const base = burst ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
     return base * (1 + (this.deps.random() * 2 - 1) * tuning.heartbeatJitter);
   }
@@ -211,7 +213,12 @@ export class HeartbeatTask implements BeatTask {
         this.refused = true;
         return this.deps.enrollment.notEnrolled();
       }
-      return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}`);
+      // The only effect an unsigned refusal has: the start-up burst ends (the agent beats at its
+      // ordinary interval), so a lead shedding load (OVERLOADED) is not hit again in 500 ms. A
+      // forged one can cost no more than the burst.
+      this.refused = true;
+      const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
+      return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
     if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
@@ -277,6 +284,8 @@ export class HeartbeatTask implements BeatTask {
   private miss(reason: MissReason, detail?: string): void {
     const { ctx } = this.deps;
     ctx.counters.heartbeatsMissed++;
+    // A lead too busy to answer is not asked again in 500 ms.
+    if (reason === 'TIMEOUT') this.refused = true;
     this.last = { at: Date.now(), result: resultOf(reason) };
     // The first miss of a run is a warning; the rest are counted quietly until one succeeds.
     const level = this.missing ? 'debug' : 'warn';

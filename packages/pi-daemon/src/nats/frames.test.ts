@@ -3,7 +3,7 @@ import { nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
 import { describe, expect, it } from 'vitest';
 import type { BusMessage } from './bus.js';
-import { UNTRUSTED_REPLY, checkKind, encodeFrame, requestConfirmed, verifyOn } from './frames.js';
+import { UNTRUSTED_REPLY, checkKind, encodeFrame, parseUnsignedRefusal, requestConfirmed, verifyOn } from './frames.js';
 import type { Bus } from './bus.js';
 
 function asMessage(data: Uint8Array, headers: Record<string, string>): BusMessage {
@@ -69,5 +69,14 @@ describe('frames', () => {
       rigged.answer = () => encodeFrame(reply({ to: 'agent-2' }), lead);
       expect(await requestConfirmed(peer, route, request)).toMatchObject({ ok: false, code: UNTRUSTED_REPLY });
     });
+  });
+});
+
+describe('unsigned refusals', () => {
+  const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+  it('reads the code, message and a retry_after_ms the lead sheds load with', () => {
+    expect(parseUnsignedRefusal(bytes({ ok: false, code: 'OVERLOADED', message: 'busy', retry_after_ms: 5_000 }))).toEqual({ ok: false, code: 'OVERLOADED', message: 'busy', retryAfterMs: 5_000 });
+    expect(parseUnsignedRefusal(bytes({ ok: false, code: 'BAD_SIGNATURE', message: 'no' }))).toEqual({ ok: false, code: 'BAD_SIGNATURE', message: 'no' });
+    expect(parseUnsignedRefusal(bytes({ ok: false, code: 'OVERLOADED', message: 'busy', retry_after_ms: 'soon' }))).not.toHaveProperty('retryAfterMs');
   });
 });

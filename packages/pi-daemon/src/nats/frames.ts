@@ -94,7 +94,7 @@ export function verifyOn(
 }
 
 /** The lead's answer to an ACK or CONFLICT request (docs/protocol.md), once verified. */
-export type Confirmation = { ok: true } | { ok: false; code: string; message: string };
+export type Confirmation = { ok: true } | { ok: false; code: string; message: string; retryAfterMs?: number };
 
 /**
  * Reads an unsigned answer ({"ok":false,"code","message"}) for the log only: the lead sends one
@@ -105,8 +105,9 @@ export function parseUnsignedRefusal(data: Uint8Array): Confirmation {
   try {
     const raw = JSON.parse(new TextDecoder().decode(data)) as unknown;
     if (typeof raw === 'object' && raw !== null && (raw as { ok?: unknown }).ok === true) return { ok: true };
-    const { code, message } = (raw ?? {}) as { code?: unknown; message?: unknown };
-    return { ok: false, code: typeof code === 'string' ? code : 'REFUSED', message: typeof message === 'string' ? message : 'refused' };
+    const { code, message, retry_after_ms: retry } = (raw ?? {}) as { code?: unknown; message?: unknown; retry_after_ms?: unknown };
+    const refusal = { ok: false as const, code: typeof code === 'string' ? code : 'REFUSED', message: typeof message === 'string' ? message : 'refused' };
+    return typeof retry === 'number' && Number.isFinite(retry) && retry >= 0 ? { ...refusal, retryAfterMs: retry } : refusal;
   } catch {
     return { ok: false, code: 'BAD_CONFIRMATION', message: 'the reply is not JSON' };
   }

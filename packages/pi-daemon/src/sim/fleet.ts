@@ -8,6 +8,7 @@ import type { AgentTuning } from '../agent/options.js';
 import { PreciseTimer } from '../clock/precise-timer.js';
 import { SkewedClock } from '../clock/skewed-clock.js';
 import { trueClock } from '../clock/true-clock.js';
+import { BurstBudget } from '../heartbeat/burst-budget.js';
 import { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import { MeshInbox } from '../nats/inbox.js';
@@ -88,6 +89,9 @@ export class SimFleet {
     const releases = new PreciseTimer();
     const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
+    // The fleet's start-up (or reconnect) burst adds at most its steady heartbeat rate.
+    const steadyPerSecond = (spec.count * 1000) / spec.heartbeat_interval_ms;
+    const burst = new BurstBudget({ perSecond: steadyPerSecond, capacity: Math.max(1, steadyPerSecond) });
     const health = staticHealthSampler();
     // Only when asked: the tap converts and hands over one record per release.
     const tap = deps.onArrival;
@@ -127,7 +131,7 @@ export class SimFleet {
           sampleCapacity: spec.sample_capacity,
           ...deps.tuning,
         },
-        shared: { inbox, beats, releases },
+        shared: { inbox, beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
         onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });

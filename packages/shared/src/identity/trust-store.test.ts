@@ -34,6 +34,25 @@ describe('TrustStore', () => {
     expect(unwrap(store.lookupKey(keyA.text)).agentId).toBe('pi-01');
   });
 
+  it('moves its version on every change to what it trusts, and not on lookups', async () => {
+    const versions: number[] = [store.version];
+    const record = recordFor(root, 'pi-01', keyA);
+    unwrap(store.add(await enroll(root, record, clock)));
+    versions.push(store.version);
+    store.lookup('pi-01');
+    store.lookupKey(keyA.text);
+    expect(store.version).toBe(versions.at(-1));
+    store.revokeAgent('pi-01');
+    versions.push(store.version);
+    unwrap(store.restore(store.snapshot()));
+    versions.push(store.version);
+    clock.advance(record.expires_at - T0);
+    expect(store.prune()).toBe(1);
+    versions.push(store.version);
+    // Strictly increasing: each change moved it.
+    expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
+  });
+
   it('refuses an unknown agent and an unknown key as NOT_ENROLLED', async () => {
     unwrap(store.add(await enroll(root, recordFor(root, 'pi-01', keyA), clock)));
     const agent = failure(store.lookup('pi-99'));

@@ -57,9 +57,18 @@ export class TrustStore {
   private revokedKeys = new Map<string, number>();
   /** Agent id -> revocation time: enrollments issued at or before it are refused. */
   private revokedAgents = new Map<string, number>();
+  private changes = 0;
 
   constructor(deps: TrustStoreDeps) {
     this.clock = deps.clock;
+  }
+
+  /**
+   * Counts every change to what the store trusts (an enrollment, rotation, revocation, prune or
+   * restore): a cached lookup is good while this is unchanged and no key it holds has expired.
+   */
+  get version(): number {
+    return this.changes;
   }
 
   /** Number of key entries held, trusted or not (see prune). */
@@ -145,6 +154,7 @@ export class TrustStore {
    * an operator can still re-enroll the agent afterwards with a fresh enrollment.
    */
   revokeAgent(agentId: string, at: number = this.clock.now()): void {
+    this.changes++;
     this.revokedAgents.set(agentId, Math.max(at, this.revokedAgents.get(agentId) ?? at));
     for (const text of this.byAgent.get(agentId) ?? []) this.revokeChain(text, at);
   }
@@ -154,6 +164,7 @@ export class TrustStore {
    * whoever holds a compromised key may have rotated to a key of their own.
    */
   revokeKey(publicKeyText: string, at: number = this.clock.now()): void {
+    this.changes++;
     this.revokeChain(publicKeyText, at);
   }
 
@@ -192,6 +203,7 @@ export class TrustStore {
     const allowed = this.checkRotation(record);
     if (!allowed.ok) return allowed;
     const oldEntry = this.keys.get(record.old_public_key)!;
+    this.changes++;
     if (oldEntry.rotatedTo === undefined) {
       oldEntry.rotatedTo = record.new_public_key;
       oldEntry.retireAt = record.overlap_until;
@@ -225,6 +237,7 @@ export class TrustStore {
       if (agentKeys?.size === 0) this.byAgent.delete(entry.record.agent_id);
       dropped++;
     }
+    if (dropped > 0) this.changes++;
     return dropped;
   }
 
@@ -276,6 +289,7 @@ export class TrustStore {
     this.byAgent = restored.byAgent;
     this.revokedKeys = restored.revokedKeys;
     this.revokedAgents = restored.revokedAgents;
+    this.changes++;
     return ok(undefined);
   }
 
@@ -283,6 +297,7 @@ export class TrustStore {
     // Lookups hand the record out; freezing it keeps callers from editing what the root signed.
     Object.freeze(entry.record.capabilities);
     Object.freeze(entry.record);
+    this.changes++;
     const text = entry.record.public_key;
     this.keys.set(text, entry);
     let agentKeys = this.byAgent.get(entry.record.agent_id);
