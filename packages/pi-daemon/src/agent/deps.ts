@@ -7,7 +7,7 @@ import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import type { VerbHandler } from '../coordination/handlers.js';
 import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
-import type { MeshInbox } from '../nats/inbox.js';
+import type { Inbox } from '../nats/inbox.js';
 import type { HealthSampler, Outbox, ServiceNotifier, StateStore } from '../ports.js';
 import type { SensorSource } from '../sensors/sensor-hub.js';
 import type { AgentIdentity, AgentTuning } from './options.js';
@@ -18,7 +18,7 @@ import type { AgentIdentity, AgentTuning } from './options.js';
  * one subscription per group subject, one heartbeat timer and one precise release timer.
  */
 export interface SharedRuntime {
-  inbox?: MeshInbox;
+  inbox?: Inbox;
   beats?: BeatScheduler;
   releases?: PreciseTimer;
 }
