@@ -2,7 +2,7 @@ import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
 import { RequestedReleaseMode } from '../protocol/enums.js';
 import type { ReleaseMode } from '../protocol/enums.js';
-import { checkBufferOptions, invalidTimingField, leadTimeFor } from './lead-time.js';
+import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
 import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 
 /** How much earlier than its slowest member a hold group is sent: one send bucket. */
@@ -81,7 +81,8 @@ interface Candidate {
  * Send time per agent for target T (spec 3.1, with release modes):
  * - lead: sendAt = T - leadTime, so processing ends at T minus the buffer.
  * - hold: one sendAt for the whole group, min(T - leadTime) - holdMargin but not before now;
- *   every member finishes early and waits for T on its own clock.
+ *   every member finishes early and waits for T on its own clock. Its lead time is sized from
+ *   the tail (holdLeadTimeFor): the group leaves early enough for the slowest member's p99.9.
  * - none: sendAt = now for everyone (the baseline).
  * In every mode an agent whose T - leadTime is already past is skipped, so the baseline is run
  * over the same agents as the modes it is compared with. Refuses (Result) a non-finite T or
@@ -101,9 +102,9 @@ export function computeSendSchedule(input: SendScheduleInput, options: SendSched
       entries[index] = { status: 'SKIP', agentId: timing.agentId, mode: tried, reason, wouldNeedMs, availableMs };
     };
     if (invalidTimingField(timing) !== undefined) return skip('invalid_timing', null, null);
-    const lead = leadTimeFor(timing, options);
     const chosen = pickReleaseMode(mode, timing.supportedModes);
-    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, lead.leadTimeMs);
+    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, leadTimeFor(timing, options).leadTimeMs);
+    const lead = leadTimeIn(chosen, timing, options);
     const latest = targetMs - lead.leadTimeMs;
     if (latest < nowMs) return skip('insufficient_lead_time', chosen, lead.leadTimeMs);
     candidates.push({ index, timing, mode: chosen, lead, latest });
