@@ -35,20 +35,22 @@ describe('computeSendSchedule: invariants', () => {
           entries.forEach((entry, i) => {
             const timing = agents[i]!;
             const chosen = pickReleaseMode(mode, timing.supportedModes);
-            const lead = leadTimeIn(chosen, timing).leadTimeMs;
+            const expected = leadTimeFor(timing).leadTimeMs;
             if (entry.status === 'SCHEDULED') {
               expect(entry.sendAt).toBeGreaterThanOrEqual(NOW);
-              expect(entry.sendAt).toBeLessThanOrEqual(targetMs - entry.leadTimeMs);
-              expect(entry.leadTimeMs).toBe(lead);
+              // Can make T at its expected lead time; sent by the lead time of its mode (hold: the tail), or now when that does not fit.
+              expect(entry.sendAt).toBeLessThanOrEqual(targetMs - expected);
+              expect(entry.sendAt).toBeLessThanOrEqual(Math.max(NOW, targetMs - entry.leadTimeMs));
+              expect(entry.leadTimeMs).toBe(leadTimeIn(chosen, timing).leadTimeMs);
               expect(entry.mode).toBe(chosen);
               if (entry.mode === 'hold') expect(entry.sendAt).toBe(holdSendAt);
             } else if (chosen === undefined) {
               expect(entry.reason).toBe('unsupported_mode');
             } else {
               expect(entry.reason).toBe('insufficient_lead_time');
-              expect(entry.wouldNeedMs).toBe(lead);
+              expect(entry.wouldNeedMs).toBe(expected);
               expect(entry.availableMs).toBe(targetMs - NOW);
-              expect(targetMs - lead).toBeLessThan(NOW);
+              expect(targetMs - expected).toBeLessThan(NOW);
             }
           });
         },
@@ -116,6 +118,13 @@ describe('computeSendSchedule: hold mode', () => {
     expect(scheduledSends(entries)).toHaveLength(3);
   });
 
+  it('sends at once when the tail does not fit but the slowest member can still make T', () => {
+    const T = NOW + 205;
+    const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
+    expect(holdSendAt).toBe(NOW);
+    expect(scheduledSends(entries)).toHaveLength(3);
+  });
+
   it('sends at once when the margin does not fit but the slowest member still does', () => {
     const T = NOW + holdLead('slowest') + 5;
     const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
@@ -126,7 +135,8 @@ describe('computeSendSchedule: hold mode', () => {
   it('skips a member that cannot finish by T even at the group send time, and times the rest without it', () => {
     const T = NOW + 150;
     const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
-    expect(byId(entries, 'slowest')).toMatchObject({ status: 'SKIP', reason: 'insufficient_lead_time', wouldNeedMs: holdLead('slowest'), availableMs: 150 });
+    // Whether it can make T at all is judged on its expected lead time (40 + 158 + 2).
+    expect(byId(entries, 'slowest')).toMatchObject({ status: 'SKIP', reason: 'insufficient_lead_time', wouldNeedMs: 200, availableMs: 150 });
     expect(holdSendAt).toBe(T - holdLead('middle') - 10);
     expect(scheduledSends(entries).map((e) => e.agentId)).toEqual(['quick', 'middle']);
   });

@@ -16,7 +16,7 @@ export interface ScheduledSend extends LeadTime {
   status: 'SCHEDULED';
   agentId: string;
   mode: ReleaseMode;
-  /** Mesh time to send at. Always >= now and <= T - leadTimeMs. */
+  /** Mesh time to send at. Always >= now; <= T - leadTimeMs, except a held agent whose tail does not fit (sent now). */
   sendAt: number;
   confidence: number;
   /**
@@ -73,7 +73,7 @@ interface Candidate {
   timing: AgentTiming;
   mode: ReleaseMode;
   lead: LeadTime;
-  /** T - leadTimeMs: the latest send time that still makes T. */
+  /** T - leadTimeMs: the latest send time that still makes T (for a held agent: its tail; may be past). */
   latest: number;
 }
 
@@ -102,17 +102,20 @@ export function computeSendSchedule(input: SendScheduleInput, options: SendSched
       entries[index] = { status: 'SKIP', agentId: timing.agentId, mode: tried, reason, wouldNeedMs, availableMs };
     };
     if (invalidTimingField(timing) !== undefined) return skip('invalid_timing', null, null);
+    const basic = leadTimeFor(timing, options);
     const chosen = pickReleaseMode(mode, timing.supportedModes);
-    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, leadTimeFor(timing, options).leadTimeMs);
+    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, basic.leadTimeMs);
+    // Whether the agent can make T at all is judged on its expected lead time in every mode; a
+    // held agent is then sent to as early as its tail asks, or now when the tail does not fit.
+    if (targetMs - basic.leadTimeMs < nowMs) return skip('insufficient_lead_time', chosen, basic.leadTimeMs);
     const lead = leadTimeIn(chosen, timing, options);
-    const latest = targetMs - lead.leadTimeMs;
-    if (latest < nowMs) return skip('insufficient_lead_time', chosen, lead.leadTimeMs);
-    candidates.push({ index, timing, mode: chosen, lead, latest });
+    candidates.push({ index, timing, mode: chosen, lead, latest: targetMs - lead.leadTimeMs });
   });
 
   const held = candidates.filter((c) => c.mode === 'hold');
   const holdMarginMs = options.holdMarginMs ?? DEFAULT_HOLD_MARGIN_MS;
-  // Every candidate has latest >= now, so the clamped group time still makes T for all of them.
+  // Every candidate can make T at its expected lead time, so the group time clamped to now still
+  // gives each the most room there is.
   // (A loop, not Math.min(...spread): a group can hold tens of thousands of agents.)
   let slowest = Infinity;
   for (const c of held) slowest = Math.min(slowest, c.latest);

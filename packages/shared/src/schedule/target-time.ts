@@ -1,7 +1,7 @@
 import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
 import { RequestedReleaseMode } from '../protocol/enums.js';
-import { checkBufferOptions, invalidTimingField, leadTimeIn } from './lead-time.js';
+import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
 import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 import { pickReleaseMode } from './send-schedule.js';
 
@@ -48,20 +48,21 @@ export interface TargetTime {
 
 interface AgentLead {
   agentId: string;
+  /** The expected lead time: whether the agent can make T at all (the scheduler's skip test). */
   leadMs: number | undefined;
+  /** The lead time of the mode it will run in (hold: the tail): what a chosen T is sized for. */
   lead?: LeadTime;
   mode?: string;
 }
 
 type UsableLead = AgentLead & { leadMs: number; lead: LeadTime; mode: string };
 
-/** Agents' lead times in the mode each will run in, ignoring unusable records. */
+/** Agents' lead times, expected and in the mode each will run in, ignoring unusable records. */
 function leadTimes(agents: readonly AgentTiming[], options: TargetTimeOptions): AgentLead[] {
   return agents.map((a) => {
     if (invalidTimingField(a) !== undefined) return { agentId: a.agentId, leadMs: undefined };
     const mode = pickReleaseMode(options.mode ?? 'lead', a.supportedModes) ?? 'lead';
-    const lead = leadTimeIn(mode, a, options);
-    return { agentId: a.agentId, leadMs: lead.leadTimeMs, lead, mode };
+    return { agentId: a.agentId, leadMs: leadTimeFor(a, options).leadTimeMs, lead: leadTimeIn(mode, a, options), mode };
   });
 }
 
@@ -84,9 +85,9 @@ export function chooseTargetTime(
   const slack = options.schedulingSlackMs ?? DEFAULT_SCHEDULING_SLACK_MS;
   const coverage = options.coverage ?? 1;
   const leads = leadTimes(input.agents, options);
-  const usable = leads.filter((l): l is UsableLead => l.leadMs !== undefined && l.lead !== undefined).sort((a, b) => a.leadMs - b.leadMs);
+  const usable = leads.filter((l): l is UsableLead => l.leadMs !== undefined && l.lead !== undefined).sort((a, b) => a.lead.leadTimeMs - b.lead.leadTimeMs);
   const binding = usable.length === 0 ? undefined : usable[Math.max(0, Math.ceil(coverage * usable.length) - 1)];
-  const requiredLeadMs = binding?.leadMs ?? 0;
+  const requiredLeadMs = binding?.lead.leadTimeMs ?? 0;
   const wanted = requiredLeadMs + slack;
   const capped = wanted > window;
   let targetMs = input.nowMs + Math.min(wanted, window);
