@@ -9,7 +9,7 @@ import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { runCascade } from './cascade-run.js';
 import { onProcessExit } from './exit-cleanup.js';
-import { startLink } from './link-emulator.js';
+import { simLink } from './sim-link.js';
 import { AGENT_BIN, LEAD_BIN, MeshParts, createMeshOperator, isAlive, operatorApi, operatorApiConfig, spawnNode, waitFor, type LeadHandle, type LinkProfiles, type LocalMesh, type LocalMeshOptions, type MeshOperator, type MeshStopOptions } from './local-mesh.js';
 import { freePort } from './ports.js';
 import { makeTempDir } from './temp.js';
@@ -156,7 +156,6 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
     const progress = options.onProgress ?? (() => undefined);
     progress('nats-server');
     const nats = await parts.startNats({});
-    const natsTarget = { host: nats.host, port: nats.port };
 
     // One sim per (child, link profile), so every child has agents behind every kind of link.
     // Sims first: each writes its signed enrollments, which the child reads when it starts.
@@ -168,12 +167,8 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
       const count = Math.ceil(remaining / (sims.length - n));
       remaining -= count;
       if (count === 0) continue;
-      let natsUrl = nats.url;
-      if (profile !== undefined) {
-        const link = await startLink({ target: natsTarget, up: profile.up, down: profile.down, seed: seed + k });
-        links.push(link);
-        natsUrl = link.url('nats');
-      }
+      const { natsUrl, spec: linkSpec, gateway } = await simLink(profile, nats, seed + k);
+      if (gateway !== undefined) links.push(gateway);
       const spec = {
         lead_id: child.leadId,
         cluster_id: child.clusterId,
@@ -185,6 +180,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...linkSpec,
         ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
       };
       progress(`sim-${k}: ${count} agents for ${child.leadId}`);

@@ -1,91 +1,24 @@
-// What one direction of an emulated link does to each chunk: base delay, jitter, loss.
+// What one direction of an emulated link does to each chunk. The model itself is in shared
+// (packages/shared/src/link), where the sims' per-agent links use it too; the harness adds
+// its own error type.
+import { linkProfileProblems, type LinkProfile } from '@mesh30k/shared';
 import { HarnessError } from './errors.js';
-import type { Random } from './random.js';
 
-export type JitterShape = 'uniform' | 'heavy-tail';
-
-export interface LinkProfile {
-  /** One-way propagation delay added to every chunk. */
-  baseMs: number;
-  /** Size of the random extra delay; 0 (the default) means none. */
-  jitterMs?: number;
-  /**
-   * 'uniform' (default) adds U(0, jitterMs). 'heavy-tail' adds a queueing-like delay whose
-   * median is jitterMs/3, with rare values at several times jitterMs (see HEAVY_TAIL_*).
-   */
-  jitter?: JitterShape;
-  /** Probability that a chunk is "lost" and so arrives only after a retransmission. */
-  lossRate?: number;
-  /** Extra delay of a lost chunk; default: see defaultRetransmitMs. */
-  retransmitMs?: number;
-}
-
-/**
- * The heavy tail is a Lomax (Pareto type II) distribution, which starts at 0 like a queue
- * that is usually empty. Shape 3 gives a finite mean and variance yet ~3% of samples above
- * 3x jitterMs and ~1% above 5x; the cap keeps one unlucky sample from stalling a test.
- */
-export const HEAVY_TAIL_SHAPE = 3;
-export const HEAVY_TAIL_MEDIAN_FRACTION = 1 / 3;
-export const HEAVY_TAIL_CAP_FACTOR = 10;
-
-/**
- * Linux never retransmits sooner than its minimum RTO of 200 ms, and an RTO is about one
- * smoothed RTT above that floor; a lost chunk therefore shows up RTT + 200 ms late.
- */
-export const MIN_RTO_MS = 200;
-
-export function defaultRetransmitMs(up: LinkProfile, down: LinkProfile): number {
-  return up.baseMs + down.baseMs + MIN_RTO_MS;
-}
-
-export interface DelaySample {
-  readonly delayMs: number;
-  readonly lost: boolean;
-}
-
-/** Draws the delay of one chunk. `retransmitMs` applies when the profile gives none. */
-export function sampleDelay(profile: LinkProfile, random: Random, retransmitMs: number): DelaySample {
-  const lost = (profile.lossRate ?? 0) > 0 && random() < (profile.lossRate ?? 0);
-  const extra = lost ? (profile.retransmitMs ?? retransmitMs) : 0;
-  return { delayMs: profile.baseMs + sampleJitter(profile, random) + extra, lost };
-}
-
-function sampleJitter(profile: LinkProfile, random: Random): number {
-  const jitterMs = profile.jitterMs ?? 0;
-  if (jitterMs <= 0) return 0;
-  const shape = profile.jitter ?? 'uniform';
-  switch (shape) {
-    case 'uniform':
-      return random() * jitterMs;
-    case 'heavy-tail':
-      return heavyTail(jitterMs, random);
-  }
-}
-
-function heavyTail(jitterMs: number, random: Random): number {
-  // Lomax median is scale * (2^(1/shape) - 1); choose the scale that puts it at the target.
-  const median = jitterMs * HEAVY_TAIL_MEDIAN_FRACTION;
-  const scale = median / (2 ** (1 / HEAVY_TAIL_SHAPE) - 1);
-  // 1 - random() lies in (0, 1], so the power never divides by zero.
-  const sample = scale * ((1 - random()) ** (-1 / HEAVY_TAIL_SHAPE) - 1);
-  return Math.min(sample, jitterMs * HEAVY_TAIL_CAP_FACTOR);
-}
+export {
+  HEAVY_TAIL_CAP_FACTOR,
+  HEAVY_TAIL_MEDIAN_FRACTION,
+  HEAVY_TAIL_SHAPE,
+  MIN_RTO_MS,
+  defaultRetransmitMs,
+  sampleDelay,
+  type DelaySample,
+  type JitterShape,
+  type LinkProfile,
+} from '@mesh30k/shared';
 
 /** Throws INVALID_PROFILE for values that cannot describe a link; returns a frozen copy. */
 export function checkProfile(profile: LinkProfile): Readonly<LinkProfile> {
-  const problems: string[] = [];
-  const nonNegative = (name: string, value: number | undefined): void => {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) problems.push(`${name} must be >= 0`);
-  };
-  nonNegative('baseMs', profile.baseMs);
-  nonNegative('jitterMs', profile.jitterMs);
-  nonNegative('retransmitMs', profile.retransmitMs);
-  const lossRate = profile.lossRate;
-  if (lossRate !== undefined && !(lossRate >= 0 && lossRate <= 1)) problems.push('lossRate must be in [0, 1]');
-  if (profile.jitter !== undefined && profile.jitter !== 'uniform' && profile.jitter !== 'heavy-tail') {
-    problems.push(`unknown jitter shape ${String(profile.jitter)}`);
-  }
+  const problems = linkProfileProblems(profile);
   if (problems.length > 0) throw new HarnessError('INVALID_PROFILE', `invalid link profile: ${problems.join('; ')}`);
   return Object.freeze({ ...profile });
 }

@@ -14,8 +14,8 @@ import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
 import { startLeadTree } from './lead-tree.js';
-import { startLink, type Link } from './link-emulator.js';
-import type { LinkProfile } from './link-profile.js';
+import type { Link } from './link-emulator.js';
+import { simLink, type LinkProfiles } from './sim-link.js';
 import { provisionMeshDaemon, type MeshDaemonFiles } from './mesh-daemon.js';
 import { startNats, type NatsServer } from './nats-server.js';
 import { freePort } from './ports.js';
@@ -35,17 +35,14 @@ const STOP_GRACE_MS = 8_000;
 const LOOPBACK_UNSTABLE_DRIFT = 5;
 const LOOPBACK_SPIKE_FACTOR = 10;
 
-export interface LinkProfiles {
-  up: LinkProfile;
-  down: LinkProfile;
-}
+export type { LinkProfiles } from './sim-link.js';
 
 export interface LocalMeshOptions {
   /** Virtual agents in all, split evenly over the sim processes. */
   agents: number;
   /** Relative weights of the impedance classes (sim spec `classes`); default all E. */
   classes?: Partial<Record<AgentClass, number>>;
-  /** One sim process per entry, each behind its own link emulator to NATS; none: one sim, no link. */
+  /** One sim process per entry, its agents each on their own emulated link (or all behind one, `gateway`); none: one sim, no link. */
   linkProfiles?: readonly LinkProfiles[];
   /** Edge Workers served by workerd and registered with the lead (POST /v1/edge-agents). */
   workers?: number;
@@ -302,7 +299,6 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await mkdir(join(dir, 'lead-data'));
 
     const nats = await parts.startNats(options.natsArgs === undefined ? {} : { args: options.natsArgs });
-    const natsTarget = { host: nats.host, port: nats.port };
 
     // Sims first: each writes its signed enrollments before its agents start, and the lead
     // reads the enrollment directory when it starts (later only on SIGHUP).
@@ -313,12 +309,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       const count = Math.ceil(remaining / (profiles.length - k));
       remaining -= count;
       if (count === 0) continue;
-      let natsUrl = nats.url;
-      if (profile !== undefined) {
-        const link = await startLink({ target: natsTarget, up: profile.up, down: profile.down, seed: seed + k });
-        links.push(link);
-        natsUrl = link.url('nats');
-      }
+      const { natsUrl, spec: linkSpec, gateway } = await simLink(profile, nats, seed + k);
+      if (gateway !== undefined) links.push(gateway);
       const spec = {
         lead_id: LEAD_ID,
         cluster_id: CLUSTER_ID,
@@ -329,6 +321,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...linkSpec,
         ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
       };
       const specPath = join(dir, `sim-${k}.spec.json`);

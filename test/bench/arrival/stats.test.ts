@@ -30,6 +30,30 @@ describe('arrival figures', () => {
     expect(f.offsetAbs.p50).toBe(0.5);
   });
 
+  it('splits the true error exactly into the own-clock lateness and the offset error, and hold lateness into timer and late processing', () => {
+    const exact = [
+      // Released 0.3 ms after T on its own clock, which is 0.5 ms ahead: truly 0.2 ms early.
+      { ...line('h1', 'a', -0.2, 0.5), finished_mesh_ms: 900 },
+      // Processing ended 40 ms after T; the timer added 0.1 ms; the clock is 1 ms behind.
+      { ...line('h1', 'b', 41.1, -1), finished_mesh_ms: 1_040 },
+    ];
+    const f = modeFigures('hold', [op('h1', 'hold')], exact, 50);
+    expect(f.latenessSigned!.max).toBeCloseTo(40.1, 9);
+    expect(f.latenessSigned!.n).toBe(2);
+    expect(f.timerLateness!.max).toBeCloseTo(0.3, 9);
+    expect(f.timerLateness!.p50).toBeGreaterThan(0.09);
+    expect(f.finishedAfterT).toEqual({ n: 1, maxMs: 40 });
+    // error = lateness - offset error, record by record
+    expect(f.arrivalAbs.max).toBeCloseTo(41.1, 9);
+  });
+
+  it('keeps the timer part to hold mode', () => {
+    const f = modeFigures('none', [op('n1', 'none')], [{ ...line('n1', 'a', 30), mode: 'none', finished_mesh_ms: 1_030.5 }], 50);
+    expect(f.latenessSigned!.p50).toBeCloseTo(30.5, 9);
+    expect(f.timerLateness!.n).toBe(0);
+    expect(f.finishedAfterT).toEqual({ n: 0, maxMs: 0 });
+  });
+
   it('gives NaN rates, not zeros, when nothing was measured', () => {
     const f = modeFigures('lead', ops, lines, 50);
     expect(f.arrivalAbs.n).toBe(0);

@@ -9,6 +9,8 @@ export interface ArrivalLine {
   mode: string;
   ready_true_ms: number;
   offset_error_ms: number;
+  /** End of processing in the agent's mesh time (absent in records of older sims). */
+  finished_mesh_ms?: number;
 }
 
 /** What the bench kept of one measured operation (see operation-outcome.ts). */
@@ -43,6 +45,20 @@ export interface ModeFigures {
   /** |estimated mesh time - true time| at each release, ms. */
   offsetAbs: Distribution;
   offsetSignedP50: number;
+  /**
+   * The other part of the error: the release as the agent's own estimate of mesh time saw it,
+   * minus T (ready_true + offset_error - T), so that true error = lateness - offset error exactly.
+   * In hold mode this is the timer's lateness plus any processing that ended after T.
+   */
+  latenessSigned?: Distribution;
+  /**
+   * Hold mode: the release timer alone, ready - max(T, end of processing) on the agent's own
+   * clock. Empty in other modes and for records without the end of processing. (The three
+   * parts are absent in results of older runs.)
+   */
+  timerLateness?: Distribution;
+  /** Hold mode: releases whose processing ended after T (T chosen too early), and by how much at most. */
+  finishedAfterT?: { n: number; maxMs: number };
   /** Share of targeted agents whose true ready fell within the window of T (missing = miss). */
   hitRate: number;
   /** Share of operations the lead decided SUCCESS (quorum reached). */
@@ -68,6 +84,9 @@ export function modeFigures(mode: string, operations: readonly MeasuredOperation
   const byOp = new Map(ops.map((o) => [o.operationId, o]));
   const signed: number[] = [];
   const offsets: number[] = [];
+  const lateness: number[] = [];
+  const timer: number[] = [];
+  const afterT: number[] = [];
   const seen = new Set<string>();
   for (const line of lines) {
     const op = byOp.get(line.operation_id);
@@ -76,6 +95,12 @@ export function modeFigures(mode: string, operations: readonly MeasuredOperation
     seen.add(`${line.operation_id}/${line.agent_id}`);
     signed.push(line.ready_true_ms - op.targetTime);
     offsets.push(line.offset_error_ms);
+    const readyMesh = line.ready_true_ms + line.offset_error_ms;
+    lateness.push(readyMesh - op.targetTime);
+    if (mode === 'hold' && line.finished_mesh_ms !== undefined) {
+      timer.push(readyMesh - Math.max(op.targetTime, line.finished_mesh_ms));
+      if (line.finished_mesh_ms > op.targetTime) afterT.push(line.finished_mesh_ms - op.targetTime);
+    }
   }
   const targeted = ops.reduce((sum, o) => sum + o.targeted, 0);
   const abs = signed.map(Math.abs);
@@ -87,6 +112,9 @@ export function modeFigures(mode: string, operations: readonly MeasuredOperation
     arrivalSignedP50: summarize(signed).p50,
     offsetAbs: distribution(offsets.map(Math.abs)),
     offsetSignedP50: summarize(offsets).p50,
+    latenessSigned: distribution(lateness),
+    timerLateness: distribution(timer),
+    finishedAfterT: { n: afterT.length, maxMs: afterT.length === 0 ? 0 : Math.max(...afterT) },
     hitRate: share(abs.filter((e) => e <= windowMs).length),
     successRate: ops.length === 0 ? Number.NaN : ops.filter((o) => o.succeeded).length / ops.length,
     within50msRate: share(abs.filter((e) => e <= PREDICTION_TOLERANCE_MS).length),

@@ -24,15 +24,12 @@ export function markdownTable(headers: readonly string[], rows: readonly (readon
 }
 
 /**
- * Why a target was missed, read from the figures of its profile: the offset estimate, late
- * releases of whole operations (the machine), or late ACKs. A hint of where to look, not proof.
+ * Why a target was missed, from the exact parts of the error in its profile's records: the
+ * offset estimate, the release timer's lateness, processing that ended after T, or late ACKs.
  */
 export function whyMissed(c: TargetCheck, profile: ArrivalResults['profiles'][number] | undefined): string {
   const m = profile?.modes.find((x) => x.mode === c.mode);
   if (profile === undefined || m === undefined) return '';
-  const ops = (profile.perOperation ?? []).filter((o) => o.mode === c.mode);
-  const medians = ops.map((o) => o.signedP50);
-  const opShift = medians.length > 1 ? Math.max(...medians) - Math.min(...medians) : 0;
   if (c.metric.includes('success')) {
     return m.stragglers > 0 ? `${m.stragglers} ACKs reached the lead after its deadline (stragglers)` : 'quorum not reached';
   }
@@ -43,11 +40,30 @@ export function whyMissed(c: TargetCheck, profile: ArrivalResults['profiles'][nu
   const parts: string[] = [];
   if (profile.halfAsymmetryMs > 0) parts.push(`half-asymmetry ${profile.halfAsymmetryMs} ms is invisible to the offset estimate`);
   if (m.offsetAbs.p99 >= 0.5 * m.arrivalAbs.p99) parts.push(`offset estimate (offset error p99 ${num(m.offsetAbs.p99)} ms)`);
-  const latest = Math.max(...ops.map((o) => o.signedMax));
-  if (latest > 3 * m.offsetAbs.p99 + opShift + 5) parts.push(`some agents READY up to ${num(latest)} ms after T: they finished processing after T (the COORDINATE came too late to hold)`);
-  if (opShift >= 2) parts.push(`whole operations shifted by up to ${num(opShift)} ms: late release timers, i.e. the machine was busy`);
-  if (parts.length === 0) parts.push(`releases late beyond the offset error (p99 ${num(m.offsetAbs.p99)} ms): timer precision or scheduling`);
+  const timer = m.timerLateness;
+  if (timer !== undefined && timer.n > 0 && timer.p99 >= 0.5 * m.arrivalAbs.p99) parts.push(`release timer late (timer lateness p99 ${num(timer.p99)} ms, max ${num(timer.max)} ms)`);
+  const afterT = m.finishedAfterT;
+  if (afterT !== undefined && afterT.n > 0) parts.push(`${afterT.n} releases whose processing ended after T, by up to ${num(afterT.maxMs)} ms: T was chosen too early`);
+  if (parts.length === 0) parts.push(`neither part alone (offset error p99 ${num(m.offsetAbs.p99)} ms, timer lateness p99 ${num(timer?.p99)} ms): they add up`);
   return parts.join('; ');
+}
+
+export const ERROR_PARTS_HEADERS = ['profile', 'mode', '|err| p99', 'offset err p50', 'p99', 'max', 'own-clock lateness p50', 'p99', 'max', 'timer lateness p50', 'p99', 'max', 'ended after T', 'by up to'] as const;
+
+/** Per profile and mode: the offset error and the lateness on the agent's own clock, the two exact parts of the arrival error. */
+export function errorPartsRows(r: ArrivalResults): string[][] {
+  return r.profiles.flatMap((p) =>
+    p.modes.map((m) => {
+      const timer = m.mode === 'hold' && m.timerLateness !== undefined && m.timerLateness.n > 0 ? m.timerLateness : undefined;
+      const afterT = timer === undefined ? undefined : m.finishedAfterT;
+      return [
+        p.profile, m.mode === 'none' ? 'none (naive)' : m.mode, num(m.arrivalAbs.p99), num(m.offsetAbs.p50), num(m.offsetAbs.p99), num(m.offsetAbs.max),
+        num(m.latenessSigned?.p50), num(m.latenessSigned?.p99), num(m.latenessSigned?.max),
+        num(timer?.p50), num(timer?.p99), num(timer?.max),
+        afterT === undefined ? '-' : String(afterT.n), afterT === undefined || afterT.n === 0 ? '-' : num(afterT.maxMs),
+      ];
+    }),
+  );
 }
 
 function arrivalSection(r: ArrivalResults): string[] {
@@ -80,7 +96,14 @@ function arrivalSection(r: ArrivalResults): string[] {
     '',
   );
   out.push(
-    'Hold mode, per operation (median signed error, and its range, ms): a tail that is one whole operation shifted points at the machine (a late timer in a sim), a tail spread over every operation at the offset estimates.',
+    'The two parts of the error, exactly, from the same records: the offset error (the agent\'s estimate of mesh time minus the true time at the release) and the lateness of the release on the agent\'s own estimate of mesh time (ready_true + offset_error - T); true error = lateness - offset error. ' +
+      'In hold mode the lateness splits again into the release timer\'s own lateness (ready - max(T, end of processing)) and processing that ended after T (T chosen too early).',
+    '',
+    markdownTable([...ERROR_PARTS_HEADERS], errorPartsRows(r)),
+    '',
+  );
+  out.push(
+    'Hold mode, per operation (median signed error, and its range, ms):',
     '',
     ...r.profiles.map((p) => `- ${p.profile}: ${(p.perOperation ?? []).filter((o) => o.mode === 'hold').map((o) => `${num(o.signedP50)} [${num(o.signedMin)}, ${num(o.signedMax)}]`).join('; ') || '-'}`),
     '',

@@ -210,6 +210,7 @@ export class OperationRun {
       state: this.final === null ? 'running' : 'completed',
       request: this.op,
       targetTime: running.plan.targetMs,
+      targetSetBy: running.plan.targetSetBy,
       plan: running.plan.planned,
       skipped: running.plan.skipped,
       holdMessages: running.dispatcher?.holdMessages ?? [],

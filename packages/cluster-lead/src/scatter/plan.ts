@@ -10,7 +10,7 @@ import {
   pickReleaseMode,
   validateTargetTime,
 } from '@mesh30k/shared';
-import type { AgentTiming, ScheduleEntry, Selector, SendBucket, SkippedSend } from '@mesh30k/shared';
+import type { AgentTiming, ScheduleEntry, Selector, SendBucket, SkippedSend, TargetSetBy } from '@mesh30k/shared';
 import type { ScatterRefusal } from './errors.js';
 import { holdSelectors } from './hold-selector.js';
 import type { ResolvedOperation } from './operation-request.js';
@@ -30,6 +30,8 @@ export interface Plan {
   readonly nowMs: number;
   readonly targetMs: number;
   readonly targetChoice: 'requested' | 'chosen';
+  /** A chosen T: the agent whose lead time (in its mode; the tail in hold mode) sized it. */
+  readonly targetSetBy: TargetSetBy | null;
   readonly capped: boolean;
   readonly selected: readonly TargetAgent[];
   readonly planned: readonly PlannedAgent[];
@@ -77,6 +79,7 @@ export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDe
       nowMs,
       targetMs,
       targetChoice: target.value.choice,
+      targetSetBy: target.value.setBy ?? null,
       capped: target.value.capped,
       selected,
       planned,
@@ -90,11 +93,11 @@ export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDe
   };
 }
 
-type TargetPick = { ok: true; value: { targetMs: number; choice: 'requested' | 'chosen'; capped: boolean } } | { ok: false; error: ScatterRefusal };
+type TargetPick = { ok: true; value: { targetMs: number; choice: 'requested' | 'chosen'; capped: boolean; setBy?: TargetSetBy } } | { ok: false; error: ScatterRefusal };
 
 function pickTarget(op: ResolvedOperation, nowMs: number, timings: readonly AgentTiming[]): TargetPick {
   if (op.targetTime !== undefined) {
-    const checked = validateTargetTime({ targetMs: op.targetTime, nowMs, agents: timings });
+    const checked = validateTargetTime({ targetMs: op.targetTime, nowMs, agents: timings }, { mode: op.releaseMode });
     if (!checked.ok) return { ok: false, error: { code: 'INVALID_TARGET_TIME', reason: checked.error.message, path: 'targetTime' } };
     if (op.targetTime + op.arrivalWindowMs > nowMs + op.timeoutMs) {
       const reason = `T + arrival window is ${(op.targetTime + op.arrivalWindowMs - nowMs).toFixed(0)} ms away, beyond the ${op.timeoutMs} ms timeout`;
@@ -104,9 +107,10 @@ function pickTarget(op: ResolvedOperation, nowMs: number, timings: readonly Agen
   }
   // Only agents that can run in the requested mode count towards T.
   const usable = timings.filter((t) => pickReleaseMode(op.releaseMode, t.supportedModes) !== undefined);
-  const chosen = chooseTargetTime({ nowMs, agents: usable }, { arrivalWindowMs: op.leadHorizonMs });
+  const chosen = chooseTargetTime({ nowMs, agents: usable }, { arrivalWindowMs: op.leadHorizonMs, mode: op.releaseMode });
   if (!chosen.ok) return { ok: false, error: { code: 'INVALID_TARGET_TIME', reason: chosen.error.message, path: 'leadHorizonMs' } };
-  return { ok: true, value: { targetMs: chosen.value.targetMs, choice: 'chosen', capped: chosen.value.capped } };
+  const { setBy } = chosen.value;
+  return { ok: true, value: { targetMs: chosen.value.targetMs, choice: 'chosen', capped: chosen.value.capped, ...(setBy === undefined ? {} : { setBy }) } };
 }
 
 function toPlanned(entry: Extract<ScheduleEntry, { status: 'SCHEDULED' }>): PlannedAgent {

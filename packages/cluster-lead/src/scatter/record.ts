@@ -97,6 +97,11 @@ export interface OperationTimings {
   readonly targetTime: number;
   /** requested: the operation named T; chosen: the engine picked it from the lead times. */
   readonly targetChoice: 'requested' | 'chosen';
+  /**
+   * Why a chosen T is where it is: the agent whose lead time sized it, in its mode, with the
+   * parts (one-way delay, processing, buffer; in hold mode their upper bounds). Null when requested.
+   */
+  readonly targetSetBy?: { agentId: string; mode: string; lead: { oneWayDelayMs: number; expectedProcessingMs: number; bufferMs: number; leadTimeMs: number } } | null;
   /** The lead horizon cut T short of what the slowest agent needed. */
   readonly capped: boolean;
   readonly firstSendAt: number | null;
@@ -173,6 +178,8 @@ export interface OperationRecord {
   readonly state: 'running' | 'completed';
   readonly request: ResolvedOperation;
   readonly targetTime: number;
+  /** Why a chosen T is where it is (see OperationTimings.targetSetBy); null when requested, absent in older records. */
+  readonly targetSetBy?: OperationTimings['targetSetBy'];
   /** Per-agent compensation, in every mode. */
   readonly plan: readonly PlannedAgent[];
   readonly skipped: readonly SkippedAgent[];

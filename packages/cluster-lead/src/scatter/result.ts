@@ -12,7 +12,7 @@ export interface ResultInput {
   readonly plan: Plan;
   readonly collector: AckCollector;
   readonly basis: ArrivalBasis;
-  readonly timings: Omit<OperationTimings, 'targetTime' | 'targetChoice' | 'capped' | 'firstSendAt' | 'lastSendAt'>;
+  readonly timings: Omit<OperationTimings, 'targetTime' | 'targetChoice' | 'targetSetBy' | 'capped' | 'firstSendAt' | 'lastSendAt'>;
   readonly waived: readonly Refusal[];
   readonly interrupted?: Interruption;
 }
@@ -60,6 +60,7 @@ export function buildResult(input: ResultInput): ScatterResult {
       ...input.timings,
       targetTime: plan.targetMs,
       targetChoice: plan.targetChoice,
+      targetSetBy: plan.targetSetBy,
       capped: plan.capped,
       firstSendAt: sends.length === 0 ? null : sends.reduce((a, b) => Math.min(a, b)),
       lastSendAt: sends.length === 0 ? null : sends.reduce((a, b) => Math.max(a, b)),

@@ -3,8 +3,8 @@ import type { OperationRequestInput } from '../../src/scatter/operation-request.
 import { T0, agent, makeFixture } from './support/engine-fixture.js';
 import type { Fixture } from './support/engine-fixture.js';
 
-// With the defaults below an operation on agent `a` picks T = now + 67 and is decided at
-// T + window + 12 + 25 when nobody answers.
+// With the defaults below an operation on agent `a` picks T = now + 72 (its hold lead time,
+// 10 + 50 x 1.1 + 2, plus 5 ms slack) and is decided at T + window + 12 + 25 when nobody answers.
 const op = (operationId: string, over: Partial<OperationRequestInput> = {}): OperationRequestInput => ({
   operationId,
   verb: 'act',
@@ -14,7 +14,7 @@ const op = (operationId: string, over: Partial<OperationRequestInput> = {}): Ope
   arrivalWindowMs: 10,
   ...over,
 });
-const RUN_MS = 67 + 10 + 12 + 25;
+const RUN_MS = 72 + 10 + 12 + 25;
 
 const started = (fx: Fixture) => fx.logs.filter((l) => l.event === 'operation.started').map((l) => l.operation_id);
 

@@ -3,11 +3,13 @@ import { T0, agent, makeFixture } from './support/engine-fixture.js';
 
 const T = T0 + 1_000;
 const MARGIN = 10;
+// Hold lead times are tails: one-way delay (no jitter here), processing 50 ms + 10 % margin, 2 ms floor.
 const AGENTS = [
-  agent('quick', { oneWayDelayMs: 2 }), // lead 54
-  agent('middle', { oneWayDelayMs: 60 }), // lead 112
-  agent('slowest', { oneWayDelayMs: 250 }), // lead 302 with processing 50
+  agent('quick', { oneWayDelayMs: 2 }), // hold lead 59
+  agent('middle', { oneWayDelayMs: 60 }), // hold lead 117
+  agent('slowest', { oneWayDelayMs: 250 }), // hold lead 307
 ];
+const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
 describe('hold mode', () => {
   it('publishes ONE signed group COORDINATE, early enough for the slowest member, with T and the selector and no per-agent map', async () => {
@@ -19,16 +21,16 @@ describe('hold mode', () => {
     const [group] = fx.transport.published;
     expect(group!.channel).toBe('group');
     // The group's send time from shared's schedule, less the signing allowance of one frame.
-    expect(group!.at).toBe(T - 302 - MARGIN - fx.engine.options.signCostMsPerFrame);
-    expect(group!.at).toBeLessThanOrEqual(T - 302);
+    expect(group!.at).toBeCloseTo(T - 307 - MARGIN - fx.engine.options.signCostMsPerFrame, 6);
+    expect(group!.at).toBeLessThanOrEqual(T - 307 + 1e-6);
     expect(group!.message).toMatchObject({ release_mode: 'hold', target_time: T, selector: { cluster_id: 'cluster-1' } });
     expect(group!.message.compensation).toBeUndefined();
     // The per-agent compensation lives in the operation's record instead.
     const record = fx.store.records.get(handle.operationId!)!;
-    expect(record.plan.map((p) => [p.agentId, p.mode, p.leadTimeMs, p.expectedProcessingMs])).toEqual([
-      ['quick', 'hold', 54, 50],
-      ['middle', 'hold', 112, 50],
-      ['slowest', 'hold', 302, 50],
+    expect(record.plan.map((p) => [p.agentId, p.mode, round(p.leadTimeMs), round(p.expectedProcessingMs)])).toEqual([
+      ['quick', 'hold', 59, 55],
+      ['middle', 'hold', 117, 55],
+      ['slowest', 'hold', 307, 55],
     ]);
     expect(record.holdMessages).toEqual([{ coordinateId: group!.message.message_id, sendAt: group!.at, selector: { cluster_id: 'cluster-1' }, agentCount: 3 }]);
   });
@@ -53,11 +55,14 @@ describe('hold mode', () => {
     expect(fx.store.records.get(handle.operationId!)!.plan.find((p) => p.agentId === 'old-firmware')!.mode).toBe('lead');
   });
 
-  it('chooses T itself when none is given: the slowest lead time plus slack, capped by the horizon', async () => {
+  it('chooses T itself when none is given: the slowest hold lead time (its tail) plus slack, capped by the horizon', async () => {
     const fx = await makeFixture(AGENTS);
     const handle = await fx.engine.submit({ verb: 'sync', payload: null, targets: { all: true }, releaseMode: 'hold' });
     const record = fx.store.records.get(handle.operationId!)!;
-    expect(record.targetTime).toBe(T0 + 302 + 5);
+    expect(record.targetTime).toBeCloseTo(T0 + 307 + 5, 6);
+    // The plan says why: the slowest member's hold lead time, and its parts.
+    expect(record.targetSetBy).toMatchObject({ agentId: 'slowest', mode: 'hold', lead: { oneWayDelayMs: 250, bufferMs: 2 } });
+    expect(record.targetSetBy!.lead.expectedProcessingMs).toBeCloseTo(55, 6);
     expect(record.skipped).toEqual([]);
     const capped = await fx.engine.submit({ verb: 'sync', payload: null, targets: { all: true }, releaseMode: 'hold', leadHorizonMs: 200 });
     const cut = fx.store.records.get(capped.operationId!)!;

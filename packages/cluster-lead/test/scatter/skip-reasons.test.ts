@@ -7,7 +7,7 @@ describe('skipped agents', () => {
   it('skips with the reason and the figures: lead time, mode, routability, capability, state', async () => {
     const fx = await makeFixture([
       agent('ok'),
-      agent('far', { oneWayDelayMs: 180 }), // needs 232 ms, 200 left
+      agent('far', { oneWayDelayMs: 180 }), // needs 232 ms (expected lead time), 200 left
       agent('lead-only', { supportedModes: ['lead'] }),
       agent('breaker', { clusterId: 'cluster-1' }),
       agent('no-gpio', { capabilities: ['sensor.read'] }),

@@ -15,7 +15,7 @@ import { HeartbeatTask, type HeartbeatHints } from '../heartbeat/heartbeat.js';
 import { BeatScheduler, type BeatHandle } from '../heartbeat/scheduler.js';
 import type { Unsubscribe } from '../nats/bus.js';
 import type { ConnectionEvent } from '../nats/events.js';
-import { MeshInbox, type InboxDelivery, type InboxListener } from '../nats/inbox.js';
+import { MeshInbox, type Inbox, type InboxDelivery, type InboxListener } from '../nats/inbox.js';
 import type { DeadLetterStats, OutboxStats } from '../ports.js';
 import type { AgentStatus } from './status-report.js';
 import type { AgentContext } from './context.js';
@@ -36,7 +36,7 @@ export class Agent {
   readonly clock: AgentClock;
   private readonly ctx: AgentContext;
   private readonly log: Logger;
-  private readonly inbox: MeshInbox;
+  private readonly inbox: Inbox;
   private readonly beats: BeatScheduler;
   private readonly releases: PreciseTimer;
   private readonly owned: { beats: boolean; releases: boolean };
@@ -149,7 +149,7 @@ export class Agent {
     if (this.lifecycle !== 'new') throw new Error(`agent ${this.id} cannot start: it is ${this.lifecycle}`);
     this.lifecycle = 'running';
     const { identity } = this.deps;
-    const listen = (route: Parameters<MeshInbox['listen']>[0], onMessage: (delivery: InboxDelivery) => void, onRefused?: InboxListener['onRefused']): void => {
+    const listen = (route: Parameters<Inbox['listen']>[0], onMessage: (delivery: InboxDelivery) => void, onRefused?: InboxListener['onRefused']): void => {
       const listener: InboxListener = {
         onMessage,
         onRefused: (refusal, subject, message) => {

@@ -7,7 +7,7 @@ import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import type { VerbHandler } from '../coordination/handlers.js';
 import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
-import type { MeshInbox } from '../nats/inbox.js';
+import type { Inbox } from '../nats/inbox.js';
 import type { HealthSampler, Outbox, ServiceNotifier, StateStore } from '../ports.js';
 import type { SensorSource } from '../sensors/sensor-hub.js';
 import type { AgentIdentity, AgentTuning } from './options.js';
@@ -19,7 +19,7 @@ import type { BurstBudget } from '../heartbeat/burst-budget.js';
  * one subscription per group subject, one heartbeat timer and one precise release timer.
  */
 export interface SharedRuntime {
-  inbox?: MeshInbox;
+  inbox?: Inbox;
   beats?: BeatScheduler;
   releases?: PreciseTimer;
   /** Caps the fast start-up beats of everyone sharing it (a sim's fleet); none: no cap. */

@@ -50,6 +50,8 @@ export interface ReadyEvent {
   /** T as the COORDINATE gave it, in mesh time. */
   targetTime: number;
   readyAtLocal: number;
+  /** When the handler's processing ended, on the agent's clock: after T in hold mode means T came too early. */
+  finishedAtLocal: number;
 }
 
 /**
@@ -298,7 +300,13 @@ export class CoordinationEngine {
     ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
     sender.sendAck(ack, item.coordinate.priority);
     const { coordinate } = item;
-    this.deps.onReady?.({ operationId: coordinate.operation_id, releaseMode: coordinate.release_mode, targetTime: coordinate.target_time, readyAtLocal });
+    this.deps.onReady?.({
+      operationId: coordinate.operation_id,
+      releaseMode: coordinate.release_mode,
+      targetTime: coordinate.target_time,
+      readyAtLocal,
+      finishedAtLocal: item.receivedAtLocal + item.processingMs,
+    });
   }
 
   private handBack(item: WorkItem, code: DeclineCode): void {

@@ -1,10 +1,11 @@
+import { performance } from 'node:perf_hooks';
 import { SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
-import { parseUnsignedRefusal, requestSigned, verifyOn } from '../nats/frames.js';
+import { checkKind, encodeFrame, parseUnsignedRefusal, subjectOf, verifyOn } from '../nats/frames.js';
 import type { HealthSampler } from '../ports.js';
 import type { BeatTask } from './scheduler.js';
 
@@ -191,13 +192,22 @@ export class HeartbeatTask implements BeatTask {
     const leadKey = await this.deps.leadKey?.ensure();
     if (leadKey !== undefined && !leadKey.ok) return this.miss('LEAD_UNKNOWN', `${leadKey.code}: ${leadKey.message}`);
     if (leadKey?.ok === true && leadKey.learnt) ctx.log.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: ctx.identity.leadId }, 'lead key learnt from its root-signed enrollment');
+    // The body's t1 names the beat (the lead echoes it) and dates the clock report inside it.
     const t1 = ctx.clock.localNow();
     const heartbeat = this.build(t1);
+    const route = { family: 'heartbeat', id: ctx.identity.leadId } as const;
+    checkKind(route.family, heartbeat.kind);
+    const frame = await encodeFrame(heartbeat, ctx.self);
+    // The exchange's own stamps sit at the wire: t1 after building and signing, just before the
+    // request leaves; t4 when the client handed the reply over, not after the awaits since.
+    // Work between a stamp and the wire would count as path delay on one side only.
+    let t1Wire: number;
     let t4: number;
     let reply;
     try {
-      reply = await requestSigned(ctx.bus, { family: 'heartbeat', id: ctx.identity.leadId }, heartbeat, ctx.self, ctx.tuning.heartbeatTimeoutMs);
-      t4 = ctx.clock.localNow();
+      t1Wire = ctx.clock.localNow();
+      reply = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: ctx.tuning.heartbeatTimeoutMs, headers: frame.headers });
+      t4 = ctx.clock.localNow() - (performance.now() - reply.arrivedAt);
     } catch (error) {
       if (isBusError(error)) return this.miss(error.code);
       throw error;
@@ -229,7 +239,7 @@ export class HeartbeatTask implements BeatTask {
     // A refusal of a body the lead could not trust (an unknown key) cannot echo t1: no clock sample, but an answer.
     if (message.t1 !== t1 && !message.accepted) return this.onRefusal(message);
     if (message.t1 !== t1) return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY (t1 differs)');
-    this.onReply(message, { t1, t4, seq: heartbeat.seq, freezeVersion });
+    this.onReply(message, { t1: t1Wire, t4, seq: heartbeat.seq, freezeVersion });
   }
 
   private onReply(reply: HeartbeatReply, beat: { t1: number; t4: number; seq: number; freezeVersion: number }): void {

@@ -26,6 +26,11 @@ export interface InboxDeps {
   maxBytes?: number;
 }
 
+/** What an agent needs of an inbox: to listen on its routes. */
+export interface Inbox {
+  listen(route: Route, listener: InboxListener): Unsubscribe;
+}
+
 interface Channel {
   route: Route;
   listeners: Set<InboxListener>;
@@ -38,7 +43,7 @@ interface Channel {
  * same group subject over one connection, and one Ed25519 verify serves them all. Refusals are
  * logged here once per frame and then reported to each listener for its counters.
  */
-export class MeshInbox {
+export class MeshInbox implements Inbox {
   private readonly channels = new Map<string, Channel>();
   private readonly refusals = new Map<string, number>();
 

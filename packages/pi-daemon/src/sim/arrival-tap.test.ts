@@ -6,7 +6,7 @@ describe('arrival tap', () => {
   const base = { now: () => 1_000_000 };
   // 1.5 s ahead and 50 ppm fast, anchored at the base clock's 1,000,000.
   const skewed = new SkewedClock(base, { offsetMs: 1_500, driftPpm: 50 });
-  const event = { operationId: 'op-1', releaseMode: 'hold' as const, targetTime: 1_010_000, readyAtLocal: skewed.fromBase(1_010_000.25) };
+  const event = { operationId: 'op-1', releaseMode: 'hold' as const, targetTime: 1_010_000, readyAtLocal: skewed.fromBase(1_010_000.25), finishedAtLocal: skewed.fromBase(1_009_990) };
 
   it('turns the skewed stamp back into the true instant, and the skew into its simulated truth', () => {
     const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });
@@ -19,5 +19,10 @@ describe('arrival tap', () => {
     // An estimate that ignores the drift is off by the drift accumulated since the anchor.
     const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });
     expect(record.offset_error_ms).toBeCloseTo(10_000.25 * 50e-6, 6);
+  });
+
+  it('gives the end of processing in the agent\'s mesh time, so lateness splits into processing and timer', () => {
+    const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });
+    expect(record.finished_mesh_ms).toBeCloseTo(skewed.fromBase(1_009_990) - 1_500, 6);
   });
 });

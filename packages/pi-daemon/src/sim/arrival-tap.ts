@@ -20,6 +20,11 @@ export interface ArrivalRecord {
   true_offset_ms: number;
   /** The agent's estimate of mesh time at that instant minus the true time: its offset-estimation error. */
   offset_error_ms: number;
+  /**
+   * When the handler finished, as the agent's estimate of mesh time. In hold mode the release
+   * waits for max(T, this): what lies beyond it is the release timer's own lateness.
+   */
+  finished_mesh_ms: number;
 }
 
 /** What the tap needs of a virtual agent's clocks. */
@@ -41,6 +46,7 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
     ready_local_ms: event.readyAtLocal,
     true_offset_ms: event.readyAtLocal - readyTrue,
     offset_error_ms: clocks.toMesh(event.readyAtLocal) - readyTrue,
+    finished_mesh_ms: clocks.toMesh(event.finishedAtLocal),
   };
 }
 

@@ -23,6 +23,10 @@ import { SimSpec, type SimSpecInput } from './spec.js';
 import { actHandler } from '../sensors/act-handler.js';
 import { actCapability } from '../sensors/config.js';
 import { VIRTUAL_RELAY, virtualSensors, type VirtualSensors } from './virtual-sensors.js';
+import { AgentLink } from './link/agent-link.js';
+import { DelayLine } from './link/delay-line.js';
+import { LinkedBus } from './link/linked-bus.js';
+import { LinkedInbox } from './link/linked-inbox.js';
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
@@ -46,6 +50,8 @@ export interface VirtualAgent {
   readonly publicKey: PublicKeyBytes;
   /** The virtual relay and temperature, when the spec asks for them. */
   readonly sensors: VirtualSensors | undefined;
+  /** The agent's own emulated link to NATS, when the spec asks for per-agent links. */
+  readonly link: AgentLink | undefined;
 }
 
 export interface FleetTotals {
@@ -66,20 +72,23 @@ export interface FleetTotals {
  * clock, processing distribution and faults. They share one NATS connection, one inbox (one
  * subscription and one signature check per group message), one heartbeat scheduler and one
  * precise release timer; per-agent subjects (direct COORDINATE, probe) are ordinary
- * subscriptions on the shared connection.
+ * subscriptions on the shared connection. With a `link` in the spec each agent reaches that
+ * connection through its own emulated link (one DelayLine timer serves them all).
  */
 export class SimFleet {
   readonly spec: SimSpec;
   readonly agents: readonly VirtualAgent[];
   private readonly beats: BeatScheduler;
   private readonly releases: PreciseTimer;
+  private readonly links: DelayLine;
   private readonly crashTimers: NodeJS.Timeout[] = [];
 
-  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer }) {
+  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: DelayLine }) {
     this.spec = spec;
     this.agents = agents;
     this.beats = shared.beats;
     this.releases = shared.releases;
+    this.links = shared.links;
   }
 
   static async create(input: SimSpecInput, deps: SimFleetDeps): Promise<SimFleet> {
@@ -95,8 +104,10 @@ export class SimFleet {
     const health = staticHealthSampler();
     // Only when asked: the tap converts and hands over one record per release.
     const tap = deps.onArrival;
+    const links = new DelayLine((error) => deps.logger.error({ err: error }, 'emulated link delivery failed'));
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
+      const link = spec.link === undefined ? undefined : new AgentLink(links, spec.link, profile.seed ^ 0x1f123bb5);
       const privateKey = simPrivateKey(spec.seed, profile.agentId);
       const publicKey = await ed25519.publicKeyFromPrivate(privateKey);
       const clock = new SkewedClock(base, { offsetMs: profile.offsetMs, driftPpm: profile.driftPpm });
@@ -116,7 +127,7 @@ export class SimFleet {
         signer: ed25519.signerSync(privateKey),
         ed25519,
         leadKeys: deps.leadKeys,
-        bus: deps.bus,
+        bus: link === undefined ? deps.bus : new LinkedBus(deps.bus, link),
         outbox: new MemoryOutbox(spec.outbox_max_entries),
         state: new MemoryStateStore(),
         health,
@@ -131,13 +142,13 @@ export class SimFleet {
           sampleCapacity: spec.sample_capacity,
           ...deps.tuning,
         },
-        shared: { inbox, beats, releases, burst },
+        shared: { inbox: link === undefined ? inbox : new LinkedInbox(inbox, link), beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
         onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
       });
-      agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors });
+      agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors, link });
     }
-    return new SimFleet(spec, agents, { beats, releases });
+    return new SimFleet(spec, agents, { beats, releases, links });
   }
 
   /** Starts every agent, and the crash timers of those that are to crash. */
@@ -188,5 +199,6 @@ export class SimFleet {
     await Promise.all(this.agents.map(({ agent }) => agent.stop()));
     this.beats.stop();
     this.releases.stop();
+    this.links.stop();
   }
 }

@@ -9,6 +9,15 @@ const Range = (min: number, max: number, defaults: { min: number; max: number })
 
 const Fraction = z.number().min(0).max(1);
 
+/** One direction of an emulated link (the model is @mesh30k/shared's link-model). */
+const LinkDirectionSpec = z.strictObject({
+  baseMs: z.number().min(0).max(600_000),
+  jitterMs: z.number().min(0).max(600_000).optional(),
+  jitter: z.enum(['uniform', 'heavy-tail']).optional(),
+  lossRate: Fraction.optional(),
+  retransmitMs: z.number().min(0).max(600_000).optional(),
+});
+
 /**
  * A simulated fleet: how many virtual agents, what they are, and how they misbehave. Every
  * per-agent value is drawn from the seeded generator, so one spec and seed is one fleet.
@@ -54,6 +63,12 @@ export const SimSpec = z.strictObject({
   virtual_sensors: z
     .strictObject({ interval_ms: z.number().int().min(1_000).max(3_600_000).default(10_000) })
     .optional(),
+  /**
+   * Every virtual agent gets its own emulated link to NATS with these delays: its own FIFO and
+   * random stream per direction, as a real Pi has its own path. Absent: the agents use the
+   * process's connection as it is (behind a shared "gateway" link, when there is one).
+   */
+  link: z.strictObject({ up: LinkDirectionSpec, down: LinkDirectionSpec }).optional(),
   faults: z
     .strictObject({
       /** Share of agents that crash (stop heartbeating and answering) at some point. */

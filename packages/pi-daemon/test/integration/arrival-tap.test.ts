@@ -72,7 +72,7 @@ describe('the arrival log', () => {
     try {
       const path = join(dir, 'arrivals.jsonl');
       const log = new ArrivalLog(path);
-      const record: ArrivalRecord = { agent_id: 'sim-2', operation_id: 'op', mode: 'hold', target_time: 1, ready_true_ms: 1, ready_local_ms: 2, true_offset_ms: 1, offset_error_ms: 0 };
+      const record: ArrivalRecord = { agent_id: 'sim-2', operation_id: 'op', mode: 'hold', target_time: 1, ready_true_ms: 1, ready_local_ms: 2, true_offset_ms: 1, offset_error_ms: 0, finished_mesh_ms: 0.5 };
       log.write(record);
       log.write({ ...record, agent_id: 'sim-3' });
       await log.close();

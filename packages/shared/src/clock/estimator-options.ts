@@ -2,10 +2,17 @@ import { MeshError } from '../lib/errors.js';
 import { DEFAULT_CONFIDENCE_SCALES } from './confidence.js';
 import type { ConfidenceScales } from './confidence.js';
 
-/** Samples the clock filter chooses from (NTP uses 8). */
-export const DEFAULT_FILTER_WINDOW = 8;
 /**
- * Drift points kept: each is the best sample of a block of windowSize accepted samples, so 64
+ * Samples the clock filter chooses from. NTP uses 8; a heartbeat link with 30% heavy-tailed
+ * jitter needs more draws for one near the true path delay, and the filter is drift-corrected
+ * (an old sample's error grows with the drift uncertainty times its age, see the estimator),
+ * so a long window costs nothing while the drift is unknown and helps once it is measured.
+ */
+export const DEFAULT_FILTER_WINDOW = 32;
+/** Accepted samples per drift point (each point is the best of its block); independent of the window. */
+export const DEFAULT_DRIFT_BLOCK = 8;
+/**
+ * Drift points kept: each is the best sample of a block of driftBlock accepted samples, so 64
  * points span ~8.5 min of 1 Hz heartbeats (~43 min at one every 5 s). Span is what beats
  * delay noise; too long and a Pi's temperature-driven drift changes are smoothed away.
  */
@@ -37,6 +44,7 @@ export const MIN_DRIFT_UNCERTAINTY_PPM = 1;
 
 export interface OffsetEstimatorOptions {
   windowSize: number;
+  driftBlock: number;
   driftHistory: number;
   delayHistory: number;
   maxDriftPpm: number;
@@ -54,7 +62,7 @@ export type OffsetEstimatorOverrides = Partial<Omit<OffsetEstimatorOptions, 'con
   confidence?: Partial<ConfidenceScales>;
 };
 
-const COUNTS = ['windowSize', 'driftHistory', 'delayHistory', 'minDriftPoints', 'stepConsecutive'] as const;
+const COUNTS = ['windowSize', 'driftBlock', 'driftHistory', 'delayHistory', 'minDriftPoints', 'stepConsecutive'] as const;
 const POSITIVE = ['maxDriftPpm', 'spikeDelayFactor', 'stepBoundFactor'] as const;
 const NON_NEGATIVE = ['minDriftSpanMs', 'spikeSlackMs', 'stepMinMs'] as const;
 
@@ -62,6 +70,7 @@ const NON_NEGATIVE = ['minDriftSpanMs', 'spikeSlackMs', 'stepMinMs'] as const;
 export function resolveEstimatorOptions(overrides: OffsetEstimatorOverrides = {}): OffsetEstimatorOptions {
   const options: OffsetEstimatorOptions = {
     windowSize: overrides.windowSize ?? DEFAULT_FILTER_WINDOW,
+    driftBlock: overrides.driftBlock ?? DEFAULT_DRIFT_BLOCK,
     driftHistory: overrides.driftHistory ?? DEFAULT_DRIFT_HISTORY,
     delayHistory: overrides.delayHistory ?? DEFAULT_DELAY_HISTORY,
     maxDriftPpm: overrides.maxDriftPpm ?? DEFAULT_MAX_DRIFT_PPM,

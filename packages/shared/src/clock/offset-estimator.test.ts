@@ -91,7 +91,8 @@ describe('OffsetEstimator: clock filter', () => {
   });
 
   it('adopts a lasting move to a slower path once the fast path leaves the delay history', () => {
-    const estimator = newEstimator({ delayHistory: 16 });
+    // An 8-sample filter: the old fast sample is flushed after 8 (with the default 32 it takes 32).
+    const estimator = newEstimator({ delayHistory: 16, windowSize: 8 });
     const clock = { skewMs: 77, driftPpm: 0 };
     feed(estimator, clock, steady(16, 1));
     const slower = feed(estimator, clock, steady(24, 25, START + 16_000));

@@ -45,12 +45,15 @@ export type OffsetEstimatorConfig = OffsetEstimatorOverrides & {
 /**
  * Estimates lead-minus-local clock offset from heartbeat exchanges.
  *
- * - Clock filter: of the last `windowSize` samples, the one with the smallest delay is the
- *   reference; its error is at most delay / 2, so the smallest delay is the best bound.
+ * - Clock filter: of the last `windowSize` samples, the reference is the one with the smallest
+ *   error bound at the newest sample: delay / 2 (no exchange can be off by more) plus the drift
+ *   uncertainty times its age. The drift itself is corrected when the reference is projected
+ *   to another instant (offsetAt). While the drift is unknown (100 ppm assumed) an old sample
+ *   loses to a fresher one within a few seconds; once it is measured the whole window counts.
  * - Spikes: a delay far above the normal path delay is kept for jitter only, so a congestion
  *   burst longer than the window cannot hand the reference to a bad sample.
  * - Drift: a least-squares line (offset vs local time) through the smallest-delay sample of
- *   each block of `windowSize` accepted samples, once `minDriftPoints` of them span
+ *   each block of `driftBlock` accepted samples, once `minDriftPoints` of them span
  *   `minDriftSpanMs`; clamped to +-maxDriftPpm. Block minima keep the points low-noise and
  *   evenly spread, and a long span is what beats delay noise.
  * - Step: `stepConsecutive` low-delay samples that all disagree with the estimate, by far more
@@ -129,9 +132,9 @@ export class OffsetEstimator {
     return ref.delayMs / 2 + this.rateUncertainty * Math.abs(localMs - ref.localMidMs);
   }
 
-  /** Standard deviation of the last `windowSize` delays, spikes included. */
+  /** Standard deviation of the last `driftBlock` delays, spikes included (recent jitter). */
   jitterMs(): number {
-    const recent = this.delays.slice(-this.options.windowSize);
+    const recent = this.delays.slice(-this.options.driftBlock);
     if (recent.length < 2) return 0;
     const mean = recent.reduce((a, b) => a + b, 0) / recent.length;
     const variance = recent.reduce((a, d) => a + (d - mean) ** 2, 0) / recent.length;
@@ -144,7 +147,8 @@ export class OffsetEstimator {
     return clockConfidence(
       {
         samples: this.filter.length,
-        windowSize: this.options.windowSize,
+        // Full count once a drift block is in: a 32-sample window must not make a young estimate look bad.
+        windowSize: Math.min(this.options.windowSize, this.options.driftBlock),
         errorBoundMs: this.errorBoundAt(localNow),
         jitterMs: this.jitterMs(),
         ageMs: localNow - this.lastReceivedAt,
@@ -236,17 +240,31 @@ export class OffsetEstimator {
   private accept(sample: OffsetSample): boolean {
     this.filter.push(sample);
     if (this.filter.length > this.options.windowSize) this.filter.shift();
-    const best = minDelay(this.filter);
     this.block.push(sample);
-    if (this.block.length >= this.options.windowSize) {
+    if (this.block.length >= this.options.driftBlock) {
       this.driftPoints.push(minDelay(this.block));
       this.block = [];
       if (this.driftPoints.length > this.options.driftHistory) this.driftPoints.shift();
       this.refitDrift();
     }
+    const best = this.bestAt(sample.localMidMs);
     if (best === this.reference) return false;
     this.reference = best;
     return best === sample;
+  }
+
+  /** The filter's sample with the smallest error bound at `localMs`; `<=` keeps the newest of equals. */
+  private bestAt(localMs: number): OffsetSample {
+    let best = this.filter[0] as OffsetSample;
+    let bestBound = Infinity;
+    for (const s of this.filter) {
+      const bound = s.delayMs / 2 + this.rateUncertainty * Math.abs(localMs - s.localMidMs);
+      if (bound <= bestBound) {
+        best = s;
+        bestBound = bound;
+      }
+    }
+    return best;
   }
 
   private refitDrift(): void {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '../lib/errors.js';
 import { bucketSends } from './buckets.js';
+import { holdLeadTimeFor } from './lead-time.js';
 import { computeSendSchedule, scheduledSends } from './send-schedule.js';
 import { agent } from './timing.test-helper.js';
 
@@ -55,7 +56,9 @@ describe('bucketSends', () => {
       mode: 'hold',
       agents: [agent('a'), agent('b', { expectedProcessingMs: 400 }), agent('c', { oneWayDelayMs: 90 })],
     });
-    expect(result.ok && bucketSends(scheduledSends(result.value.entries))).toEqual([{ sendAt: NOW + 1000 - 412 - 10, agentIds: ['a', 'b', 'c'] }]);
+    // The slowest member's hold lead time (its tail): 10 ms one way, 400 ms processing + 10 %, the 2 ms floor.
+    const slowest = holdLeadTimeFor(agent('b', { expectedProcessingMs: 400 })).leadTimeMs;
+    expect(result.ok && bucketSends(scheduledSends(result.value.entries))).toEqual([{ sendAt: NOW + 1000 - slowest - 10, agentIds: ['a', 'b', 'c'] }]);
   });
 
   it('refuses a width that is not positive', () => {

@@ -2,9 +2,14 @@ export {
   BUFFER_CONFIDENCE_PIVOT,
   DEFAULT_BUFFER_FLOOR_MS,
   DEFAULT_BUFFER_SIGMAS,
+  HOLD_TAIL_MARGIN,
+  HOLD_TAIL_Z,
   bufferFor,
+  holdLeadTimeFor,
   invalidTimingField,
   leadTimeFor,
+  leadTimeIn,
+  logNormalQuantile,
 } from './lead-time.js';
 export type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 export { DEFAULT_HOLD_MARGIN_MS, MODE_PREFERENCE, computeSendSchedule, pickReleaseMode, scheduledSends } from './send-schedule.js';
@@ -26,4 +31,4 @@ export {
   chooseTargetTime,
   validateTargetTime,
 } from './target-time.js';
-export type { TargetTime, TargetTimeOptions } from './target-time.js';
+export type { TargetSetBy, TargetTime, TargetTimeOptions } from './target-time.js';

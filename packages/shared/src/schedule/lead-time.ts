@@ -62,6 +62,46 @@ export function leadTimeFor(timing: AgentTiming, options: BufferOptions = {}): L
   };
 }
 
+/** Normal quantile of 99.9 %: hold-mode T leaves room for all but one release in a thousand. */
+export const HOLD_TAIL_Z = 3.09;
+/** Margin on the processing tail: a quantile from a few dozen samples is itself uncertain. */
+export const HOLD_TAIL_MARGIN = 0.1;
+
+/**
+ * Hold mode: how long before T the agent must be sent to so that it finishes before T all but
+ * rarely. A later T costs nothing in hold mode (every agent waits for T on its own clock), so
+ * T is sized from the tail, not the mean: the 99.9 % quantile of a log-normal with the
+ * estimate's mean and spread (processing times are right-skewed; with few samples the
+ * estimate is the class prior and its wide spread), plus a margin, and the one-way delay's
+ * upper bound (median plus the same quantile of its spread). The floor buffer covers the send
+ * loop and timer granularity.
+ */
+export function holdLeadTimeFor(timing: AgentTiming, options: BufferOptions = {}): LeadTime {
+  const processingTailMs = logNormalQuantile(timing.expectedProcessingMs, timing.processingSpreadMs, HOLD_TAIL_Z) * (1 + HOLD_TAIL_MARGIN);
+  const oneWayUpperMs = timing.oneWayDelayMs + HOLD_TAIL_Z * timing.jitterMs;
+  const bufferMs = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
+  return {
+    oneWayDelayMs: oneWayUpperMs,
+    expectedProcessingMs: processingTailMs,
+    bufferMs,
+    leadTimeMs: oneWayUpperMs + processingTailMs + bufferMs,
+  };
+}
+
+/** The z-quantile of a log-normal with this mean and standard deviation; the mean itself when there is no spread. */
+export function logNormalQuantile(meanMs: number, spreadMs: number, z: number): number {
+  if (!(meanMs > 0) || !(spreadMs > 0)) return Math.max(0, meanMs);
+  const sigma2 = Math.log(1 + (spreadMs / meanMs) ** 2);
+  const quantile = Math.exp(Math.log(meanMs) - sigma2 / 2 + z * Math.sqrt(sigma2));
+  // Degenerate inputs (a denormal mean, an absurd spread) overflow: fall back to mean + z sd.
+  return Number.isFinite(quantile) ? quantile : meanMs + z * spreadMs;
+}
+
+/** The lead time an agent needs in the mode it will run in: the tail in hold mode, the buffered mean otherwise. */
+export function leadTimeIn(mode: ReleaseMode | undefined, timing: AgentTiming, options: BufferOptions = {}): LeadTime {
+  return mode === 'hold' ? holdLeadTimeFor(timing, options) : leadTimeFor(timing, options);
+}
+
 const NON_NEGATIVE = ['oneWayDelayMs', 'jitterMs', 'expectedProcessingMs', 'processingSpreadMs'] as const;
 
 /** Why a timing record cannot be scheduled (the offending field), or undefined when it can. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestedReleaseMode } from '../protocol/enums.js';
-import { leadTimeFor } from './lead-time.js';
+import { holdLeadTimeFor, leadTimeFor, leadTimeIn } from './lead-time.js';
 import { computeSendSchedule, pickReleaseMode, scheduledSends } from './send-schedule.js';
 import type { ScheduleEntry, SendSchedule, SendScheduleInput } from './send-schedule.js';
 import { agent, agentsArb } from './timing.test-helper.js';
@@ -34,21 +34,23 @@ describe('computeSendSchedule: invariants', () => {
           expect(entries.map((e) => e.agentId)).toEqual(agents.map((a) => a.agentId));
           entries.forEach((entry, i) => {
             const timing = agents[i]!;
-            const lead = leadTimeFor(timing).leadTimeMs;
             const chosen = pickReleaseMode(mode, timing.supportedModes);
+            const expected = leadTimeFor(timing).leadTimeMs;
             if (entry.status === 'SCHEDULED') {
               expect(entry.sendAt).toBeGreaterThanOrEqual(NOW);
-              expect(entry.sendAt).toBeLessThanOrEqual(targetMs - entry.leadTimeMs);
-              expect(entry.leadTimeMs).toBe(lead);
+              // Can make T at its expected lead time; sent by the lead time of its mode (hold: the tail), or now when that does not fit.
+              expect(entry.sendAt).toBeLessThanOrEqual(targetMs - expected);
+              expect(entry.sendAt).toBeLessThanOrEqual(Math.max(NOW, targetMs - entry.leadTimeMs));
+              expect(entry.leadTimeMs).toBe(leadTimeIn(chosen, timing).leadTimeMs);
               expect(entry.mode).toBe(chosen);
               if (entry.mode === 'hold') expect(entry.sendAt).toBe(holdSendAt);
             } else if (chosen === undefined) {
               expect(entry.reason).toBe('unsupported_mode');
             } else {
               expect(entry.reason).toBe('insufficient_lead_time');
-              expect(entry.wouldNeedMs).toBe(lead);
+              expect(entry.wouldNeedMs).toBe(expected);
               expect(entry.availableMs).toBe(targetMs - NOW);
-              expect(targetMs - lead).toBeLessThan(NOW);
+              expect(targetMs - expected).toBeLessThan(NOW);
             }
           });
         },
@@ -93,19 +95,38 @@ describe('computeSendSchedule: hold mode', () => {
     agent('middle', { oneWayDelayMs: 10, expectedProcessingMs: 108 }),
   ];
 
+  // Hold lead times are the tails: with no spread, the one-way delay, processing plus 10 %, and the 2 ms floor.
+  const holdLead = (id: string): number => holdLeadTimeFor(agents.find((a) => a.agentId === id)!).leadTimeMs;
+
+  it('sizes a hold lead time from the tail: upper one-way delay, p99.9 processing with a margin, the floor', () => {
+    expect(holdLead('slowest')).toBeCloseTo(40 + 158 * 1.1 + 2, 9);
+    const spread = holdLeadTimeFor(agent('x', { oneWayDelayMs: 10, jitterMs: 2, expectedProcessingMs: 100, processingSpreadMs: 25 }));
+    // A log-normal with mean 100 and sd 25 has its 99.9 % quantile near 2x the mean, far past mean + 2 sd.
+    expect(spread.expectedProcessingMs).toBeGreaterThan(1.1 * (100 + 3 * 25));
+    expect(spread.oneWayDelayMs).toBeCloseTo(10 + 3.09 * 2, 9);
+    expect(spread.leadTimeMs).toBeGreaterThan(leadTimeFor(agent('x', { oneWayDelayMs: 10, jitterMs: 2, expectedProcessingMs: 100, processingSpreadMs: 25 })).leadTimeMs);
+  });
+
   it('gives the whole group one send time early enough for its slowest member, minus the margin', () => {
     const T = NOW + 1000;
     const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
-    expect(holdSendAt).toBe(T - 200 - 10);
+    expect(holdSendAt).toBe(T - holdLead('slowest') - 10);
     for (const e of scheduledSends(entries)) {
-      expect(e).toMatchObject({ mode: 'hold', sendAt: T - 210, expectedReadyAt: T });
+      expect(e).toMatchObject({ mode: 'hold', sendAt: T - holdLead('slowest') - 10, expectedReadyAt: T });
       expect(e.sendAt + e.leadTimeMs).toBeLessThanOrEqual(T);
     }
     expect(scheduledSends(entries)).toHaveLength(3);
   });
 
-  it('sends at once when the margin does not fit but the slowest member still does', () => {
+  it('sends at once when the tail does not fit but the slowest member can still make T', () => {
     const T = NOW + 205;
+    const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
+    expect(holdSendAt).toBe(NOW);
+    expect(scheduledSends(entries)).toHaveLength(3);
+  });
+
+  it('sends at once when the margin does not fit but the slowest member still does', () => {
+    const T = NOW + holdLead('slowest') + 5;
     const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
     expect(holdSendAt).toBe(NOW);
     expect(scheduledSends(entries).map((e) => e.sendAt)).toEqual([NOW, NOW, NOW]);
@@ -114,8 +135,9 @@ describe('computeSendSchedule: hold mode', () => {
   it('skips a member that cannot finish by T even at the group send time, and times the rest without it', () => {
     const T = NOW + 150;
     const { entries, holdSendAt } = schedule({ targetMs: T, nowMs: NOW, mode: 'hold', agents });
+    // Whether it can make T at all is judged on its expected lead time (40 + 158 + 2).
     expect(byId(entries, 'slowest')).toMatchObject({ status: 'SKIP', reason: 'insufficient_lead_time', wouldNeedMs: 200, availableMs: 150 });
-    expect(holdSendAt).toBe(T - 120 - 10);
+    expect(holdSendAt).toBe(T - holdLead('middle') - 10);
     expect(scheduledSends(entries).map((e) => e.agentId)).toEqual(['quick', 'middle']);
   });
 });

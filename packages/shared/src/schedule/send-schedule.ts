@@ -2,7 +2,7 @@ import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
 import { RequestedReleaseMode } from '../protocol/enums.js';
 import type { ReleaseMode } from '../protocol/enums.js';
-import { checkBufferOptions, invalidTimingField, leadTimeFor } from './lead-time.js';
+import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
 import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 
 /** How much earlier than its slowest member a hold group is sent: one send bucket. */
@@ -16,7 +16,7 @@ export interface ScheduledSend extends LeadTime {
   status: 'SCHEDULED';
   agentId: string;
   mode: ReleaseMode;
-  /** Mesh time to send at. Always >= now and <= T - leadTimeMs. */
+  /** Mesh time to send at. Always >= now; <= T - leadTimeMs, except a held agent whose tail does not fit (sent now). */
   sendAt: number;
   confidence: number;
   /**
@@ -73,7 +73,7 @@ interface Candidate {
   timing: AgentTiming;
   mode: ReleaseMode;
   lead: LeadTime;
-  /** T - leadTimeMs: the latest send time that still makes T. */
+  /** T - leadTimeMs: the latest send time that still makes T (for a held agent: its tail; may be past). */
   latest: number;
 }
 
@@ -81,7 +81,8 @@ interface Candidate {
  * Send time per agent for target T (spec 3.1, with release modes):
  * - lead: sendAt = T - leadTime, so processing ends at T minus the buffer.
  * - hold: one sendAt for the whole group, min(T - leadTime) - holdMargin but not before now;
- *   every member finishes early and waits for T on its own clock.
+ *   every member finishes early and waits for T on its own clock. Its lead time is sized from
+ *   the tail (holdLeadTimeFor): the group leaves early enough for the slowest member's p99.9.
  * - none: sendAt = now for everyone (the baseline).
  * In every mode an agent whose T - leadTime is already past is skipped, so the baseline is run
  * over the same agents as the modes it is compared with. Refuses (Result) a non-finite T or
@@ -101,17 +102,20 @@ export function computeSendSchedule(input: SendScheduleInput, options: SendSched
       entries[index] = { status: 'SKIP', agentId: timing.agentId, mode: tried, reason, wouldNeedMs, availableMs };
     };
     if (invalidTimingField(timing) !== undefined) return skip('invalid_timing', null, null);
-    const lead = leadTimeFor(timing, options);
+    const basic = leadTimeFor(timing, options);
     const chosen = pickReleaseMode(mode, timing.supportedModes);
-    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, lead.leadTimeMs);
-    const latest = targetMs - lead.leadTimeMs;
-    if (latest < nowMs) return skip('insufficient_lead_time', chosen, lead.leadTimeMs);
-    candidates.push({ index, timing, mode: chosen, lead, latest });
+    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, basic.leadTimeMs);
+    // Whether the agent can make T at all is judged on its expected lead time in every mode; a
+    // held agent is then sent to as early as its tail asks, or now when the tail does not fit.
+    if (targetMs - basic.leadTimeMs < nowMs) return skip('insufficient_lead_time', chosen, basic.leadTimeMs);
+    const lead = leadTimeIn(chosen, timing, options);
+    candidates.push({ index, timing, mode: chosen, lead, latest: targetMs - lead.leadTimeMs });
   });
 
   const held = candidates.filter((c) => c.mode === 'hold');
   const holdMarginMs = options.holdMarginMs ?? DEFAULT_HOLD_MARGIN_MS;
-  // Every candidate has latest >= now, so the clamped group time still makes T for all of them.
+  // Every candidate can make T at its expected lead time, so the group time clamped to now still
+  // gives each the most room there is.
   // (A loop, not Math.min(...spread): a group can hold tens of thousands of agents.)
   let slowest = Infinity;
   for (const c of held) slowest = Math.min(slowest, c.latest);

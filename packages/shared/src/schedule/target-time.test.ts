@@ -12,7 +12,22 @@ const human = agent('human', { oneWayDelayMs: 40, expectedProcessingMs: 60_000 }
 describe('chooseTargetTime', () => {
   it('leaves the slowest agent its lead time plus scheduling slack', () => {
     const result = chooseTargetTime({ nowMs: NOW, agents: [quick, pi] });
-    expect(result).toEqual({ ok: true, value: { targetMs: NOW + 165, availableMs: 165, requiredLeadMs: 160, capped: false, lateAgentIds: [] } });
+    expect(result.ok && result.value).toMatchObject({ targetMs: NOW + 165, availableMs: 165, requiredLeadMs: 160, capped: false, lateAgentIds: [] });
+    // And says why: pi's lead time, in lead mode, with its parts.
+    expect(result.ok && result.value.setBy).toEqual({ agentId: 'pi', mode: 'lead', lead: { oneWayDelayMs: 8, expectedProcessingMs: 150, bufferMs: 2, leadTimeMs: 160 } });
+  });
+
+  it('in hold mode sizes T from each agent\'s tail, which a later T costs nothing for', () => {
+    const spread = { ...pi, jitterMs: 3, processingSpreadMs: 40 };
+    const lead = chooseTargetTime({ nowMs: NOW, agents: [quick, spread] });
+    const hold = chooseTargetTime({ nowMs: NOW, agents: [quick, spread] }, { mode: 'hold', arrivalWindowMs: 5_000 });
+    if (!lead.ok || !hold.ok) throw new Error('refused');
+    expect(hold.value.setBy).toMatchObject({ agentId: 'pi', mode: 'hold' });
+    expect(hold.value.setBy!.lead.oneWayDelayMs).toBeCloseTo(8 + 3.09 * 3, 9);
+    expect(hold.value.targetMs).toBeGreaterThan(lead.value.targetMs);
+    // An agent without hold falls back to its lead-mode lead time.
+    const noHold = chooseTargetTime({ nowMs: NOW, agents: [{ ...spread, supportedModes: ['lead'] }] }, { mode: 'hold' });
+    expect(noHold.ok && noHold.value.setBy?.mode).toBe('lead');
   });
 
   it('is capped by the arrival window, listing who will miss it', () => {

@@ -1,7 +1,9 @@
 import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
-import { checkBufferOptions, invalidTimingField, leadTimeFor } from './lead-time.js';
-import type { AgentTiming, BufferOptions } from './lead-time.js';
+import { RequestedReleaseMode } from '../protocol/enums.js';
+import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
+import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
+import { pickReleaseMode } from './send-schedule.js';
 
 /** The spec's arrival window (3.2): an as-soon-as-possible T is at most this far ahead. */
 export const DEFAULT_ARRIVAL_WINDOW_MS = 500;
@@ -19,6 +21,15 @@ export interface TargetTimeOptions extends BufferOptions {
    */
   coverage?: number;
   maxHorizonMs?: number;
+  /** The release mode asked for: each agent's lead time is the one of the mode it will run in (hold: the tail). Default lead. */
+  mode?: RequestedReleaseMode;
+}
+
+/** Why T is where it is: the agent whose lead time set it, and that lead time's parts. */
+export interface TargetSetBy {
+  agentId: string;
+  mode: string;
+  lead: LeadTime;
 }
 
 export interface TargetTime {
@@ -31,14 +42,28 @@ export interface TargetTime {
   capped: boolean;
   /** Agents that will be skipped for lack of lead time (or an unusable timing record). */
   lateAgentIds: string[];
+  /** The agent whose lead time T was sized for (chosen T only; absent with no usable agent). */
+  setBy?: TargetSetBy;
 }
 
-/** Agents' lead times, ignoring unusable records. */
-function leadTimes(agents: readonly AgentTiming[], options: BufferOptions): { agentId: string; leadMs: number | undefined }[] {
-  return agents.map((a) => ({
-    agentId: a.agentId,
-    leadMs: invalidTimingField(a) === undefined ? leadTimeFor(a, options).leadTimeMs : undefined,
-  }));
+interface AgentLead {
+  agentId: string;
+  /** The expected lead time: whether the agent can make T at all (the scheduler's skip test). */
+  leadMs: number | undefined;
+  /** The lead time of the mode it will run in (hold: the tail): what a chosen T is sized for. */
+  lead?: LeadTime;
+  mode?: string;
+}
+
+type UsableLead = AgentLead & { leadMs: number; lead: LeadTime; mode: string };
+
+/** Agents' lead times, expected and in the mode each will run in, ignoring unusable records. */
+function leadTimes(agents: readonly AgentTiming[], options: TargetTimeOptions): AgentLead[] {
+  return agents.map((a) => {
+    if (invalidTimingField(a) !== undefined) return { agentId: a.agentId, leadMs: undefined };
+    const mode = pickReleaseMode(options.mode ?? 'lead', a.supportedModes) ?? 'lead';
+    return { agentId: a.agentId, leadMs: leadTimeFor(a, options).leadTimeMs, lead: leadTimeIn(mode, a, options), mode };
+  });
 }
 
 /** Same test as the scheduler's (T - lead < now), so both agree to the last bit. */
@@ -60,8 +85,9 @@ export function chooseTargetTime(
   const slack = options.schedulingSlackMs ?? DEFAULT_SCHEDULING_SLACK_MS;
   const coverage = options.coverage ?? 1;
   const leads = leadTimes(input.agents, options);
-  const usable = leads.flatMap((l) => (l.leadMs === undefined ? [] : [l.leadMs])).sort((a, b) => a - b);
-  const requiredLeadMs = usable.length === 0 ? 0 : (usable[Math.max(0, Math.ceil(coverage * usable.length) - 1)] ?? 0);
+  const usable = leads.filter((l): l is UsableLead => l.leadMs !== undefined && l.lead !== undefined).sort((a, b) => a.lead.leadTimeMs - b.lead.leadTimeMs);
+  const binding = usable.length === 0 ? undefined : usable[Math.max(0, Math.ceil(coverage * usable.length) - 1)];
+  const requiredLeadMs = binding?.lead.leadTimeMs ?? 0;
   const wanted = requiredLeadMs + slack;
   const capped = wanted > window;
   let targetMs = input.nowMs + Math.min(wanted, window);
@@ -75,6 +101,7 @@ export function chooseTargetTime(
     requiredLeadMs,
     capped,
     lateAgentIds: lateAgents(leads, targetMs, input.nowMs),
+    ...(binding === undefined ? {} : { setBy: { agentId: binding.agentId, mode: binding.mode, lead: binding.lead } }),
   });
 }
 
@@ -115,5 +142,6 @@ function refuseOptions(options: TargetTimeOptions): MeshError | undefined {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) return bad(`${key} must be a non-negative finite number`, key);
   }
   if (coverage !== undefined && !(coverage > 0 && coverage <= 1)) return bad('coverage must be in (0, 1]', 'coverage');
+  if (options.mode !== undefined && !RequestedReleaseMode.safeParse(options.mode).success) return bad(`unknown release mode ${String(options.mode)}`, 'mode');
   return undefined;
 }

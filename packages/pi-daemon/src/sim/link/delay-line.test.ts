@@ -1,0 +1,60 @@
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DelayLine } from './delay-line.js';
+
+let line: DelayLine;
+afterEach(() => line.stop());
+
+function collect(): { log: { id: string; at: number }[]; mark: (id: string) => () => void } {
+  const log: { id: string; at: number }[] = [];
+  return { log, mark: (id) => () => log.push({ id, at: performance.now() }) };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('DelayLine', () => {
+  it('keeps one lane in order even when a later message draws a shorter delay', async () => {
+    line = new DelayLine();
+    const lane = line.lane();
+    const { log, mark } = collect();
+    const sentAt = performance.now();
+    lane.send(30, mark('first'), sentAt);
+    lane.send(5, mark('second'), sentAt);
+    await until(() => log.length === 2);
+    expect(log.map((e) => e.id)).toEqual(['first', 'second']);
+    // The second waited for the first: never delivered before its own release either.
+    expect(log[1]!.at - sentAt).toBeGreaterThanOrEqual(30);
+  });
+
+  it('lets lanes pass each other: a slow lane holds back only itself', async () => {
+    line = new DelayLine();
+    const slow = line.lane();
+    const fast = line.lane();
+    const { log, mark } = collect();
+    const sentAt = performance.now();
+    slow.send(40, mark('slow'), sentAt);
+    fast.send(2, mark('fast'), sentAt);
+    await until(() => log.length === 2);
+    expect(log.map((e) => e.id)).toEqual(['fast', 'slow']);
+    expect(log[0]!.at - sentAt).toBeGreaterThanOrEqual(2);
+    expect(log[1]!.at - sentAt).toBeGreaterThanOrEqual(40);
+  });
+
+  it('measures the delay from when the message was handed over, and drops what a cleared lane held', async () => {
+    line = new DelayLine();
+    const lane = line.lane();
+    const other = line.lane();
+    const { log, mark } = collect();
+    const now = performance.now();
+    lane.send(10, mark('dropped'), now);
+    lane.clear();
+    other.send(10, mark('late-start'), now - 10);
+    other.send(20, mark('after-the-dropped-one-was-due'), now);
+    await until(() => log.length === 2);
+    expect(log.map((e) => e.id)).toEqual(['late-start', 'after-the-dropped-one-was-due']);
+    expect(log[0]!.at - now).toBeLessThan(10);
+    expect(lane.queued).toBe(0);
+  });
+});
