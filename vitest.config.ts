@@ -46,6 +46,7 @@ export default defineConfig({
           include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['packages/edge-worker/**', '**/node_modules/**'],
           fileParallelism: false,
+          globalSetup: ['test/harness/global-bundles.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

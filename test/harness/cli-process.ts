@@ -26,14 +26,16 @@ export interface CliProcess {
 }
 
 export interface CliProcessOptions {
-  /** Added to a minimal environment (PATH, HOME); nothing else of the test's is inherited. */
+  /** Added to a minimal environment (PATH, HOME, MESH_BUNDLE_DIR); nothing else of the test's is inherited. */
   env?: Record<string, string>;
   /** Run as this uid/gid (setpriv; the caller must be root). */
   asUser?: { uid: number; gid: number };
 }
 
 export function spawnCli(bin: string, args: readonly string[], options: CliProcessOptions = {}): CliProcess {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...options.env };
+  // MESH_BUNDLE_DIR: the run's fresh bundle of the bins (global-bundles.ts), when there is one.
+  const bundle = process.env.MESH_BUNDLE_DIR === undefined ? {} : { MESH_BUNDLE_DIR: process.env.MESH_BUNDLE_DIR };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...bundle, ...options.env };
   const [command, argv] =
     options.asUser === undefined
       ? [process.execPath, [bin, ...args]]
