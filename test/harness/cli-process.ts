@@ -13,6 +13,14 @@ export const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead
 export const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
 const SETPRIV = '/usr/bin/setpriv';
 
+/**
+ * MESH_BUNDLE_DIR, for a child started with a minimal environment: it names the run's fresh
+ * bundle of the bins (global-bundles.ts), which the launchers load instead of the sources.
+ */
+export function bundleEnv(): Record<string, string> {
+  return process.env.MESH_BUNDLE_DIR === undefined ? {} : { MESH_BUNDLE_DIR: process.env.MESH_BUNDLE_DIR };
+}
+
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
 export interface CliProcess {
@@ -33,9 +41,7 @@ export interface CliProcessOptions {
 }
 
 export function spawnCli(bin: string, args: readonly string[], options: CliProcessOptions = {}): CliProcess {
-  // MESH_BUNDLE_DIR: the run's fresh bundle of the bins (global-bundles.ts), when there is one.
-  const bundle = process.env.MESH_BUNDLE_DIR === undefined ? {} : { MESH_BUNDLE_DIR: process.env.MESH_BUNDLE_DIR };
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...bundle, ...options.env };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...bundleEnv(), ...options.env };
   const [command, argv] =
     options.asUser === undefined
       ? [process.execPath, [bin, ...args]]

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleEnv } from '../../../../test/harness/cli-process.js';
 import type { LogLine } from './log-capture.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -23,10 +24,9 @@ export interface DaemonProcess {
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
-  const bundle = process.env.MESH_BUNDLE_DIR === undefined ? {} : { MESH_BUNDLE_DIR: process.env.MESH_BUNDLE_DIR };
   const child = spawn(process.execPath, [LAUNCHER, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...bundle, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...bundleEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
