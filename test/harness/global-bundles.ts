@@ -33,12 +33,23 @@ function removeOrphans(): void {
   }
 }
 
-export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
-  if (project.vitest.config.watch || process.env.MESH_TEST_BUNDLES === '0') return undefined;
+/** Both integration projects name this setup; the first one builds, the other shares its bundles. */
+const SHARED = Symbol.for('mesh30k.test-bundles');
+type Shared = { [SHARED]?: Promise<string[]> };
+
+async function build(): Promise<string[]> {
   removeOrphans();
   const name = `${PREFIX}${process.pid}`;
   const dirs = await Promise.all(PACKAGES.map((pkg) => buildBundles(pkg, name)));
   process.env.MESH_BUNDLE_DIR = name;
+  return dirs;
+}
+
+export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
+  if (project.vitest.config.watch || process.env.MESH_TEST_BUNDLES === '0') return undefined;
+  const shared = globalThis as Shared;
+  const dirs = await (shared[SHARED] ??= build());
+  // Removing them twice is harmless; whichever teardown runs first, the run is over by then.
   return () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   };
