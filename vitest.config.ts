@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
@@ -23,11 +24,50 @@ function edgeWorkerTestBindings(): Record<string, string> {
   };
 }
 
+const INTEGRATION = ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+const INTEGRATION_EXCLUDE = ['packages/edge-worker/**', '**/node_modules/**'];
+
+/**
+ * Integration files that assert a timing bound (arrival error, spread, clock offset, a rate
+ * limit's count per second, a stop deadline, no heartbeat missed): they run alone, one at a time. A new file that
+ * measures time in what it asserts belongs here.
+ */
+const TIMED = [
+  'packages/cluster-lead/test/cascade/two-level-cascade.integration.test.ts',
+  'packages/cluster-lead/test/delegation/delegation.integration.test.ts',
+  'packages/cluster-lead/test/edge/mixed-scatter.integration.test.ts',
+  'packages/cluster-lead/test/lead/hierarchy-and-edge.test.ts',
+  'packages/cluster-lead/test/lead/lead-e2e.test.ts',
+  'packages/cluster-lead/test/lead/mesh-agent-hold.test.ts',
+  'packages/cluster-lead/test/scatter/nats-scatter.integration.test.ts',
+  'packages/pi-daemon/test/integration/arrival-tap.test.ts',
+  'packages/pi-daemon/test/integration/coordinate.test.ts',
+  'packages/pi-daemon/test/integration/daemon.test.ts',
+  'packages/pi-daemon/test/integration/heartbeat.test.ts',
+  'packages/pi-daemon/test/integration/hold-precision.test.ts',
+  'packages/pi-daemon/test/integration/metrics.test.ts',
+  'packages/pi-daemon/test/integration/nats-supervisor.test.ts',
+  'packages/pi-daemon/test/integration/sim.test.ts',
+  'test/e2e/mesh.e2e.test.ts',
+  'test/e2e/sensors.e2e.test.ts',
+  'test/faults/auth-flood.test.ts',
+  'test/faults/bad-heartbeat-flood.test.ts',
+  'test/faults/conflict-flood.test.ts',
+  'test/faults/lead-damaged-db.test.ts',
+  'test/faults/lead-restart.test.ts',
+  'test/harness/link-emulator.test.ts',
+  'test/scripts/mesh-fleet-status.test.ts',
+];
+
 // One runner for the repository, two runtimes: Node for daemons, leads and the harness,
-// workerd for the Worker and for proving that `shared` runs there unchanged. Unit tests run
-// in parallel; integration tests run one file at a time.
+// workerd for the Worker and for proving that `shared` runs there unchanged. Everything but
+// the timed integration files runs in parallel; those run one file at a time at the end.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: a single worker on the 2-core CI
+    // machine, which ran every file one after another while the other core idled whenever
+    // that file waited on a process or a socket. At least two run at once.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
@@ -39,13 +79,26 @@ export default defineConfig({
         },
       },
       {
-        // Real processes, real nats-servers, real links with timing bounds: one file at a time,
-        // so files do not steal each other's CPU on a 2-core machine and bend the timings.
+        // Real processes, real nats-servers, real SQLite files, but no timing bound: these files
+        // run beside the unit tests, as many at a time as the run has workers.
         test: {
           name: 'integration',
-          include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['packages/edge-worker/**', '**/node_modules/**'],
+          include: INTEGRATION,
+          exclude: [...INTEGRATION_EXCLUDE, ...TIMED],
+          globalSetup: ['test/harness/global-bundles.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Real links with timing bounds (arrival errors in ms, spreads, rates, deadlines): one
+        // file at a time, after everything else, so no other file steals their CPU and bends them.
+        test: {
+          name: 'integration-timed',
+          include: TIMED,
+          exclude: INTEGRATION_EXCLUDE,
           fileParallelism: false,
+          globalSetup: ['test/harness/global-bundles.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -34,7 +34,10 @@ function dependenciesStale() {
 function installDependencies() {
   if (!dependenciesStale()) return;
   say('installing npm dependencies (npm ci)');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  // better-sqlite3 compiles from source when no prebuilt addon fits: JOBS=max lets node-gyp run
+  // make on every core. --prefer-offline takes what npm's cache already holds without asking.
+  const env = { ...process.env, JOBS: process.env.JOBS ?? 'max' };
+  const result = spawnSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) fail('npm ci failed; see the output above.');
   writeFileSync(INSTALL_MARKER, `${lockHash()}\n`);
 }

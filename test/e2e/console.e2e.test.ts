@@ -5,7 +5,7 @@ import { chmod, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startLocalMesh, type LocalMesh, type TempDir } from '../harness/index.js';
+import { bundleEnv, makeTempDir, startLocalMesh, type LocalMesh, type TempDir } from '../harness/index.js';
 
 const AGENTS = 12;
 const MESH_BIN = fileURLToPath(new URL('../../node_modules/.bin/mesh', import.meta.url));
@@ -13,7 +13,7 @@ const MESH_STATUS = fileURLToPath(new URL('../../scripts/mesh-status', import.me
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...bundleEnv(), ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
     });
   });

@@ -12,7 +12,7 @@ import { connect, headers } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueEnrollments } from '../../packages/pi-daemon/src/sim/enrollment.js';
 import { writeFakeGpioTools, type FakeGpioTools } from '../../packages/pi-daemon/src/sensors/fake-gpio-tools.test-helper.js';
-import { makeTempDir, startLocalMesh, type LocalMesh, type OperationView, type TempDir } from '../harness/index.js';
+import { bundleEnv, makeTempDir, startLocalMesh, type LocalMesh, type OperationView, type TempDir } from '../harness/index.js';
 import { AGENT_BIN, spawnNode, stopProc, waitFor, type Proc } from '../harness/local-mesh.js';
 
 const SIMS = 3;
@@ -31,7 +31,7 @@ interface Reading {
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(file, args, { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...bundleEnv(), ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
     });
   });

@@ -13,6 +13,14 @@ export const LEAD_BIN = join(REPO, 'packages', 'cluster-lead', 'bin', 'mesh-lead
 export const AGENT_BIN = join(REPO, 'packages', 'pi-daemon', 'bin', 'mesh-agent.js');
 const SETPRIV = '/usr/bin/setpriv';
 
+/**
+ * MESH_BUNDLE_DIR, for a child started with a minimal environment: it names the run's fresh
+ * bundle of the bins (global-bundles.ts), which the launchers load instead of the sources.
+ */
+export function bundleEnv(): Record<string, string> {
+  return process.env.MESH_BUNDLE_DIR === undefined ? {} : { MESH_BUNDLE_DIR: process.env.MESH_BUNDLE_DIR };
+}
+
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
 
 export interface CliProcess {
@@ -26,14 +34,14 @@ export interface CliProcess {
 }
 
 export interface CliProcessOptions {
-  /** Added to a minimal environment (PATH, HOME); nothing else of the test's is inherited. */
+  /** Added to a minimal environment (PATH, HOME, MESH_BUNDLE_DIR); nothing else of the test's is inherited. */
   env?: Record<string, string>;
   /** Run as this uid/gid (setpriv; the caller must be root). */
   asUser?: { uid: number; gid: number };
 }
 
 export function spawnCli(bin: string, args: readonly string[], options: CliProcessOptions = {}): CliProcess {
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...options.env };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.asUser === undefined ? (process.env.HOME ?? '/tmp') : '/tmp', ...bundleEnv(), ...options.env };
   const [command, argv] =
     options.asUser === undefined
       ? [process.execPath, [bin, ...args]]

@@ -42,4 +42,4 @@ export { RestartableProc } from './restartable-proc.js';
 export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-api.js';
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
 export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
-export { AGENT_BIN, LEAD_BIN, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';
+export { AGENT_BIN, LEAD_BIN, bundleEnv, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';

@@ -1,13 +1,15 @@
 /**
- * `mesh-agent` as a child process, run from the TypeScript sources (never a stale bundle),
- * with its JSON log lines parsed as they arrive so tests can wait on named events.
+ * `mesh-agent` as a child process, started by its launcher: from the TypeScript sources, or
+ * from the bundle the test run built from them moments ago (MESH_BUNDLE_DIR, never a stale
+ * dist/), with its JSON log lines parsed as they arrive so tests can wait on named events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { bundleEnv } from '../../../../test/harness/cli-process.js';
 import type { LogLine } from './log-capture.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../../bin/mesh-agent.js', import.meta.url));
 
 export interface DaemonProcess {
   readonly child: ChildProcess;
@@ -22,9 +24,9 @@ export interface DaemonProcess {
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const child = spawn(process.execPath, [LAUNCHER, ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...bundleEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];
