@@ -130,6 +130,9 @@ describe('docs/deploy.md, run on loopback', () => {
     })();
     pi.subscribe('mesh.agent.pi-0002.>');
     expect(await refused).toBe('mesh.agent.pi-0002.>');
+    // The stand-in lead goes before the real one starts: left subscribed, it would answer the
+    // agent's heartbeats with its 'ok' half of the time.
+    await Promise.all([lead.close(), pi.close()]);
   });
 
   it('the lead runs from init\'s config, the installed agent asks to join, and the doc\'s console commands enroll it: active, no restart', async () => {

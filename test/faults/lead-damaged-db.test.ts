@@ -135,7 +135,8 @@ describe('damage that appears while the lead runs', () => {
   });
 
   it('makes /health/ready 503 naming the store, counts failed snapshots, and SIGTERM still ends the process (exit 1)', async () => {
-    const { file, dataDir, port } = await leadConfig('runtime', { store: { snapshot_interval_ms: 200 } });
+    // last_seen_interval_ms short: a heartbeat that changes nothing else is still written within a pass.
+    const { file, dataDir, port } = await leadConfig('runtime', { store: { snapshot_interval_ms: 200, last_seen_interval_ms: 200 } });
     agent = await TestAgent.create({ agentId: 'pi-1', leadId: LEAD_ID, leadPublicKey, root, clusterId: CLUSTER_ID, clock: { now: () => Date.now() } });
     await writeFile(join(dir.path, 'runtime', 'enrollments.json'), JSON.stringify([agent.enrollment]));
     lead = spawnCli(LEAD_BIN, ['run', '--config', file]);

@@ -103,9 +103,9 @@ describe('cascade confirm and report replies are signed REPLYs', () => {
     expect(real.state).toBe('reported');
     expect(real.admission).toBe('started');
     expect(real.targetTimeLocal).not.toBeNull();
-    const after = child.service.stats();
-    expect(after.reportsSent - before.reportsSent).toBe(1);
-    expect(after.reportsFailed - before.reportsFailed).toBe(0);
+    // The root holds the report before the child has read the root's confirmation of it.
+    await expect.poll(() => child.service.stats().reportsSent - before.reportsSent, { timeout: 5_000 }).toBe(1);
+    expect(child.service.stats().reportsFailed - before.reportsFailed).toBe(0);
     await spy.flush();
     sub.unsubscribe();
     const fromLeads = replies.filter((r) => r.signer === ROOT || r.signer === CHILD);

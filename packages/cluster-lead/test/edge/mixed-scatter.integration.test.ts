@@ -76,7 +76,7 @@ describe('edge tier: Workers in workerd over HTTP, Pis over NATS, one scatter-ga
   it('hold mode: Pis over NATS and Workers over HTTP are all ready within a few ms of T, in one quorum', async ({ annotate }) => {
     const T = stack.leadClock.now() + 1_000;
     const run = await stack.run({
-      verb: 'act',
+      verb: 'decide',
       payload: { command: 'arm' },
       targets: { all: true },
       releaseMode: 'hold',
@@ -119,7 +119,7 @@ describe('edge tier: Workers in workerd over HTTP, Pis over NATS, one scatter-ga
 
   it('lead mode: each Worker is sent its own COORDINATE at T minus its lead time over HTTP, and is counted', async () => {
     const run = await stack.run({
-      verb: 'act',
+      verb: 'decide',
       payload: { command: 'arm' },
       targets: { agent_class: 'A' },
       releaseMode: 'lead',

@@ -218,7 +218,7 @@ describe('a Worker registered through the API of a full lead', () => {
     expect(typeof agent.body.clock?.offset_ms).toBe('number');
 
     const stall = stallMeter();
-    const res = await post(lead, '/v1/operations', { verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * ARRIVAL_BOUND_MS, target_time: clock.now() + 1_500, timeout_ms: 5_000, min_response_rate: 1 });
+    const res = await post(lead, '/v1/operations', { verb: 'decide', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * ARRIVAL_BOUND_MS, target_time: clock.now() + 1_500, timeout_ms: 5_000, min_response_rate: 1 });
     expect(res.status, await res.clone().text()).toBe(202);
     const location = res.headers.get('location')!;
     let op: { state: string; result: { status: string; counts: { sent: number; ready: number }; responders: { agent_id: string; arrival_error_ms: number }[] } | null };

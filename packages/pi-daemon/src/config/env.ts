@@ -10,6 +10,9 @@ export const ENV_PREFIX = 'MESH_';
 /** Names the config file; not a config key. */
 export const CONFIG_PATH_ENV = 'MESH_AGENT_CONFIG';
 
-export const AGENT_ENV_NAMING: EnvNaming = { prefix: ENV_PREFIX, separator: '_', ignored: [CONFIG_PATH_ENV] };
+/** Read by the launcher (bin/mesh-agent.js), not a config key: where a prebuilt bundle is. */
+const BUNDLE_DIR_ENV = 'MESH_BUNDLE_DIR';
+
+export const AGENT_ENV_NAMING: EnvNaming = { prefix: ENV_PREFIX, separator: '_', ignored: [CONFIG_PATH_ENV, BUNDLE_DIR_ENV] };
 
 export const AGENT_ENV_BINDINGS = envBindings(AgentConfigSchema, AGENT_ENV_NAMING);
