@@ -131,7 +131,7 @@ describe('field sensors and actuators end to end', () => {
     await work?.dispose();
   });
 
-  it('a button press becomes a stored reading, visible through the API and the console', async () => {
+  it('a button press becomes a stored reading, visible through the API, the console and /metrics', async () => {
     await button(true);
     await waitFor('the press at the lead', 10_000, async () => ((await latest(PI)).find((r) => r.sensor_id === 'button')?.value === true ? true : undefined));
     expect((await history('button')).map((r) => [r.seq, r.value])).toEqual([
@@ -145,6 +145,8 @@ describe('field sensors and actuators end to end', () => {
     expect(table.stdout).toMatch(/relay\s+gpio\.output\s+off/);
     const all = JSON.parse((await run(MESH_BIN, ['sensors', '--json'], env)).stdout) as { sensors: { agent_id: string }[] };
     expect(new Set(all.sensors.map((s) => s.agent_id))).toEqual(new Set([PI, ...mesh.agentIds]));
+     const metrics = (await mesh.api.get<string>('/metrics')).body;
+    expect(metrics).toContain(`mesh_lead_sensor_value{agent_id="${PI}",sensor_id="button",unit=""} 1`);
   });
 
   it('the heartbeat\'s sensor summary is judged at the lead: a failed probe is failing, the button ok, nothing behind', async () => {

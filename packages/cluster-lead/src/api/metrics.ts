@@ -42,6 +42,24 @@ export interface MetricsSources extends FleetMetricsSources {
   limits?: () => Readonly<Record<string, number>>;
   /** SENSOR_EVENT intake and how many sensors the lead has readings of; absent, not reported. */
   sensors?(): { accepted: number; duplicates: number; refused: Readonly<Record<string, number>>; known: number };
+  /** The latest reading of each sensor, at most the configured number, and how many were left out. */
+  sensorValues?(): { readings: readonly SensorValue[]; omitted: number };
+}
+
+/** A sensor's latest reading as /metrics shows it. */
+export interface SensorValue {
+  readonly agentId: string;
+  readonly sensorId: string;
+  readonly unit: string | null;
+  readonly value: unknown;
+  /** Mesh time of the reading, ms. */
+  readonly sampledAt: number;
+}
+
+/** A reading as a sample value: numbers as they are, booleans 1/0, anything else has none. */
+function sampleOf(value: unknown): number | undefined {
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 const label = labelValue;
@@ -89,6 +107,22 @@ export function renderMetrics(s: MetricsSources): string {
     for (const [reason, n] of Object.entries(sensors.refused)) lines.push(`mesh_lead_sensor_events_refused_total{reason="${label(reason)}"} ${n}`);
     family('mesh_lead_sensors', 'gauge', 'Sensors (agent, sensor) the lead holds a reading of.');
     lines.push(`mesh_lead_sensors ${sensors.known}`);
+  }
+  const values = s.sensorValues?.();
+  if (values !== undefined) {
+    family('mesh_lead_sensor_value', 'gauge', 'Latest reading of a sensor (booleans 1/0; readings that are not numbers are left out), in the unit of its label.');
+    const sampled: string[] = [];
+    for (const reading of values.readings) {
+      const sample = sampleOf(reading.value);
+      if (sample === undefined) continue;
+      const labels = `agent_id="${label(reading.agentId)}",sensor_id="${label(reading.sensorId)}",unit="${label(reading.unit ?? '')}"`;
+      lines.push(`mesh_lead_sensor_value{${labels}} ${sample}`);
+      sampled.push(`mesh_lead_sensor_sampled_at_seconds{${labels}} ${reading.sampledAt / 1000}`);
+    }
+    family('mesh_lead_sensor_sampled_at_seconds', 'gauge', 'When the latest reading of a sensor was taken, mesh time, seconds since the epoch.');
+    lines.push(...sampled);
+    family('mesh_lead_sensor_values_omitted', 'gauge', 'Sensors whose value is not exported because sensors.metrics_max_series was reached.');
+    lines.push(`mesh_lead_sensor_values_omitted ${values.omitted}`);
   }
 
   family('mesh_lead_api_requests_total', 'counter', 'API responses, by HTTP status.');

@@ -24,6 +24,14 @@ describe('/metrics and /health/deep', () => {
         mode: () => 'DEGRADED_LIGHT',
         eventLoopDelayMs: () => 12.5,
         hardware: () => ({ reporting: 3, degraded: 2, conditions: { under_voltage: 1, throttled: 2, hot: 0 }, maxTemperatureC: 71.5 }),
+        sensorValues: () => ({
+          readings: [
+            { agentId: 'pi-1', sensorId: 'temp', unit: 'C', value: 21.5, sampledAt: 1_700_000_000_500 },
+            { agentId: 'pi-1', sensorId: 'door', unit: null, value: true, sampledAt: 1_700_000_001_000 },
+            { agentId: 'pi-2', sensorId: 'label', unit: null, value: 'open', sampledAt: 1_700_000_001_000 },
+          ],
+          omitted: 4,
+        }),
       },
     });
     expect((await api.request('/metrics')).status).toBe(401);
@@ -51,9 +59,15 @@ describe('/metrics and /health/deep', () => {
       'mesh_lead_agents_hardware{condition="throttled"} 2',
       'mesh_lead_agents_hardware_degraded 2',
       'mesh_lead_agent_temperature_max_celsius 71.5',
+      'mesh_lead_sensor_value{agent_id="pi-1",sensor_id="temp",unit="C"} 21.5',
+      'mesh_lead_sensor_value{agent_id="pi-1",sensor_id="door",unit=""} 1',
+      'mesh_lead_sensor_sampled_at_seconds{agent_id="pi-1",sensor_id="temp",unit="C"} 1700000000.5',
+      'mesh_lead_sensor_values_omitted 4',
     ]) {
       expect(text.split('\n'), line).toContain(line);
     }
+    // A reading that is not a number has no sample value.
+    expect(text).not.toContain('sensor_id="label"');
     // Served without credentials only when configured so.
     const open = app({ metrics: { ingest: () => ({ accepted: 0, refused: {} }), operations: ops, breakers: () => [], mode: () => 'FULL', eventLoopDelayMs: () => 0 } }, ['/metrics']);
     expect((await open.request('/metrics')).status).toBe(200);

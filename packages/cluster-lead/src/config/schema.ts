@@ -215,6 +215,9 @@ const Conflicts = z.strictObject({
 const DAY_MS = 86_400_000;
 
 /** Field sensor readings (src/sensors, src/store/sensor-readings.ts). */
+/** Sensor value series in /metrics, at most (sensors.metrics_max_series). */
+const DEFAULT_SENSOR_METRICS_MAX_SERIES = 1_000;
+
 const Sensors = z.strictObject({
   /**
    * Readings kept per (agent, sensor) in the history; each new one beyond this deletes the
@@ -227,6 +230,12 @@ const Sensors = z.strictObject({
    * report on change only and are never stale.
    */
   stale_after_ms: z.number().int().min(1_000).max(7 * 86_400_000).default(DEFAULT_SENSOR_STALE_AFTER_MS),
+  /**
+   * Latest sensor values exported in /metrics as mesh_lead_sensor_value, one series each, at
+   * most this many (the rest are counted in mesh_lead_sensor_values_omitted): a fleet's worth
+   * of series would swamp a Prometheus; raise it for a small site, 0 to export none.
+   */
+  metrics_max_series: z.number().int().min(0).max(100_000).default(DEFAULT_SENSOR_METRICS_MAX_SERIES),
 });
 
 /** The lead's dead letters (src/dead-letters): what is kept, oldest deleted first. */

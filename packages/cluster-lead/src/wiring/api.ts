@@ -121,6 +121,11 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
         hardware: () => registry.hardwareSummary(),
         deadLetters: () => ({ stored: ops.deadLetters.count(), pruned: ops.deadLetters.pruned }),
         sensors: () => ({ ...deps.sensorIntake.stats(), known: store.sensors.count() }),
+        sensorValues: () => {
+          const max = config.sensors.metrics_max_series;
+          const readings = max === 0 ? [] : store.sensors.latest({ limit: max });
+          return { readings, omitted: Math.max(0, store.sensors.count() - readings.length) };
+        },
         operatorAlert: () => ({ active: ops.reactions.alert.active, raised: ops.reactions.raised }),
         eventLoopDelayMs: () => {
           const worst = loopDelay.max / 1e6;
