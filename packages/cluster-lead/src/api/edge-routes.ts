@@ -3,6 +3,7 @@
  * its registration: same id, new URL, key or capabilities), GET lists them, DELETE removes one.
  */
 import { Hono } from 'hono';
+import type { EdgeProbeState } from '../edge/edge-prober.js';
 import { z } from 'zod';
 import { PageTokens } from './page-token.js';
 import { ApiError, fieldErrors, invalidFields } from './problem.js';
@@ -15,15 +16,8 @@ export interface EdgeAgentJson {
   readonly capabilities: readonly string[];
   readonly cluster_id: string;
   readonly public_key: string;
-  /** The lead's probes of this Worker (src/edge/edge-prober.ts EdgeProbeState). */
-  readonly probe?: {
-    readonly last_probe_at: number | null;
-    readonly ok: boolean | null;
-    readonly last_ok_at: number | null;
-    readonly last_error: string | null;
-    readonly rtt_ms: number | null;
-    readonly breaker: string;
-  };
+  /** The lead's probes of this Worker. */
+  readonly probe?: EdgeProbeState;
 }
 
 export type EdgeRegisterOutcome =

@@ -2,17 +2,12 @@
  * A small seeded generator (mulberry32) so a simulated fleet is the same fleet on every run
  * with the same seed: ids, classes, skews and faults are reproducible.
  */
+import { mulberry32 } from '@mesh30k/shared';
+
 export type Random = () => number;
 
 export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 export function uniform(random: Random, min: number, max: number): number {
