@@ -39,12 +39,15 @@ describe('soak sensor ledger', () => {
     expect(ledger.lostBy.map((l) => [l.boot, l.lostSeqs])).toEqual([['heartbeat summary', [3]]]);
   });
 
-  it('tells stored readings no complete record lists from readings taken after a summary', () => {
+  it('tells stored readings a complete record skips from readings taken after the records were read', () => {
     const ledger = sensorLedger(
       [stream('pi-0', 'cmd', 'run 1', [0, 1]), stream('sim-1', 'temp', 'sim', seqsThrough(1), false)],
       [...stored('pi-0', 'cmd', [0, 1, 7]), ...stored('sim-1', 'temp', [0, 1, 2])],
     );
-    expect(ledger.unmatchedAtLead).toBe(1);
+    // seq 7 was taken after the daemon's log was read: not a stranger.
+    expect(ledger.unmatchedAtLead).toBe(0);
+    const gap = sensorLedger([stream('pi-0', 'cmd', 'run 1', [0, 2])], stored('pi-0', 'cmd', [0, 1, 2, 3]));
+    expect([gap.unmatchedAtLead, gap.lost]).toEqual([1, 0]);
     expect(ledger.lost).toBe(0);
   });
 

@@ -46,7 +46,7 @@ export interface SensorLedger {
   lost: number;
   /** Stored readings beyond the first for the same (agent, sensor, seq). */
   duplicated: number;
-  /** Stored readings of a sensor whose records are complete, that no agent record lists. */
+  /** Stored readings of a sensor whose records are complete, that no agent record lists though it lists a later one. */
   unmatchedAtLead: number;
   lostBy: SensorStreamLoss[];
 }
@@ -65,13 +65,17 @@ export function sensorLedger(produced: readonly ProducedStream[], stored: readon
   const copies = new Map<string, number>();
   for (const r of stored) copies.set(key(r.agentId, r.sensorId, r.seq), (copies.get(key(r.agentId, r.sensorId, r.seq)) ?? 0) + 1);
   const listed = new Set<string>();
-  const complete = new Set<string>();
+  /** Per sensor whose records are complete: the last seq they list (later ones were taken after the records were read). */
+  const complete = new Map<string, number>();
   const ledger: SensorLedger = { streams: 0, produced: 0, stored: 0, lost: 0, duplicated: 0, unmatchedAtLead: 0, lostBy: [] };
   for (const stream of produced) {
     const seqs = [...new Set(stream.seqs)];
     if (seqs.length === 0) continue;
     ledger.streams++;
-    if (stream.complete) complete.add(sensorKey(stream.agentId, stream.sensorId));
+    if (stream.complete) {
+      const sk = sensorKey(stream.agentId, stream.sensorId);
+      complete.set(sk, Math.max(complete.get(sk) ?? -1, ...seqs));
+    }
     const lostSeqs: number[] = [];
     let fresh = 0;
     for (const seq of seqs) {
@@ -90,8 +94,8 @@ export function sensorLedger(produced: readonly ProducedStream[], stored: readon
   }
   for (const [k, n] of copies) {
     ledger.duplicated += n - 1;
-    const [agentId, sensorId] = k.split('\u0000') as [string, string];
-    if (!listed.has(k) && complete.has(sensorKey(agentId, sensorId))) ledger.unmatchedAtLead++;
+    const [agentId, sensorId, seq] = k.split('\u0000') as [string, string, string];
+    if (!listed.has(k) && Number(seq) <= (complete.get(sensorKey(agentId, sensorId)) ?? -1)) ledger.unmatchedAtLead++;
   }
   ledger.lostBy.sort((a, b) => b.lost - a.lost);
   return ledger;
