@@ -6,18 +6,18 @@
  * falling due meanwhile and the daemon SIGKILLed with them in its outbox, the lead SIGKILLed with
  * an operation in flight and started again on its database. It reports operations and their
  * outcomes, ACKs lost and duplicated (agents' own records against the lead's history, exactly),
- * lead RSS and event-loop delay per window, and how long each recovery took. The first window
+ * lead RSS and event-loop delay per window, how long each recovery took, and sensor readings
+ * lost (every sim has a virtual temperature, the daemon a command sensor: the readings each agent
+ * took against those the lead stored, counted once the outboxes have drained). The first window
  * has no faults: it is the baseline the others are compared with.
  *
  *   npm run bench:soak                       (10 minutes measured, after a 30 s warm-up)
  *   npm run bench:soak -- --quick            (2 minutes, 200 agents)
  *   npm run bench:soak -- --duration 300     (or SOAK_DURATION_S; SOAK_AGENTS, SOAK_OP_INTERVAL_S...: soak/plan.ts)
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MESSAGE_KINDS } from '@mesh30k/shared';
 import { LATE_ACK_SAVE_DELAY_MS } from '../../packages/cluster-lead/src/scatter/operation-run.js';
 import { startLocalMesh } from '../harness/index.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
@@ -31,6 +31,7 @@ import { NatsTap } from './soak/nats-tap.js';
 import { OperationLoop, type SoakOperation } from './soak/operations.js';
 import { actualPhases, soakOptions, soakTimeline, type Phase, type SoakOptions, type Timeline } from './soak/plan.js';
 import { printSoak } from './soak/print.js';
+import { countSensorReadings, type SensorFigures } from './soak/sensor-records.js';
 
 /** An operation can still collect ACKs this long after it was submitted (its timeout, and the held ones'). */
 const OPERATION_REACH_MS = 30_000;
@@ -48,27 +49,20 @@ export interface SoakResults {
   lostBy: LossGroup[];
   /** ACKs the lead recorded that no agent's records have (should be 0: the agents' records are complete). */
   unmatchedAtLead: LeadAck[];
-  sensorEvents: string;
+  /** Sensor readings taken against stored; `notCounted` when the count itself failed. */
+  sensorEvents: SensorFigures | { notCounted: string };
   operations: SoakOperation[];
   /** Samples of the lead (1 s), for the plots one may want later. */
   samples: LeadSample[];
 }
 
-const REPO = join(import.meta.dirname, '..', '..');
-
-/** Whether sensor events can be counted end to end here: a message kind, an agent that emits them, a lead that takes them. */
-function sensorColumn(): string {
-  if (!(MESSAGE_KINDS as readonly string[]).includes('SENSOR_EVENT')) return 'not available: no SENSOR_EVENT message kind in packages/shared on this branch';
-  const emits = existsSync(join(REPO, 'packages', 'pi-daemon', 'src', 'sensors'));
-  const takes = readdirSync(join(REPO, 'packages', 'cluster-lead', 'src'), { recursive: true, encoding: 'utf8' })
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .some((f) => readFileSync(join(REPO, 'packages', 'cluster-lead', 'src', f), 'utf8').includes('SENSOR_EVENT'));
-  if (!emits || !takes) {
-    return `not available: the SENSOR_EVENT kind is in the protocol, but ${!emits ? 'no agent module produces sensor events (no packages/pi-daemon/src/sensors)' : ''}${!emits && !takes ? ' and ' : ''}${!takes ? 'the lead has no intake for them' : ''}`;
-  }
-  return 'not measured: sensors exist on this branch, but the soak does not configure any on its agents yet';
-}
-
+/** A command sensor that costs little to run: it prints the JSON value 1. */
+const ECHO = '/bin/echo';
+/** Sims read a virtual temperature this often (and have a relay); the daemon runs a command sensor. */
+const SIM_SENSOR_INTERVAL_MS = 5_000;
+const DAEMON_SENSOR_INTERVAL_MS = 2_000;
+/** Far above the readings one sensor takes in a soak, so the lead's bound never trims one away. */
+const SENSOR_HISTORY_PER_SENSOR = 20_000;
 async function runSoak(options: SoakOptions): Promise<SoakResults> {
   const timeline = soakTimeline(options.durationS);
   stdout.write(`[soak] starting a mesh of ${options.agents} simulated agents and 1 daemon...\n`);
@@ -77,8 +71,14 @@ async function runSoak(options: SoakOptions): Promise<SoakResults> {
   // there would be no ACKs left to measure. How often one was open is reported per window.
   const mesh = await startLocalMesh({
     agents: options.agents, daemons: 1, heartbeatMs: options.heartbeatMs, recordArrivals: true, simLogLevel: 'info', daemonLogLevel: 'debug', readyTimeoutMs: 120_000,
-    leadConfig: { breakers: { metrics_only: true } },
+    leadConfig: { breakers: { metrics_only: true }, sensors: { history_per_sensor: SENSOR_HISTORY_PER_SENSOR } },
+    virtualSensors: { interval_ms: SIM_SENSOR_INTERVAL_MS },
+    daemonSensors: { sysfs_root: '/nonexistent', devices: [{ id: 'echo', kind: 'command', command: ECHO, args: ['1'], interval_ms: DAEMON_SENSOR_INTERVAL_MS }] },
   });
+  const sensorsConfigured =
+    `every sim: a virtual temperature every ${SIM_SENSOR_INTERVAL_MS / 1000} s and a relay (readings in a memory outbox); ` +
+    `the daemon: a command sensor (${ECHO}) every ${DAEMON_SENSOR_INTERVAL_MS / 1000} s (readings in its SQLite outbox)`;
+  let sensorEvents: SoakResults['sensorEvents'] = { notCounted: 'the soak stopped before its count' };
   const agentsTotal = mesh.agentIds.length;
   let agentAcks: AgentAck[] = [];
   let history: HistoryRow[] = [];
@@ -119,6 +119,9 @@ async function runSoak(options: SoakOptions): Promise<SoakResults> {
     await loop.stop();
     // Late ACKs reach the history a moment after they arrive (LATE_ACK_SAVE_DELAY_MS).
     await sleep(3 * LATE_ACK_SAVE_DELAY_MS);
+    stdout.write('[soak] counting sensor readings: the agents\' records against the lead\'s history\n');
+    const daemonLogs = new Map((mesh.daemons ?? []).map((d) => [d.agentId, d.proc.logFiles]));
+    sensorEvents = await countSensorReadings(mesh.api, mesh.agentIds, daemonLogs, sensorsConfigured).catch((error: unknown) => ({ notCounted: error instanceof Error ? error.message : String(error) }));
   } finally {
     await watch.stop();
     await tap.close();
@@ -147,7 +150,7 @@ async function runSoak(options: SoakOptions): Promise<SoakResults> {
     faults,
     lostBy: lossGroups(all.lost, loop.operations, history, faults, OPERATION_REACH_MS),
     unmatchedAtLead: all.unmatchedAtLead,
-    sensorEvents: sensorColumn(),
+    sensorEvents,
     operations: loop.operations,
     samples: watch.samples,
   };

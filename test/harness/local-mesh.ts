@@ -76,6 +76,8 @@ export interface LocalMeshOptions {
   daemons?: number;
   /** The daemons' log_level (default `info`). */
   daemonLogLevel?: string;
+  /** The daemons' `sensors` config section (docs/sensors.md); none when absent. */
+  daemonSensors?: unknown;
   /** The sims' --log-level (default `warn`). */
   simLogLevel?: string;
   /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
@@ -355,6 +357,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         await provisionMeshDaemon({
           agentId: `pi-${d}`, dir: join(dir, `pi-${d}`), root, leadId: LEAD_ID, leadPublicKey: lead.publicKey, clusterId: CLUSTER_ID,
           capabilities: CAPABILITIES, natsUrl: nats.url, heartbeatMs, logLevel: options.daemonLogLevel ?? 'info', enrollDir,
+          ...(options.daemonSensors === undefined ? {} : { sensors: options.daemonSensors }),
         }),
       );
     }

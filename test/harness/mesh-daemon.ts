@@ -21,6 +21,8 @@ export interface MeshDaemonPlan {
   logLevel: string;
   /** The lead's enrollment directory: the signed record is written there as `<agentId>.json`. */
   enrollDir: string;
+  /** The agent config's `sensors` section (docs/sensors.md), when the daemon should read any. */
+  sensors?: unknown;
 }
 
 /** What a provisioned daemon is: run it with `mesh-agent run --config <configPath>`. */
@@ -63,6 +65,7 @@ export async function provisionMeshDaemon(plan: MeshDaemonPlan): Promise<MeshDae
     heartbeat_interval_ms: plan.heartbeatMs,
     status: { host: '127.0.0.1', port: 0 },
     log_level: plan.logLevel,
+    ...(plan.sensors === undefined ? {} : { sensors: plan.sensors }),
   };
   const configPath = join(plan.dir, 'agent.json');
   await writeFile(configPath, JSON.stringify(config, null, 2));

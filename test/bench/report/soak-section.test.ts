@@ -28,16 +28,28 @@ const results: SoakResults = {
   faults: [{ kind: 'lead-kill', startedAt: 1, endedAt: 2, startedAtS: 67, scheduledAtS: 66, detail: { in_flight_operation: 'soak-inflight-9' }, recoveries: [{ what: 'lead serving its API', ms: 2_500 }, { what: 'every agent active', ms: null }] }],
   lostBy: [{ cause: 'lead-kill', source: 'sim', state: 'ready', leadRecord: 'running', count: 12, operations: ['soak-inflight-9'] }],
   unmatchedAtLead: [],
-  sensorEvents: 'not available: no sensor event message on this branch',
+  sensorEvents: {
+    configured: 'sims: a virtual temperature',
+    settleMs: 1_500,
+    ledger: { streams: 3, produced: 300, stored: 298, lost: 2, duplicated: 0, unmatchedAtLead: 0, lostBy: [{ agentId: 'pi-0', sensorId: 'echo', boot: 'run 2', produced: 40, lost: 2, lostSeqs: [51, 52] }] },
+  },
   operations: [],
   samples: [],
 };
 
 describe('BENCHMARKS.md soak section', () => {
-  it('states the ACK targets as met or missed, with the sensor column said plainly', () => {
+  it('states the ACK and sensor targets as met or missed', () => {
     expect(soakTargetLine(results)).toBe(
-      'Soak (120 s with faults): ACKs lost 12 of 1000 (target 0: **MISSED**), ACKs duplicated into results 0 (target 0: met), sensor events lost: not available: no sensor event message on this branch.',
+      'Soak (120 s with faults): ACKs lost 12 of 1000 (target 0: **MISSED**), ACKs duplicated into results 0 (target 0: met), ' +
+        'sensor events lost 2 of 300 (target 0: **MISSED**), sensor readings stored twice 0 (target 0: met).',
     );
+  });
+
+  it('says plainly when sensors were not counted, and reads a report from before they were', () => {
+    expect(soakTargetLine({ ...results, sensorEvents: { notCounted: 'GET /v1/agents/x/sensors: HTTP 503' } })).toContain('sensor events lost: **not counted** (GET /v1/agents/x/sensors: HTTP 503).');
+    const legacy = { ...results, sensorEvents: 'not available: no sensor event message on this branch' } as unknown as SoakResults;
+    expect(soakTargetLine(legacy)).toContain('sensor events lost: not available: no sensor event message on this branch.');
+    expect(soakSection(legacy, markdownTable).join('\n')).toContain('Sensor events lost: not available: no sensor event message on this branch.');
   });
 
   it('compares every window with the baseline and says where lost ACKs came from', () => {
@@ -46,6 +58,8 @@ describe('BENCHMARKS.md soak section', () => {
     expect(md).toContain('| lead-kill | 67 (66) | lead serving its API | 2.5 s |');
     expect(md).toContain('|  |  | every agent active | **not within 60 s** |');
     expect(md).toContain('| lead-kill | sim | ready | running | 12 | soak-inflight-9 |');
+    expect(md).toContain('| 3 | 300 | 298 | 2 | 0 | 0 | 1.5 |');
+    expect(md).toContain('| pi-0 | echo | run 2 | 40 | 2 | 51, 52 |');
   });
 
   it('replaces only its own section of the page, or appends it once', () => {

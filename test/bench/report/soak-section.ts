@@ -1,5 +1,5 @@
 // The soak's part of docs/BENCHMARKS.md, from its JSON: the windows compared with the baseline,
-// the recoveries, the floods and where lost ACKs came from.
+// the recoveries, the floods, where lost ACKs came from and the sensor readings lost.
 import type { SoakResults } from '../soak-bench.js';
 import type { WindowFigures } from '../soak/analysis.js';
 
@@ -21,14 +21,42 @@ const known = (x: number | null | undefined): x is number => typeof x === 'numbe
 const num = (x: number | null | undefined, digits = 1): string => (!known(x) ? '-' : Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(digits));
 const took = (ms: number | null): string => (ms === null ? '**not within 60 s**' : `${(ms / 1000).toFixed(1)} s`);
 
+const verdict = (x: number): string => (x === 0 ? 'met' : '**MISSED**');
+
+/** Reports written before sensors were counted hold a sentence instead of the figures. */
+type SensorEvents = SoakResults['sensorEvents'] | string;
+
+function sensorsLost(s: SensorEvents): string {
+  if (typeof s === 'string') return `sensor events lost: ${s}`;
+  if ('notCounted' in s) return `sensor events lost: **not counted** (${s.notCounted})`;
+  const l = s.ledger;
+  return `sensor events lost ${l.lost} of ${l.produced} (target 0: ${verdict(l.lost)}), sensor readings stored twice ${l.duplicated} (target 0: ${verdict(l.duplicated)})`;
+}
+
 /** One line for the Targets section. */
 export function soakTargetLine(r: SoakResults): string {
   const a = r.overall.acks;
-  const verdict = (x: number): string => (x === 0 ? 'met' : '**MISSED**');
   return (
     `Soak (${r.options.durationS} s with faults): ACKs lost ${a.lost} of ${a.sent} (target 0: ${verdict(a.lost)}), ` +
-    `ACKs duplicated into results ${a.duplicated} (target 0: ${verdict(a.duplicated)}), sensor events lost: ${r.sensorEvents}.`
+    `ACKs duplicated into results ${a.duplicated} (target 0: ${verdict(a.duplicated)}), ${sensorsLost(r.sensorEvents)}.`
   );
+}
+
+function sensorLines(s: SensorEvents, table: Table): string[] {
+  if (typeof s === 'string' || 'notCounted' in s) return [`${sensorsLost(s).replace(/^s/, 'S')}.`, ''];
+  const l = s.ledger;
+  const out = [
+    `Sensor events, end to end over the whole run (${s.configured}): each (agent, sensor)'s readings as the agent took them (the daemon's synchronous log, a line per reading written ` +
+      'to its outbox; every agent\'s last heartbeat summary, seq 0 up to the last it reports) against the lead\'s history of that sensor, read through ' +
+      '`GET /v1/agents/{id}/sensors/{sensor}/history` page by page after the run, missing readings looked for again until none is (the settle).',
+    '',
+    table(['streams', 'readings taken', 'stored', 'lost', 'stored twice', 'at lead, in no agent record', 'settle s'], [[String(l.streams), String(l.produced), String(l.stored), String(l.lost), String(l.duplicated), String(l.unmatchedAtLead), num(s.settleMs / 1000)]]),
+    '',
+  ];
+  if (l.lostBy.length > 0) {
+    out.push(table(['agent', 'sensor', 'boot', 'taken', 'lost', 'first lost seqs'], l.lostBy.slice(0, 20).map((x) => [x.agentId, x.sensorId, x.boot, String(x.produced), String(x.lost), x.lostSeqs.join(', ')])), '');
+  }
+  return out;
 }
 
 function windowRow(w: WindowFigures): string[] {
@@ -54,8 +82,7 @@ export function soakSection(r: SoakResults, table: Table): string[] {
       'the first for one agent and operation. **Loop delay**: `mesh_lead_event_loop_delay_ms` scraped every second (the worst delay of that second); p99 and max of those scrapes. ' +
       `Heartbeats: the lead's accepted counter read at the window's edges. ACKs at the lead that no agent recorded: ${r.unmatchedAtLead.length}.`,
     '',
-    `Sensor events lost: ${r.sensorEvents}.`,
-    '',
+    ...sensorLines(r.sensorEvents, table),
     'Lead RSS, per lead process (the lead is restarted in the fault window; a restarted lead is measured from 10 s after its start):',
     '',
     table(['window', 'lead pid', 'from-to s', 'RSS start MB', 'RSS end MB', 'growth MB', 'MB/min'], [...r.windows, r.overall].flatMap((w) => w.rss.map((x) => [w.name, String(x.pid ?? '-'), `${num(x.fromS, 0)}-${num(x.toS, 0)}`, num(x.startMb, 0), num(x.endMb, 0), num(x.growthMb), num(x.mbPerMin, 2)]))),

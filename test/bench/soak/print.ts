@@ -16,6 +16,30 @@ function windowRow(w: WindowFigures): string[] {
   ];
 }
 
+function printSensors(f: SoakResults['sensorEvents']): void {
+  if ('notCounted' in f) {
+    stdout.write(`\nsensor events lost: NOT COUNTED (${f.notCounted})\n`);
+    return;
+  }
+  const l = f.ledger;
+  stdout.write(`\nSensor events, end to end over the whole run (${f.configured}):\n\n`);
+  stdout.write(
+    `${formatTable(
+      ['streams', 'readings taken', 'stored by lead', 'sensor events lost (target 0)', 'dup. stored', 'at lead, not in agent records', 'settle s'],
+      [[String(l.streams), String(l.produced), String(l.stored), String(l.lost), String(l.duplicated), String(l.unmatchedAtLead), (f.settleMs / 1000).toFixed(1)]],
+    )}\n`,
+  );
+  stdout.write(
+    'Readings taken: per (agent, sensor) the seqs the agent took: the daemon\'s debug log (sensor.reading, one line per reading written to its outbox; one stream per run) ' +
+      'and every agent\'s last heartbeat summary (seq 0 up to the last it reports). Stored: found in GET /v1/agents/{id}/sensors/{sensor}/history, paged. ' +
+      'Lost = taken - stored, after a settle in which missing readings are looked for again; dup. stored: history rows beyond the first for the same (agent, sensor, seq).\n',
+  );
+  if (l.lostBy.length > 0) {
+    stdout.write(`\n${formatTable(['agent', 'sensor', 'boot', 'taken', 'lost', 'first lost seqs'], l.lostBy.slice(0, 20).map((x) => [x.agentId, x.sensorId, x.boot, String(x.produced), String(x.lost), x.lostSeqs.join(', ')]))}\n`);
+    if (l.lostBy.length > 20) stdout.write(`... and ${l.lostBy.length - 20} more streams with losses (in the JSON)\n`);
+  }
+}
+
 export function printSoak(r: SoakResults): void {
   const o = r.options;
   stdout.write(
@@ -35,7 +59,7 @@ export function printSoak(r: SoakResults): void {
       'Loop: mesh_lead_event_loop_delay_ms scraped every second (the worst delay in that second); p99 and max over those scrapes. ' +
       'Breaker open s: scrapes (about 1 s each) with any breaker open; breakers are metrics_only here, so they did not stop sends.\n',
   );
-  stdout.write(`sensor events lost: ${r.sensorEvents}\n`);
+  printSensors(r.sensorEvents);
   stdout.write(`ACKs at the lead missing from the agents' records: ${r.unmatchedAtLead.length} (0 means the agents' records are complete)\n`);
 
   stdout.write('\nLead RSS (per lead process; a restarted lead is measured from 10 s after it started):\n\n');
