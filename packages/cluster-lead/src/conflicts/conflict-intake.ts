@@ -11,8 +11,7 @@ import type { NatsConnection, Subscription } from 'nats';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { RateLimiter, type RateLimitOptions } from '../lib/rate-limiter.js';
-import { frameOf } from '../nats/frames.js';
-import { answerWith, type ReplySigner } from '../nats/replies.js';
+import { serveRequests, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
 import type { ConflictDesk } from './conflict-desk.js';
 
@@ -70,18 +69,7 @@ export class ConflictIntake {
   }
 
   subscribe(nc: NatsConnection): void {
-    this.subscription ??= nc.subscribe(subjects.conflict(this.deps.leadId), {
-      queue: CONFLICT_QUEUE_GROUP,
-      callback: (error, msg) => {
-        if (error !== null) {
-          this.deps.logger.error({ err: error }, 'conflict subscription failed');
-          return;
-        }
-        void this.handle(frameOf(msg))
-          .then((reply) => answerWith(msg, this.deps.replies, reply))
-          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'conflict reply failed'));
-      },
-    });
+    this.subscription ??= serveRequests(nc, { subject: subjects.conflict(this.deps.leadId), queue: CONFLICT_QUEUE_GROUP, replies: this.deps.replies, logger: this.deps.logger, what: 'conflict', handle: (frame) => this.handle(frame) });
   }
 
   unsubscribe(): void {

@@ -6,8 +6,10 @@
  * it could not authenticate, and the requester treats an unsigned answer as no answer.
  */
 import { encodeMessage, newMessageId, PROTOCOL_VERSION, type Clock, type Reply, type SignedFrame, type Signer } from '@mesh30k/shared';
-import type { Msg } from 'nats';
-import { frameHeaders } from './frames.js';
+import type { IncomingFrame } from '@mesh30k/shared';
+import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { Logger } from '../lib/logger.js';
+import { frameHeaders, frameOf } from './frames.js';
 
 /** The verified request a verdict answers. */
 export interface Answered {
@@ -73,4 +75,32 @@ export function answerWith(msg: Msg, by: ReplySigner, reply: Verdicted): Promise
     ? { ok: true }
     : { ok: false, code: reply.code, message: reply.message, ...(reply.retry_after_ms === undefined ? {} : { retry_after_ms: reply.retry_after_ms }) };
   return answer(msg, by, verdict, reply.answered);
+}
+
+export interface RequestService {
+  readonly subject: string;
+  /** Shares the requests among the leads serving the subject. */
+  readonly queue?: string;
+  readonly replies: ReplySigner;
+  readonly logger: Logger;
+  /** Names the service in log lines ("sensor", "conflict"...). */
+  readonly what: string;
+  readonly handle: (frame: IncomingFrame) => Promise<Verdicted>;
+}
+
+/** Serves signed requests on a subject: each frame to `handle`, its verdict answered by answerWith. */
+export function serveRequests(nc: NatsConnection, service: RequestService): Subscription {
+  return nc.subscribe(service.subject, {
+    ...(service.queue === undefined ? {} : { queue: service.queue }),
+    callback: (error, msg) => {
+      if (error !== null) {
+        service.logger.error({ err: error }, `${service.what} subscription failed`);
+        return;
+      }
+      service
+        .handle(frameOf(msg))
+        .then((reply) => answerWith(msg, service.replies, reply))
+        .catch((failure: unknown) => service.logger.error({ err: failure }, `${service.what} reply failed`));
+    },
+  });
 }

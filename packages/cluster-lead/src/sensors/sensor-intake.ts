@@ -7,8 +7,7 @@
 import { subjects, verifyAndParse, type Clock, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck, type SensorEvent } from '@mesh30k/shared';
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../lib/logger.js';
-import { frameOf } from '../nats/frames.js';
-import { answerWith, type ReplySigner } from '../nats/replies.js';
+import { serveRequests, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
 import type { SensorReadings } from '../store/index.js';
 
@@ -69,18 +68,7 @@ export class SensorIntake {
   }
 
   subscribe(nc: NatsConnection): void {
-    this.subscription ??= nc.subscribe(subjects.sensor(this.deps.leadId), {
-      queue: SENSOR_QUEUE_GROUP,
-      callback: (error, msg) => {
-        if (error !== null) {
-          this.deps.logger.error({ err: error }, 'sensor subscription failed');
-          return;
-        }
-        void this.handle(frameOf(msg))
-          .then((reply) => answerWith(msg, this.deps.replies, reply))
-          .catch((error: unknown) => this.deps.logger.error({ err: error }, 'sensor reply failed'));
-      },
-    });
+    this.subscription ??= serveRequests(nc, { subject: subjects.sensor(this.deps.leadId), queue: SENSOR_QUEUE_GROUP, replies: this.deps.replies, logger: this.deps.logger, what: 'sensor', handle: (frame) => this.handle(frame) });
   }
 
   unsubscribe(): void {
