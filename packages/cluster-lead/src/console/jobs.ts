@@ -3,8 +3,8 @@
  * /v1/operations/<id> until it ends, showing progress on a terminal.
  */
 import { expectOk } from './api.js';
-import type { CommandContext } from './context.js';
-import { ConsoleError } from './exit-codes.js';
+import { printJson, type CommandContext } from './context.js';
+import { ConsoleError, EXIT, type ExitCode } from './exit-codes.js';
 import { intFlag } from './options.js';
 import { createProgress } from './progress.js';
 
@@ -92,4 +92,23 @@ export function failureLine(job: Job): string {
   const why = job.error?.message ?? job.refusal?.reason ?? 'no reason given';
   const code = job.error?.code ?? job.refusal?.code;
   return `operation ${job.operation_id} ${job.state.toLowerCase()}${code === undefined ? '' : ` (${code})`}: ${why}\n`;
+}
+
+/**
+ * Submits a job and follows it, printing it with --json. A job still pending or one that
+ * failed is reported here and ends the command (`exit`); a finished one is returned for the
+ * command to print its result.
+ */
+export async function submitForResult(ctx: CommandContext, path: string, body: unknown, label: string): Promise<{ job: Job } | { exit: ExitCode }> {
+  const { job, finished } = await submitAndFollow(ctx, path, body, label);
+  if (ctx.options.json) printJson(ctx, job);
+  if (!finished) {
+    if (!ctx.options.json) ctx.io.out(pendingLine(job));
+    return { exit: EXIT.OK };
+  }
+  if (phaseOf(job.state) === 'failed') {
+    if (!ctx.options.json) ctx.io.err(failureLine(job));
+    return { exit: EXIT.DEGRADED };
+  }
+  return { job };
 }

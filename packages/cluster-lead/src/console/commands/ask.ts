@@ -1,9 +1,9 @@
 /** `mesh ask QUESTION`: the lead asks a sample of agents; answers shown grouped, most common first. */
 import { z } from 'zod';
-import { printJson, type Command } from '../context.js';
+import type { Command } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { number } from '../format.js';
-import { WAIT_FLAGS, failureLine, pendingLine, phaseOf, submitAndFollow } from '../jobs.js';
+import { WAIT_FLAGS, submitForResult } from '../jobs.js';
 import { check, intFlag } from '../options.js';
 import { Priority, textArgument } from './selector.js';
 
@@ -55,16 +55,9 @@ export const askCommand: Command = {
       ...(timeoutS === undefined ? {} : { timeout_ms: timeoutS * 1000 }),
       ...(v.priority === undefined ? {} : { priority: check(Priority, v.priority, 'priority') }),
     };
-    const { job, finished } = await submitAndFollow(ctx, '/v1/operations', body, 'ask');
-    if (ctx.options.json) printJson(ctx, job);
-    if (!finished) {
-      if (!ctx.options.json) ctx.io.out(pendingLine(job));
-      return EXIT.OK;
-    }
-    if (phaseOf(job.state) === 'failed') {
-      if (!ctx.options.json) ctx.io.err(failureLine(job));
-      return EXIT.DEGRADED;
-    }
+    const submitted = await submitForResult(ctx, '/v1/operations', body, 'ask');
+    if ('exit' in submitted) return submitted.exit;
+    const { job } = submitted;
     const result = (job.result ?? {}) as { answers?: AnswerGroup[] };
     if (!ctx.options.json) ctx.io.out(formatAnswers(result.answers ?? []));
     return EXIT.OK;

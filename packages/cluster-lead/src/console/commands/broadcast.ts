@@ -1,8 +1,8 @@
 /** `mesh broadcast MESSAGE`: send to every selected agent, report how many received and acknowledged. */
-import { printJson, type Command } from '../context.js';
+import type { Command } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { number } from '../format.js';
-import { WAIT_FLAGS, failureLine, pendingLine, phaseOf, submitAndFollow } from '../jobs.js';
+import { WAIT_FLAGS, submitForResult } from '../jobs.js';
 import { check, intFlag } from '../options.js';
 import { Priority, SELECTOR_FLAGS, selectorFrom, textArgument } from './selector.js';
 import { z } from 'zod';
@@ -35,16 +35,9 @@ export const broadcastCommand: Command = {
       priority: v.priority === undefined ? 2 : check(Priority, v.priority, 'priority'),
       ...(timeoutS === undefined ? {} : { timeout_ms: timeoutS * 1000 }),
     };
-    const { job, finished } = await submitAndFollow(ctx, '/v1/operations', body, 'broadcast');
-    if (ctx.options.json) printJson(ctx, job);
-    if (!finished) {
-      if (!ctx.options.json) ctx.io.out(pendingLine(job));
-      return EXIT.OK;
-    }
-    if (phaseOf(job.state) === 'failed') {
-      if (!ctx.options.json) ctx.io.err(failureLine(job));
-      return EXIT.DEGRADED;
-    }
+    const submitted = await submitForResult(ctx, '/v1/operations', body, 'broadcast');
+    if ('exit' in submitted) return submitted.exit;
+    const { job } = submitted;
     const counts = (job.result as { counts?: ScatterCounts } | undefined)?.counts;
     if (!ctx.options.json) {
       ctx.io.out(

@@ -4,9 +4,9 @@
  * one agent; exit 0 only when it answered READY (it found something to blink).
  */
 import { z } from 'zod';
-import { printJson, type Command } from '../context.js';
+import type { Command } from '../context.js';
 import { ConsoleError, EXIT } from '../exit-codes.js';
-import { WAIT_FLAGS, failureLine, pendingLine, phaseOf, submitAndFollow } from '../jobs.js';
+import { WAIT_FLAGS, submitForResult } from '../jobs.js';
 import { check, intFlag } from '../options.js';
 
 const Id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id (letters, digits, _ -)');
@@ -29,16 +29,9 @@ export const identifyCommand: Command = {
       release_mode: 'none',
       min_response_rate: 1,
     };
-    const { job, finished } = await submitAndFollow(ctx, '/v1/operations', body, 'identify');
-    if (ctx.options.json) printJson(ctx, job);
-    if (!finished) {
-      if (!ctx.options.json) ctx.io.out(pendingLine(job));
-      return EXIT.OK;
-    }
-    if (phaseOf(job.state) === 'failed') {
-      if (!ctx.options.json) ctx.io.err(failureLine(job));
-      return EXIT.DEGRADED;
-    }
+    const submitted = await submitForResult(ctx, '/v1/operations', body, 'identify');
+    if ('exit' in submitted) return submitted.exit;
+    const { job } = submitted;
     const result = job.result as { counts?: { ready?: number }; status?: string } | undefined;
     const ready = (result?.counts?.ready ?? 0) > 0;
     if (!ctx.options.json) {
