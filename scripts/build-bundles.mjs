@@ -30,7 +30,7 @@ const PACKAGES = {
       ...common,
       entryPoints: [join(pkg, 'src/cli/index.ts')],
       outfile: join(out, 'mesh-agent.mjs'),
-      external: ['better-sqlite3', 'onoff', 'nats', 'pino', 'systeminformation'],
+      external: ['better-sqlite3', 'onoff', 'nats', 'pino', 'prom-client', 'systeminformation'],
     });
     // The health sampler's worker thread is plain JavaScript, found beside the bundle.
     copyFileSync(join(pkg, 'src/health/sampler-worker.js'), join(out, 'sampler-worker.js'));

@@ -92,9 +92,23 @@ function ensureNatsServer() {
   if (!hasNatsServer()) fail('apt-get ran but nats-server is still not on PATH.');
 }
 
+// test/e2e/metrics.e2e.test.ts runs `promtool check metrics` on a live lead's and agent's /metrics.
+function hasPromtool() {
+  return spawnSync('promtool', ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+function ensurePromtool() {
+  if (hasPromtool()) return;
+  if (!aptInstall('promtool', 'prometheus')) {
+    fail('promtool is not installed. Install it with `sudo apt-get install -y prometheus` (Debian, Raspberry Pi OS) or put a promtool binary on PATH, then run this again.');
+  }
+  if (!hasPromtool()) fail('apt-get ran but promtool is still not on PATH.');
+}
+
 checkNode();
 installDependencies();
 checkNativeParts();
 ensureNatsServer();
 ensureSystemdAnalyze();
+ensurePromtool();
 say('ready');

@@ -12,7 +12,7 @@ import { pinnedLeadResolver } from './agent/lead-keys.js';
 import { EnrollmentWaiter, LeadDiscovery } from './enrollment/index.js';
 import type { Bus } from './nats/bus.js';
 import { statusDocument } from './agent/status-report.js';
-import { renderAgentMetrics } from './metrics/index.js';
+import { createAgentMetrics } from './metrics/index.js';
 import type { Output } from './cli/output.js';
 import { EXIT } from './cli/exit-codes.js';
 import { trueClock } from './clock/true-clock.js';
@@ -175,12 +175,13 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   const version = packageVersion();
   health.start();
   let status: StatusServer | undefined;
+  const metrics = createAgentMetrics(() => agent.status());
   try {
     status = await startStatusServer({
       host: config.status.host,
       port: config.status.port,
       provider: () => statusDocument(agent.status(), { version, startedAt, health: health.latest() }),
-      metrics: () => renderAgentMetrics(agent.status()),
+      metrics: metrics.registry,
       logger,
     });
   } catch (error) {
@@ -208,6 +209,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     await agent.stop();
     await supervisor.stop();
     await status?.close();
+    metrics.stop();
     stopWatchdog();
     await health.stop();
     stores.close();

@@ -24,7 +24,8 @@ import { OPENAPI_DOCUMENT } from './openapi.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
 import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
-import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from './metrics.js';
+import { registerLeadMetrics, type MetricsSources } from './metrics.js';
+import { Registry } from 'prom-client';
 import { sensorRoutes } from './sensor-routes.js';
 import { DEFAULT_SENSOR_STALE_AFTER_MS } from '../sensors/sensor-health.js';
 import type { SensorReadings } from '../store/index.js';
@@ -112,6 +113,8 @@ export interface ApiDeps {
   enrollments?: EnrollmentsApi;
   /** What GET /metrics reports; absent, it answers 404. */
   metrics?: Omit<MetricsSources, 'api'>;
+  /** The registry /metrics adds its families to (holding the process metrics); a fresh one when absent. */
+  metricsRegistry?: Registry;
   conflicts?: (query: ConflictQuery) => StoredConflict[];
   heal?: (target: string, by: string) => HealResult;
   /** Cascades over this lead's subtree (src/cascade); absent, the routes answer 404. */
@@ -169,7 +172,15 @@ export function createApi(deps: ApiDeps): Hono {
 
   const metrics = deps.metrics;
   if (metrics !== undefined) {
-    app.get('/metrics', (c) => c.body(renderMetrics({ ...metrics, api: counters }), 200, { 'content-type': METRICS_CONTENT_TYPE }));
+    // The families join the registry at the first scrape: an app nobody scrapes registers nothing.
+    let registry: Registry | undefined;
+    app.get('/metrics', async (c) => {
+      if (registry === undefined) {
+        registry = deps.metricsRegistry ?? new Registry();
+        registerLeadMetrics(registry, { ...metrics, api: counters });
+      }
+      return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
+    });
   }
 
   const tokens = deps.pageTokens ?? new PageTokens();

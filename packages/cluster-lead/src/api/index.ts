@@ -13,6 +13,6 @@ export { createApiSigner, type ApiSigner, type ApiSignerOptions } from './client
 export { loadOperatorDirectory, operatorDirectory, type OperatorDirectory, type OperatorEntry } from './auth/operator-directory.js';
 export { authenticate, type AuthFailureReason, type Caller } from './auth/authenticate.js';
 export { MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
-export { OperationMetrics, renderMetrics, type MetricsSources } from './metrics.js';
+export { OperationMetrics, registerLeadMetrics, type MetricsSources } from './metrics.js';
 export { enrollmentRoutes, type AcceptTerms, type EnrollmentsApi, type PendingEnrollmentJson } from './enrollment-routes.js';
 export { pendingEnrollmentJson } from './enrollment-json.js';

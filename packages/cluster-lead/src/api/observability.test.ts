@@ -12,7 +12,7 @@ function app(extra: Partial<ApiDeps>, publicPaths: string[] = []) {
 }
 
 describe('/metrics and /health/deep', () => {
-  it('exposes counters, the arrival histogram, breakers, mode and API statuses as Prometheus text', async () => {
+  it('exposes counters (known labels at 0), the arrival and latency histograms in seconds, breakers, mode and API statuses as Prometheus text', async () => {
     const ops = new OperationMetrics();
     ops.record({ status: 'completed', result: { status: 'SUCCESS', responders: [{ arrivalErrorMs: -0.5 }, { arrivalErrorMs: 7 }] } as never });
     ops.record({ status: 'refused', refusal: { code: 'QUEUE_TIMEOUT', reason: 'late' } });
@@ -22,7 +22,6 @@ describe('/metrics and /health/deep', () => {
         operations: ops,
         breakers: () => [{ scope: 'cluster', targetId: 'c-1', state: 'open' } as BreakerStatus],
         mode: () => 'DEGRADED_LIGHT',
-        eventLoopDelayMs: () => 12.5,
         hardware: () => ({ reporting: 3, degraded: 2, conditions: { under_voltage: 1, throttled: 2, hot: 0 }, maxTemperatureC: 71.5 }),
         sensorValues: () => ({
           readings: [
@@ -45,18 +44,24 @@ describe('/metrics and /health/deep', () => {
       'mesh_lead_heartbeats_refused_total{reason="BAD_SIGNATURE"} 2',
       'mesh_lead_operations_total{outcome="success"} 1',
       'mesh_lead_operations_total{outcome="refused"} 1',
-      'mesh_lead_arrival_error_ms_bucket{le="1"} 1',
-      'mesh_lead_arrival_error_ms_bucket{le="10"} 2',
-      'mesh_lead_arrival_error_ms_count 2',
+      'mesh_lead_operations_total{outcome="partial"} 0',
+      'mesh_lead_arrival_error_seconds_bucket{le="0.001"} 1',
+      'mesh_lead_arrival_error_seconds_bucket{le="0.01"} 2',
+      'mesh_lead_arrival_error_seconds_sum 0.0075',
+      'mesh_lead_arrival_error_seconds_count 2',
       'mesh_lead_breaker_state{scope="cluster",target_id="c-1"} 2',
       'mesh_lead_mode{mode="DEGRADED_LIGHT"} 1',
       'mesh_lead_mode{mode="FULL"} 0',
-      'mesh_lead_event_loop_delay_ms 12.5',
+      'mesh_lead_heartbeats_refused_total{reason="NOT_ENROLLED"} 0',
+      'mesh_lead_limit_hits_total{limit="heartbeat_shed"} 0',
+      'mesh_lead_api_auth_failures_total{reason="FORBIDDEN"} 0',
+      'mesh_lead_api_request_duration_seconds_count 2',
       'mesh_lead_api_requests_total{status="401"} 1',
       'mesh_lead_api_requests_total{status="404"} 1',
       'mesh_lead_api_auth_failures_total{reason="MISSING"} 1',
       'mesh_lead_agents_hardware{condition="under_voltage"} 1',
       'mesh_lead_agents_hardware{condition="throttled"} 2',
+      'mesh_lead_agents_hardware{condition="hot"} 0',
       'mesh_lead_agents_hardware_degraded 2',
       'mesh_lead_agent_temperature_max_celsius 71.5',
       'mesh_lead_sensor_value{agent_id="pi-1",sensor_id="temp",unit="C"} 21.5',
@@ -69,7 +74,7 @@ describe('/metrics and /health/deep', () => {
     // A reading that is not a number has no sample value.
     expect(text).not.toContain('sensor_id="label"');
     // Served without credentials only when configured so.
-    const open = app({ metrics: { ingest: () => ({ accepted: 0, refused: {} }), operations: ops, breakers: () => [], mode: () => 'FULL', eventLoopDelayMs: () => 0 } }, ['/metrics']);
+    const open = app({ metrics: { ingest: () => ({ accepted: 0, refused: {} }), operations: ops, breakers: () => [], mode: () => 'FULL' } }, ['/metrics']);
     expect((await open.request('/metrics')).status).toBe(200);
   });
 

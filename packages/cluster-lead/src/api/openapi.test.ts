@@ -31,7 +31,7 @@ function fullApi() {
     delegations: { start: stub, get: stub } as never,
     enrollments: { enroll: stub, revoke: stub, requests: { list: stub, leadSigns: stub, accept: stub, reject: stub } },
     deepProbe: stub,
-    metrics: { ingest: stub, operations: stub as never, breakers: stub, mode: stub, eventLoopDelayMs: stub },
+    metrics: { ingest: stub, operations: stub as never, breakers: stub, mode: stub },
   });
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Registry } from 'prom-client';
 import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
 import type { LeadBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
@@ -15,6 +15,7 @@ import { JobBoard } from '../jobs/index.js';
 import type { LeadCascades } from '../lead-cascade.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
+import { registerProcessMetrics, startEventLoopDelayMetrics } from '../metrics/index.js';
 import type { Prober } from '../registry/index.js';
 import type { SensorIntake } from '../sensors/index.js';
 import type { LeadStore, SnapshotWriter } from '../store/index.js';
@@ -53,10 +54,11 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
   const { config, clock, logger, store, registry, breakers, ops, limits } = deps;
   const { enrollmentDesk, roots } = deps.trust;
   const edgeDirectory = deps.edge.directory;
-  // Its own histogram: the guard rails' lag monitor is read (and reset) by the sweep.
-  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
-  loopDelay.enable();
-  deps.cleanups.push(['event-loop histogram', () => void loopDelay.disable()]);
+  // One registry per lead process: prom-client's process and Node metrics, the event-loop
+  // histogram (its own monitor: the guard rails' is read and reset by the sweep), then the API's families.
+  const metricsRegistry = new Registry();
+  registerProcessMetrics(metricsRegistry);
+  deps.cleanups.push(['event-loop histogram', startEventLoopDelayMetrics(metricsRegistry, 'mesh_lead')]);
   const operators = await loadOperatorDirectory(config.api.operators);
   if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
   const api = await startApiServer(
@@ -127,16 +129,12 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           return { readings, omitted: Math.max(0, store.sensors.count() - readings.length) };
         },
         operatorAlert: () => ({ active: ops.reactions.alert.active, raised: ops.reactions.raised }),
-        eventLoopDelayMs: () => {
-          const worst = loopDelay.max / 1e6;
-          loopDelay.reset();
-          return worst;
-        },
         snapshots: () => {
           const health = deps.snapshot.health();
           return { failures: health.failures, failing: health.failingSince !== null };
         },
       },
+      metricsRegistry,
       mode: {
         get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
         set: (override) => deps.setModeOverride(override),

@@ -235,7 +235,7 @@ export class Agent {
       deadLetters: this.deadLetterStats(),
       processing: this.engine.stats(),
       counters: this.ctx.counters,
-      sensors: this.deps.sensors === undefined ? null : { ...this.deps.sensors.status(), last: this.sensorEvents.summary() },
+      sensors: this.deps.sensors === undefined ? null : { ...this.deps.sensors.status(), last: this.sensorEvents.summary(), readings: this.sensorEvents.counts() },
     };
   }
 

@@ -1,5 +1,8 @@
 /** What an agent counts; exposed through `Agent.stats()` for the status command and benchmarks. */
 export interface AgentCounters {
+  /** Heartbeat requests put on the wire, answered or not. */
+  heartbeatsRequested: number;
+  /** Heartbeats the lead answered with a verified reply (accepted or refused). */
   heartbeatsSent: number;
   heartbeatsMissed: number;
   heartbeatsRejected: number;
@@ -25,6 +28,7 @@ export interface AgentCounters {
 
 export function newCounters(): AgentCounters {
   return {
+    heartbeatsRequested: 0,
     heartbeatsSent: 0,
     heartbeatsMissed: 0,
     heartbeatsRejected: 0,

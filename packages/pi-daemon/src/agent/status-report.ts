@@ -26,7 +26,8 @@ export interface AgentStatus {
   deadLetters: DeadLetterStats;
   processing: ProcessingStats;
   counters: AgentCounters;
-  sensors: (SensorsStatus & { last: SensorSummary[] }) | null;
+  /** `readings`: queued since start, by sensor id. */
+  sensors: (SensorsStatus & { last: SensorSummary[]; readings: Record<string, number> }) | null;
 }
 
 export interface StatusExtras {

@@ -206,6 +206,7 @@ export class HeartbeatTask implements BeatTask {
     let reply;
     try {
       t1Wire = ctx.clock.localNow();
+      ctx.counters.heartbeatsRequested++;
       reply = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: ctx.tuning.heartbeatTimeoutMs, headers: frame.headers });
       t4 = ctx.clock.localNow() - (performance.now() - reply.arrivedAt);
     } catch (error) {

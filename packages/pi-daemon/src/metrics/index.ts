@@ -1,1 +1,2 @@
-export { renderAgentMetrics } from './agent-metrics.js';
+export { registerAgentMetrics } from './agent-metrics.js';
+export { createAgentMetrics, type AgentMetrics } from './agent-registry.js';

@@ -18,6 +18,8 @@ const READING_PRIORITY: Priority = 1;
 export class SensorEventSender {
   private readonly seqs: Record<string, number>;
   private readonly last = new Map<string, SensorSummary>();
+  /** Readings queued since start, per sensor (for /metrics). */
+  private readonly queued = new Map<string, number>();
 
   constructor(
     private readonly ctx: AgentContext,
@@ -51,11 +53,17 @@ export class SensorEventSender {
     try {
       ctx.state.set(SENSOR_SEQ_KEY, this.seqs);
       ctx.outbox.enqueue([{ kind: 'EVENT', priority, body: JSON.stringify(event), stream: reading.sensorId }]);
+      this.queued.set(reading.sensorId, (this.queued.get(reading.sensorId) ?? 0) + 1);
       ctx.log.debug({ event: LogEvent.SENSOR_READING, sensor: reading.sensorId, seq, value: reading.value }, 'sensor reading queued');
       this.onQueued();
     } catch (error) {
       ctx.log.error({ event: LogEvent.OUTBOX_DROPPED, sensor: reading.sensorId, seq, err: error }, 'sensor reading could not be written to the outbox and is lost');
     }
+  }
+
+  /** Readings queued into the outbox since start, by sensor id. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.queued);
   }
 
   /** Each sensor's last value, for the heartbeat. */

@@ -5,7 +5,7 @@
  * SSH scripts and local scrapers, not a network API. Errors are answered as
  * application/problem+json, in this one place.
  */
-import { PROBLEM_HEADERS, PROMETHEUS_CONTENT_TYPE, problemDetails, type ProblemInput } from '@mesh30k/shared';
+import { PROBLEM_HEADERS, problemDetails, type ProblemInput } from '@mesh30k/shared';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,12 +20,18 @@ export interface StatusServerOptions {
   port: number;
   /** Called per request; must be cheap and must not block. */
   provider: () => AgentStatus;
-  /** Prometheus text for GET /metrics; absent, /metrics is 404. Must be cheap. */
-  metrics?: () => string;
+  /** What GET /metrics answers (a prom-client Registry is one); absent, /metrics is 404. Must be cheap. */
+  metrics?: MetricsExposition;
   logger?: Logger;
 }
 
 export const METRICS_PATH = '/metrics';
+
+/** The exposition text and its content type. */
+export interface MetricsExposition {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+}
 
 export interface StatusServer {
   readonly host: string;
@@ -61,17 +67,21 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       problem(response, { status: 405, code: 'METHOD_NOT_ALLOWED', title: 'Method Not Allowed', instance: path, detail: `${request.method ?? '?'} is not allowed here; use GET or HEAD` }, { allow: 'GET, HEAD' });
       return;
     }
-    try {
-      if (path === METRICS_PATH && metrics !== undefined) {
-        const text = metrics();
-        response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
-        response.end(text);
-        return;
-      }
-      answer(response, 200, options.provider(), 'application/json');
-    } catch (error) {
+    const failed = (error: unknown): void => {
       options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status provider failed');
       problem(response, { status: 500, code: 'INTERNAL', title: 'Internal Server Error', instance: path, detail: 'the status provider failed; see the daemon log' });
+    };
+    if (path === METRICS_PATH && metrics !== undefined) {
+      metrics.metrics().then((text) => {
+        response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+        response.end(text);
+      }, failed);
+      return;
+    }
+    try {
+      answer(response, 200, options.provider(), 'application/json');
+    } catch (error) {
+      failed(error);
     }
   };
 

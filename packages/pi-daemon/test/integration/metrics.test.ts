@@ -30,7 +30,7 @@ function samples(text: string): Map<string, number> {
 }
 
 describe('the agent /metrics', () => {
-  it('serves heartbeat, outbox, clock and coordination counters as Prometheus text on loopback', async () => {
+  it('serves heartbeat, outbox, clock and coordination counters and the process metrics as Prometheus text on loopback', async () => {
     const config = await provisionDaemon({ mesh: rig.mesh, dir: `${rig.dir.path}/m`, agentId: 'pi-metrics', natsUrl: rig.nats.url });
     const daemon = spawnCli(['run', '--config', config]);
     try {
@@ -45,14 +45,22 @@ describe('the agent /metrics', () => {
       expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
       const m = samples(await res.text());
       expect(m.get('mesh_agent_heartbeats_sent_total')).toBeGreaterThan(0);
-      expect(m.get('mesh_agent_heartbeats_failed_total{reason="missed"}')).toBe(0);
+      expect(m.get('mesh_agent_heartbeats_missed_total')).toBe(0);
       expect(m.get('mesh_agent_outbox_depth')).toBe(0);
       expect(m.get('mesh_agent_outbox_dropped_total')).toBe(0);
-      expect(Number.isFinite(m.get('mesh_agent_clock_offset_ms'))).toBe(true);
-      expect(m.get('mesh_agent_clock_error_bound_ms')).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(m.get('mesh_agent_clock_offset_seconds'))).toBe(true);
+      expect(m.get('mesh_agent_clock_error_bound_seconds')).toBeGreaterThanOrEqual(0);
       expect(m.get('mesh_agent_coordinations_total{outcome="accepted"}')).toBe(1);
       expect(m.get('mesh_agent_acks_sent_total')).toBe(1);
       expect(m.get('mesh_agent_nats_connected')).toBe(1);
+      expect(m.get('mesh_agent_heartbeats_answered_total')).toBeGreaterThan(0);
+      expect(m.get('mesh_agent_heartbeats_refused_total')).toBe(0);
+      // Known label values from the start; prom-client's process and Node metrics beside the agent's.
+      expect(m.get('mesh_agent_coordinations_total{outcome="declined",code="QUEUE_FULL"}')).toBe(0);
+      expect(m.get('mesh_agent_mode{mode="FULL"}')).toBe(1);
+      expect(m.get('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+      expect(m.has('nodejs_heap_size_used_bytes')).toBe(true);
+      expect(m.has('mesh_agent_event_loop_delay_seconds_count')).toBe(true);
     } finally {
       daemon.kill('SIGKILL');
       await daemon.exited;

@@ -1,1 +1,1 @@
-export { Histogram, MetricsText, PROMETHEUS_CONTENT_TYPE, labelValue, type Labels, type MetricType } from './prometheus-text.js';
+export { ARRIVAL_ERROR_BUCKETS_S, BREAKER_STATE_VALUE, EVENT_LOOP_DELAY_BUCKETS_S, REQUEST_DURATION_BUCKETS_S, sampleOf, secondsFromMs } from './units.js';

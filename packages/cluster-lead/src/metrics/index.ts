@@ -1,0 +1,3 @@
+export { LOOP_DELAY_WINDOW_MS, startEventLoopDelayMetrics } from './event-loop-delay.js';
+export { registerProcessMetrics } from './process-metrics.js';
+export { byLabel, scrapedCounter, scrapedGauge, single, zeroesOf, type LabelSet, type Sample, type ScrapedMetric } from './scraped.js';
