@@ -130,8 +130,8 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
         natsCpuS: processSample(mesh.nats?.pid).cpuS,
       };
     };
-    // The lead's loop-delay gauge is the worst since the previous scrape: this scrape starts the window.
-    await mesh.api.getOk('/metrics');
+    // The lead's loop-delay histogram at the window's start; its growth to the end gives the worst delay.
+    const pageBefore = (await mesh.api.request('GET', '/metrics').catch(() => undefined))?.body;
     const since = Date.now();
     const machine0 = machineSample();
     const edge0 = await edge();
@@ -141,7 +141,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const edge1 = await edge();
     const machine1 = machineSample();
     const until = Date.now();
-    const loopDelayMaxMs = loopDelayFromMetrics((await mesh.api.request('GET', '/metrics').catch(() => undefined))?.body);
+    const loopDelayMaxMs = loopDelayFromMetrics(pageBefore, (await mesh.api.request('GET', '/metrics').catch(() => undefined))?.body);
     done.stop = true;
     const api = summarize(await probing);
     const win = windowFigures(edge0, edge1);

@@ -2,11 +2,11 @@
 // run`, `mesh-agent sim`): frames that fail before the lead knows who sent them get a compact
 // unsigned refusal (no Ed25519 signature per frame), signed refusals to a known agent are rate
 // limited, and the lead keeps serving its agents. The lead's worst event-loop delay during the
-// flood (GET /metrics) is printed for the report; timing goals belong in benchmarks.
+// flood (its /metrics histogram before and after) is printed for the report; timing goals belong in benchmarks.
 import { SIGNATURE_HEADER, SIGNER_HEADER, subjects } from '@mesh30k/shared';
 import { connect, createInbox, headers, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalMesh, type LocalMesh } from '../harness/index.js';
+import { startLocalMesh, worstLoopDelayMsBetween, type LocalMesh } from '../harness/index.js';
 
 const AGENTS = 4;
 const FRAMES = 2_000;
@@ -75,14 +75,14 @@ describe('bad heartbeat flood', () => {
   });
 
   it('answers frames from unknown signers with compact unsigned refusals and keeps its agents', async () => {
-    await metric(mesh, 'mesh_lead_event_loop_delay_ms'); // resets the worst delay
+    const before = (await mesh.api.get<string>('/metrics')).body; // the loop-delay histogram before the flood
     const body = new TextEncoder().encode(JSON.stringify({ kind: 'HEARTBEAT', junk: 'x'.repeat(200) }));
     const started = performance.now();
     const answers = await flood(nc, FRAMES, (i) => ({ body, signerId: `intruder-${i % 50}` }));
     const elapsedMs = performance.now() - started;
-    const lag = (await metric(mesh, 'mesh_lead_event_loop_delay_ms')).get('mesh_lead_event_loop_delay_ms');
+    const lag = worstLoopDelayMsBetween(before, (await mesh.api.get<string>('/metrics')).body);
     const signed = answers.filter((a) => a.signed).length;
-    process.stdout.write(`bad-heartbeat-flood: ${FRAMES} frames, ${answers.length} answers (${signed} signed) in ${elapsedMs.toFixed(0)} ms; lead worst event-loop delay ${lag} ms\n`);
+    process.stdout.write(`bad-heartbeat-flood: ${FRAMES} frames, ${answers.length} answers (${signed} signed) in ${elapsedMs.toFixed(0)} ms; lead worst event-loop delay <= ${lag} ms (a bucket bound; NaN: no one-second window ended)\n`);
     // Not one signature spent on the flood; every answer names its reason.
     expect(signed).toBe(0);
     expect(answers.length).toBeGreaterThan(0);

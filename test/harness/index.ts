@@ -43,4 +43,4 @@ export { LeadApi, type LeadApiCredentials, type LeadApiResponse } from './lead-a
 export { runCascade, settledCascade, type CascadeArrival, type CascadeView } from './cascade-run.js';
 export { corruptHeader, corruptTablePage, touchFromAnotherConnection, truncateDatabase } from './sqlite-damage.js';
 export { AGENT_BIN, LEAD_BIN, bundleEnv, spawnCli, type CliProcess, type CliProcessOptions, type LogLine } from './cli-process.js';
-export { parsePromText, promtoolCheckMetrics, resetSamples, type PromSample, type PromtoolVerdict } from './prom-text.js';
+export { parsePromText, promtoolCheckMetrics, resetSamples, worstLoopDelayMsBetween, type PromSample, type PromtoolVerdict } from './prom-text.js';

@@ -54,3 +54,28 @@ export function promtoolCheckMetrics(text: string): PromtoolVerdict {
   }
   return { code: run.status ?? -1, output: `${run.stdout}${run.stderr}`.trim() };
 }
+
+/**
+ * The worst event-loop delay between two scrapes, ms, from the `<prefix>_event_loop_delay_seconds`
+ * histogram (one observation per second: that second's worst): the bound of the lowest bucket
+ * holding every observation made in between. NaN when a page is missing or nothing was
+ * observed; Infinity when the worst was past the last bound.
+ */
+export function worstLoopDelayMsBetween(before: string | undefined, after: string | undefined, histogram = 'mesh_lead_event_loop_delay_seconds'): number {
+  if (before === undefined || after === undefined) return Number.NaN;
+  const buckets = (text: string): Map<number, number> => {
+    const out = new Map<number, number>();
+    for (const sample of parsePromText(text).values()) {
+      const le = new RegExp(`^${histogram}_bucket\\{le="([^"]+)"\\}$`).exec(sample.key)?.[1];
+      if (le !== undefined) out.set(le === '+Inf' ? Infinity : Number(le), sample.value);
+    }
+    return out;
+  };
+  const start = buckets(before);
+  const end = buckets(after);
+  const observed = (end.get(Infinity) ?? 0) - (start.get(Infinity) ?? 0);
+  if (observed <= 0) return Number.NaN;
+  const bounds = [...end.keys()].sort((a, b) => a - b);
+  const bound = bounds.find((le) => (end.get(le) ?? 0) - (start.get(le) ?? 0) >= observed) ?? Infinity;
+  return bound * 1000;
+}

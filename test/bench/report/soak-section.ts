@@ -79,7 +79,7 @@ export function soakSection(r: SoakResults, table: Table): string[] {
     'Operations are counted in the window they were submitted in, with the ACKs of those operations. **ACKs sent** are the agents\' own records: a sim\'s arrivals file ' +
       '(one line per READY release) and its TRANSIT/CONFLICT log lines, and the daemon\'s log, which it writes synchronously (a line survives SIGKILL). **Lost**: sent and absent ' +
       'from the lead\'s operations history (the decided result or the late ACKs recorded after it), read from its database after the run. **Dup. in results**: entries beyond ' +
-      'the first for one agent and operation. **Loop delay**: `mesh_lead_event_loop_delay_ms` scraped every second (the worst delay of that second); p99 and max of those scrapes. ' +
+      'the first for one agent and operation. **Loop delay**: `mesh_lead_event_loop_delay_last_window_seconds` scraped every second (the worst delay of the last complete second); p99 and max of those scrapes. ' +
       `Heartbeats: the lead's accepted counter read at the window's edges. ACKs at the lead that no agent recorded: ${r.unmatchedAtLead.length}.`,
     '',
     ...sensorLines(r.sensorEvents, table),

@@ -22,9 +22,15 @@ describe('measured window', () => {
     expect(() => windowFigures(start, start)).toThrow(/not after its start/);
   });
 
-  it('reads the event-loop delay from the lead metrics page', () => {
-    expect(loopDelayFromMetrics('# TYPE mesh_lead_event_loop_delay_ms gauge\nmesh_lead_event_loop_delay_ms 12.5\nother 1\n')).toBe(12.5);
-    expect(loopDelayFromMetrics('nothing here')).toBeNaN();
-    expect(loopDelayFromMetrics(undefined)).toBeNaN();
+  it('reads the worst event-loop delay between two lead metrics pages as the bound of its bucket', () => {
+    const page = (counts: readonly number[]) =>
+      ['# TYPE mesh_lead_event_loop_delay_seconds histogram', ...['0.01', '0.05', '0.1', '+Inf'].map((le, i) => `mesh_lead_event_loop_delay_seconds_bucket{le="${le}"} ${counts[i]}`), 'other 1', ''].join('\n');
+    // Three new windows: two under 10 ms, one between 50 and 100 ms; the old ones do not count.
+    expect(loopDelayFromMetrics(page([5, 6, 7, 7]), page([7, 8, 10, 10]))).toBe(100);
+    expect(loopDelayFromMetrics(page([5, 6, 7, 7]), page([6, 7, 8, 8]))).toBe(10);
+    expect(loopDelayFromMetrics(page([5, 6, 7, 7]), page([5, 6, 7, 8]))).toBe(Infinity);
+    expect(loopDelayFromMetrics(page([5, 6, 7, 7]), page([5, 6, 7, 7]))).toBeNaN();
+    expect(loopDelayFromMetrics('nothing here', page([1, 1, 1, 1]))).toBe(10);
+    expect(loopDelayFromMetrics(undefined, page([1, 1, 1, 1]))).toBeNaN();
   });
 });

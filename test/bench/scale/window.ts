@@ -1,6 +1,7 @@
 // A measured window of steady heartbeat load: every counter is read at the window's two edges
 // (never before a settle sleep), and the CPU of the lead, the sims and nats-server is kept
 // apart, so the lead's cost per heartbeat is its own and not the load generator's.
+import { worstLoopDelayMsBetween } from '../../harness/index.js';
 
 /** What is read at one edge of the window. */
 export interface WindowEdge {
@@ -48,9 +49,7 @@ export function windowFigures(start: WindowEdge, end: WindowEdge): WindowFigures
   };
 }
 
-/** The worst event-loop delay (ms) in a Prometheus text page from the lead's /metrics, or NaN. */
-export function loopDelayFromMetrics(text: unknown): number {
-  if (typeof text !== 'string') return Number.NaN;
-  const line = text.split('\n').find((l) => l.startsWith('mesh_lead_event_loop_delay_ms '));
-  return line === undefined ? Number.NaN : Number(line.slice(line.indexOf(' ') + 1));
+/** The lead's worst event-loop delay (ms) between two /metrics pages (a bucket bound), or NaN. */
+export function loopDelayFromMetrics(before: unknown, after: unknown): number {
+  return worstLoopDelayMsBetween(typeof before === 'string' ? before : undefined, typeof after === 'string' ? after : undefined);
 }

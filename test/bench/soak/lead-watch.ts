@@ -1,5 +1,5 @@
 // The lead seen once a second from outside: its /metrics counters (heartbeats accepted and
-// refused, worst event-loop delay since the previous scrape, API answers by status), its
+// refused, worst event-loop delay of the last one-second window, API answers by status), its
 // agents by state, and its RSS from /proc. Fault recovery times and window figures are read
 // from these samples.
 import type { LeadApi } from '../../harness/index.js';
@@ -15,7 +15,7 @@ export interface LeadSample {
   up: boolean;
   heartbeatsAccepted: number | null;
   heartbeatsRefused: Record<string, number>;
-  /** mesh_lead_event_loop_delay_ms: the worst delay since the previous scrape. */
+  /** mesh_lead_event_loop_delay_last_window_seconds in ms: the worst delay of the last complete second. */
   loopDelayMs: number | null;
   apiByStatus: Record<string, number>;
   /** Breakers in state open (mesh_lead_breaker_state 2). */
@@ -31,6 +31,8 @@ export function metricValues(text: string, name: string): Record<string, number>
   for (const m of text.matchAll(pattern)) out[m[1] ?? ''] = Number(m[2]);
   return out;
 }
+
+const msOf = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
 
 export class LeadWatch {
   readonly samples: LeadSample[] = [];
@@ -81,7 +83,7 @@ export class LeadWatch {
       up: text !== undefined,
       heartbeatsAccepted: one('mesh_lead_heartbeats_accepted_total'),
       heartbeatsRefused: text === undefined ? {} : metricValues(text, 'mesh_lead_heartbeats_refused_total'),
-      loopDelayMs: one('mesh_lead_event_loop_delay_ms'),
+      loopDelayMs: msOf(one('mesh_lead_event_loop_delay_last_window_seconds')),
       apiByStatus: text === undefined ? {} : metricValues(text, 'mesh_lead_api_requests_total'),
       breakersOpen: text === undefined ? null : [...text.matchAll(/^mesh_lead_breaker_state\{.*\} 2$/gm)].length,
       active: status?.agents.by_state.active ?? null,

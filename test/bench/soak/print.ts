@@ -56,7 +56,7 @@ export function printSoak(r: SoakResults): void {
   stdout.write(
     '\nACKs sent: every ACK an agent decided to send (sims: arrivals file and info log; daemon: its synchronous log, which survives SIGKILL), one per agent and operation. ' +
       'Reached lead: found in the lead\'s operations history (result or late ACKs). Lost = sent - reached. Dup. in results: lead entries beyond the first for the same agent and operation. ' +
-      'Loop: mesh_lead_event_loop_delay_ms scraped every second (the worst delay in that second); p99 and max over those scrapes. ' +
+      'Loop: mesh_lead_event_loop_delay_last_window_seconds scraped every second (the worst delay of the last complete second); p99 and max over those scrapes. ' +
       'Breaker open s: scrapes (about 1 s each) with any breaker open; breakers are metrics_only here, so they did not stop sends.\n',
   );
   printSensors(r.sensorEvents);
