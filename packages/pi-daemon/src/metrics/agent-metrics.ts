@@ -16,9 +16,11 @@ const DECLINE_CODES: Record<DeclineCode, true> = {
 };
 
 export function registerAgentMetrics(registry: Registry, status: () => AgentStatus): void {
-  // One status() per scrape: the first family's collect takes it, the rest read the same one.
-  let now = status();
-  const read = (pick: (s: AgentStatus) => number) => () => single(pick(now));
+  // One status() per scrape: the first family's collect takes it, the families after it (collected
+  // in registration order) read the same one.
+  let taken: AgentStatus | undefined;
+  const current = (): AgentStatus => (taken ??= status());
+  const read = (pick: (s: AgentStatus) => number) => () => single(pick(current()));
   const counter = (name: string, help: string, pick: (s: AgentStatus) => number) => scrapedCounter(registry, { name, help, read: read(pick) });
   const gauge = (name: string, help: string, pick: (s: AgentStatus) => number) => scrapedGauge(registry, { name, help, read: read(pick) });
 
@@ -26,8 +28,8 @@ export function registerAgentMetrics(registry: Registry, status: () => AgentStat
     name: 'mesh_agent_heartbeats_sent_total',
     help: 'Heartbeat requests sent to the lead, answered or not.',
     read: () => {
-      now = status();
-      return single(now.counters.heartbeatsRequested);
+      taken = status();
+      return single(taken.counters.heartbeatsRequested);
     },
   });
   counter('mesh_agent_heartbeats_answered_total', 'Heartbeats the lead answered with a verified reply (accepted or refused).', (s) => s.counters.heartbeatsSent);
@@ -55,7 +57,7 @@ export function registerAgentMetrics(registry: Registry, status: () => AgentStat
     // Refusals without an ACK carry any wire code; they appear when they happen.
     zeroes: [{ outcome: 'accepted' }, { outcome: 'ignored' }, ...Object.keys(DECLINE_CODES).map((code) => ({ outcome: 'declined', code }))],
     read: () => {
-      const c = now.counters;
+      const c = current().counters;
       const byCode = (outcome: string, counts: Record<string, number>): Sample[] => Object.entries(counts).map(([code, n]) => [{ outcome, code }, n] as const);
       return [[{ outcome: 'accepted' }, c.coordinatesAccepted], [{ outcome: 'ignored' }, c.coordinatesIgnored], ...byCode('refused', c.refusedByCode), ...byCode('declined', c.declinedByCode)];
     },
@@ -74,9 +76,9 @@ export function registerAgentMetrics(registry: Registry, status: () => AgentStat
     name: 'mesh_agent_mode',
     help: 'Mesh degradation mode the lead last announced: 1 for the current one.',
     labelNames: ['mode'],
-    read: () => MeshMode.options.map((m) => [{ mode: m }, m === now.mode ? 1 : 0] as const),
+    read: () => MeshMode.options.map((m) => [{ mode: m }, m === current().mode ? 1 : 0] as const),
   });
-  registerSensorFamilies(registry, () => now);
+  registerSensorFamilies(registry, current);
 }
 
 function registerSensorFamilies(registry: Registry, current: () => AgentStatus): void {

@@ -89,6 +89,24 @@ describe('status server and client', () => {
     expect(error.message).toMatch(/answered 500/);
   });
 
+  it('serves /metrics from its exposition, HEAD without a body, and a failing one as a 500 problem', async () => {
+    let fail = false;
+    const metrics = { contentType: 'text/plain; version=0.0.4; charset=utf-8', metrics: () => (fail ? Promise.reject(new Error('collector broke')) : Promise.resolve('x_total 1\n')) };
+    const server = await startStatusServer({ host: '127.0.0.1', port: 0, provider: () => sample(), metrics });
+    cleanup.push(() => server.close());
+    const base = `http://127.0.0.1:${server.port}/metrics`;
+    const ok = await fetch(base);
+    expect(ok.headers.get('content-type')).toBe(metrics.contentType);
+    expect(await ok.text()).toBe('x_total 1\n');
+    const head = await fetch(base, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    fail = true;
+    const broken = await fetch(base);
+    expect(broken.status).toBe(500);
+    expect(await broken.json()).toMatchObject({ status: 500, code: 'INTERNAL' });
+  });
+
   it('refuses to start on a port that is taken', async () => {
     const server = await serve(() => sample());
     await expect(startStatusServer({ host: '127.0.0.1', port: server.port, provider: () => sample() })).rejects.toMatchObject({ code: 'EADDRINUSE' });
