@@ -24,6 +24,8 @@ import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/p
 import { modeFigures, thin, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
 import { checkTargets, type TargetCheck } from './arrival/targets.js';
 import { printArrival } from './arrival/print.js';
+import { oracleFigures, type OracleFigures } from './arrival/oracle.js';
+import { runLabel, scenarioChecks, scenariosFrom, type ProcessingScenario } from './arrival/scenarios.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { writeReport } from './lib/report.js';
 
@@ -32,6 +34,8 @@ const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
 const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
 const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
 const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
+/** Processing scenarios, each a run of every profile: independent draws and the realistic model. */
+const SCENARIOS = scenariosFrom(env.ARRIVAL_SCENARIOS);
 /** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
 const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
 export const MODES = ['hold', 'lead', 'none'] as const;
@@ -52,7 +56,13 @@ const OPERATION_TIMEOUT_MS = 8_000;
 const SEED = 30_007;
 
 export interface ProfileResult {
+  /** The row label: the network profile, with the scenario unless it is the independent one. */
   profile: string;
+  /** The network profile and processing scenario (absent in older results: the profile, independent). */
+  network?: string;
+  scenario?: ProcessingScenario;
+  /** Lead mode against the oracle on the same draws (absent in older results). */
+  oracle?: OracleFigures | null;
   description: string;
   halfAsymmetryMs: number;
   modes: ModeFigures[];
@@ -96,9 +106,10 @@ async function readArrivals(files: readonly string[]): Promise<ArrivalLine[]> {
   return lines;
 }
 
-async function runProfile(profile: NetworkProfile, deadline: number): Promise<ProfileResult> {
+async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario, deadline: number): Promise<ProfileResult> {
   const started = Date.now();
-  stdout.write(`\n[${profile.name}] starting ${AGENTS} agents over ${profile.links.length} link(s)...\n`);
+  const label = runLabel(profile.name, scenario);
+  stdout.write(`\n[${label}] starting ${AGENTS} agents over ${profile.links.length} link(s), ${scenario} processing...\n`);
   const mesh = await startLocalMesh({
     agents: AGENTS,
     classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
@@ -107,6 +118,7 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
     seed: SEED,
     readyTimeoutMs: 120_000,
     recordArrivals: true,
+    processingScenario: scenario,
     // This measures arrival, not breaker policy: a breaker opened by one late operation would
     // block every later one. Metrics-only still logs what it would have done.
     leadConfig: { breakers: { metrics_only: true } },
@@ -155,7 +167,9 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
       return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
-    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples, perOperation };
+    const oracle = oracleFigures(measured, lines);
+    const checks = scenarioChecks(checkTargets(figures), scenario, oracle, label);
+    return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation };
   } finally {
     await mesh.stop();
   }
@@ -165,18 +179,19 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
   const deadline = benchDeadline();
   const profiles: ProfileResult[] = [];
   const failed: ArrivalResults['failed'] = [];
-  for (const profile of PROFILES) {
+  for (const profile of PROFILES) for (const scenario of SCENARIOS) {
+    const label = runLabel(profile.name, scenario);
     // A profile needs start-up, sync and a few operations; with less time left it is not begun.
     if (msLeft(deadline, RESERVE_MS) < PROFILE_MIN_MS) {
-      failed.push({ profile: profile.name, error: 'not run: the time budget of the run was spent' });
+      failed.push({ profile: label, error: 'not run: the time budget of the run was spent' });
       continue;
     }
     try {
-      profiles.push(await runProfile(profile, deadline));
+      profiles.push(await runProfile(profile, scenario, deadline));
     } catch (error) {
       // One profile that cannot start (say, agents not active in time) must not cost the others.
-      failed.push({ profile: profile.name, error: error instanceof Error ? error.message : String(error) });
-      stdout.write(`[${profile.name}] FAILED: ${failed.at(-1)!.error}\n`);
+      failed.push({ profile: label, error: error instanceof Error ? error.message : String(error) });
+      stdout.write(`[${label}] FAILED: ${failed.at(-1)!.error}\n`);
     }
   }
   return {
