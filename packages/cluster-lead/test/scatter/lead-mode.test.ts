@@ -1,7 +1,7 @@
 import { verifyAndParse } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { describe, expect, it } from 'vitest';
-import { LEAD_ID, T0, agent, makeFixture } from './support/engine-fixture.js';
+import { LEAD_ID, T0, agent, answer, makeFixture } from './support/engine-fixture.js';
 import type { Fixture } from './support/engine-fixture.js';
 
 const T = T0 + 1_000;
@@ -74,6 +74,24 @@ describe('lead mode', () => {
     await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'lead', targetTime: T });
     const [send] = fx.scheduler.history.filter((t) => t.label === 'send');
     expect(send!.timeMs).toBe(T - 60 - 40 * 0.5);
+  });
+});
+
+describe('lead mode: waiting for the late half', () => {
+  it('waits for a lead-mode agent until twice its median processing after T, since it aims at the median', async () => {
+    const fx = await makeFixture([agent('a', { oneWayDelayMs: 10 }), agent('b', { oneWayDelayMs: 10 })]);
+    fx.registry.processing.set('a', { expectedMs: 200, spreadMs: 40, medianMs: 180 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'lead', targetTime: T, arrivalWindowMs: 20 });
+    await fx.scheduler.advanceTo(T);
+    // a finishes 150 ms after T: past the window, but well within its median's allowance.
+    await answer(fx, [{ agentId: 'b', readyAtMesh: T }]);
+    const deadline = T + 20 + (10 + 180) + fx.engine.options.ackReturnSlackMs;
+    await fx.scheduler.advanceTo(T + 150);
+    expect(fx.engine.stats().inFlight).toBe(1);
+    await answer(fx, [{ agentId: 'a', readyAtMesh: T + 150 }]);
+    const outcome = await handle.outcome;
+    expect(outcome.status === 'completed' && outcome.result.stragglers).toEqual([]);
+    expect(outcome.status === 'completed' && outcome.result.timings.decidedAt).toBeLessThan(deadline);
   });
 });
 
