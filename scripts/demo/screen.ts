@@ -62,7 +62,7 @@ function modeLines(latest: ReadonlyMap<ReleaseMode, ModeFigures>): string[] {
     const leads = f.leads === null ? '      -       -     -' : `${ms(f.leads.p50)} ${ms(f.leads.p99)} ${pct(f.leads.hitRate)}`;
     const hit = pct(f.truth?.hitRate ?? null);
     lines.push(
-      `${name} ${hit}   ${spreadText(f).padEnd(38)} ${`${f.ready}/${f.sent}`.padEnd(10)} ${outcomeText(f).padEnd(20)} |         ${figuresText(f.truth)} |  ${leads}${f.others === '' ? '' : `   ${f.others}`}`,
+      `${name} ${hit}   ${spreadText(f).padEnd(38)} ${`${f.ready}/${f.sent}`.padEnd(10)} ${outcomeText(f).padEnd(20)} |                 ${figuresText(f.truth)} |     ${leads}${f.others === '' ? '' : `   ${f.others}`}`,
     );
   }
   return lines;
