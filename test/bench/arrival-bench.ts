@@ -87,6 +87,8 @@ export interface ArrivalResults {
   heartbeatMs: Record<string, number>;
   clock: { offsetMs: number; driftPpm: number };
   quick: boolean;
+  /** Processing scenarios run (absent in older results: independent only). */
+  scenarios?: ProcessingScenario[];
   profiles: ProfileResult[];
   /** Profiles that could not be measured, and why. */
   failed: { profile: string; error: string }[];
@@ -204,6 +206,7 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
     // The sim spec's defaults (packages/pi-daemon/src/sim/spec.ts), which startLocalMesh keeps.
     clock: { offsetMs: 2_000, driftPpm: 50 },
     quick: QUICK,
+    scenarios: SCENARIOS,
     profiles,
     failed,
   };

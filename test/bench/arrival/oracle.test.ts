@@ -25,6 +25,13 @@ describe('oracle row', () => {
     expect(f.leadGap.signedP50).toBe(0);
   });
 
+  it('separates what the processing draw explains from the rest (link jitter, the machine\'s lateness)', () => {
+    // The oracle is 15 ms late; the draw was 10 ms above the median: 5 ms is the rest.
+    const f = oracleFigures([op('l1', 'lead')], [{ ...line('l1', 'a', 15, 120), processing_ms: 110 }])!;
+    expect(f.oracle.signedP50).toBe(15);
+    expect(f.rest).toMatchObject({ n: 1, p50: 5 });
+  });
+
   it('uses only measured lead-mode operations, once per agent, and counts releases without the truth apart', () => {
     const lines = [
       line('l1', 'a', 3, 120),

@@ -32,6 +32,12 @@ export interface OracleFigures {
   oracle: PredictorFigures;
   /** The lead's planned lead time minus the oracle's, ms: its bias (p50) and its typical size (|.| p90). */
   leadGap: { signedP50: number; absP90: number };
+  /**
+   * The oracle's error minus the processing draw's distance from its median, signed: what
+   * neither predictor could know, the link's jitter and every lateness of the machine (send
+   * timers, the sims' event loops). Releases without a recorded draw are left out.
+   */
+  rest: { n: number; p50: number; p90: number; p99: number };
 }
 
 /** Lead p90 within this factor of the oracle's p90 (issue 14). */
@@ -52,6 +58,7 @@ export function oracleFigures(operations: readonly MeasuredOperation[], lines: r
   const lead: number[] = [];
   const oracle: number[] = [];
   const gaps: number[] = [];
+  const rest: number[] = [];
   let withoutTruth = 0;
   const seen = new Set<string>();
   for (const line of lines) {
@@ -69,6 +76,7 @@ export function oracleFigures(operations: readonly MeasuredOperation[], lines: r
     lead.push(error);
     oracle.push(error + gap);
     gaps.push(gap);
+    if (line.processing_ms !== undefined) rest.push(error + gap - (line.processing_ms - processing));
   }
   if (lead.length === 0) return null;
   return {
@@ -77,5 +85,6 @@ export function oracleFigures(operations: readonly MeasuredOperation[], lines: r
     lead: predictor(lead),
     oracle: predictor(oracle),
     leadGap: { signedP50: summarize(gaps).p50, absP90: summarize(gaps.map(Math.abs)).p90 },
+    rest: (({ count, p50, p90, p99 }) => ({ n: count, p50, p90, p99 }))(summarize(rest)),
   };
 }
