@@ -57,7 +57,7 @@ describe('ProcessingMedian', () => {
     const median = new ProcessingMedian('B');
     for (let i = 0; i < DEFAULT_MEDIAN_WINDOW; i++) median.record(50);
     for (let i = 0; i < (DEFAULT_MEDIAN_WINDOW >> 1) + 1; i++) median.record(90);
-    expect(median.samples).toBe(DEFAULT_MEDIAN_WINDOW);
+    expect(median.samples()).toBe(DEFAULT_MEDIAN_WINDOW);
     expect(median.predict().medianMs).toBe(90);
   });
 
@@ -83,6 +83,18 @@ describe('ProcessingMedian', () => {
         expect(m1.predict().medianMs).toBe(m2.predict().medianMs);
       }),
     );
+  });
+
+  it('keeps each verb apart: a quick verb (observe) does not pull down a slow one (act), and an unseen verb falls back', () => {
+    const median = new ProcessingMedian('E', { minSamples: 3 });
+    for (let i = 0; i < 10; i++) {
+      median.record(200, { verb: 'act' });
+      median.record(5, { verb: 'observe' });
+    }
+    expect(median.predict({ verb: 'act' }).medianMs).toBe(200);
+    expect(median.predict({ verb: 'observe' }).medianMs).toBe(5);
+    expect(median.samples('act')).toBe(10);
+    expect(median.predict({ verb: 'sync' }, 77)).toEqual({ medianMs: 77, samples: 0, source: 'fallback' });
   });
 
   it('refuses a bad sample and bad options with the field named', () => {

@@ -1,5 +1,5 @@
 import { MeshError } from '../lib/errors.js';
-import type { AgentClass } from '../protocol/enums.js';
+import type { AgentClass, Verb } from '../protocol/enums.js';
 import { CLASS_BASE_MS, conditionFactor } from './class-prior.js';
 import type { ProcessingConditions } from './processing-estimator.js';
 
@@ -9,8 +9,9 @@ import type { ProcessingConditions } from './processing-estimator.js';
  * times the median is the point that minimises the typical miss, where the mean is pulled late
  * by the tail (DESIGN.md, release modes). Samples are stored divided by their condition factor
  * (the spec's base x (1 + 0.5 weight) x (1 + 0.1 queue)) and the factor of the question is
- * multiplied back, as the ProcessingEstimator does. All verbs share one window: the verbs of
- * one agent run the same handler path, and one window keeps memory at one small array.
+ * multiplied back, as the ProcessingEstimator does. Each verb has its own window (a `ping`
+ * takes a fraction of an `act`), created with its first sample, so an agent that only ever
+ * runs one verb holds one small array.
  *
  * Until `minSamples` are recorded the prediction is the fallback the caller gives (the
  * estimator's figure, which is the class prior before any sample), else the class prior.
@@ -34,11 +35,27 @@ export interface MedianPrediction {
   source: 'learned' | 'fallback';
 }
 
+/** The newest samples of one verb (or of calls that name none), oldest overwritten. */
+class Window {
+  readonly ring: Float64Array;
+  next = 0;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.ring = new Float64Array(capacity);
+  }
+
+  add(x: number): void {
+    this.ring[this.next] = x;
+    this.next = (this.next + 1) % this.ring.length;
+    if (this.size < this.ring.length) this.size += 1;
+  }
+}
+
 export class ProcessingMedian {
-  private readonly ring: Float64Array;
+  private readonly windows = new Map<Verb | 'any', Window>();
+  private readonly capacity: number;
   private readonly minSamples: number;
-  private next = 0;
-  private size = 0;
 
   constructor(
     readonly agentClass: AgentClass,
@@ -50,12 +67,13 @@ export class ProcessingMedian {
     if (!Number.isInteger(minSamples) || minSamples < 1 || minSamples > window) {
       throw new MeshError('INVALID_ARGUMENT', `minSamples must be an integer in [1, window], got ${minSamples}`, { path: 'minSamples' });
     }
-    this.ring = new Float64Array(window);
+    this.capacity = window;
     this.minSamples = minSamples;
   }
 
-  get samples(): number {
-    return this.size;
+  /** Samples held for a verb (or for calls that named none). */
+  samples(verb?: Verb): number {
+    return this.windows.get(verb ?? 'any')?.size ?? 0;
   }
 
   /** Records one measured processing time (receipt to ready) and the conditions it ran under. */
@@ -63,18 +81,25 @@ export class ProcessingMedian {
     if (!Number.isFinite(ms) || ms < 0) {
       throw new MeshError('INVALID_ARGUMENT', `processing time must be a finite number >= 0, got ${ms}`, { path: 'ms' });
     }
-    this.ring[this.next] = ms / conditionFactor(conditions.payloadWeight ?? 0, conditions.queueDepth ?? 0);
-    this.next = (this.next + 1) % this.ring.length;
-    if (this.size < this.ring.length) this.size += 1;
+    const base = ms / conditionFactor(conditions.payloadWeight ?? 0, conditions.queueDepth ?? 0);
+    const key = conditions.verb ?? 'any';
+    let window = this.windows.get(key);
+    if (window === undefined) {
+      window = new Window(this.capacity);
+      this.windows.set(key, window);
+    }
+    window.add(base);
   }
 
   /** The median for these conditions; `fallbackMs` (already scaled to them) until enough samples. */
   predict(conditions: ProcessingConditions = {}, fallbackMs?: number): MedianPrediction {
     const factor = conditionFactor(conditions.payloadWeight ?? 0, conditions.queueDepth ?? 0);
-    if (this.size < this.minSamples) {
-      return { medianMs: fallbackMs ?? CLASS_BASE_MS[this.agentClass] * factor, samples: this.size, source: 'fallback' };
+    const window = this.windows.get(conditions.verb ?? 'any');
+    const size = window?.size ?? 0;
+    if (window === undefined || size < this.minSamples) {
+      return { medianMs: fallbackMs ?? CLASS_BASE_MS[this.agentClass] * factor, samples: size, source: 'fallback' };
     }
-    return { medianMs: medianOf(this.ring.subarray(0, this.size)) * factor, samples: this.size, source: 'learned' };
+    return { medianMs: medianOf(window.ring.subarray(0, size)) * factor, samples: size, source: 'learned' };
   }
 }
 
