@@ -25,6 +25,7 @@ import { modeFigures, thin, type ArrivalLine, type MeasuredOperation, type ModeF
 import { checkTargets, type TargetCheck } from './arrival/targets.js';
 import { printArrival } from './arrival/print.js';
 import { oracleFigures, type OracleFigures } from './arrival/oracle.js';
+import { fetchSendTimes, type SendTimes } from './arrival/send-times.js';
 import { runLabel, scenarioChecks, scenariosFrom, type ProcessingScenario } from './arrival/scenarios.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { writeReport } from './lib/report.js';
@@ -131,6 +132,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     const measuringSince = Date.now();
     const measured: MeasuredOperation[] = [];
     const problems: string[] = [];
+    const sendTimes: SendTimes = new Map();
     let asked = 0;
     let truncated = false;
     // Modes interleaved, so load that comes and goes on a shared machine hits all three alike.
@@ -143,7 +145,8 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
         const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
-        const { outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
         if (outcome.problem !== null || outcome.targetTime === null) {
           problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
@@ -169,7 +172,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
       return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
-    const oracle = oracleFigures(measured, lines);
+    const oracle = oracleFigures(measured, lines, sendTimes);
     const checks = scenarioChecks(checkTargets(figures), scenario, oracle, label);
     return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation };
   } finally {

@@ -2,7 +2,7 @@
 import type { ArrivalResults } from '../arrival-bench.js';
 import { ORACLE_P90_FACTOR } from './oracle.js';
 
-export const ORACLE_HEADERS = ['profile', 'n', 'lead |err| p50', 'p90', 'p99', '<=50ms', 'oracle |err| p50', 'p90', 'p99', '<=50ms', 'lead p90 / oracle p90', 'lead time - oracle p50', '|.| p90', 'rest p50', 'p90', 'p99'] as const;
+export const ORACLE_HEADERS = ['profile', 'n', 'lead |err| p50', 'p90', 'p99', '<=50ms', 'oracle |err| p50', 'p90', 'p99', '<=50ms', 'lead p90 / oracle p90', 'lead time - oracle p50', '|.| p90', 'rest p50', 'p90', 'p99', 'of it: send late p50', 'p90', 'after send p50', 'p90'] as const;
 
 const num = (x: number | null | undefined, digits = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '-');
 const pct = (x: number | null | undefined): string => (typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
@@ -17,6 +17,7 @@ export function oracleRows(r: ArrivalResults): string[][] {
       num(o.oracle.abs.p50), num(o.oracle.abs.p90), num(o.oracle.abs.p99), pct(o.oracle.within50msRate),
       num(o.lead.abs.p90 / o.oracle.abs.p90, 2), num(o.leadGap.signedP50), num(o.leadGap.absP90),
       num(o.rest?.p50), num(o.rest?.p90), num(o.rest?.p99),
+      num(o.sendLateness?.p50), num(o.sendLateness?.p90), num(o.afterSend?.p50), num(o.afterSend?.p90),
     ]];
   });
 }
@@ -24,7 +25,7 @@ export function oracleRows(r: ArrivalResults): string[][] {
 export const ORACLE_TITLE =
   `Lead mode against the oracle (ms): the same draws, had each agent been sent at T minus its true median one-way delay and true median processing. ` +
   `Target: lead p90 <= ${ORACLE_P90_FACTOR} x oracle p90. "lead time - oracle": the lead's planned lead time minus the oracle's (positive: sent too early). ` +
-  `"rest": the oracle's signed error minus its processing draw's distance from the median, i.e. link jitter and the machine's lateness (send timers, the sims' event loops), which no predictor sees.`;
+  `"rest": the oracle's signed error minus its processing draw's distance from the median, i.e. link jitter and the machine's lateness (send timers, the sims' event loops), which no predictor sees; split into the lead's send lateness (responders' sent_at minus the planned send) and what came after the send (delivery, link jitter, the sims' timers).`;
 
 /** What the scenarios and the oracle are, for the report. */
 export const ORACLE_PROSE =

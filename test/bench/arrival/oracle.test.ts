@@ -30,6 +30,10 @@ describe('oracle row', () => {
     const f = oracleFigures([op('l1', 'lead')], [{ ...line('l1', 'a', 15, 120), processing_ms: 110 }])!;
     expect(f.oracle.signedP50).toBe(15);
     expect(f.rest).toMatchObject({ n: 1, p50: 5 });
+    // Sent 2 ms after its planned send (T - 120): 2 ms of the rest is the lead's, 3 ms came after.
+    const split = oracleFigures([op('l1', 'lead')], [{ ...line('l1', 'a', 15, 120), processing_ms: 110 }], new Map([['l1', new Map([['a', T - 118]])]]))!;
+    expect(split.sendLateness).toMatchObject({ n: 1, p50: 2 });
+    expect(split.afterSend).toMatchObject({ n: 1, p50: 3 });
   });
 
   it('uses only measured lead-mode operations, once per agent, and counts releases without the truth apart', () => {

@@ -5,6 +5,7 @@
 // did the same either way, so the oracle's error is the lead's shifted by the two lead times'
 // difference. No predictor can do better on these draws than aim at the truth's median.
 import { summarize } from '../../harness/percentiles.js';
+import type { SendTimes } from './send-times.js';
 import { distribution, PREDICTION_TOLERANCE_MS, type ArrivalLine, type Distribution, type MeasuredOperation } from './stats.js';
 
 /** The fields the sims add for the oracle (packages/pi-daemon/src/sim/arrival-tap.ts). */
@@ -38,7 +39,18 @@ export interface OracleFigures {
    * timers, the sims' event loops). Releases without a recorded draw are left out.
    */
   rest: { n: number; p50: number; p90: number; p99: number };
+  /**
+   * The rest split at the send, where the lead's responders say when it published: the lead's
+   * send lateness (sent_at minus T minus the planned lead time; a bucket leaves up to 10 ms
+   * early) and what came after it (link jitter, delivery and the sim's timers). Absent
+   * without send times.
+   */
+  sendLateness?: { n: number; p50: number; p90: number; p99: number };
+  afterSend?: { n: number; p50: number; p90: number; p99: number };
 }
+
+const summary = (values: readonly number[]): { n: number; p50: number; p90: number; p99: number } =>
+  (({ count, p50, p90, p99 }) => ({ n: count, p50, p90, p99 }))(summarize(values));
 
 /** Lead p90 within this factor of the oracle's p90 (issue 14). */
 export const ORACLE_P90_FACTOR = 1.1;
@@ -53,12 +65,14 @@ function predictor(signed: readonly number[]): PredictorFigures {
 }
 
 /** Lead against the oracle over the lead-mode operations; null when no release carries the truth. */
-export function oracleFigures(operations: readonly MeasuredOperation[], lines: readonly TruthLine[]): OracleFigures | null {
+export function oracleFigures(operations: readonly MeasuredOperation[], lines: readonly TruthLine[], sendTimes?: SendTimes): OracleFigures | null {
   const targets = new Map(operations.filter((o) => o.mode === 'lead').map((o) => [o.operationId, o.targetTime]));
   const lead: number[] = [];
   const oracle: number[] = [];
   const gaps: number[] = [];
   const rest: number[] = [];
+  const sendLate: number[] = [];
+  const afterSend: number[] = [];
   let withoutTruth = 0;
   const seen = new Set<string>();
   for (const line of lines) {
@@ -76,7 +90,14 @@ export function oracleFigures(operations: readonly MeasuredOperation[], lines: r
     lead.push(error);
     oracle.push(error + gap);
     gaps.push(gap);
-    if (line.processing_ms !== undefined) rest.push(error + gap - (line.processing_ms - processing));
+    if (line.processing_ms === undefined) continue;
+    const unexplained = error + gap - (line.processing_ms - processing);
+    rest.push(unexplained);
+    const sentAt = sendTimes?.get(line.operation_id)?.get(line.agent_id);
+    if (sentAt === undefined) continue;
+    const late = sentAt - (target - planned);
+    sendLate.push(late);
+    afterSend.push(unexplained - late);
   }
   if (lead.length === 0) return null;
   return {
@@ -85,6 +106,7 @@ export function oracleFigures(operations: readonly MeasuredOperation[], lines: r
     lead: predictor(lead),
     oracle: predictor(oracle),
     leadGap: { signedP50: summarize(gaps).p50, absP90: summarize(gaps.map(Math.abs)).p90 },
-    rest: (({ count, p50, p90, p99 }) => ({ n: count, p50, p90, p99 }))(summarize(rest)),
+    rest: summary(rest),
+    ...(sendLate.length === 0 ? {} : { sendLateness: summary(sendLate), afterSend: summary(afterSend) }),
   };
 }
