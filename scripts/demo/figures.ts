@@ -16,6 +16,8 @@ export interface ErrorFigures {
   spread: number | null;
   /** Mean signed error: above 0, agents were late on average. */
   bias: number | null;
+  /** p99 of |offset error| at the releases (agent's mesh time minus true time); null where unknown (the leads' figures). */
+  offsetP99?: number | null;
 }
 
 export interface ModeFigures {
@@ -35,10 +37,11 @@ export interface ModeFigures {
   truth: ErrorFigures | null;
 }
 
-export function trueFigures(errors: readonly number[], windowMs: number): ErrorFigures | null {
+export function trueFigures(errors: readonly number[], windowMs: number, offsetErrors: readonly number[] = []): ErrorFigures | null {
   if (errors.length === 0) return null;
   const abs = summarize(errors.map(Math.abs));
   return {
+    offsetP99: offsetErrors.length === 0 ? null : summarize(offsetErrors.map(Math.abs)).p99,
     count: abs.count,
     p50: abs.p50,
     p90: abs.p90,

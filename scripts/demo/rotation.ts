@@ -38,6 +38,7 @@ export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: Rel
   const cascadeId = `demo-${seq}-${mode}`;
   const view = await runCascade(api, { cascade_id: cascadeId, strategy: 'wave', verb: 'act', payload: relaySwitch(seq), release_mode: mode, window_ms: WINDOW_MS }, CASCADE_TIMEOUT_MS, signal);
   const phase = view.result?.phases[0];
+  const released = phase === undefined ? null : arrivals.releases(phase.operation_id, phase.target_time);
   return {
     mode,
     cascadeId,
@@ -51,7 +52,7 @@ export async function runOneMode(api: LeadApi, arrivals: TrueArrivals, mode: Rel
       .join(', '),
     windowMs: WINDOW_MS,
     leads: leadFigures(view),
-    truth: phase === undefined ? null : trueFigures(arrivals.errors(phase.operation_id, phase.target_time), WINDOW_MS),
+    truth: released === null ? null : trueFigures(released.errors, WINDOW_MS, released.offsetErrors),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { ErrorFigures, ModeFigures, ReleaseMode } from './figures.js';
 import type { MeshBox } from './mesh-box.js';
 import { MODES } from './rotation.js';
+import { RELEASE_LEGEND, RELEASE_NAME, outcomeText, spreadText } from './release-names.js';
 import { sensorLines, type SensorBoard } from './sensor-board.js';
 
 const HOME = '\x1b[H';
@@ -31,7 +32,7 @@ const pct = (v: number | null): string => (v === null ? '    -' : `${(100 * v).t
 
 function figuresText(f: ErrorFigures | null): string {
   if (f === null) return '   (no ready agent seen)';
-  return `${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} ${ms(f.max)} ${pct(f.hitRate)} ${f.spread === null ? '      -' : ms(f.spread)}`;
+  return `${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} ${ms(f.max)}`;
 }
 
 function boxLines(box: MeshBox | null, now: number): string[] {
@@ -39,23 +40,30 @@ function boxLines(box: MeshBox | null, now: number): string[] {
   const last = box.lastCascade === null ? 'none yet' : `${box.lastCascade.cascade_id} ${box.lastCascade.status} ${((now - box.lastCascade.at) / 1000).toFixed(1)} s ago`;
   return [
     `agents active ${box.agentsActive}/${box.agentsTotal}   sectors healthy ${box.sectorsHealthy}/${box.sectorsTotal}   mean impedance ${box.meanImpedance === null ? '-' : box.meanImpedance.toFixed(1)}   conflicts last hour ${box.conflictsLastHour}${box.frozen ? '   FROZEN' : ''}`,
-    `mode ${box.modes || '-'}   last cascade ${last}${box.unreachable.length > 0 ? `   unreachable: ${box.unreachable.join(', ')}` : ''}`,
+    `mesh mode (degradation) ${box.modes || '-'}   last cascade ${last}${box.unreachable.length > 0 ? `   unreachable: ${box.unreachable.join(', ')}` : ''}`,
     `breakers not closed: ${box.breakers.length === 0 ? 'none' : box.breakers.join(', ')}`,
   ];
 }
 
+/**
+ * The headline per release: how far apart the agents became ready (spread) and how many landed
+ * in the window (hit), hold's spread beside its bound; then the outcome and the distribution.
+ */
 function modeLines(latest: ReadonlyMap<ReleaseMode, ModeFigures>): string[] {
-  const head = 'mode  status     ready      |  true |ready-T| ms (sim agents)             |  as the leads measured it';
-  const cols = '                            |    p50     p90     p99     max   hit  spread |    p50     p99   hit';
-  const lines = [head, cols];
+  const head = 'release      hit   spread (first to last ready)             ready      outcome              |  true |ready-T| ms: p50     p90     p99     max |  leads: p50     p99   hit';
+  const lines = [head];
   for (const mode of MODES) {
     const f = latest.get(mode);
+    const name = RELEASE_NAME[mode].padEnd(11);
     if (f === undefined) {
-      lines.push(`${mode.padEnd(5)} (waiting for its first cascade)`);
+      lines.push(`${name}  (waiting for its first cascade)`);
       continue;
     }
     const leads = f.leads === null ? '      -       -     -' : `${ms(f.leads.p50)} ${ms(f.leads.p99)} ${pct(f.leads.hitRate)}`;
-    lines.push(`${mode.padEnd(5)} ${f.status.padEnd(10)} ${`${f.ready}/${f.sent}`.padEnd(10)} | ${figuresText(f.truth)} | ${leads}${f.others === '' ? '' : `   ${f.others}`}`);
+    const hit = pct(f.truth?.hitRate ?? null);
+    lines.push(
+      `${name} ${hit}   ${spreadText(f).padEnd(38)} ${`${f.ready}/${f.sent}`.padEnd(10)} ${outcomeText(f).padEnd(20)} |                 ${figuresText(f.truth)} |     ${leads}${f.others === '' ? '' : `   ${f.others}`}`,
+    );
   }
   return lines;
 }
@@ -66,7 +74,7 @@ export function figuresLine(f: ModeFigures): string {
   const truth = t === null ? 'true: no ACK seen' : `true p50 ${t.p50.toFixed(2)} p90 ${t.p90.toFixed(2)} p99 ${t.p99.toFixed(2)} max ${t.max.toFixed(2)} ms, hit ${pct(t.hitRate).trim()}, spread ${t.spread?.toFixed(1)} ms, bias ${t.bias?.toFixed(1)} ms`;
   const l = f.leads;
   const leads = l === null ? 'leads: none ready' : `leads p50 ${l.p50.toFixed(2)} p99 ${l.p99.toFixed(2)} ms`;
-  return `cascade ${f.cascadeId} ${f.mode} ${f.status} ready ${f.ready}/${f.sent}${f.others === '' ? '' : ` (${f.others})`}; ${truth}; ${leads}`;
+  return `cascade ${f.cascadeId} release ${RELEASE_NAME[f.mode]} ${outcomeText(f)} ready ${f.ready}/${f.sent}${f.others === '' ? '' : ` (${f.others})`}; spread ${spreadText(f)}; ${truth}; ${leads}`;
 }
 
 export class Screen {
@@ -148,8 +156,9 @@ export class Screen {
       { bold: 'status box' },
       ...boxLines(this.box, Date.now()),
       '',
-      { bold: `arrival error of the last cascade of each release mode (|ready - T|, window +-${[...this.latest.values()][0]?.windowMs ?? '-'} ms)` },
+      { bold: `release timing, last cascade of each (hit: ready within +-${[...this.latest.values()][0]?.windowMs ?? '-'} ms of T)` },
       ...modeLines(this.latest),
+      ...RELEASE_LEGEND,
       '',
       { bold: 'field sensors (latest reading of each, from the leads: GET /v1/sensors; most recent below)' },
       ...sensorLines(this.sensors, Date.now()),

@@ -41,6 +41,16 @@ async function loadClockBook(meshDir: string): Promise<Map<string, SkewModel>> {
 interface ReadyAck {
   agentId: string;
   readyAtLocal: number;
+  /** The agent's own reading of the instant in mesh time: minus the true time, its offset error. */
+  readyAtMesh: number | undefined;
+}
+
+/** One operation's releases as the real clock saw them. */
+export interface TrueReleases {
+  /** Real ready time minus T, per READY simulated agent. */
+  errors: number[];
+  /** The agent's mesh time at its release minus the real time: its clock estimate's error. */
+  offsetErrors: number[];
 }
 
 export class TrueArrivals {
@@ -65,7 +75,7 @@ export class TrueArrivals {
   }
 
   private take(data: Uint8Array): void {
-    let ack: { kind?: string; operation_id?: string; agent_id?: string; trinary_state?: number; ready_at_local?: number; refusal?: unknown };
+    let ack: { kind?: string; operation_id?: string; agent_id?: string; trinary_state?: number; ready_at_local?: number; ready_at_mesh?: number; refusal?: unknown };
     try {
       ack = JSON.parse(new TextDecoder().decode(data)) as typeof ack;
     } catch {
@@ -79,22 +89,29 @@ export class TrueArrivals {
       this.acks.set(ack.operation_id, list);
       if (this.acks.size > MAX_OPERATIONS) this.acks.delete(this.acks.keys().next().value!);
     }
-    list.push({ agentId: ack.agent_id, readyAtLocal: ack.ready_at_local });
+    list.push({ agentId: ack.agent_id, readyAtLocal: ack.ready_at_local, readyAtMesh: typeof ack.ready_at_mesh === 'number' ? ack.ready_at_mesh : undefined });
+  }
+
+  /** Real ready time minus T, and the offset error, for each READY simulated agent of the operation (once per agent). */
+  releases(operationId: string, targetTimeMs: number): TrueReleases {
+    const list = this.acks.get(operationId) ?? [];
+    this.acks.delete(operationId);
+    const seen = new Set<string>();
+    const out: TrueReleases = { errors: [], offsetErrors: [] };
+    for (const { agentId, readyAtLocal, readyAtMesh } of list) {
+      const model = this.book.get(agentId);
+      if (model === undefined || seen.has(agentId)) continue;
+      seen.add(agentId);
+      const real = toReal(model, readyAtLocal);
+      out.errors.push(real - targetTimeMs);
+      if (readyAtMesh !== undefined) out.offsetErrors.push(readyAtMesh - real);
+    }
+    return out;
   }
 
   /** Real ready time minus T for each READY simulated agent of the operation (once per agent). */
   errors(operationId: string, targetTimeMs: number): number[] {
-    const list = this.acks.get(operationId) ?? [];
-    this.acks.delete(operationId);
-    const seen = new Set<string>();
-    const errors: number[] = [];
-    for (const { agentId, readyAtLocal } of list) {
-      const model = this.book.get(agentId);
-      if (model === undefined || seen.has(agentId)) continue;
-      seen.add(agentId);
-      errors.push(toReal(model, readyAtLocal) - targetTimeMs);
-    }
-    return errors;
+    return this.releases(operationId, targetTimeMs).errors;
   }
 
   async close(): Promise<void> {

@@ -24,6 +24,9 @@ import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/p
 import { modeFigures, thin, type ArrivalLine, type MeasuredOperation, type ModeFigures } from './arrival/stats.js';
 import { checkTargets, type TargetCheck } from './arrival/targets.js';
 import { printArrival } from './arrival/print.js';
+import { oracleFigures, type OracleFigures } from './arrival/oracle.js';
+import { fetchSendTimes, type SendTimes } from './arrival/send-times.js';
+import { runLabel, scenarioChecks, scenariosFrom, type ProcessingScenario } from './arrival/scenarios.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { writeReport } from './lib/report.js';
 
@@ -32,6 +35,8 @@ const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
 const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
 const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
 const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
+/** Processing scenarios, each a run of every profile: independent draws and the realistic model. */
+const SCENARIOS = scenariosFrom(env.ARRIVAL_SCENARIOS);
 /** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
 const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
 export const MODES = ['hold', 'lead', 'none'] as const;
@@ -52,7 +57,13 @@ const OPERATION_TIMEOUT_MS = 8_000;
 const SEED = 30_007;
 
 export interface ProfileResult {
+  /** The row label: the network profile, with the scenario unless it is the independent one. */
   profile: string;
+  /** The network profile and processing scenario (absent in older results: the profile, independent). */
+  network?: string;
+  scenario?: ProcessingScenario;
+  /** Lead mode against the oracle on the same draws (absent in older results). */
+  oracle?: OracleFigures | null;
   description: string;
   halfAsymmetryMs: number;
   modes: ModeFigures[];
@@ -77,6 +88,8 @@ export interface ArrivalResults {
   heartbeatMs: Record<string, number>;
   clock: { offsetMs: number; driftPpm: number };
   quick: boolean;
+  /** Processing scenarios run (absent in older results: independent only). */
+  scenarios?: ProcessingScenario[];
   profiles: ProfileResult[];
   /** Profiles that could not be measured, and why. */
   failed: { profile: string; error: string }[];
@@ -96,9 +109,10 @@ async function readArrivals(files: readonly string[]): Promise<ArrivalLine[]> {
   return lines;
 }
 
-async function runProfile(profile: NetworkProfile, deadline: number): Promise<ProfileResult> {
+async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario, deadline: number): Promise<ProfileResult> {
   const started = Date.now();
-  stdout.write(`\n[${profile.name}] starting ${AGENTS} agents over ${profile.links.length} link(s)...\n`);
+  const label = runLabel(profile.name, scenario);
+  stdout.write(`\n[${label}] starting ${AGENTS} agents over ${profile.links.length} link(s), ${scenario} processing...\n`);
   const mesh = await startLocalMesh({
     agents: AGENTS,
     classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
@@ -107,6 +121,7 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
     seed: SEED,
     readyTimeoutMs: 120_000,
     recordArrivals: true,
+    processingScenario: scenario,
     // This measures arrival, not breaker policy: a breaker opened by one late operation would
     // block every later one. Metrics-only still logs what it would have done.
     leadConfig: { breakers: { metrics_only: true } },
@@ -117,6 +132,7 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
     const measuringSince = Date.now();
     const measured: MeasuredOperation[] = [];
     const problems: string[] = [];
+    const sendTimes: SendTimes = new Map();
     let asked = 0;
     let truncated = false;
     // Modes interleaved, so load that comes and goes on a shared machine hits all three alike.
@@ -129,7 +145,8 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
         const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
-        const { outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
+        if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
         if (outcome.problem !== null || outcome.targetTime === null) {
           problems.push(`${operationId}: ${outcome.problem ?? 'no T in the result'}`);
@@ -155,7 +172,9 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
       return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
-    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples, perOperation };
+    const oracle = oracleFigures(measured, lines, sendTimes);
+    const checks = scenarioChecks(checkTargets(figures), scenario, oracle, label);
+    return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation };
   } finally {
     await mesh.stop();
   }
@@ -165,18 +184,19 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
   const deadline = benchDeadline();
   const profiles: ProfileResult[] = [];
   const failed: ArrivalResults['failed'] = [];
-  for (const profile of PROFILES) {
+  for (const profile of PROFILES) for (const scenario of SCENARIOS) {
+    const label = runLabel(profile.name, scenario);
     // A profile needs start-up, sync and a few operations; with less time left it is not begun.
     if (msLeft(deadline, RESERVE_MS) < PROFILE_MIN_MS) {
-      failed.push({ profile: profile.name, error: 'not run: the time budget of the run was spent' });
+      failed.push({ profile: label, error: 'not run: the time budget of the run was spent' });
       continue;
     }
     try {
-      profiles.push(await runProfile(profile, deadline));
+      profiles.push(await runProfile(profile, scenario, deadline));
     } catch (error) {
       // One profile that cannot start (say, agents not active in time) must not cost the others.
-      failed.push({ profile: profile.name, error: error instanceof Error ? error.message : String(error) });
-      stdout.write(`[${profile.name}] FAILED: ${failed.at(-1)!.error}\n`);
+      failed.push({ profile: label, error: error instanceof Error ? error.message : String(error) });
+      stdout.write(`[${label}] FAILED: ${failed.at(-1)!.error}\n`);
     }
   }
   return {
@@ -189,6 +209,7 @@ export async function runArrivalBench(): Promise<ArrivalResults> {
     // The sim spec's defaults (packages/pi-daemon/src/sim/spec.ts), which startLocalMesh keeps.
     clock: { offsetMs: 2_000, driftPpm: 50 },
     quick: QUICK,
+    scenarios: SCENARIOS,
     profiles,
     failed,
   };

@@ -2,6 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { trueFigures } from '../../scripts/demo/figures.js';
 import { parseCommandLine } from '../../scripts/demo/options.js';
+import { holdSpreadBound, outcomeText, RELEASE_LEGEND, RELEASE_NAME, spreadText } from '../../scripts/demo/release-names.js';
+import { figuresLine } from '../../scripts/demo/screen.js';
+import type { ModeFigures } from '../../scripts/demo/figures.js';
 import { sensorBoardOf, sensorLines, type ReadingJson } from '../../scripts/demo/sensor-board.js';
 
 describe('demo command line', () => {
@@ -44,6 +47,33 @@ describe('true arrival figures', () => {
 
   it('null without any ready agent', () => {
     expect(trueFigures([], 25)).toBeNull();
+  });
+});
+
+describe('what the screen calls things', () => {
+  const figures = (over: Partial<ModeFigures>): ModeFigures => ({
+    mode: 'hold', cascadeId: 'c1', status: 'SUCCESS', decidedAt: 0, ready: 3, sent: 3, others: '', windowMs: 25, leads: null,
+    truth: trueFigures([-1, 0.5, 1.5], 25, [0.4, -0.8, 1]), ...over,
+  });
+
+  it('names the release modes apart from leads and degradation modes, and says naive is the baseline', () => {
+    expect(Object.values(RELEASE_NAME)).toEqual(['hold', 'timed send', 'naive']);
+    expect(RELEASE_LEGEND.join(' ')).toMatch(/naive = .*BASELINE/);
+    expect(figuresLine(figures({ mode: 'lead' }))).toMatch(/release timed send /);
+  });
+
+  it('shows the hold spread beside its bound: twice the offset p99 error plus 2 ms', () => {
+    const f = figures({});
+    const bound = holdSpreadBound(f.truth)!;
+    expect(bound).toBeCloseTo(2 * f.truth!.offsetP99! + 2, 9);
+    expect(spreadText(f)).toBe(`2.5 ms, bound ${bound.toFixed(1)} ms: within`);
+    expect(spreadText(figures({ truth: trueFigures([-9, 9], 25, [0.1]) }))).toMatch(/18\.0 ms, bound 2\.2 ms: OVER/);
+    expect(spreadText(figures({ mode: 'none', truth: trueFigures([0, 300], 25) }))).toBe('300.0 ms');
+  });
+
+  it('never shows a cascade with no agent in the window as a plain SUCCESS', () => {
+    expect(outcomeText(figures({ mode: 'none', truth: trueFigures([120, 300], 25) }))).toBe('SUCCESS, 0% on time');
+    expect(outcomeText(figures({}))).toBe('SUCCESS');
   });
 });
 

@@ -82,6 +82,8 @@ export interface LocalMeshOptions {
   simLogLevel?: string;
   /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
   virtualSensors?: { interval_ms: number };
+  /** The sims' processing scenario (sim spec `processing.scenario`): independent draws (default) or realistic. */
+  processingScenario?: 'independent' | 'realistic';
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -325,6 +327,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         burst_samples: 4,
         ...linkSpec,
         ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
+        ...(options.processingScenario === undefined ? {} : { processing: { scenario: options.processingScenario } }),
       };
       const specPath = join(dir, `sim-${k}.spec.json`);
       const out = join(dir, `sim-${k}.enrollments.json`);

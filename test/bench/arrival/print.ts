@@ -4,6 +4,7 @@ import { formatTable } from '../lib/report.js';
 import type { ArrivalResults } from '../arrival-bench.js';
 import { asymmetryLines, errorPartsRows, ERROR_PARTS_HEADERS } from '../report/render.js';
 import { formatCheck } from './targets.js';
+import { ORACLE_HEADERS, ORACLE_TITLE, oracleRows } from './oracle-print.js';
 
 const pct = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 100).toFixed(2)}%`);
 
@@ -33,6 +34,7 @@ export function printArrival(results: ArrivalResults): void {
   stdout.write(`${formatTable(['profile', 'mode', 'n', 'p50', 'p90', 'p99', 'max', 'signed p50', 'hit', '<=50ms', 'success', 'offset err p50', 'offset err p99', 'missing'], rows)}\n`);
   stdout.write('\nThe two parts of the error (true error = own-clock lateness - offset error, exactly; ms)\n\n');
   stdout.write(`${formatTable([...ERROR_PARTS_HEADERS], errorPartsRows(results))}\n`);
+  stdout.write(`\n${ORACLE_TITLE}\n\n${formatTable([...ORACLE_HEADERS], oracleRows(results))}\n`);
   stdout.write('\nTargets\n\n');
   const checks = results.profiles.flatMap((p) => p.checks);
   stdout.write(`${formatTable(['profile', 'mode', 'metric', 'target', 'actual', 'verdict'], checks.map((c) => [c.profile, c.mode, c.metric, `${c.comparison} ${c.limit}`, c.actual, formatCheck(c)]))}\n`);

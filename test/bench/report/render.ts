@@ -4,6 +4,7 @@ import type { ArrivalResults } from '../arrival-bench.js';
 import type { ScaleResults } from '../scale-bench.js';
 import type { SoakResults } from '../soak-bench.js';
 import { formatCheck, type TargetCheck } from '../arrival/targets.js';
+import { ORACLE_HEADERS, ORACLE_PROSE, ORACLE_TITLE, oracleRows } from '../arrival/oracle-print.js';
 import type { BenchReport } from '../lib/report.js';
 import { contention } from '../scale/verdict.js';
 import type { LoadedRun } from './run-manifest.js';
@@ -91,7 +92,7 @@ function arrivalSection(r: ArrivalResults): string[] {
   out.push(
     'Profiles (each a fresh mesh; heartbeat interval per profile, since a beat times out after 2 s):',
     '',
-    ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}; heartbeats every ${r.heartbeatMs[p.profile] ?? '?'} ms`),
+    ...r.profiles.map((p) => `- **${p.profile}**: ${p.description}${p.halfAsymmetryMs > 0 ? ` (half-asymmetry bound ${p.halfAsymmetryMs} ms)` : ''}; heartbeats every ${r.heartbeatMs[p.network ?? p.profile] ?? '?'} ms`),
     ...(r.failed ?? []).map((f) => `- **${f.profile}: not measured**: ${f.error}`),
     '',
   );
@@ -108,6 +109,7 @@ function arrivalSection(r: ArrivalResults): string[] {
     ...r.profiles.map((p) => `- ${p.profile}: ${(p.perOperation ?? []).filter((o) => o.mode === 'hold').map((o) => `${num(o.signedP50)} [${num(o.signedMin)}, ${num(o.signedMax)}]`).join('; ') || '-'}`),
     '',
   );
+  if (oracleRows(r).length > 0) out.push(ORACLE_PROSE, '', ORACLE_TITLE, '', markdownTable([...ORACLE_HEADERS], oracleRows(r)), '');
   for (const line of asymmetryLines(r)) out.push(line, '');
   out.push('Load generator (did the sims deliver what was asked?):', '');
   out.push(

@@ -1,4 +1,4 @@
-import { ProcessingEstimator, type AgentClass, type SensorSummary, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
+import { ProcessingEstimator, type AgentClass, type ProcessingMedian, type SensorSummary, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
 
 /**
  * One agent as the lead knows it. A lead holds 30,000 of these, so the numbers live in one
@@ -97,6 +97,8 @@ export class AgentRecord {
   state: OperationalState = 'active';
   flags = 0;
   estimator: ProcessingEstimator;
+  /** Recent processing times for lead mode's median; created with the first sample (not persisted: relearnt in minutes). */
+  processingMedian: ProcessingMedian | null = null;
   readonly anomaly: AnomalyDetector;
   health: HealthScore | null = null;
   /** Each sensor's last value as the agent's last heartbeat summarised it; null when it sent none. */

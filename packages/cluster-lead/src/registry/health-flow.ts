@@ -1,4 +1,4 @@
-import { HEALTH_DEFAULTS, HealthScore, type HealthEvent, type HealthOutcome, type Verb } from '@mesh30k/shared';
+import { HEALTH_DEFAULTS, HealthScore, ProcessingMedian, type HealthEvent, type HealthOutcome, type Verb } from '@mesh30k/shared';
 import { LEAD_EVENTS } from '../lib/events.js';
 import { FLAG, type AgentRecord } from './agent-record.js';
 import type { RegistryCore } from './core.js';
@@ -29,12 +29,15 @@ export class HealthFlow {
 
   recordOutcome(record: AgentRecord, outcome: AckOutcome): HealthEvent[] {
     if (outcome.processingMs !== undefined) {
-      record.estimator.record(outcome.processingMs, {
+      const conditions = {
         ...(outcome.verb === undefined ? {} : { verb: outcome.verb }),
         payloadWeight: outcome.payloadWeight ?? 0,
         // Same default as the timing side: the queue the agent last reported.
         queueDepth: outcome.queueDepth ?? record.queueDepth,
-      });
+      };
+      record.estimator.record(outcome.processingMs, conditions);
+      record.processingMedian ??= new ProcessingMedian(record.agentClass);
+      record.processingMedian.record(outcome.processingMs, conditions);
     }
     const health = record.health ?? this.freshHealth();
     const events = health.record(outcome.result, outcome.reason ?? outcome.result);

@@ -1,4 +1,4 @@
-import { assessHardware, decodeThrottled, type AgentTiming, type HardwareCondition, type Clock, type HealthEvent, type Heartbeat, type MeshMode, type ProcessingEstimate, type Selector } from '@mesh30k/shared';
+import { assessHardware, decodeThrottled, type AgentTiming, type HardwareCondition, type Clock, type HealthEvent, type Heartbeat, type MeshMode, type Selector } from '@mesh30k/shared';
 import type { EventBus } from '../lib/events.js';
 import { FLAG } from './agent-record.js';
 import { RegistryCore, type StateCounts } from './core.js';
@@ -13,7 +13,7 @@ import { select, type AgentQuery, type Selection } from './query.js';
 
 const ALL_STATES = ['active', 'degraded', 'offline', 'quarantined'] as const;
 import { Sweeper, type SweepReport } from './sweeper.js';
-import { processingOf, scheduleTargetOf, timingInputsOf, toAgentTiming, type AgentTimingInputs, type ScheduleTarget, type TimingConditions } from './timing.js';
+import { processingOf, scheduleTargetOf, timingInputsOf, toAgentTiming, type AgentTimingInputs, type ProcessingWithMedian, type ScheduleTarget, type TimingConditions } from './timing.js';
 import { clockViewOf, toMeshTime, viewOf, type AgentView, type ClockView } from './views.js';
 
 export interface RegistryDeps {
@@ -205,8 +205,8 @@ export class Registry {
     return ids.map((id) => scheduleTargetOf(this.core.records.get(id)!, now));
   }
 
-  /** Expected processing (shared ProcessingEstimator: per verb, class prior until learned). */
-  estimateProcessing(agentId: string, conditions: TimingConditions = {}): ProcessingEstimate | undefined {
+  /** Expected processing (shared ProcessingEstimator: per verb, class prior until learned) and the median lead mode aims at. */
+  estimateProcessing(agentId: string, conditions: TimingConditions = {}): ProcessingWithMedian | undefined {
     const record = this.core.records.get(agentId);
     return record === undefined ? undefined : processingOf(record, conditions);
   }

@@ -53,18 +53,42 @@ describe('timing inputs for the send schedule', () => {
     // Sample heartbeats report no jitter_ms: the spread comes from the drift coefficient.
     expect(first.jitterMs).toBeCloseTo((0.1 * 40) / Math.SQRT2, 10);
     expect(first.processing).toMatchObject({ expectedMs: CLASS_BASE_MS.E * 2, source: 'prior', basis: 'class' });
-    // spec 3.1: 1 x 0.5 - 0.1 x 0.3 + 0.2 (heard from within 10 s)
-    expect(first.confidence).toBeCloseTo(0.67, 10);
+    // spec 3.1's weights with clock trust for drift: 1 x 0.5 + (1 - 5.75 / 50) x 0.3 + 0.2 (heard from within 10 s)
+    expect(first.confidence).toBeCloseTo(0.5 + (1 - 5.75 / 50) * 0.3 + 0.2, 10);
     expect(first.supportedModes).toEqual(['hold', 'lead', 'none']);
 
     for (let i = 0; i < 40; i++) h.registry.recordOutcome('pi', { result: 'success', processingMs: 60, verb: 'act' });
     const learned = h.registry.timing('pi', { verb: 'act' })!;
     expect(learned.expectedProcessingMs).toBeCloseTo(60, 6);
+    expect(learned.medianProcessingMs).toBe(60);
     expect(learned.agentId).toBe('pi');
 
     h.clock.advance(20_000);
-    expect(h.registry.timingInputs('pi')!.confidence).toBeCloseTo(0.47, 10);
+    expect(h.registry.timingInputs('pi')!.confidence).toBeCloseTo(0.5 + (1 - 5.75 / 50) * 0.3, 10);
     expect(h.registry.timings(['pi', 'ghost'])).toHaveLength(1);
+  });
+
+  it('gives lead mode the median of recent processing times, which a rare spike does not move as it moves the mean', () => {
+    const h = harness();
+    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 10, reliability_score: 1 });
+    for (let i = 0; i < 30; i++) h.registry.recordOutcome('pi', { result: 'success', processingMs: i % 10 === 9 ? 900 : 100 + (i % 3), verb: 'act' });
+    const timing = h.registry.timing('pi', { verb: 'act' })!;
+    expect(timing.medianProcessingMs).toBe(101);
+    expect(timing.expectedProcessingMs).toBeGreaterThan(150);
+  });
+
+  it('trusts an agent less as its clock estimate\'s error bound grows, and not at all past 50 ms', () => {
+    const h = harness();
+    const bound = (id: string, errorBoundMs: number): number => {
+      const clock = { offset_ms: 3, delay_ms: 8, drift_ppm: 0, confidence: 0.9, error_bound_ms: errorBoundMs, samples: 32 };
+      h.registry.recordHeartbeat(heartbeat(id, T0, {}, { clock }), { receivedAt: T0, enrollment: enrollment(id) });
+      return h.registry.timingInputs(id)!.confidence;
+    };
+    const tight = bound('tight', 1);
+    const loose = bound('loose', 25);
+    expect(tight).toBeGreaterThan(loose);
+    // Clock trust 1 - 1/50 against 0: the whole difference is the clock term's weight.
+    expect(tight - bound('lost', 400)).toBeCloseTo(0.3 * (1 - 1 / 50), 10);
   });
 
   it('offers no hold mode and no clock before the agent has exchanged clocks', () => {

@@ -265,10 +265,20 @@ export class OperationRun {
   }
 }
 
-/** T + window + the slowest return trip + slack, but never after the timeout. */
+/**
+ * How much later than T a lead-mode agent may become ready and still be waited for, as a share
+ * of its median processing: lead mode aims at the median with no buffer, so half its agents
+ * finish after T, and twice the median covers all but the rarest draws (and spikes).
+ */
+const LEAD_LATE_SHARE = 1;
+
+/** T + window + the slowest return trip (and, in lead mode, late processing) + slack, but never after the timeout. */
 function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, options: ResolvedScatterOptions): number {
   let returnMs = 0;
-  for (const p of plan.planned) returnMs = Math.max(returnMs, p.oneWayDelayMs + p.bufferMs);
+  for (const p of plan.planned) {
+    const lateMs = p.mode === 'lead' ? Math.max(p.bufferMs, p.expectedProcessingMs * LEAD_LATE_SHARE) : p.bufferMs;
+    returnMs = Math.max(returnMs, p.oneWayDelayMs + lateMs);
+  }
   return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
 }
 

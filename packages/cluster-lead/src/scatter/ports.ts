@@ -47,7 +47,7 @@ export interface TargetAgent {
   readonly state: OperationalState;
   /** Release modes the agent's runtime implements. */
   readonly supportedModes: readonly ReleaseMode[];
-  /** Lead-to-agent network delay, ms (half the heartbeat round trip). */
+  /** Typical lead-to-agent network delay, ms (half the agent's median heartbeat round trip). */
   readonly oneWayDelayMs: number;
   /** Spread of that delay, ms. */
   readonly jitterMs: number;
@@ -65,6 +65,8 @@ export interface ProcessingQuery {
 export interface ProcessingEstimateView {
   readonly expectedMs: number;
   readonly spreadMs: number;
+  /** Median of recent processing times (lead mode aims at it); absent: expectedMs stands in. */
+  readonly medianMs?: number;
 }
 
 /** The registry, as the engine sees it. */

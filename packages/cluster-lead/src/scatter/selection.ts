@@ -47,6 +47,7 @@ export function checkEligibility(
       jitterMs: agent.jitterMs,
       expectedProcessingMs: processing.expectedMs,
       processingSpreadMs: processing.spreadMs,
+      ...(processing.medianMs === undefined ? {} : { medianProcessingMs: processing.medianMs }),
       confidence: agent.confidence,
       supportedModes: agent.supportedModes,
     });

@@ -1,23 +1,23 @@
 import { verifyAndParse } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { describe, expect, it } from 'vitest';
-import { LEAD_ID, T0, agent, makeFixture } from './support/engine-fixture.js';
+import { LEAD_ID, T0, agent, answer, makeFixture } from './support/engine-fixture.js';
 import type { Fixture } from './support/engine-fixture.js';
 
 const T = T0 + 1_000;
-// Lead time = one-way delay + processing + 2 ms buffer (no jitter, no spread, full confidence).
+// Lead mode aims at the median: lead time = one-way delay + median processing, no buffer.
 const AGENTS = [
-  agent('a', { oneWayDelayMs: 10 }), // 62 -> T-62
-  agent('b', { oneWayDelayMs: 12 }), // 64 -> T-64, same bucket as a
-  agent('c', { oneWayDelayMs: 100 }), // 152 -> T-152
-  agent('d', { oneWayDelayMs: 103 }), // 155 -> T-155, same bucket as c
-  agent('e', { oneWayDelayMs: 300 }), // 502 -> T-502 (processing 200 below)
+  agent('a', { oneWayDelayMs: 10 }), // 60 -> T-60
+  agent('b', { oneWayDelayMs: 12 }), // 62 -> T-62, same bucket as a
+  agent('c', { oneWayDelayMs: 100 }), // 150 -> T-150
+  agent('d', { oneWayDelayMs: 103 }), // 153 -> T-153, same bucket as c
+  agent('e', { oneWayDelayMs: 300 }), // 490 -> T-490 (median processing 190 below, mean 200)
 ];
-const LEAD_TIME: Record<string, number> = { a: 62, b: 64, c: 152, d: 155, e: 502 };
+const LEAD_TIME: Record<string, number> = { a: 60, b: 62, c: 150, d: 153, e: 490 };
 
 async function leadFixture(): Promise<Fixture> {
   const fx = await makeFixture(AGENTS);
-  fx.registry.processing.set('e', { expectedMs: 200, spreadMs: 0 });
+  fx.registry.processing.set('e', { expectedMs: 200, spreadMs: 40, medianMs: 190 });
   return fx;
 }
 
@@ -58,7 +58,7 @@ describe('lead mode', () => {
       release_mode: 'lead',
       target_time: T,
       selector: { agent_ids: ['e'] },
-      compensation: { e: { lead_time_ms: 502, expected_processing_ms: 200, confidence: 1 } },
+      compensation: { e: { lead_time_ms: 490, expected_processing_ms: 190, confidence: 1 } },
     });
     const verified = await verifyAndParse(e.frame, {
       ed25519: nodeEd25519,
@@ -73,7 +73,25 @@ describe('lead mode', () => {
     const fx = await makeFixture(many, { signCostMsPerFrame: 0.5 });
     await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'lead', targetTime: T });
     const [send] = fx.scheduler.history.filter((t) => t.label === 'send');
-    expect(send!.timeMs).toBe(T - 62 - 40 * 0.5);
+    expect(send!.timeMs).toBe(T - 60 - 40 * 0.5);
+  });
+});
+
+describe('lead mode: waiting for the late half', () => {
+  it('waits for a lead-mode agent until twice its median processing after T, since it aims at the median', async () => {
+    const fx = await makeFixture([agent('a', { oneWayDelayMs: 10 }), agent('b', { oneWayDelayMs: 10 })]);
+    fx.registry.processing.set('a', { expectedMs: 200, spreadMs: 40, medianMs: 180 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'lead', targetTime: T, arrivalWindowMs: 20 });
+    await fx.scheduler.advanceTo(T);
+    // a finishes 150 ms after T: past the window, but well within its median's allowance.
+    await answer(fx, [{ agentId: 'b', readyAtMesh: T }]);
+    const deadline = T + 20 + (10 + 180) + fx.engine.options.ackReturnSlackMs;
+    await fx.scheduler.advanceTo(T + 150);
+    expect(fx.engine.stats().inFlight).toBe(1);
+    await answer(fx, [{ agentId: 'a', readyAtMesh: T + 150 }]);
+    const outcome = await handle.outcome;
+    expect(outcome.status === 'completed' && outcome.result.stragglers).toEqual([]);
+    expect(outcome.status === 'completed' && outcome.result.timings.decidedAt).toBeLessThan(deadline);
   });
 });
 

@@ -25,4 +25,20 @@ describe('arrival tap', () => {
     const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });
     expect(record.finished_mesh_ms).toBeCloseTo(skewed.fromBase(1_009_990) - 1_500, 6);
   });
+
+  it('carries the truth an oracle needs when given it, and leaves out what the sim does not know', () => {
+    const clocks = { toTrue: (l: number) => skewed.toBase(l), toMesh: (l: number) => l - 1_500 };
+    const truth = { scenario: 'realistic', processingMedianMs: 142, oneWayMedianMs: 40.5, draw: { processingMs: 151, plannedLeadMs: 190 } };
+    expect(arrivalRecord('sim-1', event, clocks, truth)).toMatchObject({
+      processing_scenario: 'realistic',
+      true_processing_median_ms: 142,
+      true_one_way_median_ms: 40.5,
+      processing_ms: 151,
+      planned_lead_ms: 190,
+    });
+    const unknown = arrivalRecord('sim-1', event, clocks, { ...truth, oneWayMedianMs: undefined, draw: { processingMs: 151, plannedLeadMs: undefined } });
+    expect(unknown).not.toHaveProperty('true_one_way_median_ms');
+    expect(unknown).not.toHaveProperty('planned_lead_ms');
+    expect(arrivalRecord('sim-1', event, clocks)).not.toHaveProperty('processing_scenario');
+  });
 });

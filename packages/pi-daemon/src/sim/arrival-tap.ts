@@ -25,6 +25,25 @@ export interface ArrivalRecord {
    * waits for max(T, this): what lies beyond it is the release timer's own lateness.
    */
   finished_mesh_ms: number;
+  /** The sim's processing scenario (processing-model.ts). */
+  processing_scenario?: string;
+  /** What this operation's processing draw was, ms (what the handler waited). */
+  processing_ms?: number;
+  /** The agent's true median processing time and median lead-to-agent delay: what an oracle predictor would aim at. */
+  true_processing_median_ms?: number;
+  /** Absent when the sim does not know its link (a shared gateway link lives outside it). */
+  true_one_way_median_ms?: number;
+  /** Lead mode: the lead time the lead planned for this agent (its COORDINATE's compensation). */
+  planned_lead_ms?: number;
+}
+
+/** The simulated truth beside one release, for the benchmark's oracle row. */
+export interface ArrivalTruth {
+  scenario: string;
+  processingMedianMs: number;
+  oneWayMedianMs: number | undefined;
+  /** This operation's processing draw and planned lead time, when the handler saw them. */
+  draw: { processingMs: number; plannedLeadMs: number | undefined } | undefined;
 }
 
 /** What the tap needs of a virtual agent's clocks. */
@@ -35,8 +54,9 @@ export interface TapClocks {
   toMesh(localMs: number): number;
 }
 
-export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks): ArrivalRecord {
+export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks, truth?: ArrivalTruth): ArrivalRecord {
   const readyTrue = clocks.toTrue(event.readyAtLocal);
+  const draw = truth?.draw;
   return {
     agent_id: agentId,
     operation_id: event.operationId,
@@ -47,6 +67,15 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
     true_offset_ms: event.readyAtLocal - readyTrue,
     offset_error_ms: clocks.toMesh(event.readyAtLocal) - readyTrue,
     finished_mesh_ms: clocks.toMesh(event.finishedAtLocal),
+    ...(truth === undefined
+      ? {}
+      : {
+          processing_scenario: truth.scenario,
+          true_processing_median_ms: truth.processingMedianMs,
+          ...(truth.oneWayMedianMs === undefined ? {} : { true_one_way_median_ms: truth.oneWayMedianMs }),
+          ...(draw === undefined ? {} : { processing_ms: draw.processingMs }),
+          ...(draw?.plannedLeadMs === undefined ? {} : { planned_lead_ms: draw.plannedLeadMs }),
+        }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import type { NodeEd25519 } from '@mesh30k/shared/node';
+import { defaultRetransmitMs, delayQuantile } from '@mesh30k/shared';
 import type { Clock, KeyResolver, PublicKeyBytes } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { Agent } from '../agent/agent.js';
@@ -13,9 +14,10 @@ import { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import { MeshInbox } from '../nats/inbox.js';
 import { staticHealthSampler } from '../health/index.js';
-import { arrivalRecord, type ArrivalRecord } from './arrival-tap.js';
+import { arrivalRecord, type ArrivalRecord, type ArrivalTruth } from './arrival-tap.js';
 import type { EnrollmentSubject } from './enrollment.js';
-import { simHandlers } from './handlers.js';
+import { simHandlers, type DrawObserver } from './handlers.js';
+import { agentProcessing } from './processing-model.js';
 import { MemoryOutbox, MemoryStateStore } from './memory-stores.js';
 import { simPrivateKey, virtualProfiles, type VirtualProfile } from './profiles.js';
 import { seededRandom } from './random.js';
@@ -108,6 +110,7 @@ export class SimFleet {
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
       const link = spec.link === undefined ? undefined : new AgentLink(links, spec.link, profile.seed ^ 0x1f123bb5);
+      const truth = tap === undefined ? undefined : simulatedTruth(profile, spec);
       const privateKey = simPrivateKey(spec.seed, profile.agentId);
       const publicKey = await ed25519.publicKeyFromPrivate(privateKey);
       const clock = new SkewedClock(base, { offsetMs: profile.offsetMs, driftPpm: profile.driftPpm });
@@ -132,7 +135,7 @@ export class SimFleet {
         state: new MemoryStateStore(),
         health,
         logger: deps.logger,
-        handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities)),
+        handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities), truth?.observe),
         ...(sensors === undefined ? {} : { sensors: sensors.hub }),
         config: {
           heartbeatIntervalMs: spec.heartbeat_interval_ms,
@@ -144,7 +147,7 @@ export class SimFleet {
         },
         shared: { inbox: link === undefined ? inbox : new LinkedInbox(inbox, link), beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
-        onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }))),
+        onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, truth?.take(event.operationId)))),
       });
       agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors, link });
     }
@@ -201,4 +204,27 @@ export class SimFleet {
     this.releases.stop();
     this.links.stop();
   }
+}
+
+/**
+ * What the benchmark's oracle needs of one agent (only when arrivals are recorded): the true
+ * medians of its processing and of its down link, and each operation's draw, kept from the
+ * handler's start until the release takes it.
+ */
+function simulatedTruth(profile: VirtualProfile, spec: SimSpec): { observe: DrawObserver; take(operationId: string): ArrivalTruth } {
+  const model = profile.processingModel;
+  // The median does not depend on the stream; a throwaway one keeps the agent's own untouched.
+  const processingMedianMs = agentProcessing(model, profile.processingMedianMs, profile.slowFactor, profile.seed, () => 0.5).medianMs;
+  const oneWayMedianMs = spec.link === undefined ? undefined : delayQuantile(spec.link.down, 0.5, defaultRetransmitMs(spec.link.up, spec.link.down));
+  const draws = new Map<string, NonNullable<ArrivalTruth['draw']>>();
+  return {
+    observe: (operationId, draw) => {
+      draws.set(operationId, draw);
+    },
+    take: (operationId) => {
+      const draw = draws.get(operationId);
+      draws.delete(operationId);
+      return { scenario: model.scenario, processingMedianMs, oneWayMedianMs, draw };
+    },
+  };
 }

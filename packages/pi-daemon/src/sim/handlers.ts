@@ -2,8 +2,12 @@ import type { Verb } from '@mesh30k/shared';
 import { Verb as VerbSchema } from '@mesh30k/shared';
 import { BUILT_IN_HANDLERS, type HandlerOutcome, type VerbHandler } from '../coordination/handlers.js';
 import { ActPayload } from '../sensors/act-handler.js';
+import { agentProcessing } from './processing-model.js';
 import type { VirtualProfile } from './profiles.js';
-import { logNormal, seededRandom } from './random.js';
+import { seededRandom } from './random.js';
+
+/** One operation's processing draw, and the lead time the lead gave this agent (lead mode), for the benchmark's oracle. */
+export type DrawObserver = (operationId: string, draw: { processingMs: number; plannedLeadMs: number | undefined }) => void;
 
 /** Longest delay setTimeout takes. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -24,11 +28,12 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Handlers of a virtual agent: the built-ins (and `act` on its virtual relay), after a processing time drawn from the agent's
- * distribution (times its slow factor), with its conflict rate; a stalled agent never finishes
+ * processing model (processing-model.ts, slow factor included), with its conflict rate; a stalled agent never finishes
  * until it is stopped. Waiting is a timer, not busy work, so thousands can process at once.
  */
-export function simHandlers(profile: VirtualProfile, act?: VerbHandler): Record<Verb, VerbHandler> {
+export function simHandlers(profile: VirtualProfile, act?: VerbHandler, observe?: DrawObserver): Record<Verb, VerbHandler> {
   const random = seededRandom(profile.seed);
+  const processing = agentProcessing(profile.processingModel, profile.processingMedianMs, profile.slowFactor, profile.seed, random);
   const wrap =
     (verb: Verb): VerbHandler =>
     async (ctx): Promise<HandlerOutcome> => {
@@ -36,7 +41,9 @@ export function simHandlers(profile: VirtualProfile, act?: VerbHandler): Record<
         while (!ctx.signal.aborted) await wait(MAX_TIMER_MS, ctx.signal);
         return { state: 'transit', code: 'STALLED', message: 'simulated stall' };
       }
-      await wait(logNormal(random, profile.processingMedianMs, profile.processingSpread) * profile.slowFactor, ctx.signal);
+      const processingMs = processing.draw();
+      observe?.(ctx.coordinate.operation_id, { processingMs, plannedLeadMs: ctx.coordinate.compensation?.[profile.agentId]?.lead_time_ms });
+      await wait(processingMs, ctx.signal);
       if (random() < profile.conflictRate) {
         return {
           state: 'conflict',

@@ -27,6 +27,14 @@ describe('virtual profiles', () => {
     }
   });
 
+  it('the realistic processing scenario runs the same fleet: only the processing model differs', () => {
+    const realistic = virtualProfiles(SimSpec.parse({ ...spec, processing: { scenario: 'realistic' } }));
+    const independent = virtualProfiles(spec);
+    expect(realistic.map(({ processingModel: _m, ...rest }) => rest)).toEqual(independent.map(({ processingModel: _m, ...rest }) => rest));
+    expect(realistic[0]!.processingModel).toMatchObject({ scenario: 'realistic', realistic: { agent_spread: 0.3, noise: 0.05, spike_rate: 0.02, spike_factor: { min: 2, max: 4 } } });
+    expect(independent[0]!.processingModel.scenario).toBe('independent');
+  });
+
   it('refuses a spec with an inverted range, naming the field', () => {
     const parsed = SimSpec.safeParse({ lead_id: 'l', count: 1, clock: { offset_ms: { min: 5, max: 1 } } });
     expect(parsed.success).toBe(false);

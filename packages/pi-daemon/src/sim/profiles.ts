@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CLASS_BASE_MS } from '@mesh30k/shared';
 import type { AgentClass } from '@mesh30k/shared';
 import { seededRandom, uniform, weightedPick } from './random.js';
+import type { ProcessingModelSpec } from './processing-model.js';
 import type { SimSpec } from './spec.js';
 
 /** One virtual agent as drawn from a spec. */
@@ -9,8 +10,10 @@ export interface VirtualProfile {
   agentId: string;
   agentClass: AgentClass;
   capabilities: readonly string[];
+  /** The class's base time (or the spec's median): the independent scenario's median, the realistic one's before the agent factor. */
   processingMedianMs: number;
   processingSpread: number;
+  processingModel: ProcessingModelSpec;
   offsetMs: number;
   driftPpm: number;
   /** Set for agents that crash: ms after start. */
@@ -35,6 +38,7 @@ export function virtualProfiles(spec: SimSpec): VirtualProfile[] {
       capabilities: spec.capabilities,
       processingMedianMs: spec.processing.median_ms ?? CLASS_BASE_MS[agentClass],
       processingSpread: spec.processing.spread,
+      processingModel: { scenario: spec.processing.scenario, spread: spec.processing.spread, realistic: spec.processing.realistic },
       offsetMs: uniform(random, spec.clock.offset_ms.min, spec.clock.offset_ms.max),
       driftPpm: uniform(random, spec.clock.drift_ppm.min, spec.clock.drift_ppm.max),
       crashAfterMs: random() < faults.crash ? uniform(random, faults.crash_after_ms.min, faults.crash_after_ms.max) : undefined,

@@ -37,8 +37,18 @@ export const SimSpec = z.strictObject({
     .strictObject({
       /** Median processing time; by default the class's base time. */
       median_ms: z.number().min(0).max(600_000).optional(),
-      /** Shape of the log-normal processing time (0: always the median). */
+      /** Shape of the log-normal processing time (0: always the median), independent scenario. */
       spread: z.number().min(0).max(3).default(0.25),
+      /** independent: a fresh draw per operation; realistic: stable per-agent factor, noise, spikes (processing-model.ts). */
+      scenario: z.enum(['independent', 'realistic']).default('independent'),
+      realistic: z
+        .strictObject({
+          agent_spread: z.number().min(0).max(3).default(0.3),
+          noise: z.number().min(0).max(3).default(0.05),
+          spike_rate: Fraction.default(0.02),
+          spike_factor: Range(1, 1_000, { min: 2, max: 4 }),
+        })
+        .prefault({}),
     })
     .prefault({}),
   clock: z

@@ -7,3 +7,4 @@ export * from './processing-estimator.js';
 export * from './profiler.js';
 export * from './reliability.js';
 export * from './rolling-samples.js';
+export * from './processing-median.js';

@@ -75,6 +75,28 @@ function heavyTail(jitterMs: number, random: UniformRandom): number {
   return Math.min(sample, jitterMs * HEAVY_TAIL_CAP_FACTOR);
 }
 
+/**
+ * The q-quantile (0 < q < 1) of the delays sampleDelay draws: the truth a benchmark's oracle
+ * predicts with (q = 0.5: the median one-way delay). Lost chunks are taken to arrive after every
+ * other one (a retransmission costs more than the bulk of the jitter), so below 1 - lossRate
+ * the quantile is the unlost distribution's at q / (1 - lossRate).
+ */
+export function delayQuantile(profile: LinkProfile, q: number, retransmitMs: number): number {
+  const loss = profile.lossRate ?? 0;
+  const unlost = 1 - loss;
+  if (q >= unlost) return profile.baseMs + jitterQuantile(profile, 1) + (profile.retransmitMs ?? retransmitMs);
+  return profile.baseMs + jitterQuantile(profile, q / unlost);
+}
+
+function jitterQuantile(profile: LinkProfile, q: number): number {
+  const jitterMs = profile.jitterMs ?? 0;
+  if (jitterMs <= 0) return 0;
+  if ((profile.jitter ?? 'uniform') === 'uniform') return q * jitterMs;
+  const scale = (jitterMs * HEAVY_TAIL_MEDIAN_FRACTION) / (2 ** (1 / HEAVY_TAIL_SHAPE) - 1);
+  const sample = q >= 1 ? Infinity : scale * ((1 - q) ** (-1 / HEAVY_TAIL_SHAPE) - 1);
+  return Math.min(sample, jitterMs * HEAVY_TAIL_CAP_FACTOR);
+}
+
 /** What is wrong with a profile, one phrase per problem; empty when it describes a link. */
 export function linkProfileProblems(profile: LinkProfile): string[] {
   const problems: string[] = [];

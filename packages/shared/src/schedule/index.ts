@@ -5,11 +5,13 @@ export {
   HOLD_TAIL_MARGIN,
   HOLD_TAIL_Z,
   bufferFor,
+  feasibleLeadTimeFor,
   holdLeadTimeFor,
   invalidTimingField,
   leadTimeFor,
   leadTimeIn,
   logNormalQuantile,
+  medianLeadTimeFor,
 } from './lead-time.js';
 export type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 export { DEFAULT_HOLD_MARGIN_MS, MODE_PREFERENCE, computeSendSchedule, pickReleaseMode, scheduledSends } from './send-schedule.js';

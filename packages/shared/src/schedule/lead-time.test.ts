@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bufferFor, invalidTimingField, leadTimeFor } from './lead-time.js';
+import { bufferFor, feasibleLeadTimeFor, invalidTimingField, leadTimeFor, leadTimeIn, medianLeadTimeFor } from './lead-time.js';
 import { agent, timingFields } from './timing.test-helper.js';
 
 describe('bufferFor', () => {
@@ -56,5 +56,36 @@ describe('invalidTimingField', () => {
 
   it('accepts a sound record', () => {
     expect(invalidTimingField(agent('a'))).toBeUndefined();
+  });
+});
+
+describe('medianLeadTimeFor (lead mode)', () => {
+  it('is the median one-way delay plus the median processing, with no buffer', () => {
+    const timing = agent('a', { oneWayDelayMs: 12, expectedProcessingMs: 160, medianProcessingMs: 148, jitterMs: 9, processingSpreadMs: 40, confidence: 0 });
+    expect(medianLeadTimeFor(timing)).toEqual({ oneWayDelayMs: 12, expectedProcessingMs: 148, bufferMs: 0, leadTimeMs: 160 });
+    expect(leadTimeIn('lead', timing)).toEqual(medianLeadTimeFor(timing));
+    expect(feasibleLeadTimeFor('lead', timing)).toEqual(medianLeadTimeFor(timing));
+    // The other modes keep their own sizing.
+    expect(feasibleLeadTimeFor('none', timing)).toEqual(leadTimeFor(timing));
+  });
+
+  it('falls back to the expected processing without a median', () => {
+    expect(medianLeadTimeFor(agent('a', { oneWayDelayMs: 3, expectedProcessingMs: 50 })).leadTimeMs).toBe(53);
+  });
+
+  it('never asks for more lead than the buffered mean when the median is at most the mean, and ignores spread and confidence (property)', () => {
+    fc.assert(
+      fc.property(timingFields, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (f, share, conf) => {
+        const timing = { agentId: 'a', ...f, medianProcessingMs: f.expectedProcessingMs * share };
+        expect(medianLeadTimeFor(timing).leadTimeMs).toBeLessThanOrEqual(leadTimeFor(timing).leadTimeMs);
+        const other = { ...timing, jitterMs: f.jitterMs * 3 + 1, processingSpreadMs: f.processingSpreadMs + 5, confidence: conf };
+        expect(medianLeadTimeFor(other)).toEqual(medianLeadTimeFor(timing));
+      }),
+    );
+  });
+
+  it('names a bad median as the unusable field', () => {
+    expect(invalidTimingField(agent('a', { medianProcessingMs: -1 }))).toBe('medianProcessingMs');
+    expect(invalidTimingField(agent('a', { medianProcessingMs: Number.NaN }))).toBe('medianProcessingMs');
   });
 });

@@ -3,7 +3,7 @@ import { ReleaseMode } from '../protocol/enums.js';
 /** What the scheduler knows about one agent's timing, all in ms. */
 export interface AgentTiming {
   agentId: string;
-  /** Lead-to-agent network delay (half the heartbeat round trip, or measured one way). */
+  /** Typical (median) lead-to-agent network delay: half the agent's median round trip, or measured one way. */
   oneWayDelayMs: number;
   /** Spread of that delay: its standard deviation, or p95 - p50. */
   jitterMs: number;
@@ -11,6 +11,11 @@ export interface AgentTiming {
   expectedProcessingMs: number;
   /** Spread of the processing time, same convention as jitterMs. */
   processingSpreadMs: number;
+  /**
+   * Median of the agent's recent processing times for this operation (ProcessingMedian), what
+   * `lead` mode aims at; absent: expectedProcessingMs stands in.
+   */
+  medianProcessingMs?: number;
   /** Trust in these figures, 0..1. */
   confidence: number;
   supportedModes: readonly ReleaseMode[];
@@ -97,9 +102,37 @@ export function logNormalQuantile(meanMs: number, spreadMs: number, z: number): 
   return Number.isFinite(quantile) ? quantile : meanMs + z * spreadMs;
 }
 
-/** The lead time an agent needs in the mode it will run in: the tail in hold mode, the buffered mean otherwise. */
+/**
+ * `lead` mode: aim at the median. The agent is sent to at T - (median one-way delay + median
+ * processing), with no buffer, so that half of its releases land before T and half after and
+ * the typical miss is as small as the spreads allow. A buffer would only move the whole
+ * distribution early (DESIGN.md, release modes; issue 14 measured READY 100-155 ms early with
+ * the buffered mean).
+ */
+export function medianLeadTimeFor(timing: AgentTiming): LeadTime {
+  const expectedProcessingMs = timing.medianProcessingMs ?? timing.expectedProcessingMs;
+  return {
+    oneWayDelayMs: timing.oneWayDelayMs,
+    expectedProcessingMs,
+    bufferMs: 0,
+    leadTimeMs: timing.oneWayDelayMs + expectedProcessingMs,
+  };
+}
+
+/** The lead time an agent needs in the mode it will run in: the tail in hold, the median in lead, the buffered mean in none. */
 export function leadTimeIn(mode: ReleaseMode | undefined, timing: AgentTiming, options: BufferOptions = {}): LeadTime {
-  return mode === 'hold' ? holdLeadTimeFor(timing, options) : leadTimeFor(timing, options);
+  if (mode === 'hold') return holdLeadTimeFor(timing, options);
+  if (mode === 'lead') return medianLeadTimeFor(timing);
+  return leadTimeFor(timing, options);
+}
+
+/**
+ * The lead time by which the scheduler judges whether an agent can make T at all: in lead mode
+ * the median lead time it is sent by (so a T chosen for the slowest agent never skips it), in
+ * the other modes the buffered expectation.
+ */
+export function feasibleLeadTimeFor(mode: ReleaseMode | undefined, timing: AgentTiming, options: BufferOptions = {}): LeadTime {
+  return mode === 'lead' ? medianLeadTimeFor(timing) : leadTimeFor(timing, options);
 }
 
 const NON_NEGATIVE = ['oneWayDelayMs', 'jitterMs', 'expectedProcessingMs', 'processingSpreadMs'] as const;
@@ -111,6 +144,8 @@ export function invalidTimingField(timing: AgentTiming): string | undefined {
     const value = timing[key];
     if (!Number.isFinite(value) || value < 0) return key;
   }
+  const median = timing.medianProcessingMs;
+  if (median !== undefined && !(Number.isFinite(median) && median >= 0)) return 'medianProcessingMs';
   if (!(timing.confidence >= 0 && timing.confidence <= 1)) return 'confidence';
   if (!Array.isArray(timing.supportedModes) || !timing.supportedModes.every((m) => ReleaseMode.safeParse(m).success)) {
     return 'supportedModes';

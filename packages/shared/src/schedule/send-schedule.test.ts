@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestedReleaseMode } from '../protocol/enums.js';
-import { holdLeadTimeFor, leadTimeFor, leadTimeIn } from './lead-time.js';
+import { feasibleLeadTimeFor, holdLeadTimeFor, leadTimeFor, leadTimeIn } from './lead-time.js';
 import { computeSendSchedule, pickReleaseMode, scheduledSends } from './send-schedule.js';
 import type { ScheduleEntry, SendSchedule, SendScheduleInput } from './send-schedule.js';
 import { agent, agentsArb } from './timing.test-helper.js';
@@ -35,7 +35,7 @@ describe('computeSendSchedule: invariants', () => {
           entries.forEach((entry, i) => {
             const timing = agents[i]!;
             const chosen = pickReleaseMode(mode, timing.supportedModes);
-            const expected = leadTimeFor(timing).leadTimeMs;
+            const expected = feasibleLeadTimeFor(chosen, timing).leadTimeMs;
             if (entry.status === 'SCHEDULED') {
               expect(entry.sendAt).toBeGreaterThanOrEqual(NOW);
               // Can make T at its expected lead time; sent by the lead time of its mode (hold: the tail), or now when that does not fit.
@@ -46,6 +46,7 @@ describe('computeSendSchedule: invariants', () => {
               if (entry.mode === 'hold') expect(entry.sendAt).toBe(holdSendAt);
             } else if (chosen === undefined) {
               expect(entry.reason).toBe('unsupported_mode');
+              expect(entry.wouldNeedMs).toBe(leadTimeFor(timing).leadTimeMs);
             } else {
               expect(entry.reason).toBe('insufficient_lead_time');
               expect(entry.wouldNeedMs).toBe(expected);
@@ -60,16 +61,20 @@ describe('computeSendSchedule: invariants', () => {
 });
 
 describe('computeSendSchedule: lead mode', () => {
-  it('sends each agent its own lead time before T', () => {
-    const agents = [agent('pi-1', { oneWayDelayMs: 5, expectedProcessingMs: 150 }), agent('edge', { oneWayDelayMs: 30, expectedProcessingMs: 10 })];
+  it('sends each agent its median lead time before T, with no buffer, so it is expected ready at T', () => {
+    const agents = [
+      agent('pi-1', { oneWayDelayMs: 5, expectedProcessingMs: 150, medianProcessingMs: 140, jitterMs: 4, processingSpreadMs: 30 }),
+      agent('edge', { oneWayDelayMs: 30, expectedProcessingMs: 10 }),
+    ];
     const { entries } = schedule({ targetMs: NOW + 500, nowMs: NOW, mode: 'lead', agents });
-    expect(byId(entries, 'pi-1')).toMatchObject({ status: 'SCHEDULED', mode: 'lead', sendAt: NOW + 500 - 157, leadTimeMs: 157, bufferMs: 2 });
-    // READY when processing ends: T minus the buffer.
-    expect(byId(entries, 'edge')).toMatchObject({ sendAt: NOW + 500 - 42, expectedReadyAt: NOW + 500 - 2 });
+    // The median processing, not the mean; no buffer however large the spreads.
+    expect(byId(entries, 'pi-1')).toMatchObject({ status: 'SCHEDULED', mode: 'lead', sendAt: NOW + 500 - 145, leadTimeMs: 145, expectedProcessingMs: 140, bufferMs: 0 });
+    // Without a median the expectation stands in.
+    expect(byId(entries, 'edge')).toMatchObject({ sendAt: NOW + 500 - 40, expectedReadyAt: NOW + 500 });
   });
 
   it('skips an agent whose lead time exceeds the time left, with both figures', () => {
-    const agents = [agent('slow', { oneWayDelayMs: 20, expectedProcessingMs: 78 }), agent('fast', { oneWayDelayMs: 5, expectedProcessingMs: 10 })];
+    const agents = [agent('slow', { oneWayDelayMs: 20, expectedProcessingMs: 90, medianProcessingMs: 80 }), agent('fast', { oneWayDelayMs: 5, expectedProcessingMs: 10 })];
     const { entries } = schedule({ targetMs: NOW + 50, nowMs: NOW, mode: 'lead', agents });
     expect(byId(entries, 'slow')).toEqual({
       status: 'SKIP',
@@ -83,7 +88,7 @@ describe('computeSendSchedule: lead mode', () => {
   });
 
   it('schedules an agent whose send time is exactly now', () => {
-    const { entries } = schedule({ targetMs: NOW + 62, nowMs: NOW, mode: 'lead', agents: [agent('a')] });
+    const { entries } = schedule({ targetMs: NOW + 60, nowMs: NOW, mode: 'lead', agents: [agent('a')] });
     expect(byId(entries, 'a')).toMatchObject({ status: 'SCHEDULED', sendAt: NOW });
   });
 });

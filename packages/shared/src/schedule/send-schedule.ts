@@ -2,7 +2,7 @@ import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
 import { RequestedReleaseMode } from '../protocol/enums.js';
 import type { ReleaseMode } from '../protocol/enums.js';
-import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
+import { checkBufferOptions, feasibleLeadTimeFor, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
 import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 
 /** How much earlier than its slowest member a hold group is sent: one send bucket. */
@@ -79,7 +79,7 @@ interface Candidate {
 
 /**
  * Send time per agent for target T (spec 3.1, with release modes):
- * - lead: sendAt = T - leadTime, so processing ends at T minus the buffer.
+ * - lead: sendAt = T - leadTime, the median lead time (no buffer): processing ends around T.
  * - hold: one sendAt for the whole group, min(T - leadTime) - holdMargin but not before now;
  *   every member finishes early and waits for T on its own clock. Its lead time is sized from
  *   the tail (holdLeadTimeFor): the group leaves early enough for the slowest member's p99.9.
@@ -102,11 +102,12 @@ export function computeSendSchedule(input: SendScheduleInput, options: SendSched
       entries[index] = { status: 'SKIP', agentId: timing.agentId, mode: tried, reason, wouldNeedMs, availableMs };
     };
     if (invalidTimingField(timing) !== undefined) return skip('invalid_timing', null, null);
-    const basic = leadTimeFor(timing, options);
     const chosen = pickReleaseMode(mode, timing.supportedModes);
-    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, basic.leadTimeMs);
-    // Whether the agent can make T at all is judged on its expected lead time in every mode; a
-    // held agent is then sent to as early as its tail asks, or now when the tail does not fit.
+    if (chosen === undefined) return skip('unsupported_mode', mode === 'auto' ? null : mode, leadTimeFor(timing, options).leadTimeMs);
+    // Whether the agent can make T at all is judged on its expected lead time (lead mode: the
+    // median one it is sent by); a held agent is then sent to as early as its tail asks, or now
+    // when the tail does not fit.
+    const basic = feasibleLeadTimeFor(chosen, timing, options);
     if (targetMs - basic.leadTimeMs < nowMs) return skip('insufficient_lead_time', chosen, basic.leadTimeMs);
     const lead = leadTimeIn(chosen, timing, options);
     candidates.push({ index, timing, mode: chosen, lead, latest: targetMs - lead.leadTimeMs });

@@ -5,16 +5,17 @@ import { chooseTargetTime, validateTargetTime } from './target-time.js';
 import { agent, agentsArb } from './timing.test-helper.js';
 
 const NOW = 1.75e12;
-const quick = agent('quick', { oneWayDelayMs: 2, expectedProcessingMs: 20 }); // lead 24
-const pi = agent('pi', { oneWayDelayMs: 8, expectedProcessingMs: 150 }); // lead 160
-const human = agent('human', { oneWayDelayMs: 40, expectedProcessingMs: 60_000 }); // lead 60042
+// Lead-mode lead times are the median ones: delay + processing, no buffer.
+const quick = agent('quick', { oneWayDelayMs: 2, expectedProcessingMs: 20 }); // lead 22
+const pi = agent('pi', { oneWayDelayMs: 8, expectedProcessingMs: 150 }); // lead 158
+const human = agent('human', { oneWayDelayMs: 40, expectedProcessingMs: 60_000 }); // lead 60040
 
 describe('chooseTargetTime', () => {
   it('leaves the slowest agent its lead time plus scheduling slack', () => {
     const result = chooseTargetTime({ nowMs: NOW, agents: [quick, pi] });
-    expect(result.ok && result.value).toMatchObject({ targetMs: NOW + 165, availableMs: 165, requiredLeadMs: 160, capped: false, lateAgentIds: [] });
+    expect(result.ok && result.value).toMatchObject({ targetMs: NOW + 163, availableMs: 163, requiredLeadMs: 158, capped: false, lateAgentIds: [] });
     // And says why: pi's lead time, in lead mode, with its parts.
-    expect(result.ok && result.value.setBy).toEqual({ agentId: 'pi', mode: 'lead', lead: { oneWayDelayMs: 8, expectedProcessingMs: 150, bufferMs: 2, leadTimeMs: 160 } });
+    expect(result.ok && result.value.setBy).toEqual({ agentId: 'pi', mode: 'lead', lead: { oneWayDelayMs: 8, expectedProcessingMs: 150, bufferMs: 0, leadTimeMs: 158 } });
   });
 
   it('in hold mode sizes T from each agent\'s tail, which a later T costs nothing for', () => {
@@ -32,12 +33,12 @@ describe('chooseTargetTime', () => {
 
   it('is capped by the arrival window, listing who will miss it', () => {
     const result = chooseTargetTime({ nowMs: NOW, agents: [quick, pi, human] }, { arrivalWindowMs: 500 });
-    expect(result.ok && result.value).toMatchObject({ targetMs: NOW + 500, capped: true, requiredLeadMs: 60_042, lateAgentIds: ['human'] });
+    expect(result.ok && result.value).toMatchObject({ targetMs: NOW + 500, capped: true, requiredLeadMs: 60_040, lateAgentIds: ['human'] });
   });
 
   it('with coverage below 1 waits only for that share of agents', () => {
     const result = chooseTargetTime({ nowMs: NOW, agents: [quick, pi, human] }, { coverage: 0.6, arrivalWindowMs: 120_000 });
-    expect(result.ok && result.value).toMatchObject({ requiredLeadMs: 160, lateAgentIds: ['human'], capped: false });
+    expect(result.ok && result.value).toMatchObject({ requiredLeadMs: 158, lateAgentIds: ['human'], capped: false });
   });
 
   it('agrees with the scheduler on who is late, to the last bit', () => {
@@ -81,7 +82,7 @@ describe('chooseTargetTime', () => {
 describe('validateTargetTime', () => {
   it('accepts a future T and lists the agents it is too close for', () => {
     const result = validateTargetTime({ targetMs: NOW + 100, nowMs: NOW, agents: [quick, pi] });
-    expect(result).toEqual({ ok: true, value: { targetMs: NOW + 100, availableMs: 100, requiredLeadMs: 160, capped: false, lateAgentIds: ['pi'] } });
+    expect(result).toEqual({ ok: true, value: { targetMs: NOW + 100, availableMs: 100, requiredLeadMs: 158, capped: false, lateAgentIds: ['pi'] } });
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { MeshError, err, ok } from '../lib/errors.js';
 import type { Result } from '../lib/errors.js';
 import { RequestedReleaseMode } from '../protocol/enums.js';
-import { checkBufferOptions, invalidTimingField, leadTimeFor, leadTimeIn } from './lead-time.js';
+import { checkBufferOptions, feasibleLeadTimeFor, invalidTimingField, leadTimeIn } from './lead-time.js';
 import type { AgentTiming, BufferOptions, LeadTime } from './lead-time.js';
 import { pickReleaseMode } from './send-schedule.js';
 
@@ -62,7 +62,7 @@ function leadTimes(agents: readonly AgentTiming[], options: TargetTimeOptions): 
   return agents.map((a) => {
     if (invalidTimingField(a) !== undefined) return { agentId: a.agentId, leadMs: undefined };
     const mode = pickReleaseMode(options.mode ?? 'lead', a.supportedModes) ?? 'lead';
-    return { agentId: a.agentId, leadMs: leadTimeFor(a, options).leadTimeMs, lead: leadTimeIn(mode, a, options), mode };
+    return { agentId: a.agentId, leadMs: feasibleLeadTimeFor(mode, a, options).leadTimeMs, lead: leadTimeIn(mode, a, options), mode };
   });
 }
 

@@ -21,14 +21,18 @@ export function agent(agentId: string, over: Partial<AgentTiming> = {}): AgentTi
 
 const ms = (max: number) => fc.double({ min: 0, max, noNaN: true, noDefaultInfinity: true });
 
-export const timingFields = fc.record({
-  oneWayDelayMs: ms(500),
-  jitterMs: ms(100),
-  expectedProcessingMs: fc.oneof(ms(300), ms(60_000)),
-  processingSpreadMs: ms(1000),
-  confidence: fc.double({ min: 0, max: 1, noNaN: true }),
-  supportedModes: fc.subarray([...ALL_MODES]),
-});
+export const timingFields = fc.record(
+  {
+    oneWayDelayMs: ms(500),
+    jitterMs: ms(100),
+    expectedProcessingMs: fc.oneof(ms(300), ms(60_000)),
+    processingSpreadMs: ms(1000),
+    medianProcessingMs: fc.oneof(ms(300), ms(60_000)),
+    confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+    supportedModes: fc.subarray([...ALL_MODES]),
+  },
+  { requiredKeys: ['oneWayDelayMs', 'jitterMs', 'expectedProcessingMs', 'processingSpreadMs', 'confidence', 'supportedModes'] },
+);
 
 /** 0..40 agents with unique ids. */
 export const agentsArb = fc
