@@ -22,7 +22,7 @@ export interface AgentsApi {
 
 export type AgentAction = 'quarantine' | 'recover' | 'retire';
 
-const ListQuery = z.strictObject({
+export const ListQuery = z.strictObject({
   state: OperationalState.optional(),
   class: AgentClass.optional(),
   capability: z.string().min(1).max(64).optional(),
@@ -30,7 +30,7 @@ const ListQuery = z.strictObject({
   ...PageParams,
 });
 
-const ActionBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
+export const ActionBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
 
 /** Ids sorted once per registry size: agents join but never leave the registry. */
 function sortedIds(agents: AgentsApi): () => readonly string[] {

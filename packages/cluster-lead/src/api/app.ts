@@ -20,7 +20,7 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
-import { OPENAPI_DOCUMENT } from './openapi.js';
+import { openApiDocument } from './openapi/index.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
 import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
@@ -165,7 +165,7 @@ export function createApi(deps: ApiDeps): Hono {
   }
 
   app.get('/v1/status', (c) => c.json(deps.status()));
-  app.get('/v1/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   const metrics = deps.metrics;
   if (metrics !== undefined) {

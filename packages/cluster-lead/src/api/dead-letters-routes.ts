@@ -9,11 +9,12 @@ import type { DeadLetter } from '../store/index.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, intParam, readQuery } from './query.js';
+import type { DeadLetterJson } from './response-schemas.js';
 
-const ListQuery = z.strictObject({ kind: z.string().min(1).max(64).optional(), ...PageParams });
+export const ListQuery = z.strictObject({ kind: z.string().min(1).max(64).optional(), ...PageParams });
 const IdParam = intParam(1, Number.MAX_SAFE_INTEGER);
 
-export function deadLetterJson(letter: DeadLetter): Record<string, unknown> {
+export function deadLetterJson(letter: DeadLetter): DeadLetterJson {
   return {
     id: letter.id,
     created_at: letter.createdAt,

@@ -52,16 +52,16 @@ export interface EnrollmentsApi {
 }
 
 /** The signed-record envelope `mesh-lead enroll` writes; the trust code checks everything inside. */
-const SignedEnrollment = z.looseObject({ bytes: z.string().min(1).max(65_536) });
-const ListQuery = z.strictObject({ state: z.enum(['pending', 'rejected', 'all']).default('pending') });
-const AcceptBody = z.strictObject({
+export const SignedEnrollment = z.looseObject({ bytes: z.string().min(1).max(65_536) });
+export const ListQuery = z.strictObject({ state: z.enum(['pending', 'rejected', 'all']).default('pending') });
+export const AcceptBody = z.strictObject({
   expires_days: z.number().gt(0).max(3650).optional(),
   class: AgentClass.optional(),
   capabilities: Capabilities.optional(),
   cluster_id: Id.optional(),
   sector_id: Id.optional(),
 });
-const RejectBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
+export const RejectBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
 
 export function enrollmentRoutes(enrollments: EnrollmentsApi): Hono {
   const app = new Hono();

@@ -36,9 +36,9 @@ export interface JobsDeps {
 
 export const ASK_SAMPLE_DEFAULT = 100;
 
-const ScatterJobBody = OperationBody.extend({ kind: z.literal('scatter_gather').optional() });
-const BroadcastJobBody = OperationBody.omit({ release_mode: true, min_response_rate: true }).extend({ kind: z.literal('broadcast'), selector: z.unknown().optional() });
-const AskJobBody = z.strictObject({
+export const ScatterJobBody = OperationBody.extend({ kind: z.literal('scatter_gather').optional() });
+export const BroadcastJobBody = OperationBody.omit({ release_mode: true, min_response_rate: true }).extend({ kind: z.literal('broadcast'), selector: z.unknown().optional() });
+export const AskJobBody = z.strictObject({
   kind: z.literal('ask'),
   operation_id: z.string().min(1).max(64).optional(),
   question: z.string().min(1).max(1_024),
@@ -49,7 +49,7 @@ const AskJobBody = z.strictObject({
 });
 const KindOnly = z.looseObject({ kind: z.enum(['scatter_gather', 'broadcast', 'ask']).optional() });
 
-const ListQuery = z.strictObject({ state: z.enum(JOB_STATES as [string, ...string[]]).optional(), ...PageParams });
+export const ListQuery = z.strictObject({ state: z.enum(JOB_STATES as [string, ...string[]]).optional(), ...PageParams });
 
 export function newOperationId(): string {
   return `op-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;

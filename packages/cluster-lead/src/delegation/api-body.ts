@@ -131,7 +131,7 @@ export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook
     // The job (same id) is where clients follow it; the delegation resource stays readable too.
     const jobLocation = asJob?.(started.delegationId, started.done);
     c.header('Location', jobLocation ?? location);
-    return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: jobLocation === undefined ? 'running' : 'RUNNING', location: jobLocation ?? location, delegation_location: location }, 202);
+    return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: 'RUNNING', location: jobLocation ?? location, delegation_location: location }, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');
