@@ -11,6 +11,7 @@ import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { AgentActionSchema, Answer } from './response-schemas.js';
 
 export interface AgentsApi {
   agent(agentId: string): AgentView | undefined;
@@ -84,7 +85,7 @@ export function agentRoutes(agents: AgentsApi, tokens: PageTokens): Hono {
       if (agents.act === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not available', `agent ${action} is not available on this lead`);
       const view = agents.act(id, action, body.reason ?? `operator ${c.get('caller').operatorId}`);
       if (view === undefined) throw unknownAgent(id);
-      return c.json({ agent_id: id, action, state: view.state, health: view.health.state });
+      return c.json({ agent_id: id, action, state: view.state, health: view.health.state } satisfies Answer<typeof AgentActionSchema>);
     });
   }
   return app;

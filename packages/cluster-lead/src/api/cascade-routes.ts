@@ -9,7 +9,7 @@ import { ApiError } from './problem.js';
 import { readJsonBody } from './read-body.js';
 import { snakeKeys } from './json-case.js';
 import type { JobState } from '../jobs/index.js';
-import type { CascadeJson } from './response-schemas.js';
+import type { Answer, CascadeAcceptedSchema, CascadeJson } from './response-schemas.js';
 
 export const CascadeBody = z.strictObject({
   cascade_id: z.string().optional(),
@@ -105,7 +105,7 @@ export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Ho
     // The job (same id) is where clients follow it; the cascade resource stays readable too.
     const jobLocation = asJob?.(id, outcome.created);
     c.header('Location', jobLocation ?? location);
-    return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: JOB_STATE_OF[outcome.view.state], created: outcome.created, location: jobLocation ?? location, cascade_location: location }, 202);
+    return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: JOB_STATE_OF[outcome.view.state], created: outcome.created, location: jobLocation ?? location, cascade_location: location } satisfies Answer<typeof CascadeAcceptedSchema>, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');

@@ -17,6 +17,7 @@ import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { Answer, JobAcceptedSchema } from './response-schemas.js';
 
 /** Verified ACKs of an operation, kept while an ask gathers (delegation's AckTap). */
 export interface AckSource {
@@ -83,7 +84,7 @@ export function groupAnswers(acks: readonly Ack[]): { answer: unknown; agents: s
 export function jobLocation(c: Context, view: JobView): Response {
   const location = `/v1/operations/${encodeURIComponent(view.id)}`;
   c.header('Location', location);
-  return c.json({ ...jobJson(view), location }, 202);
+  return c.json({ ...jobJson(view), location } satisfies Answer<typeof JobAcceptedSchema>, 202);
 }
 
 export function jobRoutes(deps: JobsDeps): Hono {
