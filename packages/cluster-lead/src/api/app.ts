@@ -2,7 +2,7 @@ import { delegationResultJson, delegationRoutes, type DelegationDesk } from '../
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
-import type { BreakerStatus } from '@mesh30k/shared';
+import type { BreakerStatus, MeshMode } from '@mesh30k/shared';
 import { agentRoutes, type AgentAction } from './agents-routes.js';
 import { PageTokens } from './page-token.js';
 import { idempotency } from './idempotency.js';
@@ -42,7 +42,7 @@ export interface LeadStatusBody {
   lead_id: string;
   cluster_id: string;
   agents: { total: number; by_state: Record<string, number>; retired: number; quarantine_deferred: number };
-  mode: string;
+  mode: MeshMode;
   panic: boolean;
   healthy_share: number;
   frozen: boolean;
@@ -53,7 +53,7 @@ export interface LeadStatusBody {
   /** The spec's status box, as data. */
   mesh: MeshStatusBox;
   /** Raised by a degradation mode that alerts operators (DEGRADED_SEVERE, EMERGENCY). */
-  alert?: { active: boolean; since: number | null; mode: string; reason: string | null };
+  alert?: { active: boolean; since: number | null; mode: MeshMode; reason: string | null };
 }
 
 export interface MeshStatusBox {
@@ -64,7 +64,7 @@ export interface MeshStatusBox {
   /** Mean impedance score of the routable agents; null with none. */
   mean_impedance: number | null;
   conflicts_last_hour: number;
-  mode: string;
+  mode: MeshMode;
   frozen: boolean;
   /** The last cascade this lead ran or forwarded; null until the cascade engine reports one. */
   last_cascade: { cascade_id: string; at: number; status: string } | null;

@@ -327,7 +327,7 @@ export const LeadStatusSchema = z
     lead_id: z.string(),
     cluster_id: z.string(),
     agents: z.object({ total: z.number().int(), by_state: z.record(z.string(), z.number().int()), retired: z.number().int(), quarantine_deferred: z.number().int() }),
-    mode: z.string(),
+    mode: MeshMode,
     panic: z.boolean(),
     healthy_share: z.number(),
     frozen: z.boolean(),
@@ -343,13 +343,13 @@ export const LeadStatusSchema = z
         sectors_total: z.number().int(),
         mean_impedance: z.number().nullable().describe('mean impedance score of the routable agents; null with none'),
         conflicts_last_hour: z.number().int(),
-        mode: z.string(),
+        mode: MeshMode,
         frozen: z.boolean(),
         last_cascade: z.object({ cascade_id: z.string(), at: At, status: z.string() }).nullable(),
         operations: z.object({ in_flight: z.number().int(), queued: z.number().int() }),
       })
       .describe("the spec's status box, as data"),
-    alert: z.object({ active: z.boolean(), since: NullableAt, mode: z.string(), reason: z.string().nullable() }).optional(),
+    alert: z.object({ active: z.boolean(), since: NullableAt, mode: MeshMode, reason: z.string().nullable() }).optional(),
   })
   .meta({ id: 'LeadStatus' });
 
