@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { EdgeAgentJson } from './edge-routes.js';
 import type { PendingEnrollmentJson } from './enrollment-routes.js';
@@ -82,17 +83,23 @@ describe('GET /v1/openapi.json', () => {
     }
   });
 
-  it('documents no bare object: every object schema lists its properties or says what its values are', () => {
+  it('documents no bare object, and requires only properties it defines', () => {
     const bare: string[] = [];
+    const undefinedRequired: string[] = [];
     const visit = (value: unknown, at: string): void => {
       if (Array.isArray(value)) return value.forEach((v, i) => visit(v, `${at}/${i}`));
       if (value === null || typeof value !== 'object') return;
       const node = value as Json;
       if (node.type === 'object' && node.properties === undefined && node.additionalProperties === undefined) bare.push(at);
+      if (node.type === 'object' && Array.isArray(node.required)) {
+        const properties = (node.properties ?? {}) as Json;
+        for (const name of node.required as string[]) if (!(name in properties)) undefinedRequired.push(`${at}: ${name}`);
+      }
       for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child, `${at}/${key}`);
     };
     visit(doc, '#');
     expect(bare).toEqual([]);
+    expect(undefinedRequired).toEqual([]);
   });
 
   it("documents the answers every route can give: 413 on bodies, 401/429 off /health, the route's own", () => {
@@ -105,11 +112,15 @@ describe('GET /v1/openapi.json', () => {
     expect(since?.schema).toMatchObject({ type: 'number' });
   });
 
-  it('shows request examples the route itself accepts', () => {
+  it('shows request examples that the route and the documented request schema both accept', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     for (const route of ROUTE_DOCS) {
       if (route.body === undefined) continue;
       const parsed = route.body.schema.safeParse(route.body.example);
       expect(parsed.error?.issues ?? [], `${route.method} ${route.path}`).toEqual([]);
+      const media = ((paths[route.path]?.[route.method]?.requestBody as Json).content as Record<string, { schema: Json; example: unknown }>)['application/json']!;
+      const validate = ajv.compile({ ...media.schema, components: doc.components });
+      expect(validate(media.example) ? [] : validate.errors, `${route.method} ${route.path}`).toEqual([]);
     }
   });
 
