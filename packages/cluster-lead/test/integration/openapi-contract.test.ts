@@ -16,6 +16,7 @@ interface Operation {
   readonly method: string;
   readonly pattern: RegExp;
   readonly responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, { schema: Json }> }>;
+  readonly requestBody?: { content: Record<string, { schema: Json }> };
 }
 
 describe('the OpenAPI document, against the answers of a running lead', () => {
@@ -68,8 +69,22 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
     return res;
   }
 
-  const call = async <T = Json>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<LeadApiResponse<T>> =>
-    conforms(method, path, await fx.api.request<T>(method, path, body, headers));
+  /** A body the lead took (2xx) must be one the document's request schema allows too. */
+  function requestConforms(method: string, path: string, body: unknown): void {
+    const op = operationFor(method, path);
+    const schema = op.requestBody?.content['application/json']?.schema;
+    expect(schema, `${method} ${path}: the lead took a body the document does not describe`).toBeDefined();
+    const key = `${op.method} ${op.template} request`;
+    const validate = validators.get(key) ?? ajv.compile({ ...schema, components });
+    validators.set(key, validate);
+    expect(validate(body) ? [] : validate.errors, `${method} ${path}: accepted body outside the documented request schema`).toEqual([]);
+  }
+
+  const call = async <T = Json>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<LeadApiResponse<T>> => {
+    const res = conforms(method, path, await fx.api.request<T>(method, path, body, headers));
+    if (body !== undefined && res.status < 300) requestConforms(method, path, body);
+    return res;
+  };
   const get = <T = Json>(path: string) => call<T>('GET', path);
   const post = <T = Json>(path: string, body?: unknown, headers?: Record<string, string>) => call<T>('POST', path, body, headers);
 
@@ -90,6 +105,7 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
         method,
         pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
         responses: op.responses as Operation['responses'],
+        ...(op.requestBody === undefined ? {} : { requestBody: op.requestBody as Operation['requestBody'] }),
       })),
     );
     conforms('GET', '/v1/openapi.json', { status: 200, headers: new Headers({ 'x-request-id': 'r', 'content-type': 'application/json' }), body: doc });
