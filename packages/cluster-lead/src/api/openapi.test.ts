@@ -124,6 +124,17 @@ describe('GET /v1/openapi.json', () => {
     }
   });
 
+  it('gives examples that match their own schemas', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const schemas = (doc.components as { schemas: Record<string, Json> }).schemas;
+    const withExamples = Object.entries(schemas).filter(([, schema]) => Array.isArray(schema.examples));
+    expect(withExamples.map(([id]) => id)).toEqual(expect.arrayContaining(['Job', 'JobAccepted', 'CascadeAccepted', 'DelegationAccepted', 'Problem']));
+    for (const [id, schema] of withExamples) {
+      const validate = ajv.compile({ ...schema, components: doc.components });
+      for (const example of schema.examples as unknown[]) expect(validate(example) ? [] : validate.errors, id).toEqual([]);
+    }
+  });
+
   it('is served to any authenticated caller', async () => {
     const res = await kit.request(fullApi(), 'GET', '/v1/openapi.json', { as: 'viewer' });
     expect(res.status).toBe(200);

@@ -52,7 +52,10 @@ export const JobSchema = z
 export type JobJson = Answer<typeof JobSchema>;
 
 /** A 202 that started a job: the job, and where to follow it (also the Location header). */
-export const JobAcceptedSchema = JobSchema.extend({ location: z.string() }).meta({ id: 'JobAccepted' });
+export const JobAcceptedSchema = JobSchema.extend({ location: z.string() }).meta({
+  id: 'JobAccepted',
+  examples: [{ operation_id: 'op-mc8x1k2a-3f9e0a1b2c', kind: 'heal', state: 'SUCCEEDED', created_at: 1_800_000_000_000.25, updated_at: 1_800_000_000_000.25, result: { target: 'auto', recovered: [], skipped: [], breakers_reset: [] }, location: '/v1/operations/op-mc8x1k2a-3f9e0a1b2c' }],
+});
 
 const ThrottleSchema = z.object({
   raw: z.number().int(),
@@ -196,7 +199,10 @@ export const BreakerSchema = z
     trials_left: z.number().int().nullable(),
     metrics_only: z.boolean(),
   })
-  .meta({ id: 'Breaker' });
+  .meta({
+    id: 'Breaker',
+    examples: [{ scope: 'sector', target_id: 'sector-2', state: 'open', failures_in_window: 0, failed_probes: 1, opened_at: 1_800_000_000_000, next_check_at: 1_800_000_030_000, trials_left: null, metrics_only: false }],
+  });
 export type BreakerJson = Answer<typeof BreakerSchema>;
 export const BreakerListSchema = z.object({ breakers: z.array(BreakerSchema) });
 /** A forced breaker the set does not list yet answers only what was asked. */
@@ -228,7 +234,10 @@ export const CascadeAcceptedSchema = z
     location: z.string().describe('the job: /v1/operations/<id>'),
     cascade_location: z.string().describe('the cascade resource: /v1/cascades/<id>'),
   })
-  .meta({ id: 'CascadeAccepted' });
+  .meta({
+    id: 'CascadeAccepted',
+    examples: [{ cascade_id: 'cas-arm-1', operation_id: 'cas-arm-1', kind: 'cascade', state: 'RUNNING', created: true, location: '/v1/operations/cas-arm-1', cascade_location: '/v1/cascades/cas-arm-1' }],
+  });
 export const CascadeSchema = z
   .object({
     cascade_id: z.string(),
@@ -249,7 +258,10 @@ export const DelegationAcceptedSchema = z
     location: z.string().describe('the job: /v1/operations/<id>'),
     delegation_location: z.string().describe('the delegation resource: /v1/delegations/<id>'),
   })
-  .meta({ id: 'DelegationAccepted' });
+  .meta({
+    id: 'DelegationAccepted',
+    examples: [{ delegation_id: 'dlg-1', operation_id: 'dlg-1', kind: 'delegation', state: 'RUNNING', location: '/v1/operations/dlg-1', delegation_location: '/v1/delegations/dlg-1' }],
+  });
 export const DelegationSchema = z
   .object({
     delegation_id: z.string(),
