@@ -1,7 +1,8 @@
 import type { AgentView } from '../registry/index.js';
+import type { AgentJson } from './response-schemas.js';
 
 /** An agent as the HTTP API shows it: snake_case, like the wire and the rest of the API. */
-export function agentJson(view: AgentView): Record<string, unknown> {
+export function agentJson(view: AgentView): AgentJson {
   return {
     agent_id: view.agentId,
     role: view.role,

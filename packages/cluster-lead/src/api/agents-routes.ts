@@ -11,6 +11,7 @@ import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { AgentActionSchema, Answer } from './response-schemas.js';
 
 export interface AgentsApi {
   agent(agentId: string): AgentView | undefined;
@@ -22,7 +23,7 @@ export interface AgentsApi {
 
 export type AgentAction = 'quarantine' | 'recover' | 'retire';
 
-const ListQuery = z.strictObject({
+export const ListQuery = z.strictObject({
   state: OperationalState.optional(),
   class: AgentClass.optional(),
   capability: z.string().min(1).max(64).optional(),
@@ -30,7 +31,7 @@ const ListQuery = z.strictObject({
   ...PageParams,
 });
 
-const ActionBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
+export const ActionBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
 
 /** Ids sorted once per registry size: agents join but never leave the registry. */
 function sortedIds(agents: AgentsApi): () => readonly string[] {
@@ -84,7 +85,7 @@ export function agentRoutes(agents: AgentsApi, tokens: PageTokens): Hono {
       if (agents.act === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not available', `agent ${action} is not available on this lead`);
       const view = agents.act(id, action, body.reason ?? `operator ${c.get('caller').operatorId}`);
       if (view === undefined) throw unknownAgent(id);
-      return c.json({ agent_id: id, action, state: view.state, health: view.health.state });
+      return c.json({ agent_id: id, action, state: view.state, health: view.health.state } satisfies Answer<typeof AgentActionSchema>);
     });
   }
   return app;

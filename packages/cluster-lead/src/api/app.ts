@@ -2,7 +2,7 @@ import { delegationResultJson, delegationRoutes, type DelegationDesk } from '../
 import { Hono } from 'hono';
 import type { Logger } from '../lib/logger.js';
 import type { AgentView } from '../registry/index.js';
-import type { BreakerStatus } from '@mesh30k/shared';
+import type { BreakerStatus, MeshMode } from '@mesh30k/shared';
 import { agentRoutes, type AgentAction } from './agents-routes.js';
 import { PageTokens } from './page-token.js';
 import { idempotency } from './idempotency.js';
@@ -20,7 +20,7 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
-import { OPENAPI_DOCUMENT } from './openapi.js';
+import { openApiDocument } from './openapi/index.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
 import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
@@ -43,7 +43,7 @@ export interface LeadStatusBody {
   lead_id: string;
   cluster_id: string;
   agents: { total: number; by_state: Record<string, number>; retired: number; quarantine_deferred: number };
-  mode: string;
+  mode: MeshMode;
   panic: boolean;
   healthy_share: number;
   frozen: boolean;
@@ -54,7 +54,7 @@ export interface LeadStatusBody {
   /** The spec's status box, as data. */
   mesh: MeshStatusBox;
   /** Raised by a degradation mode that alerts operators (DEGRADED_SEVERE, EMERGENCY). */
-  alert?: { active: boolean; since: number | null; mode: string; reason: string | null };
+  alert?: { active: boolean; since: number | null; mode: MeshMode; reason: string | null };
 }
 
 export interface MeshStatusBox {
@@ -65,7 +65,7 @@ export interface MeshStatusBox {
   /** Mean impedance score of the routable agents; null with none. */
   mean_impedance: number | null;
   conflicts_last_hour: number;
-  mode: string;
+  mode: MeshMode;
   frozen: boolean;
   /** The last cascade this lead ran or forwarded; null until the cascade engine reports one. */
   last_cascade: { cascade_id: string; at: number; status: string } | null;
@@ -168,7 +168,7 @@ export function createApi(deps: ApiDeps): Hono {
   }
 
   app.get('/v1/status', (c) => c.json(deps.status()));
-  app.get('/v1/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument()));
 
   const metrics = deps.metrics;
   if (metrics !== undefined) {

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { ApiError } from './problem.js';
 import { readJsonBody } from './read-body.js';
 import { snakeKeys } from './json-case.js';
+import type { JobState } from '../jobs/index.js';
+import type { Answer, CascadeAcceptedSchema, CascadeJson } from './response-schemas.js';
 
 export const CascadeBody = z.strictObject({
   cascade_id: z.string().optional(),
@@ -71,7 +73,7 @@ export interface CascadesApi {
   get(cascadeId: string): CascadeViewJson | undefined;
 }
 
-export function cascadeJson(view: CascadeViewJson): Record<string, unknown> {
+export function cascadeJson(view: CascadeViewJson): CascadeJson {
   return { cascade_id: view.cascadeId, state: view.state, started_at: view.startedAt, error: view.error, result: snakeKeys(view.result) };
 }
 
@@ -82,6 +84,9 @@ const fieldName = (path: string): string =>
     .join('.');
 
 /** A cascade as a job at /v1/operations/<id>; returns the Location to answer. */
+/** A cascade's state as its job (/v1/operations/<id>) shows it: the 202 answers the Job state. */
+const JOB_STATE_OF: Readonly<Record<CascadeViewJson['state'], JobState>> = { running: 'RUNNING', completed: 'SUCCEEDED', failed: 'FAILED' };
+
 export type CascadeJobHook = (cascadeId: string, created: boolean) => string;
 
 export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Hono {
@@ -100,7 +105,7 @@ export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Ho
     // The job (same id) is where clients follow it; the cascade resource stays readable too.
     const jobLocation = asJob?.(id, outcome.created);
     c.header('Location', jobLocation ?? location);
-    return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: outcome.view.state, created: outcome.created, location: jobLocation ?? location, cascade_location: location }, 202);
+    return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: JOB_STATE_OF[outcome.view.state], created: outcome.created, location: jobLocation ?? location, cascade_location: location } satisfies Answer<typeof CascadeAcceptedSchema>, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');

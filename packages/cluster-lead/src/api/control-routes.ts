@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { FreezeError, type FreezeOutcome, type FreezeRequest } from '../control/index.js';
 import { ApiError } from './problem.js';
+import type { BreakerJson, FreezeOutcomeJson } from './response-schemas.js';
 
 export const FreezeBody = z.strictObject({
   scope: z.enum(['cluster', 'sector', 'global']),
@@ -27,7 +28,7 @@ export interface ControlApi {
   thaw(request: FreezeRequest): Promise<FreezeOutcome>;
 }
 
-function outcomeJson(o: FreezeOutcome): Record<string, unknown> {
+function outcomeJson(o: FreezeOutcome): FreezeOutcomeJson {
   return { action: o.action, scope: o.scope, target_id: o.targetId, message_id: o.messageId, published: o.published, lead_frozen: o.frozen };
 }
 
@@ -60,7 +61,7 @@ export function controlRoutes(control: ControlApi): Hono {
   return app;
 }
 
-export function breakerJson(b: BreakerStatus): Record<string, unknown> {
+export function breakerJson(b: BreakerStatus): BreakerJson {
   return {
     scope: b.scope,
     target_id: b.targetId,

@@ -9,11 +9,12 @@ import type { DeadLetter } from '../store/index.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, intParam, readQuery } from './query.js';
+import type { Answer, DeadLetterJson, ReplayedSchema } from './response-schemas.js';
 
-const ListQuery = z.strictObject({ kind: z.string().min(1).max(64).optional(), ...PageParams });
+export const ListQuery = z.strictObject({ kind: z.string().min(1).max(64).optional(), ...PageParams });
 const IdParam = intParam(1, Number.MAX_SAFE_INTEGER);
 
-export function deadLetterJson(letter: DeadLetter): Record<string, unknown> {
+export function deadLetterJson(letter: DeadLetter): DeadLetterJson {
   return {
     id: letter.id,
     created_at: letter.createdAt,
@@ -59,7 +60,7 @@ export function deadLetterRoutes(desk: DeadLetterDesk, tokens: PageTokens): Hono
   app.post('/:id/replay', async (c) => {
     const id = idOf(c.req.param('id'));
     const outcome = await desk.replay(id, c.get('caller').operatorId);
-    if (outcome.ok) return c.json({ id, replayed: true, detail: outcome.detail, ...(outcome.startedAs === undefined ? {} : { started_as: outcome.startedAs }) });
+    if (outcome.ok) return c.json({ id, replayed: true, detail: outcome.detail, ...(outcome.startedAs === undefined ? {} : { started_as: outcome.startedAs }) } satisfies Answer<typeof ReplayedSchema>);
     switch (outcome.code) {
       case 'NOT_FOUND':
         throw unknownLetter(String(id));

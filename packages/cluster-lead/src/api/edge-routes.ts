@@ -32,8 +32,8 @@ export interface EdgeAgentsApi {
   snapshot(): EdgeAgentJson[];
 }
 
-const ListQuery = z.strictObject({ ...PageParams });
-const EnrolledWorker = z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), enrollment: z.looseObject({ bytes: z.string().min(1).max(65_536) }) });
+export const ListQuery = z.strictObject({ ...PageParams });
+export const EnrolledWorker = z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), enrollment: z.looseObject({ bytes: z.string().min(1).max(65_536) }) });
 
 export function edgeRoutes(edge: EdgeAgentsApi, tokens: PageTokens = new PageTokens()): Hono {
   const app = new Hono();

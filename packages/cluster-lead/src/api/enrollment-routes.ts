@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ApiError, fieldErrors, invalidFields } from './problem.js';
 import { readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { Answer, EnrolledSchema } from './response-schemas.js';
 
 export type EnrollOutcomeJson = { ok: true; agentId: string; expiresAt: number } | { ok: false; code: string; message: string };
 
@@ -52,16 +53,16 @@ export interface EnrollmentsApi {
 }
 
 /** The signed-record envelope `mesh-lead enroll` writes; the trust code checks everything inside. */
-const SignedEnrollment = z.looseObject({ bytes: z.string().min(1).max(65_536) });
-const ListQuery = z.strictObject({ state: z.enum(['pending', 'rejected', 'all']).default('pending') });
-const AcceptBody = z.strictObject({
+export const SignedEnrollment = z.looseObject({ bytes: z.string().min(1).max(65_536) });
+export const ListQuery = z.strictObject({ state: z.enum(['pending', 'rejected', 'all']).default('pending') });
+export const AcceptBody = z.strictObject({
   expires_days: z.number().gt(0).max(3650).optional(),
   class: AgentClass.optional(),
   capabilities: Capabilities.optional(),
   cluster_id: Id.optional(),
   sector_id: Id.optional(),
 });
-const RejectBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
+export const RejectBody = z.strictObject({ reason: z.string().min(1).max(256).optional() });
 
 export function enrollmentRoutes(enrollments: EnrollmentsApi): Hono {
   const app = new Hono();
@@ -71,7 +72,7 @@ export function enrollmentRoutes(enrollments: EnrollmentsApi): Hono {
       throw new ApiError(422, 'ENROLLMENT_REFUSED', 'Enrollment refused', `${outcome.code}: ${outcome.message}; sign the request with a mesh root key (mesh-lead enroll)`, { fields: { reason_code: outcome.code } });
     }
     c.header('Location', `/v1/agents/${encodeURIComponent(outcome.agentId)}`);
-    return c.json({ agent_id: outcome.agentId, expires_at: outcome.expiresAt }, 201);
+    return c.json({ agent_id: outcome.agentId, expires_at: outcome.expiresAt } satisfies Answer<typeof EnrolledSchema>, 201);
   };
   app.post('/', async (c) => created(c, await enrollments.enroll(await readJsonBody(c, SignedEnrollment, 'enrollment'), by(c))));
   app.delete('/:agent_id', (c) => {

@@ -2,8 +2,9 @@
 import type { OperationView } from '../control/index.js';
 import type { JobState, JobView } from '../jobs/index.js';
 import { snakeKeys } from './json-case.js';
+import type { JobJson } from './response-schemas.js';
 
-export function jobJson(view: JobView): Record<string, unknown> {
+export function jobJson(view: JobView): JobJson {
   return {
     operation_id: view.id,
     kind: view.kind,
@@ -41,7 +42,7 @@ export function quorumShortfall(result: unknown): { code: string; message: strin
 }
 
 /** An operation the job board no longer (or never, before a restart) knew, from the engine's history. */
-export function historyJobJson(view: OperationView): Record<string, unknown> {
+export function historyJobJson(view: OperationView): JobJson {
   const at = view.submittedAt ?? 0;
   const shortfall = view.state === 'completed' ? quorumShortfall(view.result) : undefined;
   const error = view.refusal !== null ? { code: view.refusal.code, message: view.refusal.reason } : shortfall;

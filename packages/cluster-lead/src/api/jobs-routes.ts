@@ -17,6 +17,7 @@ import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { Answer, JobAcceptedSchema } from './response-schemas.js';
 
 /** Verified ACKs of an operation, kept while an ask gathers (delegation's AckTap). */
 export interface AckSource {
@@ -36,9 +37,9 @@ export interface JobsDeps {
 
 export const ASK_SAMPLE_DEFAULT = 100;
 
-const ScatterJobBody = OperationBody.extend({ kind: z.literal('scatter_gather').optional() });
-const BroadcastJobBody = OperationBody.omit({ release_mode: true, min_response_rate: true }).extend({ kind: z.literal('broadcast'), selector: z.unknown().optional() });
-const AskJobBody = z.strictObject({
+export const ScatterJobBody = OperationBody.extend({ kind: z.literal('scatter_gather').optional() });
+export const BroadcastJobBody = OperationBody.omit({ release_mode: true, min_response_rate: true }).extend({ kind: z.literal('broadcast'), selector: z.unknown().optional() });
+export const AskJobBody = z.strictObject({
   kind: z.literal('ask'),
   operation_id: z.string().min(1).max(64).optional(),
   question: z.string().min(1).max(1_024),
@@ -49,7 +50,7 @@ const AskJobBody = z.strictObject({
 });
 const KindOnly = z.looseObject({ kind: z.enum(['scatter_gather', 'broadcast', 'ask']).optional() });
 
-const ListQuery = z.strictObject({ state: z.enum(JOB_STATES as [string, ...string[]]).optional(), ...PageParams });
+export const ListQuery = z.strictObject({ state: z.enum(JOB_STATES as [string, ...string[]]).optional(), ...PageParams });
 
 export function newOperationId(): string {
   return `op-${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
@@ -83,7 +84,7 @@ export function groupAnswers(acks: readonly Ack[]): { answer: unknown; agents: s
 export function jobLocation(c: Context, view: JobView): Response {
   const location = `/v1/operations/${encodeURIComponent(view.id)}`;
   c.header('Location', location);
-  return c.json({ ...jobJson(view), location }, 202);
+  return c.json({ ...jobJson(view), location } satisfies Answer<typeof JobAcceptedSchema>, 202);
 }
 
 export function jobRoutes(deps: JobsDeps): Hono {

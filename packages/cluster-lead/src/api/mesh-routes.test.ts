@@ -57,6 +57,22 @@ describe('mode, breakers, conflicts, heal', () => {
     expect((await kit.request(api, 'GET', '/v1/conflicts?since=yesterday')).status).toBe(400);
   });
 
+  it('GET /v1/conflicts takes fractional mesh times (as the API answers them), never exponents', async () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const log = new ConflictLog(db);
+    for (const [i, at] of [1_000.25, 1_000.75, 1_001.5].entries()) {
+      log.append({ conflictId: `cf-${i}`, receivedAt: at, agentId: 'pi-a', operationId: null, conflictType: 'DATA_CONTRADICTION', priority: 1, signerId: 'pi-a', signature: 'sig', body: encoder.encode('{}') });
+    }
+    const api = app({ conflicts: (query) => log.query(query) });
+    const window = await json(await kit.request(api, 'GET', '/v1/conflicts?since=1000.5&until=1001.5', { as: 'viewer' }));
+    expect((window.conflicts as { conflict_id: string; received_at: number }[]).map((c) => [c.conflict_id, c.received_at])).toEqual([['cf-1', 1_000.75]]);
+    for (const bad of ['1e3', '1000.', '.5', '-1']) {
+      const res = await kit.request(api, 'GET', `/v1/conflicts?since=${bad}`, { as: 'viewer' });
+      expect([res.status, ((await json(res)).errors as { field: string }[])[0]?.field]).toEqual([400, 'since']);
+    }
+  });
+
   it('POST /v1/heal is a job that recovers quarantined agents and closes half-open breakers', async () => {
     const h = harness();
     beat(h, ids('pi', 20));

@@ -12,8 +12,9 @@ import { breakerJson } from './control-routes.js';
 import { newOperationId, jobLocation } from './jobs-routes.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
-import { PageParams, intParam, readQuery } from './query.js';
+import { PageParams, intParam, numberParam, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
+import type { ConflictJson } from './response-schemas.js';
 
 export interface ModeApi {
   get(): { mode: MeshMode; computed: MeshMode; override: MeshMode | null };
@@ -35,12 +36,12 @@ export interface MeshDeps {
   readonly heal?: (target: string, by: string) => HealResult;
 }
 
-const ModeBody = z.strictObject({ override: MeshMode.nullable() });
-const ForceBody = z.strictObject({ state: z.enum(['open', 'closed', 'auto']), scope: z.enum(['cluster', 'sector', 'global']).optional(), reason: z.string().min(1).max(256).optional() });
-const HealBody = z.strictObject({ target: z.string().min(1).max(64).default('auto') });
-const ConflictsQuery = z.strictObject({
-  since: intParam(0, 8_640_000_000_000).optional(),
-  until: intParam(0, 8_640_000_000_000).optional(),
+export const ModeBody = z.strictObject({ override: MeshMode.nullable() });
+export const ForceBody = z.strictObject({ state: z.enum(['open', 'closed', 'auto']), scope: z.enum(['cluster', 'sector', 'global']).optional(), reason: z.string().min(1).max(256).optional() });
+export const HealBody = z.strictObject({ target: z.string().min(1).max(64).default('auto') });
+export const ConflictsQuery = z.strictObject({
+  since: numberParam(0, 8_640_000_000_000).optional(),
+  until: numberParam(0, 8_640_000_000_000).optional(),
   agent: z.string().min(1).max(64).optional(),
   type: z.string().min(1).max(64).optional(),
   min_priority: intParam(0, 5).optional(),
@@ -49,7 +50,7 @@ const ConflictsQuery = z.strictObject({
 
 const decoder = new TextDecoder();
 
-function conflictJson(c: StoredConflict): Record<string, unknown> {
+function conflictJson(c: StoredConflict): ConflictJson {
   let report: unknown = null;
   try {
     report = JSON.parse(decoder.decode(c.body));

@@ -12,6 +12,7 @@ import type { SensorReadings, StoredReading } from '../store/index.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
+import type { SensorReadingJson } from './response-schemas.js';
 
 export interface SensorsApi {
   readings: Pick<SensorReadings, 'latest' | 'history'>;
@@ -22,16 +23,17 @@ export interface SensorsApi {
   staleAfterMs: number;
 }
 
-const LatestQuery = z.strictObject({ agent: z.string().min(1).max(64).optional(), ...PageParams });
-const HistoryQuery = z.strictObject({ ...PageParams });
-const AgentLatestQuery = z.strictObject({});
+export const LatestQuery = z.strictObject({ agent: z.string().min(1).max(64).optional(), ...PageParams });
+export const HistoryQuery = z.strictObject({ ...PageParams });
+export const AgentLatestQuery = z.strictObject({});
 
-export function readingJson(r: StoredReading): Record<string, unknown> {
+export function readingJson(r: StoredReading): SensorReadingJson {
   return {
     agent_id: r.agentId,
     sensor_id: r.sensorId,
-    kind: r.sensorKind,
-    value: r.value,
+    // The store keeps what a validated SENSOR_EVENT carried (SensorKind, SensorValue) as plain columns.
+    kind: r.sensorKind as SensorReadingJson['kind'],
+    value: r.value as SensorReadingJson['value'],
     ...(r.unit === null ? {} : { unit: r.unit }),
     ...(r.error === null ? {} : { error: r.error }),
     sampled_at: r.sampledAt,

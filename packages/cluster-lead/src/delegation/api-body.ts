@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ApiError } from '../api/problem.js';
 import { readJsonBody } from '../api/read-body.js';
 import { snakeKeys } from '../api/json-case.js';
+import type { Answer, DelegationAcceptedSchema } from '../api/response-schemas.js';
 import type { DelegationResult, Delegator } from './delegator.js';
 
 export const DelegationBody = z.strictObject({
@@ -131,7 +132,7 @@ export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook
     // The job (same id) is where clients follow it; the delegation resource stays readable too.
     const jobLocation = asJob?.(started.delegationId, started.done);
     c.header('Location', jobLocation ?? location);
-    return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: jobLocation === undefined ? 'running' : 'RUNNING', location: jobLocation ?? location, delegation_location: location }, 202);
+    return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: 'RUNNING', location: jobLocation ?? location, delegation_location: location } satisfies Answer<typeof DelegationAcceptedSchema>, 202);
   });
   app.get('/:id', (c) => {
     const id = c.req.param('id');

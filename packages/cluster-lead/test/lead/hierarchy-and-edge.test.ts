@@ -131,7 +131,7 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
     expect(res.status, await res.clone().text()).toBe(202);
     // Followed as a job; the cascade resource stays readable.
     expect(res.headers.get('location')).toBe('/v1/operations/cas-e2e-1');
-    expect(await res.json()).toMatchObject({ cascade_id: 'cas-e2e-1', kind: 'cascade', state: 'running', created: true, cascade_location: '/v1/cascades/cas-e2e-1' });
+    expect(await res.json()).toMatchObject({ cascade_id: 'cas-e2e-1', kind: 'cascade', state: 'RUNNING', created: true, cascade_location: '/v1/cascades/cas-e2e-1' });
     // The same id again: the same cascade, not a second one.
     expect(await (await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', verb: 'act', payload: null })).json()).toMatchObject({ cascade_id: 'cas-e2e-1', created: false });
     await rootLead.cascades.settled();
