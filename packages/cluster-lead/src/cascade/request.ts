@@ -11,7 +11,7 @@ import type { ChildReport, PhaseStatus, SubtreeCounts } from './wire.js';
 export const CascadeRequest = z
   .object({
     /** Chosen when absent; the operation id on every lead (priority_first phases add `-<class>`). */
-    cascadeId: Id.refine((id) => id.length <= 60, 'at most 60 characters (phases append a suffix)').optional(),
+    cascadeId: Id.max(60, 'at most 60 characters (phases append a suffix)').optional(),
     strategy: z.enum(['wave', 'parallel', 'priority_first']).default('wave'),
     verb: Verb,
     payload: z.unknown(),
@@ -19,7 +19,7 @@ export const CascadeRequest = z
     targets: Selector.default({ all: true }),
     /** Release mode for the agents; lead-to-lead COORDINATEs are always `hold` (they carry T). */
     releaseMode: RequestedReleaseMode.default('hold'),
-    arrivalWindowMs: DurationMs.refine((ms) => ms > 0, 'must be positive').default(DEFAULT_ARRIVAL_WINDOW_MS),
+    arrivalWindowMs: DurationMs.gt(0, 'must be positive').default(DEFAULT_ARRIVAL_WINDOW_MS),
     priority: Priority.default(1),
     requiresCapabilities: Capabilities.default([]),
     /** T in this lead's mesh time; absent: as soon as the slowest part of the subtree can make it. */

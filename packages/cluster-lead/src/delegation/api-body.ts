@@ -6,17 +6,24 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { AgentClass, Id, Verb } from '@mesh30k/shared';
 import { ApiError } from '../api/problem.js';
 import { readJsonBody } from '../api/read-body.js';
 import { snakeKeys } from '../api/json-case.js';
 import type { Answer, DelegationAcceptedSchema } from '../api/response-schemas.js';
 import type { DelegationResult, Delegator } from './delegator.js';
 
+/**
+ * The nested parts (task, to) carry the delegator's own value schemas: the OpenAPI document can
+ * only show a nested engine schema through the body's (the property test holds them equal).
+ */
 export const DelegationBody = z.strictObject({
   delegation_id: z.string().optional(),
-  task: z.strictObject({ verb: z.unknown(), payload: z.unknown().optional(), payload_weight: z.number().optional() }),
+  task: z.strictObject({ verb: Verb, payload: z.unknown().optional(), payload_weight: z.number().min(0).max(10).optional() }),
   /** "best_available", or one of {"capability": ...}, {"agent_class": ...}, {"agent_id": ...}. */
-  to: z.union([z.literal('best_available'), z.strictObject({ capability: z.string() }), z.strictObject({ agent_class: z.string() }), z.strictObject({ agent_id: z.string() })]).optional(),
+  to: z
+    .union([z.literal('best_available'), z.strictObject({ capability: z.string().min(1).max(64) }), z.strictObject({ agent_class: AgentClass }), z.strictObject({ agent_id: Id })])
+    .optional(),
   timeout_ms: z.number().optional(),
   max_attempts: z.number().optional(),
   priority: z.number().optional(),

@@ -31,7 +31,7 @@ export const DelegationTarget = z.union([
 
 export const DelegationRequest = z.strictObject({
   /** Chosen by the delegator when absent. */
-  delegationId: Id.refine((id) => id.length <= MAX_DELEGATION_ID_LENGTH, `at most ${MAX_DELEGATION_ID_LENGTH} characters`).optional(),
+  delegationId: Id.max(MAX_DELEGATION_ID_LENGTH, `at most ${MAX_DELEGATION_ID_LENGTH} characters`).optional(),
   task: DelegationTask,
   to: DelegationTarget.default('best_available'),
   /** Per attempt: from the COORDINATE's send to the latest ACK that still counts. */

@@ -50,13 +50,13 @@ export const OperationRequest = z
     targets: Selector,
     releaseMode: RequestedReleaseMode.default('auto'),
     /** An agent is on time when it is READY within this many ms of T, either side. */
-    arrivalWindowMs: DurationMs.refine((ms) => ms > 0, 'must be positive').default(DEFAULT_ARRIVAL_WINDOW_MS),
+    arrivalWindowMs: DurationMs.gt(0, 'must be positive').default(DEFAULT_ARRIVAL_WINDOW_MS),
     /** Share of sent agents that must be READY for SUCCESS (the quorum's required ready rate). */
     minResponseRate: Rate.default(QUORUM_DEFAULTS.requiredReadyRate),
     maxConflictRate: Rate.default(QUORUM_DEFAULTS.maxConflictRate),
     maxTransitRate: Rate.default(QUORUM_DEFAULTS.maxTransitRate),
     /** From the start of the operation (not from submission) to the latest decision. */
-    timeoutMs: DurationMs.refine((ms) => ms > 0, 'must be positive').default(DEFAULT_TIMEOUT_MS),
+    timeoutMs: DurationMs.gt(0, 'must be positive').default(DEFAULT_TIMEOUT_MS),
     priority: Priority.default(DEFAULT_PRIORITY),
     /** T in mesh time. Absent: as soon as the slowest selected agent can make it, within the horizon. */
     targetTime: EpochMs.optional(),

@@ -109,13 +109,26 @@ function queryParameters(schemas: SchemaSet, query: z.ZodObject): Json[] {
   });
 }
 
+/** `over` with what it leaves open taken from `under`, at every depth (an array's items too); lists are not merged. */
+function underlay(under: Json, over: Json): Json {
+  const out: Json = { ...under };
+  for (const [key, value] of Object.entries(over)) {
+    const below = under[key];
+    const bothObjects = [value, below].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    // A route's plain number does not widen the engine's integer.
+    const widens = key === 'type' && value === 'number' && below === 'integer';
+    out[key] = bothObjects ? underlay(below as Json, value as Json) : widens ? below : value;
+  }
+  return out;
+}
+
 function requestBody(schemas: SchemaSet, body: NonNullable<RouteDoc['body']>): Json {
   const schema = schemas.convert(body.schema, 'input');
   // The route's own constraints win; the engine's add what the route leaves open (enums, ranges, defaults).
   for (const variant of [schema, ...((schema.anyOf ?? []) as Json[])]) {
     const properties = variant.properties as Record<string, Json> | undefined;
     for (const [field, real] of Object.entries(body.fields ?? {})) {
-      if (properties?.[field] !== undefined) properties[field] = { ...schemas.convert(real, 'input'), ...properties[field] };
+      if (properties?.[field] !== undefined) properties[field] = underlay(schemas.convert(real, 'input'), properties[field]);
     }
   }
   return { required: body.optional !== true, content: { 'application/json': { schema, example: body.example } } };
