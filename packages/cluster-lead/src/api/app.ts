@@ -19,7 +19,7 @@ import { jobRoutes, type AckSource } from './jobs-routes.js';
 import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
-import { ApiCounters, requestContext } from './request-context.js';
+import { ApiCounters, MIDDLEWARE_METHOD, requestContext } from './request-context.js';
 import { openApiDocument } from './openapi/index.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
@@ -253,6 +253,7 @@ export function createApi(deps: ApiDeps): Hono {
     }),
   );
 
+  counters.zeroRoutes(app.routes.filter((r) => r.method !== MIDDLEWARE_METHOD).map((r) => ({ method: r.method, route: r.path })));
   app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, request_id: c.get('requestId'), caller: c.get('caller')?.operatorId, path: c.req.path }, 'API request failed');

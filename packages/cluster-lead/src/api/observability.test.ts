@@ -35,6 +35,7 @@ describe('/metrics and /health/deep', () => {
     });
     expect((await api.request('/metrics')).status).toBe(401);
     await kit.request(api, 'GET', '/v1/nothing', { as: 'viewer' });
+    await kit.request(api, 'GET', '/v1/agents/pi-9', { as: 'viewer' });
     const res = await kit.request(api, 'GET', '/metrics', { as: 'viewer' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain; version=0.0.4');
@@ -55,9 +56,14 @@ describe('/metrics and /health/deep', () => {
       'mesh_lead_heartbeats_refused_total{reason="NOT_ENROLLED"} 0',
       'mesh_lead_limit_hits_total{limit="heartbeat_shed"} 0',
       'mesh_lead_api_auth_failures_total{reason="FORBIDDEN"} 0',
-      'mesh_lead_api_request_duration_seconds_count 2',
+      // By the matched route's pattern (one refused by auth included), never the raw path; known routes at 0.
+      'mesh_lead_api_request_duration_seconds_count{method="GET",route="/metrics"} 1',
+      'mesh_lead_api_request_duration_seconds_count{method="GET",route="unmatched"} 1',
+      'mesh_lead_api_request_duration_seconds_count{method="GET",route="/v1/agents/:id"} 1',
+      'mesh_lead_api_request_duration_seconds_count{method="GET",route="/v1/status"} 0',
+      'mesh_lead_api_request_duration_seconds_count{method="POST",route="/v1/operations"} 0',
       'mesh_lead_api_requests_total{status="401"} 1',
-      'mesh_lead_api_requests_total{status="404"} 1',
+      'mesh_lead_api_requests_total{status="404"} 2',
       'mesh_lead_api_auth_failures_total{reason="MISSING"} 1',
       'mesh_lead_agents_hardware{condition="under_voltage"} 1',
       'mesh_lead_agents_hardware{condition="throttled"} 2',

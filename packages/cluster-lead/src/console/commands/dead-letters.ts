@@ -53,7 +53,7 @@ async function list(ctx: CommandContext): Promise<number> {
 }
 
 async function replay(ctx: CommandContext, id: string): Promise<number> {
-  const done = expectOk<{ id: number; detail: string; started_as?: string }>(await ctx.client.post(`/v1/dead-letters/${id}/replay`, {}, ctx.idempotencyKey()), `replay ${id}`);
+  const done = expectOk<{ id: number; detail: string; started_as?: string }>(await ctx.client.post(`/v1/dead-letters/${id}/replay`, undefined, ctx.idempotencyKey()), `replay ${id}`);
   if (ctx.options.json) printJson(ctx, done);
   else ctx.io.out(`dead letter ${done.id} replayed: ${done.detail}\n`);
   return EXIT.OK;

@@ -53,7 +53,7 @@ export const cancelCommand: Command = {
   flags: {},
   async run(ctx) {
     const id = operationId(ctx);
-    const job = expectOk<Job>(await ctx.client.post(`/v1/operations/${encodeURIComponent(id)}/cancel`, {}, ctx.idempotencyKey()), `cancel ${id}`);
+    const job = expectOk<Job>(await ctx.client.post(`/v1/operations/${encodeURIComponent(id)}/cancel`, undefined, ctx.idempotencyKey()), `cancel ${id}`);
     return show(ctx, job);
   },
 };
