@@ -173,13 +173,16 @@ export function createApi(deps: ApiDeps): Hono {
   const metrics = deps.metrics;
   if (metrics !== undefined) {
     // The families join the registry at the first scrape: an app nobody scrapes registers nothing.
-    let registry: Registry | undefined;
+    let page: { registry: Registry; text: () => string } | undefined;
     app.get('/metrics', async (c) => {
-      if (registry === undefined) {
-        registry = deps.metricsRegistry ?? new Registry();
-        registerLeadMetrics(registry, { ...metrics, api: counters });
+      if (page === undefined) {
+        const registry = deps.metricsRegistry ?? new Registry();
+        page = { registry, text: registerLeadMetrics(registry, { ...metrics, api: counters }) };
       }
-      return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType });
+      // prom-client's page ends with a newline; the text families follow it, apart by a blank line.
+      const text = page.text();
+      const body = await page.registry.metrics();
+      return c.body(text === '' ? body : `${body}\n${text}`, 200, { 'content-type': page.registry.contentType });
     });
   }
 

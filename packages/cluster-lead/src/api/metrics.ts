@@ -8,7 +8,7 @@
 import { ARRIVAL_ERROR_BUCKETS_S, BREAKER_STATE_VALUE, MeshMode, sampleOf, secondsFromMs, type BreakerStatus } from '@mesh30k/shared';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { LABEL_VALUES } from '../metrics/label-values.js';
-import { byLabel, scrapedCounter, scrapedGauge, single, zeroesOf, type Sample } from '../metrics/index.js';
+import { byLabel, gaugeFamilyText, labelText, scrapedCounter, scrapedGauge, single, zeroesOf } from '../metrics/index.js';
 import { registerFleetMetrics, type FleetMetricsSources } from './metrics-fleet.js';
 import type { OperationOutcome } from '../scatter/index.js';
 import type { ApiCounters } from './request-context.js';
@@ -64,8 +64,11 @@ export interface SensorValue {
   readonly sampledAt: number;
 }
 
-/** Registers the lead's families in `registry`; each reads its source when scraped. */
-export function registerLeadMetrics(registry: Registry, s: MetricsSources): void {
+/**
+ * Registers the lead's families in `registry`; each reads its source when scraped. Returns what
+ * /metrics appends to the registry's page: the per-sensor families, written as text.
+ */
+export function registerLeadMetrics(registry: Registry, s: MetricsSources): () => string {
   scrapedCounter(registry, { name: 'mesh_lead_heartbeats_accepted_total', help: 'Heartbeats verified and taken into the registry.', read: () => single(s.ingest().accepted) });
   scrapedCounter(registry, {
     name: 'mesh_lead_heartbeats_refused_total',
@@ -98,7 +101,7 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): void
     scrapedCounter(registry, { name: 'mesh_lead_snapshot_failures_total', help: 'Registry snapshot writes to the database that failed.', read: () => single(snapshots().failures) });
     scrapedGauge(registry, { name: 'mesh_lead_snapshot_failing', help: '1 while the latest registry snapshot write failed (the lead is not ready), else 0.', read: () => single(Number(snapshots().failing)) });
   }
-  registerSensorMetrics(registry, s);
+  const sensorText = registerSensorMetrics(registry, s);
 
   scrapedCounter(registry, {
     name: 'mesh_lead_api_requests_total',
@@ -123,9 +126,14 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): void
     read: () => byLabel('limit', Object.entries(s.limits?.() ?? {})),
   });
   registerFleetMetrics(registry, s);
+  return sensorText;
 }
 
-function registerSensorMetrics(registry: Registry, s: MetricsSources): void {
+/**
+ * The sensor counters join the registry; the per-sensor families are written as text (see
+ * metrics/text-family.ts) by the function returned, after the registry's page.
+ */
+function registerSensorMetrics(registry: Registry, s: MetricsSources): () => string {
   const sensors = s.sensors;
   if (sensors !== undefined) {
     scrapedCounter(registry, {
@@ -147,33 +155,19 @@ function registerSensorMetrics(registry: Registry, s: MetricsSources): void {
     scrapedGauge(registry, { name: 'mesh_lead_sensors', help: 'Sensors (agent, sensor) the lead holds a reading of.', read: () => single(sensors().known) });
   }
   const values = s.sensorValues;
-  if (values === undefined) return;
-  // One read of the store per scrape feeds the three families.
-  let latest: { readings: readonly SensorValue[]; omitted: number } = { readings: [], omitted: 0 };
-  const numeric = (pick: (reading: SensorValue, sample: number) => number): Sample[] =>
-    latest.readings.flatMap((r) => {
-      const sample = sampleOf(r.value);
-      return sample === undefined ? [] : [[{ agent_id: r.agentId, sensor_id: r.sensorId, unit: r.unit ?? '' }, pick(r, sample)] as const];
-    });
-  const labelNames = ['agent_id', 'sensor_id', 'unit'];
-  scrapedGauge(registry, {
-    name: 'mesh_lead_sensor_value',
-    help: 'Latest reading of a sensor (booleans 1/0; readings that are not numbers are left out), in the unit of its label.',
-    labelNames,
-    read: () => {
-      latest = values();
-      return numeric((_, sample) => sample);
-    },
-  });
-  scrapedGauge(registry, {
-    name: 'mesh_lead_sensor_sampled_at_seconds',
-    help: 'When the latest reading of a sensor was taken, mesh time, seconds since the epoch.',
-    labelNames,
-    read: () => numeric((r) => secondsFromMs(r.sampledAt)),
-  });
-  scrapedGauge(registry, {
-    name: 'mesh_lead_sensor_values_omitted',
-    help: 'Sensors whose value is not exported because sensors.metrics_max_series was reached.',
-    read: () => single(latest.omitted),
-  });
+  if (values === undefined) return () => '';
+  return () => {
+    // One read of the store per scrape feeds the three families; each series' labels are written once.
+    const latest = values();
+    const series: { labels: string; value: number; sampledAtS: number }[] = [];
+    for (const r of latest.readings) {
+      const value = sampleOf(r.value);
+      if (value !== undefined) series.push({ labels: labelText({ agent_id: r.agentId, sensor_id: r.sensorId, unit: r.unit ?? '' }), value, sampledAtS: secondsFromMs(r.sampledAt) });
+    }
+    return [
+      gaugeFamilyText('mesh_lead_sensor_value', 'Latest reading of a sensor (booleans 1/0; readings that are not numbers are left out), in the unit of its label.', series.map((x) => [x.labels, x.value] as const)),
+      gaugeFamilyText('mesh_lead_sensor_sampled_at_seconds', 'When the latest reading of a sensor was taken, mesh time, seconds since the epoch.', series.map((x) => [x.labels, x.sampledAtS] as const)),
+      gaugeFamilyText('mesh_lead_sensor_values_omitted', 'Sensors whose value is not exported because sensors.metrics_max_series was reached.', [['', latest.omitted]]),
+    ].join('\n');
+  };
 }
