@@ -1,7 +1,8 @@
 /**
  * The issue's property test: for every request body the OpenAPI document describes, random
  * documents valid against it are accepted by the route (and the engine parser behind it), and
- * documents with one field broken are refused with 400 problem+json naming that field. In
+ * documents with one field broken are refused with 400 problem+json naming that field; the
+ * same for query parameters (page tokens aside: they are opaque, issued by the lead). In
  * process through app.request(); the dependencies are stubs, except the engine parsers that
  * validate what the routes take loosely (operations, cascades, delegations, edge agents).
  */
@@ -70,6 +71,10 @@ function api() {
     },
     edgeAgents: { register: (body) => edge.register(body), registerEnrolled: () => Promise.resolve({ ok: false, code: 'BAD_ENROLLMENT_SIGNATURE', message: 'not signed by a root' }), remove: () => false, snapshot: () => [] },
     delegations: new DelegationDesk(delegator as Delegator, clock.now),
+    agentIndex: { ids: () => [], size: () => 0 },
+    conflicts: () => [],
+    sensors: { latest: () => [], history: () => [] },
+    deadLetters: { list: () => [] } as never,
     enrollments: {
       enroll: () => Promise.resolve({ ok: true, agentId: 'pi-01', expiresAt: KIT_NOW }) as never,
       revoke: () => false,
@@ -146,6 +151,57 @@ describe('request bodies against the OpenAPI document (property)', () => {
           },
         ),
         { numRuns: RUNS * 2 },
+      );
+    });
+  }
+});
+
+/** A query value as a client writes it: numbers in plain decimals (the parameters take no exponents). */
+const queryText = (value: unknown): string => (typeof value === 'number' ? (Number.isInteger(value) ? String(value) : value.toFixed(9).replace(/\.?0+$/, '')) : String(value));
+
+const queries = ROUTE_DOCS.filter((route) => route.query !== undefined).map((route) => {
+  const operation = (doc.paths as Record<string, Record<string, Json>>)[route.path]![route.method]!;
+  const parameters = ((operation.parameters ?? []) as Json[]).filter((p) => p.in === 'query' && p.name !== 'page_token');
+  const schema: JsonSchema = {
+    type: 'object',
+    properties: Object.fromEntries(parameters.map((p) => [p.name as string, p.schema as JsonSchema])),
+    required: parameters.filter((p) => p.required === true).map((p) => p.name as string),
+    additionalProperties: false,
+  };
+  const ways = breakages(arbs, schema).filter((b) => b.how !== 'wrong_type' || (b.apply({}) as Json)[b.field] !== true);
+  return { route, schema, ways, name: `${route.method.toUpperCase()} ${route.path}` };
+});
+
+const url = (path: string, query: Json) => {
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, queryText(v)])).toString();
+  return search === '' ? path : `${path}?${search}`;
+};
+
+describe('query parameters against the OpenAPI document (property)', () => {
+  const app = api();
+
+  for (const { route, schema, ways, name } of queries) {
+    it(`${name}: valid parameters are accepted, one broken is refused naming it`, async () => {
+      await fc.assert(
+        fc.asyncProperty(arbs.valid(schema), async (query) => {
+          const res = await kit.request(app, 'GET', url(concrete(route.path), query as Json));
+          expect(res.status, `${url(route.path, query as Json)}: ${res.status === 200 ? '' : await res.text()}`).toBe(200);
+        }),
+        { numRuns: RUNS },
+      );
+      if (ways.length === 0) return;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...ways).chain((way) => arbs.valid(schema).map((query) => ({ way, query: way.apply(query as Json) }))),
+          async ({ way, query }) => {
+            const res = await kit.request(app, 'GET', url(concrete(route.path), query));
+            const label = `${way.how} ${way.field}: ${url(route.path, query)}`;
+            expect(res.status, label).toBe(400);
+            const problem = (await res.json()) as Json;
+            expect(names(problem, way.field), `${label} -> ${JSON.stringify(problem)}`).toBe(true);
+          },
+        ),
+        { numRuns: RUNS },
       );
     });
   }
