@@ -173,7 +173,7 @@ const queries = ROUTE_DOCS.filter((route) => route.query !== undefined).map((rou
 });
 
 const url = (path: string, query: Json) => {
-  const search = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, queryText(v)])).toString();
+  const search = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, queryText(v)])).toString();
   return search === '' ? path : `${path}?${search}`;
 };
 
