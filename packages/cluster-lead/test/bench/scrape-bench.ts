@@ -1,7 +1,7 @@
 /**
  * bench (cluster-lead): what one /metrics page costs the lead's event loop, by how the
  * per-sensor families are written. In the same run: the page with no sensor series (the
- * baseline), 1,000 sensor series as prom-client gauges (set at scrape, as the families were
+ * baseline; API latency series of every documented route at 0 included), 1,000 sensor series as prom-client gauges (set at scrape, as the families were
  * written before), and the same series written as text (metrics/text-family.ts, as now).
  * Every page is checked to hold the same sensor lines. Prints a table and writes JSON.
  *
@@ -13,6 +13,7 @@ import { Registry } from 'prom-client';
 import { formatTable, writeReport } from '../../../../test/bench/lib/report.js';
 import { percentile } from '../../../../test/bench/lib/measure.js';
 import { OperationMetrics, registerLeadMetrics, type MetricsSources, type SensorValue } from '../../src/api/metrics.js';
+import { ROUTE_DOCS } from '../../src/api/openapi/index.js';
 import { ApiCounters } from '../../src/api/request-context.js';
 import { scrapedGauge } from '../../src/metrics/index.js';
 
@@ -30,9 +31,16 @@ const readings: SensorValue[] = Array.from({ length: SENSORS }, (_, i) => ({
   sampledAt: 1_800_000_000_000 + i * 13,
 }));
 
+/** API latency series for every documented route, at 0, as createApi writes them. */
+function apiCounters(): ApiCounters {
+  const counters = new ApiCounters();
+  counters.zeroRoutes(ROUTE_DOCS.map((r) => ({ method: r.method.toUpperCase(), route: r.path.replace(/\{([a-z_]+)\}/g, ':$1') })));
+  return counters;
+}
+
 function sources(withSensors: boolean): MetricsSources {
   return {
-    api: new ApiCounters(),
+    api: apiCounters(),
     ingest: () => ({ accepted: 1_000, refused: {} }),
     operations: new OperationMetrics(),
     breakers: () => [],
