@@ -20,6 +20,7 @@ import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, requestContext } from './request-context.js';
+import { jsonBodiesOnly, responseHeaders, wrongMethod } from './http-semantics.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
@@ -135,7 +136,9 @@ export interface ApiDeps {
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   const counters = deps.counters ?? new ApiCounters();
+  app.use('*', responseHeaders());
   app.use('*', requestContext(deps.logger, counters));
+  app.use('*', jsonBodiesOnly());
   app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
   app.use('/v1/*', idempotency(deps.idempotency ?? new MemoryIdempotencyStore(), deps.access.now));
 
@@ -242,7 +245,7 @@ export function createApi(deps: ApiDeps): Hono {
     }),
   );
 
-  app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => problemResponse(c, wrongMethod(app.routes, c.req.method, c.req.path) ?? new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, request_id: c.get('requestId'), caller: c.get('caller')?.operatorId, path: c.req.path }, 'API request failed');
     return problemResponse(c, error);

@@ -2,12 +2,11 @@
  * Outermost middleware: gives each request an id (the client's X-Request-Id when it is sane),
  * echoes it on every response, counts responses by status and logs failures with the caller.
  */
+import { acceptableRequestId } from '@mesh30k/shared';
 import type { MiddlewareHandler } from 'hono';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../lib/logger.js';
 import './context.js';
-
-const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class ApiCounters {
   readonly byStatus = new Map<number, number>();
@@ -25,7 +24,7 @@ export class ApiCounters {
 export function requestContext(logger: Logger, counters: ApiCounters): MiddlewareHandler {
   return async (c, next) => {
     const offered = c.req.header('x-request-id');
-    const requestId = offered !== undefined && CLIENT_ID.test(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
+    const requestId = acceptableRequestId(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
     c.set('requestId', requestId);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
