@@ -382,7 +382,7 @@ function causeOf(error: unknown): string {
 }
 
 async function runOperation(api: LeadApi, mode: Mode, operationId: string): Promise<OpFigures | string> {
-  const body = { operation_id: operationId, verb: 'act', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
+  const body = { operation_id: operationId, verb: 'record', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
   const res = await api.post('/v1/operations', body).catch((error: unknown) => error as Error);
   if (res instanceof Error) return `POST failed: ${res.message} ${causeOf(res)}`;
   if (res.status !== 202) return `POST ${res.status}: ${JSON.stringify(res.body)}`;

@@ -256,7 +256,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
     const rootApi = handles[0]!.api;
     progress('warm-up cascade through every child lead');
     await waitFor('a cascade to reach every child lead', readyTimeoutMs, async () => {
-      const view = await runCascade(rootApi, { verb: 'act', payload: { command: 'warm-up' }, release_mode: 'hold', strategy: 'parallel' }, readyTimeoutMs);
+      const view = await runCascade(rootApi, { verb: 'record', payload: { command: 'warm-up' }, release_mode: 'hold', strategy: 'parallel' }, readyTimeoutMs);
       const reported = view.result?.phases[0]?.children.filter((c) => c.state === 'reported').length ?? 0;
       return reported === childCount ? true : undefined;
     }, procs);

@@ -103,7 +103,7 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
     const started = await operator.fetch(`${lead.api.url}/v1/delegations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ task: { verb: 'act', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
+      body: JSON.stringify({ task: { verb: 'record', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
     });
     expect(started.status).toBe(202);
     const { delegation_id: id, location, delegation_location } = (await started.json()) as { delegation_id: string; location: string; delegation_location: string };
