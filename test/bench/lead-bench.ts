@@ -181,7 +181,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
     key_path: leadKey,
     trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
     data_dir: join(dir.path, 'lead-data'),
-    http: { host: '127.0.0.1', port },
+    http: { host: '127.0.0.1', port, allow_plain_http: true },
     heartbeat: { interval_ms: HEARTBEAT_MS },
     // This measures capacity, not breaker policy: a breaker opened by one overloaded stage
     // would otherwise silence every later stage. Metrics-only still logs what it would do.

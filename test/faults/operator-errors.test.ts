@@ -84,7 +84,7 @@ describe('the lead', () => {
   it('warns about a misspelt MESH_LEAD_* variable, and a port in use is one line naming http.port, exit 75', async () => {
     const keyPath = join(dir.path, 'lead.key');
     await generateKeyFile(keyPath);
-    const config = { lead_id: 'lead-1', cluster_id: 'c1', nats: { servers: [NO_NATS] }, key_path: keyPath, trust: { root_public_keys: [rootKey] }, data_dir: join(dir.path, 'lead-data'), http: { port } };
+    const config = { lead_id: 'lead-1', cluster_id: 'c1', nats: { servers: [NO_NATS] }, key_path: keyPath, trust: { root_public_keys: [rootKey] }, data_dir: join(dir.path, 'lead-data'), http: { port, allow_plain_http: true } };
     const path = join(dir.path, 'lead.json');
     await writeFile(path, JSON.stringify(config));
     // The operator meant to move the port off the taken one, and misspelt the variable.

@@ -81,7 +81,7 @@ function leadConfig(plan: LeadPlan, natsUrl: string, rootPublicKey: string, hear
       key_path: join(plan.dir, 'lead.key'),
       trust: { root_public_keys: [rootPublicKey], enrollments: join(plan.dir, 'enrollments') },
       data_dir: join(plan.dir, 'data'),
-      http: { host: '127.0.0.1', port: plan.port },
+      http: { host: '127.0.0.1', port: plan.port, allow_plain_http: true },
       api: operatorApiConfig(operator),
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },

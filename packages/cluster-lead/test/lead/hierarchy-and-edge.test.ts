@@ -40,7 +40,7 @@ async function leadSetup(dir: TempDir, name: string, root: TestRoot, natsUrl: st
       key_path: join(base, 'lead.key'),
       trust: { root_public_keys: [root.publicKeyText], enrollments: join(base, 'enrollments') },
       data_dir: join(base, 'data'),
-      http: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
       api: { operators: operator.operators },
       guard: { restart_grace_ms: 1 },
       ingest: { verify_threads: 0, replay_ttl_ms: 120_000 },

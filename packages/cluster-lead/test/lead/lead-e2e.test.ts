@@ -99,7 +99,7 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
         key_path: join(dir.path, 'lead.key'),
         trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments') },
         data_dir: join(dir.path, 'data'),
-        http: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
         heartbeat: { interval_ms: INTERVAL_MS },
         registry: { probe_timeout_ms: 500 },
         guard: { restart_grace_ms: 1 },
