@@ -2,8 +2,9 @@
  * `mesh-lead init DIR`: everything a new lead host needs, in one directory (mode 0700, every
  * key file 0600): the mesh root key, the lead's key and its root-signed enrollment, an operator
  * key, the lead config, and the secured nats-server config (nats-config.ts: nkeys, subject
- * permissions, TLS and leaf nodes when asked) with the lead's NATS login. Never overwrites
- * without `force`.
+ * permissions, TLS and leaf nodes when asked) with the lead's NATS login, and the API's TLS
+ * certificate (self-signed by api-certificate.ts, or the one given; plain HTTP only with
+ * --plain-http on loopback). Never overwrites without `force`.
  */
 import { X509Certificate } from 'node:crypto';
 import { chmod, lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
