@@ -144,7 +144,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
         }
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
-        const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        const body = { operation_id: operationId, verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
         const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
         if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);

@@ -181,7 +181,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
     key_path: leadKey,
     trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
     data_dir: join(dir.path, 'lead-data'),
-    http: { host: '127.0.0.1', port },
+    http: { host: '127.0.0.1', port, allow_plain_http: true },
     heartbeat: { interval_ms: HEARTBEAT_MS },
     // This measures capacity, not breaker policy: a breaker opened by one overloaded stage
     // would otherwise silence every later stage. Metrics-only still logs what it would do.
@@ -382,7 +382,7 @@ function causeOf(error: unknown): string {
 }
 
 async function runOperation(api: LeadApi, mode: Mode, operationId: string): Promise<OpFigures | string> {
-  const body = { operation_id: operationId, verb: 'act', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
+  const body = { operation_id: operationId, verb: 'record', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
   const res = await api.post('/v1/operations', body).catch((error: unknown) => error as Error);
   if (res instanceof Error) return `POST failed: ${res.message} ${causeOf(res)}`;
   if (res.status !== 202) return `POST ${res.status}: ${JSON.stringify(res.body)}`;

@@ -147,7 +147,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const win = windowFigures(edge0, edge1);
     const { outcome } = await submitAndWait(
       mesh.api,
-      { operation_id: `scale-${agents}`, verb: 'act', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
+      { operation_id: `scale-${agents}`, verb: 'record', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
       25_000,
     );
     const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');

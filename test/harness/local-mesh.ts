@@ -373,7 +373,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       key_path: leadKey,
       trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
       data_dir: join(dir, 'lead-data'),
-      http: { host: '127.0.0.1', port },
+      http: { host: '127.0.0.1', port, allow_plain_http: true },
       api: operatorApiConfig(operator),
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },

@@ -8,6 +8,7 @@ export * from './lib/clock.js';
 export * from './lib/env-names.js';
 export * from './lib/env-overlay.js';
 export * from './lib/problem.js';
+export * from './lib/http-semantics.js';
 export * from './protocol/index.js';
 export * from './signing/index.js';
 export * from './identity/index.js';

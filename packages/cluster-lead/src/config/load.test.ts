@@ -27,7 +27,7 @@ function issuesOf(run: () => unknown): ConfigError['issues'] {
 describe('lead config', () => {
   it('fills defaults for every section and freezes the result', () => {
     const config = parseConfig(MINIMAL, { env: {} });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8470 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8470, allow_plain_http: false });
     expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000 });
     expect(config.registry.quarantine_max_share).toBe(0.1);
     expect(config.registry.panic_below_healthy).toBe(0.5);

@@ -53,6 +53,13 @@ const Trust = z.strictObject({
 const Http = z.strictObject({
   host: z.string().min(1).max(255).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8470),
+  /**
+   * The API's certificate and key (PEM); `mesh-lead init` makes a self-signed pair. Required
+   * unless allow_plain_http: bearer tokens and signed requests must not cross a network in clear.
+   */
+  tls: z.strictObject({ cert_path: path, key_path: path }).optional(),
+  /** Serve plain HTTP instead: only without tls, and only on a loopback host (tests, a lead behind a local proxy). */
+  allow_plain_http: z.boolean().default(false),
 });
 
 const Heartbeat = z.strictObject({
