@@ -18,6 +18,10 @@ import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
+import { LEAD_ID } from '../harness/local-mesh.js';
+import { AckObserver } from './arrival/ack-observer.js';
+import { observedChecks, observerResult, type ObserverResult } from './arrival/observed.js';
+import { printObserved } from './arrival/print-observed.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
 import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
@@ -66,6 +70,8 @@ export interface ProfileResult {
   samples: Record<string, number[]>;
   /** Each measured operation's signed error median and spread: shows whether a tail is one bad operation. */
   perOperation: { operationId: string; mode: string; n: number; signedP50: number; signedMin: number; signedMax: number }[];
+  /** What an observer on nats-server saw of the READYs (absent in older results). */
+  observer?: ObserverResult;
 }
 
 export interface ArrivalResults {
@@ -111,7 +117,9 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
     // block every later one. Metrics-only still logs what it would have done.
     leadConfig: { breakers: { metrics_only: true } },
   });
+  let observer: AckObserver | undefined;
   try {
+    observer = await AckObserver.start(mesh.natsUrl, LEAD_ID);
     await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
@@ -155,8 +163,11 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
       return { operationId: o.operationId, mode: o.mode, n: s.count, signedP50: s.p50, signedMin: s.min, signedMax: s.max };
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
-    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks: checkTargets(figures), load, problems, truncated, samples, perOperation };
+    const seen = observerResult(MODES, measured, lines, observer, WINDOW_MS);
+    const checks = [...checkTargets(figures), ...observedChecks(profile.name, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))];
+    return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };
   } finally {
+    await observer?.stop();
     await mesh.stop();
   }
 }
@@ -198,6 +209,7 @@ if (import.meta.url === `file://${argv[1]}`) {
   const startedAt = new Date();
   const results = await runArrivalBench();
   printArrival(results);
+  printObserved(results.profiles);
   stdout.write(`\nwritten: ${writeReport('arrival', results, startedAt)}\n`);
   process.exit(0);
 }

@@ -25,6 +25,29 @@ export interface ArrivalRecord {
    * waits for max(T, this): what lies beyond it is the release timer's own lateness.
    */
   finished_mesh_ms: number;
+  /** The ACK that carried the READY: what an outside observer of the bus sees. */
+  ack_message_id?: string;
+  /** That ACK's emulated uplink delay (per-agent links only): the observer subtracts it from its arrival. */
+  uplink_delay_ms?: number;
+  /** Hold mode: how the release went, to tell the parts of its lateness apart. */
+  hold?: HoldDiagnosis;
+}
+
+export interface HoldDiagnosis {
+  /** T on the agent's clock as scheduled; ready_local_ms minus this is the timer's own lateness. */
+  deadline_local_ms: number;
+  /** That deadline in the agent's mesh time at the release: minus T, how far the estimate moved while held. */
+  deadline_mesh_ms: number;
+  /** True when the ACK sent was the one signed before T. */
+  prebuilt: boolean;
+  /** How late the timer that started the release pass woke (event loop or CPU), ms. */
+  wake_late_ms?: number;
+  /** Time from the pass's first stamp to this one (earlier releases of the pass), ms. */
+  in_pass_ms?: number;
+  /** The spin margin in force, ms. */
+  margin_ms?: number;
+  /** Time the sim's thread waited for a CPU between arming the release timer and the end of the pass, ms. */
+  run_queue_ms?: number;
 }
 
 /** What the tap needs of a virtual agent's clocks. */
@@ -35,8 +58,10 @@ export interface TapClocks {
   toMesh(localMs: number): number;
 }
 
-export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks): ArrivalRecord {
+export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks, uplinkDelayMs?: number): ArrivalRecord {
   const readyTrue = clocks.toTrue(event.readyAtLocal);
+  const hold = event.hold;
+  const release = hold?.release;
   return {
     agent_id: agentId,
     operation_id: event.operationId,
@@ -47,6 +72,19 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
     true_offset_ms: event.readyAtLocal - readyTrue,
     offset_error_ms: clocks.toMesh(event.readyAtLocal) - readyTrue,
     finished_mesh_ms: clocks.toMesh(event.finishedAtLocal),
+    ack_message_id: event.ackMessageId,
+    ...(uplinkDelayMs === undefined || Number.isNaN(uplinkDelayMs) ? {} : { uplink_delay_ms: uplinkDelayMs }),
+    ...(hold === undefined
+      ? {}
+      : {
+          hold: {
+            deadline_local_ms: hold.deadlineLocal,
+            deadline_mesh_ms: clocks.toMesh(hold.deadlineLocal),
+            prebuilt: hold.prebuilt,
+            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, margin_ms: release.marginMs }),
+            ...(release?.runQueueMs === undefined ? {} : { run_queue_ms: release.runQueueMs }),
+          },
+        }),
   };
 }
 
