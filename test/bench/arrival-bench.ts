@@ -12,15 +12,16 @@
  *   npm run bench:arrival                   (1,000 agents, every profile)
  *   npm run bench:arrival -- --quick        (fewer agents and operations)
  *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
+ *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { LEAD_ID } from '../harness/local-mesh.js';
 import { AckObserver } from './arrival/ack-observer.js';
-import { observedChecks, observerResult, type ObserverResult } from './arrival/observed.js';
+import { observedChecks, observedRows, observerResult, type ObserverResult } from './arrival/observed.js';
 import { printObserved } from './arrival/print-observed.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
@@ -164,6 +165,7 @@ async function runProfile(profile: NetworkProfile, deadline: number): Promise<Pr
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
     const seen = observerResult(MODES, measured, lines, observer, WINDOW_MS);
+    if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(profile.name, measured, lines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
     const checks = [...checkTargets(figures), ...observedChecks(profile.name, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))];
     return { profile: profile.name, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };
   } finally {

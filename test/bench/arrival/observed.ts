@@ -157,6 +157,18 @@ export function observedChecks(profile: string, halfAsymmetryMs: number, hold: O
   ];
 }
 
+/** One release as recorded and as observed, for a look at single cases (ARRIVAL_OBSERVER_OUT). */
+export function observedRows(profile: string, operations: readonly MeasuredOperation[], lines: readonly ObservedLine[], seen: ReadonlyMap<string, SeenAck>): Record<string, unknown>[] {
+  const byOp = new Map(operations.map((o) => [o.operationId, o]));
+  return lines.flatMap((line) => {
+    const op = byOp.get(line.operation_id);
+    if (op === undefined) return [];
+    const ack = line.ack_message_id === undefined ? undefined : seen.get(line.ack_message_id);
+    const observed = ack === undefined || line.uplink_delay_ms === undefined ? null : ack.seenTrueMs - line.uplink_delay_ms;
+    return [{ profile, mode: op.mode, ...line, error_ms: line.ready_true_ms - op.targetTime, observed_error_ms: observed === null ? null : observed - op.targetTime, stamp_to_wire_ms: observed === null ? null : observed - line.ready_true_ms }];
+  });
+}
+
 /** What a profile's result keeps of the observer. */
 export interface ObserverResult {
   modes: ObservedFigures[];
