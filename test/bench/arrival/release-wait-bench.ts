@@ -1,7 +1,7 @@
 /**
  * How late the last few ms of a hold release land, by how the thread waits for them: a pure
- * busy wait (the precise timer before) against sleeping (Atomics.wait) until SPIN_TAIL_MS before
- * the due time and busy-waiting only the tail (the precise timer now). Interleaved, same process,
+ * busy wait (what the precise timer does) against sleeping (Atomics.wait) until SPIN_TAIL_MS
+ * before the due time and busy-waiting only the tail (a candidate). Interleaved, same process,
  * same minute, so the machine's load hits both alike; the run-queue wait (Linux schedstat) says
  * how much of each lateness was time spent waiting for a CPU.
  *
@@ -16,7 +16,7 @@ import { formatTable, writeReport } from '../lib/report.js';
 import { runQueueWaitReader } from '../../../packages/pi-daemon/src/sim/run-queue.js';
 
 const SAMPLES = Number(env.WAIT_SAMPLES ?? 400);
-/** As in packages/pi-daemon/src/clock/precise-timer.ts. */
+/** The candidate's busy tail. */
 const SPIN_TAIL_MS = 0.2;
 const cell = new Int32Array(new SharedArrayBuffer(4));
 const METHODS = ['busy wait', 'sleep, then spin the tail'] as const;

@@ -29,15 +29,6 @@ const RATE_GUARD = 1e-3;
 const MAX_SPIN_MS = 20;
 /** Longest wait on one entry's own clock when its monotonic estimate is already due. */
 const MAX_CATCH_UP_MS = 0.5;
-/**
- * The last stretch before a due time that is busy-waited; before it the thread sleeps
- * (Atomics.wait). A pure busy wait of a few ms makes the process a CPU hog that a loaded
- * machine's scheduler preempts, which made releases late by several ms (measured: busy wait
- * p90 7 ms late, sleep-then-spin p90 0.2 ms, same machine, same minute; release-wait-bench.ts).
- */
-const SPIN_TAIL_MS = 0.2;
-/** Shorter sleeps than this are not worth a system call. */
-const MIN_SLEEP_MS = 0.1;
 
 export interface ReleaseRequest {
   /** The clock the deadline is on (an agent's own clock, possibly skewed). */
@@ -132,7 +123,6 @@ export class PreciseTimer {
   private readonly runQueueWait: (() => number) | undefined;
   /** runQueueWait() when the timer was last armed. */
   private runQueueAtArm = Number.NaN;
-  private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
   /** When the armed timer should fire (never before the instant it was armed). */
@@ -270,12 +260,6 @@ export class PreciseTimer {
       const now = performance.now();
       const head = batch[next]!;
       if (head.state === 'pending' && (head.due - now > marginMs || now - started > MAX_SPIN_MS)) break;
-      // Sleep through most of the wait (no CPU burnt, so no preemption for it); spin the tail.
-      const sleepMs = head.state === 'pending' ? Math.min(head.due - now - SPIN_TAIL_MS, MAX_SPIN_MS - (now - started)) : 0;
-      if (sleepMs >= MIN_SLEEP_MS) {
-        Atomics.wait(this.sleepCell, 0, 0, sleepMs);
-        continue;
-      }
       // Everything already due at `now` is stamped in one tight run: one clock read each.
       for (; next < batch.length; next++) {
         const entry = batch[next]!;

@@ -24,8 +24,9 @@ export interface SpinMarginOptions {
 export const DEFAULT_SPIN_MARGIN: SpinMarginOptions = Object.freeze({
   initialMs: 3,
   minMs: 1,
-  // Below the precise timer's longest single busy wait (MAX_SPIN_MS, 20 ms), with room for the pass.
-  maxMs: 12,
+  // A busy wait longer than a few scheduler slices is preempted on a loaded machine, which makes
+  // it later, not earlier; well below the precise timer's longest single busy wait (20 ms).
+  maxMs: 8,
   window: 64,
   minSamples: 8,
   quantile: 0.95,
