@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { argv, env, stdout } from 'node:process';
 import { summarize } from '../../harness/percentiles.js';
 import { formatTable, writeReport } from '../lib/report.js';
-import { runQueueWaitReader } from '../../../packages/pi-daemon/src/sim/run-queue.js';
+import { runQueueWaitReader } from '../../../packages/pi-daemon/src/clock/run-queue.js';
 
 const SAMPLES = Number(env.WAIT_SAMPLES ?? 400);
 /** The candidate's busy tail. */

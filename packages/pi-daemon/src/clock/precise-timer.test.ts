@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SPIN_MARGIN_MS, PreciseTimer } from './precise-timer.js';
+import { DEFAULT_SPIN_MARGIN } from './spin-margin.js';
 import { SkewedClock } from './skewed-clock.js';
 import { trueClock } from './true-clock.js';
 
@@ -91,6 +92,18 @@ describe('PreciseTimer', () => {
     expect(fixed.marginMs).toBe(5);
     adaptive.stop();
     fixed.stop();
+  });
+
+  it('does not grow the margin for lateness the thread spent waiting for a CPU', async () => {
+    // A machine so starved that every wake is explained by waiting for a CPU (the reader says so).
+    let starved = 0;
+    const timer = new PreciseTimer({ runQueueWaitMs: () => (starved += 1_000) });
+    for (let i = 0; i < 6; i++) {
+      await new Promise<void>((resolve) => timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 5, onRelease: () => resolve() }));
+    }
+    // Enough wakes for the rule to apply (two or more per release), all net zero: the floor.
+    expect(timer.marginMs).toBe(DEFAULT_SPIN_MARGIN.minMs);
+    timer.stop();
   });
 
   it('cancels a pending release, reports imminence, and hands back what is pending on stop', () => {

@@ -95,7 +95,8 @@ export interface PreciseTimerOptions {
   onError?: (error: unknown) => void;
   /**
    * This thread's total time spent runnable but not running, ms (Linux schedstat), when the
-   * platform can tell: each release then reports how much of its lateness was the machine's.
+   * platform can tell: each release then reports how much of its lateness was the machine's,
+   * and the margin follows only the rest (see observeLateness).
    */
   runQueueWaitMs?: () => number;
 }
@@ -221,10 +222,11 @@ export class PreciseTimer {
 
   private onTimer(): void {
     const wakeLateMs = Math.max(0, performance.now() - this.wakeAt);
+    const starvedMs = this.runQueueWait === undefined ? undefined : this.runQueueWait() - this.runQueueAtArm;
     this.timer = undefined;
     this.armedFor = Infinity;
     this.wakeAt = Infinity;
-    this.observeLateness(wakeLateMs);
+    this.observeLateness(wakeLateMs, starvedMs);
     this.prepare();
     if (this.batchEarliest - performance.now() <= this.margin.marginMs) this.spin(wakeLateMs);
     this.arm();
@@ -303,8 +305,19 @@ export class PreciseTimer {
     }
   }
 
-  /** A timer's wake-up lateness, and the event loop's delay since the last wake, feed the margin. */
-  private observeLateness(wakeLateMs: number): void {
+  /**
+   * What feeds the margin. Where the time spent waiting for a CPU is known, a wake's lateness
+   * net of it: that part is this thread's event loop being busy, which a longer margin covers;
+   * waiting for a CPU is not (a longer busy wait on a starved machine is preempted and lands
+   * later: measured in bench:arrival, where a margin that grew with it made LAN releases later).
+   * Otherwise, the raw wake lateness and the event loop's delay since the last wake.
+   */
+  private observeLateness(wakeLateMs: number, starvedMs: number | undefined): void {
+    if (starvedMs !== undefined && Number.isFinite(starvedMs)) {
+      this.margin.observe(wakeLateMs - starvedMs);
+      this.loopDelay?.reset();
+      return;
+    }
     this.margin.observe(wakeLateMs);
     const loop = this.loopDelay;
     if (loop === undefined || loop.count === 0) return;

@@ -27,7 +27,7 @@ import { AgentLink } from './link/agent-link.js';
 import { DelayLine } from './link/delay-line.js';
 import { LinkedBus } from './link/linked-bus.js';
 import { LinkedInbox } from './link/linked-inbox.js';
-import { runQueueWaitReader } from './run-queue.js';
+import { runQueueWaitReader } from '../clock/run-queue.js';
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
