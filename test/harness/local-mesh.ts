@@ -26,7 +26,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 export { AGENT_BIN, LEAD_BIN };
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
-const LEAD_ID = 'lead-local';
+export const LEAD_ID = 'lead-local';
 const OPERATOR_ID = 'harness';
 const CLUSTER_ID = 'local-cluster';
 const CAPABILITIES = ['sensor.read'];

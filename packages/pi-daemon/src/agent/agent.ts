@@ -3,6 +3,7 @@ import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AgentClock } from '../clock/agent-clock.js';
 import { PreciseTimer } from '../clock/precise-timer.js';
+import { runQueueWaitReader } from '../clock/run-queue.js';
 import { AckSender } from '../coordination/ack-sender.js';
 import { ContextHash } from '../coordination/context-hash.js';
 import { ControlHandler } from '../coordination/control.js';
@@ -74,7 +75,7 @@ export class Agent {
       ed25519: deps.ed25519,
       leadKeys: deps.leadKeys,
     };
-    this.releases = deps.shared?.releases ?? new PreciseTimer();
+    this.releases = deps.shared?.releases ?? new PreciseTimer({ runQueueWaitMs: runQueueWaitReader() });
     this.beats = deps.shared?.beats ?? new BeatScheduler({ quiet: this.releases });
     this.owned = { beats: deps.shared?.beats === undefined, releases: deps.shared?.releases === undefined };
     this.inbox =
