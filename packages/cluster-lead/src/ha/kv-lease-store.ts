@@ -16,6 +16,12 @@ export interface KvLeaseOptions {
   readonly ttlMs: number;
   /** Copies of the bucket in the NATS cluster (3 on a three-node cluster; 1 on a single server). */
   readonly replicas: number;
+  /**
+   * How long one read or write may wait for JetStream (default a quarter of the TTL): a renewal
+   * stuck on a stream without a leader must give way to the next attempt, not hold the keeper
+   * for the client's 5 s default.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -24,8 +30,11 @@ export interface KvLeaseOptions {
  */
 export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptions): Promise<LeaseStore> {
   if (!KEY_PATTERN.test(options.key)) throw new RangeError(`lease key ${JSON.stringify(options.key)} may only hold letters, digits and - / _ = .`);
-  const kv = await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
-  const status = await kv.status();
+  // Creating a replicated bucket takes a meta-group round: the client's default patience.
+  const created = await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+  const status = await created.status();
+  const timeout = options.requestTimeoutMs ?? Math.floor(options.ttlMs / 4);
+  const kv = await nc.jetstream({ timeout }).views.kv(options.bucket, { bindOnly: true, timeout });
   return new KvLeaseStore(kv, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
 }
 
