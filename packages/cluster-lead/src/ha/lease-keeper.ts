@@ -102,7 +102,7 @@ export class LeaseKeeper {
     const loop = (): void => {
       if (this.stopped) return;
       void this.tick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.checkEveryMs);
+        if (!this.stopped) this.timer = setTimeout(loop, this.checkEveryMs).unref();
       });
     };
     loop();
