@@ -75,6 +75,12 @@ export interface HeartbeatIngestOptions {
   refusals?: RefusalLimits;
   /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
   clockStepMs?: number;
+  /**
+   * Subscribe in the HEARTBEAT_QUEUE group (default true). Off for HA leads (config `ha`): a
+   * paused former holder still subscribed would get its share of a queue group's heartbeats and
+   * never answer them, while a plain subscription lets the live lead answer every one.
+   */
+  queueGroup?: boolean;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
   /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
@@ -141,7 +147,7 @@ export class HeartbeatIngest {
     if (this.subscription !== undefined) return;
     this.nc = nc;
     this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
-      queue: HEARTBEAT_QUEUE,
+      ...(this.options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
       callback: (error, msg) => {
         if (error !== null) {
           this.deps.logger.error({ err: describeError(error) }, 'heartbeat subscription error');

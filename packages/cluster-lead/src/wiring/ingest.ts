@@ -60,6 +60,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       shed: { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms },
       refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
       clockStepMs,
+      queueGroup: !config.ha.enabled,
     },
   );
   return { counters, verifier, control, ingest };
