@@ -66,6 +66,11 @@ export interface HeartbeatIngestDeps {
   counters: IngestCounters;
   /** Counts refusals left unanswered by the refusal rate limits. */
   limits?: LimitCounters;
+  /**
+   * HA leads (config `ha`): the lease epoch to stamp on replies, or null once the lease ran out,
+   * when the lead answers nothing more. Absent: a single lead, no epoch.
+   */
+  leaseEpoch?: () => number | null;
 }
 
 export interface HeartbeatIngestOptions {
@@ -176,6 +181,8 @@ export class HeartbeatIngest {
     const decision = await this.decide(frameOf(msg), receivedAt);
     if (decision === null) return;
     this.replies.add(() => {
+      // Past its lease (paused, cut off) a lead says nothing more: its successor answers.
+      if (this.deps.leaseEpoch?.() === null) return;
       const reply = this.answerOf(decision);
       if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
       else msg.respond(reply.body);
@@ -260,6 +267,7 @@ export class HeartbeatIngest {
   /** Builds and signs a reply; t3 is stamped here, just before the signature, so it is as late as it can be. */
   private reply(fields: ReplyFields): SignedFrame {
     const mode: MeshMode = this.deps.registry.mode;
+    const leaseEpoch = this.deps.leaseEpoch?.();
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
       v: PROTOCOL_VERSION,
@@ -279,6 +287,7 @@ export class HeartbeatIngest {
       config_epoch: this.deps.control.configEpoch,
       mode,
       heartbeat_interval_ms: this.options.heartbeatIntervalMs,
+      ...(typeof leaseEpoch === 'number' ? { lease_epoch: leaseEpoch } : {}),
     };
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }

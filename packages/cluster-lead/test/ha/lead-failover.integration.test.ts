@@ -5,6 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startNatsCluster, type NatsCluster, type TempDir } from '../../../../test/harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../src/main.js';
+import { signedReply } from '../support/test-agents.js';
 import { accepted, killLead, logged, makeHaGroup, startHaLead, type HaGroup, type LeadProc } from './support/ha-leads.js';
 
 const TTL_MS = 2_000;
@@ -49,13 +50,16 @@ describe('two leads for one cluster with config ha', () => {
     const { active, standby } = await pair('kill');
     await accepted(group.agent, 5_000);
     expect(standby.lines.some((line) => line.msg === INTAKE_OPEN_MESSAGE)).toBe(false);
+    const first = await logged(active, 'lease acquired', 1_000);
+    // Replies carry the holder's lease epoch, for the agents' fence.
+    expect(signedReply((await group.agent.heartbeat()).reply).lease_epoch).toBe(first.epoch);
 
     const killedAt = Date.now();
     await killLead(active);
     const servedAt = await accepted(group.agent, 4 * TTL_MS);
     const took = await logged(standby, 'lease acquired', 1_000);
-    const first = active.lines.find((line) => line.msg === 'lease acquired')!;
     expect(took.epoch as number).toBeGreaterThan(first.epoch as number);
+    expect(signedReply((await group.agent.heartbeat()).reply).lease_epoch).toBe(took.epoch);
     // One TTL for the entry to expire, a check, and the intake subscribing.
     expect(servedAt - killedAt).toBeLessThan(3 * TTL_MS);
   });
