@@ -1,11 +1,13 @@
-// Two lead-shaped processes compete for one lease on a real three-node JetStream cluster:
-// one acts, the other stands by; kill -9 and SIGSTOP of the holder; a fence on the receiving
-// side refuses whatever a fenced holder still sends.
+// Two lead-shaped holders compete for one lease on a real three-node JetStream cluster: one acts,
+// the other stands by. Processes where the holder itself is faulted (kill -9, SIGSTOP), holders
+// inside the test process where NATS is; a fence on the receiving side refuses whatever a fenced
+// holder still sends.
 import { EpochFence } from '@mesh30k/shared';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, waitFor, type NatsCluster } from '../../../../test/harness/index.js';
-import { HolderProcess, type HolderSpec } from './support/holder-process.js';
+import { InProcessHolder } from './support/holder-in-process.js';
+import { HolderProcess, type HolderLog, type HolderSpec } from './support/holder-process.js';
 
 const TTL_MS = 2_000;
 const BUCKET = 'mesh_leases';
@@ -23,7 +25,7 @@ interface Received {
 
 let cluster: NatsCluster;
 let observer: NatsConnection;
-const holders: HolderProcess[] = [];
+const holders: HolderLog[] = [];
 
 beforeAll(async () => {
   cluster = await startNatsCluster();
@@ -54,34 +56,38 @@ async function watchActions(subject: string, key: string): Promise<{ received: R
   return { received, fence };
 }
 
-function holder(key: string, name: string): HolderProcess {
-  const spec: HolderSpec = { servers: cluster.urls, bucket: BUCKET, key, holder: name, ttlMs: TTL_MS, replicas: 3, subject: `test.ha.${key}` };
-  const made = new HolderProcess(spec);
-  holders.push(made);
-  return made;
+function spec(key: string, name: string): HolderSpec {
+  return { servers: cluster.urls, bucket: BUCKET, key, holder: name, ttlMs: TTL_MS, replicas: 3, subject: `test.ha.${key}` };
 }
 
-/** Two leads started at once (their start-up is the slow part); resolves once one holds the lease and the other runs. */
-async function pair(key: string): Promise<{ active: HolderProcess; standby: HolderProcess; epoch: number }> {
-  const both = [holder(key, 'lead-a'), holder(key, 'lead-b')];
+/** Two holders started at once (a process's start-up is the slow part); resolves once one holds the lease and the other runs. */
+async function pairOf<T extends HolderLog>(start: (name: string) => T | Promise<T>): Promise<{ active: T; standby: T; epoch: number }> {
+  const both = await Promise.all(['lead-a', 'lead-b'].map(async (name) => {
+    const made = await start(name);
+    holders.push(made);
+    return made;
+  }));
   const first = await Promise.any(both.map(async (lead) => ({ lead, line: await lead.acquired(START_MS) })));
   const standby = both.find((lead) => lead !== first.lead)!;
   await standby.waitFor('start', (line) => line.type === 'started', START_MS);
   return { active: first.lead, standby, epoch: first.line.epoch! };
 }
 
+const pair = (key: string) => pairOf((name) => new HolderProcess(spec(key, name)));
+const pairInProcess = (key: string) => pairOf((name) => InProcessHolder.start(spec(key, name)));
+
 /** Resolves once `ms` have passed, read off the lead's event stream (it fails early if the lead dies). */
-async function watchFor(lead: HolderProcess, ms: number): Promise<void> {
+async function watchFor(lead: HolderLog, ms: number): Promise<void> {
   const until = Date.now() + ms;
   await lead.waitFor(`${ms} ms to pass`, () => Date.now() > until, ms).catch((error: unknown) => {
-    if (lead.child.exitCode !== null || lead.child.signalCode !== null) throw error;
+    if (!(error instanceof Error) || !error.message.includes('timed out')) throw error;
   });
 }
 
 describe('a lease between two leads on a three-node JetStream cluster', () => {
   it('lets one lead act while the other stands by', async () => {
     const { received } = await watchActions('test.ha.one', 'one');
-    const { active, standby } = await pair('one');
+    const { active, standby } = await pairInProcess('one');
     // One TTL and more with both running: the standby would have taken the lease by now if renewals failed.
     await watchFor(standby, TTL_MS + 500);
     await observer.flush();
@@ -132,7 +138,7 @@ describe('a lease between two leads on a three-node JetStream cluster', () => {
 
   it('keeps the lease where it is when a NATS node that does not lead the lease stream is killed -9', async () => {
     const { received } = await watchActions('test.ha.node', 'node');
-    const { active, standby } = await pair('node');
+    const { active, standby } = await pairInProcess('node');
     const leader = await streamLeader();
     const victim = cluster.nodes.find((node, index) => !leader.endsWith(`-n${index}`))!;
     await victim.kill();
@@ -150,7 +156,7 @@ describe('a lease between two leads on a three-node JetStream cluster', () => {
 
   it('stays safe when the node leading the lease stream is killed -9: admitted epochs never go back, and a lead acts again once a new stream leader is elected', async () => {
     const { received, fence } = await watchActions('test.ha.leader', 'leader');
-    const { epoch } = await pair('leader');
+    const { epoch } = await pairInProcess('leader');
     const leader = await streamLeader();
     const victim = cluster.nodes.find((node, index) => leader.endsWith(`-n${index}`))!;
     await victim.kill();
