@@ -13,6 +13,7 @@ export * from './protocol/index.js';
 export * from './signing/index.js';
 export * from './identity/index.js';
 export * from './replay/index.js';
+export * from './fencing/index.js';
 export * from './clock/index.js';
 export * from './link/index.js';
 export * from './schedule/index.js';

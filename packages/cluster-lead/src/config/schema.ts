@@ -309,6 +309,27 @@ const Api = z.strictObject({
   deep_health_cache_ms: z.number().int().min(0).max(3_600_000).default(5_000),
 });
 
+/**
+ * High availability (src/ha): two or more leads with the same lead_id, key and enrollment serve
+ * one cluster; the one holding the lease (a JetStream KV key with a TTL) takes heartbeats and
+ * operations, the others stand by with their intake closed. Off by default: one lead, nothing
+ * asked of JetStream.
+ */
+const Ha = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The KV bucket of leases (created on first use with `ttl_ms` and `replicas`). */
+  bucket: z
+    .string()
+    .regex(/^[-_a-zA-Z0-9]+$/, 'a KV bucket name: letters, digits, - and _')
+    .default('mesh_leases'),
+  /** The lease's key in the bucket; the cluster_id when absent. */
+  lease_key: Id.optional(),
+  /** How long a lease lasts unrenewed: a standby takes over within about this much after the holder dies. */
+  ttl_ms: z.number().int().min(500).max(60_000).default(2_000),
+  /** Copies of the bucket in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
+  replicas: z.number().int().min(1).max(5).default(1),
+});
+
 export const LeadConfigSchema = z.strictObject({
   lead_id: Id,
   cluster_id: Id,
@@ -334,6 +355,7 @@ export const LeadConfigSchema = z.strictObject({
   dead_letters: DeadLetters.prefault({}),
   sensors: Sensors.prefault({}),
   cascade: Cascade.prefault({}),
+  ha: Ha.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   /**
    * SIGTERM to exit, at most: each stop step gets a quarter of it, and when it has passed the

@@ -66,6 +66,11 @@ export interface HeartbeatIngestDeps {
   counters: IngestCounters;
   /** Counts refusals left unanswered by the refusal rate limits. */
   limits?: LimitCounters;
+  /**
+   * HA leads (config `ha`): the lease epoch to stamp on replies, or null once the lease ran out,
+   * when the lead answers nothing more. Absent: a single lead, no epoch.
+   */
+  leaseEpoch?: () => number | null;
 }
 
 export interface HeartbeatIngestOptions {
@@ -75,6 +80,12 @@ export interface HeartbeatIngestOptions {
   refusals?: RefusalLimits;
   /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
   clockStepMs?: number;
+  /**
+   * Subscribe in the HEARTBEAT_QUEUE group (default true). Off for HA leads (config `ha`): a
+   * paused former holder still subscribed would get its share of a queue group's heartbeats and
+   * never answer them, while a plain subscription lets the live lead answer every one.
+   */
+  queueGroup?: boolean;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
   /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
@@ -141,7 +152,7 @@ export class HeartbeatIngest {
     if (this.subscription !== undefined) return;
     this.nc = nc;
     this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
-      queue: HEARTBEAT_QUEUE,
+      ...(this.options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
       callback: (error, msg) => {
         if (error !== null) {
           this.deps.logger.error({ err: describeError(error) }, 'heartbeat subscription error');
@@ -170,6 +181,8 @@ export class HeartbeatIngest {
     const decision = await this.decide(frameOf(msg), receivedAt);
     if (decision === null) return;
     this.replies.add(() => {
+      // Past its lease (paused, cut off) a lead says nothing more: its successor answers.
+      if (this.deps.leaseEpoch?.() === null) return;
       const reply = this.answerOf(decision);
       if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
       else msg.respond(reply.body);
@@ -254,6 +267,7 @@ export class HeartbeatIngest {
   /** Builds and signs a reply; t3 is stamped here, just before the signature, so it is as late as it can be. */
   private reply(fields: ReplyFields): SignedFrame {
     const mode: MeshMode = this.deps.registry.mode;
+    const leaseEpoch = this.deps.leaseEpoch?.();
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
       v: PROTOCOL_VERSION,
@@ -273,6 +287,7 @@ export class HeartbeatIngest {
       config_epoch: this.deps.control.configEpoch,
       mode,
       heartbeat_interval_ms: this.options.heartbeatIntervalMs,
+      ...(typeof leaseEpoch === 'number' ? { lease_epoch: leaseEpoch } : {}),
     };
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }

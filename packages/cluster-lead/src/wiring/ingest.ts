@@ -29,9 +29,11 @@ export interface IngestDeps {
   /** How far the clock moved since the previous run (restored clock data is re-anchored by it). */
   readonly clockStepMs: number;
   readonly cleanups: StopStep[];
+  /** HA leads: the lease epoch for replies, null once the lease ran out (wiring/ha.ts). */
+  readonly leaseEpoch?: () => number | null;
 }
 
-export function buildIngest({ config, clock, events, logger, store, registry, trust, resolveKey, identity, limits, clockStepMs, cleanups }: IngestDeps) {
+export function buildIngest({ config, clock, events, logger, store, registry, trust, resolveKey, identity, limits, clockStepMs, cleanups, leaseEpoch }: IngestDeps) {
   const counters = new IngestCounters();
   const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
   const verifier: FrameVerifier =
@@ -53,6 +55,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       identity,
       counters,
       limits,
+      ...(leaseEpoch === undefined ? {} : { leaseEpoch }),
     },
     {
       heartbeatIntervalMs: config.heartbeat.interval_ms,
@@ -60,6 +63,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       shed: { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms },
       refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
       clockStepMs,
+      queueGroup: !config.ha.enabled,
     },
   );
   return { counters, verifier, control, ingest };

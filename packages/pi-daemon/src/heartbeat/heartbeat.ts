@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import { EpochFence, SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
@@ -99,6 +99,8 @@ export class HeartbeatTask implements BeatTask {
   private intervalMs: number;
   private lastOkAt: number | undefined;
   private last: LastBeat | undefined;
+  /** The highest lease epoch an HA lead has answered with: a lower one is a fenced lead's late reply. */
+  private readonly leaseFence = new EpochFence();
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
@@ -236,6 +238,10 @@ export class HeartbeatTask implements BeatTask {
     const { message, signerId } = verified.value;
     if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId || message.agent_id !== ctx.identity.agentId) {
       return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');
+    }
+    if (message.lease_epoch !== undefined) {
+      const fenced = this.leaseFence.check(ctx.identity.leadId, message.lease_epoch);
+      if (!fenced.admitted) return this.miss('BAD_REPLY', `reply from lease epoch ${fenced.epoch}, older than ${fenced.current}: a lead that lost its lease`);
     }
     // A refusal of a body the lead could not trust (an unknown key) cannot echo t1: no clock sample, but an answer.
     if (message.t1 !== t1 && !message.accepted) return this.onRefusal(message);

@@ -116,6 +116,12 @@ export const HeartbeatReply = z.object({
   config_epoch: z.number().int().min(0),
   mode: MeshMode,
   heartbeat_interval_ms: DurationMs.optional(),
+  /**
+   * The epoch of the lease the lead held when it answered (HA leads only, absent otherwise).
+   * An agent refuses a reply with a lower epoch than one it has seen (EpochFence): the late
+   * answer of a lead that lost its lease to a successor.
+   */
+  lease_epoch: z.number().int().positive().optional(),
 });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
