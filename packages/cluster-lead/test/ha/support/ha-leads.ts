@@ -46,7 +46,7 @@ export async function startHaLead(group: HaGroup, name: string, ha: Record<strin
     key_path: join(group.dir, 'lead.key'),
     trust: { root_public_keys: [group.root.publicKeyText], enrollments: join(group.dir, 'enrollments.json') },
     data_dir: join(group.dir, `data-${name}`),
-    http: { port: 0 },
+    http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
     ingest: { verify_threads: 0 },
     ...(ha === undefined ? {} : { ha }),
   };
