@@ -79,7 +79,7 @@ describe('BeatScheduler', () => {
     scheduler.stop();
     expect(startedAt).toHaveLength(40);
     for (const beat of startedAt) {
-      expect(beat.at).toBeGreaterThanOrEqual(beat.due - 1); // timer resolution
+      expect(beat.at).toBeGreaterThanOrEqual(beat.due - 1); // setTimeout's whole-ms rounding
     }
     // 40 beats 1 ms apart fall in at most two 50 ms slots; the sentinel in one more.
     expect(scheduler.batches).toBeLessThanOrEqual(3);

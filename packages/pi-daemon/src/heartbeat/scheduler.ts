@@ -7,6 +7,8 @@ export const DEFAULT_BEATS_PER_TURN = 4;
 const BATCH_BUDGET_MS = 2;
 /** While a release is imminent, the scheduler looks again this soon. */
 const YIELD_RETRY_MS = 1;
+/** How early a slot's timer may fire (setTimeout's whole-ms rounding). */
+const TIMER_SLACK_MS = 1;
 
 export interface BeatTask {
   /** Starts one heartbeat; must not throw and must not block for long (the send is async). */
@@ -133,9 +135,12 @@ export class BeatScheduler {
       return;
     }
     const now = performance.now();
+    // With slots, a timer that fires a fraction of a ms before its slot's end still serves
+    // the whole slot (setTimeout counts whole ms), rather than arming again for the rest.
+    const horizon = this.tickMs > 0 ? now + TIMER_SLACK_MS : now;
     let started = 0;
-    if (this.heap.peek() !== undefined && this.heap.peek()!.due <= now) this.turns++;
-    for (let head = this.heap.peek(); head !== undefined && head.due <= now && started < this.perTurn; head = this.heap.peek()) {
+    if (this.heap.peek() !== undefined && this.heap.peek()!.due <= horizon) this.turns++;
+    for (let head = this.heap.peek(); head !== undefined && head.due <= horizon && started < this.perTurn; head = this.heap.peek()) {
       started++;
       this.beats++;
       try {
