@@ -13,15 +13,14 @@
  *   SCALE_SIZES=1000,4000 SCALE_BUDGET_S=300 npm run bench:scale
  *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
  */
-import { rmSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildBundles } from '../../scripts/build-bundles.mjs';
 import { freePort, startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { checkLoad } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
+import { withFreshBundles } from './lib/bundles.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
@@ -254,14 +253,7 @@ export function printScale(r: ScaleResults): void {
 
 if (import.meta.url === `file://${argv[1]}`) {
   const startedAt = new Date();
-  // Every lead and sim starts from a bundle built now from these sources (not through tsx,
-  // which transforms a few hundred modules per process: tens of seconds on a busy machine).
-  const bundleName = `.bench-bundle-${process.pid}`;
-  const bundles = await Promise.all((['cluster-lead', 'pi-daemon'] as const).map((pkg) => buildBundles(pkg, bundleName)));
-  process.env.MESH_BUNDLE_DIR = bundleName;
-  const results = await runScaleBench().finally(() => {
-    for (const dir of bundles) rmSync(dir, { recursive: true, force: true });
-  });
+  const results = await withFreshBundles(runScaleBench);
   printScale(results);
   stdout.write(`\nwritten: ${writeReport('scale', results, startedAt)}\n`);
   process.exit(0);

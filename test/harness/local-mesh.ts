@@ -7,7 +7,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { publicKeyText, toBase64Url, type AgentClass } from '@mesh30k/shared';
+import { publicKeyText, toBase64Url, type AgentClass, type KeyPair } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
@@ -86,6 +86,12 @@ export interface LocalMeshOptions {
   daemonSensors?: unknown;
   /** The sims' --log-level (default `warn`). */
   simLogLevel?: string;
+  /**
+   * More identities the lead trusts from its start (a replay generator's fleet): called with
+   * the mesh root before the lead starts; what it returns (signed enrollment records, or a
+   * sim-style bundle) is written to the lead's enrollment directory.
+   */
+  enroll?: (root: KeyPair, names: { leadId: string; clusterId: string }) => Promise<unknown>;
   /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
   virtualSensors?: { interval_ms: number };
 }
@@ -352,7 +358,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       if (sim.child.pid !== undefined) pids.push(sim.child.pid);
       pendingSims.push({ k, sim, out, count });
     }
-    progress(`${pendingSims.length} sim process(es) signing the enrollments of ${options.agents} agents`);
+    if (pendingSims.length > 0) progress(`${pendingSims.length} sim process(es) signing the enrollments of ${options.agents} agents`);
     // The sim writes {root_public_key, enrollments: [{agent_id, public_key, enrollment}]};
     // the lead reads files of signed records, so the records are copied out.
     const simEnrollments = await Promise.all(
@@ -370,6 +376,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       }),
     );
     for (const ids of simEnrollments) agentIds.push(...ids);
+
+    if (options.enroll !== undefined) {
+      await writeFile(join(enrollDir, 'enrolled-by-caller.json'), JSON.stringify(await options.enroll(root, { leadId: LEAD_ID, clusterId: CLUSTER_ID })));
+    }
 
     const daemonFiles: MeshDaemonFiles[] = [];
     for (let d = 0; d < (options.daemons ?? 0); d++) {
