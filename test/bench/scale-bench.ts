@@ -12,6 +12,7 @@
  *   npm run bench:scale -- --quick      (500, 1k)
  *   SCALE_SIZES=1000,4000 SCALE_BUDGET_S=300 npm run bench:scale
  *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
+ *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } 
 import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
 const QUICK = argv.includes('--quick');
+/** SCALE_CONTINUE=1: keep stepping after a step broke (to see how far the machine carries a fleet at all); start-up failures still end the run. */
+const CONTINUE = env.SCALE_CONTINUE === '1';
 const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000' : '1000,2000,3000,5000,8000,12000,16000,20000,25000,30000')).split(',').map(Number);
 /** The whole run; a step that would start after it is not started. */
 const BUDGET_MS = Number(env.SCALE_BUDGET_S ?? (QUICK ? 150 : 420)) * 1000;
@@ -217,12 +220,14 @@ export async function runScaleBench(): Promise<ScaleResults> {
   for (const agents of SIZES) {
     // Start-up gets what the runner's deadline leaves after the rest of the step.
     const readyTimeoutMs = Math.min(READY_BASE_MS + READY_PER_AGENT_MS * agents, msLeft(deadline, RESERVE_MS + STEP_AFTER_STARTUP_MS));
-    if (brokeAt !== null || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
+    if ((brokeAt !== null && !CONTINUE) || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
     stdout.write(`[scale] ${agents} agents...\n`);
     const s = await step(agents, readyTimeoutMs);
     steps.push(s);
     stdout.write(`[scale] ${agents}: ${s.reasons.length === 0 ? 'ok' : s.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}\n`);
-    if (s.reasons.length > 0) brokeAt = { agents, first: s.reasons[0]!, all: s.reasons };
+    if (s.reasons.length > 0) brokeAt ??= { agents, first: s.reasons[0]!, all: s.reasons };
+    // Past a failed start-up a bigger fleet will not start either.
+    if (!s.registered) break;
   }
   const notRun = SIZES.slice(steps.length);
   return { heartbeatMs: HEARTBEAT_MS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, limits: LIMITS, sizesAsked: SIZES, steps, brokeAt, notRun };
