@@ -28,14 +28,6 @@ import { DelayLine } from './link/delay-line.js';
 import { LinkedBus } from './link/linked-bus.js';
 import { LinkedInbox } from './link/linked-inbox.js';
 
-/**
- * The fleet's beats start in 20 ms slots, so those due together leave in one socket write
- * (up to SIM_BEATS_PER_TURN per write; at 1,000 beats/s unslotted beats went out one write each).
- */
-const SIM_BEAT_TICK_MS = 20;
-/** A slot's beats start in turns of this many (under a ms of signing: t1 is stamped before the shared write), then the loop breathes. */
-const SIM_BEATS_PER_TURN = 8;
-
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
   bus: Bus;
@@ -104,7 +96,7 @@ export class SimFleet {
     const ed25519 = deps.ed25519 ?? nodeEd25519;
     const base = deps.baseClock ?? trueClock;
     const releases = new PreciseTimer();
-    const beats = new BeatScheduler({ quiet: releases, tickMs: SIM_BEAT_TICK_MS, beatsPerTurn: SIM_BEATS_PER_TURN, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
+    const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
     // The fleet's start-up (or reconnect) burst adds at most its steady heartbeat rate.
     const steadyPerSecond = (spec.count * 1000) / spec.heartbeat_interval_ms;
