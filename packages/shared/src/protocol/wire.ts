@@ -72,6 +72,7 @@ const ACTOR_FIELD: Partial<Record<MessageKind, 'agent_id' | 'lead_id'>> = {
   CONFLICT: 'agent_id',
   SENSOR_EVENT: 'agent_id',
   SUMMARY: 'lead_id',
+  SESSION_HELLO: 'agent_id',
 };
 
 const encoder = new TextEncoder();
