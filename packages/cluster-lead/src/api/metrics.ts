@@ -29,7 +29,13 @@ export class OperationMetrics {
 }
 
 export interface MetricsSources extends FleetMetricsSources {
-  ingest(): { accepted: number; refused: Readonly<Record<string, number>> };
+  ingest(): {
+    accepted: number;
+    refused: Readonly<Record<string, number>>;
+    accepted_in_session?: number;
+    sessions_opened?: number;
+    handshakes_refused?: Readonly<Record<string, number>>;
+  };
   operations: OperationMetrics;
   breakers(): BreakerStatus[];
   mode(): string;
@@ -73,6 +79,12 @@ export function renderMetrics(s: MetricsSources): string {
   lines.push(`mesh_lead_heartbeats_accepted_total ${ingest.accepted}`);
   family('mesh_lead_heartbeats_refused_total', 'counter', 'Heartbeats refused, by reason.');
   for (const [reason, n] of Object.entries(ingest.refused)) lines.push(`mesh_lead_heartbeats_refused_total{reason="${label(reason)}"} ${n}`);
+  family('mesh_lead_heartbeats_in_session_total', 'counter', 'Heartbeats accepted on a session tag instead of a signature (docs/adr/0004).');
+  lines.push(`mesh_lead_heartbeats_in_session_total ${ingest.accepted_in_session ?? 0}`);
+  family('mesh_lead_sessions_opened_total', 'counter', 'Heartbeat sessions opened (SESSION_ACCEPT sent).');
+  lines.push(`mesh_lead_sessions_opened_total ${ingest.sessions_opened ?? 0}`);
+  family('mesh_lead_session_handshakes_refused_total', 'counter', 'SESSION_HELLOs refused, by reason.');
+  for (const [reason, n] of Object.entries(ingest.handshakes_refused ?? {})) lines.push(`mesh_lead_session_handshakes_refused_total{reason="${label(reason)}"} ${n}`);
 
   family('mesh_lead_operations_total', 'counter', 'Operations decided or refused, by outcome (success, partial, refused).');
   for (const [outcome, n] of s.operations.outcomes) lines.push(`mesh_lead_operations_total{outcome="${label(outcome)}"} ${n}`);

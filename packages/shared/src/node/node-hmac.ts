@@ -4,9 +4,9 @@
  * (test/bench/lead-bench.ts measures the lead with both).
  */
 import { createHmac } from 'node:crypto';
-import type { HmacSha256 } from '../session/hmac.js';
+import type { SyncHmacSha256 } from '../session/hmac.js';
 
-export const nodeHmacSha256: HmacSha256 = {
+export const nodeHmacSha256: SyncHmacSha256 = {
   name: 'node',
   tag(key, data) {
     const digest = createHmac('sha256', key).update(data).digest();

@@ -11,6 +11,11 @@ export interface HmacSha256 {
   tag(key: Uint8Array, data: Uint8Array): Uint8Array | Promise<Uint8Array>;
 }
 
+/** An HMAC that answers at once: what a lead needs to tag a reply right after stamping t3. */
+export interface SyncHmacSha256 extends HmacSha256 {
+  tag(key: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
 type Subtle = typeof globalThis.crypto.subtle;
 type WebCryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
 
