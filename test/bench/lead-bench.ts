@@ -436,7 +436,7 @@ function printAuthModes(auth: AuthModesBench): void {
       auth.rows.map((r) => [r.mode, r.verifier, r.heartbeats, r.cpuUsPerHeartbeat, r.heartbeatsPerSec]),
     )}\n`,
   );
-  stdout.write(`session handshake: ${auth.handshakeCpuUs} µs of lead CPU each; session / ed25519 (inline) per beat: ${(auth.sessionShareOfEd25519 * 100).toFixed(1)}%\n\n`);
+  stdout.write(`session handshake: ${auth.handshakeCpuUs} µs of lead CPU each; session / ed25519 (inline) per beat: ${(auth.sessionShareOfEd25519 * 100).toFixed(1)}%; ${auth.bytesPerSession} bytes of lead heap per session\n\n`);
 }
 
 async function main(): Promise<void> {

@@ -257,16 +257,16 @@ export class HeartbeatIngest {
     const session = sessions.table.get(sessionId, receivedAt);
     if (session === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt);
     if (frame.body.byteLength > WIRE_LIMITS.maxFrameBytes) return this.refuseUnknown('OVERSIZED', `heartbeat is ${frame.body.byteLength} bytes`, session.agentId, receivedAt);
-    if (!frame.tag || !tagMatches(sessions.hmac, session.keys.agentToLead, sessionId, frame.body, frame.tag)) {
+    if (!frame.tag || !tagMatches(sessions.hmac, session.agentToLead, sessionId, frame.body, frame.tag)) {
       return this.refuseUnknown(REFUSAL.BAD_TAG, `the session tag does not match the bytes of session "${sessionId}"`, session.agentId, receivedAt);
     }
     const parsed = parseAuthenticated(frame.body, session.agentId, { accept: ['HEARTBEAT'] });
     if (!parsed.ok) return this.refuseUnknown(parsed.error.code, parsed.error.message, session.agentId, receivedAt);
     const heartbeat = parsed.value.message as Heartbeat;
     const tagged = { session, seq: heartbeat.seq };
-    const verdict = session.window.take(heartbeat.seq);
+    const verdict = session.take(heartbeat.seq);
     if (verdict === 'replayed' || verdict === 'too_old') {
-      const why = verdict === 'replayed' ? 'was already received in this session' : `is older than the session's window (highest ${session.window.highest})`;
+      const why = verdict === 'replayed' ? 'was already received in this session' : `is older than the session's window (highest ${session.highest})`;
       return this.refuse('REPLAYED', `seq ${heartbeat.seq} ${why}`, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
     }
     sessions.table.used(session);
@@ -380,7 +380,7 @@ export class HeartbeatIngest {
       // Built by the lead itself, so not re-validated (as signBuilt); tagged over the beat's seq.
       const { session, seq } = fields.session;
       const body = encoder.encode(JSON.stringify(reply));
-      return { body, sessionId: session.id, tag: toBase64Url(sessions.hmac.tag(session.keys.leadToAgent, tagInput(session.id, seq, body))) };
+      return { body, sessionId: session.id, tag: toBase64Url(sessions.hmac.tag(session.leadToAgent, tagInput(session.id, seq, body))) };
     }
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }

@@ -3,7 +3,6 @@ import {
   ReplayGuard,
   acceptHello,
   newMessageId,
-  randomToken,
   subjects,
   type Clock,
   type IncomingFrame,
@@ -22,7 +21,7 @@ import { signBuilt } from '../nats/sign-built.js';
 import type { LeadIdentity } from '../trust/index.js';
 import { HEARTBEAT_QUEUE } from './heartbeat-ingest.js';
 import type { IngestCounters } from './refusals.js';
-import type { SessionTable } from './session-table.js';
+import { newSessionId, type SessionTable } from './session-table.js';
 import type { FrameVerifier } from './verifier.js';
 
 const encoder = new TextEncoder();
@@ -127,7 +126,7 @@ export class SessionDesk {
     const now = this.deps.clock.now();
     const random = this.deps.random ?? Math.random;
     const lifetime = Math.round(this.options.lifetimeMs * (1 + (random() * 2 - 1) * this.options.jitter));
-    const sessionId = `s-${randomToken(22)}`;
+    const sessionId = newSessionId();
     this.sweepExpired(now);
     const { keys, acceptFields } = await acceptHello(hello, verified.value.body, { leadId: this.deps.identity.leadId, sessionId });
     this.deps.table.open(hello.agent_id, keys, now + lifetime, sessionId);

@@ -25,7 +25,7 @@ describe('SessionTable', () => {
     const a = table.open('pi-1', keys(), 1_000);
     expect(table.get(a.id, 999)).toBe(a);
     expect(table.get(a.id, 1_000)).toBeUndefined();
-    expect(a.keys.agentToLead.every((b) => b === 0)).toBe(true);
+    expect(a.agentToLead.every((b) => b === 0)).toBe(true);
     table.open('pi-2', keys(), 500);
     table.open('pi-3', keys(), 5_000);
     expect(table.sweep(600)).toBe(1);
@@ -42,5 +42,14 @@ describe('SessionTable', () => {
     expect(table.size).toBe(1);
     expect(table.get(other.id, 0)).toBe(other);
     expect(table.dropped).toBe(2);
+  });
+
+  it('copies the keys it is given and zeroes the originals', () => {
+    const table = new SessionTable();
+    const given = keys();
+    const s = table.open('pi-1', given, 1_000);
+    expect(s.agentToLead.every((b) => b === 1)).toBe(true);
+    expect(s.leadToAgent.every((b) => b === 2)).toBe(true);
+    expect(given.agentToLead.every((b) => b === 0)).toBe(true);
   });
 });

@@ -10,6 +10,8 @@
  *   (one Ed25519 verify and one signature each) are measured apart, per handshake.
  */
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   AgentHandshake,
   parseAuthenticated,
@@ -56,6 +58,32 @@ export interface AuthModesBench {
   handshakeCpuUs: number;
   /** session µs/hb over ed25519 (inline) µs/hb, measured in this run. */
   sessionShareOfEd25519: number;
+  /** Lead heap per session in use (keys, window, ids, table entries), 30,000 sessions. */
+  bytesPerSession: number;
+}
+
+/** Heap taken by 30,000 sessions in use, per session (gc'd before and after). */
+export function sessionBytes(count = 30_000): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heap = () => {
+    gc();
+    gc();
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.arrayBuffers;
+  };
+  const ids = Array.from({ length: count }, (_, i) => `pi-${String(i).padStart(5, '0')}`);
+  const before = heap();
+  const table = new SessionTable();
+  for (const id of ids) {
+    const session = table.open(id, { agentToLead: new Uint8Array(32), leadToAgent: new Uint8Array(32) }, Number.MAX_SAFE_INTEGER);
+    table.used(session);
+    session.take(2);
+    session.take(1);
+  }
+  const bytes = (heap() - before) / count;
+  if (table.size !== count) throw new Error('sessions lost');
+  return Math.round(bytes);
 }
 
 export async function authModesBench(options: { agents?: number; beatsPerAgent?: number } = {}): Promise<AuthModesBench> {
@@ -179,5 +207,6 @@ export async function authModesBench(options: { agents?: number; beatsPerAgent?:
     rows,
     handshakeCpuUs: Math.round(handshakeCpuUs / agentCount),
     sessionShareOfEd25519: session.cpuUsPerHeartbeat / inline.cpuUsPerHeartbeat,
+    bytesPerSession: sessionBytes(),
   };
 }
