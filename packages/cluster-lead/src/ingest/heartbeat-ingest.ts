@@ -344,11 +344,15 @@ export class HeartbeatIngest {
     this.reportRefusal(code, message, signerId, at);
     // An answer needs an agent id; a frame without a usable signer id gets none.
     if (signerId === null || !ID_PATTERN.test(signerId)) return false;
-    if (!this.total.peek('all', at).ok || !this.perSigner.take(signerId, at).ok) {
+    // SESSION_UNKNOWN is exempt from the lead-wide rate (not the per-signer one): after a restart
+    // every agent must hear it once, or it keeps beating into a session nobody holds and looks
+    // silent; the answer is a few unsigned bytes.
+    const sessionUnknown = code === REFUSAL.SESSION_UNKNOWN;
+    if ((!sessionUnknown && !this.total.peek('all', at).ok) || !this.perSigner.take(signerId, at).ok) {
       this.deps.limits?.hit('heartbeat_refusal_rate');
       return false;
     }
-    this.total.take('all', at);
+    if (!sessionUnknown) this.total.take('all', at);
     return true;
   }
 

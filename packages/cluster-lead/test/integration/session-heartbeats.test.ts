@@ -116,16 +116,18 @@ describe('session-keyed heartbeats', () => {
     expect(outcomeOf(await client.beat(next))).toBe('accepted');
   });
 
-  it('a restarted lead knows no session: SESSION_UNKNOWN, then a new handshake works', async () => {
-    await start();
-    const agent = await fx.addAgent({ agentId: 'pi-1' });
-    const client = clientOf(agent);
-    const session = await client.open();
-    expect(outcomeOf(await client.beat(session))).toBe('accepted');
+  it('a restarted lead knows no session: SESSION_UNKNOWN to every agent, beyond the lead-wide refusal rate, then a new handshake works', async () => {
+    // One refusal answer a second for the whole lead (the manual clock never refills it): every
+    // agent must still hear SESSION_UNKNOWN, or it would beat into the void.
+    await start({ ingest: { refusals: { per_signer_burst: 100, total_per_s: 1 } } });
+    const agents = await fx.addAgents([{ agentId: 'pi-1' }, { agentId: 'pi-2' }, { agentId: 'pi-3' }]);
+    const clients = agents.map(clientOf);
+    const sessions = await Promise.all(clients.map((c) => c.open()));
+    for (const [i, c] of clients.entries()) expect(outcomeOf(await c.beat(sessions[i]!))).toBe('accepted');
     await fx.restart();
-    expect(outcomeOf(await client.beat(session))).toBe('SESSION_UNKNOWN');
-    const next = await client.open();
-    expect(outcomeOf(await client.beat(next))).toBe('accepted');
+    for (const [i, c] of clients.entries()) expect(outcomeOf(await c.beat(sessions[i]!))).toBe('SESSION_UNKNOWN');
+    const next = await clients[0]!.open();
+    expect(outcomeOf(await clients[0]!.beat(next))).toBe('accepted');
   });
 
   it('a revoked agent loses its session at once, and cannot open another', async () => {
