@@ -153,7 +153,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let registryLoaded = true;
 
     const limits = new LimitCounters();
-    const { counters, verifier, control, ingest } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
+    const { counters, verifier, control, ingest } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, trustVersion: () => trusted.trust.version, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
     const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups });
     const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey });

@@ -25,3 +25,4 @@ export * from './degradation/index.js';
 export * from './conflicts/index.js';
 export * from './operator/index.js';
 export * from './metrics/index.js';
+export * from './session/index.js';

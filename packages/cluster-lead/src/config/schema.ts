@@ -69,6 +69,14 @@ const Heartbeat = z.strictObject({
   missed_for_offline: count(3),
   /** Silence after which an offline agent is reported as crashed (spec 6.1 AGENT_CRASH). */
   crash_after_ms: ms(30_000),
+  /**
+   * How heartbeats and their replies are authenticated (docs/adr/0004): `session` opens an
+   * Ed25519-rooted session per agent and tags beats with HMAC-SHA256 under its keys (signed
+   * heartbeats are still accepted); `ed25519` signs and verifies every beat and reply.
+   */
+  auth: z.enum(['session', 'ed25519']).default('session'),
+  /** Lifetime of a heartbeat session before the agent must open another (each drawn +/- 10%). */
+  session_lifetime_ms: ms(3_600_000),
 });
 
 const Registry = z.strictObject({

@@ -1,4 +1,5 @@
 import { ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
+import { nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AgentClock } from '../clock/agent-clock.js';
@@ -130,11 +131,18 @@ export class Agent {
       onHints: (hints) => this.applyHints(hints),
       enrollment: deps.enrollment,
       leadKey: deps.leadKey,
+      auth: deps.heartbeatAuth ?? 'session',
+      hmac: deps.hmac ?? nodeHmacSha256,
     });
   }
 
   get id(): string {
     return this.deps.identity.agentId;
+  }
+
+  /** The open heartbeat session's id; undefined while heartbeats are signed (docs/adr/0004). */
+  get heartbeatSession(): string | undefined {
+    return this.heartbeat.sessionId;
   }
 
   get frozen(): boolean {
@@ -262,6 +270,7 @@ export class Agent {
     this.unsubscribers = [];
     this.beatHandle?.remove();
     this.beatHandle = undefined;
+    this.heartbeat.close();
   }
 
   private releaseOwned(): void {

@@ -141,6 +141,7 @@ export class SimFleet {
         health,
         logger: deps.logger,
         handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities), truth?.observe),
+        heartbeatAuth: spec.heartbeat_auth,
         ...(sensors === undefined ? {} : { sensors: sensors.hub }),
         config: {
           heartbeatIntervalMs: spec.heartbeat_interval_ms,
