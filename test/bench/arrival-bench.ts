@@ -12,12 +12,17 @@
  *   npm run bench:arrival                   (1,000 agents, every profile)
  *   npm run bench:arrival -- --quick        (fewer agents and operations)
  *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
+ *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
  */
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
+import { LEAD_ID } from '../harness/local-mesh.js';
+import { AckObserver } from './arrival/ack-observer.js';
+import { observedChecks, observedRows, observerResult, type ObserverResult } from './arrival/observed.js';
+import { printObserved } from './arrival/print-observed.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
 import { NETWORK_PROFILES, profileNamed, type NetworkProfile } from './arrival/profiles.js';
@@ -77,6 +82,8 @@ export interface ProfileResult {
   samples: Record<string, number[]>;
   /** Each measured operation's signed error median and spread: shows whether a tail is one bad operation. */
   perOperation: { operationId: string; mode: string; n: number; signedP50: number; signedMin: number; signedMax: number }[];
+  /** What an observer on nats-server saw of the READYs (absent in older results). */
+  observer?: ObserverResult;
 }
 
 export interface ArrivalResults {
@@ -126,7 +133,9 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     // block every later one. Metrics-only still logs what it would have done.
     leadConfig: { breakers: { metrics_only: true } },
   });
+  let observer: AckObserver | undefined;
   try {
+    observer = await AckObserver.start(mesh.natsUrl, LEAD_ID);
     await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
@@ -144,7 +153,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
         }
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
-        const body = { operation_id: operationId, verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        const body = { operation_id: operationId, verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
         const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
         if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
@@ -173,9 +182,12 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
     const oracle = oracleFigures(measured, lines, sendTimes);
-    const checks = scenarioChecks(checkTargets(figures), scenario, oracle, label);
-    return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation };
+    const seen = observerResult(MODES, measured, lines, observer, WINDOW_MS);
+    if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(label, measured, lines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const checks = scenarioChecks([...checkTargets(figures), ...observedChecks(label, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))], scenario, oracle, label);
+    return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };
   } finally {
+    await observer?.stop();
     await mesh.stop();
   }
 }
@@ -219,6 +231,7 @@ if (import.meta.url === `file://${argv[1]}`) {
   const startedAt = new Date();
   const results = await runArrivalBench();
   printArrival(results);
+  printObserved(results.profiles);
   stdout.write(`\nwritten: ${writeReport('arrival', results, startedAt)}\n`);
   process.exit(0);
 }

@@ -8,7 +8,12 @@
  *     virtual agents hosted by `mesh-agent sim` processes, in release modes hold, lead and
  *     none: time from T to the quorum decision and the arrival-error distribution.
  *
+ *  0. the lead's CPU per heartbeat under each heartbeat.auth mode, side by side (docs/adr/0004):
+ *     ed25519 (every beat verified, every reply signed) and session (HMAC tags), same beats;
+ *
  *   npm run bench:lead            (MESH_LEAD_BENCH_SIZES=1000,3000 to stop earlier)
+ *   MESH_LEAD_BENCH_PARTS=auth npm run bench:lead     (only part 0; MESH_LEAD_BENCH_AUTH_AGENTS,
+ *                                                      MESH_LEAD_BENCH_AUTH_BEATS size it)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
@@ -19,6 +24,7 @@ import { env, execPath, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publicKeyText } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
+import { authModesBench, type AuthModesBench } from '../../packages/cluster-lead/test/bench/auth-modes-bench.js';
 import { ingestBench, memory } from '../../packages/cluster-lead/test/bench/registry-bench.js';
 import { LeadApi, freePort, makeTempDir, startNats, type NatsServer, type TempDir } from '../harness/index.js';
 import { describeMachine } from './lib/machine.js';
@@ -37,6 +43,10 @@ const MEMORY_TARGET_BYTES = 2_048;
 /** Largest fleet one sim process is given (sim-scale: one process at 10,000 missed 42% of its beats). */
 const MAX_PER_SIM = 2_500;
 const SIZES = (env.MESH_LEAD_BENCH_SIZES ?? '1000,3000,10000').split(',').map(Number);
+/** Which parts run: auth (modes side by side), and the rest (ingest, memory, scatter). */
+const PARTS = new Set((env.MESH_LEAD_BENCH_PARTS ?? 'auth,rest').split(','));
+const AUTH_AGENTS = Number(env.MESH_LEAD_BENCH_AUTH_AGENTS ?? 500);
+const AUTH_BEATS = Number(env.MESH_LEAD_BENCH_AUTH_BEATS ?? 20);
 const MODES = ['hold', 'lead', 'none'] as const;
 const OPS_PER_MODE = 3;
 const REGISTER_DEADLINE_MS = 60_000;
@@ -181,7 +191,7 @@ async function scatter(dir: TempDir, logs: string, nats: NatsServer, natsMonitor
     key_path: leadKey,
     trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
     data_dir: join(dir.path, 'lead-data'),
-    http: { host: '127.0.0.1', port },
+    http: { host: '127.0.0.1', port, allow_plain_http: true },
     heartbeat: { interval_ms: HEARTBEAT_MS },
     // This measures capacity, not breaker policy: a breaker opened by one overloaded stage
     // would otherwise silence every later stage. Metrics-only still logs what it would do.
@@ -382,7 +392,7 @@ function causeOf(error: unknown): string {
 }
 
 async function runOperation(api: LeadApi, mode: Mode, operationId: string): Promise<OpFigures | string> {
-  const body = { operation_id: operationId, verb: 'act', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
+  const body = { operation_id: operationId, verb: 'record', payload: { command: 'bench' }, selector: { all: true }, release_mode: mode, priority: 2, timeout_ms: 5_000 };
   const res = await api.post('/v1/operations', body).catch((error: unknown) => error as Error);
   if (res instanceof Error) return `POST failed: ${res.message} ${causeOf(res)}`;
   if (res.status !== 202) return `POST ${res.status}: ${JSON.stringify(res.body)}`;
@@ -419,9 +429,31 @@ async function runOperation(api: LeadApi, mode: Mode, operationId: string): Prom
   }
 }
 
+function printAuthModes(auth: AuthModesBench): void {
+  stdout.write(
+    `${formatTable(
+      [`heartbeat.auth (${auth.agents} agents, ${auth.heartbeats} beats)`, 'verifier', 'beats measured', 'lead CPU µs / hb', 'hb/s (wall, 512 in flight)'],
+      auth.rows.map((r) => [r.mode, r.verifier, r.heartbeats, r.cpuUsPerHeartbeat, r.heartbeatsPerSec]),
+    )}\n`,
+  );
+  stdout.write(`session handshake: ${auth.handshakeCpuUs} µs of lead CPU each; session / ed25519 (inline) per beat: ${(auth.sessionShareOfEd25519 * 100).toFixed(1)}%; ${auth.bytesPerSession} bytes of lead heap per session\n\n`);
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const began = performance.now();
+  let authModes: AuthModesBench | undefined;
+  if (PARTS.has('auth')) {
+    stdout.write('bench:lead: heartbeat auth modes...\n');
+    authModes = await authModesBench({ agents: AUTH_AGENTS, beatsPerAgent: AUTH_BEATS });
+    if (!PARTS.has('rest')) {
+      const file = writeReport('lead', { authModes, runtimeS: (performance.now() - began) / 1000 }, startedAt);
+      stdout.write(`\nbench:lead  (${describeMachine().cores} cores)\n\n`);
+      printAuthModes(authModes);
+      stdout.write(`results: ${file}  (${((performance.now() - began) / 1000).toFixed(0)} s)\n`);
+      return;
+    }
+  }
   stdout.write('bench:lead: ingest...\n');
   const ingest = await ingestBench({ pacedRate: TARGET_RATE });
   stdout.write('bench:lead: registry memory...\n');
@@ -446,13 +478,14 @@ async function main(): Promise<void> {
   });
   const file = writeReport(
     'lead',
-    { targets: { heartbeatsPerSec: TARGET_RATE, efficiency: TARGET_EFFICIENCY, memoryBytesPerAgent: MEMORY_TARGET_BYTES }, ingest, verdicts, memory: mem, scatter: stages, runtimeS: (performance.now() - began) / 1000 },
+    { targets: { heartbeatsPerSec: TARGET_RATE, efficiency: TARGET_EFFICIENCY, memoryBytesPerAgent: MEMORY_TARGET_BYTES }, authModes, ingest, verdicts, memory: mem, scatter: stages, runtimeS: (performance.now() - began) / 1000 },
     startedAt,
   );
 
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
   const num = (x: number) => (Number.isFinite(x) ? x : '-');
   stdout.write(`\nbench:lead  (${describeMachine().cores} cores)\n\n`);
+  if (authModes !== undefined) printAuthModes(authModes);
   stdout.write(
     `${formatTable(
       ['heartbeat ingest (all verified)', 'hb/s', 'cores used', 'x raw*cores', 'main busy', 'loop delay p50', 'p99', 'max', `>= ${TARGET_RATE}`, `>= ${pct(TARGET_EFFICIENCY)}`],

@@ -3,11 +3,16 @@
  * breaks. Each step is a fresh local mesh (nats-server, `mesh-lead run`, `mesh-agent sim`
  * processes of at most 2,500 agents) at the spec's heartbeat interval: heartbeats for a
  * measured window, then one scatter-gather with a 95% quorum. The first step that crosses a
- * limit (scale/verdict.ts) ends the run, and the report says which limit, first.
+ * limit (scale/verdict.ts) ends the run, and the report says which limit, first. Each step
+ * ends with the lead stopped and started again with every agent on record (scale/restart.ts):
+ * its store's bytes per agent, the time until its API answers, and until the agents are back.
+ * Leads and sims run from bundles built at the start; start-up reports its progress.
  *
- *   npm run bench:scale                 (1k, 2k, 3k, 5k, 8k, 12k... within the time budget)
+ *   npm run bench:scale                 (1k, 2k, 3k, 5k, 8k, 12k ... 30k within the time budget)
  *   npm run bench:scale -- --quick      (500, 1k)
  *   SCALE_SIZES=1000,4000 SCALE_BUDGET_S=300 npm run bench:scale
+ *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
+ *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +21,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { checkLoad } from './arrival/load-check.js';
 import { submitAndWait } from './arrival/operation-outcome.js';
+import { withFreshBundles } from './lib/bundles.js';
 import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
+import { measureRestart, type RestartFigures } from './scale/restart.js';
 import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
 import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
 const QUICK = argv.includes('--quick');
-const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000' : '1000,2000,3000,5000,8000,12000,16000,20000')).split(',').map(Number);
+/** SCALE_CONTINUE=1: keep stepping after a step broke (to see how far the machine carries a fleet at all); start-up failures still end the run. */
+const CONTINUE = env.SCALE_CONTINUE === '1';
+const SIZES = (env.SCALE_SIZES ?? (QUICK ? '500,1000' : '1000,2000,3000,5000,8000,12000,16000,20000,25000,30000')).split(',').map(Number);
 /** The whole run; a step that would start after it is not started. */
 const BUDGET_MS = Number(env.SCALE_BUDGET_S ?? (QUICK ? 150 : 420)) * 1000;
 /** The spec's heartbeat interval (30,000 agents at 5 s is 6,000 heartbeats/s). */
@@ -34,17 +43,25 @@ const MEASURE_MS = 2 * HEARTBEAT_MS;
  * burst budget spreads over up to 4 intervals) and one full interval after them.
  */
 const WARMUP_MS = 5 * HEARTBEAT_MS;
-const MAX_PER_SIM = 2_500;
-const READY_TIMEOUT_MS = 90_000;
+/** Agents per sim process (one sim of 5,000 used about 0.25-0.4 of a core here: npm run bench:sim). */
+const MAX_PER_SIM = Number(env.SCALE_PER_SIM ?? 5_000);
+/** Each start-up stage (sims' enrollments, lead ready, every agent active) may take this, scaled to the fleet. */
+const READY_BASE_MS = 60_000;
+const READY_PER_AGENT_MS = 10;
+/** After the scatter-gather the lead is restarted with every agent on record; this long for it to serve and the agents to return. */
+const RESTART_TIMEOUT_MS = 60_000;
+const RESTART_BACK_SHARE = 0.99;
 const PROBE_EVERY_MS = 100;
 /** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
-const STEP_AFTER_STARTUP_MS = WARMUP_MS + MEASURE_MS + 10_000 + 10_000;
+const STEP_AFTER_STARTUP_MS = WARMUP_MS + MEASURE_MS + 10_000 + 10_000 + RESTART_TIMEOUT_MS;
 /** Kept free before the runner's deadline for writing the report. */
 const RESERVE_MS = 5_000;
 const MIN_STARTUP_MS = 15_000;
 
 export interface ScaleStep extends StepMeasure {
   startupS: number;
+  /** The lead restarted with every agent on record (null when the step failed before). */
+  restart: RestartFigures | null;
   reasons: BreakReason[];
   error?: string;
 }
@@ -100,6 +117,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       simProcesses: simCount,
       heartbeatMs: HEARTBEAT_MS,
       readyTimeoutMs,
+      onProgress: (what) => stdout.write(`[scale] ${agents}: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`),
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
       leadConfig: { breakers: { metrics_only: true } },
@@ -109,10 +127,10 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const message = error instanceof Error ? error.message : String(error);
     const failed: StepMeasure = {
       agents, registered: false, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, simsCpuCores: Number.NaN, natsCpuCores: Number.NaN,
-      leadCpuUsPerHeartbeat: Number.NaN, loopDelayMaxMs: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null, active: 0, degraded: 0, offline: 0,
+      leadCpuUsPerHeartbeat: Number.NaN, loopDelayMaxMs: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null, active: 0, degraded: 0, offline: 0, quarantined: 0,
       heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: 0, heartbeatRateSent: 0, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
     };
-    return { ...failed, startupS: (Date.now() - started) / 1000, reasons: [{ kind: 'startup', detail: message.slice(0, 200) }], error: message };
+    return { ...failed, startupS: (Date.now() - started) / 1000, restart: null, reasons: [{ kind: 'startup', detail: message.slice(0, 200) }], error: message };
   }
   try {
     const startupS = (Date.now() - started) / 1000;
@@ -147,7 +165,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const win = windowFigures(edge0, edge1);
     const { outcome } = await submitAndWait(
       mesh.api,
-      { operation_id: `scale-${agents}`, verb: 'act', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
+      { operation_id: `scale-${agents}`, verb: 'record', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
       25_000,
     );
     const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
@@ -173,6 +191,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       active,
       degraded: byState.degraded ?? 0,
       offline: byState.offline ?? 0,
+      quarantined: byState.quarantined ?? 0,
       heartbeatRateAsked: load.heartbeatRateAsked,
       heartbeatRateAchieved: win.acceptedPerSec,
       heartbeatRateSent: load.heartbeatRateAchieved,
@@ -180,7 +199,14 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       scatterSucceeded: outcome.succeeded,
       scatterReadyShare: outcome.responders / agents,
     };
-    return { ...measure, startupS, reasons: breakReasons(measure) };
+    // Last: the lead stopped and started again with every agent on record.
+    const lead = mesh.lead;
+    const restart = lead === undefined ? null : await measureRestart(
+      { api: mesh.api, agents, dataDir: join(mesh.dir, 'lead-data'), stop: () => lead.kill('SIGTERM'), start: () => lead.start() },
+      { timeoutMs: RESTART_TIMEOUT_MS, backShare: RESTART_BACK_SHARE },
+    );
+    stdout.write(`[scale] ${agents}: restart: API after ${restart?.apiServesS.toFixed(1)} s, ready ${restart?.readyS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% active again ${restart?.agentsBackS.toFixed(1)} s\n`);
+    return { ...measure, startupS, restart, reasons: breakReasons(measure) };
   } finally {
     await mesh.stop();
   }
@@ -193,13 +219,15 @@ export async function runScaleBench(): Promise<ScaleResults> {
   const deadline = benchDeadline();
   for (const agents of SIZES) {
     // Start-up gets what the runner's deadline leaves after the rest of the step.
-    const readyTimeoutMs = Math.min(READY_TIMEOUT_MS, msLeft(deadline, RESERVE_MS + STEP_AFTER_STARTUP_MS));
-    if (brokeAt !== null || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
+    const readyTimeoutMs = Math.min(READY_BASE_MS + READY_PER_AGENT_MS * agents, msLeft(deadline, RESERVE_MS + STEP_AFTER_STARTUP_MS));
+    if ((brokeAt !== null && !CONTINUE) || Date.now() - began > BUDGET_MS || readyTimeoutMs < MIN_STARTUP_MS) break;
     stdout.write(`[scale] ${agents} agents...\n`);
     const s = await step(agents, readyTimeoutMs);
     steps.push(s);
     stdout.write(`[scale] ${agents}: ${s.reasons.length === 0 ? 'ok' : s.reasons.map((r) => `${r.kind}: ${r.detail}`).join('; ')}\n`);
-    if (s.reasons.length > 0) brokeAt = { agents, first: s.reasons[0]!, all: s.reasons };
+    if (s.reasons.length > 0) brokeAt ??= { agents, first: s.reasons[0]!, all: s.reasons };
+    // Past a failed start-up a bigger fleet will not start either.
+    if (!s.registered) break;
   }
   const notRun = SIZES.slice(steps.length);
   return { heartbeatMs: HEARTBEAT_MS, warmupMs: WARMUP_MS, measureMs: MEASURE_MS, limits: LIMITS, sizesAsked: SIZES, steps, brokeAt, notRun };
@@ -210,12 +238,14 @@ export function printScale(r: ScaleResults): void {
   stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.warmupMs / 1000} s warm-up left out (start-up bursts), ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
   stdout.write(
     `${formatTable(
-      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead / sims / nats cores', 'lead µs/hb', 'lead RSS MB', 'API p99 ms', 'loop max ms', 'slow cons.', 'active', 'degraded', 'offline', 'hb/s lead got / sims sent / asked', 'missed', 'quorum', 'verdict'],
+      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead / sims / nats cores', 'lead µs/hb', 'lead RSS MB', 'store B/agent', 'API p99 ms', 'loop max ms', 'slow cons.', 'active', 'degraded', 'offline', 'quarant.', 'hb/s lead got / sims sent / asked', 'missed', 'quorum', 'restart: API / ready / back s', 'verdict'],
       r.steps.map((s) => [
-        String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), `${s.leadCpuCores.toFixed(2)} / ${s.simsCpuCores.toFixed(2)} / ${s.natsCpuCores.toFixed(2)}`, s.leadCpuUsPerHeartbeat, s.leadRssMb, s.apiP99Ms, s.loopDelayMaxMs,
-        s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`, String(s.degraded), String(s.offline),
+        String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), `${s.leadCpuCores.toFixed(2)} / ${s.simsCpuCores.toFixed(2)} / ${s.natsCpuCores.toFixed(2)}`, s.leadCpuUsPerHeartbeat, s.leadRssMb,
+        s.restart === null ? '-' : Math.round(s.restart.storeBytesPerAgent), s.apiP99Ms, s.loopDelayMaxMs,
+        s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`, String(s.degraded), String(s.offline), String(s.quarantined),
         `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateSent)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
-        s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`, s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
+        s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`,
+        s.restart === null ? '-' : [s.restart.apiServesS, s.restart.readyS, s.restart.agentsBackS].map((x) => (Number.isFinite(x) ? x.toFixed(1) : 'never')).join(' / '), s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
       ]),
     )}\n`,
   );
@@ -228,7 +258,7 @@ export function printScale(r: ScaleResults): void {
 
 if (import.meta.url === `file://${argv[1]}`) {
   const startedAt = new Date();
-  const results = await runScaleBench();
+  const results = await withFreshBundles(runScaleBench);
   printScale(results);
   stdout.write(`\nwritten: ${writeReport('scale', results, startedAt)}\n`);
   process.exit(0);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connect, Events, nkeyAuthenticator, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as mesh, type ConsoleIo } from '../../packages/cluster-lead/src/console/index.js';
+import { leadFetch } from '../../packages/cluster-lead/src/console/lead-fetch.js';
 import { freePort, makeTempDir, startNats, type NatsServer, type TempDir } from '../harness/index.js';
 import { LEAD_BIN, spawnNode, stopProc, waitFor, type Proc } from '../harness/local-mesh.js';
 
@@ -86,7 +87,7 @@ async function consoleJson<T>(args: string[]): Promise<T | undefined> {
   const io: ConsoleIo = {
     out: (text) => void (stdout += text),
     err: () => undefined,
-    env: { MESH_LEAD_URL: `http://127.0.0.1:${env.API_PORT}`, MESH_OPERATOR_KEY: join(env.MESH_ETC!, 'operator.key'), MESH_OPERATOR_ID: 'cecilia' },
+    env: { MESH_LEAD_URL: `https://127.0.0.1:${env.API_PORT}`, MESH_LEAD_CA: join(env.MESH_ETC!, 'api-tls', 'cert.pem'), MESH_OPERATOR_KEY: join(env.MESH_ETC!, 'operator.key'), MESH_OPERATOR_ID: 'cecilia' },
     stdoutIsTty: false,
     stderrIsTty: false,
     now: () => Date.now(),
@@ -159,7 +160,8 @@ describe('docs/deploy.md, run on loopback', () => {
     expect(await new Promise((resolve) => keygen.on('close', resolve)), keygenErr).toBe(0);
     // As in the doc, the lead host runs before the Pis start: an agent whose first request
     // finds no lead asks again only after its join retry (30 s).
-    await waitFor('the lead to be ready', START_MS, async () => ((await fetch(`http://127.0.0.1:${env.API_PORT}/health/ready`).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
+    const trusted = leadFetch({ caFile: join(env.MESH_ETC!, 'api-tls', 'cert.pem') });
+    await waitFor('the lead to be ready', START_MS, async () => ((await trusted(`https://127.0.0.1:${env.API_PORT}/health/ready`, {}).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
     const agentChild = spawn(launcher, ['run'], { env: agentEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let agentLog = '';
     agentChild.stdout.on('data', (chunk: Buffer) => (agentLog += chunk.toString()));

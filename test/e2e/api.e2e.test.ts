@@ -43,7 +43,7 @@ describe('management API against a local mesh', () => {
   });
 
   it('runs a scatter-gather job to SUCCEEDED; the retry with the same key gets the same job', async () => {
-    const body = { kind: 'scatter_gather', verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', timeout_ms: 5_000 };
+    const body = { kind: 'scatter_gather', verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'none', timeout_ms: 5_000 };
     const started = await mesh.api.post<Job>('/v1/operations', body, { 'idempotency-key': 'arm-1' });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ kind: 'scatter_gather' });

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main as mesh, type ConsoleIo } from '../../packages/cluster-lead/src/console/index.js';
+import { leadFetch } from '../../packages/cluster-lead/src/console/lead-fetch.js';
 import { freePort, makeTempDir, startNats, type NatsServer, type TempDir } from '../harness/index.js';
 import { AGENT_BIN, LEAD_BIN, spawnNode, stopProc, waitFor, type Proc } from '../harness/local-mesh.js';
 
@@ -71,8 +72,10 @@ describe('one-step enrollment end to end (real processes)', () => {
     expect(login.code).toBe(0);
     nats = await startNats({ port: natsPort, args: ['-c', join(leadDir, 'nats', 'nats-server.conf')] });
     lead = spawnNode(tmp.path, 'lead', [LEAD_BIN, 'run', '--config', join(leadDir, 'lead.json')]);
-    env = { MESH_LEAD_URL: `http://127.0.0.1:${httpPort}`, MESH_OPERATOR_KEY: join(leadDir, 'operator.key'), MESH_OPERATOR_ID: 'operator' };
-    await waitFor('the lead to be ready', START_MS, async () => ((await fetch(`${env.MESH_LEAD_URL}/health/ready`).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
+    // HTTPS with the certificate init made; the console trusts it as an operator would (--ca).
+    env = { MESH_LEAD_URL: `https://127.0.0.1:${httpPort}`, MESH_LEAD_CA: join(leadDir, 'api-tls', 'cert.pem'), MESH_OPERATOR_KEY: join(leadDir, 'operator.key'), MESH_OPERATOR_ID: 'operator' };
+    const trusted = leadFetch({ caFile: env.MESH_LEAD_CA });
+    await waitFor('the lead to be ready', START_MS, async () => ((await trusted(`${env.MESH_LEAD_URL}/health/ready`, {}).catch(() => undefined))?.ok === true ? true : undefined), [lead]);
 
     // The agent's config as init printed it: the mesh root, the lead id, the broker. No lead key.
     const agentDir = join(tmp.path, 'pi');

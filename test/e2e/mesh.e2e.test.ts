@@ -73,10 +73,14 @@ describe('local mesh end to end (real processes)', () => {
     expect(relay).toMatchObject({ state: 'FAILED', error: { code: 'REACHED_NOBODY' } });
     expect(relay.result?.skipped.find((s) => s.agent_id === worker)?.reason).toBe('capability_mismatch');
     expect(new Set(relay.result?.skipped.map((s) => s.reason))).toEqual(new Set(['capability_mismatch']));
-    // An act naming no output reaches the Worker, which answers for itself: TRANSIT, not READY.
-    const plain = await mesh.operation({ verb: 'act', payload: { command: 'arm' }, selector: { agent_ids: [worker] }, release_mode: 'none', timeout_ms: 5_000 });
+    // An act naming no output (identify) reaches the Worker, which answers for itself: TRANSIT, not READY.
+    const plain = await mesh.operation({ verb: 'act', payload: { action: 'identify' }, selector: { agent_ids: [worker] }, release_mode: 'none', timeout_ms: 5_000 });
     expect(plain.result?.counts).toMatchObject({ sent: 1, ready: 0, transit: 1 });
     expect(plain).toMatchObject({ state: 'FAILED', error: { code: 'NOBODY_READY' } });
+    // An act payload no agent could run is refused by the lead before anything is sent.
+    const invalid = await mesh.api.post('/v1/operations', { verb: 'act', payload: { command: 'arm' }, selector: { agent_ids: [worker] } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ code: 'BAD_REQUEST', errors: [expect.objectContaining({ field: 'payload.action' })] });
   }, 20_000);
 
   it('stop() leaves no process it started running', async () => {

@@ -58,7 +58,7 @@ async function leadConfig(name: string, extra: Record<string, unknown> = {}): Pr
     key_path: join(dir.path, 'lead.key'),
     trust: { root_public_keys: [root.publicKeyText], enrollments: join(home, 'enrollments.json') },
     data_dir: dataDir,
-    http: { port },
+    http: { port, allow_plain_http: true },
     ingest: { verify_threads: 0 },
     api: { metrics_public: true },
     ...extra,

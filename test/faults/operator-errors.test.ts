@@ -84,7 +84,7 @@ describe('the lead', () => {
   it('warns about a misspelt MESH_LEAD_* variable, and a port in use is one line naming http.port, exit 75', async () => {
     const keyPath = join(dir.path, 'lead.key');
     await generateKeyFile(keyPath);
-    const config = { lead_id: 'lead-1', cluster_id: 'c1', nats: { servers: [NO_NATS] }, key_path: keyPath, trust: { root_public_keys: [rootKey] }, data_dir: join(dir.path, 'lead-data'), http: { port } };
+    const config = { lead_id: 'lead-1', cluster_id: 'c1', nats: { servers: [NO_NATS] }, key_path: keyPath, trust: { root_public_keys: [rootKey] }, data_dir: join(dir.path, 'lead-data'), http: { port, allow_plain_http: true } };
     const path = join(dir.path, 'lead.json');
     await writeFile(path, JSON.stringify(config));
     // The operator meant to move the port off the taken one, and misspelt the variable.
@@ -94,5 +94,22 @@ describe('the lead', () => {
     expect(warning?.msg).toBe('MESH_LEAD_* variables that match no config key: MESH_LEAD_HTTP_PORT (did you mean MESH_LEAD_HTTP__PORT?)');
     expect(code, lead.stderr()).toBe(EX_TEMPFAIL);
     expectOneCleanLine(lead.stderr(), new RegExp(`^mesh-lead: http\\.port ${port}: 127\\.0\\.0\\.1:${port} is already in use by another process; stop it, or set http\\.port \\(MESH_LEAD_HTTP__PORT\\) to a free port$`));
+  });
+
+  it('refuses plain HTTP off loopback and an API without TLS: one line naming the field, exit 78', async () => {
+    const keyPath = join(dir.path, 'lead-plain.key');
+    await generateKeyFile(keyPath);
+    const base = { lead_id: 'lead-1', cluster_id: 'c1', nats: { servers: [NO_NATS] }, key_path: keyPath, trust: { root_public_keys: [rootKey] }, data_dir: join(dir.path, 'lead-plain-data') };
+    for (const [http, field] of [
+      [{ host: '0.0.0.0', port: 0, allow_plain_http: true }, 'http\\.allow_plain_http'],
+      [{ host: '127.0.0.1', port: 0 }, 'http\\.tls'],
+    ] as const) {
+      const path = join(dir.path, 'lead-plain.json');
+      await writeFile(path, JSON.stringify({ ...base, http }));
+      const lead = spawnCli(LEAD_BIN, ['run', '--config', path]);
+      const { code } = await lead.exited;
+      expect(code, lead.stderr()).toBe(EX_CONFIG);
+      expectOneCleanLine(lead.stderr(), new RegExp(`^mesh-lead: config ${field}: `));
+    }
   });
 });

@@ -57,24 +57,25 @@ describe('payload limits end to end', () => {
     expect(breakers.body.breakers.every((b) => b.state === 'closed')).toBe(true);
   }, 30_000);
 
-  it('work no agent can run (a sync payload failing the verb\'s schema) is answered TRANSIT PAYLOAD_INVALID: no straggler, no health docked, no breaker', async () => {
+  it('a payload failing its verb\'s schema (a sync without context_hash) is refused with 400 naming the field before anything is sent: no breaker opens', async () => {
     const scores = async (): Promise<Map<string, number>> => {
       const views = await Promise.all(mesh.agentIds.map((id) => mesh.api.getOk<{ health: { score: number } }>(`/v1/agents/${id}`)));
       return new Map(mesh.agentIds.map((id, i) => [id, views[i]!.health.score]));
     };
     const before = await scores();
-    const done = await mesh.operation({ ...operation({ nonsense: true }), verb: 'sync' }, 20_000);
-    // Nobody ran it, so the job is not a success, whatever else held.
-    expect(done).toMatchObject({ state: 'FAILED', error: { code: 'NOBODY_READY' } });
-    expect(done.result?.stragglers).toEqual([]);
-    expect(done.result?.counts).toMatchObject({ sent: AGENTS, ready: 0, transit: AGENTS, refused: 0, unrunnable: AGENTS });
-    // The reason shows per agent in the result.
-    const responders = (done.result as unknown as { responders: { outcome: string; refusal: { code: string; message: string } | null }[] }).responders;
-    expect(responders).toHaveLength(AGENTS);
-    for (const r of responders) expect(r).toMatchObject({ outcome: 'unrunnable', refusal: { code: 'PAYLOAD_INVALID', message: expect.stringContaining('context_hash') } });
+    // Twice, as the issue had it: each used to reach every agent and count against the cluster breaker.
+    for (const payload of [{ nonsense: true }, undefined]) {
+      const refused = await mesh.api.post<Problem>('/v1/operations', { ...operation(payload), verb: 'sync' });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ code: 'BAD_REQUEST', errors: [expect.objectContaining({ field: payload === undefined ? 'payload' : 'payload.context_hash' })] });
+    }
     const after = await scores();
     for (const [id, score] of before) expect(after.get(id), id).toBeGreaterThanOrEqual(score);
     const breakers = await mesh.api.get<{ breakers: { state: string }[] }>('/v1/breakers');
     expect(breakers.body.breakers.every((b) => b.state === 'closed')).toBe(true);
+    // A valid sync right after runs on every agent.
+    const valid = await mesh.operation({ ...operation({ context_hash: 'a'.repeat(64) }), verb: 'sync' }, 20_000);
+    expect(valid.state).toBe('SUCCEEDED');
+    expect(valid.result?.counts).toMatchObject({ sent: AGENTS, ready: AGENTS });
   }, 30_000);
 });

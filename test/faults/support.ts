@@ -11,6 +11,7 @@ import { systemClock } from '../../packages/cluster-lead/src/lib/system-clock.js
 import { LeadFixture } from '../../packages/cluster-lead/test/support/lead-fixture.js';
 import { enroll } from '../../packages/cluster-lead/test/support/test-agents.js';
 import type { AgentTuning } from '../../packages/pi-daemon/src/agent/options.js';
+import type { HeartbeatAuth } from '../../packages/pi-daemon/src/heartbeat/index.js';
 
 /** A lead on the real clock: real agents stamp mesh time that the lead's replay window accepts. */
 export function startRealClockLead(natsUrl: string, config: Record<string, unknown> = {}): Promise<LeadFixture> {
@@ -18,7 +19,7 @@ export function startRealClockLead(natsUrl: string, config: Record<string, unkno
 }
 
 /** A daemon-built agent (SQLite outbox in `dataDir`) enrolled with the fixture lead. */
-export async function startEnrolledAgent(fx: LeadFixture, natsUrl: string, agentId: string, dataDir: string, tuning: Partial<AgentTuning> = {}): Promise<RealAgent> {
+export async function startEnrolledAgent(fx: LeadFixture, natsUrl: string, agentId: string, dataDir: string, tuning: Partial<AgentTuning> = {}, heartbeatAuth?: HeartbeatAuth): Promise<RealAgent> {
   const mesh = {
     leadId: fx.config.lead_id,
     leadKeys: pinnedKeyResolver(new Map([[fx.config.lead_id, fx.leadPublicKey]])),
@@ -31,5 +32,5 @@ export async function startEnrolledAgent(fx: LeadFixture, natsUrl: string, agent
       return { enrollments: [] } as unknown as Awaited<ReturnType<TestMesh['enroll']>>;
     },
   } as Pick<TestMesh, 'leadId' | 'leadKeys' | 'enroll'> as TestMesh;
-  return startRealAgent({ mesh, natsUrl, agentId, dataDir, tuning });
+  return startRealAgent({ mesh, natsUrl, agentId, dataDir, tuning, ...(heartbeatAuth === undefined ? {} : { heartbeatAuth }) });
 }

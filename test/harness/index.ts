@@ -1,6 +1,7 @@
 // The private test harness: every package's tests and benchmarks import from here.
 export { HarnessError, type HarnessErrorCode } from './errors.js';
 export { startNats, type NatsServer, type StartNatsOptions } from './nats-server.js';
+export { startNatsCluster, type NatsCluster, type StartNatsClusterOptions } from './nats-cluster.js';
 export {
   DEFAULT_LINK_SEED,
   startLink,

@@ -81,7 +81,7 @@ function leadConfig(plan: LeadPlan, natsUrl: string, rootPublicKey: string, hear
       key_path: join(plan.dir, 'lead.key'),
       trust: { root_public_keys: [rootPublicKey], enrollments: join(plan.dir, 'enrollments') },
       data_dir: join(plan.dir, 'data'),
-      http: { host: '127.0.0.1', port: plan.port },
+      http: { host: '127.0.0.1', port: plan.port, allow_plain_http: true },
       api: operatorApiConfig(operator),
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },
@@ -256,7 +256,7 @@ export async function startLeadTree(options: LocalMeshOptions): Promise<LocalMes
     const rootApi = handles[0]!.api;
     progress('warm-up cascade through every child lead');
     await waitFor('a cascade to reach every child lead', readyTimeoutMs, async () => {
-      const view = await runCascade(rootApi, { verb: 'act', payload: { command: 'warm-up' }, release_mode: 'hold', strategy: 'parallel' }, readyTimeoutMs);
+      const view = await runCascade(rootApi, { verb: 'record', payload: { command: 'warm-up' }, release_mode: 'hold', strategy: 'parallel' }, readyTimeoutMs);
       const reported = view.result?.phases[0]?.children.filter((c) => c.state === 'reported').length ?? 0;
       return reported === childCount ? true : undefined;
     }, procs);

@@ -7,7 +7,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { publicKeyText, toBase64Url, type AgentClass } from '@mesh30k/shared';
+import { publicKeyText, toBase64Url, type AgentClass, type KeyPair } from '@mesh30k/shared';
 import { generateKeyFile, nodeEd25519 } from '@mesh30k/shared/node';
 import { startEdgeWorker, type EdgeHost } from '../bench/edge-host.js';
 import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
@@ -26,7 +26,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 export { AGENT_BIN, LEAD_BIN };
 /** As in nats-server.ts: the kernel kills the child when this process dies, even by SIGKILL. */
 const PARENT_DEATH_WRAPPER = '/usr/bin/setpriv';
-const LEAD_ID = 'lead-local';
+export const LEAD_ID = 'lead-local';
 const OPERATOR_ID = 'harness';
 const CLUSTER_ID = 'local-cluster';
 const CAPABILITIES = ['sensor.read'];
@@ -34,6 +34,9 @@ const POLL_MS = 100;
 const STOP_GRACE_MS = 8_000;
 const LOOPBACK_UNSTABLE_DRIFT = 5;
 const LOOPBACK_SPIKE_FACTOR = 10;
+const DEFAULT_READY_TIMEOUT_MS = 45_000;
+/** While waiting for every agent to be active, the count is told this often. */
+const PROGRESS_EVERY_MS = 5_000;
 
 export type { LinkProfiles } from './sim-link.js';
 
@@ -61,7 +64,10 @@ export interface LocalMeshOptions {
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
   heartbeatMs?: number;
-  /** How long start-up may take, until every agent is active. */
+  /**
+   * How long each start-up stage may take: the sims' enrollments, the lead's readiness, and
+   * every agent active (default 45 s; scale runs give more).
+   */
   readyTimeoutMs?: number;
   /** Each sim appends the true instant of every READY release to `sim-<k>.arrivals.jsonl` (benchmarks). */
   recordArrivals?: boolean;
@@ -80,6 +86,12 @@ export interface LocalMeshOptions {
   daemonSensors?: unknown;
   /** The sims' --log-level (default `warn`). */
   simLogLevel?: string;
+  /**
+   * More identities the lead trusts from its start (a replay generator's fleet): called with
+   * the mesh root before the lead starts; what it returns (signed enrollment records, or a
+   * sim-style bundle) is written to the lead's enrollment directory.
+   */
+  enroll?: (root: KeyPair, names: { leadId: string; clusterId: string }) => Promise<unknown>;
   /** Every sim agent gets a virtual relay (`act:relay`) and a temperature read this often (sim spec `virtual_sensors`). */
   virtualSensors?: { interval_ms: number };
   /** The sims' processing scenario (sim spec `processing.scenario`): independent draws (default) or realistic. */
@@ -305,9 +317,15 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const nats = await parts.startNats(options.natsArgs === undefined ? {} : { args: options.natsArgs });
 
     // Sims first: each writes its signed enrollments before its agents start, and the lead
-    // reads the enrollment directory when it starts (later only on SIGHUP).
+    // reads the enrollment directory when it starts (later only on SIGHUP). All sims start at
+    // once and are awaited together, under the start-up deadline (a big fleet on a busy
+    // machine takes tens of seconds to derive its keys and sign its enrollments).
+    const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+    const progress = options.onProgress ?? (() => undefined);
+    const enrollStarted = Date.now();
     const agentIds: string[] = [];
     const arrivalFiles: string[] = [];
+    const pendingSims: { k: number; sim: Proc; out: string; count: number }[] = [];
     let remaining = options.agents;
     for (const [k, profile] of profiles.entries()) {
       const count = Math.ceil(remaining / (profiles.length - k));
@@ -341,17 +359,29 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       ]);
       procs.push(sim);
       if (sim.child.pid !== undefined) pids.push(sim.child.pid);
-      // The sim writes {root_public_key, enrollments: [{agent_id, public_key, enrollment}]};
-      // the lead reads files of signed records, so the records are copied out.
-      const entries = await waitFor(`sim-${k}'s enrollments`, 30_000, async () => {
-        try {
-          return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { agent_id: string; enrollment: unknown }[] }).enrollments;
-        } catch {
-          return undefined; // not there yet, or still being written
-        }
-      }, [sim]);
-      await writeFile(join(enrollDir, `sim-${k}.json`), JSON.stringify(entries.map((e) => e.enrollment)));
-      agentIds.push(...entries.map((e) => e.agent_id));
+      pendingSims.push({ k, sim, out, count });
+    }
+    if (pendingSims.length > 0) progress(`${pendingSims.length} sim process(es) signing the enrollments of ${options.agents} agents`);
+    // The sim writes {root_public_key, enrollments: [{agent_id, public_key, enrollment}]};
+    // the lead reads files of signed records, so the records are copied out.
+    const simEnrollments = await Promise.all(
+      pendingSims.map(async ({ k, sim, out, count }) => {
+        const entries = await waitFor(`sim-${k}'s enrollments (${count} agents)`, readyTimeoutMs, async () => {
+          try {
+            return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { agent_id: string; enrollment: unknown }[] }).enrollments;
+          } catch {
+            return undefined; // not there yet, or still being written
+          }
+        }, [sim]);
+        await writeFile(join(enrollDir, `sim-${k}.json`), JSON.stringify(entries.map((e) => e.enrollment)));
+        progress(`sim-${k}: ${entries.length} enrollments after ${((Date.now() - enrollStarted) / 1000).toFixed(1)} s`);
+        return entries.map((e) => e.agent_id);
+      }),
+    );
+    for (const ids of simEnrollments) agentIds.push(...ids);
+
+    if (options.enroll !== undefined) {
+      await writeFile(join(enrollDir, 'enrolled-by-caller.json'), JSON.stringify(await options.enroll(root, { leadId: LEAD_ID, clusterId: CLUSTER_ID })));
     }
 
     const daemonFiles: MeshDaemonFiles[] = [];
@@ -373,7 +403,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       key_path: leadKey,
       trust: { root_public_keys: [publicKeyText(root.publicKey)], enrollments: enrollDir },
       data_dir: join(dir, 'lead-data'),
-      http: { host: '127.0.0.1', port },
+      http: { host: '127.0.0.1', port, allow_plain_http: true },
       api: operatorApiConfig(operator),
       heartbeat: { interval_ms: heartbeatMs },
       ingest: { verify_threads: 1 },
@@ -387,7 +417,6 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await writeFile(join(dir, 'lead.json'), JSON.stringify(config, null, 2));
     const leadUrl = `http://127.0.0.1:${port}`;
     const api = operatorApi(leadUrl, operator);
-    const readyTimeoutMs = options.readyTimeoutMs ?? 45_000;
     // Ready when /health/ready answers 200; a restart reuses the config, port and database.
     const leadProc = new RestartableProc('lead', dir, [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')], parts, spawnNode, (proc) =>
       waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), [proc]).then(() => undefined),
@@ -430,10 +459,21 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     }
 
     const expected = agentIds.length;
+    progress(`lead ready; waiting for ${expected} active agents`);
+    let told = Date.now();
+    let seen: Record<string, number> = {};
     await waitFor(`${expected} active agents`, readyTimeoutMs, async () => {
       const status = await api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
-      return (status?.agents.by_state.active ?? 0) >= expected ? true : undefined;
-    }, procs);
+      seen = status?.agents.by_state ?? seen;
+      if (Date.now() - told >= PROGRESS_EVERY_MS) {
+        told = Date.now();
+        progress(`agents by state: ${JSON.stringify(seen)} of ${expected}`);
+      }
+      return (seen.active ?? 0) >= expected ? true : undefined;
+    }, procs).catch((error: unknown) => {
+      // Say how far start-up got, not only that it timed out.
+      throw new Error(`${error instanceof Error ? error.message : String(error)} (last seen by state: ${JSON.stringify(seen)})`, { cause: error });
+    });
 
     return {
       leadUrl,

@@ -26,6 +26,7 @@ import { LEAD_SERVICES, type LeadService, type LeadServiceContext, type LeadServ
 import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
+import { buildHa, type LeadHa } from './wiring/ha.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { buildRegistry, type RegistryOverrides } from './wiring/registry.js';
@@ -55,6 +56,8 @@ export interface LeadOverrides extends RegistryOverrides {
    * is measured: a test's clock is not the wall clock.
    */
   monotonic?: RegistryOverrides['monotonic'];
+  /** What losing the HA lease does (config `ha`); default: exit 75 at once (wiring/ha.ts). */
+  onLeaseLost?: Parameters<typeof buildHa>[0]['onLost'];
 }
 
 /** A running lead. */
@@ -87,6 +90,8 @@ export interface Lead {
   readonly restored: number;
   /** Resolves once heartbeats can reach the lead (NATS connected, subscription in place). */
   readonly intake: Promise<void>;
+  /** Single lead, or (config `ha`) standby or active holder of the cluster's lease. */
+  readonly ha: LeadHa;
   sweep(): Promise<SweepReport>;
   /** Breaker pass: due transitions and probes (the lead runs it on a timer; tests by hand). */
   checkBreakers(): Promise<void>;
@@ -129,6 +134,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
     cleanups.push(['drain and close NATS', () => link.close()]);
+    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;
@@ -147,7 +153,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let registryLoaded = true;
 
     const limits = new LimitCounters();
-    const { counters, verifier, control, ingest } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, identity, limits, clockStepMs, cleanups });
+    const { counters, verifier, control, ingest } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, trustVersion: () => trusted.trust.version, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
     const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups });
     const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey });
@@ -177,7 +183,10 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const { engine, reactions, deadLetters } = ops;
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
-    edge.prober.start();
+    ha.whenActive(() => {
+      edge.prober.start();
+      return () => undefined;
+    });
     cleanups.push(['edge prober', () => edge.prober.stop()]);
 
     const cascadeLog = logger.child({ domain: 'cascade' });
@@ -243,7 +252,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
     const announcements = new KeyAnnouncements({ clock, trust, roots: trusted.roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
-    link.onConnected((nc) => {
+    // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts).
+    link.onConnected(ha.gate((nc) => {
       announcements.subscribe(nc);
       enrollmentDesk.subscribe(nc);
       ops.transport.connected();
@@ -262,12 +272,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           intakeOpen();
         })
         .catch((error: unknown) => logger.error({ err: error }, 'heartbeat subscription failed'));
-    });
+    }));
     link.onLost(() => guard.noteTransportLost());
     link.onResumed(() => guard.noteTransportResumed());
     link.start();
 
-    const stopTimers = timers ? startLeadTimers({ config, logger, sweep, checkBreakers, pruneDeadLetters: () => void deadLetters.prune(), snapshot }) : () => undefined;
+    const stopTimers = timers ? ha.whenActive(() => startLeadTimers({ config, logger, sweep, checkBreakers, pruneDeadLetters: () => void deadLetters.prune(), snapshot })) : () => undefined;
     events.emit({ name: LEAD_EVENTS.leadStarted, at: clock.now(), reason: `${restored} agents restored; API on ${api.url}` });
 
     let stopping: Promise<void> | undefined;
@@ -295,6 +305,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       edge,
       restored,
       intake,
+      ha,
       sweep,
       checkBreakers,
       flushSnapshot: () => snapshot.flush(),
@@ -323,6 +334,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             ['enrollment requests', () => enrollmentDesk.unsubscribe()],
             ['mode reactions settled', () => reactions.settle()],
             ['final snapshot', () => snapshot.flush()],
+            // Nothing acts any more: a standby may take over now rather than after the TTL.
+            ['release the lease', () => ha.stop()],
             [
               'registry unloaded',
               () => {

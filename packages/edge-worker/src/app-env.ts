@@ -7,5 +7,7 @@ export interface AppEnv {
     /** Worker clock when the request reached the Worker, before anything else ran. */
     receivedAt: number;
     runtime: Runtime;
+    /** Echoed in X-Request-Id and problem bodies. */
+    requestId: string;
   };
 }

@@ -82,6 +82,12 @@ describe('POST /v1/coordinate: modes, verbs and conflicts', () => {
     expect(diverging.conflict).toMatchObject({ type: 'CONTEXT_DIVERGENCE', expected_value: context, context_hash: context });
   });
 
+  it('refuses a sync whose payload fails the shared verb schema with a TRANSIT ACK (PAYLOAD_INVALID) naming the field', async () => {
+    const ack = await readSigned(await postCoordinate(await coordinate({ verb: 'sync', payload: { context_hash: 'nope' } })), 'ACK');
+    expect(ack.trinary_state).toBe(0);
+    expect(ack.refusal).toMatchObject({ code: 'PAYLOAD_INVALID', message: expect.stringContaining('sync payload context_hash') });
+  });
+
   it('answers authentic work it cannot run with a signed TRANSIT ACK naming why: unknown verb, invalid field', async () => {
     const rawPost = async (message: Record<string, unknown>): Promise<Response> =>
       post(EDGE_ROUTES.coordinate.path, await signRaw(new TextEncoder().encode(JSON.stringify(message))));

@@ -100,7 +100,7 @@ describe('POST /v1/coordinate: what is verified before anything is acted on', ()
     // Straight into the app, so the stream is ours to see cancelled (no socket in between).
     const response = await createApp().request(
       PATH,
-      { method: 'POST', body: stream, headers: { [SIGNER_HEADER]: frame.signerId, [SIGNATURE_HEADER]: frame.signature } },
+      { method: 'POST', body: stream, headers: { 'content-type': 'application/json', [SIGNER_HEADER]: frame.signerId, [SIGNATURE_HEADER]: frame.signature } },
       env,
     );
     expect(await refusal(response)).toEqual({ status: 413, code: 'OVERSIZED' });

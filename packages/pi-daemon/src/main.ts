@@ -163,6 +163,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     notifier,
     sensors,
     handlers: { act: actHandler(sensors, config.capabilities) },
+    heartbeatAuth: config.heartbeat.auth,
     config: {
       heartbeatIntervalMs: config.heartbeat_interval_ms,
       heartbeatJitter: config.heartbeat_jitter,

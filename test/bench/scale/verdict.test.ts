@@ -4,7 +4,7 @@ import { breakReasons, contention, type StepMeasure } from './verdict.js';
 
 const healthy: StepMeasure = {
   agents: 1_000, registered: true, meshCpuShare: 0.5, machineCpuBusy: 0.9, leadCpuCores: 0.3, simsCpuCores: 0.4, natsCpuCores: 0.1, leadCpuUsPerHeartbeat: 600, loopDelayMaxMs: 30, leadRssMb: 200, apiP99Ms: 5, slowConsumers: 0,
-  active: 1_000, degraded: 0, offline: 0, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatRateSent: 200, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
+  active: 1_000, degraded: 0, offline: 0, quarantined: 0, heartbeatRateAsked: 200, heartbeatRateAchieved: 199, heartbeatRateSent: 200, heartbeatsMissed: 0, scatterSucceeded: true, scatterReadyShare: 1,
 };
 
 describe('scale verdict', () => {
@@ -16,6 +16,7 @@ describe('scale verdict', () => {
     const kinds = breakReasons({ ...healthy, meshCpuShare: 0.95, apiP99Ms: 250, slowConsumers: 2, active: 880, degraded: 100, offline: 20, scatterSucceeded: false, scatterReadyShare: 0.9 }).map((r) => r.kind);
     expect(kinds).toEqual(['cpu', 'event-loop', 'nats', 'heartbeats', 'degraded', 'quorum']);
     expect(breakReasons({ ...healthy, registered: false, leadRssMb: 2_000 }).map((r) => r.kind)).toEqual(['startup', 'memory']);
+    expect(breakReasons({ ...healthy, active: 999, quarantined: 1 }).map((r) => r.kind)).toEqual(['quarantined']);
   });
 
   it('tells agents the lead judged degraded from agents it stopped hearing', () => {

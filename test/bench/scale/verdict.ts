@@ -26,6 +26,8 @@ export interface StepMeasure {
   /** Agents the lead counts degraded (unstable latency) and offline (heartbeats timed out). */
   degraded: number;
   offline: number;
+  /** Agents the lead quarantined (health score, after operations): none should be, for load that is the machine's own. */
+  quarantined: number;
   heartbeatRateAsked: number;
   /** Heartbeats per second the lead accepted in the steady-state window (start-up bursts excluded). */
   heartbeatRateAchieved: number;
@@ -49,7 +51,7 @@ export const LIMITS = {
 } as const;
 
 export interface BreakReason {
-  kind: 'startup' | 'cpu' | 'memory' | 'event-loop' | 'nats' | 'heartbeats' | 'degraded' | 'quorum';
+  kind: 'startup' | 'cpu' | 'memory' | 'event-loop' | 'nats' | 'heartbeats' | 'degraded' | 'quarantined' | 'quorum';
   detail: string;
 }
 
@@ -64,13 +66,14 @@ export function breakReasons(m: StepMeasure): BreakReason[] {
   if (m.apiP99Ms > LIMITS.apiP99Ms) reasons.push({ kind: 'event-loop', detail: `lead API p99 ${m.apiP99Ms.toFixed(0)} ms (limit ${LIMITS.apiP99Ms} ms)` });
   if ((m.slowConsumers ?? 0) > 0) reasons.push({ kind: 'nats', detail: `${m.slowConsumers} NATS slow consumer(s)` });
   const hbShare = m.heartbeatRateAsked > 0 ? m.heartbeatRateAchieved / m.heartbeatRateAsked : 1;
-  const unseen = m.agents - m.active - m.degraded; // offline, or never registered
+  const unseen = m.agents - m.active - m.degraded - m.quarantined; // offline, or never registered
   if (unseen > m.agents * LIMITS.offlineShare || hbShare < LIMITS.heartbeatShare || m.heartbeatsMissed > m.agents * LIMITS.missedShare) {
     reasons.push({ kind: 'heartbeats', detail: `${m.offline} offline and ${unseen - m.offline} unseen of ${m.agents}, heartbeats ${pct(hbShare)} of the asked rate, ${m.heartbeatsMissed} missed` });
   }
   if (m.degraded > m.agents * LIMITS.degradedShare) {
     reasons.push({ kind: 'degraded', detail: `${m.degraded}/${m.agents} agents degraded: the lead saw their heartbeat latency swing (delays on a busy machine show up there first)` });
   }
+  if (m.quarantined > 0) reasons.push({ kind: 'quarantined', detail: `${m.quarantined}/${m.agents} agents quarantined after one operation on a loopback mesh: the lead held its own (or the machine's) slowness against them` });
   if (!m.scatterSucceeded) reasons.push({ kind: 'quorum', detail: `scatter-gather not SUCCESS (${pct(m.scatterReadyShare)} ready)` });
   return reasons;
 }

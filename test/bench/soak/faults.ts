@@ -237,7 +237,7 @@ async function apiFlood(mesh: LocalMesh, calls: number): Promise<ApiFloodCounts>
   for (let i = 0; i < signedBad; i++) await tally('invalid fields (signed)', () => mesh.api.post('/v1/operations', { verb: 'dance', selector: 'everyone', window_ms: -1 }));
   for (let i = 0; i < Math.min(5, signedBad); i++) await tally(`payload nested ${DEEP_NESTING} deep (signed)`, () => mesh.api.requestText('POST', '/v1/operations', nestedBody(DEEP_NESTING)));
   for (let i = 0; i < Math.min(5, signedBad); i++) await tally('malformed JSON (signed)', () => mesh.api.requestText('POST', '/v1/operations', '{"verb": "act", "selector": {'));
-  for (let i = 0; i < OVERSIZED_CALLS; i++) await tally('1.2 MB body (signed)', () => mesh.api.post('/v1/operations', { verb: 'act', selector: { all: true }, payload: { blob: 'x'.repeat(OVERSIZED_BODY_BYTES) } }));
+  for (let i = 0; i < OVERSIZED_CALLS; i++) await tally('1.2 MB body (signed)', () => mesh.api.post('/v1/operations', { verb: 'record', selector: { all: true }, payload: { blob: 'x'.repeat(OVERSIZED_BODY_BYTES) } }));
   const rest = Math.max(0, calls - signedBad - 2 * Math.min(5, signedBad) - OVERSIZED_CALLS);
   const batch: Promise<void>[] = [];
   for (let i = 0; i < rest; i++) {
@@ -246,7 +246,7 @@ async function apiFlood(mesh: LocalMesh, calls: number): Promise<ApiFloodCounts>
       kind === 0
         ? tally('unsigned', () => unsigned.get('/v1/status'))
         : kind === 1
-          ? tally('forged signature', () => forged.post('/v1/operations', { verb: 'act', selector: { all: true } }))
+          ? tally('forged signature', () => forged.post('/v1/operations', { verb: 'record', selector: { all: true } }))
           : tally('unknown operator', () => stranger.get('/v1/agents')),
     );
     if (batch.length >= 50) await Promise.all(batch.splice(0));

@@ -38,7 +38,7 @@ export interface SoakOperation {
 export function operationBody(kind: OperationKind, id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return kind === 'broadcast'
     ? { kind: 'broadcast', operation_id: id, verb: 'observe', payload: { soak: id }, selector: { all: true }, timeout_ms: SCATTER_TIMEOUT_MS, operator_override: true, ...extra }
-    : { operation_id: id, verb: 'act', payload: { soak: id }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: SCATTER_TIMEOUT_MS, operator_override: true, ...extra };
+    : { operation_id: id, verb: 'record', payload: { soak: id }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: SCATTER_TIMEOUT_MS, operator_override: true, ...extra };
 }
 
 export class OperationLoop {

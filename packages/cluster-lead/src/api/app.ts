@@ -21,6 +21,7 @@ import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
 import { ApiCounters, MIDDLEWARE_METHOD, requestContext } from './request-context.js';
 import { openApiDocument } from './openapi/index.js';
+import { jsonBodiesOnly, responseHeaders, wrongMethod } from './http-semantics.js';
 import type { DeadLetterDesk } from '../dead-letters/index.js';
 import { deadLetterRoutes } from './dead-letters-routes.js';
 import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } from './deep-health.js';
@@ -138,7 +139,9 @@ export interface ApiDeps {
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   const counters = deps.counters ?? new ApiCounters();
+  app.use('*', responseHeaders());
   app.use('*', requestContext(deps.logger, counters));
+  app.use('*', jsonBodiesOnly());
   app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
   app.use('/v1/*', idempotency(deps.idempotency ?? new MemoryIdempotencyStore(), deps.access.now));
 
@@ -257,7 +260,7 @@ export function createApi(deps: ApiDeps): Hono {
   );
 
   counters.zeroRoutes(app.routes.filter((r) => r.method !== MIDDLEWARE_METHOD).map((r) => ({ method: r.method, route: r.path })));
-  app.notFound((c) => problemResponse(c, new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => problemResponse(c, wrongMethod(app.routes, c.req.method, c.req.path) ?? new ApiError(404, 'NOT_FOUND', 'Not found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (!(error instanceof ApiError)) deps.logger.error({ err: error, request_id: c.get('requestId'), caller: c.get('caller')?.operatorId, path: c.req.path }, 'API request failed');
     return problemResponse(c, error);

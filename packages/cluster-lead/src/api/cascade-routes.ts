@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from './problem.js';
 import { readJsonBody } from './read-body.js';
+import { refuseInvalidVerbPayload } from './verb-payload.js';
 import { snakeKeys } from './json-case.js';
 import type { JobState } from '../jobs/index.js';
 import type { Answer, CascadeAcceptedSchema, CascadeJson } from './response-schemas.js';
@@ -93,6 +94,7 @@ export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Ho
   const app = new Hono();
   app.post('/', async (c) => {
     const body = await readJsonBody(c, CascadeBody, 'cascade');
+    refuseInvalidVerbPayload('cascade', body.verb, body.payload);
     const outcome = cascades.submit(toCascadeRequest(body));
     if (!outcome.ok) {
       if (outcome.code === 'NOT_CONNECTED') throw new ApiError(503, 'UNAVAILABLE', 'Cascades unavailable', outcome.message, { headers: { 'Retry-After': '2' } });

@@ -16,3 +16,4 @@ export { MemoryIdempotencyStore, SqliteIdempotencyStore, type IdempotencyStore }
 export { OperationMetrics, registerLeadMetrics, type MetricsSources } from './metrics.js';
 export { enrollmentRoutes, type AcceptTerms, type EnrollmentsApi, type PendingEnrollmentJson } from './enrollment-routes.js';
 export { pendingEnrollmentJson } from './enrollment-json.js';
+export { isLoopbackHost, resolveApiTransport, type ApiTransport } from './api-transport.js';

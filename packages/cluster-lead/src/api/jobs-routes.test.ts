@@ -65,7 +65,7 @@ function setup(acks?: AckSource) {
   return { ops, api, get };
 }
 
-const SCATTER = { verb: 'act', payload: null, selector: { all: true } };
+const SCATTER = { verb: 'record', payload: null, selector: { all: true } };
 
 describe('/v1/operations jobs', () => {
   it('runs a scatter job QUEUED -> RUNNING -> SUCCEEDED, with Location and the result', async () => {

@@ -18,6 +18,7 @@ import { ApiError } from './problem.js';
 import { PageParams, readQuery } from './query.js';
 import { readJsonBody } from './read-body.js';
 import type { Answer, JobAcceptedSchema } from './response-schemas.js';
+import { refuseInvalidVerbPayload } from './verb-payload.js';
 
 /** Verified ACKs of an operation, kept while an ask gathers (delegation's AckTap). */
 export interface AckSource {
@@ -137,12 +138,14 @@ export function jobRoutes(deps: JobsDeps): Hono {
     }
     if (kind === 'broadcast') {
       const body = await readJsonBody(c, BroadcastJobBody, 'broadcast');
+      refuseInvalidVerbPayload('broadcast', body.verb, body.payload);
       const request = { ...toEngineRequest({ ...body, selector: body.selector ?? { all: true } }), releaseMode: 'none', minResponseRate: 0 };
       const submitted = await operations.submit(request);
       if (!submitted.ok) throw refusalError(submitted.refusal);
       return jobLocation(c, startScatter('broadcast', submitted));
     }
     const { kind: _kind, ...body } = await readJsonBody(c, ScatterJobBody, 'operation');
+    refuseInvalidVerbPayload('operation', body.verb, body.payload);
     const submitted = await operations.submit(toEngineRequest(body));
     if (!submitted.ok) throw refusalError(submitted.refusal);
     return jobLocation(c, startScatter('scatter_gather', submitted));

@@ -39,7 +39,13 @@ export class OperationMetrics {
 }
 
 export interface MetricsSources extends FleetMetricsSources {
-  ingest(): { accepted: number; refused: Readonly<Record<string, number>> };
+  ingest(): {
+    accepted: number;
+    refused: Readonly<Record<string, number>>;
+    accepted_in_session?: number;
+    sessions_opened?: number;
+    handshakes_refused?: Readonly<Record<string, number>>;
+  };
   operations: OperationMetrics;
   breakers(): BreakerStatus[];
   mode(): string;
@@ -76,6 +82,15 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): () =
     labelNames: ['reason'],
     zeroes: zeroesOf('reason', LABEL_VALUES.heartbeatRefusals),
     read: () => byLabel('reason', Object.entries(s.ingest().refused)),
+  });
+  scrapedCounter(registry, { name: 'mesh_lead_heartbeats_in_session_total', help: 'Heartbeats accepted on a session tag instead of a signature (docs/adr/0004).', read: () => single(s.ingest().accepted_in_session ?? 0) });
+  scrapedCounter(registry, { name: 'mesh_lead_sessions_opened_total', help: 'Heartbeat sessions opened (SESSION_ACCEPT sent).', read: () => single(s.ingest().sessions_opened ?? 0) });
+  scrapedCounter(registry, {
+    name: 'mesh_lead_session_handshakes_refused_total',
+    help: 'SESSION_HELLOs refused, by reason.',
+    labelNames: ['reason'],
+    zeroes: zeroesOf('reason', LABEL_VALUES.heartbeatRefusals),
+    read: () => byLabel('reason', Object.entries(s.ingest().handshakes_refused ?? {})),
   });
   registry.registerMetric(s.operations.outcomes);
   registry.registerMetric(s.operations.arrival);

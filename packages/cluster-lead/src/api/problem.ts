@@ -21,6 +21,10 @@ export type ApiErrorCode =
   /** The caller's role may not do this. */
   | 'FORBIDDEN'
   | 'PAYLOAD_TOO_LARGE'
+  /** The path exists, not with this method; the Allow header lists the methods it has. */
+  | 'METHOD_NOT_ALLOWED'
+  /** A request body that is not application/json. */
+  | 'UNSUPPORTED_MEDIA_TYPE'
   /** An Idempotency-Key reused with a different request. */
   | 'IDEMPOTENCY_MISMATCH'
   /** The first request with this Idempotency-Key is still running. */

@@ -3,15 +3,13 @@
  * echoes it on every response, counts responses by status, times them, and logs failures with
  * the caller.
  */
-import { REQUEST_DURATION_BUCKETS_S } from '@mesh30k/shared';
+import { REQUEST_DURATION_BUCKETS_S, acceptableRequestId } from '@mesh30k/shared';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { randomBytes } from 'node:crypto';
 import { Histogram } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
 import './context.js';
-
-const CLIENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export class ApiCounters {
   readonly byStatus = new Map<number, number>();
@@ -60,7 +58,7 @@ export const MIDDLEWARE_METHOD = 'ALL';
 export function requestContext(logger: Logger, counters: ApiCounters): MiddlewareHandler {
   return async (c, next) => {
     const offered = c.req.header('x-request-id');
-    const requestId = offered !== undefined && CLIENT_ID.test(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
+    const requestId = acceptableRequestId(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
     c.set('requestId', requestId);
     const started = performance.now();
     await next();

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { LeadError } from '../lib/errors.js';
+import { LeadError, describeError } from '../lib/errors.js';
+import type { ApiTransport } from './api-transport.js';
 
 export interface ApiServer {
   readonly url: string;
@@ -11,13 +13,25 @@ export interface ApiServer {
 }
 
 /**
- * Serves the app on Node's HTTP server; resolves once it listens (port 0 picks a free one).
- * A port that is taken or not allowed is an operator's problem (LeadError naming http.port),
- * not a bug.
+ * Serves the app on Node's HTTPS server (or HTTP, when the transport says so: see
+ * api-transport.ts); resolves once it listens (port 0 picks a free one). A port that is taken
+ * or not allowed, or a key that does not fit its certificate, is an operator's problem
+ * (LeadError naming the field), not a bug.
  */
-export function startApiServer(app: Hono, options: { host: string; port: number }): Promise<ApiServer> {
+export function startApiServer(app: Hono, options: { host: string; port: number; transport?: ApiTransport }): Promise<ApiServer> {
+  const transport = options.transport ?? { kind: 'http' };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }) as Server;
+    let server: Server;
+    try {
+      server = (
+        transport.kind === 'https'
+          ? serve({ fetch: app.fetch, hostname: options.host, port: options.port, createServer: createHttpsServer, serverOptions: { cert: transport.cert, key: transport.key } })
+          : serve({ fetch: app.fetch, hostname: options.host, port: options.port })
+      ) as Server;
+    } catch (cause) {
+      reject(new LeadError('CONFIG_INVALID', `config http.tls: the certificate and key cannot serve TLS: ${describeError(cause)}`, { cause }));
+      return;
+    }
     const failed = (error: Error): void => reject(listenError(error, options));
     server.once('error', failed);
     server.once('listening', () => {
@@ -25,7 +39,7 @@ export function startApiServer(app: Hono, options: { host: string; port: number 
       const port = (server.address() as AddressInfo).port;
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       resolve({
-        url: `http://${host}:${port}`,
+        url: `${transport.kind}://${host}:${port}`,
         port,
         close: () =>
           new Promise<void>((done) => {

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock, PROTOCOL_VERSION, createEnrollmentRequest, parseApiToken, publicKeyText, verifyEnrollment, type EnrollmentRecord, type ParsedApiToken } from '@mesh30k/shared';
@@ -135,6 +136,28 @@ describe('mesh-lead init', () => {
     expect(publicKeyText((await loadKeyPair(join(target, 'root.key'))).publicKey)).toBe(publicKeyText(root.publicKey));
     expect(await main(['init', target, '--force', '--lead-id', 'lead-a'], io())).toBe(EXIT.OK);
     expect(publicKeyText((await loadKeyPair(join(target, 'root.key'))).publicKey)).not.toBe(publicKeyText(root.publicKey));
+  });
+
+  it('makes the API a self-signed certificate for its names (key 0600), or writes a loopback-only plain config with --plain-http', async () => {
+    const target = join(dir.path, 'api-host');
+    const cli = io();
+    expect(await main(['init', target, '--http', '0.0.0.0:8470', '--api-names', 'lead.example,10.1.2.3'], cli)).toBe(EXIT.OK);
+    const config = await loadConfig({ file: join(target, 'lead.json'), env: {} });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', allow_plain_http: false, tls: { cert_path: join(target, 'api-tls/cert.pem'), key_path: join(target, 'api-tls/key.pem') } });
+    expect((await stat(join(target, 'api-tls/key.pem'))).mode & 0o777).toBe(0o600);
+    const cert = new X509Certificate(await readFile(join(target, 'api-tls/cert.pem')));
+    expect(cert.subjectAltName).toContain('DNS:lead.example');
+    expect(cert.subjectAltName).toContain('IP Address:10.1.2.3');
+    expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
+    expect(cli.stdout).toContain(`fingerprint (SHA-256) ${cert.fingerprint256}`);
+    expect(cli.stdout).toContain(`--ca ${join(target, 'api-tls/cert.pem')} --use`);
+
+    const plain = join(dir.path, 'plain-host');
+    expect(await main(['init', plain, '--plain-http'], io())).toBe(EXIT.OK);
+    expect((await loadConfig({ file: join(plain, 'lead.json'), env: {} })).http).toMatchObject({ host: '127.0.0.1', allow_plain_http: true });
+    const open = io();
+    expect(await main(['init', join(dir.path, 'y'), '--plain-http', '--http', '0.0.0.0:8470'], open)).toBe(EXIT.USAGE);
+    expect(open.stderr).toMatch(/--plain-http needs a loopback --http host/);
   });
 
   it('keeps the root key off the lead with --root-key-out', async () => {

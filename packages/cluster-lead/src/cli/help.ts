@@ -20,6 +20,7 @@ Usage:
       registry. A healthy database is left alone. Stop the lead first.
   mesh-lead init <dir> [--lead-id id] [--cluster id] [--operator id] [--http host:port]
                  [--nats host:port] [--leaf-port N] [--tls-cert F --tls-key F] [--tls-ca F]
+                 [--api-cert F --api-key F | --api-names a,b | --plain-http]
                  [--data-dir <dir>] [--root-key-out <file>] [--force]
       Create a lead host's files in <dir> (mode 0700, files 0600): the mesh root key, the
       lead's key and root-signed enrollment, an operator key, lead.json, the lead's NATS
@@ -27,7 +28,10 @@ Usage:
       from fleet.json: nkeys, subject permissions, TLS and leaf nodes when given; add
       agents with nats-user --dir <dir>/nats); prints the public keys and the next
       commands. Refuses to replace any file without --force. --root-key-out keeps the root
-      key off the lead.
+      key off the lead. The API serves HTTPS: with --api-cert/--api-key, or a self-signed
+      certificate made with openssl in <dir>/api-tls for the --http host, localhost, this
+      host's name and --api-names (its fingerprint is printed); --plain-http instead allows
+      plain HTTP on a loopback --http host only.
   mesh-lead enroll --root-key <root.key> --request <request.json|-> [--out <file>]
                    [--expires-days N] [--class A-F] [--capabilities a,b] [--cluster id]
                    [--sector id] [--role agent|lead|operator]

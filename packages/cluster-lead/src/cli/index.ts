@@ -64,6 +64,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           tlsCert: stringFlag(args.values['tls-cert']),
           tlsKey: stringFlag(args.values['tls-key']),
           tlsCa: stringFlag(args.values['tls-ca']),
+          apiCert: stringFlag(args.values['api-cert']),
+          apiKey: stringFlag(args.values['api-key']),
+          apiNames: stringFlag(args.values['api-names'])?.split(',').map((name) => name.trim()).filter((name) => name !== ''),
+          plainHttp: args.values['plain-http'] === true,
           rootKeyOut: stringFlag(args.values['root-key-out']),
         });
         io.out(result.text);

@@ -27,8 +27,8 @@ function issuesOf(run: () => unknown): ConfigError['issues'] {
 describe('lead config', () => {
   it('fills defaults for every section and freezes the result', () => {
     const config = parseConfig(MINIMAL, { env: {} });
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8470 });
-    expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 8470, allow_plain_http: false });
+    expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000, auth: 'session', session_lifetime_ms: 3_600_000 });
     expect(config.registry.quarantine_max_share).toBe(0.1);
     expect(config.registry.panic_below_healthy).toBe(0.5);
     expect(config.ingest.verify_threads).toBe(2);
@@ -40,6 +40,10 @@ describe('lead config', () => {
     }).toThrow(TypeError);
   });
 
+  it('refuses a heartbeat.auth it does not know, naming the field', () => {
+    expect(() => parseConfig({ ...MINIMAL, heartbeat: { auth: 'hmac' } }, { env: {} })).toThrow(/heartbeat\.auth/);
+  });
+
   it('takes environment overrides derived from the schema, typed by the schema', () => {
     const config = parseConfig(MINIMAL, {
       env: {
@@ -48,8 +52,10 @@ describe('lead config', () => {
         [`${ENV_PREFIX}INGEST__VERIFY_THREADS`]: '0',
         [`${ENV_PREFIX}THRESHOLDS__MODE__FULL`]: '0.9',
         [`${ENV_PREFIX}SECTOR_ID`]: 'sector-7',
+        [`${ENV_PREFIX}HEARTBEAT__AUTH`]: 'ed25519',
       },
     });
+    expect(config.heartbeat.auth).toBe('ed25519');
     expect(config.http.port).toBe(9100);
     expect(config.nats.servers).toEqual(['nats://a:4222', 'nats://b:4222']);
     expect(config.ingest.verify_threads).toBe(0);

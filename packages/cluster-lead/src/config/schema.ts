@@ -53,6 +53,13 @@ const Trust = z.strictObject({
 const Http = z.strictObject({
   host: z.string().min(1).max(255).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(8470),
+  /**
+   * The API's certificate and key (PEM); `mesh-lead init` makes a self-signed pair. Required
+   * unless allow_plain_http: bearer tokens and signed requests must not cross a network in clear.
+   */
+  tls: z.strictObject({ cert_path: path, key_path: path }).optional(),
+  /** Serve plain HTTP instead: only without tls, and only on a loopback host (tests, a lead behind a local proxy). */
+  allow_plain_http: z.boolean().default(false),
 });
 
 const Heartbeat = z.strictObject({
@@ -62,6 +69,14 @@ const Heartbeat = z.strictObject({
   missed_for_offline: count(3),
   /** Silence after which an offline agent is reported as crashed (spec 6.1 AGENT_CRASH). */
   crash_after_ms: ms(30_000),
+  /**
+   * How heartbeats and their replies are authenticated (docs/adr/0004): `session` opens an
+   * Ed25519-rooted session per agent and tags beats with HMAC-SHA256 under its keys (signed
+   * heartbeats are still accepted); `ed25519` signs and verifies every beat and reply.
+   */
+  auth: z.enum(['session', 'ed25519']).default('session'),
+  /** Lifetime of a heartbeat session before the agent must open another (each drawn +/- 10%). */
+  session_lifetime_ms: ms(3_600_000),
 });
 
 const Registry = z.strictObject({
@@ -302,6 +317,27 @@ const Api = z.strictObject({
   deep_health_cache_ms: z.number().int().min(0).max(3_600_000).default(5_000),
 });
 
+/**
+ * High availability (src/ha): two or more leads with the same lead_id, key and enrollment serve
+ * one cluster; the one holding the lease (a JetStream KV key with a TTL) takes heartbeats and
+ * operations, the others stand by with their intake closed. Off by default: one lead, nothing
+ * asked of JetStream.
+ */
+const Ha = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The KV bucket of leases (created on first use with `ttl_ms` and `replicas`). */
+  bucket: z
+    .string()
+    .regex(/^[-_a-zA-Z0-9]+$/, 'a KV bucket name: letters, digits, - and _')
+    .default('mesh_leases'),
+  /** The lease's key in the bucket; the cluster_id when absent. */
+  lease_key: Id.optional(),
+  /** How long a lease lasts unrenewed: a standby takes over within about this much after the holder dies. */
+  ttl_ms: z.number().int().min(500).max(60_000).default(2_000),
+  /** Copies of the bucket in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
+  replicas: z.number().int().min(1).max(5).default(1),
+});
+
 export const LeadConfigSchema = z.strictObject({
   lead_id: Id,
   cluster_id: Id,
@@ -327,6 +363,7 @@ export const LeadConfigSchema = z.strictObject({
   dead_letters: DeadLetters.prefault({}),
   sensors: Sensors.prefault({}),
   cascade: Cascade.prefault({}),
+  ha: Ha.prefault({}),
   log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).prefault({}),
   /**
    * SIGTERM to exit, at most: each stop step gets a quarter of it, and when it has passed the

@@ -316,7 +316,7 @@ describe('operations', () => {
     routes['POST /v1/delegations'] = json(202, { operation_id: 'op-d', state: 'SUCCEEDED', kind: 'delegation', result: { status: 'SUCCEEDED', agent_id: 'GPU-SECTOR3-CLUSTER7-A12', elapsed_ms: 34_200 } });
     const run = await mesh(['delegate', 'Analyze Q3 financial data', '--to', 'CLASS_D_GPU', '--task-timeout', '60']);
     expect(run.out).toBe('Delegated to agent GPU-SECTOR3-CLUSTER7-A12\nResult ready in 34.2 seconds\n');
-    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ task: { verb: 'act', payload: { task: 'Analyze Q3 financial data' } }, to: { agent_class: 'D' }, timeout_ms: 60_000 });
+    expect(JSON.parse(seen.at(-1)!.body)).toEqual({ task: { verb: 'decide', payload: { task: 'Analyze Q3 financial data' } }, to: { agent_class: 'D' }, timeout_ms: 60_000 });
   });
 
   it('a failed delegation says why and exits 1', async () => {

@@ -16,6 +16,10 @@ export const MeshContext = z.strictObject({
   /** Absolute path of the operator's private key file. */
   key: z.string().min(1).max(4096).optional(),
   token: z.string().startsWith('mt1.').optional(),
+  /** Absolute path of the CA or certificate file the lead's HTTPS certificate is checked with. */
+  ca: z.string().min(1).max(4096).optional(),
+  /** SHA-256 fingerprint the lead's certificate is pinned to. */
+  fingerprint: z.string().regex(/^(sha256[:=])?[0-9A-Fa-f:]{64,95}$/, 'must be a SHA-256 fingerprint (64 hex digits, colons allowed)').optional(),
   description: z.string().max(200).optional(),
 });
 export type MeshContext = z.infer<typeof MeshContext>;

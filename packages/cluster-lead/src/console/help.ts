@@ -15,6 +15,10 @@ Options (any command):
   --key FILE       operator private key file (env MESH_OPERATOR_KEY); needs --operator
   --operator ID    operator id the key belongs to (env MESH_OPERATOR_ID)
   --token TOKEN    a bearer token from \`mesh-lead api-token\` instead of a key (env MESH_TOKEN)
+  --ca FILE        trust the lead's HTTPS certificate through this CA or certificate file
+                   (env MESH_LEAD_CA; \`mesh-lead init\` writes api-tls/cert.pem)
+  --fingerprint FP or pin the lead's certificate by its SHA-256 fingerprint (env
+                   MESH_LEAD_FINGERPRINT; \`mesh-lead init\` prints it)
   --context NAME   a saved lead and its credentials (env MESH_CONTEXT; default: the current
                    one, see mesh context); flags and MESH_* variables win over it
   --json           print the lead's answer as JSON

@@ -4,6 +4,7 @@
  * writes that carry an Idempotency-Key, on 429, 503 and network failures.
  */
 import { backoffDelayMs, retryAfterMs } from './backoff.js';
+import type { FetchLike } from './lead-fetch.js';
 
 export const MAX_ATTEMPTS = 3;
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -25,6 +26,8 @@ export interface HttpClientOptions {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** How requests travel: leadFetch (lead-fetch.ts) when the lead's certificate is trusted by --ca or --fingerprint; global fetch otherwise. */
+  fetch?: FetchLike;
   /** Told before each retry (the progress display shows it). */
   onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -113,7 +116,7 @@ export class HttpClient {
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     const authorization = await this.options.authorize?.({ method, pathAndQuery, body });
     if (authorization !== undefined) headers.authorization = authorization;
-    return fetch(new URL(pathAndQuery, this.options.baseUrl), {
+    return (this.options.fetch ?? fetch)(new URL(pathAndQuery, this.options.baseUrl), {
       method,
       headers,
       ...(body.length > 0 ? { body } : {}),

@@ -9,6 +9,7 @@ import { selectedContext } from './contexts.js';
 import type { CommandContext, ConsoleIo } from './context.js';
 import { ConsoleError, EXIT } from './exit-codes.js';
 import { commandHelp, helpText } from './help.js';
+import { leadFetch } from './lead-fetch.js';
 import { HttpClient, LeadUnreachableError } from './http-client.js';
 import { globalOptions, parseFlags, splitCommand } from './options.js';
 import { createStyle } from './style.js';
@@ -55,6 +56,7 @@ export async function main(argv: readonly string[], io: ConsoleIo = processIo())
       baseUrl: options.leadUrl,
       authorize: await authorizer(command.local === true ? { kind: 'none' } : options.credentials, io.now),
       timeoutMs: options.timeoutMs,
+      fetch: leadFetch(options.trust),
       sleep: io.sleep,
       random: io.random,
       now: io.now,

@@ -7,10 +7,11 @@ import { attachDashValues, type FlagTable } from '@mesh30k/shared/node';
 import { z } from 'zod';
 import type { Credentials } from './auth.js';
 import type { MeshContext } from './contexts.js';
+import type { LeadTrust } from './lead-fetch.js';
 import { ConsoleError } from './exit-codes.js';
 
 /** The lead config's default http.port (src/config/schema.ts). */
-export const DEFAULT_LEAD_URL = 'http://127.0.0.1:8470';
+export const DEFAULT_LEAD_URL = 'https://127.0.0.1:8470';
 
 export type FlagSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 export type Flags = Readonly<Record<string, FlagSpec>>;
@@ -21,6 +22,8 @@ export const GLOBAL_FLAGS = {
   operator: { type: 'string' },
   token: { type: 'string' },
   context: { type: 'string' },
+  ca: { type: 'string' },
+  fingerprint: { type: 'string' },
   json: { type: 'boolean' },
   timeout: { type: 'string' },
   'no-color': { type: 'boolean' },
@@ -32,6 +35,8 @@ export interface GlobalOptions {
   /** Where leadUrl came from, for error messages: a flag, a variable, a context or the default. */
   leadFrom: string;
   credentials: Credentials;
+  /** How the lead's HTTPS certificate is trusted (lead-fetch.ts); empty: the system's CAs. */
+  trust: LeadTrust;
   json: boolean;
   timeoutMs: number;
   noColor: boolean;
@@ -131,10 +136,15 @@ export function globalOptions(values: ParsedArgs['values'], env: Readonly<Record
   } else if (token !== undefined) {
     credentials = { kind: 'token', token: checkNamed(Token, token, nameOf('token', 'MESH_TOKEN')) };
   }
+  // Trust goes with the lead it was given for: a context's only when the lead is the context's.
+  const leadFromContext = envOr('lead', 'MESH_LEAD_URL') === undefined;
+  const caFile = envOr('ca', 'MESH_LEAD_CA') ?? (leadFromContext ? ctx?.ca : undefined);
+  const fingerprint = envOr('fingerprint', 'MESH_LEAD_FINGERPRINT') ?? (leadFromContext ? ctx?.fingerprint : undefined);
   return {
     leadUrl,
     leadFrom,
     credentials,
+    trust: { ...(caFile === undefined ? {} : { caFile }), ...(fingerprint === undefined ? {} : { fingerprint }) },
     json: values.json === true,
     timeoutMs: (intFlag(str('timeout'), 'timeout', 1, 600) ?? 10) * 1000,
     noColor: values['no-color'] === true,

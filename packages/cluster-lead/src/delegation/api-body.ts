@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AgentClass, Id, Verb } from '@mesh30k/shared';
 import { ApiError } from '../api/problem.js';
 import { readJsonBody } from '../api/read-body.js';
+import { refuseInvalidVerbPayload } from '../api/verb-payload.js';
 import { snakeKeys } from '../api/json-case.js';
 import type { Answer, DelegationAcceptedSchema } from '../api/response-schemas.js';
 import type { DelegationResult, Delegator } from './delegator.js';
@@ -129,6 +130,7 @@ export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook
   const app = new Hono();
   app.post('/', async (c) => {
     const body = await readJsonBody(c, DelegationBody, 'delegation');
+    refuseInvalidVerbPayload('delegation', body.task.verb, body.task.payload, 'task.');
     const started = desk.start(toDelegationRequest(body));
     if (!started.ok) {
       const field = snakePath(started.error.path);

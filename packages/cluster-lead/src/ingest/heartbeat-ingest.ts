@@ -1,16 +1,26 @@
 import {
   ID_PATTERN,
   PROTOCOL_VERSION,
+  REFUSAL,
+  SESSION_HEADER,
+  TAG_HEADER,
+  WIRE_LIMITS,
   newMessageId,
+  parseAuthenticated,
   subjects,
+  tagInput,
+  tagsEqual,
+  toBase64Url,
+  fromBase64Url,
   type Clock,
+  type SyncHmacSha256,
   type Heartbeat,
   type HeartbeatReply,
   type IncomingFrame,
   type MeshMode,
   type SignedFrame,
 } from '@mesh30k/shared';
-import type { Msg, NatsConnection, Subscription } from 'nats';
+import { headers, type Msg, type NatsConnection, type Subscription } from 'nats';
 import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
 import { describeError } from '../lib/errors.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
@@ -25,6 +35,7 @@ import type { ControlState } from './control-state.js';
 import type { HeartbeatReplay } from './heartbeat-replay.js';
 import type { IngestCounters } from './refusals.js';
 import { ReplyBatch } from './reply-batch.js';
+import type { LeadSession, SessionTable } from './session-table.js';
 import type { FrameVerifier } from './verifier.js';
 
 /** Leads share heartbeat subjects in this queue group, so a standby lead can take over. */
@@ -48,7 +59,29 @@ export interface RefusalLimits {
  * (docs/protocol.md): signing an answer per forged frame would let a flood cost the lead an
  * Ed25519 signature each. An unsigned answer proves nothing, so agents never act on one.
  */
-export type HeartbeatAnswer = SignedFrame | { readonly body: Uint8Array; readonly signed: false };
+export type HeartbeatAnswer = SignedFrame | TaggedFrame | { readonly body: Uint8Array; readonly signed: false };
+
+/** A reply to a session-keyed heartbeat: tagged under the session's lead->agent key, not signed. */
+export interface TaggedFrame {
+  readonly body: Uint8Array;
+  readonly sessionId: string;
+  readonly tag: string;
+}
+
+/** A heartbeat as it arrives: signed (Mesh-Signature), or tagged in a session (Mesh-Session, Mesh-Tag). */
+export interface HeartbeatFrame extends IncomingFrame {
+  sessionId?: string | null | undefined;
+  tag?: string | null | undefined;
+}
+
+/** What the lead needs for session-keyed heartbeats (heartbeat.auth "session"). */
+export interface SessionDeps {
+  table: SessionTable;
+  /** Synchronous, so a reply is tagged right after its t3 is stamped. */
+  hmac: SyncHmacSha256;
+  /** The trust store's version: when it moves, sessions of agents no longer enrolled end. */
+  trustVersion(): number;
+}
 /** Replay refusals that say the sender's clock disagrees with ours, not that the frame was seen. */
 const CLOCK_REFUSALS: ReadonlySet<string> = new Set(['EXPIRED', 'FROM_THE_FUTURE']);
 
@@ -66,6 +99,13 @@ export interface HeartbeatIngestDeps {
   counters: IngestCounters;
   /** Counts refusals left unanswered by the refusal rate limits. */
   limits?: LimitCounters;
+  /**
+   * HA leads (config `ha`): the lease epoch to stamp on replies, or null once the lease ran out,
+   * when the lead answers nothing more. Absent: a single lead, no epoch.
+   */
+  leaseEpoch?: () => number | null;
+  /** Present when the lead holds heartbeat sessions; without it a tagged beat is SESSION_UNKNOWN. */
+  sessions?: SessionDeps;
 }
 
 export interface HeartbeatIngestOptions {
@@ -75,6 +115,12 @@ export interface HeartbeatIngestOptions {
   refusals?: RefusalLimits;
   /** How far the lead's clock moved across its last restart, when known (0: none or unknown). */
   clockStepMs?: number;
+  /**
+   * Subscribe in the HEARTBEAT_QUEUE group (default true). Off for HA leads (config `ha`): a
+   * paused former holder still subscribed would get its share of a queue group's heartbeats and
+   * never answer them, while a plain subscription lets the live lead answer every one.
+   */
+  queueGroup?: boolean;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
   /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
@@ -88,8 +134,10 @@ export interface HeartbeatIngestOptions {
   shed?: { backlog: number; retryAfterMs: number };
 }
 
-/** What a reply says, without t3: t3 is stamped when the reply is signed. */
+/** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
 interface ReplyFields {
+  /** Tag the reply in this session (the beat came in it), over the beat's seq; else sign it. */
+  session?: { readonly session: LeadSession; readonly seq: number };
   agentId: string;
   accepted: boolean;
   reason?: string;
@@ -120,6 +168,8 @@ export class HeartbeatIngest {
   private readonly total: RateLimiter;
   private readonly replies: ReplyBatch;
   private nc: NatsConnection | undefined;
+  /** The trust store version the session table was last checked against. */
+  private trustVersion: number | undefined;
 
   constructor(
     private readonly deps: HeartbeatIngestDeps,
@@ -141,7 +191,7 @@ export class HeartbeatIngest {
     if (this.subscription !== undefined) return;
     this.nc = nc;
     this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
-      queue: HEARTBEAT_QUEUE,
+      ...(this.options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
       callback: (error, msg) => {
         if (error !== null) {
           this.deps.logger.error({ err: describeError(error) }, 'heartbeat subscription error');
@@ -167,17 +217,20 @@ export class HeartbeatIngest {
    */
   private async handle(msg: Msg): Promise<void> {
     const receivedAt = this.deps.clock.now();
-    const decision = await this.decide(frameOf(msg), receivedAt);
+    const decision = await this.decide(heartbeatFrameOf(msg), receivedAt);
     if (decision === null) return;
     this.replies.add(() => {
+      // Past its lease (paused, cut off) a lead says nothing more: its successor answers.
+      if (this.deps.leaseEpoch?.() === null) return;
       const reply = this.answerOf(decision);
       if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
+      else if ('tag' in reply) msg.respond(reply.body, { headers: taggedHeaders(reply) });
       else msg.respond(reply.body);
     });
   }
 
   /** The transport-independent core: one frame in, the reply (or none) out. */
-  async process(frame: IncomingFrame, receivedAt: number): Promise<HeartbeatAnswer | null> {
+  async process(frame: HeartbeatFrame, receivedAt: number): Promise<HeartbeatAnswer | null> {
     const decision = await this.decide(frame, receivedAt);
     return decision === null ? null : this.answerOf(decision);
   }
@@ -187,7 +240,8 @@ export class HeartbeatIngest {
     return 'fields' in decision ? this.reply(decision.fields) : decision;
   }
 
-  private async decide(frame: IncomingFrame, receivedAt: number): Promise<Decision> {
+  private async decide(frame: HeartbeatFrame, receivedAt: number): Promise<Decision> {
+    if (frame.sessionId) return this.decideTagged(frame, frame.sessionId, receivedAt);
     const shed = this.options.shed;
     const backlog = this.deps.verifier.backlog ?? 0;
     if (shed !== undefined && backlog >= shed.backlog) {
@@ -198,28 +252,87 @@ export class HeartbeatIngest {
     if (!verified.ok) return this.refuseUnknown(verified.error.code, verified.error.message, frame.signerId ?? null, receivedAt);
     const heartbeat = verified.value.message as Heartbeat;
     const fresh = this.deps.replay.check(heartbeat);
-    if (!fresh.ok) {
-      // Signed by the agent itself, only its clock is off (a lead restarted on a stepped clock):
-      // alive, and the refusal's t2/t3 re-synchronise it (see Registry.heardDespiteClock).
-      if (CLOCK_REFUSALS.has(fresh.error.code) && frame.signerId === heartbeat.agent_id) {
-        const provenFresh = this.deps.replay.freshBeforeStep(heartbeat, this.options.clockStepMs ?? 0);
-        this.deps.registry.heardDespiteClock(heartbeat.agent_id, receivedAt, provenFresh);
-      }
-      return this.refuse(fresh.error.code, fresh.error.message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    if (!fresh.ok) return this.refuseStale(heartbeat, fresh.error, frame.signerId === heartbeat.agent_id, receivedAt);
+    return this.admit(heartbeat, receivedAt);
+  }
+
+  /**
+   * A session-keyed heartbeat (docs/adr/0004): session known and live, tag right, then the
+   * bytes are parsed and the seq must pass the session's replay window. No Ed25519 at all;
+   * the tag checks before anything is parsed. A reordered beat inside the window is answered
+   * (its clock exchange is as good as any) but not recorded: the registry keeps newer state.
+   */
+  private decideTagged(frame: HeartbeatFrame, sessionId: string, receivedAt: number): Decision {
+    const sessions = this.deps.sessions;
+    const claimed = frame.signerId ?? null;
+    if (sessions === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, 'this lead holds no heartbeat sessions (heartbeat.auth is ed25519); sign heartbeats', claimed, receivedAt);
+    this.syncTrust(sessions);
+    const session = sessions.table.get(sessionId, receivedAt);
+    if (session === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt);
+    if (frame.body.byteLength > WIRE_LIMITS.maxFrameBytes) return this.refuseUnknown('OVERSIZED', `heartbeat is ${frame.body.byteLength} bytes`, session.agentId, receivedAt);
+    if (!frame.tag || !tagMatches(sessions.hmac, session.agentToLead, sessionId, frame.body, frame.tag)) {
+      return this.refuseUnknown(REFUSAL.BAD_TAG, `the session tag does not match the bytes of session "${sessionId}"`, session.agentId, receivedAt);
     }
+    const parsed = parseAuthenticated(frame.body, session.agentId, { accept: ['HEARTBEAT'] });
+    if (!parsed.ok) return this.refuseUnknown(parsed.error.code, parsed.error.message, session.agentId, receivedAt);
+    const heartbeat = parsed.value.message as Heartbeat;
+    const tagged = { session, seq: heartbeat.seq };
+    const verdict = session.take(heartbeat.seq);
+    if (verdict === 'replayed' || verdict === 'too_old') {
+      const why = verdict === 'replayed' ? 'was already received in this session' : `is older than the session's window (highest ${session.highest})`;
+      return this.refuse('REPLAYED', `seq ${heartbeat.seq} ${why}`, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
+    }
+    sessions.table.used(session);
+    const fresh = verdict === 'new' ? this.deps.replay.checkTagged(heartbeat) : this.deps.replay.checkAge(heartbeat);
+    if (!fresh.ok) return this.refuseStale(heartbeat, fresh.error, true, receivedAt, tagged);
+    if (verdict === 'reordered') {
+      this.deps.counters.reordered++;
+      const enrollment = enrollmentOf(this.deps.trust, heartbeat.agent_id);
+      const frozen = enrollment === undefined ? this.deps.control.frozenAnywhere : this.deps.control.isFrozen(enrollment.cluster_id, enrollment.sector_id);
+      return { fields: { session: tagged, agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
+    }
+    return this.admit(heartbeat, receivedAt, tagged);
+  }
+
+  /** When the trust store changed since the last look, agents no longer enrolled lose their sessions at once. */
+  private syncTrust(sessions: SessionDeps): void {
+    const version = sessions.trustVersion();
+    if (version === this.trustVersion) return;
+    this.trustVersion = version;
+    const gone = sessions.table.dropAgentsWhere((agentId) => enrollmentOf(this.deps.trust, agentId) === undefined);
+    for (const agentId of gone) this.deps.logger.info({ agentId }, 'heartbeat session dropped: the agent is no longer enrolled');
+  }
+
+  /** A beat refused for its timestamp or sequence. */
+  private refuseStale(heartbeat: Heartbeat, error: { code: RefusalCode; message: string }, ownSender: boolean, receivedAt: number, tagged?: ReplyFields['session']): Decision {
+    // Authenticated as the agent itself, only its clock is off (a lead restarted on a stepped clock):
+    // alive, and the refusal's t2/t3 re-synchronise it (see Registry.heardDespiteClock).
+    if (CLOCK_REFUSALS.has(error.code) && ownSender) {
+      const provenFresh = this.deps.replay.freshBeforeStep(heartbeat, this.options.clockStepMs ?? 0);
+      this.deps.registry.heardDespiteClock(heartbeat.agent_id, receivedAt, provenFresh);
+    }
+    return this.refuse(error.code, error.message, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
+  }
+
+  /** An authentic, fresh heartbeat: checked against the sender's enrollment, then recorded. */
+  private admit(heartbeat: Heartbeat, receivedAt: number, tagged?: ReplyFields['session']): Decision {
     const enrollment = enrollmentOf(this.deps.trust, heartbeat.agent_id);
-    if (enrollment === undefined) return this.refuse('NOT_ENROLLED', `"${heartbeat.agent_id}" is no longer enrolled`, heartbeat.agent_id, receivedAt, heartbeat.t1);
+    if (enrollment === undefined) {
+      if (tagged !== undefined) this.deps.sessions?.table.dropAgent(heartbeat.agent_id);
+      return this.refuse('NOT_ENROLLED', `"${heartbeat.agent_id}" is no longer enrolled`, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
+    }
     if (heartbeat.cluster_id !== enrollment.cluster_id || heartbeat.impedance.cluster_id !== enrollment.cluster_id) {
       const message = `heartbeat names cluster "${heartbeat.cluster_id}"; "${heartbeat.agent_id}" is enrolled in "${enrollment.cluster_id}"`;
-      return this.refuse('WRONG_CLUSTER', message, heartbeat.agent_id, receivedAt, heartbeat.t1);
+      return this.refuse('WRONG_CLUSTER', message, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
     }
     if (heartbeat.impedance.agent_id !== heartbeat.agent_id) {
-      return this.refuse('SIGNER_MISMATCH', `impedance.agent_id "${heartbeat.impedance.agent_id}" is not the sender`, heartbeat.agent_id, receivedAt, heartbeat.t1);
+      return this.refuse('SIGNER_MISMATCH', `impedance.agent_id "${heartbeat.impedance.agent_id}" is not the sender`, heartbeat.agent_id, receivedAt, heartbeat.t1, tagged);
     }
     this.deps.registry.recordHeartbeat(heartbeat, { receivedAt, enrollment });
     this.deps.counters.accepted++;
+    if (tagged !== undefined) this.deps.counters.acceptedInSession++;
     const frozen = this.deps.control.isFrozen(enrollment.cluster_id, enrollment.sector_id);
-    return { fields: { agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
+    return { fields: { ...(tagged === undefined ? {} : { session: tagged }), agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
   }
 
   /** Refused before the sender is known: a compact unsigned answer, when the rate allows one. */
@@ -230,11 +343,12 @@ export class HeartbeatIngest {
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 
-  /** Refused after the signature verified: a signed accepted=false, when the rate allows one. */
-  private refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number): Decision {
+  /** Refused after the sender was authenticated: a signed (or tagged) accepted=false, when the rate allows one. */
+  private refuse(code: RefusalCode, message: string, agentId: string, receivedAt: number, t1: number, tagged?: ReplyFields['session']): Decision {
     if (!this.countRefusal(code, message, agentId, receivedAt)) return null;
     const reason = `${code}: ${message}`.slice(0, MAX_REASON_CHARS);
-    return { fields: { agentId, accepted: false, reason, reasonCode: code, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere } };
+    const session = tagged === undefined ? {} : { session: tagged };
+    return { fields: { ...session, agentId, accepted: false, reason, reasonCode: code, t1, t2: receivedAt, frozen: this.deps.control.frozenAnywhere } };
   }
 
   /** Counts a refusal; true when it may be answered (a usable signer id, within the refusal rates). */
@@ -243,17 +357,22 @@ export class HeartbeatIngest {
     this.reportRefusal(code, message, signerId, at);
     // An answer needs an agent id; a frame without a usable signer id gets none.
     if (signerId === null || !ID_PATTERN.test(signerId)) return false;
-    if (!this.total.peek('all', at).ok || !this.perSigner.take(signerId, at).ok) {
+    // SESSION_UNKNOWN is exempt from the lead-wide rate (not the per-signer one): after a restart
+    // every agent must hear it once, or it keeps beating into a session nobody holds and looks
+    // silent; the answer is a few unsigned bytes.
+    const sessionUnknown = code === REFUSAL.SESSION_UNKNOWN;
+    if ((!sessionUnknown && !this.total.peek('all', at).ok) || !this.perSigner.take(signerId, at).ok) {
       this.deps.limits?.hit('heartbeat_refusal_rate');
       return false;
     }
-    this.total.take('all', at);
+    if (!sessionUnknown) this.total.take('all', at);
     return true;
   }
 
-  /** Builds and signs a reply; t3 is stamped here, just before the signature, so it is as late as it can be. */
-  private reply(fields: ReplyFields): SignedFrame {
+  /** Builds and signs (or tags) a reply; t3 is stamped here, just before the signature, so it is as late as it can be. */
+  private reply(fields: ReplyFields): SignedFrame | TaggedFrame {
     const mode: MeshMode = this.deps.registry.mode;
+    const leaseEpoch = this.deps.leaseEpoch?.();
     const t3 = this.deps.clock.now();
     const reply: HeartbeatReply = {
       v: PROTOCOL_VERSION,
@@ -273,7 +392,15 @@ export class HeartbeatIngest {
       config_epoch: this.deps.control.configEpoch,
       mode,
       heartbeat_interval_ms: this.options.heartbeatIntervalMs,
+      ...(typeof leaseEpoch === 'number' ? { lease_epoch: leaseEpoch } : {}),
     };
+    const sessions = this.deps.sessions;
+    if (fields.session !== undefined && sessions !== undefined) {
+      // Built by the lead itself, so not re-validated (as signBuilt); tagged over the beat's seq.
+      const { session, seq } = fields.session;
+      const body = encoder.encode(JSON.stringify(reply));
+      return { body, sessionId: session.id, tag: toBase64Url(sessions.hmac.tag(session.leadToAgent, tagInput(session.id, seq, body))) };
+    }
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }
 
@@ -293,4 +420,33 @@ export class HeartbeatIngest {
     this.inFlight.add(tracked);
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
+}
+
+/** A heartbeat's bytes and whichever authentication headers it carries. */
+export function heartbeatFrameOf(msg: Msg): HeartbeatFrame {
+  const frame: HeartbeatFrame = frameOf(msg);
+  const sessionId = msg.headers?.get(SESSION_HEADER);
+  if (sessionId) {
+    frame.sessionId = sessionId;
+    frame.tag = msg.headers?.get(TAG_HEADER) || null;
+  }
+  return frame;
+}
+
+function taggedHeaders(reply: TaggedFrame) {
+  const h = headers();
+  h.set(SESSION_HEADER, reply.sessionId);
+  h.set(TAG_HEADER, reply.tag);
+  return h;
+}
+
+/** The heartbeat tag check; false for a tag that is not 32 bytes of base64url. */
+function tagMatches(hmac: SyncHmacSha256, key: Uint8Array, sessionId: string, body: Uint8Array, tagText: string): boolean {
+  let given: Uint8Array;
+  try {
+    given = fromBase64Url(tagText);
+  } catch {
+    return false;
+  }
+  return tagsEqual(hmac.tag(key, tagInput(sessionId, undefined, body)), given);
 }

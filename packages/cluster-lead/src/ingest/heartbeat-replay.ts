@@ -40,6 +40,26 @@ export class HeartbeatReplay {
   }
 
   /**
+   * A session-keyed heartbeat: its session's replay window stands in for the id cache (no id
+   * is remembered), so only created_at (once the agent has exchanged clocks) and the
+   * (boot_id, seq) order are checked.
+   */
+  checkTagged(heartbeat: Heartbeat): Result<void, { code: MeshErrorCode | SequenceRefusal['code']; message: string }> {
+    const age = this.checkAge(heartbeat);
+    if (!age.ok || this.deps.sequences === undefined) return age;
+    return checkSequence(this.deps.sequences.sequenceOf(heartbeat.agent_id), heartbeat, { now: this.deps.clock.now(), ttlMs: this.options.ttlMs, skewMs: this.options.skewMs });
+  }
+
+  /** created_at inside the TTL and skew, for an agent that has exchanged clocks (as the id cache judges it). */
+  checkAge(heartbeat: Heartbeat): Result<void, { code: MeshErrorCode; message: string }> {
+    if (heartbeat.clock.samples === 0) return { ok: true, value: undefined };
+    const age = this.deps.clock.now() - heartbeat.created_at;
+    if (age > this.options.ttlMs) return { ok: false, error: { code: 'EXPIRED', message: `created_at is ${Math.round(age)} ms old; the limit is ${this.options.ttlMs} ms` } };
+    if (age < -this.options.skewMs) return { ok: false, error: { code: 'FROM_THE_FUTURE', message: `created_at is ${Math.round(-age)} ms ahead; the skew allowed is ${this.options.skewMs} ms` } };
+    return { ok: true, value: undefined };
+  }
+
+  /**
    * Would this heartbeat be fresh on the lead's clock before it stepped by `stepMs` (measured
    * across a restart)? Then its agent simply has not re-synchronised yet: it is alive. A frame
    * captured earlier and replayed is stale on either clock.

@@ -96,7 +96,7 @@ export interface GuardEvent {
 }
 
 /** Ingest refusals: the wire's codes plus the lead's own. */
-export type RefusalCode = MeshErrorCode | 'OVERLOADED' | 'WRONG_CLUSTER' | 'WRONG_ROLE' | 'VERIFIER_FAILED' | 'STALE_SEQUENCE' | 'OLD_BOOT' | 'STALE_BOOT';
+export type RefusalCode = MeshErrorCode | 'OVERLOADED' | 'WRONG_CLUSTER' | 'WRONG_ROLE' | 'VERIFIER_FAILED' | 'STALE_SEQUENCE' | 'OLD_BOOT' | 'STALE_BOOT' | 'SESSION_UNKNOWN' | 'BAD_TAG';
 
 export interface RefusalEvent {
   readonly name: typeof LEAD_EVENTS.heartbeatRefused;

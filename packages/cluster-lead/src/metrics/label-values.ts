@@ -15,7 +15,7 @@ const WIRE_CODES: Record<MeshErrorCode, true> = {
 };
 
 const HEARTBEAT_REFUSALS: Record<RefusalCode, true> = {
-  ...WIRE_CODES, OVERLOADED: true, WRONG_CLUSTER: true, WRONG_ROLE: true, VERIFIER_FAILED: true, STALE_SEQUENCE: true, OLD_BOOT: true, STALE_BOOT: true,
+  ...WIRE_CODES, OVERLOADED: true, WRONG_CLUSTER: true, WRONG_ROLE: true, VERIFIER_FAILED: true, STALE_SEQUENCE: true, OLD_BOOT: true, STALE_BOOT: true, SESSION_UNKNOWN: true, BAD_TAG: true,
 };
 
 const AUTH_FAILURES: Record<AuthFailureReason | 'TOO_MANY_FAILURES' | 'FORBIDDEN', true> = {

@@ -59,7 +59,7 @@ describe('the fleet description', () => {
 describe('permissions', () => {
   it('an agent publishes only to its own lead and reads only its own subjects, its lead\'s groups and its own replies', () => {
     expect(agentPermissions({ id: 'pi-1', lead: 'lead-2' })).toEqual({
-      publish: ['mesh.lead-2.hb', 'mesh.lead-2.ack', 'mesh.lead-2.conflict', 'mesh.lead-2.enroll', 'mesh.lead-2.sensor', 'mesh.lead-2.join', 'mesh.lead-2.announce'],
+      publish: ['mesh.lead-2.hb', 'mesh.lead-2.session', 'mesh.lead-2.ack', 'mesh.lead-2.conflict', 'mesh.lead-2.enroll', 'mesh.lead-2.sensor', 'mesh.lead-2.join', 'mesh.lead-2.announce'],
       subscribe: ['mesh.agent.pi-1.>', 'mesh.lead-2.coord', 'mesh.lead-2.ctl', 'mesh.lead-2.enroll', '_INBOX.pi-1.>'],
       allowResponses: true,
     });
@@ -78,7 +78,7 @@ describe('permissions', () => {
       { id: 'pi-1', lead: 'lead-1' },
       { id: 'pi-2', lead: 'lead-1' },
     ]);
-    expect(rights.publish).toEqual(['mesh.lead-1.hb', 'mesh.lead-1.ack', 'mesh.lead-1.conflict', 'mesh.lead-1.enroll', 'mesh.lead-1.sensor', 'mesh.lead-1.join', 'mesh.lead-1.announce', '_INBOX.lead-1.>']);
+    expect(rights.publish).toEqual(['mesh.lead-1.hb', 'mesh.lead-1.session', 'mesh.lead-1.ack', 'mesh.lead-1.conflict', 'mesh.lead-1.enroll', 'mesh.lead-1.sensor', 'mesh.lead-1.join', 'mesh.lead-1.announce', '_INBOX.lead-1.>']);
     expect(rights.subscribe).toContain('mesh.agent.pi-2.>');
     expect(rights.subscribe.filter((subject) => subject === 'mesh.lead-1.coord')).toHaveLength(1);
   });

@@ -32,6 +32,7 @@ export function agentPermissions(agent: Pick<FleetAgent, 'id' | 'lead'>): Permis
     // root-signed key; sensor: readings and input events.
     publish: [
       subjects.heartbeat(agent.lead),
+      subjects.session(agent.lead),
       subjects.ack(agent.lead),
       subjects.conflict(agent.lead),
       subjects.enroll(agent.lead),

@@ -9,6 +9,7 @@ import type { Db } from './database.js';
 export class EnrollmentStore {
   private readonly upsert;
   private readonly selectAll;
+  private readonly selectKeyed;
 
   constructor(private readonly db: Db) {
     this.upsert = db.prepare(
@@ -16,12 +17,26 @@ export class EnrollmentStore {
        ON CONFLICT (public_key) DO UPDATE SET agent_id = excluded.agent_id, signed = excluded.signed, added_at = excluded.added_at`,
     );
     this.selectAll = db.prepare('SELECT signed FROM enrollments').pluck();
+    this.selectKeyed = db.prepare('SELECT public_key AS publicKey, signed FROM enrollments');
   }
 
   putAll(items: readonly { publicKey: string; agentId: string; signed: SignedRecord }[], at: number): void {
     this.db.transaction(() => {
       for (const item of items) this.upsert.run(item.publicKey, item.agentId, JSON.stringify(item.signed), at);
     })();
+  }
+
+  /**
+   * Stored envelopes by their signature, with the key each enrolled: a restart recognises an
+   * enrollment file's envelope it verified before without verifying it again.
+   */
+  bySignature(): Map<string, { publicKey: string; signed: SignedRecord }> {
+    const out = new Map<string, { publicKey: string; signed: SignedRecord }>();
+    for (const row of this.selectKeyed.all() as { publicKey: string; signed: string }[]) {
+      const parsed = SignedRecord.safeParse(JSON.parse(row.signed));
+      if (parsed.success) out.set(parsed.data.signature, { publicKey: row.publicKey, signed: parsed.data });
+    }
+    return out;
   }
 
   /** Every stored envelope that still has the right shape. */

@@ -5,7 +5,7 @@
 import type { Clock } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { Registry } from 'prom-client';
-import { SqliteIdempotencyStore, createApi, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
+import { SqliteIdempotencyStore, createApi, resolveApiTransport, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
 import type { LeadBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
 import { heal, type FreezeControl } from '../control/index.js';
@@ -54,6 +54,8 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
   const { config, clock, logger, store, registry, breakers, ops, limits } = deps;
   const { enrollmentDesk, roots } = deps.trust;
   const edgeDirectory = deps.edge.directory;
+  // HTTPS, or plain HTTP where explicitly allowed on loopback: refused before anything listens.
+  const transport = await resolveApiTransport(config.http);
   // One registry per lead process: prom-client's process and Node metrics, the event-loop
   // histogram (its own monitor: the guard rails' is read and reset by the sweep), then the API's families.
   const metricsRegistry = new Registry();
@@ -180,7 +182,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
         snapshot: () => edgeDirectory.snapshot().map((agent) => ({ ...agent, probe: deps.edge.prober.probeState(agent.agent_id) })),
       },
     }),
-    config.http,
+    { host: config.http.host, port: config.http.port, transport },
   );
   deps.cleanups.push(['close the HTTP API', () => api.close()]);
   return api;

@@ -1,7 +1,9 @@
 /** Heartbeat intake: signature checks (on worker threads when configured), replay and sequence checks, replies. */
 import type { Clock } from '@mesh30k/shared';
+import { nodeHmacSha256 } from '@mesh30k/shared/node';
+import type { NatsConnection } from 'nats';
 import type { LeadConfig } from '../config/index.js';
-import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, VerifyPool, type FrameVerifier } from '../ingest/index.js';
+import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, SessionDesk, SessionTable, VerifyPool, type FrameVerifier, type SessionDeps } from '../ingest/index.js';
 import type { EventBus } from '../lib/events.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,6 +15,14 @@ import type { StopStep } from './stop-steps.js';
 
 /** Replies to heartbeats are good for one interval at most. */
 const REPLY_TTL_FACTOR = 1;
+/** Session lifetimes are spread by this share either way (docs/adr/0004). */
+const SESSION_LIFETIME_JITTER = 0.1;
+
+/** Heartbeat intake as the lead starts and stops it: the session desk (in session mode) and the heartbeat subject. */
+export interface HeartbeatIntake {
+  subscribe(nc: NatsConnection): Promise<void>;
+  stop(): Promise<void>;
+}
 
 export interface IngestDeps {
   readonly config: LeadConfig;
@@ -24,14 +34,18 @@ export interface IngestDeps {
   /** The trust store's cache: each heartbeat's sender enrollment. */
   readonly trust: TrustLookup;
   readonly resolveKey: LeadTrust['resolveKey'];
+  /** The trust store's version: session mode drops the sessions of agents no longer enrolled when it moves. */
+  readonly trustVersion: () => number;
   readonly identity: LeadIdentity;
   readonly limits: LimitCounters;
   /** How far the clock moved since the previous run (restored clock data is re-anchored by it). */
   readonly clockStepMs: number;
   readonly cleanups: StopStep[];
+  /** HA leads: the lease epoch for replies, null once the lease ran out (wiring/ha.ts). */
+  readonly leaseEpoch?: () => number | null;
 }
 
-export function buildIngest({ config, clock, events, logger, store, registry, trust, resolveKey, identity, limits, clockStepMs, cleanups }: IngestDeps) {
+export function buildIngest({ config, clock, events, logger, store, registry, trust, resolveKey, trustVersion, identity, limits, clockStepMs, cleanups, leaseEpoch }: IngestDeps) {
   const counters = new IngestCounters();
   const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
   const verifier: FrameVerifier =
@@ -40,7 +54,26 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       : new InlineVerifier(rules);
   cleanups.push(['verify threads', () => verifier.close()]);
   const control = new ControlState(store.state);
-  const ingest = new HeartbeatIngest(
+  const replyTtlMs = config.heartbeat.interval_ms * REPLY_TTL_FACTOR;
+  const shed = { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms };
+  // Session mode: an in-memory session table, the handshake desk on the session subject, and
+  // synchronous HMAC from node:crypto (a tag right after t3, at a few us).
+  const table = config.heartbeat.auth === 'session' ? new SessionTable() : undefined;
+  const sessions: SessionDeps | undefined = table === undefined ? undefined : { table, hmac: nodeHmacSha256, trustVersion };
+  const desk =
+    table === undefined
+      ? undefined
+      : new SessionDesk(
+          { clock, logger: logger.child({ domain: 'session' }), identity, verifier, resolveKey, table, counters, limits },
+          {
+            lifetimeMs: config.heartbeat.session_lifetime_ms,
+            jitter: SESSION_LIFETIME_JITTER,
+            replyTtlMs,
+            replay: { ttlMs: config.ingest.replay_ttl_ms, maxEntries: config.ingest.replay_max_entries },
+            shed,
+          },
+        );
+  const heartbeats = new HeartbeatIngest(
     {
       clock,
       events,
@@ -53,14 +86,28 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       identity,
       counters,
       limits,
+      ...(leaseEpoch === undefined ? {} : { leaseEpoch }),
+      ...(sessions === undefined ? {} : { sessions }),
     },
     {
       heartbeatIntervalMs: config.heartbeat.interval_ms,
-      replyTtlMs: config.heartbeat.interval_ms * REPLY_TTL_FACTOR,
-      shed: { backlog: config.ingest.shed_backlog, retryAfterMs: config.ingest.shed_retry_after_ms },
+      replyTtlMs,
+      shed,
       refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
       clockStepMs,
+      queueGroup: !config.ha.enabled,
     },
   );
-  return { counters, verifier, control, ingest };
+  const ingest: HeartbeatIntake = {
+    // The desk first, so an agent told SESSION_UNKNOWN finds it open.
+    async subscribe(nc) {
+      await desk?.subscribe(nc);
+      await heartbeats.subscribe(nc);
+    },
+    async stop() {
+      await heartbeats.stop();
+      await desk?.stop();
+    },
+  };
+  return { counters, verifier, control, ingest, sessions: table };
 }

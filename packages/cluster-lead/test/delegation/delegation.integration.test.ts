@@ -54,7 +54,7 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
         key_path: join(dir.path, 'lead.key'),
         trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments') },
         data_dir: join(dir.path, 'data'),
-        http: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
         guard: { restart_grace_ms: 1 },
         ingest: { verify_threads: 0, replay_ttl_ms: 120_000 },
         log: { level: 'silent' },
@@ -103,7 +103,7 @@ describe('delegation through the lead (NATS, SQLite, registry, scatter engine)',
     const started = await operator.fetch(`${lead.api.url}/v1/delegations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ task: { verb: 'act', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
+      body: JSON.stringify({ task: { verb: 'record', payload: { job: 'via-api' } }, to: 'best_available', timeout_ms: TIMEOUT_MS }),
     });
     expect(started.status).toBe(202);
     const { delegation_id: id, location, delegation_location } = (await started.json()) as { delegation_id: string; location: string; delegation_location: string };

@@ -8,6 +8,7 @@ import { connect, nkeyAuthenticator } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, makeTempDir, makeTestCertificates, startNats, type NatsServer, type TempDir, type TestCertificates } from '../../../../test/harness/index.js';
 import { LEAD_BIN, spawnNode, stopProc, waitFor, type Proc } from '../../../../test/harness/local-mesh.js';
+import { leadFetch } from '../../src/console/lead-fetch.js';
 import { createNkeyIdentity } from '../../src/nats-config/index.js';
 
 const run = promisify(execFile);
@@ -55,7 +56,8 @@ describe('mesh-lead init, on a real nats-server', () => {
       'the lead to be ready',
       START_MS,
       async () => {
-        const response = await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined);
+        // The API serves HTTPS with the certificate init made, trusted as the console would (--ca).
+        const response = await leadFetch({ caFile: join(leadDir, 'api-tls', 'cert.pem') })(`https://127.0.0.1:${httpPort}/health/ready`, {}).catch(() => undefined);
         return response?.ok === true ? ((await response.json()) as { checks: { name: string; ok: boolean }[] }) : undefined;
       },
       [lead],

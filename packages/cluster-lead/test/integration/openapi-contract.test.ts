@@ -143,11 +143,11 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
   });
 
   it('jobs: operations, heal, cascades and delegations', async () => {
-    const started = await post<{ operation_id: string }>('/v1/operations', { verb: 'act', payload: { command: 'arm' }, selector: { all: true }, timeout_ms: 60_000 });
+    const started = await post<{ operation_id: string }>('/v1/operations', { verb: 'record', payload: { command: 'arm' }, selector: { all: true }, timeout_ms: 60_000 });
     expect(started.status).toBe(202);
     expect((await post('/v1/operations', { kind: 'broadcast', verb: 'observe', payload: null })).status).toBe(202);
     expect((await post('/v1/operations', { kind: 'ask', question: 'relay state?', sample_size: 2 })).status).toBe(202);
-    expect((await post('/v1/operations', { verb: 'act', selector: { all: true }, window_ms: 'soon' })).status).toBe(400);
+    expect((await post('/v1/operations', { verb: 'record', selector: { all: true }, window_ms: 'soon' })).status).toBe(400);
     expect((await get('/v1/operations?state=RUNNING')).status).toBe(200);
     expect((await get(`/v1/operations/${started.body.operation_id}`)).status).toBe(200);
     expect((await get('/v1/operations/op-unknown')).status).toBe(404);
@@ -157,11 +157,11 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
     expect((await post('/v1/heal', { target: 'auto' }, { 'Idempotency-Key': 'heal-1' })).headers.get('idempotent-replayed')).toBe('true');
     expect((await post('/v1/heal', { target: 'cluster-1' }, { 'Idempotency-Key': 'heal-1' })).status).toBe(422);
 
-    const cascade = await post<{ state: string }>('/v1/cascades', { cascade_id: 'cas-contract-1', verb: 'act', payload: null });
+    const cascade = await post<{ state: string }>('/v1/cascades', { cascade_id: 'cas-contract-1', verb: 'record', payload: null });
     expect(cascade.status).toBe(202);
     expect(cascade.body.state).toBe('RUNNING');
     expect((await get('/v1/cascades/cas-contract-1')).status).toBe(200);
-    expect((await post('/v1/cascades', { strategy: 'sideways', verb: 'act' })).status).toBe(400);
+    expect((await post('/v1/cascades', { strategy: 'sideways', verb: 'record' })).status).toBe(400);
 
     const delegation = await post<{ delegation_id: string }>('/v1/delegations', { task: { verb: 'observe', payload: { question: 'relay?' } }, to: { capability: 'gpio' }, timeout_ms: 60_000 });
     expect(delegation.status).toBe(202);
@@ -171,7 +171,7 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
 
   it('control: freeze, mode, breakers, conflicts', async () => {
     expect((await post('/v1/freeze', { scope: 'cluster', reason: 'contract test' })).status).toBe(200);
-    expect((await post('/v1/operations', { verb: 'act', selector: { all: true } })).status).toBe(409);
+    expect((await post('/v1/operations', { verb: 'record', selector: { all: true } })).status).toBe(409);
     expect((await post('/v1/thaw', { scope: 'cluster' })).status).toBe(200);
     expect((await post('/v1/freeze', { scope: 'cluster', preserve_state_to: '/tmp/x' })).status).toBe(422);
 

@@ -53,7 +53,7 @@ describe('mesh-lead run as a process', () => {
       key_path: join(dir.path, 'lead.key'),
       trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments.json') },
       data_dir: join(dir.path, 'data'),
-      http: { port: 0 },
+      http: { port: 0, allow_plain_http: true },
       ingest: { verify_threads: 1 },
     };
     await writeFile(join(dir.path, 'lead.json'), JSON.stringify(config));
@@ -95,7 +95,7 @@ describe('mesh-lead run as a process', () => {
       key_path: join(dir.path, 'notify-lead.key'),
       trust: { root_public_keys: [root.publicKeyText] },
       data_dir: join(dir.path, 'notify-data'),
-      http: { port: 0 },
+      http: { port: 0, allow_plain_http: true },
       ingest: { verify_threads: 0 },
     };
     await writeFile(join(dir.path, 'notify-lead.json'), JSON.stringify(config));

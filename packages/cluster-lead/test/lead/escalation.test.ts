@@ -47,7 +47,7 @@ async function setup(name: string, extra: Record<string, unknown>): Promise<Setu
       key_path: join(base, 'lead.key'),
       trust: { root_public_keys: [root.publicKeyText], enrollments: join(base, 'enrollments') },
       data_dir: join(base, 'data'),
-      http: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
       api: { operators: operator.operators },
       guard: { restart_grace_ms: 1 },
       ingest: { verify_threads: 0 },

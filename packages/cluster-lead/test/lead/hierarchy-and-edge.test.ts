@@ -40,7 +40,7 @@ async function leadSetup(dir: TempDir, name: string, root: TestRoot, natsUrl: st
       key_path: join(base, 'lead.key'),
       trust: { root_public_keys: [root.publicKeyText], enrollments: join(base, 'enrollments') },
       data_dir: join(base, 'data'),
-      http: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
       api: { operators: operator.operators },
       guard: { restart_grace_ms: 1 },
       ingest: { verify_threads: 0, replay_ttl_ms: 120_000 },
@@ -127,13 +127,13 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
   it('POST /v1/cascades on the root: 202, then every agent on both levels ready at one T', async ({ annotate }) => {
     expect(rootLead.cascades.service!.children().map((c) => c.leadId)).toEqual(['child']);
     const stall = stallMeter();
-    const res = await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', strategy: 'wave', verb: 'act', payload: { command: 'arm' }, window_ms: 2 * ARRIVAL_BOUND_MS });
+    const res = await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', strategy: 'wave', verb: 'record', payload: { command: 'arm' }, window_ms: 2 * ARRIVAL_BOUND_MS });
     expect(res.status, await res.clone().text()).toBe(202);
     // Followed as a job; the cascade resource stays readable.
     expect(res.headers.get('location')).toBe('/v1/operations/cas-e2e-1');
     expect(await res.json()).toMatchObject({ cascade_id: 'cas-e2e-1', kind: 'cascade', state: 'RUNNING', created: true, cascade_location: '/v1/cascades/cas-e2e-1' });
     // The same id again: the same cascade, not a second one.
-    expect(await (await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', verb: 'act', payload: null })).json()).toMatchObject({ cascade_id: 'cas-e2e-1', created: false });
+    expect(await (await post(rootLead, '/v1/cascades', { cascade_id: 'cas-e2e-1', verb: 'record', payload: null })).json()).toMatchObject({ cascade_id: 'cas-e2e-1', created: false });
     await rootLead.cascades.settled();
     const stallMs = stall();
     const { body } = await get<{ state: string; result: { status: string; counts: { sent: number; ready: number }; phases: { target_time: number; children: { lead_id: string; state: string }[] }[] } }>(rootLead, '/v1/cascades/cas-e2e-1');
@@ -153,7 +153,7 @@ describe('a root lead and a child lead: a cascade through the root API', () => {
   });
 
   it('refuses an invalid cascade as problem+json and answers 404 for an unknown id', async () => {
-    const bad = await post(rootLead, '/v1/cascades', { strategy: 'sideways', verb: 'act', payload: null });
+    const bad = await post(rootLead, '/v1/cascades', { strategy: 'sideways', verb: 'record', payload: null });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toBe('application/problem+json');
     expect(await bad.json()).toMatchObject({ code: 'BAD_REQUEST', field: 'strategy' });

@@ -61,7 +61,7 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
 
   /** POSTs an operation and polls GET until it is decided. */
   async function operate(body: Record<string, unknown>): Promise<OperationBody> {
-    const res = await post('/v1/operations', { verb: 'act', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * ARRIVAL_BOUND_MS, target_time: clock.now() + T_AHEAD_MS, timeout_ms: 5_000, priority: 2, ...body });
+    const res = await post('/v1/operations', { verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: 'hold', window_ms: 2 * ARRIVAL_BOUND_MS, target_time: clock.now() + T_AHEAD_MS, timeout_ms: 5_000, priority: 2, ...body });
     expect(res.status, await res.clone().text()).toBe(202);
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
@@ -99,7 +99,7 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
         key_path: join(dir.path, 'lead.key'),
         trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments') },
         data_dir: join(dir.path, 'data'),
-        http: { host: '127.0.0.1', port: 0 },
+        http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
         heartbeat: { interval_ms: INTERVAL_MS },
         registry: { probe_timeout_ms: 500 },
         guard: { restart_grace_ms: 1 },
@@ -163,7 +163,7 @@ describe('cluster lead end to end (API, NATS, SQLite)', () => {
     const frozen = await post('/v1/freeze', { scope: 'cluster', reason: 'maintenance' });
     expect(await frozen.json()).toMatchObject({ action: 'FREEZE', scope: 'cluster', target_id: 'cluster-1', published: true, lead_frozen: true });
     expect((await agents[0]!.heartbeat()).frozen).toBe(true);
-    const refused = await post('/v1/operations', { verb: 'act', payload: null, selector: { all: true } });
+    const refused = await post('/v1/operations', { verb: 'record', payload: null, selector: { all: true } });
     expect(refused.status).toBe(409);
     expect(refused.headers.get('content-type')).toBe('application/problem+json');
     expect(await refused.json()).toMatchObject({ code: 'FROZEN', reason_code: 'FROZEN' });

@@ -90,7 +90,7 @@ export class LeadFixture {
           key_path: join(dir.path, 'lead.key'),
           trust: { root_public_keys: [root.publicKeyText], enrollments: join(dir.path, 'enrollments') },
           data_dir: join(dir.path, 'data'),
-          http: { host: '127.0.0.1', port: 0 },
+          http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
           api: { operators: [{ id: OPERATOR_ID, public_key: publicKeyText(operatorKeys.publicKey), role: 'operator' }] },
           heartbeat: { interval_ms: INTERVAL_MS },
           guard: { restart_grace_ms: 1 },

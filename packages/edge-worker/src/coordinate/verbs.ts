@@ -1,4 +1,4 @@
-import { REFUSAL, payloadHash, type ConflictDetail, type Coordinate } from '@mesh30k/shared';
+import { REFUSAL, SyncPayload, TRANSIT_REFUSAL, payloadHash, verbPayloadIssues, verbPayloadRefusal, type ConflictDetail, type Coordinate } from '@mesh30k/shared';
 
 /** What a verb handler decided: READY with a result, a conflict, or a refusal (TRANSIT: nothing was done). */
 export type VerbOutcome =
@@ -9,7 +9,8 @@ export type VerbOutcome =
 /**
  * The verbs a class-A edge agent performs: light, bounded work (spec 2.2: routing, light
  * transforms, cache operations). Every verb first checks that the payload is the one the
- * lead hashed; `record` folds the payload into the agent's context, `sync` compares contexts.
+ * lead hashed and that it fits the verb's shared schema (the one the lead checked before
+ * sending); `record` folds the payload into the agent's context, `sync` compares contexts.
  * A Worker drives no outputs, so `act` is refused (TRANSIT, NO_OUTPUTS), never READY: READY
  * would tell the lead that something was switched.
  */
@@ -18,12 +19,14 @@ export async function runVerb(message: Coordinate, contextHash: string): Promise
   if (actual !== message.payload_hash) {
     return conflict('HASH_MISMATCH', actual, message.payload_hash, contextHash, 'payload does not hash to payload_hash');
   }
+  const issues = message.verb === 'act' ? [] : verbPayloadIssues(message.verb, message.payload);
+  if (issues.length > 0) return { state: 'refused', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: verbPayloadRefusal(message.verb, issues) };
   switch (message.verb) {
     case 'record':
       return { state: 'ready', result: { verb: 'record' }, advanceWith: message.payload_hash };
     case 'sync': {
-      const theirs = expectedContext(message.payload);
-      if (theirs !== undefined && theirs !== contextHash) {
+      const theirs = SyncPayload.parse(message.payload).context_hash;
+      if (theirs !== contextHash) {
         return conflict('CONTEXT_DIVERGENCE', contextHash, theirs, contextHash, 'the lead expects another context');
       }
       return { state: 'ready', result: { verb: 'sync' } };
@@ -35,12 +38,6 @@ export async function runVerb(message: Coordinate, contextHash: string): Promise
     case 'act':
       return { state: 'refused', code: REFUSAL.NO_OUTPUTS, message: 'this agent is a Worker and drives no outputs: act needs an agent holding act:<output>' };
   }
-}
-
-function expectedContext(payload: unknown): string | undefined {
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const value = (payload as Record<string, unknown>).context_hash;
-  return typeof value === 'string' ? value : undefined;
 }
 
 function conflict(type: ConflictDetail['type'], expected: string, received: string, contextHash: string, detail: string): VerbOutcome {

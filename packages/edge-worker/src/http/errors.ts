@@ -9,6 +9,7 @@ export type EdgeErrorCode =
   | MeshErrorCode
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'BAD_CONTENT_LENGTH'
   | 'WRONG_TARGET'
   | 'NOT_SELECTED'
@@ -36,6 +37,7 @@ const STATUS: Record<EdgeErrorCode, number> = {
   NOT_SELECTED: 422,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   // Key and identity codes only arise from a bad configuration on this side.
   BAD_KEY: 500,
   NOT_ENROLLED: 403,
@@ -53,11 +55,14 @@ export class EdgeError extends Error {
   override readonly name = 'EdgeError';
   readonly code: EdgeErrorCode;
   readonly status: number;
+  /** Headers the answer needs beside the problem (Allow on a 405). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: EdgeErrorCode, message: string, options?: { cause?: unknown; headers?: Record<string, string> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = STATUS[code];
+    this.headers = options?.headers ?? {};
   }
 }
 

@@ -103,13 +103,13 @@ export function ping(overrides: Partial<Ping> = {}): Ping {
   return { ...header(now), kind: 'PING', target_id: AGENT_ID, t1: now, ...overrides };
 }
 
-/** Posts a frame to the Worker; `headers` replaces the signature headers when given. */
+/** Posts a frame to the Worker as JSON; `headers` replaces the signature headers when given. */
 export function post(path: string, frame: SignedFrame, headers?: Record<string, string>): Promise<Response> {
   return exports.default.fetch(
     new Request(`${ORIGIN}${path}`, {
       method: 'POST',
       body: frame.body as Uint8Array<ArrayBuffer>,
-      headers: headers ?? { 'content-type': 'application/json', [SIGNER_HEADER]: frame.signerId, [SIGNATURE_HEADER]: frame.signature },
+      headers: { 'content-type': 'application/json', ...(headers ?? { [SIGNER_HEADER]: frame.signerId, [SIGNATURE_HEADER]: frame.signature }) },
     }),
   );
 }
@@ -117,8 +117,8 @@ export function post(path: string, frame: SignedFrame, headers?: Record<string, 
 export const postCoordinate = async (message: Coordinate): Promise<Response> => post(EDGE_ROUTES.coordinate.path, await sign(message));
 export const postPing = async (message: Ping): Promise<Response> => post(EDGE_ROUTES.ping.path, await sign(message));
 
-export function get(path: string, method = 'GET'): Promise<Response> {
-  return exports.default.fetch(new Request(`${ORIGIN}${path}`, { method }));
+export function get(path: string, method = 'GET', headers: Record<string, string> = {}): Promise<Response> {
+  return exports.default.fetch(new Request(`${ORIGIN}${path}`, { method, headers }));
 }
 
 /** Verifies a signed answer with the Worker's public key, as the lead would, and returns it. */

@@ -1,8 +1,10 @@
 import { ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
+import { nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AgentClock } from '../clock/agent-clock.js';
 import { PreciseTimer } from '../clock/precise-timer.js';
+import { runQueueWaitReader } from '../clock/run-queue.js';
 import { AckSender } from '../coordination/ack-sender.js';
 import { ContextHash } from '../coordination/context-hash.js';
 import { ControlHandler } from '../coordination/control.js';
@@ -74,7 +76,7 @@ export class Agent {
       ed25519: deps.ed25519,
       leadKeys: deps.leadKeys,
     };
-    this.releases = deps.shared?.releases ?? new PreciseTimer();
+    this.releases = deps.shared?.releases ?? new PreciseTimer({ runQueueWaitMs: runQueueWaitReader() });
     this.beats = deps.shared?.beats ?? new BeatScheduler({ quiet: this.releases });
     this.owned = { beats: deps.shared?.beats === undefined, releases: deps.shared?.releases === undefined };
     this.inbox =
@@ -129,11 +131,18 @@ export class Agent {
       onHints: (hints) => this.applyHints(hints),
       enrollment: deps.enrollment,
       leadKey: deps.leadKey,
+      auth: deps.heartbeatAuth ?? 'session',
+      hmac: deps.hmac ?? nodeHmacSha256,
     });
   }
 
   get id(): string {
     return this.deps.identity.agentId;
+  }
+
+  /** The open heartbeat session's id; undefined while heartbeats are signed (docs/adr/0004). */
+  get heartbeatSession(): string | undefined {
+    return this.heartbeat.sessionId;
   }
 
   get frozen(): boolean {
@@ -261,6 +270,7 @@ export class Agent {
     this.unsubscribers = [];
     this.beatHandle?.remove();
     this.beatHandle = undefined;
+    this.heartbeat.close();
   }
 
   private releaseOwned(): void {

@@ -6,6 +6,9 @@ export interface AgentCounters {
   heartbeatsSent: number;
   heartbeatsMissed: number;
   heartbeatsRejected: number;
+  /** Heartbeat sessions opened, and handshakes that did not open one (docs/adr/0004). */
+  sessionsOpened: number;
+  sessionHandshakesFailed: number;
   coordinatesAccepted: number;
   coordinatesIgnored: number;
   /** Refusals that got no ACK (bad frames, replays, expired, wrong signer), by code. */
@@ -32,6 +35,8 @@ export function newCounters(): AgentCounters {
     heartbeatsSent: 0,
     heartbeatsMissed: 0,
     heartbeatsRejected: 0,
+    sessionsOpened: 0,
+    sessionHandshakesFailed: 0,
     coordinatesAccepted: 0,
     coordinatesIgnored: 0,
     refusedByCode: {},

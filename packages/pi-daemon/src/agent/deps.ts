@@ -1,10 +1,11 @@
-import type { Clock, Ed25519, KeyResolver, OffsetEstimatorOverrides, Signer, Verb } from '@mesh30k/shared';
+import type { Clock, Ed25519, HmacSha256, KeyResolver, OffsetEstimatorOverrides, Signer, Verb } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import type { PreciseTimer } from '../clock/precise-timer.js';
 import type { ReadyEvent } from '../coordination/engine.js';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import type { VerbHandler } from '../coordination/handlers.js';
+import type { HeartbeatAuth } from '../heartbeat/heartbeat-session.js';
 import type { BeatScheduler } from '../heartbeat/scheduler.js';
 import type { Bus } from '../nats/bus.js';
 import type { Inbox } from '../nats/inbox.js';
@@ -53,6 +54,10 @@ export interface AgentDeps {
   enrollment?: EnrollmentHooks;
   /** Learns the lead's key from its root-signed enrollment before beating (trust_roots without lead_public_key). */
   leadKey?: { ensure(): Promise<DiscoveryResult> };
+  /** How heartbeats are authenticated (config heartbeat.auth); default `session`. */
+  heartbeatAuth?: HeartbeatAuth;
+  /** HMAC-SHA256 for session tags; default node:crypto's. */
+  hmac?: HmacSha256;
   /** Told of every READY release (simulation records true arrival times with it). */
   onReady?: (event: ReadyEvent) => void;
 }

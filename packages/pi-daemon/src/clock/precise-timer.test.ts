@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PreciseTimer } from './precise-timer.js';
+import { DEFAULT_SPIN_MARGIN_MS, PreciseTimer } from './precise-timer.js';
+import { DEFAULT_SPIN_MARGIN } from './spin-margin.js';
 import { SkewedClock } from './skewed-clock.js';
 import { trueClock } from './true-clock.js';
 
@@ -41,6 +42,68 @@ describe('PreciseTimer', () => {
     expect(Math.max(...stamps) - Math.min(...stamps)).toBeLessThan(5);
     // The callbacks took ~40 ms in total, all after the last stamp.
     expect(Math.min(...calledAt)).toBeGreaterThanOrEqual(Math.max(...stamps));
+  });
+
+  it('runs each effect inside the pass right after its stamp, before any after-pass callback', async () => {
+    const timer = new PreciseTimer({ deliveryChunk: 4 });
+    const deadline = trueClock.now() + 25;
+    const effects: { stamp: number; inPassMs: number }[] = [];
+    let effectsBeforeFirstTurn = 0;
+    let callbacks = 0;
+    const errors: unknown[] = [];
+    const throwing = new PreciseTimer({ onError: (error) => errors.push(error) });
+    const all = Array.from({ length: 50 }, () =>
+      new Promise<void>((resolve) =>
+        timer.schedule({
+          clock: trueClock,
+          deadlineLocal: deadline,
+          effect: (stamp, info) => {
+            // Queued by the first effect: it runs once the synchronous pass is over.
+            if (effects.length === 0) queueMicrotask(() => (effectsBeforeFirstTurn = effects.length));
+            effects.push({ stamp, inPassMs: info.inPassMs });
+          },
+          onRelease: () => {
+            // Every effect ran before the first after-pass callback.
+            if (callbacks++ === 0) expect(effects).toHaveLength(50);
+            resolve();
+          },
+        }),
+      ),
+    );
+    const thrown = new Promise<void>((resolve) =>
+      throwing.schedule({ clock: trueClock, deadlineLocal: deadline, effect: () => { throw new Error('bug in an effect'); }, onRelease: () => resolve() }),
+    );
+    await Promise.all([...all, thrown]);
+    expect(effects).toHaveLength(50);
+    for (const e of effects) expect(e.stamp).toBeGreaterThanOrEqual(deadline);
+    // One synchronous pass: no turn of the event loop (not even a microtask) between the effects.
+    expect(effectsBeforeFirstTurn).toBe(50);
+    expect(effects[0]!.inPassMs).toBe(0);
+    // A throwing effect is reported and does not stop its release from completing.
+    expect(errors).toHaveLength(1);
+    timer.stop();
+    throwing.stop();
+  });
+
+  it('starts from the default margin, adapts only when no fixed margin is given', () => {
+    const adaptive = new PreciseTimer();
+    const fixed = new PreciseTimer({ marginMs: 5 });
+    expect(adaptive.marginMs).toBe(DEFAULT_SPIN_MARGIN_MS);
+    expect(fixed.marginMs).toBe(5);
+    adaptive.stop();
+    fixed.stop();
+  });
+
+  it('does not grow the margin for lateness the thread spent waiting for a CPU', async () => {
+    // A machine so starved that every wake is explained by waiting for a CPU (the reader says so).
+    let starved = 0;
+    const timer = new PreciseTimer({ runQueueWaitMs: () => (starved += 1_000) });
+    for (let i = 0; i < 6; i++) {
+      await new Promise<void>((resolve) => timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 5, onRelease: () => resolve() }));
+    }
+    // Enough wakes for the rule to apply (two or more per release), all net zero: the floor.
+    expect(timer.marginMs).toBe(DEFAULT_SPIN_MARGIN.minMs);
+    timer.stop();
   });
 
   it('cancels a pending release, reports imminence, and hands back what is pending on stop', () => {

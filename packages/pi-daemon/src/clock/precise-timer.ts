@@ -1,13 +1,16 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '@mesh30k/shared';
+import { AdaptiveSpinMargin, DEFAULT_SPIN_MARGIN, type SpinMarginOptions } from './spin-margin.js';
 import { TimerHeap, type Timed } from './timer-heap.js';
 
 /**
- * Default margin of the precise wait: the busy wait starts this long before the deadline. It
- * must exceed the longest synchronous task on the thread, since a timer can fire that much
- * late; the heartbeat scheduler and the ACK sender keep their slices well under it.
+ * Starting margin of the precise wait: the busy wait starts this long before the deadline. It
+ * must exceed how late a timer fires on this thread; from there it follows the measured
+ * lateness (spin-margin.ts).
  */
-export const DEFAULT_SPIN_MARGIN_MS = 3;
+export const DEFAULT_SPIN_MARGIN_MS = DEFAULT_SPIN_MARGIN.initialMs;
+/** Resolution of the event-loop delay monitor that feeds the margin, ms (a libuv timer, no JS). */
+const LOOP_MONITOR_RESOLUTION_MS = 10;
 /** Releases handed to their callbacks per event-loop turn after a spin (each signs an ACK). */
 export const DEFAULT_DELIVERY_CHUNK = 8;
 /**
@@ -31,8 +34,29 @@ export interface ReleaseRequest {
   /** The clock the deadline is on (an agent's own clock, possibly skewed). */
   clock: Clock;
   deadlineLocal: number;
-  /** Called after the spin with the instant the release was stamped, on `clock`. */
-  onRelease: (stampLocal: number) => void;
+  /**
+   * The release's effect, run inside the release pass right after its stamp (publish an ACK
+   * already signed, start a GPIO write). It must be cheap and synchronous: every release due
+   * later in the same pass waits for it.
+   */
+  effect?: (stampLocal: number, info: ReleaseInfo) => void;
+  /** Called after the pass with the instant the release was stamped, on `clock` (bookkeeping). */
+  onRelease: (stampLocal: number, info: ReleaseInfo) => void;
+}
+
+/** How one release went, for diagnosis: why a stamp was late is told apart here. */
+export interface ReleaseInfo {
+  /** How late the timer that started this pass woke, ms (the event loop's share of lateness). */
+  wakeLateMs: number;
+  /** The spin margin in force for this pass, ms. */
+  marginMs: number;
+  /** Time from the pass's first stamp to this one, ms (the pass's own share: releases and effects before it). */
+  inPassMs: number;
+  /**
+   * Time this thread waited for a CPU from arming the timer to the end of the pass, ms (only
+   * with `runQueueWaitMs`): lateness this explains is the machine's load, not this code.
+   */
+  runQueueMs?: number;
 }
 
 export interface ReleaseHandle {
@@ -46,30 +70,46 @@ class Entry implements Timed, ReleaseRequest {
   heapIndex = -1;
   state: 'pending' | 'stamped' | 'done' | 'cancelled' = 'pending';
   stamp = 0;
+  info: ReleaseInfo | undefined = undefined;
   readonly clock: Clock;
   readonly deadlineLocal: number;
-  readonly onRelease: (stampLocal: number) => void;
+  readonly effect: ((stampLocal: number, info: ReleaseInfo) => void) | undefined;
+  readonly onRelease: (stampLocal: number, info: ReleaseInfo) => void;
 
   constructor(request: ReleaseRequest) {
     this.clock = request.clock;
     this.deadlineLocal = request.deadlineLocal;
+    this.effect = request.effect;
     this.onRelease = request.onRelease;
     this.due = estimateDue(request);
   }
 }
 
 export interface PreciseTimerOptions {
+  /** A fixed spin margin, ms (no adaptation). */
   marginMs?: number;
+  /** The adaptation rule's bounds and window (ignored when `marginMs` is set). */
+  adaptive?: SpinMarginOptions;
   deliveryChunk?: number;
+  /** Called when a release's effect throws (it is a bug in the caller; the pass goes on). */
+  onError?: (error: unknown) => void;
+  /**
+   * This thread's total time spent runnable but not running, ms (Linux schedstat), when the
+   * platform can tell: each release then reports how much of its lateness was the machine's,
+   * and the margin follows only the rest (see observeLateness).
+   */
+  runQueueWaitMs?: () => number;
 }
 
 /**
  * One timer for every hold-mode release of the process. Entries wait in a heap; 50 ms before
  * the earliest deadline, everything due soon moves to a batch sorted by due time (their
  * monotonic due times re-read from their own clocks, so the costly part is done early);
- * `marginMs` before it, a busy wait walks the batch and stamps each entry as it falls due.
- * The callbacks, which sign and send ACKs, run only after the spin, in small chunks, so
- * releases that fall together do not delay each other's stamps.
+ * a margin before it (adaptive: it follows the measured wake-up lateness and event-loop
+ * delay), a busy wait walks the batch and stamps each entry as it falls due, running its
+ * `effect` at once (a send of bytes prepared before T), so the release is observable at T and
+ * not only recorded. The `onRelease` callbacks (bookkeeping) run only after the pass, in small
+ * chunks, so releases that fall together do not delay each other.
  */
 export class PreciseTimer {
   private readonly heap = new TimerHeap<Entry>();
@@ -77,18 +117,36 @@ export class PreciseTimer {
   private batch: Entry[] = [];
   /** Earliest due time in the batch (may be stale-early after a cancel, never late). */
   private batchEarliest = Infinity;
-  private readonly marginMs: number;
+  private readonly margin: AdaptiveSpinMargin;
+  private readonly loopDelay: IntervalHistogram | undefined;
   private readonly chunk: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly runQueueWait: (() => number) | undefined;
+  /** runQueueWait() when the timer was last armed. */
+  private runQueueAtArm = Number.NaN;
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
+  /** When the armed timer should fire (never before the instant it was armed). */
+  private wakeAt = Infinity;
   private readonly stamped: Entry[] = [];
   private delivering = false;
   private stopped = false;
   private lateMs = 0;
 
   constructor(options: PreciseTimerOptions = {}) {
-    this.marginMs = options.marginMs ?? DEFAULT_SPIN_MARGIN_MS;
+    this.margin = options.marginMs === undefined ? new AdaptiveSpinMargin(options.adaptive) : AdaptiveSpinMargin.fixed(options.marginMs);
     this.chunk = options.deliveryChunk ?? DEFAULT_DELIVERY_CHUNK;
+    this.onError = options.onError ?? (() => undefined);
+    this.runQueueWait = options.runQueueWaitMs;
+    if (options.marginMs === undefined) {
+      this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_MONITOR_RESOLUTION_MS });
+      this.loopDelay.enable();
+    }
+  }
+
+  /** The spin margin in force now, ms. */
+  get marginMs(): number {
+    return this.margin.marginMs;
   }
 
   get pending(): number {
@@ -127,6 +185,7 @@ export class PreciseTimer {
   /** Cancels every pending release and returns their requests (for handing work back). */
   stop(): ReleaseRequest[] {
     this.stopped = true;
+    this.loopDelay?.disable();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     const left = [...this.batch.filter((e) => e.state === 'pending'), ...this.heap.drain()];
@@ -146,7 +205,7 @@ export class PreciseTimer {
     const batchDue = this.batchEarliest;
     const head = this.heap.peek();
     const heapFire = head === undefined ? Infinity : head.due - PREPARE_MS - Math.max(0, head.due - now) * RATE_GUARD;
-    const fireAt = Math.min(batchDue - this.marginMs, heapFire);
+    const fireAt = Math.min(batchDue - this.margin.marginMs, heapFire);
     if (fireAt === Infinity) {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
@@ -156,14 +215,20 @@ export class PreciseTimer {
     if (this.timer !== undefined && this.armedFor <= fireAt) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.armedFor = fireAt;
+    this.wakeAt = Math.max(now, fireAt);
+    if (this.runQueueWait !== undefined) this.runQueueAtArm = this.runQueueWait();
     this.timer = setTimeout(() => this.onTimer(), Math.max(0, fireAt - now));
   }
 
   private onTimer(): void {
+    const wakeLateMs = Math.max(0, performance.now() - this.wakeAt);
+    const starvedMs = this.runQueueWait === undefined ? undefined : this.runQueueWait() - this.runQueueAtArm;
     this.timer = undefined;
     this.armedFor = Infinity;
+    this.wakeAt = Infinity;
+    this.observeLateness(wakeLateMs, starvedMs);
     this.prepare();
-    if (this.batchEarliest - performance.now() <= this.marginMs) this.spin();
+    if (this.batchEarliest - performance.now() <= this.margin.marginMs) this.spin(wakeLateMs);
     this.arm();
     this.scheduleDelivery();
   }
@@ -187,14 +252,16 @@ export class PreciseTimer {
    * An entry whose own clock has not quite reached its deadline (rates differ by a few ppm)
    * is waited for on that clock, so nothing is ever released early.
    */
-  private spin(): void {
+  private spin(wakeLateMs: number): void {
     const started = performance.now();
+    const marginMs = this.margin.marginMs;
+    let firstStampAt = NaN;
     const batch = this.batch;
     let next = 0;
     spinning: while (next < batch.length) {
       const now = performance.now();
       const head = batch[next]!;
-      if (head.state === 'pending' && (head.due - now > this.marginMs || now - started > MAX_SPIN_MS)) break;
+      if (head.state === 'pending' && (head.due - now > marginMs || now - started > MAX_SPIN_MS)) break;
       // Everything already due at `now` is stamped in one tight run: one clock read each.
       for (; next < batch.length; next++) {
         const entry = batch[next]!;
@@ -212,15 +279,51 @@ export class PreciseTimer {
         }
         entry.state = 'stamped';
         entry.stamp = local;
+        const stampedAt = performance.now();
+        if (Number.isNaN(firstStampAt)) firstStampAt = stampedAt;
+        entry.info = { wakeLateMs, marginMs, inPassMs: stampedAt - firstStampAt };
         this.stamped.push(entry);
+        if (entry.effect !== undefined) this.runEffect(entry);
       }
     }
+    const runQueueMs = this.runQueueWait === undefined ? undefined : this.runQueueWait() - this.runQueueAtArm;
     for (let i = 0; i < next; i++) {
       const entry = batch[i]!;
-      if (entry.state === 'stamped') this.lateMs = Math.max(this.lateMs, entry.stamp - entry.deadlineLocal);
+      if (entry.state !== 'stamped') continue;
+      this.lateMs = Math.max(this.lateMs, entry.stamp - entry.deadlineLocal);
+      if (runQueueMs !== undefined && entry.info !== undefined) entry.info.runQueueMs = runQueueMs;
     }
     this.batch = batch.slice(next).filter((e) => e.state === 'pending');
     this.sortBatch();
+  }
+
+  private runEffect(entry: Entry): void {
+    try {
+      entry.effect!(entry.stamp, entry.info!);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  /**
+   * What feeds the margin. Where the time spent waiting for a CPU is known, a wake's lateness
+   * net of it: that part is this thread's event loop being busy, which a longer margin covers;
+   * waiting for a CPU is not (a longer busy wait on a starved machine is preempted and lands
+   * later: measured in bench:arrival, where a margin that grew with it made LAN releases later).
+   * Otherwise, the raw wake lateness and the event loop's delay since the last wake.
+   */
+  private observeLateness(wakeLateMs: number, starvedMs: number | undefined): void {
+    if (starvedMs !== undefined && Number.isFinite(starvedMs)) {
+      this.margin.observe(wakeLateMs - starvedMs);
+      this.loopDelay?.reset();
+      return;
+    }
+    this.margin.observe(wakeLateMs);
+    const loop = this.loopDelay;
+    if (loop === undefined || loop.count === 0) return;
+    // Beyond the monitor's own resolution, in ms.
+    this.margin.observe(loop.percentile(99) / 1e6 - LOOP_MONITOR_RESOLUTION_MS);
+    loop.reset();
   }
 
   private sortBatch(): void {
@@ -239,7 +342,7 @@ export class PreciseTimer {
     for (const entry of batch) {
       if (entry.state !== 'stamped') continue;
       entry.state = 'done';
-      entry.onRelease(entry.stamp);
+      entry.onRelease(entry.stamp, entry.info!);
     }
     if (this.stamped.length === 0) {
       this.delivering = false;

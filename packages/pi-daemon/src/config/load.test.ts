@@ -45,6 +45,7 @@ describe('loadConfig: a valid file', () => {
     expect(config.agent_id).toBe('pi-07');
     expect(config.class).toBe('E');
     expect(config.heartbeat_interval_ms).toBe(5000);
+    expect(config.heartbeat.auth).toBe('session');
     expect(config.nats.servers).toEqual(['nats://127.0.0.1:4222']);
     expect(config.status).toEqual({ host: '127.0.0.1', port: 7431 });
     expect(config.outbox.max_entries).toBe(10_000);
@@ -148,15 +149,17 @@ describe('loadConfig: environment overrides', () => {
         MESH_CAPABILITIES: 'gpio.read,camera',
         MESH_STATUS_PORT: '8001',
         MESH_QUEUE_MAX_DEPTH: '',
+        MESH_HEARTBEAT_AUTH: 'ed25519',
       },
     });
+    expect(config.heartbeat.auth).toBe('ed25519');
     expect(config.agent_id).toBe('pi-99');
     expect(config.nats.servers).toEqual(['nats://a:4222', 'tls://b:4222']);
     expect(config.heartbeat_interval_ms).toBe(7000);
     expect(config.capabilities).toEqual(['gpio.read', 'camera']);
     expect(config.status.port).toBe(8001);
     expect(config.queue.max_depth).toBe(256);
-    expect([...envOverrides].sort()).toEqual(['MESH_AGENT_ID', 'MESH_CAPABILITIES', 'MESH_HEARTBEAT_INTERVAL_MS', 'MESH_NATS_SERVERS', 'MESH_STATUS_PORT']);
+    expect([...envOverrides].sort()).toEqual(['MESH_AGENT_ID', 'MESH_CAPABILITIES', 'MESH_HEARTBEAT_AUTH', 'MESH_HEARTBEAT_INTERVAL_MS', 'MESH_NATS_SERVERS', 'MESH_STATUS_PORT']);
   });
 
   it('reports a value that is not a number as a problem of the variable', async () => {

@@ -101,6 +101,15 @@ const QueueConfig = z.strictObject({
   max_depth: z.number().int().min(1).max(100_000).default(DEFAULT_QUEUE_MAX_DEPTH),
 });
 
+const HeartbeatConfig = z.strictObject({
+  /**
+   * How heartbeats are authenticated (docs/adr/0004): `session` opens an Ed25519-rooted session
+   * with the lead and tags beats with HMAC-SHA256 (signing them until a session is open);
+   * `ed25519` signs every beat.
+   */
+  auth: z.enum(['session', 'ed25519']).default('session'),
+});
+
 const HealthConfig = z.strictObject({
   interval_ms: Millis(1_000, 3_600_000).default(DEFAULT_HEALTH_INTERVAL_MS),
   metric_timeout_ms: Millis(100, 60_000).default(DEFAULT_HEALTH_METRIC_TIMEOUT_MS),
@@ -125,6 +134,7 @@ export const AgentConfigSchema = z
     heartbeat_interval_ms: Millis(MIN_HEARTBEAT_MS, MAX_HEARTBEAT_MS).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     /** Each interval is drawn from interval x (1 +/- jitter), so a fleet does not beat in step. */
     heartbeat_jitter: z.number().min(0).max(MAX_JITTER).default(DEFAULT_HEARTBEAT_JITTER),
+    heartbeat: HeartbeatConfig.prefault({}),
     status: StatusConfig.prefault({}),
     outbox: OutboxConfig.prefault({}),
     queue: QueueConfig.prefault({}),

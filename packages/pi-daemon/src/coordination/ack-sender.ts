@@ -2,7 +2,7 @@ import type { Ack, ConflictDetail, ConflictReport, Coordinate, Priority, Trinary
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
-import { requestConfirmed, type Route } from '../nats/frames.js';
+import { checkKind, encodeFrame, requestConfirmedFrame, type Confirmation, type EncodedFrame, type Route } from '../nats/frames.js';
 import { confirmingLead, isPermanentRefusal, streamOf } from './outbox-relay.js';
 import type { OutboxKind } from '../ports.js';
 
@@ -22,6 +22,14 @@ export interface AckFacts {
   refusal?: { code: string; message: string };
   cacheHit?: boolean;
 }
+
+/** An ACK built and signed ahead of its release: sending it is one synchronous hand-over to the bus. */
+export interface PreparedAck {
+  readonly ack: Ack;
+  readonly frame: EncodedFrame;
+}
+
+const ACK_ROUTE = 'ack' as const;
 
 /** Conflict priorities run 0-4; the outbox keeps 0-3. */
 function outboxPriority(priority: number): Priority {
@@ -66,8 +74,24 @@ export class AckSender {
   }
 
   /** Sends an ACK; returns at once (the send is tracked for flush()). */
-  sendAck(ack: Ack, priority: Priority): void {
-    this.track(this.deliver({ family: 'ack', id: this.ctx.identity.leadId }, 'ACK', ack, priority, ack.operation_id));
+  sendAck(ack: Ack, priority: Priority, onDispatched?: () => void): void {
+    this.track(this.deliver({ family: ACK_ROUTE, id: this.ctx.identity.leadId }, 'ACK', ack, priority, ack.operation_id, undefined, onDispatched));
+  }
+
+  /** Signs an ACK now, to be sent later with sendPrepared (hold mode: signed before T, sent at T). */
+  async prepare(ack: Ack): Promise<PreparedAck> {
+    checkKind(ACK_ROUTE, ack.kind);
+    return { ack, frame: await encodeFrame(ack, this.ctx.self) };
+  }
+
+  /**
+   * Sends a prepared ACK: the bus has it before this returns (no signing, no await in between);
+   * the confirmation and any fall-back to the outbox follow as for sendAck. `onDispatched` is
+   * called as soon as the bus has it (or the outbox, when not connected): here, before this returns.
+   */
+  sendPrepared(prepared: PreparedAck, priority: Priority, onDispatched?: () => void): void {
+    const { ack, frame } = prepared;
+    this.track(this.deliver({ family: ACK_ROUTE, id: this.ctx.identity.leadId }, 'ACK', ack, priority, ack.operation_id, frame, onDispatched));
   }
 
   buildConflict(detail: ConflictDetail, priority: ConflictReport['priority'], coordinate?: Coordinate): ConflictReport {
@@ -103,15 +127,32 @@ export class AckSender {
     void work.finally(() => this.pending.delete(work));
   }
 
-  private async deliver(route: Route, kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, operation: string | undefined): Promise<void> {
+  private async deliver(
+    route: Route,
+    kind: OutboxKind,
+    message: Ack | ConflictReport,
+    priority: Priority,
+    operation: string | undefined,
+    frame?: EncodedFrame,
+    onDispatched?: () => void,
+  ): Promise<void> {
     const { ctx } = this;
     const ids = { operation, message: message.message_id, kind };
     if (!ctx.bus.connected) {
       this.toOutbox(kind, message, priority, ids, 'NOT_CONNECTED');
+      onDispatched?.();
       return;
     }
     try {
-      const confirmation = await requestConfirmed(confirmingLead(ctx), route, message);
+      const peer = confirmingLead(ctx);
+      let confirmed: Promise<Confirmation>;
+      try {
+        // Signed first when it was not prepared; the bus has the request once this statement ran.
+        confirmed = requestConfirmedFrame(peer, route, message, frame ?? (await this.encode(route, message)));
+      } finally {
+        onDispatched?.();
+      }
+      const confirmation = await confirmed;
       if (confirmation.ok) {
         ctx.counters.acksSent++;
         ctx.log.debug({ event: LogEvent.ACK_SENT, ...ids }, `${kind} confirmed by the lead`);
@@ -130,6 +171,11 @@ export class AckSender {
       }
       this.toOutbox(kind, message, priority, ids, isBusError(error) ? error.code : 'FAILED');
     }
+  }
+
+  private encode(route: Route, message: Ack | ConflictReport): Promise<EncodedFrame> {
+    checkKind(route.family, message.kind);
+    return encodeFrame(message, this.ctx.self);
   }
 
   private toDeadLetters(kind: OutboxKind, message: Ack | ConflictReport, priority: Priority, refusal: { code: string; message: string }): void {

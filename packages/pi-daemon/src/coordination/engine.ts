@@ -4,10 +4,10 @@ import type { ConflictDetail, Coordinate, ImpedanceProfiler, ProcessingStats, Re
 import type { AgentContext } from '../agent/context.js';
 import { countCode } from '../agent/counters.js';
 import { LogEvent } from '../logging/events.js';
-import type { PreciseTimer, ReleaseHandle } from '../clock/precise-timer.js';
+import type { PreciseTimer, ReleaseHandle, ReleaseInfo } from '../clock/precise-timer.js';
 import type { BusMessage } from '../nats/bus.js';
 import type { InboxDelivery } from '../nats/inbox.js';
-import type { AckSender, AckSubject } from './ack-sender.js';
+import type { AckFacts, AckSender, AckSubject, PreparedAck } from './ack-sender.js';
 import type { ContextHash } from './context-hash.js';
 import type { FreezeState } from './freeze.js';
 import type { HandlerContext, HandlerOutcome, HandlerRegistry } from './handlers.js';
@@ -17,6 +17,12 @@ import { readUnrunnable } from './unrunnable.js';
 
 /** Processing times kept for the PONG's p50/p95. */
 const STATS_SAMPLES = 64;
+/**
+ * A pre-built READY says the agent was ready at T (its deadline on the agent's clock). When the
+ * release comes later than this past it, that would not be true to within the project's
+ * precision, so the ACK is built again with the real instant (after the pass, never in it).
+ */
+export const PREBUILT_LATE_LIMIT_MS = 1;
 
 interface WorkItem {
   coordinate: Coordinate;
@@ -28,6 +34,12 @@ interface WorkItem {
   cacheHit: boolean;
   /** The handler's work due at the release instant (hold mode). */
   atRelease: (() => Promise<void>) | undefined;
+  /** Hold mode: T on the agent's clock, fixed when the release was scheduled. */
+  deadlineLocal: number | undefined;
+  /** Hold mode: the READY built and signed before T, sent at T. */
+  prepared: PreparedAck | undefined;
+  /** Hold mode: the release has started (its effect ran, or is running). */
+  released: boolean;
 }
 
 export interface EngineDeps {
@@ -39,11 +51,17 @@ export interface EngineDeps {
   sender: AckSender;
   releases: PreciseTimer;
   profiler: ImpedanceProfiler;
+  /** How late a release may be and still send the READY signed before T (PREBUILT_LATE_LIMIT_MS). */
+  prebuiltLateLimitMs?: number;
   /** Told of every READY release after its ACK is sent (simulation's arrival tap); optional. */
   onReady?: (event: ReadyEvent) => void;
 }
 
-/** One READY release: which operation, and the instant stamped on the agent's own clock. */
+/**
+ * One READY release: which operation, and the instant stamped on the agent's own clock. Given
+ * as soon as the ACK was handed to the bus (inside the release pass in hold mode): a listener
+ * must only take what it needs and defer the rest.
+ */
 export interface ReadyEvent {
   operationId: string;
   releaseMode: Coordinate['release_mode'];
@@ -52,13 +70,17 @@ export interface ReadyEvent {
   readyAtLocal: number;
   /** When the handler's processing ended, on the agent's clock: after T in hold mode means T came too early. */
   finishedAtLocal: number;
+  /** The ACK that carried it. */
+  ackMessageId: string;
+  /** Hold mode: T on the agent's clock as scheduled, and whether the ACK sent was the one signed before T. */
+  hold?: { deadlineLocal: number; prebuilt: boolean; release: ReleaseInfo | undefined };
 }
 
 /**
  * From a verified COORDINATE to its ACK: intake checks, a bounded priority queue, the verb's
  * handler, and the release. `lead` and `none` are READY when processing ends; `hold` is READY
- * when the agent's clock reaches T converted to it, timed by the shared precise timer. The
- * ready instant is stamped first; the ACK is built, signed and sent afterwards.
+ * when the agent's clock reaches T converted to it, timed by the shared precise timer. In
+ * `hold`, the READY is built and signed when processing ends and handed to the bus at T.
  */
 export class CoordinationEngine {
   private readonly queue: PriorityWorkQueue<WorkItem>;
@@ -122,7 +144,19 @@ export class CoordinationEngine {
         break;
     }
     this.requests++;
-    const item: WorkItem = { coordinate: message, receivedAtLocal, state: 'queued', processingMs: 0, release: undefined, result: undefined, cacheHit: false, atRelease: undefined };
+    const item: WorkItem = {
+      coordinate: message,
+      receivedAtLocal,
+      state: 'queued',
+      processingMs: 0,
+      release: undefined,
+      result: undefined,
+      cacheHit: false,
+      atRelease: undefined,
+      deadlineLocal: undefined,
+      prepared: undefined,
+      released: false,
+    };
     if (!this.queue.offer(item, message.priority, performance.now())) {
       this.decline(message, receivedAtLocal, 'QUEUE_FULL', `queue full (${this.queue.capacity} waiting)`);
       return;
@@ -213,7 +247,7 @@ export class CoordinationEngine {
         item.atRelease = outcome.atRelease;
         if (item.coordinate.release_mode !== 'hold') this.release(item, endLocal);
         else if (this.closing) this.handBack(item, 'SHUTTING_DOWN');
-        else this.hold(item);
+        else this.hold(item, endLocal);
         return;
       case 'transit':
         this.finish(item);
@@ -251,27 +285,62 @@ export class CoordinationEngine {
     }
   }
 
-  private hold(item: WorkItem): void {
+  /**
+   * Hold mode, processing done before T: the READY is built and signed now, and the release at
+   * T only hands it to the bus (and starts the handler's atRelease work), so what an observer
+   * sees happens at T and many agents' releases do not queue behind each other's signing.
+   * Work that ends at or after T gets no pre-built READY: it is released now, its ACK built
+   * with the instant it really was ready.
+   */
+  private hold(item: WorkItem, endLocal: number): void {
     const { ctx, releases } = this.deps;
+    const deadlineLocal = ctx.clock.toLocal(item.coordinate.target_time);
+    if (endLocal >= deadlineLocal) return this.release(item, ctx.clock.localNow());
     item.state = 'held';
+    item.deadlineLocal = deadlineLocal;
+    // A T further away than half the TTL would make the signed ACK stale: that one is built at T.
+    if (deadlineLocal - endLocal <= ctx.tuning.messageTtlMs / 2) this.prepare(item, deadlineLocal);
     item.release = releases.schedule({
       clock: ctx.clock.local,
-      deadlineLocal: ctx.clock.toLocal(item.coordinate.target_time),
-      onRelease: (stamp) => this.release(item, stamp),
+      deadlineLocal,
+      effect: (stamp, info) => this.fire(item, stamp, info),
+      // Only a release its effect did not take (late, or nothing prepared) is finished here, after the pass.
+      onRelease: (stamp, info) => {
+        if (item.state === 'held' && !item.released) this.release(item, stamp, undefined, info);
+      },
     });
+  }
+
+  private prepare(item: WorkItem, deadlineLocal: number): void {
+    const { sender, ctx } = this.deps;
+    const ack = sender.build({ ...this.readyFacts(item), readyAtLocal: deadlineLocal });
+    sender.prepare(ack).then(
+      (prepared) => {
+        if (item.state === 'held' && !item.released) item.prepared = prepared;
+      },
+      (error: unknown) => ctx.log.error({ event: LogEvent.HANDLER_FAILED, operation: item.coordinate.operation_id, err: error }, 'could not sign the READY ahead of T; it is built at T'),
+    );
+  }
+
+  /** Inside the release pass, at T: the prepared READY goes out now, unless the release is late. */
+  private fire(item: WorkItem, stamp: number, info: ReleaseInfo): void {
+    if (item.state !== 'held' || item.prepared === undefined) return;
+    if (stamp - item.deadlineLocal! > (this.deps.prebuiltLateLimitMs ?? PREBUILT_LATE_LIMIT_MS)) return;
+    this.release(item, stamp, item.prepared, info);
   }
 
   /**
    * The release instant: the handler's atRelease work starts now (a GPIO write is under way
    * before this returns), and the ACK is READY once it succeeded, TRANSIT if it failed.
    */
-  private release(item: WorkItem, readyAtLocal: number): void {
+  private release(item: WorkItem, readyAtLocal: number, prepared?: PreparedAck, info?: ReleaseInfo): void {
     if (item.state === 'done') return;
+    item.released = true;
     const work = item.atRelease;
-    if (work === undefined) return this.ready(item, readyAtLocal);
+    if (work === undefined) return this.ready(item, readyAtLocal, prepared, info);
     item.atRelease = undefined;
     work().then(
-      () => this.ready(item, readyAtLocal),
+      () => this.ready(item, readyAtLocal, prepared, info),
       (error: unknown) => {
         if (item.state === 'done') return;
         this.finish(item);
@@ -282,31 +351,44 @@ export class CoordinationEngine {
     );
   }
 
-  /** The ready instant has been stamped; only now is the ACK built, signed and sent. */
-  private ready(item: WorkItem, readyAtLocal: number): void {
+  /**
+   * The ready instant has been stamped: the READY prepared before T is sent as it is; without
+   * one, the ACK is built now with that instant, then signed and sent.
+   */
+  private ready(item: WorkItem, readyAtLocal: number, prepared?: PreparedAck, info?: ReleaseInfo): void {
     if (item.state === 'done') return;
     this.finish(item);
     const { sender, profiler, ctx } = this.deps;
-    const ack = sender.build({
+    const ack = prepared?.ack ?? sender.build({ ...this.readyFacts(item), readyAtLocal });
+    profiler.recordOutcome(true);
+    ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id, prebuilt: prepared !== undefined }, 'READY');
+    const { coordinate } = item;
+    const onReady = this.deps.onReady;
+    const dispatched =
+      onReady &&
+      ((): void =>
+        onReady({
+          operationId: coordinate.operation_id,
+          releaseMode: coordinate.release_mode,
+          targetTime: coordinate.target_time,
+          readyAtLocal,
+          finishedAtLocal: item.receivedAtLocal + item.processingMs,
+          ackMessageId: ack.message_id,
+          ...(item.deadlineLocal === undefined ? {} : { hold: { deadlineLocal: item.deadlineLocal, prebuilt: prepared !== undefined, release: info } }),
+        }));
+    if (prepared !== undefined) sender.sendPrepared(prepared, coordinate.priority, dispatched);
+    else sender.sendAck(ack, coordinate.priority, dispatched);
+  }
+
+  private readyFacts(item: WorkItem): Omit<AckFacts, 'readyAtLocal'> {
+    return {
       coordinate: item.coordinate,
       state: READY,
       receivedAtLocal: item.receivedAtLocal,
-      readyAtLocal,
       processingMs: item.processingMs,
       result: item.result,
       ...(item.cacheHit ? { cacheHit: true } : {}),
-    });
-    profiler.recordOutcome(true);
-    ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id }, 'READY');
-    sender.sendAck(ack, item.coordinate.priority);
-    const { coordinate } = item;
-    this.deps.onReady?.({
-      operationId: coordinate.operation_id,
-      releaseMode: coordinate.release_mode,
-      targetTime: coordinate.target_time,
-      readyAtLocal,
-      finishedAtLocal: item.receivedAtLocal + item.processingMs,
-    });
+    };
   }
 
   private handBack(item: WorkItem, code: DeclineCode): void {

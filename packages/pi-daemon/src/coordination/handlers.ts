@@ -1,5 +1,4 @@
-import { Sha256Hex, TRANSIT_REFUSAL, type ConflictDetail, type Coordinate, type Verb } from '@mesh30k/shared';
-import { z } from 'zod';
+import { SyncPayload, TRANSIT_REFUSAL, verbPayloadIssues, verbPayloadRefusal, type ConflictDetail, type Coordinate, type Verb } from '@mesh30k/shared';
 import { hashPayload } from './context-hash.js';
 
 /** What a handler decided: READY (+1), TRANSIT (0, with a reason) or CONFLICT (-1). */
@@ -32,29 +31,16 @@ export interface HandlerContext {
 export type VerbHandler = (context: HandlerContext) => HandlerOutcome | Promise<HandlerOutcome>;
 export type HandlerRegistry = Readonly<Record<Verb, VerbHandler>>;
 
-/**
- * What `sync` carries: the context hash to adopt, optionally the hash the lead believes the
- * agent holds now (base_hash), the context itself (checked against context_hash), and how
- * far back the histories agree (reported with a divergence).
- */
-export const SyncPayload = z.object({
-  context_hash: Sha256Hex,
-  base_hash: Sha256Hex.optional(),
-  context: z.unknown().optional(),
-  depth: z.number().int().min(0).max(1_000_000).optional(),
-});
-export type SyncPayload = z.infer<typeof SyncPayload>;
+/** What `sync` carries is the shared schema the lead checked before sending (protocol/verb-payloads). */
+export { SyncPayload };
 
 const ready = (result?: unknown): HandlerOutcome => (result === undefined ? { state: 'ready' } : { state: 'ready', result });
 
 /** `sync`: adopt a new context hash, unless the agent's context diverged or the content is corrupt. */
 export const syncHandler: VerbHandler = (ctx) => {
-  const parsed = SyncPayload.safeParse(ctx.coordinate.payload);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: `sync payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
-  }
-  const payload = parsed.data;
+  const issues = verbPayloadIssues('sync', ctx.coordinate.payload);
+  if (issues.length > 0) return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: verbPayloadRefusal('sync', issues) };
+  const payload = SyncPayload.parse(ctx.coordinate.payload);
   if (payload.context !== undefined) {
     const computed = hashPayload(payload.context);
     if (computed !== payload.context_hash) {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { SIGNATURE_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import { EpochFence, Heartbeat as HeartbeatSchema, REFUSAL, SIGNATURE_HEADER, TAG_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type HmacSha256, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
@@ -8,6 +8,7 @@ import { isBusError } from '../nats/errors.js';
 import { checkKind, encodeFrame, parseUnsignedRefusal, subjectOf, verifyOn } from '../nats/frames.js';
 import type { HealthSampler } from '../ports.js';
 import type { BeatTask } from './scheduler.js';
+import { HeartbeatSession, type HeartbeatAuth } from './heartbeat-session.js';
 
 /** What the heartbeat reads from the rest of the agent. */
 export interface HeartbeatDeps {
@@ -29,7 +30,15 @@ export interface HeartbeatDeps {
   enrollment?: EnrollmentHooks | undefined;
   /** Learns the lead's key before a beat when only the mesh root is pinned. */
   leadKey?: { ensure(): Promise<DiscoveryResult> } | undefined;
+  /** `session` (default): tag beats in an Ed25519-rooted session once one is open; `ed25519`: sign every beat. */
+  auth?: HeartbeatAuth;
+  /** HMAC-SHA256 for session tags (node:crypto in Node). Required for `session`. */
+  hmac?: HmacSha256;
 }
+
+/** Unsigned refusals of a tagged beat after which its session is of no more use. */
+const SESSION_LOST_CODES: ReadonlySet<string> = new Set([REFUSAL.SESSION_UNKNOWN, REFUSAL.BAD_TAG]);
+const encoder = new TextEncoder();
 
 /** Refusals that mean "this lead does not know your key": the agent asks to join. */
 const NOT_KNOWN_CODES: ReadonlySet<string> = new Set(['NOT_ENROLLED']);
@@ -99,9 +108,17 @@ export class HeartbeatTask implements BeatTask {
   private intervalMs: number;
   private lastOkAt: number | undefined;
   private last: LastBeat | undefined;
+  /** The highest lease epoch an HA lead has answered with: a lower one is a fenced lead's late reply. */
+  private readonly leaseFence = new EpochFence();
+  /** Present in session mode. */
+  private readonly session: HeartbeatSession | undefined;
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
+    if ((deps.auth ?? 'session') === 'session') {
+      if (deps.hmac === undefined) throw new TypeError('heartbeat auth "session" needs an HMAC-SHA256 (deps.hmac)');
+      this.session = new HeartbeatSession({ ctx: deps.ctx, hmac: deps.hmac, random: () => deps.random(), bootId: this.bootId, intervalMs: () => this.intervalMs });
+    }
     const floor = deps.ctx.state.get<number>(SEQ_FLOOR_KEY);
     this.seq = typeof floor === 'number' && Number.isSafeInteger(floor) && floor >= 0 ? floor : 0;
   }
@@ -119,6 +136,16 @@ export class HeartbeatTask implements BeatTask {
       this.seqCeiling = ceiling;
     }
     return this.seq++;
+  }
+
+  /** The open heartbeat session's id, for status and tests; undefined when beats are signed. */
+  get sessionId(): string | undefined {
+    return this.session?.id;
+  }
+
+  /** Cancels a scheduled session handshake (the agent stops). */
+  close(): void {
+    this.session?.close();
   }
 
   get interval(): number {
@@ -192,12 +219,14 @@ export class HeartbeatTask implements BeatTask {
     const leadKey = await this.deps.leadKey?.ensure();
     if (leadKey !== undefined && !leadKey.ok) return this.miss('LEAD_UNKNOWN', `${leadKey.code}: ${leadKey.message}`);
     if (leadKey?.ok === true && leadKey.learnt) ctx.log.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: ctx.identity.leadId }, 'lead key learnt from its root-signed enrollment');
+    // A session tags the beat; without one (none opened yet) it is signed.
+    const session = this.session?.current();
     // The body's t1 names the beat (the lead echoes it) and dates the clock report inside it.
     const t1 = ctx.clock.localNow();
     const heartbeat = this.build(t1);
     const route = { family: 'heartbeat', id: ctx.identity.leadId } as const;
     checkKind(route.family, heartbeat.kind);
-    const frame = await encodeFrame(heartbeat, ctx.self);
+    const frame = session === undefined ? await encodeFrame(heartbeat, ctx.self) : await this.encodeTagged(heartbeat, session);
     // The exchange's own stamps sit at the wire: t1 after building and signing, just before the
     // request leaves; t4 when the client handed the reply over, not after the awaits since.
     // Work between a stamp and the wire would count as path delay on one side only.
@@ -212,6 +241,11 @@ export class HeartbeatTask implements BeatTask {
     } catch (error) {
       if (isBusError(error)) return this.miss(error.code);
       throw error;
+    }
+    if (session !== undefined && reply.headers.get(TAG_HEADER)) {
+      const read = await this.session!.readReply(session, heartbeat.seq, reply);
+      if (!read.ok) return this.miss('BAD_REPLY', read.reason);
+      return this.onVerifiedReply(read.reply, { t1, t1Wire, t4, seq: heartbeat.seq, freezeVersion });
     }
     if (!reply.headers.get(SIGNATURE_HEADER)) {
       // The lead refused the beat before it knew the sender, and did not spend a signature on
@@ -228,19 +262,42 @@ export class HeartbeatTask implements BeatTask {
       // ordinary interval), so a lead shedding load (OVERLOADED) is not hit again in 500 ms. A
       // forged one can cost no more than the burst.
       this.refused = true;
+      // A session the lead does not hold (restarted, expired, revoked): a new one, after a random delay.
+      if (!refusal.ok && session !== undefined && SESSION_LOST_CODES.has(refusal.code)) this.session!.forget(refusal.code);
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
     if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
     const { message, signerId } = verified.value;
-    if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId || message.agent_id !== ctx.identity.agentId) {
+    if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId) {
       return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');
     }
+    this.onVerifiedReply(message, { t1, t1Wire, t4, seq: heartbeat.seq, freezeVersion });
+  }
+
+  /** A reply proven to be the lead's (signed or tagged): checked against this beat, then taken. */
+  private onVerifiedReply(message: HeartbeatReply, beat: { t1: number; t1Wire: number; t4: number; seq: number; freezeVersion: number }): void {
+    if (message.agent_id !== this.deps.ctx.identity.agentId) return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');
+    if (message.lease_epoch !== undefined) {
+      const fenced = this.leaseFence.check(this.deps.ctx.identity.leadId, message.lease_epoch);
+      if (!fenced.admitted) return this.miss('BAD_REPLY', `reply from lease epoch ${fenced.epoch}, older than ${fenced.current}: a lead that lost its lease`);
+    }
     // A refusal of a body the lead could not trust (an unknown key) cannot echo t1: no clock sample, but an answer.
-    if (message.t1 !== t1 && !message.accepted) return this.onRefusal(message);
-    if (message.t1 !== t1) return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY (t1 differs)');
-    this.onReply(message, { t1: t1Wire, t4, seq: heartbeat.seq, freezeVersion });
+    if (message.t1 !== beat.t1 && !message.accepted) return this.onRefusal(message);
+    if (message.t1 !== beat.t1) return this.miss('BAD_REPLY', 'reply is not this beat\'s HEARTBEAT_REPLY (t1 differs)');
+    this.onReply(message, { t1: beat.t1Wire, t4: beat.t4, seq: beat.seq, freezeVersion: beat.freezeVersion });
+  }
+
+  /** The beat's bytes (validated as encodeMessage does) and its session tag headers. */
+  private async encodeTagged(heartbeat: Heartbeat, session: NonNullable<ReturnType<HeartbeatSession['current']>>): Promise<{ data: Uint8Array; headers: Record<string, string> }> {
+    const checked = HeartbeatSchema.safeParse(heartbeat);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw new TypeError(`refusing to send an invalid HEARTBEAT: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`);
+    }
+    const data = encoder.encode(JSON.stringify(heartbeat));
+    return { data, headers: await this.session!.headersFor(session, data) };
   }
 
   private onReply(reply: HeartbeatReply, beat: { t1: number; t4: number; seq: number; freezeVersion: number }): void {

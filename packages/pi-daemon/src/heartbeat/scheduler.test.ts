@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BeatScheduler, type BeatTask } from './scheduler.js';
+import { performance } from 'node:perf_hooks';
+import { BeatScheduler, slotEnd, type BeatTask } from './scheduler.js';
 
 function counter(intervalMs: number): BeatTask & { beats: number } {
   return {
@@ -64,5 +65,31 @@ describe('BeatScheduler', () => {
     await new Promise<void>((resolve) => scheduler.add({ beat: () => resolve(), nextIntervalMs: () => 60_000 }, 0));
     expect(task.beats).toBe(1);
     scheduler.stop();
+  });
+
+  it('with slots, starts the beats due in one slot together at its end, never early', async () => {
+    const scheduler = new BeatScheduler({ beatsPerTurn: 100, tickMs: 50 });
+    const startedAt: { due: number; at: number }[] = [];
+    const base = performance.now();
+    for (let k = 0; k < 40; k++) {
+      const due = base + k;
+      scheduler.add({ beat: () => void startedAt.push({ due, at: performance.now() }), nextIntervalMs: () => 60_000 }, k);
+    }
+    await new Promise<void>((resolve) => scheduler.add({ beat: () => resolve(), nextIntervalMs: () => 60_000 }, 150));
+    scheduler.stop();
+    expect(startedAt).toHaveLength(40);
+    for (const beat of startedAt) {
+      expect(beat.at).toBeGreaterThanOrEqual(beat.due - 1); // setTimeout's whole-ms rounding
+    }
+    // 40 beats 1 ms apart fall in at most two 50 ms slots; the sentinel in one more.
+    expect(scheduler.batches).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('slotEnd', () => {
+  it('rounds a due time up to its slot boundary, or leaves it without slots', () => {
+    expect(slotEnd(101, 20)).toBe(120);
+    expect(slotEnd(120, 20)).toBe(120);
+    expect(slotEnd(101.5, 0)).toBe(101.5);
   });
 });

@@ -7,6 +7,8 @@ export const DEFAULT_BEATS_PER_TURN = 4;
 const BATCH_BUDGET_MS = 2;
 /** While a release is imminent, the scheduler looks again this soon. */
 const YIELD_RETRY_MS = 1;
+/** How early a slot's timer may fire (setTimeout's whole-ms rounding). */
+const TIMER_SLACK_MS = 1;
 
 export interface BeatTask {
   /** Starts one heartbeat; must not throw and must not block for long (the send is async). */
@@ -33,6 +35,13 @@ interface Entry extends Timed {
 
 export interface BeatSchedulerOptions {
   beatsPerTurn?: number;
+  /**
+   * Slot width, ms (0: none). Beats due in the same slot start together at its end, so their
+   * requests leave in one socket write instead of one write each: a sim fleet's beats are
+   * spread over the interval, about one per millisecond. A beat is never early, and at most
+   * this late (small beside the interval's jitter).
+   */
+  tickMs?: number;
   /** When given, batches wait while a release is imminent, so beats never delay a stamp. */
   quiet?: QuietWindow;
   onError?: (error: unknown) => void;
@@ -46,6 +55,7 @@ export interface BeatSchedulerOptions {
 export class BeatScheduler {
   private readonly heap = new TimerHeap<Entry>();
   private readonly perTurn: number;
+  private readonly tickMs: number;
   private readonly quiet: QuietWindow | undefined;
   private readonly onError: (error: unknown) => void;
   private timer: NodeJS.Timeout | undefined;
@@ -54,9 +64,11 @@ export class BeatScheduler {
   private continuing = false;
   private stopped = false;
   private beats = 0;
+  private turns = 0;
 
   constructor(options: BeatSchedulerOptions = {}) {
     this.perTurn = options.beatsPerTurn ?? DEFAULT_BEATS_PER_TURN;
+    this.tickMs = options.tickMs ?? 0;
     this.quiet = options.quiet;
     this.onError = options.onError ?? (() => undefined);
   }
@@ -68,6 +80,11 @@ export class BeatScheduler {
   /** Beats started since construction. */
   get started(): number {
     return this.beats;
+  }
+
+  /** Event-loop turns that started at least one beat. */
+  get batches(): number {
+    return this.turns;
   }
 
   add(task: BeatTask, firstInMs: number): BeatHandle {
@@ -100,10 +117,11 @@ export class BeatScheduler {
     if (this.continuing || this.stopped) return;
     const head = this.heap.peek();
     if (head === undefined) return;
-    if (this.timer !== undefined && this.timerDue <= head.due) return;
+    const due = slotEnd(head.due, this.tickMs);
+    if (this.timer !== undefined && this.timerDue <= due) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerDue = head.due;
-    this.timer = setTimeout(() => this.turn(), Math.max(0, head.due - performance.now()));
+    this.timerDue = due;
+    this.timer = setTimeout(() => this.turn(), Math.max(0, due - performance.now()));
   }
 
   private turn(): void {
@@ -117,8 +135,12 @@ export class BeatScheduler {
       return;
     }
     const now = performance.now();
+    // With slots, a timer that fires a fraction of a ms before its slot's end still serves
+    // the whole slot (setTimeout counts whole ms), rather than arming again for the rest.
+    const horizon = this.tickMs > 0 ? now + TIMER_SLACK_MS : now;
     let started = 0;
-    for (let head = this.heap.peek(); head !== undefined && head.due <= now && started < this.perTurn; head = this.heap.peek()) {
+    if (this.heap.peek() !== undefined && this.heap.peek()!.due <= horizon) this.turns++;
+    for (let head = this.heap.peek(); head !== undefined && head.due <= horizon && started < this.perTurn; head = this.heap.peek()) {
       started++;
       this.beats++;
       try {
@@ -139,6 +161,11 @@ export class BeatScheduler {
     }
     this.arm();
   }
+}
+
+/** The end of the slot of width `tickMs` that `due` falls in (`due` itself without slots). */
+export function slotEnd(due: number, tickMs: number): number {
+  return tickMs > 0 ? Math.ceil(due / tickMs) * tickMs : due;
 }
 
 function safeInterval(task: BeatTask): number {

@@ -24,6 +24,9 @@ export const LogEvent = {
   HEARTBEAT_RECOVERED: 'heartbeat.recovered',
   HEARTBEAT_REJECTED: 'heartbeat.rejected',
   HEARTBEAT_INTERVAL_CHANGED: 'heartbeat.interval_changed',
+  HEARTBEAT_SESSION_OPENED: 'heartbeat.session_opened',
+  HEARTBEAT_SESSION_LOST: 'heartbeat.session_lost',
+  HEARTBEAT_SESSION_FAILED: 'heartbeat.session_failed',
   // enrollment ("permit join") and the lead's key
   ENROLLMENT_WAITING: 'enrollment.waiting',
   ENROLLMENT_REQUEST_FAILED: 'enrollment.request_failed',

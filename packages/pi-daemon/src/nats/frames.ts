@@ -134,7 +134,16 @@ export interface ConfirmingPeer {
  * a temporary refusal: the sender keeps what it would have dropped. Bus failures throw.
  */
 export async function requestConfirmed(peer: ConfirmingPeer, route: Route, message: MeshMessage): Promise<Confirmation> {
-  const reply = await requestSigned(peer.bus, route, message, peer.self, peer.timeoutMs);
+  checkKind(route.family, message.kind);
+  return requestConfirmedFrame(peer, route, message, await encodeFrame(message, peer.self));
+}
+
+/**
+ * requestConfirmed for a message already signed (encodeFrame): the request is handed to the
+ * bus synchronously, before this returns, so a caller timing a release publishes at that instant.
+ */
+export async function requestConfirmedFrame(peer: ConfirmingPeer, route: Route, message: MeshMessage, frame: EncodedFrame): Promise<Confirmation> {
+  const reply = await peer.bus.request(subjectOf(route), frame.data, { timeoutMs: peer.timeoutMs, headers: frame.headers });
   const verified = await verifyOn(route.family, reply, { ed25519: peer.ed25519, resolveKey: peer.resolveKey });
   if (!verified.ok) return { ok: false, code: UNTRUSTED_REPLY, message: `reply refused: ${verified.error.code}: ${verified.error.message}` };
   const answer = verified.value.message;

@@ -22,6 +22,11 @@ export interface SupervisorOptions {
   drainTimeoutMs?: number;
   /** Where replies to this client's requests arrive; the client's default (_INBOX) when absent. */
   inboxPrefix?: string;
+  /**
+   * Skip the stack the client captures for every request (to say where a timed-out request
+   * came from): a sim sends thousands per second and gains nothing from it.
+   */
+  noAsyncTraces?: boolean;
   /** TLS and credentials, passed to the client as they are. */
   auth?: Pick<ConnectionOptions, 'tls' | 'authenticator' | 'user' | 'pass' | 'token'>;
 }
@@ -32,8 +37,8 @@ export interface SupervisorDeps {
   connect?: ConnectFn;
 }
 
-export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff' | 'inboxPrefix'>> &
-  Pick<SupervisorOptions, 'auth' | 'inboxPrefix'> & { backoff: BackoffOptions };
+export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff' | 'inboxPrefix' | 'noAsyncTraces'>> &
+  Pick<SupervisorOptions, 'auth' | 'inboxPrefix' | 'noAsyncTraces'> & { backoff: BackoffOptions };
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   return {
@@ -45,6 +50,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
     auth: options.auth,
     inboxPrefix: options.inboxPrefix,
+    noAsyncTraces: options.noAsyncTraces,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
   };
 }
@@ -69,6 +75,7 @@ export function clientOptionsFor(options: ResolvedSupervisorOptions, delayHandle
     maxPingOut: options.maxPingOut,
     timeout: options.connectTimeoutMs,
     ...(options.inboxPrefix === undefined ? {} : { inboxPrefix: options.inboxPrefix }),
+    ...(options.noAsyncTraces === true ? { noAsyncTraces: true } : {}),
     ...options.auth,
   };
 }

@@ -6,21 +6,13 @@
  * other modes now. A hardware error answers TRANSIT with the reason: never READY for a
  * switch that did not happen.
  */
-import { SensorId, TRANSIT_REFUSAL } from '@mesh30k/shared';
-import { z } from 'zod';
+import { ActPayload, TRANSIT_REFUSAL, verbPayloadIssues, verbPayloadRefusal } from '@mesh30k/shared';
 import type { HandlerOutcome, VerbHandler } from '../coordination/handlers.js';
 import { actCapability } from './config.js';
 import type { OutputDriver } from './sensor-hub.js';
 
-const OnOff = z.union([z.boolean(), z.enum(['on', 'off']).transform((word) => word === 'on')]);
-
-export const ActPayload = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('set'), output: SensorId, value: OnOff }),
-  z.strictObject({ action: z.literal('pulse'), output: SensorId, duration_ms: z.number().int().min(1).max(600_000), value: OnOff.default(true) }),
-  z.strictObject({ action: z.literal('toggle'), output: SensorId }),
-  z.strictObject({ action: z.literal('identify'), duration_ms: z.number().int().min(500).max(60_000).optional() }),
-]);
-export type ActPayload = z.output<typeof ActPayload>;
+/** The payload schema is shared with the lead, which refuses a bad one before sending (protocol/verb-payloads). */
+export { ActPayload };
 
 const mismatch = (detail: string, expected: string, received: string): HandlerOutcome => ({
   state: 'conflict',
@@ -33,12 +25,9 @@ function hardware(error: unknown): HandlerOutcome {
 
 export function actHandler(outputs: OutputDriver, capabilities: readonly string[]): VerbHandler {
   return async (ctx): Promise<HandlerOutcome> => {
-    const parsed = ActPayload.safeParse(ctx.coordinate.payload);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: `act payload ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
-    }
-    const payload = parsed.data;
+    const issues = verbPayloadIssues('act', ctx.coordinate.payload);
+    if (issues.length > 0) return { state: 'transit', code: TRANSIT_REFUSAL.PAYLOAD_INVALID, message: verbPayloadRefusal('act', issues) };
+    const payload = ActPayload.parse(ctx.coordinate.payload);
     if (payload.action === 'identify') {
       try {
         const started = await outputs.identify(payload.duration_ms);

@@ -6,7 +6,7 @@ describe('arrival tap', () => {
   const base = { now: () => 1_000_000 };
   // 1.5 s ahead and 50 ppm fast, anchored at the base clock's 1,000,000.
   const skewed = new SkewedClock(base, { offsetMs: 1_500, driftPpm: 50 });
-  const event = { operationId: 'op-1', releaseMode: 'hold' as const, targetTime: 1_010_000, readyAtLocal: skewed.fromBase(1_010_000.25), finishedAtLocal: skewed.fromBase(1_009_990) };
+  const event = { operationId: 'op-1', releaseMode: 'hold' as const, targetTime: 1_010_000, readyAtLocal: skewed.fromBase(1_010_000.25), finishedAtLocal: skewed.fromBase(1_009_990), ackMessageId: 'ack-1' };
 
   it('turns the skewed stamp back into the true instant, and the skew into its simulated truth', () => {
     const record = arrivalRecord('sim-1', event, { toTrue: (l) => skewed.toBase(l), toMesh: (l) => l - 1_500 });

@@ -35,6 +35,12 @@ export interface ArrivalRecord {
   true_one_way_median_ms?: number;
   /** Lead mode: the lead time the lead planned for this agent (its COORDINATE's compensation). */
   planned_lead_ms?: number;
+  /** The ACK that carried the READY: what an outside observer of the bus sees. */
+  ack_message_id?: string;
+  /** That ACK's emulated uplink delay (per-agent links only): the observer subtracts it from its arrival. */
+  uplink_delay_ms?: number;
+  /** Hold mode: how the release went, to tell the parts of its lateness apart. */
+  hold?: HoldDiagnosis;
 }
 
 /** The simulated truth beside one release, for the benchmark's oracle row. */
@@ -46,6 +52,23 @@ export interface ArrivalTruth {
   draw: { processingMs: number; plannedLeadMs: number | undefined } | undefined;
 }
 
+export interface HoldDiagnosis {
+  /** T on the agent's clock as scheduled; ready_local_ms minus this is the timer's own lateness. */
+  deadline_local_ms: number;
+  /** That deadline in the agent's mesh time at the release: minus T, how far the estimate moved while held. */
+  deadline_mesh_ms: number;
+  /** True when the ACK sent was the one signed before T. */
+  prebuilt: boolean;
+  /** How late the timer that started the release pass woke (event loop or CPU), ms. */
+  wake_late_ms?: number;
+  /** Time from the pass's first stamp to this one (earlier releases of the pass), ms. */
+  in_pass_ms?: number;
+  /** The spin margin in force, ms. */
+  margin_ms?: number;
+  /** Time the sim's thread waited for a CPU between arming the release timer and the end of the pass, ms. */
+  run_queue_ms?: number;
+}
+
 /** What the tap needs of a virtual agent's clocks. */
 export interface TapClocks {
   /** Skewed local reading to true (base-clock) time; SkewedClock.toBase. */
@@ -54,9 +77,11 @@ export interface TapClocks {
   toMesh(localMs: number): number;
 }
 
-export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks, truth?: ArrivalTruth): ArrivalRecord {
+export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClocks, truth?: ArrivalTruth, uplinkDelayMs?: number): ArrivalRecord {
   const readyTrue = clocks.toTrue(event.readyAtLocal);
   const draw = truth?.draw;
+  const hold = event.hold;
+  const release = hold?.release;
   return {
     agent_id: agentId,
     operation_id: event.operationId,
@@ -67,6 +92,19 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
     true_offset_ms: event.readyAtLocal - readyTrue,
     offset_error_ms: clocks.toMesh(event.readyAtLocal) - readyTrue,
     finished_mesh_ms: clocks.toMesh(event.finishedAtLocal),
+    ack_message_id: event.ackMessageId,
+    ...(uplinkDelayMs === undefined || Number.isNaN(uplinkDelayMs) ? {} : { uplink_delay_ms: uplinkDelayMs }),
+    ...(hold === undefined
+      ? {}
+      : {
+          hold: {
+            deadline_local_ms: hold.deadlineLocal,
+            deadline_mesh_ms: clocks.toMesh(hold.deadlineLocal),
+            prebuilt: hold.prebuilt,
+            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, margin_ms: release.marginMs }),
+            ...(release?.runQueueMs === undefined ? {} : { run_queue_ms: release.runQueueMs }),
+          },
+        }),
     ...(truth === undefined
       ? {}
       : {

@@ -29,6 +29,7 @@ import { AgentLink } from './link/agent-link.js';
 import { DelayLine } from './link/delay-line.js';
 import { LinkedBus } from './link/linked-bus.js';
 import { LinkedInbox } from './link/linked-inbox.js';
+import { runQueueWaitReader } from '../clock/run-queue.js';
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
@@ -97,7 +98,10 @@ export class SimFleet {
     const spec = SimSpec.parse(input);
     const ed25519 = deps.ed25519 ?? nodeEd25519;
     const base = deps.baseClock ?? trueClock;
-    const releases = new PreciseTimer();
+    const releases = new PreciseTimer({
+      runQueueWaitMs: runQueueWaitReader(),
+      onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
+    });
     const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
     // The fleet's start-up (or reconnect) burst adds at most its steady heartbeat rate.
@@ -117,6 +121,7 @@ export class SimFleet {
       const sensorSpec = spec.virtual_sensors;
       const capabilities = sensorSpec === undefined ? profile.capabilities : [...profile.capabilities, actCapability(VIRTUAL_RELAY)];
       const sensors = sensorSpec === undefined ? undefined : virtualSensors({ seed: profile.seed, intervalMs: sensorSpec.interval_ms, localNow: () => clock.now(), log: deps.logger });
+      const bus = link === undefined ? undefined : new LinkedBus(deps.bus, link);
       const agent = new Agent({
         identity: {
           agentId: profile.agentId,
@@ -130,12 +135,13 @@ export class SimFleet {
         signer: ed25519.signerSync(privateKey),
         ed25519,
         leadKeys: deps.leadKeys,
-        bus: link === undefined ? deps.bus : new LinkedBus(deps.bus, link),
+        bus: bus ?? deps.bus,
         outbox: new MemoryOutbox(spec.outbox_max_entries),
         state: new MemoryStateStore(),
         health,
         logger: deps.logger,
         handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities), truth?.observe),
+        heartbeatAuth: spec.heartbeat_auth,
         ...(sensors === undefined ? {} : { sensors: sensors.hub }),
         config: {
           heartbeatIntervalMs: spec.heartbeat_interval_ms,
@@ -147,7 +153,16 @@ export class SimFleet {
         },
         shared: { inbox: link === undefined ? inbox : new LinkedInbox(inbox, link), beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
-        onReady: tap && ((event) => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, truth?.take(event.operationId)))),
+        // Called as the ACK is handed to the bus, maybe inside a release pass: the uplink delay and
+        // the operation's truth are read now (they are that ACK's), the record built and written
+        // once the pass is over.
+        onReady:
+          tap &&
+          ((event) => {
+            const uplinkMs = bus?.lastUplinkDelayMs;
+            const seen = truth?.take(event.operationId);
+            queueMicrotask(() => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, seen, uplinkMs)));
+          }),
       });
       agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors, link });
     }

@@ -1,7 +1,7 @@
 import type { Verb } from '@mesh30k/shared';
 import { Verb as VerbSchema } from '@mesh30k/shared';
 import { BUILT_IN_HANDLERS, type HandlerOutcome, type VerbHandler } from '../coordination/handlers.js';
-import { ActPayload } from '../sensors/act-handler.js';
+import { ActPayload } from '@mesh30k/shared';
 import { agentProcessing } from './processing-model.js';
 import type { VirtualProfile } from './profiles.js';
 import { seededRandom } from './random.js';

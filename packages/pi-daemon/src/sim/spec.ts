@@ -59,6 +59,8 @@ export const SimSpec = z.strictObject({
     .prefault({}),
   heartbeat_interval_ms: z.number().int().min(100).max(600_000).default(5_000),
   heartbeat_jitter: z.number().min(0).max(0.5).default(0.1),
+  /** How virtual agents authenticate heartbeats, as a real agent's heartbeat.auth (docs/adr/0004). */
+  heartbeat_auth: z.enum(['session', 'ed25519']).default('session'),
   /** Fast initial beats until this many clock samples; 0 in large fleets to avoid a burst. */
   burst_samples: z.number().int().min(0).max(16).default(0),
   queue_capacity: z.number().int().min(1).max(10_000).default(16),

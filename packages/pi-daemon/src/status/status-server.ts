@@ -5,7 +5,8 @@
  * SSH scripts and local scrapers, not a network API. Errors are answered as
  * application/problem+json, in this one place.
  */
-import { PROBLEM_HEADERS, problemDetails, type ProblemInput } from '@mesh30k/shared';
+import { API_RESPONSE_HEADERS, PROBLEM_HEADERS, acceptableRequestId, methodNotAllowed, problemDetails, type ProblemInput } from '@mesh30k/shared';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,13 +26,13 @@ export interface StatusServerOptions {
   logger?: Logger;
 }
 
-export const METRICS_PATH = '/metrics';
-
 /** The exposition text and its content type. */
 export interface MetricsExposition {
   readonly contentType: string;
   metrics(): Promise<string>;
 }
+
+export const METRICS_PATH = '/metrics';
 
 export interface StatusServer {
   readonly host: string;
@@ -43,43 +44,49 @@ export interface StatusServer {
 const KEEP_ALIVE_TIMEOUT_MS = 1_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 
-function answer(response: ServerResponse, status: number, body: unknown, type: string, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...extra });
+const ROUTE_METHODS = ['GET'];
+
+/** Writes one answer; Node drops the body of a HEAD but keeps its Content-Length. */
+function send(response: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
+  response.writeHead(status, { ...API_RESPONSE_HEADERS, ...headers, 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }
 
-function problem(response: ServerResponse, value: ProblemInput, extra: Record<string, string> = {}): void {
-  const text = JSON.stringify(problemDetails(value));
-  response.writeHead(value.status, { ...PROBLEM_HEADERS, 'content-length': Buffer.byteLength(text), ...extra });
-  response.end(text);
+function problem(response: ServerResponse, value: ProblemInput, extra: Record<string, string>): void {
+  send(response, value.status, JSON.stringify(problemDetails(value)), { ...PROBLEM_HEADERS, ...extra });
+}
+
+/** The caller's X-Request-Id when it is sane, else a fresh one; echoed on every answer. */
+function requestIdOf(request: IncomingMessage): string {
+  const offered = request.headers['x-request-id'];
+  return typeof offered === 'string' && acceptableRequestId(offered) ? offered : `r-${randomBytes(8).toString('hex')}`;
 }
 
 export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const path = new URL(request.url ?? '/', 'http://status.invalid').pathname;
+    const requestId = requestIdOf(request);
+    const idHeader = { 'x-request-id': requestId };
     const metrics = options.metrics;
     if (path !== STATUS_PATH && !(path === METRICS_PATH && metrics !== undefined)) {
-      problem(response, { status: 404, code: 'NOT_FOUND', title: 'Not Found', instance: path, detail: metrics === undefined ? `only ${STATUS_PATH} is served` : `only ${STATUS_PATH} and ${METRICS_PATH} are served` });
+      problem(response, { status: 404, code: 'NOT_FOUND', title: 'Not Found', instance: path, requestId, detail: metrics === undefined ? `only ${STATUS_PATH} is served` : `only ${STATUS_PATH} and ${METRICS_PATH} are served` }, idHeader);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      problem(response, { status: 405, code: 'METHOD_NOT_ALLOWED', title: 'Method Not Allowed', instance: path, detail: `${request.method ?? '?'} is not allowed here; use GET or HEAD` }, { allow: 'GET, HEAD' });
+      const refused = methodNotAllowed(request.method ?? '?', ROUTE_METHODS, path);
+      problem(response, { ...refused.problem, requestId }, { ...refused.headers, ...idHeader });
       return;
     }
     const failed = (error: unknown): void => {
-      options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error }, 'status provider failed');
-      problem(response, { status: 500, code: 'INTERNAL', title: 'Internal Server Error', instance: path, detail: 'the status provider failed; see the daemon log' });
+      options.logger?.error({ event: LogEvent.STATUS_FAILED, err: error, request_id: requestId }, 'status provider failed');
+      problem(response, { status: 500, code: 'INTERNAL', title: 'Internal Server Error', instance: path, requestId, detail: 'the status provider failed; see the daemon log' }, idHeader);
     };
     if (path === METRICS_PATH && metrics !== undefined) {
-      metrics.metrics().then((text) => {
-        response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
-        response.end(text);
-      }, failed);
+      metrics.metrics().then((text) => send(response, 200, text, { 'content-type': metrics.contentType, ...idHeader }), failed);
       return;
     }
     try {
-      answer(response, 200, options.provider(), 'application/json');
+      send(response, 200, JSON.stringify(options.provider()), { 'content-type': 'application/json', ...idHeader });
     } catch (error) {
       failed(error);
     }

@@ -107,6 +107,26 @@ describe('status server and client', () => {
     expect(await broken.json()).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 
+  it('answers HEAD like GET, and marks every answer no-store, nosniff, with the request id', async () => {
+    const server = await serve(() => sample());
+    const base = `http://127.0.0.1:${server.port}`;
+    const get = await fetch(`${base}/status`);
+    const length = Buffer.byteLength(await get.text());
+    const head = await fetch(`${base}/status`, { method: 'HEAD', headers: { 'x-request-id': 'rid-head' } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(length));
+    expect(head.headers.get('x-request-id')).toBe('rid-head');
+    expect(await head.text()).toBe('');
+    for (const [path, method, status] of [['/status', 'GET', 200], ['/nope', 'HEAD', 404], ['/status', 'DELETE', 405]] as const) {
+      const res = await fetch(`${base}${path}`, { method, headers: { 'x-request-id': `rid-${status}` } });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('x-request-id')).toBe(`rid-${status}`);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    expect((await fetch(`${base}/status`, { headers: { 'x-request-id': 'bad id!' } })).headers.get('x-request-id')).toMatch(/^r-[0-9a-f]{16}$/);
+  });
+
   it('refuses to start on a port that is taken', async () => {
     const server = await serve(() => sample());
     await expect(startStatusServer({ host: '127.0.0.1', port: server.port, provider: () => sample() })).rejects.toMatchObject({ code: 'EADDRINUSE' });

@@ -37,11 +37,12 @@ export interface AgentChild {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function spawnAgent(args: readonly string[]): AgentChild {
+/** `nodeArgs` go before the launcher (e.g. `--cpu-prof` for a profile of the child). */
+export function spawnAgent(args: readonly string[], nodeArgs: readonly string[] = []): AgentChild {
   // In a checkout the launcher runs the sources through tsx unless MESH_USE_BUNDLE=1 asks for the
   // bundle; without a bundle it falls back to the sources, which buildAgent() reports.
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', MESH_USE_BUNDLE: '1' };
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error('mesh-agent did not start');
   const lines: Record<string, unknown>[] = [];
   const stderr: string[] = [];

@@ -71,6 +71,29 @@ describe('heartbeats', () => {
     }
   });
 
+  it('a reply stamped with an older lease epoch than one already answered is refused as a fenced lead\'s; a newer epoch is followed', async () => {
+    const other = await createTestMesh('lead-fenced');
+    const fencing = await MinimalLead.start({ natsUrl: nats.url, leadId: 'lead-fenced', keyPair: other.lead, trust: other.trust });
+    const real = await startRealAgent({ mesh: other, natsUrl: nats.url, agentId: 'pi-fence', dataDir: `${dir.path}/pi-fence` });
+    try {
+      fencing.hints.lease_epoch = 7;
+      await waitFor(() => real.agent.stats().heartbeatsSent >= 2, 'beats answered at epoch 7');
+      expect(real.agent.stats().heartbeatsMissed).toBe(0);
+      // The same lead id answering from an older lease: what a paused, replaced lead would say.
+      fencing.hints.lease_epoch = 3;
+      await waitFor(() => real.agent.stats().heartbeatsMissed >= 2, 'replies of epoch 3 refused');
+      expect(real.events('heartbeat.missed')[0]).toMatchObject({ reason: 'BAD_REPLY' });
+      expect(String(real.events('heartbeat.missed')[0]!.msg)).toContain('lease epoch 3, older than 7');
+      // A successor's newer epoch is taken at once.
+      fencing.hints.lease_epoch = 9;
+      const sent = real.agent.stats().heartbeatsSent;
+      await waitFor(() => real.agent.stats().heartbeatsSent >= sent + 2, 'beats answered at epoch 9');
+    } finally {
+      await real.close();
+      await fencing.close();
+    }
+  });
+
   it('an unsigned refusal is counted and logged with its code, and changes no state (no clock sample, no hints)', async () => {
     const other = await createTestMesh('lead-terse');
     const raw = await connect({ servers: nats.url });

@@ -56,6 +56,8 @@ export interface ReplyHints {
   frozen: boolean;
   mode: MeshMode;
   heartbeat_interval_ms?: number;
+  /** Stamped on replies as an HA lead does (lease_epoch). */
+  lease_epoch?: number;
 }
 
 export interface HeartbeatSeen {
@@ -258,6 +260,7 @@ export class MinimalLead {
       config_epoch: 1,
       mode: this.hints.mode,
       ...(this.hints.heartbeat_interval_ms === undefined ? {} : { heartbeat_interval_ms: this.hints.heartbeat_interval_ms }),
+      ...(this.hints.lease_epoch === undefined ? {} : { lease_epoch: this.hints.lease_epoch }),
       t3: 0,
     };
     reply.t3 = this.now();

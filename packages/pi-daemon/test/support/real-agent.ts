@@ -8,6 +8,7 @@ import { Agent } from '../../src/agent/agent.js';
 import type { AgentTuning } from '../../src/agent/options.js';
 import { trueClock } from '../../src/clock/true-clock.js';
 import type { VerbHandler } from '../../src/coordination/handlers.js';
+import type { HeartbeatAuth } from '../../src/heartbeat/index.js';
 import { staticHealthSampler } from '../../src/health/index.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
 import { openAgentStores, type AgentStores } from '../../src/outbox/index.js';
@@ -46,6 +47,8 @@ export interface RealAgentOptions {
   clock?: Clock;
   handlers?: Partial<Record<Verb, VerbHandler>>;
   tuning?: Partial<AgentTuning>;
+  /** Heartbeat authentication (config heartbeat.auth); the Agent's default when absent. */
+  heartbeatAuth?: HeartbeatAuth;
 }
 
 export async function startRealAgent(options: RealAgentOptions): Promise<RealAgent> {
@@ -73,6 +76,7 @@ export async function startRealAgent(options: RealAgentOptions): Promise<RealAge
     health: staticHealthSampler(),
     logger,
     ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
+    ...(options.heartbeatAuth === undefined ? {} : { heartbeatAuth: options.heartbeatAuth }),
     config: { ...TEST_TUNING, ...options.tuning },
   });
   supervisor.start();

@@ -9,3 +9,4 @@ export * from './ids.js';
 export * from './payload-hash.js';
 export * from './refusals.js';
 export * from './unrunnable.js';
+export * from './verb-payloads.js';

@@ -116,6 +116,12 @@ export const HeartbeatReply = z.object({
   config_epoch: z.number().int().min(0),
   mode: MeshMode,
   heartbeat_interval_ms: DurationMs.optional(),
+  /**
+   * The epoch of the lease the lead held when it answered (HA leads only, absent otherwise).
+   * An agent refuses a reply with a lower epoch than one it has seen (EpochFence): the late
+   * answer of a lead that lost its lease to a successor.
+   */
+  lease_epoch: z.number().int().positive().optional(),
 });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
@@ -391,6 +397,42 @@ export const SensorEvent = z.object({
 });
 export type SensorEvent = z.infer<typeof SensorEvent>;
 
+/** An X25519 public key (32 bytes) or a handshake nonce (16 bytes), base64url without padding. */
+const X25519Public = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes of base64url (43 characters)');
+const Nonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be 16 bytes of base64url (22 characters)');
+
+/**
+ * Agent -> lead, on the session subject, signed with the agent's enrolled Ed25519 key: opens a
+ * heartbeat session (docs/adr/0004). The ephemeral X25519 key is good for this handshake only.
+ */
+export const SessionHello = z.object({
+  ...header,
+  kind: z.literal('SESSION_HELLO'),
+  agent_id: Id,
+  /** The agent's boot (its heartbeats' boot_id): a new boot opens a new session. */
+  boot_id: Id,
+  eph_x25519_pub: X25519Public,
+  nonce: Nonce,
+});
+export type SessionHello = z.infer<typeof SessionHello>;
+
+/**
+ * Lead -> agent, the signed answer to a SESSION_HELLO. `transcript_hash` is SHA-256 of the
+ * HELLO's exact bytes, so an ACCEPT answers one HELLO only; `expires_in_ms` is relative
+ * because an agent at boot cannot yet convert mesh time to its own clock.
+ */
+export const SessionAccept = z.object({
+  ...header,
+  kind: z.literal('SESSION_ACCEPT'),
+  agent_id: Id,
+  session_id: Id,
+  eph_x25519_pub: X25519Public,
+  nonce: Nonce,
+  transcript_hash: Sha256Hex,
+  expires_in_ms: DurationMs,
+});
+export type SessionAccept = z.infer<typeof SessionAccept>;
+
 /** Every message kind and its schema: the one table the wire codec dispatches on. */
 export const MESSAGE_SCHEMAS = {
   HEARTBEAT: Heartbeat,
@@ -409,6 +451,8 @@ export const MESSAGE_SCHEMAS = {
   KEY_ROTATION: KeyRotation,
   REPLY: Reply,
   SENSOR_EVENT: SensorEvent,
+  SESSION_HELLO: SessionHello,
+  SESSION_ACCEPT: SessionAccept,
 } as const;
 
 export type MessageKind = keyof typeof MESSAGE_SCHEMAS;

@@ -19,6 +19,13 @@ export const REFUSAL = {
    * without a sensors module): nothing was switched, so it is not READY.
    */
   NO_OUTPUTS: 'NO_OUTPUTS',
+  /**
+   * A session-tagged heartbeat whose session the lead does not hold (restarted, expired, or
+   * dropped on revocation): answered unsigned; the agent re-handshakes after a random delay.
+   */
+  SESSION_UNKNOWN: 'SESSION_UNKNOWN',
+  /** A session-tagged heartbeat whose tag does not match its bytes under the session's key. */
+  BAD_TAG: 'BAD_TAG',
 } as const;
 export type RefusalCodeName = (typeof REFUSAL)[keyof typeof REFUSAL];
 

@@ -39,6 +39,8 @@ export const subjects = {
    * sender id is that key's text, since no enrollment names it yet); pending until an operator decides.
    */
   join: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.join`,
+  /** Agent -> lead heartbeat-session handshake (SESSION_HELLO request, SESSION_ACCEPT reply). */
+  session: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.session`,
   /**
    * Agent -> lead request (empty body); the reply is the lead's own root-signed enrollment
    * (a signed record, not a message), so an agent that pins only the mesh root learns the lead's key.
@@ -54,7 +56,7 @@ export const subjectSpaces = {
   agent: (agentId: string) => `${ROOT}.agent.${token(agentId, 'agent id')}.>`,
   /** Everything addressed to any agent: what a lead may publish on. */
   allAgents: () => `${ROOT}.agent.>`,
-  /** Everything served by one lead (its heartbeat, ack, conflict, control, summary, enroll subjects). */
+  /** Everything served by one lead (its heartbeat, session, ack, conflict, control, summary, enroll subjects). */
   lead: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.>`,
 } as const;
 
@@ -81,6 +83,7 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   enroll: ['ENROLL_REQUEST', 'ENROLLMENT', 'KEY_ROTATION', 'REPLY'],
   sensor: ['SENSOR_EVENT', 'REPLY'],
   join: ['ENROLL_REQUEST'],
+  session: ['SESSION_HELLO', 'SESSION_ACCEPT'],
   // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
   announce: [],
 };
@@ -88,3 +91,9 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */
 export const SIGNATURE_HEADER = 'Mesh-Signature';
 export const SIGNER_HEADER = 'Mesh-Signer';
+/**
+ * Headers of a session-keyed heartbeat and its reply (docs/adr/0004): the session id, and the
+ * HMAC-SHA256 tag (base64url) that stands in for Mesh-Signature. Mesh-Signer still names the agent.
+ */
+export const SESSION_HEADER = 'Mesh-Session';
+export const TAG_HEADER = 'Mesh-Tag';

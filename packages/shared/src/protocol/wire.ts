@@ -72,6 +72,7 @@ const ACTOR_FIELD: Partial<Record<MessageKind, 'agent_id' | 'lead_id'>> = {
   CONFLICT: 'agent_id',
   SENSOR_EVENT: 'agent_id',
   SUMMARY: 'lead_id',
+  SESSION_HELLO: 'agent_id',
 };
 
 const encoder = new TextEncoder();
@@ -134,6 +135,22 @@ async function verifyAndParseUnsafe(frame: IncomingFrame, options: VerifyOptions
     return refuse('BAD_SIGNATURE', `signature does not match the bytes for signer "${signerId}"`);
   }
 
+  const parsed = parseAuthenticated(body, signerId, options);
+  if (!parsed.ok) return parsed;
+  const { message } = parsed.value;
+  if (options.replay) {
+    const fresh = options.replay.check(message.message_id, message.created_at);
+    if (!fresh.ok) return refuse(fresh.error.code, fresh.error.message, 'message_id');
+  }
+  return { ok: true, value: { message, signerId, body } };
+}
+
+/**
+ * Parses bytes whose origin is already proven (a signature, or a session tag checked by the
+ * caller) for `signerId`: UTF-8, JSON, kind, version, schema, and that the sender and actor
+ * fields name the signer. Never throws.
+ */
+export function parseAuthenticated(body: Uint8Array, signerId: string, options: { accept?: readonly MessageKind[] } = {}): Result<Verified, WireRefusal> {
   let text: string;
   try {
     text = decoder.decode(body);
@@ -175,10 +192,6 @@ async function verifyAndParseUnsafe(frame: IncomingFrame, options: VerifyOptions
     if (actor !== signerId) {
       return refuse('SIGNER_MISMATCH', `${actorField} "${String(actor)}" was signed by "${signerId}"`, actorField);
     }
-  }
-  if (options.replay) {
-    const fresh = options.replay.check(message.message_id, message.created_at);
-    if (!fresh.ok) return refuse(fresh.error.code, fresh.error.message, 'message_id');
   }
   return { ok: true, value: { message, signerId, body } };
 }

@@ -166,6 +166,17 @@ const builders: { [K in MessageKind]: (sender: string, at: number) => MessageOf<
     sampled_at: at,
     seq: 0,
   }),
+  SESSION_HELLO: (sender, at) => ({ ...header(sender, at), kind: 'SESSION_HELLO', agent_id: sender, boot_id: 'boot-1', eph_x25519_pub: 'A'.repeat(43), nonce: 'B'.repeat(22) }),
+  SESSION_ACCEPT: (sender, at) => ({
+    ...header(sender, at),
+    kind: 'SESSION_ACCEPT',
+    agent_id: 'agent-1',
+    session_id: 's-1',
+    eph_x25519_pub: 'C'.repeat(43),
+    nonce: 'D'.repeat(22),
+    transcript_hash: HASH,
+    expires_in_ms: 3_600_000,
+  }),
 };
 
 function sampleSignedRecord() {

@@ -37,7 +37,7 @@ export const JOB_ROUTES: readonly RouteDoc[] = [
     body: {
       schema: z.union([ScatterJobBody, BroadcastJobBody, AskJobBody]),
       fields: engineFields(OperationRequest, OPERATION_FIELD_OF),
-      example: { kind: 'scatter_gather', verb: 'act', payload: { command: 'arm' }, selector: { cluster_id: 'cluster-1' }, release_mode: 'auto', window_ms: 50, min_response_rate: 0.9 },
+      example: { kind: 'scatter_gather', verb: 'record', payload: { command: 'arm' }, selector: { cluster_id: 'cluster-1' }, release_mode: 'auto', window_ms: 50, min_response_rate: 0.9 },
     },
     responses: { 202: { description: `job accepted; ${STARTED}`, schema: JobAcceptedSchema, headers: ['Location'] } },
     problems: {
@@ -79,7 +79,7 @@ export const JOB_ROUTES: readonly RouteDoc[] = [
     body: {
       schema: CascadeBody,
       fields: engineFields(CascadeRequest, CASCADE_FIELD_OF),
-      example: { cascade_id: 'cas-arm-1', strategy: 'wave', verb: 'act', payload: { command: 'arm' }, window_ms: 50 },
+      example: { cascade_id: 'cas-arm-1', strategy: 'wave', verb: 'record', payload: { command: 'arm' }, window_ms: 50 },
     },
     responses: { 202: { description: `cascade accepted (or the same cascade_id again: created false); ${STARTED}`, schema: CascadeAcceptedSchema, headers: ['Location'] } },
     problems: { 404: 'NOT_FOUND: cascades are not available on this lead', 503: 'UNAVAILABLE: not connected to NATS' },

@@ -6,7 +6,7 @@ import { ConsoleError, EXIT } from '../exit-codes.js';
 export const contextCommand: Command = {
   name: 'context',
   summary: 'save, select and list leads with their credentials (add, use, list, rm)',
-  usage: 'context add NAME --lead URL [--operator ID --key FILE | --token TOKEN] [--description TEXT] [--use]\n       mesh context use NAME | list | rm NAME',
+  usage: 'context add NAME --lead URL [--operator ID --key FILE | --token TOKEN] [--ca FILE | --fingerprint SHA256] [--description TEXT] [--use]\n       mesh context use NAME | list | rm NAME',
   flags: { description: { type: 'string' }, use: { type: 'boolean' } },
   local: true,
   run(ctx) {
@@ -19,13 +19,15 @@ export const contextCommand: Command = {
       case 'add': {
         const id = checkName(name);
         const str = (key: string) => (typeof v[key] === 'string' ? (v[key]) : undefined);
-        if (str('lead') === undefined) throw new ConsoleError('USAGE', '--lead: required (the lead\'s API, e.g. http://127.0.0.1:8470)');
+        if (str('lead') === undefined) throw new ConsoleError('USAGE', '--lead: required (the lead\'s API, e.g. https://127.0.0.1:8470)');
         if ((str('key') === undefined) !== (str('operator') === undefined)) throw new ConsoleError('USAGE', '--key and --operator go together');
         const context = checkContext({
           lead: str('lead'),
           ...(str('operator') === undefined ? {} : { operator: str('operator') }),
           ...(str('key') === undefined ? {} : { key: absoluteKeyPath(str('key')!) }),
           ...(str('token') === undefined ? {} : { token: str('token') }),
+          ...(str('ca') === undefined ? {} : { ca: absoluteKeyPath(str('ca')!) }),
+          ...(str('fingerprint') === undefined ? {} : { fingerprint: str('fingerprint') }),
           ...(str('description') === undefined ? {} : { description: str('description') }),
         });
         const replaced = file.contexts[id] !== undefined;

@@ -41,7 +41,7 @@ export const delegateCommand: Command = {
     const timeoutS = intFlag(v['task-timeout'], 'task-timeout', 1, 86_400);
     const attempts = intFlag(v.attempts, 'attempts', 1, 10);
     const body = {
-      task: { verb: typeof v.verb === 'string' ? check(Verb, v.verb, 'verb') : 'act', payload: { task } },
+      task: { verb: typeof v.verb === 'string' ? check(Verb, v.verb, 'verb') : 'decide', payload: { task } },
       to: typeof v.to === 'string' ? parseTarget(v.to) : 'best_available',
       ...(timeoutS === undefined ? {} : { timeout_ms: timeoutS * 1000 }),
       ...(attempts === undefined ? {} : { max_attempts: attempts }),

@@ -33,14 +33,17 @@ export class AgentLink {
     this.randoms = { up: mulberry32(deriveSeed(seed, DIRECTION_INDEX.up)), down: mulberry32(deriveSeed(seed, DIRECTION_INDEX.down)) };
   }
 
-  /** Runs `deliver` once the message, handed over at `sentAt` (monotonic ms; now by default), has crossed this link. */
-  send(direction: LinkDirection, deliver: () => void, sentAt?: number): void {
+  /**
+   * Runs `deliver` once the message, handed over at `sentAt` (monotonic ms; now by default), has
+   * crossed this link; returns the emulated delay it gets (loss and FIFO wait included), ms.
+   */
+  send(direction: LinkDirection, deliver: () => void, sentAt?: number): number {
     const retransmitMs = defaultRetransmitMs(this.profiles.up, this.profiles.down);
     const { delayMs, lost } = sampleDelay(this.profiles[direction], this.randoms[direction], retransmitMs);
     const counters = this.counters[direction];
     counters.sent++;
     if (lost) counters.lost++;
-    this.lanes[direction].send(delayMs, deliver, sentAt);
+    return this.lanes[direction].send(delayMs, deliver, sentAt);
   }
 
   profile(direction: LinkDirection): Readonly<LinkProfile> {

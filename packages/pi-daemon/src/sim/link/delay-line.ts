@@ -31,12 +31,16 @@ export class DelayLane implements Timed {
     return this.queue.length - this.head;
   }
 
-  /** Hands `deliver` over `delayMs` after `sentAt`, but never before anything sent earlier on this lane. */
-  send(delayMs: number, deliver: () => void, sentAt = performance.now()): void {
+  /**
+   * Hands `deliver` over `delayMs` after `sentAt`, but never before anything sent earlier on
+   * this lane; returns the delay it will really see (the draw, or longer behind the FIFO).
+   */
+  send(delayMs: number, deliver: () => void, sentAt = performance.now()): number {
     const releaseAt = Math.max(sentAt + delayMs, this.lastReleaseAt);
     this.lastReleaseAt = releaseAt;
     this.queue.push({ releaseAt, deliver });
     if (this.queued === 1) this.line.enqueue(this, releaseAt);
+    return releaseAt - sentAt;
   }
 
   /** Drops what is queued (the link went away). */

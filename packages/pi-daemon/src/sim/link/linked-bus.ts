@@ -27,6 +27,9 @@ export function deliveredMessage(message: BusMessage, link: AgentLink, arrivedAt
  * each direction in order. The connection state and its events are the shared connection's.
  */
 export class LinkedBus implements Bus {
+  /** The emulated uplink delay of the last message sent (ms): an outside observer subtracts it. */
+  lastUplinkDelayMs = Number.NaN;
+
   constructor(
     private readonly inner: Bus,
     private readonly link: AgentLink,
@@ -39,7 +42,7 @@ export class LinkedBus implements Bus {
   publish(subject: string, data: Uint8Array, headers?: OutgoingHeaders): void {
     if (!this.inner.connected) throw new BusError('NOT_CONNECTED', `not connected; ${subject} not sent`);
     // A message lost to a disconnect while in flight is what a real link does too.
-    this.link.send('up', () => {
+    this.lastUplinkDelayMs = this.link.send('up', () => {
       if (this.inner.connected) this.inner.publish(subject, data, headers);
     });
   }
@@ -49,7 +52,7 @@ export class LinkedBus implements Bus {
     if (!this.inner.connected) return Promise.reject(new BusError('NOT_CONNECTED', `not connected; ${subject} not sent`));
     const deadline = performance.now() + options.timeoutMs;
     return new Promise<BusMessage>((resolve, reject) => {
-      this.link.send('up', () => {
+      this.lastUplinkDelayMs = this.link.send('up', () => {
         const left = deadline - performance.now();
         if (left <= 0) return reject(new BusError('TIMEOUT', `request on ${subject} timed out on the uplink`));
         this.inner.request(subject, data, { ...options, timeoutMs: left }).then(

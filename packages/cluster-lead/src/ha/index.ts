@@ -1,0 +1,6 @@
+// High availability: the lease that decides which of several leads acts for a cluster, and the
+// epoch that fences the ones that lost it (README.md).
+export { LeaseKeeper, type LeaseEvent, type LeaseKeeperDeps, type LeaseKeeperOptions, type LeaseLoss } from './lease-keeper.js';
+export { LeaseRecordSchema, decodeLeaseRecord, encodeLeaseRecord, epochOf, type LeaseRecord } from './lease-record.js';
+export type { LeaseObservation, LeaseStore } from './lease-store.js';
+export { openKvLeaseStore, type KvLeaseOptions } from './kv-lease-store.js';

@@ -1,0 +1,77 @@
+import type { KV, NatsConnection } from 'nats';
+import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord } from './lease-record.js';
+import type { LeaseObservation, LeaseStore } from './lease-store.js';
+
+/** JetStream's "wrong last sequence": a compare-and-set lost to another writer. */
+const WRONG_LAST_SEQUENCE = 10071;
+// KV keys are NATS subject tokens.
+const KEY_PATTERN = /^[-/_=.a-zA-Z0-9]+$/;
+
+export interface KvLeaseOptions {
+  /** The KV bucket of leases, one key per lease. */
+  readonly bucket: string;
+  /** The lease's key (a cluster id, or a lead group's name). */
+  readonly key: string;
+  /** The bucket's TTL when this call creates it; an existing bucket keeps its own, which wins. */
+  readonly ttlMs: number;
+  /** Copies of the bucket in the NATS cluster (3 on a three-node cluster; 1 on a single server). */
+  readonly replicas: number;
+  /**
+   * How long one read or write may wait for JetStream (default a quarter of the TTL): a renewal
+   * stuck on a stream without a leader must give way to the next attempt, not hold the keeper
+   * for the client's 5 s default.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * The lease as one key of a JetStream KV bucket whose max age is the lease's TTL: the server
+ * drops an entry nobody renewed, and writes are compare-and-set on the key's last revision.
+ */
+export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptions): Promise<LeaseStore> {
+  if (!KEY_PATTERN.test(options.key)) throw new RangeError(`lease key ${JSON.stringify(options.key)} may only hold letters, digits and - / _ = .`);
+  // Creating a replicated bucket takes a meta-group round: the client's default patience.
+  const created = await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+  const status = await created.status();
+  const timeout = options.requestTimeoutMs ?? Math.floor(options.ttlMs / 4);
+  const kv = await nc.jetstream({ timeout }).views.kv(options.bucket, { bindOnly: true, timeout });
+  return new KvLeaseStore(kv, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
+}
+
+class KvLeaseStore implements LeaseStore {
+  constructor(
+    private readonly kv: KV,
+    private readonly key: string,
+    readonly ttlMs: number,
+  ) {}
+
+  async read(): Promise<LeaseObservation> {
+    const entry = await this.kv.get(this.key);
+    if (entry === null) return { revision: 0, state: 'vacant' };
+    if (entry.operation !== 'PUT') return { revision: entry.revision, state: 'vacant' };
+    const decoded = decodeLeaseRecord(entry.value);
+    return decoded.ok ? { revision: entry.revision, state: 'held', record: decoded.record } : { revision: entry.revision, state: 'unreadable', problem: decoded.problem };
+  }
+
+  async write(record: LeaseRecord, expectedRevision: number): Promise<number | null> {
+    try {
+      return await this.kv.put(this.key, encodeLeaseRecord(record), { previousSeq: expectedRevision });
+    } catch (error) {
+      if (isCasConflict(error)) return null;
+      throw error;
+    }
+  }
+
+  async release(expectedRevision: number): Promise<void> {
+    try {
+      await this.kv.delete(this.key, { previousSeq: expectedRevision });
+    } catch (error) {
+      if (!isCasConflict(error)) throw error;
+    }
+  }
+}
+
+function isCasConflict(error: unknown): boolean {
+  const apiError = (error as { api_error?: { err_code?: number } } | null)?.api_error;
+  return apiError?.err_code === WRONG_LAST_SEQUENCE;
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/logger.js';
+import { LeaseKeeper, type LeaseEvent } from './lease-keeper.js';
+import type { LeaseRecord } from './lease-record.js';
+import type { LeaseObservation, LeaseStore } from './lease-store.js';
+
+const TTL_MS = 1_000;
+
+/** A KV key in memory with the server's rules: compare-and-set on revision, expiry after the TTL, one revision counter per bucket. */
+class FakeLeaseStore implements LeaseStore {
+  readonly ttlMs = TTL_MS;
+  entry: { revision: number; value: LeaseRecord | 'junk'; writtenAt: number } | undefined;
+  private lastRevision = 100;
+  failWrites = false;
+  writes: LeaseRecord[] = [];
+
+  constructor(private readonly clock: { now: number }) {}
+
+  private live(): FakeLeaseStore['entry'] {
+    if (this.entry !== undefined && this.clock.now - this.entry.writtenAt >= this.ttlMs) this.entry = undefined;
+    return this.entry;
+  }
+
+  read(): Promise<LeaseObservation> {
+    const entry = this.live();
+    if (entry === undefined) return Promise.resolve({ revision: 0, state: 'vacant' });
+    if (entry.value === 'junk') return Promise.resolve({ revision: entry.revision, state: 'unreadable', problem: 'junk' });
+    return Promise.resolve({ revision: entry.revision, state: 'held', record: entry.value });
+  }
+
+  write(record: LeaseRecord, expectedRevision: number): Promise<number | null> {
+    if (this.failWrites) return Promise.reject(new Error('no responders'));
+    if ((this.live()?.revision ?? 0) !== expectedRevision) return Promise.resolve(null);
+    this.lastRevision += 1;
+    this.entry = { revision: this.lastRevision, value: record, writtenAt: this.clock.now };
+    this.writes.push(record);
+    return Promise.resolve(this.lastRevision);
+  }
+
+  /** Another writer, outside any keeper. */
+  overwrite(value: LeaseRecord | 'junk'): void {
+    this.lastRevision += 1;
+    this.entry = { revision: this.lastRevision, value, writtenAt: this.clock.now };
+  }
+
+  release(expectedRevision: number): Promise<void> {
+    if (this.live()?.revision === expectedRevision) this.entry = undefined;
+    return Promise.resolve();
+  }
+}
+
+function setup() {
+  const clock = { now: 0 };
+  const store = new FakeLeaseStore(clock);
+  const events: Array<LeaseEvent & { holder: string }> = [];
+  const keeper = (holder: string): LeaseKeeper => {
+    const made = new LeaseKeeper({ store, now: () => clock.now, logger: silentLogger() }, { holder });
+    made.onChange((event) => events.push({ ...event, holder }));
+    return made;
+  };
+  return { clock, store, events, keeper };
+}
+
+describe('LeaseKeeper', () => {
+  it('takes a vacant lease with its revision as the epoch, and renews carrying that epoch', async () => {
+    const { clock, store, events, keeper } = setup();
+    const a = keeper('lead-a');
+    expect(a.epoch()).toBeNull();
+    await a.tick();
+    expect(a.epoch()).toBe(101);
+    expect(events).toEqual([{ type: 'acquired', epoch: 101, at: 0, holder: 'lead-a' }]);
+    expect(store.writes).toEqual([{ holder: 'lead-a', epoch: null }]);
+
+    clock.now = 250;
+    await a.tick();
+    expect(store.writes.at(-1)).toEqual({ holder: 'lead-a', epoch: 101 });
+    expect(store.entry?.revision).toBe(102);
+    expect(a.epoch()).toBe(101);
+  });
+
+  it('keeps a second lead standing by while the holder renews', async () => {
+    const { clock, keeper } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    for (clock.now = 0; clock.now <= 5 * TTL_MS; clock.now += 125) {
+      await a.tick();
+      await b.tick();
+      expect(a.epoch()).toBe(101);
+      expect(b.epoch()).toBeNull();
+    }
+  });
+
+  it('lets a standby take over, with a higher epoch, once the silent holder\'s entry has expired on the server', async () => {
+    const { clock, keeper, events } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    await b.tick(); // first sight of a's entry
+    clock.now = TTL_MS - 1;
+    await b.tick();
+    expect(b.epoch()).toBeNull();
+    clock.now = TTL_MS;
+    await b.tick(); // the server expired the entry: vacant
+    expect(b.epoch()).toBeGreaterThan(101);
+    // a never ticked again (killed): its own deadline had passed long before b took over.
+    expect(a.epoch()).toBeNull();
+    expect(events.map((event) => `${event.holder}:${event.type}`)).toEqual(['lead-a:acquired', 'lead-b:acquired', 'lead-a:lost']);
+  });
+
+  it('takes over a stale entry by compare-and-set when the store keeps it past the TTL', async () => {
+    const { clock, store, keeper } = setup();
+    const b = keeper('lead-b');
+    store.overwrite('junk'); // an entry nobody renews and the store never expires (a longer bucket TTL)
+    store.entry!.writtenAt = Number.POSITIVE_INFINITY;
+    await b.tick();
+    clock.now = TTL_MS - 1;
+    await b.tick();
+    expect(b.epoch()).toBeNull();
+    clock.now = TTL_MS;
+    await b.tick();
+    expect(b.epoch()).toBe(102);
+  });
+
+  it('fences a paused holder: on its first look at the clock it stops acting, and it does not take the lease back from its successor', async () => {
+    const { clock, keeper, events } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    await b.tick();
+    // a is paused (SIGSTOP): it neither ticks nor acts while b watches its entry run out.
+    for (clock.now = 125; b.epoch() === null; clock.now += 125) await b.tick();
+    const bEpoch = b.epoch()!;
+    // SIGCONT: before any I/O, a's own deadline says no.
+    expect(a.epoch()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ holder: 'lead-a', type: 'lost', reason: 'expired', epoch: 101 });
+    for (let i = 0; i < 20; i++) {
+      clock.now += 125;
+      await a.tick();
+      await b.tick();
+      expect(a.epoch()).toBeNull();
+      expect(b.epoch()).toBe(bEpoch);
+    }
+  });
+
+  it('steps down at once when its renewal loses the compare-and-set to another writer', async () => {
+    const { clock, store, keeper, events } = setup();
+    const a = keeper('lead-a');
+    await a.tick();
+    store.overwrite({ holder: 'lead-z', epoch: null });
+    clock.now = 300;
+    await a.tick();
+    expect(a.epoch()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: 'lost', reason: 'taken', epoch: 101 });
+  });
+
+  it('keeps acting while renewals fail only until its own deadline, then stops', async () => {
+    const { clock, store, keeper, events } = setup();
+    const a = keeper('lead-a');
+    await a.tick();
+    store.failWrites = true;
+    clock.now = 500;
+    await a.tick();
+    expect(a.epoch()).toBe(101);
+    clock.now = TTL_MS - TTL_MS / 10; // the send time of the take + TTL - margin
+    expect(a.epoch()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ type: 'lost', reason: 'expired' });
+  });
+
+  it('re-takes, with a new epoch, a lease it let run out if nobody else wrote since', async () => {
+    const { clock, store, keeper } = setup();
+    const a = keeper('lead-a');
+    await a.tick();
+    store.entry!.writtenAt = Number.POSITIVE_INFINITY; // the store has not expired it yet
+    clock.now = TTL_MS;
+    await a.tick();
+    expect(a.epoch()).toBe(102);
+  });
+
+  it('releases the lease on a graceful stop so a standby takes it on its next look', async () => {
+    const { keeper, events } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    await b.tick();
+    await a.stop({ release: true });
+    expect(events.at(-1)).toMatchObject({ holder: 'lead-a', type: 'lost', reason: 'released' });
+    await b.tick();
+    expect(b.epoch()).toBe(102);
+  });
+
+  it('refuses timings that leave no room to renew', () => {
+    const { store } = setup();
+    expect(() => new LeaseKeeper({ store, now: () => 0, logger: silentLogger() }, { holder: 'x', renewEveryMs: 950 })).toThrow(/shorter than the TTL/);
+  });
+});

@@ -1,0 +1,31 @@
+import type { LeaseRecord } from './lease-record.js';
+
+/**
+ * What the lease keeper needs from the replicated store: one key read and written with
+ * compare-and-set on its revision. The JetStream KV adapter is kv-lease-store.ts; unit tests
+ * use an in-memory fake.
+ */
+export interface LeaseStore {
+  /** The TTL the store enforces on the entry (the bucket's max age): the lease's length. */
+  readonly ttlMs: number;
+  /** The entry now. */
+  read(): Promise<LeaseObservation>;
+  /**
+   * Writes `record` if the key is still at `expectedRevision` (0: the key has no live entry).
+   * Resolves the new revision, or null if someone else wrote first. Rejects when the store
+   * could not be asked (the caller cannot tell whether the write landed).
+   */
+  write(record: LeaseRecord, expectedRevision: number): Promise<number | null>;
+  /** Deletes the entry if it is still at `expectedRevision`; a no-op otherwise. */
+  release(expectedRevision: number): Promise<void>;
+}
+
+/**
+ * One read of the key. `revision` is what a write must expect to replace it (0 when the key
+ * never had an entry or its entry expired). `record` is null when nobody holds the lease
+ * (absent, deleted) and `unreadable` when an entry is there but is not a lease record.
+ */
+export type LeaseObservation =
+  | { readonly revision: number; readonly state: 'vacant' }
+  | { readonly revision: number; readonly state: 'held'; readonly record: LeaseRecord }
+  | { readonly revision: number; readonly state: 'unreadable'; readonly problem: string };

@@ -1,0 +1,54 @@
+import { AgentHandshake, type IncomingFrame } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { sampleMessage } from '@mesh30k/shared/testing';
+import { describe, expect, it } from 'vitest';
+import { LimitCounters } from '../lib/limit-counters.js';
+import { silentLogger } from '../lib/logger.js';
+import { trustFixture } from './ingest.test-helper.js';
+import { IngestCounters } from './refusals.js';
+import { SessionDesk } from './session-desk.js';
+import { SessionTable } from './session-table.js';
+import { InlineVerifier, type FrameVerifier } from './verifier.js';
+
+const decoder = new TextDecoder();
+
+async function setup(backlog: number) {
+  const fx = await trustFixture();
+  const agent = await fx.agent('pi-1');
+  const lead = await nodeEd25519.generateKeyPair();
+  const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
+  const verifier: FrameVerifier = { threads: 0, backlog, ready: Promise.resolve(), close: () => Promise.resolve(), verify: (frame, override) => inline.verify(frame, override) };
+  const counters = new IngestCounters();
+  const limits = new LimitCounters();
+  const table = new SessionTable();
+  const desk = new SessionDesk(
+    { clock: fx.clock, logger: silentLogger(), identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) }, verifier, resolveKey: fx.resolveKey, table, counters, limits, random: () => 0.5 },
+    { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { backlog: 100, retryAfterMs: 4_000 } },
+  );
+  const hello = async (): Promise<IncomingFrame> => {
+    const handshake = await AgentHandshake.start();
+    const body = new TextEncoder().encode(JSON.stringify(sampleMessage('SESSION_HELLO', { sender: 'pi-1', at: fx.clock.now(), overrides: handshake.helloFields })));
+    return { body, signerId: 'pi-1', signature: Buffer.from(agent.signer.signSync(body)).toString('base64url') };
+  };
+  return { fx, desk, table, counters, limits, hello };
+}
+
+describe('SessionDesk', () => {
+  it('opens a session for a signed HELLO, for the configured lifetime', async () => {
+    const { fx, desk, table, counters, hello } = await setup(0);
+    const answer = await desk.process(await hello(), fx.clock.now());
+    expect('signature' in answer).toBe(true);
+    expect(table.size).toBe(1);
+    expect(counters.sessionsOpened).toBe(1);
+  });
+
+  it('sheds HELLOs unverified at the verify backlog, with retry_after_ms, as heartbeats are', async () => {
+    const { fx, desk, table, counters, limits, hello } = await setup(100);
+    const answer = await desk.process(await hello(), fx.clock.now());
+    expect('signature' in answer).toBe(false);
+    expect(JSON.parse(decoder.decode(answer.body))).toMatchObject({ ok: false, code: 'OVERLOADED', retry_after_ms: 4_000 });
+    expect(table.size).toBe(0);
+    expect(counters.handshakesRefusedBy('OVERLOADED')).toBe(1);
+    expect(limits.count('heartbeat_shed')).toBe(1);
+  });
+});

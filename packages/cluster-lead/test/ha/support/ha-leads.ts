@@ -1,0 +1,89 @@
+// `mesh-lead run` processes sharing one identity, for HA tests and bench:failover: configs,
+// log lines, and a test agent's heartbeats to tell when a lead serves.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { generateKeyFile } from '@mesh30k/shared/node';
+import { waitFor } from '../../../../../test/harness/index.js';
+import { TestAgent, createTestRoot, type TestRoot } from '../../support/test-agents.js';
+
+const BIN = new URL('../../../bin/mesh-lead.js', import.meta.url).pathname;
+export const HA_LEAD_ID = 'lead-ha';
+export const HA_CLUSTER_ID = 'cluster-ha';
+
+export interface LeadProc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly lines: Array<Record<string, unknown>>;
+  readonly exited: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+/** The identity every lead of the group shares, and an enrolled agent to heartbeat with. */
+export interface HaGroup {
+  readonly dir: string;
+  readonly servers: readonly string[];
+  readonly root: TestRoot;
+  readonly agent: TestAgent;
+}
+
+export async function makeHaGroup(dir: string, servers: readonly string[]): Promise<HaGroup> {
+  const root = await createTestRoot();
+  const leadKeys = await generateKeyFile(join(dir, 'lead.key'));
+  const agent = await TestAgent.create({ agentId: 'pi-ha', leadId: HA_LEAD_ID, leadPublicKey: leadKeys.publicKey, root, clusterId: HA_CLUSTER_ID, clock: { now: () => Date.now() } });
+  await writeFile(join(dir, 'enrollments.json'), JSON.stringify([agent.enrollment]));
+  await agent.connect(servers[0]!);
+  return { dir, servers, root, agent };
+}
+
+/** One lead process: its own data dir and HTTP port, the group's identity; `ha` absent means a single SQLite lead. */
+export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}): Promise<LeadProc> {
+  const config = {
+    lead_id: HA_LEAD_ID,
+    cluster_id: HA_CLUSTER_ID,
+    nats: { servers: group.servers, reconnect_wait_ms: 100 },
+    key_path: join(group.dir, 'lead.key'),
+    trust: { root_public_keys: [group.root.publicKeyText], enrollments: join(group.dir, 'enrollments.json') },
+    data_dir: join(group.dir, `data-${name}`),
+    http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
+    ingest: { verify_threads: 0 },
+    ...(ha === undefined ? {} : { ha }),
+  };
+  const file = join(group.dir, `${name}.json`);
+  await writeFile(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [BIN, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  const lines: Array<Record<string, unknown>> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // not a log line
+    }
+  });
+  return { name, child, lines, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
+}
+
+export function logged(lead: LeadProc, message: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  return waitFor(`${lead.name} to log "${message}"`, timeoutMs, () => {
+    if (lead.child.exitCode !== null) throw new Error(`${lead.name} exited ${lead.child.exitCode} before logging "${message}"`);
+    return lead.lines.find((line) => line.msg === message);
+  });
+}
+
+/** Heartbeats until one is accepted (with no lead subscribed, NATS answers "no responders" at once); resolves with Date.now() then. */
+export function accepted(agent: TestAgent, timeoutMs: number): Promise<number> {
+  return waitFor('an accepted heartbeat', timeoutMs, async () => {
+    try {
+      const { reply } = await agent.heartbeat();
+      return reply.accepted ? Date.now() : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
+export async function killLead(lead: LeadProc): Promise<void> {
+  if (lead.child.exitCode === null && lead.child.signalCode === null) lead.child.kill('SIGKILL');
+  await lead.exited;
+}

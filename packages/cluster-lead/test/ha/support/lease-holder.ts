@@ -1,0 +1,31 @@
+// A lead-shaped process for lease tests: it competes for one lease and, while it holds it,
+// "acts" every few ms by publishing a message stamped with its epoch. Lease events go to stdout
+// as JSON lines. Killed (-9), paused (SIGSTOP) and resumed by the test.
+import { performance } from 'node:perf_hooks';
+import { connect } from 'nats';
+import { silentLogger } from '../../../src/lib/logger.js';
+import { LeaseKeeper, openKvLeaseStore } from '../../../src/ha/index.js';
+
+const [servers, bucket, key, holder, ttl, replicas, subject] = process.argv.slice(2);
+const ACT_EVERY_MS = 20;
+
+function say(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ...line, holder })}\n`);
+}
+
+const nc = await connect({ servers: servers!.split(','), reconnectTimeWait: 50, maxReconnectAttempts: -1, pingInterval: 1_000 });
+const store = await openKvLeaseStore(nc, { bucket: bucket!, key: key!, ttlMs: Number(ttl), replicas: Number(replicas) });
+const keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: silentLogger() }, { holder: holder! });
+let published = 0;
+keeper.onChange((event) => say({ ...event, published }));
+keeper.start();
+setInterval(() => {
+  const epoch = keeper.epoch();
+  if (epoch === null) return;
+  published += 1;
+  nc.publish(subject!, JSON.stringify({ holder, epoch, seq: published }));
+}, ACT_EVERY_MS);
+say({ type: 'started' });
+process.once('SIGTERM', () => {
+  void keeper.stop({ release: true }).then(() => nc.drain()).then(() => process.exit(0));
+});

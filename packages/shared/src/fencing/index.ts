@@ -1,0 +1,1 @@
+export { EpochFence, type FenceVerdict } from './epoch-fence.js';

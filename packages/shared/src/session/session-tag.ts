@@ -1,0 +1,46 @@
+import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
+import { tagsEqual, type HmacSha256 } from './hmac.js';
+
+/**
+ * The tag of a session-keyed heartbeat or reply: HMAC-SHA256 under the direction's key.
+ * - heartbeat: session id, 0x00, body. Its seq is inside the body, so the lead checks the tag
+ *   before it parses anything.
+ * - reply: session id, 0x01, the answered beat's seq (8 bytes, big-endian), body: an agent
+ *   ties a reply to its own beat.
+ * Directional keys (and the marker byte) keep a reply from passing as a beat or the reverse.
+ */
+const encoder = new TextEncoder();
+export const TAG_BYTES = 32;
+
+/** `seq` absent: a heartbeat's input; present: a reply's. */
+export function tagInput(sessionId: string, seq: number | undefined, body: Uint8Array): Uint8Array {
+  const id = encoder.encode(sessionId);
+  const extra = seq === undefined ? 1 : 9;
+  const out = new Uint8Array(id.byteLength + extra + body.byteLength);
+  out.set(id, 0);
+  if (seq !== undefined) {
+    out[id.byteLength] = 1;
+    const view = new DataView(out.buffer, out.byteOffset + id.byteLength + 1, 8);
+    view.setUint32(0, Math.floor(seq / 2 ** 32));
+    view.setUint32(4, seq >>> 0);
+  }
+  out.set(body, id.byteLength + extra);
+  return out;
+}
+
+/** The tag, base64url, as the Mesh-Tag header carries it. */
+export async function sessionTag(hmac: HmacSha256, key: Uint8Array, sessionId: string, seq: number | undefined, body: Uint8Array): Promise<string> {
+  return toBase64Url(await hmac.tag(key, tagInput(sessionId, seq, body)));
+}
+
+/** Whether `tagText` is the tag of these bytes; false (never a throw) for any malformed tag. */
+export async function checkSessionTag(hmac: HmacSha256, key: Uint8Array, sessionId: string, seq: number | undefined, body: Uint8Array, tagText: string): Promise<boolean> {
+  let given: Uint8Array;
+  try {
+    given = fromBase64Url(tagText);
+  } catch {
+    return false;
+  }
+  if (given.byteLength !== TAG_BYTES) return false;
+  return tagsEqual(await hmac.tag(key, tagInput(sessionId, seq, body)), given);
+}

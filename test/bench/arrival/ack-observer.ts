@@ -1,0 +1,79 @@
+// The arrival benchmark's outside observer: a plain NATS client connected straight to
+// nats-server (no emulated link in between), subscribed to the lead's ACK subject. It stamps
+// each ACK the moment it arrives, on the machine's clock (the clock the sims' true stamps use),
+// and keeps only the ids it needs. It does not verify signatures: it judges when, not whether.
+import { performance } from 'node:perf_hooks';
+import { subjects } from '@mesh30k/shared';
+import { connect, type NatsConnection } from 'nats';
+
+/** One ACK as the observer saw it. */
+export interface SeenAck {
+  messageId: string;
+  agentId: string;
+  operationId: string;
+  /** Arrival at the observer, machine clock (performance.timeOrigin + performance.now()). */
+  seenTrueMs: number;
+}
+
+interface AckIds {
+  message_id?: unknown;
+  agent_id?: unknown;
+  operation_id?: unknown;
+  kind?: unknown;
+}
+
+const origin = performance.timeOrigin;
+const decoder = new TextDecoder();
+
+export class AckObserver {
+  private readonly seen = new Map<string, SeenAck>();
+  private unreadable = 0;
+
+  private constructor(private readonly connection: NatsConnection) {}
+
+  static async start(natsUrl: string, leadId: string): Promise<AckObserver> {
+    const connection = await connect({ servers: natsUrl, name: 'arrival-observer' });
+    const observer = new AckObserver(connection);
+    connection.subscribe(subjects.ack(leadId), {
+      callback: (error, message) => {
+        // Stamped first: parsing the body is not part of the arrival.
+        const seenTrueMs = origin + performance.now();
+        if (error !== null) return;
+        observer.record(message.data, seenTrueMs);
+      },
+    });
+    // The subscription is registered on the server before any operation is submitted.
+    await connection.flush();
+    return observer;
+  }
+
+  /** Every ACK seen so far, by message id (a redelivery keeps the first arrival). */
+  get byMessageId(): ReadonlyMap<string, SeenAck> {
+    return this.seen;
+  }
+
+  /** Frames on the subject that were not readable ACKs (counted, not fatal). */
+  get unreadableCount(): number {
+    return this.unreadable;
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.drain();
+  }
+
+  private record(data: Uint8Array, seenTrueMs: number): void {
+    let ids: AckIds;
+    try {
+      ids = JSON.parse(decoder.decode(data)) as AckIds;
+    } catch {
+      this.unreadable++;
+      return;
+    }
+    const { message_id: messageId, agent_id: agentId, operation_id: operationId, kind } = ids;
+    if (kind !== 'ACK' || typeof messageId !== 'string' || typeof agentId !== 'string' || typeof operationId !== 'string') {
+      this.unreadable++;
+      return;
+    }
+    if (!this.seen.has(messageId)) this.seen.set(messageId, { messageId, agentId, operationId, seenTrueMs });
+  }
+}

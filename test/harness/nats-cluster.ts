@@ -1,0 +1,114 @@
+// A three-node (or n-node) nats-server cluster on loopback: routes between every node,
+// JetStream on each with its own store, and per-node kill/restart for failover tests.
+import { setTimeout as delay } from 'node:timers/promises';
+import { connect, type NatsConnection } from 'nats';
+import { HarnessError } from './errors.js';
+import { startNats, type NatsServer } from './nats-server.js';
+import { LOOPBACK, freePort } from './ports.js';
+
+const DEFAULT_NODES = 3;
+const JETSTREAM_READY_TIMEOUT_MS = 20_000;
+const POLL_MS = 100;
+const PROBE_TIMEOUT_MS = 1_000;
+
+export interface StartNatsClusterOptions {
+  /** Number of servers; 3 by default (the smallest cluster that survives losing one). */
+  nodes?: number;
+  /** How long to wait for the JetStream meta group to elect a leader. */
+  readyTimeoutMs?: number;
+}
+
+export interface NatsCluster {
+  readonly name: string;
+  readonly nodes: readonly NatsServer[];
+  /** Client URLs of every node, for `connect({ servers })`. */
+  readonly urls: readonly string[];
+  /** Resolves once the node at `index` (or every running node) answers JetStream API calls. */
+  waitForJetStream(index?: number, timeoutMs?: number): Promise<void>;
+  /** Stops every node and removes every store. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts the nodes with fixed cluster ports picked up front, so each node's route list names
+ * the others before they exist (nats-server retries routes until they answer).
+ */
+export async function startNatsCluster(options: StartNatsClusterOptions = {}): Promise<NatsCluster> {
+  const count = options.nodes ?? DEFAULT_NODES;
+  const name = `mesh30k-${process.pid}-${Math.floor(Math.random() * 1e6)}`;
+  const clusterPorts: number[] = [];
+  for (let i = 0; i < count; i++) clusterPorts.push(await freePort());
+  const routes = clusterPorts.map((port) => `nats://${LOOPBACK}:${port}`).join(',');
+
+  const nodes: NatsServer[] = [];
+  try {
+    const started = await Promise.all(
+      clusterPorts.map((clusterPort, i) =>
+        startNats({
+          jetstream: true,
+          args: ['-n', `${name}-n${i}`, '--cluster_name', name, '--cluster', `nats://${LOOPBACK}:${clusterPort}`, '--routes', routes],
+        }),
+      ),
+    );
+    nodes.push(...started);
+    const cluster = new ManagedCluster(name, nodes, options.readyTimeoutMs ?? JETSTREAM_READY_TIMEOUT_MS);
+    await cluster.waitForJetStream();
+    return cluster;
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.dispose()));
+    throw error;
+  }
+}
+
+class ManagedCluster implements NatsCluster {
+  constructor(
+    readonly name: string,
+    readonly nodes: readonly NatsServer[],
+    private readonly readyTimeoutMs: number,
+  ) {}
+
+  get urls(): readonly string[] {
+    return this.nodes.map((node) => node.url);
+  }
+
+  async waitForJetStream(index?: number, timeoutMs: number = this.readyTimeoutMs): Promise<void> {
+    const targets = index === undefined ? this.nodes.filter((node) => node.running) : [this.nodes[index]!];
+    await Promise.all(targets.map((node) => waitForJetStreamOn(node, timeoutMs)));
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.dispose()));
+  }
+}
+
+/** Polls `$JS.API.INFO` on one node until it answers without error (a meta leader exists). */
+async function waitForJetStreamOn(node: NatsServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    last = (await probeJetStream(node.url)) ?? 'ready';
+    if (last === 'ready') return;
+    if (Date.now() > deadline) {
+      throw new HarnessError(
+        'NATS_START_TIMEOUT',
+        `JetStream on ${node.url} was not ready within ${timeoutMs} ms (${last}); last log lines:\n${node.logTail().join('\n')}`,
+      );
+    }
+    await delay(POLL_MS);
+  }
+}
+
+/** undefined when ready, else why not. */
+async function probeJetStream(url: string): Promise<string | undefined> {
+  let connection: NatsConnection | undefined;
+  try {
+    connection = await connect({ servers: url, reconnect: false, timeout: PROBE_TIMEOUT_MS });
+    const reply = await connection.request('$JS.API.INFO', '', { timeout: PROBE_TIMEOUT_MS });
+    const body = JSON.parse(reply.string()) as { error?: { description?: string } };
+    return body.error === undefined ? undefined : (body.error.description ?? 'JetStream error');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    await connection?.close();
+  }
+}
