@@ -107,7 +107,7 @@ async function run(argv: readonly string[]): Promise<Sent[]> {
 const WRITES: readonly (readonly string[])[] = [
   ['ask', "What's your context hash?", '--sample', '10', '--capability', 'sensor.read', '--op-timeout', '30', '--priority', '2', '--no-wait'],
   ['ask', 'q', '--no-wait'],
-  ['broadcast', 'hello', '--priority', '3', '--require-ack', '--verb', 'act', '--op-timeout', '5', '--cluster', 'cluster-1', '--no-wait'],
+  ['broadcast', 'hello', '--priority', '3', '--require-ack', '--verb', 'record', '--op-timeout', '5', '--cluster', 'cluster-1', '--no-wait'],
   ['broadcast', 'hello', '--sector', 'sector-2', '--no-wait'],
   ['broadcast', 'hello', '--class', 'B', '--no-wait'],
   ['broadcast', 'hello', '--capability', 'gpio', '--no-wait'],

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { PARAM_FORMATS } from '../query.js';
 import { ProblemSchema } from '../response-schemas.js';
 import type { HeaderName, Method, RouteDoc } from './route-doc.js';
+import { payloadSchemas, splitByVerb } from './verb-branches.js';
 
 type Json = Record<string, unknown>;
 
@@ -131,7 +132,8 @@ function requestBody(schemas: SchemaSet, body: NonNullable<RouteDoc['body']>): J
       if (properties?.[field] !== undefined) properties[field] = underlay(schemas.convert(real, 'input'), properties[field]);
     }
   }
-  return { required: body.optional !== true, content: { 'application/json': { schema, example: body.example } } };
+  const checked = splitByVerb(schema, payloadSchemas((payload) => schemas.convert(payload, 'input')));
+  return { required: body.optional !== true, content: { 'application/json': { schema: checked, example: body.example } } };
 }
 
 function operation(schemas: SchemaSet, route: RouteDoc): Json {
