@@ -97,7 +97,7 @@ export class AgentRecord {
   state: OperationalState = 'active';
   flags = 0;
   estimator: ProcessingEstimator;
-  /** Recent processing times for lead mode's median; created with the first sample (not persisted: relearnt in minutes). */
+  /** Recent processing times for lead mode's median; created with the first sample, persisted with the record. */
   processingMedian: ProcessingMedian | null = null;
   readonly anomaly: AnomalyDetector;
   health: HealthScore | null = null;

@@ -29,10 +29,9 @@ describe('persisted agents', () => {
       expect(after.heartbeats, id).toBe(6);
     }
     const conditions = { verb: 'record', queueDepth: 0 } as const;
-    const { medianMs: _median, medianSource: _source, ...learned } = h.registry.estimateProcessing('pi-00', conditions)!;
-    expect(restored.estimateProcessing('pi-00', conditions)).toMatchObject(learned);
-    // The median's window is not persisted: after a restart lead mode uses the learned estimate until it refills.
-    expect(restored.estimateProcessing('pi-00', conditions)).toMatchObject({ medianSource: 'fallback', medianMs: learned.expectedMs });
+    // Both predictors come back: the estimate and lead mode's median window.
+    expect(h.registry.estimateProcessing('pi-00', conditions)).toMatchObject({ medianSource: 'learned' });
+    expect(restored.estimateProcessing('pi-00', conditions)).toEqual(h.registry.estimateProcessing('pi-00', conditions));
     expect(restored.get('pi-04')?.health.score).toBeCloseTo(0.7, 10);
     expect(restored.status()).toMatchObject({ byState: { quarantined: 2, active: 18 }, quarantineDeferred: 1 });
 

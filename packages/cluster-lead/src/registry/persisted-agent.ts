@@ -5,6 +5,8 @@ import {
   OperationalState,
   ProcessingEstimator,
   ProcessingEstimatorSnapshot,
+  ProcessingMedian,
+  Verb,
   Role,
   type AnomalyDetector,
   type Clock,
@@ -37,6 +39,8 @@ export const PersistedAgent = z.object({
   /** The observed heartbeat interval: EWMA count, mean and variance. */
   gap: z.tuple([z.number().min(0), z.number(), z.number().min(0)]),
   estimator: ProcessingEstimatorSnapshot,
+  /** Lead mode's recent processing times per verb ('any' for none), oldest first; absent before any. */
+  median: z.partialRecord(z.union([Verb, z.literal('any')]), z.array(z.number().min(0)).max(256)).optional(),
   anomaly: z.object({ count: z.number().min(0), score_mean: z.number(), latency_ms: z.number() }).nullable(),
   health: z.object({ state: z.enum(['healthy', 'quarantined', 'probation', 'retired']), score: z.number().min(0).max(1) }).nullable(),
   /** Recent boot ids, newest first: a restarted lead still refuses a replayed heartbeat of an old boot. */
@@ -115,6 +119,7 @@ export function toPersisted(record: AgentRecord): PersistedAgent {
     numbers,
     gap: [record.n[GAP_EWMA_OFFSET] ?? 0, record.n[GAP_EWMA_OFFSET + 1] ?? 0, record.n[GAP_EWMA_OFFSET + 2] ?? 0],
     estimator: record.estimator.toJSON(),
+    ...(record.processingMedian === null ? {} : { median: record.processingMedian.toJSON().windows }),
     anomaly: baseline === undefined ? null : { count: baseline.count, score_mean: baseline.scoreMean, latency_ms: baseline.latencyMs },
     health: health === undefined ? null : { state: health.state, score: health.score },
     boots: [...record.boots],
@@ -163,6 +168,7 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
   record.flags = stored.flags & ~PROBE_FLAGS;
   record.state = deriveState(record);
   record.estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  if (stored.median !== undefined) record.processingMedian = ProcessingMedian.fromJSON(record.agentClass, { windows: stored.median });
   if (stored.anomaly !== null) {
     const reading = { impedance_score: stored.anomaly.score_mean, current_latency_ms: stored.anomaly.latency_ms, drift_coefficient: 0 };
     for (let i = 0; i < Math.min(stored.anomaly.count, ANOMALY_REPLAY_MAX); i++) record.anomaly.observe(reading);

@@ -97,6 +97,23 @@ describe('ProcessingMedian', () => {
     expect(median.predict({ verb: 'sync' }, 77)).toEqual({ medianMs: 77, samples: 0, source: 'fallback' });
   });
 
+  it('survives a snapshot round trip: same predictions, samples oldest first after the ring wrapped', () => {
+    fc.assert(
+      fc.property(fc.array(positive, { minLength: 1, maxLength: 40 }), fc.array(positive, { maxLength: 12 }), (acts, observes) => {
+        const median = new ProcessingMedian('C', { window: 7, minSamples: 3 });
+        for (const ms of acts) median.record(ms, { verb: 'act' });
+        for (const ms of observes) median.record(ms);
+        const snapshot = median.toJSON();
+        expect(snapshot.windows.act).toEqual(acts.slice(-7));
+        const restored = ProcessingMedian.fromJSON('C', JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, { window: 7, minSamples: 3 });
+        expect(restored.predict({ verb: 'act' }, 1)).toEqual(median.predict({ verb: 'act' }, 1));
+        expect(restored.predict({}, 1)).toEqual(median.predict({}, 1));
+        // A smaller window after the restart keeps the newest samples.
+        expect(ProcessingMedian.fromJSON('C', snapshot, { window: 3, minSamples: 1 }).toJSON().windows.act).toEqual(acts.slice(-3));
+      }),
+    );
+  });
+
   it('refuses a bad sample and bad options with the field named', () => {
     const median = new ProcessingMedian('E');
     expect(() => median.record(-1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', path: 'ms' }));

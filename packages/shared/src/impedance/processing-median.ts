@@ -35,6 +35,11 @@ export interface MedianPrediction {
   source: 'learned' | 'fallback';
 }
 
+/** Samples (already divided by their condition factor), oldest first, per verb or 'any'. */
+export interface ProcessingMedianSnapshot {
+  windows: Record<string, number[]>;
+}
+
 /** The newest samples of one verb (or of calls that name none), oldest overwritten. */
 class Window {
   readonly ring: Float64Array;
@@ -89,6 +94,27 @@ export class ProcessingMedian {
       this.windows.set(key, window);
     }
     window.add(base);
+  }
+
+  /** The windows' samples, oldest first, by verb ('any' for calls that named none): what a restart keeps. */
+  toJSON(): ProcessingMedianSnapshot {
+    const windows: Record<string, number[]> = {};
+    for (const [key, window] of this.windows) {
+      const start = window.size < window.ring.length ? 0 : window.next;
+      windows[key] = Array.from({ length: window.size }, (_, i) => window.ring[(start + i) % window.ring.length]!);
+    }
+    return { windows };
+  }
+
+  /** A predictor holding a snapshot's samples (the newest `window` of each, when it holds more). */
+  static fromJSON(agentClass: AgentClass, snapshot: ProcessingMedianSnapshot, options: ProcessingMedianOptions = {}): ProcessingMedian {
+    const median = new ProcessingMedian(agentClass, options);
+    for (const [key, samples] of Object.entries(snapshot.windows)) {
+      const window = new Window(median.capacity);
+      for (const x of samples.slice(-median.capacity)) window.add(x);
+      median.windows.set(key as Verb | 'any', window);
+    }
+    return median;
   }
 
   /** The median for these conditions; `fallbackMs` (already scaled to them) until enough samples. */
