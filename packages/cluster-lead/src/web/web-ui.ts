@@ -54,7 +54,7 @@ export interface WebUi {
   close(): void;
 }
 
-const SignIn = z.strictObject({ token: z.string().trim().min(1, 'paste the token printed by `mesh login`').max(4_096) });
+const SignIn = z.strictObject({ token: z.string().trim().min(1, 'paste a token made by `mesh-lead api-token`').max(4_096) });
 
 export function createWebUi(deps: WebUiDeps): WebUi {
   const { access, logger } = deps;
