@@ -19,6 +19,8 @@ function shell(page: 'login' | 'app', title: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title}</title>
+<!-- No favicon request: /favicon.ico is an unauthenticated API request, which counts as a failed sign-in. -->
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/assets/app.css">
 <script type="module" src="/ui/assets/app.js"></script>
 </head>

@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTestKit } from '../../src/api/api-test-kit.js';
 import { createApi, startApiServer, type ApiServer, type LeadStatusBody } from '../../src/api/index.js';
+import { JobBoard, type JobEnd } from '../../src/jobs/index.js';
 import { EventBus } from '../../src/lib/events.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { beat, harness, ids } from '../../src/registry/registry.test-helper.js';
@@ -30,6 +31,10 @@ const kit = await apiTestKit({ now: Date.now });
 const h = harness();
 beat(h, ids('pi', AGENTS - 10), { clusterId: 'north' });
 beat(h, ids('edge', 10), { clusterId: 'south' });
+
+const board = new JobBoard(Date.now);
+/** Operations running, as the status box counts them (the test starts and ends one). */
+let inFlight = 0;
 
 /** The status box computed from the registry, as the lead's status() does for its own fields. */
 function status(): LeadStatusBody {
@@ -49,7 +54,7 @@ function status(): LeadStatusBody {
       mode: h.registry.mode,
       frozen: false,
       last_cascade: null,
-      operations: { in_flight: 0, queued: 0 },
+      operations: { in_flight: inFlight, queued: 0 },
     },
   } as unknown as LeadStatusBody;
 }
@@ -72,6 +77,7 @@ beforeAll(async () => {
       if (action === 'quarantine') h.registry.quarantine(id, reason);
       return h.registry.get(id);
     },
+    jobs: board,
     readiness: () => [],
     logger: silentLogger(),
   });
@@ -201,6 +207,38 @@ describe('the dashboard in Chromium', () => {
     expect(statuses).toEqual({ missing: 403, forged: 403, real: 200 });
     expect(h.registry.get('pi-01')?.state).toBe('quarantined');
     expect(await page.isVisible('[data-testid=freeze]')).toBe(true);
+    await page.close();
+  });
+
+  it('shows an operation appear live, then its arrival errors per release mode with T marked', async () => {
+    const page = await context.newPage();
+    await signIn(page, 'viewer', 'read');
+    await expect.poll(() => text(page, 'operations-list'), { timeout: WAIT_MS }).toContain('No operation yet');
+    let finish: (end: JobEnd) => void = () => undefined;
+    board.start({ id: 'op-ui-1', kind: 'scatter_gather', state: 'RUNNING', done: new Promise<JobEnd>((resolve) => (finish = resolve)) });
+    inFlight = 1;
+    await expect.poll(() => text(page, 'operations-list'), { timeout: WAIT_MS }).toContain('op-ui-1 scatter_gather · RUNNING');
+    const responders = [
+      ...[-3, -1, 0, 1, 2].map((e, i) => ({ agent_id: `pi-0${i}`, mode: 'hold', outcome: 'ready', arrival_error_ms: e })),
+      ...[-8, 4, 6].map((e, i) => ({ agent_id: `edge-0${i}`, mode: 'lead', outcome: 'ready', arrival_error_ms: e })),
+      { agent_id: 'pi-09', mode: 'hold', outcome: 'refused', arrival_error_ms: 40 },
+    ];
+    finish({ ok: true, result: { status: 'SUCCESS', counts: { selected: 10, sent: 9, ready: 8 }, quorum: { decision: 'GO', achieved: true }, responders, stragglers: [], skipped: [{ agent_id: 'pi-10', reason: 'BREAKER_OPEN', detail: 'sector-1 breaker open' }] } });
+    inFlight = 0;
+    await expect.poll(() => text(page, 'operations-list'), { timeout: WAIT_MS }).toContain('op-ui-1 scatter_gather · SUCCEEDED');
+    await page.click('[data-operation=op-ui-1]');
+    await page.waitForSelector('[data-testid=arrival-histogram]');
+    expect(await text(page, 'operation-figures')).toBe('sent 9 of 10 · ready 8 · quorum GO (achieved) · stragglers 0 · skipped 1');
+    const bars = async (mode: string) => {
+      const rects = page.locator(`[data-testid=arrival-histogram] rect[data-mode=${mode}]`);
+      let total = 0;
+      for (let i = 0, n = await rects.count(); i < n; i++) total += Number(await rects.nth(i).getAttribute('data-count'));
+      return total;
+    };
+    expect(await bars('hold')).toBe(5);
+    expect(await bars('lead')).toBe(3);
+    expect(await page.locator('[data-testid=arrival-histogram] text', { hasText: /^T$/ }).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'operation-histogram.png'), fullPage: true });
     await page.close();
   });
 });

@@ -14,6 +14,7 @@ export interface StatusBody {
     mode: string;
     frozen: boolean;
     last_cascade: { cascade_id: string; at: number; status: string } | null;
+    operations?: { in_flight: number; queued: number };
   };
 }
 
