@@ -1,6 +1,6 @@
 /**
- * The agents list: pages from GET /v1/agents (its page tokens), filtered by state and cluster,
- * or one agent by id. Refreshed when the live feed reports an agent event, at most once a second.
+ * The agents list: pages from GET /v1/agents (its page tokens), filtered by state, class,
+ * cluster and capability, or one agent by id. Refreshed when the live feed reports an agent event, at most once a second.
  */
 import { el } from './dom.js';
 import { getJson, HttpProblem } from './http.js';
@@ -16,6 +16,7 @@ interface AgentRow {
   impedance: { impedance_score: number | null };
 }
 
+const CLASSES = ['', 'A', 'B', 'C', 'D', 'E', 'F'];
 const STATES = ['', 'active', 'degraded', 'offline', 'quarantined'];
 export const PAGE_SIZE = 25;
 const REFRESH_MS = 1_000;
@@ -23,6 +24,8 @@ const REFRESH_MS = 1_000;
 export class AgentsView {
   readonly element: HTMLElement;
   private readonly state = el('select', { 'data-testid': 'filter-state', 'aria-label': 'State' }, ...STATES.map((s) => el('option', { value: s }, s === '' ? 'any state' : s)));
+  private readonly agentClass = el('select', { 'data-testid': 'filter-class', 'aria-label': 'Class' }, ...CLASSES.map((k) => el('option', { value: k }, k === '' ? 'any class' : `class ${k}`)));
+  private readonly capability = el('input', { type: 'search', placeholder: 'capability', 'aria-label': 'Capability', 'data-testid': 'filter-capability' });
   private readonly cluster = el('input', { type: 'search', placeholder: 'cluster id', 'aria-label': 'Cluster', 'data-testid': 'filter-cluster' });
   private readonly search = el('input', { type: 'search', placeholder: 'agent id', 'aria-label': 'Agent id', 'data-testid': 'search-id' });
   private readonly rows = el('tbody', { 'data-testid': 'agents-rows' });
@@ -37,12 +40,13 @@ export class AgentsView {
   private refreshTimer: number | undefined;
 
   constructor() {
-    const form = el('form', { class: 'filters' }, this.state, this.cluster, this.search, el('button', { type: 'submit' }, 'Apply'));
+    const form = el('form', { class: 'filters' }, this.state, this.agentClass, this.cluster, this.capability, this.search, el('button', { type: 'submit' }, 'Apply'));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.restart();
     });
     this.state.addEventListener('change', () => this.restart());
+    this.agentClass.addEventListener('change', () => this.restart());
     this.prev.addEventListener('click', () => void this.show(this.page - 1));
     this.next.addEventListener('click', () => void this.show(this.page + 1));
     const head = el('tr', {}, ...['Agent', 'Class', 'Cluster', 'Sector', 'State', 'Impedance', 'Last heartbeat'].map((h) => el('th', { scope: 'col' }, h)));
@@ -87,7 +91,9 @@ export class AgentsView {
   private async fetchPage(page: number): Promise<AgentRow[]> {
     const query = new URLSearchParams({ page_size: String(PAGE_SIZE) });
     if (this.state.value !== '') query.set('state', this.state.value);
+    if (this.agentClass.value !== '') query.set('class', this.agentClass.value);
     if (this.cluster.value.trim() !== '') query.set('cluster', this.cluster.value.trim());
+    if (this.capability.value.trim() !== '') query.set('capability', this.capability.value.trim());
     const token = this.tokens[page];
     if (token !== undefined) query.set('page_token', token);
     const body = await getJson<{ agents: AgentRow[]; next_page_token?: string }>(`/v1/agents?${query.toString()}`);
