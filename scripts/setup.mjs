@@ -105,10 +105,27 @@ function ensurePromtool() {
   if (!hasPromtool()) fail('apt-get ran but promtool is still not on PATH.');
 }
 
+// packages/cluster-lead/test/web/dashboard.browser.test.ts drives Debian's chromium with playwright-core
+// (which downloads no browser of its own).
+const CHROMIUM = process.env.MESH_CHROMIUM ?? '/usr/bin/chromium';
+
+function hasChromium() {
+  return spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+function ensureChromium() {
+  if (hasChromium()) return;
+  if (!aptInstall('chromium', 'chromium')) {
+    fail(`chromium is not installed at ${CHROMIUM}. Install it with \`sudo apt-get install -y chromium\` (or set MESH_CHROMIUM to a Chromium binary), then run this again.`);
+  }
+  if (!hasChromium()) fail(`apt-get ran but ${CHROMIUM} still does not run.`);
+}
+
 checkNode();
 installDependencies();
 checkNativeParts();
 ensureNatsServer();
 ensureSystemdAnalyze();
 ensurePromtool();
+ensureChromium();
 say('ready');

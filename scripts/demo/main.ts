@@ -4,6 +4,7 @@
 // kills them on exit, signals and crashes), runs the rotation and stops everything.
 import { startLocalMesh, type LocalMesh } from '../../test/harness/index.js';
 import { DEMO_CONTEXT, writeDemoContext } from './console-context.js';
+import { dashboardLink } from './dashboard-link.js';
 import type { ModeFigures, ReleaseMode } from './figures.js';
 import { LINK_SETS } from './link-sets.js';
 import { readMeshBox } from './mesh-box.js';
@@ -106,6 +107,13 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
       screen.note(`in another terminal, try: ${tryNext}   (console context "${DEMO_CONTEXT}": the root lead, this demo's operator)`);
       screen.event('console.context', { context: DEMO_CONTEXT, lead: mesh.leadUrl, try: tryNext });
     }
+    await dashboardLink(mesh.leadUrl, mesh.operator, Date.now()).then(
+      (link) => {
+        screen.note(`dashboard: ${link.url}   sign in as ${mesh.operator.id}: ${link.signIn}`);
+        screen.event('dashboard', { url: link.url });
+      },
+      (error: unknown) => screen.note(`no dashboard link: ${error instanceof Error ? error.message : String(error)}`),
+    );
     if (!stopping.stop.signal.aborted) {
       arrivals = await TrueArrivals.open(mesh.natsUrl, mesh.dir);
       const limit = options.duration === undefined ? undefined : setTimeout(() => stopping.stop.abort('duration'), options.duration * 1_000);

@@ -20,6 +20,7 @@ const CONFIG_HOME = mkdtempSync(join(tmpdir(), 'mesh30k-demo-config-'));
 interface DemoEvent {
   event: string;
   try?: string;
+  url?: string;
   pids?: number[];
   operations?: number;
   by_mode?: Record<string, { status: string; ready: number; sent: number }[]>;
@@ -68,6 +69,12 @@ describe('npm start (the demo)', () => {
     const demo = startDemo(['--agents', '30', '--workers', '1', '--interval', '1', '--duration', '4']);
     const started = await demo.next('mesh.started');
     const context = await demo.next('console.context');
+    // The root lead serves the dashboard it prints the link to (its sign-in page needs no session).
+    const dashboard = await demo.next('dashboard');
+    expect(dashboard.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/ui\/$/);
+    const signInPage = await fetch(`${dashboard.url}login`);
+    expect(signInPage.status).toBe(200);
+    expect(await signInPage.text()).toContain('data-page="login"');
     const { code, events, stderr } = await demo.exited;
     // The console was pointed at the root lead: `mesh status` is the next thing to try.
     expect(context.try).toBe('npx mesh status');

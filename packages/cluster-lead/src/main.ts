@@ -228,6 +228,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const api = await buildApi({
       config,
       clock,
+      events,
       logger,
       store,
       trust: trusted,

@@ -130,6 +130,8 @@ export interface ApiDeps {
   sensors?: Pick<SensorReadings, 'latest' | 'history'>;
   /** Periodic sensors not read for longer are flagged stale (lead config sensors.stale_after_ms). */
   sensorStaleAfterMs?: number;
+  /** The dashboard under /ui/ (src/web); it checks its own sessions, so it sits before the guard. */
+  web?: { readonly app: Hono };
 }
 
 /**
@@ -142,6 +144,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.use('*', responseHeaders());
   app.use('*', requestContext(deps.logger, counters));
   app.use('*', jsonBodiesOnly());
+  if (deps.web !== undefined) app.route('/', deps.web.app);
   app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
   app.use('/v1/*', idempotency(deps.idempotency ?? new MemoryIdempotencyStore(), deps.access.now));
 

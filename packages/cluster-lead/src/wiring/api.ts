@@ -14,6 +14,7 @@ import type { IngestCounters } from '../ingest/index.js';
 import { JobBoard } from '../jobs/index.js';
 import type { LeadCascades } from '../lead-cascade.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
+import type { EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import { registerProcessMetrics, startEventLoopDelayMetrics } from '../metrics/index.js';
 import type { Prober } from '../registry/index.js';
@@ -22,6 +23,7 @@ import type { LeadStore, SnapshotWriter } from '../store/index.js';
 import type { LeadOperations } from './operations.js';
 import type { LeadRegistry } from './registry.js';
 import type { StopStep } from './stop-steps.js';
+import { createWebUi } from '../web/index.js';
 import type { LeadTrust } from './trust.js';
 
 export interface ApiWiringDeps {
@@ -42,6 +44,8 @@ export interface ApiWiringDeps {
   readonly ops: LeadOperations;
   readonly sensorIntake: SensorIntake;
   readonly cascades: LeadCascades;
+  /** The lead's event bus: the dashboard's live feed listens to it. */
+  readonly events: EventBus;
   readonly status: () => LeadStatusBody;
   readonly readiness: () => ReadinessCheck[];
   readonly cleanups: StopStep[];
@@ -63,8 +67,13 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
   deps.cleanups.push(['event-loop histogram', startEventLoopDelayMetrics(metricsRegistry, 'mesh_lead')]);
   const operators = await loadOperatorDirectory(config.api.operators);
   if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
+  const apiLogger = logger.child({ domain: 'api' });
+  const now = () => clock.now();
+  const web = createWebUi({ access: { operators, ed25519: nodeEd25519, now }, status: deps.status, events: deps.events, logger: apiLogger.child({ component: 'web' }) });
+  deps.cleanups.push(['close the dashboard feed', () => web.close()]);
   const api = await startApiServer(
     createApi({
+      web,
       access: {
         operators,
         ed25519: nodeEd25519,
@@ -88,7 +97,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
         return registry.get(id);
       },
       readiness: deps.readiness,
-      logger: logger.child({ domain: 'api' }),
+      logger: apiLogger,
       operations: ops.operations,
       jobs: new JobBoard(() => clock.now()),
       acks: ops.ackTap,
