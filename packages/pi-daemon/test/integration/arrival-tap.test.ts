@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
+import { PREBUILT_LATE_LIMIT_MS } from '../../src/coordination/engine.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
 import { ArrivalLog, type ArrivalRecord } from '../../src/sim/arrival-tap.js';
 import { SimFleet } from '../../src/sim/fleet.js';
@@ -56,10 +57,18 @@ describe('the sim arrival tap', () => {
       for (const virtual of fleet.agents) {
         const record = mine.find((r) => r.agent_id === virtual.profile.agentId)!;
         const ack = lead.ackFor(op, virtual.profile.agentId)!;
-        // The record is the ACK's own stamp turned into true time through the simulated skew.
-        expect(record.ready_local_ms).toBe(ack.ready_at_local);
-        expect(record.ready_true_ms).toBeCloseTo(virtual.clock.toBase(ack.ready_at_local), 6);
-        expect(record.true_offset_ms).toBeCloseTo(ack.ready_at_local - virtual.clock.toBase(ack.ready_at_local), 6);
+        // The record is the release's own stamp turned into true time through the simulated skew.
+        // A READY signed before T carries T as its instant and is sent only if the release was at
+        // most PREBUILT_LATE_LIMIT_MS late; any other ACK carries the stamp itself.
+        if (record.hold?.prebuilt === true) {
+          expect(ack.ready_at_local).toBe(record.hold.deadline_local_ms);
+          expect(record.ready_local_ms - ack.ready_at_local).toBeGreaterThanOrEqual(0);
+          expect(record.ready_local_ms - ack.ready_at_local).toBeLessThanOrEqual(PREBUILT_LATE_LIMIT_MS);
+        } else {
+          expect(record.ready_local_ms).toBe(ack.ready_at_local);
+        }
+        expect(record.ready_true_ms).toBeCloseTo(virtual.clock.toBase(record.ready_local_ms), 6);
+        expect(record.true_offset_ms).toBeCloseTo(record.ready_local_ms - virtual.clock.toBase(record.ready_local_ms), 6);
         expect(record).toMatchObject({ mode, target_time: target });
       }
     }
