@@ -1,4 +1,4 @@
-import type { KV, NatsConnection } from 'nats';
+import { ErrorCode, NatsError, type KV, type NatsConnection } from 'nats';
 import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord } from './lease-record.js';
 import type { LeaseObservation, LeaseStore } from './lease-store.js';
 
@@ -30,12 +30,31 @@ export interface KvLeaseOptions {
  */
 export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptions): Promise<LeaseStore> {
   if (!KEY_PATTERN.test(options.key)) throw new RangeError(`lease key ${JSON.stringify(options.key)} may only hold letters, digits and - / _ = .`);
-  // Creating a replicated bucket takes a meta-group round: the client's default patience.
-  const created = await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+  const created = await createBucket(nc, options);
   const status = await created.status();
   const timeout = options.requestTimeoutMs ?? Math.floor(options.ttlMs / 4);
   const kv = await nc.jetstream({ timeout }).views.kv(options.bucket, { bindOnly: true, timeout });
   return new KvLeaseStore(kv, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
+}
+
+/** Tries at creating (or binding) the bucket before giving up. */
+const CREATE_ATTEMPTS = 4;
+const RETRIABLE: ReadonlySet<string> = new Set([ErrorCode.Timeout, ErrorCode.NoResponders]);
+
+/**
+ * Creating a replicated bucket takes a meta-group round, each try with the client's default
+ * patience. A cluster that has just started (or lost its meta leader) may not answer one in
+ * time; the next try usually does, so a lead starting beside its brokers is not failed for it.
+ */
+async function createBucket(nc: NatsConnection, options: KvLeaseOptions): Promise<KV> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+    } catch (error) {
+      const retriable = error instanceof NatsError && RETRIABLE.has(error.code);
+      if (!retriable || attempt >= CREATE_ATTEMPTS) throw error;
+    }
+  }
 }
 
 class KvLeaseStore implements LeaseStore {
