@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quiet = process.argv.includes('--quiet');
+// `npm test` passes --tests: tools only the tests use (promtool, chromium) are ensured then, not for `npm start`.
+const forTests = process.argv.includes('--tests');
 const say = (line) => { if (!quiet) console.log(`setup: ${line}`); };
 const fail = (line) => { console.error(`setup: ${line}`); process.exit(1); };
 
@@ -126,6 +128,8 @@ installDependencies();
 checkNativeParts();
 ensureNatsServer();
 ensureSystemdAnalyze();
-ensurePromtool();
-ensureChromium();
+if (forTests) {
+  ensurePromtool();
+  ensureChromium();
+}
 say('ready');
