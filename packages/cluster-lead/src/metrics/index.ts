@@ -1,4 +1,2 @@
-export { LOOP_DELAY_WINDOW_MS, startEventLoopDelayMetrics } from './event-loop-delay.js';
-export { registerProcessMetrics } from './process-metrics.js';
-export { byLabel, scrapedCounter, scrapedGauge, single, zeroesOf, type LabelSet, type Sample, type ScrapedMetric } from './scraped.js';
+export { LOOP_DELAY_WINDOW_MS, byLabel, registerProcessMetrics, scrapedCounter, scrapedGauge, single, startEventLoopDelayMetrics, zeroesOf, type LabelSet, type Sample, type ScrapedMetric } from '@mesh30k/shared/node';
 export { gaugeFamilyText, labelText, valueText, type TextSample } from './text-family.js';

@@ -1,7 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { registerProcessMetrics } from './process-metrics.js';
-import { byLabel, scrapedCounter, scrapedGauge, single } from './scraped.js';
+import { byLabel, registerProcessMetrics, scrapedCounter, scrapedGauge, single } from '@mesh30k/shared/node';
 
 describe('metrics read at scrape time', () => {
   it('writes known label values at 0, mirrors the source, and reads the same twice in a row', async () => {

@@ -7,7 +7,7 @@ import { MeshMode, sampleOf, secondsFromMs } from '@mesh30k/shared';
 import type { Registry } from 'prom-client';
 import type { AgentStatus } from '../agent/status-report.js';
 import type { DeclineCode } from '../coordination/intake.js';
-import { byLabel, scrapedCounter, scrapedGauge, single, type Sample } from './scraped.js';
+import { byLabel, scrapedCounter, scrapedGauge, single, type Sample } from '@mesh30k/shared/node';
 
 /** Every code a refusal ACK can carry: typed against the union, so a new one is not forgotten. */
 const DECLINE_CODES: Record<DeclineCode, true> = {

@@ -4,10 +4,9 @@
  * virtual agents share a process and get none (one process, one set of process metrics).
  */
 import { Registry } from 'prom-client';
+import { registerProcessMetrics, startEventLoopDelayMetrics } from '@mesh30k/shared/node';
 import type { AgentStatus } from '../agent/status-report.js';
 import { registerAgentMetrics } from './agent-metrics.js';
-import { startEventLoopDelayMetrics } from './event-loop-delay.js';
-import { registerProcessMetrics } from './process-metrics.js';
 
 export interface AgentMetrics {
   readonly registry: Registry;

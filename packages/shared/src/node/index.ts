@@ -1,4 +1,4 @@
-/** Node-only entry point (`@mesh30k/shared/node`): native Ed25519, key files, SQLite files judged and moved aside, systemd (notify, journald). */
+/** Node-only entry point (`@mesh30k/shared/node`): native Ed25519, key files, SQLite files judged and moved aside, systemd (notify, journald), prom-client helpers. */
 import { nodeEd25519 } from './node-ed25519.js';
 import type { NodeEd25519 } from './node-ed25519.js';
 
@@ -22,6 +22,7 @@ export type { NkeyPair, Nkeys } from './nkeys.js';
 export { JournaldPrefixStream, SYSLOG_PRIORITY, isJournalStream, journaldDestination, syslogPriority } from './journald.js';
 export type { LineSink } from './journald.js';
 export { inspectSqliteFile, moveAsideSqliteFile } from './sqlite-file.js';
+export * from './metrics/index.js';
 export type { SqliteFileState } from './sqlite-file.js';
 export { SYSTEMD_NOTIFY_BINARY, createSystemdNotifier, startWatchdogPings, watchdogPingIntervalMs } from './systemd/index.js';
 export type { NotifyProblem, ServiceNotifier, SystemdNotifier, SystemdNotifierOptions } from './systemd/index.js';

@@ -4,7 +4,7 @@
  * observation. Scrapes only read; two scrapers see the same counts. prom-client's own
  * nodejs_eventloop_lag_* gauges reset their monitor on every scrape, so they are left out.
  */
-import { EVENT_LOOP_DELAY_BUCKETS_S } from '@mesh30k/shared';
+import { EVENT_LOOP_DELAY_BUCKETS_S } from '../../metrics/units.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 

@@ -1,6 +1,6 @@
 /**
- * Counters and gauges whose values are read at scrape time from what the lead counts anyway
- * (ingest, API, limits, registry): nothing extra sits on the hot paths. Label values known up
+ * Counters and gauges whose values are read at scrape time from what a runtime counts anyway
+ * (the lead's ingest, API and registry; the agent's status): nothing extra sits on the hot paths. Label values known up
  * front are written as 0 until they happen, so a rate() has a series from the first scrape.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -33,7 +33,7 @@ export function scrapedCounter(registry: Registry, m: ScrapedMetric): Counter {
   });
 }
 
-/** A gauge set at scrape time; series that are gone (a removed breaker) go with it. */
+/** A gauge set at scrape time; series that are gone (a removed breaker, a sensor no longer configured) go with it. */
 export function scrapedGauge(registry: Registry, m: ScrapedMetric): Gauge {
   return new Gauge({
     name: m.name,
