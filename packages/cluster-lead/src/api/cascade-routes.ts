@@ -27,7 +27,8 @@ export const CascadeBody = z.strictObject({
   gather_ms: z.number().optional(),
 });
 
-const FIELD_OF: Readonly<Record<string, string>> = {
+/** Engine field to body field: names the body field in the engine's refusals, and in the OpenAPI document. */
+export const FIELD_OF: Readonly<Record<string, string>> = {
   cascadeId: 'cascade_id',
   payloadWeight: 'payload_weight',
   targets: 'selector',

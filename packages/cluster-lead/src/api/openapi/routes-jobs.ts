@@ -4,7 +4,7 @@ import { CascadeRequest } from '../../cascade/request.js';
 import { DelegationBody } from '../../delegation/api-body.js';
 import { DelegationRequest } from '../../delegation/request.js';
 import { OperationRequest } from '../../scatter/operation-request.js';
-import { CascadeBody } from '../cascade-routes.js';
+import { CascadeBody, FIELD_OF as CASCADE_FIELD_OF } from '../cascade-routes.js';
 import { AskJobBody, BroadcastJobBody, ListQuery as JobListQuery, ScatterJobBody } from '../jobs-routes.js';
 import { HealBody } from '../mesh-routes.js';
 import { FIELD_OF as OPERATION_FIELD_OF } from '../operations-routes.js';
@@ -14,17 +14,6 @@ import type { RouteDoc } from './route-doc.js';
 
 const JOB_ID = { id: 'the operation (job) id' } as const;
 const STARTED = 'Location: the job, to follow at /v1/operations/{id}';
-
-const CASCADE_FIELD_OF: Readonly<Record<string, string>> = {
-  cascadeId: 'cascade_id',
-  payloadWeight: 'payload_weight',
-  targets: 'selector',
-  releaseMode: 'release_mode',
-  arrivalWindowMs: 'window_ms',
-  requiresCapabilities: 'requires_capabilities',
-  targetTime: 'target_time',
-  gatherMs: 'gather_ms',
-};
 
 export const JOB_ROUTES: readonly RouteDoc[] = [
   {
