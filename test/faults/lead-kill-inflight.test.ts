@@ -97,7 +97,8 @@ describe('lead SIGKILLed with an operation in flight', () => {
     expect([...counted].sort()).toEqual([...mesh.agentIds].sort());
     expect(late).toEqual([]);
     expect(result.stragglers).toEqual([]);
-    expect(query(leadDb, 'SELECT * FROM running_operations')).toEqual([]);
+    // The history row and the run journal are two writes: the journal forgets the run just after.
+    await until('the run journal forgets the decided operation', () => (query(leadDb, 'SELECT * FROM running_operations').length === 0 ? true : undefined));
 
     // The outboxes drain: each ACK confirmed with the signed reply, none dead-lettered.
     for (const daemon of mesh.daemons!) {
