@@ -53,6 +53,7 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
     nodes.push(...started);
     const cluster = new ManagedCluster(name, nodes, options.readyTimeoutMs ?? JETSTREAM_READY_TIMEOUT_MS);
     await cluster.waitForJetStream();
+    await waitForPlacement(cluster.urls, count, options.readyTimeoutMs ?? JETSTREAM_READY_TIMEOUT_MS);
     return cluster;
   } catch (error) {
     await Promise.all(nodes.map((node) => node.dispose()));
@@ -94,6 +95,33 @@ async function waitForJetStreamOn(node: NatsServer, timeoutMs: number): Promise<
         `JetStream on ${node.url} was not ready within ${timeoutMs} ms (${last}); last log lines:\n${node.logTail().join('\n')}`,
       );
     }
+    await delay(POLL_MS);
+  }
+}
+
+/**
+ * Each node answering JetStream is not yet a cluster that can place a stream on every node: the
+ * meta group learns its peers a little later ("no suitable peers for placement"). Ready means a
+ * stream with one replica per node can be made; the probe stream is deleted again.
+ */
+async function waitForPlacement(urls: readonly string[], replicas: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const probe = `HARNESS_PLACEMENT_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+  let last = 'no answer yet';
+  for (;;) {
+    let connection: NatsConnection | undefined;
+    try {
+      connection = await connect({ servers: [...urls], timeout: PROBE_TIMEOUT_MS });
+      const manager = await connection.jetstreamManager({ timeout: PROBE_TIMEOUT_MS * 5 });
+      await manager.streams.add({ name: probe, subjects: [`harness.placement.${probe}`], num_replicas: replicas });
+      await manager.streams.delete(probe);
+      return;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    } finally {
+      await connection?.close();
+    }
+    if (Date.now() > deadline) throw new HarnessError('NATS_START_TIMEOUT', `the cluster could not place a stream on ${replicas} nodes within ${timeoutMs} ms (${last})`);
     await delay(POLL_MS);
   }
 }
