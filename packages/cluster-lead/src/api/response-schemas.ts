@@ -3,7 +3,7 @@
  * these (api/openapi), the JSON builders (api/*-json.ts) are typed with what they infer, and a
  * test checks live answers against them. A schema with a meta `id` becomes a named component.
  */
-import { AgentClass, MeshMode, OperationalState, Role, Scope, SensorKind, SensorValue, SystemHealth } from '@mesh30k/shared';
+import { AgentClass, MeshMode, OperationalState, Role, Scope, SensorKind, SensorValue, SystemHealth, ThrottleFlags } from '@mesh30k/shared';
 import { z } from 'zod';
 
 /** Mesh time, ms since the epoch; fractional (the lead's clock has sub-ms resolution). */
@@ -57,22 +57,10 @@ export const JobAcceptedSchema = JobSchema.extend({ location: z.string() }).meta
   examples: [{ operation_id: 'op-mc8x1k2a-3f9e0a1b2c', kind: 'heal', state: 'SUCCEEDED', created_at: 1_800_000_000_000.25, updated_at: 1_800_000_000_000.25, result: { target: 'auto', recovered: [], skipped: [], breakers_reset: [] }, location: '/v1/operations/op-mc8x1k2a-3f9e0a1b2c' }],
 });
 
-const ThrottleSchema = z.object({
-  raw: z.number().int(),
-  under_voltage: z.boolean(),
-  freq_capped: z.boolean(),
-  throttled: z.boolean(),
-  soft_temp_limit: z.boolean(),
-  under_voltage_since_boot: z.boolean(),
-  freq_capped_since_boot: z.boolean(),
-  throttled_since_boot: z.boolean(),
-  soft_temp_limit_since_boot: z.boolean(),
-});
-
 export const SystemHealthSchema = z
   .object({
     ...SystemHealth.shape,
-    throttle: ThrottleSchema.nullable().describe('the firmware get_throttled word and its flags (now, and since boot)'),
+    throttle: ThrottleFlags.nullable().describe('the firmware get_throttled word and its flags (now, and since boot)'),
     conditions: z.array(z.enum(['under_voltage', 'throttled', 'hot'])),
     degraded: z.boolean().describe('a condition makes the lead count the agent as degraded (thresholds.hardware)'),
   })
