@@ -46,7 +46,8 @@ describe('startNatsCluster', () => {
     const third = await client(cluster.urls[2]!);
     third.subscribe('harness.cluster.echo', { callback: (error, message) => error === null && message.respond(`echo:${message.string()}`) });
     await third.flush();
-    const reply = await first.request('harness.cluster.echo', 'across', { timeout: TIMEOUT_MS });
+    // The subscriber's interest reaches the other nodes over the routes a moment later: until then, no responders.
+    const reply = await retrying('the echo across the cluster', () => first.request('harness.cluster.echo', 'across', { timeout: TIMEOUT_MS }));
     expect(reply.string()).toBe('echo:across');
   });
 
