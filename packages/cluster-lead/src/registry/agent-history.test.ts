@@ -17,6 +17,9 @@ describe('AgentHistory', () => {
       { at: T0 + 3_000, impedanceScore: 13, offsetMs: 0.5, errorBoundMs: 1 },
     ]);
     expect(history.samples('pi-b')).toEqual([]);
+    // The lead's clock stepped back an hour: the next beat is still taken.
+    history.record('pi-a', T0 - 3_600_000, 14, 0, 1);
+    expect(history.samples('pi-a').at(-1)).toEqual({ at: T0 - 3_600_000, impedanceScore: 14, offsetMs: 0, errorBoundMs: 1 });
   });
 
   it('keeps the newest outcomes, newest first, with their operation', () => {

@@ -85,7 +85,9 @@ export class AgentHistory {
     const t = this.tenths(at);
     if (count > 0) {
       const last = chunk.sampleAt[i * n + ((head + n - 1) % n)]!;
-      if ((t - last) * TENTHS < this.spacingMs) return;
+      // Too soon after the last; a clock stepped back (t < last) is taken, not held for hours.
+      const since = (t - last) * TENTHS;
+      if (since >= 0 && since < this.spacingMs) return;
     }
     const k = i * n + head;
     chunk.sampleAt[k] = t;

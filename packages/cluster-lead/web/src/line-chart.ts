@@ -28,7 +28,9 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 /** Three decimals at most, fewer for big numbers: axis labels stay short. */
 const label = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-export function lineChart(points: readonly ChartPoint[], options: { title: string; unit: string; colour: string; testId: string }): SVGSVGElement {
+export function lineChart(unsorted: readonly ChartPoint[], options: { title: string; unit: string; colour: string; testId: string }): SVGSVGElement {
+  // By time: after the lead's clock stepped back, the ring's order is not the clock's.
+  const points = [...unsorted].sort((a, b) => a.at - b.at);
   const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, width: '100%', role: 'img', 'aria-label': `${options.title}, ${points.length} samples`, 'data-testid': options.testId, 'data-points': points.length });
   if (points.length === 0) {
     root.append(svg('text', { x: WIDTH / 2, y: HEIGHT / 2, fill: '#9aa7b4', 'font-size': 13, 'text-anchor': 'middle' }, 'no samples yet'));
