@@ -56,7 +56,7 @@ export function registryPorts(registry: Registry): RegistryPorts {
         const result = healthOutcomeOf(outcome, facts, lastHeartbeatAt);
         if (result === null || outcome === 'unrunnable') return;
         const reason = result === HEALTH_OUTCOME[outcome] ? `operation outcome ${outcome}` : `operation outcome ${outcome} (${result})`;
-        registry.recordOutcome(agentId, { result, verb, reason, ...(finished ? { processingMs } : {}) });
+        registry.recordOutcome(agentId, { result, verb, reason, ...(finished ? { processingMs } : {}), ...(facts.operationId === undefined ? {} : { operationId: facts.operationId }) });
       },
     },
     mode: { mode: () => registry.mode },

@@ -28,6 +28,8 @@ import { DEFAULT_DEEP_HEALTH_CACHE_MS, cachedDeepProbe, type DeepProbeResult } f
 import { registerLeadMetrics, type MetricsSources } from './metrics.js';
 import { Registry } from 'prom-client';
 import { sensorRoutes } from './sensor-routes.js';
+import { historyRoutes, type AgentHistorySource } from './history-routes.js';
+import { treeRoutes, type TreeSource } from './tree-routes.js';
 import { DEFAULT_SENSOR_STALE_AFTER_MS } from '../sensors/sensor-health.js';
 import type { SensorReadings } from '../store/index.js';
 
@@ -130,6 +132,10 @@ export interface ApiDeps {
   sensors?: Pick<SensorReadings, 'latest' | 'history'>;
   /** Periodic sensors not read for longer are flagged stale (lead config sensors.stale_after_ms). */
   sensorStaleAfterMs?: number;
+  /** An agent's recent impedance, clock and outcomes (GET /v1/agents/:id/history); absent, 404. */
+  agentHistory?: AgentHistorySource;
+  /** This lead and its child leads (GET /v1/tree); absent, 404. */
+  tree?: TreeSource;
   /** The dashboard under /ui/ (src/web); it checks its own sessions, so it sits before the guard. */
   web?: { readonly app: Hono };
 }
@@ -199,6 +205,8 @@ export function createApi(deps: ApiDeps): Hono {
     app.route('/v1/sensors', routes.sensors);
     app.route('/v1/agents', routes.agentSensors);
   }
+  if (deps.agentHistory !== undefined) app.route('/v1/agents', historyRoutes(deps.agentHistory));
+  if (deps.tree !== undefined) app.route('/v1/tree', treeRoutes(deps.tree));
   app.route('/v1/agents', agentRoutes({ agent: deps.agent, agentIds: index.ids, size: index.size, ...(deps.agentAction === undefined ? {} : { act: deps.agentAction }) }, tokens));
 
   const board = deps.jobs ?? new JobBoard(deps.access.now);

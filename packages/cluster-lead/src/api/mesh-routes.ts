@@ -43,6 +43,7 @@ export const ConflictsQuery = z.strictObject({
   since: numberParam(0, 8_640_000_000_000).optional(),
   until: numberParam(0, 8_640_000_000_000).optional(),
   agent: z.string().min(1).max(64).optional(),
+  operation: z.string().min(1).max(128).optional(),
   type: z.string().min(1).max(64).optional(),
   min_priority: intParam(0, 5).optional(),
   ...PageParams,
@@ -101,7 +102,7 @@ export function meshRoutes(deps: MeshDeps): Hono {
     const { page_size, page_token, ...filters } = readQuery(c, ConflictsQuery);
     const beforeSeq = page_token === undefined ? undefined : Number(deps.tokens.read('conflicts', filters, page_token));
     // One more than asked says whether another page exists.
-    const rows = conflicts({ since: filters.since, until: filters.until, agentId: filters.agent, type: filters.type, minPriority: filters.min_priority, beforeSeq, limit: page_size + 1 });
+    const rows = conflicts({ since: filters.since, until: filters.until, agentId: filters.agent, operationId: filters.operation, type: filters.type, minPriority: filters.min_priority, beforeSeq, limit: page_size + 1 });
     const page = rows.slice(0, page_size);
     const last = page.at(-1);
     return c.json({ conflicts: page.map(conflictJson), ...(rows.length > page_size && last !== undefined ? { next_page_token: deps.tokens.issue('conflicts', filters, String(last.seq)) } : {}) });

@@ -38,6 +38,8 @@ function fullApi() {
     enrollments: { enroll: stub, revoke: stub, requests: { list: stub, leadSigns: stub, accept: stub, reject: stub } },
     deepProbe: stub,
     sensors: { latest: stub, history: stub },
+    agentHistory: stub,
+    tree: { self: { leadId: 'l', clusterId: 'c', sectorId: null, parentLeadId: null }, mesh: stub, children: stub },
     deadLetters: { list: stub, get: stub, replay: stub, drop: stub } as never,
     metrics: { ingest: stub, operations: stub as never, breakers: stub, mode: stub },
   });

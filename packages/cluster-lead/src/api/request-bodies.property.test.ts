@@ -74,6 +74,8 @@ function api() {
     agentIndex: { ids: () => [], size: () => 0 },
     conflicts: () => [],
     sensors: { latest: () => [], history: () => [] },
+    agentHistory: () => ({ samples: [], outcomes: [], capacity: 120, spacingMs: 5_000 }),
+    tree: { self: { leadId: 'lead-1', clusterId: 'cluster-1', sectorId: null, parentLeadId: null }, mesh: () => ({ agents_active: 0, agents_total: 0, mode: 'FULL', frozen: false }), children: () => [] },
     deadLetters: { list: () => [] } as never,
     enrollments: {
       enroll: () => Promise.resolve({ ok: true, agentId: 'pi-01', expiresAt: KIT_NOW }) as never,

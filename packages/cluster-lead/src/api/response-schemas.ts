@@ -161,6 +161,75 @@ export const SensorPageSchema = z.object({ sensors: z.array(SensorReadingSchema)
 export const AgentSensorsSchema = z.object({ agent_id: z.string(), sensors: z.array(SensorReadingSchema), heartbeat: SensorHealthSchema.nullable() });
 export const SensorHistorySchema = z.object({ agent_id: z.string(), sensor_id: z.string(), readings: z.array(SensorReadingSchema), next_page_token: PageToken });
 
+/** GET /v1/agents/:id/history: what the lead remembers of one agent, in memory only (registry.history_samples). */
+export const AgentHistorySchema = z
+  .object({
+    agent_id: z.string(),
+    capacity: z.number().int().describe('samples kept per agent (registry.history_samples); 0: history is off'),
+    spacing_ms: z.number().describe('the heartbeat interval: at most one sample per interval'),
+    samples: z
+      .array(
+        z.object({
+          at: At.describe('lead clock when the heartbeat arrived, to 0.1 s'),
+          impedance_score: z.number().nullable(),
+          offset_ms: z.number().nullable().describe('lead minus agent clock, as the agent estimated it'),
+          error_bound_ms: z.number().nullable().describe("the clock estimator's error bound"),
+        }),
+      )
+      .describe('oldest first; values kept as 32-bit floats'),
+    outcomes: z
+      .array(
+        z.object({
+          at: At,
+          operation_id: z.string().nullable(),
+          result: z.enum(['success', 'cache_hit', 'error', 'stall', 'timeout', 'cancelled', 'retry']),
+          processing_ms: z.number().nullable(),
+        }),
+      )
+      .describe('newest first: the operation outcomes that fed its health score'),
+  })
+  .meta({
+    id: 'AgentHistory',
+    examples: [{ agent_id: 'pi-07', capacity: 120, spacing_ms: 5_000, samples: [{ at: 1_800_000_000_000, impedance_score: 41.5, offset_ms: -0.84, error_bound_ms: 1.9 }], outcomes: [{ at: 1_800_000_002_000, operation_id: 'op-mc8x1k2a-3f9e0a1b2c', result: 'success', processing_ms: 12.5 }] }],
+  });
+export type AgentHistoryJson = Answer<typeof AgentHistorySchema>;
+
+/** GET /v1/tree: this lead and the child leads that send it summaries, each with its subtree's figures. */
+const SubtreeCountsSchema = z.object({ active: z.number().int(), degraded: z.number().int(), offline: z.number().int(), quarantined: z.number().int() });
+export const ChildLeadSchema = z
+  .object({
+    lead_id: z.string(),
+    cluster_id: z.string(),
+    sector_id: z.string().nullable(),
+    liveness: z.enum(['live', 'stale']).describe('stale: no summary within cascade.summary_interval_ms × stale_intervals'),
+    received_at: At.describe('when its last summary arrived'),
+    first_seen_at: At,
+    summaries: z.number().int(),
+    hop_ms: z.number(),
+    agent_count: z.number().int().describe('agents in its whole subtree'),
+    by_state: SubtreeCountsSchema,
+    impedance: z.object({ mean: z.number(), p50: z.number(), p95: z.number(), max: z.number() }),
+    max_lead_time_ms: z.number(),
+    mode: MeshMode,
+    frozen: z.boolean(),
+  })
+  .meta({ id: 'ChildLead' });
+export type ChildLeadJson = Answer<typeof ChildLeadSchema>;
+export const LeadTreeSchema = z
+  .object({
+    lead_id: z.string(),
+    cluster_id: z.string(),
+    sector_id: z.string().nullable(),
+    parent_lead_id: z.string().nullable(),
+    agents_active: z.number().int().describe('the status box: its own agents and its live children\'s'),
+    agents_total: z.number().int(),
+    mode: MeshMode,
+    frozen: z.boolean(),
+    children: z.array(ChildLeadSchema).describe('by lead id; a child reports its subtree as a whole, not its own children'),
+  })
+  .meta({ id: 'LeadTree' });
+export type LeadTreeJson = Answer<typeof LeadTreeSchema>;
+
 export const JobPageSchema = z.object({ operations: z.array(JobSchema), next_page_token: PageToken });
 
 export const FreezeOutcomeSchema = z.object({

@@ -1,6 +1,7 @@
 import { HARDWARE_THRESHOLDS, Id, MODE_THRESHOLDS, PublicKeyText, SPIKE_FACTOR, DEGRADED_SCORE_THRESHOLD, UNSTABLE_DRIFT_THRESHOLD } from '@mesh30k/shared';
 import { z } from 'zod';
 import { CASCADE_SLACK_MS, CHILD_GATHER_MS, CHILD_HANDLING_MS, REPORT_GRACE_MS, REQUEST_TIMEOUT_MS, SUMMARY_INTERVAL_MS, SUMMARY_STALE_INTERVALS } from '../cascade/options.js';
+import { DEFAULT_HISTORY_SAMPLES } from '../registry/agent-history.js';
 import { DEFAULT_SENSOR_STALE_AFTER_MS } from '../sensors/sensor-health.js';
 import { DEFAULT_HISTORY_PER_SENSOR } from '../store/sensor-readings.js';
 
@@ -88,6 +89,12 @@ const Registry = z.strictObject({
   panic_below_healthy: share(0.5),
   probe_timeout_ms: ms(1_000),
   probe_max_in_flight: count(256),
+  /**
+   * Impedance score, clock offset and error bound kept per agent for its dashboard page, at most
+   * one per heartbeat interval, in memory only: 16 bytes each per agent (120: 58 MB at 30,000
+   * agents); 0 keeps none.
+   */
+  history_samples: z.number().int().min(0).max(1_000).default(DEFAULT_HISTORY_SAMPLES),
 });
 
 const Guard = z.strictObject({

@@ -15,6 +15,8 @@ export interface AckOutcome {
   queueDepth?: number;
   /** Why, for the health event's reason (defaults to the result). */
   reason?: string;
+  /** The operation it came from, for the agent's recent outcomes. */
+  operationId?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ export { Registry, type HardwareSummary, type RegistryDeps, type RegistryStatus 
 export { registryOptionsFrom, type RegistryOptions } from './options.js';
 export type { HeartbeatContext, HeartbeatOutcome } from './heartbeat-apply.js';
 export type { AckOutcome } from './health-flow.js';
+export { DEFAULT_HISTORY_SAMPLES, type HistorySample, type OutcomeSample } from './agent-history.js';
 export { ROUTABLE_STATES, type AgentQuery, type ExclusionReason, type Selection } from './query.js';
 export type { AgentTimingInputs, ScheduleTarget, TimingConditions } from './timing.js';
 export { toMeshTime, type AgentView, type ClockView, type SystemView } from './views.js';

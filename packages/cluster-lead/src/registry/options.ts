@@ -14,6 +14,10 @@ export interface RegistryOptions {
   health: HealthOptionsInput;
   /** When the agent's own health block degrades it; default shared's HARDWARE_THRESHOLDS. */
   hardware?: Partial<HardwareThresholds>;
+  /** Impedance and clock samples kept per agent for the dashboard (0: none); default DEFAULT_HISTORY_SAMPLES. */
+  historySamples?: number;
+  /** Operation outcomes kept per agent; default DEFAULT_HISTORY_OUTCOMES. */
+  historyOutcomes?: number;
 }
 
 /** An agent heartbeating faster than asked is judged by the configured interval; slower, by its own, up to this many intervals. */
@@ -34,6 +38,7 @@ export function registryOptionsFrom(config: LeadConfig): RegistryOptions {
     quarantineMaxShare: config.registry.quarantine_max_share,
     panicBelowHealthy: config.registry.panic_below_healthy,
     probeMaxInFlight: config.registry.probe_max_in_flight,
+    historySamples: config.registry.history_samples,
     anomaly: { degradedScore: t.degraded_score, unstableDrift: t.unstable_drift, spikeFactor: t.spike_factor },
     modeThresholds: {
       FULL: t.mode.full,

@@ -5,6 +5,7 @@ import { RegistryCore, type StateCounts } from './core.js';
 import { FleetState } from './fleet-state.js';
 import type { GuardRails } from './guard-rails.js';
 import { HealthFlow, type AckOutcome } from './health-flow.js';
+import { AgentHistory, DEFAULT_HISTORY_OUTCOMES, DEFAULT_HISTORY_SAMPLES, type HistorySample, type OutcomeSample } from './agent-history.js';
 import { applyHeartbeat, type HeartbeatContext, type HeartbeatOutcome } from './heartbeat-apply.js';
 import type { RegistryOptions } from './options.js';
 import { fromPersisted, toPersisted, type PersistedAgent } from './persisted-agent.js';
@@ -68,9 +69,11 @@ export class Registry {
   private readonly fleet: FleetState;
   private readonly sweeper: Sweeper;
   private readonly guard: GuardRails;
+  private readonly history: AgentHistory;
 
   constructor(deps: RegistryDeps, options: RegistryOptions, initialMode?: MeshMode) {
     this.guard = deps.guard;
+    this.history = new AgentHistory({ samples: options.historySamples ?? DEFAULT_HISTORY_SAMPLES, outcomes: options.historyOutcomes ?? DEFAULT_HISTORY_OUTCOMES, intervalMs: options.heartbeatIntervalMs });
     const onChange = deps.onChange ?? (() => undefined);
     this.core = new RegistryCore({ clock: deps.clock, events: deps.events, onChange, onSeen: deps.onSeen ?? onChange }, options);
     this.health = new HealthFlow(this.core);
@@ -123,6 +126,8 @@ export class Registry {
 
   recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
     const outcome = applyHeartbeat(this.core, heartbeat, context);
+    const record = this.core.records.get(outcome.agentId);
+    if (record !== undefined) this.history.record(outcome.agentId, context.receivedAt, record.impedanceScore, record.offsetMs, record.errorBoundMs);
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.
     if (outcome.isNew || outcome.stateChanged) this.fleet.update();
     return outcome;
@@ -164,7 +169,21 @@ export class Registry {
   /** Feeds one ACK outcome into the agent's health score and processing estimate. */
   recordOutcome(agentId: string, outcome: AckOutcome): HealthEvent[] | undefined {
     const record = this.core.records.get(agentId);
-    return record === undefined ? undefined : this.health.recordOutcome(record, outcome);
+    if (record === undefined) return undefined;
+    this.history.recordOutcome(agentId, this.core.now(), outcome.result, outcome.operationId, outcome.processingMs);
+    return this.health.recordOutcome(record, outcome);
+  }
+
+  /** The agent's recent impedance and clock samples (oldest first) and outcomes (newest first); undefined for an unknown agent. */
+  recentHistory(agentId: string): { samples: HistorySample[]; outcomes: OutcomeSample[]; capacity: number; spacingMs: number } | undefined {
+    if (!this.core.records.has(agentId)) return undefined;
+    const o = this.history.options;
+    return { samples: this.history.samples(agentId), outcomes: this.history.outcomes(agentId), capacity: o.samples, spacingMs: o.intervalMs };
+  }
+
+  /** Bytes the history rings hold (for the memory figures). */
+  get historyBytes(): number {
+    return this.history.bytes;
   }
 
   /** Operator quarantine; subject to the cluster's quarantine cap like any other. */

@@ -143,7 +143,7 @@ export class OperationRun {
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return saved.then(() => verdict.reply);
     }
-    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, verified.message.cache_hit === true ? { cacheHit: true } : {});
+    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
       this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
@@ -180,7 +180,7 @@ export class OperationRun {
     this.final = result;
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
     if (running.interrupted === null) {
-      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt });
+      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
     }
     // The history row and the journal's end are one write where the journal can: a crash
     // between them would resume an operation that is already decided.

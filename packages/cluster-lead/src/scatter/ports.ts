@@ -105,6 +105,8 @@ export interface OutcomeFacts {
   cacheHit?: boolean;
   /** no_ack: lead clock when the operation started sending; a heartbeat after it means the agent was alive and hung. */
   sentAt?: number;
+  /** The operation it belongs to (an agent's recent outcomes name it). */
+  operationId?: string;
 }
 
 /** Conflict ACKs (trinary -1) with their original bytes, for the conflict log. Optional. */

@@ -120,6 +120,7 @@ export class ConflictLog {
     add('received_at >= ?', filter.since);
     add('received_at < ?', filter.until);
     add('agent_id = ?', filter.agentId);
+    add('operation_id = ?', filter.operationId);
     add('conflict_type = ?', filter.type);
     add('priority >= ?', filter.minPriority);
     add('seq < ?', filter.beforeSeq);
@@ -147,6 +148,7 @@ export interface ConflictQuery {
   since?: number | undefined;
   until?: number | undefined;
   agentId?: string | undefined;
+  operationId?: string | undefined;
   type?: string | undefined;
   minPriority?: number | undefined;
   beforeSeq?: number | undefined;

@@ -176,6 +176,12 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           by,
         ),
       cascades: deps.cascades,
+      agentHistory: (id) => registry.recentHistory(id),
+      tree: {
+        self: { leadId: config.lead_id, clusterId: config.cluster_id, sectorId: config.sector_id ?? null, parentLeadId: config.parent?.lead_id ?? null },
+        mesh: () => deps.status().mesh,
+        children: () => deps.cascades.service?.children() ?? [],
+      },
       edgeAgents: {
         register: (body) => {
           const outcome = edgeDirectory.register(body);

@@ -129,6 +129,10 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
     expect((await get('/v1/agents?page_size=0')).status).toBe(400);
     expect((await get('/v1/agents/pi-00')).status).toBe(200);
     expect((await get('/v1/agents/nobody')).status).toBe(404);
+    expect((await get('/v1/agents/pi-00/history')).body).toMatchObject({ agent_id: 'pi-00', samples: [{ impedance_score: expect.any(Number) }] });
+    expect((await get('/v1/agents/pi-00/history?samples=0')).status).toBe(400);
+    expect((await get('/v1/agents/nobody/history')).status).toBe(404);
+    expect((await get('/v1/tree')).body).toMatchObject({ lead_id: expect.any(String), children: [] });
     expect((await post('/v1/agents/pi-02/quarantine', { reason: 'contract test' })).status).toBe(200);
     expect((await post('/v1/agents/pi-02/recover', {})).status).toBe(200);
     expect((await post('/v1/agents/pi-02/retire', { reason: 'contract test' })).status).toBe(200);
@@ -188,6 +192,7 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
     // Mesh times are fractional; so may the bounds be.
     expect((await get(`/v1/conflicts?since=${fx.clock.now() - 60_000.25}&until=${fx.clock.now() + 0.5}`)).status).toBe(200);
     expect((await get('/v1/conflicts?since=1e3')).status).toBe(400);
+    expect((await get('/v1/conflicts?operation=op-none&agent=pi-00')).body).toEqual({ conflicts: [] });
   });
 
   it('dead letters, edge agents and enrollments', async () => {

@@ -120,7 +120,7 @@ export class AgentsView {
         el(
           'tr',
           { 'data-agent': a.agent_id },
-          el('td', {}, el('code', {}, a.agent_id)),
+          el('td', {}, el('a', { href: `#/agents/${encodeURIComponent(a.agent_id)}`, 'data-agent-link': a.agent_id }, el('code', {}, a.agent_id))),
           el('td', {}, a.agent_class),
           el('td', {}, a.cluster_id),
           el('td', {}, a.sector_id),

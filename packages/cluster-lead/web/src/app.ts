@@ -4,6 +4,7 @@ import { renderControls } from './controls.js';
 import { el } from './dom.js';
 import { getJson, postJson, type Session } from './http.js';
 import { OperationsView } from './operations-view.js';
+import { mountViews } from './router.js';
 import { StatusBox, type StatusBody } from './status-box.js';
 
 export async function renderApp(root: HTMLElement): Promise<void> {
@@ -16,9 +17,11 @@ export async function renderApp(root: HTMLElement): Promise<void> {
   signOut.addEventListener('click', () => {
     void postJson('/ui/logout', {}, session).finally(() => location.assign('/ui/login'));
   });
-  const header = el('header', {}, el('strong', {}, 'MESH-30K'), live, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
   const controls = renderControls(session);
-  root.replaceChildren(header, el('main', {}, status.element, ...(controls === undefined ? [] : [controls]), operations.element, agents.element));
+  const main = el('main', {});
+  const views = mountViews(main, [status.element, ...(controls === undefined ? [] : [controls]), operations.element, agents.element]);
+  const header = el('header', {}, el('strong', {}, 'MESH-30K'), views.nav, live, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
+  root.replaceChildren(header, main);
   agents.restart();
 
   // EventSource reconnects by itself and sends Last-Event-ID; the lead replays or sends a snapshot.
@@ -32,6 +35,7 @@ export async function renderApp(root: HTMLElement): Promise<void> {
   const showStatus = (body: StatusBody) => {
     status.render(body);
     operations.countsChanged(body.mesh.operations);
+    views.status(body.mesh.conflicts_last_hour);
   };
   feed.addEventListener('snapshot', (event) => {
     showStatus((JSON.parse(event.data as string) as { status: StatusBody }).status);
@@ -39,6 +43,8 @@ export async function renderApp(root: HTMLElement): Promise<void> {
   });
   feed.addEventListener('status', (event) => showStatus(JSON.parse(event.data as string) as StatusBody));
   feed.addEventListener('lead-event', (event) => {
-    if ('agent_id' in (JSON.parse(event.data as string) as object)) agents.agentChanged();
+    const data = JSON.parse(event.data as string) as { agent_id?: string };
+    if (data.agent_id !== undefined) agents.agentChanged();
+    views.leadEvent(data.agent_id);
   });
 }

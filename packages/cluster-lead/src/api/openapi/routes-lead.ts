@@ -1,7 +1,11 @@
 /** Health, status, metrics, this document, agents and sensors, as the OpenAPI document shows them. */
 import { ActionBody, ListQuery as AgentListQuery } from '../agents-routes.js';
+import { AgentHistoryQuery } from '../history-routes.js';
+import { TreeQuery } from '../tree-routes.js';
 import {
   AgentActionSchema,
+  AgentHistorySchema,
+  LeadTreeSchema,
   AgentPageSchema,
   AgentSchema,
   AgentSensorsSchema,
@@ -74,6 +78,27 @@ export const LEAD_ROUTES: readonly RouteDoc[] = [
       problems: { 404: 'NOT_FOUND: no such agent, or agent actions are not available' },
     }),
   ),
+  {
+    method: 'get',
+    path: '/v1/agents/{id}/history',
+    operationId: 'getAgentHistory',
+    tag: 'agents',
+    summary: "One agent's recent impedance scores, clock offsets with their error bound, and operation outcomes (in memory, bounded)",
+    params: AGENT_ID,
+    query: AgentHistoryQuery,
+    responses: { 200: { description: 'the history', schema: AgentHistorySchema } },
+    problems: { 404: 'NOT_FOUND: no such agent, or the lead keeps no history' },
+  },
+  {
+    method: 'get',
+    path: '/v1/tree',
+    operationId: 'getLeadTree',
+    tag: 'status',
+    summary: 'This lead and its child leads, each with its subtree summary',
+    query: TreeQuery,
+    responses: { 200: { description: 'the tree', schema: LeadTreeSchema } },
+    problems: { 404: 'NOT_FOUND: the lead serves no tree' },
+  },
   {
     method: 'get',
     path: '/v1/sensors',
