@@ -14,6 +14,7 @@ interface AgentRow {
   routable: boolean;
   last_heartbeat_at: number | null;
   impedance: { impedance_score: number | null };
+  health?: { state: string };
 }
 
 const CLASSES = ['', 'A', 'B', 'C', 'D', 'E', 'F'];
@@ -39,7 +40,8 @@ export class AgentsView {
   private nextToken: string | undefined;
   private refreshTimer: number | undefined;
 
-  constructor() {
+  /** `rowActions`: buttons for each row (operator sessions only, actions.ts). */
+  constructor(private readonly rowActions?: (agent: AgentRow) => Node) {
     const form = el('form', { class: 'filters' }, this.state, this.agentClass, this.cluster, this.capability, this.search, el('button', { type: 'submit' }, 'Apply'));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -49,7 +51,8 @@ export class AgentsView {
     this.agentClass.addEventListener('change', () => this.restart());
     this.prev.addEventListener('click', () => void this.show(this.page - 1));
     this.next.addEventListener('click', () => void this.show(this.page + 1));
-    const head = el('tr', {}, ...['Agent', 'Class', 'Cluster', 'Sector', 'State', 'Impedance', 'Last heartbeat'].map((h) => el('th', { scope: 'col' }, h)));
+    const columns = ['Agent', 'Class', 'Cluster', 'Sector', 'State', 'Impedance', 'Last heartbeat', ...(rowActions === undefined ? [] : ['Actions'])];
+    const head = el('tr', {}, ...columns.map((h) => el('th', { scope: 'col' }, h)));
     this.element = el(
       'section',
       { class: 'card', 'aria-label': 'Agents' },
@@ -127,6 +130,7 @@ export class AgentsView {
           el('td', {}, el('span', { class: `state state-${a.state}` }, a.state)),
           el('td', { class: 'num' }, a.impedance.impedance_score === null ? '—' : a.impedance.impedance_score.toFixed(3)),
           el('td', {}, a.last_heartbeat_at === null ? 'never' : new Date(a.last_heartbeat_at).toISOString().slice(11, 19)),
+          ...(this.rowActions === undefined ? [] : [el('td', {}, this.rowActions(a))]),
         ),
       ),
     );

@@ -1,24 +1,38 @@
 /** The signed-in dashboard: header, status box, actions by role, agents; kept live by /ui/events. */
+import { operatorActions } from './actions.js';
 import { AgentsView } from './agents-view.js';
 import { renderControls } from './controls.js';
 import { el } from './dom.js';
 import { getJson, postJson, type Session } from './http.js';
+import { renderNav } from './nav.js';
 import { OperationsView } from './operations-view.js';
 import { StatusBox, type StatusBody } from './status-box.js';
 
 export async function renderApp(root: HTMLElement): Promise<void> {
   const session = await getJson<Session>('/ui/session');
   const status = new StatusBox();
-  const agents = new AgentsView();
   const operations = new OperationsView();
+  // The hooks run only on a click, once `agents` exists.
+  const actions = operatorActions(session, { operationStarted: () => void operations.refresh(), agentChanged: () => agents.agentChanged() });
+  const agents = new AgentsView(actions === undefined ? undefined : (agent) => actions.rowButtons(agent));
   const live = el('span', { class: 'live', 'data-testid': 'live', 'data-state': 'connecting' }, 'connecting…');
   const signOut = el('button', { type: 'button', 'data-testid': 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => {
     void postJson('/ui/logout', {}, session).finally(() => location.assign('/ui/login'));
   });
-  const header = el('header', {}, el('strong', {}, 'MESH-30K'), live, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
   const controls = renderControls(session);
-  root.replaceChildren(header, el('main', {}, status.element, ...(controls === undefined ? [] : [controls]), operations.element, agents.element));
+  const views: [string, string, HTMLElement | undefined][] = [
+    ['view-status', 'Status', status.element],
+    ['view-actions', 'Actions', controls],
+    ['view-start', 'Start', actions?.element],
+    ['view-operations', 'Operations', operations.element],
+    ['view-agents', 'Agents', agents.element],
+  ];
+  const shown = views.filter((v): v is [string, string, HTMLElement] => v[2] !== undefined);
+  for (const [id, , element] of shown) element.id = id;
+  const nav = renderNav(shown.map(([id, label]) => ({ id, label })));
+  const header = el('header', {}, el('strong', {}, 'MESH-30K'), live, nav, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
+  root.replaceChildren(header, el('main', {}, ...shown.map((v) => v[2])));
   agents.restart();
 
   // EventSource reconnects by itself and sends Last-Event-ID; the lead replays or sends a snapshot.

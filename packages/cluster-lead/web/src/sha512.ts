@@ -22,7 +22,7 @@ const INITIAL = ['6a09e667f3bcc908', 'bb67ae8584caa73b', '3c6ef372fe94f82b', 'a5
 const u64 = (x: bigint) => BigInt.asUintN(64, x);
 const rotr = (x: bigint, n: bigint) => u64((x >> n) | (x << (64n - n)));
 
-export function sha512(message: Uint8Array): Uint8Array {
+export function sha512(message: Uint8Array): Uint8Array<ArrayBuffer> {
   // Padding: 0x80, zeros, then the length in bits as a 128-bit big-endian number.
   const padded = new Uint8Array(Math.ceil((message.length + 17) / 128) * 128);
   padded.set(message);
