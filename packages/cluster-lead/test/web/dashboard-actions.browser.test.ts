@@ -185,12 +185,10 @@ describe('dashboard actions in Chromium against a real lead', () => {
   it('fits a 390x844 phone: no horizontal scrolling of the page, the table scrolls in its box, the nav collapses', async () => {
     const page = await operatorPage();
     await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+    // Strings: the root tsconfig has no DOM types; these run in the page.
+    const overflow = () => page.evaluate<{ scroll: number; inner: number }>('({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })');
     await expect.poll(async () => { const o = await overflow(); return o.scroll <= o.inner; }, { timeout: WAIT_MS }).toBe(true);
-    const table = await page.evaluate(() => {
-      const wrap = document.querySelector('.table-wrap')!;
-      return { scroll: wrap.scrollWidth, client: wrap.clientWidth };
-    });
+    const table = await page.evaluate<{ scroll: number; client: number }>("(({ scrollWidth, clientWidth }) => ({ scroll: scrollWidth, client: clientWidth }))(document.querySelector('.table-wrap'))");
     expect(table.scroll).toBeGreaterThan(table.client);
     expect(await page.isVisible('[data-testid=nav-toggle]')).toBe(true);
     expect(await page.isVisible('[data-testid=nav] a')).toBe(false);
