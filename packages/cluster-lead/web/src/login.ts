@@ -13,7 +13,7 @@ export function renderLogin(root: HTMLElement): void {
     el('h1', {}, 'MESH-30K'),
     el('label', { for: 'token' }, 'Operator token'),
     token,
-    el('p', { class: 'hint' }, 'Make one with ', el('code', {}, 'mesh-lead api-token --key KEY --id OPERATOR --ttl 8h'), ' and paste it here.'),
+    el('p', { class: 'hint' }, 'Make one with ', el('code', {}, 'mesh login'), ' (it prints a ready link) or ', el('code', {}, 'mesh-lead api-token --key KEY --id OPERATOR --ttl 8h'), ' and paste it here.'),
     submit,
     error,
   );
