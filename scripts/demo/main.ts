@@ -110,6 +110,8 @@ async function run(options: DemoOptions, screen: Screen, stopping: Stopping, sig
     await dashboardLink(mesh.leadUrl, mesh.operator, Date.now()).then(
       (link) => {
         screen.note(`dashboard: ${link.url}   sign in as ${mesh.operator.id}: ${link.signIn}`);
+        // The demo context holds the operator's key, so the console can make a fresh link later.
+        if (tryNext !== undefined) screen.note(`a fresh sign-in link later: ${tryNext.replace('mesh status', 'mesh login')}`);
         screen.event('dashboard', { url: link.url });
       },
       (error: unknown) => screen.note(`no dashboard link: ${error instanceof Error ? error.message : String(error)}`),

@@ -14,6 +14,7 @@ interface AgentRow {
   routable: boolean;
   last_heartbeat_at: number | null;
   impedance: { impedance_score: number | null };
+  health?: { state: string };
 }
 
 const CLASSES = ['', 'A', 'B', 'C', 'D', 'E', 'F'];
@@ -36,10 +37,14 @@ export class AgentsView {
   /** Token of each page shown so far: tokens[i] opens page i (undefined for the first). */
   private tokens: (string | undefined)[] = [undefined];
   private page = 0;
+  /** The page last asked for, and a count of requests: only the latest answer is drawn (a refresh racing a click on Next must not win). */
+  private wanted = 0;
+  private requests = 0;
   private nextToken: string | undefined;
   private refreshTimer: number | undefined;
 
-  constructor() {
+  /** `rowActions`: buttons for each row (operator sessions only, actions.ts). */
+  constructor(private readonly rowActions?: (agent: AgentRow) => Node) {
     const form = el('form', { class: 'filters' }, this.state, this.agentClass, this.cluster, this.capability, this.search, el('button', { type: 'submit' }, 'Apply'));
     form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -49,7 +54,8 @@ export class AgentsView {
     this.agentClass.addEventListener('change', () => this.restart());
     this.prev.addEventListener('click', () => void this.show(this.page - 1));
     this.next.addEventListener('click', () => void this.show(this.page + 1));
-    const head = el('tr', {}, ...['Agent', 'Class', 'Cluster', 'Sector', 'State', 'Impedance', 'Last heartbeat'].map((h) => el('th', { scope: 'col' }, h)));
+    const columns = ['Agent', 'Class', 'Cluster', 'Sector', 'State', 'Impedance', 'Last heartbeat', ...(rowActions === undefined ? [] : ['Actions'])];
+    const head = el('tr', {}, ...columns.map((h) => el('th', { scope: 'col' }, h)));
     this.element = el(
       'section',
       { class: 'card', 'aria-label': 'Agents' },
@@ -71,16 +77,24 @@ export class AgentsView {
     if (this.refreshTimer !== undefined) return;
     this.refreshTimer = window.setTimeout(() => {
       this.refreshTimer = undefined;
-      void this.show(this.page);
+      void this.show(this.wanted);
     }, REFRESH_MS);
   }
 
   private async show(page: number): Promise<void> {
     if (page < 0 || page >= this.tokens.length) return;
+    this.wanted = page;
+    const request = ++this.requests;
     this.message.textContent = '';
     try {
       const id = this.search.value.trim();
-      const agents = id === '' ? await this.fetchPage(page) : await this.fetchOne(id);
+      const { agents, next } = id === '' ? await this.fetchPage(page) : { agents: await this.fetchOne(id), next: undefined };
+      if (request !== this.requests) return;
+      // Page tokens change only with the answer drawn.
+      if (id === '') this.tokens.length = page + 1;
+      else this.tokens = [undefined];
+      if (next !== undefined) this.tokens.push(next);
+      this.nextToken = next;
       this.page = page;
       this.draw(agents);
     } catch (problem) {
@@ -88,7 +102,7 @@ export class AgentsView {
     }
   }
 
-  private async fetchPage(page: number): Promise<AgentRow[]> {
+  private async fetchPage(page: number): Promise<{ agents: AgentRow[]; next: string | undefined }> {
     const query = new URLSearchParams({ page_size: String(PAGE_SIZE) });
     if (this.state.value !== '') query.set('state', this.state.value);
     if (this.agentClass.value !== '') query.set('class', this.agentClass.value);
@@ -97,15 +111,10 @@ export class AgentsView {
     const token = this.tokens[page];
     if (token !== undefined) query.set('page_token', token);
     const body = await getJson<{ agents: AgentRow[]; next_page_token?: string }>(`/v1/agents?${query.toString()}`);
-    this.nextToken = body.next_page_token;
-    this.tokens.length = page + 1;
-    if (body.next_page_token !== undefined) this.tokens.push(body.next_page_token);
-    return body.agents;
+    return { agents: body.agents, next: body.next_page_token };
   }
 
   private async fetchOne(id: string): Promise<AgentRow[]> {
-    this.tokens = [undefined];
-    this.nextToken = undefined;
     try {
       return [await getJson<AgentRow>(`/v1/agents/${encodeURIComponent(id)}`)];
     } catch (problem) {
@@ -127,6 +136,7 @@ export class AgentsView {
           el('td', {}, el('span', { class: `state state-${a.state}` }, a.state)),
           el('td', { class: 'num' }, a.impedance.impedance_score === null ? '—' : a.impedance.impedance_score.toFixed(3)),
           el('td', {}, a.last_heartbeat_at === null ? 'never' : new Date(a.last_heartbeat_at).toISOString().slice(11, 19)),
+          ...(this.rowActions === undefined ? [] : [el('td', {}, this.rowActions(a))]),
         ),
       ),
     );

@@ -1,17 +1,20 @@
 /** The signed-in dashboard: header, status box, actions by role, agents; kept live by /ui/events. */
+import { operatorActions } from './actions.js';
 import { AgentsView } from './agents-view.js';
 import { renderControls } from './controls.js';
 import { el } from './dom.js';
 import { getJson, postJson, type Session } from './http.js';
 import { OperationsView } from './operations-view.js';
-import { mountViews } from './router.js';
+import { mountViews, type OverviewSection } from './router.js';
 import { StatusBox, type StatusBody } from './status-box.js';
 
 export async function renderApp(root: HTMLElement): Promise<void> {
   const session = await getJson<Session>('/ui/session');
   const status = new StatusBox();
-  const agents = new AgentsView();
   const operations = new OperationsView();
+  // The hooks run only on a click, once `agents` exists.
+  const actions = operatorActions(session, { operationStarted: () => void operations.refresh(), agentChanged: () => agents.agentChanged() });
+  const agents = new AgentsView(actions === undefined ? undefined : (agent) => actions.rowButtons(agent));
   const live = el('span', { class: 'live', 'data-testid': 'live', 'data-state': 'connecting' }, 'connecting…');
   const signOut = el('button', { type: 'button', 'data-testid': 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => {
@@ -19,8 +22,15 @@ export async function renderApp(root: HTMLElement): Promise<void> {
   });
   const controls = renderControls(session);
   const main = el('main', {});
-  const views = mountViews(main, [status.element, ...(controls === undefined ? [] : [controls]), operations.element, agents.element]);
-  const header = el('header', {}, el('strong', {}, 'MESH-30K'), views.nav, live, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
+  const sections = [
+    { id: 'view-status', label: 'Status', element: status.element },
+    { id: 'view-actions', label: 'Actions', element: controls },
+    { id: 'view-start', label: 'Start', element: actions?.element },
+    { id: 'view-operations', label: 'Operations', element: operations.element },
+    { id: 'view-agents', label: 'Agents', element: agents.element },
+  ].filter((s): s is OverviewSection => s.element !== undefined);
+  const views = mountViews(main, sections);
+  const header = el('header', {}, el('strong', {}, 'MESH-30K'), live, views.nav, el('span', { class: 'who', 'data-testid': 'who' }, `${session.operator_id} (${session.role})`), signOut);
   root.replaceChildren(header, main);
   agents.restart();
 

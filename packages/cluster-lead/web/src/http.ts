@@ -34,8 +34,18 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-export async function postJson<T>(path: string, body: unknown, session: Session | undefined): Promise<T> {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': crypto.randomUUID() };
+/**
+ * A fresh Idempotency-Key. crypto.randomUUID exists only in secure contexts (https or
+ * localhost), and a lead on a LAN is often plain http; getRandomValues works everywhere.
+ */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `ui-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** POST as JSON; `idempotencyKey` lets a caller send the same key again when it retries the same intent. */
+export async function postJson<T>(path: string, body: unknown, session: Session | undefined, idempotencyKey: string = newIdempotencyKey()): Promise<T> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', 'idempotency-key': idempotencyKey };
   if (session !== undefined) headers['x-csrf-token'] = session.csrf_token;
   const response = await fetch(path, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body) });
   if (!response.ok) throw await problemOf(response);

@@ -1,6 +1,7 @@
-/** The sign-in page: paste a token from `mesh login`; the lead answers with a session cookie. */
+/** The sign-in page: paste a token from `mesh login`, or sign with the key file (key-login.ts); the lead answers with a session cookie. */
 import { el } from './dom.js';
 import { postJson } from './http.js';
+import { renderKeySignIn } from './key-login.js';
 
 export function renderLogin(root: HTMLElement): void {
   const token = el('textarea', { id: 'token', name: 'token', rows: '4', required: '', autocomplete: 'off', spellcheck: 'false', placeholder: 'mt1.…', 'data-testid': 'token' });
@@ -12,7 +13,7 @@ export function renderLogin(root: HTMLElement): void {
     el('h1', {}, 'MESH-30K'),
     el('label', { for: 'token' }, 'Operator token'),
     token,
-    el('p', { class: 'hint' }, 'Make one with ', el('code', {}, 'mesh-lead api-token --key KEY --id OPERATOR --ttl 8h'), ' and paste it here.'),
+    el('p', { class: 'hint' }, 'Make one with ', el('code', {}, 'mesh login'), ' (it prints a ready link) or ', el('code', {}, 'mesh-lead api-token --key KEY --id OPERATOR --ttl 8h'), ' and paste it here.'),
     submit,
     error,
   );
@@ -29,7 +30,7 @@ export function renderLogin(root: HTMLElement): void {
   });
   // A link from the demo may carry the token in the fragment (never sent to a server): sign in with it.
   const fromLink = new URLSearchParams(location.hash.slice(1)).get('token');
-  root.replaceChildren(form);
+  root.replaceChildren(el('div', { class: 'login-stack' }, form, renderKeySignIn(() => location.assign('/ui/'))));
   if (fromLink !== null) {
     history.replaceState(null, '', location.pathname);
     token.value = fromLink;

@@ -1,12 +1,12 @@
 /**
  * The pages behind the overview, picked by the URL fragment (the lead serves one page; the
- * fragment never reaches it): #/ the overview, #/agents/<id> an agent, #/conflicts the
+ * fragment never reaches it): #/ (or a section's #view-...) the overview, #/agents/<id> an agent, #/conflicts the
  * conflict log (filters after "?"), #/tree the lead tree. The feed's events are handed to
  * whichever view is shown.
  */
 import { AgentPage } from './agent-view.js';
 import { ConflictsView } from './conflicts-view.js';
-import { el } from './dom.js';
+import { renderNav } from './nav.js';
 import { TreeView } from './tree-view.js';
 
 export interface Views {
@@ -29,16 +29,28 @@ export function routeOf(hash: string): Route {
   return { page: 'overview' };
 }
 
-export function mountViews(main: HTMLElement, overview: readonly HTMLElement[]): Views {
+/** A section of the overview: its element gets `id`, and the header links to it. */
+export interface OverviewSection {
+  id: string;
+  label: string;
+  element: HTMLElement;
+}
+
+export function mountViews(main: HTMLElement, sections: readonly OverviewSection[]): Views {
+  for (const section of sections) section.element.id = section.id;
+  const overview = sections.map((s) => s.element);
   const agent = new AgentPage();
   const conflicts = new ConflictsView();
   const tree = new TreeView();
-  const links = (['overview', 'conflicts', 'tree'] as const).map((page) => el('a', { href: page === 'overview' ? '#/' : `#/${page}`, 'data-nav': page }, page === 'overview' ? 'Overview' : page === 'conflicts' ? 'Conflicts' : 'Lead tree'));
-  const nav = el('nav', { class: 'nav', 'aria-label': 'Pages' }, ...links);
+  const nav = renderNav([
+    ...sections.map((s) => ({ href: `#${s.id}`, label: s.label, page: 'overview' })),
+    { href: '#/conflicts', label: 'Conflicts', page: 'conflicts' },
+    { href: '#/tree', label: 'Lead tree', page: 'tree' },
+  ]);
 
   const show = () => {
     const route = routeOf(location.hash);
-    for (const link of links) link.toggleAttribute('aria-current', link.dataset.nav === route.page);
+    nav.showing(route.page);
     switch (route.page) {
       case 'agent':
         main.replaceChildren(agent.element);
@@ -52,9 +64,13 @@ export function mountViews(main: HTMLElement, overview: readonly HTMLElement[]):
         main.replaceChildren(tree.element);
         tree.open();
         break;
-      case 'overview':
+      case 'overview': {
         main.replaceChildren(...overview);
+        // A section link (#view-agents): the elements were just put back, so scroll to it now.
+        const section = location.hash.length > 1 ? document.getElementById(location.hash.slice(1)) : null;
+        section?.scrollIntoView();
         break;
+      }
     }
     main.dataset.page = route.page;
   };
@@ -62,7 +78,7 @@ export function mountViews(main: HTMLElement, overview: readonly HTMLElement[]):
   show();
 
   return {
-    nav,
+    nav: nav.element,
     status(conflictsLastHour) {
       conflicts.countChanged(conflictsLastHour);
       agent.changed(undefined);

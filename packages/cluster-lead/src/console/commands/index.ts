@@ -12,6 +12,7 @@ import { enrollCommand, enrollmentsCommand } from './enroll.js';
 import { freezeCommandDef, thawCommandDef } from './freeze.js';
 import { healCommand } from './heal.js';
 import { identifyCommand } from './identify.js';
+import { loginCommand } from './login.js';
 import { modeCommand } from './mode.js';
 import { cancelCommand, operationCommand } from './operation.js';
 import { sensorsCommand } from './sensors.js';
@@ -40,4 +41,5 @@ export const COMMANDS: readonly Command[] = [
   enrollCommand,
   edgeCommand,
   contextCommand,
+  loginCommand,
 ];
