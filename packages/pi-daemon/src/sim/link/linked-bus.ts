@@ -88,17 +88,16 @@ export class LinkedBus implements Bus {
 
   /** Sends over the uplink with a ticket that notes when the link hands the message over. */
   private sendUp(deliver: () => void): void {
-    let ticket: UplinkTicket | undefined;
-    const delayMs = this.link.send(
+    const ticket = new UplinkTicket();
+    ticket.delayMs = this.link.send(
       'up',
       () => {
-        ticket?.handed();
+        ticket.handed();
         deliver();
       },
       undefined,
-      () => ticket?.dropped(),
+      () => ticket.dropped(),
     );
-    ticket = new UplinkTicket(delayMs);
     this.lastUplink = ticket;
   }
 }

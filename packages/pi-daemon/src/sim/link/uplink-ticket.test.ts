@@ -3,7 +3,8 @@ import { UplinkTicket } from './uplink-ticket.js';
 
 describe('UplinkTicket', () => {
   it('tells listeners the hand-over instant once, and late listeners at once', () => {
-    const ticket = new UplinkTicket(3);
+    const ticket = new UplinkTicket();
+    ticket.delayMs = 3;
     const seen: number[] = [];
     ticket.whenHanded((at) => seen.push(at));
     ticket.handed(42);
@@ -14,7 +15,7 @@ describe('UplinkTicket', () => {
   });
 
   it('says NaN for a message the link dropped', () => {
-    const ticket = new UplinkTicket(3);
+    const ticket = new UplinkTicket();
     const seen: number[] = [];
     ticket.whenHanded((at) => seen.push(at));
     ticket.dropped();

@@ -7,15 +7,12 @@ import { performance } from 'node:perf_hooks';
  * own timer lateness) and what came after the sim (NATS client, server, observer).
  */
 export class UplinkTicket {
+  /** Emulated delay the message gets (FIFO wait and loss included), ms; set by the sender once the link drew it. */
+  delayMs = Number.NaN;
   /** Monotonic ms when the link handed the message over; NaN until then, or for good when dropped. */
   handedAt = Number.NaN;
   private settled = false;
   private listeners: ((handedAt: number) => void)[] = [];
-
-  constructor(
-    /** Emulated delay the message gets (FIFO wait and loss included), ms. */
-    readonly delayMs: number,
-  ) {}
 
   /**
    * Calls `listener` once with the hand-over instant (monotonic ms; NaN if the link dropped the
