@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { ReadyEvent } from '../coordination/engine.js';
+import type { ReadyEvent } from '../coordination/ready-event.js';
 
 /**
  * One READY release as the machine's clock saw it. A virtual agent's clock is a SkewedClock
