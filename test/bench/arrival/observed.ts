@@ -35,7 +35,7 @@ export interface ObservedFigures {
   mode: string;
   /** Records matched with an ACK the observer saw (and whose uplink delay is known). */
   matched: number;
-  /** Records with no such ACK (lost, outboxed, or a link whose delay the sim cannot know, e.g. a gateway). */
+  /** Records with no such ACK (lost, outboxed, or, behind a gateway, an ACK id split over two chunks of the shared link). */
   unmatched: number;
   /** |observed instant - T|, ms. */
   observedAbs: Distribution;
