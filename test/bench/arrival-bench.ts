@@ -21,6 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { LEAD_ID } from '../harness/local-mesh.js';
 import { AckObserver } from './arrival/ack-observer.js';
+import { GatewayTap, withGatewayHolds } from './arrival/gateway-tap.js';
 import { observedChecks, observedRows, observerResult, type ObserverResult } from './arrival/observed.js';
 import { printObserved } from './arrival/print-observed.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
@@ -120,7 +121,10 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
   const started = Date.now();
   const label = runLabel(profile.name, scenario);
   stdout.write(`\n[${label}] starting ${AGENTS} agents over ${profile.links.length} link(s), ${scenario} processing...\n`);
+  // A gateway's link lives here, not in the sim: what it held each ACK for is read off its uplink.
+  const gatewayTap = profile.links.some((l) => l.gateway === true) ? new GatewayTap() : undefined;
   const mesh = await startLocalMesh({
+    ...(gatewayTap === undefined ? {} : { gatewayTap: gatewayTap.onChunk }),
     agents: AGENTS,
     classes: { A: 1, B: 1, C: 1, D: 1, E: 1 },
     linkProfiles: profile.links,
@@ -182,8 +186,9 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     });
     const figures = { profile: profile.name, halfAsymmetryMs: profile.halfAsymmetryMs, modes };
     const oracle = oracleFigures(measured, lines, sendTimes);
-    const seen = observerResult(MODES, measured, lines, observer, WINDOW_MS);
-    if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(label, measured, lines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
+    const observedLines = gatewayTap === undefined ? lines : withGatewayHolds(lines, gatewayTap);
+    const seen = observerResult(MODES, measured, observedLines, observer, WINDOW_MS);
+    if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(label, measured, observedLines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
     const checks = scenarioChecks([...checkTargets(figures), ...observedChecks(label, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))], scenario, oracle, label);
     return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };
   } finally {

@@ -17,7 +17,12 @@ export interface DirectionCounters {
 interface QueuedChunk {
   readonly data: Buffer;
   readonly releaseAt: number;
+  /** When the source handed it over (monotonic ms). */
+  readonly acceptedAt: number;
 }
+
+/** Told of every chunk as it leaves, with when it came in and when it left (monotonic ms). */
+export type ChunkTap = (data: Buffer, acceptedAt: number, releasedAt: number) => void;
 
 // setTimeout has 1 ms granularity and may fire a little early relative to a fractional
 // deadline; the last stretch is covered by setImmediate turns so no chunk leaves early.
@@ -38,6 +43,7 @@ export class DelayPipe {
     private readonly sink: Socket,
     private readonly sample: () => DelaySample,
     private readonly counters: DirectionCounters,
+    private readonly tap?: ChunkTap,
   ) {
     source.on('data', (chunk: Buffer) => this.accept(chunk));
     source.on('end', () => {
@@ -64,9 +70,10 @@ export class DelayPipe {
   private accept(data: Buffer): void {
     if (this.disposed) return;
     const { delayMs, lost } = this.sample();
-    const releaseAt = Math.max(performance.now() + delayMs, this.lastReleaseAt);
+    const acceptedAt = performance.now();
+    const releaseAt = Math.max(acceptedAt + delayMs, this.lastReleaseAt);
     this.lastReleaseAt = releaseAt;
-    this.queue.push({ data, releaseAt });
+    this.queue.push({ data, releaseAt, acceptedAt });
     this.counters.bytes += data.length;
     this.counters.chunks += 1;
     this.counters.queuedBytes += data.length;
@@ -93,6 +100,7 @@ export class DelayPipe {
       this.head += 1;
       this.counters.queuedBytes -= next.data.length;
       if (!this.sink.destroyed) this.sink.write(next.data);
+      this.tap?.(next.data, next.acceptedAt, now);
     }
     this.compact();
     this.arm();

@@ -5,7 +5,7 @@
 // link has no bandwidth limit and buffers without bound; the TCP handshake itself is not
 // delayed (the first bytes each way are).
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { DelayPipe, type DirectionCounters } from './delay-pipe.js';
+import { DelayPipe, type ChunkTap, type DirectionCounters } from './delay-pipe.js';
 import { checkProfile, defaultRetransmitMs, sampleDelay, type DelaySample, type LinkProfile } from './link-profile.js';
 import { LOOPBACK } from './ports.js';
 import { deriveSeed, mulberry32 } from './random.js';
@@ -24,6 +24,8 @@ export interface LinkOptions {
   /** Where the link listens; defaults to 127.0.0.1 on a free port. */
   host?: string;
   port?: number;
+  /** Told of every up chunk as it leaves the link (a benchmark finds which messages it carried and how long they were held). */
+  tapUp?: ChunkTap;
 }
 
 export interface LinkStats {
@@ -130,7 +132,7 @@ class LinkEmulator implements Link {
     const index = this.opened++;
     const { host, port } = this.options.target;
     const target = connect({ host, port, allowHalfOpen: true, noDelay: true });
-    const up = new DelayPipe(client, target, this.sampler('up', index), this.counters.up);
+    const up = new DelayPipe(client, target, this.sampler('up', index), this.counters.up, this.options.tapUp);
     const down = new DelayPipe(target, client, this.sampler('down', index), this.counters.down);
     this.open += 1;
     this.pipes.add(up).add(down);

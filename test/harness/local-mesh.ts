@@ -14,6 +14,7 @@ import { AGENT_BIN, LEAD_BIN } from './cli-process.js';
 import { onProcessExit } from './exit-cleanup.js';
 import { LeadApi } from './lead-api.js';
 import { startLeadTree } from './lead-tree.js';
+import type { ChunkTap } from './delay-pipe.js';
 import type { Link } from './link-emulator.js';
 import { simLink, type LinkProfiles } from './sim-link.js';
 import { provisionMeshDaemon, type MeshDaemonFiles } from './mesh-daemon.js';
@@ -69,6 +70,8 @@ export interface LocalMeshOptions {
    * every agent active (default 45 s; scale runs give more).
    */
   readyTimeoutMs?: number;
+  /** Told of every chunk a gateway link's uplink lets go (benchmarks: which ACK was held how long). */
+  gatewayTap?: ChunkTap;
   /** Each sim appends the true instant of every READY release to `sim-<k>.arrivals.jsonl` (benchmarks). */
   recordArrivals?: boolean;
   /** Sim processes when no link profiles are given (big fleets: one process per ~2,500 agents). */
@@ -331,7 +334,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       const count = Math.ceil(remaining / (profiles.length - k));
       remaining -= count;
       if (count === 0) continue;
-      const { natsUrl, spec: linkSpec, gateway } = await simLink(profile, nats, seed + k);
+      const { natsUrl, spec: linkSpec, gateway } = await simLink(profile, nats, seed + k, options.gatewayTap);
       if (gateway !== undefined) links.push(gateway);
       const spec = {
         lead_id: LEAD_ID,

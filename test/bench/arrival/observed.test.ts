@@ -10,7 +10,7 @@ describe('what the outside observer saw', () => {
   const ops = [op('h1', 'hold'), op('n1', 'none')];
   const lines: ObservedLine[] = [
     // Stamped 0.5 ms after T; its ACK reached the observer 5 ms after that, 3 ms of it the emulated uplink.
-    { agent_id: 'a', operation_id: 'h1', ready_true_ms: 1_000.5, ready_local_ms: 5_000.5, ack_message_id: 'm1', uplink_delay_ms: 3, hold: { deadline_local_ms: 5_000, deadline_mesh_ms: 1_000, prebuilt: true, run_queue_ms: 0 } },
+    { agent_id: 'a', operation_id: 'h1', ready_true_ms: 1_000.5, ready_local_ms: 5_000.5, ack_message_id: 'm1', uplink_delay_ms: 3, uplink_out_true_ms: 1_004.5, hold: { deadline_local_ms: 5_000, deadline_mesh_ms: 1_000, prebuilt: true, run_queue_ms: 0 } },
     // Stamped 20 ms late, all of it waiting for a CPU; seen 25 ms after T net of its uplink.
     { agent_id: 'b', operation_id: 'h1', ready_true_ms: 1_020, ready_local_ms: 7_020, ack_message_id: 'm2', uplink_delay_ms: 1, hold: { deadline_local_ms: 7_000, deadline_mesh_ms: 1_002, prebuilt: false, run_queue_ms: 19.5 } },
     // Its ACK never reached the observer.
@@ -27,6 +27,10 @@ describe('what the outside observer saw', () => {
     expect(hold.observedAbs.p50).toBeCloseTo((2.5 + 25) / 2, 9);
     expect(hold.stampToWire.max).toBeCloseTo(5, 9);
     expect(hold.observedHitRate).toBe(0.5);
+    // m1: its link let it go 1 ms later than stamp + uplink delay (the sim), and the observer saw it 1 ms after that.
+    expect(hold.inSim.p50).toBeCloseTo(1, 9);
+    expect(hold.afterSim.p50).toBeCloseTo(1, 9);
+    expect(hold.inSim.max).toBeCloseTo(1, 9);
     expect(observedFigures('none', ops, lines, seen, 10).observedSignedP50).toBeCloseTo(-299, 9);
   });
 

@@ -18,6 +18,8 @@ export interface ObservedLine {
   ready_local_ms?: number;
   ack_message_id?: string;
   uplink_delay_ms?: number;
+  /** When the sim's emulated uplink handed the ACK to its NATS connection (machine clock). */
+  uplink_out_true_ms?: number;
   hold?: {
     deadline_local_ms: number;
     deadline_mesh_ms: number;
@@ -33,13 +35,20 @@ export interface ObservedFigures {
   mode: string;
   /** Records matched with an ACK the observer saw (and whose uplink delay is known). */
   matched: number;
-  /** Records with no such ACK (lost, outboxed, or a link whose delay the sim cannot know, e.g. a gateway). */
+  /** Records with no such ACK (lost, outboxed, or, behind a gateway, an ACK id split over two chunks of the shared link). */
   unmatched: number;
   /** |observed instant - T|, ms. */
   observedAbs: Distribution;
   observedSignedP50: number;
   /** Observed instant - the sim's stamp (signed; the stamp is the true ready), ms. */
   stampToWire: Distribution;
+  /**
+   * Stamp-to-wire split where the sim's emulated uplink handed the ACK to its connection (records
+   * that say when): inside the sim (release to send, and the link timer's lateness) ...
+   */
+  inSim: Distribution;
+  /** ... and after it (the NATS client's flush, nats-server, the observer's own event loop). */
+  afterSim: Distribution;
   /** Share of matched releases observed within the window of T. */
   observedHitRate: number;
 }
@@ -82,6 +91,8 @@ function matchedLines(mode: string, operations: readonly MeasuredOperation[], li
 export function observedFigures(mode: string, operations: readonly MeasuredOperation[], lines: readonly ObservedLine[], seen: ReadonlyMap<string, SeenAck>, windowMs: number): ObservedFigures {
   const signed: number[] = [];
   const wire: number[] = [];
+  const inSim: number[] = [];
+  const afterSim: number[] = [];
   let unmatched = 0;
   for (const { op, line } of matchedLines(mode, operations, lines)) {
     const ack = line.ack_message_id === undefined ? undefined : seen.get(line.ack_message_id);
@@ -92,6 +103,10 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
     const observed = ack.seenTrueMs - line.uplink_delay_ms;
     signed.push(observed - op.targetTime);
     wire.push(observed - line.ready_true_ms);
+    if (line.uplink_out_true_ms !== undefined) {
+      inSim.push(line.uplink_out_true_ms - line.uplink_delay_ms - line.ready_true_ms);
+      afterSim.push(ack.seenTrueMs - line.uplink_out_true_ms);
+    }
   }
   const abs = signed.map(Math.abs);
   return {
@@ -101,6 +116,8 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
     observedAbs: distribution(abs),
     observedSignedP50: distribution(signed).p50,
     stampToWire: distribution(wire),
+    inSim: distribution(inSim),
+    afterSim: distribution(afterSim),
     observedHitRate: abs.length === 0 ? Number.NaN : abs.filter((e) => e <= windowMs).length / abs.length,
   };
 }

@@ -11,7 +11,7 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
   if (withObserver.length === 0) return;
   stdout.write(
     '\nSeen from outside: an observer on nats-server stamps each ACK, minus its emulated uplink delay; ' +
-      'stamp-to-wire = that instant - the sim\'s own stamp (ms)\n\n',
+      'stamp-to-wire = that instant - the sim\'s own stamp, split where the sim\'s emulated link handed the ACK to its connection (in the sim: release to send and the link timer; after: NATS client, server, observer) (ms)\n\n',
   );
   const rows = withObserver.flatMap((p) =>
     p.observer!.modes.map((m) => [
@@ -28,9 +28,11 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
       ms(m.stampToWire.p50),
       ms(m.stampToWire.p99),
       ms(m.stampToWire.max),
+      `${ms(m.inSim.p50)} / ${ms(m.inSim.p99)}`,
+      `${ms(m.afterSim.p50)} / ${ms(m.afterSim.p99)}`,
     ]),
   );
-  stdout.write(`${formatTable(['profile', 'mode', 'seen', 'unseen', 'observed p50', 'p90', 'p99', 'max', 'signed p50', 'hit', 'stamp-to-wire p50', 'p99', 'max'], rows)}\n`);
+  stdout.write(`${formatTable(['profile', 'mode', 'seen', 'unseen', 'observed p50', 'p90', 'p99', 'max', 'signed p50', 'hit', 'stamp-to-wire p50', 'p99', 'max', 'of it in the sim p50 / p99', 'after the sim p50 / p99'], rows)}\n`);
   stdout.write('\nHold release, where the timer lateness came from (ms): own clock = stamp - deadline on the agent\'s clock; estimate moved = deadline in mesh time at release - T\n\n');
   const holdRows = withObserver.map((p) => {
     const h = p.observer!.hold;

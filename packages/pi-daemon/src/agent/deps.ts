@@ -1,7 +1,7 @@
 import type { Clock, Ed25519, HmacSha256, KeyResolver, OffsetEstimatorOverrides, Signer, Verb } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import type { PreciseTimer } from '../clock/precise-timer.js';
-import type { ReadyEvent } from '../coordination/engine.js';
+import type { ReadyEvent } from '../coordination/ready-event.js';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import type { VerbHandler } from '../coordination/handlers.js';

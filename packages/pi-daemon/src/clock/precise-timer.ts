@@ -29,6 +29,19 @@ const RATE_GUARD = 1e-3;
 const MAX_SPIN_MS = 20;
 /** Longest wait on one entry's own clock when its monotonic estimate is already due. */
 const MAX_CATCH_UP_MS = 0.5;
+/**
+ * The busy part of the wait: until this long before each due time the thread sleeps
+ * (Atomics.wait, a futex with a high-resolution timeout) instead of spinning. A spinning thread
+ * holds a CPU the other processes need (in bench:arrival every sim spins at the same T on two
+ * cores) and the scheduler then preempts it at the worst moment; measured with
+ * test/bench/arrival/release-wait-bench.ts on a loaded machine, a sleep then a 0.2 ms spin was
+ * late by 0.01 / 3.2 / 9.1 ms (p50 / p90 / p99) where a pure spin was 0.15 / 9.0 / 20.
+ */
+export const DEFAULT_SPIN_TAIL_MS = 0.2;
+/** Sleeps shorter than this are not worth a system call; the spin covers them. */
+const MIN_SLEEP_MS = 0.05;
+/** What Atomics.wait waits on: nothing ever notifies it, so every wait runs to its timeout. */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 export interface ReleaseRequest {
   /** The clock the deadline is on (an agent's own clock, possibly skewed). */
@@ -91,6 +104,11 @@ export interface PreciseTimerOptions {
   /** The adaptation rule's bounds and window (ignored when `marginMs` is set). */
   adaptive?: SpinMarginOptions;
   deliveryChunk?: number;
+  /**
+   * How long before each due time the wait turns from sleeping into a busy wait, ms
+   * (DEFAULT_SPIN_TAIL_MS); Infinity busy-waits the whole margin.
+   */
+  spinTailMs?: number;
   /** Called when a release's effect throws (it is a bug in the caller; the pass goes on). */
   onError?: (error: unknown) => void;
   /**
@@ -106,7 +124,8 @@ export interface PreciseTimerOptions {
  * the earliest deadline, everything due soon moves to a batch sorted by due time (their
  * monotonic due times re-read from their own clocks, so the costly part is done early);
  * a margin before it (adaptive: it follows the measured wake-up lateness and event-loop
- * delay), a busy wait walks the batch and stamps each entry as it falls due, running its
+ * delay), a wait (asleep, then busy for the last DEFAULT_SPIN_TAIL_MS) walks the batch and
+ * stamps each entry as it falls due, running its
  * `effect` at once (a send of bytes prepared before T), so the release is observable at T and
  * not only recorded. The `onRelease` callbacks (bookkeeping) run only after the pass, in small
  * chunks, so releases that fall together do not delay each other.
@@ -120,6 +139,7 @@ export class PreciseTimer {
   private readonly margin: AdaptiveSpinMargin;
   private readonly loopDelay: IntervalHistogram | undefined;
   private readonly chunk: number;
+  private readonly spinTailMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly runQueueWait: (() => number) | undefined;
   /** runQueueWait() when the timer was last armed. */
@@ -136,6 +156,7 @@ export class PreciseTimer {
   constructor(options: PreciseTimerOptions = {}) {
     this.margin = options.marginMs === undefined ? new AdaptiveSpinMargin(options.adaptive) : AdaptiveSpinMargin.fixed(options.marginMs);
     this.chunk = options.deliveryChunk ?? DEFAULT_DELIVERY_CHUNK;
+    this.spinTailMs = options.spinTailMs ?? DEFAULT_SPIN_TAIL_MS;
     this.onError = options.onError ?? (() => undefined);
     this.runQueueWait = options.runQueueWaitMs;
     if (options.marginMs === undefined) {
@@ -262,6 +283,12 @@ export class PreciseTimer {
       const now = performance.now();
       const head = batch[next]!;
       if (head.state === 'pending' && (head.due - now > marginMs || now - started > MAX_SPIN_MS)) break;
+      // Asleep until the tail: the CPU is free for other processes meanwhile.
+      const sleepMs = head.state === 'pending' ? head.due - now - this.spinTailMs : 0;
+      if (sleepMs > MIN_SLEEP_MS) {
+        Atomics.wait(sleepCell, 0, 0, sleepMs);
+        continue;
+      }
       // Everything already due at `now` is stamped in one tight run: one clock read each.
       for (; next < batch.length; next++) {
         const entry = batch[next]!;

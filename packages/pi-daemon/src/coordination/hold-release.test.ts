@@ -19,7 +19,8 @@ import type { Bus, BusMessage } from '../nats/bus.js';
 import { MemoryOutbox, MemoryStateStore } from '../sim/memory-stores.js';
 import { AckSender } from './ack-sender.js';
 import { ContextHash, hashPayload } from './context-hash.js';
-import { CoordinationEngine, type ReadyEvent } from './engine.js';
+import { CoordinationEngine } from './engine.js';
+import type { ReadyEvent } from './ready-event.js';
 import { FreezeState } from './freeze.js';
 import { handlerRegistry, type HandlerOutcome, type VerbHandler } from './handlers.js';
 

@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { ReadyEvent } from '../coordination/engine.js';
+import type { ReadyEvent } from '../coordination/ready-event.js';
 
 /**
  * One READY release as the machine's clock saw it. A virtual agent's clock is a SkewedClock
@@ -39,6 +39,12 @@ export interface ArrivalRecord {
   ack_message_id?: string;
   /** That ACK's emulated uplink delay (per-agent links only): the observer subtracts it from its arrival. */
   uplink_delay_ms?: number;
+  /**
+   * When the emulated uplink handed that ACK to the sim's NATS connection (machine clock). The
+   * stamp-to-wire delay splits here: before it is the sim's share (release to send, and the
+   * link timer's lateness beyond uplink_delay_ms), after it the NATS client, server and observer.
+   */
+  uplink_out_true_ms?: number;
   /** Hold mode: how the release went, to tell the parts of its lateness apart. */
   hold?: HoldDiagnosis;
 }

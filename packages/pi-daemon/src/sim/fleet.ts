@@ -30,6 +30,8 @@ import { DelayLine } from './link/delay-line.js';
 import { LinkedBus } from './link/linked-bus.js';
 import { LinkedInbox } from './link/linked-inbox.js';
 import { runQueueWaitReader } from '../clock/run-queue.js';
+import { performance } from 'node:perf_hooks';
+import { ArrivalQueue } from './arrival-queue.js';
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
@@ -84,14 +86,16 @@ export class SimFleet {
   private readonly beats: BeatScheduler;
   private readonly releases: PreciseTimer;
   private readonly links: DelayLine;
+  private readonly tap: ArrivalQueue | undefined;
   private readonly crashTimers: NodeJS.Timeout[] = [];
 
-  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: DelayLine }) {
+  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: DelayLine; tap: ArrivalQueue | undefined }) {
     this.spec = spec;
     this.agents = agents;
     this.beats = shared.beats;
     this.releases = shared.releases;
     this.links = shared.links;
+    this.tap = shared.tap;
   }
 
   static async create(input: SimSpecInput, deps: SimFleetDeps): Promise<SimFleet> {
@@ -108,8 +112,11 @@ export class SimFleet {
     const steadyPerSecond = (spec.count * 1000) / spec.heartbeat_interval_ms;
     const burst = new BurstBudget({ perSecond: steadyPerSecond, capacity: Math.max(1, steadyPerSecond) });
     const health = staticHealthSampler();
-    // Only when asked: the tap converts and hands over one record per release.
-    const tap = deps.onArrival;
+    // Only when asked: the tap converts and hands over one record per release, once its ACK left the agent's link.
+    const onArrival = deps.onArrival;
+    const tap = onArrival && new ArrivalQueue(onArrival, (error) => deps.logger.error({ err: error }, 'an arrival record could not be written'));
+    /** A monotonic instant on the base clock (the machine's clock unless a test gives another). */
+    const baseAt = (monotonicMs: number): number => base.now() - (performance.now() - monotonicMs);
     const links = new DelayLine((error) => deps.logger.error({ err: error }, 'emulated link delivery failed'));
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
@@ -153,20 +160,28 @@ export class SimFleet {
         },
         shared: { inbox: link === undefined ? inbox : new LinkedInbox(inbox, link), beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
-        // Called as the ACK is handed to the bus, maybe inside a release pass: the uplink delay and
-        // the operation's truth are read now (they are that ACK's), the record built and written
-        // once the pass is over.
+        // Called as the ACK is handed to the bus, maybe inside a release pass: the uplink ticket and
+        // the operation's truth are read now (they are that ACK's), the record built once the pass
+        // is over (while the clock estimate is the release's), and written once the link let the
+        // ACK go, off the path of every other agent's delivery.
         onReady:
           tap &&
           ((event) => {
-            const uplinkMs = bus?.lastUplinkDelayMs;
+            const uplink = bus?.lastUplink;
             const seen = truth?.take(event.operationId);
-            queueMicrotask(() => tap(arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, seen, uplinkMs)));
+            queueMicrotask(() => {
+              const record = arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, seen, uplink?.delayMs);
+              if (uplink === undefined) return tap.push(record);
+              uplink.whenHanded((handedAt) => {
+                if (!Number.isNaN(handedAt)) record.uplink_out_true_ms = baseAt(handedAt);
+                tap.push(record);
+              });
+            });
           }),
       });
       agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors, link });
     }
-    return new SimFleet(spec, agents, { beats, releases, links });
+    return new SimFleet(spec, agents, { beats, releases, links, tap });
   }
 
   /** Starts every agent, and the crash timers of those that are to crash. */
@@ -218,6 +233,9 @@ export class SimFleet {
     this.beats.stop();
     this.releases.stop();
     this.links.stop();
+    // Records of ACKs the links dropped just now are written before the caller closes the log.
+    await Promise.resolve();
+    this.tap?.flush();
   }
 }
 

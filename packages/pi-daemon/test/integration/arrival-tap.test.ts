@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
-import { PREBUILT_LATE_LIMIT_MS } from '../../src/coordination/engine.js';
+import { PREBUILT_LATE_LIMIT_MS } from '../../src/coordination/release-path.js';
 import { NatsSupervisor } from '../../src/nats/supervisor.js';
 import { ArrivalLog, type ArrivalRecord } from '../../src/sim/arrival-tap.js';
 import { SimFleet } from '../../src/sim/fleet.js';
@@ -52,6 +52,8 @@ describe('the sim arrival tap', () => {
       const target = lead.now() + 400;
       await lead.coordinate({ operation_id: op, release_mode: mode, target_time: target });
       await lead.waitUntil(() => fleet.agents.every((v) => lead.ackFor(op, v.profile.agentId) !== undefined), 5_000, `ACKs of ${op}`);
+      // Records are written a turn after their ACK left (off the release path).
+      await waitFor(() => records.filter((r) => r.operation_id === op).length >= AGENTS, `records of ${op}`, 5_000);
       const mine = records.filter((r) => r.operation_id === op);
       expect(mine.map((r) => r.agent_id).sort()).toEqual(fleet.agents.map((v) => v.profile.agentId).sort());
       for (const virtual of fleet.agents) {

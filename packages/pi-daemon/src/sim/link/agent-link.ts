@@ -36,14 +36,15 @@ export class AgentLink {
   /**
    * Runs `deliver` once the message, handed over at `sentAt` (monotonic ms; now by default), has
    * crossed this link; returns the emulated delay it gets (loss and FIFO wait included), ms.
+   * `dropped` is called instead if the link is closed first.
    */
-  send(direction: LinkDirection, deliver: () => void, sentAt?: number): number {
+  send(direction: LinkDirection, deliver: () => void, sentAt?: number, dropped?: () => void): number {
     const retransmitMs = defaultRetransmitMs(this.profiles.up, this.profiles.down);
     const { delayMs, lost } = sampleDelay(this.profiles[direction], this.randoms[direction], retransmitMs);
     const counters = this.counters[direction];
     counters.sent++;
     if (lost) counters.lost++;
-    return this.lanes[direction].send(delayMs, deliver, sentAt);
+    return this.lanes[direction].send(delayMs, deliver, sentAt, dropped);
   }
 
   profile(direction: LinkDirection): Readonly<LinkProfile> {

@@ -57,4 +57,19 @@ describe('DelayLine', () => {
     expect(log[0]!.at - now).toBeLessThan(10);
     expect(lane.queued).toBe(0);
   });
+
+  it('tells the sender of each message a cleared lane or a stopped line dropped', () => {
+    line = new DelayLine();
+    const lane = line.lane();
+    const other = line.lane();
+    const dropped: string[] = [];
+    const now = performance.now();
+    lane.send(50, () => undefined, now, () => dropped.push('a1'));
+    lane.send(50, () => undefined, now, () => dropped.push('a2'));
+    other.send(50, () => undefined, now, () => dropped.push('b1'));
+    lane.clear();
+    expect(dropped).toEqual(['a1', 'a2']);
+    line.stop();
+    expect(dropped).toEqual(['a1', 'a2', 'b1']);
+  });
 });

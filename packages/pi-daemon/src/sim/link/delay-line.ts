@@ -10,6 +10,8 @@ const SPIN_WINDOW_MS = 1;
 interface Pending {
   readonly releaseAt: number;
   readonly deliver: () => void;
+  /** Told when the lane is cleared with this message still in it. */
+  readonly dropped: (() => void) | undefined;
 }
 
 /**
@@ -34,20 +36,23 @@ export class DelayLane implements Timed {
   /**
    * Hands `deliver` over `delayMs` after `sentAt`, but never before anything sent earlier on
    * this lane; returns the delay it will really see (the draw, or longer behind the FIFO).
+   * `dropped` is called instead of `deliver` if the lane is cleared first.
    */
-  send(delayMs: number, deliver: () => void, sentAt = performance.now()): number {
+  send(delayMs: number, deliver: () => void, sentAt = performance.now(), dropped?: () => void): number {
     const releaseAt = Math.max(sentAt + delayMs, this.lastReleaseAt);
     this.lastReleaseAt = releaseAt;
-    this.queue.push({ releaseAt, deliver });
+    this.queue.push({ releaseAt, deliver, dropped });
     if (this.queued === 1) this.line.enqueue(this, releaseAt);
     return releaseAt - sentAt;
   }
 
   /** Drops what is queued (the link went away). */
   clear(): void {
+    const left = this.queue.slice(this.head);
     this.queue.length = 0;
     this.head = 0;
     this.line.forget(this);
+    for (const entry of left) entry.dropped?.();
   }
 
   /** Takes the head off; the next head's release time, or undefined when the lane is empty. */
@@ -91,11 +96,11 @@ export class DelayLine {
     this.heap.remove(lane);
   }
 
-  /** Stops the timer; queued deliveries are dropped. */
+  /** Stops the timer; queued deliveries are dropped (and their senders told). */
   stop(): void {
     this.stopped = true;
     this.cancel();
-    this.heap.drain();
+    for (const lane of this.heap.drain()) lane.clear();
   }
 
   private rearm(): void {

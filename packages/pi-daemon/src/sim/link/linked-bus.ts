@@ -3,6 +3,7 @@ import type { Bus, BusMessage, OutgoingHeaders, RequestOptions, Unsubscribe } fr
 import { BusError } from '../../nats/errors.js';
 import type { ConnectionListener } from '../../nats/events.js';
 import type { AgentLink } from './agent-link.js';
+import { UplinkTicket } from './uplink-ticket.js';
 
 /**
  * A message as the agent sees it after its link: arrived when the link delivered it, and
@@ -27,8 +28,11 @@ export function deliveredMessage(message: BusMessage, link: AgentLink, arrivedAt
  * each direction in order. The connection state and its events are the shared connection's.
  */
 export class LinkedBus implements Bus {
-  /** The emulated uplink delay of the last message sent (ms): an outside observer subtracts it. */
-  lastUplinkDelayMs = Number.NaN;
+  /**
+   * The last message sent up: its emulated delay (an outside observer subtracts it) and when
+   * the link handed it to the connection. Undefined before the first send.
+   */
+  lastUplink: UplinkTicket | undefined = undefined;
 
   constructor(
     private readonly inner: Bus,
@@ -42,7 +46,7 @@ export class LinkedBus implements Bus {
   publish(subject: string, data: Uint8Array, headers?: OutgoingHeaders): void {
     if (!this.inner.connected) throw new BusError('NOT_CONNECTED', `not connected; ${subject} not sent`);
     // A message lost to a disconnect while in flight is what a real link does too.
-    this.lastUplinkDelayMs = this.link.send('up', () => {
+    this.sendUp(() => {
       if (this.inner.connected) this.inner.publish(subject, data, headers);
     });
   }
@@ -52,7 +56,7 @@ export class LinkedBus implements Bus {
     if (!this.inner.connected) return Promise.reject(new BusError('NOT_CONNECTED', `not connected; ${subject} not sent`));
     const deadline = performance.now() + options.timeoutMs;
     return new Promise<BusMessage>((resolve, reject) => {
-      this.lastUplinkDelayMs = this.link.send('up', () => {
+      this.sendUp(() => {
         const left = deadline - performance.now();
         if (left <= 0) return reject(new BusError('TIMEOUT', `request on ${subject} timed out on the uplink`));
         this.inner.request(subject, data, { ...options, timeoutMs: left }).then(
@@ -80,5 +84,20 @@ export class LinkedBus implements Bus {
 
   onEvent(listener: ConnectionListener): Unsubscribe {
     return this.inner.onEvent(listener);
+  }
+
+  /** Sends over the uplink with a ticket that notes when the link hands the message over. */
+  private sendUp(deliver: () => void): void {
+    const ticket = new UplinkTicket();
+    ticket.delayMs = this.link.send(
+      'up',
+      () => {
+        ticket.handed();
+        deliver();
+      },
+      undefined,
+      () => ticket.dropped(),
+    );
+    this.lastUplink = ticket;
   }
 }

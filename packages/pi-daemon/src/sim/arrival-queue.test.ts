@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ArrivalQueue } from './arrival-queue.js';
+import type { ArrivalRecord } from './arrival-tap.js';
+
+const record = (agent: string): ArrivalRecord => ({ agent_id: agent, operation_id: 'op', mode: 'hold', target_time: 0, ready_true_ms: 0, ready_local_ms: 0, true_offset_ms: 0, offset_error_ms: 0, finished_mesh_ms: 0 });
+
+describe('ArrivalQueue', () => {
+  it('writes nothing in the turn that queued the records, then all of them together', async () => {
+    const written: string[] = [];
+    const queue = new ArrivalQueue((r) => written.push(r.agent_id));
+    queue.push(record('a'));
+    queue.push(record('b'));
+    await Promise.resolve();
+    expect(written).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toEqual(['a', 'b']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('keeps writing the rest when one write fails, and reports the failure', () => {
+    const written: string[] = [];
+    const errors: unknown[] = [];
+    const queue = new ArrivalQueue((r) => {
+      if (r.agent_id === 'bad') throw new Error('disk full');
+      written.push(r.agent_id);
+    }, (e) => errors.push(e));
+    queue.push(record('bad'));
+    queue.push(record('ok'));
+    queue.flush();
+    expect(written).toEqual(['ok']);
+    expect(errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,75 @@
+// Many virtual agents released in one pass of the shared precise timer, each publishing through
+// its own emulated link: every ACK enters its link at its own stamp, and leaves after its own
+// link's delay, never behind another agent's slower link. Ordering only; precision is the
+// arrival benchmark's job.
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PreciseTimer } from '../../clock/precise-timer.js';
+import type { Bus, BusMessage } from '../../nats/bus.js';
+import { AgentLink } from './agent-link.js';
+import { DelayLine } from './delay-line.js';
+import { LinkedBus } from './linked-bus.js';
+
+/** The shared connection: notes when each agent's message reached it. */
+class HandoverBus implements Bus {
+  readonly handed = new Map<string, number>();
+  connected = true;
+  publish(subject: string): void {
+    this.handed.set(subject, performance.now());
+  }
+  request(): Promise<BusMessage> {
+    return new Promise(() => undefined);
+  }
+  subscribe(): () => void {
+    return () => undefined;
+  }
+  onEvent(): () => void {
+    return () => undefined;
+  }
+}
+
+const monotonic = { now: () => performance.now() };
+let line: DelayLine;
+let timer: PreciseTimer;
+afterEach(() => {
+  line.stop();
+  timer.stop();
+});
+
+describe('per-agent uplinks behind one release pass', () => {
+  it('sends each ACK into its own link at its stamp, and a slow link holds back only its own agent', async () => {
+    line = new DelayLine();
+    timer = new PreciseTimer({ marginMs: 2 });
+    const inner = new HandoverBus();
+    const delays = { slow: 300, a: 3, b: 3, c: 6 };
+    const agents = Object.entries(delays).map(([id, baseMs], k) => {
+      const link = new AgentLink(line, { up: { baseMs, jitterMs: 0 }, down: { baseMs: 1, jitterMs: 0 } }, 11 + k);
+      return { id, bus: new LinkedBus(inner, link), stamp: Number.NaN };
+    });
+    const deadline = performance.now() + 30;
+    for (const agent of agents) {
+      timer.schedule({
+        clock: monotonic,
+        deadlineLocal: deadline,
+        effect: () => {
+          agent.stamp = performance.now();
+          agent.bus.publish(agent.id, new Uint8Array(1));
+        },
+        onRelease: () => undefined,
+      });
+    }
+    while (inner.handed.size < agents.length) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const agent of agents) {
+      const ticket = agent.bus.lastUplink!;
+      expect(ticket.delayMs).toBeCloseTo(delays[agent.id as keyof typeof delays], 6);
+      // Never before its own stamp plus its own link's delay: the emulated link is honoured.
+      expect(inner.handed.get(agent.id)! - agent.stamp).toBeGreaterThanOrEqual(ticket.delayMs - 1e-3);
+      // The ticket notes the hand-over just before the connection has it.
+      expect(ticket.handedAt).toBeLessThanOrEqual(inner.handed.get(agent.id)!);
+      expect(ticket.handedAt - agent.stamp).toBeGreaterThanOrEqual(ticket.delayMs - 1e-3);
+    }
+    // The fast agents did not wait for the slow one's link.
+    const slowHanded = inner.handed.get('slow')!;
+    for (const id of ['a', 'b', 'c']) expect(inner.handed.get(id)!).toBeLessThan(slowHanded);
+  });
+});
