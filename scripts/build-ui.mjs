@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'packages', 'cluster-lead', 'web', 'src');
@@ -16,10 +16,11 @@ const out = join(root, 'packages', 'cluster-lead', 'src', 'web', 'assets.generat
 
 async function assets() {
   const script = await build({ entryPoints: [join(web, 'main.ts')], bundle: true, format: 'esm', target: 'es2022', minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
-  const css = await transform(readFileSync(join(web, 'styles.css'), 'utf8'), { loader: 'css', minify: true });
+  // Bundled, not just minified: styles.css @imports the chart library's stylesheet from node_modules.
+  const css = await build({ entryPoints: [join(web, 'styles.css')], bundle: true, minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
   return {
     'app.js': { type: 'text/javascript; charset=utf-8', body: script.outputFiles[0].text },
-    'app.css': { type: 'text/css; charset=utf-8', body: css.code },
+    'app.css': { type: 'text/css; charset=utf-8', body: css.outputFiles[0].text },
   };
 }
 
