@@ -64,7 +64,7 @@ export function breakerRows(transitions: readonly BreakerTransition[], current: 
       since = Math.max(since, t.at);
     }
     bands.push({ from: since, to: Math.max(since, now), state });
-    return { key, label: `${scope} ${target}`, bands, states: bands.map((b) => b.state) };
+    return { key, label: scope === 'global' ? 'global' : `${scope} ${target}`, bands, states: bands.map((b) => b.state) };
   });
   return rows.sort((a, b) => (SCOPE_ORDER[a.key.split(':')[0]!] ?? 9) - (SCOPE_ORDER[b.key.split(':')[0]!] ?? 9) || a.key.localeCompare(b.key));
 }

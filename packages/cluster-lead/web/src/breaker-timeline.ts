@@ -11,9 +11,10 @@ import { BREAKER_COLOURS, INK } from './palette.js';
 
 const ROW_PX = 30;
 const hhmmss = (at: number) => new Date(at).toISOString().slice(11, 19);
+const hhmm = (at: number) => new Date(at).toISOString().slice(11, 16);
 
 export function breakerTimeline(rows: readonly BreakerRow[], start: number, now: number): HTMLElement {
-  const height = 70 + rows.length * ROW_PX;
+  const height = 80 + rows.length * ROW_PX;
   const host = el('div', { class: 'chart' });
   const legend = el('p', { class: 'hint chart-legend' }, ...Object.keys(BREAKER_COLOURS).map((state) => el('span', { class: `swatch breaker-${state}` }, state)), ' · times UTC');
   const list = el(
@@ -31,17 +32,17 @@ export function breakerTimeline(rows: readonly BreakerRow[], start: number, now:
     series: [{}, { label: 'state', show: false }],
     scales: { x: { time: true, range: [start, now] }, y: { range: [-0.5, rows.length - 0.5] } },
     axes: [
-      darkAxis('time (UTC)'),
+      darkAxis('time (UTC)', { values: (_u, splits) => splits.map(hhmm) }),
       darkAxis('', { size: 130, splits: () => rows.map((_r, i) => i), values: (_u, splits) => splits.map((i) => rows[i]?.label ?? ''), grid: { show: false } }),
     ],
-    tzDate: (ts) => uPlot.tzDate(new Date(ts), 'Etc/UTC'),
     legend: { show: false },
     cursor: { show: false },
     hooks: {
       draw: [
         (u) => {
           const ctx = u.ctx;
-          const bar = ROW_PX * 0.6 * uPlot.pxRatio;
+          // Bars take 60 % of the pitch between rows, whatever the chart's height came to.
+          const bar = Math.abs(u.valToPos(0, 'y', true) - u.valToPos(1, 'y', true)) * 0.6;
           ctx.save();
           rows.forEach((row, i) => {
             const y = u.valToPos(i, 'y', true) - bar / 2;

@@ -88,7 +88,7 @@ export class BreakersView {
         el(
           'tr',
           { 'data-breaker': breakerKey(b), 'data-state': b.state },
-          el('td', {}, el('code', {}, `${b.scope} ${b.target_id}`), b.metrics_only ? ' (metrics only)' : ''),
+          el('td', {}, el('code', {}, b.scope === 'global' ? 'global' : `${b.scope} ${b.target_id}`), b.metrics_only ? ' (metrics only)' : ''),
           el('td', {}, el('span', { class: `state breaker-${b.state}` }, b.state)),
           el('td', {}, at(b.opened_at)),
           el('td', {}, at(b.next_check_at)),

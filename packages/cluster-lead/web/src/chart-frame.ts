@@ -49,7 +49,7 @@ export function drawRule(u: uPlot, rule: { x?: number; y?: number; colour: strin
     ctx.lineTo(x, top + height);
     ctx.stroke();
     ctx.textAlign = 'left';
-    ctx.fillText(rule.label, x + 4 * ratio, top + 14 * ratio);
+    ctx.fillText(rule.label, x + 4 * ratio, top + height - 6 * ratio);
   } else if (rule.y !== undefined) {
     const y = Math.round(u.valToPos(rule.y, 'y', true));
     ctx.moveTo(left, y);
