@@ -3,20 +3,10 @@
 // (GET /v1/status `mesh`), the last cascade is the root's. The box counts sector breakers
 // only; cluster breakers that are not closed are listed too, since they explain why a
 // cascade reaches fewer agents.
+import type { MeshStatusBox } from '../../packages/cluster-lead/src/api/response-schemas.js';
 import type { LeadHandle } from '../../test/harness/index.js';
 
-/** GET /v1/status `mesh` (the fields shown). */
-interface LeadBox {
-  agents_active: number;
-  agents_total: number;
-  sectors_healthy: number;
-  sectors_total: number;
-  mean_impedance: number | null;
-  conflicts_last_hour: number;
-  mode: string;
-  frozen: boolean;
-  last_cascade: { cascade_id: string; at: number; status: string } | null;
-}
+type LeadBox = MeshStatusBox;
 
 /** GET /v1/breakers, one entry (the fields shown). */
 interface BreakerJson {

@@ -17,8 +17,8 @@ export function leadRunJournal(running: RunningOperations, logger: Logger): RunJ
     acked(operationId: string, arrival: AgentArrival) {
       return batch.add({ operationId, agentId: arrival.agentId, receivedAt: arrival.receivedAt, arrival });
     },
-    ended(operationId: string) {
-      running.end(operationId);
+    ended(operationId: string, alongside: () => void) {
+      running.end(operationId, alongside);
     },
     load(): ResumableRun[] {
       const resumable: ResumableRun[] = [];

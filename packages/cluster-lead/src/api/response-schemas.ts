@@ -346,6 +346,24 @@ export const LiveSchema = z.object({ status: z.literal('live') });
 export const ReadySchema = z.object({ status: z.literal('ready'), checks: z.array(CheckSchema) });
 export const DeepHealthSchema = z.object({ status: z.literal('ok'), agent_id: z.string(), rtt_ms: z.number(), age_ms: z.number().describe('how old this cached probe is (api.deep_health_cache_ms)') });
 
+export const MeshStatusBoxSchema = z
+  .object({
+    agents_active: z.number().int(),
+    agents_total: z.number().int(),
+    sectors_healthy: z.number().int(),
+    sectors_total: z.number().int(),
+    mean_impedance: z.number().nullable().describe('mean impedance score of the routable agents; null with none'),
+    conflicts_last_hour: z.number().int(),
+    mode: MeshMode,
+    frozen: z.boolean(),
+    last_cascade: z.object({ cascade_id: z.string(), at: At, status: z.string() }).nullable(),
+    operations: z.object({ in_flight: z.number().int(), queued: z.number().int() }),
+  })
+  .describe("the spec's status box, as data");
+
+/** GET /v1/status `mesh`, as the console, the dashboard and the demo read it. */
+export type MeshStatusBox = z.infer<typeof MeshStatusBoxSchema>;
+
 export const LeadStatusSchema = z
   .object({
     lead_id: z.string(),
@@ -359,20 +377,7 @@ export const LeadStatusSchema = z
     guard: z.object({ factor: z.number(), reasons: z.array(z.string()) }),
     nats: z.object({ connected: z.boolean() }),
     ingest: z.object({ accepted: z.number().int(), refused: z.record(z.string(), z.number().int()), verify_threads: z.number().int() }),
-    mesh: z
-      .object({
-        agents_active: z.number().int(),
-        agents_total: z.number().int(),
-        sectors_healthy: z.number().int(),
-        sectors_total: z.number().int(),
-        mean_impedance: z.number().nullable().describe('mean impedance score of the routable agents; null with none'),
-        conflicts_last_hour: z.number().int(),
-        mode: MeshMode,
-        frozen: z.boolean(),
-        last_cascade: z.object({ cascade_id: z.string(), at: At, status: z.string() }).nullable(),
-        operations: z.object({ in_flight: z.number().int(), queued: z.number().int() }),
-      })
-      .describe("the spec's status box, as data"),
+    mesh: MeshStatusBoxSchema,
     alert: z.object({ active: z.boolean(), since: NullableAt, mode: MeshMode, reason: z.string().nullable() }).optional(),
   })
   .meta({ id: 'LeadStatus' });

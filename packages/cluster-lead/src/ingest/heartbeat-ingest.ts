@@ -20,13 +20,14 @@ import {
   type MeshMode,
   type SignedFrame,
 } from '@mesh30k/shared';
-import { headers, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { headers, type Msg, type NatsConnection } from 'nats';
 import { LEAD_EVENTS, type EventBus, type RefusalCode } from '../lib/events.js';
 import { describeError } from '../lib/errors.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import { RateLimiter } from '../lib/rate-limiter.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
+import { HandledSubscription } from '../nats/handled-subscription.js';
 import { signBuilt } from '../nats/sign-built.js';
 import type { Registry } from '../registry/index.js';
 import type { LeadIdentity, TrustLookup } from '../trust/index.js';
@@ -161,8 +162,7 @@ type Decision = { readonly fields: ReplyFields } | { readonly body: Uint8Array; 
  * the frame is dropped unanswered (counted, limit heartbeat_refusal_rate).
  */
 export class HeartbeatIngest {
-  private subscription: Subscription | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly intake: HandledSubscription;
   private readonly lastRefusalEvent = new Map<RefusalCode, { at: number; suppressed: number }>();
   private readonly perSigner: RateLimiter;
   private readonly total: RateLimiter;
@@ -175,6 +175,13 @@ export class HeartbeatIngest {
     private readonly deps: HeartbeatIngestDeps,
     private readonly options: HeartbeatIngestOptions,
   ) {
+    this.intake = new HandledSubscription({
+      subject: subjects.heartbeat(deps.identity.leadId),
+      ...(options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
+      what: 'heartbeat',
+      handle: (msg) => this.handle(msg),
+      logger: deps.logger,
+    });
     const limits = options.refusals ?? DEFAULT_REFUSAL_LIMITS;
     this.perSigner = new RateLimiter({ burst: limits.perSignerBurst, perSecond: limits.perSignerPerSecond });
     this.total = new RateLimiter({ burst: limits.totalPerSecond, perSecond: limits.totalPerSecond, maxKeys: 1 });
@@ -188,27 +195,14 @@ export class HeartbeatIngest {
 
   /** Subscribes; resolves once the server has the subscription (heartbeats can reach us). */
   async subscribe(nc: NatsConnection): Promise<void> {
-    if (this.subscription !== undefined) return;
+    if (this.intake.active) return;
     this.nc = nc;
-    this.subscription = nc.subscribe(subjects.heartbeat(this.deps.identity.leadId), {
-      ...(this.options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
-      callback: (error, msg) => {
-        if (error !== null) {
-          this.deps.logger.error({ err: describeError(error) }, 'heartbeat subscription error');
-          return;
-        }
-        this.track(this.handle(msg));
-      },
-    });
-    await nc.flush();
+    await this.intake.open(nc);
   }
 
   /** Stops taking heartbeats and waits for those already being handled. */
   async stop(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    if (subscription !== undefined && !subscription.isClosed()) await subscription.drain().catch(() => undefined);
-    await Promise.all([...this.inFlight]);
+    await this.intake.close();
   }
 
   /**
@@ -413,12 +407,6 @@ export class HeartbeatIngest {
     this.lastRefusalEvent.set(code, { at, suppressed: 0 });
     const safeSigner = signerId !== null && ID_PATTERN.test(signerId) ? signerId : null;
     this.deps.events.emit({ name: LEAD_EVENTS.heartbeatRefused, at, code, signerId: safeSigner, message, suppressed: last?.suppressed ?? 0 });
-  }
-
-  private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat handling failed'));
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 }
 

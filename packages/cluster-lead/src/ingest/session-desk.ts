@@ -11,12 +11,12 @@ import {
   type SessionHello,
   type SignedFrame,
 } from '@mesh30k/shared';
-import type { Msg, NatsConnection, Subscription } from 'nats';
-import { describeError } from '../lib/errors.js';
+import type { Msg, NatsConnection } from 'nats';
 import type { RefusalCode } from '../lib/events.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
+import { HandledSubscription } from '../nats/handled-subscription.js';
 import { signBuilt } from '../nats/sign-built.js';
 import type { LeadIdentity } from '../trust/index.js';
 import { HEARTBEAT_QUEUE } from './heartbeat-ingest.js';
@@ -67,8 +67,7 @@ export type SessionAnswer = SignedFrame | { readonly body: Uint8Array; readonly 
  * make the agent keep signing its heartbeats, which it may always do.
  */
 export class SessionDesk {
-  private subscription: Subscription | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly intake: HandledSubscription;
   private readonly replay: ReplayGuard;
   private readonly lastLog = new Map<string, number>();
   private lastSweep = Number.NEGATIVE_INFINITY;
@@ -77,30 +76,25 @@ export class SessionDesk {
     private readonly deps: SessionDeskDeps,
     private readonly options: SessionDeskOptions,
   ) {
+    this.intake = new HandledSubscription({
+      subject: subjects.session(deps.identity.leadId),
+      queue: HEARTBEAT_QUEUE,
+      what: 'session handshake',
+      handle: (msg) => this.handle(msg),
+      logger: deps.logger,
+    });
     // By id, remembered under the lead's receipt time: an agent at boot cannot stamp mesh time yet.
     this.replay = new ReplayGuard({ clock: deps.clock, ttlMs: options.replay.ttlMs, skewMs: options.replay.ttlMs, maxEntries: options.replay.maxEntries });
   }
 
+  /** Subscribes; resolves once the server has the subscription. */
   async subscribe(nc: NatsConnection): Promise<void> {
-    if (this.subscription !== undefined) return;
-    this.subscription = nc.subscribe(subjects.session(this.deps.identity.leadId), {
-      queue: HEARTBEAT_QUEUE,
-      callback: (error, msg) => {
-        if (error !== null) {
-          this.deps.logger.error({ err: describeError(error) }, 'session subscription error');
-          return;
-        }
-        this.track(this.handle(msg));
-      },
-    });
-    await nc.flush();
+    await this.intake.open(nc);
   }
 
+  /** Stops taking handshakes and waits for those already being handled. */
   async stop(): Promise<void> {
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    if (subscription !== undefined && !subscription.isClosed()) await subscription.drain().catch(() => undefined);
-    await Promise.all([...this.inFlight]);
+    await this.intake.close();
   }
 
   private async handle(msg: Msg): Promise<void> {
@@ -165,11 +159,5 @@ export class SessionDesk {
     }
     const retry = retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs };
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
-  }
-
-  private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'session handshake failed'));
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 }

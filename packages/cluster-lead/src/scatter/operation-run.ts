@@ -182,8 +182,16 @@ export class OperationRun {
     if (running.interrupted === null) {
       for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt });
     }
-    this.save();
-    this.journal((j) => j.ended(this.operationId));
+    // The history row and the journal's end are one write where the journal can: a crash
+    // between them would resume an operation that is already decided.
+    let saved = false;
+    this.journal((j) =>
+      j.ended(this.operationId, () => {
+        saved = true;
+        this.save();
+      }),
+    );
+    if (!saved) this.save();
     this.deps.log.info(
       {
         event: SCATTER_EVENTS.completed,

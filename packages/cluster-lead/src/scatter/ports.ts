@@ -152,7 +152,8 @@ export interface RunJournal {
   begun(run: JournaledRun): void;
   /** Resolves once the arrival is durable; rejects when it could not be stored. */
   acked(operationId: string, arrival: AgentArrival): Promise<void>;
-  ended(operationId: string): void;
+  /** The run is decided: forgets it, running `alongside` (the history save) atomically with that where the store can. */
+  ended(operationId: string, alongside: () => void): void;
   /** What was in flight when the lead last stopped, with the ACKs each had taken. */
   load(): readonly ResumableRun[];
 }

@@ -28,6 +28,23 @@ describe('running operations', () => {
     ]);
   });
 
+  it('ends an operation in one transaction with the write beside it: both land, or neither', () => {
+    const decided = (operationId: string) => ({ operationId, createdAt: 100, updatedAt: 900, status: 'completed', verb: 'record', priority: 5, request: {}, result: {} });
+    store.running.begin('op-1', 100, 500, {});
+    expect(() =>
+      store.running.end('op-1', () => {
+        store.operations.save(decided('op-1'));
+        throw new Error('disk full');
+      }),
+    ).toThrow('disk full');
+    expect(store.operations.has('op-1')).toBe(false);
+    expect(store.running.count()).toBe(1);
+
+    store.running.end('op-1', () => store.operations.save(decided('op-1')));
+    expect(store.operations.has('op-1')).toBe(true);
+    expect(store.running.count()).toBe(0);
+  });
+
   it('drops an operation and its ACKs when it ends, and stores no ACK for an operation already ended', () => {
     store.running.begin('op-1', 100, 500, {});
     store.running.begin('op-2', 200, 600, {});

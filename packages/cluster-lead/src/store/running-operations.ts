@@ -44,6 +44,7 @@ export class RunningOperations {
   private readonly acksOf;
   private readonly countRuns;
   private readonly addMany;
+  private readonly endTogether;
 
   constructor(db: Db) {
     this.upsertRun = db.prepare(
@@ -64,6 +65,10 @@ export class RunningOperations {
       for (const a of acks) stored += this.insertAck.run(a.operationId, a.agentId, a.receivedAt, JSON.stringify(a.arrival), a.operationId).changes;
       return stored;
     });
+    this.endTogether = db.transaction((operationId: string, alongside: () => void) => {
+      alongside();
+      this.deleteRun.run(operationId);
+    });
   }
 
   /** Records an operation that started (or updates its state and deadline). */
@@ -76,9 +81,13 @@ export class RunningOperations {
     return acks.length === 0 ? 0 : this.addMany(acks);
   }
 
-  /** Forgets a decided operation and its ACKs. */
-  end(operationId: string): void {
-    this.deleteRun.run(operationId);
+  /**
+   * Forgets a decided operation and its ACKs. `alongside` (the history row that records the
+   * decision) runs in the same transaction: a crash between the two would resume a decided run.
+   */
+  end(operationId: string, alongside?: () => void): void {
+    if (alongside === undefined) this.deleteRun.run(operationId);
+    else this.endTogether(operationId, alongside);
   }
 
   count(): number {

@@ -1,21 +1,12 @@
 /** The spec's status box: the mesh at a glance, redrawn from every status the live feed sends. */
+import type { MeshStatusBox } from '../../src/api/response-schemas.js';
 import { el } from './dom.js';
 
+/** GET /v1/status, the part the box reads; the type is the API's own answer schema. */
 export interface StatusBody {
   lead_id: string;
   cluster_id: string;
-  mesh: {
-    agents_active: number;
-    agents_total: number;
-    sectors_healthy: number;
-    sectors_total: number;
-    mean_impedance: number | null;
-    conflicts_last_hour: number;
-    mode: string;
-    frozen: boolean;
-    last_cascade: { cascade_id: string; at: number; status: string } | null;
-    operations?: { in_flight: number; queued: number };
-  };
+  mesh: MeshStatusBox;
 }
 
 const FIELDS = [

@@ -1,5 +1,6 @@
 /** `mesh status`: the spec's status box, with an exit status a monitor can act on. */
 import { z } from 'zod';
+import type { MeshStatusBox } from '../../api/response-schemas.js';
 import { expectOk } from '../api.js';
 import { printJson, type Command } from '../context.js';
 import { ConsoleError, EXIT } from '../exit-codes.js';
@@ -7,18 +8,8 @@ import { ago, box, number, percent } from '../format.js';
 import type { Style } from '../style.js';
 import { edgeSummary, fetchEdgeAgents } from './edge-probes.js';
 
-export interface MeshSummary {
-  agents_active: number;
-  agents_total: number;
-  sectors_healthy: number;
-  sectors_total: number;
-  mean_impedance: number | null;
-  conflicts_last_hour: number;
-  mode: string;
-  frozen: boolean;
-  last_cascade: { cascade_id: string; at: number; status: string } | null;
-  operations?: { in_flight: number; queued: number };
-}
+/** The status box as GET /v1/status answers it (the API's own schema, so the two cannot drift). */
+export type MeshSummary = MeshStatusBox;
 
 export interface StatusBody {
   lead_id?: string;
