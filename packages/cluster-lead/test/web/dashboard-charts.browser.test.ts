@@ -109,8 +109,14 @@ interface Responder {
 describe('the dashboard charts in Chromium', () => {
   it('draws an operation that ends live as an arrival-error CDF: a series per release mode, a point per READY agent', async () => {
     const page = await rig.context.newPage();
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/ui/assets/') && request.url().endsWith('.js')) scripts.push(new URL(request.url()).pathname);
+    });
     await rig.signIn(page, 'viewer', 'read');
     await expect.poll(() => textOf(page, 'operations-list'), { timeout: WAIT_MS }).toContain('No operation yet');
+    // No chart drawn yet, so the chart code (uPlot) is not loaded: the first render does without it.
+    const beforeChart = new Set(scripts);
     let finish: (end: JobEnd) => void = () => undefined;
     board.start({ id: 'op-cdf-1', kind: 'scatter_gather', state: 'RUNNING', done: new Promise<JobEnd>((resolve) => (finish = resolve)) });
     inFlight = 1;
@@ -139,6 +145,7 @@ describe('the dashboard charts in Chromium', () => {
     await expect.poll(() => textOf(page, 'operations-list'), { timeout: WAIT_MS }).toContain('op-cdf-1 scatter_gather · SUCCEEDED');
     await page.click('[data-operation=op-cdf-1]');
     await page.waitForSelector('[data-testid=arrival-cdf] canvas');
+    expect(scripts.filter((path) => !beforeChart.has(path)).length, 'chart chunks loaded on first draw').toBeGreaterThan(0);
 
     // What the API says, per release mode: the READY agents' arrival errors.
     const job = await api<{ result: { responders: Responder[] } }>('GET', '/v1/operations/op-cdf-1');

@@ -3,8 +3,8 @@
  * the lead's last transitions), kept live by the feed's `breaker` events. Times are the lead's
  * clock: the page keeps the offset from its own to move "now" along between events.
  */
+import type * as Timeline from './breaker-timeline.js';
 import { breakerKey, breakerRows, type BreakerNow, type BreakerTransition } from './breaker-bands.js';
-import { breakerTimeline } from './breaker-timeline.js';
 import { el } from './dom.js';
 import { HttpProblem, getJson } from './http.js';
 
@@ -14,6 +14,10 @@ const WINDOW_MS = 15 * 60_000;
 const REDRAW_MS = 10_000;
 /** Transitions arriving close together ask for the current states once. */
 const REFETCH_MS = 250;
+
+/** The timeline's code (and uPlot) is a chunk, loaded the first time a breaker has left closed. */
+let timelineModule: Promise<typeof Timeline> | undefined;
+const loadTimeline = () => (timelineModule ??= import('./breaker-timeline.js'));
 
 interface HistoryBody {
   transitions: BreakerTransition[];
@@ -32,6 +36,7 @@ export class BreakersView {
   private leadOffsetMs = 0;
   private refetch: number | undefined;
   private available = true;
+  private drawn = 0;
 
   constructor() {
     const head = el('tr', {}, ...['Breaker', 'State', 'Since', 'Next check', 'Failures in window'].map((h) => el('th', { scope: 'col' }, h)));
@@ -97,6 +102,15 @@ export class BreakersView {
       ),
     );
     if (this.current.length === 0) this.rows.replaceChildren(el('tr', {}, el('td', { colspan: '5', class: 'hint' }, 'No breaker has seen traffic yet.')));
-    this.chart.replaceChildren(...(rows.length === 0 ? [el('p', { class: 'hint' }, 'No breaker has left closed in the lead\'s log.')] : [breakerTimeline(rows, start, now)]));
+    const drawing = ++this.drawn;
+    if (rows.length === 0) {
+      this.chart.replaceChildren(el('p', { class: 'hint' }, "No breaker has left closed in the lead's log."));
+      return;
+    }
+    loadTimeline().then(
+      // Only the latest drawing lands: transitions may arrive while the chunk loads.
+      (m) => drawing === this.drawn && this.chart.replaceChildren(m.breakerTimeline(rows, start, now)),
+      (problem: unknown) => (this.message.textContent = `The timeline could not load: ${problem instanceof Error ? problem.message : String(problem)}`),
+    );
   }
 }
