@@ -104,8 +104,10 @@ export function createWebUi(deps: WebUiDeps): WebUi {
   app.get('/ui/', (c) => (sessionOf(c) === undefined ? c.redirect('/ui/login', 302) : c.html(APP_PAGE, 200, UI_SECURITY_HEADERS)));
   app.get('/ui/login', (c) => c.html(LOGIN_PAGE, 200, UI_SECURITY_HEADERS));
   app.get('/ui/assets/:name', (c) => {
-    const asset = UI_ASSETS[c.req.param('name')];
-    if (asset === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not found', `no dashboard asset ${c.req.param('name')}`);
+    const name = c.req.param('name');
+    // Own names only: /ui/assets/toString is not an asset (it was a 500).
+    const asset = Object.hasOwn(UI_ASSETS, name) ? UI_ASSETS[name] : undefined;
+    if (asset === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not found', `no dashboard asset ${name}`);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
   });
 
