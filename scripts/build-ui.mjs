@@ -6,20 +6,37 @@
 // module is stale (run by `npm run check`).
 import { Buffer } from 'node:buffer';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const web = join(root, 'packages', 'cluster-lead', 'web', 'src');
 const out = join(root, 'packages', 'cluster-lead', 'src', 'web', 'assets.generated.ts');
 
 async function assets() {
-  const script = await build({ entryPoints: [join(web, 'main.ts')], bundle: true, format: 'esm', target: 'es2022', minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
-  const css = await transform(readFileSync(join(web, 'styles.css'), 'utf8'), { loader: 'css', minify: true });
+  // Split: the charts (uPlot) are a chunk the page imports when it first draws one, so the
+  // first render (status box, agents) does not wait for them. Chunks are served beside app.js.
+  const script = await build({
+    entryPoints: [join(web, 'main.ts')],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    outdir: join(root, 'ui-build'),
+    entryNames: 'app',
+    chunkNames: 'chunk-[hash]',
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  // Bundled, not just minified: styles.css @imports the chart library's stylesheet from node_modules.
+  const css = await build({ entryPoints: [join(web, 'styles.css')], bundle: true, minify: true, write: false, legalComments: 'none', logLevel: 'silent' });
+  const scripts = Object.fromEntries(script.outputFiles.map((file) => [basename(file.path), { type: 'text/javascript; charset=utf-8', body: file.text }]));
   return {
-    'app.js': { type: 'text/javascript; charset=utf-8', body: script.outputFiles[0].text },
-    'app.css': { type: 'text/css; charset=utf-8', body: css.code },
+    ...scripts,
+    'app.css': { type: 'text/css; charset=utf-8', body: css.outputFiles[0].text },
   };
 }
 

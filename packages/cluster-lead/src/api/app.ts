@@ -12,6 +12,7 @@ import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { enrollmentRoutes, type EnrollmentsApi } from './enrollment-routes.js';
 import { controlRoutes, type ControlApi } from './control-routes.js';
 import { meshRoutes, type BreakersApi, type ModeApi } from './mesh-routes.js';
+import { breakerHistoryRoutes, type BreakerHistoryApi } from './breaker-history-routes.js';
 import type { HealResult } from '../control/index.js';
 import type { ConflictQuery, StoredConflict } from '../store/index.js';
 import type { OperationsApi } from './operations-routes.js';
@@ -107,6 +108,8 @@ export interface ApiDeps {
   breakers?: () => BreakerStatus[];
   /** Operator override of one breaker (POST /v1/breakers/:id/force). */
   forceBreaker?: BreakersApi['force'];
+  /** The last breaker transitions (GET /v1/breakers/history); absent, the route answers 404. */
+  breakerHistory?: BreakerHistoryApi;
   mode?: ModeApi;
   /** One real signed probe round trip to an active agent (GET /health/deep); absent, 404. */
   deepProbe?: () => Promise<DeepProbeResult>;
@@ -257,6 +260,7 @@ export function createApi(deps: ApiDeps): Hono {
   }
   if (deps.enrollments !== undefined) app.route('/v1/enrollments', enrollmentRoutes(deps.enrollments));
   if (deps.deadLetters !== undefined) app.route('/v1/dead-letters', deadLetterRoutes(deps.deadLetters, tokens));
+  if (deps.breakerHistory !== undefined) app.route('/v1/breakers', breakerHistoryRoutes(deps.breakerHistory, deps.access.now));
   const breakers = deps.breakers;
   app.route(
     '/v1',

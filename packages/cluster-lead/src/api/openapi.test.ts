@@ -29,6 +29,7 @@ function fullApi() {
     control: { freeze: stub, thaw: stub },
     breakers: stub,
     forceBreaker: stub,
+    breakerHistory: { list: stub, capacity: 0, dropped: 0 },
     mode: { get: stub, set: stub },
     conflicts: stub,
     heal: stub,

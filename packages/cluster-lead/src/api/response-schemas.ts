@@ -262,6 +262,30 @@ export const BreakerSchema = z
   });
 export type BreakerJson = Answer<typeof BreakerSchema>;
 export const BreakerListSchema = z.object({ breakers: z.array(BreakerSchema) });
+const BreakerState = z.enum(['closed', 'open', 'half-open']);
+export const BreakerTransitionSchema = z
+  .object({
+    seq: z.number().int().min(1).describe('1, 2, 3... in the order the lead recorded them; ask for those after the last seen with after='),
+    at: At,
+    scope: Scope,
+    target_id: z.string(),
+    from: BreakerState,
+    to: BreakerState,
+    kind: z.string().describe('opened, half-opened, closed; would-open... for a metrics-only breaker'),
+    reason: z.string(),
+    shadow: z.boolean().describe('a metrics-only breaker: what it would have done; routing did not change'),
+  })
+  .meta({
+    id: 'BreakerTransition',
+    examples: [{ seq: 12, at: 1_800_000_000_000.5, scope: 'cluster', target_id: 'cluster-2', from: 'closed', to: 'open', kind: 'opened', reason: '6 failures in 60000 ms', shadow: false }],
+  });
+export type BreakerTransitionJson = Answer<typeof BreakerTransitionSchema>;
+export const BreakerHistorySchema = z.object({
+  transitions: z.array(BreakerTransitionSchema).describe('oldest first'),
+  capacity: z.number().int().describe('transitions the lead keeps (in memory, lost on restart); older ones are dropped'),
+  dropped: z.number().int().describe('transitions dropped from the log since the lead started'),
+  now: At.describe("the lead's clock when it answered: where the last state's band ends"),
+});
 /** A forced breaker the set does not list yet answers only what was asked. */
 export const ForcedBreakerSchema = z.union([BreakerSchema, z.object({ scope: Scope, target_id: z.string(), state: z.enum(['open', 'closed', 'auto']) })]);
 

@@ -7,6 +7,7 @@ import { BreakerSet, breakerActionFor, type AgentLocation, type BreakerSetEvent,
 import type { Logger } from '../lib/logger.js';
 import type { ProbeResult } from '../registry/index.js';
 import type { AgentOutcome, Routability, TargetAgent } from '../scatter/ports.js';
+import { BreakerHistory } from './breaker-history.js';
 
 /** Sector id used for agents enrolled without one (a breaker needs a key). */
 export const NO_SECTOR = '-';
@@ -42,6 +43,8 @@ export function isBreakerFailure(outcome: AgentOutcome): boolean {
 export class LeadBreakers {
   private readonly set: BreakerSet;
   private probing = false;
+  /** The last transitions, for the dashboard's timeline (GET /v1/breakers/history). */
+  readonly history = new BreakerHistory();
 
   constructor(
     private readonly deps: BreakerDeps,
@@ -132,6 +135,7 @@ export class LeadBreakers {
       const line = { event: event.name, scope: event.scope, target_id: event.targetId, from: event.from, to: event.to, reason: event.reason, shadow: event.shadow, action: breakerActionFor(event.to) };
       if (event.kind === 'opened' || event.kind === 'would-open') this.deps.logger.warn(line, 'breaker changed');
       else this.deps.logger.info(line, 'breaker changed');
+      this.history.record(event);
       this.deps.onTransition?.(event);
     }
   }

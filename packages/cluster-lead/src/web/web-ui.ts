@@ -15,8 +15,10 @@ import { authenticate } from '../api/auth/authenticate.js';
 import { DEFAULT_FAILURE_LIMIT, sourceAddress } from '../api/auth/guard.js';
 import { NonceCache } from '../api/auth/nonce-cache.js';
 import type { ApiAccess, LeadStatusBody } from '../api/app.js';
+import { breakerTransitionJson } from '../api/breaker-history-routes.js';
 import { ApiError } from '../api/problem.js';
 import { readJsonBody } from '../api/read-body.js';
+import type { BreakerTransitionListener } from '../breakers/index.js';
 import type { LeadEventListener } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import { RateLimiter } from '../lib/rate-limiter.js';
@@ -40,6 +42,8 @@ export interface WebUiDeps {
   readonly status: () => LeadStatusBody;
   /** The lead's event bus; absent, the feed carries only the periodic status. */
   readonly events?: { on(listener: LeadEventListener): () => void };
+  /** Breaker transitions as they are recorded; absent, the feed carries none (event `breaker`). */
+  readonly breakerHistory?: { on(listener: BreakerTransitionListener): () => void };
   readonly logger: Logger;
   readonly statusIntervalMs?: number;
   readonly sessionMaxMs?: number;
@@ -63,6 +67,7 @@ export function createWebUi(deps: WebUiDeps): WebUi {
   const failures = new RateLimiter(DEFAULT_FAILURE_LIMIT);
   const nonces = new NonceCache();
   const unsubscribe = deps.events?.on((event) => feed.publish('lead-event', feedEventJson(event))) ?? (() => undefined);
+  const leaveBreakers = deps.breakerHistory?.on((record) => feed.publish('breaker', breakerTransitionJson(record))) ?? (() => undefined);
   // One status per interval for all browsers, computed only while one is watching.
   const timer = setInterval(() => {
     if (feed.clients > 0) feed.publish('status', deps.status());
@@ -99,8 +104,10 @@ export function createWebUi(deps: WebUiDeps): WebUi {
   app.get('/ui/', (c) => (sessionOf(c) === undefined ? c.redirect('/ui/login', 302) : c.html(APP_PAGE, 200, UI_SECURITY_HEADERS)));
   app.get('/ui/login', (c) => c.html(LOGIN_PAGE, 200, UI_SECURITY_HEADERS));
   app.get('/ui/assets/:name', (c) => {
-    const asset = UI_ASSETS[c.req.param('name')];
-    if (asset === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not found', `no dashboard asset ${c.req.param('name')}`);
+    const name = c.req.param('name');
+    // Own names only: /ui/assets/toString is not an asset (it was a 500).
+    const asset = Object.hasOwn(UI_ASSETS, name) ? UI_ASSETS[name] : undefined;
+    if (asset === undefined) throw new ApiError(404, 'NOT_FOUND', 'Not found', `no dashboard asset ${name}`);
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
   });
 
@@ -185,6 +192,7 @@ export function createWebUi(deps: WebUiDeps): WebUi {
     close: () => {
       clearInterval(timer);
       unsubscribe();
+      leaveBreakers();
       feed.closeAll();
     },
   };

@@ -69,7 +69,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
   if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
   const apiLogger = logger.child({ domain: 'api' });
   const now = () => clock.now();
-  const web = createWebUi({ access: { operators, ed25519: nodeEd25519, now }, status: deps.status, events: deps.events, logger: apiLogger.child({ component: 'web' }) });
+  const web = createWebUi({ access: { operators, ed25519: nodeEd25519, now }, status: deps.status, events: deps.events, breakerHistory: breakers.history, logger: apiLogger.child({ component: 'web' }) });
   deps.cleanups.push(['close the dashboard feed', () => web.close()]);
   const api = await startApiServer(
     createApi({
@@ -157,6 +157,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
       sensorStaleAfterMs: config.sensors.stale_after_ms,
       control: deps.freeze,
       breakers: () => breakers.list(),
+      breakerHistory: breakers.history,
       forceBreaker: (scope, targetId, state, reason) => {
         // auto: a cluster or sector breaker half-opens and decides from trial traffic; the global one closes.
         const action = state === 'open' ? 'OPEN' : state === 'closed' || scope === 'global' ? 'CLOSE' : 'HALF_OPEN';

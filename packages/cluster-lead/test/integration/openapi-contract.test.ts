@@ -188,6 +188,10 @@ describe('the OpenAPI document, against the answers of a running lead', () => {
     expect((await post('/v1/breakers/cluster-1/force', { state: 'auto' })).status).toBe(200);
     expect((await post('/v1/breakers/nowhere/force', { state: 'open' })).status).toBe(404);
     expect((await get('/v1/breakers')).status).toBe(200);
+    const history = await get<{ transitions: { seq: number; target_id: string; to: string }[] }>('/v1/breakers/history');
+    expect(history.body.transitions.filter((t) => t.target_id === 'cluster-1').map((t) => t.to)).toEqual(['open', 'half-open']);
+    expect((await get(`/v1/breakers/history?after=${history.body.transitions[0]!.seq}&limit=1`)).status).toBe(200);
+    expect((await get('/v1/breakers/history?limit=0')).status).toBe(400);
 
     // Mesh times are fractional; so may the bounds be.
     expect((await get(`/v1/conflicts?since=${fx.clock.now() - 60_000.25}&until=${fx.clock.now() + 0.5}`)).status).toBe(200);

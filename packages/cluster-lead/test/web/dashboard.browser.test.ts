@@ -5,27 +5,19 @@
  * and the API refuses a write whose CSRF token is missing or forged. Screenshots of each view
  * land in test-output/ui/ (the latest are committed in docs/ui/).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { issueApiToken, type OperatorRole } from '@mesh30k/shared';
-import { nodeEd25519 } from '@mesh30k/shared/node';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiTestKit } from '../../src/api/api-test-kit.js';
-import { createApi, startApiServer, type ApiServer, type LeadStatusBody } from '../../src/api/index.js';
+import type { LeadStatusBody } from '../../src/api/index.js';
 import { JobBoard, type JobEnd } from '../../src/jobs/index.js';
 import { EventBus } from '../../src/lib/events.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { beat, harness, ids } from '../../src/registry/registry.test-helper.js';
-import { createWebUi, type WebUi } from '../../src/web/index.js';
+import { SHOTS, WAIT_MS, startDashboardRig, textOf, type DashboardRig } from './dashboard-rig.js';
 
-const CHROMIUM = process.env.MESH_CHROMIUM ?? '/usr/bin/chromium';
-const SHOTS = join(process.cwd(), 'test-output', 'ui');
 const AGENTS = 60;
 const PAGE_SIZE = 25;
-/** Deadline for the page to show what the test waits for (polled, not slept). */
-const WAIT_MS = 10_000;
 
 const kit = await apiTestKit({ now: Date.now });
 const h = harness();
@@ -59,58 +51,34 @@ function status(): LeadStatusBody {
   } as unknown as LeadStatusBody;
 }
 
-let server: ApiServer;
-let web: WebUi;
-let context: BrowserContext;
-let profile: string;
+let rig: DashboardRig;
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  web = createWebUi({ access: kit.access, status, events: new EventBus(), logger: silentLogger(), statusIntervalMs: 100 });
-  const api = createApi({
-    web,
-    access: kit.access,
-    status,
-    agent: (id) => h.registry.get(id),
-    agentIndex: { ids: () => h.registry.agentIds(), size: () => h.registry.size },
-    agentAction: (id, action, reason) => {
-      if (action === 'quarantine') h.registry.quarantine(id, reason);
-      return h.registry.get(id);
+  rig = await startDashboardRig(
+    kit,
+    {
+      status,
+      agent: (id) => h.registry.get(id),
+      agentIndex: { ids: () => h.registry.agentIds(), size: () => h.registry.size },
+      agentAction: (id, action, reason) => {
+        if (action === 'quarantine') h.registry.quarantine(id, reason);
+        return h.registry.get(id);
+      },
+      jobs: board,
+      readiness: () => [],
+      logger: silentLogger(),
     },
-    jobs: board,
-    readiness: () => [],
-    logger: silentLogger(),
-  });
-  server = await startApiServer(api, { host: '127.0.0.1', port: 0 });
-  profile = mkdtempSync(join(tmpdir(), 'mesh-ui-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1200, height: 900 },
-  });
+    { events: new EventBus() },
+  );
 });
 
 afterAll(async () => {
-  await context?.close();
-  web?.close();
-  await server?.close();
-  if (profile !== undefined) rmSync(profile, { recursive: true, force: true });
+  await rig?.close();
 });
 
-const token = (sub: 'admin' | 'viewer', role: OperatorRole) => issueApiToken(nodeEd25519.signerSync(kit.keys[sub].privateKey), { sub, role, iat: Date.now(), exp: Date.now() + 600_000 });
-
-async function signIn(page: Page, sub: 'admin' | 'viewer', role: OperatorRole): Promise<void> {
-  await context.clearCookies();
-  await page.goto(`${server.url}/ui/`);
-  expect(new URL(page.url()).pathname).toBe('/ui/login');
-  await page.fill('[data-testid=token]', await token(sub, role));
-  await page.click('[data-testid=sign-in]');
-  await page.waitForURL(`${server.url}/ui/`);
-  await page.waitForSelector('[data-testid=live][data-state=live]');
-}
-
-const text = (page: Page, id: string) => page.textContent(`[data-testid=${id}]`);
+const signIn = (page: Page, sub: 'admin' | 'viewer', role: 'operator' | 'read') => rig.signIn(page, sub, role);
+const newPage = () => rig.context.newPage();
+const text = textOf;
 const rowCount = (page: Page) => page.locator('[data-testid=agents-rows] tr').count();
 
 async function agentIds(page: Page): Promise<(string | null)[]> {
@@ -122,11 +90,11 @@ async function agentIds(page: Page): Promise<(string | null)[]> {
 
 describe('the dashboard in Chromium', () => {
   it('signs in with a token; the session cookie is HttpOnly and SameSite=Strict', async () => {
-    const page = await context.newPage();
-    await page.goto(`${server.url}/ui/login`);
+    const page = await newPage();
+    await page.goto(`${rig.server.url}/ui/login`);
     await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
     await signIn(page, 'admin', 'operator');
-    const cookie = (await context.cookies(server.url)).find((c) => c.name === 'mesh_ui');
+    const cookie = (await rig.context.cookies(rig.server.url)).find((c) => c.name === 'mesh_ui');
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Strict');
     expect(await page.evaluate('document.cookie')).not.toContain('mesh_ui');
@@ -135,9 +103,9 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('shows the status box as GET /v1/status says, and follows it live', async () => {
-    const page = await context.newPage();
+    const page = await newPage();
     await signIn(page, 'admin', 'operator');
-    const api = (await (await fetch(`${server.url}/v1/status`, { headers: { authorization: `Bearer ${await token('viewer', 'read')}` } })).json()) as LeadStatusBody;
+    const api = (await (await fetch(`${rig.server.url}/v1/status`, { headers: { authorization: `Bearer ${await rig.token('viewer', 'read')}` } })).json()) as LeadStatusBody;
     await expect.poll(() => text(page, 'status-agents'), { timeout: WAIT_MS }).toBe(`${api.mesh.agents_active} / ${api.mesh.agents_total}`);
     expect(await text(page, 'status-mode')).toBe(api.mesh.mode);
     expect(await text(page, 'status-conflicts')).toBe(String(api.mesh.conflicts_last_hour));
@@ -153,7 +121,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('pages through the agents, filters by cluster and finds one by id', async () => {
-    const page = await context.newPage();
+    const page = await newPage();
     await signIn(page, 'viewer', 'read');
     const rows = () => agentIds(page);
     await expect.poll(() => rowCount(page), { timeout: WAIT_MS }).toBe(PAGE_SIZE);
@@ -196,7 +164,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('refuses a write from the page whose CSRF token is missing or forged, and takes the real one', async () => {
-    const page = await context.newPage();
+    const page = await newPage();
     await signIn(page, 'admin', 'operator');
     const statuses = await page.evaluate(async () => {
       const session = (await (await fetch('/ui/session')).json()) as { csrf_token: string };
@@ -215,7 +183,7 @@ describe('the dashboard in Chromium', () => {
   });
 
   it('shows an operation appear live, then its arrival errors per release mode with T marked', async () => {
-    const page = await context.newPage();
+    const page = await newPage();
     await signIn(page, 'viewer', 'read');
     await expect.poll(() => text(page, 'operations-list'), { timeout: WAIT_MS }).toContain('No operation yet');
     let finish: (end: JobEnd) => void = () => undefined;
@@ -231,6 +199,8 @@ describe('the dashboard in Chromium', () => {
     inFlight = 0;
     await expect.poll(() => text(page, 'operations-list'), { timeout: WAIT_MS }).toContain('op-ui-1 scatter_gather · SUCCEEDED');
     await page.click('[data-operation=op-ui-1]');
+    // The CDF comes first (dashboard-charts.browser.test.ts); the histogram is the other view.
+    await page.click('[data-testid=arrival-view] [data-view=histogram]');
     await page.waitForSelector('[data-testid=arrival-histogram]');
     expect(await text(page, 'operation-figures')).toBe('sent 9 of 10 · ready 8 · quorum GO (achieved) · stragglers 0 · skipped 1');
     const bars = async (mode: string) => {

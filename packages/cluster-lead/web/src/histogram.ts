@@ -1,10 +1,11 @@
 /**
  * Arrival-error histogram of one operation, one row of bars per release mode, drawn as inline
- * SVG (no chart library): bins over a range symmetric around T, with T marked. Colours from the
- * Okabe-Ito palette, readable by colour-blind operators and on a dark background.
+ * SVG: bins over a range symmetric around T, with T marked. The other view of arrival-cdf.ts
+ * (the CDF, uPlot); both colour a mode alike (palette.ts, Okabe-Ito).
  */
+import { modeStyle } from './palette.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
-const COLOURS = ['#56B4E9', '#E69F00', '#009E73', '#F0E442', '#CC79A7', '#D55E00', '#0072B2'];
 const BINS = 21;
 const WIDTH = 520;
 const ROW = 70;
@@ -40,7 +41,7 @@ export function arrivalHistogram(byMode: ReadonlyMap<string, readonly number[]>)
     counts.forEach((n, i) => {
       if (n === 0) return;
       const h = ((ROW - 16) * n) / tallest;
-      const bar = svg('rect', { x: LEFT + (i * plot) / BINS + 1, y: top + ROW - 12 - h, width: plot / BINS - 2, height: h, fill: COLOURS[row % COLOURS.length]!, 'data-mode': mode, 'data-count': n });
+      const bar = svg('rect', { x: LEFT + (i * plot) / BINS + 1, y: top + ROW - 12 - h, width: plot / BINS - 2, height: h, fill: modeStyle(mode, row).colour, 'data-mode': mode, 'data-count': n });
       bar.append(svg('title', {}, `${mode}: ${n} agents between ${(i * binMs - half).toFixed(1)} and ${((i + 1) * binMs - half).toFixed(1)} ms`));
       root.append(bar);
     });

@@ -1,10 +1,11 @@
 /**
- * Operations: the latest from GET /v1/operations, and for the one picked its arrival-error
- * histogram per release mode, quorum, stragglers and skips with their reasons. The list is
+ * Operations: the latest from GET /v1/operations, and for the one picked its arrival errors per
+ * release mode (CDF or histogram), quorum, stragglers and skips with their reasons. The list is
  * fetched again when the status box's operation counts move (the feed), not on a timer.
  */
 import { el } from './dom.js';
-import { arrivalHistogram } from './histogram.js';
+import { arrivalChart } from './arrival-chart.js';
+import type { CdfContext } from './arrival-cdf.js';
 import { getJson } from './http.js';
 
 interface Job {
@@ -18,7 +19,9 @@ interface Job {
 interface ScatterFigures {
   status?: string;
   counts?: { selected?: number; sent?: number; ready?: number; stragglers?: number; skipped?: number };
-  quorum?: { achieved?: boolean; decision?: string };
+  quorum?: { achieved?: boolean; decision?: string; rates?: { ready?: number } };
+  /** Agents sent per release mode. */
+  modes?: Record<string, number>;
   responders?: { agent_id: string; mode: string; outcome: string; arrival_error_ms: number }[];
   stragglers?: string[];
   skipped?: { agent_id: string; reason: string; detail: string }[];
@@ -80,8 +83,17 @@ export class OperationsView {
         { 'data-testid': 'operation-figures' },
         `sent ${c.sent ?? 0} of ${c.selected ?? 0} · ready ${c.ready ?? 0} · quorum ${figures.quorum?.decision ?? '—'}${figures.quorum?.achieved === true ? ' (achieved)' : ' (not achieved)'} · stragglers ${figures.stragglers?.length ?? 0} · skipped ${skipped.length}`,
       ),
-      byMode.size === 0 ? el('p', { class: 'hint' }, 'No READY arrival to draw.') : arrivalHistogram(byMode),
+      byMode.size === 0 ? el('p', { class: 'hint' }, 'No READY arrival to draw.') : arrivalChart(byMode, chartContext(figures)),
       ...(skipped.length === 0 ? [] : [el('ul', { class: 'skips' }, ...skipped.slice(0, 20).map((s) => el('li', {}, el('code', {}, s.agent_id), ` ${s.reason}: ${s.detail}`)))]),
     );
   }
+}
+
+function chartContext(figures: ScatterFigures): CdfContext {
+  const ready = figures.quorum?.rates?.ready;
+  return {
+    ...(figures.modes === undefined ? {} : { sentByMode: figures.modes }),
+    ...(ready === undefined ? {} : { quorum: { readyShare: ready, decision: figures.quorum?.decision ?? '—' } }),
+    stragglers: figures.stragglers?.length ?? 0,
+  };
 }

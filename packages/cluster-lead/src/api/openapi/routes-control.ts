@@ -1,12 +1,14 @@
 /** Freeze and thaw, mode, breakers, conflicts, dead letters, edge agents and enrollments. */
 import { z } from 'zod';
 import { EdgeAgentInput } from '../../edge/edge-agent.js';
+import { BreakerHistoryQuery } from '../breaker-history-routes.js';
 import { FreezeBody } from '../control-routes.js';
 import { ListQuery as DeadLetterListQuery } from '../dead-letters-routes.js';
 import { EnrolledWorker, ListQuery as EdgeListQuery } from '../edge-routes.js';
 import { AcceptBody, ListQuery as EnrollmentListQuery, RejectBody, SignedEnrollment } from '../enrollment-routes.js';
 import { ConflictsQuery, ForceBody, ModeBody } from '../mesh-routes.js';
 import {
+  BreakerHistorySchema,
   BreakerListSchema,
   ConflictPageSchema,
   DeadLetterPageSchema,
@@ -53,6 +55,17 @@ export const CONTROL_ROUTES: readonly RouteDoc[] = [
     problems: { 404: 'NOT_FOUND: the mode is not available' },
   },
   { method: 'get', path: '/v1/breakers', operationId: 'listBreakers', tag: 'control', summary: 'Circuit breakers', responses: { 200: { description: 'the breakers', schema: BreakerListSchema } }, problems: { 404: 'NOT_FOUND: breakers are not available' } },
+  {
+    method: 'get',
+    path: '/v1/breakers/history',
+    operationId: 'breakerHistory',
+    tag: 'control',
+    summary: "The lead's last breaker transitions, oldest first",
+    description: 'Kept in memory (a ring of `capacity`, lost on restart): enough to draw each breaker\'s state over time. Poll with after= the last seq seen; the dashboard also gets each transition live on /ui/events (event `breaker`).',
+    query: BreakerHistoryQuery,
+    responses: { 200: { description: 'the transitions', schema: BreakerHistorySchema } },
+    problems: { 404: 'NOT_FOUND: no breaker history on this lead' },
+  },
   {
     method: 'post',
     path: '/v1/breakers/{id}/force',
