@@ -6,7 +6,11 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueApiToken, type OperatorRole } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import type { ApiTestKit } from '../../src/api/api-test-kit.js';
 
 export const CHROMIUM = process.env.MESH_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of each run; the latest worth showing are copied into docs/ui/. */
@@ -35,10 +39,15 @@ export async function launchChromium(viewport: { width: number; height: number }
 
 export const shot = (name: string) => join(SHOTS, name);
 
-/** Signs in by pasting a token, and waits for the live feed. */
+/** A token of one of the API test kit's two operators, valid for ten minutes. */
+export const apiToken = (kit: ApiTestKit, sub: 'admin' | 'viewer', role: OperatorRole): Promise<string> =>
+  issueApiToken(nodeEd25519.signerSync(kit.keys[sub].privateKey), { sub, role, iat: Date.now(), exp: Date.now() + 600_000 });
+
+/** Signs in by pasting a token (the app without a session sends the browser to /ui/login), and waits for the live feed. */
 export async function signInWithToken(page: Page, baseUrl: string, token: string): Promise<void> {
   await page.context().clearCookies();
-  await page.goto(`${baseUrl}/ui/login`);
+  await page.goto(`${baseUrl}/ui/`);
+  expect(new URL(page.url()).pathname).toBe('/ui/login');
   await page.fill('[data-testid=token]', token);
   await page.click('[data-testid=sign-in]');
   await page.waitForURL(`${baseUrl}/ui/`);
@@ -53,4 +62,11 @@ export async function signInWithKey(page: Page, baseUrl: string, input: { operat
   await page.setInputFiles('[data-testid=key-file]', input.keyFile);
   await page.selectOption('[data-testid=key-role]', input.role ?? 'operator');
   await page.click('[data-testid=key-sign-in]');
+}
+
+/** GET a /v1 route with a token, as the page's numbers must match it. */
+export async function apiGet<T>(url: string, path: string, token: string): Promise<T> {
+  const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
 }

@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/lib/logger.js';
 import { enrollment, harness, heartbeat, ids, INTERVAL } from '../../src/registry/registry.test-helper.js';
 import { ConflictLog, SensorReadings, migrate } from '../../src/store/index.js';
 import { createWebUi, type WebUi } from '../../src/web/index.js';
-import { apiGet, apiToken, launchBrowser, SHOTS, signIn, WAIT_MS, type Browser } from './browser-kit.js';
+import { apiGet, apiToken, launchChromium, SHOTS, signInWithToken, WAIT_MS, type Browser } from './browser.js';
 
 const kit = await apiTestKit({ now: Date.now });
 const h = harness();
@@ -102,7 +102,7 @@ beforeAll(async () => {
     logger: silentLogger(),
   });
   server = await startApiServer(api, { host: '127.0.0.1', port: 0 });
-  browser = await launchBrowser();
+  browser = await launchChromium();
   reader = await apiToken(kit, 'viewer', 'read');
 });
 
@@ -136,7 +136,7 @@ interface HistoryAnswer {
 describe('the dashboard pages in Chromium', () => {
   it("opens an agent's page from the agents list and shows what the API says", async () => {
     const page = await browser.context.newPage();
-    await signIn(browser.context, page, server.url, reader);
+    await signInWithToken(page, server.url, reader);
     await page.fill('[data-testid=search-id]', AGENT);
     await page.press('[data-testid=search-id]', 'Enter');
     await page.click(`[data-agent-link="${AGENT}"]`);
@@ -177,7 +177,7 @@ describe('the dashboard pages in Chromium', () => {
 
   it('lists the conflict log newest first, follows a conflict logged now, pages and filters', async () => {
     const page = await browser.context.newPage();
-    await signIn(browser.context, page, server.url, reader);
+    await signInWithToken(page, server.url, reader);
     await page.click('[data-nav=conflicts]');
     await expect.poll(async () => (await conflictIds(page)).length, { timeout: WAIT_MS }).toBe(20);
     const first = await apiGet<{ conflicts: { conflict_id: string }[] }>(server.url, '/v1/conflicts?page_size=20', reader);
@@ -206,7 +206,7 @@ describe('the dashboard pages in Chromium', () => {
 
   it('shows the lead tree: this lead and its child lead, each with its subtree summary', async () => {
     const page = await browser.context.newPage();
-    await signIn(browser.context, page, server.url, reader);
+    await signInWithToken(page, server.url, reader);
     await page.click('[data-nav=tree]');
     const tree = await apiGet<{ agents_active: number; agents_total: number; mode: string; children: { lead_id: string; agent_count: number; by_state: { active: number }; mode: string }[] }>(server.url, '/v1/tree', reader);
     await expect.poll(() => text(page, 'lead-summary-lead-ui'), { timeout: WAIT_MS }).toBe(`${tree.agents_active} / ${tree.agents_total} agents active · ${tree.mode}`);
