@@ -107,6 +107,22 @@ describe('store.backend jetstream with a standby lead', () => {
     // The agents carry on against it.
     expect((await pi1!.heartbeat()).reply.accepted).toBe(true);
   });
+
+  it('loads a lead that starts with an empty database from KV before it takes heartbeats', async () => {
+    // No HA: this lead acts at once, but first fills its empty store from the buckets above.
+    const config = { ...a.config, data_dir: `${dir.path}/data-c`, ha: { ...a.config.ha, enabled: false } };
+    const c = await startLead(config, { clock: a.clock, lag: new FakeLag(), logger: silentLogger(), timers: false });
+    try {
+      await c.intake;
+      expect(c.restored).toBe(0);
+      expect(c.registry.get('pi-2')?.state).toBe('quarantined');
+      expect(c.registry.size).toBe(2);
+      expect(c.freeze.isLeadFrozen()).toBe(true);
+      expect(c.store.agents.count()).toBe(2);
+    } finally {
+      await c.stop('test done');
+    }
+  });
 });
 
 const TrustControl = z.object({ frozen_clusters: z.array(z.string()) });
