@@ -5,18 +5,24 @@
  * - restart (baseline): one lead without `ha` (SQLite only), started again at once on the same
  *   config and data dir, as systemd would with no restart delay.
  *
+ * - cost: the lead's CPU per heartbeat and its KV write rate with store.backend sqlite and
+ *   jetstream, same agents and rounds (packages/cluster-lead/test/bench/replication-cost-bench.ts).
+ *
  * Target (issue 16): a standby serving heartbeats within 3 s of the kill.
  * Small by design: one enrolled test agent heartbeating as fast as answers come (each failure
  * retried after 50 ms); not the issue's 1,000 agents and running operations.
  *
- *   npm run bench:failover -- [--runs 3] [--ttl-ms 2000]
+ *   npm run bench:failover -- [--runs 3] [--ttl-ms 2000] [--parts failover,cost] [--cost-agents 200] [--cost-rounds 10]
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
 import { stdout } from 'node:process';
 import { makeTempDir, startNatsCluster, summarize } from '../harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
 import { accepted, killLead, logged, makeHaGroup, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
+import { replicationCost, type CostRow } from '../../packages/cluster-lead/test/bench/replication-cost-bench.js';
 import { formatTable, writeReport } from './lib/report.js';
 
 const TARGET_MS = 3_000;
@@ -83,14 +89,30 @@ async function restartRun(group: HaGroup, run: number): Promise<Outage> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'ttl-ms': { type: 'string', default: '2000' } } });
-  const runs = Number(values.runs);
+  const { values } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '3' },
+      'ttl-ms': { type: 'string', default: '2000' },
+      parts: { type: 'string', default: 'failover,cost' },
+      'cost-agents': { type: 'string', default: '200' },
+      'cost-rounds': { type: 'string', default: '10' },
+    },
+  });
+  const parts = new Set(values.parts.split(','));
+  const runs = parts.has('failover') ? Number(values.runs) : 0;
   const ttlMs = Number(values['ttl-ms']);
   const cluster = await startNatsCluster();
   const dir = await makeTempDir('mesh30k-bench-failover-');
   const group = await makeHaGroup(dir.path, cluster.urls);
   const rows: Array<{ run: number; ha: Outage; restart: Outage }> = [];
+  let cost: CostRow[] = [];
+  const costOptions = { agents: Number(values['cost-agents']), rounds: Number(values['cost-rounds']), churn: 0.05, snapshotMs: 1_000 };
   try {
+    if (parts.has('cost')) {
+      const costDir = join(dir.path, 'cost');
+      await mkdir(costDir);
+      cost = await replicationCost(costDir, cluster.urls, costOptions);
+    }
     for (let run = 1; run <= runs; run++) {
       const ha = await haRun(group, run, ttlMs);
       const restart = await restartRun(group, run);
@@ -103,6 +125,15 @@ async function main(): Promise<void> {
     await dir.dispose();
   }
 
+  if (cost.length > 0) {
+    const costTable = formatTable(
+      ['store.backend', 'heartbeats', 'lead CPU µs/heartbeat', 'KV puts', 'KV puts/s', 'KV puts/heartbeat'],
+      cost.map((row) => [row.backend, String(row.heartbeats), row.cpuUsPerHeartbeat.toFixed(0), String(row.kvPuts), row.kvPutsPerSec.toFixed(1), row.kvPutsPerHeartbeat.toFixed(3)]),
+    );
+    const file = writeReport('failover-cost', { ...costOptions, rows: cost });
+    stdout.write(`\nbench:failover (cost) — ${costOptions.agents} agents x ${costOptions.rounds} rounds, ${costOptions.churn * 100}% of agents change context per round; loaded machine\n\n${costTable}\nresults: ${file}\n`);
+  }
+  if (rows.length === 0) return;
   const ha = summarize(rows.map((row) => row.ha.servedAfterMs));
   const restart = summarize(rows.map((row) => row.restart.servedAfterMs));
   const met = ha.max < TARGET_MS;

@@ -71,6 +71,10 @@ export function createReplication(deps: ReplicationDeps, options: ReplicationOpt
   const trustDiff = new TrustDiff(mirror);
   let buckets: Promise<Record<Kind, KV>> | undefined;
   let follower: KvFollower | undefined;
+  let following: Promise<void> | undefined;
+  // True while followed changes are written to the store: they came from KV, they do not go back.
+  let applying = false;
+  const applier = new StoreApplier(store, deps.now, deps.modeOverrideKey);
   const open = (nc: NatsConnection): Promise<Record<Kind, KV>> => {
     buckets ??= openBuckets(nc, options).catch((error: unknown) => {
       buckets = undefined;
@@ -81,14 +85,15 @@ export function createReplication(deps: ReplicationDeps, options: ReplicationOpt
 
   // The store's writers tell of committed changes; the mirror drops them until it is active.
   store.state.observe((key, value) => {
-    if (mirror.active) mirrorStateKey(mirror, trustDiff, deps.modeOverrideKey, key, value);
+    if (mirror.active && !applying) mirrorStateKey(mirror, trustDiff, deps.modeOverrideKey, key, value);
   });
   store.quarantine.observe((conflictId) => {
-    if (!mirror.active) return;
+    if (!mirror.active || applying) return;
     const item = store.quarantine.get(conflictId);
     if (item !== undefined) mirror.put('quarantine', kvKey(conflictId), item);
   });
   store.enrollments.observe((items) => {
+    if (!mirror.active || applying) return;
     for (const item of items) mirror.put('enrollments', item.publicKey, item);
   });
 
@@ -96,12 +101,28 @@ export function createReplication(deps: ReplicationDeps, options: ReplicationOpt
     agentsWritten(agents) {
       for (const agent of agents) mirror.put('registry', agent.agent_id, agent);
     },
-    async follow(nc) {
-      if (follower !== undefined || mirror.active) return;
-      const opened = await open(nc);
-      follower = new KvFollower(opened, new StoreApplier(store, deps.now, deps.modeOverrideKey), log);
-      await follower.start();
-      log.info({ buckets: KINDS.length }, 'following the shared state');
+    follow(nc) {
+      if (mirror.active) return Promise.resolve();
+      following ??= (async () => {
+        const opened = await open(nc);
+        const apply = {
+          apply: (kind: Kind, changes: Parameters<StoreApplier['apply']>[1]) => {
+            applying = true;
+            try {
+              applier.apply(kind, changes);
+            } finally {
+              applying = false;
+            }
+          },
+        };
+        follower = new KvFollower(opened, apply, log);
+        await follower.start();
+        log.info({ buckets: KINDS.length }, 'following the shared state');
+      })().catch((error: unknown) => {
+        following = undefined;
+        throw error;
+      });
+      return following;
     },
     async finishFollowing(nc) {
       await this.follow(nc);

@@ -119,6 +119,9 @@ describe('store.backend jetstream with a standby lead', () => {
       expect(c.registry.size).toBe(2);
       expect(c.freeze.isLeadFrozen()).toBe(true);
       expect(c.store.agents.count()).toBe(2);
+      // What it followed is not written back (a follower still applying would echo it forever).
+      await c.replication.settled();
+      expect(c.replication.stats()?.mirror.puts).toBe(0);
     } finally {
       await c.stop('test done');
     }
