@@ -58,9 +58,11 @@ describe('store.backend jetstream with a standby lead', () => {
     expect(b.ha.role()).toBe('standby');
 
     // Changes on the holder, each committed to its SQLite first.
-    const [pi1, pi2] = await a.addAgents([{ agentId: 'pi-1' }, { agentId: 'pi-2', sectorId: 'sector-7' }]);
+    const [pi1, pi2] = await a.addAgents([{ agentId: 'pi-1' }, { agentId: 'pi-2', sectorId: 'sector-7' }, { agentId: 'pi-3' }]);
     await pi1!.heartbeat();
     await pi2!.heartbeat();
+    expect((await a.api.request('DELETE', '/v1/enrollments/pi-3')).status).toBe(204);
+    expect((await a.api.request('PUT', '/v1/mode', { override: 'DEGRADED_LIGHT' })).status).toBe(200);
     expect((await a.api.post('/v1/agents/pi-2/quarantine', { reason: 'replication test' })).status).toBe(200);
     expect((await a.api.post('/v1/freeze', { scope: 'cluster', reason: 'replication test' })).status).toBe(200);
     expect((await a.api.post('/v1/breakers/cluster-9/force', { state: 'open', scope: 'cluster' })).status).toBe(200);
@@ -79,9 +81,11 @@ describe('store.backend jetstream with a standby lead', () => {
       const trust = store.state.get('trust_store', TrustStoreSnapshot);
       const enrolled = new Set(trust?.keys.map((key) => key.record.agent_id));
       const control = store.state.get('control', TrustControl);
-      return enrolled.has('pi-1') && enrolled.has('pi-2') && control?.frozen_clusters.includes('cluster-1') && store.quarantine.get('c:one/1') !== undefined ? true : undefined;
+      const revoked = trust?.revoked_agents.some((entry) => entry.agent_id === 'pi-3');
+      return enrolled.has('pi-1') && enrolled.has('pi-2') && revoked && control?.frozen_clusters.includes('cluster-1') && store.quarantine.get('c:one/1') !== undefined ? true : undefined;
     });
-    expect(store.enrollments.list().map((item) => item.agentId).sort()).toEqual(['pi-1', 'pi-2']);
+    expect(store.enrollments.list().map((item) => item.agentId).sort()).toEqual(['pi-1', 'pi-2', 'pi-3']);
+    expect(store.state.get('mode_override', z.string().nullable())).toBe('DEGRADED_LIGHT');
     expect(store.state.get('breakers', BreakerList)).toEqual([expect.objectContaining({ target_id: 'cluster-9', state: 'open' })]);
     expect(b.registry.size).toBe(0);
 
@@ -102,6 +106,8 @@ describe('store.backend jetstream with a standby lead', () => {
     expect(Object.fromEntries(agents.body.agents.map((agent) => [agent.agent_id, agent.state]))).toEqual({ 'pi-1': expect.any(String), 'pi-2': 'quarantined' });
     expect(b.freeze.isLeadFrozen()).toBe(true);
     expect(b.trust.lookup('pi-1').ok).toBe(true);
+    expect(b.trust.lookup('pi-3')).toMatchObject({ ok: false, error: { code: 'ENROLLMENT_REVOKED' } });
+    expect((await api.request<{ override: string | null }>('GET', '/v1/mode')).body.override).toBe('DEGRADED_LIGHT');
     expect(b.breakers.list().find((breaker) => breaker.targetId === 'cluster-9')?.state).toBe('open');
     expect(b.store.quarantine.get('c:one/1')?.status).toBe('held');
     // The agents carry on against it.
