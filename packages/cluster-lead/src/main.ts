@@ -255,6 +255,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      replication: () => replication.stats(),
     });
 
     let intakeOpen: () => void = () => undefined;

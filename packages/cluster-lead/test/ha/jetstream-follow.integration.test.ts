@@ -110,6 +110,8 @@ describe('store.backend jetstream with a standby lead', () => {
     expect((await api.request<{ override: string | null }>('GET', '/v1/mode')).body.override).toBe('DEGRADED_LIGHT');
     expect(b.breakers.list().find((breaker) => breaker.targetId === 'cluster-9')?.state).toBe('open');
     expect(b.store.quarantine.get('c:one/1')?.status).toBe('held');
+    const metrics = await api.request<string>('GET', '/metrics');
+    expect(metrics.body).toContain('mesh_lead_replication_rejected_total{kind="registry"} 2');
     // The agents carry on against it.
     expect((await pi1!.heartbeat()).reply.accepted).toBe(true);
   });
