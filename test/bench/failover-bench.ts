@@ -2,6 +2,8 @@
  * bench:failover — kill -9 of the active lead, on a three-node JetStream cluster: how long until
  * heartbeats are answered again, and how many failed meanwhile. Two ways, in the same run:
  * - ha: two `mesh-lead run` processes with config `ha`; the standby takes the lease and serves.
+ * - ha+jetstream: the same with store.backend jetstream (the standby applies what it followed
+ *   and loads it before it serves).
  * - restart (baseline): one lead without `ha` (SQLite only), started again at once on the same
  *   config and data dir, as systemd would with no restart delay.
  *
@@ -52,16 +54,19 @@ async function outageFrom(group: HaGroup, since: number, timeoutMs: number): Pro
   }
 }
 
-async function haRun(group: HaGroup, run: number, ttlMs: number): Promise<Outage> {
-  const ha = { enabled: true, lease_key: `bench-${run}`, ttl_ms: ttlMs, replicas: 3 };
+/** With `jetstream`, the leads use store.backend jetstream: the standby follows, then loads what it followed before it serves. */
+async function haRun(group: HaGroup, run: number, ttlMs: number, jetstream = false): Promise<Outage> {
+  const name = jetstream ? 'hajs' : 'ha';
+  const ha = { enabled: true, lease_key: `bench-${name}-${run}`, ttl_ms: ttlMs, replicas: 3 };
+  const extra: Record<string, Record<string, unknown>> = jetstream ? { store: { backend: 'jetstream', jetstream: { replicas: 3, prefix: `bench${run}` }, snapshot_interval_ms: 1_000 } } : {};
   const started: LeadProc[] = [];
   try {
-    const active = await startHaLead(group, `ha-${run}-a`, ha);
+    const active = await startHaLead(group, `${name}-${run}-a`, ha, {}, extra);
     started.push(active);
     await logged(active, INTAKE_OPEN_MESSAGE, START_MS);
-    const standby = await startHaLead(group, `ha-${run}-b`, ha);
+    const standby = await startHaLead(group, `${name}-${run}-b`, ha, {}, extra);
     started.push(standby);
-    await logged(standby, 'standing by for the lease', START_MS);
+    await logged(standby, jetstream ? 'following the shared state' : 'standing by for the lease', START_MS);
     await accepted(group.agent, START_MS);
     const killedAt = Date.now();
     await killLead(active);
@@ -104,7 +109,7 @@ async function main(): Promise<void> {
   const cluster = await startNatsCluster();
   const dir = await makeTempDir('mesh30k-bench-failover-');
   const group = await makeHaGroup(dir.path, cluster.urls);
-  const rows: Array<{ run: number; ha: Outage; restart: Outage }> = [];
+  const rows: Array<{ run: number; ha: Outage; haJetstream: Outage; restart: Outage }> = [];
   let cost: CostRow[] = [];
   const costOptions = { agents: Number(values['cost-agents']), rounds: Number(values['cost-rounds']), churn: 0.05, snapshotMs: 1_000 };
   try {
@@ -115,9 +120,10 @@ async function main(): Promise<void> {
     }
     for (let run = 1; run <= runs; run++) {
       const ha = await haRun(group, run, ttlMs);
+      const haJetstream = await haRun(group, run, ttlMs, true);
       const restart = await restartRun(group, run);
-      rows.push({ run, ha, restart });
-      stdout.write(`run ${run}: ha ${ha.servedAfterMs} ms, restart ${restart.servedAfterMs} ms\n`);
+      rows.push({ run, ha, haJetstream, restart });
+      stdout.write(`run ${run}: ha ${ha.servedAfterMs} ms, ha+jetstream ${haJetstream.servedAfterMs} ms, restart ${restart.servedAfterMs} ms\n`);
     }
   } finally {
     await group.agent.close();
@@ -135,15 +141,16 @@ async function main(): Promise<void> {
   }
   if (rows.length === 0) return;
   const ha = summarize(rows.map((row) => row.ha.servedAfterMs));
+  const haJetstream = summarize(rows.map((row) => row.haJetstream.servedAfterMs));
   const restart = summarize(rows.map((row) => row.restart.servedAfterMs));
   const met = ha.max < TARGET_MS;
   const table = formatTable(
-    ['run', 'ha: served after ms', 'ha: failed heartbeats', 'restart: served after ms', 'restart: failed heartbeats'],
-    rows.map((row) => [String(row.run), row.ha.servedAfterMs, String(row.ha.failedHeartbeats), row.restart.servedAfterMs, String(row.restart.failedHeartbeats)]),
+    ['run', 'ha: served after ms', 'ha: failed heartbeats', 'ha+jetstream: served after ms', 'ha+jetstream: failed', 'restart: served after ms', 'restart: failed heartbeats'],
+    rows.map((row) => [String(row.run), row.ha.servedAfterMs, String(row.ha.failedHeartbeats), row.haJetstream.servedAfterMs, String(row.haJetstream.failedHeartbeats), row.restart.servedAfterMs, String(row.restart.failedHeartbeats)]),
   );
-  const file = writeReport('failover', { runs, ttlMs, rows, ha, restart, target: { servedWithinMs: TARGET_MS, met } });
+  const file = writeReport('failover', { runs, ttlMs, rows, ha, haJetstream, restart, target: { servedWithinMs: TARGET_MS, met } });
   stdout.write(`\nbench:failover — kill -9 of the active lead, 3-node JetStream cluster, ha.ttl_ms ${ttlMs}\n\n${table}\n\n`);
-  stdout.write(`ha: p50 ${ha.p50} ms, max ${ha.max} ms (target < ${TARGET_MS} ms: ${met ? 'met' : 'MISSED'}); restart baseline: p50 ${restart.p50} ms, max ${restart.max} ms\n`);
+  stdout.write(`ha: p50 ${ha.p50} ms, max ${ha.max} ms (target < ${TARGET_MS} ms: ${met ? 'met' : 'MISSED'}); ha+jetstream: p50 ${haJetstream.p50} ms, max ${haJetstream.max} ms; restart baseline: p50 ${restart.p50} ms, max ${restart.max} ms\n`);
   stdout.write(`results: ${file}\n`);
 }
 
