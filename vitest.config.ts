@@ -36,6 +36,8 @@ const TIMED = [
   'packages/cluster-lead/test/cascade/two-level-cascade.integration.test.ts',
   'packages/cluster-lead/test/delegation/delegation.integration.test.ts',
   'packages/cluster-lead/test/edge/mixed-scatter.integration.test.ts',
+  'packages/cluster-lead/test/ha/jetstream-failover.integration.test.ts',
+  'packages/cluster-lead/test/ha/jetstream-follow.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/lease-failover.integration.test.ts',
   'packages/cluster-lead/test/lead/hierarchy-and-edge.test.ts',

@@ -1,4 +1,5 @@
-import { inboxPrefix, type Clock, type TrustStore } from '@mesh30k/shared';
+import { TrustStoreSnapshot, inboxPrefix, type Clock, type TrustStore } from '@mesh30k/shared';
+import { reloadBreakers } from './breakers/index.js';
 import type { ApiServer, LeadStatusBody, MeshStatusBox, ReadinessCheck } from './api/index.js';
 import type { LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
@@ -21,7 +22,7 @@ import { NatsLink } from './nats/nats-link.js';
 import { readNkeySeed } from './nats-config/index.js';
 import type { Registry, SweepReport } from './registry/index.js';
 import { LeadStore } from './store/index.js';
-import { KeyAnnouncements, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
+import { KeyAnnouncements, TRUST_STATE_KEY, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
 import { LEAD_SERVICES, type LeadService, type LeadServiceContext, type LeadServiceFactory } from './lead-service.js';
 import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
@@ -29,7 +30,8 @@ import { buildControl } from './wiring/control.js';
 import { buildHa, type LeadHa } from './wiring/ha.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
-import { buildRegistry, type RegistryOverrides } from './wiring/registry.js';
+import { MODE_OVERRIDE_KEY, buildRegistry, type RegistryOverrides } from './wiring/registry.js';
+import { buildReplication, type LeadReplication } from './wiring/replication.js';
 import { buildSensorIntake } from './wiring/sensors.js';
 import { runStopSteps, stepTimeoutMs, type StopStep } from './wiring/stop-steps.js';
 import { startLeadTimers } from './wiring/timers.js';
@@ -92,6 +94,8 @@ export interface Lead {
   readonly intake: Promise<void>;
   /** Single lead, or (config `ha`) standby or active holder of the cluster's lease. */
   readonly ha: LeadHa;
+  /** Mirroring and following of the shared state in JetStream (config store.backend). */
+  readonly replication: LeadReplication;
   sweep(): Promise<SweepReport>;
   /** Breaker pass: due transitions and probes (the lead runs it on a timer; tests by hand). */
   checkBreakers(): Promise<void>;
@@ -135,10 +139,12 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
     cleanups.push(['drain and close NATS', () => link.close()]);
     const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
+    cleanups.push(['stop replication', () => replication.stop()]);
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;
-    const { guard, prober, snapshot, registry, edge, clockStepMs, restored, setModeOverride } = buildRegistry({
+    const { guard, prober, snapshot, registry, edge, clockStepMs, restored, setModeOverride, takeOver } = buildRegistry({
       config,
       clock,
       events,
@@ -149,6 +155,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       intakeIsOpen: () => intakeIsOpen,
       cleanups,
       overrides,
+      deferRestore: replication.deferRestore,
+      onDirtyWritten: replication.onDirtyWritten,
     });
     let registryLoaded = true;
 
@@ -247,14 +255,29 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      replication: () => replication.stats(),
     });
 
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
     const announcements = new KeyAnnouncements({ clock, trust, roots: trusted.roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
-    // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts).
-    link.onConnected(ha.gate((nc) => {
+    /** A lead that followed the shared state loads it from its store now, before it acts on it. */
+    const loadFollowedState = (): void => {
+      const agents = takeOver();
+      const snapshot = store.state.get(TRUST_STATE_KEY, TrustStoreSnapshot);
+      if (snapshot !== undefined) {
+        const restoredTrust = trust.restore(snapshot);
+        if (!restoredTrust.ok) logger.warn({ err: restoredTrust.error }, 'followed trust state unreadable; keeping this lead\'s own');
+      }
+      control.reload();
+      reloadBreakers(store.state, breakers);
+      logger.info({ agents, frozen: freeze.isLeadFrozen() }, 'loaded the followed shared state');
+    };
+    link.onConnected((nc) => replication.connected(nc));
+    // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts); with the
+    // jetstream store, not before the shared state is followed and loaded (wiring/replication.ts).
+    link.onConnected(ha.gate(replication.gate((nc) => {
       announcements.subscribe(nc);
       enrollmentDesk.subscribe(nc);
       ops.transport.connected();
@@ -273,7 +296,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
           intakeOpen();
         })
         .catch((error: unknown) => logger.error({ err: error }, 'heartbeat subscription failed'));
-    }));
+    }, loadFollowedState)));
     link.onLost(() => guard.noteTransportLost());
     link.onResumed(() => guard.noteTransportResumed());
     link.start();
@@ -307,6 +330,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       restored,
       intake,
       ha,
+      replication,
       sweep,
       checkBreakers,
       flushSnapshot: () => snapshot.flush(),
@@ -335,6 +359,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
             ['enrollment requests', () => enrollmentDesk.unsubscribe()],
             ['mode reactions settled', () => reactions.settle()],
             ['final snapshot', () => snapshot.flush()],
+            ['replicated changes written', () => replication.settled()],
             // Nothing acts any more: a standby may take over now rather than after the TTL.
             ['release the lease', () => ha.stop()],
             [

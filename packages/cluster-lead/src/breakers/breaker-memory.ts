@@ -10,7 +10,8 @@ import type { LeadBreakers } from './lead-breakers.js';
 
 export const BREAKERS_STATE_KEY = 'breakers';
 
-const StoredBreakers = z.array(
+/** The stored form (replication validates what it follows with it). */
+export const StoredBreakers = z.array(
   z.object({ scope: z.enum(['cluster', 'sector', 'global']), target_id: z.string().min(1).max(128), state: z.enum(['open', 'half-open']), since: z.number().nullable() }),
 );
 type StoredBreakers = z.infer<typeof StoredBreakers>;
@@ -40,4 +41,18 @@ export function restoreBreakers(store: BreakerStateStore, breakers: LeadBreakers
   const stored = (store.get(BREAKERS_STATE_KEY, StoredBreakers) ?? []).filter((b) => b.scope !== 'global');
   for (const b of stored) breakers.apply(b.scope, b.target_id, b.state === 'open' ? 'OPEN' : 'HALF_OPEN', 'restored after restart');
   return stored.length;
+}
+
+/**
+ * A standby taking over: the stored breakers again, and every other cluster or sector breaker
+ * closed (one the standby restored at its own start may have closed on the active lead since).
+ */
+export function reloadBreakers(store: BreakerStateStore, breakers: LeadBreakers): number {
+  const stored = (store.get(BREAKERS_STATE_KEY, StoredBreakers) ?? []).filter((b) => b.scope !== 'global');
+  const keep = new Set(stored.map((b) => `${b.scope}:${b.target_id}`));
+  for (const b of breakers.list()) {
+    if (b.scope === 'global' || b.state === 'closed' || b.metricsOnly || keep.has(`${b.scope}:${b.targetId}`)) continue;
+    breakers.apply(b.scope, b.targetId, 'CLOSE', 'closed on the lead this one took over from');
+  }
+  return restoreBreakers(store, breakers);
 }

@@ -150,6 +150,23 @@ const Store = z.strictObject({
   /** Longest a snapshot pass holds the event loop before it yields a turn. */
   slice_ms: z.number().min(0).max(100).default(4),
   busy_timeout_ms: ms(5_000),
+  /**
+   * Where the lead's shared state lives beside its SQLite file: `sqlite` keeps it local (one
+   * lead); `jetstream` mirrors it into JetStream KV so a standby lead on another host follows it
+   * (src/replication, docs/adr/0010-jetstream-replication.md).
+   */
+  backend: z.enum(['sqlite', 'jetstream']).default('sqlite'),
+  jetstream: z
+    .strictObject({
+      /** Copies of each bucket in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
+      replicas: z.number().int().min(1).max(5).default(3),
+      /** Bucket names are `<prefix>_<cluster_id>_<kind>`. */
+      prefix: z
+        .string()
+        .regex(/^[-_a-zA-Z0-9]{1,32}$/, 'a KV bucket name part: 1-32 letters, digits, - and _')
+        .default('mesh'),
+    })
+    .prefault({}),
 });
 
 const ModeThresholds = z.strictObject({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import type { LeadStateStore } from '../store/index.js';
 
-const CONTROL_KEY = 'control';
+export const CONTROL_STATE_KEY = 'control';
 
-const StoredControl = z.object({
+/** The stored form (replication validates what it follows with it). */
+export const StoredControl = z.object({
   global_frozen: z.boolean(),
   frozen_clusters: z.array(z.string()),
   frozen_sectors: z.array(z.string()),
@@ -22,9 +23,16 @@ export class ControlState {
   private epoch = 0;
 
   constructor(private readonly store: LeadStateStore | undefined) {
-    const saved = store?.get(CONTROL_KEY, StoredControl);
+    this.reload();
+  }
+
+  /** Reads the stored state again (a standby taking over, after following the active lead's). */
+  reload(): void {
+    const saved = this.store?.get(CONTROL_STATE_KEY, StoredControl);
     if (saved === undefined) return;
     this.globalFrozen = saved.global_frozen;
+    this.clusters.clear();
+    this.sectors.clear();
     for (const id of saved.frozen_clusters) this.clusters.add(id);
     for (const id of saved.frozen_sectors) this.sectors.add(id);
     this.epoch = saved.config_epoch;
@@ -59,7 +67,7 @@ export class ControlState {
   }
 
   private save(): void {
-    this.store?.set(CONTROL_KEY, {
+    this.store?.set(CONTROL_STATE_KEY, {
       global_frozen: this.globalFrozen,
       frozen_clusters: [...this.clusters],
       frozen_sectors: [...this.sectors],

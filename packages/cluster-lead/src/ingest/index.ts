@@ -2,7 +2,7 @@ export { HEARTBEAT_QUEUE, HeartbeatIngest, heartbeatFrameOf, type HeartbeatFrame
 export { SessionDesk, type SessionDeskDeps, type SessionDeskOptions } from './session-desk.js';
 export { SessionTable, type LeadSession } from './session-table.js';
 export { HeartbeatReplay, type HeartbeatReplayOptions } from './heartbeat-replay.js';
-export { ControlState } from './control-state.js';
+export { CONTROL_STATE_KEY, ControlState, StoredControl } from './control-state.js';
 export { IngestCounters, type IngestSnapshot } from './refusals.js';
 export { InlineVerifier, type FrameVerifier, type IngestRefusal, type VerifyRules } from './verifier.js';
 export { VerifyPool, type VerifyPoolDeps, type VerifyPoolOptions } from './verify-pool.js';

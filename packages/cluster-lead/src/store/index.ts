@@ -16,8 +16,8 @@ export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflic
 export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
 export { DeadLetters, type DeadLetter, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
-export { EnrollmentStore } from './enrollment-store.js';
-export { LeadStateStore } from './lead-state.js';
+export { EnrollmentStore, type StoredEnrollment } from './enrollment-store.js';
+export { LeadStateStore, type StateListener } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';
 export { OperationsHistory, type OperationRecord } from './operations-history.js';
 export { AckWriteBatch, RunningOperations, type StoredAck, type StoredRunningOperation } from './running-operations.js';

@@ -34,6 +34,8 @@ export class QuarantineStore {
   private readonly settle;
   private readonly byStatus;
   private readonly one;
+  private readonly upsert;
+  private readonly listeners: Array<(conflictId: string) => void> = [];
 
   constructor(db: Db) {
     this.insert = db.prepare(
@@ -43,16 +45,40 @@ export class QuarantineStore {
     this.settle = db.prepare(`UPDATE quarantine SET status = ?, resolved_at = ?, resolution = ? WHERE conflict_id = ? AND status = 'held'`);
     this.byStatus = db.prepare('SELECT * FROM quarantine WHERE status = ? ORDER BY quarantined_at LIMIT ?');
     this.one = db.prepare('SELECT * FROM quarantine WHERE conflict_id = ?');
+    this.upsert = db.prepare(
+      `INSERT INTO quarantine (conflict_id, agent_id, message_id, data, quarantined_at, status, resolved_at, resolution)
+       VALUES (@conflictId, @agentId, @messageId, @data, @quarantinedAt, @status, @resolvedAt, @resolution)
+       ON CONFLICT (conflict_id) DO UPDATE SET agent_id = excluded.agent_id, message_id = excluded.message_id, data = excluded.data,
+         quarantined_at = excluded.quarantined_at, status = excluded.status, resolved_at = excluded.resolved_at, resolution = excluded.resolution`,
+    );
+  }
+
+  /** Calls `listener` with the conflict id after each hold or close that changed a row. */
+  observe(listener: (conflictId: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Writes an item as it is (a standby applying the active lead's copy); not observed. */
+  put(item: QuarantinedItem): void {
+    this.upsert.run(item);
   }
 
   /** True when newly held; false when the conflict was already quarantined. */
   hold(item: { conflictId: string; agentId: string; messageId: string | null; data: unknown; at: number }): boolean {
-    return this.insert.run(item.conflictId, item.agentId, item.messageId, JSON.stringify(item.data ?? null), item.at).changes === 1;
+    const held = this.insert.run(item.conflictId, item.agentId, item.messageId, JSON.stringify(item.data ?? null), item.at).changes === 1;
+    if (held) this.changed(item.conflictId);
+    return held;
   }
 
   /** Ends the hold with a resolution (resolved) or without one (released). False if not held. */
   close(conflictId: string, status: Exclude<QuarantineStatus, 'held'>, at: number, resolution: string | null): boolean {
-    return this.settle.run(status, at, resolution, conflictId).changes === 1;
+    const closed = this.settle.run(status, at, resolution, conflictId).changes === 1;
+    if (closed) this.changed(conflictId);
+    return closed;
+  }
+
+  private changed(conflictId: string): void {
+    for (const listener of this.listeners) listener(conflictId);
   }
 
   list(status: QuarantineStatus = 'held', limit = 100): QuarantinedItem[] {

@@ -44,4 +44,19 @@ describe('SnapshotWriter health', () => {
     expect(await writer.flush()).toBe(1);
     expect(writer.health()).toEqual({ failures: 2, failingSince: null, lastError: null });
   });
+
+  it('tells of the dirty agents it wrote, never of those only seen (replication mirrors those)', async () => {
+    const h = harness();
+    const fleet = ids('pi', 6);
+    beat(h, fleet);
+    const told: string[] = [];
+    const writer = new SnapshotWriter(
+      { store: store.agents, read: (id) => h.registry.persisted(id), clock: new ManualClock(1_800_000_000_000), events: new EventBus(), logger: silentLogger(), onDirtyWritten: (agents) => told.push(...agents.map((a) => a.agent_id)) },
+      { intervalMs: 1_000, batchSize: 2 },
+    );
+    for (const id of fleet.slice(0, 3)) writer.markSeen(id);
+    for (const id of fleet.slice(3)) writer.markDirty(id);
+    expect(await writer.flush()).toBe(6);
+    expect(told.sort()).toEqual(fleet.slice(3).sort());
+  });
 });

@@ -14,6 +14,11 @@ export interface SnapshotWriterDeps {
   clock: Clock;
   events: EventBus;
   logger: Logger;
+  /**
+   * Told of each batch's agents that were dirty (a real change, not only "seen") once the batch
+   * is committed: replication mirrors those, never what only a heartbeat moved.
+   */
+  onDirtyWritten?: (agents: readonly PersistedAgent[]) => void;
 }
 
 export interface SnapshotWriterOptions {
@@ -127,6 +132,7 @@ export class SnapshotWriter {
 
   private async write(withSeen: boolean): Promise<number> {
     const ids = [...this.dirty];
+    const dirtyCount = ids.length;
     this.dirty = new Set();
     if (withSeen) {
       for (const id of this.seen) ids.push(id);
@@ -143,10 +149,15 @@ export class SnapshotWriter {
         const sliceStart = now();
         do {
           const batch: PersistedAgent[] = [];
+          // Of this batch, how many lead it as dirty ids (the dirty ones come first in `ids`).
+          let dirtyInBatch = 0;
           const end = Math.min(ids.length, next + this.options.batchSize);
           for (; next < end; next++) {
             const agent = this.deps.read(ids[next]!);
-            if (agent !== undefined) batch.push(agent);
+            if (agent !== undefined) {
+              batch.push(agent);
+              if (next < dirtyCount) dirtyInBatch++;
+            }
             if (now() - sliceStart >= sliceMs) {
               next++;
               break;
@@ -154,6 +165,7 @@ export class SnapshotWriter {
           }
           this.deps.store.write(batch, this.deps.clock.now());
           written += batch.length;
+          if (dirtyInBatch > 0) this.deps.onDirtyWritten?.(batch.slice(0, dirtyInBatch));
         } while (next < ids.length && now() - sliceStart < sliceMs);
         if (next < ids.length) await yieldToLoop();
       }

@@ -1,6 +1,6 @@
 export { loadLeadIdentity, type LeadIdentity } from './lead-identity.js';
 export { readEnrollmentFiles } from './enrollment-files.js';
-export { addEnrollmentsFrom, saveTrust, setUpTrust, type TrustSetup, type TrustSetupDeps, type TrustSetupOptions } from './trust-setup.js';
+export { TRUST_STATE_KEY, addEnrollmentsFrom, saveTrust, setUpTrust, type TrustSetup, type TrustSetupDeps, type TrustSetupOptions } from './trust-setup.js';
 export { enrollmentOf, trustedKeyResolver } from './key-resolver.js';
 export { TrustCache, type TrustLookup } from './trust-cache.js';
 export { KeyAnnouncements, type AnnouncementReply, type KeyAnnouncementDeps } from './key-announcements.js';

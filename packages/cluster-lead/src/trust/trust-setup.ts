@@ -4,7 +4,8 @@ import type { Logger } from '../lib/logger.js';
 import type { LeadStore } from '../store/index.js';
 import { readEnrollmentFiles } from './enrollment-files.js';
 
-const TRUST_STATE_KEY = 'trust_store';
+/** lead_state key of the trust store's snapshot (replication follows it). */
+export const TRUST_STATE_KEY = 'trust_store';
 
 export interface TrustSetupDeps {
   clock: Clock;

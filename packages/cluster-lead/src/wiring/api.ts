@@ -24,6 +24,8 @@ import type { LeadOperations } from './operations.js';
 import type { LeadRegistry } from './registry.js';
 import type { StopStep } from './stop-steps.js';
 import { createWebUi } from '../web/index.js';
+import type { ReplicationStats } from '../replication/index.js';
+import { registerReplicationMetrics } from '../replication/metrics.js';
 import type { LeadTrust } from './trust.js';
 
 export interface ApiWiringDeps {
@@ -49,6 +51,8 @@ export interface ApiWiringDeps {
   readonly status: () => LeadStatusBody;
   readonly readiness: () => ReadinessCheck[];
   readonly cleanups: StopStep[];
+  /** The shared state's replication (null with store.backend sqlite: no families then). */
+  readonly replication?: () => ReplicationStats | null;
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */
@@ -65,6 +69,9 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
   const metricsRegistry = new Registry();
   registerProcessMetrics(metricsRegistry);
   deps.cleanups.push(['event-loop histogram', startEventLoopDelayMetrics(metricsRegistry, 'mesh_lead')]);
+  const replication = deps.replication;
+  const replicating = replication?.();
+  if (replication !== undefined && replicating !== null && replicating !== undefined) registerReplicationMetrics(metricsRegistry, () => replication() ?? replicating);
   const operators = await loadOperatorDirectory(config.api.operators);
   if (operators.size === 0) logger.warn('no API operators configured (api.operators): every /v1 route answers 401; see mesh-lead operator-key');
   const apiLogger = logger.child({ domain: 'api' });

@@ -12,13 +12,14 @@ import { LEAD_EVENTS, type EventBus } from '../lib/events.js';
 import type { Logger } from '../lib/logger.js';
 import type { NatsLink } from '../nats/nats-link.js';
 import { NatsProber } from '../probe/nats-prober.js';
-import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type Prober } from '../registry/index.js';
+import { GuardRails, Registry, nodeLagMonitor, registryOptionsFrom, type LagMonitor, type PersistedAgent, type Prober } from '../registry/index.js';
 import { SnapshotWriter, type LeadStore } from '../store/index.js';
 import type { LeadTrust } from './trust.js';
 import type { StopStep } from './stop-steps.js';
 
 const MODE_KEY = 'mode';
-const MODE_OVERRIDE_KEY = 'mode_override';
+/** lead_state key of an operator's mode override (replication follows it). */
+export const MODE_OVERRIDE_KEY = 'mode_override';
 /** The previous run's wall-minus-monotonic anchor (lib/clock-anchor.ts). */
 const CLOCK_ANCHOR_KEY = 'clock_anchor';
 /** A clock step this large across a restart is worth a warning line. */
@@ -46,9 +47,16 @@ export interface RegistryDeps {
   readonly intakeIsOpen: () => boolean;
   readonly cleanups: StopStep[];
   readonly overrides: RegistryOverrides;
+  /**
+   * Leave the stored agents unloaded until restoreAgents() is called: a standby that follows the
+   * active lead's state (store.backend jetstream) loads them once it takes over, not stale ones at start.
+   */
+  readonly deferRestore?: boolean;
+  /** Agents whose real change the snapshot writer committed (replication mirrors them). */
+  readonly onDirtyWritten?: (agents: readonly PersistedAgent[]) => void;
 }
 
-export function buildRegistry({ config, clock, events, store, logger, link, trust, intakeIsOpen, cleanups, overrides }: RegistryDeps) {
+export function buildRegistry({ config, clock, events, store, logger, link, trust, intakeIsOpen, cleanups, overrides, deferRestore = false, onDirtyWritten }: RegistryDeps) {
   const lag = overrides.lag ?? nodeLagMonitor();
   cleanups.push(['lag monitor', () => lag.close()]);
   const guard = new GuardRails(
@@ -64,7 +72,7 @@ export function buildRegistry({ config, clock, events, store, logger, link, trus
 
   // The writer reads agents from the registry, the registry marks them dirty in the writer.
   const snapshot: SnapshotWriter = new SnapshotWriter(
-    { store: store.agents, read: (id) => registry.persisted(id), clock, events, logger: logger.child({ domain: 'store' }) },
+    { store: store.agents, read: (id) => registry.persisted(id), clock, events, logger: logger.child({ domain: 'store' }), onDirtyWritten },
     { intervalMs: config.store.snapshot_interval_ms, batchSize: config.store.batch_size, seenIntervalMs: config.store.last_seen_interval_ms, sliceMs: config.store.slice_ms },
   );
   const registry: Registry = new Registry(
@@ -82,17 +90,30 @@ export function buildRegistry({ config, clock, events, store, logger, link, trus
   const edge = new EdgeTier({ clock, identity: trust.identity, registry, ed25519: nodeEd25519, logger: logger.child({ domain: 'edge' }), db: store.db }, { intervalMs: config.heartbeat.interval_ms });
   late.edgeProber = edge.registryProber(natsProber);
 
-  const loadedAgents = store.agents.loadAll();
-  for (const bad of loadedAgents.invalid) logger.warn({ agent_id: bad.agentId, problem: bad.problem }, 'stored agent unreadable; skipped');
   const clockStepMs = measureStepSinceLastRun(store, clock, overrides, logger);
-  const restored = registry.restore(loadedAgents.agents, clockStepMs);
+  /** Loads the stored agents into the registry (those it already holds are kept); returns how many. */
+  const restoreAgents = (stepMs: number): number => {
+    const loadedAgents = store.agents.loadAll();
+    for (const bad of loadedAgents.invalid) logger.warn({ agent_id: bad.agentId, problem: bad.problem }, 'stored agent unreadable; skipped');
+    return registry.restore(loadedAgents.agents, stepMs);
+  };
+  const restored = deferRestore ? 0 : restoreAgents(clockStepMs);
 
   /** An operator's mode override (null clears it), kept across restarts. */
   const setModeOverride = (override: MeshMode | null): void => {
     store.state.set(MODE_OVERRIDE_KEY, override);
     registry.setModeOverride(override);
   };
-  return { guard, prober, snapshot, registry, edge, clockStepMs, restored, setModeOverride };
+  /**
+   * A standby taking over: the agents it followed (their times are another host's wall clock, so
+   * no step of this host applies) and the operator's mode override, as stored now.
+   */
+  const takeOver = (): number => {
+    const override = store.state.get(MODE_OVERRIDE_KEY, MeshMode.nullable());
+    registry.setModeOverride(override ?? null);
+    return restoreAgents(0);
+  };
+  return { guard, prober, snapshot, registry, edge, clockStepMs, restored, setModeOverride, takeOver };
 }
 
 export type LeadRegistry = ReturnType<typeof buildRegistry>;

@@ -38,7 +38,14 @@ export async function makeHaGroup(dir: string, servers: readonly string[]): Prom
 }
 
 /** One lead process: its own data dir and HTTP port, the group's identity; `ha` absent means a single SQLite lead. */
-export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}): Promise<LeadProc> {
+export async function startHaLead(
+  group: HaGroup,
+  name: string,
+  ha: Record<string, unknown> | undefined,
+  env: Record<string, string> = {},
+  /** More config sections (store, api), merged over the defaults above section by section. */
+  extra: Record<string, Record<string, unknown>> = {},
+): Promise<LeadProc> {
   const config = {
     lead_id: HA_LEAD_ID,
     cluster_id: HA_CLUSTER_ID,
@@ -50,6 +57,10 @@ export async function startHaLead(group: HaGroup, name: string, ha: Record<strin
     ingest: { verify_threads: 0 },
     ...(ha === undefined ? {} : { ha }),
   };
+  for (const [section, values] of Object.entries(extra)) {
+    const base = (config as Record<string, unknown>)[section];
+    (config as Record<string, unknown>)[section] = typeof base === 'object' && base !== null ? { ...base, ...values } : values;
+  }
   const file = join(group.dir, `${name}.json`);
   await writeFile(file, JSON.stringify(config));
   const child = spawn(process.execPath, [BIN, 'run', '--config', file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
