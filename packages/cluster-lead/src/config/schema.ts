@@ -143,6 +143,22 @@ const Store = z.strictObject({
   /** Longest a snapshot pass holds the event loop before it yields a turn. */
   slice_ms: z.number().min(0).max(100).default(4),
   busy_timeout_ms: ms(5_000),
+  /**
+   * Where the lead's shared state lives: `sqlite` (one lead, its local file), or `jetstream`
+   * (replicated in the NATS cluster, followed by standby leads into their own files; ADR 0008).
+   */
+  backend: z.enum(['sqlite', 'jetstream']).default('sqlite'),
+  jetstream: z
+    .strictObject({
+      /** Copies of each stream and bucket: 3 on a three-node cluster, 1 on a single server. */
+      replicas: z.number().int().min(1).max(5).default(1),
+      /** Starts the names of this lead group's streams, buckets and subjects. */
+      prefix: z
+        .string()
+        .regex(/^[a-zA-Z0-9_-]+$/, 'letters, digits, _ and -')
+        .default('mesh'),
+    })
+    .prefault({}),
 });
 
 const ModeThresholds = z.strictObject({
