@@ -5,7 +5,7 @@ import type { ConflictDesk } from './conflicts/index.js';
 import type { FreezeControl, ModeReactions, Operations } from './control/index.js';
 import type { EdgeTier } from './edge/index.js';
 import type { DeadLetterDesk } from './dead-letters/index.js';
-import type { ScatterEngine, Scheduler } from './scatter/index.js';
+import type { RunJournal, ScatterEngine, Scheduler } from './scatter/index.js';
 import type { LeadConfig } from './config/index.js';
 import { LeadError } from './lib/errors.js';
 import type { ControlState, IngestCounters } from './ingest/index.js';
@@ -27,6 +27,7 @@ import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
 import { buildHa, type LeadHa } from './wiring/ha.js';
+import { buildOpsReplication } from './wiring/ops-replication.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { buildRegistry, type RegistryOverrides } from './wiring/registry.js';
@@ -135,6 +136,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     );
     cleanups.push(['drain and close NATS', () => link.close()]);
     const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    // store.backend jetstream: the operations side replicated (wiring/ops-replication.ts).
+    const replication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now() });
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;
@@ -179,8 +182,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       publishFrame,
       guard,
       scheduler: overrides.scheduler,
+      ...(replication === undefined ? {} : { wrapJournal: (journal: RunJournal) => replication.mirror.journal(journal), startEngine: false }),
     });
     const { engine, reactions, deadLetters } = ops;
+    if (replication !== undefined) {
+      // The runs in flight come from the replicated journal: read to its end before resuming them.
+      ha.whenActive(() => {
+        void replication.takeOver().then(() => engine.start());
+        return () => undefined;
+      });
+    }
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     ha.whenActive(() => {
@@ -247,12 +258,14 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      ...(replication === undefined ? {} : { idempotency: replication.idempotency }),
     });
 
     let intakeOpen: () => void = () => undefined;
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
     const announcements = new KeyAnnouncements({ clock, trust, roots: trusted.roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
+    if (replication !== undefined) link.onConnected((nc) => replication.connected(nc));
     // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts).
     link.onConnected(ha.gate((nc) => {
       announcements.subscribe(nc);

@@ -164,9 +164,10 @@ export interface Interruption {
 
 /**
  * Why the lead that took over could not complete an operation: its deadline had passed beyond
- * the resume grace when it took over, or no agent's ACK reached either lead.
+ * the resume grace when it took over, no agent's ACK reached either lead, or its run was not in
+ * the replicated journal (plan_lost: the history row alone says it ran; wiring/ops-replication.ts).
  */
-export type FailedOverReason = 'deadline_passed' | 'no_ack';
+export type FailedOverReason = 'deadline_passed' | 'no_ack' | 'plan_lost';
 
 /** A hold-mode group message as recorded: it carries T and a selector, never a per-agent map. */
 export interface HoldMessage {

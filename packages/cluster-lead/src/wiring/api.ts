@@ -5,7 +5,7 @@
 import type { Clock } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { Registry } from 'prom-client';
-import { SqliteIdempotencyStore, createApi, resolveApiTransport, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
+import { SqliteIdempotencyStore, type IdempotencyStore, createApi, resolveApiTransport, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
 import type { LeadBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
 import { heal, type FreezeControl } from '../control/index.js';
@@ -49,6 +49,8 @@ export interface ApiWiringDeps {
   readonly status: () => LeadStatusBody;
   readonly readiness: () => ReadinessCheck[];
   readonly cleanups: StopStep[];
+  /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
+  readonly idempotency?: IdempotencyStore;
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */
@@ -89,7 +91,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
       status: deps.status,
       agent: (id) => registry.get(id),
       agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
-      idempotency: new SqliteIdempotencyStore(store.db),
+      idempotency: deps.idempotency ?? new SqliteIdempotencyStore(store.db),
       agentAction: (id, action, reason) => {
         if (action === 'quarantine') registry.quarantine(id, reason);
         else if (action === 'recover') registry.recover(id, reason);

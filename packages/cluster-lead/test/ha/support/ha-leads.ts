@@ -37,8 +37,11 @@ export async function makeHaGroup(dir: string, servers: readonly string[]): Prom
   return { dir, servers, root, agent };
 }
 
-/** One lead process: its own data dir and HTTP port, the group's identity; `ha` absent means a single SQLite lead. */
-export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}): Promise<LeadProc> {
+/**
+ * One lead process: its own data dir and HTTP port, the group's identity; `ha` absent means a
+ * single SQLite lead. `extra` replaces top-level config sections (store, api, trust, http, ...).
+ */
+export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}, extra: Record<string, unknown> = {}): Promise<LeadProc> {
   const config = {
     lead_id: HA_LEAD_ID,
     cluster_id: HA_CLUSTER_ID,
@@ -49,6 +52,7 @@ export async function startHaLead(group: HaGroup, name: string, ha: Record<strin
     http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
     ingest: { verify_threads: 0 },
     ...(ha === undefined ? {} : { ha }),
+    ...extra,
   };
   const file = join(group.dir, `${name}.json`);
   await writeFile(file, JSON.stringify(config));
