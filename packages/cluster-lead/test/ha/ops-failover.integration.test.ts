@@ -1,6 +1,6 @@
 // Two `mesh-lead run` processes with config ha and store.backend jetstream on a three-node
 // JetStream cluster, real agent daemons (`mesh-agent run`, SQLite outboxes) beside them. An
-// operation started on the active lead A, whose T is a couple of seconds out, is still gathering
+// operation started on the active lead A, whose T is a few seconds out, is still gathering
 // ACKs when A is killed with SIGKILL; the standby B takes the lease and the operation ends on B
 // with every agent's ACK (those A stored and the one an agent redelivers from its outbox), or
 // FAILED_OVER; the Idempotency-Key that started it on A answers the same on B; a conflict
@@ -132,7 +132,7 @@ describe('an operation in flight when the active lead is killed (store.backend j
     expect(conflictsOnA).toHaveLength(1);
 
     const operationId = `op-failover-${Date.now()}`;
-    const body = { operation_id: operationId, verb: 'observe', selector: { all: true }, release_mode: 'auto', target_time: Date.now() + 2_000, window_ms: 8_000, timeout_ms: 20_000 };
+    const body = { operation_id: operationId, verb: 'observe', selector: { all: true }, release_mode: 'auto', target_time: Date.now() + 4_000, window_ms: 8_000, timeout_ms: 20_000 };
     const key = { 'idempotency-key': `start-${operationId}` };
     // One daemon is paused before the operation: it is sent the COORDINATE, which waits in its
     // socket; it answers only after A is dead, from its outbox, to whichever lead listens then.
