@@ -86,7 +86,8 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
         log.error({ err: error }, 'could not read the replicated operations to their end; taking over with what was read');
       }
       await follower.stop();
-      settleLostPlans(store, log, now());
+      // One lead on its own file keeps the restart rules (a lost plan's row stays as it was).
+      if (config.ha.enabled) settleLostPlans(store, log, now());
     },
   };
 }
@@ -97,7 +98,7 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
  * entry landed). It cannot be resumed, so it ends FAILED_OVER; it reached nobody as far as
  * this lead can tell, so it is never a success.
  */
-function settleLostPlans(store: LeadStore, log: Logger, now: number): void {
+export function settleLostPlans(store: LeadStore, log: Logger, now: number): void {
   const journaled = new Set(store.running.load().map((run) => run.operationId));
   for (const operationId of store.operations.runningIds()) {
     if (journaled.has(operationId)) continue;
