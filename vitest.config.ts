@@ -40,6 +40,7 @@ const TIMED = [
   'packages/cluster-lead/test/ha/jetstream-follow.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/lease-failover.integration.test.ts',
+  'packages/cluster-lead/test/ha/ops-failover.integration.test.ts',
   'packages/cluster-lead/test/lead/hierarchy-and-edge.test.ts',
   'packages/cluster-lead/test/lead/lead-e2e.test.ts',
   'packages/cluster-lead/test/lead/mesh-agent-hold.test.ts',

@@ -17,7 +17,7 @@ import type { Logger } from './lib/logger.js';
 import type { NatsLink } from './nats/nats-link.js';
 import type { Registry } from './registry/index.js';
 import { registryPorts } from './registry-ports.js';
-import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type Routability, type ScatterRoutes, type TargetAgent, type ScatterTransport, type Unsubscribe, type FramePool } from './scatter/index.js';
+import { NatsScatterTransport, RealScheduler, ScatterEngine, inlineAckVerifier, pooledAckVerifier, type AckHandler, type AckVerifier, type OperationRecord, type OperationStore, type Scheduler, type ScatterOptionsInput, type Routability, type ScatterRoutes, type TargetAgent, type ScatterTransport, type Unsubscribe, type FramePool, type RunJournal } from './scatter/index.js';
 import type { DeadLetters, OperationsHistory, RunningOperations } from './store/index.js';
 import { leadRunJournal } from './lead-run-journal.js';
 import type { ReplySigner } from './nats/replies.js';
@@ -154,6 +154,8 @@ export interface LeadScatterDeps {
   history: OperationsHistory;
   /** Operations in flight, so a lead killed mid-operation resumes them (lead-run-journal.ts). */
   running?: RunningOperations;
+  /** Wraps that journal (the JetStream mirror of store.backend jetstream, src/replication/operations). */
+  wrapJournal?: (journal: RunJournal) => RunJournal;
   deadLetters: DeadLetters;
   resolveKey: KeyResolver;
   /** Worker threads to check ACK signatures on; absent, ACKs are verified on the event loop. */
@@ -229,7 +231,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
       },
       transport: edge === undefined ? transport : edge.transport(transport),
       store: edge === undefined ? history : edge.operationStore(history),
-      ...(deps.running === undefined ? {} : { journal: leadRunJournal(deps.running, log) }),
+      ...(deps.running === undefined ? {} : { journal: (deps.wrapJournal ?? ((j: RunJournal) => j))(leadRunJournal(deps.running, log)) }),
       mode: ports.mode,
       verifier: withAckTap(
         deps.ackTap,

@@ -6,7 +6,7 @@ import type { ConflictDesk } from './conflicts/index.js';
 import type { FreezeControl, ModeReactions, Operations } from './control/index.js';
 import type { EdgeTier } from './edge/index.js';
 import type { DeadLetterDesk } from './dead-letters/index.js';
-import type { ScatterEngine, Scheduler } from './scatter/index.js';
+import type { RunJournal, ScatterEngine, Scheduler } from './scatter/index.js';
 import type { LeadConfig } from './config/index.js';
 import { LeadError } from './lib/errors.js';
 import type { ControlState, IngestCounters } from './ingest/index.js';
@@ -28,6 +28,7 @@ import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
 import { buildHa, type LeadHa } from './wiring/ha.js';
+import { buildOpsReplication } from './wiring/ops-replication.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { MODE_OVERRIDE_KEY, buildRegistry, type RegistryOverrides } from './wiring/registry.js';
@@ -141,6 +142,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
     const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
     cleanups.push(['stop replication', () => replication.stop()]);
+    // The operations side (runs in flight, ACKs, history, idempotency keys, conflicts, dead letters).
+    const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now() });
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;
@@ -187,8 +190,16 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       publishFrame,
       guard,
       scheduler: overrides.scheduler,
+      ...(opsReplication === undefined ? {} : { wrapJournal: (journal: RunJournal) => opsReplication.mirror.journal(journal), startEngine: false }),
     });
     const { engine, reactions, deadLetters } = ops;
+    if (opsReplication !== undefined) {
+      // The runs in flight come from the replicated journal: read to its end before resuming them.
+      ha.whenActive(() => {
+        void opsReplication.takeOver().then(() => engine.start());
+        return () => undefined;
+      });
+    }
 
     // Workers are probed from now on (those restored from the database too); stopped before the store closes.
     ha.whenActive(() => {
@@ -256,6 +267,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       readiness: () => readiness(sources),
       cleanups,
       replication: () => replication.stats(),
+      ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
     });
 
     let intakeOpen: () => void = () => undefined;
@@ -275,6 +287,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       logger.info({ agents, frozen: freeze.isLeadFrozen() }, 'loaded the followed shared state');
     };
     link.onConnected((nc) => replication.connected(nc));
+    if (opsReplication !== undefined) link.onConnected((nc) => opsReplication.connected(nc));
     // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts); with the
     // jetstream store, not before the shared state is followed and loaded (wiring/replication.ts).
     link.onConnected(ha.gate(replication.gate((nc) => {

@@ -1,10 +1,12 @@
 /** A job as the API shows it (GET /v1/operations/:id and every 202 that starts one). */
+import { OperationStatus } from '@mesh30k/shared';
 import type { OperationView } from '../control/index.js';
 import type { JobState, JobView } from '../jobs/index.js';
 import { snakeKeys } from './json-case.js';
 import type { JobJson } from './response-schemas.js';
 
 export function jobJson(view: JobView): JobJson {
+  const outcome = view.kind === 'scatter_gather' ? OperationStatus.safeParse((view.result as DecidedFigures | null | undefined)?.status) : undefined;
   return {
     operation_id: view.id,
     kind: view.kind,
@@ -12,6 +14,7 @@ export function jobJson(view: JobView): JobJson {
     created_at: view.createdAt,
     updated_at: view.updatedAt,
     ...(view.result === undefined ? {} : { result: view.result }),
+    ...(outcome?.success === true ? { outcome: outcome.data } : {}),
     ...(view.error === undefined ? {} : { error: view.error }),
   };
 }
@@ -32,6 +35,7 @@ interface DecidedFigures {
 export function quorumShortfall(result: unknown): { code: string; message: string } | undefined {
   const figures = (result ?? {}) as DecidedFigures;
   if (figures.status === 'SUCCESS') return undefined;
+  if (figures.status === 'FAILED_OVER') return { code: 'FAILED_OVER', message: 'its lead died while it ran and the lead that took over could not complete it (see result.interrupted)' };
   const count = (value: unknown): number => (typeof value === 'number' ? value : 0);
   const selected = count(figures.counts?.selected);
   const sent = count(figures.counts?.sent);

@@ -17,7 +17,7 @@ import type { ApiCounters } from './request-context.js';
 export class OperationMetrics {
   readonly outcomes = new Counter({
     name: 'mesh_lead_operations_total',
-    help: 'Operations decided or refused, by outcome (success, partial, refused).',
+    help: 'Operations decided or refused, by outcome (success, partial, failed_over, refused).',
     labelNames: ['outcome'],
     registers: [],
   });

@@ -46,6 +46,7 @@ describe('/metrics and /health/deep', () => {
       'mesh_lead_operations_total{outcome="success"} 1',
       'mesh_lead_operations_total{outcome="refused"} 1',
       'mesh_lead_operations_total{outcome="partial"} 0',
+      'mesh_lead_operations_total{outcome="failed_over"} 0',
       'mesh_lead_arrival_error_seconds_bucket{le="0.001"} 1',
       'mesh_lead_arrival_error_seconds_bucket{le="0.01"} 2',
       'mesh_lead_arrival_error_seconds_sum 0.0075',

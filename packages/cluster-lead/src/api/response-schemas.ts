@@ -3,7 +3,7 @@
  * these (api/openapi), the JSON builders (api/*-json.ts) are typed with what they infer, and a
  * test checks live answers against them. A schema with a meta `id` becomes a named component.
  */
-import { AgentClass, MeshMode, OperationalState, Role, Scope, SensorKind, SensorValue, SystemHealth, ThrottleFlags } from '@mesh30k/shared';
+import { AgentClass, MeshMode, OperationStatus, OperationalState, Role, Scope, SensorKind, SensorValue, SystemHealth, ThrottleFlags } from '@mesh30k/shared';
 import { z } from 'zod';
 
 /** Mesh time, ms since the epoch; fractional (the lead's clock has sub-ms resolution). */
@@ -38,6 +38,12 @@ export const ProblemSchema = z
     examples: [{ type: 'urn:mesh30k:problem:bad_request', title: 'Invalid query', status: 400, detail: 'page_size: must be a whole number', code: 'BAD_REQUEST', instance: '/v1/agents', request_id: 'r-5f2a9c0e1b7d3a46', errors: [{ field: 'page_size', message: 'must be a whole number' }] }],
   });
 
+/** How a decided scatter-gather operation ended (shared's OperationStatus); FAILED_OVER also names the job's error code. */
+export const OperationOutcomeSchema = OperationStatus.meta({
+  id: 'OperationOutcome',
+  description: 'SUCCESS: quorum met; PARTIAL: not met; FAILED_OVER: its lead died while it ran and the lead that took over could not complete it (result.interrupted.failed_over says why)',
+});
+
 export const JobSchema = z
   .object({
     operation_id: z.string(),
@@ -46,6 +52,7 @@ export const JobSchema = z
     created_at: At,
     updated_at: At,
     result: z.unknown().optional().describe('the work\'s figures once decided (also on most failures)'),
+    outcome: OperationOutcomeSchema.optional().describe('scatter_gather jobs once decided: result.status'),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   })
   .meta({ id: 'Job', examples: [{ operation_id: 'op-mc8x1k2a-3f9e0a1b2c', kind: 'scatter_gather', state: 'RUNNING', created_at: 1_800_000_000_000.25, updated_at: 1_800_000_000_000.25 }] });

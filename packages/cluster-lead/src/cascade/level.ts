@@ -243,7 +243,8 @@ async function runOwn(deps: LevelDeps, plan: LevelPlan, targetTime: number, admi
   admit(handle.admission);
   const outcome = await handle.outcome;
   if (outcome.status === 'refused') return { status: 'REFUSED', admission: handle.admission, result: null, refusal: outcome.refusal };
-  return { status: outcome.result.status, admission: handle.admission, result: outcome.result, refusal: null };
+  // An own operation FAILED_OVER (taken over by another lead) did not complete here: partial.
+  return { status: outcome.result.status === 'FAILED_OVER' ? 'PARTIAL' : outcome.result.status, admission: handle.admission, result: outcome.result, refusal: null };
 }
 
 function noOwn(status: 'NONE' | 'NOT_SENT'): OwnOutcome {

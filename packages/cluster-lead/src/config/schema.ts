@@ -153,12 +153,13 @@ const Store = z.strictObject({
   /**
    * Where the lead's shared state lives beside its SQLite file: `sqlite` keeps it local (one
    * lead); `jetstream` mirrors it into JetStream KV so a standby lead on another host follows it
-   * (src/replication, docs/adr/0010-jetstream-replication.md).
+   * (src/replication, docs/adr/0010-jetstream-replication.md), operations and their ACKs included
+   * (src/replication/operations).
    */
   backend: z.enum(['sqlite', 'jetstream']).default('sqlite'),
   jetstream: z
     .strictObject({
-      /** Copies of each bucket in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
+      /** Copies of each bucket and stream in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
       replicas: z.number().int().min(1).max(5).default(3),
       /** Bucket names are `<prefix>_<cluster_id>_<kind>`. */
       prefix: z

@@ -34,8 +34,8 @@ export const LABEL_VALUES = {
   sensorRefusals: [...Object.keys(WIRE_CODES), 'STORE_FAILED'],
   authFailures: Object.keys(AUTH_FAILURES),
   limits: Object.keys(LIMITS),
-  /** An operation is decided SUCCESS or PARTIAL, or refused. */
-  operationOutcomes: ['success', 'partial', 'refused'],
+  /** An operation is decided SUCCESS, PARTIAL or FAILED_OVER, or refused. */
+  operationOutcomes: ['success', 'partial', 'failed_over', 'refused'],
   /** What the API answers in the ordinary course (docs/api.md); others appear when they happen. */
   apiStatuses: [200, 201, 202, 204, 400, 401, 403, 404, 409, 413, 429, 500, 503],
   hardwareConditions: ['under_voltage', 'throttled', 'hot'],

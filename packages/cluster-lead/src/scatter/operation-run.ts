@@ -14,7 +14,7 @@ import type { ResolvedScatterOptions } from './options.js';
 import { planOperation } from './plan.js';
 import type { Plan } from './plan.js';
 import type { AckReply, ResumableRun, ScatterDeps, TimerHandle } from './ports.js';
-import type { Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
+import type { FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
 import { buildResult } from './result.js';
 
 /**
@@ -35,6 +35,8 @@ interface Running {
   readonly startedAt: number;
   readonly deadline: number;
   readonly interrupted: Interruption | null;
+  /** Taken over after a failover with its deadline already past beyond the resume grace. */
+  readonly expired: boolean;
   deadlineTimer: TimerHandle | null;
 }
 
@@ -82,7 +84,7 @@ export class OperationRun {
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
-    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, deadlineTimer: null };
+    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, expired: false, deadlineTimer: null };
     this.running = running;
     this.save();
     this.journal((j) => j.begun({ operationId: op.operationId, op, plan, submittedAt: this.meta.submittedAt, startedAt, deadline, waived: this.meta.waived }));
@@ -109,20 +111,28 @@ export class OperationRun {
    * Goes on with an operation the lead was running when it stopped (see RunJournal): its ACKs
    * so far counted again, nothing more sent, and ACKs taken until the later of its deadline and
    * now + resumeGraceMs (agents redeliver theirs from their outboxes once the lead is back).
+   * Resumed by another lead after a failover, one whose deadline passed more than the grace ago
+   * is decided at once, FAILED_OVER: the agents' redelivery window is over.
    */
   resume(stored: ResumableRun): void {
     const { deps } = this;
     const resumedAt = deps.clock.now();
+    const by = stored.resumedBy ?? 'lead_restart';
     const collector = new AckCollector(stored.plan.planned, stored.plan.selected, stored.plan.targetMs, this.op.arrivalWindowMs, deps.options.arrivalBasis);
     collector.resume(stored.arrivals);
-    const deadline = Math.max(stored.deadline, resumedAt + deps.options.resumeGraceMs);
-    const interrupted: Interruption = { by: 'lead_restart', resumedAt, originalDeadline: stored.deadline };
-    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, deadlineTimer: null };
+    const expired = by === 'failover' && resumedAt > stored.deadline + deps.options.resumeGraceMs;
+    const deadline = expired ? resumedAt : Math.max(stored.deadline, resumedAt + deps.options.resumeGraceMs);
+    const interrupted: Interruption = { by, resumedAt, originalDeadline: stored.deadline };
+    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, expired, deadlineTimer: null };
     this.running = running;
     deps.log.warn(
-      { event: SCATTER_EVENTS.resumed, acks: stored.arrivals.length, sent: collector.sentCount, original_deadline: stored.deadline, deadline },
-      'operation resumed after a lead restart',
+      { event: SCATTER_EVENTS.resumed, by, acks: stored.arrivals.length, sent: collector.sentCount, original_deadline: stored.deadline, deadline, expired },
+      by === 'failover' ? 'operation resumed after a failover' : 'operation resumed after a lead restart',
     );
+    if (expired) {
+      this.finish();
+      return;
+    }
     if (collector.complete) {
       this.finish();
       return;
@@ -175,7 +185,7 @@ export class OperationRun {
       basis: this.deps.options.arrivalBasis,
       timings: { submittedAt: this.meta.submittedAt, startedAt: running.startedAt, deadline: running.deadline, decidedAt },
       waived: this.meta.waived,
-      ...(running.interrupted === null ? {} : { interrupted: running.interrupted }),
+      ...(running.interrupted === null ? {} : { interrupted: withFailover(running) }),
     });
     this.final = result;
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
@@ -290,3 +300,15 @@ function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, option
   return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
 }
 
+
+/**
+ * The interruption as the result reports it: after a failover, an operation that did not get
+ * every ACK is FAILED_OVER when it was taken over too late or when no ACK reached either lead
+ * (nothing says it reached anyone: never a success).
+ */
+function withFailover(running: Running): Interruption {
+  const interrupted = running.interrupted!;
+  if (interrupted.by !== 'failover' || running.collector.complete) return interrupted;
+  const reason: FailedOverReason | null = running.expired ? 'deadline_passed' : running.collector.allArrivals().length === 0 ? 'no_ack' : null;
+  return reason === null ? interrupted : { ...interrupted, failedOver: reason };
+}

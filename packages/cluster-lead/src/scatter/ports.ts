@@ -173,6 +173,11 @@ export interface JournaledRun {
 
 export interface ResumableRun extends JournaledRun {
   readonly arrivals: readonly AgentArrival[];
+  /**
+   * Who resumes it: the same lead after a restart (the default), or another lead after a
+   * failover (a replicated journal), which ends it FAILED_OVER when it cannot complete it.
+   */
+  readonly resumedBy?: 'lead_restart' | 'failover';
 }
 
 /** The mesh's current degradation mode (computed by the registry from the active rate). */

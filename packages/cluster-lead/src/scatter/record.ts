@@ -2,7 +2,7 @@
  * What an operation produces: the result returned to the caller and the record kept in the
  * operations history (which also holds the per-agent compensation that hold mode does not send).
  */
-import type { QuorumDecision, QuorumResult, ReleaseMode, Refusal, RequestedReleaseMode, Selector, SkipReason, TrinaryState } from '@mesh30k/shared';
+import type { OperationStatus, QuorumDecision, QuorumResult, ReleaseMode, Refusal, RequestedReleaseMode, Selector, SkipReason, TrinaryState } from '@mesh30k/shared';
 import type { ResolvedOperation } from './operation-request.js';
 import type { AgentOutcome } from './ports.js';
 
@@ -113,7 +113,8 @@ export interface OperationTimings {
 
 export interface ScatterResult {
   readonly operationId: string;
-  readonly status: 'SUCCESS' | 'PARTIAL';
+  /** FAILED_OVER: resumed by another lead after a failover and not completed (see `interrupted`). */
+  readonly status: OperationStatus;
   readonly decision: QuorumDecision;
   readonly quorum: QuorumResult;
   readonly requestedMode: RequestedReleaseMode;
@@ -151,12 +152,22 @@ export interface ScatterResult {
 }
 
 export interface Interruption {
-  readonly by: 'lead_restart';
+  /** lead_restart: the same lead on its own database; failover: another lead, from the replicated journal. */
+  readonly by: 'lead_restart' | 'failover';
   /** Lead clock when the operation was resumed. */
   readonly resumedAt: number;
   /** The deadline it had before the restart. */
   readonly originalDeadline: number;
+  /** Why a failover ended it as FAILED_OVER; absent otherwise. */
+  readonly failedOver?: FailedOverReason;
 }
+
+/**
+ * Why the lead that took over could not complete an operation: its deadline had passed beyond
+ * the resume grace when it took over, no agent's ACK reached either lead, or its run was not in
+ * the replicated journal (plan_lost: the history row alone says it ran; wiring/ops-replication.ts).
+ */
+export type FailedOverReason = 'deadline_passed' | 'no_ack' | 'plan_lost';
 
 /** A hold-mode group message as recorded: it carries T and a selector, never a per-agent map. */
 export interface HoldMessage {

@@ -35,7 +35,7 @@ export function buildResult(input: ResultInput): ScatterResult {
   for (const p of plan.planned) if (collector.wasSent(p.agentId)) modes[p.mode] += 1;
   return {
     operationId: op.operationId,
-    status: quorum.decision === 'PROCEED' ? 'SUCCESS' : 'PARTIAL',
+    status: input.interrupted?.failedOver !== undefined ? 'FAILED_OVER' : quorum.decision === 'PROCEED' ? 'SUCCESS' : 'PARTIAL',
     decision: quorum.decision,
     quorum,
     requestedMode: op.releaseMode,

@@ -47,6 +47,7 @@ export class ConflictLog {
   private readonly nthNewest;
   private readonly advanceHorizon;
   private readonly deleteThrough;
+  private observer: ((entry: ConflictEntry) => void) | undefined;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
@@ -85,6 +86,11 @@ export class ConflictLog {
     })();
   }
 
+  /** One observer told of each entry newly logged (the JetStream mirror, src/replication/operations). */
+  observe(observer: (entry: ConflictEntry) => void): void {
+    this.observer = observer;
+  }
+
   /** True when the entry was new; false for a conflict id already logged. */
   append(entry: ConflictEntry): boolean {
     const result = this.insert.run({
@@ -98,7 +104,9 @@ export class ConflictLog {
       signature: entry.signature,
       body: Buffer.from(entry.body.buffer, entry.body.byteOffset, entry.body.byteLength),
     });
-    return result.changes === 1;
+    if (result.changes !== 1) return false;
+    this.observer?.(entry);
+    return true;
   }
 
   /** Newest first. */

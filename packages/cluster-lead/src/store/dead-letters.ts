@@ -19,6 +19,9 @@ export interface DeadLetterQuery {
   limit: number;
 }
 
+/** Told of each letter written (its whole row) or removed by a caller (null); not of retention's deletes. */
+export type DeadLetterObserver = (id: number, letter: DeadLetter | null) => void;
+
 /** How many letters are kept and for how long; older or surplus ones are deleted, oldest first. */
 export interface DeadLetterRetention {
   maxRows: number;
@@ -62,8 +65,13 @@ export class DeadLetters {
   /** Letters deleted by retention since the process started (for /metrics). */
   pruned = 0;
   private retention: DeadLetterRetention | undefined;
+  private observer: DeadLetterObserver | undefined;
+  private readonly upsertWithId;
 
   constructor(db: Db) {
+    this.upsertWithId = db.prepare(
+      'INSERT OR REPLACE INTO dead_letters (id, created_at, operation_id, agent_id, kind, reason, attempts, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.insert = db.prepare(
       'INSERT INTO dead_letters (created_at, operation_id, agent_id, kind, reason, attempts, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
@@ -83,6 +91,16 @@ export class DeadLetters {
     this.retention = retention;
   }
 
+  /** One observer of the letters' changes (the JetStream mirror, src/replication/operations). */
+  observe(observer: DeadLetterObserver): void {
+    this.observer = observer;
+  }
+
+  /** Writes a letter with its id as another lead stored it (a standby following the replicated letters). */
+  restore(letter: DeadLetter): void {
+    this.upsertWithId.run(letter.id, letter.createdAt, letter.operationId, letter.agentId, letter.kind, letter.reason, letter.attempts, JSON.stringify(letter.payload ?? null));
+  }
+
   /** Returns the new letter's id. */
   add(letter: Omit<DeadLetter, 'id'>): number {
     const result = this.insert.run(
@@ -95,7 +113,9 @@ export class DeadLetters {
       JSON.stringify(letter.payload ?? null),
     );
     if (this.retention !== undefined) this.pruned += this.pruneSurplus.run(this.retention.maxRows).changes;
-    return Number(result.lastInsertRowid);
+    const id = Number(result.lastInsertRowid);
+    this.notify(id);
+    return id;
   }
 
   /** Newest first. */
@@ -116,12 +136,21 @@ export class DeadLetters {
 
   /** True when the letter existed. */
   delete(id: number): boolean {
-    return this.remove.run(id).changes > 0;
+    const existed = this.remove.run(id).changes > 0;
+    if (existed) this.observer?.(id, null);
+    return existed;
   }
 
   /** A replay that failed again: one more attempt, and why. */
   failedAgain(id: number, reason: string): void {
     this.retry.run(reason, id);
+    this.notify(id);
+  }
+
+  private notify(id: number): void {
+    if (this.observer === undefined) return;
+    const letter = this.get(id);
+    if (letter !== undefined) this.observer(id, letter);
   }
 
   count(): number {

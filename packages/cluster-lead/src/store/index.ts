@@ -15,7 +15,7 @@ export { CascadeChildren, type StoredChildLead } from './cascade-children.js';
 export { ConflictLog, type ConflictEntry, type ConflictQuery, type StoredConflict } from './conflict-log.js';
 export { DATABASE_FILE, databasePath, migrate, openDatabase, type Db, type OpenOptions } from './database.js';
 export { damagedError, recoverDatabase, type RecoveryOutcome } from './integrity.js';
-export { DeadLetters, type DeadLetter, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
+export { DeadLetters, type DeadLetter, type DeadLetterObserver, type DeadLetterQuery, type DeadLetterRetention } from './dead-letters.js';
 export { EnrollmentStore, type StoredEnrollment } from './enrollment-store.js';
 export { LeadStateStore, type StateListener } from './lead-state.js';
 export { MIGRATIONS } from './migrations.js';

@@ -29,6 +29,8 @@ export class OperationsHistory {
   private readonly one;
   private readonly recentRows;
   private readonly exists;
+  private readonly running;
+  private observer: ((record: OperationRecord) => void) | undefined;
 
   constructor(db: Db) {
     this.upsert = db.prepare(
@@ -39,10 +41,21 @@ export class OperationsHistory {
     this.one = db.prepare('SELECT * FROM operations WHERE operation_id = ?');
     this.recentRows = db.prepare('SELECT * FROM operations ORDER BY created_at DESC LIMIT ?');
     this.exists = db.prepare('SELECT 1 FROM operations WHERE operation_id = ?').pluck();
+    this.running = db.prepare("SELECT operation_id FROM operations WHERE status = 'running'").pluck();
+  }
+
+  /** Ids of the operations whose latest record says they are still running. */
+  runningIds(): string[] {
+    return this.running.all() as string[];
   }
 
   has(operationId: string): boolean {
     return this.exists.get(operationId) !== undefined;
+  }
+
+  /** One observer told of each record saved (the JetStream mirror, src/replication/operations). */
+  observe(observer: (record: OperationRecord) => void): void {
+    this.observer = observer;
   }
 
   save(record: OperationRecord): void {
@@ -56,6 +69,7 @@ export class OperationsHistory {
       request: JSON.stringify(record.request ?? null),
       result: record.result === undefined ? null : JSON.stringify(record.result),
     });
+    this.observer?.(record);
   }
 
   get(operationId: string): OperationRecord | undefined {

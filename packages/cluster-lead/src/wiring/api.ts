@@ -5,7 +5,7 @@
 import type { Clock } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { Registry } from 'prom-client';
-import { SqliteIdempotencyStore, createApi, resolveApiTransport, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
+import { SqliteIdempotencyStore, type IdempotencyStore, createApi, resolveApiTransport, loadOperatorDirectory, pendingEnrollmentJson, startApiServer, type ApiServer, type LeadStatusBody, type ReadinessCheck } from '../api/index.js';
 import type { LeadBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
 import { heal, type FreezeControl } from '../control/index.js';
@@ -53,6 +53,8 @@ export interface ApiWiringDeps {
   readonly cleanups: StopStep[];
   /** The shared state's replication (null with store.backend sqlite: no families then). */
   readonly replication?: () => ReplicationStats | null;
+  /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
+  readonly idempotency?: IdempotencyStore;
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */
@@ -96,7 +98,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
       status: deps.status,
       agent: (id) => registry.get(id),
       agentIndex: { ids: () => registry.agentIds(), size: () => registry.size },
-      idempotency: new SqliteIdempotencyStore(store.db),
+      idempotency: deps.idempotency ?? new SqliteIdempotencyStore(store.db),
       agentAction: (id, action, reason) => {
         if (action === 'quarantine') registry.quarantine(id, reason);
         else if (action === 'recover') registry.recover(id, reason);

@@ -19,7 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import { buildLeadScatter } from '../lead-scatter.js';
 import type { NatsLink } from '../nats/nats-link.js';
 import type { GuardRails, Registry } from '../registry/index.js';
-import type { Scheduler } from '../scatter/index.js';
+import type { RunJournal, Scheduler } from '../scatter/index.js';
 import type { LeadStore, SnapshotWriter } from '../store/index.js';
 import type { LeadIdentity } from '../trust/index.js';
 import type { LeadTrust } from './trust.js';
@@ -47,6 +47,10 @@ export interface OperationsDeps {
   /** Knows when the lead itself was impaired, so a missing ACK then is not blamed on the agent. */
   readonly guard: GuardRails;
   readonly scheduler: Scheduler | undefined;
+  /** Wraps the run journal (store.backend jetstream: the mirror, wiring/ops-replication.ts). */
+  readonly wrapJournal?: (journal: RunJournal) => RunJournal;
+  /** False: the caller starts the engine itself (after a takeover has read the replicated runs). */
+  readonly startEngine?: boolean;
 }
 
 export function buildOperations(deps: OperationsDeps) {
@@ -64,6 +68,7 @@ export function buildOperations(deps: OperationsDeps) {
       link: deps.link,
       history: store.operations,
       running: store.running,
+      ...(deps.wrapJournal === undefined ? {} : { wrapJournal: deps.wrapJournal }),
       deadLetters: store.deadLetters,
       resolveKey: deps.resolveKey,
       // With a verify pool, ACK signatures are checked on its threads too.
@@ -87,7 +92,7 @@ export function buildOperations(deps: OperationsDeps) {
     },
     config.scatter.send_attempts,
   );
-  engine.start();
+  if (deps.startEngine !== false) engine.start();
 
   const reactions = new ModeReactions({ logger: logger.child({ domain: 'mode' }), now: () => clock.now(), preserveState: () => deps.snapshot.flush(), fleetSize: () => registry.size }, registry.mode);
   events.on((event) => {

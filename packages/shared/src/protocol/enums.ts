@@ -54,6 +54,14 @@ export const ConflictType = z.enum([
 ]);
 export type ConflictType = z.infer<typeof ConflictType>;
 
+/**
+ * How a decided scatter-gather operation ended: SUCCESS (quorum met), PARTIAL (not met), or
+ * FAILED_OVER (its lead died while it ran and the lead that took over could not complete it:
+ * its deadline had passed beyond the resume grace, its plan was lost, or no agent answered).
+ */
+export const OperationStatus = z.enum(['SUCCESS', 'PARTIAL', 'FAILED_OVER']);
+export type OperationStatus = z.infer<typeof OperationStatus>;
+
 /** Degradation modes of spec 6.3, best first. */
 export const MeshMode = z.enum(['FULL', 'DEGRADED_LIGHT', 'DEGRADED_MODERATE', 'DEGRADED_SEVERE', 'EMERGENCY']);
 export type MeshMode = z.infer<typeof MeshMode>;

@@ -1,0 +1,122 @@
+/**
+ * The acting lead's side: everything the operations side writes to its SQLite file is also
+ * published to JetStream (names.ts). An ACK is answered only once both copies have it (the
+ * stream's publish acknowledgement means a quorum of replicas stored it), so an agent drops
+ * from its outbox only what a standby can find. The rest (history, idempotency keys,
+ * conflicts, dead letters) is published as it is written; a failed publish is logged and
+ * counted, the local write stands.
+ */
+import type { JetStreamClient, NatsConnection } from 'nats';
+import type { IdempotencyStore, StoredResponse } from '../../api/idempotency-store.js';
+import type { Logger } from '../../lib/logger.js';
+import type { AgentArrival, JournaledRun, RunJournal } from '../../scatter/index.js';
+import type { ConflictEntry, DeadLetter, LeadStore } from '../../store/index.js';
+import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type OpsEntry } from './entries.js';
+import type { OpsNames } from './names.js';
+
+export interface OpsMirrorDeps {
+  readonly names: OpsNames;
+  readonly logger: Logger;
+  /** False while this lead is a standby, or while its follower writes what another lead published. */
+  readonly publishing: () => boolean;
+  /** The lease epoch stamped on each entry (null without HA). */
+  readonly epoch: () => number | null;
+  /** How a resumed run is marked: `failover` when another lead may have written the journal. */
+  readonly resumedBy: 'lead_restart' | 'failover';
+}
+
+interface BegunRun {
+  readonly run: JournaledRun;
+  published: Promise<void>;
+}
+
+export class OpsMirror {
+  private js: JetStreamClient | undefined;
+  private ready: Promise<void> = Promise.reject(new Error('not connected to NATS yet'));
+  private readonly begun = new Map<string, BegunRun>();
+  /** Publishes that failed (the local write stands). */
+  failures = 0;
+
+  constructor(private readonly deps: OpsMirrorDeps) {
+    this.ready.catch(() => undefined);
+  }
+
+  /** Uses this connection from now on; `streams` resolves once the streams exist. */
+  attach(nc: NatsConnection, streams: Promise<void>, timeoutMs: number): void {
+    this.js = nc.jetstream({ timeout: timeoutMs });
+    this.ready = streams;
+    this.ready.catch(() => undefined);
+  }
+
+  /** The scatter engine's journal, each write also published; ACKs answered once both have them. */
+  journal(local: RunJournal): RunJournal {
+    const { names } = this.deps;
+    const publishBegun = (run: JournaledRun) =>
+      this.publish(names.runBegun(run.operationId), { type: 'run.begun', epoch: this.deps.epoch(), operationId: run.operationId, startedAt: run.startedAt, deadline: run.deadline, run });
+    return {
+      begun: (run) => {
+        local.begun(run);
+        const entry: BegunRun = { run, published: publishBegun(run) };
+        entry.published.catch((error: unknown) => this.failed(error, run.operationId, 'run.begun'));
+        this.begun.set(run.operationId, entry);
+      },
+      acked: async (operationId: string, arrival: AgentArrival) => {
+        const begun = this.begun.get(operationId);
+        // An ACK needs its run on the stream first: a begin that failed is published again.
+        if (begun !== undefined) begun.published = begun.published.catch(() => publishBegun(begun.run));
+        const replicated = (begun?.published ?? Promise.resolve()).then(() =>
+          this.publish(names.runAcked(operationId, arrival.agentId), { type: 'run.acked', epoch: this.deps.epoch(), operationId, agentId: arrival.agentId, receivedAt: arrival.receivedAt, arrival }),
+        );
+        await Promise.all([local.acked(operationId, arrival), replicated]);
+      },
+      ended: (operationId, alongside) => {
+        local.ended(operationId, alongside);
+        this.begun.delete(operationId);
+        this.publish(names.runEnded(operationId), { type: 'run.ended', epoch: this.deps.epoch(), operationId }).catch((error: unknown) => this.failed(error, operationId, 'run.ended'));
+      },
+      load: () => local.load().map((run) => ({ ...run, resumedBy: this.deps.resumedBy })),
+    };
+  }
+
+  /** Stored API answers, each also published (so a retry on another lead gets the first answer). */
+  idempotency(local: IdempotencyStore): IdempotencyStore {
+    return {
+      get: (caller, key, now) => local.get(caller, key, now),
+      put: (caller: string, key: string, response: StoredResponse) => {
+        local.put(caller, key, response);
+        this.publish(this.deps.names.idempotency(caller, key), { type: 'idempotency', epoch: this.deps.epoch(), caller, key, response: { ...response, headers: { ...response.headers } } }).catch((error: unknown) =>
+          this.failed(error, null, 'idempotency'),
+        );
+      },
+    };
+  }
+
+  /** Publishes what the store writes to its history, conflict log and dead letters. */
+  observe(store: LeadStore): void {
+    const { names } = this.deps;
+    store.operations.observe((record) => {
+      this.publish(names.history(record.operationId), { type: 'history', epoch: this.deps.epoch(), record }).catch((error: unknown) => this.failed(error, record.operationId, 'history'));
+    });
+    store.conflicts.observe((entry: ConflictEntry) => {
+      const json: ConflictEntryJson = { type: 'conflict', epoch: this.deps.epoch(), ...entry, body: Buffer.from(entry.body).toString('base64') };
+      this.publish(names.conflict, json).catch((error: unknown) => this.failed(error, entry.operationId, 'conflict'));
+    });
+    store.deadLetters.observe((id: number, letter: DeadLetter | null) => {
+      const entry: DeadLetterEntry = { type: 'dead_letter', epoch: this.deps.epoch(), id, letter: letter === null ? null : { createdAt: letter.createdAt, operationId: letter.operationId, agentId: letter.agentId, kind: letter.kind, reason: letter.reason, attempts: letter.attempts, payload: letter.payload } };
+      this.publish(names.deadLetter(id), entry).catch((error: unknown) => this.failed(error, letter?.operationId ?? null, 'dead_letter'));
+    });
+  }
+
+  private async publish(subject: string, entry: OpsEntry | ConflictEntryJson | DeadLetterEntry): Promise<void> {
+    if (!this.deps.publishing()) return;
+    await this.ready;
+    const js = this.js;
+    if (js === undefined) throw new Error('not connected to NATS yet');
+    await js.publish(subject, encodeEntry(entry));
+  }
+
+  private failed(error: unknown, operationId: string | null, what: string): void {
+    this.failures += 1;
+    this.deps.logger.error({ err: error, operation_id: operationId, entry: what }, 'could not replicate to JetStream; the local copy stands');
+  }
+}
