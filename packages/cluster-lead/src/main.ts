@@ -247,6 +247,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures() }) } : {}),
     });
 
     let intakeOpen: () => void = () => undefined;

@@ -49,6 +49,8 @@ export interface ApiWiringDeps {
   readonly status: () => LeadStatusBody;
   readonly readiness: () => ReadinessCheck[];
   readonly cleanups: StopStep[];
+  /** With config `ha`: the lease's state for /metrics. */
+  readonly ha?: () => { active: boolean; leaseOpenFailures: number };
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */
@@ -144,6 +146,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           const health = deps.snapshot.health();
           return { failures: health.failures, failing: health.failingSince !== null };
         },
+        ...(deps.ha === undefined ? {} : { ha: deps.ha }),
       },
       metricsRegistry,
       mode: {
