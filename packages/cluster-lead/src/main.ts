@@ -119,7 +119,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   // Closed last built first, at stop and when start-up fails half way.
   const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
-    const trusted = await buildTrust({ config, clock, store, events, logger });
+    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    const trusted = await buildTrust({ config, clock, store, events, logger, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { identity, trust, resolveKey, enrollmentDesk } = trusted;
     const link = new NatsLink(
       { clock, events, logger: logger.child({ domain: 'nats' }) },
@@ -134,7 +135,6 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
     cleanups.push(['drain and close NATS', () => link.close()]);
-    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;

@@ -5,3 +5,4 @@ export { LeaseRecordSchema, decodeLeaseRecord, encodeLeaseRecord, epochOf, type 
 export type { LeaseObservation, LeaseStore } from './lease-store.js';
 export { openKvLeaseStore, type KvLeaseOptions } from './kv-lease-store.js';
 export { OpenBackoff, type OpenBackoffOptions } from './open-backoff.js';
+export { stampLeaseEpoch, type LeaseEpochSource } from './lease-stamp.js';
