@@ -37,6 +37,7 @@ const TIMED = [
   'packages/cluster-lead/test/delegation/delegation.integration.test.ts',
   'packages/cluster-lead/test/edge/mixed-scatter.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-failover.integration.test.ts',
+  'packages/cluster-lead/test/ha/lead-fencing.integration.test.ts',
   'packages/cluster-lead/test/ha/lease-failover.integration.test.ts',
   'packages/cluster-lead/test/lead/hierarchy-and-edge.test.ts',
   'packages/cluster-lead/test/lead/lead-e2e.test.ts',
