@@ -10,6 +10,7 @@
  * retried after 50 ms); not the issue's 1,000 agents and running operations.
  *
  *   npm run bench:failover -- [--runs 3] [--ttl-ms 2000]
+ *   npm run bench:failover -- --agents 1000 [--heartbeat-ms 2000]   (a sim fleet, failover-fleet.ts)
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,6 +18,7 @@ import { stdout } from 'node:process';
 import { makeTempDir, startNatsCluster, summarize } from '../harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
 import { accepted, killLead, logged, makeHaGroup, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
+import { fleetRun } from './failover-fleet.js';
 import { formatTable, writeReport } from './lib/report.js';
 
 const TARGET_MS = 3_000;
@@ -83,12 +85,26 @@ async function restartRun(group: HaGroup, run: number): Promise<Outage> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'ttl-ms': { type: 'string', default: '2000' } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, 'ttl-ms': { type: 'string', default: '2000' }, agents: { type: 'string' }, 'heartbeat-ms': { type: 'string', default: '2000' } } });
   const runs = Number(values.runs);
   const ttlMs = Number(values['ttl-ms']);
   const cluster = await startNatsCluster();
   const dir = await makeTempDir('mesh30k-bench-failover-');
   const group = await makeHaGroup(dir.path, cluster.urls);
+  if (values.agents !== undefined) {
+    try {
+      const fleet = await fleetRun(group, Number(values.agents), Number(values['heartbeat-ms']), ttlMs);
+      const file = writeReport('failover-fleet', { ttlMs, fleet, target: { servedWithinMs: TARGET_MS, met: fleet.heartbeatsAfterMs < TARGET_MS && fleet.apiAfterMs >= 0 && fleet.apiAfterMs < TARGET_MS } });
+      stdout.write(`\nbench:failover --agents ${fleet.agents} — kill -9 of the active lead, 3-node JetStream cluster, ha.ttl_ms ${ttlMs}, heartbeat ${fleet.heartbeatMs} ms\n\n`);
+      stdout.write(`${formatTable(['agents', 'heartbeats answered after ms', 'API ready after ms', 'all agents back after ms', 'agents seen by the standby'], [[String(fleet.agents), fleet.heartbeatsAfterMs, fleet.apiAfterMs, fleet.allAgentsAfterMs ?? -1, String(fleet.agentsSeen)]])}\n`);
+      stdout.write(`results: ${file}\n`);
+    } finally {
+      await group.agent.close();
+      await cluster.dispose();
+      await dir.dispose();
+    }
+    return;
+  }
   const rows: Array<{ run: number; ha: Outage; restart: Outage }> = [];
   try {
     for (let run = 1; run <= runs; run++) {

@@ -38,7 +38,7 @@ export async function makeHaGroup(dir: string, servers: readonly string[]): Prom
 }
 
 /** One lead process: its own data dir and HTTP port, the group's identity; `ha` absent means a single SQLite lead. */
-export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}): Promise<LeadProc> {
+export async function startHaLead(group: HaGroup, name: string, ha: Record<string, unknown> | undefined, env: Record<string, string> = {}, sections: Record<string, unknown> = {}): Promise<LeadProc> {
   const config = {
     lead_id: HA_LEAD_ID,
     cluster_id: HA_CLUSTER_ID,
@@ -49,6 +49,7 @@ export async function startHaLead(group: HaGroup, name: string, ha: Record<strin
     http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
     ingest: { verify_threads: 0 },
     ...(ha === undefined ? {} : { ha }),
+    ...sections,
   };
   const file = join(group.dir, `${name}.json`);
   await writeFile(file, JSON.stringify(config));
