@@ -18,6 +18,8 @@ import { HA_CLUSTER_ID, HA_LEAD_ID, killLead, logged, startHaLead, type HaGroup,
 
 const START_MS = 180_000;
 const RETRY_MS = 50;
+/** A loaded 2-core machine signs and verifies 1,000 first heartbeats (and their sessions) slowly. */
+const REGISTER_MS = 420_000;
 
 export interface FleetOutage {
   readonly agents: number;
@@ -83,7 +85,9 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     const standby = await startHaLead(group, 'fleet-b', ha, {}, sections);
     started.push(standby);
     await logged(standby, 'standing by for the lease', START_MS);
-    await waitFor(`${agents} agents registered with the active lead`, START_MS, () => (registered(active) >= agents ? true : undefined));
+    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => (registered(active) >= agents ? true : undefined)).catch((error: unknown) => {
+      throw new Error(`${String(error)} (${registered(active)} registered)`);
+    });
     const url = apiUrl(standby);
     const killedAt = Date.now();
     await killLead(active);
