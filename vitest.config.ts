@@ -39,6 +39,7 @@ const TIMED = [
   'packages/cluster-lead/test/ha/jetstream-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/jetstream-follow.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-failover.integration.test.ts',
+  'packages/cluster-lead/test/ha/lead-fencing.integration.test.ts',
   'packages/cluster-lead/test/ha/lease-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/ops-failover.integration.test.ts',
   'packages/cluster-lead/test/lead/hierarchy-and-edge.test.ts',

@@ -6,6 +6,7 @@ import { startLocalMesh, type LocalMesh } from '../../test/harness/index.js';
 import { DEMO_CONTEXT, writeDemoContext } from './console-context.js';
 import { dashboardLink } from './dashboard-link.js';
 import type { ModeFigures, ReleaseMode } from './figures.js';
+import { runHaDemo } from './ha-demo.js';
 import { LINK_SETS } from './link-sets.js';
 import { readMeshBox } from './mesh-box.js';
 import { USAGE, parseCommandLine, type DemoOptions } from './options.js';
@@ -171,6 +172,10 @@ async function main(): Promise<number> {
   };
   const signals = claimSignals(onSignal);
   try {
+    if (parsed.options.ha === true) {
+      await runHaDemo({ duration: parsed.options.duration, stop: stopping.stop.signal, note: (text) => screen.note(text) });
+      return exitCodeOf(stopping);
+    }
     return await run(parsed.options, screen, stopping, signals);
   } catch (error) {
     if (stopping.cancel.signal.aborted) return exitCodeOf(stopping);

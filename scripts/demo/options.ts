@@ -16,6 +16,8 @@ export const DemoOptions = z.strictObject({
   duration: seconds(1, 86_400).optional(),
   seed: int(0, 0xffffffff).default(1),
   workers: int(0, 8).default(2),
+  /** Failover instead of cascades: a three-node NATS cluster and two leads for one cluster. */
+  ha: z.boolean().optional(),
 });
 export type DemoOptions = z.infer<typeof DemoOptions>;
 
@@ -34,6 +36,10 @@ Options:
   --duration S     run this long, print a JSON summary, exit 0 (default: until Ctrl-C)
   --seed N         seed of the fleet, clocks and links (default 1)
   --workers N      edge Workers in workerd (default 2)
+  --ha             failover instead: a three-node NATS cluster with JetStream, two leads for
+                   one cluster (one active, one standby) and an agent heartbeating; press k to
+                   kill the active lead and watch the standby take over (s: another standby,
+                   q: quit); --duration applies, the other options do not
   -h, --help       show this help`;
 
 export type ParsedCommandLine = { kind: 'help' } | { kind: 'run'; options: DemoOptions } | { kind: 'error'; message: string };
@@ -52,6 +58,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         duration: { type: 'string' },
         seed: { type: 'string' },
         workers: { type: 'string' },
+        ha: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;

@@ -15,6 +15,7 @@
  * retried after 50 ms); not the issue's 1,000 agents and running operations.
  *
  *   npm run bench:failover -- [--runs 3] [--ttl-ms 2000] [--parts failover,cost] [--cost-agents 200] [--cost-rounds 10]
+ *   npm run bench:failover -- --agents 1000 [--heartbeat-ms 2000]   (a sim fleet, failover-fleet.ts)
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import { makeTempDir, startNatsCluster, summarize } from '../harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
 import { accepted, killLead, logged, makeHaGroup, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
 import { replicationCost, type CostRow } from '../../packages/cluster-lead/test/bench/replication-cost-bench.js';
+import { fleetRun } from './failover-fleet.js';
 import { formatTable, writeReport } from './lib/report.js';
 
 const TARGET_MS = 3_000;
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
       parts: { type: 'string', default: 'failover,cost' },
       'cost-agents': { type: 'string', default: '200' },
       'cost-rounds': { type: 'string', default: '10' },
+      agents: { type: 'string' },
+      'heartbeat-ms': { type: 'string', default: '2000' },
     },
   });
   const parts = new Set(values.parts.split(','));
@@ -109,6 +113,20 @@ async function main(): Promise<void> {
   const cluster = await startNatsCluster();
   const dir = await makeTempDir('mesh30k-bench-failover-');
   const group = await makeHaGroup(dir.path, cluster.urls);
+  if (values.agents !== undefined) {
+    try {
+      const fleet = await fleetRun(group, Number(values.agents), Number(values['heartbeat-ms']), ttlMs);
+      const file = writeReport('failover-fleet', { ttlMs, fleet, target: { servedWithinMs: TARGET_MS, met: fleet.heartbeatsAfterMs < TARGET_MS && fleet.apiAfterMs >= 0 && fleet.apiAfterMs < TARGET_MS } });
+      stdout.write(`\nbench:failover --agents ${fleet.agents} — kill -9 of the active lead, 3-node JetStream cluster, ha.ttl_ms ${ttlMs}, heartbeat ${fleet.heartbeatMs} ms\n\n`);
+      stdout.write(`${formatTable(['agents', 'heartbeats answered after ms', 'API ready after ms', 'all agents back after ms', 'agents seen by the standby'], [[String(fleet.agents), fleet.heartbeatsAfterMs, fleet.apiAfterMs, fleet.allAgentsAfterMs ?? -1, String(fleet.agentsSeen)]])}\n`);
+      stdout.write(`results: ${file}\n`);
+    } finally {
+      await group.agent.close();
+      await cluster.dispose();
+      await dir.dispose();
+    }
+    return;
+  }
   const rows: Array<{ run: number; ha: Outage; haJetstream: Outage; restart: Outage }> = [];
   let cost: CostRow[] = [];
   const costOptions = { agents: Number(values['cost-agents']), rounds: Number(values['cost-rounds']), churn: 0.05, snapshotMs: 1_000 };

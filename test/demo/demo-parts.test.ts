@@ -1,6 +1,7 @@
 // The demo's pure parts: its command line and how a cascade's arrival errors are summed up.
 import { describe, expect, it } from 'vitest';
 import { trueFigures } from '../../scripts/demo/figures.js';
+import { roleOf, rolesLine } from '../../scripts/demo/ha-roles.js';
 import { parseCommandLine } from '../../scripts/demo/options.js';
 import { holdSpreadBound, outcomeText, RELEASE_LEGEND, RELEASE_NAME, spreadText } from '../../scripts/demo/release-names.js';
 import { figuresLine } from '../../scripts/demo/screen.js';
@@ -111,5 +112,19 @@ describe('the sensor section', () => {
   it('says when nothing is known yet, and which leads did not answer', () => {
     expect(sensorLines(null, NOW)).toEqual(['sensors: waiting for the leads']);
     expect(sensorLines(sensorBoardOf([], ['lead-a']), NOW)).toEqual(['0 sensors on 0 agents   relays on 0/0   failed readings 0   unreachable: lead-a', '  (no readings yet)']);
+  });
+});
+
+describe('demo --ha', () => {
+  it('is an option of its own, with --duration', () => {
+    expect(parseCommandLine(['--ha', '--duration', '30'])).toMatchObject({ kind: 'run', options: { ha: true, duration: 30 } });
+  });
+
+  it('reads each lead\'s role off its log lines, the last word winning', () => {
+    const standby = roleOf('lead-b', [{ msg: 'standing by for the lease' }], null);
+    const active = roleOf('lead-a', [{ msg: 'standing by for the lease' }, { msg: 'lease acquired', epoch: 18 }], null);
+    const gone = roleOf('lead-c', [{ msg: 'lease acquired', epoch: 3 }], { code: 75, signal: null });
+    expect([standby.role, active.role, gone.role]).toEqual(['standby', 'active', 'exited']);
+    expect(rolesLine([active, standby, gone])).toBe('lead-a: ACTIVE (lease epoch 18)   lead-b: standby   lead-c: gone (exit 75)');
   });
 });

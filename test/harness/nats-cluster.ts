@@ -16,6 +16,11 @@ export interface StartNatsClusterOptions {
   nodes?: number;
   /** How long to wait for the JetStream meta group to elect a leader. */
   readyTimeoutMs?: number;
+  /**
+   * Keep the other nodes' URLs from clients (nats-server --no_advertise): a client then knows only
+   * the servers it was given, so a test can cut a client off with one node.
+   */
+  noAdvertise?: boolean;
 }
 
 export interface NatsCluster {
@@ -46,7 +51,7 @@ export async function startNatsCluster(options: StartNatsClusterOptions = {}): P
       clusterPorts.map((clusterPort, i) =>
         startNats({
           jetstream: true,
-          args: ['-n', `${name}-n${i}`, '--cluster_name', name, '--cluster', `nats://${LOOPBACK}:${clusterPort}`, '--routes', routes],
+          args: ['-n', `${name}-n${i}`, '--cluster_name', name, '--cluster', `nats://${LOOPBACK}:${clusterPort}`, '--routes', routes, ...(options.noAdvertise === true ? ['--no_advertise'] : [])],
         }),
       ),
     );

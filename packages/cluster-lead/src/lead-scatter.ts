@@ -215,7 +215,7 @@ export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsI
     {
       clock: deps.clock,
       scheduler: deps.scheduler ?? new RealScheduler({ clock: deps.clock, onError: (error, label) => log.error({ err: error, timer: label }, 'scatter timer failed') }),
-      identity: { leadId: deps.identity.leadId, signer: deps.identity.signer },
+      identity: { leadId: deps.identity.leadId, signer: deps.identity.signer, leaseEpoch: deps.identity.leaseEpoch },
       targets: ports.targets,
       routes,
       outcomes: {

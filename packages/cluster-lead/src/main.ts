@@ -124,7 +124,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   // Closed last built first, at stop and when start-up fails half way.
   const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
-    const trusted = await buildTrust({ config, clock, store, events, logger });
+    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    const trusted = await buildTrust({ config, clock, store, events, logger, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { identity, trust, resolveKey, enrollmentDesk } = trusted;
     const link = new NatsLink(
       { clock, events, logger: logger.child({ domain: 'nats' }) },
@@ -139,7 +140,6 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       },
     );
     cleanups.push(['drain and close NATS', () => link.close()]);
-    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
     const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
     cleanups.push(['stop replication', () => replication.stop()]);
     // The operations side (runs in flight, ACKs, history, idempotency keys, conflicts, dead letters).
@@ -268,6 +268,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       cleanups,
       replication: () => replication.stats(),
       ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
+      ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures() }) } : {}),
     });
 
     let intakeOpen: () => void = () => undefined;

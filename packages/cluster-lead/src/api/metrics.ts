@@ -58,6 +58,8 @@ export interface MetricsSources extends FleetMetricsSources {
   sensors?: () => { accepted: number; duplicates: number; refused: Readonly<Record<string, number>>; known: number };
   /** The latest reading of each sensor, at most the configured number, and how many were left out. */
   sensorValues?: () => { readings: readonly SensorValue[]; omitted: number };
+  /** With config `ha`: whether this lead holds the lease, and failed attempts at opening its bucket; absent otherwise. */
+  ha?: () => { active: boolean; leaseOpenFailures: number };
 }
 
 /** A sensor's latest reading as /metrics shows it. */
@@ -115,6 +117,11 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): () =
   if (snapshots !== undefined) {
     scrapedCounter(registry, { name: 'mesh_lead_snapshot_failures_total', help: 'Registry snapshot writes to the database that failed.', read: () => single(snapshots().failures) });
     scrapedGauge(registry, { name: 'mesh_lead_snapshot_failing', help: '1 while the latest registry snapshot write failed (the lead is not ready), else 0.', read: () => single(Number(snapshots().failing)) });
+  }
+  const ha = s.ha;
+  if (ha !== undefined) {
+    scrapedGauge(registry, { name: 'mesh_lead_ha_active', help: '1 while this lead holds its HA lease and acts, 0 while it stands by.', read: () => single(Number(ha().active)) });
+    scrapedCounter(registry, { name: 'mesh_lead_ha_lease_open_failures_total', help: 'Failed attempts at opening the HA lease bucket (each retried with backoff).', read: () => single(ha().leaseOpenFailures) });
   }
   const sensorText = registerSensorMetrics(registry, s);
 

@@ -26,6 +26,7 @@ import { Coordinate, encodeMessage, type Compensation, type SignedFrame } from '
 import type { Logger } from 'pino';
 import type { AckHandler, AckReply, LeadIdentity, OperationStore, ScatterTransport, Unsubscribe } from '../scatter/ports.js';
 import type { OperationRecord, PlannedAgent } from '../scatter/record.js';
+import { stampLeaseEpoch } from '../ha/lease-stamp.js';
 import { edgeUrl, type EdgeAgent } from './edge-agent.js';
 import type { EdgeDirectory } from './edge-directory.js';
 import { EdgeUnreachable, postSigned, type EdgeAnswer, type FetchLike } from './edge-http.js';
@@ -165,7 +166,7 @@ export class EdgeScatterTransport implements ScatterTransport {
     const entry: Compensation = reading === null ? base : { ...base, clock_offset_ms: reading.clockOffsetMs };
     let frame: SignedFrame;
     try {
-      frame = await encodeMessage({ ...message, compensation: { [agent.agent_id]: entry } }, this.deps.identity.signer, this.deps.identity.leadId);
+      frame = await encodeMessage(stampLeaseEpoch({ ...message, compensation: { [agent.agent_id]: entry } }, this.deps.identity.leaseEpoch), this.deps.identity.signer, this.deps.identity.leadId);
     } catch (error) {
       this.report(agent, message, this.deps.clock.now(), reading?.clockOffsetMs ?? null, 'dropped', `could not sign: ${String(error)}`, null);
       return;

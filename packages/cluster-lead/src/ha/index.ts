@@ -4,3 +4,5 @@ export { LeaseKeeper, type LeaseEvent, type LeaseKeeperDeps, type LeaseKeeperOpt
 export { LeaseRecordSchema, decodeLeaseRecord, encodeLeaseRecord, epochOf, type LeaseRecord } from './lease-record.js';
 export type { LeaseObservation, LeaseStore } from './lease-store.js';
 export { openKvLeaseStore, type KvLeaseOptions } from './kv-lease-store.js';
+export { OpenBackoff, type OpenBackoffOptions } from './open-backoff.js';
+export { stampLeaseEpoch, type LeaseEpochSource } from './lease-stamp.js';

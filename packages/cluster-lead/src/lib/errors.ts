@@ -16,6 +16,7 @@ export type LeadErrorCode =
   | 'LISTEN_DENIED'
   | 'STOP_FAILED'
   | 'USAGE'
+  | 'LEASE_LOST'
   | 'INTERNAL';
 
 export class LeadError extends Error {
@@ -54,6 +55,7 @@ export function exitCodeFor(error: unknown): number {
     case 'LISTEN_DENIED':
       return EXIT.CONFIG;
     case 'PORT_IN_USE':
+    case 'LEASE_LOST':
       return EXIT.TEMPFAIL;
     case 'USAGE':
       return EXIT.USAGE;

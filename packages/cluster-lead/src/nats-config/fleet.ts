@@ -36,7 +36,15 @@ const Listener = (port: number) =>
     port: Port.default(port),
   });
 
-const LeadEntry = z.strictObject({ id: Id, nkey: UserNkey, parent: Id.optional() });
+/** A JetStream KV bucket name (the lead config's `ha.bucket`). */
+const KvBucket = z.string().min(1).max(64).regex(/^[-_a-zA-Z0-9]+$/, 'a KV bucket name: letters, digits, - and _');
+const LeadEntry = z.strictObject({
+  id: Id,
+  nkey: UserNkey,
+  parent: Id.optional(),
+  /** Set for a lead with config `ha`: its lease bucket, the only JetStream it may use. */
+  ha_bucket: KvBucket.optional(),
+});
 const AgentEntry = z.strictObject({
   id: Id,
   lead: Id,
@@ -66,6 +74,8 @@ export const FleetSchema = z
         tls: ServerTls.optional(),
         /** nats-server's monitoring endpoint, bound to loopback. */
         monitor_port: Port.optional(),
+        /** JetStream on the hub (needed by leads with `ha_bucket`); absent: none. */
+        jetstream: z.strictObject({ store_dir: FilePath }).optional(),
         /** Where Pi-site gateways connect; absent: no leaf nodes. */
         leafnodes: z.strictObject({ listen: Listener(7422).prefault({}), tls: ServerTls.optional() }).optional(),
       })

@@ -15,6 +15,9 @@
  * - Replies: an agent's requests are answered in _INBOX.<agent>.* (inboxPrefix), which only it
  *   may read; it answers the lead's probes through allow_responses (one reply per request
  *   received), so it needs no publish right on anyone's inbox.
+ * - JetStream (HA leads only): a lead with `ha_bucket` may create, read and write that one KV
+ *   bucket (its stream's API subjects and $KV.<bucket>.>); nobody else gets any $JS or $KV right,
+ *   so no agent can read, forge or delete a lease. API replies come back on the lead's inbox.
  */
 import { inboxPrefix, subjectSpaces, subjects } from '@mesh30k/shared';
 import type { Fleet, FleetAgent, FleetLead } from './fleet.js';
@@ -63,6 +66,7 @@ export function leadPermissions(lead: FleetLead, fleet: Pick<Fleet, 'leads'>): P
   for (const child of fleet.leads) {
     if (child.parent === lead.id) publish.push(subjects.summary(child.id));
   }
+  if (lead.ha_bucket !== undefined) publish.push(...leaseBucketSubjects(lead.ha_bucket));
   return { publish, subscribe: [own, `${inboxPrefix(lead.id)}.>`], allowResponses: true };
 }
 
@@ -83,4 +87,23 @@ export function sitePermissions(siteAgents: readonly Pick<FleetAgent, 'id' | 'le
     publish.add(`${inboxPrefix(agent.lead)}.>`);
   }
   return { publish: [...publish], subscribe: [...subscribe], allowResponses: true };
+}
+
+/**
+ * What opening, reading and compare-and-set writing one KV bucket takes (src/ha/kv-lease-store.ts):
+ * the JetStream API of its stream only (KV_<bucket>), not $JS.API.> (which would let the lead
+ * delete any stream), and the bucket's own subjects.
+ */
+export function leaseBucketSubjects(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.UPDATE.${stream}`,
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$KV.${bucket}.>`,
+  ];
 }

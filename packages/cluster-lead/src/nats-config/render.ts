@@ -68,6 +68,7 @@ export function renderHubConfig(fleet: Fleet): string {
     http: server.monitor_port === undefined ? undefined : `127.0.0.1:${server.monitor_port}`,
     tls: server.tls === undefined ? undefined : tlsBlock(server.tls),
     authorization: { timeout: AUTH_TIMEOUT_S, users },
+    jetstream: server.jetstream === undefined ? undefined : { store_dir: server.jetstream.store_dir },
     leafnodes:
       server.leafnodes === undefined
         ? undefined

@@ -8,6 +8,7 @@
 import { MeshError, encodeMessage } from '@mesh30k/shared';
 import type { Clock, Coordinate, SendBucket } from '@mesh30k/shared';
 import type { Logger } from 'pino';
+import { stampLeaseEpoch } from '../ha/lease-stamp.js';
 import { agentCoordinate, buildCoordinate } from './coordinate.js';
 import type { CoordinateContext } from './coordinate.js';
 import { SCATTER_EVENTS } from './events.js';
@@ -113,7 +114,8 @@ export class Dispatcher {
     send: (frame: Awaited<ReturnType<typeof encodeMessage>>) => void,
   ): Promise<boolean> {
     try {
-      const frame = await encodeMessage(message, this.deps.identity.signer, this.deps.identity.leadId);
+      // Stamped when signed: a lead whose lease ran out since the plan sends nothing.
+      const frame = await encodeMessage(stampLeaseEpoch(message, this.deps.identity.leaseEpoch), this.deps.identity.signer, this.deps.identity.leadId);
       send(frame);
       const sentAt = this.deps.clock.now();
       for (const id of agentIds) this.listener.sent(id, message.message_id, sentAt);

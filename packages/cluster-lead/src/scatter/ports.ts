@@ -215,6 +215,8 @@ export interface LeadIdentity {
   /** This lead's id: its subjects' token and the signer id of what it sends. */
   readonly leadId: string;
   readonly signer: Signer;
+  /** With config `ha`: the lease epoch stamped on every COORDINATE (null: none held, nothing is sent). */
+  readonly leaseEpoch?: (() => number | null) | undefined;
 }
 
 /** Everything the engine needs, in one object. */

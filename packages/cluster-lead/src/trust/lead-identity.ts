@@ -9,6 +9,11 @@ export interface LeadIdentity {
   publicKeyText: string;
   /** Synchronous signer: a reply per heartbeat cannot afford a promise per signature. */
   signer: NodeSigner;
+  /**
+   * With config `ha`: the epoch of the lease held now (null when none), stamped on everything
+   * the lead sends with authority (ha/lease-stamp.ts). Absent for a lead without HA.
+   */
+  leaseEpoch?: () => number | null;
 }
 
 export async function loadLeadIdentity(leadId: string, keyPath: string): Promise<LeadIdentity> {

@@ -55,6 +55,8 @@ export interface ApiWiringDeps {
   readonly replication?: () => ReplicationStats | null;
   /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
   readonly idempotency?: IdempotencyStore;
+  /** With config `ha`: the lease's state for /metrics. */
+  readonly ha?: () => { active: boolean; leaseOpenFailures: number };
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */
@@ -153,6 +155,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           const health = deps.snapshot.health();
           return { failures: health.failures, failing: health.failingSince !== null };
         },
+        ...(deps.ha === undefined ? {} : { ha: deps.ha }),
       },
       metricsRegistry,
       mode: {

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION, encodeMessage, newMessageId, subjects, type BreakerTa
 import { LeadBreakers, restoreBreakers, saveBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
 import { FreezeControl } from '../control/index.js';
+import { stampLeaseEpoch } from '../ha/index.js';
 import type { ControlState } from '../ingest/index.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders } from '../nats/frames.js';
@@ -40,7 +41,7 @@ export function buildControl({ config, clock, logger, link, identity, control, r
   const publishControl = async (message: Freeze | Thaw | Circuit): Promise<void> => {
     const nc = link.connection;
     if (nc === undefined) throw new Error('NATS is not connected');
-    const frame = await encodeMessage(message, identity.signer, config.lead_id);
+    const frame = await encodeMessage(stampLeaseEpoch(message, identity.leaseEpoch), identity.signer, config.lead_id);
     nc.publish(subjects.control(config.lead_id), frame.body, { headers: frameHeaders(frame) });
   };
   const freeze = new FreezeControl({ clock, state: control, publish: publishControl, logger: logger.child({ domain: 'control' }), leadId: config.lead_id, clusterId: config.cluster_id, sectorId: config.sector_id });

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { NatsConnection } from 'nats';
 import type { LeadConfig } from '../config/index.js';
-import { LeaseKeeper, openKvLeaseStore, type LeaseLoss } from '../ha/index.js';
+import { LeaseKeeper, OpenBackoff, openKvLeaseStore, type LeaseLoss } from '../ha/index.js';
 import { EXIT } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -22,9 +22,14 @@ export interface LeadHa {
   role(): LeadRole;
   /** The lease epoch while this lead holds it; null otherwise (and always without HA). */
   epoch(): number | null;
+  /** Failed attempts at opening the lease bucket since start (each is retried on a timer). */
+  leaseOpenFailures(): number;
   /** Stops renewing and releases the lease, so a standby takes over without waiting for its TTL. */
   stop(): Promise<void>;
 }
+
+/** Logged on each failed attempt at opening the lease bucket (retried with backoff). */
+export const HA_EVENTS = Object.freeze({ leaseOpenFailed: 'ha.lease-open-failed', leaseOpened: 'ha.lease-opened' } as const);
 
 export interface HaDeps {
   readonly config: LeadConfig;
@@ -40,8 +45,14 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
   let keeper: LeaseKeeper | undefined;
   let opening = false;
   let acting = false;
+  let stopped = false;
   // The start-up for the latest connection (a new connection replaces it) and the timers waiting.
   let connected: (() => void) | undefined;
+  let latest: NatsConnection | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let openFailures = 0;
+  // A cluster still forming answers nothing for a while: retried up to once per TTL, not once per connection.
+  const backoff = new OpenBackoff({ capMs: Math.max(1_000, config.ha.ttl_ms), random: Math.random });
   const onActive: Array<() => void> = [];
   const stoppers: Array<() => void> = [];
 
@@ -52,6 +63,34 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
     for (const run of onActive.splice(0)) run();
   };
 
+  const open = (): void => {
+    retry = undefined;
+    const nc = latest;
+    if (nc === undefined || keeper !== undefined || opening || stopped) return;
+    opening = true;
+    openKvLeaseStore(nc, { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas })
+      .then((store) => {
+        opening = false;
+        if (stopped) return;
+        log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: store.ttlMs, failed_attempts: backoff.attempts }, 'standing by for the lease');
+        backoff.reset();
+        keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: log }, { holder: `${config.lead_id}@${process.pid}` });
+        keeper.onChange((event) => {
+          if (event.type === 'acquired') becomeActive();
+          else if (event.reason !== 'released') lost(event.reason);
+        });
+        keeper.start();
+      })
+      .catch((error: unknown) => {
+        opening = false;
+        openFailures += 1;
+        if (stopped) return;
+        const waitMs = backoff.failed();
+        log.warn({ event: HA_EVENTS.leaseOpenFailed, err: error, bucket: config.ha.bucket, attempt: backoff.attempts, retry_in_ms: waitMs }, 'could not open the lease bucket; standing by and trying again');
+        retry = setTimeout(open, waitMs);
+      });
+  };
+
   return {
     gate(start) {
       return (nc) => {
@@ -60,23 +99,12 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
           return;
         }
         connected = () => start(nc);
-        if (opening) return;
-        opening = true;
-        void openKvLeaseStore(nc, { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas })
-          .then((store) => {
-            keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: log }, { holder: `${config.lead_id}@${process.pid}` });
-            keeper.onChange((event) => {
-              if (event.type === 'acquired') becomeActive();
-              else if (event.reason !== 'released') lost(event.reason);
-            });
-            log.info({ bucket: config.ha.bucket, ttl_ms: store.ttlMs }, 'standing by for the lease');
-            keeper.start();
-          })
-          .catch((error: unknown) => {
-            // Tried again on the next connection.
-            opening = false;
-            log.error({ err: error }, 'could not open the lease bucket; this lead stays a standby');
-          });
+        latest = nc;
+        // A new connection is worth a try at once rather than at the end of a long backoff.
+        if (keeper === undefined && !opening) {
+          clearTimeout(retry);
+          open();
+        }
       };
     },
     whenActive(start) {
@@ -88,7 +116,10 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
     },
     role: () => (acting ? 'active' : 'standby'),
     epoch: () => keeper?.epoch() ?? null,
+    leaseOpenFailures: () => openFailures,
     stop: async () => {
+      stopped = true;
+      clearTimeout(retry);
       await keeper?.stop({ release: true });
     },
   };
@@ -100,6 +131,7 @@ function singleLead(): LeadHa {
     whenActive: (start) => start(),
     role: () => 'single',
     epoch: () => null,
+    leaseOpenFailures: () => 0,
     stop: () => Promise.resolve(),
   };
 }

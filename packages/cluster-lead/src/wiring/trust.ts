@@ -12,11 +12,14 @@ export interface TrustDeps {
   readonly store: LeadStore;
   readonly events: EventBus;
   readonly logger: Logger;
+  /** With config `ha`: the lease epoch the identity stamps on what the lead sends with authority. */
+  readonly leaseEpoch?: () => number | null;
 }
 
-export async function buildTrust({ config, clock, store, events, logger }: TrustDeps) {
+export async function buildTrust({ config, clock, store, events, logger, leaseEpoch }: TrustDeps) {
   const trustLog = logger.child({ domain: 'trust' });
-  const identity = await loadLeadIdentity(config.lead_id, config.key_path);
+  const loaded = await loadLeadIdentity(config.lead_id, config.key_path);
+  const identity = leaseEpoch === undefined ? loaded : { ...loaded, leaseEpoch };
   const { trust, roots } = await setUpTrust({ clock, store, logger: trustLog }, { rootPublicKeys: config.trust.root_public_keys, enrollmentsPath: config.trust.enrollments });
   const enrollmentDesk = new EnrollmentDesk({
     clock,

@@ -1,4 +1,4 @@
-import { ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
+import { EpochFence, ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
 import { nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
@@ -75,6 +75,7 @@ export class Agent {
       state: deps.state,
       ed25519: deps.ed25519,
       leadKeys: deps.leadKeys,
+      leaseFence: new EpochFence(),
     };
     this.releases = deps.shared?.releases ?? new PreciseTimer({ runQueueWaitMs: runQueueWaitReader() });
     this.beats = deps.shared?.beats ?? new BeatScheduler({ quiet: this.releases });

@@ -1,5 +1,5 @@
 import { PROTOCOL_VERSION, newMessageId } from '@mesh30k/shared';
-import type { Ed25519, KeyResolver } from '@mesh30k/shared';
+import type { Ed25519, EpochFence, KeyResolver } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import type { AgentClock } from '../clock/agent-clock.js';
 import type { Bus } from '../nats/bus.js';
@@ -23,6 +23,8 @@ export interface AgentContext {
   readonly ed25519: Ed25519;
   /** Resolves the lead's key(s) for verifying what it signs. */
   readonly leadKeys: KeyResolver;
+  /** The highest lease epoch seen from an HA lead: what heartbeats, COORDINATEs and control are fenced by. */
+  readonly leaseFence: EpochFence;
 }
 
 export interface MessageHeader {

@@ -5,6 +5,7 @@ import { LogEvent } from '../logging/events.js';
 import type { AgentIdentity } from '../agent/options.js';
 import type { InboxDelivery } from '../nats/inbox.js';
 import type { FreezeState } from './freeze.js';
+import { checkLeaseEpoch } from './lease-fence.js';
 
 export interface ControlDeps {
   ctx: AgentContext;
@@ -47,6 +48,8 @@ export class ControlHandler {
     if (message.kind !== 'FREEZE' && message.kind !== 'THAW' && message.kind !== 'CIRCUIT') {
       return refuse('UNKNOWN_KIND', `${message.kind} is not a control message`);
     }
+    const fenced = checkLeaseEpoch(ctx.leaseFence, ctx.identity.leadId, message.lease_epoch);
+    if (fenced !== null) return refuse(fenced.code, fenced.message);
     const fresh = replay.check(message.message_id, message.created_at);
     if (!fresh.ok) return refuse(fresh.error.code, fresh.error.message);
     switch (message.kind) {

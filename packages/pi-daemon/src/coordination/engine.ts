@@ -99,6 +99,7 @@ export class CoordinationEngine {
       signerId,
       frozen: this.deps.freeze.frozen,
       closing: this.closing,
+      leaseFence: ctx.leaseFence,
     });
     switch (decision.kind) {
       case 'ignore':
@@ -138,7 +139,7 @@ export class CoordinationEngine {
     const receivedAtLocal = ctx.clock.localNow() - (performance.now() - message.arrivedAt);
     const read = await readUnrunnable(message, refusal, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys, leadId: ctx.identity.leadId });
     if (read === null) return;
-    const problem = refuseUnrunnable(read, { identity: ctx.identity, tuning: ctx.tuning, replay: this.deps.replay, meshNow: ctx.clock.meshNow() });
+    const problem = refuseUnrunnable(read, { identity: ctx.identity, tuning: ctx.tuning, replay: this.deps.replay, meshNow: ctx.clock.meshNow(), leaseFence: ctx.leaseFence });
     if (problem === 'ignore') return;
     if (problem !== null) {
       countCode(ctx.counters.refusedByCode, problem.code);

@@ -3,7 +3,7 @@
 // as before. A fake bus records what was handed over and when; nothing here measures precision.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ImpedanceProfiler, ReplayGuard, type Ack, type Coordinate } from '@mesh30k/shared';
+import { EpochFence, ImpedanceProfiler, ReplayGuard, type Ack, type Coordinate } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
 import { pino } from 'pino';
@@ -86,6 +86,7 @@ function rig(agentId: string, handler: VerbHandler, shared?: { releases: Precise
     state,
     ed25519: nodeEd25519,
     leadKeys: pinnedKeyResolver(new Map()),
+    leaseFence: new EpochFence(),
   };
   const meshClock = { now: () => ctx.clock.meshNow() };
   const ready: ReadyEvent[] = [];

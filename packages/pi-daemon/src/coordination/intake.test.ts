@@ -1,4 +1,4 @@
-import { ManualClock, ReplayGuard } from '@mesh30k/shared';
+import { EpochFence, ManualClock, ReplayGuard } from '@mesh30k/shared';
 import type { Coordinate } from '@mesh30k/shared';
 import { sampleMessage } from '@mesh30k/shared/testing';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +47,14 @@ describe('decideIntake', () => {
       conflict: { type: 'CAPABILITY_MISMATCH', detail: 'missing capabilities: camera' },
     });
     expect(decideIntake(coordinate({ payload_hash: 'f'.repeat(64) }), state())).toMatchObject({ kind: 'conflict', conflict: { type: 'HASH_MISMATCH' } });
+  });
+
+  it('refuses a COORDINATE from a lower lease epoch than seen, and takes unstamped ones as from a lead without HA', () => {
+    const s = state({ leaseFence: new EpochFence() });
+    expect(decideIntake(coordinate({ lease_epoch: 12 }), s)).toEqual({ kind: 'accept' });
+    expect(decideIntake(coordinate({ lease_epoch: 11 }), s)).toMatchObject({ kind: 'refuse', code: 'LEASE_FENCED' });
+    expect(decideIntake(coordinate({ lease_epoch: 12 }), s)).toEqual({ kind: 'accept' });
+    expect(decideIntake(coordinate(), s)).toEqual({ kind: 'accept' });
+    expect(s.leaseFence?.refused).toBe(1);
   });
 });

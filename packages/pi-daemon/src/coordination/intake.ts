@@ -1,7 +1,8 @@
 import { CONFLICT_LIMITS } from '@mesh30k/shared';
-import type { ConflictDetail, Coordinate, ReplayGuard, TransitRefusalCode, UnrunnableCoordinate } from '@mesh30k/shared';
+import type { ConflictDetail, Coordinate, EpochFence, ReplayGuard, TransitRefusalCode, UnrunnableCoordinate } from '@mesh30k/shared';
 import type { AgentIdentity, AgentTuning } from '../agent/options.js';
 import { hashPayload } from './context-hash.js';
+import { checkLeaseEpoch } from './lease-fence.js';
 import { isSelected, missingCapabilities } from './selector.js';
 
 /** Codes of COORDINATEs declined with a TRANSIT ACK (the work was valid but not taken). */
@@ -25,6 +26,8 @@ export interface IntakeState {
   signerId: string;
   frozen: boolean;
   closing: boolean;
+  /** The agent's lease fence (absent: nothing is fenced, as in unit tests of the other checks). */
+  leaseFence?: EpochFence;
 }
 
 const MAX_VALUE_CHARS = CONFLICT_LIMITS.maxValueChars;
@@ -53,6 +56,8 @@ export function decideIntake(coordinate: Coordinate, s: IntakeState): IntakeDeci
     return { kind: 'refuse', code: 'WRONG_SIGNER', message: `signed by "${s.signerId}", not by the lead "${s.identity.leadId}"` };
   }
   if (!isSelected(coordinate.selector, s.identity)) return { kind: 'ignore' };
+  const fenced = s.leaseFence === undefined ? null : checkLeaseEpoch(s.leaseFence, s.identity.leadId, coordinate.lease_epoch);
+  if (fenced !== null) return { kind: 'refuse', code: fenced.code, message: fenced.message };
   const fresh = s.replay.check(coordinate.message_id, coordinate.created_at);
   if (!fresh.ok) return { kind: 'refuse', code: fresh.error.code, message: fresh.error.message };
   const ttl = Math.min(coordinate.ttl_ms, s.tuning.replayWindowMs);
@@ -97,11 +102,13 @@ export function decideIntake(coordinate: Coordinate, s: IntakeState): IntakeDeci
  */
 export function refuseUnrunnable(
   read: UnrunnableCoordinate,
-  s: Pick<IntakeState, 'identity' | 'tuning' | 'replay' | 'meshNow'>,
+  s: Pick<IntakeState, 'identity' | 'tuning' | 'replay' | 'meshNow' | 'leaseFence'>,
 ): 'ignore' | { code: string; message: string } | null {
   const { head } = read;
   if (read.signerId !== s.identity.leadId) return { code: 'WRONG_SIGNER', message: `signed by "${read.signerId}", not by the lead "${s.identity.leadId}"` };
   if (!isSelected(head.selector, s.identity)) return 'ignore';
+  const fenced = s.leaseFence === undefined ? null : checkLeaseEpoch(s.leaseFence, s.identity.leadId, head.lease_epoch);
+  if (fenced !== null) return fenced;
   const fresh = s.replay.check(head.message_id, head.created_at);
   if (!fresh.ok) return { code: fresh.error.code, message: fresh.error.message };
   if (s.meshNow > head.created_at + Math.min(head.ttl_ms, s.tuning.replayWindowMs)) {

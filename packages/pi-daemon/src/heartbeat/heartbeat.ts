@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { EpochFence, Heartbeat as HeartbeatSchema, REFUSAL, SIGNATURE_HEADER, TAG_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type HmacSha256, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import { Heartbeat as HeartbeatSchema, REFUSAL, SIGNATURE_HEADER, TAG_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type HmacSha256, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
+import { countCode } from '../agent/counters.js';
+import { checkLeaseEpoch } from '../coordination/lease-fence.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
 import { checkKind, encodeFrame, parseUnsignedRefusal, subjectOf, verifyOn } from '../nats/frames.js';
@@ -108,8 +110,6 @@ export class HeartbeatTask implements BeatTask {
   private intervalMs: number;
   private lastOkAt: number | undefined;
   private last: LastBeat | undefined;
-  /** The highest lease epoch an HA lead has answered with: a lower one is a fenced lead's late reply. */
-  private readonly leaseFence = new EpochFence();
   /** Present in session mode. */
   private readonly session: HeartbeatSession | undefined;
 
@@ -279,9 +279,11 @@ export class HeartbeatTask implements BeatTask {
   /** A reply proven to be the lead's (signed or tagged): checked against this beat, then taken. */
   private onVerifiedReply(message: HeartbeatReply, beat: { t1: number; t1Wire: number; t4: number; seq: number; freezeVersion: number }): void {
     if (message.agent_id !== this.deps.ctx.identity.agentId) return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');
-    if (message.lease_epoch !== undefined) {
-      const fenced = this.leaseFence.check(this.deps.ctx.identity.leadId, message.lease_epoch);
-      if (!fenced.admitted) return this.miss('BAD_REPLY', `reply from lease epoch ${fenced.epoch}, older than ${fenced.current}: a lead that lost its lease`);
+    // The agent's one fence (ctx.leaseFence): a COORDINATE or FREEZE from a newer lead raises it too.
+    const fenced = checkLeaseEpoch(this.deps.ctx.leaseFence, this.deps.ctx.identity.leadId, message.lease_epoch);
+    if (fenced !== null) {
+      countCode(this.deps.ctx.counters.refusedByCode, fenced.code);
+      return this.miss('BAD_REPLY', `reply refused: ${fenced.message}`);
     }
     // A refusal of a body the lead could not trust (an unknown key) cannot echo t1: no clock sample, but an answer.
     if (message.t1 !== beat.t1 && !message.accepted) return this.onRefusal(message);

@@ -83,7 +83,7 @@ describe('heartbeats', () => {
       fencing.hints.lease_epoch = 3;
       await waitFor(() => real.agent.stats().heartbeatsMissed >= 2, 'replies of epoch 3 refused');
       expect(real.events('heartbeat.missed')[0]).toMatchObject({ reason: 'BAD_REPLY' });
-      expect(String(real.events('heartbeat.missed')[0]!.msg)).toContain('lease epoch 3, older than 7');
+      expect(String(real.events('heartbeat.missed')[0]!.msg)).toContain('lease epoch 3 is older than 7');
       // A successor's newer epoch is taken at once.
       fencing.hints.lease_epoch = 9;
       const sent = real.agent.stats().heartbeatsSent;

@@ -17,7 +17,7 @@ import {
 } from './enums.js';
 import { SystemHealth } from './health.js';
 import { PayloadValue } from './limits.js';
-import { Capabilities, DurationMs, OffsetMs, EpochMs, Id, MessageId, Sha256Hex, ShortText } from './primitives.js';
+import { Capabilities, DurationMs, OffsetMs, EpochMs, Id, LeaseEpoch, MessageId, Sha256Hex, ShortText } from './primitives.js';
 
 /**
  * Fields every message carries. `created_at` is the sender's best estimate of mesh time
@@ -121,7 +121,7 @@ export const HeartbeatReply = z.object({
    * An agent refuses a reply with a lower epoch than one it has seen (EpochFence): the late
    * answer of a lead that lost its lease to a successor.
    */
-  lease_epoch: z.number().int().positive().optional(),
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type HeartbeatReply = z.infer<typeof HeartbeatReply>;
 
@@ -217,6 +217,8 @@ export const Coordinate = z.object({
     (map) => map === undefined || Object.keys(map).length <= MAX_COMPENSATION_ENTRIES,
     `at most ${MAX_COMPENSATION_ENTRIES} entries; hold mode sends none`,
   ),
+  /** The sending lead's lease epoch (HA leads only): agents refuse one lower than they have seen. */
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type Coordinate = z.infer<typeof Coordinate>;
 
@@ -254,6 +256,8 @@ export const Circuit = z.object({
   scope: Scope,
   target_id: Id,
   reason: ShortText,
+  /** As on COORDINATE: the HA lead's lease epoch, absent without HA. */
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type Circuit = z.infer<typeof Circuit>;
 
@@ -264,6 +268,8 @@ export const Freeze = z.object({
   target_id: Id.optional(),
   preserve_state_to: z.string().max(256).optional(),
   reason: ShortText,
+  /** As on COORDINATE: the HA lead's lease epoch, absent without HA. */
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type Freeze = z.infer<typeof Freeze>;
 
@@ -273,6 +279,8 @@ export const Thaw = z.object({
   scope: Scope,
   target_id: Id.optional(),
   reason: ShortText,
+  /** As on COORDINATE: the HA lead's lease epoch, absent without HA. */
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type Thaw = z.infer<typeof Thaw>;
 

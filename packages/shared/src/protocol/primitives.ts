@@ -29,3 +29,8 @@ export const Capabilities = z.array(Capability).max(64);
 export const Base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'must be base64url without padding');
 export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits');
 export const ShortText = z.string().max(512);
+/**
+ * The epoch of the HA lease a lead held when it signed a message (the lease's KV revision).
+ * Absent from what a lead without HA sends; receivers accept that as before.
+ */
+export const LeaseEpoch = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);

@@ -3,7 +3,7 @@ import type { Ed25519 } from '../signing/types.js';
 import { fromBase64Url } from '../signing/encoding.js';
 import { PROTOCOL_VERSION, Priority, ReleaseMode, Verb } from './enums.js';
 import { Coordinate, Selector } from './messages.js';
-import { EpochMs, DurationMs, Id, MessageId } from './primitives.js';
+import { EpochMs, DurationMs, Id, LeaseEpoch, MessageId } from './primitives.js';
 import { TRANSIT_REFUSAL, type TransitRefusalCode } from './refusals.js';
 import type { IncomingFrame, KeyResolver } from './wire.js';
 
@@ -27,6 +27,8 @@ export const CoordinateHead = z.object({
   release_mode: ReleaseMode,
   priority: Priority,
   target_time: EpochMs,
+  /** Fenced like a runnable COORDINATE: a lower epoch than seen is not answered at all. */
+  lease_epoch: LeaseEpoch.optional(),
 });
 export type CoordinateHead = z.infer<typeof CoordinateHead>;
 

@@ -153,6 +153,16 @@ describe('wire codec', () => {
     expect(await refusal(await signedRaw(encode(JSON.stringify(bad))))).toMatchObject({ code: 'INVALID_FIELDS', path: 'compensation.edge-1.clock_offset_ms' });
   });
 
+  it.each(['COORDINATE', 'FREEZE', 'THAW', 'CIRCUIT'] as const)('carries an HA lead\'s lease epoch on %s, signed, and stays valid without one', async (kind) => {
+    const stamped = sampleMessage(kind, { overrides: { lease_epoch: 42 } });
+    const result = await verifyAndParse(await encodeMessage(stamped, agentSigner, 'agent-1'), options);
+    expect(result.ok && 'lease_epoch' in result.value.message && result.value.message.lease_epoch).toBe(42);
+    const plain = await verifyAndParse(await encodeMessage(sampleMessage(kind), agentSigner, 'agent-1'), options);
+    expect(plain.ok && !('lease_epoch' in plain.value.message)).toBe(true);
+    const bad = { ...stamped, lease_epoch: 0 };
+    expect(await refusal(await signedRaw(encode(JSON.stringify(bad))))).toMatchObject({ code: 'INVALID_FIELDS', path: 'lease_epoch' });
+  });
+
   it('refuses a message whose sender or actor is not the signer', async () => {
     const spoofedSender = sampleMessage('HEARTBEAT', { sender: 'agent-2' });
     expect(await refusal(await signedRaw(encode(JSON.stringify(spoofedSender))))).toMatchObject({ code: 'SIGNER_MISMATCH', path: 'sender_id' });

@@ -56,7 +56,6 @@ export async function startHaLead(
     http: { host: '127.0.0.1', port: 0, allow_plain_http: true },
     ingest: { verify_threads: 0 },
     ...(ha === undefined ? {} : { ha }),
-    ...extra,
   };
   for (const [section, values] of Object.entries(extra)) {
     const base = (config as Record<string, unknown>)[section];
