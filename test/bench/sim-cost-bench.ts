@@ -7,6 +7,7 @@
  *   npm run bench:sim                                  (2,500 and 5,000 agents)
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --window 20 --warmup 25
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --cpu-prof /tmp/prof   (a .cpuprofile of the sim)
+ *   npx tsx test/bench/sim-cost-bench.ts --auth ed25519                        (signed beats; default session)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,9 +27,12 @@ const { values: flags } = parseArgs({
     window: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '25' },
     'cpu-prof': { type: 'string' },
+    /** How the virtual agents authenticate heartbeats (the minimal lead answers both). */
+    auth: { type: 'string', default: 'session' },
   },
 });
 const HEARTBEAT_MS = 5_000;
+const AUTH = flags.auth === 'ed25519' ? 'ed25519' : 'session';
 const REPORT_S = 1;
 
 interface Totals {
@@ -43,6 +47,8 @@ export interface SimCostStep {
   /** Heartbeats the sim had answered in the window, and those it counted missed. */
   answered: number;
   missed: number;
+  /** Sessions the lead had opened by the window's end (session mode: about one per agent). */
+  sessionsOpened: number;
   askedPerSec: number;
   simCores: number;
   simRssMb: number;
@@ -59,7 +65,7 @@ function totalsOf(line: Record<string, unknown>): Totals | undefined {
 async function step(natsUrl: string, dir: string, agents: number): Promise<SimCostStep> {
   const leadId = `lead-cost-${agents}`;
   const specPath = join(dir, `spec-${agents}.json`);
-  await writeFile(specPath, JSON.stringify({ lead_id: leadId, count: agents, seed: agents, id_prefix: `c${agents}`, heartbeat_interval_ms: HEARTBEAT_MS }));
+  await writeFile(specPath, JSON.stringify({ lead_id: leadId, count: agents, seed: agents, id_prefix: `c${agents}`, heartbeat_interval_ms: HEARTBEAT_MS, heartbeat_auth: AUTH }));
   const root = await nodeEd25519.generateKeyPair();
   const leadKeys = await nodeEd25519.generateKeyPair();
   await saveKeyPair(join(dir, `root-${agents}.key`), root);
@@ -68,7 +74,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
   const profDir = flags['cpu-prof'];
   if (profDir !== undefined) await mkdir(profDir, { recursive: true });
   const sim = spawnAgent(
-    ['sim', '--nats', natsUrl, '--lead-key', publicKeyText(leadKeys.publicKey), '--spec', specPath, '--root-key', join(dir, `root-${agents}.key`), '--enrollments-out', enrollPath, '--report', String(REPORT_S), '--log-level', 'error'],
+    ['sim', '--nats', natsUrl, '--lead-key', publicKeyText(leadKeys.publicKey), '--spec', specPath, '--root-key', join(dir, `root-${agents}.key`), '--enrollments-out', enrollPath, '--report', String(REPORT_S), '--log-level', process.env.SIM_LOG_LEVEL ?? 'error'],
     profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir],
   );
   let lead: MinimalLead | undefined;
@@ -82,7 +88,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
         await sleep(100);
       }
     }
-    lead = await MinimalLead.start({ natsUrl, leadId, keyPair: leadKeys, trust: await trustStoreFrom(nodeEd25519, [root.publicKey], file, trueClock) });
+    lead = await MinimalLead.start({ natsUrl, leadId, keyPair: leadKeys, trust: await trustStoreFrom(nodeEd25519, [root.publicKey], file, trueClock), sessions: {} });
     await sim.waitForLine((l) => totalsOf(l) !== undefined, 'the first totals line', 120_000);
     const startupS = (Date.now() - started) / 1000;
     await sleep(Number(flags.warmup) * 1000);
@@ -104,6 +110,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
       windowS,
       answered,
       missed: b.totals.heartbeatsMissed - a.totals.heartbeatsMissed,
+      sessionsOpened: lead.sessionsOpened,
       askedPerSec: (agents * 1000) / HEARTBEAT_MS,
       simCores: cpuMs / 1000 / windowS,
       simRssMb: Math.round(b.rssMb),
@@ -133,11 +140,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await temp.dispose();
   }
   process.stdout.write(
-    `\nsim cost: one sim process, ${HEARTBEAT_MS / 1000} s heartbeats, ${flags.warmup} s warm-up, then a window of about ${flags.window} s\n\n${formatTable(
-      ['agents', 'window s', 'answered', 'missed', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s'],
-      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS]),
+    `\nsim cost: one sim process, ${AUTH} heartbeats every ${HEARTBEAT_MS / 1000} s, ${flags.warmup} s warm-up, then a window of about ${flags.window} s\n\n${formatTable(
+      ['agents', 'window s', 'answered', 'missed', 'sessions', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s'],
+      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.sessionsOpened, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS]),
     )}\n`,
   );
-  process.stdout.write(`\nwritten: ${writeReport('sim-cost', { runtime, heartbeatMs: HEARTBEAT_MS, warmupS: Number(flags.warmup), steps }, startedAt)}\n`);
+  process.stdout.write(`\nwritten: ${writeReport('sim-cost', { runtime, auth: AUTH, heartbeatMs: HEARTBEAT_MS, warmupS: Number(flags.warmup), steps }, startedAt)}\n`);
   process.exit(0);
 }
