@@ -38,6 +38,7 @@ const REPORT_S = 1;
 interface Totals {
   heartbeatsSent: number;
   heartbeatsMissed: number;
+  inSession: number;
   at: number;
 }
 
@@ -55,11 +56,13 @@ export interface SimCostStep {
   /** Sim CPU per answered heartbeat, µs: everything the process did, divided by its beats. */
   simCpuUsPerHeartbeat: number;
   startupS: number;
+  /** Seconds from spawn until every agent was in session (session mode). */
+  sessionsS: number;
 }
 
 function totalsOf(line: Record<string, unknown>): Totals | undefined {
-  const sim = line.sim as { heartbeatsSent?: number; heartbeatsMissed?: number } | undefined;
-  return sim?.heartbeatsSent === undefined || typeof line.at !== 'number' ? undefined : { heartbeatsSent: sim.heartbeatsSent, heartbeatsMissed: sim.heartbeatsMissed ?? 0, at: line.at };
+  const sim = line.sim as { heartbeatsSent?: number; heartbeatsMissed?: number; inSession?: number } | undefined;
+  return sim?.heartbeatsSent === undefined || typeof line.at !== 'number' ? undefined : { heartbeatsSent: sim.heartbeatsSent, heartbeatsMissed: sim.heartbeatsMissed ?? 0, inSession: sim.inSession ?? 0, at: line.at };
 }
 
 async function step(natsUrl: string, dir: string, agents: number): Promise<SimCostStep> {
@@ -91,6 +94,9 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
     lead = await MinimalLead.start({ natsUrl, leadId, keyPair: leadKeys, trust: await trustStoreFrom(nodeEd25519, [root.publicKey], file, trueClock), sessions: {} });
     await sim.waitForLine((l) => totalsOf(l) !== undefined, 'the first totals line', 120_000);
     const startupS = (Date.now() - started) / 1000;
+    // Session mode: the warm-up starts once every agent tags its beats (handshakes are start-up work).
+    if (AUTH === 'session') await sim.waitForLine((l) => (totalsOf(l)?.inSession ?? 0) >= agents, 'every agent in session', 180_000);
+    const sessionsS = (Date.now() - started) / 1000;
     await sleep(Number(flags.warmup) * 1000);
     // Both edges are a totals line and a /proc reading taken right after it.
     const edge = async (): Promise<{ totals: Totals; cpuMs: number; rssMb: number }> => {
@@ -116,6 +122,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
       simRssMb: Math.round(b.rssMb),
       simCpuUsPerHeartbeat: answered > 0 ? (cpuMs * 1000) / answered : Number.NaN,
       startupS,
+      sessionsS,
     };
   } finally {
     await sim.stop();
@@ -141,8 +148,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   }
   process.stdout.write(
     `\nsim cost: one sim process, ${AUTH} heartbeats every ${HEARTBEAT_MS / 1000} s, ${flags.warmup} s warm-up, then a window of about ${flags.window} s\n\n${formatTable(
-      ['agents', 'window s', 'answered', 'missed', 'sessions', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s'],
-      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.sessionsOpened, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS]),
+      ['agents', 'window s', 'answered', 'missed', 'sessions', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s', 'all in session s'],
+      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.sessionsOpened, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS, s.sessionsS]),
     )}\n`,
   );
   process.stdout.write(`\nwritten: ${writeReport('sim-cost', { runtime, auth: AUTH, heartbeatMs: HEARTBEAT_MS, warmupS: Number(flags.warmup), steps }, startedAt)}\n`);

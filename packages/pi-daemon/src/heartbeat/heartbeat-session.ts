@@ -162,7 +162,10 @@ export class HeartbeatSession {
     const frame = await encodeFrame(hello, ctx.self);
     let answer: BusMessage;
     try {
-      answer = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: ctx.tuning.heartbeatTimeoutMs, headers: frame.headers });
+      // A busy lead (a restart re-handshakes the whole fleet) may take longer than a beat's
+      // timeout; a late ACCEPT is still a session, and giving up early only makes the lead do
+      // the same handshake again.
+      answer = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: Math.max(ctx.tuning.heartbeatTimeoutMs, this.deps.intervalMs()), headers: frame.headers });
     } catch (error) {
       if (isBusError(error)) return this.failed(error.code);
       throw error;
