@@ -99,6 +99,11 @@ const Guard = z.strictObject({
   lag_threshold_ms: ms(200),
   /** How long deadlines stay widened after the last lag above the threshold. */
   lag_grace_ms: ms(30_000),
+  /**
+   * Heartbeats and handshakes waiting for verification at which the lead counts itself as the
+   * slow part, as for lag: deadlines widen, agents' latency swings are not held against them.
+   */
+  backlog_threshold: count(1_000),
 });
 
 const Ingest = z.strictObject({

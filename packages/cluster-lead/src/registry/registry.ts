@@ -122,7 +122,7 @@ export class Registry {
   }
 
   recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
-    const outcome = applyHeartbeat(this.core, heartbeat, context);
+    const outcome = applyHeartbeat(this.core, heartbeat, context, this.guard.impairedNow() !== null);
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.
     if (outcome.isNew || outcome.stateChanged) this.fleet.update();
     return outcome;
