@@ -77,6 +77,16 @@ const Heartbeat = z.strictObject({
   auth: z.enum(['session', 'ed25519']).default('session'),
   /** Lifetime of a heartbeat session before the agent must open another (each drawn +/- 10%). */
   session_lifetime_ms: ms(3_600_000),
+  /**
+   * Session handshakes in progress at which new ones are shed (OVERLOADED with retry_after_ms
+   * = handshake_retry_after_ms): a handshake costs several heartbeats' CPU, and a fleet
+   * re-handshakes at once after a lead restart. Counted apart from the verify backlog (which
+   * sheds them too, at ingest.shed_backlog): a handshake burst is turned away before it has
+   * queued seconds of work that would time out at the agents. The agents wait retry_after_ms x (0.5-1.5) and try again, which spreads them at the rate
+   * the lead takes them.
+   */
+  handshake_shed_backlog: count(128),
+  handshake_retry_after_ms: ms(10_000),
 });
 
 const Registry = z.strictObject({

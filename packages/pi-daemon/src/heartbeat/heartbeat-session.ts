@@ -195,8 +195,11 @@ export class HeartbeatSession {
     this.failures++;
     ctx.counters.sessionHandshakesFailed++;
     const interval = this.deps.intervalMs();
-    const backoff = interval * Math.min(2 ** (this.failures - 1), MAX_BACKOFF_INTERVALS) * (0.5 + this.deps.random());
-    this.notBefore = ctx.clock.localNow() + Math.max(backoff, retryAfterMs ?? 0);
+    // A lead that sheds says when to come back: that wait, jittered so the agents it turned away
+    // together do not return together; otherwise a backoff doubling per failure.
+    const wait =
+      retryAfterMs !== undefined ? retryAfterMs * (0.5 + this.deps.random()) : interval * Math.min(2 ** (this.failures - 1), MAX_BACKOFF_INTERVALS) * (0.5 + this.deps.random());
+    this.notBefore = ctx.clock.localNow() + wait;
     const level = this.failureLogged ? 'debug' : 'warn';
     this.failureLogged = true;
     ctx.log[level]({ event: LogEvent.HEARTBEAT_SESSION_FAILED, reason, failures: this.failures }, `heartbeat session not opened (${reason}); heartbeats are signed until one is`);
