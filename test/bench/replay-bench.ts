@@ -8,10 +8,13 @@
  * register with their first beat), and reads the lead's counters and CPU at the window's
  * edges. The ceiling is the highest rate whose window had >= 99% of its heartbeats accepted.
  *
- * Heartbeats are per-message Ed25519 (the lead's default mode at the time of writing).
+ * Heartbeats are session-keyed by default (REPLAY_AUTH=session: every agent opens a session
+ * with the lead before the steps, replay/sessions.ts, and each beat is HMAC-tagged ahead of
+ * time), or per-message Ed25519 (REPLAY_AUTH=ed25519), the lead's heartbeat.auth set to match.
  *
  *   npm run bench:replay                                  (500, 1,000, 2,000, 4,000, 6,000 /s)
  *   REPLAY_RATES=500,1000,2000 REPLAY_WINDOW_S=10 npm run bench:replay
+ *   REPLAY_AUTH=ed25519 npm run bench:replay
  */
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,12 +23,14 @@ import { subjects } from '@mesh30k/shared';
 import { freePort, startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { withFreshBundles } from './lib/bundles.js';
 import { formatTable, writeReport } from './lib/report.js';
-import { createReplayFleet, enrollFleet, signPlan, type ReplayFleet, type ReplayFrame } from './replay/frames.js';
+import { createReplayFleet, enrollFleet, signPlan, type ReplayFleet, type ReplayFrame, type ReplaySession } from './replay/frames.js';
+import { openSessions } from './replay/sessions.js';
 import { replayFrames, type AnswerCounts } from './replay/pacer.js';
 import { planBeats } from './replay/schedule.js';
 import { processSample } from './scale/proc.js';
 import { windowFigures, type WindowEdge } from './scale/window.js';
 
+const AUTH: 'session' | 'ed25519' = env.REPLAY_AUTH === 'ed25519' ? 'ed25519' : 'session';
 const RATES = (env.REPLAY_RATES ?? '500,1000,2000,4000,6000').split(',').map(Number);
 const HEARTBEAT_MS = 5_000;
 const WARMUP_MS = Number(env.REPLAY_WARMUP_S ?? 10) * 1000;
@@ -68,7 +73,10 @@ export interface ReplayResults {
   heartbeatMs: number;
   warmupMs: number;
   windowMs: number;
-  mode: 'ed25519-per-message';
+  mode: 'ed25519-per-message' | 'session';
+  /** Session mode: seconds the handshakes of every agent took before the steps, and retries. */
+  handshakeS: number | null;
+  handshakeRetries: number | null;
   acceptedShareLimit: number;
   framesSigned: number;
   signingS: number;
@@ -97,13 +105,13 @@ interface Planned {
 }
 
 /** Signs every step's frames; returns them with the time taken. Steps are planned back to back from `t0`. */
-async function signAll(fleet: ReplayFleet, t0: number): Promise<Planned[]> {
+async function signAll(fleet: ReplayFleet, t0: number, sessions: readonly ReplaySession[] | undefined): Promise<Planned[]> {
   const steps: Planned[] = [];
   const checked = new Set<number>();
   let from = t0;
   for (const rate of RATES) {
     const agents = Math.round((rate * HEARTBEAT_MS) / 1000);
-    steps.push({ rate, agents, from, frames: await signPlan(fleet, planBeats(agents, HEARTBEAT_MS, from, WARMUP_MS + WINDOW_MS), checked) });
+    steps.push({ rate, agents, from, frames: await signPlan(fleet, planBeats(agents, HEARTBEAT_MS, from, WARMUP_MS + WINDOW_MS), checked, sessions) });
     from += WARMUP_MS + WINDOW_MS + GAP_MS;
   }
   return steps;
@@ -188,7 +196,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: 60_000 + maxAgents * 10,
     natsArgs: ['-m', String(monitor)],
-    leadConfig: { breakers: { metrics_only: true } },
+    leadConfig: { breakers: { metrics_only: true }, heartbeat: { auth: AUTH } },
     onProgress: (what) => stdout.write(`[replay] ${what}\n`),
     enroll: async (root, names) => {
       fleet = await createReplayFleet(maxAgents, names.clusterId);
@@ -197,13 +205,29 @@ export async function runReplayBench(): Promise<ReplayResults> {
   });
   try {
     if (fleet === undefined) throw new Error('the fleet was not enrolled');
+    let sessions: ReplaySession[] | undefined;
+    let handshakeS: number | null = null;
+    let handshakeRetries: number | null = null;
+    if (AUTH === 'session') {
+      stdout.write(`[replay] ${maxAgents} session handshakes...\n`);
+      const nc = await connect({ servers: mesh.natsUrl, name: 'replay-handshakes' });
+      try {
+        const opened = await openSessions(nc, fleet, mesh.leads?.[0]?.leadId ?? 'lead-local', 32, (n) => stdout.write(`[replay] ${n} sessions open\n`));
+        ({ sessions } = opened);
+        handshakeS = opened.seconds;
+        handshakeRetries = opened.retries;
+        stdout.write(`[replay] ${maxAgents} sessions in ${opened.seconds.toFixed(1)} s (${opened.retries} retried)\n`);
+      } finally {
+        await nc.close();
+      }
+    }
     // How long signing takes here and now, so the first step is planned after it ends: an
     // agent's first frame is schema-checked, the rest only signed (the calibration frames only
     // use up sequence numbers, which the lead never sees).
     const sample = Math.min(500, maxAgents);
     const timeSigning = async (checked: Set<number>): Promise<number> => {
       const began = performance.now();
-      await signPlan(fleet!, planBeats(sample, HEARTBEAT_MS, Date.now(), HEARTBEAT_MS), checked);
+      await signPlan(fleet!, planBeats(sample, HEARTBEAT_MS, Date.now(), HEARTBEAT_MS), checked, sessions);
       return (performance.now() - began) / sample;
     };
     const firstMs = await timeSigning(new Set());
@@ -213,7 +237,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     const t0 = Date.now() + estimateMs * 1.3 + 3_000;
     stdout.write(`[replay] signing ${Math.round(total)} heartbeats (about ${(estimateMs / 1000).toFixed(0)} s)...\n`);
     const signStart = performance.now();
-    const planned = await signAll(fleet, t0);
+    const planned = await signAll(fleet, t0, sessions);
     const signingS = (performance.now() - signStart) / 1000;
     if (Date.now() > t0 + REPLAY_TTL_MS / 2) throw new Error(`signing overran its plan by ${((Date.now() - t0) / 1000).toFixed(1)} s: the frames would reach the lead near the end of their TTL`);
     const steps: ReplayStep[] = [];
@@ -227,7 +251,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     }
     const passing = steps.filter((s) => s.acceptedShare >= ACCEPTED_SHARE).map((s) => s.rate);
     return {
-      heartbeatMs: HEARTBEAT_MS, warmupMs: WARMUP_MS, windowMs: WINDOW_MS, mode: 'ed25519-per-message', acceptedShareLimit: ACCEPTED_SHARE,
+      heartbeatMs: HEARTBEAT_MS, warmupMs: WARMUP_MS, windowMs: WINDOW_MS, mode: AUTH === 'session' ? 'session' : 'ed25519-per-message', handshakeS, handshakeRetries, acceptedShareLimit: ACCEPTED_SHARE,
       framesSigned: Math.round(total), signingS, steps, ceiling: passing.length > 0 ? Math.max(...passing) : null, notRun: RATES.slice(steps.length),
     };
   } finally {
@@ -237,7 +261,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
 
 export function printReplay(r: ReplayResults): void {
   const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
-  stdout.write(`\nReplay: the lead alone, fed pre-signed heartbeats (${r.mode}, every agent every ${r.heartbeatMs / 1000} s), ${r.warmupMs / 1000} s warm-up left out, ${r.windowMs / 1000} s measured per step; ${r.framesSigned} frames signed in ${r.signingS.toFixed(1)} s before the first was sent\n\n`);
+  stdout.write(`\nReplay: the lead alone, fed pre-built heartbeats (${r.mode}${r.handshakeS === null ? '' : `; sessions opened in ${r.handshakeS.toFixed(1)} s before the steps`}, every agent every ${r.heartbeatMs / 1000} s), ${r.warmupMs / 1000} s warm-up left out, ${r.windowMs / 1000} s measured per step; ${r.framesSigned} frames signed or tagged in ${r.signingS.toFixed(1)} s before the first was sent\n\n`);
   stdout.write(
     `${formatTable(
       ['hb/s asked', 'agents', 'sent', 'accepted', 'refused', 'unanswered', 'lead got/s', 'lead cores', 'lead µs/hb', 'nats cores', 'nats µs/hb', 'generator cores', 'reply p50 / p99 ms', 'API p99 ms', 'late ms (start / max)'],

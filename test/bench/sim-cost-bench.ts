@@ -7,6 +7,7 @@
  *   npm run bench:sim                                  (2,500 and 5,000 agents)
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --window 20 --warmup 25
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --cpu-prof /tmp/prof   (a .cpuprofile of the sim)
+ *   npx tsx test/bench/sim-cost-bench.ts --auth ed25519                        (signed beats; default session)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,14 +27,19 @@ const { values: flags } = parseArgs({
     window: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '25' },
     'cpu-prof': { type: 'string' },
+    /** How the virtual agents authenticate heartbeats (the minimal lead answers both). */
+    auth: { type: 'string', default: 'session' },
   },
 });
 const HEARTBEAT_MS = 5_000;
+const AUTH = flags.auth === 'ed25519' ? 'ed25519' : 'session';
 const REPORT_S = 1;
 
 interface Totals {
   heartbeatsSent: number;
   heartbeatsMissed: number;
+  /** Absent from sims that predate it. */
+  inSession: number | undefined;
   at: number;
 }
 
@@ -43,23 +49,29 @@ export interface SimCostStep {
   /** Heartbeats the sim had answered in the window, and those it counted missed. */
   answered: number;
   missed: number;
+  /** Sessions the lead had opened by the window's end (session mode: about one per agent). */
+  sessionsOpened: number;
   askedPerSec: number;
   simCores: number;
   simRssMb: number;
   /** Sim CPU per answered heartbeat, µs: everything the process did, divided by its beats. */
   simCpuUsPerHeartbeat: number;
   startupS: number;
+  /** Seconds from spawn until 99% of agents were in session (session mode). */
+  sessionsS: number;
+  /** Agents in session at the window's end (sims that report it). */
+  inSessionAtEnd: number | undefined;
 }
 
 function totalsOf(line: Record<string, unknown>): Totals | undefined {
-  const sim = line.sim as { heartbeatsSent?: number; heartbeatsMissed?: number } | undefined;
-  return sim?.heartbeatsSent === undefined || typeof line.at !== 'number' ? undefined : { heartbeatsSent: sim.heartbeatsSent, heartbeatsMissed: sim.heartbeatsMissed ?? 0, at: line.at };
+  const sim = line.sim as { heartbeatsSent?: number; heartbeatsMissed?: number; inSession?: number } | undefined;
+  return sim?.heartbeatsSent === undefined || typeof line.at !== 'number' ? undefined : { heartbeatsSent: sim.heartbeatsSent, heartbeatsMissed: sim.heartbeatsMissed ?? 0, inSession: sim.inSession, at: line.at };
 }
 
 async function step(natsUrl: string, dir: string, agents: number): Promise<SimCostStep> {
   const leadId = `lead-cost-${agents}`;
   const specPath = join(dir, `spec-${agents}.json`);
-  await writeFile(specPath, JSON.stringify({ lead_id: leadId, count: agents, seed: agents, id_prefix: `c${agents}`, heartbeat_interval_ms: HEARTBEAT_MS }));
+  await writeFile(specPath, JSON.stringify({ lead_id: leadId, count: agents, seed: agents, id_prefix: `c${agents}`, heartbeat_interval_ms: HEARTBEAT_MS, heartbeat_auth: AUTH }));
   const root = await nodeEd25519.generateKeyPair();
   const leadKeys = await nodeEd25519.generateKeyPair();
   await saveKeyPair(join(dir, `root-${agents}.key`), root);
@@ -68,7 +80,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
   const profDir = flags['cpu-prof'];
   if (profDir !== undefined) await mkdir(profDir, { recursive: true });
   const sim = spawnAgent(
-    ['sim', '--nats', natsUrl, '--lead-key', publicKeyText(leadKeys.publicKey), '--spec', specPath, '--root-key', join(dir, `root-${agents}.key`), '--enrollments-out', enrollPath, '--report', String(REPORT_S), '--log-level', 'error'],
+    ['sim', '--nats', natsUrl, '--lead-key', publicKeyText(leadKeys.publicKey), '--spec', specPath, '--root-key', join(dir, `root-${agents}.key`), '--enrollments-out', enrollPath, '--report', String(REPORT_S), '--log-level', process.env.SIM_LOG_LEVEL ?? 'error'],
     profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir],
   );
   let lead: MinimalLead | undefined;
@@ -82,9 +94,21 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
         await sleep(100);
       }
     }
-    lead = await MinimalLead.start({ natsUrl, leadId, keyPair: leadKeys, trust: await trustStoreFrom(nodeEd25519, [root.publicKey], file, trueClock) });
+    lead = await MinimalLead.start({ natsUrl, leadId, keyPair: leadKeys, trust: await trustStoreFrom(nodeEd25519, [root.publicKey], file, trueClock), sessions: {} });
     await sim.waitForLine((l) => totalsOf(l) !== undefined, 'the first totals line', 120_000);
     const startupS = (Date.now() - started) / 1000;
+    // Session mode: the warm-up starts once every agent tags its beats (handshakes are start-up work).
+    // A sim too old to report it: until the lead has opened as many sessions, plus 30 s.
+    if (AUTH === 'session') {
+      const first = totalsOf(sim.lines.find((l) => totalsOf(l) !== undefined)!)!;
+      // 99%: an agent whose handshakes kept failing backs off for minutes (heartbeat-session.ts).
+      if (first.inSession !== undefined) await sim.waitForLine((l) => (totalsOf(l)?.inSession ?? 0) >= agents * 0.99, '99% of agents in session', 300_000);
+      else {
+        while (lead.sessionsOpened < agents) await sleep(500);
+        await sleep(30_000);
+      }
+    }
+    const sessionsS = (Date.now() - started) / 1000;
     await sleep(Number(flags.warmup) * 1000);
     // Both edges are a totals line and a /proc reading taken right after it.
     const edge = async (): Promise<{ totals: Totals; cpuMs: number; rssMb: number }> => {
@@ -104,11 +128,14 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
       windowS,
       answered,
       missed: b.totals.heartbeatsMissed - a.totals.heartbeatsMissed,
+      sessionsOpened: lead.sessionsOpened,
       askedPerSec: (agents * 1000) / HEARTBEAT_MS,
       simCores: cpuMs / 1000 / windowS,
       simRssMb: Math.round(b.rssMb),
       simCpuUsPerHeartbeat: answered > 0 ? (cpuMs * 1000) / answered : Number.NaN,
       startupS,
+      sessionsS,
+      inSessionAtEnd: b.totals.inSession,
     };
   } finally {
     await sim.stop();
@@ -133,11 +160,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     await temp.dispose();
   }
   process.stdout.write(
-    `\nsim cost: one sim process, ${HEARTBEAT_MS / 1000} s heartbeats, ${flags.warmup} s warm-up, then a window of about ${flags.window} s\n\n${formatTable(
-      ['agents', 'window s', 'answered', 'missed', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s'],
-      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS]),
+    `\nsim cost: one sim process, ${AUTH} heartbeats every ${HEARTBEAT_MS / 1000} s, ${flags.warmup} s warm-up, then a window of about ${flags.window} s\n\n${formatTable(
+      ['agents', 'window s', 'answered', 'missed', 'sessions', 'hb/s asked', 'sim cores', 'sim RSS MB', 'sim µs/hb', 'start-up s', '99% in session s', 'in session at end'],
+      steps.map((s) => [s.agents, s.windowS, s.answered, s.missed, s.sessionsOpened, s.askedPerSec, s.simCores.toFixed(3), s.simRssMb, s.simCpuUsPerHeartbeat, s.startupS, s.sessionsS, s.inSessionAtEnd ?? '-']),
     )}\n`,
   );
-  process.stdout.write(`\nwritten: ${writeReport('sim-cost', { runtime, heartbeatMs: HEARTBEAT_MS, warmupS: Number(flags.warmup), steps }, startedAt)}\n`);
+  process.stdout.write(`\nwritten: ${writeReport('sim-cost', { runtime, auth: AUTH, heartbeatMs: HEARTBEAT_MS, warmupS: Number(flags.warmup), steps }, startedAt)}\n`);
   process.exit(0);
 }

@@ -4,8 +4,8 @@
 // that only moves forward; created_at and t1 are the planned send time, which the lead's
 // replay guard accepts while the frame is sent within its TTL of that time.
 import { createHash } from 'node:crypto';
-import { PROTOCOL_VERSION, encodeMessage, newMessageId, toBase64Url, type Heartbeat, type KeyPair } from '@mesh30k/shared';
-import { nodeEd25519, type NodeSigner } from '@mesh30k/shared/node';
+import { Heartbeat as HeartbeatSchema, PROTOCOL_VERSION, encodeMessage, newMessageId, sessionTag, toBase64Url, type Heartbeat, type KeyPair } from '@mesh30k/shared';
+import { nodeEd25519, nodeHmacSha256, type NodeSigner } from '@mesh30k/shared/node';
 import { issueEnrollments, type EnrollmentFile } from '../../../packages/pi-daemon/src/sim/enrollment.js';
 import { SequenceCounter, type PlannedBeat } from './schedule.js';
 
@@ -22,13 +22,23 @@ export interface ReplayFleet {
   readonly seq: SequenceCounter;
 }
 
-/** One heartbeat ready to publish: its planned time, bytes and signature headers' values. */
+/** One heartbeat ready to publish: its planned time, bytes and the values of its auth headers. */
 export interface ReplayFrame {
   readonly at: number;
   readonly agent: number;
   readonly body: Uint8Array;
   readonly signerId: string;
-  readonly signature: string;
+  /** Ed25519 mode: the signature (Mesh-Signature). */
+  readonly signature?: string;
+  /** Session mode: the session id and HMAC tag (Mesh-Session, Mesh-Tag). */
+  readonly session?: string;
+  readonly tag?: string;
+}
+
+/** An open heartbeat session of one replayed agent (replay/sessions.ts). */
+export interface ReplaySession {
+  readonly id: string;
+  readonly agentToLead: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -94,14 +104,26 @@ export function replayHeartbeat(fleet: ReplayFleet, index: number, at: number, s
 }
 
 /**
- * Signs the planned beats. The first frame of each agent goes through encodeMessage (schema
- * check and all); the rest, built the same way, are signed straight over their JSON bytes.
+ * Signs the planned beats, or with `sessions` tags them in each agent's session. The first
+ * frame of each agent is schema-checked (through encodeMessage when signed); the rest, built
+ * the same way, are signed or tagged straight over their JSON bytes.
  */
-export async function signPlan(fleet: ReplayFleet, plan: readonly PlannedBeat[], checked: Set<number> = new Set()): Promise<ReplayFrame[]> {
+export async function signPlan(fleet: ReplayFleet, plan: readonly PlannedBeat[], checked: Set<number> = new Set(), sessions?: readonly ReplaySession[]): Promise<ReplayFrame[]> {
   const frames: ReplayFrame[] = [];
   for (const { agent, at } of plan) {
     const a = fleet.agents[agent]!;
     const heartbeat = replayHeartbeat(fleet, agent, at, fleet.seq.take(agent));
+    const session = sessions?.[agent];
+    if (sessions !== undefined) {
+      if (session === undefined) throw new Error(`agent ${a.agentId} has no session`);
+      if (!checked.has(agent)) {
+        checked.add(agent);
+        HeartbeatSchema.parse(heartbeat);
+      }
+      const body = encoder.encode(JSON.stringify(heartbeat));
+      frames.push({ at, agent, body, signerId: a.agentId, session: session.id, tag: await sessionTag(nodeHmacSha256, session.agentToLead, session.id, undefined, body) });
+      continue;
+    }
     if (!checked.has(agent)) {
       checked.add(agent);
       const frame = await encodeMessage(heartbeat, a.signer, a.agentId);

@@ -2,7 +2,7 @@
 // request objects, no timers per message), and counts the lead's answers by the reply
 // subject each frame carries: accepted, refused (by code), or never answered.
 import { headers as natsHeaders, type NatsConnection } from 'nats';
-import { SIGNATURE_HEADER, SIGNER_HEADER } from '@mesh30k/shared';
+import { SESSION_HEADER, SIGNATURE_HEADER, SIGNER_HEADER, TAG_HEADER } from '@mesh30k/shared';
 import type { ReplayFrame } from './frames.js';
 
 /** How often the pacer wakes to send what has come due. */
@@ -32,7 +32,7 @@ function emptyCounts(): AnswerCounts {
   return { sent: 0, accepted: 0, refused: {}, latencies: [] };
 }
 
-/** The outcome of one answer body: 'accepted', or the refusal's code. */
+/** The outcome of one answer body ('signed': a signed or tagged reply): 'accepted', or the refusal's code. */
 export function answerOutcome(body: Uint8Array, signed: boolean): string {
   try {
     const parsed = JSON.parse(decoder.decode(body)) as { accepted?: boolean; reason_code?: string; code?: string };
@@ -79,7 +79,8 @@ export async function replayFrames(
       if (!(index >= 0 && index < frames.length) || answered[index] === 1) return;
       answered[index] = 1;
       const latency = performance.now() - sentAt[index]!;
-      const outcome = answerOutcome(msg.data, msg.headers?.get(SIGNATURE_HEADER) ? true : false);
+      // A signed or session-tagged answer is a HEARTBEAT_REPLY; a bare one an unsigned refusal.
+      const outcome = answerOutcome(msg.data, msg.headers?.get(SIGNATURE_HEADER) || msg.headers?.get(TAG_HEADER) ? true : false);
       count(run.all, outcome, latency);
       if (options.inWindow(frames[index]!.at)) count(run.window, outcome, latency);
     },
@@ -95,7 +96,11 @@ export async function replayFrames(
       const frame = frames[next]!;
       const h = natsHeaders();
       h.set(SIGNER_HEADER, frame.signerId);
-      h.set(SIGNATURE_HEADER, frame.signature);
+      if (frame.signature !== undefined) h.set(SIGNATURE_HEADER, frame.signature);
+      if (frame.session !== undefined && frame.tag !== undefined) {
+        h.set(SESSION_HEADER, frame.session);
+        h.set(TAG_HEADER, frame.tag);
+      }
       sentAt[next] = performance.now();
       nc.publish(subject, frame.body, { reply: `${prefix}.${next}`, headers: h });
       run.maxLateMs = Math.max(run.maxLateMs, now - (frame.at + shift));

@@ -28,7 +28,7 @@ describe('lead config', () => {
   it('fills defaults for every section and freezes the result', () => {
     const config = parseConfig(MINIMAL, { env: {} });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8470, allow_plain_http: false });
-    expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000, auth: 'session', session_lifetime_ms: 3_600_000 });
+    expect(config.heartbeat).toEqual({ interval_ms: 5_000, missed_for_offline: 3, crash_after_ms: 30_000, auth: 'session', session_lifetime_ms: 3_600_000, handshake_shed_backlog: 128, handshake_retry_after_ms: 10_000 });
     expect(config.registry.quarantine_max_share).toBe(0.1);
     expect(config.registry.panic_below_healthy).toBe(0.5);
     expect(config.ingest.verify_threads).toBe(2);

@@ -78,6 +78,16 @@ const Heartbeat = z.strictObject({
   auth: z.enum(['session', 'ed25519']).default('session'),
   /** Lifetime of a heartbeat session before the agent must open another (each drawn +/- 10%). */
   session_lifetime_ms: ms(3_600_000),
+  /**
+   * Session handshakes in progress at which new ones are shed (OVERLOADED with retry_after_ms
+   * = handshake_retry_after_ms): a handshake costs several heartbeats' CPU, and a fleet
+   * re-handshakes at once after a lead restart. Counted apart from the verify backlog (which
+   * sheds them too, at ingest.shed_backlog): a handshake burst is turned away before it has
+   * queued seconds of work that would time out at the agents. The agents wait retry_after_ms x (0.5-1.5) and try again, which spreads them at the rate
+   * the lead takes them.
+   */
+  handshake_shed_backlog: count(128),
+  handshake_retry_after_ms: ms(10_000),
 });
 
 const Registry = z.strictObject({
@@ -106,6 +116,11 @@ const Guard = z.strictObject({
   lag_threshold_ms: ms(200),
   /** How long deadlines stay widened after the last lag above the threshold. */
   lag_grace_ms: ms(30_000),
+  /**
+   * Heartbeats and handshakes waiting for verification at which the lead counts itself as the
+   * slow part, as for lag: deadlines widen, agents' latency swings are not held against them.
+   */
+  backlog_threshold: count(1_000),
 });
 
 const Ingest = z.strictObject({

@@ -12,7 +12,7 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 
 const decoder = new TextDecoder();
 
-async function setup(backlog: number) {
+async function setup(backlog: number, handshakes?: number) {
   const fx = await trustFixture();
   const agent = await fx.agent('pi-1');
   const lead = await nodeEd25519.generateKeyPair();
@@ -23,7 +23,7 @@ async function setup(backlog: number) {
   const table = new SessionTable();
   const desk = new SessionDesk(
     { clock: fx.clock, logger: silentLogger(), identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) }, verifier, resolveKey: fx.resolveKey, table, counters, limits, random: () => 0.5 },
-    { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { backlog: 100, retryAfterMs: 4_000 } },
+    { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { backlog: 100, retryAfterMs: 4_000, ...(handshakes === undefined ? {} : { handshakes, handshakeRetryAfterMs: 9_000 }) } },
   );
   const hello = async (): Promise<IncomingFrame> => {
     const handshake = await AgentHandshake.start();
@@ -50,5 +50,17 @@ describe('SessionDesk', () => {
     expect(table.size).toBe(0);
     expect(counters.handshakesRefusedBy('OVERLOADED')).toBe(1);
     expect(limits.count('heartbeat_shed')).toBe(1);
+  });
+
+  it('sheds HELLOs beyond its own handshakes in progress, below the shed level of the verify backlog', async () => {
+    const { fx, desk, counters, hello } = await setup(0, 2);
+    const frames = await Promise.all([hello(), hello(), hello()]);
+    const answers = await Promise.all(frames.map((frame) => desk.process(frame, fx.clock.now())));
+    expect(answers.map((a) => 'signature' in a)).toEqual([true, true, false]);
+    expect(JSON.parse(decoder.decode(answers[2]!.body))).toMatchObject({ ok: false, code: 'OVERLOADED', retry_after_ms: 9_000 });
+    expect(counters.sessionsOpened).toBe(2);
+    expect(counters.handshakesRefusedBy('OVERLOADED')).toBe(1);
+    // Answered ones no longer count: the next is admitted.
+    expect('signature' in (await desk.process(await hello(), fx.clock.now()))).toBe(true);
   });
 });

@@ -53,8 +53,12 @@ export interface SessionDeskOptions {
   replyTtlMs: number;
   /** HELLO ids remembered against replay, and for how long (lead clock). */
   replay: { ttlMs: number; maxEntries: number };
-  /** Shed a HELLO unverified (OVERLOADED, retry_after_ms) at this verify backlog, as heartbeats are. */
-  shed?: { backlog: number; retryAfterMs: number };
+  /**
+   * Shed a HELLO unverified (OVERLOADED, retry_after_ms) at this verify backlog, as heartbeats
+   * are; and, when `handshakes` is set, beyond that many handshakes of this desk in progress
+   * (answered with handshakeRetryAfterMs, default retryAfterMs).
+   */
+  shed?: { backlog: number; retryAfterMs: number; handshakes?: number; handshakeRetryAfterMs?: number };
 }
 
 /** A signed SESSION_ACCEPT, or a compact unsigned refusal (like a heartbeat's). */
@@ -71,6 +75,8 @@ export class SessionDesk {
   private readonly replay: ReplayGuard;
   private readonly lastLog = new Map<string, number>();
   private lastSweep = Number.NEGATIVE_INFINITY;
+  /** HELLOs admitted and not yet answered. */
+  private handshaking = 0;
 
   constructor(
     private readonly deps: SessionDeskDeps,
@@ -111,6 +117,20 @@ export class SessionDesk {
       this.deps.limits?.hit('heartbeat_shed');
       return this.refuse('OVERLOADED', `the lead is overloaded (${backlog} messages waiting for verification); open the session later`, frame.signerId ?? null, shed.retryAfterMs);
     }
+    if (shed?.handshakes !== undefined && this.handshaking >= shed.handshakes) {
+      this.deps.limits?.hit('heartbeat_shed');
+      return this.refuse('OVERLOADED', `the lead is busy with ${this.handshaking} session handshakes; open the session later`, frame.signerId ?? null, shed.handshakeRetryAfterMs ?? shed.retryAfterMs);
+    }
+    this.handshaking++;
+    try {
+      return await this.open(frame, receivedAt);
+    } finally {
+      this.handshaking--;
+    }
+  }
+
+  /** A HELLO admitted: verified, checked against replay, and answered with a session. */
+  private async open(frame: IncomingFrame, receivedAt: number): Promise<SessionAnswer> {
     const verified = await this.deps.verifier.verify(frame, { accept: ['SESSION_HELLO'], resolveKey: this.deps.resolveKey });
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
     const hello = verified.value.message as SessionHello;

@@ -86,7 +86,7 @@ export interface PanicEvent {
   readonly healthyShare: number;
 }
 
-export type GuardReason = 'restart' | 'event-loop-lag' | 'transport-resumed';
+export type GuardReason = 'restart' | 'event-loop-lag' | 'transport-resumed' | 'ingest-backlog';
 
 export interface GuardEvent {
   readonly name: typeof LEAD_EVENTS.guardWidened | typeof LEAD_EVENTS.guardNormal;

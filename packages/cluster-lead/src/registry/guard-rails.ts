@@ -31,12 +31,20 @@ export interface GuardOptions {
   timeoutFactor: number;
   lagThresholdMs: number;
   lagGraceMs: number;
+  /**
+   * Heartbeats waiting in the lead's own ingest (verification backlog) at which the lead counts
+   * itself as the slow part, as for event-loop lag (grace lagGraceMs). Absent: not watched.
+   */
+  backlogThreshold?: number;
 }
 
 export interface GuardDeps {
   clock: Clock;
   lag: LagMonitor;
 }
+
+/** How much work waits in the lead's own ingest now (set once the ingest exists). */
+export type BacklogReader = () => number;
 
 /** A stretch of time in which the lead itself was the slow or deaf part. */
 export interface Impairment {
@@ -54,17 +62,23 @@ export interface GuardReading {
   factor: number;
   reasons: GuardReason[];
   lastLagMs: number;
+  /** The ingest backlog at this reading (0 when not watched). */
+  lastBacklog: number;
 }
 
 /**
  * Failure detectors fail worst when the detector is the sick one. A lead that was just
  * started (its agents have not had a full interval to reach it), that lost and regained its
- * NATS connection, or whose own event loop lags (so its timers and its view of "now" are
- * late) widens every deadline by `timeoutFactor` instead of declaring agents offline en masse.
+ * NATS connection, whose own event loop lags (so its timers and its view of "now" are late),
+ * or whose ingest has a backlog (replies, and so agents' measured latency, wait on it) widens
+ * every deadline by `timeoutFactor` instead of declaring agents offline en masse, and does not
+ * read agents' latency swings in that time as their own (heartbeat-apply.ts).
  */
 export class GuardRails {
-  private readonly until: Record<GuardReason, number> = { restart: 0, 'event-loop-lag': 0, 'transport-resumed': 0 };
+  private readonly until: Record<GuardReason, number> = { restart: 0, 'event-loop-lag': 0, 'transport-resumed': 0, 'ingest-backlog': 0 };
   private lastLagMs = 0;
+  private lastBacklog = 0;
+  private backlog: BacklogReader | undefined;
   private lastReadAt: number | null = null;
   private readonly impairments: Impairment[] = [];
   /** When the broker connection was lost, while it is. */
@@ -112,6 +126,25 @@ export class GuardRails {
     return null;
   }
 
+  /** Watches the ingest's backlog from now on (the ingest is built after the registry). */
+  watchBacklog(reader: BacklogReader): void {
+    this.backlog = reader;
+  }
+
+  /**
+   * Why the lead counts itself impaired right now (a guard's grace holds, or the broker is
+   * down), or null. Cheap enough to ask per heartbeat: agents' latency reports made while it
+   * holds measure the lead, not the agents.
+   */
+  impairedNow(): GuardReason | null {
+    if (this.lostAt !== null) return 'transport-resumed';
+    const now = this.deps.clock.now();
+    for (const reason in this.until) {
+      if (now < this.until[reason as GuardReason]) return reason as GuardReason;
+    }
+    return null;
+  }
+
   /** True while the restart grace holds (agents may still be finding, or re-synchronising with, this lead). */
   restartGraceActive(): boolean {
     return this.deps.clock.now() < this.until.restart;
@@ -126,9 +159,15 @@ export class GuardRails {
       // The lag happened somewhere since the previous reading; blame covers all of it.
       this.impaired('event-loop-lag', (this.lastReadAt ?? now) - this.lastLagMs, this.until['event-loop-lag']);
     }
+    this.lastBacklog = this.backlog?.() ?? 0;
+    const threshold = this.options.backlogThreshold;
+    if (threshold !== undefined && this.lastBacklog >= threshold) {
+      this.until['ingest-backlog'] = now + this.options.lagGraceMs;
+      this.impaired('ingest-backlog', this.lastReadAt ?? now, this.until['ingest-backlog']);
+    }
     this.lastReadAt = now;
     const reasons = (Object.keys(this.until) as GuardReason[]).filter((reason) => now < this.until[reason]);
-    return { factor: reasons.length > 0 ? this.options.timeoutFactor : 1, reasons, lastLagMs: this.lastLagMs };
+    return { factor: reasons.length > 0 ? this.options.timeoutFactor : 1, reasons, lastLagMs: this.lastLagMs, lastBacklog: this.lastBacklog };
   }
 
   private impaired(reason: GuardReason, from: number, to: number): void {

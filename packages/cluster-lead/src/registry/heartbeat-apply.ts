@@ -30,7 +30,7 @@ const GAP_ALPHA = alphaFromHalfLife(INTERVAL_HALF_LIFE);
  * capabilities are the reported ones that the enrollment grants (an agent may report fewer,
  * never more), class and cluster are the enrolled ones.
  */
-export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
+export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context: HeartbeatContext, leadImpaired = false): HeartbeatOutcome {
   const { receivedAt, enrollment } = context;
   const identity = identityOf(heartbeat, enrollment);
   let record = core.records.get(heartbeat.agent_id);
@@ -49,7 +49,9 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   copyClock(record, heartbeat);
   const hardware = copySystemHealth(core, record, heartbeat);
   record.sensors = heartbeat.sensors ?? null;
-  const spiked = observeAnomalies(core, record, heartbeat);
+  // While the lead itself is the slow part (guard-rails.ts), every agent's latency and impedance
+  // swing with it: not read as the agent's (no flag moves) and kept out of its baseline.
+  const spiked = leadImpaired ? false : observeAnomalies(core, record, heartbeat);
 
   const wasOffline = record.has(FLAG.offline);
   record.set(FLAG.offline, false);

@@ -125,7 +125,7 @@ export class Registry {
   }
 
   recordHeartbeat(heartbeat: Heartbeat, context: HeartbeatContext): HeartbeatOutcome {
-    const outcome = applyHeartbeat(this.core, heartbeat, context);
+    const outcome = applyHeartbeat(this.core, heartbeat, context, this.guard.impairedNow() !== null);
     const record = this.core.records.get(outcome.agentId);
     if (record !== undefined) this.history.record(outcome.agentId, context.receivedAt, record.impedanceScore, record.offsetMs, record.errorBoundMs);
     // Counts changed: the mode follows at once (it is a few comparisons), not a sweep later.

@@ -70,7 +70,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
             jitter: SESSION_LIFETIME_JITTER,
             replyTtlMs,
             replay: { ttlMs: config.ingest.replay_ttl_ms, maxEntries: config.ingest.replay_max_entries },
-            shed,
+            shed: { ...shed, handshakes: config.heartbeat.handshake_shed_backlog, handshakeRetryAfterMs: config.heartbeat.handshake_retry_after_ms },
           },
         );
   const heartbeats = new HeartbeatIngest(

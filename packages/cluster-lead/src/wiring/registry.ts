@@ -61,7 +61,7 @@ export function buildRegistry({ config, clock, events, store, logger, link, trus
   cleanups.push(['lag monitor', () => lag.close()]);
   const guard = new GuardRails(
     { clock, lag },
-    { restartGraceMs: config.guard.restart_grace_ms, timeoutFactor: config.guard.timeout_factor, lagThresholdMs: config.guard.lag_threshold_ms, lagGraceMs: config.guard.lag_grace_ms },
+    { restartGraceMs: config.guard.restart_grace_ms, timeoutFactor: config.guard.timeout_factor, lagThresholdMs: config.guard.lag_threshold_ms, lagGraceMs: config.guard.lag_grace_ms, backlogThreshold: config.guard.backlog_threshold },
   );
   guard.noteStart();
   const natsProber = overrides.prober ?? new NatsProber({ clock, link, identity: trust.identity, resolveKey: trust.resolveKey }, { timeoutMs: config.registry.probe_timeout_ms });

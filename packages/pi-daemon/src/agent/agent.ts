@@ -133,6 +133,7 @@ export class Agent {
       enrollment: deps.enrollment,
       leadKey: deps.leadKey,
       auth: deps.heartbeatAuth ?? 'session',
+      ...(deps.heartbeatSelfCheck === undefined ? {} : { selfCheck: deps.heartbeatSelfCheck }),
       hmac: deps.hmac ?? nodeHmacSha256,
     });
   }

@@ -56,6 +56,11 @@ export interface AgentDeps {
   leadKey?: { ensure(): Promise<DiscoveryResult> };
   /** How heartbeats are authenticated (config heartbeat.auth); default `session`. */
   heartbeatAuth?: HeartbeatAuth;
+  /**
+   * Schema-check every tagged heartbeat this agent builds (default), or only its first: a sim
+   * of thousands builds them all with the same code, and the lead checks every one anyway.
+   */
+  heartbeatSelfCheck?: 'every' | 'first';
   /** HMAC-SHA256 for session tags; default node:crypto's. */
   hmac?: HmacSha256;
   /** Told of every READY release (simulation records true arrival times with it). */

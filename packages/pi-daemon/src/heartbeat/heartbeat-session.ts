@@ -162,7 +162,10 @@ export class HeartbeatSession {
     const frame = await encodeFrame(hello, ctx.self);
     let answer: BusMessage;
     try {
-      answer = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: ctx.tuning.heartbeatTimeoutMs, headers: frame.headers });
+      // A busy lead (a restart re-handshakes the whole fleet) may take longer than a beat's
+      // timeout; a late ACCEPT is still a session, and giving up early only makes the lead do
+      // the same handshake again.
+      answer = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: Math.max(ctx.tuning.heartbeatTimeoutMs, this.deps.intervalMs()), headers: frame.headers });
     } catch (error) {
       if (isBusError(error)) return this.failed(error.code);
       throw error;
@@ -192,8 +195,11 @@ export class HeartbeatSession {
     this.failures++;
     ctx.counters.sessionHandshakesFailed++;
     const interval = this.deps.intervalMs();
-    const backoff = interval * Math.min(2 ** (this.failures - 1), MAX_BACKOFF_INTERVALS) * (0.5 + this.deps.random());
-    this.notBefore = ctx.clock.localNow() + Math.max(backoff, retryAfterMs ?? 0);
+    // A lead that sheds says when to come back: that wait, jittered so the agents it turned away
+    // together do not return together; otherwise a backoff doubling per failure.
+    const wait =
+      retryAfterMs !== undefined ? retryAfterMs * (0.5 + this.deps.random()) : interval * Math.min(2 ** (this.failures - 1), MAX_BACKOFF_INTERVALS) * (0.5 + this.deps.random());
+    this.notBefore = ctx.clock.localNow() + wait;
     const level = this.failureLogged ? 'debug' : 'warn';
     this.failureLogged = true;
     ctx.log[level]({ event: LogEvent.HEARTBEAT_SESSION_FAILED, reason, failures: this.failures }, `heartbeat session not opened (${reason}); heartbeats are signed until one is`);

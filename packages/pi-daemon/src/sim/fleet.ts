@@ -33,6 +33,11 @@ import { runQueueWaitReader } from '../clock/run-queue.js';
 import { performance } from 'node:perf_hooks';
 import { ArrivalQueue } from './arrival-queue.js';
 
+/** Slot width of the fleet's beat scheduler, ms: small beside a 5 s interval's 10% jitter. */
+export const SIM_BEAT_SLOT_MS = 20;
+/** Beats started per event-loop turn: a tagged beat costs tens of µs to build, so a turn stays near 1 ms. */
+export const SIM_BEATS_PER_TURN = 32;
+
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
   bus: Bus;
@@ -64,6 +69,8 @@ export interface FleetTotals {
   running: number;
   synced: number;
   frozen: number;
+  /** Agents whose heartbeats are tagged in an open session (session mode). */
+  inSession: number;
   heartbeatsSent: number;
   heartbeatsMissed: number;
   acksSent: number;
@@ -106,7 +113,9 @@ export class SimFleet {
       runQueueWaitMs: runQueueWaitReader(),
       onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
     });
-    const beats = new BeatScheduler({ quiet: releases, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
+    // Beats due in one slot start together, so their requests leave in one socket write: one
+    // write per beat was the sim's largest cost (bench:sim profile, docs/bench/issue15).
+    const beats = new BeatScheduler({ quiet: releases, tickMs: SIM_BEAT_SLOT_MS, beatsPerTurn: SIM_BEATS_PER_TURN, onError: (error) => deps.logger.error({ err: error }, 'heartbeat scheduler error') });
     const inbox = new MeshInbox({ bus: deps.bus, ed25519, resolveKey: deps.leadKeys, logger: deps.logger });
     // The fleet's start-up (or reconnect) burst adds at most its steady heartbeat rate.
     const steadyPerSecond = (spec.count * 1000) / spec.heartbeat_interval_ms;
@@ -149,6 +158,7 @@ export class SimFleet {
         logger: deps.logger,
         handlers: simHandlers(profile, sensors && actHandler(sensors.hub, capabilities), truth?.observe),
         heartbeatAuth: spec.heartbeat_auth,
+        heartbeatSelfCheck: 'first',
         ...(sensors === undefined ? {} : { sensors: sensors.hub }),
         config: {
           heartbeatIntervalMs: spec.heartbeat_interval_ms,
@@ -210,12 +220,13 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, heartbeatsSent: 0, heartbeatsMissed: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
+    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, heartbeatsSent: 0, heartbeatsMissed: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
       if (agent.clock.synced) sums.synced++;
       if (agent.frozen) sums.frozen++;
+      if (agent.heartbeatSession !== undefined) sums.inSession++;
       sums.heartbeatsSent += c.heartbeatsSent;
       sums.heartbeatsMissed += c.heartbeatsMissed;
       sums.acksSent += c.acksSent;

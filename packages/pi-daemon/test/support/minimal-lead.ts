@@ -9,14 +9,20 @@ import { performance } from 'node:perf_hooks';
 import {
   PROTOCOL_VERSION,
   ReplayGuard,
+  SESSION_HEADER,
   SIGNATURE_HEADER,
   SIGNER_HEADER,
   SUBJECT_KINDS,
+  TAG_HEADER,
+  acceptHello,
+  checkSessionTag,
   encodeMessage,
   err,
   newMessageId,
   ok,
+  parseAuthenticated,
   payloadHash,
+  sessionTag,
   subjects,
   verifyAndParse,
 } from '@mesh30k/shared';
@@ -31,11 +37,13 @@ import type {
   MeshMessage,
   MeshMode,
   Pong,
+  SessionHello,
+  SessionKeys,
   SubjectFamily,
   TrustStore,
   WireRefusal,
 } from '@mesh30k/shared';
-import { nodeEd25519 } from '@mesh30k/shared/node';
+import { nodeEd25519, nodeHmacSha256 } from '@mesh30k/shared/node';
 import { connect, headers as natsHeaders } from 'nats';
 import type { Msg, NatsConnection, Subscription } from 'nats';
 
@@ -49,6 +57,11 @@ export interface MinimalLeadOptions {
   /** Enrolled agents; their heartbeats, ACKs and conflicts are verified against it. */
   trust: TrustStore;
   clock?: Clock;
+  /**
+   * Answer SESSION_HELLOs and session-tagged heartbeats (docs/adr/0004). Off by default: the
+   * agents' handshakes then find no responder and their beats stay signed.
+   */
+  sessions?: { lifetimeMs?: number };
 }
 
 /** What the lead's heartbeat replies say. */
@@ -85,6 +98,9 @@ export class MinimalLead {
   private readonly signer;
   private readonly resolveAgent: KeyResolver;
   private waiters = new Set<() => void>();
+  /** Open heartbeat sessions by id (sessions option). */
+  private readonly sessionKeys = new Map<string, { agentId: string; keys: SessionKeys }>();
+  private sessionCount = 0;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -223,6 +239,7 @@ export class MinimalLead {
 
   private listen(): void {
     this.subs.push(this.nc.subscribe(subjects.heartbeat(this.id), { queue: 'leads', callback: (_e, msg) => void this.onHeartbeat(msg) }));
+    if (this.options.sessions !== undefined) this.subs.push(this.nc.subscribe(subjects.session(this.id), { queue: 'leads', callback: (_e, msg) => void this.onHello(msg) }));
     this.subs.push(this.nc.subscribe(subjects.ack(this.id), { callback: (_e, msg) => void this.onAck(msg) }));
     this.subs.push(this.nc.subscribe(subjects.conflict(this.id), { callback: (_e, msg) => void this.onConflict(msg) }));
   }
@@ -243,13 +260,63 @@ export class MinimalLead {
     return ok(result.value.message);
   }
 
-  private async onHeartbeat(msg: Msg): Promise<void> {
+  /** Sessions opened so far (sessions option). */
+  get sessionsOpened(): number {
+    return this.sessionCount;
+  }
+
+  private async onHello(msg: Msg): Promise<void> {
+    const verified = await this.verify(msg, 'session', true);
+    if (!verified.ok || verified.value.kind !== 'SESSION_HELLO') {
+      const refusal = verified.ok ? { code: 'UNKNOWN_KIND', message: 'not a SESSION_HELLO' } : verified.error;
+      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: refusal.code, message: refusal.message })));
+      return;
+    }
+    const hello: SessionHello = verified.value;
+    const sessionId = `s${++this.sessionCount}-${newMessageId(this.now()).slice(-8)}`;
+    const { keys, acceptFields } = await acceptHello(hello, msg.data, { leadId: this.id, sessionId });
+    this.sessionKeys.set(sessionId, { agentId: hello.agent_id, keys });
+    const frame = await this.sign({
+      ...this.header(),
+      correlation_id: hello.message_id,
+      kind: 'SESSION_ACCEPT',
+      agent_id: hello.agent_id,
+      ...acceptFields,
+      expires_in_ms: this.options.sessions?.lifetimeMs ?? 3_600_000,
+    });
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(frame.headers)) h.set(k, v);
+    msg.respond(frame.body, { headers: h });
+  }
+
+  /** A session-tagged beat: its tag checked under the session's key, answered with a tagged reply. */
+  private async onTaggedHeartbeat(msg: Msg, sessionId: string, tag: string): Promise<void> {
     const t2 = this.now();
-    const verified = await this.verify(msg, 'heartbeat');
-    if (!verified.ok || verified.value.kind !== 'HEARTBEAT') return;
-    const heartbeat = verified.value;
+    const session = this.sessionKeys.get(sessionId);
+    if (session === undefined || msg.headers?.get(SIGNER_HEADER) !== session.agentId) {
+      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: `no session ${sessionId}` })));
+      return;
+    }
+    if (!(await checkSessionTag(nodeHmacSha256, session.keys.agentToLead, sessionId, undefined, msg.data, tag))) {
+      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'BAD_TAG', message: 'tag does not match' })));
+      return;
+    }
+    const parsed = parseAuthenticated(msg.data, session.agentId, { accept: ['HEARTBEAT'] });
+    if (!parsed.ok || parsed.value.message.kind !== 'HEARTBEAT') return;
+    const heartbeat = parsed.value.message;
     this.heartbeats.push({ heartbeat, t2 });
-    const reply = {
+    const reply = { ...this.replyTo(heartbeat, t2), t3: this.now() };
+    const body = encoder.encode(JSON.stringify(reply));
+    const h = natsHeaders();
+    h.set(SIGNER_HEADER, this.id);
+    h.set(SESSION_HEADER, sessionId);
+    h.set(TAG_HEADER, await sessionTag(nodeHmacSha256, session.keys.leadToAgent, sessionId, heartbeat.seq, body));
+    msg.respond(body, { headers: h });
+    this.notify();
+  }
+
+  private replyTo(heartbeat: Heartbeat, t2: number) {
+    return {
       ...this.header(),
       kind: 'HEARTBEAT_REPLY' as const,
       agent_id: heartbeat.agent_id,
@@ -263,6 +330,22 @@ export class MinimalLead {
       ...(this.hints.lease_epoch === undefined ? {} : { lease_epoch: this.hints.lease_epoch }),
       t3: 0,
     };
+  }
+
+  private async onHeartbeat(msg: Msg): Promise<void> {
+    const sessionId = msg.headers?.get(SESSION_HEADER);
+    const tag = msg.headers?.get(TAG_HEADER);
+    if (sessionId && tag) return this.onTaggedHeartbeat(msg, sessionId, tag);
+    if (sessionId || tag) {
+      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: 'session beats need both headers' })));
+      return;
+    }
+    const t2 = this.now();
+    const verified = await this.verify(msg, 'heartbeat');
+    if (!verified.ok || verified.value.kind !== 'HEARTBEAT') return;
+    const heartbeat = verified.value;
+    this.heartbeats.push({ heartbeat, t2 });
+    const reply = this.replyTo(heartbeat, t2);
     reply.t3 = this.now();
     const frame = await this.sign(reply);
     const h = natsHeaders();

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
+import { NatsSupervisor } from '../../src/nats/supervisor.js';
+import { SimFleet } from '../../src/sim/fleet.js';
+import { waitFor } from '../support/deadline.js';
+import { createTestMesh, type TestMesh } from '../support/fixtures.js';
+import { captureLogger } from '../support/log-capture.js';
+import { MinimalLead } from '../support/minimal-lead.js';
+
+let nats: NatsServer;
+let dir: TempDir;
+let mesh: TestMesh;
+let lead: MinimalLead;
+
+beforeAll(async () => {
+  nats = await startNats();
+  dir = await makeTempDir();
+  mesh = await createTestMesh();
+  lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust, sessions: {} });
+});
+
+afterAll(async () => {
+  await lead?.close();
+  await nats?.dispose();
+  await dir?.dispose();
+});
+
+describe('simulation mode with heartbeat sessions', () => {
+  it('each virtual agent opens one session and its beats after that are tagged and answered', async () => {
+    const { logger } = captureLogger('error');
+    const supervisor = new NatsSupervisor({ servers: [nats.url], name: 'sim-session' }, { logger });
+    const fleet = await SimFleet.create(
+      { lead_id: mesh.leadId, count: 20, id_prefix: 'sess', heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
+      { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
+    );
+    await mesh.enroll(fleet.enrollmentSubjects());
+    supervisor.start();
+    await supervisor.whenConnected();
+    fleet.start();
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 5), 'five answered beats per agent after its session opened', 15_000);
+      const totals = fleet.totals();
+      expect(totals.heartbeatsMissed).toBe(0);
+      expect(lead.sessionsOpened).toBe(20);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
+});
