@@ -57,6 +57,7 @@ function api() {
       thaw: (r) => Promise.resolve({ action: 'thaw', scope: r.scope, targetId: r.targetId ?? null, messageId: 'm-1', published: true, frozen: false }) as never,
     },
     breakers: () => [],
+    breakerHistory: { list: () => [], capacity: 256, dropped: 0 },
     forceBreaker: () => {},
     mode: { get: () => ({ mode: 'FULL', computed: 'FULL', override: null }) as never, set: () => {} },
     heal: () => ({ recovered: [], closed: [] }) as never,
