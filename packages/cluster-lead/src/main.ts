@@ -169,7 +169,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     guard.watchBacklog(() => verifier.backlog ?? 0);
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
     const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups });
-    const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey });
+    const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey, mirror: opsReplication?.mirror });
     const ops = buildOperations({
       config,
       clock,

@@ -38,12 +38,25 @@ const Listener = (port: number) =>
 
 /** A JetStream KV bucket name (the lead config's `ha.bucket`). */
 const KvBucket = z.string().min(1).max(64).regex(/^[-_a-zA-Z0-9]+$/, 'a KV bucket name: letters, digits, - and _');
+/** A part of a bucket or stream name (the lead config's store.jetstream.prefix, a cluster id). */
+const BucketPart = z.string().regex(/^[-_a-zA-Z0-9]{1,32}$/, 'a KV bucket name part: 1-32 letters, digits, - and _');
 const LeadEntry = z.strictObject({
   id: Id,
   nkey: UserNkey,
   parent: Id.optional(),
-  /** Set for a lead with config `ha`: its lease bucket, the only JetStream it may use. */
+  /** Set for a lead with config `ha`: its lease bucket. */
   ha_bucket: KvBucket.optional(),
+  /**
+   * Set for a lead with `store.backend: "jetstream"`: its config's `store.jetstream.prefix` and
+   * `cluster_id`, naming the state buckets and operation streams of its lead group, which it
+   * may then create, write and follow (and no others).
+   */
+  jetstream_store: z
+    .strictObject({
+      prefix: BucketPart.default('mesh'),
+      cluster_id: BucketPart,
+    })
+    .optional(),
 });
 const AgentEntry = z.strictObject({
   id: Id,
@@ -74,7 +87,7 @@ export const FleetSchema = z
         tls: ServerTls.optional(),
         /** nats-server's monitoring endpoint, bound to loopback. */
         monitor_port: Port.optional(),
-        /** JetStream on the hub (needed by leads with `ha_bucket`); absent: none. */
+        /** JetStream on the hub (needed by leads with `ha_bucket` or `jetstream_store`); absent: none. */
         jetstream: z.strictObject({ store_dir: FilePath }).optional(),
         /** Where Pi-site gateways connect; absent: no leaf nodes. */
         leafnodes: z.strictObject({ listen: Listener(7422).prefault({}), tls: ServerTls.optional() }).optional(),

@@ -1,6 +1,6 @@
 export { FleetSchema, UserNkey } from './fleet.js';
 export type { Fleet, FleetAgent, FleetInput, FleetLead, FleetSite } from './fleet.js';
-export { agentPermissions, leadPermissions, leaseBucketSubjects, sitePermissions } from './permissions.js';
+export { agentPermissions, jetstreamStoreSubjects, leadPermissions, leaseBucketSubjects, sitePermissions } from './permissions.js';
 export type { Permissions } from './permissions.js';
 export { renderHubConfig, renderLeafConfig, siteLogin } from './render.js';
 export {

@@ -86,6 +86,23 @@ describe('permissions', () => {
     expect([...agentRights.publish, ...agentRights.subscribe].filter((subject) => subject.startsWith('$'))).toEqual([]);
   });
 
+  it('a lead with jetstream_store may use its group\'s state buckets and operation streams only; an agent gets none', () => {
+    const parsed = parseFleet({ ...fleet(), leads: fleet().leads!.map((lead, i) => (i === 0 ? { ...lead, jetstream_store: { cluster_id: 'cluster-1' } } : lead)) }, 'fleet.json');
+    const [store, plain] = parsed.leads;
+    const rights = leadPermissions(store!, parsed).publish;
+    expect(rights).toContain('$KV.mesh_cluster-1_registry.>');
+    expect(rights).toContain('$JS.API.STREAM.CREATE.KV_mesh_cluster-1_breakers');
+    expect(rights).toContain('$JS.API.CONSUMER.MSG.NEXT.MESH_CLUSTER-1_SENSORS.>');
+    expect(rights).toEqual(expect.arrayContaining(['mesh.cluster-1.ops.>', 'mesh.cluster-1.conflicts', 'mesh.cluster-1.deadletters.*', 'mesh.cluster-1.sensors.*.*']));
+    const jetstream = rights.filter((subject) => subject.startsWith('$JS.API.STREAM.') || subject.startsWith('$JS.API.CONSUMER.'));
+    expect(jetstream.filter((subject) => !/\.(KV_mesh_cluster-1_[a-z]+|MESH_CLUSTER-1_[A-Z]+)(\.>)?$/.test(subject))).toEqual([]);
+    expect(rights.filter((subject) => subject.includes('DELETE.') && !subject.startsWith('$JS.API.CONSUMER.DELETE.'))).toEqual([]);
+    expect(rights).not.toContain('$JS.API.>');
+    expect(new Set(rights).size).toBe(rights.length);
+    expect(leadPermissions(plain!, parsed).publish.filter((subject) => subject.startsWith('$') || subject.startsWith('mesh.cluster-1'))).toEqual([]);
+    expect(problems({ ...fleet(), leads: [{ ...fleet().leads![0]!, jetstream_store: { cluster_id: 'a.b' } }], agents: [] })).toEqual(['fleet.json: leads.0.jetstream_store.cluster_id: a KV bucket name part: 1-32 letters, digits, - and _']);
+  });
+
   it("a site carries its agents' rights once each, and may answer its leads' requests", () => {
     const rights = sitePermissions([
       { id: 'pi-1', lead: 'lead-1' },

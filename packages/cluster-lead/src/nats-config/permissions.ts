@@ -16,10 +16,14 @@
  *   may read; it answers the lead's probes through allow_responses (one reply per request
  *   received), so it needs no publish right on anyone's inbox.
  * - JetStream (HA leads only): a lead with `ha_bucket` may create, read and write that one KV
- *   bucket (its stream's API subjects and $KV.<bucket>.>); nobody else gets any $JS or $KV right,
- *   so no agent can read, forge or delete a lease. API replies come back on the lead's inbox.
+ *   bucket (its stream's API subjects and $KV.<bucket>.>); one with `jetstream_store` may create,
+ *   write and follow its lead group's state buckets and operation streams (src/replication);
+ *   nobody else gets any $JS or $KV right, so no agent can read, forge or delete a lease or a
+ *   replicated entry. API replies and consumer deliveries come back on the lead's inbox.
  */
 import { inboxPrefix, subjectSpaces, subjects } from '@mesh30k/shared';
+import { KINDS, bucketName } from '../replication/buckets.js';
+import { opsNames } from '../replication/operations/names.js';
 import type { Fleet, FleetAgent, FleetLead } from './fleet.js';
 
 export interface Permissions {
@@ -67,7 +71,8 @@ export function leadPermissions(lead: FleetLead, fleet: Pick<Fleet, 'leads'>): P
     if (child.parent === lead.id) publish.push(subjects.summary(child.id));
   }
   if (lead.ha_bucket !== undefined) publish.push(...leaseBucketSubjects(lead.ha_bucket));
-  return { publish, subscribe: [own, `${inboxPrefix(lead.id)}.>`], allowResponses: true };
+  if (lead.jetstream_store !== undefined) publish.push(...jetstreamStoreSubjects(lead.jetstream_store.prefix, lead.jetstream_store.cluster_id));
+  return { publish: [...new Set(publish)], subscribe: [own, `${inboxPrefix(lead.id)}.>`], allowResponses: true };
 }
 
 /**
@@ -95,15 +100,52 @@ export function sitePermissions(siteAgents: readonly Pick<FleetAgent, 'id' | 'le
  * delete any stream), and the bucket's own subjects.
  */
 export function leaseBucketSubjects(bucket: string): string[] {
-  const stream = `KV_${bucket}`;
+  return ['$JS.API.INFO', ...streamApiSubjects(`KV_${bucket}`), `$KV.${bucket}.>`];
+}
+
+/** Managing and reading one stream: create, update, info, gets (direct or not); no delete, no purge. */
+function streamApiSubjects(stream: string): string[] {
   return [
-    '$JS.API.INFO',
     `$JS.API.STREAM.CREATE.${stream}`,
     `$JS.API.STREAM.UPDATE.${stream}`,
     `$JS.API.STREAM.INFO.${stream}`,
     `$JS.API.STREAM.MSG.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}`,
     `$JS.API.DIRECT.GET.${stream}.>`,
-    `$KV.${bucket}.>`,
   ];
+}
+
+/**
+ * Following one stream with ephemeral ordered consumers (a KV watch, the operations follower):
+ * creating, reading, pulling from and deleting its consumers, and answering flow control.
+ */
+function consumerSubjects(stream: string): string[] {
+  return [
+    `$JS.API.CONSUMER.CREATE.${stream}`,
+    `$JS.API.CONSUMER.CREATE.${stream}.>`,
+    `$JS.API.CONSUMER.INFO.${stream}.>`,
+    `$JS.API.CONSUMER.DELETE.${stream}.>`,
+    `$JS.API.CONSUMER.MSG.NEXT.${stream}.>`,
+    `$JS.FC.${stream}.>`,
+  ];
+}
+
+/**
+ * What the JetStream store of one lead group takes (src/replication and its operations/): every
+ * state bucket (KV_<prefix>_<cluster_id>_<kind>, listed one by one: a subject wildcard cannot
+ * stand for part of a token) and the operation streams, each with its API, its consumers and
+ * its own subjects. Other groups' buckets and streams stay out of reach.
+ */
+export function jetstreamStoreSubjects(prefix: string, clusterId: string): string[] {
+  const out = ['$JS.API.INFO'];
+  for (const kind of KINDS) {
+    const bucket = bucketName({ prefix, clusterId }, kind);
+    out.push(...streamApiSubjects(`KV_${bucket}`), ...consumerSubjects(`KV_${bucket}`), `$KV.${bucket}.>`);
+  }
+  const names = opsNames(prefix, clusterId);
+  for (const stream of [names.opsStream, names.conflictsStream, names.deadLettersStream, names.sensorsStream]) {
+    out.push(...streamApiSubjects(stream), ...consumerSubjects(stream));
+  }
+  out.push(names.opsSubjects, names.conflict, names.deadLetterSubjects, names.sensorSubjects);
+  return out;
 }

@@ -3,13 +3,15 @@
  * before parsing (signature, enrolled signer who must be the agent named, replay), stored
  * (latest and bounded history), answered with a signed REPLY (src/nats/replies.ts): ok (also
  * for a duplicate, so the agent's outbox moves on) or a refusal, counted by code for /metrics.
+ * With the JetStream store the answer also waits for the reading to be on its stream: the agent
+ * drops from its outbox only a reading a standby lead can find.
  */
 import { subjects, verifyAndParse, type Clock, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck, type SensorEvent } from '@mesh30k/shared';
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../lib/logger.js';
 import { serveRequests, type ReplySigner } from '../nats/replies.js';
 import type { AckReply } from '../scatter/ports.js';
-import type { SensorReadings } from '../store/index.js';
+import type { SensorReadingRow, SensorReadings } from '../store/index.js';
 
 export const SENSOR_QUEUE_GROUP = 'leads';
 
@@ -22,6 +24,8 @@ export interface SensorIntakeDeps {
   readonly logger: Logger;
   readonly leadId: string;
   readonly replies: ReplySigner;
+  /** Resolves once the reading is replicated (JetStream store); absent with the SQLite store. */
+  readonly replicate?: ((reading: SensorReadingRow) => Promise<void>) | undefined;
 }
 
 export interface SensorIntakeStats {
@@ -43,23 +47,33 @@ export class SensorIntake {
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message);
     const event = verified.value.message as SensorEvent;
     const answered = { messageId: event.message_id, signerId: verified.value.signerId };
+    const reading: SensorReadingRow = {
+      agentId: event.agent_id,
+      sensorId: event.sensor_id,
+      sensorKind: event.sensor_kind,
+      value: event.value,
+      unit: event.unit ?? null,
+      error: event.error ?? null,
+      sampledAt: event.sampled_at,
+      seq: event.seq,
+      bootId: event.boot_id ?? '',
+      receivedAt: this.deps.clock.now(),
+    };
     let fresh: boolean;
     try {
-      fresh = this.deps.readings.record({
-        agentId: event.agent_id,
-        sensorId: event.sensor_id,
-        sensorKind: event.sensor_kind,
-        value: event.value,
-        unit: event.unit ?? null,
-        error: event.error ?? null,
-        sampledAt: event.sampled_at,
-        seq: event.seq,
-        bootId: event.boot_id ?? '',
-        receivedAt: this.deps.clock.now(),
-      });
+      fresh = this.deps.readings.record(reading);
     } catch (error) {
       this.deps.logger.error({ err: error, agent_id: event.agent_id, sensor: event.sensor_id }, 'sensor reading could not be stored');
       return { ...this.refuse('STORE_FAILED', 'the lead could not store the reading; retry later'), answered };
+    }
+    // A duplicate is published again too: its first publish may be the one that failed.
+    if (this.deps.replicate !== undefined) {
+      try {
+        await this.deps.replicate(reading);
+      } catch (error) {
+        this.deps.logger.error({ err: error, agent_id: event.agent_id, sensor: event.sensor_id }, 'sensor reading stored but not replicated');
+        return { ...this.refuse('STORE_FAILED', 'the lead could not replicate the reading; retry later'), answered };
+      }
     }
     if (fresh) this.accepted += 1;
     else this.duplicates += 1;

@@ -50,6 +50,7 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
     conflictsMaxMsgs: config.conflicts.retention.max_rows,
     deadLettersMaxAgeMs: config.dead_letters.max_age_ms,
     deadLettersMaxMsgs: config.dead_letters.max_rows,
+    sensorsPerSubject: config.sensors.history_per_sensor,
   };
   const local = new SqliteIdempotencyStore(store.db);
   const follower = new OpsFollower({ store, idempotency: local, names, logger: log });

@@ -13,7 +13,7 @@ import type { AgentArrival, JournaledRun } from '../../src/scatter/index.js';
 import { LeadStore } from '../../src/store/index.js';
 import { captureLog } from '../scatter/support/capture-log.js';
 
-const LIMITS = { replicas: 1, opsMaxAgeMs: 3_600_000, conflictsMaxAgeMs: 3_600_000, conflictsMaxMsgs: 100, deadLettersMaxAgeMs: 3_600_000, deadLettersMaxMsgs: 100 };
+const LIMITS = { replicas: 1, opsMaxAgeMs: 3_600_000, conflictsMaxAgeMs: 3_600_000, conflictsMaxMsgs: 100, deadLettersMaxAgeMs: 3_600_000, deadLettersMaxMsgs: 100, sensorsPerSubject: 3 };
 const names = opsNames('unit', 'cluster-r');
 
 let nats: NatsServer;

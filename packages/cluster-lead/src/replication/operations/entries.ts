@@ -71,10 +71,30 @@ export const DeadLetterEntry = z.object({
 });
 export type DeadLetterEntry = z.infer<typeof DeadLetterEntry>;
 
+/** A sensor reading as the acting lead stored it (src/store/sensor-readings.ts). */
+export const SensorReadingEntry = z.object({
+  type: z.literal('sensor_reading'),
+  epoch: Epoch,
+  agentId: z.string().min(1),
+  sensorId: z.string().min(1),
+  sensorKind: z.string(),
+  value: z.unknown(),
+  unit: z.string().nullable(),
+  error: z.string().nullable(),
+  sampledAt: z.number(),
+  seq: z.number().int().nonnegative(),
+  bootId: z.string(),
+  receivedAt: z.number(),
+});
+export type SensorReadingEntry = z.infer<typeof SensorReadingEntry>;
+
+/** Anything one of the operations streams carries. */
+export type ReplicatedEntry = OpsEntry | ConflictEntryJson | DeadLetterEntry | SensorReadingEntry;
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export function encodeEntry(entry: OpsEntry | ConflictEntryJson | DeadLetterEntry): Uint8Array {
+export function encodeEntry(entry: ReplicatedEntry): Uint8Array {
   return encoder.encode(JSON.stringify(entry));
 }
 

@@ -1,17 +1,18 @@
 /**
- * A standby's side: reads the three operations streams from their start, in order, and writes
+ * A standby's side: reads the four operations streams from their start, in order, and writes
  * each entry into its own SQLite file (runs in flight and their ACKs, history, idempotency
- * keys, conflicts, dead letters), so that when it takes the lease its engine resumes from its
+ * keys, conflicts, dead letters, sensor readings), so that when it takes the lease its engine resumes from its
  * file as after a restart, and its API answers what the previous lead answered. An entry that
  * does not parse, or that a fenced lead wrote after its successor (a lower lease epoch than one
  * already applied), is skipped and counted.
  */
 import { EpochFence } from '@mesh30k/shared';
+import type { z } from 'zod';
 import type { ConsumerMessages, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import type { IdempotencyStore } from '../../api/idempotency-store.js';
 import type { Logger } from '../../lib/logger.js';
 import type { LeadStore } from '../../store/index.js';
-import { ConflictEntryJson, DeadLetterEntry, OpsEntry, decodeEntry } from './entries.js';
+import { ConflictEntryJson, DeadLetterEntry, OpsEntry, SensorReadingEntry, decodeEntry, type ReplicatedEntry } from './entries.js';
 import type { OpsNames } from './names.js';
 
 export interface OpsFollowerDeps {
@@ -55,7 +56,7 @@ export class OpsFollower {
     const { store, names } = this.deps;
     for (const run of store.running.load()) store.running.end(run.operationId);
     const js = nc.jetstream();
-    for (const stream of [names.opsStream, names.conflictsStream, names.deadLettersStream]) {
+    for (const stream of followedStreams(names)) {
       const consumer = await js.consumers.get(stream);
       const messages = await consumer.consume();
       if (this.stopped) {
@@ -76,7 +77,7 @@ export class OpsFollower {
     const { names } = this.deps;
     const until = Date.now() + timeoutMs;
     const targets = await Promise.all(
-      [names.opsStream, names.conflictsStream, names.deadLettersStream].map(async (stream) => {
+      followedStreams(names).map(async (stream) => {
         const info = await jsm.streams.info(stream);
         return { stream, messages: info.state.messages, lastSeq: info.state.last_seq };
       }),
@@ -115,8 +116,8 @@ export class OpsFollower {
 
   private apply(stream: string, m: JsMsg): void {
     const { names } = this.deps;
-    const schema = stream === names.opsStream ? OpsEntry : stream === names.conflictsStream ? ConflictEntryJson : DeadLetterEntry;
-    const decoded = decodeEntry(schema, m.data);
+    const schema = stream === names.opsStream ? OpsEntry : stream === names.conflictsStream ? ConflictEntryJson : stream === names.sensorsStream ? SensorReadingEntry : DeadLetterEntry;
+    const decoded = decodeEntry<z.ZodType<ReplicatedEntry>>(schema, m.data);
     if (!decoded.ok) return this.reject(stream, m, decoded.problem);
     const entry = decoded.value;
     if (entry.epoch !== null) {
@@ -134,7 +135,7 @@ export class OpsFollower {
     }
   }
 
-  private write(entry: OpsEntry | ConflictEntryJson | DeadLetterEntry): void {
+  private write(entry: ReplicatedEntry): void {
     const { store, idempotency } = this.deps;
     switch (entry.type) {
       case 'run.begun':
@@ -161,6 +162,12 @@ export class OpsFollower {
         if (entry.letter === null) store.deadLetters.delete(entry.id);
         else store.deadLetters.restore({ id: entry.id, ...entry.letter });
         return;
+      case 'sensor_reading': {
+        // Kept once per (agent, sensor, boot, seq): a redelivered reading changes nothing.
+        const { type: _type, epoch: _epoch, ...reading } = entry;
+        store.sensors.record(reading);
+        return;
+      }
     }
   }
 
@@ -168,4 +175,8 @@ export class OpsFollower {
     this.rejected += 1;
     this.deps.logger.warn({ stream, seq: m.seq, subject: m.subject, problem }, 'replicated entry skipped');
   }
+}
+
+function followedStreams(names: OpsNames): string[] {
+  return [names.opsStream, names.conflictsStream, names.deadLettersStream, names.sensorsStream];
 }

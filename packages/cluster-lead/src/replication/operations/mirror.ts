@@ -2,7 +2,7 @@
  * The acting lead's side: everything the operations side writes to its SQLite file is also
  * published to JetStream (names.ts). An ACK is answered only once both copies have it (the
  * stream's publish acknowledgement means a quorum of replicas stored it), so an agent drops
- * from its outbox only what a standby can find. The rest (history, idempotency keys,
+ * from its outbox only what a standby can find; so is a sensor reading. The rest (history, idempotency keys,
  * conflicts, dead letters) is published as it is written; a failed publish is logged and
  * counted, the local write stands.
  */
@@ -10,8 +10,8 @@ import type { JetStreamClient, NatsConnection } from 'nats';
 import type { IdempotencyStore, StoredResponse } from '../../api/idempotency-store.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AgentArrival, JournaledRun, RunJournal } from '../../scatter/index.js';
-import type { ConflictEntry, DeadLetter, LeadStore } from '../../store/index.js';
-import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type OpsEntry } from './entries.js';
+import type { ConflictEntry, DeadLetter, LeadStore, SensorReadingRow } from '../../store/index.js';
+import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type ReplicatedEntry } from './entries.js';
 import type { OpsNames } from './names.js';
 
 export interface OpsMirrorDeps {
@@ -107,12 +107,27 @@ export class OpsMirror {
     });
   }
 
-  private async publish(subject: string, entry: OpsEntry | ConflictEntryJson | DeadLetterEntry): Promise<void> {
+  /**
+   * Publishes a reading the sensor intake stored (new or a redelivery: the first publish may
+   * have failed); resolves once the stream holds it, so the agent is answered only then. The
+   * message id lets the server drop a redelivery it already has (within its duplicate window).
+   */
+  async sensorReading(reading: SensorReadingRow): Promise<void> {
+    const msgID = ['sensor', reading.agentId, reading.sensorId, reading.bootId, reading.seq].map(String).join('\u0000');
+    try {
+      await this.publish(this.deps.names.sensorReading(reading.agentId, reading.sensorId), { type: 'sensor_reading', epoch: this.deps.epoch(), ...reading }, msgID);
+    } catch (error) {
+      this.failed(error, null, 'sensor_reading');
+      throw error;
+    }
+  }
+
+  private async publish(subject: string, entry: ReplicatedEntry, msgID?: string): Promise<void> {
     if (!this.deps.publishing()) return;
     await this.ready;
     const js = this.js;
     if (js === undefined) throw new Error('not connected to NATS yet');
-    await js.publish(subject, encodeEntry(entry));
+    await js.publish(subject, encodeEntry(entry), msgID === undefined ? undefined : { msgID });
   }
 
   private failed(error: unknown, operationId: string | null, what: string): void {

@@ -27,6 +27,10 @@ export interface OpsNames {
   readonly deadLettersStream: string;
   readonly deadLetterSubjects: string;
   readonly deadLetter: (id: number) => string;
+  /** Sensor readings: a bounded history per (agent, sensor). */
+  readonly sensorsStream: string;
+  readonly sensorSubjects: string;
+  readonly sensorReading: (agentId: string, sensorId: string) => string;
 }
 
 export function opsNames(prefix: string, clusterId: string): OpsNames {
@@ -47,5 +51,8 @@ export function opsNames(prefix: string, clusterId: string): OpsNames {
     deadLettersStream: `${upper}_DEADLETTERS`,
     deadLetterSubjects: `${base}.deadletters.*`,
     deadLetter: (id) => `${base}.deadletters.${id}`,
+    sensorsStream: `${upper}_SENSORS`,
+    sensorSubjects: `${base}.sensors.*.*`,
+    sensorReading: (agentId, sensorId) => `${base}.sensors.${subjectToken(agentId)}.${subjectToken(sensorId)}`,
   };
 }

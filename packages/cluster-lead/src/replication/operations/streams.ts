@@ -1,5 +1,5 @@
 /**
- * Creates (or brings to the configured limits) the three streams of the operations side. Each
+ * Creates (or brings to the configured limits) the four streams of the operations side. Each
  * keeps the latest message per subject where a subject names one thing (a run's begin, one
  * agent's ACK, a history record, an idempotency key, a dead letter), so replaying a stream
  * rebuilds the current state; age and count limits bound what a new standby replays.
@@ -15,6 +15,8 @@ export interface OpsLimits {
   readonly conflictsMaxMsgs: number;
   readonly deadLettersMaxAgeMs: number;
   readonly deadLettersMaxMsgs: number;
+  /** Sensor readings kept per (agent, sensor): the local history's bound (sensors.history_per_sensor). */
+  readonly sensorsPerSubject: number;
 }
 
 const STREAM_NOT_FOUND = 10059;
@@ -27,6 +29,8 @@ export function streamConfigs(names: OpsNames, limits: OpsLimits): Array<Partial
     { ...common, name: names.opsStream, subjects: [names.opsSubjects], max_msgs_per_subject: 1, max_age: nanos(limits.opsMaxAgeMs) },
     { ...common, name: names.conflictsStream, subjects: [names.conflict], max_age: nanos(limits.conflictsMaxAgeMs), max_msgs: limits.conflictsMaxMsgs },
     { ...common, name: names.deadLettersStream, subjects: [names.deadLetterSubjects], max_msgs_per_subject: 1, max_age: nanos(limits.deadLettersMaxAgeMs), max_msgs: limits.deadLettersMaxMsgs },
+    // One subject per (agent, sensor), so the stream trims each sensor's history as the SQLite table does.
+    { ...common, name: names.sensorsStream, subjects: [names.sensorSubjects], max_msgs_per_subject: limits.sensorsPerSubject },
   ];
 }
 
