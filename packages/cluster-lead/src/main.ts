@@ -1,5 +1,4 @@
-import { TrustStoreSnapshot, inboxPrefix, type Clock, type TrustStore } from '@mesh30k/shared';
-import { reloadBreakers } from './breakers/index.js';
+import { inboxPrefix, type Clock, type TrustStore } from '@mesh30k/shared';
 import type { ApiServer, LeadStatusBody, MeshStatusBox, ReadinessCheck } from './api/index.js';
 import type { LeadBreakers } from './breakers/index.js';
 import type { ConflictDesk } from './conflicts/index.js';
@@ -22,7 +21,7 @@ import { NatsLink } from './nats/nats-link.js';
 import { readNkeySeed } from './nats-config/index.js';
 import type { Registry, SweepReport } from './registry/index.js';
 import { LeadStore } from './store/index.js';
-import { KeyAnnouncements, TRUST_STATE_KEY, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
+import { KeyAnnouncements, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
 import { LEAD_SERVICES, type LeadService, type LeadServiceContext, type LeadServiceFactory } from './lead-service.js';
 import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
@@ -32,7 +31,7 @@ import { buildOpsReplication } from './wiring/ops-replication.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { MODE_OVERRIDE_KEY, buildRegistry, type RegistryOverrides } from './wiring/registry.js';
-import { buildReplication, type LeadReplication } from './wiring/replication.js';
+import { buildReplication, followedStateLoader, type LeadReplication } from './wiring/replication.js';
 import { buildSensorIntake } from './wiring/sensors.js';
 import { runStopSteps, stepTimeoutMs, type StopStep } from './wiring/stop-steps.js';
 import { startLeadTimers } from './wiring/timers.js';
@@ -277,18 +276,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const intake = new Promise<void>((resolve) => (intakeOpen = resolve));
     const announcements = new KeyAnnouncements({ clock, trust, roots: trusted.roots, store, logger: logger.child({ domain: 'trust' }), leadId: config.lead_id, replies: { leadId: config.lead_id, signer: identity.signer, clock } });
     let servicesStarted: Promise<void> = Promise.resolve();
-    /** A lead that followed the shared state loads it from its store now, before it acts on it. */
-    const loadFollowedState = (): void => {
-      const agents = takeOver();
-      const snapshot = store.state.get(TRUST_STATE_KEY, TrustStoreSnapshot);
-      if (snapshot !== undefined) {
-        const restoredTrust = trust.restore(snapshot);
-        if (!restoredTrust.ok) logger.warn({ err: restoredTrust.error }, 'followed trust state unreadable; keeping this lead\'s own');
-      }
-      control.reload();
-      reloadBreakers(store.state, breakers);
-      logger.info({ agents, frozen: freeze.isLeadFrozen() }, 'loaded the followed shared state');
-    };
+    const loadFollowedState = followedStateLoader({ takeOver, store, trust, control, breakers, freeze, logger });
     link.onConnected((nc) => replication.connected(nc));
     if (opsReplication !== undefined) link.onConnected((nc) => opsReplication.connected(nc));
     // With HA, a standby runs none of this until it holds the lease (wiring/ha.ts); with the

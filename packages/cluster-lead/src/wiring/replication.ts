@@ -5,12 +5,17 @@
  * takes the lease) it applies what KV holds, loads its in-memory state from the store (`takeOver`)
  * and only then opens its intake, after which it mirrors its own changes into KV.
  */
+import { TrustStoreSnapshot, type TrustStore } from '@mesh30k/shared';
 import type { NatsConnection } from 'nats';
+import { reloadBreakers, type LeadBreakers } from '../breakers/index.js';
 import type { LeadConfig } from '../config/index.js';
+import type { FreezeControl } from '../control/index.js';
+import type { ControlState } from '../ingest/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { PersistedAgent } from '../registry/index.js';
 import { createReplication, type ReplicationStats } from '../replication/index.js';
 import type { LeadStore } from '../store/index.js';
+import { TRUST_STATE_KEY } from '../trust/index.js';
 
 /** How often a lead whose buckets could not be opened tries again to start mirroring. */
 const MIRROR_RETRY_MS = 2_000;
@@ -115,5 +120,31 @@ function localOnly(): LeadReplication {
     settled: () => Promise.resolve(),
     stats: () => null,
     stop: () => undefined,
+  };
+}
+
+export interface FollowedStateDeps {
+  /** Loads the registry from the store (wiring/registry.ts); answers how many agents. */
+  takeOver: () => number;
+  store: LeadStore;
+  trust: TrustStore;
+  control: ControlState;
+  breakers: LeadBreakers;
+  freeze: FreezeControl;
+  logger: Logger;
+}
+
+/** A lead that followed the shared state loads it from its own store, before it acts on it. */
+export function followedStateLoader({ takeOver, store, trust, control, breakers, freeze, logger }: FollowedStateDeps): () => void {
+  return () => {
+    const agents = takeOver();
+    const snapshot = store.state.get(TRUST_STATE_KEY, TrustStoreSnapshot);
+    if (snapshot !== undefined) {
+      const restoredTrust = trust.restore(snapshot);
+      if (!restoredTrust.ok) logger.warn({ err: restoredTrust.error }, "followed trust state unreadable; keeping this lead's own");
+    }
+    control.reload();
+    reloadBreakers(store.state, breakers);
+    logger.info({ agents, frozen: freeze.isLeadFrozen() }, 'loaded the followed shared state');
   };
 }
