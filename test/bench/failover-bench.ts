@@ -139,6 +139,8 @@ async function main(): Promise<void> {
         ['operations started (before kill)', 'POSTs no lead took', 'with an outcome', 'without', 'interrupted by the failover', 'ACKs expected', 'ACKs recorded'],
         [[`${ops.started} (${ops.startedBeforeKill})`, String(ops.notTaken), outcomes, String(ops.withoutOutcome), String(ops.interruptedByFailover), String(ops.acksExpected), String(ops.acksRecorded)]],
       )}\n\n`);
+      stdout.write(`${formatTable(['operation', 'state', 'outcome', 'sent', 'ACKs on the standby', 'interrupted'], ops.rows.map((row) => [row.id, row.state, row.outcome ?? '-', String(row.sent), String(row.acks), row.interrupted ? 'yes' : '']))}\n\n`);
+      stdout.write(`ACKs the sims were refused: ${JSON.stringify(fleet.ackRefusals)}\n`);
       stdout.write(`standby: heartbeats refused ${JSON.stringify(fleet.standbyRefusals)}, sessions opened ${fleet.standbySessionsOpened}\n`);
       stdout.write(`targets: served < ${TARGET_MS} ms ${met.served ? 'met' : 'MISSED'}; operations all with an outcome ${met.noOperationWithoutOutcome ? 'met' : 'MISSED'}; no ACK lost ${met.noAckLost ? 'met' : 'MISSED'}; all back <= ${backWithinMs} ms ${met.allBack ? 'met' : 'MISSED'}\n`);
       stdout.write(`results: ${file}\n`);

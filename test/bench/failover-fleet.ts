@@ -12,6 +12,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stderr } from 'node:process';
+import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { publicKeyText } from '@mesh30k/shared';
 import { loadKeyPair, saveKeyPair } from '@mesh30k/shared/node';
@@ -53,10 +55,12 @@ export interface FleetOutage {
   readonly standbyRefusals: Readonly<Record<string, number>>;
   readonly standbySessionsOpened: number;
   readonly operations: OperationsFigures;
+  /** ACKs the sims were refused by a lead, by "operation code". */
+  readonly ackRefusals: Readonly<Record<string, number>>;
 }
 
 /** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
-async function startSim(group: HaGroup, agents: number, heartbeatMs: number): Promise<ChildProcess> {
+async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>): Promise<ChildProcess> {
   const rootFile = join(group.dir, 'root.key');
   await saveKeyPair(rootFile, group.root.keys);
   const lead = await loadKeyPair(join(group.dir, 'lead.key'));
@@ -66,7 +70,15 @@ async function startSim(group: HaGroup, agents: number, heartbeatMs: number): Pr
   await writeFile(specPath, JSON.stringify(spec));
   const args = [AGENT_BIN, 'sim', '--spec', specPath, '--lead-key', publicKeyText(lead.publicKey), '--root-key', rootFile, '--enrollments-out', out, '--log-level', 'error'];
   for (const url of group.servers) args.push('--nats', url);
-  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...bundleEnv() } });
+  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...bundleEnv() } });
+  // ACKs a lead refused are counted (by operation and code: an ACK the agent sent and no lead kept); other lines pass through.
+  createInterface({ input: sim.stderr }).on('line', (line) => {
+    const entry = parseLine(line);
+    if (entry?.event === 'ack.refused_by_lead') {
+      const key = `${String(entry.operation)} ${String(entry.code)}`;
+      ackRefusals.set(key, (ackRefusals.get(key) ?? 0) + 1);
+    } else stderr.write(`${line}\n`);
+  });
   const entries = await waitFor(`the sim's ${agents} enrollments`, START_MS, async () => {
     try {
       return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { enrollment: unknown }[] }).enrollments;
@@ -78,6 +90,14 @@ async function startSim(group: HaGroup, agents: number, heartbeatMs: number): Pr
   const existing = JSON.parse(await readFile(file, 'utf8')) as unknown[];
   await writeFile(file, JSON.stringify([...existing.slice(0, 1), ...entries.map((entry) => entry.enrollment)]));
   return sim;
+}
+
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }
 
 function registered(lead: LeadProc): number {
@@ -144,7 +164,8 @@ async function leadApi(operator: MeshOperator): Promise<LeadApi> {
 }
 
 export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: number, ttlMs: number, operationEveryMs = OPERATION_EVERY_MS): Promise<FleetOutage> {
-  const sim = await startSim(group, agents, heartbeatMs);
+  const ackRefusals = new Map<string, number>();
+  const sim = await startSim(group, agents, heartbeatMs, ackRefusals);
   const operator = await createMeshOperator(group.dir);
   const ha = { enabled: true, lease_key: 'fleet', ttl_ms: ttlMs, replicas: 3 };
   const apiA = await leadApi(operator);
@@ -215,6 +236,7 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       standbyRefusals: counters.refusals,
       standbySessionsOpened: counters.sessionsOpened,
       operations,
+      ackRefusals: Object.fromEntries(ackRefusals),
     };
   } finally {
     if (opsRunning) await ops.stop();

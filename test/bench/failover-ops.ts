@@ -35,7 +35,17 @@ export interface OperationsFigures {
   /** Sum of the ACKs the standby's records hold (responders + conflicts). */
   readonly acksRecorded: number;
   readonly interruptedByFailover: number;
-  readonly ids: readonly string[];
+  /** Each started operation as the standby has it. */
+  readonly rows: readonly OperationRow[];
+}
+
+export interface OperationRow {
+  readonly id: string;
+  readonly state: string;
+  readonly outcome: string | null;
+  readonly sent: number;
+  readonly acks: number;
+  readonly interrupted: boolean;
 }
 
 export class OperationLoop {
@@ -101,14 +111,19 @@ export class OperationLoop {
     let acksExpected = 0;
     let acksRecorded = 0;
     let interrupted = 0;
+    const rows: OperationRow[] = [];
     for (const id of this.startedIds) {
       const job = jobs.get(id);
       const outcome = job?.outcome ?? job?.error?.code;
       if (job === undefined || !decided(job) || outcome === undefined) withoutOutcome += 1;
       else outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      acksExpected += job?.result?.counts?.sent ?? 0;
-      acksRecorded += (job?.result?.responders?.length ?? 0) + (job?.result?.conflicts?.length ?? 0);
       if (job?.result?.interrupted?.by === 'failover') interrupted += 1;
+      const acks = (job?.result?.responders?.length ?? 0) + (job?.result?.conflicts?.length ?? 0);
+      rows.push({ id, state: job?.state ?? 'UNKNOWN', outcome: outcome ?? null, sent: job?.result?.counts?.sent ?? 0, acks, interrupted: job?.result?.interrupted?.by === 'failover' });
+    }
+    for (const row of rows) {
+      acksExpected += row.sent;
+      acksRecorded += row.acks;
     }
     return {
       everyMs: this.everyMs,
@@ -120,7 +135,7 @@ export class OperationLoop {
       acksExpected,
       acksRecorded,
       interruptedByFailover: interrupted,
-      ids: this.startedIds,
+      rows,
     };
   }
 }
