@@ -192,6 +192,8 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => (registered(active) >= agents ? true : undefined)).catch((error: unknown) => {
       throw new Error(`${String(error)} (${registered(active)} registered)`);
     });
+    // Registered is not yet routable: operations target the agents active on the lead.
+    await waitFor(`${agents} agents active on the active lead`, REGISTER_MS, async () => ((await fleetAgents(apiA).catch(() => [])).filter((row) => row.state === 'active').length >= agents ? true : undefined));
     ops.start();
     opsRunning = true;
     // A few operations on the active lead first, the last one still gathering at the kill.
