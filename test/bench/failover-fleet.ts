@@ -188,12 +188,16 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     const standby = await startHaLead(group, 'fleet-b', ha, {}, sections(apiB));
     started.push(standby);
     await logged(standby, 'standing by for the lease', START_MS);
-    await logged(standby, 'following the replicated operations', START_MS);
     await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => (registered(active) >= agents ? true : undefined)).catch((error: unknown) => {
       throw new Error(`${String(error)} (${registered(active)} registered)`);
     });
     // Registered is not yet routable: operations target the agents active on the lead.
     await waitFor(`${agents} agents active on the active lead`, REGISTER_MS, async () => ((await fleetAgents(apiA).catch(() => [])).filter((row) => row.state === 'active').length >= agents ? true : undefined));
+    // The standby must follow the operations streams before one is started (in a 1,000-agent run it took longer than START_MS to say so).
+    await logged(standby, 'following the replicated operations', REGISTER_MS).catch((error: unknown) => {
+      const said = [...new Set(standby.lines.map((line) => String(line.msg)))].slice(-15);
+      throw new Error(`${String(error)}; the standby logged: ${JSON.stringify(said)}`);
+    });
     ops.start();
     opsRunning = true;
     // A few operations on the active lead first, the last one still gathering at the kill.
