@@ -100,6 +100,13 @@ function parseLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Throws, with its last warnings and errors, when a lead is gone before the kill. */
+function alive(lead: LeadProc): void {
+  if (lead.child.exitCode === null && lead.child.signalCode === null) return;
+  const last = lead.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-8);
+  throw new Error(`${lead.name} exited (${lead.child.exitCode ?? lead.child.signalCode}) before the kill; last warnings: ${JSON.stringify(last)}; last line: ${JSON.stringify(lead.lines.at(-1))}`);
+}
+
 function registered(lead: LeadProc): number {
   const ids = new Set<string>();
   for (const line of lead.lines) if (line.event === 'agent.registered' && typeof line.agent_id === 'string' && line.agent_id.startsWith('f')) ids.add(line.agent_id);
@@ -188,7 +195,11 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     const standby = await startHaLead(group, 'fleet-b', ha, {}, sections(apiB));
     started.push(standby);
     await logged(standby, 'standing by for the lease', START_MS);
-    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => (registered(active) >= agents ? true : undefined)).catch((error: unknown) => {
+    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => {
+      alive(active);
+      alive(standby);
+      return registered(active) >= agents ? true : undefined;
+    }).catch((error: unknown) => {
       throw new Error(`${String(error)} (${registered(active)} registered)`);
     });
     // Registered is not yet routable: operations target the agents active on the lead.
