@@ -141,6 +141,9 @@ async function main(): Promise<void> {
       )}\n\n`);
       stdout.write(`${formatTable(['operation', 'state', 'outcome', 'sent', 'ACKs on the standby', 'interrupted'], ops.rows.map((row) => [row.id, row.state, row.outcome ?? '-', String(row.sent), String(row.acks), row.interrupted ? 'yes' : '']))}\n\n`);
       stdout.write(`ACKs the sims were refused: ${JSON.stringify(fleet.ackRefusals)}\n`);
+      const pre = fleet.beforeKill;
+      stdout.write(`before the kill: active lead ${pre.activeExited === null ? 'running' : `gone (${pre.activeExited})`}, its "lease lost" ${pre.activeLostLeaseMsBefore ?? '-'} ms before, standby "lease acquired" ${pre.standbyAcquiredMsBefore ?? '-'} ms before${pre.standbyAcquiredMsBefore === null ? '' : ' (the failover was not the kill\'s: figures below measure from the kill)'}\n`);
+      if (pre.activeWarnings.length > 0) stdout.write(`active lead's last warnings: ${JSON.stringify(pre.activeWarnings.map((line) => ({ time: line.time, msg: line.msg, err: (line.err as { message?: string } | undefined)?.message })))}\n`);
       stdout.write(`standby: heartbeats refused ${JSON.stringify(fleet.standbyRefusals)}, sessions opened ${fleet.standbySessionsOpened}\n`);
       stdout.write(`targets: served < ${TARGET_MS} ms ${met.served ? 'met' : 'MISSED'}; operations all with an outcome ${met.noOperationWithoutOutcome ? 'met' : 'MISSED'}; no ACK lost ${met.noAckLost ? 'met' : 'MISSED'}; all back <= ${backWithinMs} ms ${met.allBack ? 'met' : 'MISSED'}\n`);
       stdout.write(`results: ${file}\n`);

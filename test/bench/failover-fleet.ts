@@ -57,6 +57,32 @@ export interface FleetOutage {
   readonly operations: OperationsFigures;
   /** ACKs the sims were refused by a lead, by "operation code". */
   readonly ackRefusals: Readonly<Record<string, number>>;
+  /** What the leads said about the lease before the kill: the standby must not have taken it yet. */
+  readonly beforeKill: LeadsAtKill;
+}
+
+export interface LeadsAtKill {
+  /** The active lead's exit code or signal if it was gone already, else null. */
+  readonly activeExited: string | null;
+  /** ms before the kill the active lead logged "lease lost", and the standby "lease acquired"; null: not logged. */
+  readonly activeLostLeaseMsBefore: number | null;
+  readonly standbyAcquiredMsBefore: number | null;
+  /** The active lead's last warnings and errors (level >= 40). */
+  readonly activeWarnings: ReadonlyArray<Record<string, unknown>>;
+}
+
+function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: number): LeadsAtKill {
+  const at = (lead: LeadProc, msg: string): number | null => {
+    const line = lead.lines.find((l) => l.msg === msg);
+    return typeof line?.time === 'number' ? killedAt - line.time : null;
+  };
+  const exited = active.child.exitCode ?? active.child.signalCode;
+  return {
+    activeExited: exited === null ? null : String(exited),
+    activeLostLeaseMsBefore: at(active, 'lease lost'),
+    standbyAcquiredMsBefore: at(standby, 'lease acquired'),
+    activeWarnings: active.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-10),
+  };
 }
 
 /** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
@@ -215,6 +241,7 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     await delay(OPERATIONS_BEFORE_KILL * operationEveryMs + operationEveryMs / 2);
     ops.killed();
     const killedAt = Date.now();
+    const beforeKill = leadsAtKill(active, standby, killedAt);
     await killLead(active);
     let heartbeatsAt: number | undefined;
     let apiAt: number | undefined;
@@ -254,6 +281,7 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       standbySessionsOpened: counters.sessionsOpened,
       operations,
       ackRefusals: Object.fromEntries(ackRefusals),
+      beforeKill,
     };
   } finally {
     if (opsRunning) await ops.stop();
