@@ -121,7 +121,10 @@ async function main(): Promise<void> {
       const ops = fleet.operations;
       // One interval plus the re-handshake jitter (at most one interval), from the kill.
       const backWithinMs = fleet.heartbeatMs + fleet.rehandshakeJitterMs;
+      // The standby took over before the kill (the active lead lost its lease): nothing measured from the kill holds.
+      const valid = fleet.beforeKill.activeExited === null && fleet.beforeKill.standbyAcquiredMsBefore === null;
       const met = {
+        valid,
         served: fleet.heartbeatsAfterMs < TARGET_MS && fleet.apiAfterMs >= 0 && fleet.apiAfterMs < TARGET_MS,
         noOperationWithoutOutcome: ops.withoutOutcome === 0,
         noAckLost: ops.acksRecorded >= ops.acksExpected,
@@ -145,6 +148,7 @@ async function main(): Promise<void> {
       stdout.write(`before the kill: active lead ${pre.activeExited === null ? 'running' : `gone (${pre.activeExited})`}, its "lease lost" ${pre.activeLostLeaseMsBefore ?? '-'} ms before, standby "lease acquired" ${pre.standbyAcquiredMsBefore ?? '-'} ms before${pre.standbyAcquiredMsBefore === null ? '' : ' (the failover was not the kill\'s: figures below measure from the kill)'}\n`);
       if (pre.activeWarnings.length > 0) stdout.write(`active lead's last warnings: ${JSON.stringify(pre.activeWarnings.map((line) => ({ time: line.time, msg: line.msg, err: (line.err as { message?: string } | undefined)?.message })))}\n`);
       stdout.write(`standby: heartbeats refused ${JSON.stringify(fleet.standbyRefusals)}, sessions opened ${fleet.standbySessionsOpened}\n`);
+      if (!valid) stdout.write('INVALID RUN: the active lead had lost its lease before the kill; the figures above do not measure the kill\n');
       stdout.write(`targets: served < ${TARGET_MS} ms ${met.served ? 'met' : 'MISSED'}; operations all with an outcome ${met.noOperationWithoutOutcome ? 'met' : 'MISSED'}; no ACK lost ${met.noAckLost ? 'met' : 'MISSED'}; all back <= ${backWithinMs} ms ${met.allBack ? 'met' : 'MISSED'}\n`);
       stdout.write(`results: ${file}\n`);
     } finally {

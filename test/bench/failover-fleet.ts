@@ -74,13 +74,15 @@ export interface LeadsAtKill {
 
 function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: number): LeadsAtKill {
   const at = (lead: LeadProc, msg: string): number | null => {
-    const line = lead.lines.find((l) => l.msg === msg);
-    return typeof line?.time === 'number' ? killedAt - line.time : null;
+    // "lease lost", or the fatal "lost the lease (expired); exiting 75 ..." of a lead that exits on it.
+    const line = lead.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith(msg));
+    const time = typeof line?.time === 'string' ? Date.parse(line.time) : line?.time;
+    return typeof time === 'number' && Number.isFinite(time) ? killedAt - time : null;
   };
   const exited = active.child.exitCode ?? active.child.signalCode;
   return {
     activeExited: exited === null ? null : String(exited),
-    activeLostLeaseMsBefore: at(active, 'lease lost'),
+    activeLostLeaseMsBefore: at(active, 'lease lost') ?? at(active, 'lost the lease'),
     standbyAcquiredMsBefore: at(standby, 'lease acquired'),
     activeWarnings: active.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-10),
   };
