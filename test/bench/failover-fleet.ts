@@ -1,18 +1,25 @@
 /**
  * bench:failover with a fleet (--agents N): one `mesh-agent sim` process of N virtual agents
- * heartbeating two HA leads of one cluster, the test agent probing, and kill -9 of the active
- * lead. Measured from the kill: when the standby answers heartbeats, when its API answers
- * (GET /health/ready: a standby serves its API but answers 503 there until its intake opens), and when it has seen every virtual agent again (its agent.registered
- * events: a standby keeps its own SQLite store, so each agent is new to it).
+ * heartbeating two HA leads of one cluster (store.backend jetstream, replicas 3), the test agent
+ * probing, a scatter-gather started every few seconds (failover-ops.ts), and kill -9 of the
+ * active lead. Measured from the kill: when the standby answers heartbeats, when its API is
+ * ready (GET /health/ready: 503 until its intake opens), when it has accepted a heartbeat from
+ * every virtual agent and seen them all active (its /v1/agents: with the jetstream store the
+ * standby already knows each agent, so "registered" events do not say it is back); then what
+ * became of each operation started, as the standby has it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stderr } from 'node:process';
+import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { publicKeyText } from '@mesh30k/shared';
 import { loadKeyPair, saveKeyPair } from '@mesh30k/shared/node';
-import { AGENT_BIN, bundleEnv, waitFor } from '../harness/index.js';
+import { AGENT_BIN, bundleEnv, freePort, parsePromText, waitFor, type LeadApi } from '../harness/index.js';
+import { createMeshOperator, operatorApi, operatorApiConfig, type MeshOperator } from '../harness/local-mesh.js';
+import { OperationLoop, type OperationsFigures } from './failover-ops.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
 import { HA_CLUSTER_ID, HA_LEAD_ID, killLead, logged, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
 
@@ -20,31 +27,87 @@ const START_MS = 180_000;
 const RETRY_MS = 50;
 /** A loaded 2-core machine signs and verifies 1,000 first heartbeats (and their sessions) slowly. */
 const REGISTER_MS = 420_000;
+const POLL_MS = 250;
+const VERIFY_THREADS = 1;
+/** "A running operation every few seconds" (issue 16). */
+const OPERATION_EVERY_MS = 3_000;
+const OPERATIONS_BEFORE_KILL = 3;
+/** The sim spec's heartbeat_jitter default, stated so the report can name it. */
+const HEARTBEAT_JITTER = 0.1;
 
 export interface FleetOutage {
   readonly agents: number;
   readonly heartbeatMs: number;
+  /** The sims' heartbeat jitter (a fraction of the interval each way) and the session re-handshake delay after SESSION_UNKNOWN ([0, interval)). */
+  readonly heartbeatJitter: number;
+  readonly rehandshakeJitterMs: number;
   /** Kill to the first heartbeat the standby accepted (the test agent's). */
   readonly heartbeatsAfterMs: number;
   /** Kill to the standby's API answering GET /health/ready with 200. */
   readonly apiAfterMs: number;
-  /** Kill to the standby having registered every virtual agent; null if not within the wait. */
+  /** Kill to the standby having accepted a heartbeat from every virtual agent (its /v1/agents last_heartbeat_at); null if not within the wait. */
   readonly allAgentsAfterMs: number | null;
+  /** Kill to every virtual agent being active on the standby after such a heartbeat; null if not within the wait. */
+  readonly allActiveAfterMs: number | null;
+  /** When each agent's first heartbeat after the kill was accepted, from the kill, ms: quantiles. */
+  readonly agentBackMs: { p10: number; p50: number; p90: number; max: number } | null;
   readonly agentsSeen: number;
+  /** The standby's refusals of heartbeats by reason, and the sessions it opened, after the run. */
+  readonly standbyRefusals: Readonly<Record<string, number>>;
+  readonly standbySessionsOpened: number;
+  readonly operations: OperationsFigures;
+  /** ACKs the sims were refused by a lead, by "operation code". */
+  readonly ackRefusals: Readonly<Record<string, number>>;
+  /** What the leads said about the lease before the kill: the standby must not have taken it yet. */
+  readonly beforeKill: LeadsAtKill;
+}
+
+export interface LeadsAtKill {
+  /** The active lead's exit code or signal if it was gone already, else null. */
+  readonly activeExited: string | null;
+  /** ms before the kill the active lead logged "lease lost", and the standby "lease acquired"; null: not logged. */
+  readonly activeLostLeaseMsBefore: number | null;
+  readonly standbyAcquiredMsBefore: number | null;
+  /** The active lead's last warnings and errors (level >= 40). */
+  readonly activeWarnings: ReadonlyArray<Record<string, unknown>>;
+}
+
+function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: number): LeadsAtKill {
+  const at = (lead: LeadProc, msg: string): number | null => {
+    // "lease lost", or the fatal "lost the lease (expired); exiting 75 ..." of a lead that exits on it.
+    const line = lead.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith(msg));
+    const time = typeof line?.time === 'string' ? Date.parse(line.time) : line?.time;
+    return typeof time === 'number' && Number.isFinite(time) ? killedAt - time : null;
+  };
+  const exited = active.child.exitCode ?? active.child.signalCode;
+  return {
+    activeExited: exited === null ? null : String(exited),
+    activeLostLeaseMsBefore: at(active, 'lease lost') ?? at(active, 'lost the lease'),
+    standbyAcquiredMsBefore: at(standby, 'lease acquired'),
+    activeWarnings: active.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-10),
+  };
 }
 
 /** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
-async function startSim(group: HaGroup, agents: number, heartbeatMs: number): Promise<ChildProcess> {
+async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>): Promise<ChildProcess> {
   const rootFile = join(group.dir, 'root.key');
   await saveKeyPair(rootFile, group.root.keys);
   const lead = await loadKeyPair(join(group.dir, 'lead.key'));
-  const spec = { lead_id: HA_LEAD_ID, cluster_id: HA_CLUSTER_ID, count: agents, id_prefix: 'f', seed: 1, heartbeat_interval_ms: heartbeatMs };
+  const spec = { lead_id: HA_LEAD_ID, cluster_id: HA_CLUSTER_ID, count: agents, id_prefix: 'f', seed: 1, heartbeat_interval_ms: heartbeatMs, heartbeat_jitter: HEARTBEAT_JITTER };
   const specPath = join(group.dir, 'fleet.spec.json');
   const out = join(group.dir, 'fleet.enrollments.json');
   await writeFile(specPath, JSON.stringify(spec));
   const args = [AGENT_BIN, 'sim', '--spec', specPath, '--lead-key', publicKeyText(lead.publicKey), '--root-key', rootFile, '--enrollments-out', out, '--log-level', 'error'];
   for (const url of group.servers) args.push('--nats', url);
-  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...bundleEnv() } });
+  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...bundleEnv() } });
+  // ACKs a lead refused are counted (by operation and code: an ACK the agent sent and no lead kept); other lines pass through.
+  createInterface({ input: sim.stderr }).on('line', (line) => {
+    const entry = parseLine(line);
+    if (entry?.event === 'ack.refused_by_lead') {
+      const key = `${String(entry.operation)} ${String(entry.code)}`;
+      ackRefusals.set(key, (ackRefusals.get(key) ?? 0) + 1);
+    } else stderr.write(`${line}\n`);
+  });
   const entries = await waitFor(`the sim's ${agents} enrollments`, START_MS, async () => {
     try {
       return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { enrollment: unknown }[] }).enrollments;
@@ -58,64 +121,176 @@ async function startSim(group: HaGroup, agents: number, heartbeatMs: number): Pr
   return sim;
 }
 
+function parseLine(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Throws, with its last warnings and errors, when a lead is gone before the kill. */
+function alive(lead: LeadProc): void {
+  if (lead.child.exitCode === null && lead.child.signalCode === null) return;
+  const last = lead.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-8);
+  throw new Error(`${lead.name} exited (${lead.child.exitCode ?? lead.child.signalCode}) before the kill; last warnings: ${JSON.stringify(last)}; last line: ${JSON.stringify(lead.lines.at(-1))}`);
+}
+
 function registered(lead: LeadProc): number {
   const ids = new Set<string>();
   for (const line of lead.lines) if (line.event === 'agent.registered' && typeof line.agent_id === 'string' && line.agent_id.startsWith('f')) ids.add(line.agent_id);
   return ids.size;
 }
 
-function apiUrl(lead: LeadProc): string | undefined {
-  // The lead.started event's reason names it ("... API on http://127.0.0.1:PORT").
-  for (const line of lead.lines) {
-    const match = /https?:\/\/[\d.]+:\d+/.exec(JSON.stringify(line));
-    if (match !== null) return match[0];
-  }
-  return undefined;
+interface AgentRow {
+  agent_id: string;
+  state: string;
+  last_heartbeat_at: number | null;
 }
 
-export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: number, ttlMs: number): Promise<FleetOutage> {
-  const sim = await startSim(group, agents, heartbeatMs);
+/** Every virtual agent as the lead's API lists it (pages of 1,000). */
+async function fleetAgents(api: LeadApi): Promise<AgentRow[]> {
+  const rows: AgentRow[] = [];
+  let token: string | undefined;
+  do {
+    const res = await api.get<{ agents: AgentRow[]; next_page_token?: string }>(`/v1/agents?page_size=1000${token === undefined ? '' : `&page_token=${encodeURIComponent(token)}`}`);
+    if (res.status !== 200) return rows;
+    rows.push(...res.body.agents.filter((row) => row.agent_id.startsWith('f')));
+    token = res.body.next_page_token;
+  } while (token !== undefined);
+  return rows;
+}
+
+/** Polls the standby's agent list after the kill: when each agent's first heartbeat was accepted there, and when all are active. */
+async function agentsBack(api: LeadApi, agents: number, killedAt: number, waitMs: number): Promise<{ backAt: Map<string, number>; allActiveAt: number | null }> {
+  const backAt = new Map<string, number>();
+  let allActiveAt: number | null = null;
+  while (Date.now() - killedAt < waitMs) {
+    const rows = await fleetAgents(api).catch(() => [] as AgentRow[]);
+    let active = 0;
+    for (const row of rows) {
+      const at = row.last_heartbeat_at;
+      if (at === null || at < killedAt) continue;
+      // Polled more often than one interval: the first value past the kill is the first beat it accepted.
+      if (!backAt.has(row.agent_id)) backAt.set(row.agent_id, at);
+      if (row.state === 'active') active += 1;
+    }
+    if (active >= agents) allActiveAt = Date.now();
+    if (allActiveAt !== null && backAt.size >= agents) break;
+    await delay(POLL_MS);
+  }
+  return { backAt, allActiveAt };
+}
+
+async function standbyCounters(api: LeadApi): Promise<{ refusals: Record<string, number>; sessionsOpened: number }> {
+  const res = await api.request<string>('GET', '/metrics').catch(() => undefined);
+  const refusals: Record<string, number> = {};
+  let sessionsOpened = 0;
+  if (res?.status !== 200 || typeof res.body !== 'string') return { refusals, sessionsOpened };
+  for (const sample of parsePromText(res.body).values()) {
+    const refused = /^mesh_lead_heartbeats_refused_total\{reason="([^"]+)"\}$/.exec(sample.key);
+    if (refused !== null && sample.value > 0) refusals[refused[1]!] = sample.value;
+    if (sample.key === 'mesh_lead_sessions_opened_total') sessionsOpened = sample.value;
+  }
+  return { refusals, sessionsOpened };
+}
+
+async function leadApi(operator: MeshOperator): Promise<LeadApi> {
+  return operatorApi(`http://127.0.0.1:${await freePort()}`, operator);
+}
+
+export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: number, ttlMs: number, operationEveryMs = OPERATION_EVERY_MS): Promise<FleetOutage> {
+  const ackRefusals = new Map<string, number>();
+  const sim = await startSim(group, agents, heartbeatMs, ackRefusals);
+  const operator = await createMeshOperator(group.dir);
   const ha = { enabled: true, lease_key: 'fleet', ttl_ms: ttlMs, replicas: 3 };
-  const sections = { heartbeat: { interval_ms: heartbeatMs } };
+  const apiA = await leadApi(operator);
+  const apiB = await leadApi(operator);
+  const sections = (api: LeadApi): Record<string, Record<string, unknown>> => ({
+    http: { host: '127.0.0.1', port: Number(new URL(api.baseUrl).port), allow_plain_http: true },
+    api: operatorApiConfig(operator),
+    heartbeat: { interval_ms: heartbeatMs },
+    // Verifying off the event loop: with it on the loop (the harness's 0), 1,000 agents' first
+    // beats and handshakes held up the lease renewals and the active lead lost its 2 s lease.
+    ingest: { verify_threads: VERIFY_THREADS },
+    store: { backend: 'jetstream', jetstream: { replicas: 3, prefix: 'fleet' } },
+    // Loopback latencies swing with the machine's load; the bench is about failover, not breakers.
+    breakers: { metrics_only: true },
+  });
   const started: LeadProc[] = [];
+  const ops = new OperationLoop(() => [apiA, apiB], operationEveryMs);
+  let opsRunning = false;
   try {
-    const active = await startHaLead(group, 'fleet-a', ha, {}, sections);
+    const active = await startHaLead(group, 'fleet-a', ha, {}, sections(apiA));
     started.push(active);
     await logged(active, INTAKE_OPEN_MESSAGE, START_MS);
-    const standby = await startHaLead(group, 'fleet-b', ha, {}, sections);
+    const standby = await startHaLead(group, 'fleet-b', ha, {}, sections(apiB));
     started.push(standby);
     await logged(standby, 'standing by for the lease', START_MS);
-    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => (registered(active) >= agents ? true : undefined)).catch((error: unknown) => {
+    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => {
+      alive(active);
+      alive(standby);
+      return registered(active) >= agents ? true : undefined;
+    }).catch((error: unknown) => {
       throw new Error(`${String(error)} (${registered(active)} registered)`);
     });
-    const url = apiUrl(standby);
+    // Registered is not yet routable: operations target the agents active on the lead.
+    await waitFor(`${agents} agents active on the active lead`, REGISTER_MS, async () => ((await fleetAgents(apiA).catch(() => [])).filter((row) => row.state === 'active').length >= agents ? true : undefined));
+    // The standby must follow the operations streams before one is started (in a 1,000-agent run it took longer than START_MS to say so).
+    await logged(standby, 'following the replicated operations', REGISTER_MS).catch((error: unknown) => {
+      const said = [...new Set(standby.lines.map((line) => String(line.msg)))].slice(-15);
+      throw new Error(`${String(error)}; the standby logged: ${JSON.stringify(said)}`);
+    });
+    ops.start();
+    opsRunning = true;
+    // A few operations on the active lead first, the last one still gathering at the kill.
+    await delay(OPERATIONS_BEFORE_KILL * operationEveryMs + operationEveryMs / 2);
+    ops.killed();
     const killedAt = Date.now();
+    const beforeKill = leadsAtKill(active, standby, killedAt);
     await killLead(active);
     let heartbeatsAt: number | undefined;
     let apiAt: number | undefined;
     const wait = 10 * ttlMs + 3 * heartbeatMs;
+    const back = agentsBack(apiB, agents, killedAt, wait + 3 * heartbeatMs);
     while ((heartbeatsAt === undefined || apiAt === undefined) && Date.now() - killedAt < wait) {
       if (heartbeatsAt === undefined) {
         const answer = await group.agent.heartbeat().catch(() => undefined);
         if (answer?.reply.accepted === true) heartbeatsAt = Date.now();
       }
-      if (apiAt === undefined && url !== undefined) {
-        const live = await fetch(`${url}/health/ready`).catch(() => undefined);
-        if (live?.status === 200) apiAt = Date.now();
+      if (apiAt === undefined) {
+        const ready = await fetch(`${apiB.baseUrl}/health/ready`).catch(() => undefined);
+        if (ready?.status === 200) apiAt = Date.now();
       }
       await delay(RETRY_MS);
     }
     if (heartbeatsAt === undefined) throw new Error(`the standby answered no heartbeat within ${wait} ms`);
-    const allAt = await waitFor('every agent back', wait, () => (registered(standby) >= agents ? Date.now() : undefined)).catch(() => null);
+    const { backAt, allActiveAt } = await back;
+    await ops.stop();
+    opsRunning = false;
+    const operations = await ops.figures(apiB);
+    const counters = await standbyCounters(apiB);
+    const after = [...backAt.values()].map((at) => at - killedAt).sort((x, y) => x - y);
+    const q = (p: number): number => after[Math.min(after.length - 1, Math.floor(p * after.length))]!;
     return {
       agents,
       heartbeatMs,
+      heartbeatJitter: HEARTBEAT_JITTER,
+      rehandshakeJitterMs: heartbeatMs,
       heartbeatsAfterMs: heartbeatsAt - killedAt,
       apiAfterMs: apiAt === undefined ? -1 : apiAt - killedAt,
-      allAgentsAfterMs: allAt === null ? null : allAt - killedAt,
-      agentsSeen: registered(standby),
+      allAgentsAfterMs: backAt.size >= agents ? after.at(-1)! : null,
+      allActiveAfterMs: allActiveAt === null ? null : allActiveAt - killedAt,
+      agentBackMs: after.length === 0 ? null : { p10: q(0.1), p50: q(0.5), p90: q(0.9), max: after.at(-1)! },
+      agentsSeen: backAt.size,
+      standbyRefusals: counters.refusals,
+      standbySessionsOpened: counters.sessionsOpened,
+      operations,
+      ackRefusals: Object.fromEntries(ackRefusals),
+      beforeKill,
     };
   } finally {
+    if (opsRunning) await ops.stop();
     await Promise.all(started.map(killLead));
     sim.kill('SIGTERM');
     await once(sim, 'exit');

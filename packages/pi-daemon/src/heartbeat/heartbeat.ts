@@ -266,8 +266,15 @@ export class HeartbeatTask implements BeatTask {
       // ordinary interval), so a lead shedding load (OVERLOADED) is not hit again in 500 ms. A
       // forged one can cost no more than the burst.
       this.refused = true;
-      // A session the lead does not hold (restarted, expired, revoked): a new one, after a random delay.
-      if (!refusal.ok && session !== undefined && SESSION_LOST_CODES.has(refusal.code)) this.session!.forget(refusal.code);
+      // A session the lead does not hold (restarted, a standby that took over, expired, revoked):
+      // a new one after a random delay, and this beat again at once, signed (forget() leaves no
+      // session to tag it with), so the agent is back with the lead now rather than one interval
+      // later. Once per lost session: the retry is signed, so it cannot come back here; a forged
+      // refusal costs the agent one signature.
+      if (!refusal.ok && session !== undefined && SESSION_LOST_CODES.has(refusal.code)) {
+        this.session!.forget(refusal.code);
+        return this.exchange();
+      }
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`);
     }

@@ -47,4 +47,28 @@ describe('simulation mode with heartbeat sessions', () => {
       await supervisor.stop();
     }
   });
+
+  it('a lead that no longer holds the sessions (restart, failover) is sent the refused beat again at once, signed: no beat is missed', async () => {
+    const { logger } = captureLogger('error');
+    const supervisor = new NatsSupervisor({ servers: [nats.url], name: 'sim-session-lost' }, { logger });
+    const fleet = await SimFleet.create(
+      { lead_id: mesh.leadId, count: 5, id_prefix: 'lost', heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
+      { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
+    );
+    await mesh.enroll(fleet.enrollmentSubjects());
+    supervisor.start();
+    await supervisor.whenConnected();
+    fleet.start();
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 3), 'three answered beats per agent in its session', 15_000);
+      const missedBefore = fleet.totals().heartbeatsMissed;
+      lead.dropSessions();
+      // Each agent's next tagged beat is refused SESSION_UNKNOWN; the same beat, signed, is answered, and a new session opens.
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 2 && v.agent.stats().heartbeatsSent >= 6), 'a second session per agent and beats answered meanwhile', 15_000);
+      expect(fleet.totals().heartbeatsMissed).toBe(missedBefore);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
 });

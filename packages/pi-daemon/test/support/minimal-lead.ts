@@ -289,6 +289,11 @@ export class MinimalLead {
     msg.respond(frame.body, { headers: h });
   }
 
+  /** Forgets every heartbeat session, as a lead that restarted or a standby that took over holds none. */
+  dropSessions(): void {
+    this.sessionKeys.clear();
+  }
+
   /** A session-tagged beat: its tag checked under the session's key, answered with a tagged reply. */
   private async onTaggedHeartbeat(msg: Msg, sessionId: string, tag: string): Promise<void> {
     const t2 = this.now();
