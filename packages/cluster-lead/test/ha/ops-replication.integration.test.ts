@@ -3,52 +3,35 @@
 // dead letters, idempotency answers) appears in standby B's file with the same ids; an entry
 // stamped with an epoch below one already applied (a fenced lead's late write) and one that
 // does not parse are skipped and counted.
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startNats, waitFor, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
+import { waitFor } from '../../../../test/harness/index.js';
 import { SqliteIdempotencyStore } from '../../src/api/idempotency-store.js';
 import { leadRunJournal } from '../../src/lead-run-journal.js';
-import { OpsFollower, OpsMirror, encodeEntry, ensureOpsStreams, opsNames } from '../../src/replication/operations/index.js';
+import type { OpsMirror} from '../../src/replication/operations/index.js';
+import { encodeEntry, type OpsFollower } from '../../src/replication/operations/index.js';
 import type { AgentArrival, JournaledRun } from '../../src/scatter/index.js';
-import { LeadStore } from '../../src/store/index.js';
-import { captureLog } from '../scatter/support/capture-log.js';
+import type { LeadStore } from '../../src/store/index.js';
+import { startOpsRig, type OpsRig } from './support/ops-rig.js';
 
-const LIMITS = { replicas: 1, opsMaxAgeMs: 3_600_000, conflictsMaxAgeMs: 3_600_000, conflictsMaxMsgs: 100, deadLettersMaxAgeMs: 3_600_000, deadLettersMaxMsgs: 100, sensorsPerSubject: 3 };
-const names = opsNames('unit', 'cluster-r');
-
-let nats: NatsServer;
-let dir: TempDir;
+let rig: OpsRig;
+let names: OpsRig['names'];
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let a: LeadStore;
 let b: LeadStore;
-let epoch = 7;
-const log = captureLog();
+let log: OpsRig['log'];
 let mirror: OpsMirror;
 let follower: OpsFollower;
 
 beforeAll(async () => {
-  nats = await startNats({ jetstream: true });
-  dir = await makeTempDir('mesh30k-ops-repl-');
-  a = LeadStore.open(`${dir.path}/a`, { busyTimeoutMs: 1_000 });
-  b = LeadStore.open(`${dir.path}/b`, { busyTimeoutMs: 1_000 });
-  nc = await connect({ servers: nats.url });
-  jsm = await nc.jetstreamManager();
-  const streams = ensureOpsStreams(jsm, names, LIMITS);
-  mirror = new OpsMirror({ names, logger: log.logger, publishing: () => true, epoch: () => epoch, resumedBy: 'failover' });
-  mirror.attach(nc, streams, 2_000);
+  rig = await startOpsRig('cluster-r', 7, 3);
+  ({ names, nc, jsm, a, b, log, mirror, follower } = rig);
   mirror.observe(a);
-  follower = new OpsFollower({ store: b, idempotency: new SqliteIdempotencyStore(b.db), names, logger: log.logger });
-  await follower.start(nc, streams);
 }, 60_000);
 
 afterAll(async () => {
-  await follower?.stop();
-  await nc?.close();
-  a?.close();
-  b?.close();
-  await nats?.dispose();
-  await dir?.dispose();
+  await rig?.close();
 });
 
 describe('operations mirrored by one lead and followed by another', () => {
@@ -81,7 +64,7 @@ describe('operations mirrored by one lead and followed by another', () => {
   });
 
   it('skips what a fenced lead writes late, and what does not parse', async () => {
-    epoch = 9;
+    rig.epoch = 9;
     a.operations.save({ operationId: 'op-f', createdAt: 1, updatedAt: 2, status: 'completed', verb: 'observe', priority: 1, request: null, result: { from: 'holder' } });
     await waitFor('the holder\'s record', 10_000, () => (b.operations.get('op-f') !== undefined ? true : undefined));
     const rejected = follower.rejected;

@@ -6,55 +6,36 @@
 import { ReplayGuard, encodeMessage } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startNats, waitFor, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
-import { SqliteIdempotencyStore } from '../../src/api/idempotency-store.js';
+import { waitFor } from '../../../../test/harness/index.js';
 import { trustFixture, type SignedAgent, type TrustFixture } from '../../src/ingest/ingest.test-helper.js';
-import { OpsFollower, OpsMirror, encodeEntry, ensureOpsStreams, opsNames, type SensorReadingEntry } from '../../src/replication/operations/index.js';
+import { OpsMirror, encodeEntry, type OpsFollower, type SensorReadingEntry } from '../../src/replication/operations/index.js';
 import { SensorIntake } from '../../src/sensors/index.js';
-import { LeadStore } from '../../src/store/index.js';
-import { captureLog } from '../scatter/support/capture-log.js';
+import type { LeadStore } from '../../src/store/index.js';
+import { startOpsRig, type OpsRig } from './support/ops-rig.js';
 
-const LIMITS = { replicas: 1, opsMaxAgeMs: 3_600_000, conflictsMaxAgeMs: 3_600_000, conflictsMaxMsgs: 100, deadLettersMaxAgeMs: 3_600_000, deadLettersMaxMsgs: 100, sensorsPerSubject: 10 };
-const names = opsNames('unit', 'cluster-s');
-
-let nats: NatsServer;
-let dir: TempDir;
+let rig: OpsRig;
+let names: OpsRig['names'];
 let nc: NatsConnection;
 let jsm: JetStreamManager;
 let a: LeadStore;
 let b: LeadStore;
-let epoch = 3;
-const log = captureLog();
+let log: OpsRig['log'];
 let mirror: OpsMirror;
 let follower: OpsFollower;
 let fx: TrustFixture;
 let agent: SignedAgent;
 
 beforeAll(async () => {
-  nats = await startNats({ jetstream: true });
-  dir = await makeTempDir('mesh30k-sensor-repl-');
-  a = LeadStore.open(`${dir.path}/a`, { busyTimeoutMs: 1_000 });
-  b = LeadStore.open(`${dir.path}/b`, { busyTimeoutMs: 1_000 });
-  nc = await connect({ servers: nats.url });
-  jsm = await nc.jetstreamManager();
-  const streams = ensureOpsStreams(jsm, names, LIMITS);
-  mirror = new OpsMirror({ names, logger: log.logger, publishing: () => true, epoch: () => epoch, resumedBy: 'failover' });
-  mirror.attach(nc, streams, 2_000);
-  follower = new OpsFollower({ store: b, idempotency: new SqliteIdempotencyStore(b.db), names, logger: log.logger });
-  await follower.start(nc, streams);
+  rig = await startOpsRig('cluster-s', 3, 10);
+  ({ names, nc, jsm, a, b, log, mirror, follower } = rig);
   fx = await trustFixture();
   agent = await fx.agent('pi-s1');
 }, 60_000);
 
 afterAll(async () => {
-  await follower?.stop();
-  await nc?.close();
-  a?.close();
-  b?.close();
-  await nats?.dispose();
-  await dir?.dispose();
+  await rig?.close();
 });
 
 /** Lead A's intake, answering once `replicator` has the reading on the stream. */
@@ -101,7 +82,7 @@ describe('sensor readings mirrored by one lead and followed by another', () => {
   });
 
   it('refuses a reading it stored but could not publish, and publishes it on the next try', async () => {
-    const broken = new OpsMirror({ names, logger: log.logger, publishing: () => true, epoch: () => epoch, resumedBy: 'failover' });
+    const broken = new OpsMirror({ names, logger: log.logger, publishing: () => true, epoch: () => rig.epoch, resumedBy: 'failover' });
     const noStreams = Promise.reject(new Error('streams unavailable'));
     broken.attach(nc, noStreams, 2_000);
     const failing = await intakeOn(broken);
@@ -118,7 +99,7 @@ describe('sensor readings mirrored by one lead and followed by another', () => {
   });
 
   it('skips what a fenced lead writes late, and what does not parse', async () => {
-    epoch = 5;
+    rig.epoch = 5;
     const intake = await intakeOn(mirror);
     expect((await intake.handle(await sensorEvent('hum', 2, 40))).ok).toBe(true);
     await waitFor('the holder\'s reading', 10_000, () => onB('hum'));
