@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bufferFor, feasibleLeadTimeFor, invalidTimingField, leadTimeFor, leadTimeIn, medianLeadTimeFor } from './lead-time.js';
+import { bufferFor, feasibleLeadTimeFor, holdLeadTimeFor, invalidTimingField, leadTimeFor, leadTimeIn, medianLeadTimeFor } from './lead-time.js';
 import { agent, timingFields } from './timing.test-helper.js';
 
 describe('bufferFor', () => {
@@ -87,5 +87,25 @@ describe('medianLeadTimeFor (lead mode)', () => {
   it('names a bad median as the unusable field', () => {
     expect(invalidTimingField(agent('a', { medianProcessingMs: -1 }))).toBe('medianProcessingMs');
     expect(invalidTimingField(agent('a', { medianProcessingMs: Number.NaN }))).toBe('medianProcessingMs');
+  });
+});
+
+describe('holdLeadTimeFor (hold mode)', () => {
+  it('never gives less room than the buffered expectation (property)', () => {
+    fc.assert(
+      fc.property(timingFields, (f) => {
+        const timing = { agentId: 'a', ...f };
+        expect(holdLeadTimeFor(timing).leadTimeMs).toBeGreaterThanOrEqual(leadTimeFor(timing).leadTimeMs);
+      }),
+    );
+  });
+
+  it('covers a processing spread even when the mean is zero', () => {
+    // Found by the schedule property: the log-normal tail of a zero mean is zero, while the
+    // buffered expectation grows with the spread.
+    const timing = agent('a', { oneWayDelayMs: 0, jitterMs: 0, expectedProcessingMs: 0, processingSpreadMs: 0.667, confidence: 0 });
+    const hold = holdLeadTimeFor(timing);
+    expect(hold.leadTimeMs).toBe(leadTimeFor(timing).leadTimeMs);
+    expect(hold.leadTimeMs).toBeGreaterThan(2);
   });
 });

@@ -84,7 +84,10 @@ export const HOLD_TAIL_MARGIN = 0.1;
 export function holdLeadTimeFor(timing: AgentTiming, options: BufferOptions = {}): LeadTime {
   const processingTailMs = logNormalQuantile(timing.expectedProcessingMs, timing.processingSpreadMs, HOLD_TAIL_Z) * (1 + HOLD_TAIL_MARGIN);
   const oneWayUpperMs = timing.oneWayDelayMs + HOLD_TAIL_Z * timing.jitterMs;
-  const bufferMs = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
+  const floorMs = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
+  // The tail never gives less room than the buffered expectation: with a zero mean, or a spread
+  // far above it, the log-normal quantile can fall below mean + sigmas x spread.
+  const bufferMs = Math.max(floorMs, leadTimeFor(timing, options).leadTimeMs - oneWayUpperMs - processingTailMs);
   return {
     oneWayDelayMs: oneWayUpperMs,
     expectedProcessingMs: processingTailMs,
