@@ -55,6 +55,7 @@ const TIMED = [
   'packages/pi-daemon/test/integration/nats-supervisor.test.ts',
   'packages/pi-daemon/test/integration/sim.test.ts',
   'packages/pi-daemon/test/integration/sim-links.test.ts',
+  'packages/pi-daemon/test/integration/sim-session.test.ts',
   'test/e2e/mesh.e2e.test.ts',
   'test/e2e/sensors.e2e.test.ts',
   'test/faults/auth-flood.test.ts',
@@ -76,11 +77,17 @@ export default defineConfig({
     // machine, which ran every file one after another while the other core idled whenever
     // that file waited on a process or a socket. At least two run at once.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // The Node projects (isolate: false) reuse a worker's module cache from file to file: with a
+    // fresh fork per file, loading the harness and the packages took more time than the tests
+    // (import 473 s of a 14-min run; the timed files, one at a time, waited 6-30 s each to
+    // start). Tests keep no state in modules: every one builds its own leads, registries and
+    // metric registries.
     projects: [
       {
         test: {
           name: 'node',
           include: ['packages/*/src/**/*.test.ts'],
+          isolate: false,
           exclude: ['packages/edge-worker/**', '**/node_modules/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -92,6 +99,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: INTEGRATION,
+          isolate: false,
           exclude: [...INTEGRATION_EXCLUDE, ...TIMED],
           globalSetup: ['test/harness/global-bundles.ts'],
           testTimeout: 60_000,
@@ -104,6 +112,7 @@ export default defineConfig({
         test: {
           name: 'integration-timed',
           include: TIMED,
+          isolate: false,
           exclude: INTEGRATION_EXCLUDE,
           fileParallelism: false,
           // A later group: starts only once every other project has finished.
