@@ -162,7 +162,8 @@ export class LeaseKeeper {
     this.lastOwnRevision = revision;
     this.observed = undefined;
     this.holding = { epoch: revision, revision, validUntil: sentAt + this.deps.store.ttlMs - this.marginMs, lastSentAt: sentAt };
-    this.emit({ type: 'acquired', epoch: revision, at: this.deps.now() });
+    const at = this.deps.now();
+    this.emit({ type: 'acquired', epoch: revision, at }, { take_ms: Math.round(at - sentAt) });
   }
 
   private async renewIfDue(): Promise<void> {
@@ -195,9 +196,9 @@ export class LeaseKeeper {
     this.emit({ type: 'lost', epoch: holding.epoch, reason, at: this.deps.now() });
   }
 
-  private emit(event: LeaseEvent): void {
+  private emit(event: LeaseEvent, extra: Record<string, unknown> = {}): void {
     const fields = event.type === 'lost' ? { epoch: event.epoch, reason: event.reason } : { epoch: event.epoch };
-    this.deps.logger.info({ ...fields, holder: this.holder }, event.type === 'acquired' ? 'lease acquired' : 'lease lost');
+    this.deps.logger.info({ ...fields, ...extra, holder: this.holder }, event.type === 'acquired' ? 'lease acquired' : 'lease lost');
     for (const listener of this.listeners) listener(event);
   }
 }
