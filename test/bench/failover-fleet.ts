@@ -313,7 +313,10 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       firstSuccess(killedAt, wait, async () => (await group.agent.heartbeat().catch(() => undefined))?.reply.accepted === true),
       firstSuccess(killedAt, wait, async () => (await fetch(`${apiB.baseUrl}/health/ready`).catch(() => undefined))?.status === 200),
     ]);
-    if (heartbeatsAt === undefined) throw new Error(`the standby answered no heartbeat within ${wait} ms`);
+    if (heartbeatsAt === undefined) {
+      const said = standby.lines.filter((line) => typeof line.time === 'string' && Date.parse(line.time) >= killedAt).map((line) => ({ time: line.time, level: line.level, msg: line.msg }));
+      throw new Error(`the standby answered no heartbeat within ${wait} ms; its log since the kill: ${JSON.stringify(said.slice(0, 40))}`);
+    }
     const { backAt, allActiveAt } = await back;
     await ops.stop();
     opsRunning = false;
