@@ -22,7 +22,7 @@ const leadOptions = {
 
 const PACKAGES = {
   'cluster-lead': async (pkg, out) => {
-    const entries = [['src/cli/index.ts', 'mesh-lead.mjs'], ['src/console/index.ts', 'mesh.mjs'], ['src/ingest/verify-worker.ts', 'verify-worker.mjs']];
+    const entries = [['src/cli/index.ts', 'mesh-lead.mjs'], ['src/console/index.ts', 'mesh.mjs'], ['src/ingest/verify-worker.ts', 'verify-worker.mjs'], ['src/ha/lease-worker.ts', 'lease-worker.mjs']];
     await Promise.all(entries.map(([entry, file]) => build({ ...common, ...leadOptions, entryPoints: [join(pkg, entry)], outfile: join(out, file) })));
   },
   'pi-daemon': async (pkg, out) => {

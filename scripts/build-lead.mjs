@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build:lead [-- --out DIR]`: the lead host's production package,
 // dist-lead/mesh-lead-<version>.tar.gz. esbuild bundles of mesh-lead, the `mesh` console and
-// the signature-verify worker thread, with packages/shared and every pure-JS dependency
+// the signature-verify and HA lease worker threads, with packages/shared and every pure-JS dependency
 // inlined; better-sqlite3 (the one native module) travels compiled for this machine, with its
 // sources for a rebuild on another architecture. Plus the systemd units (pointing into
 // /opt/mesh-lead/current), an example config and an INSTALL file. No devDependencies, no tsx,
@@ -36,7 +36,7 @@ const banner = { js: "import { createRequire as __meshCreateRequire } from 'node
 const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', banner, legalComments: 'none', logLevel: 'warning', external: ['better-sqlite3'], define: { __MESH_LEAD_VERSION__: JSON.stringify(version) } };
 await build({
   ...common,
-  entryPoints: { 'mesh-lead': join(lead, 'src/cli/index.ts'), mesh: join(lead, 'src/console/index.ts'), 'verify-worker': join(lead, 'src/ingest/verify-worker.ts') },
+  entryPoints: { 'mesh-lead': join(lead, 'src/cli/index.ts'), mesh: join(lead, 'src/console/index.ts'), 'verify-worker': join(lead, 'src/ingest/verify-worker.ts'), 'lease-worker': join(lead, 'src/ha/lease-worker.ts') },
   outdir: join(stage, 'dist'),
   outExtension: { '.js': '.mjs' },
   sourcemap: 'linked',

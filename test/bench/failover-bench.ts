@@ -27,7 +27,7 @@ import { makeTempDir, startNatsCluster, summarize } from '../harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
 import { accepted, killLead, logged, makeHaGroup, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
 import { replicationCost, type CostRow } from '../../packages/cluster-lead/test/bench/replication-cost-bench.js';
-import { fleetRun } from './failover-fleet.js';
+import { TAKEOVER_PARTS, fleetRun } from './failover-fleet.js';
 import { formatTable, writeReport } from './lib/report.js';
 
 const TARGET_MS = 3_000;
@@ -136,6 +136,11 @@ async function main(): Promise<void> {
       stdout.write(`${formatTable(
         ['agents', 'heartbeats answered after ms', 'API ready after ms', 'all agents back after ms', 'all active after ms', 'agent back p10/p50/p90 ms', 'agents seen by the standby'],
         [[String(fleet.agents), fleet.heartbeatsAfterMs, fleet.apiAfterMs, fleet.allAgentsAfterMs ?? -1, fleet.allActiveAfterMs ?? -1, back === null ? '-' : `${back.p10}/${back.p50}/${back.p90}`, String(fleet.agentsSeen)]],
+      )}\n\n`);
+      const parts = fleet.takeover;
+      stdout.write(`kill -9 to serving, in parts (ms; from the standby's log lines):\n\n${formatTable(
+        ['lease free/stale seen', 'take (CAS write)', 'follow to the end', 'load from SQLite', 'start mirroring', 'open intake', 'first reply after intake', '/health/ready after intake'],
+        [TAKEOVER_PARTS.map((part) => (parts[part] === null ? '-' : String(parts[part])))],
       )}\n\n`);
       const outcomes = Object.entries(ops.outcomes).map(([k, v]) => `${k} ${v}`).join(', ') || '-';
       stdout.write(`${formatTable(

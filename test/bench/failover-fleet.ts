@@ -60,6 +60,63 @@ export interface FleetOutage {
   readonly ackRefusals: Readonly<Record<string, number>>;
   /** What the leads said about the lease before the kill: the standby must not have taken it yet. */
   readonly beforeKill: LeadsAtKill;
+  /** The kill-to-serving time in parts, from the standby's log lines (ms; null: not logged). */
+  readonly takeover: TakeoverParts;
+}
+
+/**
+ * The standby's path from the kill to serving, each part in ms: until it saw the lease free or
+ * stale (detect), its compare-and-set write (take), following the shared state to its end
+ * (follow), loading it from SQLite (load), starting to mirror (mirror), subscribing its intake
+ * (intake), then the first accepted heartbeat and /health/ready 200 after the intake opened.
+ * Lead log times are ISO with ms; the bench's clock is the same machine's.
+ */
+export interface TakeoverParts {
+  readonly detect: number | null;
+  readonly take: number | null;
+  readonly follow: number | null;
+  readonly load: number | null;
+  readonly mirror: number | null;
+  readonly intake: number | null;
+  readonly firstReply: number | null;
+  readonly api: number | null;
+}
+
+export const TAKEOVER_PARTS: ReadonlyArray<keyof TakeoverParts> = ['detect', 'take', 'follow', 'load', 'mirror', 'intake', 'firstReply', 'api'];
+
+function takeoverParts(standby: LeadProc, killedAt: number, heartbeatsAt: number, apiAt: number | undefined): TakeoverParts {
+  const at = (msg: string): number | null => {
+    const line = standby.lines.find((l) => l.msg === msg && typeof l.time === 'string' && Date.parse(l.time) >= killedAt);
+    return line === undefined ? null : Date.parse(line.time as string);
+  };
+  const acquiredLine = standby.lines.find((l) => l.msg === 'lease acquired');
+  const acquired = at('lease acquired');
+  const takeMs = typeof acquiredLine?.take_ms === 'number' ? acquiredLine.take_ms : null;
+  const followed = at('shared state followed to the end');
+  const loaded = at('loaded the followed shared state');
+  const mirroring = at('mirroring the shared state');
+  const intakeOpen = at(INTAKE_OPEN_MESSAGE);
+  const diff = (to: number | null, from: number | null): number | null => (to === null || from === null ? null : to - from);
+  const sent = acquired === null || takeMs === null ? null : acquired - takeMs;
+  return {
+    detect: diff(sent, killedAt),
+    take: takeMs,
+    follow: diff(followed, acquired),
+    load: diff(loaded, followed),
+    mirror: diff(mirroring, loaded),
+    intake: diff(intakeOpen, mirroring),
+    firstReply: diff(heartbeatsAt, intakeOpen),
+    api: diff(apiAt ?? null, intakeOpen),
+  };
+}
+
+/** Tries `probe` every RETRY_MS from `since` until it succeeds (its time) or `waitMs` has passed (undefined). */
+async function firstSuccess(since: number, waitMs: number, probe: () => Promise<boolean>): Promise<number | undefined> {
+  while (Date.now() - since < waitMs) {
+    if (await probe()) return Date.now();
+    await delay(RETRY_MS);
+  }
+  return undefined;
 }
 
 export interface LeadsAtKill {
@@ -249,22 +306,17 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     const killedAt = Date.now();
     const beforeKill = leadsAtKill(active, standby, killedAt);
     await killLead(active);
-    let heartbeatsAt: number | undefined;
-    let apiAt: number | undefined;
     const wait = 10 * ttlMs + 3 * heartbeatMs;
     const back = agentsBack(apiB, agents, killedAt, wait + 3 * heartbeatMs);
-    while ((heartbeatsAt === undefined || apiAt === undefined) && Date.now() - killedAt < wait) {
-      if (heartbeatsAt === undefined) {
-        const answer = await group.agent.heartbeat().catch(() => undefined);
-        if (answer?.reply.accepted === true) heartbeatsAt = Date.now();
-      }
-      if (apiAt === undefined) {
-        const ready = await fetch(`${apiB.baseUrl}/health/ready`).catch(() => undefined);
-        if (ready?.status === 200) apiAt = Date.now();
-      }
-      await delay(RETRY_MS);
+    // Two probes side by side, so that neither waits on the other's attempt.
+    const [heartbeatsAt, apiAt] = await Promise.all([
+      firstSuccess(killedAt, wait, async () => (await group.agent.heartbeat().catch(() => undefined))?.reply.accepted === true),
+      firstSuccess(killedAt, wait, async () => (await fetch(`${apiB.baseUrl}/health/ready`).catch(() => undefined))?.status === 200),
+    ]);
+    if (heartbeatsAt === undefined) {
+      const said = standby.lines.filter((line) => typeof line.time === 'string' && Date.parse(line.time) >= killedAt).map((line) => ({ time: line.time, level: line.level, msg: line.msg }));
+      throw new Error(`the standby answered no heartbeat within ${wait} ms; its log since the kill: ${JSON.stringify(said.slice(0, 40))}`);
     }
-    if (heartbeatsAt === undefined) throw new Error(`the standby answered no heartbeat within ${wait} ms`);
     const { backAt, allActiveAt } = await back;
     await ops.stop();
     opsRunning = false;
@@ -283,6 +335,7 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       allActiveAfterMs: allActiveAt === null ? null : allActiveAt - killedAt,
       agentBackMs: after.length === 0 ? null : { p10: q(0.1), p50: q(0.5), p90: q(0.9), max: after.at(-1)! },
       agentsSeen: backAt.size,
+      takeover: takeoverParts(standby, killedAt, heartbeatsAt, apiAt),
       standbyRefusals: counters.refusals,
       standbySessionsOpened: counters.sessionsOpened,
       operations,

@@ -38,7 +38,7 @@ afterAll(() => dir?.dispose());
 describe('the lead package', () => {
   it('holds bundles, the native module, units and an example config; no sources, no tsx', async () => {
     expect(built).toMatch(/KiB packed/);
-    expect((await readdir(join(pkg, 'dist'))).filter((f) => f.endsWith('.mjs')).sort()).toEqual(['mesh-lead.mjs', 'mesh.mjs', 'verify-worker.mjs']);
+    expect((await readdir(join(pkg, 'dist'))).filter((f) => f.endsWith('.mjs')).sort()).toEqual(['lease-worker.mjs', 'mesh-lead.mjs', 'mesh.mjs', 'verify-worker.mjs']);
     expect((await readdir(join(pkg, 'node_modules'))).sort()).toEqual(['better-sqlite3', 'bindings', 'file-uri-to-path']);
     expect((await readdir(join(pkg, 'deploy'))).sort()).toEqual(['lead.example.json', 'mesh-lead.service', 'mesh-nats.service']);
     const unit = await readFile(join(pkg, 'deploy/mesh-lead.service'), 'utf8');

@@ -17,7 +17,7 @@ import { systemClock } from './lib/system-clock.js';
 import { LeadCascades } from './lead-cascade.js';
 import { leadChildStore } from './lead-child-store.js';
 import { leadStatus, meshStatusBox, readiness, type StatusSources } from './lead-status.js';
-import { NatsLink } from './nats/nats-link.js';
+import { NatsLink, type NatsLinkOptions } from './nats/nats-link.js';
 import { readNkeySeed } from './nats-config/index.js';
 import type { Registry, SweepReport } from './registry/index.js';
 import { LeadStore } from './store/index.js';
@@ -123,21 +123,19 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   // Closed last built first, at stop and when start-up fails half way.
   const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
-    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    const natsOptions: NatsLinkOptions = {
+      servers: config.nats.servers,
+      name: config.nats.name ?? `mesh-lead-${config.lead_id}`,
+      tls: config.nats.tls,
+      credentialsFile: config.nats.credentials_file,
+      nkeySeed: config.nats.nkey_seed_file === undefined ? undefined : readNkeySeed(config.nats.nkey_seed_file, 'nats.nkey_seed_file'),
+      inboxPrefix: inboxPrefix(config.lead_id),
+      reconnectWaitMs: config.nats.reconnect_wait_ms,
+    };
+    const link = new NatsLink({ clock, events, logger: logger.child({ domain: 'nats' }) }, natsOptions);
+    const ha = buildHa({ config, logger, nats: natsOptions, connected: () => link.isConnected(), onLost: overrides.onLeaseLost });
     const trusted = await buildTrust({ config, clock, store, events, logger, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { identity, trust, resolveKey, enrollmentDesk } = trusted;
-    const link = new NatsLink(
-      { clock, events, logger: logger.child({ domain: 'nats' }) },
-      {
-        servers: config.nats.servers,
-        name: config.nats.name ?? `mesh-lead-${config.lead_id}`,
-        tls: config.nats.tls,
-        credentialsFile: config.nats.credentials_file,
-        nkeySeed: config.nats.nkey_seed_file === undefined ? undefined : readNkeySeed(config.nats.nkey_seed_file, 'nats.nkey_seed_file'),
-        inboxPrefix: inboxPrefix(config.lead_id),
-        reconnectWaitMs: config.nats.reconnect_wait_ms,
-      },
-    );
     cleanups.push(['drain and close NATS', () => link.close()]);
     const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
     cleanups.push(['stop replication', () => replication.stop()]);

@@ -376,6 +376,12 @@ const Ha = z.strictObject({
   ttl_ms: z.number().int().min(500).max(60_000).default(2_000),
   /** Copies of the bucket in the NATS cluster: 3 on a three-node cluster, 1 on a single server. */
   replicas: z.number().int().min(1).max(5).default(1),
+  /**
+   * The lease is renewed on a thread of its own, only while the lead's event loop has shown it is
+   * alive (and its NATS connection up) within this many ms: a lead stalled longer loses the lease
+   * about stall_ms + ttl_ms after the stall began; shorter stalls cost nothing.
+   */
+  stall_ms: z.number().int().min(100).max(120_000).default(5_000),
 });
 
 export const LeadConfigSchema = z.strictObject({

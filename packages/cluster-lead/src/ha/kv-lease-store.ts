@@ -1,4 +1,4 @@
-import { ErrorCode, NatsError, type KV, type NatsConnection } from 'nats';
+import { ErrorCode, NatsError, type KV, type KvEntry, type NatsConnection } from 'nats';
 import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord } from './lease-record.js';
 import type { LeaseObservation, LeaseStore } from './lease-store.js';
 
@@ -66,10 +66,15 @@ class KvLeaseStore implements LeaseStore {
 
   async read(): Promise<LeaseObservation> {
     const entry = await this.kv.get(this.key);
-    if (entry === null) return { revision: 0, state: 'vacant' };
-    if (entry.operation !== 'PUT') return { revision: entry.revision, state: 'vacant' };
-    const decoded = decodeLeaseRecord(entry.value);
-    return decoded.ok ? { revision: entry.revision, state: 'held', record: decoded.record } : { revision: entry.revision, state: 'unreadable', problem: decoded.problem };
+    return entry === null ? { revision: 0, state: 'vacant' } : observationOf(entry);
+  }
+
+  async watch(seen: (observation: LeaseObservation) => void): Promise<() => void> {
+    const updates = await this.kv.watch({ key: this.key });
+    void (async () => {
+      for await (const entry of updates) seen(observationOf(entry));
+    })().catch(() => undefined); // a watch that ends leaves the keeper to its reads
+    return () => updates.stop();
   }
 
   async write(record: LeaseRecord, expectedRevision: number): Promise<number | null> {
@@ -88,6 +93,12 @@ class KvLeaseStore implements LeaseStore {
       if (!isCasConflict(error)) throw error;
     }
   }
+}
+
+function observationOf(entry: KvEntry): LeaseObservation {
+  if (entry.operation !== 'PUT') return { revision: entry.revision, state: 'vacant' };
+  const decoded = decodeLeaseRecord(entry.value);
+  return decoded.ok ? { revision: entry.revision, state: 'held', record: decoded.record } : { revision: entry.revision, state: 'unreadable', problem: decoded.problem };
 }
 
 function isCasConflict(error: unknown): boolean {

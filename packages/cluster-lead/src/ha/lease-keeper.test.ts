@@ -53,8 +53,8 @@ function setup() {
   const clock = { now: 0 };
   const store = new FakeLeaseStore(clock);
   const events: Array<LeaseEvent & { holder: string }> = [];
-  const keeper = (holder: string): LeaseKeeper => {
-    const made = new LeaseKeeper({ store, now: () => clock.now, logger: silentLogger() }, { holder });
+  const keeper = (holder: string, ownerAlive?: () => boolean): LeaseKeeper => {
+    const made = new LeaseKeeper({ store, now: () => clock.now, logger: silentLogger(), ...(ownerAlive === undefined ? {} : { ownerAlive }) }, { holder });
     made.onChange((event) => events.push({ ...event, holder }));
     return made;
   };
@@ -187,6 +187,118 @@ describe('LeaseKeeper', () => {
     expect(events.at(-1)).toMatchObject({ holder: 'lead-a', type: 'lost', reason: 'released' });
     await b.tick();
     expect(b.epoch()).toBe(102);
+  });
+
+  it('renews while its owner beats, stops renewing when the owner stalls, and lets a standby take over', async () => {
+    const { clock, store, keeper, events } = setup();
+    let ownerAlive = true;
+    const a = keeper('lead-a', () => ownerAlive);
+    const b = keeper('lead-b');
+    const held: number[] = [];
+    a.onHeld((lease) => held.push(lease.validUntil));
+    await a.tick();
+    await b.tick();
+    clock.now = 250;
+    await a.tick();
+    expect(held).toEqual([900, 1_150]); // sent at 0, then at 250: + TTL - margin
+    // The owner (the lead's main thread) stalls: the keeper's own loop is fine, but it must not renew for it.
+    ownerAlive = false;
+    const writes = store.writes.length;
+    for (clock.now = 375; clock.now < 1_150; clock.now += 125) await a.tick();
+    expect(store.writes.length).toBe(writes);
+    clock.now = 1_149;
+    expect(a.epoch()).toBe(101); // still within the deadline of the last renewal
+    clock.now = 1_150;
+    expect(a.epoch()).toBeNull();
+    expect(events.at(-1)).toMatchObject({ holder: 'lead-a', type: 'lost', reason: 'expired' });
+    for (; b.epoch() === null && clock.now <= 3 * TTL_MS; clock.now += 125) await b.tick();
+    expect(b.epoch()).toBeGreaterThan(101);
+    // The owner comes back: the old keeper does not take the lease back.
+    ownerAlive = true;
+    await a.tick();
+    expect(a.epoch()).toBeNull();
+  });
+
+  it('keeps the lease through an owner stall shorter than the renewal slack', async () => {
+    const { clock, store, keeper } = setup();
+    let ownerAlive = true;
+    const a = keeper('lead-a', () => ownerAlive);
+    await a.tick();
+    ownerAlive = false;
+    clock.now = 250;
+    await a.tick(); // due, but held back
+    expect(store.entry?.revision).toBe(101);
+    ownerAlive = true;
+    clock.now = 500;
+    await a.tick();
+    expect(store.entry?.revision).toBe(102);
+    expect(a.epoch()).toBe(101);
+  });
+
+  it('does not take a vacant lease for an owner that shows no sign of life', async () => {
+    const { keeper } = setup();
+    let ownerAlive = false;
+    const b = keeper('lead-b', () => ownerAlive);
+    await b.tick();
+    expect(b.epoch()).toBeNull();
+    ownerAlive = true;
+    await b.tick();
+    expect(b.epoch()).toBe(101);
+  });
+
+  it('with a watch, counts a stale entry from when the write was seen and comes back exactly when it goes stale', async () => {
+    const { clock, store, keeper } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    clock.now = 250;
+    await a.tick(); // revision 102, written at 250
+    b.observe(await store.read()); // the watch delivers the write as it lands
+    expect(b.nextRoundInMs()).toBe(125); // the usual check period
+    // a dies. Later looks at the same revision do not move its first sighting.
+    clock.now = 1_200;
+    b.observe(await store.read());
+    expect(b.nextRoundInMs()).toBe(50); // stale at 250 + TTL, sooner than a check period
+    store.entry!.writtenAt = Number.POSITIVE_INFINITY; // the server has not expired it yet
+    clock.now = 1_249;
+    await b.tick();
+    expect(b.epoch()).toBeNull();
+    clock.now = 1_250;
+    await b.tick(); // compare-and-set on the stale revision
+    expect(b.epoch()).toBe(103);
+  });
+
+  it('takes a stale entry the server expired between its read and its write', async () => {
+    const { clock, store, keeper } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    b.observe(await store.read());
+    clock.now = TTL_MS;
+    // b's round reads revision 101 (not yet expired), then the server drops it before b's write.
+    const read = store.read.bind(store);
+    let reads = 0;
+    store.read = async () => {
+      const seen = await read();
+      if (reads++ === 0) store.entry = undefined;
+      return seen;
+    };
+    await b.tick();
+    expect(b.epoch()).toBe(102);
+  });
+
+  it('after a watch sees the key deleted (a graceful release), its next round is due at once', async () => {
+    const { store, keeper } = setup();
+    const a = keeper('lead-a');
+    const b = keeper('lead-b');
+    await a.tick();
+    b.observe(await store.read());
+    await a.stop({ release: true });
+    b.observe({ revision: 102, state: 'vacant' });
+    expect(b.nextRoundInMs()).toBe(0);
+    await b.tick();
+    expect(b.epoch()).toBe(102);
+    expect(b.nextRoundInMs()).toBe(125);
   });
 
   it('refuses timings that leave no room to renew', () => {

@@ -24,6 +24,20 @@ export interface LeaseKeeperDeps {
   /** A monotonic clock in ms (a wall-clock step must not stretch a lease). */
   readonly now: () => number;
   readonly logger: Logger;
+  /**
+   * Whether what the lease is for (the lead's main thread) has shown it is alive recently. When
+   * the keeper runs on a thread of its own, a stalled main thread must not be kept in office by
+   * it: while this says no, the keeper neither renews nor takes, and a held lease runs out by
+   * itself. Always yes when absent (the keeper then shares the main thread's fate).
+   */
+  readonly ownerAlive?: () => boolean;
+}
+
+/** The lease as held now: what a thread that only reads (the main thread) needs to know. */
+export interface HeldLease {
+  readonly epoch: number;
+  /** The holder's own deadline on the keeper's clock. */
+  readonly validUntil: number;
 }
 
 interface Holding {
@@ -52,6 +66,11 @@ export class LeaseKeeper {
   /** The last revision this process wrote: a lease we held and nobody touched since may be re-taken at once. */
   private lastOwnRevision = 0;
   private readonly listeners: Array<(event: LeaseEvent) => void> = [];
+  private readonly heldListeners: Array<(lease: HeldLease) => void> = [];
+  /** Set while renewals or takes are held back because the owner is not alive (logged once per stall). */
+  private ownerStalledSince: number | undefined;
+  /** A watch saw the key deleted (a graceful release): the next round comes at once. */
+  private vacantSeen = false;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -91,21 +110,55 @@ export class LeaseKeeper {
     this.listeners.push(listener);
   }
 
+  /** Called with the lease's epoch and new deadline each time it is taken or renewed. */
+  onHeld(listener: (lease: HeldLease) => void): void {
+    this.heldListeners.push(listener);
+  }
+
+  /**
+   * An entry seen outside a round (a watch on the key): a standby counts a stale entry's TTL from
+   * when it first saw its revision, so a watch that sees each write as it lands lets it take over
+   * at the earliest safe moment instead of up to a check period later.
+   */
+  observe(seen: LeaseObservation): void {
+    if (this.holding !== undefined) return;
+    if (seen.state === 'vacant') this.vacantSeen = true;
+    else if (this.observed?.revision !== seen.revision) this.observed = { revision: seen.revision, since: this.deps.now() };
+  }
+
+  /** How long until the next round is due: the check period, or sooner when a watched entry goes stale first. */
+  nextRoundInMs(): number {
+    if (this.holding === undefined && this.vacantSeen) return 0;
+    if (this.holding !== undefined || this.observed === undefined) return this.checkEveryMs;
+    const staleIn = this.observed.since + this.deps.store.ttlMs - this.deps.now();
+    return Math.max(0, Math.min(this.checkEveryMs, Math.ceil(staleIn)));
+  }
+
   /** One round: renew if holding and due, else look at the entry and take it if it is free or stale. */
   tick(): Promise<void> {
     this.running ??= this.round().finally(() => (this.running = undefined));
     return this.running;
   }
 
-  /** Ticks every `checkEveryMs` until stopped. */
+  /** Ticks every `checkEveryMs` (sooner when a watched entry goes stale) until stopped. */
   start(): void {
-    const loop = (): void => {
-      if (this.stopped) return;
+    this.schedule(0);
+  }
+
+  /** After `observe`: the next round comes as early as the entry seen now allows. */
+  wake(): void {
+    if (this.stopped || this.running !== undefined || this.timer === undefined) return;
+    this.schedule(this.nextRoundInMs());
+  }
+
+  private schedule(inMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
       void this.tick().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, this.checkEveryMs).unref();
+        if (!this.stopped) this.schedule(this.nextRoundInMs());
       });
-    };
-    loop();
+    }, inMs).unref();
   }
 
   /** Stops ticking; with `release`, a held lease is deleted so a standby takes over without waiting for the TTL. */
@@ -127,10 +180,14 @@ export class LeaseKeeper {
   }
 
   private async round(): Promise<void> {
-    if (this.epoch() !== null) {
+    // The deadline is checked first: a lease that ran out while the owner stalled ends now.
+    const holding = this.epoch() !== null;
+    if (!this.ownerIsAlive()) return;
+    if (holding) {
       await this.renewIfDue();
       return;
     }
+    this.vacantSeen = false;
     let seen: LeaseObservation;
     try {
       seen = await this.deps.store.read();
@@ -146,7 +203,34 @@ export class LeaseKeeper {
       this.observed = { revision: seen.revision, since: now };
       return;
     }
-    if (now - this.observed.since >= this.deps.store.ttlMs) return this.take(seen.revision);
+    if (now - this.observed.since >= this.deps.store.ttlMs) return this.takeStale(seen.revision);
+  }
+
+  /** Takes an entry seen stale; if the server expired it meanwhile, the key is vacant: take that. */
+  private async takeStale(revision: number): Promise<void> {
+    await this.take(revision);
+    if (this.holding !== undefined || this.stopped) return;
+    let seen: LeaseObservation;
+    try {
+      seen = await this.deps.store.read();
+    } catch {
+      return;
+    }
+    if (seen.state === 'vacant') await this.take(seen.revision);
+  }
+
+  private ownerIsAlive(): boolean {
+    const alive = this.deps.ownerAlive?.() ?? true;
+    if (alive) {
+      if (this.ownerStalledSince !== undefined) this.deps.logger.info({ stalled_ms: Math.round(this.deps.now() - this.ownerStalledSince) }, 'the lead is alive again; lease rounds resume');
+      this.ownerStalledSince = undefined;
+      return true;
+    }
+    if (this.ownerStalledSince === undefined) {
+      this.ownerStalledSince = this.deps.now();
+      this.deps.logger.warn({ held: this.holding !== undefined }, 'the lead shows no sign of life; not renewing or taking the lease');
+    }
+    return false;
   }
 
   private async take(expectedRevision: number): Promise<void> {
@@ -162,7 +246,10 @@ export class LeaseKeeper {
     this.lastOwnRevision = revision;
     this.observed = undefined;
     this.holding = { epoch: revision, revision, validUntil: sentAt + this.deps.store.ttlMs - this.marginMs, lastSentAt: sentAt };
-    this.emit({ type: 'acquired', epoch: revision, at: this.deps.now() });
+    const at = this.deps.now();
+    // The deadline is published before the news: a reader told "acquired" finds the lease held.
+    this.emitHeld(this.holding);
+    this.emit({ type: 'acquired', epoch: revision, at }, { take_ms: Math.round(at - sentAt) });
   }
 
   private async renewIfDue(): Promise<void> {
@@ -186,6 +273,12 @@ export class LeaseKeeper {
     holding.revision = revision;
     holding.lastSentAt = sentAt;
     holding.validUntil = sentAt + this.deps.store.ttlMs - this.marginMs;
+    this.emitHeld(holding);
+  }
+
+  private emitHeld(holding: Holding): void {
+    const lease = { epoch: holding.epoch, validUntil: holding.validUntil };
+    for (const listener of this.heldListeners) listener(lease);
   }
 
   private stepDown(reason: LeaseLoss): void {
@@ -195,9 +288,9 @@ export class LeaseKeeper {
     this.emit({ type: 'lost', epoch: holding.epoch, reason, at: this.deps.now() });
   }
 
-  private emit(event: LeaseEvent): void {
+  private emit(event: LeaseEvent, extra: Record<string, unknown> = {}): void {
     const fields = event.type === 'lost' ? { epoch: event.epoch, reason: event.reason } : { epoch: event.epoch };
-    this.deps.logger.info({ ...fields, holder: this.holder }, event.type === 'acquired' ? 'lease acquired' : 'lease lost');
+    this.deps.logger.info({ ...fields, ...extra, holder: this.holder }, event.type === 'acquired' ? 'lease acquired' : 'lease lost');
     for (const listener of this.listeners) listener(event);
   }
 }

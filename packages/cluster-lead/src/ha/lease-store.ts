@@ -18,6 +18,12 @@ export interface LeaseStore {
   write(record: LeaseRecord, expectedRevision: number): Promise<number | null>;
   /** Deletes the entry if it is still at `expectedRevision`; a no-op otherwise. */
   release(expectedRevision: number): Promise<void>;
+  /**
+   * Calls `seen` with each write and delete of the key as it lands (not with the server's expiry
+   * of an entry, which nobody is told of). Resolves a stop function. Optional: a keeper without
+   * it learns only by reading.
+   */
+  watch?(seen: (observation: LeaseObservation) => void): Promise<() => void>;
 }
 
 /**

@@ -15,8 +15,8 @@
  * - Replies: an agent's requests are answered in _INBOX.<agent>.* (inboxPrefix), which only it
  *   may read; it answers the lead's probes through allow_responses (one reply per request
  *   received), so it needs no publish right on anyone's inbox.
- * - JetStream (HA leads only): a lead with `ha_bucket` may create, read and write that one KV
- *   bucket (its stream's API subjects and $KV.<bucket>.>); one with `jetstream_store` may create,
+ * - JetStream (HA leads only): a lead with `ha_bucket` may create, read, write and watch that one
+ *   KV bucket (its stream's API subjects, its consumers' and $KV.<bucket>.>); one with `jetstream_store` may create,
  *   write and follow its lead group's state buckets and operation streams (src/replication);
  *   nobody else gets any $JS or $KV right, so no agent can read, forge or delete a lease or a
  *   replicated entry. API replies and consumer deliveries come back on the lead's inbox.
@@ -100,7 +100,8 @@ export function sitePermissions(siteAgents: readonly Pick<FleetAgent, 'id' | 'le
  * delete any stream), and the bucket's own subjects.
  */
 export function leaseBucketSubjects(bucket: string): string[] {
-  return ['$JS.API.INFO', ...streamApiSubjects(`KV_${bucket}`), `$KV.${bucket}.>`];
+  // The consumer API for the standby's watch on its lease key (src/ha/kv-lease-store.ts).
+  return ['$JS.API.INFO', ...streamApiSubjects(`KV_${bucket}`), ...consumerSubjects(`KV_${bucket}`), `$KV.${bucket}.>`];
 }
 
 /** Managing and reading one stream: create, update, info, gets (direct or not); no delete, no purge. */

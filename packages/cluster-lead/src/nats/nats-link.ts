@@ -129,27 +129,32 @@ export class NatsLink {
     await closed;
   }
 
-  private async connectionOptions(): Promise<ConnectionOptions> {
-    const options: ConnectionOptions = {
-      servers: [...this.options.servers],
-      name: this.options.name,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: this.options.reconnectWaitMs,
-      ...(this.options.inboxPrefix === undefined ? {} : { inboxPrefix: this.options.inboxPrefix }),
-    };
-    const tls = this.options.tls;
-    if (tls !== undefined) {
-      options.tls = {
-        ...(tls.ca_file === undefined ? {} : { caFile: tls.ca_file }),
-        ...(tls.cert_file === undefined ? {} : { certFile: tls.cert_file }),
-        ...(tls.key_file === undefined ? {} : { keyFile: tls.key_file }),
-      };
-    }
-    if (this.options.credentialsFile !== undefined) {
-      options.authenticator = credsAuthenticator(new Uint8Array(await readFile(this.options.credentialsFile)));
-    }
-    if (this.options.nkeySeed !== undefined) options.authenticator = nkeyAuthenticator(this.options.nkeySeed);
-    return options;
+  private connectionOptions(): Promise<ConnectionOptions> {
+    return natsConnectionOptions(this.options);
   }
+}
+
+/** The client options for a lead connection (the lease thread opens its own with them). */
+export async function natsConnectionOptions(link: NatsLinkOptions): Promise<ConnectionOptions> {
+  const options: ConnectionOptions = {
+    servers: [...link.servers],
+    name: link.name,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: link.reconnectWaitMs,
+    ...(link.inboxPrefix === undefined ? {} : { inboxPrefix: link.inboxPrefix }),
+  };
+  const tls = link.tls;
+  if (tls !== undefined) {
+    options.tls = {
+      ...(tls.ca_file === undefined ? {} : { caFile: tls.ca_file }),
+      ...(tls.cert_file === undefined ? {} : { certFile: tls.cert_file }),
+      ...(tls.key_file === undefined ? {} : { keyFile: tls.key_file }),
+    };
+  }
+  if (link.credentialsFile !== undefined) {
+    options.authenticator = credsAuthenticator(new Uint8Array(await readFile(link.credentialsFile)));
+  }
+  if (link.nkeySeed !== undefined) options.authenticator = nkeyAuthenticator(link.nkeySeed);
+  return options;
 }

@@ -136,8 +136,10 @@ export function createReplication(deps: ReplicationDeps, options: ReplicationOpt
       const opened = await open(nc);
       trustDiff.baseline(store.state.get(TRUST_STATE_KEY, TrustStoreSnapshot));
       mirror.activate(opened);
-      for (const kind of KINDS) {
-        if ((await opened[kind].status()).values > 0) continue;
+      // Which buckets are empty, asked of all at once (this is on a takeover's path).
+      const values = await Promise.all(KINDS.map(async (kind) => (await opened[kind].status()).values));
+      for (const [index, kind] of KINDS.entries()) {
+        if (values[index]! > 0) continue;
         const seed = seedChanges(store, kind, deps.modeOverrideKey);
         for (const [key, data] of seed) mirror.put(kind, key, data);
         if (seed.length > 0) log.info({ kind, entries: seed.length }, 'empty bucket filled from the local store');

@@ -5,10 +5,10 @@
  * lease it opens everything; when it loses the lease it stops at once by leaving the process
  * (fail-stop), so the supervisor restarts it as a standby with nothing stale in memory.
  */
-import { performance } from 'node:perf_hooks';
 import type { NatsConnection } from 'nats';
 import type { LeadConfig } from '../config/index.js';
-import { LeaseKeeper, OpenBackoff, openKvLeaseStore, type LeaseLoss } from '../ha/index.js';
+import { ThreadedLease, type LeaseLoss } from '../ha/index.js';
+import type { NatsLinkOptions } from '../nats/nats-link.js';
 import { EXIT } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -34,25 +34,22 @@ export const HA_EVENTS = Object.freeze({ leaseOpenFailed: 'ha.lease-open-failed'
 export interface HaDeps {
   readonly config: LeadConfig;
   readonly logger: Logger;
+  /** The lead's NATS client options: the lease thread opens its own connection with them. */
+  readonly nats: NatsLinkOptions;
+  /** Whether the lead's own NATS connection is up: the lease is renewed or taken only while it is. */
+  readonly connected: () => boolean;
   /** What losing the lease does; default: exit 75 (TEMPFAIL) at once, so systemd restarts the lead as a standby. */
   readonly onLost?: (reason: LeaseLoss) => void;
 }
 
-export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
+export function buildHa({ config, logger, nats, connected: natsUp, onLost }: HaDeps): LeadHa {
   if (!config.ha.enabled) return singleLead();
   const log = logger.child({ domain: 'ha' });
   const lost = onLost ?? exitOnLoss(log);
-  let keeper: LeaseKeeper | undefined;
-  let opening = false;
   let acting = false;
-  let stopped = false;
-  // The start-up for the latest connection (a new connection replaces it) and the timers waiting.
-  let connected: (() => void) | undefined;
-  let latest: NatsConnection | undefined;
-  let retry: NodeJS.Timeout | undefined;
   let openFailures = 0;
-  // A cluster still forming answers nothing for a while: retried up to once per TTL, not once per connection.
-  const backoff = new OpenBackoff({ capMs: Math.max(1_000, config.ha.ttl_ms), random: Math.random });
+  // The start-up for the latest connection (a new connection replaces it).
+  let connected: (() => void) | undefined;
   const onActive: Array<() => void> = [];
   const stoppers: Array<() => void> = [];
 
@@ -63,33 +60,28 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
     for (const run of onActive.splice(0)) run();
   };
 
-  const open = (): void => {
-    retry = undefined;
-    const nc = latest;
-    if (nc === undefined || keeper !== undefined || opening || stopped) return;
-    opening = true;
-    openKvLeaseStore(nc, { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas })
-      .then((store) => {
-        opening = false;
-        if (stopped) return;
-        log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: store.ttlMs, failed_attempts: backoff.attempts }, 'standing by for the lease');
-        backoff.reset();
-        keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: log }, { holder: `${config.lead_id}@${process.pid}` });
-        keeper.onChange((event) => {
-          if (event.type === 'acquired') becomeActive();
-          else if (event.reason !== 'released') lost(event.reason);
-        });
-        keeper.start();
-      })
-      .catch((error: unknown) => {
-        opening = false;
+  // The lease lives on a thread of its own (src/ha/lease-worker.ts), so that no stall of this
+  // event loop can make a renewal late; it renews only while this thread beats (ha.stall_ms).
+  const lease = new ThreadedLease(
+    { logger: log, alive: natsUp },
+    {
+      nats,
+      lease: { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas, holder: `${config.lead_id}@${process.pid}` },
+      stallMs: config.ha.stall_ms,
+      log: { level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id },
+    },
+    {
+      opened: (ttlMs, failedAttempts) => log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: ttlMs, stall_ms: config.ha.stall_ms, failed_attempts: failedAttempts }, 'standing by for the lease'),
+      openFailed: (error, attempt, retryInMs) => {
         openFailures += 1;
-        if (stopped) return;
-        const waitMs = backoff.failed();
-        log.warn({ event: HA_EVENTS.leaseOpenFailed, err: error, bucket: config.ha.bucket, attempt: backoff.attempts, retry_in_ms: waitMs }, 'could not open the lease bucket; standing by and trying again');
-        retry = setTimeout(open, waitMs);
-      });
-  };
+        log.warn({ event: HA_EVENTS.leaseOpenFailed, err: { message: error }, bucket: config.ha.bucket, attempt, retry_in_ms: retryInMs }, 'could not open the lease bucket; standing by and trying again');
+      },
+      change: (event) => {
+        if (event.type === 'acquired') becomeActive();
+        else if (event.reason !== 'released') lost(event.reason);
+      },
+    },
+  );
 
   return {
     gate(start) {
@@ -99,12 +91,7 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
           return;
         }
         connected = () => start(nc);
-        latest = nc;
-        // A new connection is worth a try at once rather than at the end of a long backoff.
-        if (keeper === undefined && !opening) {
-          clearTimeout(retry);
-          open();
-        }
+        lease.start();
       };
     },
     whenActive(start) {
@@ -115,13 +102,9 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
       };
     },
     role: () => (acting ? 'active' : 'standby'),
-    epoch: () => keeper?.epoch() ?? null,
+    epoch: () => lease.epoch(),
     leaseOpenFailures: () => openFailures,
-    stop: async () => {
-      stopped = true;
-      clearTimeout(retry);
-      await keeper?.stop({ release: true });
-    },
+    stop: () => lease.stop({ release: true }),
   };
 }
 

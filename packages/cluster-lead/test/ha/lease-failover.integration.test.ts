@@ -6,6 +6,8 @@ import { EpochFence } from '@mesh30k/shared';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startNatsCluster, waitFor, type NatsCluster } from '../../../../test/harness/index.js';
+import { ThreadedLease, type LeaseEvent } from '../../src/ha/index.js';
+import { silentLogger } from '../../src/lib/logger.js';
 import { InProcessHolder } from './support/holder-in-process.js';
 import { HolderProcess, type HolderLog, type HolderSpec } from './support/holder-process.js';
 
@@ -171,6 +173,54 @@ describe('a lease between two leads on a three-node JetStream cluster', () => {
     } finally {
       await victim.restart();
       await cluster.waitForJetStream();
+    }
+  });
+});
+
+describe('the lease on a thread of its own (ThreadedLease, as an HA lead runs it)', () => {
+  /** Busy for `ms` on this thread: a stand-in for a verification burst that stalls the lead's event loop. */
+  const stall = (ms: number): void => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // spin
+    }
+  };
+
+  it('renews through a main-thread stall longer than the TTL but shorter than stall_ms, and not through a longer one', async () => {
+    const ttlMs = 1_000;
+    const stallMs = 1_500;
+    const bucket = 'mesh_leases_thread'; // its own TTL: an existing bucket's wins
+    const events: LeaseEvent[] = [];
+    const lease = new ThreadedLease(
+      { logger: silentLogger(), alive: () => true },
+      {
+        nats: { servers: cluster.urls, name: 'thread-test', reconnectWaitMs: 50 },
+        lease: { bucket, key: 'thread', ttlMs, replicas: 3, holder: 'lead-t' },
+        stallMs,
+        log: { level: 'silent', leadId: 'lead-t', clusterId: 'thread' },
+      },
+      { opened: () => undefined, openFailed: () => undefined, change: (event) => events.push(event) },
+    );
+    try {
+      lease.start();
+      const acquired = await waitFor('the lease thread to take the lease', START_MS, () => events.find((event) => event.type === 'acquired'));
+      const kv = await observer.jetstream().views.kv(bucket, { bindOnly: true });
+      const revision = async (): Promise<number> => (await kv.get('thread'))?.revision ?? 0;
+
+      const before = await revision();
+      stall(ttlMs + 200);
+      // Past the TTL with this thread busy: the lease thread renewed meanwhile, so the lease holds.
+      expect(lease.epoch()).toBe(acquired.epoch);
+      expect(await revision()).toBeGreaterThan(before);
+      expect(events.filter((event) => event.type === 'lost')).toEqual([]);
+
+      stall(stallMs + ttlMs + 300);
+      // A stall past stall_ms: the thread stopped renewing for a lead that showed no sign of life,
+      // and this thread's first look at the clock, before any I/O, says so.
+      expect(lease.epoch()).toBeNull();
+      expect(events.at(-1)).toMatchObject({ type: 'lost', reason: 'expired', epoch: acquired.epoch });
+    } finally {
+      await lease.stop({ release: true });
     }
   });
 });

@@ -81,7 +81,13 @@ describe('NATS permissions for HA leads', () => {
     keeper.start();
     expect(await acquired).toBeGreaterThan(0);
     expect(await store.read()).toMatchObject({ state: 'held', record: { holder: 'lead-1@test' } });
+    // A standby watches the key (an ordered consumer on the bucket's stream): the release reaches it.
+    const seen: string[] = [];
+    const stopWatch = await store.watch!((observation) => seen.push(observation.state));
+    await waitFor('the watch to deliver the entry', 5_000, () => (seen.includes('held') ? true : undefined));
     await keeper.stop({ release: true });
+    await waitFor('the watch to deliver the release', 5_000, () => (seen.at(-1) === 'vacant' ? true : undefined));
+    stopWatch();
   });
 
   it('refuse the bucket and its API to an agent and to a lead without ha_bucket', async () => {
