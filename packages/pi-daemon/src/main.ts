@@ -199,6 +199,11 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     if (event.type === 'disconnected') notifier.status('NATS unreachable; ACKs go to the outbox');
   });
   const stopWatchdog = startWatchdogPings(notifier);
+  // A lead that takes the HA lease publishes its root-signed enrollment: its key is learnt before its first reply.
+  const stopLeadKeys = lead.discovery?.listen((result) => {
+    if (result.ok && result.learnt) logger.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: config.lead_id }, 'lead key learnt from the enrollment a lead published at takeover');
+    if (!result.ok) logger.warn({ event: LogEvent.LEAD_KEY_UNKNOWN, lead: config.lead_id, code: result.code }, result.message);
+  });
   supervisor.start();
   agent.start();
   logger.info({ event: LogEvent.AGENT_STARTING, version, lead: config.lead_id, servers: config.nats.servers }, `mesh-agent ${version} running`);
@@ -208,6 +213,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   notifier.stopping();
   const graceful = async (): Promise<number> => {
     await agent.stop();
+    stopLeadKeys?.();
     await supervisor.stop();
     await status?.close();
     metrics.stop();

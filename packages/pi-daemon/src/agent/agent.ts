@@ -1,4 +1,4 @@
-import { EpochFence, ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
+import { EpochFence, ImpedanceProfiler, ReplayGuard, SIGNER_HEADER } from '@mesh30k/shared';
 import { nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
@@ -76,6 +76,7 @@ export class Agent {
       ed25519: deps.ed25519,
       leadKeys: deps.leadKeys,
       leaseFence: new EpochFence(),
+      doubtLeadKey: () => deps.leadKey?.doubt?.(),
     };
     this.releases = deps.shared?.releases ?? new PreciseTimer({ runQueueWaitMs: runQueueWaitReader() });
     this.beats = deps.shared?.beats ?? new BeatScheduler({ quiet: this.releases });
@@ -165,6 +166,7 @@ export class Agent {
         onMessage,
         onRefused: (refusal, subject, message) => {
           countCode(this.ctx.counters.refusedByCode, refusal.code);
+          if (refusal.code === 'BAD_SIGNATURE' && message.headers.get(SIGNER_HEADER) === identity.leadId) this.ctx.doubtLeadKey?.();
           onRefused?.(refusal, subject, message);
         },
       };
