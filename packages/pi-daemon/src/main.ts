@@ -100,7 +100,8 @@ const ANNOUNCE_TIMEOUT_MS = 2_000;
  * of trust_roots, so a fleet pins the mesh root and not each lead.
  */
 function leadKeys(config: AgentConfig, bus: Bus) {
-  if (config.lead_public_key !== undefined) return { resolve: pinnedLeadResolver(config.lead_id, config.lead_public_key), discovery: undefined };
+  const pinned = [...(config.lead_public_key === undefined ? [] : [config.lead_public_key]), ...(config.lead_public_keys ?? [])];
+  if (pinned.length > 0) return { resolve: pinnedLeadResolver(config.lead_id, pinned), discovery: undefined };
   const roots = (config.trust_roots ?? []).map((text) => decodePublicKey(text)!);
   const discovery = new LeadDiscovery({ bus, ed25519: nodeEd25519, roots, leadId: config.lead_id, clock: trueClock, timeoutMs: ANNOUNCE_TIMEOUT_MS });
   return { resolve: discovery.resolve, discovery };
