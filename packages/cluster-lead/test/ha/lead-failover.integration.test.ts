@@ -4,7 +4,7 @@
 // exits 75 on SIGCONT instead of acting on what it knew before the pause. With each lead its own
 // key (enrolled by the mesh root for the one lead id), a real agent daemon that pins only the
 // root follows the failover to the other key without reconfiguration, and refuses a stranger's.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SIGNATURE_HEADER, SIGNER_HEADER, encodeMessage, publicKeyText, subjects } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
@@ -127,7 +127,11 @@ describe('two leads with their own keys, both enrolled by the mesh root as lead'
       const stranger = await createTestRoot();
       const strangerEnrollment = await enroll(stranger, { agentId: HA_LEAD_ID, publicKey: stranger.keys.publicKey, role: 'lead', agentClass: 'A', capabilities: [], clusterId: HA_CLUSTER_ID, issuedAt: Date.now() - 1_000 });
       const nc = await connect({ servers: cluster.urls[0]! });
+      // What announce answers: the lease holder's own enrollment (a standby does not answer).
+      const announced = async () => JSON.parse(new TextDecoder().decode((await nc.request(subjects.announce(HA_LEAD_ID), new Uint8Array(), { timeout: 5_000 })).data)) as unknown;
+      const enrollmentOf = async (name: string) => JSON.parse(await readFile(join(own.dir, `${name}.lead-enrollment.json`), 'utf8')) as unknown;
       try {
+        expect(await announced()).toEqual(await enrollmentOf('keys-a'));
         nc.publish(subjects.leadKey(HA_LEAD_ID), new TextEncoder().encode(JSON.stringify(strangerEnrollment)));
         const refusedKey = await daemon.waitForLine("the stranger's enrollment refused", event('lead.key_unknown'), 10_000);
         expect(refusedKey.code).toBe('BAD_ENROLLMENT_SIGNATURE');
@@ -138,20 +142,20 @@ describe('two leads with their own keys, both enrolled by the mesh root as lead'
         nc.publish(subjects.control(HA_LEAD_ID), freeze.body, { headers: h });
         const refusedFreeze = await daemon.waitForLine("the stranger's FREEZE refused", (line) => line.event === 'message.refused' && line.code === 'BAD_SIGNATURE', 10_000);
         expect(refusedFreeze.subject).toBe(subjects.control(HA_LEAD_ID));
-        await nc.flush();
+        expect(daemon.lines.some(event('agent.frozen'))).toBe(false);
+
+        // kill -9 of A: B takes the lease with its own key; the daemon is answered again, not restarted.
+        const before = daemon.lines.length;
+        await killLead(a);
+        await logged(b, 'lease acquired', 4 * TTL_MS);
+        const after = (name: string) => (line: LogLine) => line.event === name && daemon.lines.indexOf(line) >= before;
+        await daemon.waitForLine("B's key learnt", after('lead.key_learnt'), 4 * TTL_MS);
+        await daemon.waitForLine('heartbeats answered by B', after('heartbeat.recovered'), 6 * TTL_MS);
+        expect(daemon.child.exitCode).toBeNull();
+        expect(await announced()).toEqual(await enrollmentOf('keys-b'));
       } finally {
         await nc.close();
       }
-      expect(daemon.lines.some(event('agent.frozen'))).toBe(false);
-
-      // kill -9 of A: B takes the lease with its own key; the daemon is answered again, not restarted.
-      const before = daemon.lines.length;
-      await killLead(a);
-      await logged(b, 'lease acquired', 4 * TTL_MS);
-      const after = (name: string) => (line: LogLine) => line.event === name && daemon.lines.indexOf(line) >= before;
-      await daemon.waitForLine("B's key learnt", after('lead.key_learnt'), 4 * TTL_MS);
-      await daemon.waitForLine('heartbeats answered by B', after('heartbeat.recovered'), 6 * TTL_MS);
-      expect(daemon.child.exitCode).toBeNull();
       // B's heartbeat replies are signed with B's key, and the test agent knows both.
       expect(signedReply((await own.agent.heartbeat()).reply).accepted).toBe(true);
     } finally {
