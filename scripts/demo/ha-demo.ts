@@ -1,10 +1,12 @@
 // `npm start -- --ha`: failover on this machine. A three-node NATS cluster with JetStream (the
-// test harness's), two `mesh-lead run` processes for one cluster sharing its identity (config
-// `ha`), and an enrolled agent heartbeating once a second. The terminal shows which lead holds
+// test harness's), two `mesh-lead run` processes for one cluster (config `ha`), each with its own
+// key pair enrolled by the mesh root as role `lead` for the one lead id (as deploy/ha sets them
+// up), and an enrolled test agent heartbeating once a second, which knows both leads' keys. The terminal shows which lead holds
 // the lease and who answered each heartbeat; `k` kills the active lead (SIGKILL) and the
 // standby takes over, `s` starts a new standby in place of a dead one, `q` or Ctrl-C stops.
 // Without a terminal (piped, CI) the active lead is killed once, a few seconds in.
 import { setTimeout as delay } from 'node:timers/promises';
+import { publicKeyText } from '@mesh30k/shared';
 import { makeTempDir, startNatsCluster } from '../../test/harness/index.js';
 import { signedReply } from '../../packages/cluster-lead/test/support/test-agents.js';
 import { killLead, makeHaGroup, startHaLead, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
@@ -29,11 +31,12 @@ export async function runHaDemo(options: HaDemoOptions): Promise<void> {
   const leads = new Map<string, LeadProc>();
   let serial = 0;
   try {
-    const group = await makeHaGroup(dir.path, cluster.urls);
+    const group = await makeHaGroup(dir.path, cluster.urls, { ownKeys: true });
     const startLead = async (): Promise<void> => {
       const name = `lead-${String.fromCharCode(97 + (serial++ % 26))}`;
       leads.set(name, await startHaLead(group, name, HA_CONFIG));
-      note(`${name} started (pid ${leads.get(name)?.child.pid ?? '?'})`);
+      const key = group.leadKeys.at(-1);
+      note(`${name} started (pid ${leads.get(name)?.child.pid ?? '?'}, its own key ${key === undefined ? '?' : publicKeyText(key).slice(0, 8)}...)`);
     };
     await startLead();
     await startLead();

@@ -37,9 +37,10 @@ Options:
   --seed N         seed of the fleet, clocks and links (default 1)
   --workers N      edge Workers in workerd (default 2)
   --ha             failover instead: a three-node NATS cluster with JetStream, two leads for
-                   one cluster (one active, one standby) and an agent heartbeating; press k to
-                   kill the active lead and watch the standby take over (s: another standby,
-                   q: quit); --duration applies, the other options do not
+                   one cluster (each its own key; one active, one standby) and an agent
+                   heartbeating; press k to kill the active lead and watch the standby take
+                   over (s: another standby, q: quit); --duration applies, the other options
+                   do not
   -h, --help       show this help`;
 
 export type ParsedCommandLine = { kind: 'help' } | { kind: 'run'; options: DemoOptions } | { kind: 'error'; message: string };

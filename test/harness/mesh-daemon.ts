@@ -13,7 +13,8 @@ export interface MeshDaemonPlan {
   dir: string;
   root: KeyPair;
   leadId: string;
-  leadPublicKey: PublicKeyBytes;
+  /** Pinned as lead_public_key; `trust_roots` (the mesh root) instead: the agent learns its lead's keys from their root-signed enrollments. */
+  leadPublicKey: PublicKeyBytes | 'trust_roots';
   clusterId: string;
   capabilities: readonly string[];
   natsUrl: string;
@@ -57,7 +58,7 @@ export async function provisionMeshDaemon(plan: MeshDaemonPlan): Promise<MeshDae
     agent_id: plan.agentId,
     cluster_id: plan.clusterId,
     lead_id: plan.leadId,
-    lead_public_key: publicKeyText(plan.leadPublicKey),
+    ...(plan.leadPublicKey === 'trust_roots' ? { trust_roots: [publicKeyText(plan.root.publicKey)] } : { lead_public_key: publicKeyText(plan.leadPublicKey) }),
     capabilities: [...plan.capabilities],
     nats: { servers: [plan.natsUrl], ping_interval_ms: 1_000 },
     key_path: keyPath,

@@ -2,7 +2,7 @@ import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { AGENT_ID, coordinate, ping, postCoordinate, postPing, readProblem, readSigned, sign, post, withClockOffset } from './support/lead.js';
+import { AGENT_ID, LEAD_ID, coordinate, ping, postCoordinate, postPing, readProblem, readSigned, sign, post, withClockOffset } from './support/lead.js';
 import { EDGE_ROUTES } from '../src/http/routes.js';
 
 const stub = () => env.AGENT_STATE.getByName(AGENT_ID);
@@ -32,6 +32,30 @@ describe('state that outlives a request lives in the Durable Object', () => {
     expect(context.ok && context.snapshot.contextHash).toBe((recorded.result as { context_hash: string }).context_hash);
     // Put the remembered offset back for the other tests: this Worker and the test share a clock.
     await readSigned(await postCoordinate(await coordinate()), 'ACK');
+  });
+});
+
+describe('lead fencing: the highest lease epoch per lead, kept in the Durable Object', () => {
+  it('refuses a COORDINATE stamped lower than one admitted, with LEASE_FENCED, also after the object restarts', async () => {
+    // Epochs far above any other test's, so the order of the files does not matter.
+    const base = Date.now();
+    const current = await readSigned(await postCoordinate(await coordinate({ lease_epoch: base + 12 })), 'ACK');
+    expect(current.trinary_state).toBe(1);
+    expect(await runInDurableObject(stub(), (state) => state.leaseEpoch(LEAD_ID))).toBe(base + 12);
+
+    const stale = await coordinate({ lease_epoch: base + 11 });
+    const refused = await readProblem(await postCoordinate(stale));
+    expect(refused).toMatchObject({ status: 409, code: 'LEASE_FENCED' });
+
+    await abortAllDurableObjects();
+    expect(await readProblem(await postCoordinate(await coordinate({ lease_epoch: base + 11 })))).toMatchObject({ status: 409, code: 'LEASE_FENCED' });
+    // The refused message's id was not remembered: the same bytes are refused as fenced, not as a replay.
+    expect((await readProblem(await postCoordinate(stale))).code).toBe('LEASE_FENCED');
+    // The current epoch, a newer one and an unstamped COORDINATE pass; the newer raises the bar.
+    expect((await readSigned(await postCoordinate(await coordinate({ lease_epoch: base + 12 })), 'ACK')).trinary_state).toBe(1);
+    expect((await readSigned(await postCoordinate(await coordinate({ lease_epoch: base + 20 })), 'ACK')).trinary_state).toBe(1);
+    expect((await readSigned(await postCoordinate(await coordinate()), 'ACK')).trinary_state).toBe(1);
+    expect((await readProblem(await postCoordinate(await coordinate({ lease_epoch: base + 12 })))).code).toBe('LEASE_FENCED');
   });
 });
 

@@ -100,7 +100,8 @@ const ANNOUNCE_TIMEOUT_MS = 2_000;
  * of trust_roots, so a fleet pins the mesh root and not each lead.
  */
 function leadKeys(config: AgentConfig, bus: Bus) {
-  if (config.lead_public_key !== undefined) return { resolve: pinnedLeadResolver(config.lead_id, config.lead_public_key), discovery: undefined };
+  const pinned = [...(config.lead_public_key === undefined ? [] : [config.lead_public_key]), ...(config.lead_public_keys ?? [])];
+  if (pinned.length > 0) return { resolve: pinnedLeadResolver(config.lead_id, pinned), discovery: undefined };
   const roots = (config.trust_roots ?? []).map((text) => decodePublicKey(text)!);
   const discovery = new LeadDiscovery({ bus, ed25519: nodeEd25519, roots, leadId: config.lead_id, clock: trueClock, timeoutMs: ANNOUNCE_TIMEOUT_MS });
   return { resolve: discovery.resolve, discovery };
@@ -199,6 +200,11 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
     if (event.type === 'disconnected') notifier.status('NATS unreachable; ACKs go to the outbox');
   });
   const stopWatchdog = startWatchdogPings(notifier);
+  // A lead that takes the HA lease publishes its root-signed enrollment: its key is learnt before its first reply.
+  const stopLeadKeys = lead.discovery?.listen((result) => {
+    if (result.ok && result.learnt) logger.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: config.lead_id }, 'lead key learnt from the enrollment a lead published at takeover');
+    if (!result.ok) logger.warn({ event: LogEvent.LEAD_KEY_UNKNOWN, lead: config.lead_id, code: result.code }, result.message);
+  });
   supervisor.start();
   agent.start();
   logger.info({ event: LogEvent.AGENT_STARTING, version, lead: config.lead_id, servers: config.nats.servers }, `mesh-agent ${version} running`);
@@ -208,6 +214,7 @@ async function runWith(config: AgentConfig, loggers: { root: Logger; log: Logger
   notifier.stopping();
   const graceful = async (): Promise<number> => {
     await agent.stop();
+    stopLeadKeys?.();
     await supervisor.stop();
     await status?.close();
     metrics.stop();

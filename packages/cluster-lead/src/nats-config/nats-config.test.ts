@@ -60,7 +60,7 @@ describe('permissions', () => {
   it('an agent publishes only to its own lead and reads only its own subjects, its lead\'s groups and its own replies', () => {
     expect(agentPermissions({ id: 'pi-1', lead: 'lead-2' })).toEqual({
       publish: ['mesh.lead-2.hb', 'mesh.lead-2.session', 'mesh.lead-2.ack', 'mesh.lead-2.conflict', 'mesh.lead-2.enroll', 'mesh.lead-2.sensor', 'mesh.lead-2.join', 'mesh.lead-2.announce'],
-      subscribe: ['mesh.agent.pi-1.>', 'mesh.lead-2.coord', 'mesh.lead-2.ctl', 'mesh.lead-2.enroll', '_INBOX.pi-1.>'],
+      subscribe: ['mesh.agent.pi-1.>', 'mesh.lead-2.coord', 'mesh.lead-2.ctl', 'mesh.lead-2.enroll', 'mesh.lead-2.leadkey', '_INBOX.pi-1.>'],
       allowResponses: true,
     });
   });

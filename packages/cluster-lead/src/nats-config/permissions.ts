@@ -10,7 +10,7 @@
  *   subjects (never another lead's, never a subject it could read back), but cannot tell two
  *   agents of one lead apart there. That is the Ed25519 signature's job: the lead verifies
  *   the signer of every message against the enrolled key of the agent it claims to be.
- * - Group subjects (mesh.<lead>.coord, .ctl, .enroll) reach every agent of a lead by design:
+ * - Group subjects (mesh.<lead>.coord, .ctl, .enroll, .leadkey) reach every agent of a lead by design:
  *   an agent may read its own lead's groups, not another lead's.
  * - Replies: an agent's requests are answered in _INBOX.<agent>.* (inboxPrefix), which only it
  *   may read; it answers the lead's probes through allow_responses (one reply per request
@@ -52,6 +52,8 @@ export function agentPermissions(agent: Pick<FleetAgent, 'id' | 'lead'>): Permis
       subjects.coordinateGroup(agent.lead),
       subjects.control(agent.lead),
       subjects.enroll(agent.lead),
+      // The root-signed enrollment a lead publishes when it takes the HA lease.
+      subjects.leadKey(agent.lead),
       `${inboxPrefix(agent.id)}.>`,
     ],
     allowResponses: true,

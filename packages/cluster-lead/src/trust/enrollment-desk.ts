@@ -2,7 +2,10 @@
  * One-step enrollment on the lead ("permit join"): agents' ENROLL_REQUESTs on subjects.join
  * become pending entries; an operator accepts (the lead signs with the root key when it holds
  * it) or rejects them. The lead also answers subjects.announce with its own root-signed
- * enrollment, so agents that pin only the mesh root learn its key.
+ * enrollment, so agents that pin only the mesh root learn its key. Each lead of an HA group has
+ * its own key: the one acting publishes its enrollment on subjects.leadKey when it starts (for
+ * an HA lead, when it takes the lease) and answers announce requests only while it holds the
+ * lease, so agents learn the holder's key and never a fenced lead's.
  */
 import { decodePublicKey, err, ok, subjects, verifyAndParse, verifyEnrollmentRequest, type EnrollRequest, type KeyPair, type SignedRecord } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
@@ -23,6 +26,8 @@ export interface EnrollmentDeskDeps extends EnrollDeps {
   readonly rootKey: KeyPair | undefined;
   /** This lead's root-signed enrollment (trust.lead_enrollment), served on subjects.announce. */
   readonly leadEnrollment: SignedRecord | undefined;
+  /** With config `ha`: whether this lead holds the lease now (announce requests go unanswered otherwise). */
+  readonly holdsLease?: () => boolean;
   readonly pending?: PendingEnrollments;
 }
 
@@ -59,7 +64,16 @@ export class EnrollmentDesk {
     const announcement = this.deps.leadEnrollment;
     if (announcement !== undefined) {
       const body = encoder.encode(JSON.stringify(announcement));
-      this.subscriptions.push(nc.subscribe(subjects.announce(this.deps.leadId), { callback: (_error, msg) => void msg.respond(body) }));
+      const holds = this.deps.holdsLease ?? (() => true);
+      this.subscriptions.push(
+        nc.subscribe(subjects.announce(this.deps.leadId), {
+          callback: (_error, msg) => {
+            if (holds()) msg.respond(body);
+          },
+        }),
+      );
+      // Agents listening learn this lead's key before its first reply reaches them.
+      if (holds()) nc.publish(subjects.leadKey(this.deps.leadId), body);
     }
   }
 

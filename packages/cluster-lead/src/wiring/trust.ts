@@ -31,6 +31,7 @@ export async function buildTrust({ config, clock, store, events, logger, leaseEp
     leadId: config.lead_id,
     rootKey: config.trust.root_key_path === undefined ? undefined : await loadRootKey(config.trust.root_key_path, config.trust.root_public_keys),
     leadEnrollment: config.trust.lead_enrollment === undefined ? undefined : await loadLeadEnrollment(config.trust.lead_enrollment, roots, identity, clock),
+    ...(leaseEpoch === undefined ? {} : { holdsLease: () => leaseEpoch() !== null }),
   });
   // Per-message lookups go through the cache; every change to the store invalidates it.
   const trustCache = new TrustCache(trust, () => clock.now());

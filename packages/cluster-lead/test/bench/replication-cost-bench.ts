@@ -77,7 +77,7 @@ export async function replicationCost(dir: string, servers: readonly string[], o
   }
   await writeFile(join(dir, 'enrollments.json'), JSON.stringify(agents.map((agent) => agent.enrollment)));
   for (const agent of agents) await agent.connect(servers[0]!);
-  const group: HaGroup = { dir, servers, root, agent: agents[0]! };
+  const group: HaGroup = { dir, servers, root, agent: agents[0]!, leadKeys: [leadKeys.publicKey] };
   const rows: CostRow[] = [];
   try {
     for (const backend of ['sqlite', 'jetstream'] as const) {

@@ -85,7 +85,7 @@ beforeAll(async () => {
   enrollDir = join(dir.path, 'enrollments');
   await mkdir(enrollDir, { recursive: true });
   // startHaLead reads the group's identity; its test agent is not used here.
-  group = { dir: dir.path, servers: cluster.urls, root, agent: undefined as never };
+  group = { dir: dir.path, servers: cluster.urls, root, agent: undefined as never, leadKeys: [leadKeys.publicKey] };
   for (let d = 0; d < DAEMONS; d++) {
     const files = await provisionMeshDaemon({
       agentId: `pi-${d}`, dir: join(dir.path, `pi-${d}`), root: root.keys, leadId: HA_LEAD_ID, leadPublicKey: leadKeys.publicKey, clusterId: HA_CLUSTER_ID,

@@ -99,7 +99,8 @@ export async function enroll(root: TestRoot, spec: EnrollmentSpec): Promise<Sign
 export interface TestAgentOptions {
   agentId: string;
   leadId: string;
-  leadPublicKey: Uint8Array;
+  /** The lead's key, or its keys (an HA group whose leads each have their own; read at each check, so it may grow). */
+  leadPublicKey: Uint8Array | readonly Uint8Array[];
   root: TestRoot;
   clusterId: string;
   sectorId?: string;
@@ -250,7 +251,7 @@ export class TestAgent {
       { body: answer.data, signerId: answer.headers?.get(SIGNER_HEADER), signature: answer.headers?.get(SIGNATURE_HEADER) },
       {
         ed25519: nodeEd25519,
-        resolveKey: (id) => (id === leadId ? ok(leadPublicKey) : err({ code: 'UNKNOWN_SIGNER', message: id })),
+        resolveKey: (id) => (id === leadId ? ok(leadPublicKey instanceof Uint8Array ? leadPublicKey : [...leadPublicKey]) : err({ code: 'UNKNOWN_SIGNER', message: id })),
         accept: ['HEARTBEAT_REPLY'],
       },
     );

@@ -34,6 +34,8 @@ export async function coordinateRoute(c: Context<AppEnv>): Promise<Response> {
     createdAt: message.created_at,
     ttlMs: message.ttl_ms,
     clockOffsetMs: clockOffsetFromCoordinate(message, config.agentId),
+    leadId: message.sender_id,
+    ...(message.lease_epoch === undefined ? {} : { leaseEpoch: message.lease_epoch }),
   });
   if (!admitted.ok) throw new EdgeError(admitted.code, admitted.message);
   const { contextHash, clockOffsetMs: offsetMs, frozen } = admitted.snapshot;
@@ -94,7 +96,14 @@ async function answerUnrunnable(c: Context<AppEnv>, read: UnrunnableCoordinate, 
   const { config, clock, state } = runtime;
   const { head } = read;
   if (!isSelected(head.selector, config)) throw new EdgeError('NOT_SELECTED', `operation ${head.operation_id} does not select agent ${config.agentId}`);
-  const admitted = await state.admit({ kind: 'COORDINATE', messageId: head.message_id, createdAt: head.created_at, ttlMs: head.ttl_ms });
+  const admitted = await state.admit({
+    kind: 'COORDINATE',
+    messageId: head.message_id,
+    createdAt: head.created_at,
+    ttlMs: head.ttl_ms,
+    leadId: head.sender_id,
+    ...(head.lease_epoch === undefined ? {} : { leaseEpoch: head.lease_epoch }),
+  });
   if (!admitted.ok) throw new EdgeError(admitted.code, admitted.message);
   const processingMs = clock.now() - receivedAtLocal;
   await state.complete({ coordinateId: head.message_id, operationId: head.operation_id, processingMs });

@@ -13,6 +13,7 @@ export type EdgeErrorCode =
   | 'BAD_CONTENT_LENGTH'
   | 'WRONG_TARGET'
   | 'NOT_SELECTED'
+  | 'LEASE_FENCED'
   | 'MISCONFIGURED'
   | 'STATE_UNAVAILABLE'
   | 'INTERNAL';
@@ -35,6 +36,8 @@ const STATUS: Record<EdgeErrorCode, number> = {
   FROM_THE_FUTURE: 422,
   WRONG_TARGET: 422,
   NOT_SELECTED: 422,
+  // Stamped with an older lease epoch than one already admitted: a lead that lost its lease.
+  LEASE_FENCED: 409,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   UNSUPPORTED_MEDIA_TYPE: 415,

@@ -4,6 +4,7 @@ import { parseStateConfig } from '../config/config.js';
 import { systemClock } from '../clock/system-clock.js';
 import { ConflictQuarantine, type QuarantinedConflict } from './conflict-quarantine.js';
 import { ContextChain } from './context-chain.js';
+import { LeaseFences } from './lease-fences.js';
 import { ProcessingLog } from './processing-log.js';
 import { SeenIds } from './seen-ids.js';
 import { migrate, readKv, writeKv } from './sql-schema.js';
@@ -15,7 +16,8 @@ const FROZEN_KEY = 'frozen';
 /**
  * The state of one Worker agent that must outlive a request and an isolate (SQLite-backed
  * Durable Object, one per AGENT_ID): seen message ids, context hash, the clock offset the lead
- * last gave, processing statistics and quarantined conflicts. Called over RPC; one call admits
+ * last gave, the highest lease epoch per lead, processing statistics and quarantined
+ * conflicts. Called over RPC; one call admits
  * a message and returns what the request needs, one more completes a COORDINATE.
  */
 export class AgentState extends DurableObject<Env> {
@@ -24,6 +26,7 @@ export class AgentState extends DurableObject<Env> {
   private readonly processing: ProcessingLog;
   private readonly context: ContextChain;
   private readonly quarantine: ConflictQuarantine;
+  private readonly fences: LeaseFences;
   private offsetMs: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -34,6 +37,7 @@ export class AgentState extends DurableObject<Env> {
     this.processing = new ProcessingLog(sql);
     this.context = new ContextChain(sql);
     this.quarantine = new ConflictQuarantine(sql);
+    this.fences = new LeaseFences(sql);
     // SQLite calls are synchronous, so the object is whole before its first call.
     const stored = readKv(sql, OFFSET_KEY);
     this.offsetMs = stored === undefined ? undefined : Number(stored);
@@ -45,8 +49,12 @@ export class AgentState extends DurableObject<Env> {
   admit(request: AdmitRequest): AdmitResult {
     const given = request.clockOffsetMs;
     const offset = given !== undefined && Number.isFinite(given) ? given : (this.offsetMs ?? 0);
+    // A fenced lead's message is refused before its id is remembered or its offset taken.
+    const fenced = request.leadId === undefined ? null : this.fences.refusal(request.leadId, request.leaseEpoch);
+    if (fenced !== null) return { ok: false, code: 'LEASE_FENCED', message: fenced };
     const admitted = this.seen.admit(request.messageId, request.createdAt, request.ttlMs, offset);
     if (!admitted.ok) return admitted;
+    if (request.leadId !== undefined) this.fences.admitted(request.leadId, request.leaseEpoch);
     if (given !== undefined && Number.isFinite(given) && given !== this.offsetMs) {
       this.offsetMs = given;
       writeKv(this.ctx.storage.sql, OFFSET_KEY, String(given));
@@ -67,6 +75,11 @@ export class AgentState extends DurableObject<Env> {
     }
     const contextHash = request.advanceWith === undefined ? this.context.hash : await this.context.advance(request.advanceWith);
     return { contextHash };
+  }
+
+  /** The highest lease epoch admitted from `leadId`: for operators and tests. */
+  leaseEpoch(leadId: string): number | undefined {
+    return this.fences.current(leadId);
   }
 
   /** Quarantined conflicts, newest first: for operators and tests. */

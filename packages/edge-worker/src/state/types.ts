@@ -17,9 +17,12 @@ export interface AdmitRequest {
    * once the message is admitted. Absent: the last one remembered (0 before any).
    */
   clockOffsetMs?: number;
+  /** The signing lead's id and the lease epoch it stamped (HA leads): fenced per lead id. */
+  leadId?: string;
+  leaseEpoch?: number;
 }
 
-export type AdmitRefusalCode = 'REPLAYED' | 'EXPIRED' | 'FROM_THE_FUTURE' | 'INVALID_FIELDS';
+export type AdmitRefusalCode = 'REPLAYED' | 'EXPIRED' | 'FROM_THE_FUTURE' | 'INVALID_FIELDS' | 'LEASE_FENCED';
 
 export type AdmitResult = { ok: true; snapshot: AgentSnapshot } | { ok: false; code: AdmitRefusalCode; message: string };
 

@@ -1,4 +1,4 @@
-import { EpochFence, ImpedanceProfiler, ReplayGuard } from '@mesh30k/shared';
+import { ImpedanceProfiler, ReplayGuard, SIGNER_HEADER } from '@mesh30k/shared';
 import { nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import { ControlHandler } from '../coordination/control.js';
 import { CoordinationEngine } from '../coordination/engine.js';
 import { FreezeState } from '../coordination/freeze.js';
 import { handlerRegistry } from '../coordination/handlers.js';
+import { persistentLeaseFence } from '../coordination/lease-fence.js';
 import { OutboxRelay } from '../coordination/outbox-relay.js';
 import { ProbeResponder } from '../coordination/probe.js';
 import { HeartbeatTask, type HeartbeatHints } from '../heartbeat/heartbeat.js';
@@ -75,7 +76,8 @@ export class Agent {
       state: deps.state,
       ed25519: deps.ed25519,
       leadKeys: deps.leadKeys,
-      leaseFence: new EpochFence(),
+      leaseFence: persistentLeaseFence(deps.state, identity.leadId, this.log),
+      doubtLeadKey: () => deps.leadKey?.doubt?.(),
     };
     this.releases = deps.shared?.releases ?? new PreciseTimer({ runQueueWaitMs: runQueueWaitReader() });
     this.beats = deps.shared?.beats ?? new BeatScheduler({ quiet: this.releases });
@@ -165,6 +167,7 @@ export class Agent {
         onMessage,
         onRefused: (refusal, subject, message) => {
           countCode(this.ctx.counters.refusedByCode, refusal.code);
+          if (refusal.code === 'BAD_SIGNATURE' && message.headers.get(SIGNER_HEADER) === identity.leadId) this.ctx.doubtLeadKey?.();
           onRefused?.(refusal, subject, message);
         },
       };

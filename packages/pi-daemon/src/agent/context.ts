@@ -25,6 +25,8 @@ export interface AgentContext {
   readonly leadKeys: KeyResolver;
   /** The highest lease epoch seen from an HA lead: what heartbeats, COORDINATEs and control are fenced by. */
   readonly leaseFence: EpochFence;
+  /** A frame signed in the lead's name verified with no known key: ask for the lead's keys again (rate-limited). */
+  readonly doubtLeadKey?: () => void;
 }
 
 export interface MessageHeader {

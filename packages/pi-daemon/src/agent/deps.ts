@@ -52,8 +52,11 @@ export interface AgentDeps {
   estimator?: OffsetEstimatorOverrides;
   /** Asks to join while the lead does not know this agent (a Pi; simulated agents are enrolled up front). */
   enrollment?: EnrollmentHooks;
-  /** Learns the lead's key from its root-signed enrollment before beating (trust_roots without lead_public_key). */
-  leadKey?: { ensure(): Promise<DiscoveryResult> };
+  /**
+   * Learns the lead's keys from their root-signed enrollments before beating (trust_roots
+   * without lead_public_key); told when a frame in the lead's name verifies with none (`doubt`).
+   */
+  leadKey?: { ensure(): Promise<DiscoveryResult>; doubt?(): void };
   /** How heartbeats are authenticated (config heartbeat.auth); default `session`. */
   heartbeatAuth?: HeartbeatAuth;
   /**

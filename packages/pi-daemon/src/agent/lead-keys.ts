@@ -9,11 +9,18 @@ export function pinnedKeyResolver(keys: ReadonlyMap<string, PublicKeyBytes>): Ke
   };
 }
 
-/** A resolver for one lead whose public key is pinned in the configuration (base64url text). */
-export function pinnedLeadResolver(leadId: string, publicKeyText: string): KeyResolver {
-  const key = decodePublicKey(publicKeyText);
-  if (key === undefined) throw new RangeError(`lead public key for "${leadId}" is not a canonical Ed25519 key`);
-  return pinnedKeyResolver(new Map([[leadId, key]]));
+/**
+ * A resolver for one lead whose public key is pinned in the configuration (base64url text), or
+ * whose keys are: each lead process of an HA group signs with its own, any of them verifies.
+ */
+export function pinnedLeadResolver(leadId: string, publicKeyTexts: string | readonly string[]): KeyResolver {
+  const keys = (typeof publicKeyTexts === 'string' ? [publicKeyTexts] : publicKeyTexts).map((text) => {
+    const key = decodePublicKey(text);
+    if (key === undefined) throw new RangeError(`lead public key for "${leadId}" is not a canonical Ed25519 key`);
+    return key;
+  });
+  if (keys.length === 0) throw new RangeError(`no lead public key pinned for "${leadId}"`);
+  return (signerId) => (signerId === leadId ? ok(keys) : err({ code: 'UNKNOWN_SIGNER', message: `"${signerId}" is not a trusted signer here` }));
 }
 
 /** Resolves signers through a trust store of verified enrollments (rotation overlaps included). */

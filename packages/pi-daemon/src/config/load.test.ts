@@ -110,6 +110,15 @@ describe('loadConfig: problems name the field and the source', () => {
     expect(error.issues).toEqual([{ source: path, path: 'lead_public_key', message: expect.stringContaining('trust_roots') }]);
   });
 
+  it('takes the keys of every lead of an HA group as lead_public_keys, and names a bad one by its index', async () => {
+    const { lead_public_key: _key, ...rest } = minimal();
+    const other = publicKeyText((await nodeEd25519.generateKeyPair()).publicKey);
+    const { config } = loadConfig({ path: await writeConfig({ ...rest, lead_public_keys: [leadKey, other] }), env: {} });
+    expect(config.lead_public_keys).toEqual([leadKey, other]);
+    const bad = await writeConfig({ ...rest, lead_public_keys: [leadKey, 'not-a-key'] });
+    expect(failure(() => loadConfig({ path: bad, env: {} })).issues).toEqual([{ source: bad, path: 'lead_public_keys.1', message: expect.any(String) }]);
+  });
+
   it('requires user and pass together', async () => {
     const path = await writeConfig({ ...minimal(), nats: { user: 'alice' } });
     const error = failure(() => loadConfig({ path, env: {} }));

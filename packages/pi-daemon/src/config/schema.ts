@@ -126,6 +126,11 @@ export const AgentConfigSchema = z
     lead_id: Id,
     /** The lead's public key, pinned; or trust_roots, to accept any lead the mesh root enrolled. */
     lead_public_key: PublicKeyText.optional(),
+    /**
+     * More pinned keys for the same lead id: each lead process of an HA group has its own key,
+     * and an agent that pins keys needs all of them (or trust_roots, which learns them).
+     */
+    lead_public_keys: z.array(PublicKeyText).min(1).max(8).optional(),
     /** Public keys of the mesh root(s) that sign enrollments. */
     trust_roots: z.array(PublicKeyText).max(16).optional(),
     nats: NatsConfig.prefault({}),
@@ -144,8 +149,8 @@ export const AgentConfigSchema = z
     log_level: z.enum(LOG_LEVELS).default('info'),
   })
   .superRefine((config, ctx) => {
-    if (config.lead_public_key === undefined && (config.trust_roots ?? []).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['lead_public_key'], message: 'set lead_public_key or trust_roots, or the agent trusts no lead' });
+    if (config.lead_public_key === undefined && config.lead_public_keys === undefined && (config.trust_roots ?? []).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['lead_public_key'], message: 'set lead_public_key (or lead_public_keys) or trust_roots, or the agent trusts no lead' });
     }
   });
 

@@ -175,7 +175,10 @@ export class HeartbeatSession {
       return this.failed(refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}`, refusal.ok ? undefined : refusal.retryAfterMs);
     }
     const verified = await verifyOn('session', answer, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
-    if (!verified.ok) return this.failed(`${verified.error.code}: ${verified.error.message}`);
+    if (!verified.ok) {
+      if (verified.error.code === 'BAD_SIGNATURE') ctx.doubtLeadKey?.();
+      return this.failed(`${verified.error.code}: ${verified.error.message}`);
+    }
     const { message, signerId } = verified.value;
     if (message.kind !== 'SESSION_ACCEPT' || signerId !== ctx.identity.leadId) return this.failed('answer is not a SESSION_ACCEPT from the lead');
     const keys = await handshake.finish(frame.data, message, { agentId: ctx.identity.agentId, leadId: ctx.identity.leadId });

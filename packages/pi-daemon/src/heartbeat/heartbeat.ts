@@ -31,7 +31,7 @@ export interface HeartbeatDeps {
   /** Told when the lead does not know this agent (NOT_ENROLLED) and when it accepts a beat again. */
   enrollment?: EnrollmentHooks | undefined;
   /** Learns the lead's key before a beat when only the mesh root is pinned. */
-  leadKey?: { ensure(): Promise<DiscoveryResult> } | undefined;
+  leadKey?: { ensure(): Promise<DiscoveryResult>; doubt?(): void } | undefined;
   /** `session` (default): tag beats in an Ed25519-rooted session once one is open; `ed25519`: sign every beat. */
   auth?: HeartbeatAuth;
   /** HMAC-SHA256 for session tags (node:crypto in Node). Required for `session`. */
@@ -279,7 +279,11 @@ export class HeartbeatTask implements BeatTask {
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
-    if (!verified.ok) return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
+    if (!verified.ok) {
+      // Another lead of the group (its own key) may have taken over: learn its key before the next beat.
+      if (verified.error.code === 'BAD_SIGNATURE') ctx.doubtLeadKey?.();
+      return this.miss('BAD_REPLY', `${verified.error.code}: ${verified.error.message}`);
+    }
     const { message, signerId } = verified.value;
     if (message.kind !== 'HEARTBEAT_REPLY' || signerId !== ctx.identity.leadId) {
       return this.miss('BAD_REPLY', 'reply is not a HEARTBEAT_REPLY from the lead to this agent');

@@ -65,6 +65,7 @@ export const LogEvent = {
   DATABASE_OPENED: 'database.opened',
   DATABASE_CORRUPT: 'database.corrupt',
   DATABASE_CHECKPOINT_FAILED: 'database.checkpoint_failed',
+  LEASE_EPOCH_NOT_KEPT: 'lease_epoch.not_kept',
   DATA_DIR_NOT_WRITABLE: 'data_dir.not_writable',
   // health
   HEALTH_SAMPLED: 'health.sampled',

@@ -25,4 +25,21 @@ describe('EpochFence', () => {
     expect(fence.check('cluster-b', 3).admitted).toBe(true);
     expect(fence.current('cluster-b')).toBe(3);
   });
+
+  it('starts from the bars it is given and reports each raise, not each admission', () => {
+    const raised: Array<[string, number]> = [];
+    const fence = new EpochFence({ initial: [['cluster-a', 12]], onRaise: (lease, epoch) => raised.push([lease, epoch]) });
+    expect(fence.check('cluster-a', 7)).toEqual({ admitted: false, epoch: 7, current: 12 });
+    expect(fence.check('cluster-a', 12)).toMatchObject({ admitted: true, newer: false });
+    expect(fence.check('cluster-a', 15)).toMatchObject({ admitted: true, newer: true });
+    expect(fence.check('cluster-b', 3)).toMatchObject({ admitted: true, newer: true });
+    expect(fence.check('cluster-b', 3)).toMatchObject({ admitted: true, newer: false });
+    expect(raised).toEqual([['cluster-a', 15], ['cluster-b', 3]]);
+  });
+
+  it('admits nothing newer when recording the raise throws: the bar is not raised in memory either', () => {
+    const fence = new EpochFence({ onRaise: () => { throw new Error('disk full'); } });
+    expect(() => fence.check('cluster-a', 4)).toThrow('disk full');
+    expect(fence.current('cluster-a')).toBeUndefined();
+  });
 });

@@ -1,1 +1,1 @@
-export { EpochFence, type FenceVerdict } from './epoch-fence.js';
+export { EpochFence, type EpochFenceOptions, type FenceVerdict } from './epoch-fence.js';

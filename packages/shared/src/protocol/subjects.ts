@@ -46,6 +46,11 @@ export const subjects = {
    * (a signed record, not a message), so an agent that pins only the mesh root learns the lead's key.
    */
   announce: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.announce`,
+  /**
+   * Lead -> its agents: the same root-signed enrollment as the announce reply, published by a
+   * lead each time it takes the HA lease, so agents learn the new holder's key without asking.
+   */
+  leadKey: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.leadkey`,
 } as const;
 
 export type SubjectFamily = keyof typeof subjects;
@@ -86,6 +91,7 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   session: ['SESSION_HELLO', 'SESSION_ACCEPT'],
   // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
   announce: [],
+  leadKey: [],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */
