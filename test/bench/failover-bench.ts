@@ -143,6 +143,12 @@ async function main(): Promise<void> {
         [[`${ops.started} (${ops.startedBeforeKill})`, String(ops.notTaken), outcomes, String(ops.withoutOutcome), String(ops.interruptedByFailover), String(ops.acksExpected), String(ops.acksRecorded)]],
       )}\n\n`);
       stdout.write(`${formatTable(['operation', 'state', 'outcome', 'sent', 'ACKs on the standby', 'interrupted'], ops.rows.map((row) => [row.id, row.state, row.outcome ?? '-', String(row.sent), String(row.acks), row.interrupted ? 'yes' : '']))}\n\n`);
+      stdout.write(`${formatTable(
+        ['operation', 'lead', 'selected', 'hold msgs', 'T after start ms', 'deadline after start ms', 'sent', 'answered by the decision', 'stragglers', 'status', 'late ACKs', 'store failures'],
+        fleet.opsLogged.map((op) => [op.id, op.lead, String(op.selected ?? '-'), String(op.holdMessages ?? '-'), String(op.leadMs ?? '-'), String(op.deadlineMs ?? '-'), String(op.sent ?? '-'), String(op.answered ?? '-'), String(op.stragglers ?? '-'), op.status ?? '-', String(op.lateAcks), String(op.storeFailures)]),
+      )}\n\n`);
+      stdout.write(`standby loaded ${fleet.standbyLoadedAgents ?? '?'} agents from the followed state at takeover; replication counters just before the kill: ${JSON.stringify(fleet.replicationAtKill)}\n`);
+      stdout.write(`sim at the kill: ${JSON.stringify(fleet.simAtKill)}\nsim at the end: ${JSON.stringify(fleet.simAtEnd)}\n`);
       stdout.write(`ACKs the sims were refused: ${JSON.stringify(fleet.ackRefusals)}\n`);
       const pre = fleet.beforeKill;
       stdout.write(`before the kill: active lead ${pre.activeExited === null ? 'running' : `gone (${pre.activeExited})`}, its "lease lost" ${pre.activeLostLeaseMsBefore ?? '-'} ms before, standby "lease acquired" ${pre.standbyAcquiredMsBefore ?? '-'} ms before${pre.standbyAcquiredMsBefore === null ? '' : ' (the failover was not the kill\'s: figures below measure from the kill)'}\n`);

@@ -181,6 +181,13 @@ const Store = z.strictObject({
         .string()
         .regex(/^[-_a-zA-Z0-9]{1,32}$/, 'a KV bucket name part: 1-32 letters, digits, - and _')
         .default('mesh'),
+      /**
+       * With this backend the registry snapshot runs at least this often, whatever
+       * snapshot_interval_ms says: it is how soon a newly registered agent, or one whose state
+       * changed, reaches KV and so a standby. A standby that takes over knows nothing of an agent
+       * registered after the last pass until its next heartbeat.
+       */
+      registry_interval_ms: ms(2_000),
     })
     .prefault({}),
 });
