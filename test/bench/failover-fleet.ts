@@ -87,6 +87,8 @@ export interface LoggedOperation {
   readonly id: string;
   readonly lead: string;
   readonly selected: number | null;
+  /** Agents enrolled but not in that lead's registry when it planned (their presence makes the hold selector an id list). */
+  readonly unheard: number | null;
   readonly holdMessages: number | null;
   readonly leadMs: number | null;
   readonly deadlineMs: number | null;
@@ -94,6 +96,8 @@ export interface LoggedOperation {
   /** ACKs counted by the decision: ready, transit, refused and conflicts; and the agents sent it that had not answered then. */
   readonly answered: number | null;
   readonly stragglers: number | null;
+  /** ACKs that reached the lead by the deadline and were counted while it waited for their verification. */
+  readonly countedAfterDeadline: number | null;
   readonly status: string | null;
   /** ACKs that reached this lead after the decision (recorded in the history's late ACKs, not in the result). */
   readonly lateAcks: number;
@@ -112,11 +116,12 @@ function loggedOperations(leads: readonly LeadProc[]): LoggedOperation[] {
       const key = `${lead.name} ${id}`;
       let row = rows.get(key);
       if (row === undefined) {
-        row = { id, lead: lead.name, selected: null, holdMessages: null, leadMs: null, deadlineMs: null, sent: null, answered: null, stragglers: null, status: null, lateAcks: 0, storeFailures: 0 };
+        row = { id, lead: lead.name, selected: null, unheard: null, holdMessages: null, leadMs: null, deadlineMs: null, sent: null, answered: null, stragglers: null, countedAfterDeadline: null, status: null, lateAcks: 0, storeFailures: 0 };
         rows.set(key, row);
       }
       if (line.event === 'operation.started') {
         row.selected = num(line.selected);
+        row.unheard = num(line.unheard);
         row.holdMessages = num(line.hold_messages);
         row.leadMs = num(line.lead_ms);
         row.deadlineMs = num(line.deadline_ms);
@@ -124,6 +129,7 @@ function loggedOperations(leads: readonly LeadProc[]): LoggedOperation[] {
         row.sent = num(line.sent);
         row.answered = (num(line.ready) ?? 0) + (num(line.transit) ?? 0) + (num(line.refused) ?? 0) + (num(line.conflicts) ?? 0) + (num(line.unrunnable) ?? 0);
         row.stragglers = num(line.stragglers);
+        row.countedAfterDeadline = num(line.counted_after_deadline);
         row.status = typeof line.status === 'string' ? line.status : null;
       } else if (line.event === 'ack.late') row.lateAcks += 1;
       else if (line.msg === 'could not store an ack') row.storeFailures += 1;
