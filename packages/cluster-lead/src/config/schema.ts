@@ -228,6 +228,11 @@ const Scatter = z.strictObject({
   /** Allowance for an ACK's trip back and its verification. */
   ack_return_slack_ms: z.number().min(0).max(60_000).default(25),
   /**
+   * At its deadline an operation still counts the ACKs that had reached the lead and were being
+   * verified (a busy lead's queue), waiting at most this long for them; later ones are late ACKs.
+   */
+  ack_backlog_max_ms: z.number().min(0).max(60_000).default(5_000),
+  /**
    * An operation resumed after the lead was killed takes ACKs (redelivered from the agents'
    * outboxes) until at least this long after the restart, even if its deadline has passed.
    */

@@ -91,6 +91,7 @@ export function buildOperations(deps: OperationsDeps) {
       maxQueueWaitMs: config.scatter.max_queue_wait_ms,
       holdMarginMs: config.scatter.hold_margin_ms,
       ackReturnSlackMs: config.scatter.ack_return_slack_ms,
+      ackBacklogMaxMs: config.scatter.ack_backlog_max_ms,
       resumeGraceMs: config.scatter.resume_grace_ms,
     },
     config.scatter.send_attempts,
