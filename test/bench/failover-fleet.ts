@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stderr } from 'node:process';
 import { createInterface } from 'node:readline';
@@ -60,6 +60,15 @@ export interface FleetOutage {
   readonly ackRefusals: Readonly<Record<string, number>>;
   /** What the leads said about the lease before the kill: the standby must not have taken it yet. */
   readonly beforeKill: LeadsAtKill;
+  /** Each operation as the lead that ran it logged it (started, decided, late ACKs), from the leads' own logs. */
+  readonly opsLogged: readonly LoggedOperation[];
+  /** Agents the standby loaded from the followed state at takeover (its log), null if not logged. */
+  readonly standbyLoadedAgents: number | null;
+  /** The sim's own totals (COORDINATEs taken, ignored, refused; ACKs confirmed, outboxed, replayed) at the kill and at the end. */
+  readonly simAtKill: Record<string, unknown> | null;
+  readonly simAtEnd: Record<string, unknown> | null;
+  /** Both leads' replication counters just before the kill (mesh_lead_replication_*), and the active lead's registry by state. */
+  readonly replicationAtKill: { readonly active: Record<string, number>; readonly standby: Record<string, number> };
   /** The kill-to-serving time in parts, from the standby's log lines (ms; null: not logged). */
   readonly takeover: TakeoverParts;
 }
@@ -119,6 +128,82 @@ async function firstSuccess(since: number, waitMs: number, probe: () => Promise<
   return undefined;
 }
 
+/** The mesh_lead_replication_* samples of a lead's /metrics (empty when it does not answer). */
+async function replicationCounters(api: LeadApi): Promise<Record<string, number>> {
+  const res = await api.request<string>('GET', '/metrics').catch(() => undefined);
+  const out: Record<string, number> = {};
+  if (res?.status !== 200 || typeof res.body !== 'string') return out;
+  for (const sample of parsePromText(res.body).values()) {
+    if (sample.key.startsWith('mesh_lead_replication_') && sample.value !== 0) out[sample.key.replace('mesh_lead_replication_', '')] = sample.value;
+  }
+  return out;
+}
+
+/** One operation as its lead's log has it: where T and the deadline fell, and the ACKs it counted in time and late. */
+export interface LoggedOperation {
+  readonly id: string;
+  readonly lead: string;
+  readonly selected: number | null;
+  /** Agents enrolled but not in that lead's registry when it planned (their presence makes the hold selector an id list). */
+  readonly unheard: number | null;
+  readonly holdMessages: number | null;
+  readonly leadMs: number | null;
+  readonly deadlineMs: number | null;
+  readonly sent: number | null;
+  /** ACKs counted by the decision: ready, transit, refused and conflicts; and the agents sent it that had not answered then. */
+  readonly answered: number | null;
+  readonly stragglers: number | null;
+  /** ACKs that reached the lead by the deadline and were counted while it waited for their verification. */
+  readonly countedAfterDeadline: number | null;
+  readonly status: string | null;
+  /** ACKs that reached this lead after the decision (recorded in the history's late ACKs, not in the result). */
+  readonly lateAcks: number;
+  /** ACKs this lead could not store (answered STORE_FAILED: the agent sends them again). */
+  readonly storeFailures: number;
+}
+
+/** The operations each lead logged, by operation id. */
+function loggedOperations(leads: readonly LeadProc[]): LoggedOperation[] {
+  const rows = new Map<string, { -readonly [K in keyof LoggedOperation]: LoggedOperation[K] }>();
+  const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+  for (const lead of leads) {
+    for (const line of lead.lines) {
+      const id = line.operation_id;
+      if (typeof id !== 'string' || !id.startsWith('fo-')) continue;
+      const key = `${lead.name} ${id}`;
+      let row = rows.get(key);
+      if (row === undefined) {
+        row = { id, lead: lead.name, selected: null, unheard: null, holdMessages: null, leadMs: null, deadlineMs: null, sent: null, answered: null, stragglers: null, countedAfterDeadline: null, status: null, lateAcks: 0, storeFailures: 0 };
+        rows.set(key, row);
+      }
+      if (line.event === 'operation.started') {
+        row.selected = num(line.selected);
+        row.unheard = num(line.unheard);
+        row.holdMessages = num(line.hold_messages);
+        row.leadMs = num(line.lead_ms);
+        row.deadlineMs = num(line.deadline_ms);
+      } else if (line.event === 'operation.completed') {
+        row.sent = num(line.sent);
+        row.answered = (num(line.ready) ?? 0) + (num(line.transit) ?? 0) + (num(line.refused) ?? 0) + (num(line.conflicts) ?? 0) + (num(line.unrunnable) ?? 0);
+        row.stragglers = num(line.stragglers);
+        row.countedAfterDeadline = num(line.counted_after_deadline);
+        row.status = typeof line.status === 'string' ? line.status : null;
+      } else if (line.event === 'ack.late') row.lateAcks += 1;
+      else if (line.msg === 'could not store an ack') row.storeFailures += 1;
+    }
+  }
+  return [...rows.values()];
+}
+
+/** MESH_BENCH_KEEP_LOGS=dir: every lead's log lines, and the sim's totals lines, kept there for a look after the run. */
+async function keepLogs(leads: readonly LeadProc[], simLines: readonly string[]): Promise<void> {
+  const dir = process.env.MESH_BENCH_KEEP_LOGS;
+  if (dir === undefined || dir === '') return;
+  await mkdir(dir, { recursive: true });
+  for (const lead of leads) await writeFile(join(dir, `${lead.name}.jsonl`), lead.lines.map((line) => JSON.stringify(line)).join('\n'));
+  await writeFile(join(dir, 'sim-totals.jsonl'), simLines.join('\n'));
+}
+
 export interface LeadsAtKill {
   /** The active lead's exit code or signal if it was gone already, else null. */
   readonly activeExited: string | null;
@@ -146,7 +231,7 @@ function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: number): Lea
 }
 
 /** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
-async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>): Promise<ChildProcess> {
+async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>, totals: string[]): Promise<ChildProcess> {
   const rootFile = join(group.dir, 'root.key');
   await saveKeyPair(rootFile, group.root.keys);
   const lead = await loadKeyPair(join(group.dir, 'lead.key'));
@@ -154,9 +239,13 @@ async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ack
   const specPath = join(group.dir, 'fleet.spec.json');
   const out = join(group.dir, 'fleet.enrollments.json');
   await writeFile(specPath, JSON.stringify(spec));
-  const args = [AGENT_BIN, 'sim', '--spec', specPath, '--lead-key', publicKeyText(lead.publicKey), '--root-key', rootFile, '--enrollments-out', out, '--log-level', 'error'];
+  const args = [AGENT_BIN, 'sim', '--spec', specPath, '--lead-key', publicKeyText(lead.publicKey), '--root-key', rootFile, '--enrollments-out', out, '--log-level', 'error', '--report', '1'];
   for (const url of group.servers) args.push('--nats', url);
-  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...bundleEnv() } });
+  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...bundleEnv() } });
+  // Its totals, one JSON line a second: the last one before the kill and at the end go in the report.
+  createInterface({ input: sim.stdout }).on('line', (line) => {
+    if (line.startsWith('{"sim"')) totals.push(line);
+  });
   // ACKs a lead refused are counted (by operation and code: an ACK the agent sent and no lead kept); other lines pass through.
   createInterface({ input: sim.stderr }).on('line', (line) => {
     const entry = parseLine(line);
@@ -258,7 +347,13 @@ async function leadApi(operator: MeshOperator): Promise<LeadApi> {
 
 export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: number, ttlMs: number, operationEveryMs = OPERATION_EVERY_MS): Promise<FleetOutage> {
   const ackRefusals = new Map<string, number>();
-  const sim = await startSim(group, agents, heartbeatMs, ackRefusals);
+  const simLines: string[] = [];
+  const sim = await startSim(group, agents, heartbeatMs, ackRefusals, simLines);
+  const simTotals = (): Record<string, unknown> | null => {
+    const last = simLines.at(-1);
+    return last === undefined ? null : ((parseLine(last)?.sim as Record<string, unknown> | undefined) ?? null);
+  };
+  let simAtKill: Record<string, unknown> | null = null;
   const operator = await createMeshOperator(group.dir);
   const ha = { enabled: true, lease_key: 'fleet', ttl_ms: ttlMs, replicas: 3 };
   const apiA = await leadApi(operator);
@@ -302,9 +397,11 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     opsRunning = true;
     // A few operations on the active lead first, the last one still gathering at the kill.
     await delay(OPERATIONS_BEFORE_KILL * operationEveryMs + operationEveryMs / 2);
+    const replicationAtKill = { active: await replicationCounters(apiA), standby: await replicationCounters(apiB) };
     ops.killed();
     const killedAt = Date.now();
     const beforeKill = leadsAtKill(active, standby, killedAt);
+    simAtKill = simTotals();
     await killLead(active);
     const wait = 10 * ttlMs + 3 * heartbeatMs;
     const back = agentsBack(apiB, agents, killedAt, wait + 3 * heartbeatMs);
@@ -322,6 +419,7 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     opsRunning = false;
     const operations = await ops.figures(apiB);
     const counters = await standbyCounters(apiB);
+    const loaded = standby.lines.find((line) => line.msg === 'loaded the followed shared state');
     const after = [...backAt.values()].map((at) => at - killedAt).sort((x, y) => x - y);
     const q = (p: number): number => after[Math.min(after.length - 1, Math.floor(p * after.length))]!;
     return {
@@ -341,8 +439,14 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       operations,
       ackRefusals: Object.fromEntries(ackRefusals),
       beforeKill,
+      opsLogged: loggedOperations(started),
+      standbyLoadedAgents: typeof loaded?.agents === 'number' ? loaded.agents : null,
+      simAtKill,
+      simAtEnd: simTotals(),
+      replicationAtKill,
     };
   } finally {
+    await keepLogs(started, simLines).catch((error: unknown) => stderr.write(`could not keep the logs: ${String(error)}\n`));
     if (opsRunning) await ops.stop();
     await Promise.all(started.map(killLead));
     sim.kill('SIGTERM');

@@ -158,6 +158,11 @@ export interface LeadScatterDeps {
   wrapJournal?: (journal: RunJournal) => RunJournal;
   deadLetters: DeadLetters;
   resolveKey: KeyResolver;
+  /**
+   * Agent ids enrolled with this lead (trusted now): those not in the registry make a hold group
+   * message name its targets instead of carrying the operation's selector (scatter/hold-selector.ts).
+   */
+  enrolledAgents?: () => Iterable<string>;
   /** Worker threads to check ACK signatures on; absent, ACKs are verified on the event loop. */
   framePool?: FramePool;
   replayTtlMs: number;
@@ -192,7 +197,7 @@ export function healthySectorsOnly(deps: { registry: Pick<Registry, 'mode'>; bre
 }
 
 export function buildLeadScatter(deps: LeadScatterDeps, options: ScatterOptionsInput, sendAttempts: number): LeadScatter {
-  const ports = registryPorts(deps.registry);
+  const ports = registryPorts(deps.registry, deps.enrolledAgents);
   const log = deps.logger;
   const signatures = new WeakMap<Uint8Array, { signerId: string; signature: string }>();
   const replies = { leadId: deps.identity.leadId, signer: deps.identity.signer, clock: deps.clock };

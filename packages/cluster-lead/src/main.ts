@@ -176,6 +176,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       link,
       identity,
       resolveKey,
+      enrolledAgents: () => trust.trustedAgentIds(),
       registry,
       snapshot,
       breakers,

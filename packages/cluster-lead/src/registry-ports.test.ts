@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isBreakerFailure } from './breakers/lead-breakers.js';
-import { registryPorts } from './registry-ports.js';
+import { countUnheard, registryPorts } from './registry-ports.js';
 import { INTERVAL, beat, harness, ids } from './registry/registry.test-helper.js';
 
 describe('registry as the scatter engine ports', () => {
@@ -15,6 +15,22 @@ describe('registry as the scatter engine ports', () => {
     expect(ports.targets.estimateProcessing('pi-1', { verb: 'act', payloadWeight: 0 }).expectedMs).toBeGreaterThan(0);
     expect(() => ports.targets.estimateProcessing('ghost', { verb: 'act', payloadWeight: 0 })).toThrow(/unknown agent/);
     expect(ports.mode.mode()).toBe('FULL');
+  });
+
+  it('counts the enrolled agents a selector may reach that the registry does not hold', () => {
+    const h = harness();
+    beat(h, ['pi-1', 'pi-2']);
+    const enrolled = ['pi-1', 'pi-2', 'pi-3', 'pi-4'];
+    const ports = registryPorts(h.registry, () => enrolled);
+    expect(ports.targets.unheard?.({ all: true })).toBe(2);
+    // What a silent agent reports about itself is unknown: it may match any other condition.
+    expect(ports.targets.unheard?.({ capability: 'gpio', sector_id: 'sector-9' })).toBe(2);
+    // An id list rules the unlisted ones out for certain.
+    expect(ports.targets.unheard?.({ agent_ids: ['pi-1', 'pi-3'] })).toBe(1);
+    expect(ports.targets.unheard?.({ agent_ids: ['pi-1', 'pi-2'] })).toBe(0);
+    expect(countUnheard({ all: true }, [], () => false)).toBe(0);
+    // Without the trust store's list the port says nothing (the engine then trusts its registry).
+    expect(registryPorts(h.registry).targets.unheard).toBeUndefined();
   });
 
   it('records outcomes into health and processing: no ACK is a timeout, a conflict is an answer', () => {

@@ -1,4 +1,4 @@
-import type { HealthOutcome } from '@mesh30k/shared';
+import type { HealthOutcome, Selector } from '@mesh30k/shared';
 import { LeadError } from './lib/errors.js';
 import type { Registry } from './registry/index.js';
 import type { AgentOutcome, MeshModeSource, OutcomeFacts, OutcomeRecorder, Routability, ScatterRoutes, ScatterTargets, TargetAgent } from './scatter/ports.js';
@@ -38,10 +38,25 @@ export function healthOutcomeOf(outcome: AgentOutcome, facts: OutcomeFacts, last
   return HEALTH_OUTCOME[outcome];
 }
 
-export function registryPorts(registry: Registry): RegistryPorts {
+/**
+ * How many agents enrolled with this lead (`enrolled`: trusted agent ids) the selector may pick on
+ * their own side although the registry does not hold them. Only an id list rules an agent out
+ * for certain: class, capabilities and sector are what the agent reports, which the lead learns
+ * from its heartbeats, so an agent not heard from counts whatever else the selector says.
+ */
+export function countUnheard(selector: Selector, enrolled: Iterable<string>, known: (agentId: string) => boolean): number {
+  const listed = selector.agent_ids === undefined ? undefined : new Set(selector.agent_ids);
+  let unheard = 0;
+  for (const agentId of enrolled) if (!known(agentId) && (listed === undefined || listed.has(agentId))) unheard += 1;
+  return unheard;
+}
+
+/** `enrolled`: the agent ids whose keys the lead trusts now (its trust store); absent, no agent counts as unheard. */
+export function registryPorts(registry: Registry, enrolled?: () => Iterable<string>): RegistryPorts {
   return {
     targets: {
       select: (selector) => registry.scheduleTargets(selector),
+      ...(enrolled === undefined ? {} : { unheard: (selector: Selector) => countUnheard(selector, enrolled(), (agentId) => registry.has(agentId)) }),
       estimateProcessing: (agentId, query) => {
         const estimate = registry.estimateProcessing(agentId, { verb: query.verb, payloadWeight: query.payloadWeight });
         if (estimate === undefined) throw new LeadError('INTERNAL', `processing estimate asked for unknown agent "${agentId}"`);

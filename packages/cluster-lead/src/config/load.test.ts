@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { snapshotIntervalMs } from '../wiring/registry.js';
 import { ConfigError, ENV_PREFIX, LEAD_ENV_BINDINGS, loadConfig, parseConfig, unknownLeadEnv } from './index.js';
 
 const ROOT_KEY = 'A'.repeat(42) + 'E';
@@ -25,6 +26,15 @@ function issuesOf(run: () => unknown): ConfigError['issues'] {
 }
 
 describe('lead config', () => {
+  it('with the jetstream store, snapshots the registry at least every store.jetstream.registry_interval_ms', () => {
+    expect(snapshotIntervalMs(parseConfig(MINIMAL, { env: {} }).store)).toBe(30_000);
+    const jetstream = parseConfig({ ...MINIMAL, store: { backend: 'jetstream' } }, { env: {} }).store;
+    expect(jetstream.jetstream.registry_interval_ms).toBe(2_000);
+    expect(snapshotIntervalMs(jetstream)).toBe(2_000);
+    expect(snapshotIntervalMs(parseConfig({ ...MINIMAL, store: { backend: 'jetstream', snapshot_interval_ms: 500 } }, { env: {} }).store)).toBe(500);
+    expect(snapshotIntervalMs(parseConfig({ ...MINIMAL, store: { backend: 'jetstream', jetstream: { registry_interval_ms: 60_000 } } }, { env: {} }).store)).toBe(30_000);
+  });
+
   it('fills defaults for every section and freezes the result', () => {
     const config = parseConfig(MINIMAL, { env: {} });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 8470, allow_plain_http: false });

@@ -181,6 +181,13 @@ const Store = z.strictObject({
         .string()
         .regex(/^[-_a-zA-Z0-9]{1,32}$/, 'a KV bucket name part: 1-32 letters, digits, - and _')
         .default('mesh'),
+      /**
+       * With this backend the registry snapshot runs at least this often, whatever
+       * snapshot_interval_ms says: it is how soon a newly registered agent, or one whose state
+       * changed, reaches KV and so a standby. A standby that takes over knows nothing of an agent
+       * registered after the last pass until its next heartbeat.
+       */
+      registry_interval_ms: ms(2_000),
     })
     .prefault({}),
 });
@@ -220,6 +227,11 @@ const Scatter = z.strictObject({
   hold_margin_ms: z.number().min(0).max(60_000).default(10),
   /** Allowance for an ACK's trip back and its verification. */
   ack_return_slack_ms: z.number().min(0).max(60_000).default(25),
+  /**
+   * At its deadline an operation still counts the ACKs that had reached the lead and were being
+   * verified (a busy lead's queue), waiting at most this long for them; later ones are late ACKs.
+   */
+  ack_backlog_max_ms: z.number().min(0).max(60_000).default(5_000),
   /**
    * An operation resumed after the lead was killed takes ACKs (redelivered from the agents'
    * outboxes) until at least this long after the restart, even if its deadline has passed.

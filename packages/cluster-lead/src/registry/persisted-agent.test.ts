@@ -65,4 +65,25 @@ describe('persisted agents', () => {
     h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 4, boot_id: 'boot-bbbbbbbb', frozen: true }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
     expect(h.dirty.has('pi-01')).toBe(true);
   });
+
+  it('marks an agent dirty when it first has a clock estimate: that decides whether hold mode can reach it', () => {
+    const h = harness();
+    const noClock = { offset_ms: 0, delay_ms: 0, drift_ppm: 0, confidence: 0, error_bound_ms: 0, samples: 0 };
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 1, boot_id: 'boot-aaaaaaaa', clock: noClock }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    h.dirty.clear();
+    h.clock.advance(5_000);
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 2, boot_id: 'boot-aaaaaaaa', clock: noClock }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(false);
+    // The first heartbeat after its clock exchange: written (and, with the jetstream store, mirrored) on the next pass.
+    h.clock.advance(5_000);
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 3, boot_id: 'boot-aaaaaaaa' }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(true);
+    const stored = h.registry.persisted('pi-01')!;
+    expect(stored.numbers.clockSamples).toBeGreaterThan(0);
+    h.dirty.clear();
+    // Later estimates move only numbers.
+    h.clock.advance(5_000);
+    h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), {}, { seq: 4, boot_id: 'boot-aaaaaaaa' }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01') });
+    expect(h.dirty.has('pi-01')).toBe(false);
+  });
 });

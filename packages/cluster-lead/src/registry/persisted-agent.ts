@@ -90,7 +90,11 @@ const PROBE_FLAGS = FLAG.probePending | FLAG.probeFailed;
  * and lists are interned, and an unchanged boot list is the same array, so === compares them.
  */
 export function durableFields(record: AgentRecord): readonly unknown[] {
-  return [record.flags & ~PROBE_FLAGS, record.state, record.clusterId, record.sectorId, record.agentClass, record.capabilities, record.role, record.contextHash, record.boots];
+  // Whether the agent has a clock estimate decides the release modes it is scheduled for (hold
+  // needs one; timing.ts): a standby that follows the registry must learn it, or it takes over
+  // agents it can send only lead-mode work to until each beats to it again.
+  const hasClock = record.clockSamples > 0 && Number.isFinite(record.offsetMs);
+  return [record.flags & ~PROBE_FLAGS, record.state, record.clusterId, record.sectorId, record.agentClass, record.capabilities, record.role, record.contextHash, record.boots, hasClock];
 }
 
 export function sameDurable(a: readonly unknown[], b: readonly unknown[]): boolean {

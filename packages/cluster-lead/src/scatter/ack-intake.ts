@@ -22,6 +22,8 @@ export interface AckIntakeStats {
 export interface AckIntakeDeps {
   readonly verifier: AckVerifier;
   readonly log: Logger;
+  /** Lead clock: when each frame reached the intake. */
+  readonly now: () => number;
   /** The running or recently completed operation with this id. */
   readonly find: (operationId: string) => OperationRun | undefined;
   /** True when the operations history (SQLite) has this operation. */
@@ -31,29 +33,67 @@ export interface AckIntakeDeps {
 export class AckIntake {
   private accepted = 0;
   private readonly refused: Record<string, number> = {};
+  /** Frames received and not yet handed to their operation (being verified), by receipt, with when they arrived. */
+  private readonly receiving = new Map<number, number>();
+  private nextReceipt = 0;
+  private waiters: Array<{ readonly before: number; readonly wake: () => void }> = [];
 
   constructor(private readonly deps: AckIntakeDeps) {}
 
   async handle(frame: IncomingFrame): Promise<AckReply> {
-    const verified = await this.deps.verifier.verify(frame);
-    if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
-    const ack = verified.value.message;
-    const answered = { messageId: ack.message_id, signerId: verified.value.signerId };
-    const run = this.deps.find(ack.operation_id);
-    if (run === undefined) {
-      const refusal = this.deps.inHistory?.(ack.operation_id) === true
-        ? this.refuse(REFUSAL.LATE, `operation ${ack.operation_id} finished and its result is final`, ack.agent_id)
-        : this.refuse(REFUSAL.UNKNOWN_OPERATION, `no operation ${ack.operation_id} on this lead`, ack.agent_id);
-      return { ...refusal, answered };
+    const receipt = this.nextReceipt++;
+    this.receiving.set(receipt, this.deps.now());
+    try {
+      const verified = await this.deps.verifier.verify(frame);
+      if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
+      const ack = verified.value.message;
+      const answered = { messageId: ack.message_id, signerId: verified.value.signerId };
+      const run = this.deps.find(ack.operation_id);
+      if (run === undefined) {
+        const refusal = this.deps.inHistory?.(ack.operation_id) === true
+          ? this.refuse(REFUSAL.LATE, `operation ${ack.operation_id} finished and its result is final`, ack.agent_id)
+          : this.refuse(REFUSAL.UNKNOWN_OPERATION, `no operation ${ack.operation_id} on this lead`, ack.agent_id);
+        return { ...refusal, answered };
+      }
+      // The run counts the ACK synchronously; only its storing is awaited.
+      const accepted = run.accept(verified.value);
+      this.handedOver(receipt);
+      const reply = await accepted;
+      if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
+      this.accepted += 1;
+      return { ...reply, answered };
+    } finally {
+      this.handedOver(receipt);
     }
-    const reply = await run.accept(verified.value);
-    if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
-    this.accepted += 1;
-    return { ...reply, answered };
+  }
+
+  /**
+   * Null when no ACK frame that reached the lead at or before `before` is still being verified;
+   * otherwise a promise that resolves once every such frame has reached its operation (or was
+   * refused). An operation's deadline waits for it, so an ACK that arrived in time is not made
+   * late by the lead's own verification queue.
+   */
+  backlog(before: number): Promise<void> | null {
+    if (!this.pendingBefore(before)) return null;
+    return new Promise((wake) => this.waiters.push({ before, wake }));
   }
 
   stats(): AckIntakeStats {
     return { accepted: this.accepted, refused: { ...this.refused } };
+  }
+
+  private handedOver(receipt: number): void {
+    if (!this.receiving.delete(receipt) || this.waiters.length === 0) return;
+    this.waiters = this.waiters.filter((waiter) => {
+      if (this.pendingBefore(waiter.before)) return true;
+      waiter.wake();
+      return false;
+    });
+  }
+
+  private pendingBefore(before: number): boolean {
+    for (const at of this.receiving.values()) if (at <= before) return true;
+    return false;
   }
 
   private refuse(code: string, message: string, agentId: string | null): AckReply {

@@ -66,6 +66,7 @@ export class ScatterEngine {
     this.intake = new AckIntake({
       verifier: deps.verifier,
       log: deps.logger,
+      now: () => deps.clock.now(),
       find: (id) => this.active.get(id) ?? this.recent.get(id),
       ...(deps.store.has === undefined ? {} : { inHistory: (id: string) => deps.store.has?.(id) === true }),
     });
@@ -171,7 +172,7 @@ export class ScatterEngine {
     for (const run of stored) {
       if (this.known(run.operationId)) continue;
       const log = this.deps.logger.child({ operation_id: run.operationId });
-      const resumed = new OperationRun({ ...this.deps, options: this.options, log }, run.op, { submittedAt: run.submittedAt, waived: run.waived });
+      const resumed = new OperationRun({ ...this.deps, options: this.options, log, ackBacklog: (before) => this.intake.backlog(before) }, run.op, { submittedAt: run.submittedAt, waived: run.waived });
       this.inFlight += 1;
       this.active.set(run.operationId, resumed);
       void resumed.result.then((result) => this.completed(resumed, null, result));
@@ -183,7 +184,7 @@ export class ScatterEngine {
   private launch(pending: Pending, waived: readonly Refusal[]): boolean {
     const { op } = pending;
     const log = this.deps.logger.child({ operation_id: op.operationId });
-    const runDeps: RunDeps = { ...this.deps, options: this.options, log };
+    const runDeps: RunDeps = { ...this.deps, options: this.options, log, ackBacklog: (before) => this.intake.backlog(before) };
     const run = new OperationRun(runDeps, op, { submittedAt: pending.submittedAt, waived });
     this.inFlight += 1;
     this.active.set(op.operationId, run);

@@ -10,6 +10,12 @@ describe('holdSelectors', () => {
     expect(holdSelectors({ capability: 'gpio' }, agents(['a', 'b']), ['a', 'b'])).toEqual([{ capability: 'gpio' }]);
   });
 
+  it('lists the held agents when agents the lead has not heard from could match its selector', () => {
+    // A standby just after a takeover: two agents heard, a third enrolled but silent so far.
+    expect(holdSelectors({ all: true }, agents(['a', 'b']), ['a', 'b'], 1)).toEqual([{ agent_ids: ['a', 'b'] }]);
+    expect(holdSelectors({ capability: 'gpio' }, agents(['a']), ['a'], 3)).toEqual([{ agent_ids: ['a'] }]);
+  });
+
   it('lists the held agents when some selected agents are not held', () => {
     expect(holdSelectors({ all: true }, agents(['a', 'b', 'c']), ['a', 'c'])).toEqual([{ agent_ids: ['a', 'c'] }]);
   });

@@ -25,7 +25,12 @@ import { buildResult } from './result.js';
  */
 export const LATE_ACK_SAVE_DELAY_MS = 1_000;
 
-export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & { readonly options: ResolvedScatterOptions; readonly log: Logger };
+export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & {
+  readonly options: ResolvedScatterOptions;
+  readonly log: Logger;
+  /** The ACK intake's frames received by `before` and still being verified (AckIntake.backlog); null: none. */
+  readonly ackBacklog?: (before: number) => Promise<void> | null;
+};
 
 interface Running {
   readonly plan: Plan;
@@ -47,6 +52,8 @@ export class OperationRun {
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
+  /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
+  private draining: { readonly since: number; counted: number } | null = null;
 
   constructor(
     private readonly deps: RunDeps,
@@ -93,16 +100,18 @@ export class OperationRun {
         event: SCATTER_EVENTS.started,
         target_time: plan.targetMs,
         lead_ms: plan.targetMs - startedAt,
+        deadline_ms: deadline - startedAt,
         mode: op.releaseMode,
         selected: plan.selected.length,
         scheduled: plan.planned.length,
         skipped: plan.skipped.length,
         buckets: plan.buckets.length,
         hold_messages: plan.hold?.selectors.length ?? 0,
+        unheard: plan.hold?.unheard ?? 0,
       },
       'operation started',
     );
-    running.deadlineTimer = deps.scheduler.at(deadline, () => this.finish(), 'deadline');
+    running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
     dispatcher.start();
     return { ok: true };
   }
@@ -137,7 +146,7 @@ export class OperationRun {
       this.finish();
       return;
     }
-    running.deadlineTimer = deps.scheduler.at(deadline, () => this.finish(), 'deadline');
+    running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
   }
 
   /** Takes one verified ACK of this operation; a counted one is answered once it is stored. */
@@ -153,6 +162,7 @@ export class OperationRun {
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return saved.then(() => verdict.reply);
     }
+    if (this.draining !== null) this.draining.counted += 1;
     this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
@@ -169,6 +179,27 @@ export class OperationRun {
         return { ok: false, code: 'STORE_FAILED', message: 'the lead could not store the ack; send it again' };
       },
     );
+  }
+
+  /**
+   * The deadline: decides now, unless ACKs that reached the lead by now are still being verified.
+   * Those arrived in time; the decision waits until they are counted (at most
+   * `ackBacklogMaxMs`), so a busy lead's own queue does not turn them into late ACKs.
+   */
+  private deadlineReached(): void {
+    if (this.running === null || this.final !== null) return;
+    const now = this.deps.clock.now();
+    const backlog = this.deps.ackBacklog?.(now) ?? null;
+    if (backlog === null) {
+      this.finish();
+      return;
+    }
+    this.draining = { since: now, counted: 0 };
+    const cap = this.deps.scheduler.at(now + this.deps.options.ackBacklogMaxMs, () => this.finish(), 'ack-backlog');
+    void backlog.then(() => {
+      cap.cancel();
+      this.finish();
+    });
   }
 
   /** Decides now (deadline, everyone answered, or the engine is stopping). Idempotent. */
@@ -214,6 +245,8 @@ export class OperationRun {
         hit_rate: result.arrival.hitRate,
         decision_after_t_ms: decidedAt - running.plan.targetMs,
         interrupted: running.interrupted !== null,
+        // ACKs that reached the lead by the deadline and were counted while it waited for their verification.
+        ...(this.draining === null ? {} : { counted_after_deadline: this.draining.counted, deadline_wait_ms: decidedAt - this.draining.since }),
       },
       'operation completed',
     );

@@ -22,6 +22,11 @@ export const DEFAULT_MAX_QUEUE_WAIT_MS = 30_000;
 export const DEFAULT_SIGN_COST_MS_PER_FRAME = 0.08;
 /** Allowance for the ACK's trip back and its verification, on top of the agent's one-way delay. */
 export const DEFAULT_ACK_RETURN_SLACK_MS = 25;
+/**
+ * Longest an operation's decision waits past its deadline for ACKs that reached the lead before
+ * it and are still being verified (a busy lead's queue); beyond it they are recorded late.
+ */
+export const DEFAULT_ACK_BACKLOG_MAX_MS = 5_000;
 /** Completed operations remembered in memory so late ACKs (from outboxes) are confirmed and recorded. */
 export const DEFAULT_RECENT_OPERATIONS = 256;
 
@@ -42,6 +47,7 @@ export const ScatterOptions = z
     holdMarginMs: z.number().min(0).default(DEFAULT_HOLD_MARGIN_MS),
     signCostMsPerFrame: z.number().min(0).default(DEFAULT_SIGN_COST_MS_PER_FRAME),
     ackReturnSlackMs: z.number().min(0).default(DEFAULT_ACK_RETURN_SLACK_MS),
+    ackBacklogMaxMs: z.number().min(0).default(DEFAULT_ACK_BACKLOG_MAX_MS),
     recentOperations: z.number().int().min(0).default(DEFAULT_RECENT_OPERATIONS),
     resumeGraceMs: z.number().min(0).default(DEFAULT_RESUME_GRACE_MS),
     /** Which ready time the result's arrival figures use; see README (arrival basis). */

@@ -24,6 +24,8 @@ export interface HoldPlan {
   readonly agentIds: readonly string[];
   /** One COORDINATE per selector: the operation's own when it selects exactly the held agents. */
   readonly selectors: readonly Selector[];
+  /** Agents enrolled with the lead but not in its registry when planned (they make the selectors id lists). */
+  readonly unheard: number;
 }
 
 export interface Plan {
@@ -73,6 +75,7 @@ export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDe
   const perAgent = planned.filter((p) => p.mode !== 'hold');
   const held = planned.filter((p) => p.mode === 'hold').map((p) => p.agentId);
   const holdSendAt = schedule.value.holdSendAt;
+  const unheard = holdSendAt === null || held.length === 0 ? 0 : (deps.targets.unheard?.(op.targets) ?? 0);
   return {
     ok: true,
     value: {
@@ -88,7 +91,7 @@ export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDe
       hold:
         holdSendAt === null || held.length === 0
           ? null
-          : { sendAt: holdSendAt, agentIds: held, selectors: holdSelectors(op.targets, selected, held) },
+          : { sendAt: holdSendAt, agentIds: held, selectors: holdSelectors(op.targets, selected, held, unheard), unheard },
     },
   };
 }

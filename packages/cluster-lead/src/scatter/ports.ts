@@ -73,6 +73,13 @@ export interface ProcessingEstimateView {
 export interface ScatterTargets {
   /** Every registered agent the selector matches, whatever its state (the engine says why it skips). */
   select(selector: Selector): readonly TargetAgent[];
+  /**
+   * Agents the selector may pick on their own side that the registry does not hold: enrolled with
+   * this lead (their signatures are accepted) but not heard from, so `select` cannot list them.
+   * A group COORDINATE carrying the operation's own selector would reach them too, so while any
+   * exist the hold group message names its targets (hold-selector.ts). Absent: none.
+   */
+  unheard?(selector: Selector): number;
   /** Expected processing time for this agent, verb and payload weight (shared's ProcessingEstimator). */
   estimateProcessing(agentId: string, query: ProcessingQuery): ProcessingEstimateView;
 }
@@ -204,7 +211,7 @@ export interface TimerHandle {
 }
 
 /** What a timer is for; tests count them by label. */
-export type TimerLabel = 'send' | 'deadline' | 'queue-timeout' | 'history';
+export type TimerLabel = 'send' | 'deadline' | 'queue-timeout' | 'history' | 'ack-backlog';
 
 /** Timers on the engine's clock. A task's promise is awaited (manual) or its failure logged (real). */
 export interface Scheduler {

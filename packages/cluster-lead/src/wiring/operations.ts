@@ -33,6 +33,8 @@ export interface OperationsDeps {
   readonly link: NatsLink;
   readonly identity: LeadIdentity;
   readonly resolveKey: LeadTrust['resolveKey'];
+  /** Agent ids enrolled with this lead (its trust store): who could see a group COORDINATE (lead-scatter.ts). */
+  readonly enrolledAgents?: () => Iterable<string>;
   readonly registry: Registry;
   readonly snapshot: SnapshotWriter;
   readonly breakers: LeadBreakers;
@@ -71,6 +73,7 @@ export function buildOperations(deps: OperationsDeps) {
       ...(deps.wrapJournal === undefined ? {} : { wrapJournal: deps.wrapJournal }),
       deadLetters: store.deadLetters,
       resolveKey: deps.resolveKey,
+      ...(deps.enrolledAgents === undefined ? {} : { enrolledAgents: deps.enrolledAgents }),
       // With a verify pool, ACK signatures are checked on its threads too.
       ...(deps.verifier.threads > 0 ? { framePool: deps.verifier } : {}),
       edge: deps.edge,
@@ -88,6 +91,7 @@ export function buildOperations(deps: OperationsDeps) {
       maxQueueWaitMs: config.scatter.max_queue_wait_ms,
       holdMarginMs: config.scatter.hold_margin_ms,
       ackReturnSlackMs: config.scatter.ack_return_slack_ms,
+      ackBacklogMaxMs: config.scatter.ack_backlog_max_ms,
       resumeGraceMs: config.scatter.resume_grace_ms,
     },
     config.scatter.send_attempts,

@@ -73,7 +73,7 @@ export function buildRegistry({ config, clock, events, store, logger, link, trus
   // The writer reads agents from the registry, the registry marks them dirty in the writer.
   const snapshot: SnapshotWriter = new SnapshotWriter(
     { store: store.agents, read: (id) => registry.persisted(id), clock, events, logger: logger.child({ domain: 'store' }), onDirtyWritten },
-    { intervalMs: config.store.snapshot_interval_ms, batchSize: config.store.batch_size, seenIntervalMs: config.store.last_seen_interval_ms, sliceMs: config.store.slice_ms },
+    { intervalMs: snapshotIntervalMs(config.store), batchSize: config.store.batch_size, seenIntervalMs: config.store.last_seen_interval_ms, sliceMs: config.store.slice_ms },
   );
   const registry: Registry = new Registry(
     { clock, events, prober, guard, transportUp: () => link.isConnected() && intakeIsOpen(), onChange: (id) => snapshot.markDirty(id), onSeen: (id) => snapshot.markSeen(id) },
@@ -131,4 +131,9 @@ function measureStepSinceLastRun(store: LeadStore, clock: Clock, overrides: Regi
     logger.warn({ step_ms: Math.round(stepMs) }, `the lead's clock moved ${Math.round(stepMs)} ms since its last run on this boot; restored agent times re-anchored, agents re-synchronise within a few heartbeats`);
   }
   return stepMs ?? 0;
+}
+
+/** The snapshot writer's period: with the jetstream store, no longer than store.jetstream.registry_interval_ms (what a standby may miss). */
+export function snapshotIntervalMs(store: LeadConfig['store']): number {
+  return store.backend === 'jetstream' ? Math.min(store.snapshot_interval_ms, store.jetstream.registry_interval_ms) : store.snapshot_interval_ms;
 }

@@ -11,7 +11,7 @@ import { LeadApi, makeTempDir, startNatsCluster, waitFor, type NatsCluster, type
 import { silentLogger } from '../../src/lib/logger.js';
 import { startLead, type Lead } from '../../src/main.js';
 import { bucketName, encodeEntry } from '../../src/replication/index.js';
-import { FakeLag, LeadFixture, OPERATOR_ID } from '../support/lead-fixture.js';
+import { FakeLag, INTERVAL_MS, LeadFixture, OPERATOR_ID } from '../support/lead-fixture.js';
 
 const PREFIX = 'follow';
 const SYNC_MS = 15_000;
@@ -103,7 +103,14 @@ describe('store.backend jetstream with a standby lead', () => {
     const api = bApi(b);
     const agents = await api.request<{ agents: Array<{ agent_id: string; state: string }> }>('GET', '/v1/agents');
     expect(agents.status).toBe(200);
-    expect(Object.fromEntries(agents.body.agents.map((agent) => [agent.agent_id, agent.state]))).toEqual({ 'pi-1': expect.any(String), 'pi-2': 'quarantined' });
+    // pi-1 was active on A: it is active here before its first heartbeat to B, and an operation
+    // started now is routed to it. Its silence is counted from the takeover: one heartbeat
+    // interval (and the re-handshake after it) later it is still eligible.
+    expect(Object.fromEntries(agents.body.agents.map((agent) => [agent.agent_id, agent.state]))).toEqual({ 'pi-1': 'active', 'pi-2': 'quarantined' });
+    expect(b.registry.select({ selector: { all: true } }).agentIds).toEqual(['pi-1']);
+    a.clock.advance(2 * INTERVAL_MS);
+    await b.registry.sweep();
+    expect(b.registry.get('pi-1')?.state).toBe('active');
     expect(b.freeze.isLeadFrozen()).toBe(true);
     expect(b.trust.lookup('pi-1').ok).toBe(true);
     expect(b.trust.lookup('pi-3')).toMatchObject({ ok: false, error: { code: 'ENROLLMENT_REVOKED' } });

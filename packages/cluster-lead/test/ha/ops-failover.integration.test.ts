@@ -176,5 +176,17 @@ describe('an operation in flight when the active lead is killed (store.backend j
     // The conflict A logged is listed by B.
     const conflictsOnB = (await b.api.get<{ conflicts: Array<{ conflict_id: string }> }>('/v1/conflicts')).body.conflicts.map((c) => c.conflict_id);
     expect(conflictsOnB).toEqual(conflictsOnA);
+
+    // A new hold-mode operation on B: it knows every daemon from the followed registry (none is
+    // unheard), so its one group message carries the operation's selector and all three answer.
+    const nextId = `op-after-${Date.now()}`;
+    const next = await b.api.post('/v1/operations', { operation_id: nextId, verb: 'observe', selector: { all: true }, release_mode: 'hold', timeout_ms: 20_000 });
+    expect(next.status, JSON.stringify(next.body)).toBe(202);
+    const after = await waitFor('the new operation decided on B', 30_000, async () => {
+      const res = await b.api.get<JobView>(`/v1/operations/${nextId}`);
+      return res.status === 200 && res.body.state !== 'RUNNING' && res.body.state !== 'QUEUED' ? res.body : undefined;
+    });
+    expect([...after.result!.responders, ...after.result!.conflicts].map((r) => r.agent_id).sort()).toEqual(daemons.map((d) => d.files.agentId).sort());
+    expect(b.lead.lines.find((line) => line.event === 'operation.started' && line.operation_id === nextId)).toMatchObject({ selected: DAEMONS, unheard: 0, hold_messages: 1 });
   }, 180_000);
 });

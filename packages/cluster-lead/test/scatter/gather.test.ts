@@ -156,6 +156,66 @@ describe('ACK intake', () => {
     expect(fx.events()).toContain('ack.late');
   });
 
+  it('counts an ACK that reached the lead before the deadline but was still being verified at it', async () => {
+    // A busy lead: verifications wait until the test lets them through.
+    const held: Array<() => void> = [];
+    let holding = false;
+    const fx = await makeFixture([agent('a'), agent('b')], {}, {
+      wrapVerifier: (inner) => ({
+        verify: async (frame) => {
+          if (holding) await new Promise<void>((go) => held.push(go));
+          return inner.verify(frame);
+        },
+      }),
+    });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 10 });
+    await fx.scheduler.advanceTo(T);
+    await answer(fx, [{ agentId: 'a', readyAtMesh: T }]);
+    holding = true;
+    const reply = fx.transport.deliver(await signedAck(fx, { agentId: 'b', coordinate: coordinateFor(fx, 'b'), readyAtMesh: T + 1 }));
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    // The deadline passes while b's ACK, received in time, is still queued: no decision yet.
+    await fx.scheduler.advanceTo(T + 1_000);
+    let decided = false;
+    void handle.outcome.then(() => (decided = true));
+    await Promise.resolve();
+    expect(decided).toBe(false);
+    held.shift()!();
+    expect(await reply).toMatchObject({ ok: true });
+    const result = completed(await handle.outcome);
+    expect(result.status).toBe('SUCCESS');
+    expect(result.responders.map((r) => r.agentId).sort()).toEqual(['a', 'b']);
+    expect(result.stragglers).toEqual([]);
+    expect(fx.events()).not.toContain('ack.late');
+    expect(fx.logs.find((line) => line.event === 'operation.completed')).toMatchObject({ counted_after_deadline: 1 });
+  });
+
+  it('decides at most ackBacklogMaxMs after the deadline however long verification takes; the ACK is then late', async () => {
+    let holding = false;
+    const held: Array<() => void> = [];
+    const fx = await makeFixture([agent('a'), agent('b')], { ackBacklogMaxMs: 500 }, {
+      wrapVerifier: (inner) => ({
+        verify: async (frame) => {
+          if (holding) await new Promise<void>((go) => held.push(go));
+          return inner.verify(frame);
+        },
+      }),
+    });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 10, minResponseRate: 0.5 });
+    await fx.scheduler.advanceTo(T);
+    await answer(fx, [{ agentId: 'a', readyAtMesh: T }]);
+    holding = true;
+    const reply = fx.transport.deliver(await signedAck(fx, { agentId: 'b', coordinate: coordinateFor(fx, 'b'), readyAtMesh: T + 1 }));
+    await vi.waitFor(() => expect(held).toHaveLength(1));
+    await fx.scheduler.advanceTo(T + 5_000);
+    const result = completed(await handle.outcome);
+    expect(result.stragglers).toEqual(['b']);
+    held.shift()!();
+    await vi.waitFor(() => expect(fx.events()).toContain('ack.late'));
+    await fx.scheduler.advanceTo(T + 5_000 + LATE_ACK_SAVE_DELAY_MS);
+    expect(await reply).toMatchObject({ ok: true });
+  });
+
   it('writes a burst of late ACKs to the history once, not once per ACK', async () => {
     const late = Array.from({ length: 50 }, (_, i) => agent(`late-${i}`));
     const fx = await makeFixture([agent('a'), ...late]);

@@ -77,6 +77,15 @@ export interface FleetTotals {
   acksOutboxed: number;
   refused: number;
   conflicts: number;
+  /** COORDINATEs taken, and group messages skipped because they did not name the agent. */
+  coordinatesAccepted: number;
+  coordinatesIgnored: number;
+  /** Summed over the agents: COORDINATEs refused without an ACK, and declined with one, by code. */
+  refusedByCode: Record<string, number>;
+  declinedByCode: Record<string, number>;
+  /** Outbox entries delivered later (late ACKs and conflicts), and those the lead refused for good. */
+  outboxReplayed: number;
+  outboxDeadLettered: number;
 }
 
 /**
@@ -220,7 +229,25 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, heartbeatsSent: 0, heartbeatsMissed: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
+    const sums: FleetTotals = {
+      agents: this.agents.length,
+      running: 0,
+      synced: 0,
+      frozen: 0,
+      inSession: 0,
+      heartbeatsSent: 0,
+      heartbeatsMissed: 0,
+      acksSent: 0,
+      acksOutboxed: 0,
+      refused: 0,
+      conflicts: 0,
+      coordinatesAccepted: 0,
+      coordinatesIgnored: 0,
+      refusedByCode: {},
+      declinedByCode: {},
+      outboxReplayed: 0,
+      outboxDeadLettered: 0,
+    };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
@@ -233,6 +260,12 @@ export class SimFleet {
       sums.acksOutboxed += c.acksOutboxed;
       sums.refused += total(c.refusedByCode);
       sums.conflicts += c.conflicts;
+      sums.coordinatesAccepted += c.coordinatesAccepted;
+      sums.coordinatesIgnored += c.coordinatesIgnored;
+      addCodes(sums.refusedByCode, c.refusedByCode);
+      addCodes(sums.declinedByCode, c.declinedByCode);
+      sums.outboxReplayed += c.outboxReplayed;
+      sums.outboxDeadLettered += c.outboxDeadLettered;
     }
     return sums;
   }
@@ -271,4 +304,8 @@ function simulatedTruth(profile: VirtualProfile, spec: SimSpec): { observe: Draw
       return { scenario: model.scenario, processingMedianMs, oneWayMedianMs, draw };
     },
   };
+}
+
+function addCodes(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [code, count] of Object.entries(from)) into[code] = (into[code] ?? 0) + count;
 }

@@ -70,6 +70,16 @@ describe('coordinate to ACK', () => {
     expect(Math.abs(ack.ready_at_mesh - target)).toBeLessThan(5);
   });
 
+  it('a group message that names other agents is not acted on, only counted as ignored', async () => {
+    const ignoredBefore = pi.agent.stats().coordinatesIgnored;
+    // The lead names the targets it planned for (a standby that has not heard from pi-1 yet).
+    await lead.coordinate({ operation_id: 'op-others', release_mode: 'hold', target_time: lead.now() + 200, selector: { agent_ids: ['pi-2', 'pi-3'] } });
+    await lead.coordinate({ operation_id: 'op-named', release_mode: 'hold', target_time: lead.now() + 200, selector: { agent_ids: ['pi-1'] } });
+    await lead.waitUntil(() => lead.ackFor('op-named', 'pi-1') !== undefined && pi.agent.stats().coordinatesIgnored > ignoredBefore, 5_000, 'the ACK of the message naming pi-1, and the other one ignored');
+    expect(lead.ackFor('op-others', 'pi-1')).toBeUndefined();
+    expect(pi.agent.stats().coordinatesIgnored).toBe(ignoredBefore + 1);
+  });
+
   it('a capability the agent lacks gives a CONFLICT ACK with CAPABILITY_MISMATCH', async () => {
     await lead.coordinate({ operation_id: 'op-cap', release_mode: 'lead', target_time: lead.now() + 200, requires_capabilities: ['camera'] });
     await lead.waitUntil(() => lead.ackFor('op-cap', 'pi-1') !== undefined, 5_000, 'the ACK');

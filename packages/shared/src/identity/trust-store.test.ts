@@ -53,6 +53,17 @@ describe('TrustStore', () => {
     expect(versions.every((v, i) => i === 0 || v > versions[i - 1]!)).toBe(true);
   });
 
+  it('lists the agents it trusts now: not leads, not revoked or expired ones', async () => {
+    unwrap(store.add(await enroll(root, recordFor(root, 'pi-01', keyA), clock)));
+    unwrap(store.add(await enroll(root, recordFor(root, 'pi-02', keyB, { expires_at: T0 + HOUR }), clock)));
+    unwrap(store.add(await enroll(root, recordFor(root, 'lead-1', keyC, { role: 'lead' }), clock)));
+    expect([...store.trustedAgentIds()]).toEqual(['pi-01', 'pi-02']);
+    clock.advance(HOUR);
+    expect([...store.trustedAgentIds()]).toEqual(['pi-01']);
+    store.revokeAgent('pi-01');
+    expect([...store.trustedAgentIds()]).toEqual([]);
+  });
+
   it('refuses an unknown agent and an unknown key as NOT_ENROLLED', async () => {
     unwrap(store.add(await enroll(root, recordFor(root, 'pi-01', keyA), clock)));
     const agent = failure(store.lookup('pi-99'));

@@ -241,6 +241,14 @@ export class TrustStore {
     return dropped;
   }
 
+  /** Ids of the agents (role `agent`) with a key trusted now: those whose signed messages the store accepts. */
+  *trustedAgentIds(): IterableIterator<string> {
+    for (const agentId of this.byAgent.keys()) {
+      const found = this.lookup(agentId);
+      if (found.ok && found.value.record.role === 'agent') yield agentId;
+    }
+  }
+
   /** Plain, JSON-ready copy of the store's state, for the caller to persist. */
   snapshot(): TrustStoreSnapshot {
     return structuredClone({

@@ -6,7 +6,7 @@ import type { NodeSigner } from '@mesh30k/shared/node';
 import { ScatterEngine } from '../../../src/scatter/engine.js';
 import { ManualScheduler } from '../../../src/scatter/manual-scheduler.js';
 import type { ScatterOptionsInput } from '../../../src/scatter/options.js';
-import type { RunJournal, TargetAgent } from '../../../src/scatter/ports.js';
+import type { AckVerifier, RunJournal, TargetAgent } from '../../../src/scatter/ports.js';
 import { inlineAckVerifier } from '../../../src/scatter/verifier.js';
 import { captureLog } from './capture-log.js';
 import type { LogLine } from './capture-log.js';
@@ -70,7 +70,12 @@ async function testKeys(): Promise<NonNullable<typeof keys>> {
 }
 
 /** `journal`: keep running operations there (a lead's database); `startAt`: the clock's first reading. */
-export async function makeFixture(agents: readonly TargetAgent[], options: ScatterOptionsInput = {}, extra: { journal?: RunJournal; startAt?: number } = {}): Promise<Fixture> {
+export async function makeFixture(
+  agents: readonly TargetAgent[],
+  options: ScatterOptionsInput = {},
+  /** `wrapVerifier`: stands between the engine and the real verifier (a test that holds verifications back). */
+  extra: { journal?: RunJournal; startAt?: number; wrapVerifier?: (inner: AckVerifier) => AckVerifier } = {},
+): Promise<Fixture> {
   const k = await testKeys();
   const clock = new ManualClock(extra.startAt ?? T0);
   const scheduler = new ManualScheduler(clock);
@@ -81,12 +86,13 @@ export async function makeFixture(agents: readonly TargetAgent[], options: Scatt
   const store = new MemoryStore();
   const mode = new SettableMode();
   const { logger, lines, events } = captureLog();
-  const verifier = inlineAckVerifier({
+  const realVerifier = inlineAckVerifier({
     ed25519: nodeEd25519,
     resolveKey: (signerId) =>
       registry.agents.has(signerId) ? { ok: true, value: k.agentPublic } : { ok: false, error: { code: 'UNKNOWN_SIGNER', message: `unknown ${signerId}` } },
     replay: new ReplayGuard({ clock }),
   });
+  const verifier = extra.wrapVerifier === undefined ? realVerifier : extra.wrapVerifier(realVerifier);
   const engine = new ScatterEngine(
     { clock, scheduler, identity: { leadId: LEAD_ID, signer: k.lead }, targets: registry, routes, outcomes, transport, store, mode, verifier, logger, ...(extra.journal === undefined ? {} : { journal: extra.journal }) },
     options,
