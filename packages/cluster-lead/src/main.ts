@@ -167,7 +167,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     // The guard counts a verification backlog as the lead's own slowness (guard-rails.ts).
     guard.watchBacklog(() => verifier.backlog ?? 0);
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
-    const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups });
+    const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups, mirror: opsReplication?.mirror });
     const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey, mirror: opsReplication?.mirror });
     const ops = buildOperations({
       config,

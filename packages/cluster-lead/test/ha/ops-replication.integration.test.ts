@@ -2,11 +2,18 @@
 // each on its own real SQLite file: what lead A writes (its run journal, history, conflicts,
 // dead letters, idempotency answers) appears in standby B's file with the same ids; an entry
 // stamped with an epoch below one already applied (a fenced lead's late write) and one that
-// does not parse are skipped and counted.
+// does not parse are skipped and counted. A CONFLICT report is answered ok only once its
+// conflict is on the stream; while the stream takes no publishes it is refused STORE_FAILED (a
+// temporary refusal: the agent keeps it in its outbox), and the agent's later try lands it on B.
+import { ReplayGuard, encodeMessage, isPermanentRefusal } from '@mesh30k/shared';
+import { nodeEd25519 } from '@mesh30k/shared/node';
+import { sampleMessage } from '@mesh30k/shared/testing';
 import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/harness/index.js';
 import { SqliteIdempotencyStore } from '../../src/api/idempotency-store.js';
+import { ConflictDesk, ConflictIntake } from '../../src/conflicts/index.js';
+import { trustFixture } from '../../src/ingest/ingest.test-helper.js';
 import { leadRunJournal } from '../../src/lead-run-journal.js';
 import type { OpsMirror} from '../../src/replication/operations/index.js';
 import { encodeEntry, type OpsFollower } from '../../src/replication/operations/index.js';
@@ -75,5 +82,75 @@ describe('operations mirrored by one lead and followed by another', () => {
     await waitFor('both to be skipped', 10_000, () => (follower.rejected === rejected + 2 ? true : undefined));
     expect(b.operations.get('op-f')?.result).toEqual({ from: 'holder' });
     expect(b.operations.get('op-junk')).toBeUndefined();
+  });
+});
+
+describe('a CONFLICT report on the JetStream store', () => {
+  it('is answered ok only once on the stream; refused while the stream takes nothing, it lands on the agent\'s next try', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-c1');
+    const leadKeys = await nodeEd25519.generateKeyPair();
+    const desk = new ConflictDesk({ clock: fx.clock, log: a.conflicts, quarantine: a.quarantine, deadLetters: a.deadLetters, logger: log.logger, leadId: 'lead-a' }, { escalateAt: 5 });
+    const intake = new ConflictIntake({
+      desk,
+      ed25519: nodeEd25519,
+      resolveKey: fx.resolveKey,
+      replay: new ReplayGuard({ clock: fx.clock, ttlMs: 60_000, skewMs: 5_000 }),
+      logger: log.logger,
+      leadId: 'lead-a',
+      replies: { leadId: 'lead-a', signer: nodeEd25519.signerSync(leadKeys.privateKey), clock: fx.clock },
+      clock: fx.clock,
+      replicate: (conflictId) => mirror.conflictReplicated(conflictId),
+    });
+    // The agent's outbox signs each try afresh (new message id), the conflict id stays.
+    const report = (conflictId: string, late: boolean) => {
+      const message = sampleMessage('CONFLICT', { sender: agent.agentId, at: fx.clock.now(), overrides: { conflict_id: conflictId, ...(late ? { late: true, outbox_seq: 1 } : {}) } });
+      return encodeMessage(message, agent.signer, agent.agentId);
+    };
+    const onB = (conflictId: string) => b.conflicts.get(conflictId);
+    const streamMessages = async () => (await jsm.streams.info(names.conflictsStream)).state.messages;
+
+    const before = await streamMessages();
+    expect((await intake.handle(await report('conflict-ok', false))).ok).toBe(true);
+    expect(await streamMessages()).toBe(before + 1);
+    await waitFor('the conflict on the standby', 10_000, () => onB('conflict-ok'));
+
+    // The stream stops taking the conflict subject: the publish fails (no stream answers).
+    await jsm.streams.update(names.conflictsStream, { subjects: [`${names.conflict}-paused`] });
+    const failures = mirror.failures;
+    const refused = await intake.handle(await report('conflict-held', false));
+    expect(refused).toMatchObject({ ok: false, code: 'STORE_FAILED' });
+    // What the agent does with it (pi-daemon ack-sender and outbox relay): a temporary refusal stays in its outbox.
+    expect(isPermanentRefusal((refused as { code: string }).code)).toBe(false);
+    expect(mirror.failures).toBeGreaterThan(failures);
+    expect(a.conflicts.get('conflict-held')).toBeDefined();
+    expect(await streamMessages()).toBe(before + 1);
+
+    // A retry while still unavailable is refused again, though A has it logged already.
+    expect(await intake.handle(await report('conflict-held', true))).toMatchObject({ ok: false, code: 'STORE_FAILED' });
+
+    // The stream is back; the outbox's next try lands the conflict, once, on the standby.
+    await jsm.streams.update(names.conflictsStream, { subjects: [names.conflict] });
+    expect((await intake.handle(await report('conflict-held', true))).ok).toBe(true);
+    expect(await streamMessages()).toBe(before + 2);
+    await waitFor('the held conflict on the standby', 10_000, () => onB('conflict-held'));
+    expect(onB('conflict-held')).toMatchObject({ agentId: 'pi-c1', conflictType: 'DATA_CONTRADICTION' });
+    expect(intake.stats()).toMatchObject({ accepted: 2, refused: { STORE_FAILED: 2 } });
+  });
+
+  it('holds a CONFLICT ACK\'s answer until its conflict is on the stream too', async () => {
+    const journal = mirror.journal(leadRunJournal(a.running, log.logger));
+    const run = { operationId: 'op-cf', op: { operationId: 'op-cf' }, plan: { planned: [] }, submittedAt: 1, startedAt: 2, deadline: 3, waived: [] } as unknown as JournaledRun;
+    journal.begun(run);
+    const conflict = { receivedAt: 9, operationId: 'op-cf', conflictType: 'OTHER', priority: 2, signerId: 'pi-c2', signature: 'sig', body: new Uint8Array([7]) };
+    await jsm.streams.update(names.conflictsStream, { subjects: [`${names.conflict}-paused`] });
+    // As the engine does: the desk logs the ACK's conflict, then the journal takes the ACK.
+    a.conflicts.append({ ...conflict, conflictId: 'ack-conflict-1', agentId: 'pi-c2' });
+    await expect(journal.acked('op-cf', { agentId: 'pi-c2', receivedAt: 9, trinaryState: -1 } as AgentArrival)).rejects.toThrow();
+    await jsm.streams.update(names.conflictsStream, { subjects: [names.conflict] });
+    a.conflicts.append({ ...conflict, conflictId: 'ack-conflict-2', agentId: 'pi-c3' });
+    await journal.acked('op-cf', { agentId: 'pi-c3', receivedAt: 9, trinaryState: -1 } as AgentArrival);
+    await waitFor('the ACK\'s conflict on the standby', 10_000, () => b.conflicts.get('ack-conflict-2'));
+    journal.ended('op-cf', () => undefined);
   });
 });

@@ -2,15 +2,16 @@
  * The acting lead's side: everything the operations side writes to its SQLite file is also
  * published to JetStream (names.ts). An ACK is answered only once both copies have it (the
  * stream's publish acknowledgement means a quorum of replicas stored it), so an agent drops
- * from its outbox only what a standby can find; so is a sensor reading. The rest (history, idempotency keys,
- * conflicts, dead letters) is published as it is written; a failed publish is logged and
- * counted, the local write stands.
+ * from its outbox only what a standby can find; so are a sensor reading and a conflict (a
+ * CONFLICT report, or the conflict of a CONFLICT ACK). The rest (history, idempotency keys, dead
+ * letters) is published as it is written; a failed publish is logged and counted, the local
+ * write stands.
  */
 import type { JetStreamClient, NatsConnection } from 'nats';
 import type { IdempotencyStore, StoredResponse } from '../../api/idempotency-store.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AgentArrival, JournaledRun, RunJournal } from '../../scatter/index.js';
-import type { ConflictEntry, DeadLetter, LeadStore, SensorReadingRow } from '../../store/index.js';
+import type { ConflictEntry, ConflictLog, DeadLetter, LeadStore, SensorReadingRow } from '../../store/index.js';
 import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type ReplicatedEntry } from './entries.js';
 import type { OpsNames } from './names.js';
 
@@ -34,6 +35,10 @@ export class OpsMirror {
   private js: JetStreamClient | undefined;
   private ready: Promise<void> = Promise.reject(new Error('not connected to NATS yet'));
   private readonly begun = new Map<string, BegunRun>();
+  /** Conflicts whose publish is in flight, by conflict id; and the conflict id of a CONFLICT ACK, by (operation, agent). */
+  private readonly conflictsInFlight = new Map<string, Promise<void>>();
+  private readonly ackConflicts = new Map<string, string>();
+  private conflictLog: ConflictLog | undefined;
   /** Publishes that failed (the local write stands). */
   failures = 0;
 
@@ -67,7 +72,10 @@ export class OpsMirror {
         const replicated = (begun?.published ?? Promise.resolve()).then(() =>
           this.publish(names.runAcked(operationId, arrival.agentId), { type: 'run.acked', epoch: this.deps.epoch(), operationId, agentId: arrival.agentId, receivedAt: arrival.receivedAt, arrival }),
         );
-        await Promise.all([local.acked(operationId, arrival), replicated]);
+        // A CONFLICT ACK's conflict (logged just before) is on its stream too before the agent is answered.
+        const conflictId = arrival.trinaryState === -1 ? this.ackConflicts.get(ackKey(operationId, arrival.agentId)) : undefined;
+        const conflict = conflictId === undefined ? undefined : this.conflictReplicated(conflictId);
+        await Promise.all([local.acked(operationId, arrival), replicated, conflict]);
       },
       ended: (operationId, alongside) => {
         local.ended(operationId, alongside);
@@ -97,9 +105,17 @@ export class OpsMirror {
     store.operations.observe((record) => {
       this.publish(names.history(record.operationId), { type: 'history', epoch: this.deps.epoch(), record }).catch((error: unknown) => this.failed(error, record.operationId, 'history'));
     });
+    this.conflictLog = store.conflicts;
     store.conflicts.observe((entry: ConflictEntry) => {
-      const json: ConflictEntryJson = { type: 'conflict', epoch: this.deps.epoch(), ...entry, body: Buffer.from(entry.body).toString('base64') };
-      this.publish(names.conflict, json).catch((error: unknown) => this.failed(error, entry.operationId, 'conflict'));
+      const published = this.publishConflict(entry);
+      this.conflictsInFlight.set(entry.conflictId, published);
+      if (entry.operationId !== null) this.ackConflicts.set(ackKey(entry.operationId, entry.agentId), entry.conflictId);
+      published
+        .catch((error: unknown) => this.failed(error, entry.operationId, 'conflict'))
+        .finally(() => {
+          this.conflictsInFlight.delete(entry.conflictId);
+          if (entry.operationId !== null && this.ackConflicts.get(ackKey(entry.operationId, entry.agentId)) === entry.conflictId) this.ackConflicts.delete(ackKey(entry.operationId, entry.agentId));
+        });
     });
     store.deadLetters.observe((id: number, letter: DeadLetter | null) => {
       const entry: DeadLetterEntry = { type: 'dead_letter', epoch: this.deps.epoch(), id, letter: letter === null ? null : { createdAt: letter.createdAt, operationId: letter.operationId, agentId: letter.agentId, kind: letter.kind, reason: letter.reason, attempts: letter.attempts, payload: letter.payload } };
@@ -122,6 +138,39 @@ export class OpsMirror {
     }
   }
 
+  /**
+   * Resolves once the logged conflict `conflictId` is on the conflicts stream: its first publish
+   * when that is in flight and lands, otherwise a publish from the log now (a redelivered report
+   * whose first publish failed). The message id lets the server drop a second copy within its
+   * duplicate window; a standby logs a conflict id once anyway. Rejects when it cannot be
+   * published, so the agent is refused and keeps the conflict.
+   */
+  async conflictReplicated(conflictId: string): Promise<void> {
+    const inFlight = this.conflictsInFlight.get(conflictId);
+    if (inFlight !== undefined) {
+      try {
+        await inFlight;
+        return;
+      } catch {
+        // Counted by the observer's catch; published again below.
+      }
+    }
+    const entry = this.conflictLog?.get(conflictId);
+    if (entry === undefined) throw new Error(`conflict ${conflictId} is not in the local log`);
+    try {
+      await this.publishConflict(entry);
+    } catch (error) {
+      this.failed(error, entry.operationId, 'conflict');
+      throw error;
+    }
+  }
+
+  private publishConflict(entry: ConflictEntry): Promise<void> {
+    const { conflictId, receivedAt, agentId, operationId, conflictType, priority, signerId, signature, body } = entry;
+    const json: ConflictEntryJson = { type: 'conflict', epoch: this.deps.epoch(), conflictId, receivedAt, agentId, operationId, conflictType, priority, signerId, signature, body: Buffer.from(body).toString('base64') };
+    return this.publish(this.deps.names.conflict, json, `conflict\u0000${conflictId}`);
+  }
+
   private async publish(subject: string, entry: ReplicatedEntry, msgID?: string): Promise<void> {
     if (!this.deps.publishing()) return;
     await this.ready;
@@ -134,4 +183,8 @@ export class OpsMirror {
     this.failures += 1;
     this.deps.logger.error({ err: error, operation_id: operationId, entry: what }, 'could not replicate to JetStream; the local copy stands');
   }
+}
+
+function ackKey(operationId: string, agentId: string): string {
+  return `${operationId}\u0000${agentId}`;
 }
