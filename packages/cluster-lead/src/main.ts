@@ -123,7 +123,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
   // Closed last built first, at stop and when start-up fails half way.
   const cleanups: StopStep[] = [['close the database', () => store.close()]];
   try {
-    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost });
+    // The followed state's highest epoch, once the replication below exists: the next lease epoch goes above it.
+    const epochFloors: Array<() => number> = [];
+    const ha = buildHa({ config, logger, onLost: overrides.onLeaseLost, epochFloor: () => Math.max(0, ...epochFloors.map((floor) => floor())) });
     const trusted = await buildTrust({ config, clock, store, events, logger, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { identity, trust, resolveKey, enrollmentDesk } = trusted;
     const link = new NatsLink(
@@ -143,6 +145,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     cleanups.push(['stop replication', () => replication.stop()]);
     // The operations side (runs in flight, ACKs, history, idempotency keys, conflicts, dead letters).
     const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now() });
+    epochFloors.push(() => replication.highestEpoch());
+    if (opsReplication !== undefined) epochFloors.push(() => opsReplication.follower.highestEpoch);
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;

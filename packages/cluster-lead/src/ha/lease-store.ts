@@ -18,6 +18,13 @@ export interface LeaseStore {
   write(record: LeaseRecord, expectedRevision: number): Promise<number | null>;
   /** Deletes the entry if it is still at `expectedRevision`; a no-op otherwise. */
   release(expectedRevision: number): Promise<void>;
+  /**
+   * The highest epoch a holder of this lease recorded (0 when none), kept apart from the
+   * lease's own entry and revisions, so it outlives the lease bucket being recreated.
+   */
+  recordedEpoch(): Promise<number>;
+  /** Records `epoch` as taken, unless a higher one is already recorded. Rejects when it could not be written. */
+  recordEpoch(epoch: number): Promise<void>;
 }
 
 /**

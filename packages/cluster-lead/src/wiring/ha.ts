@@ -36,9 +36,11 @@ export interface HaDeps {
   readonly logger: Logger;
   /** What losing the lease does; default: exit 75 (TEMPFAIL) at once, so systemd restarts the lead as a standby. */
   readonly onLost?: (reason: LeaseLoss) => void;
+  /** The highest lease epoch stamped on the state this lead follows (0 when none): the next epoch it takes goes above it. */
+  readonly epochFloor?: () => number;
 }
 
-export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
+export function buildHa({ config, logger, onLost, epochFloor }: HaDeps): LeadHa {
   if (!config.ha.enabled) return singleLead();
   const log = logger.child({ domain: 'ha' });
   const lost = onLost ?? exitOnLoss(log);
@@ -74,7 +76,7 @@ export function buildHa({ config, logger, onLost }: HaDeps): LeadHa {
         if (stopped) return;
         log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: store.ttlMs, failed_attempts: backoff.attempts }, 'standing by for the lease');
         backoff.reset();
-        keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: log }, { holder: `${config.lead_id}@${process.pid}` });
+        keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: log, ...(epochFloor === undefined ? {} : { epochFloor }) }, { holder: `${config.lead_id}@${process.pid}` });
         keeper.onChange((event) => {
           if (event.type === 'acquired') becomeActive();
           else if (event.reason !== 'released') lost(event.reason);

@@ -36,6 +36,8 @@ export class OpsFollower {
   /** Entries skipped: unparseable, or from a fenced lead. */
   rejected = 0;
   applied = 0;
+  /** The highest lease epoch stamped on an entry applied so far (0 when none). */
+  highestEpoch = 0;
   private readonly fence = new EpochFence();
   private readonly positions = new Map<string, Position>();
   private readonly readers: ConsumerMessages[] = [];
@@ -123,6 +125,7 @@ export class OpsFollower {
     if (entry.epoch !== null) {
       const verdict = this.fence.check(stream, entry.epoch);
       if (!verdict.admitted) return this.reject(stream, m, `epoch ${entry.epoch} below ${verdict.current}: written by a fenced lead`);
+      this.highestEpoch = Math.max(this.highestEpoch, entry.epoch);
     }
     this.applying = true;
     try {
