@@ -27,7 +27,8 @@ import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
 import { buildHa, type LeadHa } from './wiring/ha.js';
-import { buildOpsReplication } from './wiring/ops-replication.js';
+import { JobBoard } from './jobs/index.js';
+import { buildOpsReplication, settleFollowedJobs } from './wiring/ops-replication.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { MODE_OVERRIDE_KEY, buildRegistry, type RegistryOverrides } from './wiring/registry.js';
@@ -144,7 +145,9 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
     cleanups.push(['stop replication', () => replication.stop()]);
     // The operations side (runs in flight, ACKs, history, idempotency keys, conflicts, dead letters).
-    const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now() });
+    // The API's jobs (operations, delegations, cascades, heal); with the JetStream store also published and followed.
+    const jobs = new JobBoard(() => clock.now());
+    const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now(), jobs });
     epochFloors.push(() => replication.highestEpoch());
     if (opsReplication !== undefined) epochFloors.push(() => opsReplication.follower.highestEpoch);
 
@@ -201,7 +204,13 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     if (opsReplication !== undefined) {
       // The runs in flight come from the replicated journal: read to its end before resuming them.
       ha.whenActive(() => {
-        void opsReplication.takeOver().then(() => engine.start());
+        void opsReplication.takeOver().then(() => {
+          if (config.ha.enabled) {
+            const settled = settleFollowedJobs(jobs, ops.operations, logger.child({ domain: 'replication' }), clock.now());
+            logger.info(settled, 'jobs followed from the previous lead settled');
+          }
+          engine.start();
+        });
         return () => undefined;
       });
     }
@@ -271,6 +280,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      jobs,
       replication: () => replication.stats(),
       ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
       ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures() }) } : {}),

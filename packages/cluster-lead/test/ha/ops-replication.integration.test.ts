@@ -5,6 +5,8 @@
 // does not parse are skipped and counted. A CONFLICT report is answered ok only once its
 // conflict is on the stream; while the stream takes no publishes it is refused STORE_FAILED (a
 // temporary refusal: the agent keeps it in its outbox), and the agent's later try lands it on B.
+// Jobs of A's board (operations, heal, delegations, cascades) are on B's board; taking over, B
+// follows a scatter job's operation to its end and ends the others FAILED_OVER.
 import { ReplayGuard, encodeMessage, isPermanentRefusal } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
@@ -13,6 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/harness/index.js';
 import { SqliteIdempotencyStore } from '../../src/api/idempotency-store.js';
 import { ConflictDesk, ConflictIntake } from '../../src/conflicts/index.js';
+import { Operations } from '../../src/control/index.js';
+import { JobBoard, type JobEnd } from '../../src/jobs/index.js';
+import { settleFollowedJobs } from '../../src/wiring/ops-replication.js';
 import { trustFixture } from '../../src/ingest/ingest.test-helper.js';
 import { leadRunJournal } from '../../src/lead-run-journal.js';
 import type { OpsMirror} from '../../src/replication/operations/index.js';
@@ -152,5 +157,41 @@ describe('a CONFLICT report on the JetStream store', () => {
     await journal.acked('op-cf', { agentId: 'pi-c3', receivedAt: 9, trinaryState: -1 } as AgentArrival);
     await waitFor('the ACK\'s conflict on the standby', 10_000, () => b.conflicts.get('ack-conflict-2'));
     journal.ended('op-cf', () => undefined);
+  });
+});
+
+describe('jobs on the JetStream store', () => {
+  it('shows A\'s jobs on B; taking over, B follows a scatter job\'s operation and ends the other live jobs FAILED_OVER', async () => {
+    const aJobs = new JobBoard(() => Date.now());
+    mirror.jobs(aJobs);
+    const never = new Promise<JobEnd>(() => undefined);
+    a.operations.save({ operationId: 'op-job', createdAt: 1, updatedAt: 2, status: 'running', verb: 'observe', priority: 1, request: null, result: null });
+    aJobs.start({ id: 'op-job', kind: 'scatter_gather', state: 'RUNNING', done: never });
+    aJobs.start({ id: 'op-ask-lost', kind: 'ask', state: 'RUNNING', done: never });
+    aJobs.start({ id: 'op-heal', kind: 'heal', state: 'RUNNING', done: { ok: true, result: { healed: 2 } } });
+    aJobs.start({ id: 'op-delegation', kind: 'delegation', state: 'RUNNING', done: never });
+    aJobs.start({ id: 'op-cascade', kind: 'cascade', state: 'RUNNING', poll: () => undefined });
+    aJobs.start({ id: 'op-cancelling', kind: 'delegation', state: 'RUNNING', done: never });
+    aJobs.cancel('op-cancelling');
+
+    const { bJobs } = rig;
+    await waitFor('the jobs on the standby', 10_000, () => (bJobs.get('op-cancelling')?.state === 'CANCELLING' && b.operations.get('op-job') !== undefined ? true : undefined));
+    expect(bJobs.get('op-heal')).toMatchObject({ kind: 'heal', state: 'SUCCEEDED', result: { healed: 2 } });
+    expect(bJobs.live().map((view) => view.id)).toEqual(['op-job', 'op-ask-lost', 'op-delegation', 'op-cascade', 'op-cancelling']);
+
+    // B takes over: its engine resumes op-job (still running in its history); op-ask-lost's operation never reached B.
+    const operations = new Operations({ clock: { now: () => Date.now() }, engine: undefined as never, history: b.operations, admissionRefusal: () => null });
+    expect(settleFollowedJobs(bJobs, operations, log.logger, Date.now())).toEqual({ followed: 1, failedOver: 4 });
+    for (const id of ['op-ask-lost', 'op-delegation', 'op-cascade']) expect(bJobs.get(id)).toMatchObject({ state: 'FAILED', error: { code: 'FAILED_OVER' }, result: { interrupted: { by: 'failover' } } });
+    expect(bJobs.get('op-ask-lost')?.result).toMatchObject({ interrupted: { failed_over: 'plan_lost' } });
+    expect(bJobs.get('op-delegation')?.result).toMatchObject({ interrupted: { failed_over: 'not_resumable' } });
+    expect(bJobs.get('op-cancelling')).toMatchObject({ state: 'CANCELLED', error: { code: 'FAILED_OVER' } });
+    expect(bJobs.get('op-job')?.state).toBe('RUNNING');
+
+    // The resumed operation ends on B: so does its job, with the history's result.
+    const result = { status: 'SUCCESS', counts: { selected: 1, sent: 1, ready: 1 } };
+    b.operations.save({ operationId: 'op-job', createdAt: 1, updatedAt: 3, status: 'completed', verb: 'observe', priority: 1, request: null, result: { result } });
+    expect(bJobs.get('op-job')).toMatchObject({ state: 'SUCCEEDED', result: { status: 'SUCCESS' } });
+    expect(bJobs.live()).toEqual([]);
   });
 });

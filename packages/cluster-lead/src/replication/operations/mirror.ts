@@ -9,11 +9,15 @@
  */
 import type { JetStreamClient, NatsConnection } from 'nats';
 import type { IdempotencyStore, StoredResponse } from '../../api/idempotency-store.js';
+import type { JobBoard, JobView } from '../../jobs/index.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AgentArrival, JournaledRun, RunJournal } from '../../scatter/index.js';
 import type { ConflictEntry, ConflictLog, DeadLetter, LeadStore, SensorReadingRow } from '../../store/index.js';
-import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type ReplicatedEntry } from './entries.js';
+import { encodeEntry, type ConflictEntryJson, type DeadLetterEntry, type JobEntry, type ReplicatedEntry } from './entries.js';
 import type { OpsNames } from './names.js';
+
+/** A job entry's largest size with its result; above it the result is left out. */
+export const MAX_JOB_ENTRY_BYTES = 256 * 1024;
 
 export interface OpsMirrorDeps {
   readonly names: OpsNames;
@@ -97,6 +101,21 @@ export class OpsMirror {
         );
       },
     };
+  }
+
+  /**
+   * Publishes every change of a job on the API's board (started, running, ended), so a standby
+   * shows the same jobs and, taking over, settles those still live. A result too large for one
+   * message is left out (the operations history keeps a scatter job's).
+   */
+  jobs(board: JobBoard): void {
+    board.observe((view: JobView) => {
+      let entry: JobEntry = { type: 'job', epoch: this.deps.epoch(), job: view };
+      if (view.result !== undefined && encodeEntry(entry).byteLength > MAX_JOB_ENTRY_BYTES) {
+        entry = { ...entry, job: { ...view, result: { omitted: `over ${MAX_JOB_ENTRY_BYTES} bytes: not replicated` } } };
+      }
+      this.publish(this.deps.names.job(view.id), entry).catch((error: unknown) => this.failed(error, view.id, 'job'));
+    });
   }
 
   /** Publishes what the store writes to its history, conflict log and dead letters. */
