@@ -90,6 +90,23 @@ describe('operations mirrored by one lead and followed by another', () => {
   });
 });
 
+describe('an ACK whose publish failed', () => {
+  it('is published again when the agent redelivers it, and only then', async () => {
+    const journal = mirror.journal(leadRunJournal(a.running, log.logger));
+    const run = { operationId: 'op-re', op: { operationId: 'op-re' }, plan: { planned: [] }, submittedAt: 1, startedAt: 2, deadline: 3, waived: [] } as unknown as JournaledRun;
+    journal.begun(run);
+    await waitFor('the run on the standby', 10_000, () => b.running.load().find((r) => r.operationId === 'op-re'));
+    await jsm.streams.update(names.opsStream, { subjects: [`${names.opsSubjects.slice(0, -2)}-paused.>`] });
+    await expect(journal.acked('op-re', { agentId: 'pi-r1', receivedAt: 9 } as AgentArrival)).rejects.toThrow();
+    await jsm.streams.update(names.opsStream, { subjects: [names.opsSubjects] });
+    expect(journal.redelivered?.('op-re', 'pi-r2')).toBeUndefined();
+    await journal.redelivered?.('op-re', 'pi-r1');
+    await waitFor('the redelivered ACK on the standby', 10_000, () => b.running.load().find((r) => r.operationId === 'op-re')?.acks.find((ack) => ack.agentId === 'pi-r1'));
+    expect(journal.redelivered?.('op-re', 'pi-r1')).toBeUndefined();
+    journal.ended('op-re', () => undefined);
+  });
+});
+
 describe('a CONFLICT report on the JetStream store', () => {
   it('is answered ok only once on the stream; refused while the stream takes nothing, it lands on the agent\'s next try', async () => {
     const fx = await trustFixture();

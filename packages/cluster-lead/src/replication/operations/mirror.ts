@@ -62,7 +62,9 @@ export class OpsMirror {
     const { names } = this.deps;
     const publishBegun = (run: JournaledRun) =>
       this.publish(names.runBegun(run.operationId), { type: 'run.begun', epoch: this.deps.epoch(), operationId: run.operationId, startedAt: run.startedAt, deadline: run.deadline, run });
-    return {
+    // ACKs answered STORE_FAILED: the agent sends them again, and then they are stored again.
+    const unstored = new Map<string, AgentArrival>();
+    const journal: RunJournal = {
       begun: (run) => {
         local.begun(run);
         const entry: BegunRun = { run, published: publishBegun(run) };
@@ -79,15 +81,28 @@ export class OpsMirror {
         // A CONFLICT ACK's conflict (logged just before) is on its stream too before the agent is answered.
         const conflictId = arrival.trinaryState === -1 ? this.ackConflicts.get(ackKey(operationId, arrival.agentId)) : undefined;
         const conflict = conflictId === undefined ? undefined : this.conflictReplicated(conflictId);
-        await Promise.all([local.acked(operationId, arrival), replicated, conflict]);
+        const key = ackKey(operationId, arrival.agentId);
+        try {
+          await Promise.all([local.acked(operationId, arrival), replicated, conflict]);
+          unstored.delete(key);
+        } catch (error) {
+          unstored.set(key, arrival);
+          throw error;
+        }
+      },
+      redelivered: (operationId, agentId) => {
+        const arrival = unstored.get(ackKey(operationId, agentId));
+        return arrival === undefined ? undefined : journal.acked(operationId, arrival);
       },
       ended: (operationId, alongside) => {
         local.ended(operationId, alongside);
         this.begun.delete(operationId);
+        for (const key of unstored.keys()) if (key.startsWith(`${operationId}\u0000`)) unstored.delete(key);
         this.publish(names.runEnded(operationId), { type: 'run.ended', epoch: this.deps.epoch(), operationId }).catch((error: unknown) => this.failed(error, operationId, 'run.ended'));
       },
       load: () => local.load().map((run) => ({ ...run, resumedBy: this.deps.resumedBy })),
     };
+    return journal;
   }
 
   /** Stored API answers, each also published (so a retry on another lead gets the first answer). */
