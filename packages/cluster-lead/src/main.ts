@@ -23,12 +23,12 @@ import type { Registry, SweepReport } from './registry/index.js';
 import { LeadStore } from './store/index.js';
 import { KeyAnnouncements, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
 import { LEAD_SERVICES, type LeadService, type LeadServiceContext, type LeadServiceFactory } from './lead-service.js';
+import { JobBoard } from './jobs/index.js';
 import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
 import { buildHa, type LeadHa } from './wiring/ha.js';
-import { JobBoard } from './jobs/index.js';
-import { buildOpsReplication, settleFollowedJobs } from './wiring/ops-replication.js';
+import { buildOpsReplication } from './wiring/ops-replication.js';
 import { buildIngest } from './wiring/ingest.js';
 import { buildOperations } from './wiring/operations.js';
 import { MODE_OVERRIDE_KEY, buildRegistry, type RegistryOverrides } from './wiring/registry.js';
@@ -204,13 +204,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     if (opsReplication !== undefined) {
       // The runs in flight come from the replicated journal: read to its end before resuming them.
       ha.whenActive(() => {
-        void opsReplication.takeOver().then(() => {
-          if (config.ha.enabled) {
-            const settled = settleFollowedJobs(jobs, ops.operations, logger.child({ domain: 'replication' }), clock.now());
-            logger.info(settled, 'jobs followed from the previous lead settled');
-          }
-          engine.start();
-        });
+        void opsReplication.takeOver(ops.operations).then(() => engine.start());
         return () => undefined;
       });
     }

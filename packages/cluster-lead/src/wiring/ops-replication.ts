@@ -30,8 +30,8 @@ export interface OpsReplication {
   readonly idempotency: IdempotencyStore;
   /** For link.onConnected: streams, then following while a standby. */
   connected(nc: NatsConnection): void;
-  /** Read to the end, stop following, settle lost plans; then the engine may start. */
-  takeOver(): Promise<void>;
+  /** Read to the end, stop following, settle lost plans and the followed jobs still live; then the engine may start. */
+  takeOver(operations: { get(operationId: string): OperationView | undefined }): Promise<void>;
 }
 
 export interface OpsReplicationDeps {
@@ -83,7 +83,7 @@ export function buildOpsReplication({ config, logger, store, ha, now, jobs }: Op
       mirror.attach(connection, streams, REQUEST_TIMEOUT_MS);
       if (ha.role() === 'standby') follower.start(connection, streams).catch((error: unknown) => log.error({ err: error }, 'could not follow the replicated operations'));
     },
-    async takeOver() {
+    async takeOver(operations) {
       try {
         if (jsm !== undefined && nc !== undefined) {
           const caught = await follower.caughtUp(await jsm, CATCH_UP_MS);
@@ -94,7 +94,10 @@ export function buildOpsReplication({ config, logger, store, ha, now, jobs }: Op
       }
       await follower.stop();
       // One lead on its own file keeps the restart rules (a lost plan's row stays as it was).
-      if (config.ha.enabled) settleLostPlans(store, log, now());
+      if (config.ha.enabled) {
+        settleLostPlans(store, log, now());
+        log.info(settleFollowedJobs(jobs, operations, log, now()), 'jobs followed from the previous lead settled');
+      }
     },
   };
 }
