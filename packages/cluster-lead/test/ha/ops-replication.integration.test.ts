@@ -170,6 +170,9 @@ describe('a CONFLICT report on the JetStream store', () => {
     a.conflicts.append({ ...conflict, conflictId: 'ack-conflict-1', agentId: 'pi-c2' });
     await expect(journal.acked('op-cf', { agentId: 'pi-c2', receivedAt: 9, trinaryState: -1 } as AgentArrival)).rejects.toThrow();
     await jsm.streams.update(names.conflictsStream, { subjects: [names.conflict] });
+    // The agent redelivers the ACK (answered STORE_FAILED): its conflict is published with it this time.
+    await journal.redelivered?.('op-cf', 'pi-c2');
+    await waitFor('the redelivered ACK\'s conflict on the standby', 10_000, () => b.conflicts.get('ack-conflict-1'));
     a.conflicts.append({ ...conflict, conflictId: 'ack-conflict-2', agentId: 'pi-c3' });
     await journal.acked('op-cf', { agentId: 'pi-c3', receivedAt: 9, trinaryState: -1 } as AgentArrival);
     await waitFor('the ACK\'s conflict on the standby', 10_000, () => b.conflicts.get('ack-conflict-2'));

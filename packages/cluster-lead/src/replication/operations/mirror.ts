@@ -85,6 +85,7 @@ export class OpsMirror {
         try {
           await Promise.all([local.acked(operationId, arrival), replicated, conflict]);
           unstored.delete(key);
+          if (conflictId !== undefined && this.ackConflicts.get(key) === conflictId) this.ackConflicts.delete(key);
         } catch (error) {
           unstored.set(key, arrival);
           throw error;
@@ -98,6 +99,7 @@ export class OpsMirror {
         local.ended(operationId, alongside);
         this.begun.delete(operationId);
         for (const key of unstored.keys()) if (key.startsWith(`${operationId}\u0000`)) unstored.delete(key);
+        for (const key of this.ackConflicts.keys()) if (key.startsWith(`${operationId}\u0000`)) this.ackConflicts.delete(key);
         this.publish(names.runEnded(operationId), { type: 'run.ended', epoch: this.deps.epoch(), operationId }).catch((error: unknown) => this.failed(error, operationId, 'run.ended'));
       },
       load: () => local.load().map((run) => ({ ...run, resumedBy: this.deps.resumedBy })),
@@ -144,12 +146,13 @@ export class OpsMirror {
       const published = this.publishConflict(entry);
       this.conflictsInFlight.set(entry.conflictId, published);
       if (entry.operationId !== null) this.ackConflicts.set(ackKey(entry.operationId, entry.agentId), entry.conflictId);
+      // A CONFLICT ACK's conflict stays known by (operation, agent) until published: its ACK's redelivery publishes it then.
+      const forgetAck = () => {
+        if (entry.operationId !== null && this.ackConflicts.get(ackKey(entry.operationId, entry.agentId)) === entry.conflictId) this.ackConflicts.delete(ackKey(entry.operationId, entry.agentId));
+      };
       published
-        .catch((error: unknown) => this.failed(error, entry.operationId, 'conflict'))
-        .finally(() => {
-          this.conflictsInFlight.delete(entry.conflictId);
-          if (entry.operationId !== null && this.ackConflicts.get(ackKey(entry.operationId, entry.agentId)) === entry.conflictId) this.ackConflicts.delete(ackKey(entry.operationId, entry.agentId));
-        });
+        .then(forgetAck, (error: unknown) => this.failed(error, entry.operationId, 'conflict'))
+        .finally(() => this.conflictsInFlight.delete(entry.conflictId));
     });
     store.deadLetters.observe((id: number, letter: DeadLetter | null) => {
       const entry: DeadLetterEntry = { type: 'dead_letter', epoch: this.deps.epoch(), id, letter: letter === null ? null : { createdAt: letter.createdAt, operationId: letter.operationId, agentId: letter.agentId, kind: letter.kind, reason: letter.reason, attempts: letter.attempts, payload: letter.payload } };
