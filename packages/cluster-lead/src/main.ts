@@ -23,6 +23,7 @@ import type { Registry, SweepReport } from './registry/index.js';
 import { LeadStore } from './store/index.js';
 import { KeyAnnouncements, addEnrollmentsFrom, type LeadIdentity } from './trust/index.js';
 import { LEAD_SERVICES, type LeadService, type LeadServiceContext, type LeadServiceFactory } from './lead-service.js';
+import { JobBoard } from './jobs/index.js';
 import { buildApi } from './wiring/api.js';
 import { buildConflicts } from './wiring/conflicts.js';
 import { buildControl } from './wiring/control.js';
@@ -133,14 +134,20 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       reconnectWaitMs: config.nats.reconnect_wait_ms,
     };
     const link = new NatsLink({ clock, events, logger: logger.child({ domain: 'nats' }) }, natsOptions);
-    const ha = buildHa({ config, logger, nats: natsOptions, connected: () => link.isConnected(), onLost: overrides.onLeaseLost });
+    // The followed state's highest epoch, once the replication below exists: the next lease epoch goes above it.
+    const epochFloors: Array<() => number> = [];
+    const ha = buildHa({ config, logger, nats: natsOptions, connected: () => link.isConnected(), onLost: overrides.onLeaseLost, epochFloor: () => Math.max(0, ...epochFloors.map((floor) => floor())) });
     const trusted = await buildTrust({ config, clock, store, events, logger, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     const { identity, trust, resolveKey, enrollmentDesk } = trusted;
     cleanups.push(['drain and close NATS', () => link.close()]);
     const replication = buildReplication({ config, store, logger, now: () => clock.now(), epoch: () => ha.epoch(), modeOverrideKey: MODE_OVERRIDE_KEY });
     cleanups.push(['stop replication', () => replication.stop()]);
     // The operations side (runs in flight, ACKs, history, idempotency keys, conflicts, dead letters).
-    const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now() });
+    // The API's jobs (operations, delegations, cascades, heal); with the JetStream store also published and followed.
+    const jobs = new JobBoard(() => clock.now());
+    const opsReplication = buildOpsReplication({ config, logger, store, ha, now: () => clock.now(), jobs });
+    epochFloors.push(() => replication.highestEpoch());
+    if (opsReplication !== undefined) epochFloors.push(() => opsReplication.follower.highestEpoch);
 
     // Set once the heartbeat subscription is on the server: readiness and liveness wait for it.
     let intakeIsOpen = false;
@@ -165,7 +172,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     // The guard counts a verification backlog as the lead's own slowness (guard-rails.ts).
     guard.watchBacklog(() => verifier.backlog ?? 0);
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
-    const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups });
+    const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups, mirror: opsReplication?.mirror });
     const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey, mirror: opsReplication?.mirror });
     const ops = buildOperations({
       config,
@@ -196,7 +203,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     if (opsReplication !== undefined) {
       // The runs in flight come from the replicated journal: read to its end before resuming them.
       ha.whenActive(() => {
-        void opsReplication.takeOver().then(() => engine.start());
+        void opsReplication.takeOver(ops.operations).then(() => engine.start());
         return () => undefined;
       });
     }
@@ -266,6 +273,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       status: () => leadStatus(sources),
       readiness: () => readiness(sources),
       cleanups,
+      jobs,
       replication: () => replication.stats(),
       ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
       ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures() }) } : {}),

@@ -1,7 +1,7 @@
 /** A job as the API shows it (GET /v1/operations/:id and every 202 that starts one). */
 import { OperationStatus } from '@mesh30k/shared';
 import type { OperationView } from '../control/index.js';
-import type { JobState, JobView } from '../jobs/index.js';
+import type { JobEnd, JobState, JobView } from '../jobs/index.js';
 import { snakeKeys } from './json-case.js';
 import type { JobJson } from './response-schemas.js';
 
@@ -43,6 +43,19 @@ export function quorumShortfall(result: unknown): { code: string; message: strin
   if (sent === 0) return { code: 'REACHED_NOBODY', message: `no agent was sent the operation (${selected} selected, every one skipped; see result.skipped)` };
   if (ready === 0) return { code: 'NOBODY_READY', message: `sent to ${sent} agents, none answered READY (see result.counts and result.responders)` };
   return { code: 'QUORUM_NOT_MET', message: `${ready} of ${sent} agents answered READY, short of the quorum (see result.quorum)` };
+}
+
+/**
+ * How a job of an operation ended, from the engine's view of it (live or from the history):
+ * undefined while it is queued or running. For a job this lead did not start (a failover).
+ */
+export function historyEnd(view: OperationView): JobEnd | undefined {
+  if (view.state === 'queued' || view.state === 'running') return undefined;
+  if (view.refusal !== null) return { ok: false, code: view.refusal.code, message: view.refusal.reason };
+  const result = view.result === null || view.result === undefined ? undefined : snakeKeys(view.result);
+  const shortfall = quorumShortfall(view.result);
+  if (shortfall === undefined) return { ok: true, result };
+  return { ok: false, ...shortfall, ...(result === undefined ? {} : { result }) };
 }
 
 /** An operation the job board no longer (or never, before a restart) knew, from the engine's history. */

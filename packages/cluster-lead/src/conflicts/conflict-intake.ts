@@ -4,7 +4,9 @@
  * held to a per-agent rate (a token bucket: one enrolled agent must not flood the log), recorded
  * by the desk, answered with a REPLY the lead signs: ok (also for a duplicate, so an agent's
  * outbox stops resending) or a refusal code; agents keep a RATE_LIMITED report in their outbox
- * and send it again later.
+ * and send it again later. With the JetStream store the answer also waits for the conflict to be
+ * on its stream: a failed publish is answered STORE_FAILED (temporary), so the agent keeps the
+ * report and sends it again, and only a conflict a standby lead can find leaves its outbox.
  */
 import { subjects, verifyAndParse, type ConflictReport, type Ed25519, type IncomingFrame, type KeyResolver, type ReplayCheck } from '@mesh30k/shared';
 import type { NatsConnection, Subscription } from 'nats';
@@ -33,6 +35,8 @@ export interface ConflictIntakeDeps {
   /** Default DEFAULT_CONFLICT_RATE. */
   readonly rate?: RateLimitOptions;
   readonly limits?: LimitCounters;
+  /** Resolves once the logged conflict is replicated (JetStream store); absent with the SQLite store. */
+  readonly replicate?: ((conflictId: string) => Promise<void>) | undefined;
 }
 
 export class ConflictIntake {
@@ -63,6 +67,15 @@ export class ConflictIntake {
     } catch (error) {
       this.deps.logger.error({ err: error, conflict_id: report.conflict_id }, 'conflict could not be stored');
       return { ...this.refuse('STORE_FAILED', 'the lead could not store the conflict; retry later'), answered };
+    }
+    // A duplicate is published again too: its first publish may be the one that failed.
+    if (this.deps.replicate !== undefined) {
+      try {
+        await this.deps.replicate(report.conflict_id);
+      } catch (error) {
+        this.deps.logger.error({ err: error, conflict_id: report.conflict_id, agent_id: report.agent_id }, 'conflict stored but not replicated');
+        return { ...this.refuse('STORE_FAILED', 'the lead could not replicate the conflict; retry later'), answered };
+      }
     }
     this.accepted += 1;
     return { ok: true, answered };

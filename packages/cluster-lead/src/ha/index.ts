@@ -3,7 +3,7 @@
 export { LeaseKeeper, type HeldLease, type LeaseEvent, type LeaseKeeperDeps, type LeaseKeeperOptions, type LeaseLoss } from './lease-keeper.js';
 export { LeaseRecordSchema, decodeLeaseRecord, encodeLeaseRecord, epochOf, type LeaseRecord } from './lease-record.js';
 export type { LeaseObservation, LeaseStore } from './lease-store.js';
-export { openKvLeaseStore, type KvLeaseOptions } from './kv-lease-store.js';
+export { epochBucketName, openKvLeaseStore, type KvLeaseOptions } from './kv-lease-store.js';
 export { OpenBackoff, type OpenBackoffOptions } from './open-backoff.js';
 export { stampLeaseEpoch, type LeaseEpochSource } from './lease-stamp.js';
 export { LeaseBoard, monotonicMs, type BoardLease } from './lease-board.js';

@@ -1,4 +1,5 @@
 import { ErrorCode, NatsError, type KV, type KvEntry, type NatsConnection } from 'nats';
+import { z } from 'zod';
 import { decodeLeaseRecord, encodeLeaseRecord, type LeaseRecord } from './lease-record.js';
 import type { LeaseObservation, LeaseStore } from './lease-store.js';
 
@@ -30,11 +31,20 @@ export interface KvLeaseOptions {
  */
 export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptions): Promise<LeaseStore> {
   if (!KEY_PATTERN.test(options.key)) throw new RangeError(`lease key ${JSON.stringify(options.key)} may only hold letters, digits and - / _ = .`);
-  const created = await createBucket(nc, options);
+  const created = await createBucket(nc, options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+  // No TTL: the highest epoch taken stays when nobody holds the lease, and when the lease bucket is recreated.
+  await createBucket(nc, epochBucketName(options.bucket), { replicas: options.replicas, history: 1 });
   const status = await created.status();
   const timeout = options.requestTimeoutMs ?? Math.floor(options.ttlMs / 4);
-  const kv = await nc.jetstream({ timeout }).views.kv(options.bucket, { bindOnly: true, timeout });
-  return new KvLeaseStore(kv, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
+  const js = nc.jetstream({ timeout });
+  const kv = await js.views.kv(options.bucket, { bindOnly: true, timeout });
+  const epochs = await js.views.kv(epochBucketName(options.bucket), { bindOnly: true, timeout });
+  return new KvLeaseStore(kv, epochs, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
+}
+
+/** The bucket beside the lease bucket that keeps the highest epoch taken per lease key (no TTL). */
+export function epochBucketName(leaseBucket: string): string {
+  return `${leaseBucket}_epochs`;
 }
 
 /** Tries at creating (or binding) the bucket before giving up. */
@@ -46,10 +56,10 @@ const RETRIABLE: ReadonlySet<string> = new Set([ErrorCode.Timeout, ErrorCode.NoR
  * patience. A cluster that has just started (or lost its meta leader) may not answer one in
  * time; the next try usually does, so a lead starting beside its brokers is not failed for it.
  */
-async function createBucket(nc: NatsConnection, options: KvLeaseOptions): Promise<KV> {
+async function createBucket(nc: NatsConnection, bucket: string, options: { ttl?: number; replicas: number; history: number }): Promise<KV> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await nc.jetstream().views.kv(options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+      return await nc.jetstream().views.kv(bucket, options);
     } catch (error) {
       const retriable = error instanceof NatsError && RETRIABLE.has(error.code);
       if (!retriable || attempt >= CREATE_ATTEMPTS) throw error;
@@ -57,9 +67,14 @@ async function createBucket(nc: NatsConnection, options: KvLeaseOptions): Promis
   }
 }
 
+/** How often recording an epoch is tried when another writer moved the key in between. */
+const RECORD_ATTEMPTS = 5;
+const EpochEntry = z.object({ epoch: z.number().int().nonnegative() });
+
 class KvLeaseStore implements LeaseStore {
   constructor(
     private readonly kv: KV,
+    private readonly epochs: KV,
     private readonly key: string,
     readonly ttlMs: number,
   ) {}
@@ -92,6 +107,37 @@ class KvLeaseStore implements LeaseStore {
     } catch (error) {
       if (!isCasConflict(error)) throw error;
     }
+  }
+
+  async recordedEpoch(): Promise<number> {
+    return (await this.readRecorded()).epoch;
+  }
+
+  async recordEpoch(epoch: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.readRecorded();
+      if (recorded.epoch >= epoch) return;
+      try {
+        await this.epochs.put(this.key, new TextEncoder().encode(JSON.stringify({ epoch })), { previousSeq: recorded.revision });
+        return;
+      } catch (error) {
+        if (!isCasConflict(error) || attempt >= RECORD_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  /** The recorded epoch and the revision a write must expect; an unreadable entry counts as 0 (and is overwritten). */
+  private async readRecorded(): Promise<{ epoch: number; revision: number }> {
+    const entry = await this.epochs.get(this.key);
+    if (entry === null || entry.operation !== 'PUT') return { epoch: 0, revision: entry?.revision ?? 0 };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(entry.value));
+    } catch {
+      parsed = undefined;
+    }
+    const checked = EpochEntry.safeParse(parsed);
+    return { epoch: checked.success ? checked.data.epoch : 0, revision: entry.revision };
   }
 }
 

@@ -6,8 +6,9 @@
  * - The lease thread writes the lease: on taking it the deadline first, then the epoch; on each
  *   renewal only the (later) deadline; on losing it the reason, then epoch 0. One board holds at
  *   most one epoch: a thread that lost its lease never takes another (the process exits).
- * - The main thread writes its beat, and reads the lease: epoch first, then the deadline. A read
- *   that sees the epoch and then a deadline written after the loss sees 0, which has passed.
+ * - The main thread writes its beat and the epoch floor (the highest epoch stamped on the state
+ *   it follows), and reads the lease: epoch first, then the deadline. A read that sees the epoch
+ *   and then a deadline written after the loss sees 0, which has passed.
  *
  * Times are µs of the process-wide monotonic clock (`monotonicMs`), the same in every thread.
  */
@@ -17,7 +18,8 @@ const EPOCH = 0;
 const VALID_UNTIL = 1;
 const LOSS = 2;
 const BEAT = 3;
-const SLOTS = 4;
+const EPOCH_FLOOR = 4;
+const SLOTS = 5;
 
 const LOSS_CODES: readonly LeaseLoss[] = ['expired', 'taken', 'released'];
 
@@ -74,6 +76,16 @@ export class LeaseBoard {
   /** Main thread: it is alive and able to serve, now. */
   beat(now: number): void {
     Atomics.store(this.slots, BEAT, toUs(now));
+  }
+
+  /** Main thread: the highest epoch stamped on the state it follows; a new lease's epoch goes above it. */
+  setEpochFloor(epoch: number): void {
+    Atomics.store(this.slots, EPOCH_FLOOR, BigInt(Math.max(0, Math.floor(epoch))));
+  }
+
+  /** Lease thread: the main thread's epoch floor (0 until it wrote one). */
+  epochFloor(): number {
+    return Number(Atomics.load(this.slots, EPOCH_FLOOR));
   }
 
   /** Lease thread: when the main thread last beat (ms; -Infinity if never). */

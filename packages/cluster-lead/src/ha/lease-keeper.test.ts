@@ -12,7 +12,10 @@ class FakeLeaseStore implements LeaseStore {
   entry: { revision: number; value: LeaseRecord | 'junk'; writtenAt: number } | undefined;
   private lastRevision = 100;
   failWrites = false;
+  failRecords = false;
   writes: LeaseRecord[] = [];
+  /** The highest recorded epoch: kept apart from the entry, so it outlives `recreate()`. */
+  recorded = 0;
 
   constructor(private readonly clock: { now: number }) {}
 
@@ -47,14 +50,33 @@ class FakeLeaseStore implements LeaseStore {
     if (this.live()?.revision === expectedRevision) this.entry = undefined;
     return Promise.resolve();
   }
+
+  recordedEpoch(): Promise<number> {
+    return Promise.resolve(this.recorded);
+  }
+
+  recordEpoch(epoch: number): Promise<void> {
+    if (this.failRecords) return Promise.reject(new Error('no responders'));
+    this.recorded = Math.max(this.recorded, epoch);
+    return Promise.resolve();
+  }
+
+  /** The bucket deleted and created again: no entry, revisions from the start. */
+  recreate(): void {
+    this.entry = undefined;
+    this.lastRevision = 0;
+  }
 }
 
 function setup() {
   const clock = { now: 0 };
   const store = new FakeLeaseStore(clock);
   const events: Array<LeaseEvent & { holder: string }> = [];
-  const keeper = (holder: string, ownerAlive?: () => boolean): LeaseKeeper => {
-    const made = new LeaseKeeper({ store, now: () => clock.now, logger: silentLogger(), ...(ownerAlive === undefined ? {} : { ownerAlive }) }, { holder });
+  const keeper = (holder: string, ownerAlive?: () => boolean, epochFloor?: () => number): LeaseKeeper => {
+    const made = new LeaseKeeper(
+      { store, now: () => clock.now, logger: silentLogger(), ...(ownerAlive === undefined ? {} : { ownerAlive }), ...(epochFloor === undefined ? {} : { epochFloor }) },
+      { holder },
+    );
     made.onChange((event) => events.push({ ...event, holder }));
     return made;
   };
@@ -299,6 +321,49 @@ describe('LeaseKeeper', () => {
     await b.tick();
     expect(b.epoch()).toBe(102);
     expect(b.nextRoundInMs()).toBe(125);
+  });
+
+  it('keeps epochs growing when the lease bucket is recreated: above the recorded epoch, else above the followed state\'s', async () => {
+    const { clock, store, keeper, events } = setup();
+    const a = keeper('lead-a');
+    await a.tick();
+    expect(store.recorded).toBe(101);
+    await a.stop({ release: true });
+
+    // Revisions start over at 1: the epoch is one above the recorded 101, and the first renewal writes it at once.
+    store.recreate();
+    const b = keeper('lead-b');
+    await b.tick();
+    expect(store.entry?.revision).toBe(1);
+    expect(b.epoch()).toBe(102);
+    expect(store.recorded).toBe(102);
+    clock.now = 125;
+    await b.tick();
+    expect(store.writes.at(-1)).toEqual({ holder: 'lead-b', epoch: 102 });
+    await b.stop({ release: true });
+
+    // The recorded epoch is lost too: the highest epoch stamped on the followed state is the floor.
+    store.recreate();
+    store.recorded = 0;
+    const c = keeper('lead-c', undefined, () => 150);
+    await c.tick();
+    expect(c.epoch()).toBe(151);
+    expect(events.filter((e) => e.type === 'acquired').map((e) => e.epoch)).toEqual([101, 102, 151]);
+  });
+
+  it('does not act on a lease whose epoch it could not record, and re-takes it once it can', async () => {
+    const { clock, store, keeper, events } = setup();
+    const a = keeper('lead-a');
+    store.failRecords = true;
+    await a.tick();
+    expect(store.entry?.value).toEqual({ holder: 'lead-a', epoch: null });
+    expect(a.epoch()).toBeNull();
+    expect(events).toEqual([]);
+    store.failRecords = false;
+    clock.now = 125;
+    await a.tick();
+    expect(a.epoch()).toBe(102);
+    expect(store.recorded).toBe(102);
   });
 
   it('refuses timings that leave no room to renew', () => {

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logger.js';
+import { epochOf } from './lease-record.js';
 import type { LeaseObservation, LeaseStore } from './lease-store.js';
 
 /** Why a holder stopped holding: its own clock ran past the lease, another lead took it, or it let go. */
@@ -31,6 +32,12 @@ export interface LeaseKeeperDeps {
    * itself. Always yes when absent (the keeper then shares the main thread's fate).
    */
   readonly ownerAlive?: () => boolean;
+  /**
+   * The highest epoch this lead has seen stamped on the replicated state (0 when none): a new
+   * holder's epoch goes above it too, so it is above what agents and standbys already admitted
+   * even when the recorded epoch was lost with its bucket.
+   */
+  readonly epochFloor?: () => number;
 }
 
 /** The lease as held now: what a thread that only reads (the main thread) needs to know. */
@@ -58,6 +65,11 @@ interface Holding {
  *   which is after the holder sent it). Two standbys racing: one write wins.
  * - `epoch()` checks the holder's own deadline synchronously, so a lead that was paused past
  *   its lease stops acting on its first look at the clock, before it has talked to anyone.
+ * - A new holder's epoch is above every epoch taken before, even across a recreated lease
+ *   bucket (whose revisions start over): it is the larger of the taking write's revision and
+ *   one more than the highest of the recorded epoch (`LeaseStore.recordedEpoch`, kept outside
+ *   the lease bucket), the epoch of the entry it replaced and `epochFloor`. It is recorded
+ *   before the holder acts.
  */
 export class LeaseKeeper {
   private holding: Holding | undefined;
@@ -196,19 +208,23 @@ export class LeaseKeeper {
       return;
     }
     const now = this.deps.now();
-    if (seen.state === 'vacant') return this.take(seen.revision);
+    if (seen.state === 'vacant') return this.take(seen.revision, 0);
     if (seen.state === 'unreadable') this.deps.logger.warn({ revision: seen.revision, problem: seen.problem }, 'lease entry is not a lease record');
-    if (seen.state === 'held' && seen.record.holder === this.holder && seen.revision === this.lastOwnRevision) return this.take(seen.revision);
+    const replaced = seen.state === 'held' ? epochOf(seen.record, seen.revision) : 0;
+    if (seen.state === 'held' && seen.record.holder === this.holder && seen.revision === this.lastOwnRevision) return this.take(seen.revision, replaced);
     if (this.observed?.revision !== seen.revision) {
       this.observed = { revision: seen.revision, since: now };
       return;
     }
-    if (now - this.observed.since >= this.deps.store.ttlMs) return this.takeStale(seen.revision);
+    if (now - this.observed.since >= this.deps.store.ttlMs) return this.takeStale(seen.revision, replaced);
   }
 
-  /** Takes an entry seen stale; if the server expired it meanwhile, the key is vacant: take that. */
-  private async takeStale(revision: number): Promise<void> {
-    await this.take(revision);
+  /**
+   * Takes an entry seen stale; if the server expired it meanwhile, the key is vacant: take that
+   * (still above the stale entry's epoch, `replaced`).
+   */
+  private async takeStale(revision: number, replaced: number): Promise<void> {
+    await this.take(revision, replaced);
     if (this.holding !== undefined || this.stopped) return;
     let seen: LeaseObservation;
     try {
@@ -216,7 +232,7 @@ export class LeaseKeeper {
     } catch {
       return;
     }
-    if (seen.state === 'vacant') await this.take(seen.revision);
+    if (seen.state === 'vacant') await this.take(seen.revision, replaced);
   }
 
   private ownerIsAlive(): boolean {
@@ -233,7 +249,8 @@ export class LeaseKeeper {
     return false;
   }
 
-  private async take(expectedRevision: number): Promise<void> {
+  /** `replaced`: the epoch of the entry this write replaces (0 for a vacant key). */
+  private async take(expectedRevision: number, replaced: number): Promise<void> {
     const sentAt = this.deps.now();
     let revision: number | null;
     try {
@@ -245,11 +262,26 @@ export class LeaseKeeper {
     if (revision === null || this.stopped) return;
     this.lastOwnRevision = revision;
     this.observed = undefined;
-    this.holding = { epoch: revision, revision, validUntil: sentAt + this.deps.store.ttlMs - this.marginMs, lastSentAt: sentAt };
+    // Read after the write: whoever held before us recorded its epoch before it acted.
+    let epoch: number;
+    try {
+      const floor = Math.max(await this.deps.store.recordedEpoch(), replaced, this.deps.epochFloor?.() ?? 0);
+      epoch = Math.max(revision, floor + 1);
+      await this.deps.store.recordEpoch(epoch);
+    } catch (error) {
+      // Not acting on an epoch that may not be above its predecessors'; the next round re-takes the entry.
+      this.deps.logger.warn({ err: error, revision }, 'took the lease but could not record its epoch; not acting yet');
+      return;
+    }
+    if (this.stopped) return;
+    // The entry says epoch null until the first renewal writes it: due at once when it differs from the revision.
+    const lastSentAt = epoch === revision ? sentAt : Number.NEGATIVE_INFINITY;
+    this.holding = { epoch, revision, validUntil: sentAt + this.deps.store.ttlMs - this.marginMs, lastSentAt };
+    if (epoch !== revision) this.deps.logger.info({ epoch, revision }, 'lease epoch raised above the recorded and followed epochs');
     const at = this.deps.now();
     // The deadline is published before the news: a reader told "acquired" finds the lease held.
     this.emitHeld(this.holding);
-    this.emit({ type: 'acquired', epoch: revision, at }, { take_ms: Math.round(at - sentAt) });
+    this.emit({ type: 'acquired', epoch, at }, { take_ms: Math.round(at - sentAt) });
   }
 
   private async renewIfDue(): Promise<void> {

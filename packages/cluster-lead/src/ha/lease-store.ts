@@ -24,6 +24,13 @@ export interface LeaseStore {
    * it learns only by reading.
    */
   watch?(seen: (observation: LeaseObservation) => void): Promise<() => void>;
+  /**
+   * The highest epoch a holder of this lease recorded (0 when none), kept apart from the
+   * lease's own entry and revisions, so it outlives the lease bucket being recreated.
+   */
+  recordedEpoch(): Promise<number>;
+  /** Records `epoch` as taken, unless a higher one is already recorded. Rejects when it could not be written. */
+  recordEpoch(epoch: number): Promise<void>;
 }
 
 /**

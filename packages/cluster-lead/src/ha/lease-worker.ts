@@ -35,7 +35,7 @@ const ownerAlive = (): boolean => monotonicMs() - board.lastBeat() <= data.stall
 const nc: NatsConnection = await connect({ ...(await natsConnectionOptions({ ...data.nats, name: `${data.nats.name}-lease` })), waitOnFirstConnect: true });
 
 function startKeeping(store: LeaseStore): void {
-  const made = new LeaseKeeper({ store, now: monotonicMs, logger: log, ownerAlive }, { holder: data.lease.holder });
+  const made = new LeaseKeeper({ store, now: monotonicMs, logger: log, ownerAlive, epochFloor: () => board.epochFloor() }, { holder: data.lease.holder });
   keeper = made;
   made.onHeld((lease) => board.hold(lease));
   made.onChange((event) => {

@@ -74,6 +74,14 @@ describe('LeaseBoard', () => {
     main.beat(1_234.567);
     expect(thread.lastBeat()).toBeCloseTo(1_234.567, 3);
   });
+
+  it('carries the epoch floor of the followed state to the lease thread', () => {
+    const main = new LeaseBoard();
+    const thread = new LeaseBoard(main.buffer);
+    expect(thread.epochFloor()).toBe(0);
+    main.setEpochFloor(4_321);
+    expect(thread.epochFloor()).toBe(4_321);
+  });
 });
 
 describe('ThreadedLease (main thread side)', () => {

@@ -14,6 +14,8 @@ export interface ThreadedLeaseDeps {
   readonly logger: Logger;
   /** Whether the lead can serve now (its own NATS connection is up): it beats only then. */
   readonly alive: () => boolean;
+  /** The highest lease epoch stamped on the state this lead follows (0 when none), passed to the thread with each beat. */
+  readonly epochFloor?: () => number;
   /** The monotonic clock the thread writes deadlines with; tests may hand-drive it. */
   readonly now?: () => number;
   /** Starts the thread; by default the lease-worker module beside this one (or its bundle). */
@@ -95,6 +97,7 @@ export class ThreadedLease {
 
   private beat(): void {
     if (this.held !== undefined) this.epoch(); // notices a deadline passed even when nothing is sent
+    if (this.deps.epochFloor !== undefined) this.board.setEpochFloor(this.deps.epochFloor());
     if (this.deps.alive()) this.board.beat(this.now());
   }
 

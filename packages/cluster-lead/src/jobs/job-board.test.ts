@@ -38,4 +38,26 @@ describe('JobBoard', () => {
     board.start({ id: 'done-3', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 3 } });
     expect(['live', 'done-1', 'done-2', 'done-3'].filter((id) => board.has(id))).toEqual(['live', 'done-3']);
   });
+
+  it('tells its observer of every start and change, restores another lead\'s views without telling, and adopts only live ones', () => {
+    let now = 10;
+    const board = new JobBoard(() => now);
+    const seen: string[] = [];
+    board.observe((view) => seen.push(`${view.id}:${view.state}`));
+    board.start({ id: 'j-1', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 1 } });
+    expect(seen).toEqual(['j-1:RUNNING', 'j-1:SUCCEEDED']);
+
+    board.restore({ id: 'r-1', kind: 'delegation', state: 'RUNNING', createdAt: 1, updatedAt: 2 });
+    board.restore({ id: 'r-2', kind: 'cascade', state: 'FAILED', createdAt: 1, updatedAt: 2, error: { code: 'CASCADE_FAILED', message: 'x' } });
+    board.restore({ id: 'r-1', kind: 'delegation', state: 'CANCELLING', createdAt: 1, updatedAt: 3 });
+    expect(seen).toHaveLength(2);
+    expect(board.live().map((view) => `${view.id}:${view.state}`)).toEqual(['r-1:CANCELLING']);
+
+    expect(board.adopt('r-2', { done: { ok: true, result: null } })).toBe(false);
+    now = 20;
+    expect(board.adopt('r-1', { done: { ok: false, code: 'FAILED_OVER', message: 'lead died' } })).toBe(true);
+    expect(board.get('r-1')).toMatchObject({ state: 'CANCELLED', error: { code: 'FAILED_OVER' }, createdAt: 1, updatedAt: 20 });
+    expect(seen.at(-1)).toBe('r-1:CANCELLED');
+    expect(board.live()).toEqual([]);
+  });
 });

@@ -1,13 +1,19 @@
 /**
  * Long-running work started through the API (operations, delegations, cascades, heal) as one
  * kind of job: an id, a state machine, the result or error once it ends. Jobs live in memory
- * (the newest MAX_JOBS); scatter results also reach the operations history in SQLite.
+ * (the newest MAX_JOBS); scatter results also reach the operations history in SQLite. With the
+ * JetStream store every change of a job is published (`observe`), a standby lead restores the
+ * views (`restore`), and when it takes over it settles those still live (`adopt`).
  */
 export type JobState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
 export type JobKind = 'scatter_gather' | 'broadcast' | 'ask' | 'delegation' | 'cascade' | 'heal';
 
 export const JOB_STATES: readonly JobState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLING', 'CANCELLED'];
+export const JOB_KINDS: readonly JobKind[] = ['scatter_gather', 'broadcast', 'ask', 'delegation', 'cascade', 'heal'];
 const FINAL: ReadonlySet<JobState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** The work attached to a job: how it ends, or how to ask whether it has. */
+export type JobWork = Pick<JobStart, 'done' | 'poll' | 'started' | 'cancel'>;
 
 export interface JobView {
   readonly id: string;
@@ -39,9 +45,9 @@ export interface JobStart {
 interface Job {
   view: JobView;
   readonly seq: number;
-  readonly started: (() => boolean) | undefined;
-  readonly cancel: (() => void) | undefined;
-  readonly poll: (() => JobEnd | undefined) | undefined;
+  started: (() => boolean) | undefined;
+  cancel: (() => void) | undefined;
+  poll: (() => JobEnd | undefined) | undefined;
 }
 
 export const MAX_JOBS = 10_000;
@@ -49,6 +55,7 @@ export const MAX_JOBS = 10_000;
 export class JobBoard {
   private readonly jobs = new Map<string, Job>();
   private seq = 0;
+  private observer: ((view: JobView) => void) | undefined;
 
   constructor(
     private readonly now: () => number,
@@ -59,21 +66,46 @@ export class JobBoard {
     return this.jobs.has(id);
   }
 
+  /** One observer told of every job started and every change of one (the JetStream mirror). */
+  observe(observer: (view: JobView) => void): void {
+    this.observer = observer;
+  }
+
   start(start: JobStart): JobView {
     const at = this.now();
     const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel, poll: start.poll };
     this.jobs.set(start.id, job);
     this.evict();
-    if (start.done === undefined) return job.view;
-    if (!(start.done instanceof Promise)) {
-      this.finish(job, start.done);
-      return job.view;
-    }
-    start.done.then(
-      (end) => this.finish(job, end),
-      (error: unknown) => this.finish(job, { ok: false, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }),
-    );
+    this.observer?.(job.view);
+    this.attach(job, start);
     return job.view;
+  }
+
+  /** A job as another lead published it, without its work: shown as it was, replaced by a later copy. */
+  restore(view: JobView): void {
+    const known = this.jobs.get(view.id);
+    if (known !== undefined) {
+      known.view = view;
+      return;
+    }
+    this.jobs.set(view.id, { view, seq: ++this.seq, started: undefined, cancel: undefined, poll: undefined });
+    this.evict();
+  }
+
+  /** Jobs not ended yet, oldest first. */
+  live(): JobView[] {
+    return [...this.jobs.values()].sort((a, b) => a.seq - b.seq).map((job) => job.view).filter((view) => !FINAL.has(view.state));
+  }
+
+  /** Attaches work to a live job this lead did not start (one restored after a failover); false when there is none. */
+  adopt(id: string, work: JobWork): boolean {
+    const job = this.jobs.get(id);
+    if (job === undefined || FINAL.has(job.view.state)) return false;
+    job.started = work.started;
+    job.cancel = work.cancel;
+    job.poll = work.poll;
+    this.attach(job, work);
+    return true;
   }
 
   get(id: string): JobView | undefined {
@@ -117,6 +149,18 @@ export class JobBoard {
     return job.view;
   }
 
+  private attach(job: Job, work: JobWork): void {
+    if (work.done === undefined) return;
+    if (!(work.done instanceof Promise)) {
+      this.finish(job, work.done);
+      return;
+    }
+    work.done.then(
+      (end) => this.finish(job, end),
+      (error: unknown) => this.finish(job, { ok: false, code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }),
+    );
+  }
+
   private finish(job: Job, end: JobEnd): void {
     const cancelled = job.view.state === 'CANCELLING';
     if (end.ok) this.update(job, { state: cancelled ? 'CANCELLED' : 'SUCCEEDED', result: end.result });
@@ -125,6 +169,7 @@ export class JobBoard {
 
   private update(job: Job, change: Partial<JobView>): void {
     job.view = { ...job.view, ...change, updatedAt: this.now() };
+    this.observer?.(job.view);
   }
 
   /** Oldest finished jobs go first; live ones are kept whatever the count. */

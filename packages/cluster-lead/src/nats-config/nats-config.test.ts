@@ -73,13 +73,15 @@ describe('permissions', () => {
     expect(leadPermissions(below!, parsed).subscribe).toEqual(['mesh.lead-2.>', '_INBOX.lead-2.>']);
   });
 
-  it('an HA lead may use its own lease bucket and no other JetStream; an agent gets none', () => {
+  it('an HA lead may use its own lease bucket (and its epochs beside it) and no other JetStream; an agent gets none', () => {
     const parsed = parseFleet({ ...fleet(), leads: fleet().leads!.map((lead, i) => (i === 0 ? { ...lead, ha_bucket: 'mesh_leases' } : lead)) }, 'fleet.json');
     const [ha, plain] = parsed.leads;
     const rights = leadPermissions(ha!, parsed).publish;
     expect(rights).toContain('$KV.mesh_leases.>');
     expect(rights).toContain('$JS.API.STREAM.CREATE.KV_mesh_leases');
-    expect(rights.filter((subject) => subject.startsWith('$JS.API.STREAM.') && !subject.endsWith('KV_mesh_leases'))).toEqual([]);
+    expect(rights).toContain('$KV.mesh_leases_epochs.>');
+    expect(rights).toContain('$JS.API.STREAM.CREATE.KV_mesh_leases_epochs');
+    expect(rights.filter((subject) => subject.startsWith('$JS.API.STREAM.') && !/\.KV_mesh_leases(_epochs)?$/.test(subject))).toEqual([]);
     expect(rights).not.toContain('$JS.API.>');
     expect(leadPermissions(plain!, parsed).publish.filter((subject) => subject.startsWith('$'))).toEqual([]);
     const agentRights = agentPermissions({ id: 'pi-1', lead: 'lead-1' });

@@ -22,6 +22,7 @@
  *   replicated entry. API replies and consumer deliveries come back on the lead's inbox.
  */
 import { inboxPrefix, subjectSpaces, subjects } from '@mesh30k/shared';
+import { epochBucketName } from '../ha/kv-lease-store.js';
 import { KINDS, bucketName } from '../replication/buckets.js';
 import { opsNames } from '../replication/operations/names.js';
 import type { Fleet, FleetAgent, FleetLead } from './fleet.js';
@@ -99,11 +100,13 @@ export function sitePermissions(siteAgents: readonly Pick<FleetAgent, 'id' | 'le
 /**
  * What opening, reading and compare-and-set writing one KV bucket takes (src/ha/kv-lease-store.ts):
  * the JetStream API of its stream only (KV_<bucket>), not $JS.API.> (which would let the lead
- * delete any stream), and the bucket's own subjects.
+ * delete any stream), and the bucket's own subjects; the same for the bucket beside it that
+ * records the highest epoch taken (`<bucket>_epochs`).
  */
 export function leaseBucketSubjects(bucket: string): string[] {
+  const epochs = epochBucketName(bucket);
   // The consumer API for the standby's watch on its lease key (src/ha/kv-lease-store.ts).
-  return ['$JS.API.INFO', ...streamApiSubjects(`KV_${bucket}`), ...consumerSubjects(`KV_${bucket}`), `$KV.${bucket}.>`];
+  return ['$JS.API.INFO', ...streamApiSubjects(`KV_${bucket}`), ...consumerSubjects(`KV_${bucket}`), `$KV.${bucket}.>`, ...streamApiSubjects(`KV_${epochs}`), `$KV.${epochs}.>`];
 }
 
 /** Managing and reading one stream: create, update, info, gets (direct or not); no delete, no purge. */

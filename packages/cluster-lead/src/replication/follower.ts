@@ -38,6 +38,7 @@ export class KvFollower {
   private readonly applied = zeroes();
   private readonly rejected = zeroes();
   private readonly epochs = new Map<string, number>();
+  private topEpoch = 0;
   private readonly batches = new Map<Kind, Map<string, FollowedChange>>();
   private stale = 0;
   private scheduled = false;
@@ -98,6 +99,11 @@ export class KvFollower {
     return { applied: { ...this.applied }, rejected: { ...this.rejected }, stale: this.stale };
   }
 
+  /** The highest lease epoch stamped on an entry taken so far (0 when none). */
+  highestEpoch(): number {
+    return this.topEpoch;
+  }
+
   /** Stops the watches after applying what they delivered. */
   stop(): void {
     this.flush();
@@ -122,7 +128,10 @@ export class KvFollower {
         // Written late by a lead that had already lost its lease to the writer of the value before.
         this.stale++;
       } else {
-        if (decoded.epoch !== null) this.epochs.set(id, decoded.epoch);
+        if (decoded.epoch !== null) {
+          this.epochs.set(id, decoded.epoch);
+          this.topEpoch = Math.max(this.topEpoch, decoded.epoch);
+        }
         change = { key: entry.key, data: decoded.data };
       }
     }

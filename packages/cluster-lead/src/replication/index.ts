@@ -61,6 +61,8 @@ export interface Replication {
   /** Resolves when every queued change is in KV. */
   settled(): Promise<void>;
   stats(): ReplicationStats;
+  /** The highest lease epoch stamped on the state followed so far (0 when none): a floor for the next holder's. */
+  highestEpoch(): number;
   stop(): void;
 }
 
@@ -148,6 +150,7 @@ export function createReplication(deps: ReplicationDeps, options: ReplicationOpt
     },
     settled: () => mirror.idle(),
     stats: () => ({ mirror: mirror.stats(), follower: follower?.stats() ?? null }),
+    highestEpoch: () => follower?.highestEpoch() ?? 0,
     stop() {
       follower?.stop();
       mirror.stop();

@@ -156,7 +156,18 @@ export class OperationRun {
     const receivedAt = this.deps.clock.now();
     const verdict = running.collector.accept(verified, receivedAt);
     const arrival = verdict.arrival;
-    if (arrival === null) return verdict.reply;
+    if (arrival === null) {
+      // A redelivery of a counted ACK whose first storing failed (answered STORE_FAILED): answered once stored now.
+      const again = verdict.reply.ok ? this.deps.journal?.redelivered?.(this.operationId, verified.message.agent_id) : undefined;
+      if (again === undefined) return verdict.reply;
+      return again.then(
+        () => verdict.reply,
+        (error: unknown) => {
+          this.deps.log.error({ err: error, agent_id: verified.message.agent_id }, 'could not store a redelivered ack');
+          return { ok: false, code: 'STORE_FAILED', message: 'the lead could not store the ack; send it again' };
+        },
+      );
+    }
     if (this.final !== null) {
       // Answered once the history has it (the agent then drops it from its outbox).
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });

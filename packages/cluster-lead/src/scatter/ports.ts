@@ -161,6 +161,12 @@ export interface RunJournal {
   begun(run: JournaledRun): void;
   /** Resolves once the arrival is durable; rejects when it could not be stored. */
   acked(operationId: string, arrival: AgentArrival): Promise<void>;
+  /**
+   * An agent sent again an ACK already counted. When storing it the first time failed (the
+   * agent was refused STORE_FAILED), stores it again and resolves once durable; undefined
+   * when it is already durable (or the journal keeps no such record).
+   */
+  redelivered?(operationId: string, agentId: string): Promise<void> | undefined;
   /** The run is decided: forgets it, running `alongside` (the history save) atomically with that where the store can. */
   ended(operationId: string, alongside: () => void): void;
   /** What was in flight when the lead last stopped, with the ACKs each had taken. */

@@ -40,6 +40,7 @@ export class ConflictLog {
   private readonly insert;
   private readonly byAgent;
   private readonly recent;
+  private readonly byId;
   private readonly countRows;
   private readonly countFrom;
   private readonly queries = new Map<string, Statement<(string | number)[]>>();
@@ -57,6 +58,7 @@ export class ConflictLog {
     );
     this.byAgent = db.prepare('SELECT * FROM conflict_log WHERE agent_id = ? ORDER BY seq DESC LIMIT ?');
     this.recent = db.prepare('SELECT * FROM conflict_log ORDER BY seq DESC LIMIT ?');
+    this.byId = db.prepare('SELECT * FROM conflict_log WHERE conflict_id = ?');
     this.countRows = db.prepare('SELECT COUNT(*) FROM conflict_log').pluck();
     this.countFrom = db.prepare('SELECT COUNT(*) FROM conflict_log WHERE received_at >= ?').pluck();
     this.oldest = db.prepare('SELECT seq, received_at FROM conflict_log ORDER BY seq LIMIT ?');
@@ -107,6 +109,12 @@ export class ConflictLog {
     if (result.changes !== 1) return false;
     this.observer?.(entry);
     return true;
+  }
+
+  /** The logged conflict with this id (undefined when never logged, or pruned). */
+  get(conflictId: string): StoredConflict | undefined {
+    const row = this.byId.get(conflictId) as Row | undefined;
+    return row === undefined ? undefined : fromRow(row);
   }
 
   /** Newest first. */

@@ -11,7 +11,7 @@ import type { LeadConfig } from '../config/index.js';
 import { heal, type FreezeControl } from '../control/index.js';
 import { registrationFromEnrollment, type EdgeTier } from '../edge/index.js';
 import type { IngestCounters } from '../ingest/index.js';
-import { JobBoard } from '../jobs/index.js';
+import type { JobBoard } from '../jobs/index.js';
 import type { LeadCascades } from '../lead-cascade.js';
 import type { LimitCounters } from '../lib/limit-counters.js';
 import type { EventBus } from '../lib/events.js';
@@ -30,6 +30,8 @@ import type { LeadTrust } from './trust.js';
 
 export interface ApiWiringDeps {
   readonly config: LeadConfig;
+  /** The API's jobs (the board the JetStream store's mirror publishes). */
+  readonly jobs: JobBoard;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly store: LeadStore;
@@ -110,7 +112,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
       readiness: deps.readiness,
       logger: apiLogger,
       operations: ops.operations,
-      jobs: new JobBoard(() => clock.now()),
+      jobs: deps.jobs,
       acks: ops.ackTap,
       enrollments: {
         enroll: (signed, by) => enrollmentDesk.enrollSigned(signed, by),

@@ -10,6 +10,7 @@ import type { LimitCounters } from '../lib/limit-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { frameHeaders, frameOf } from '../nats/frames.js';
 import type { NatsLink } from '../nats/nats-link.js';
+import type { OpsMirror } from '../replication/operations/index.js';
 import type { LeadStore } from '../store/index.js';
 import type { LeadIdentity } from '../trust/index.js';
 import type { LeadTrust } from './trust.js';
@@ -27,9 +28,11 @@ export interface ConflictsDeps {
   /** Run the retention timer (tests drive it by hand). */
   readonly timers: boolean;
   readonly cleanups: StopStep[];
+  /** The JetStream store's mirror: a CONFLICT report is answered once it is on its stream. */
+  readonly mirror?: OpsMirror | undefined;
 }
 
-export function buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups }: ConflictsDeps) {
+export function buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups, mirror }: ConflictsDeps) {
   const conflictLog = logger.child({ domain: 'conflicts' });
   const escalate = config.parent === undefined ? undefined : parentEscalationVia(link, identity, { leadId: config.parent.lead_id, publicKey: decodePublicKey(config.parent.public_key) }, config.conflicts.escalation_timeout_ms);
   const desk = new ConflictDesk(
@@ -55,6 +58,7 @@ export function buildConflicts({ config, clock, logger, store, link, identity, r
     clock,
     rate: { burst: config.conflicts.rate_limit.burst, perSecond: config.conflicts.rate_limit.per_second },
     limits,
+    replicate: mirror === undefined ? undefined : (conflictId) => mirror.conflictReplicated(conflictId),
   });
   const { retention } = config.conflicts;
   const conflictRetention = new ConflictRetention(

@@ -40,9 +40,11 @@ export interface HaDeps {
   readonly connected: () => boolean;
   /** What losing the lease does; default: exit 75 (TEMPFAIL) at once, so systemd restarts the lead as a standby. */
   readonly onLost?: (reason: LeaseLoss) => void;
+  /** The highest lease epoch stamped on the state this lead follows (0 when none): the next epoch it takes goes above it. */
+  readonly epochFloor?: () => number;
 }
 
-export function buildHa({ config, logger, nats, connected: natsUp, onLost }: HaDeps): LeadHa {
+export function buildHa({ config, logger, nats, connected: natsUp, onLost, epochFloor }: HaDeps): LeadHa {
   if (!config.ha.enabled) return singleLead();
   const log = logger.child({ domain: 'ha' });
   const lost = onLost ?? exitOnLoss(log);
@@ -63,7 +65,7 @@ export function buildHa({ config, logger, nats, connected: natsUp, onLost }: HaD
   // The lease lives on a thread of its own (src/ha/lease-worker.ts), so that no stall of this
   // event loop can make a renewal late; it renews only while this thread beats (ha.stall_ms).
   const lease = new ThreadedLease(
-    { logger: log, alive: natsUp },
+    { logger: log, alive: natsUp, ...(epochFloor === undefined ? {} : { epochFloor }) },
     {
       nats,
       lease: { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas, holder: `${config.lead_id}@${process.pid}` },

@@ -8,6 +8,9 @@
  */
 import type { JetStreamManager, NatsConnection } from 'nats';
 import { SqliteIdempotencyStore, type IdempotencyStore } from '../api/idempotency-store.js';
+import { historyEnd } from '../api/job-json.js';
+import type { OperationView } from '../control/index.js';
+import type { JobBoard, JobKind } from '../jobs/index.js';
 import type { LeadConfig } from '../config/index.js';
 import type { Logger } from '../lib/logger.js';
 import { IDEMPOTENCY_TTL_MS } from '../api/idempotency-store.js';
@@ -27,8 +30,8 @@ export interface OpsReplication {
   readonly idempotency: IdempotencyStore;
   /** For link.onConnected: streams, then following while a standby. */
   connected(nc: NatsConnection): void;
-  /** Read to the end, stop following, settle lost plans; then the engine may start. */
-  takeOver(): Promise<void>;
+  /** Read to the end, stop following, settle lost plans and the followed jobs still live; then the engine may start. */
+  takeOver(operations: { get(operationId: string): OperationView | undefined }): Promise<void>;
 }
 
 export interface OpsReplicationDeps {
@@ -37,9 +40,11 @@ export interface OpsReplicationDeps {
   readonly store: LeadStore;
   readonly ha: LeadHa;
   readonly now: () => number;
+  /** The API's job board: its changes are published; a standby shows the followed jobs there. */
+  readonly jobs: JobBoard;
 }
 
-export function buildOpsReplication({ config, logger, store, ha, now }: OpsReplicationDeps): OpsReplication | undefined {
+export function buildOpsReplication({ config, logger, store, ha, now, jobs }: OpsReplicationDeps): OpsReplication | undefined {
   if (config.store.backend !== 'jetstream') return undefined;
   const log = logger.child({ domain: 'replication' });
   const names = opsNames(config.store.jetstream.prefix, config.cluster_id);
@@ -53,7 +58,7 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
     sensorsPerSubject: config.sensors.history_per_sensor,
   };
   const local = new SqliteIdempotencyStore(store.db);
-  const follower = new OpsFollower({ store, idempotency: local, names, logger: log });
+  const follower = new OpsFollower({ store, idempotency: local, names, logger: log, jobs });
   const mirror = new OpsMirror({
     names,
     logger: log,
@@ -62,6 +67,7 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
     resumedBy: config.ha.enabled ? 'failover' : 'lead_restart',
   });
   mirror.observe(store);
+  mirror.jobs(jobs);
   let jsm: Promise<JetStreamManager> | undefined;
   let nc: NatsConnection | undefined;
 
@@ -77,7 +83,7 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
       mirror.attach(connection, streams, REQUEST_TIMEOUT_MS);
       if (ha.role() === 'standby') follower.start(connection, streams).catch((error: unknown) => log.error({ err: error }, 'could not follow the replicated operations'));
     },
-    async takeOver() {
+    async takeOver(operations) {
       try {
         if (jsm !== undefined && nc !== undefined) {
           const caught = await follower.caughtUp(await jsm, CATCH_UP_MS);
@@ -88,7 +94,10 @@ export function buildOpsReplication({ config, logger, store, ha, now }: OpsRepli
       }
       await follower.stop();
       // One lead on its own file keeps the restart rules (a lost plan's row stays as it was).
-      if (config.ha.enabled) settleLostPlans(store, log, now());
+      if (config.ha.enabled) {
+        settleLostPlans(store, log, now());
+        log.info(settleFollowedJobs(jobs, operations, log, now()), 'jobs followed from the previous lead settled');
+      }
     },
   };
 }
@@ -118,4 +127,46 @@ export function settleLostPlans(store: LeadStore, log: Logger, now: number): voi
     store.operations.save({ ...record, updatedAt: now, status: 'completed', result: { ...(record.result as object | null), result } });
     log.warn({ event: 'operation.failed_over', operation_id: operationId, reason: 'plan_lost' }, 'operation ended FAILED_OVER: its plan was lost with its lead');
   }
+}
+
+/** Jobs whose work is a scatter operation: the engine resumes it from the run journal, and its end is in the history. */
+const RESUMED_KINDS: ReadonlySet<JobKind> = new Set(['scatter_gather', 'broadcast', 'ask']);
+
+/**
+ * The jobs a lead taking over restored from the stream that had not ended. A scatter job
+ * (scatter_gather, broadcast, ask) follows its operation, which the engine resumes or has
+ * ended FAILED_OVER: it ends as the operation does (an ask without its grouped answers, which
+ * lived in the old lead's memory). An operation this lead does not know at all (its history
+ * never replicated) and every other kind (delegation, cascade: their loop and waiters were in
+ * the old lead's memory, and resuming them could run a task twice) end FAILED_OVER at once,
+ * visible in GET /v1/operations. Call once the follower stopped, before the engine starts.
+ */
+export function settleFollowedJobs(board: JobBoard, operations: { get(operationId: string): OperationView | undefined }, log: Logger, now: number): { followed: number; failedOver: number } {
+  let followed = 0;
+  let failedOver = 0;
+  for (const view of board.live()) {
+    if (RESUMED_KINDS.has(view.kind) && operations.get(view.id) !== undefined) {
+      board.adopt(view.id, {
+        poll: () => {
+          const operation = operations.get(view.id);
+          return operation === undefined ? undefined : historyEnd(operation);
+        },
+        started: () => operations.get(view.id)?.state !== 'queued',
+      });
+      followed += 1;
+      continue;
+    }
+    const reason = RESUMED_KINDS.has(view.kind) ? 'plan_lost' : 'not_resumable';
+    board.adopt(view.id, {
+      done: {
+        ok: false,
+        code: 'FAILED_OVER',
+        message: reason === 'plan_lost' ? 'its lead died while it ran and the lead that took over has no record of its operation' : `its lead died while the ${view.kind} ran; the lead that took over does not resume a ${view.kind}`,
+        result: { interrupted: { by: 'failover', resumed_at: now, failed_over: reason } },
+      },
+    });
+    failedOver += 1;
+    log.warn({ event: 'job.failed_over', operation_id: view.id, kind: view.kind, reason }, `job ended FAILED_OVER: its lead died while it ran`);
+  }
+  return { followed, failedOver };
 }

@@ -33,6 +33,8 @@ export interface LeadReplication {
   /** Resolves when every change this lead made is in KV. */
   settled(): Promise<void>;
   stats(): ReplicationStats | null;
+  /** The highest lease epoch stamped on the followed state (0 when none, and with SQLite). */
+  highestEpoch(): number;
   stop(): void;
 }
 
@@ -103,6 +105,7 @@ export function buildReplication({ config, store, logger, now, epoch, modeOverri
     },
     settled: () => replication.settled(),
     stats: () => replication.stats(),
+    highestEpoch: () => replication.highestEpoch(),
     stop() {
       if (retry !== undefined) clearTimeout(retry);
       replication.stop();
@@ -119,6 +122,7 @@ function localOnly(): LeadReplication {
     gate: (start) => start,
     settled: () => Promise.resolve(),
     stats: () => null,
+    highestEpoch: () => 0,
     stop: () => undefined,
   };
 }

@@ -1,7 +1,8 @@
 // Two lead-shaped holders compete for one lease on a real three-node JetStream cluster: one acts,
 // the other stands by. Processes where the holder itself is faulted (kill -9, SIGSTOP), holders
 // inside the test process where NATS is; a fence on the receiving side refuses whatever a fenced
-// holder still sends.
+// holder still sends. A lease bucket deleted and created again (its revisions start over) still
+// gives the next holder an epoch above the last one.
 import { EpochFence } from '@mesh30k/shared';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -222,6 +223,31 @@ describe('the lease on a thread of its own (ThreadedLease, as an HA lead runs it
     } finally {
       await lease.stop({ release: true });
     }
+  });
+});
+
+describe('a lease bucket deleted and created again', () => {
+  it('gives the next holder an epoch above the last one, though the bucket\'s revisions start over', async () => {
+    const bucket = 'mesh_leases_recreated';
+    const { received, fence } = await watchActions('test.ha.recreated', 'recreated');
+    const first = await InProcessHolder.start({ ...spec('recreated', 'lead-a'), bucket });
+    holders.push(first);
+    const before = (await first.acquired(START_MS)).epoch!;
+    await waitFor('an action of the first holder', TTL_MS, () => received.find((message) => message.holder === 'lead-a'));
+    await first.kill();
+    const jsm = await observer.jetstreamManager();
+    await jsm.streams.delete(`KV_${bucket}`);
+
+    const second = await InProcessHolder.start({ ...spec('recreated', 'lead-b'), bucket });
+    holders.push(second);
+    const took = await second.acquired(START_MS);
+    // The new bucket's revisions are back near the start: the epoch is not its revision.
+    expect((await jsm.streams.info(`KV_${bucket}`)).state.last_seq).toBeLessThanOrEqual(before);
+    expect(took.epoch).toBeGreaterThan(before);
+    await waitFor('an action of the new holder', TTL_MS, () => received.find((message) => message.holder === 'lead-b'));
+    await observer.flush();
+    expect(received.filter((message) => message.holder === 'lead-b').every((message) => message.admitted)).toBe(true);
+    expect(fence.current('recreated')).toBe(took.epoch);
   });
 });
 

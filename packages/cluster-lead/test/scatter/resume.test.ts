@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { leadRunJournal } from '../../src/lead-run-journal.js';
+import type { RunJournal } from '../../src/scatter/index.js';
 import type { AgentArrival } from '../../src/scatter/record.js';
 import { LeadStore } from '../../src/store/index.js';
 import { T0, agent, coordinateFor, makeFixture, signedAck, type Fixture } from './support/engine-fixture.js';
@@ -31,6 +32,51 @@ async function leadOn(startAt: number): Promise<Fixture> {
   stores.push(store);
   return makeFixture(ids.map((id) => agent(id)), { resumeGraceMs: GRACE_MS }, { journal: leadRunJournal(store.running, captureLog().logger), startAt });
 }
+
+describe('an ACK the journal could not store', () => {
+  it('is refused STORE_FAILED, and stored (then answered ok) when the agent sends it again', async () => {
+    const store = LeadStore.open(dir.path, { busyTimeoutMs: 1_000 });
+    stores.push(store);
+    const durable = leadRunJournal(store.running, captureLog().logger);
+    // As the JetStream mirror does: a failed ACK is remembered, and stored again on its redelivery.
+    const unstored = new Map<string, AgentArrival>();
+    let failing = true;
+    let writes = 0;
+    const journal: RunJournal = {
+      ...durable,
+      acked: async (operationId, arrival) => {
+        writes += 1;
+        if (failing) {
+          unstored.set(arrival.agentId, arrival);
+          throw new Error('stream unavailable');
+        }
+        await durable.acked(operationId, arrival);
+        unstored.delete(arrival.agentId);
+      },
+      redelivered: (operationId, agentId) => {
+        const arrival = unstored.get(agentId);
+        return arrival === undefined ? undefined : journal.acked(operationId, arrival);
+      },
+    };
+    const fx = await makeFixture(ids.map((id) => agent(id)), {}, { journal, startAt: T0 });
+    await fx.engine.submit({ operationId: 'op-s', verb: 'observe', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 20 });
+    await fx.scheduler.advanceTo(T);
+    const coordinate = coordinateFor(fx, 'agent-0');
+    const ack = () => signedAck(fx, { agentId: 'agent-0', coordinate, readyAtMesh: T + 1 });
+    expect(await fx.transport.deliver(await ack())).toMatchObject({ ok: false, code: 'STORE_FAILED' });
+    expect(store.running.load()[0]?.acks).toEqual([]);
+    // Still failing: refused again, and still kept for the next try.
+    expect(await fx.transport.deliver(await ack())).toMatchObject({ ok: false, code: 'STORE_FAILED' });
+    failing = false;
+    expect(await fx.transport.deliver(await ack())).toMatchObject({ ok: true });
+    expect(store.running.load()[0]?.acks.map((a) => a.agentId)).toEqual(['agent-0']);
+    // Stored now: another copy is answered ok without a write.
+    const before = writes;
+    expect(await fx.transport.deliver(await ack())).toMatchObject({ ok: true });
+    expect(writes).toBe(before);
+    expect(fx.engine.stats().inFlight).toBe(1);
+  });
+});
 
 describe('resuming an operation after the lead was killed', () => {
   it('counts the ACKs stored before the kill and those redelivered after it, each once, and says the result was interrupted', async () => {

@@ -4,6 +4,7 @@
  * these schemas before it writes anything: the streams are shared with other processes.
  */
 import { z } from 'zod';
+import { JOB_KINDS, JOB_STATES, type JobKind, type JobState } from '../../jobs/index.js';
 
 const Epoch = z.number().int().nonnegative().nullable();
 
@@ -32,8 +33,24 @@ const Idempotency = z.object({
   response: z.object({ fingerprint: z.string(), status: z.number().int(), headers: z.record(z.string(), z.string()), body: z.string(), createdAt: z.number() }),
 });
 
-/** An entry of the operations stream (runs in flight, history, idempotency keys). */
-export const OpsEntry = z.discriminatedUnion('type', [RunBegun, RunAcked, RunEnded, History, Idempotency]);
+/** A job of the API's board (any kind: operations, delegations, cascades, heal) as it is now. */
+const Job = z.object({
+  type: z.literal('job'),
+  epoch: Epoch,
+  job: z.object({
+    id: z.string().min(1),
+    kind: z.enum(JOB_KINDS as [JobKind, ...JobKind[]]),
+    state: z.enum(JOB_STATES as [JobState, ...JobState[]]),
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    result: z.unknown().optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+});
+export type JobEntry = z.infer<typeof Job>;
+
+/** An entry of the operations stream (runs in flight, history, idempotency keys, jobs). */
+export const OpsEntry = z.discriminatedUnion('type', [RunBegun, RunAcked, RunEnded, History, Idempotency, Job]);
 export type OpsEntry = z.infer<typeof OpsEntry>;
 
 /** A conflict as logged, its signed bytes in base64. */

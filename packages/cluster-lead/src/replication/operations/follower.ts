@@ -10,6 +10,7 @@ import { EpochFence } from '@mesh30k/shared';
 import type { z } from 'zod';
 import type { ConsumerMessages, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import type { IdempotencyStore } from '../../api/idempotency-store.js';
+import type { JobView } from '../../jobs/index.js';
 import type { Logger } from '../../lib/logger.js';
 import type { LeadStore } from '../../store/index.js';
 import { ConflictEntryJson, DeadLetterEntry, OpsEntry, SensorReadingEntry, decodeEntry, type ReplicatedEntry } from './entries.js';
@@ -21,6 +22,8 @@ export interface OpsFollowerDeps {
   readonly idempotency: IdempotencyStore;
   readonly names: OpsNames;
   readonly logger: Logger;
+  /** The API's job board: followed jobs are shown there (in memory; the stream is their authority). */
+  readonly jobs?: { restore(view: JobView): void } | undefined;
 }
 
 interface Position {
@@ -36,6 +39,8 @@ export class OpsFollower {
   /** Entries skipped: unparseable, or from a fenced lead. */
   rejected = 0;
   applied = 0;
+  /** The highest lease epoch stamped on an entry applied so far (0 when none). */
+  highestEpoch = 0;
   private readonly fence = new EpochFence();
   private readonly positions = new Map<string, Position>();
   private readonly readers: ConsumerMessages[] = [];
@@ -123,6 +128,7 @@ export class OpsFollower {
     if (entry.epoch !== null) {
       const verdict = this.fence.check(stream, entry.epoch);
       if (!verdict.admitted) return this.reject(stream, m, `epoch ${entry.epoch} below ${verdict.current}: written by a fenced lead`);
+      this.highestEpoch = Math.max(this.highestEpoch, entry.epoch);
     }
     this.applying = true;
     try {
@@ -153,6 +159,11 @@ export class OpsFollower {
       case 'idempotency':
         idempotency.put(entry.caller, entry.key, entry.response);
         return;
+      case 'job': {
+        const { result, error, ...view } = entry.job;
+        this.deps.jobs?.restore({ ...view, ...(result === undefined ? {} : { result }), ...(error === undefined ? {} : { error }) });
+        return;
+      }
       case 'conflict': {
         const { type: _type, epoch: _epoch, body, ...rest } = entry;
         store.conflicts.append({ ...rest, body: new Uint8Array(Buffer.from(body, 'base64')) });

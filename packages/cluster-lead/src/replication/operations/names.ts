@@ -20,6 +20,8 @@ export interface OpsNames {
   readonly runEnded: (operationId: string) => string;
   readonly history: (operationId: string) => string;
   readonly idempotency: (caller: string, key: string) => string;
+  /** One job of the API's board, its latest view. */
+  readonly job: (jobId: string) => string;
   /** The conflict log: append only. */
   readonly conflictsStream: string;
   readonly conflict: string;
@@ -46,6 +48,7 @@ export function opsNames(prefix: string, clusterId: string): OpsNames {
     runEnded: (id) => op('end', id),
     history: (id) => op('history', id),
     idempotency: (caller, key) => `${base}.ops.idem.${subjectToken(caller)}.${subjectToken(key)}`,
+    job: (id) => op('job', id),
     conflictsStream: `${upper}_CONFLICTS`,
     conflict: `${base}.conflicts`,
     deadLettersStream: `${upper}_DEADLETTERS`,

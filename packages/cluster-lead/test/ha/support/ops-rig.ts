@@ -1,11 +1,13 @@
 /**
  * Test-only: the operations mirror and follower in one process against a real nats-server with
- * JetStream, lead A's and standby B's stores each in its own SQLite file. `epoch` is what A
- * stamps on what it publishes; a test sets it to play a fenced or a newer lead.
+ * JetStream, lead A's and standby B's stores each in its own SQLite file, and B's job board
+ * (what B's API lists). `epoch` is what A stamps on what it publishes; a test sets it to play a
+ * fenced or a newer lead.
  */
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
 import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../../test/harness/index.js';
 import { SqliteIdempotencyStore } from '../../../src/api/idempotency-store.js';
+import { JobBoard } from '../../../src/jobs/index.js';
 import { OpsFollower, OpsMirror, ensureOpsStreams, opsNames } from '../../../src/replication/operations/index.js';
 import { LeadStore } from '../../../src/store/index.js';
 import { captureLog } from '../../scatter/support/capture-log.js';
@@ -18,6 +20,7 @@ export interface OpsRig {
   readonly jsm: JetStreamManager;
   readonly a: LeadStore;
   readonly b: LeadStore;
+  readonly bJobs: JobBoard;
   readonly mirror: OpsMirror;
   readonly follower: OpsFollower;
   readonly log: ReturnType<typeof captureLog>;
@@ -35,16 +38,18 @@ export async function startOpsRig(clusterId: string, epoch: number, sensorsPerSu
   const nc = await connect({ servers: nats.url });
   const jsm = await nc.jetstreamManager();
   const streams = ensureOpsStreams(jsm, names, { ...OPS_LIMITS, sensorsPerSubject });
+  const bJobs = new JobBoard(() => Date.now());
   const rig: OpsRig = {
     names,
     nc,
     jsm,
     a,
     b,
+    bJobs,
     log,
     epoch,
     mirror: new OpsMirror({ names, logger: log.logger, publishing: () => true, epoch: () => rig.epoch, resumedBy: 'failover' }),
-    follower: new OpsFollower({ store: b, idempotency: new SqliteIdempotencyStore(b.db), names, logger: log.logger }),
+    follower: new OpsFollower({ store: b, idempotency: new SqliteIdempotencyStore(b.db), names, logger: log.logger, jobs: bJobs }),
     close: async () => {
       await rig.follower.stop();
       await nc.close();
