@@ -18,6 +18,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MEDIAN_MIN_SAMPLES } from '@mesh30k/shared';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { LEAD_ID } from '../harness/local-mesh.js';
 import { AckObserver } from './arrival/ack-observer.js';
@@ -39,13 +40,19 @@ import { writeReport } from './lib/report.js';
 const QUICK = argv.includes('--quick');
 const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
 const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
-const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
+export const MODES = ['hold', 'lead', 'none'] as const;
+/**
+ * Warm-up operations per mode, discarded: at least enough that every agent has answered
+ * DEFAULT_MEDIAN_MIN_SAMPLES operations before the first measured one (every mode's ACK carries
+ * a processing time), so lead mode is judged on its learned median, not on the blend with the
+ * class prior a new agent starts from.
+ */
+const WARMUP_PER_MODE = Math.max(Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2)), Math.ceil(DEFAULT_MEDIAN_MIN_SAMPLES / MODES.length));
 const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
 /** Processing scenarios, each a run of every profile: independent draws and the realistic model. */
 const SCENARIOS = scenariosFrom(env.ARRIVAL_SCENARIOS);
 /** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
 const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
-export const MODES = ['hold', 'lead', 'none'] as const;
 const WINDOW_MS = 50;
 /**
  * Heartbeat interval by profile: a beat times out after 2 s, so slow links beat less often.
