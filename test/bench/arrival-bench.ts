@@ -13,6 +13,7 @@
  *   npm run bench:arrival -- --quick        (fewer agents and operations)
  *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
  *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
+ *   ARRIVAL_LINES_OUT=lines.jsonl ...     (the sims' arrival records as written, with the run's label)
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -195,6 +196,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     const oracle = oracleFigures(measured, lines, sendTimes);
     const observedLines = gatewayTap === undefined ? lines : withGatewayHolds(lines, gatewayTap);
     const seen = observerResult(MODES, measured, observedLines, observer, WINDOW_MS);
+    if (env.ARRIVAL_LINES_OUT !== undefined) await appendFile(env.ARRIVAL_LINES_OUT, lines.map((l) => `${JSON.stringify({ run: label, ...l })}\n`).join(''));
     if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(label, measured, observedLines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
     const checks = scenarioChecks([...checkTargets(figures), ...observedChecks(label, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))], scenario, oracle, label);
     return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };
