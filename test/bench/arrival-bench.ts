@@ -60,7 +60,19 @@ const WINDOW_MS = 50;
  * 1,000 agents at 500 ms (2,000 beats/s) were more than this 2-core machine carries beside the
  * lead (the load check said NOT REACHED), so no profile beats faster than 1.5 s.
  */
-const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 1_500, asymmetric: 1_500, mixed: 1_500, cellular: 2_000, gateway: 1_500 };
+const PROFILE_HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 1_500, asymmetric: 1_500, mixed: 1_500, cellular: 2_000, gateway: 1_500 };
+/**
+ * The fleet's heartbeats per second at most: past it, a profile beats less often. 1,000 agents
+ * at 1.5 s (667/s) were at the edge even on the quiet machine (asymmetric got 572/s, cellular
+ * 421 of 500), and with other work on the two cores the sims fell to 249/s (11/s at load 27-34)
+ * while waiting for a CPU for 100 ms at the median: beats then time out and the clock filters
+ * starve. 400/s is 2.5 s at 1,000 agents; the clock filter's 32 samples then span 80 s, with
+ * drift corrected. ARRIVAL_HEARTBEAT_MS sets one interval for every profile instead.
+ */
+const MAX_FLEET_BEATS_PER_S = 400;
+const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = Object.fromEntries(
+  Object.entries(PROFILE_HEARTBEAT_MS).map(([name, ms]) => [name, env.ARRIVAL_HEARTBEAT_MS === undefined ? Math.max(ms, Math.ceil((AGENTS * 1_000) / MAX_FLEET_BEATS_PER_S)) : Number(env.ARRIVAL_HEARTBEAT_MS)]),
+) as Record<NetworkProfile['name'], number>;
 /** After every agent is active: heartbeats enough for the clock filters to settle. */
 const SYNC_BEATS = 6;
 /** Kept free before the runner's deadline: stopping a mesh and writing the report. */
