@@ -135,22 +135,26 @@ describe('PreciseTimer', () => {
   });
 
   it('cancels a pending release, reports imminence, and hands back what is pending on stop', () => {
-    const timer = new PreciseTimer();
+    // On a fake clock: a loaded machine can stall the test between scheduling and asking.
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const timer = new PreciseTimer({ platform });
     let fired = 0;
-    const handle = timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 20, onRelease: () => fired++ });
+    const handle = timer.schedule({ clock, deadlineLocal: clock.now() + 20, onRelease: () => fired++ });
     expect(timer.imminentWithin(50)).toBe(true);
     expect(timer.imminentWithin(0)).toBe(false);
     expect(handle.cancel()).toBe(true);
     expect(handle.cancel()).toBe(false);
     expect(timer.pending).toBe(0);
-    timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 60_000, onRelease: () => fired++ });
+    timer.schedule({ clock, deadlineLocal: clock.now() + 60_000, onRelease: () => fired++ });
     expect(timer.pending).toBe(1);
     const leftovers = timer.stop();
     expect(leftovers).toHaveLength(1);
     // After stop nothing is scheduled any more: nothing can fire.
-    const late = timer.schedule({ clock: trueClock, deadlineLocal: 0, onRelease: () => fired++ });
+    const late = timer.schedule({ clock, deadlineLocal: 0, onRelease: () => fired++ });
     expect(timer.pending).toBe(0);
     expect(late.cancel()).toBe(false);
+    platform.runAll();
     expect(fired).toBe(0);
   });
 });
