@@ -278,6 +278,22 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
+  it('does not lengthen the tail for overshoot the thread spent waiting for a CPU', () => {
+    const platform = new FakePlatform();
+    // Every sleep overshoots by 0.5 ms, and the run-queue reader says all of it was a wait for a CPU.
+    let queuedMs = 0;
+    const sleep = platform.sleep.bind(platform);
+    platform.sleep = (ms: number) => {
+      sleep(ms);
+      queuedMs += platform.oversleepMs;
+    };
+    const timer = new PreciseTimer({ platform, marginMs: 3, runQueueWaitMs: () => queuedMs });
+    platform.oversleepMs = 0.5;
+    for (let i = 0; i < DEFAULT_SPIN_TAIL.window; i++) releaseOnce(timer, platform);
+    expect(timer.spinTailMs).toBe(DEFAULT_SPIN_TAIL.minMs);
+    timer.stop();
+  });
+
   it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
     const platform = new FakePlatform();
     const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });

@@ -280,7 +280,8 @@ export class PreciseTimer {
    * due: one monotonic read per check, then the entry's own clock is read once, for its stamp.
    * An entry whose own clock has not quite reached its deadline (rates differ by a few ppm)
    * is waited for on that clock, so nothing is ever released early. Each sleep's overshoot
-   * (woken later than asked) feeds the tail: a tail shorter than the overshoot makes the stamp late.
+   * (woken later than asked), net of time spent waiting for a CPU where that is known, feeds the
+   * tail: a tail shorter than the overshoot makes the stamp late.
    */
   private spin(wakeLateMs: number): void {
     const platform = this.platform;
@@ -297,8 +298,12 @@ export class PreciseTimer {
       // Asleep until the tail: the CPU is free for other processes meanwhile.
       const sleepMs = head.state === 'pending' ? head.due - now - spinTailMs : 0;
       if (sleepMs > MIN_SLEEP_MS) {
+        const queuedBefore = this.runQueueWait?.();
         platform.sleep(sleepMs);
-        this.tail.observe(platform.now() - now - sleepMs);
+        const overshootMs = platform.now() - now - sleepMs;
+        // As for the margin: time spent waiting for a CPU is the machine's, and a longer spin
+        // would only be preempted in turn; the tail covers the rest (the kernel's timer slack).
+        this.tail.observe(queuedBefore === undefined ? overshootMs : overshootMs - (this.runQueueWait!() - queuedBefore));
         continue;
       }
       // Everything already due at `now` is stamped in one tight run: one clock read each.
