@@ -13,11 +13,13 @@
  *   npm run bench:arrival -- --quick        (fewer agents and operations)
  *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
  *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
+ *   ARRIVAL_LINES_OUT=lines.jsonl ...     (the sims' arrival records as written, with the run's label)
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_MEDIAN_MIN_SAMPLES } from '@mesh30k/shared';
 import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { LEAD_ID } from '../harness/local-mesh.js';
 import { AckObserver } from './arrival/ack-observer.js';
@@ -39,20 +41,38 @@ import { writeReport } from './lib/report.js';
 const QUICK = argv.includes('--quick');
 const AGENTS = Number(env.ARRIVAL_AGENTS ?? (QUICK ? 300 : 1_000));
 const OPS_PER_MODE = Number(env.ARRIVAL_OPS ?? (QUICK ? 4 : 10));
-const WARMUP_PER_MODE = Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2));
+export const MODES = ['hold', 'lead', 'none'] as const;
+/**
+ * Warm-up operations per mode, discarded: at least enough that every agent has answered
+ * DEFAULT_MEDIAN_MIN_SAMPLES operations before the first measured one (every mode's ACK carries
+ * a processing time), so lead mode is judged on its learned median, not on the blend with the
+ * class prior a new agent starts from.
+ */
+const WARMUP_PER_MODE = Math.max(Number(env.ARRIVAL_WARMUP ?? (QUICK ? 1 : 2)), Math.ceil(DEFAULT_MEDIAN_MIN_SAMPLES / MODES.length));
 const PROFILES = (env.ARRIVAL_PROFILES?.split(',') ?? NETWORK_PROFILES.map((p) => p.name)).map(profileNamed);
 /** Processing scenarios, each a run of every profile: independent draws and the realistic model. */
 const SCENARIOS = scenariosFrom(env.ARRIVAL_SCENARIOS);
 /** Bounds one profile's whole run, start-up included: past it, no further operation is started. */
 const PROFILE_BUDGET_MS = Number(env.ARRIVAL_PROFILE_BUDGET_MS ?? (QUICK ? 90_000 : 180_000));
-export const MODES = ['hold', 'lead', 'none'] as const;
 const WINDOW_MS = 50;
 /**
  * Heartbeat interval by profile: a beat times out after 2 s, so slow links beat less often.
  * 1,000 agents at 500 ms (2,000 beats/s) were more than this 2-core machine carries beside the
  * lead (the load check said NOT REACHED), so no profile beats faster than 1.5 s.
  */
-const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 1_500, asymmetric: 1_500, mixed: 1_500, cellular: 2_000, gateway: 1_500 };
+const PROFILE_HEARTBEAT_MS: Record<NetworkProfile['name'], number> = { lan: 1_500, asymmetric: 1_500, mixed: 1_500, cellular: 2_000, gateway: 1_500 };
+/**
+ * The fleet's heartbeats per second at most: past it, a profile beats less often. 1,000 agents
+ * at 1.5 s (667/s) were at the edge even on the quiet machine (asymmetric got 572/s, cellular
+ * 421 of 500), and with other work on the two cores the sims fell to 249/s (11/s at load 27-34)
+ * while waiting for a CPU for 100 ms at the median: beats then time out and the clock filters
+ * starve. 400/s is 2.5 s at 1,000 agents; the clock filter's 32 samples then span 80 s, with
+ * drift corrected. ARRIVAL_HEARTBEAT_MS sets one interval for every profile instead.
+ */
+const MAX_FLEET_BEATS_PER_S = 400;
+const HEARTBEAT_MS: Record<NetworkProfile['name'], number> = Object.fromEntries(
+  Object.entries(PROFILE_HEARTBEAT_MS).map(([name, ms]) => [name, env.ARRIVAL_HEARTBEAT_MS === undefined ? Math.max(ms, Math.ceil((AGENTS * 1_000) / MAX_FLEET_BEATS_PER_S)) : Number(env.ARRIVAL_HEARTBEAT_MS)]),
+) as Record<NetworkProfile['name'], number>;
 /** After every agent is active: heartbeats enough for the clock filters to settle. */
 const SYNC_BEATS = 6;
 /** Kept free before the runner's deadline: stopping a mesh and writing the report. */
@@ -188,6 +208,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     const oracle = oracleFigures(measured, lines, sendTimes);
     const observedLines = gatewayTap === undefined ? lines : withGatewayHolds(lines, gatewayTap);
     const seen = observerResult(MODES, measured, observedLines, observer, WINDOW_MS);
+    if (env.ARRIVAL_LINES_OUT !== undefined) await appendFile(env.ARRIVAL_LINES_OUT, lines.map((l) => `${JSON.stringify({ run: label, ...l })}\n`).join(''));
     if (env.ARRIVAL_OBSERVER_OUT !== undefined) await appendFile(env.ARRIVAL_OBSERVER_OUT, observedRows(label, measured, observedLines, observer.byMessageId).map((r) => `${JSON.stringify(r)}\n`).join(''));
     const checks = scenarioChecks([...checkTargets(figures), ...observedChecks(label, profile.halfAsymmetryMs, seen.modes.find((m) => m.mode === 'hold'))], scenario, oracle, label);
     return { profile: label, network: profile.name, scenario, oracle, description: profile.description, halfAsymmetryMs: profile.halfAsymmetryMs, modes, checks, load, problems, truncated, samples, perOperation, observer: seen };

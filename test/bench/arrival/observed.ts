@@ -27,6 +27,7 @@ export interface ObservedLine {
     wake_late_ms?: number;
     in_pass_ms?: number;
     margin_ms?: number;
+    spin_tail_ms?: number;
     run_queue_ms?: number;
   };
 }
@@ -68,6 +69,8 @@ export interface HoldBreakdown {
   inPass: Distribution;
   /** Spin margin in force. */
   margin: Distribution;
+  /** Busy-waited tail in force (absent in older results). */
+  spinTail?: Distribution;
   /** The sim's thread waiting for a CPU from arming the timer to the end of the pass: the machine's share. */
   runQueue: Distribution;
   /** Releases late on their own clock by more than 1 ms, and how many of them waited at least as long for a CPU. */
@@ -126,7 +129,7 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
 const LATE_MS = 1;
 
 export function holdBreakdown(operations: readonly MeasuredOperation[], lines: readonly ObservedLine[]): HoldBreakdown {
-  const parts = { own: [] as number[], shift: [] as number[], wake: [] as number[], pass: [] as number[], margin: [] as number[], queue: [] as number[] };
+  const parts = { own: [] as number[], shift: [] as number[], wake: [] as number[], pass: [] as number[], margin: [] as number[], tail: [] as number[], queue: [] as number[] };
   const late = { n: 0, explainedByRunQueue: 0 };
   let prebuilt = 0;
   let releases = 0;
@@ -146,6 +149,7 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
     if (hold.wake_late_ms !== undefined) parts.wake.push(hold.wake_late_ms);
     if (hold.in_pass_ms !== undefined) parts.pass.push(hold.in_pass_ms);
     if (hold.margin_ms !== undefined) parts.margin.push(hold.margin_ms);
+    if (hold.spin_tail_ms !== undefined) parts.tail.push(hold.spin_tail_ms);
   }
   return {
     releases,
@@ -155,6 +159,7 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
     wakeLate: distribution(parts.wake),
     inPass: distribution(parts.pass),
     margin: distribution(parts.margin),
+    spinTail: distribution(parts.tail),
     runQueue: distribution(parts.queue),
     late,
   };

@@ -51,12 +51,13 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
       ms(h.inPass.p99),
       ms(h.inPass.max),
       `${ms(h.margin.p50)} (${ms(h.margin.max)})`,
+      h.spinTail === undefined ? '-' : `${ms(h.spinTail.p50)} (${ms(h.spinTail.max)})`,
       ms(h.runQueue.p50),
       ms(h.runQueue.p99),
       `${h.late.explainedByRunQueue}/${h.late.n}`,
     ];
   });
   stdout.write(
-    `${formatTable(['profile', 'releases', 'pre-signed', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'margin p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
+    `${formatTable(['profile', 'releases', 'pre-signed', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'margin p50 (max)', 'spin tail p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
   );
 }

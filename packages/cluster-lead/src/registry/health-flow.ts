@@ -31,6 +31,13 @@ export class HealthFlow {
 
   recordOutcome(record: AgentRecord, outcome: AckOutcome): HealthEvent[] {
     if (outcome.processingMs !== undefined) {
+      // The work this ACK reports has left the agent's queue. The depth its last heartbeat
+      // reported counted it if that beat was sent while it was queued or running (a beat sent
+      // before the ACK arrives first: each agent's link is one ordered stream), and that report
+      // stands until the next beat, up to an interval later. Left as it was, the next
+      // operation's processing was predicted for a queue that no longer exists (x 1.1 per
+      // item): lead mode then sent those agents about 10% of their processing time early.
+      record.queueDepth = Math.max(0, record.queueDepth - 1);
       const conditions = {
         ...(outcome.verb === undefined ? {} : { verb: outcome.verb }),
         payloadWeight: outcome.payloadWeight ?? 0,

@@ -47,7 +47,7 @@ describe('selection', () => {
 describe('timing inputs for the send schedule', () => {
   it('derives one-way delay, jitter, processing per verb, confidence and supported modes', () => {
     const h = harness();
-    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 40, drift_coefficient: 0.1, reliability_score: 1 });
+    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 40, drift_coefficient: 0.1, reliability_score: 1, current_queue_depth: 0 });
     const first = h.registry.timingInputs('pi', { verb: 'act', payloadWeight: 2, queueDepth: 0 })!;
     expect(first.oneWayDelayMs).toBe(20);
     // Sample heartbeats report no jitter_ms: the spread comes from the drift coefficient.
@@ -75,6 +75,26 @@ describe('timing inputs for the send schedule', () => {
     const timing = h.registry.timing('pi', { verb: 'act' })!;
     expect(timing.medianProcessingMs).toBe(101);
     expect(timing.expectedProcessingMs).toBeGreaterThan(150);
+  });
+
+  it('takes the work an ACK reports off the queue depth the last heartbeat said, so the next operation is not predicted for a queue already gone', () => {
+    const h = harness();
+    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 10, reliability_score: 1, current_queue_depth: 0 });
+    for (let i = 0; i < 9; i++) h.registry.recordOutcome('pi', { result: 'success', processingMs: 100, verb: 'act' });
+    expect(h.registry.timing('pi', { verb: 'act' })!.medianProcessingMs).toBeCloseTo(100, 9);
+    // A beat sent while the agent was processing one operation and had another queued.
+    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 10, reliability_score: 1, current_queue_depth: 2 });
+    expect(h.registry.timing('pi', { verb: 'act' })!.medianProcessingMs).toBeCloseTo(100 * 1.2, 9);
+    // The first finishes: its time ran behind one queued item (normalised as such), one is left.
+    h.registry.recordOutcome('pi', { result: 'success', processingMs: 110, verb: 'act' });
+    expect(h.registry.timing('pi', { verb: 'act' })!.medianProcessingMs).toBeCloseTo(100 * 1.1, 9);
+    // The second finishes: nothing is queued any more, whatever that beat said.
+    h.registry.recordOutcome('pi', { result: 'success', processingMs: 100, verb: 'act' });
+    expect(h.registry.timing('pi', { verb: 'act' })!.medianProcessingMs).toBeCloseTo(100, 9);
+    // An outcome without an ACK (no processing time) says nothing about the queue.
+    beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 10, reliability_score: 1, current_queue_depth: 1 });
+    h.registry.recordOutcome('pi', { result: 'timeout' });
+    expect(h.registry.timing('pi', { verb: 'act' })!.medianProcessingMs).toBeCloseTo(100 * 1.1, 9);
   });
 
   it('trusts an agent less as its clock estimate\'s error bound grows, and not at all past 50 ms', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SPIN_MARGIN_MS, PreciseTimer } from './precise-timer.js';
-import { DEFAULT_SPIN_MARGIN } from './spin-margin.js';
+import { DEFAULT_SPIN_MARGIN_MS, DEFAULT_SPIN_TAIL_MS, PreciseTimer, type ReleaseInfo } from './precise-timer.js';
+import { DEFAULT_SPIN_MARGIN, DEFAULT_SPIN_TAIL } from './spin-margin.js';
+import type { LoopDelayMonitor, TimerHandle, TimerPlatform } from './timer-platform.js';
 import { SkewedClock } from './skewed-clock.js';
 import { trueClock } from './true-clock.js';
 
@@ -134,22 +135,171 @@ describe('PreciseTimer', () => {
   });
 
   it('cancels a pending release, reports imminence, and hands back what is pending on stop', () => {
-    const timer = new PreciseTimer();
+    // On a fake clock: a loaded machine can stall the test between scheduling and asking.
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const timer = new PreciseTimer({ platform });
     let fired = 0;
-    const handle = timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 20, onRelease: () => fired++ });
+    const handle = timer.schedule({ clock, deadlineLocal: clock.now() + 20, onRelease: () => fired++ });
     expect(timer.imminentWithin(50)).toBe(true);
     expect(timer.imminentWithin(0)).toBe(false);
     expect(handle.cancel()).toBe(true);
     expect(handle.cancel()).toBe(false);
     expect(timer.pending).toBe(0);
-    timer.schedule({ clock: trueClock, deadlineLocal: trueClock.now() + 60_000, onRelease: () => fired++ });
+    timer.schedule({ clock, deadlineLocal: clock.now() + 60_000, onRelease: () => fired++ });
     expect(timer.pending).toBe(1);
     const leftovers = timer.stop();
     expect(leftovers).toHaveLength(1);
     // After stop nothing is scheduled any more: nothing can fire.
-    const late = timer.schedule({ clock: trueClock, deadlineLocal: 0, onRelease: () => fired++ });
+    const late = timer.schedule({ clock, deadlineLocal: 0, onRelease: () => fired++ });
     expect(timer.pending).toBe(0);
     expect(late.cancel()).toBe(false);
+    platform.runAll();
     expect(fired).toBe(0);
+  });
+});
+
+/**
+ * The runtime under the timer, faked: a monotonic clock the test moves (each read costs a
+ * microsecond, so a busy wait advances it), timers that fire `wakeLateMs` after their due time
+ * (a busy event loop), sleeps that overshoot by `oversleepMs` (timer slack, a wait for a CPU),
+ * and an event-loop delay monitor that reports `loopP99Ms`.
+ */
+class FakePlatform implements TimerPlatform {
+  t = 10_000;
+  wakeLateMs = 0;
+  oversleepMs = 0;
+  loopP99Ms: number | undefined = undefined;
+  /** Every setTimer as asked: when it was armed and for how long. */
+  readonly armed: { at: number; ms: number }[] = [];
+  private timers: { due: number; fn: () => void }[] = [];
+  private turns: (() => void)[] = [];
+
+  now(): number {
+    this.t += 0.001;
+    return this.t;
+  }
+  setTimer(fn: () => void, ms: number): TimerHandle {
+    const timer = { due: this.t + ms, fn };
+    this.timers.push(timer);
+    this.armed.push({ at: this.t, ms });
+    return timer;
+  }
+  clearTimer(handle: TimerHandle): void {
+    this.timers = this.timers.filter((t) => t !== handle);
+  }
+  nextTurn(fn: () => void): void {
+    this.turns.push(fn);
+  }
+  sleep(ms: number): void {
+    this.t += ms + this.oversleepMs;
+  }
+  loopDelay(): LoopDelayMonitor {
+    return { p99Ms: () => this.loopP99Ms, reset: () => undefined, stop: () => undefined };
+  }
+  /** The event loop: pending turns first, then the earliest timer, fired late by wakeLateMs; until nothing is left. */
+  runAll(): void {
+    for (;;) {
+      const turn = this.turns.shift();
+      if (turn !== undefined) {
+        turn();
+        continue;
+      }
+      if (this.timers.length === 0) return;
+      this.timers.sort((a, b) => a.due - b.due);
+      const timer = this.timers.shift()!;
+      this.t = Math.max(this.t, timer.due + this.wakeLateMs);
+      timer.fn();
+    }
+  }
+}
+
+describe('PreciseTimer on a fake clock: margin and spin follow measured lateness', () => {
+  /** One release `inMs` from now on the platform's own clock; its stamp minus its deadline, and what the pass reported. */
+  function releaseOnce(timer: PreciseTimer, platform: FakePlatform, inMs = 200): { lateMs: number; info: ReleaseInfo } {
+    const clock = { now: () => platform.t };
+    const deadline = platform.t + inMs;
+    let result: { lateMs: number; info: ReleaseInfo } | undefined;
+    timer.schedule({ clock, deadlineLocal: deadline, onRelease: (stamp, info) => (result = { lateMs: stamp - deadline, info }) });
+    platform.runAll();
+    if (result === undefined) throw new Error('not released');
+    return result;
+  }
+
+  it('grows the margin when the timer wakes late, and the releases stay on time', () => {
+    const platform = new FakePlatform();
+    const timer = new PreciseTimer({ platform });
+    expect(timer.marginMs).toBe(DEFAULT_SPIN_MARGIN_MS);
+    // An event loop that makes every timer 5 ms late: more than the 3 ms starting margin.
+    platform.wakeLateMs = 5;
+    const first = releaseOnce(timer, platform);
+    expect(first.lateMs).toBeGreaterThan(1);
+    for (let i = 0; i < DEFAULT_SPIN_MARGIN.minSamples + 2; i++) releaseOnce(timer, platform);
+    // The margin now covers the measured lateness plus its headroom...
+    expect(timer.marginMs).toBeCloseTo(5 + DEFAULT_SPIN_MARGIN.headroomMs, 2);
+    // ...so the timer is armed that much earlier and the release is on time again.
+    const after = releaseOnce(timer, platform);
+    expect(after.info.marginMs).toBeCloseTo(5 + DEFAULT_SPIN_MARGIN.headroomMs, 2);
+    expect(after.lateMs).toBeGreaterThanOrEqual(0);
+    expect(after.lateMs).toBeLessThan(0.05);
+    timer.stop();
+  });
+
+  it('grows the margin with the event loop\'s delay even before a wake is late, and shrinks it back when the loop is quiet', () => {
+    const platform = new FakePlatform();
+    const timer = new PreciseTimer({ platform });
+    platform.loopP99Ms = 6;
+    for (let i = 0; i < DEFAULT_SPIN_MARGIN.minSamples; i++) releaseOnce(timer, platform);
+    expect(timer.marginMs).toBeCloseTo(6 + DEFAULT_SPIN_MARGIN.headroomMs, 2);
+    platform.loopP99Ms = 0.1;
+    for (let i = 0; i < DEFAULT_SPIN_MARGIN.window; i++) releaseOnce(timer, platform);
+    expect(timer.marginMs).toBe(DEFAULT_SPIN_MARGIN.minMs);
+    timer.stop();
+  });
+
+  it('lengthens the busy-waited tail when the sleeps overshoot, so the stamp is no longer late', () => {
+    const platform = new FakePlatform();
+    const timer = new PreciseTimer({ platform, marginMs: 3 });
+    expect(timer.spinTailMs).toBe(DEFAULT_SPIN_TAIL_MS);
+    // Every sleep wakes 0.5 ms after it was asked to: past the 0.2 ms tail.
+    platform.oversleepMs = 0.5;
+    const first = releaseOnce(timer, platform);
+    expect(first.lateMs).toBeGreaterThan(0.25);
+    for (let i = 0; i < DEFAULT_SPIN_TAIL.minSamples; i++) releaseOnce(timer, platform);
+    expect(timer.spinTailMs).toBeCloseTo(0.5 + DEFAULT_SPIN_TAIL.headroomMs, 2);
+    const after = releaseOnce(timer, platform);
+    expect(after.info.spinTailMs).toBeCloseTo(0.5 + DEFAULT_SPIN_TAIL.headroomMs, 2);
+    expect(after.lateMs).toBeGreaterThanOrEqual(0);
+    expect(after.lateMs).toBeLessThan(0.05);
+    // A quiet kernel again: the tail shrinks to its floor and the CPU is left to others.
+    platform.oversleepMs = 0;
+    for (let i = 0; i < DEFAULT_SPIN_TAIL.window; i++) releaseOnce(timer, platform);
+    expect(timer.spinTailMs).toBe(DEFAULT_SPIN_TAIL.minMs);
+    timer.stop();
+  });
+
+  it('does not lengthen the tail for overshoot the thread spent waiting for a CPU', () => {
+    const platform = new FakePlatform();
+    // Every sleep overshoots by 0.5 ms, and the run-queue reader says all of it was a wait for a CPU.
+    let queuedMs = 0;
+    const sleep = platform.sleep.bind(platform);
+    platform.sleep = (ms: number) => {
+      sleep(ms);
+      queuedMs += platform.oversleepMs;
+    };
+    const timer = new PreciseTimer({ platform, marginMs: 3, runQueueWaitMs: () => queuedMs });
+    platform.oversleepMs = 0.5;
+    for (let i = 0; i < DEFAULT_SPIN_TAIL.window; i++) releaseOnce(timer, platform);
+    expect(timer.spinTailMs).toBe(DEFAULT_SPIN_TAIL.minMs);
+    timer.stop();
+  });
+
+  it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
+    const platform = new FakePlatform();
+    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });
+    platform.oversleepMs = 0.5;
+    for (let i = 0; i < DEFAULT_SPIN_TAIL.window; i++) releaseOnce(timer, platform);
+    expect(timer.spinTailMs).toBe(0.2);
+    timer.stop();
   });
 });

@@ -1,7 +1,7 @@
-import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '@mesh30k/shared';
-import { AdaptiveSpinMargin, DEFAULT_SPIN_MARGIN, type SpinMarginOptions } from './spin-margin.js';
+import { AdaptiveSpinMargin, DEFAULT_SPIN_MARGIN, DEFAULT_SPIN_TAIL, type SpinMarginOptions } from './spin-margin.js';
 import { TimerHeap, type Timed } from './timer-heap.js';
+import { nodeTimerPlatform, type LoopDelayMonitor, type TimerHandle, type TimerPlatform } from './timer-platform.js';
 
 /**
  * Starting margin of the precise wait: the busy wait starts this long before the deadline. It
@@ -9,8 +9,6 @@ import { TimerHeap, type Timed } from './timer-heap.js';
  * lateness (spin-margin.ts).
  */
 export const DEFAULT_SPIN_MARGIN_MS = DEFAULT_SPIN_MARGIN.initialMs;
-/** Resolution of the event-loop delay monitor that feeds the margin, ms (a libuv timer, no JS). */
-const LOOP_MONITOR_RESOLUTION_MS = 10;
 /** Releases handed to their callbacks per event-loop turn after a spin (each signs an ACK). */
 export const DEFAULT_DELIVERY_CHUNK = 8;
 /**
@@ -30,18 +28,17 @@ const MAX_SPIN_MS = 20;
 /** Longest wait on one entry's own clock when its monotonic estimate is already due. */
 const MAX_CATCH_UP_MS = 0.5;
 /**
- * The busy part of the wait: until this long before each due time the thread sleeps
- * (Atomics.wait, a futex with a high-resolution timeout) instead of spinning. A spinning thread
- * holds a CPU the other processes need (in bench:arrival every sim spins at the same T on two
- * cores) and the scheduler then preempts it at the worst moment; measured with
+ * The busy part of the wait, to start with: until this long before each due time the thread
+ * sleeps (Atomics.wait, a futex with a high-resolution timeout) instead of spinning. A spinning
+ * thread holds a CPU the other processes need (in bench:arrival every sim spins at the same T on
+ * two cores) and the scheduler then preempts it at the worst moment; measured with
  * test/bench/arrival/release-wait-bench.ts on a loaded machine, a sleep then a 0.2 ms spin was
- * late by 0.01 / 3.2 / 9.1 ms (p50 / p90 / p99) where a pure spin was 0.15 / 9.0 / 20.
+ * late by 0.01 / 3.2 / 9.1 ms (p50 / p90 / p99) where a pure spin was 0.15 / 9.0 / 20. From
+ * there the tail follows how far the sleeps overshoot (DEFAULT_SPIN_TAIL).
  */
-export const DEFAULT_SPIN_TAIL_MS = 0.2;
+export const DEFAULT_SPIN_TAIL_MS = DEFAULT_SPIN_TAIL.initialMs;
 /** Sleeps shorter than this are not worth a system call; the spin covers them. */
 const MIN_SLEEP_MS = 0.05;
-/** What Atomics.wait waits on: nothing ever notifies it, so every wait runs to its timeout. */
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 export interface ReleaseRequest {
   /** The clock the deadline is on (an agent's own clock, possibly skewed). */
@@ -63,6 +60,8 @@ export interface ReleaseInfo {
   wakeLateMs: number;
   /** The spin margin in force for this pass, ms. */
   marginMs: number;
+  /** The busy-waited tail in force for this pass, ms (the rest of the margin is slept). */
+  spinTailMs: number;
   /** Time from the pass's first stamp to this one, ms (the pass's own share: releases and effects before it). */
   inPassMs: number;
   /**
@@ -89,12 +88,12 @@ class Entry implements Timed, ReleaseRequest {
   readonly effect: ((stampLocal: number, info: ReleaseInfo) => void) | undefined;
   readonly onRelease: (stampLocal: number, info: ReleaseInfo) => void;
 
-  constructor(request: ReleaseRequest) {
+  constructor(request: ReleaseRequest, now: number) {
     this.clock = request.clock;
     this.deadlineLocal = request.deadlineLocal;
     this.effect = request.effect;
     this.onRelease = request.onRelease;
-    this.due = estimateDue(request);
+    this.due = estimateDue(request, now);
   }
 }
 
@@ -105,10 +104,14 @@ export interface PreciseTimerOptions {
   adaptive?: SpinMarginOptions;
   deliveryChunk?: number;
   /**
-   * How long before each due time the wait turns from sleeping into a busy wait, ms
-   * (DEFAULT_SPIN_TAIL_MS); Infinity busy-waits the whole margin.
+   * A fixed busy-waited tail: how long before each due time the wait turns from sleeping into a
+   * busy wait, ms; Infinity busy-waits the whole margin. Without it the tail adapts.
    */
   spinTailMs?: number;
+  /** The tail's adaptation rule (ignored when `spinTailMs` is set): it covers the sleeps' measured overshoot. */
+  adaptiveTail?: SpinMarginOptions;
+  /** The runtime's clock, timers and sleep (Node's by default; a fake in tests). */
+  platform?: TimerPlatform;
   /** Called when a release's effect throws (it is a bug in the caller; the pass goes on). */
   onError?: (error: unknown) => void;
   /**
@@ -124,8 +127,8 @@ export interface PreciseTimerOptions {
  * the earliest deadline, everything due soon moves to a batch sorted by due time (their
  * monotonic due times re-read from their own clocks, so the costly part is done early);
  * a margin before it (adaptive: it follows the measured wake-up lateness and event-loop
- * delay), a wait (asleep, then busy for the last DEFAULT_SPIN_TAIL_MS) walks the batch and
- * stamps each entry as it falls due, running its
+ * delay), a wait (asleep, then busy for a tail that follows how far the sleeps overshoot)
+ * walks the batch and stamps each entry as it falls due, running its
  * `effect` at once (a send of bytes prepared before T), so the release is observable at T and
  * not only recorded. The `onRelease` callbacks (bookkeeping) run only after the pass, in small
  * chunks, so releases that fall together do not delay each other.
@@ -137,14 +140,16 @@ export class PreciseTimer {
   /** Earliest due time in the batch (may be stale-early after a cancel, never late). */
   private batchEarliest = Infinity;
   private readonly margin: AdaptiveSpinMargin;
-  private readonly loopDelay: IntervalHistogram | undefined;
+  private readonly tail: AdaptiveSpinMargin;
+  private readonly platform: TimerPlatform;
+  private readonly loopDelay: LoopDelayMonitor | undefined;
   private readonly chunk: number;
-  private readonly spinTailMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly runQueueWait: (() => number) | undefined;
   /** runQueueWait() when the timer was last armed. */
   private runQueueAtArm = Number.NaN;
-  private timer: NodeJS.Timeout | undefined;
+  /** The armed timer, undefined when none is. */
+  private timer: TimerHandle;
   private armedFor = Infinity;
   /** When the armed timer should fire (never before the instant it was armed). */
   private wakeAt = Infinity;
@@ -155,19 +160,22 @@ export class PreciseTimer {
 
   constructor(options: PreciseTimerOptions = {}) {
     this.margin = options.marginMs === undefined ? new AdaptiveSpinMargin(options.adaptive) : AdaptiveSpinMargin.fixed(options.marginMs);
+    this.tail = options.spinTailMs === undefined ? new AdaptiveSpinMargin(options.adaptiveTail ?? DEFAULT_SPIN_TAIL) : AdaptiveSpinMargin.fixed(options.spinTailMs);
+    this.platform = options.platform ?? nodeTimerPlatform;
     this.chunk = options.deliveryChunk ?? DEFAULT_DELIVERY_CHUNK;
-    this.spinTailMs = options.spinTailMs ?? DEFAULT_SPIN_TAIL_MS;
     this.onError = options.onError ?? (() => undefined);
     this.runQueueWait = options.runQueueWaitMs;
-    if (options.marginMs === undefined) {
-      this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_MONITOR_RESOLUTION_MS });
-      this.loopDelay.enable();
-    }
+    if (options.marginMs === undefined) this.loopDelay = this.platform.loopDelay();
   }
 
   /** The spin margin in force now, ms. */
   get marginMs(): number {
     return this.margin.marginMs;
+  }
+
+  /** The busy-waited tail in force now, ms. */
+  get spinTailMs(): number {
+    return this.tail.marginMs;
   }
 
   get pending(): number {
@@ -180,7 +188,7 @@ export class PreciseTimer {
   }
 
   schedule(request: ReleaseRequest): ReleaseHandle {
-    const entry = new Entry(request);
+    const entry = new Entry(request, this.platform.now());
     if (this.stopped) entry.state = 'cancelled';
     else {
       this.heap.push(entry);
@@ -200,14 +208,14 @@ export class PreciseTimer {
   /** True when a release is due within `ms` from now: heavy work should wait until after it. */
   imminentWithin(ms: number): boolean {
     const due = this.earliestDue();
-    return due - performance.now() <= ms + this.marginMs;
+    return due - this.platform.now() <= ms + this.marginMs;
   }
 
   /** Cancels every pending release and returns their requests (for handing work back). */
   stop(): ReleaseRequest[] {
     this.stopped = true;
-    this.loopDelay?.disable();
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.loopDelay?.stop();
+    if (this.timer !== undefined) this.platform.clearTimer(this.timer);
     this.timer = undefined;
     const left = [...this.batch.filter((e) => e.state === 'pending'), ...this.heap.drain()];
     this.batch = [];
@@ -222,45 +230,45 @@ export class PreciseTimer {
 
   private arm(): void {
     if (this.stopped) return;
-    const now = performance.now();
+    const now = this.platform.now();
     const batchDue = this.batchEarliest;
     const head = this.heap.peek();
     const heapFire = head === undefined ? Infinity : head.due - PREPARE_MS - Math.max(0, head.due - now) * RATE_GUARD;
     const fireAt = Math.min(batchDue - this.margin.marginMs, heapFire);
     if (fireAt === Infinity) {
-      if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.timer !== undefined) this.platform.clearTimer(this.timer);
       this.timer = undefined;
       this.armedFor = Infinity;
       return;
     }
     if (this.timer !== undefined && this.armedFor <= fireAt) return;
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.platform.clearTimer(this.timer);
     this.armedFor = fireAt;
     this.wakeAt = Math.max(now, fireAt);
     if (this.runQueueWait !== undefined) this.runQueueAtArm = this.runQueueWait();
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, fireAt - now));
+    this.timer = this.platform.setTimer(() => this.onTimer(), Math.max(0, fireAt - now));
   }
 
   private onTimer(): void {
-    const wakeLateMs = Math.max(0, performance.now() - this.wakeAt);
+    const wakeLateMs = Math.max(0, this.platform.now() - this.wakeAt);
     const starvedMs = this.runQueueWait === undefined ? undefined : this.runQueueWait() - this.runQueueAtArm;
     this.timer = undefined;
     this.armedFor = Infinity;
     this.wakeAt = Infinity;
     this.observeLateness(wakeLateMs, starvedMs);
     this.prepare();
-    if (this.batchEarliest - performance.now() <= this.margin.marginMs) this.spin(wakeLateMs);
+    if (this.batchEarliest - this.platform.now() <= this.margin.marginMs) this.spin(wakeLateMs);
     this.arm();
     this.scheduleDelivery();
   }
 
   /** Moves entries due within PREPARE_MS into the batch, with due times re-read from their clocks. */
   private prepare(): void {
-    const horizon = performance.now() + BATCH_WINDOW_MS;
+    const horizon = this.platform.now() + BATCH_WINDOW_MS;
     let added = 0;
     for (let head = this.heap.peek(); head !== undefined && head.due <= horizon; head = this.heap.peek()) {
       const entry = this.heap.pop()!;
-      entry.due = estimateDue(entry);
+      entry.due = estimateDue(entry, this.platform.now());
       this.batch.push(entry);
       added++;
     }
@@ -271,22 +279,31 @@ export class PreciseTimer {
    * Busy-waits through the batch (sorted by due time) and stamps each entry when it falls
    * due: one monotonic read per check, then the entry's own clock is read once, for its stamp.
    * An entry whose own clock has not quite reached its deadline (rates differ by a few ppm)
-   * is waited for on that clock, so nothing is ever released early.
+   * is waited for on that clock, so nothing is ever released early. Each sleep's overshoot
+   * (woken later than asked), net of time spent waiting for a CPU where that is known, feeds the
+   * tail: a tail shorter than the overshoot makes the stamp late.
    */
   private spin(wakeLateMs: number): void {
-    const started = performance.now();
+    const platform = this.platform;
+    const started = platform.now();
     const marginMs = this.margin.marginMs;
+    const spinTailMs = this.tail.marginMs;
     let firstStampAt = NaN;
     const batch = this.batch;
     let next = 0;
     spinning: while (next < batch.length) {
-      const now = performance.now();
+      const now = platform.now();
       const head = batch[next]!;
       if (head.state === 'pending' && (head.due - now > marginMs || now - started > MAX_SPIN_MS)) break;
       // Asleep until the tail: the CPU is free for other processes meanwhile.
-      const sleepMs = head.state === 'pending' ? head.due - now - this.spinTailMs : 0;
+      const sleepMs = head.state === 'pending' ? head.due - now - spinTailMs : 0;
       if (sleepMs > MIN_SLEEP_MS) {
-        Atomics.wait(sleepCell, 0, 0, sleepMs);
+        const queuedBefore = this.runQueueWait?.();
+        platform.sleep(sleepMs);
+        const overshootMs = platform.now() - now - sleepMs;
+        // As for the margin: time spent waiting for a CPU is the machine's, and a longer spin
+        // would only be preempted in turn; the tail covers the rest (the kernel's timer slack).
+        this.tail.observe(queuedBefore === undefined ? overshootMs : overshootMs - (this.runQueueWait!() - queuedBefore));
         continue;
       }
       // Everything already due at `now` is stamped in one tight run: one clock read each.
@@ -296,19 +313,19 @@ export class PreciseTimer {
         if (entry.due > now) continue spinning;
         let local = entry.clock.now();
         if (local < entry.deadlineLocal) {
-          const since = performance.now();
-          while (local < entry.deadlineLocal && performance.now() - since < MAX_CATCH_UP_MS) local = entry.clock.now();
+          const since = platform.now();
+          while (local < entry.deadlineLocal && platform.now() - since < MAX_CATCH_UP_MS) local = entry.clock.now();
           if (local < entry.deadlineLocal) {
             // Its clock runs slower than estimated: look again next round.
-            entry.due = estimateDue(entry);
+            entry.due = estimateDue(entry, platform.now());
             break spinning;
           }
         }
         entry.state = 'stamped';
         entry.stamp = local;
-        const stampedAt = performance.now();
+        const stampedAt = platform.now();
         if (Number.isNaN(firstStampAt)) firstStampAt = stampedAt;
-        entry.info = { wakeLateMs, marginMs, inPassMs: stampedAt - firstStampAt };
+        entry.info = { wakeLateMs, marginMs, spinTailMs, inPassMs: stampedAt - firstStampAt };
         this.stamped.push(entry);
         if (entry.effect !== undefined) this.runEffect(entry);
       }
@@ -347,9 +364,10 @@ export class PreciseTimer {
     }
     this.margin.observe(wakeLateMs);
     const loop = this.loopDelay;
-    if (loop === undefined || loop.count === 0) return;
-    // Beyond the monitor's own resolution, in ms.
-    this.margin.observe(loop.percentile(99) / 1e6 - LOOP_MONITOR_RESOLUTION_MS);
+    if (loop === undefined) return;
+    const p99 = loop.p99Ms();
+    if (p99 === undefined) return;
+    this.margin.observe(p99);
     loop.reset();
   }
 
@@ -361,7 +379,7 @@ export class PreciseTimer {
   private scheduleDelivery(): void {
     if (this.delivering || this.stamped.length === 0) return;
     this.delivering = true;
-    setImmediate(() => this.deliverChunk());
+    this.platform.nextTurn(() => this.deliverChunk());
   }
 
   private deliverChunk(): void {
@@ -375,11 +393,11 @@ export class PreciseTimer {
       this.delivering = false;
       return;
     }
-    setImmediate(() => this.deliverChunk());
+    this.platform.nextTurn(() => this.deliverChunk());
   }
 }
 
-/** Monotonic instant at which `clock` will read the deadline, assuming equal rates. */
-function estimateDue(request: ReleaseRequest): number {
-  return performance.now() + (request.deadlineLocal - request.clock.now());
+/** Monotonic instant at which `clock` will read the deadline, assuming equal rates, `now` being the monotonic clock. */
+function estimateDue(request: ReleaseRequest, now: number): number {
+  return now + (request.deadlineLocal - request.clock.now());
 }

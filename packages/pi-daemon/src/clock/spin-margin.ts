@@ -34,6 +34,24 @@ export const DEFAULT_SPIN_MARGIN: SpinMarginOptions = Object.freeze({
 });
 
 /**
+ * The busy-waited tail of the wait: the timer sleeps until this long before a due time, then
+ * spins. A sleep (a futex wait) wakes late by the kernel's timer slack (50 us by default) and by
+ * however long the thread then waits for a CPU; the tail covers a high quantile of the measured
+ * overshoot, from 0.2 ms (ADR 0008's fixed value) to start with. The ceiling is low on purpose:
+ * overshoot beyond a millisecond is waiting for a CPU, which a longer spin makes worse (the
+ * spinning thread holds a core the others need, and is preempted sooner).
+ */
+export const DEFAULT_SPIN_TAIL: SpinMarginOptions = Object.freeze({
+  initialMs: 0.2,
+  minMs: 0.05,
+  maxMs: 1,
+  window: 64,
+  minSamples: 8,
+  quantile: 0.95,
+  headroomMs: 0.03,
+});
+
+/**
  * The rule itself, pure: the margin for a set of lateness samples (ms, negative = early, read
  * as 0). NaN and infinite samples are ignored.
  */

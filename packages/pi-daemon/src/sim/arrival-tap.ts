@@ -71,6 +71,8 @@ export interface HoldDiagnosis {
   in_pass_ms?: number;
   /** The spin margin in force, ms. */
   margin_ms?: number;
+  /** The busy-waited tail of the wait in force (the rest of the margin asleep), ms. */
+  spin_tail_ms?: number;
   /** Time the sim's thread waited for a CPU between arming the release timer and the end of the pass, ms. */
   run_queue_ms?: number;
 }
@@ -107,7 +109,7 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
             deadline_local_ms: hold.deadlineLocal,
             deadline_mesh_ms: clocks.toMesh(hold.deadlineLocal),
             prebuilt: hold.prebuilt,
-            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, margin_ms: release.marginMs }),
+            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, margin_ms: release.marginMs, spin_tail_ms: release.spinTailMs }),
             ...(release?.runQueueMs === undefined ? {} : { run_queue_ms: release.runQueueMs }),
           },
         }),

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CLASS_BASE_MS, conditionFactor } from './class-prior.js';
-import { DEFAULT_MEDIAN_MIN_SAMPLES, DEFAULT_MEDIAN_WINDOW, medianOf, ProcessingMedian } from './processing-median.js';
+import { DEFAULT_MEDIAN_MIN_SAMPLES, DEFAULT_MEDIAN_PRIOR_WEIGHT, DEFAULT_MEDIAN_WINDOW, medianOf, ProcessingMedian } from './processing-median.js';
 
 const positive = fc.double({ min: 0.01, max: 10_000, noNaN: true, noDefaultInfinity: true });
 
@@ -29,15 +29,48 @@ describe('medianOf', () => {
 });
 
 describe('ProcessingMedian', () => {
-  it('answers the class prior, scaled to the conditions, until it has enough samples', () => {
+  it('answers the class prior, scaled to the conditions, before any sample', () => {
     const median = new ProcessingMedian('E');
     expect(median.predict()).toEqual({ medianMs: CLASS_BASE_MS.E, samples: 0, source: 'fallback' });
     expect(median.predict({ payloadWeight: 2, queueDepth: 1 }).medianMs).toBeCloseTo(CLASS_BASE_MS.E * conditionFactor(2, 1), 9);
-    for (let i = 1; i < DEFAULT_MEDIAN_MIN_SAMPLES; i++) median.record(40);
     // The caller's fallback (the estimator's blend) wins over the bare class prior.
-    expect(median.predict({}, 120)).toEqual({ medianMs: 120, samples: DEFAULT_MEDIAN_MIN_SAMPLES - 1, source: 'fallback' });
+    expect(median.predict({}, 120)).toEqual({ medianMs: 120, samples: 0, source: 'fallback' });
+  });
+
+  it('below the minimum, blends the median of the samples it has with the fallback, weighted by count', () => {
+    const median = new ProcessingMedian('E');
+    median.record(40);
+    // One sample against a fallback worth DEFAULT_MEDIAN_PRIOR_WEIGHT (1) sample: halfway.
+    expect(median.predict({}, 120)).toEqual({ medianMs: 80, samples: 1, source: 'blended' });
+    for (let i = 2; i < DEFAULT_MEDIAN_MIN_SAMPLES; i++) median.record(40);
+    const n = DEFAULT_MEDIAN_MIN_SAMPLES - 1;
+    const blended = median.predict({}, 120);
+    expect(blended.source).toBe('blended');
+    expect(blended.medianMs).toBeCloseTo((n * 40 + DEFAULT_MEDIAN_PRIOR_WEIGHT * 120) / (n + DEFAULT_MEDIAN_PRIOR_WEIGHT), 9);
+    // Without a caller's figure the class prior is what it blends with, scaled to the conditions.
+    expect(median.predict({ payloadWeight: 2 }).medianMs).toBeCloseTo(((n * 40 + CLASS_BASE_MS.E) / (n + 1)) * conditionFactor(2, 0), 9);
     median.record(40);
     expect(median.predict({}, 120)).toEqual({ medianMs: 40, samples: DEFAULT_MEDIAN_MIN_SAMPLES, source: 'learned' });
+  });
+
+  it('moves from the fallback toward the samples as they come, never past either (property)', () => {
+    fc.assert(
+      fc.property(fc.array(positive, { minLength: 1, maxLength: DEFAULT_MEDIAN_MIN_SAMPLES - 1 }), positive, fc.double({ min: 0, max: 10, noNaN: true }), (values, fallback, priorWeight) => {
+        const median = new ProcessingMedian('C', { priorWeight });
+        for (const v of values) median.record(v);
+        const predicted = median.predict({}, fallback).medianMs;
+        const learned = medianOf(values);
+        expect(predicted).toBeGreaterThanOrEqual(Math.min(learned, fallback) * (1 - 1e-12));
+        expect(predicted).toBeLessThanOrEqual(Math.max(learned, fallback) * (1 + 1e-12));
+        // Its distance to the samples' median is the fallback's share of the weight.
+        const share = priorWeight / (values.length + priorWeight);
+        expect(Math.abs(predicted - learned)).toBeCloseTo(share * Math.abs(fallback - learned), 6);
+      }),
+    );
+  });
+
+  it('refuses a negative prior weight, naming the field', () => {
+    expect(() => new ProcessingMedian('A', { priorWeight: -1 })).toThrow(/priorWeight/);
   });
 
   it('ignores a rare spike that would drag a mean far off', () => {

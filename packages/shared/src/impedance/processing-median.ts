@@ -13,26 +13,37 @@ import type { ProcessingConditions } from './processing-estimator.js';
  * takes a fraction of an `act`), created with its first sample, so an agent that only ever
  * runs one verb holds one small array.
  *
- * Until `minSamples` are recorded the prediction is the fallback the caller gives (the
- * estimator's figure, which is the class prior before any sample), else the class prior.
+ * Until `minSamples` are recorded the samples that exist are not thrown away: the prediction
+ * is their median blended with the fallback the caller gives (the estimator's figure, which is
+ * the class prior before any sample; else the class prior), the fallback counting as
+ * `priorWeight` samples. With no sample it is the fallback alone. A fleet whose agents differ
+ * from their class prior (a slow SD card) is then on its own figures from the first operation,
+ * not after the fifth.
  */
 
 /** Samples kept: odd, so the median is one sample; a few dozen follow a change within minutes. */
 export const DEFAULT_MEDIAN_WINDOW = 31;
 /** Fewer samples than this give a median too noisy to beat the prior. */
 export const DEFAULT_MEDIAN_MIN_SAMPLES = 5;
+/** Below `minSamples`, the fallback counts as this many samples beside the median of those held. */
+export const DEFAULT_MEDIAN_PRIOR_WEIGHT = 1;
 
 export interface ProcessingMedianOptions {
   window?: number;
   minSamples?: number;
+  /** Weight of the fallback, in samples, while fewer than `minSamples` are held (>= 0; 0 trusts even one sample). */
+  priorWeight?: number;
 }
 
 export interface MedianPrediction {
   medianMs: number;
   /** Samples in the window. */
   samples: number;
-  /** learned: the window's median; fallback: the caller's figure or the class prior. */
-  source: 'learned' | 'fallback';
+  /**
+   * learned: the window's median; blended: fewer than `minSamples` held, their median and the
+   * fallback weighted by count; fallback: no sample, the caller's figure or the class prior.
+   */
+  source: 'learned' | 'blended' | 'fallback';
 }
 
 /** Samples (already divided by their condition factor), oldest first, per verb or 'any'. */
@@ -61,6 +72,7 @@ export class ProcessingMedian {
   private readonly windows = new Map<Verb | 'any', Window>();
   private readonly capacity: number;
   private readonly minSamples: number;
+  private readonly priorWeight: number;
 
   constructor(
     readonly agentClass: AgentClass,
@@ -72,8 +84,13 @@ export class ProcessingMedian {
     if (!Number.isInteger(minSamples) || minSamples < 1 || minSamples > window) {
       throw new MeshError('INVALID_ARGUMENT', `minSamples must be an integer in [1, window], got ${minSamples}`, { path: 'minSamples' });
     }
+    const priorWeight = options.priorWeight ?? DEFAULT_MEDIAN_PRIOR_WEIGHT;
+    if (!Number.isFinite(priorWeight) || priorWeight < 0) {
+      throw new MeshError('INVALID_ARGUMENT', `priorWeight must be a finite number >= 0, got ${priorWeight}`, { path: 'priorWeight' });
+    }
     this.capacity = window;
     this.minSamples = minSamples;
+    this.priorWeight = priorWeight;
   }
 
   /** Samples held for a verb (or for calls that named none). */
@@ -117,15 +134,20 @@ export class ProcessingMedian {
     return median;
   }
 
-  /** The median for these conditions; `fallbackMs` (already scaled to them) until enough samples. */
+  /**
+   * The median for these conditions; below `minSamples`, blended with `fallbackMs` (already
+   * scaled to them); `fallbackMs` alone without a sample.
+   */
   predict(conditions: ProcessingConditions = {}, fallbackMs?: number): MedianPrediction {
     const factor = conditionFactor(conditions.payloadWeight ?? 0, conditions.queueDepth ?? 0);
     const window = this.windows.get(conditions.verb ?? 'any');
     const size = window?.size ?? 0;
-    if (window === undefined || size < this.minSamples) {
-      return { medianMs: fallbackMs ?? CLASS_BASE_MS[this.agentClass] * factor, samples: size, source: 'fallback' };
-    }
-    return { medianMs: medianOf(window.ring.subarray(0, size)) * factor, samples: size, source: 'learned' };
+    const fallback = fallbackMs ?? CLASS_BASE_MS[this.agentClass] * factor;
+    if (window === undefined || size === 0) return { medianMs: fallback, samples: 0, source: 'fallback' };
+    const learned = medianOf(window.ring.subarray(0, size)) * factor;
+    if (size >= this.minSamples) return { medianMs: learned, samples: size, source: 'learned' };
+    const medianMs = (size * learned + this.priorWeight * fallback) / (size + this.priorWeight);
+    return { medianMs, samples: size, source: 'blended' };
   }
 }
 
