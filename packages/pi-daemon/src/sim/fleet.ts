@@ -73,6 +73,10 @@ export interface FleetTotals {
   inSession: number;
   heartbeatsSent: number;
   heartbeatsMissed: number;
+  /** Missed heartbeats by reason (see AgentCounters.missedByReason). */
+  missedByReason: Record<string, number>;
+  sessionHandshakesFailed: number;
+  probesAnswered: number;
   acksSent: number;
   acksOutboxed: number;
   refused: number;
@@ -220,7 +224,7 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, heartbeatsSent: 0, heartbeatsMissed: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
+    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, heartbeatsSent: 0, heartbeatsMissed: 0, missedByReason: {}, sessionHandshakesFailed: 0, probesAnswered: 0, acksSent: 0, acksOutboxed: 0, refused: 0, conflicts: 0 };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
@@ -229,6 +233,9 @@ export class SimFleet {
       if (agent.heartbeatSession !== undefined) sums.inSession++;
       sums.heartbeatsSent += c.heartbeatsSent;
       sums.heartbeatsMissed += c.heartbeatsMissed;
+      for (const [reason, n] of Object.entries(c.missedByReason)) sums.missedByReason[reason] = (sums.missedByReason[reason] ?? 0) + n;
+      sums.sessionHandshakesFailed += c.sessionHandshakesFailed;
+      sums.probesAnswered += c.probesAnswered;
       sums.acksSent += c.acksSent;
       sums.acksOutboxed += c.acksOutboxed;
       sums.refused += total(c.refusedByCode);
