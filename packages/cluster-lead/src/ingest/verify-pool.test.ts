@@ -127,7 +127,11 @@ describe('verify pool', () => {
     const agent = await fx.agent('pi-1');
     const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => agent.frame({ seq: i })));
     let now = 0;
-    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), now: () => now }, { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1, maxWaitMs: 1_000 });
+    // The worker's own deadline check (its Date.now) is kept out of this test: deadlines an hour ahead.
+    pool = new VerifyPool(
+      { rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), now: () => now, wallNow: () => Date.now() + 3_600_000 },
+      { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1, maxWaitMs: 1_000 },
+    );
     // The first is with the worker; two wait behind it until the clock has moved past their limit.
     const early = frames.slice(0, 3).map((frame) => pool!.verify(frame));
     now = 1_001;
@@ -137,5 +141,20 @@ describe('verify pool', () => {
     expect(pool.framesExpired).toBe(2);
     expect(pool.framesSent).toBe(2);
     expect(pool.backlog).toBe(0);
+  });
+
+  it('has a worker skip frames whose deadline passed while they sat in its queue', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 3 }, (_, i) => agent.frame({ seq: i })));
+    // Deadlines an hour in the past, as the worker's clock reads them.
+    pool = new VerifyPool(
+      { rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), wallNow: () => Date.now() - 3_600_000 },
+      { threads: 1, batchMax: 8, queueMax: 100, maxWaitMs: 1_000 },
+    );
+    const results = await Promise.all(frames.map((frame) => pool!.verify(frame)));
+    expect(results.map(codeOf)).toEqual(['OVERLOADED', 'OVERLOADED', 'OVERLOADED']);
+    expect(pool.framesSent).toBe(3);
+    expect(pool.framesExpired).toBe(3);
   });
 });

@@ -39,6 +39,8 @@ export interface VerifyPoolDeps {
   spawn?: () => Worker;
   /** Monotonic ms for queue waits (performance.now by default; tests step their own). */
   now?: () => number;
+  /** Wall-clock ms for the deadlines a worker checks with its own Date.now (Date.now by default). */
+  wallNow?: () => number;
 }
 
 type Outcome = Result<Verified, WireRefusal | IngestRefusal>;
@@ -194,7 +196,7 @@ export class VerifyPool implements FrameVerifier {
     const items: VerifyItem[] = [];
     let offset = 0;
     const maxWait = this.options.maxWaitMs;
-    const [now, wall] = [this.now(), Date.now()];
+    const [now, wall] = [this.now(), this.deps.wallNow?.() ?? Date.now()];
     for (const { frame, resolveKey, queuedAt } of batch) {
       bytes.set(frame.body, offset);
       const deadline = maxWait === undefined ? null : wall + maxWait - (now - queuedAt);
