@@ -12,6 +12,11 @@
  *
  *   npm run bench:restart                          (30,000 agents)
  *   RESTART_AGENTS=5000 RESTART_REGISTER_RATE=1000 RESTART_CONCURRENCY=64 npm run bench:restart
+ *   RESTART_CPU_PROF=/tmp/prof ...    (the lead with --cpu-prof; the idle window is printed for cpu-profile.ts)
+ *
+ * Also measured: the lead's CPU over 10 s with the fleet on record and no heartbeat at all
+ * (its background work: sweeps, snapshots, timers), per agent: what every heartbeat carries
+ * on top of its own cost at one beat per agent per interval.
  */
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,7 +42,11 @@ const HEARTBEAT_MS = 5_000;
 const API_TARGET_S = 5;
 const SESSIONS_TARGET_S = 60;
 const RESTART_TIMEOUT_MS = 120_000;
-const SESSIONS_TIMEOUT_MS = 600_000;
+const SESSIONS_TIMEOUT_MS = Number(env.RESTART_SESSIONS_TIMEOUT_S ?? 240) * 1000;
+/** The lead's CPU with the fleet on record and no heartbeats: its background work per agent. */
+const IDLE_WINDOW_MS = 10_000;
+/** A directory: the lead runs with --cpu-prof (one profile per process, written at its exit). */
+const CPU_PROF_DIR = env.RESTART_CPU_PROF;
 
 export interface RestartBenchResults {
   agents: number;
@@ -54,8 +63,13 @@ export interface RestartBenchResults {
   apiServesS: number;
   readyS: number;
   onRecordAfterRestart: number;
+  /** Lead CPU with the fleet on record and no heartbeats, cores, and per agent per heartbeat interval (µs). */
+  idleLeadCores: number;
+  idleUsPerAgentInterval: number;
   /** Every agent's session opened again after the restart (the lead's handshake capacity), s; NaN if not within the timeout. */
   sessionsBackS: number;
+  /** Sessions opened again by the end (all, or those by the timeout). */
+  sessionsBack: number;
   sessionRetries: number;
   /** Lead CPU over the re-handshakes, per handshake, µs. */
   leadCpuUsPerHandshake: number;
@@ -75,6 +89,7 @@ export async function runRestartBench(): Promise<RestartBenchResults> {
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: 60_000 + AGENTS * 10,
     leadConfig: { breakers: { metrics_only: true }, heartbeat: { auth: 'session' } },
+    ...(CPU_PROF_DIR === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] }),
     onProgress: (what) => stdout.write(`[restart] ${what}\n`),
     enroll: async (root, names) => {
       fleet = await createReplayFleet(AGENTS, names.clusterId);
@@ -104,10 +119,21 @@ export async function runRestartBench(): Promise<RestartBenchResults> {
       await nc.close();
     }
     const leadRssMbFull = processSample(mesh.leadPid).rssMb;
+    // Background work with the fleet on record: no heartbeat arrives in this window.
+    const idle0 = { cpuS: processSample(mesh.leadPid).cpuS, at: performance.now() };
+    await sleep(IDLE_WINDOW_MS);
+    const idleLeadCores = (processSample(mesh.leadPid).cpuS - idle0.cpuS) / ((performance.now() - idle0.at) / 1000);
+    const idleUsPerAgentInterval = (idleLeadCores * 1e6 * (HEARTBEAT_MS / 1000)) / AGENTS;
+    const idleEndWall = Date.now();
+    stdout.write(`[restart] idle with ${AGENTS} on record: lead ${idleLeadCores.toFixed(3)} cores, ${idleUsPerAgentInterval.toFixed(1)} µs per agent per interval\n`);
 
     const stopFrom = performance.now();
     await lead.kill('SIGTERM');
     const stopS = (performance.now() - stopFrom) / 1000;
+    if (CPU_PROF_DIR !== undefined) {
+      const end = Date.now();
+      stdout.write(`[restart] idle window in the first lead's profile: --from-end-s ${((end - idleEndWall) / 1000 + IDLE_WINDOW_MS / 1000).toFixed(1)} --to-end-s ${((end - idleEndWall) / 1000).toFixed(1)} (${CPU_PROF_DIR})\n`);
+    }
     const storeBytesPerAgent = directoryBytes(join(mesh.dir, 'lead-data')) / AGENTS;
     stdout.write(`[restart] stopped in ${stopS.toFixed(1)} s; store ${Math.round(storeBytesPerAgent)} B/agent; starting again...\n`);
     const from = performance.now();
@@ -124,23 +150,28 @@ export async function runRestartBench(): Promise<RestartBenchResults> {
     const hs = await connect({ servers: mesh.natsUrl, name: 'restart-handshakes' });
     let sessionsBackS = Number.NaN;
     let sessionRetries = 0;
+    let sessionsBack = 0;
     const cpu0 = processSample(mesh.leadPid).cpuS;
     try {
-      const opening = openSessions(hs, fleet, leadId, CONCURRENCY, (n) => stdout.write(`[restart] ${n} sessions open (${((performance.now() - from) / 1000).toFixed(0)} s after the spawn)\n`));
+      const opening = openSessions(hs, fleet, leadId, CONCURRENCY, (n) => {
+        sessionsBack = n;
+        stdout.write(`[restart] ${n} sessions open (${((performance.now() - from) / 1000).toFixed(0)} s after the spawn)\n`);
+      });
       const outcome = await Promise.race([opening, sleep(SESSIONS_TIMEOUT_MS).then(() => null)]);
       if (outcome !== null) {
         // From the restart's spawn, as an agent would count it.
         sessionsBackS = (performance.now() - from) / 1000;
         sessionRetries = outcome.retries;
+        sessionsBack = AGENTS;
       }
     } finally {
       await hs.close();
     }
-    const leadCpuUsPerHandshake = ((processSample(mesh.leadPid).cpuS - cpu0) * 1e6) / AGENTS;
+    const leadCpuUsPerHandshake = ((processSample(mesh.leadPid).cpuS - cpu0) * 1e6) / Math.max(1, sessionsBack);
     return {
       agents: AGENTS, registerRate: REGISTER_RATE, concurrency: CONCURRENCY, registered, leadRssMbEmpty, leadRssMbFull,
       rssBytesPerAgent: ((leadRssMbFull - leadRssMbEmpty) * 2 ** 20) / AGENTS, storeBytesPerAgent, stopS, apiServesS, readyS, onRecordAfterRestart,
-      sessionsBackS, sessionRetries, leadCpuUsPerHandshake, targets: { apiServesS: API_TARGET_S, sessionsBackS: SESSIONS_TARGET_S },
+      idleLeadCores, idleUsPerAgentInterval, sessionsBackS, sessionsBack, sessionRetries, leadCpuUsPerHandshake, targets: { apiServesS: API_TARGET_S, sessionsBackS: SESSIONS_TARGET_S },
     };
   } finally {
     await mesh.stop();
@@ -158,10 +189,12 @@ export function printRestart(r: RestartBenchResults): void {
         ['agents on record before the stop / after the restart', `${r.registered.onRecord} / ${r.onRecordAfterRestart}`, String(r.agents), r.onRecordAfterRestart >= r.agents ? 'met' : 'MISSED'],
         ['store bytes per agent (data dir after a graceful stop)', String(Math.round(r.storeBytesPerAgent)), '', ''],
         ['lead RSS per registered agent, bytes (whole process)', String(Math.round(r.rssBytesPerAgent)), '< 2048 (registry)', ''],
+        ['lead CPU idle with the fleet on record, cores', r.idleLeadCores.toFixed(3), '', ''],
+        ['  the same per agent per heartbeat interval, µs', r.idleUsPerAgentInterval.toFixed(1), '', ''],
         ['graceful stop, s', s(r.stopS), '', ''],
         ['API serves after the spawn, s', s(r.apiServesS), `<= ${r.targets.apiServesS}`, verdict(r.apiServesS, r.targets.apiServesS)],
         ['ready (heartbeats subscribed), s', s(r.readyS), '', ''],
-        [`every agent in session again (${r.sessionRetries} handshakes retried), s after the spawn`, s(r.sessionsBackS), `<= ${r.targets.sessionsBackS}`, verdict(r.sessionsBackS, r.targets.sessionsBackS)],
+        [`every agent in session again (${r.sessionsBack} of ${r.agents} by the end, ${r.sessionRetries} retried), s after the spawn`, s(r.sessionsBackS), `<= ${r.targets.sessionsBackS}`, verdict(r.sessionsBackS, r.targets.sessionsBackS)],
         ['lead CPU per re-handshake, µs', String(Math.round(r.leadCpuUsPerHandshake)), '', ''],
       ],
     )}\n`,
