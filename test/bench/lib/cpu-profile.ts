@@ -4,6 +4,8 @@
  * window they measured out of a profile that covers the whole process life.
  *
  *   npx tsx test/bench/lib/cpu-profile.ts <file.cpuprofile> [--from-end-s A --to-end-s B] [--top N]
+ *     [--frame name ...] (inclusive share of frames whose label contains name)
+ *     [--under name]     (only samples with such a frame on their stack)
  *
  * `--from-end-s 40 --to-end-s 10`: the samples between 40 s and 10 s before the profile ended.
  */
@@ -44,7 +46,7 @@ function label(node: ProfileNode): string {
 }
 
 /** Summarises the samples taken between `fromEndMs` and `toEndMs` before the profile's end. */
-export function summarizeProfile(profile: CpuProfile, options: { fromEndMs?: number; toEndMs?: number; top?: number; needles?: readonly string[] } = {}): ProfileSummary {
+export function summarizeProfile(profile: CpuProfile, options: { fromEndMs?: number; toEndMs?: number; top?: number; needles?: readonly string[]; under?: string } = {}): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -63,6 +65,11 @@ export function summarizeProfile(profile: CpuProfile, options: { fromEndMs?: num
     const node = byId.get(profile.samples[i]!);
     if (node === undefined) continue;
     if (node.callFrame.functionName === '(idle)') continue;
+    if (options.under !== undefined) {
+      let inside = false;
+      for (let id: number | undefined = node.id; id !== undefined && !inside; id = parent.get(id)) inside = label(byId.get(id)!).includes(options.under);
+      if (!inside) continue;
+    }
     busy++;
     const name = label(node);
     self.set(name, (self.get(name) ?? 0) + 1);
@@ -84,7 +91,7 @@ export function summarizeProfile(profile: CpuProfile, options: { fromEndMs?: num
 if (import.meta.url === `file://${argv[1]}`) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'from-end-s': { type: 'string' }, 'to-end-s': { type: 'string' }, top: { type: 'string', default: '40' }, frame: { type: 'string', multiple: true, default: [] } },
+    options: { 'from-end-s': { type: 'string' }, 'to-end-s': { type: 'string' }, top: { type: 'string', default: '40' }, frame: { type: 'string', multiple: true, default: [] }, under: { type: 'string' } },
   });
   const file = positionals[0];
   if (file === undefined) throw new Error('usage: cpu-profile.ts <file.cpuprofile> [--from-end-s A --to-end-s B] [--top N] [--frame name ...]');
@@ -94,6 +101,7 @@ if (import.meta.url === `file://${argv[1]}`) {
     ...(values['to-end-s'] === undefined ? {} : { toEndMs: Number(values['to-end-s']) * 1000 }),
     top: Number(values.top),
     needles: values.frame,
+    ...(values.under === undefined ? {} : { under: values.under }),
   });
   stdout.write(`${s.samples} samples over ${(s.windowMs / 1000).toFixed(1)} s, ${(s.busyShare * 100).toFixed(1)}% busy\n\nself (share of busy samples):\n`);
   for (const [name, share] of s.self) stdout.write(`${(share * 100).toFixed(1).padStart(6)}%  ${name}\n`);
