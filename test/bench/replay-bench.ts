@@ -15,6 +15,9 @@
  *   npm run bench:replay                                  (500, 1,000, 2,000, 4,000, 6,000 /s)
  *   REPLAY_RATES=500,1000,2000 REPLAY_WINDOW_S=10 npm run bench:replay
  *   REPLAY_AUTH=ed25519 npm run bench:replay
+ *   REPLAY_CPU_PROF=/tmp/prof npm run bench:replay   (the lead runs with --cpu-prof; each step's
+ *                                                    window is printed as seconds before the
+ *                                                    profile's end, for test/bench/lib/cpu-profile.ts)
  */
 import { argv, env, stdout } from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,6 +46,8 @@ const ACCEPTED_SHARE = 0.99;
 /** The lead's replay TTL (default config): a frame sent later than this after its created_at is stale. */
 const REPLAY_TTL_MS = 10_000;
 const PROBE_EVERY_MS = 100;
+/** A directory: the lead is started with --cpu-prof and writes its profile there when it stops. */
+const CPU_PROF_DIR = env.REPLAY_CPU_PROF;
 
 export interface ReplayStep {
   rate: number;
@@ -67,6 +72,9 @@ export interface ReplayStep {
   /** How late the step's first frame went beyond its plan, and the worst publish lateness after that shift. */
   startLagMs: number;
   maxLateMs: number;
+  /** Wall-clock ms of the window's edges as read (to cut the lead's CPU profile). */
+  windowFromWall: number;
+  windowToWall: number;
 }
 
 export interface ReplayResults {
@@ -157,6 +165,8 @@ async function runStep(mesh: LocalMesh, natsPid: number | undefined, step: Plann
     });
     if (edges === undefined) throw new Error(`step ${step.rate}/s sent nothing`);
     const [start, end, api] = await edges;
+    const windowToWall = Date.now() - (performance.now() - end.atMs);
+    const windowFromWall = windowToWall - (end.atMs - start.atMs);
     const win = windowFigures(start, end);
     const w = run.window;
     const replies = summarize(w.latencies);
@@ -180,6 +190,8 @@ async function runStep(mesh: LocalMesh, natsPid: number | undefined, step: Plann
       apiP99Ms: summarize(api).p99,
       startLagMs: run.startLagMs,
       maxLateMs: run.maxLateMs,
+      windowFromWall,
+      windowToWall,
     };
   } finally {
     await nc.close();
@@ -190,6 +202,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
   const maxAgents = Math.round((Math.max(...RATES) * HEARTBEAT_MS) / 1000);
   let fleet: ReplayFleet | undefined;
   const monitor = await freePort();
+  const stepsForProfile: ReplayStep[] = [];
   stdout.write(`[replay] ${maxAgents} identities, enrolled before the lead starts...\n`);
   const mesh = await startLocalMesh({
     agents: 0,
@@ -197,6 +210,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     readyTimeoutMs: 60_000 + maxAgents * 10,
     natsArgs: ['-m', String(monitor)],
     leadConfig: { breakers: { metrics_only: true }, heartbeat: { auth: AUTH } },
+    ...(CPU_PROF_DIR === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] }),
     onProgress: (what) => stdout.write(`[replay] ${what}\n`),
     enroll: async (root, names) => {
       fleet = await createReplayFleet(maxAgents, names.clusterId);
@@ -240,7 +254,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     const planned = await signAll(fleet, t0, sessions);
     const signingS = (performance.now() - signStart) / 1000;
     if (Date.now() > t0 + REPLAY_TTL_MS / 2) throw new Error(`signing overran its plan by ${((Date.now() - t0) / 1000).toFixed(1)} s: the frames would reach the lead near the end of their TTL`);
-    const steps: ReplayStep[] = [];
+    const steps = stepsForProfile;
     for (const step of planned) {
       stdout.write(`[replay] ${step.rate}/s from ${step.agents} agents...\n`);
       const result = await runStep(mesh, mesh.nats?.pid, step);
@@ -256,6 +270,13 @@ export async function runReplayBench(): Promise<ReplayResults> {
     };
   } finally {
     await mesh.stop();
+    // The profile ends when the lead exits, at most this late: each window as seconds before that.
+    if (CPU_PROF_DIR !== undefined) {
+      const end = Date.now();
+      for (const step of stepsForProfile) {
+        stdout.write(`[replay] ${step.rate}/s window in the lead's profile: --from-end-s ${((end - step.windowFromWall) / 1000).toFixed(1)} --to-end-s ${((end - step.windowToWall) / 1000).toFixed(1)} (${CPU_PROF_DIR})\n`);
+      }
+    }
   }
 }
 

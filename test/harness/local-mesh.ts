@@ -22,6 +22,7 @@ import { startNats, type NatsServer } from './nats-server.js';
 import { freePort } from './ports.js';
 import { RestartableProc, type Proc } from './restartable-proc.js';
 import { makeTempDir, type TempDir } from './temp.js';
+import { parsePromText } from './prom-text.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 export { AGENT_BIN, LEAD_BIN };
@@ -62,6 +63,8 @@ export interface LocalMeshOptions {
    * with one lead a section given here replaces the harness's own section of that name.
    */
   leadConfig?: Record<string, Record<string, unknown>>;
+  /** Node flags for the (single) lead process, e.g. `['--cpu-prof', '--cpu-prof-dir', dir]` (benchmarks). */
+  leadNodeArgs?: readonly string[];
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
   heartbeatMs?: number;
@@ -421,7 +424,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const leadUrl = `http://127.0.0.1:${port}`;
     const api = operatorApi(leadUrl, operator);
     // Ready when /health/ready answers 200; a restart reuses the config, port and database.
-    const leadProc = new RestartableProc('lead', dir, [LEAD_BIN, 'run', '--config', join(dir, 'lead.json')], parts, spawnNode, (proc) =>
+    const leadProc = new RestartableProc('lead', dir, [...(options.leadNodeArgs ?? []), LEAD_BIN, 'run', '--config', join(dir, 'lead.json')], parts, spawnNode, (proc) =>
       waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), [proc]).then(() => undefined),
     );
     await leadProc.start();
@@ -471,6 +474,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       if (Date.now() - told >= PROGRESS_EVERY_MS) {
         told = Date.now();
         progress(`agents by state: ${JSON.stringify(seen)} of ${expected}`);
+        progress(await startupDiagnosis(api, dir, pendingSims.map((p) => p.k)));
       }
       return (seen.active ?? 0) >= expected ? true : undefined;
     }, procs).catch((error: unknown) => {
@@ -511,4 +515,43 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     await stop().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * One line on why start-up is slow, while it is: the lead's heartbeat and handshake counters
+ * (accepted, refused by code, sessions opened, handshakes refused, limit hits) and each sim's
+ * last totals line (agents in session, missed beats by reason, its own event-loop delay).
+ */
+async function startupDiagnosis(api: LeadApi, dir: string, sims: readonly number[]): Promise<string> {
+  const lead: Record<string, number> = {};
+  try {
+    const page = await api.request('GET', '/metrics');
+    const text = typeof page.body === 'string' ? page.body : '';
+    for (const { key, value } of parsePromText(text).values()) {
+      const m = /^mesh_lead_(heartbeats_accepted_total|heartbeats_in_session_total|sessions_opened_total|heartbeats_refused_total|session_handshakes_refused_total|limit_hits_total|agents_offline_declared_total)(?:\{(?:reason|limit)="([^"]+)"\})?$/.exec(key);
+      if (m !== null && value > 0) lead[m[2] === undefined ? m[1]! : `${m[1]!.replace(/_total$/, '')}:${m[2]}`] = value;
+    }
+  } catch {
+    // The lead too busy to answer is itself the diagnosis; the counts stay empty.
+  }
+  // A few offline agents as the lead sees them: which sim, how long silent, the probe's state.
+  let offline = '';
+  try {
+    const page = await api.getOk<{ agents: { agent_id: string; state_since?: number; last_heartbeat_at?: number | null; missed_beats?: number; probe?: { state?: string } }[] }>('/v1/agents?state=offline&page_size=4');
+    const now = Date.now();
+    offline = (page?.agents ?? []).map((a) => `${a.agent_id} silent ${a.last_heartbeat_at == null ? '-' : ((now - a.last_heartbeat_at) / 1000).toFixed(0)} s missed ${a.missed_beats ?? '-'} probe ${a.probe?.state ?? '-'}`).join(', ');
+  } catch {
+    // left empty
+  }
+  const simLines: string[] = [];
+  for (const k of sims) {
+    try {
+      const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
+      const last = JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
+      if (last !== null) simLines.push(`sim-${k} ${JSON.stringify({ inSession: last.sim.inSession, sent: last.sim.heartbeatsSent, missed: last.sim.missedByReason, hsFailed: last.sim.sessionHandshakesFailed, probes: last.sim.probesAnswered, loop_ms: last.loop_ms })}`);
+    } catch {
+      // no totals line yet
+    }
+  }
+  return `lead ${JSON.stringify(lead)}; offline e.g. [${offline}]; ${simLines.join('; ')}`;
 }

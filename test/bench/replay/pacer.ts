@@ -24,6 +24,8 @@ export interface PacedRun {
   startLagMs: number;
   /** Worst lateness of a publish behind its (shifted) plan, ms. */
   maxLateMs: number;
+  /** Per frame (by index): 1 once its answer said accepted. */
+  accepted: Uint8Array;
 }
 
 const decoder = new TextDecoder();
@@ -67,7 +69,7 @@ export async function replayFrames(
     onStart?: (shiftMs: number) => void;
   },
 ): Promise<PacedRun> {
-  const run: PacedRun = { window: emptyCounts(), all: emptyCounts(), startLagMs: 0, maxLateMs: 0 };
+  const run: PacedRun = { window: emptyCounts(), all: emptyCounts(), startLagMs: 0, maxLateMs: 0, accepted: new Uint8Array(frames.length) };
   if (frames.length === 0) return run;
   const prefix = `_INBOX.replay.${Date.now().toString(36)}`;
   const sentAt = new Float64Array(frames.length);
@@ -82,6 +84,7 @@ export async function replayFrames(
       // A signed or session-tagged answer is a HEARTBEAT_REPLY; a bare one an unsigned refusal.
       const outcome = answerOutcome(msg.data, msg.headers?.get(SIGNATURE_HEADER) || msg.headers?.get(TAG_HEADER) ? true : false);
       count(run.all, outcome, latency);
+      if (outcome === 'accepted') run.accepted[index] = 1;
       if (options.inWindow(frames[index]!.at)) count(run.window, outcome, latency);
     },
   });

@@ -139,6 +139,13 @@ const Ingest = z.strictObject({
    */
   shed_backlog: count(3_000),
   shed_retry_after_ms: ms(5_000),
+  /**
+   * A frame that waited this long for a verify worker is refused OVERLOADED unverified: the
+   * agent has stopped waiting (a beat times out at 2 s), and verifying it anyway would make
+   * every frame behind it late as well (issue 15: at start-up of 20,000 agents every reply came
+   * too late and no agent got a session). Session handshakes are verified first.
+   */
+  verify_max_wait_ms: ms(1_000),
   replay_ttl_ms: ms(10_000),
   replay_skew_ms: ms(2_000),
   replay_max_entries: count(150_000),

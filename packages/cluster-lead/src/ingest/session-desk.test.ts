@@ -8,29 +8,36 @@ import { trustFixture } from './ingest.test-helper.js';
 import { IngestCounters } from './refusals.js';
 import { SessionDesk } from './session-desk.js';
 import { SessionTable } from './session-table.js';
-import { InlineVerifier, type FrameVerifier } from './verifier.js';
+import { InlineVerifier, type FrameVerifier, type RuleOverride } from './verifier.js';
 
 const decoder = new TextDecoder();
 
-async function setup(backlog: number, handshakes?: number) {
+async function setup(backlog: number, handshakes?: number, shedAtBacklog = true) {
   const fx = await trustFixture();
   const agent = await fx.agent('pi-1');
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
-  const verifier: FrameVerifier = { threads: 0, backlog, ready: Promise.resolve(), close: () => Promise.resolve(), verify: (frame, override) => inline.verify(frame, override) };
+  const overrides: (RuleOverride | undefined)[] = [];
+  const verifier: FrameVerifier = {
+    threads: 0, backlog, ready: Promise.resolve(), close: () => Promise.resolve(),
+    verify: (frame, override) => {
+      overrides.push(override);
+      return inline.verify(frame, override);
+    },
+  };
   const counters = new IngestCounters();
   const limits = new LimitCounters();
   const table = new SessionTable();
   const desk = new SessionDesk(
     { clock: fx.clock, logger: silentLogger(), identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) }, verifier, resolveKey: fx.resolveKey, table, counters, limits, random: () => 0.5 },
-    { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { backlog: 100, retryAfterMs: 4_000, ...(handshakes === undefined ? {} : { handshakes, handshakeRetryAfterMs: 9_000 }) } },
+    { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { ...(shedAtBacklog ? { backlog: 100 } : {}), retryAfterMs: 4_000, ...(handshakes === undefined ? {} : { handshakes, handshakeRetryAfterMs: 9_000 }) } },
   );
   const hello = async (): Promise<IncomingFrame> => {
     const handshake = await AgentHandshake.start();
     const body = new TextEncoder().encode(JSON.stringify(sampleMessage('SESSION_HELLO', { sender: 'pi-1', at: fx.clock.now(), overrides: handshake.helloFields })));
     return { body, signerId: 'pi-1', signature: Buffer.from(agent.signer.signSync(body)).toString('base64url') };
   };
-  return { fx, desk, table, counters, limits, hello };
+  return { fx, desk, table, counters, limits, hello, overrides };
 }
 
 describe('SessionDesk', () => {
@@ -50,6 +57,14 @@ describe('SessionDesk', () => {
     expect(table.size).toBe(0);
     expect(counters.handshakesRefusedBy('OVERLOADED')).toBe(1);
     expect(limits.count('heartbeat_shed')).toBe(1);
+  });
+
+  it('without a backlog level, admits HELLOs whatever the heartbeats\' backlog, and asks for them to be verified first', async () => {
+    const { fx, desk, table, hello, overrides } = await setup(5_000, 128, false);
+    const answer = await desk.process(await hello(), fx.clock.now());
+    expect('signature' in answer).toBe(true);
+    expect(table.size).toBe(1);
+    expect(overrides).toEqual([expect.objectContaining({ accept: ['SESSION_HELLO'], priority: true })]);
   });
 
   it('sheds HELLOs beyond its own handshakes in progress, below the shed level of the verify backlog', async () => {

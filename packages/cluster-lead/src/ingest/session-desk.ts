@@ -25,6 +25,8 @@ import { newSessionId, type SessionTable } from './session-table.js';
 import type { FrameVerifier } from './verifier.js';
 
 const encoder = new TextEncoder();
+/** One array, so a verify pool batches HELLOs together (it groups frames by their accept list). */
+const HELLO_ONLY = ['SESSION_HELLO'] as const;
 const MAX_REASON_CHARS = 512;
 /** Expired sessions of agents that went quiet are swept at most this often (on a HELLO). */
 const SWEEP_EVERY_MS = 60_000;
@@ -58,7 +60,7 @@ export interface SessionDeskOptions {
    * are; and, when `handshakes` is set, beyond that many handshakes of this desk in progress
    * (answered with handshakeRetryAfterMs, default retryAfterMs).
    */
-  shed?: { backlog: number; retryAfterMs: number; handshakes?: number; handshakeRetryAfterMs?: number };
+  shed?: { backlog?: number; retryAfterMs: number; handshakes?: number; handshakeRetryAfterMs?: number };
 }
 
 /** A signed SESSION_ACCEPT, or a compact unsigned refusal (like a heartbeat's). */
@@ -113,7 +115,7 @@ export class SessionDesk {
   async process(frame: IncomingFrame, receivedAt: number): Promise<SessionAnswer> {
     const shed = this.options.shed;
     const backlog = this.deps.verifier.backlog ?? 0;
-    if (shed !== undefined && backlog >= shed.backlog) {
+    if (shed?.backlog !== undefined && backlog >= shed.backlog) {
       this.deps.limits?.hit('heartbeat_shed');
       return this.refuse('OVERLOADED', `the lead is overloaded (${backlog} messages waiting for verification); open the session later`, frame.signerId ?? null, shed.retryAfterMs);
     }
@@ -131,7 +133,8 @@ export class SessionDesk {
 
   /** A HELLO admitted: verified, checked against replay, and answered with a session. */
   private async open(frame: IncomingFrame, receivedAt: number): Promise<SessionAnswer> {
-    const verified = await this.deps.verifier.verify(frame, { accept: ['SESSION_HELLO'], resolveKey: this.deps.resolveKey });
+    // Ahead of signed heartbeats: a session takes this agent off per-beat Ed25519 for good.
+    const verified = await this.deps.verifier.verify(frame, { accept: HELLO_ONLY, resolveKey: this.deps.resolveKey, priority: true });
     if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
     const hello = verified.value.message as SessionHello;
     const unseen = this.replay.check(hello.message_id, receivedAt);

@@ -29,8 +29,12 @@ export interface VerifyRules {
   maxBytes?: number;
 }
 
-/** Other kinds with other keys, through the same verifier (ACKs, whose keys include Workers'). */
-export type RuleOverride = Pick<VerifyRules, 'resolveKey' | 'accept'>;
+/**
+ * Other kinds with other keys, through the same verifier (ACKs, whose keys include Workers').
+ * `priority`: verified before every frame without it (a pool): session handshakes, each of
+ * which takes one agent off per-beat Ed25519.
+ */
+export type RuleOverride = Pick<VerifyRules, 'resolveKey' | 'accept'> & { priority?: boolean };
 
 /** Verifies on the calling thread with node:crypto: simplest, fine for small fleets. */
 export class InlineVerifier implements FrameVerifier {

@@ -105,4 +105,56 @@ describe('verify pool', () => {
     expect(pool.batchesSent).toBe(2);
     expect(pool.framesSent).toBe(7);
   });
+
+  it('verifies a priority frame (a session HELLO) before the frames queued ahead of it', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 5 }, (_, i) => agent.frame({ seq: i })));
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1 });
+    const order: string[] = [];
+    const track = (name: string, result: ReturnType<VerifyPool['verify']>): Promise<unknown> => result.then((r) => order.push(`${name}:${codeOf(r)}`));
+    const done = [
+      // The first goes to the worker at once; the next three wait on the main thread.
+      ...frames.slice(0, 4).map((frame, i) => track(`beat-${i}`, pool!.verify(frame))),
+      track('hello', pool.verify(frames[4]!, { accept: ['HEARTBEAT'], resolveKey: fx.resolveKey, priority: true })),
+    ];
+    await Promise.all(done);
+    expect(order).toEqual(['beat-0:OK', 'hello:OK', 'beat-1:OK', 'beat-2:OK', 'beat-3:OK']);
+  });
+
+  it('refuses frames that waited longer than maxWaitMs as OVERLOADED, without verifying them', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => agent.frame({ seq: i })));
+    let now = 0;
+    // The worker's own deadline check (its Date.now) is kept out of this test: deadlines an hour ahead.
+    pool = new VerifyPool(
+      { rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), now: () => now, wallNow: () => Date.now() + 3_600_000 },
+      { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1, maxWaitMs: 1_000 },
+    );
+    // The first is with the worker; two wait behind it until the clock has moved past their limit.
+    const early = frames.slice(0, 3).map((frame) => pool!.verify(frame));
+    now = 1_001;
+    const late = pool.verify(frames[3]!);
+    const results = await Promise.all([...early, late]);
+    expect(results.map(codeOf)).toEqual(['OK', 'OVERLOADED', 'OVERLOADED', 'OK']);
+    expect(pool.framesExpired).toBe(2);
+    expect(pool.framesSent).toBe(2);
+    expect(pool.backlog).toBe(0);
+  });
+
+  it('has a worker skip frames whose deadline passed while they sat in its queue', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 3 }, (_, i) => agent.frame({ seq: i })));
+    // Deadlines an hour in the past, as the worker's clock reads them.
+    pool = new VerifyPool(
+      { rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), wallNow: () => Date.now() - 3_600_000 },
+      { threads: 1, batchMax: 8, queueMax: 100, maxWaitMs: 1_000 },
+    );
+    const results = await Promise.all(frames.map((frame) => pool!.verify(frame)));
+    expect(results.map(codeOf)).toEqual(['OVERLOADED', 'OVERLOADED', 'OVERLOADED']);
+    expect(pool.framesSent).toBe(3);
+    expect(pool.framesExpired).toBe(3);
+  });
 });

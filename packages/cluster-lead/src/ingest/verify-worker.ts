@@ -29,7 +29,11 @@ port.on('message', (request: VerifyBatchRequest) => {
   const bytes = new Uint8Array(request.buffer);
   void (async () => {
     const results: VerifyItemResult[] = [];
-    for (const item of request.items) results.push(await verifyItem(request, bytes, item));
+    for (const item of request.items) {
+      // A frame that waited in this worker's queue past its deadline is not worth a verify.
+      if (item.deadline !== null && Date.now() > item.deadline) results.push({ ok: false, expired: true });
+      else results.push(await verifyItem(request, bytes, item));
+    }
     const reply: VerifyBatchReply = { id: request.id, results };
     port.postMessage(reply);
   })();

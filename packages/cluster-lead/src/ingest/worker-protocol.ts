@@ -20,9 +20,11 @@ export interface VerifyItem {
   signature: string | null;
   keys: Uint8Array[] | null;
   refusal: WireRefusal | null;
+  /** Wall-clock ms (Date.now) past which the worker skips the frame unverified: its sender stopped waiting. */
+  deadline: number | null;
 }
 
-export type VerifyItemResult = { ok: true; message: MeshMessage; signerId: string } | { ok: false; error: WireRefusal };
+export type VerifyItemResult = { ok: true; message: MeshMessage; signerId: string } | { ok: false; error: WireRefusal } | { ok: false; expired: true };
 
 export interface VerifyBatchReply {
   id: number;

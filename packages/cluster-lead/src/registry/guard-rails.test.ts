@@ -25,6 +25,18 @@ describe('guard rails: the lead as the slow part', () => {
     expect(h.guard.leadImpairedSince(h.clock.now() - 31_000)).toBe('ingest-backlog');
   });
 
+  it('counts beats it shed since the last reading as the backlog\'s doing, below the threshold too', () => {
+    const h = harness({}, GUARD);
+    let shed = 40;
+    h.guard.watchBacklog(() => 0, () => shed);
+    // Shed before watching started is not held against this reading.
+    expect(h.guard.read()).toMatchObject({ factor: 1, reasons: [] });
+    shed = 41;
+    expect(h.guard.read()).toMatchObject({ factor: 2, reasons: ['ingest-backlog'], lastBacklog: 0 });
+    h.clock.advance(30_000);
+    expect(h.guard.read()).toMatchObject({ factor: 1, reasons: [] });
+  });
+
   it('does not degrade agents for latency swings while its own event loop lags', () => {
     const h = harness({}, GUARD);
     const fleet = ['pi-1', 'pi-2', 'pi-3'];

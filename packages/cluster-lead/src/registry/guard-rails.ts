@@ -79,6 +79,9 @@ export class GuardRails {
   private lastLagMs = 0;
   private lastBacklog = 0;
   private backlog: BacklogReader | undefined;
+  /** Frames the ingest turned away unverified (OVERLOADED) so far, and that count at the last reading. */
+  private shed: BacklogReader | undefined;
+  private lastShed = 0;
   private lastReadAt: number | null = null;
   private readonly impairments: Impairment[] = [];
   /** When the broker connection was lost, while it is. */
@@ -126,9 +129,16 @@ export class GuardRails {
     return null;
   }
 
-  /** Watches the ingest's backlog from now on (the ingest is built after the registry). */
-  watchBacklog(reader: BacklogReader): void {
+  /**
+   * Watches the ingest's backlog from now on (the ingest is built after the registry), and,
+   * given `shed` (frames turned away unverified as OVERLOADED so far), counts any shedding
+   * since the last reading as the backlog's doing: an agent whose beats the lead shed is
+   * silent because of the lead, whatever the backlog reads at that moment.
+   */
+  watchBacklog(reader: BacklogReader, shed?: BacklogReader): void {
     this.backlog = reader;
+    this.shed = shed;
+    this.lastShed = shed?.() ?? 0;
   }
 
   /**
@@ -161,7 +171,10 @@ export class GuardRails {
     }
     this.lastBacklog = this.backlog?.() ?? 0;
     const threshold = this.options.backlogThreshold;
-    if (threshold !== undefined && this.lastBacklog >= threshold) {
+    const shed = this.shed?.() ?? 0;
+    const shedSince = shed - this.lastShed;
+    this.lastShed = shed;
+    if (threshold !== undefined && (this.lastBacklog >= threshold || shedSince > 0)) {
       this.until['ingest-backlog'] = now + this.options.lagGraceMs;
       this.impaired('ingest-backlog', this.lastReadAt ?? now, this.until['ingest-backlog']);
     }

@@ -50,7 +50,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
   const rules = { resolveKey, accept: ['HEARTBEAT'] as const };
   const verifier: FrameVerifier =
     config.ingest.verify_threads > 0
-      ? new VerifyPool({ rules, logger: logger.child({ domain: 'verify' }) }, { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max, flushMs: config.ingest.flush_ms })
+      ? new VerifyPool({ rules, logger: logger.child({ domain: 'verify' }) }, { threads: config.ingest.verify_threads, batchMax: config.ingest.batch_max, queueMax: config.ingest.queue_max, flushMs: config.ingest.flush_ms, maxWaitMs: config.ingest.verify_max_wait_ms })
       : new InlineVerifier(rules);
   cleanups.push(['verify threads', () => verifier.close()]);
   const control = new ControlState(store.state);
@@ -70,7 +70,11 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
             jitter: SESSION_LIFETIME_JITTER,
             replyTtlMs,
             replay: { ttlMs: config.ingest.replay_ttl_ms, maxEntries: config.ingest.replay_max_entries },
-            shed: { ...shed, handshakes: config.heartbeat.handshake_shed_backlog, handshakeRetryAfterMs: config.heartbeat.handshake_retry_after_ms },
+            // No shedding at the heartbeats' verify backlog: HELLOs are verified ahead of it
+            // (verify-pool priority), and a HELLO shed there kept its agent on signed beats,
+            // which made the backlog (issue 15, 20,000 agents at start-up). The desk's own
+            // limit of handshakes in progress bounds them.
+            shed: { retryAfterMs: shed.retryAfterMs, handshakes: config.heartbeat.handshake_shed_backlog, handshakeRetryAfterMs: config.heartbeat.handshake_retry_after_ms },
           },
         );
   const heartbeats = new HeartbeatIngest(

@@ -5,6 +5,8 @@ export interface AgentCounters {
   /** Heartbeats the lead answered with a verified reply (accepted or refused). */
   heartbeatsSent: number;
   heartbeatsMissed: number;
+  /** Missed heartbeats by reason (an unsigned refusal by its code: REFUSED_UNSIGNED:OVERLOADED). */
+  missedByReason: Record<string, number>;
   heartbeatsRejected: number;
   /** Heartbeat sessions opened, and handshakes that did not open one (docs/adr/0004). */
   sessionsOpened: number;
@@ -34,6 +36,7 @@ export function newCounters(): AgentCounters {
     heartbeatsRequested: 0,
     heartbeatsSent: 0,
     heartbeatsMissed: 0,
+    missedByReason: {},
     heartbeatsRejected: 0,
     sessionsOpened: 0,
     sessionHandshakesFailed: 0,

@@ -33,6 +33,23 @@ interface OpenSession {
 
 /** Longest wait between handshakes the lead did not answer or refused, in heartbeat intervals. */
 const MAX_BACKOFF_INTERVALS = 64;
+/** A handshake nobody answered because no lead listens on the subject (bus error code). */
+const NO_LEAD = 'NO_RESPONDERS';
+
+/**
+ * How long after a failed handshake the next may start. A lead that sheds says when to come
+ * back: that wait, jittered (x 0.5-1.5) so the agents it turned away together do not return
+ * together. No lead listening (not started yet, or between a stop and a takeover) costs no
+ * lead any work: about one interval, never doubled; a fleet started before its lead used to
+ * back off for minutes and beat signed all that time (issue 15). Otherwise one interval
+ * doubling per failure (`failures` counts those), up to 64.
+ */
+export function handshakeRetryWaitMs(f: { reason: string; failures: number; intervalMs: number; retryAfterMs?: number | undefined; random: number }): number {
+  const jitter = 0.5 + f.random;
+  if (f.retryAfterMs !== undefined) return f.retryAfterMs * jitter;
+  const intervals = f.reason === NO_LEAD ? 1 : Math.min(2 ** (Math.max(1, f.failures) - 1), MAX_BACKOFF_INTERVALS);
+  return f.intervalMs * intervals * jitter;
+}
 
 export interface HeartbeatSessionDeps {
   ctx: AgentContext;
@@ -195,13 +212,9 @@ export class HeartbeatSession {
 
   private failed(reason: string, retryAfterMs?: number): void {
     const { ctx } = this.deps;
-    this.failures++;
+    if (reason !== NO_LEAD) this.failures++;
     ctx.counters.sessionHandshakesFailed++;
-    const interval = this.deps.intervalMs();
-    // A lead that sheds says when to come back: that wait, jittered so the agents it turned away
-    // together do not return together; otherwise a backoff doubling per failure.
-    const wait =
-      retryAfterMs !== undefined ? retryAfterMs * (0.5 + this.deps.random()) : interval * Math.min(2 ** (this.failures - 1), MAX_BACKOFF_INTERVALS) * (0.5 + this.deps.random());
+    const wait = handshakeRetryWaitMs({ reason, failures: this.failures, intervalMs: this.deps.intervalMs(), retryAfterMs, random: this.deps.random() });
     this.notBefore = ctx.clock.localNow() + wait;
     const level = this.failureLogged ? 'debug' : 'warn';
     this.failureLogged = true;

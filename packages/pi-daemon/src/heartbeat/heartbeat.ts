@@ -276,7 +276,7 @@ export class HeartbeatTask implements BeatTask {
         return this.exchange();
       }
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
-      return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`);
+      return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`, refusal.ok ? undefined : refusal.code);
     }
     const verified = await verifyOn('heartbeat', reply, { ed25519: ctx.ed25519, resolveKey: ctx.leadKeys });
     if (!verified.ok) {
@@ -369,9 +369,10 @@ export class HeartbeatTask implements BeatTask {
     ctx.log[level]({ event: LogEvent.HEARTBEAT_REJECTED, code: reply.reason_code, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
   }
 
-  private miss(reason: MissReason, detail?: string): void {
+  private miss(reason: MissReason, detail?: string, code?: string): void {
     const { ctx } = this.deps;
     ctx.counters.heartbeatsMissed++;
+    countCode(ctx.counters.missedByReason, code === undefined ? reason : `${reason}:${code}`);
     // A lead too busy to answer is not asked again in 500 ms.
     if (reason === 'TIMEOUT') this.refused = true;
     this.last = { at: Date.now(), result: resultOf(reason) };

@@ -73,6 +73,10 @@ export interface FleetTotals {
   inSession: number;
   heartbeatsSent: number;
   heartbeatsMissed: number;
+  /** Missed heartbeats by reason (see AgentCounters.missedByReason). */
+  missedByReason: Record<string, number>;
+  sessionHandshakesFailed: number;
+  probesAnswered: number;
   acksSent: number;
   acksOutboxed: number;
   refused: number;
@@ -237,6 +241,9 @@ export class SimFleet {
       inSession: 0,
       heartbeatsSent: 0,
       heartbeatsMissed: 0,
+      missedByReason: {},
+      sessionHandshakesFailed: 0,
+      probesAnswered: 0,
       acksSent: 0,
       acksOutboxed: 0,
       refused: 0,
@@ -256,6 +263,9 @@ export class SimFleet {
       if (agent.heartbeatSession !== undefined) sums.inSession++;
       sums.heartbeatsSent += c.heartbeatsSent;
       sums.heartbeatsMissed += c.heartbeatsMissed;
+      addCodes(sums.missedByReason, c.missedByReason);
+      sums.sessionHandshakesFailed += c.sessionHandshakesFailed;
+      sums.probesAnswered += c.probesAnswered;
       sums.acksSent += c.acksSent;
       sums.acksOutboxed += c.acksOutboxed;
       sums.refused += total(c.refusedByCode);

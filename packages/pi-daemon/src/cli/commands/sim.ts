@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MeshError } from '@mesh30k/shared';
 import pino from 'pino';
 import { LOG_LEVELS, type LogLevel } from '../../config/index.js';
@@ -98,9 +99,14 @@ Options:
       return EXIT.CONFIG;
     }
     const sim = running;
+    // The sim's own event-loop delay since the last line: a starved sim's beats and probe answers are late.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const report = (): void => {
       const cpu = process.cpuUsage();
-      io.out(JSON.stringify({ sim: sim.fleet.totals(), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), cpu_ms: Math.round((cpu.user + cpu.system) / 1000), at: Date.now() }));
+      const loopMs = { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) };
+      loop.reset();
+      io.out(JSON.stringify({ sim: sim.fleet.totals(), loop_ms: loopMs, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), cpu_ms: Math.round((cpu.user + cpu.system) / 1000), at: Date.now() }));
     };
     const timer = setInterval(report, reportS * 1000);
     await new Promise<void>((resolve) => {
@@ -115,6 +121,7 @@ Options:
       process.on('SIGINT', done);
     });
     clearInterval(timer);
+    loop.disable();
     await sim.stop();
     report();
     return EXIT.OK;
