@@ -1,6 +1,7 @@
 import type { Ack } from '@mesh30k/shared';
 import { describe, expect, it } from 'vitest';
-import type { SubmitOutcome } from '../control/index.js';
+import type { OperationView, SubmitOutcome } from '../control/index.js';
+import { JobBoard } from '../jobs/index.js';
 import { silentLogger } from '../lib/logger.js';
 import type { OperationOutcome } from '../scatter/index.js';
 import { apiTestKit } from './api-test-kit.js';
@@ -14,6 +15,8 @@ class FakeOperations {
   readonly submitted: Record<string, unknown>[] = [];
   private readonly settlers = new Map<string, (outcome: OperationOutcome) => void>();
   private readonly states = new Map<string, 'queued' | 'running'>();
+  /** Decided operations as the history keeps them (a standby follows them from the active lead). */
+  readonly history = new Map<string, OperationView>();
   private n = 0;
 
   submit(request: unknown): Promise<SubmitOutcome> {
@@ -26,7 +29,9 @@ class FakeOperations {
     return Promise.resolve({ ok: true, operationId, state: 'queued', outcome });
   }
 
-  get(operationId: string) {
+  get(operationId: string): OperationView | undefined {
+    const stored = this.history.get(operationId);
+    if (stored !== undefined) return stored;
     const state = this.states.get(operationId);
     return state === undefined ? undefined : { operationId, state, submittedAt: 0, refusal: null, result: null };
   }
@@ -50,11 +55,12 @@ function ack(agentId: string, extra: Partial<Ack>): Ack {
   return { agent_id: agentId, ...extra } as Ack;
 }
 
-function setup(acks?: AckSource) {
+function setup(acks?: AckSource, jobs?: JobBoard) {
   const ops = new FakeOperations();
   const api = createApi({
     access: kit.access,
     operations: ops,
+    ...(jobs === undefined ? {} : { jobs }),
     ...(acks === undefined ? {} : { acks, sample: (n: number) => ['pi-1', 'pi-2', 'pi-3', 'pi-4'].slice(0, n) }),
     status: () => ({}) as never,
     agent: () => undefined,
@@ -80,6 +86,17 @@ describe('/v1/operations jobs', () => {
     const done = await get('/v1/operations/op-1');
     expect(done).toMatchObject({ state: 'SUCCEEDED', result: { status: 'SUCCESS', counts: { sent: 2, ready: 2 } } });
     expect(done.updated_at).toEqual(expect.any(Number));
+  });
+
+  it('a decided job that came without its result (a standby\'s copy of a large one) is answered from the history, with the job\'s times', async () => {
+    const board = new JobBoard(kit.access.now);
+    const { ops, get } = setup(undefined, board);
+    board.restore({ id: 'op-9', kind: 'scatter_gather', state: 'SUCCEEDED', createdAt: 5, updatedAt: 6, result: { omitted: 'over 262144 bytes: not replicated' } });
+    expect(await get('/v1/operations/op-9')).toMatchObject({ state: 'SUCCEEDED', result: { omitted: expect.any(String) } });
+    ops.history.set('op-9', { operationId: 'op-9', state: 'completed', submittedAt: 5, refusal: null, result: { operationId: 'op-9', status: 'SUCCESS', counts: { sent: 2, ready: 2 } } });
+    const answered = await get('/v1/operations/op-9');
+    expect(answered).toMatchObject({ state: 'SUCCEEDED', outcome: 'SUCCESS', result: { counts: { sent: 2, ready: 2 } }, created_at: 5, updated_at: 6 });
+    expect(answered.result).not.toHaveProperty('omitted');
   });
 
   it('a refusal before admission is a problem; one after is a FAILED job with the error', async () => {

@@ -165,9 +165,9 @@ export function jobRoutes(deps: JobsDeps): Hono {
   app.get('/:id', (c) => {
     const id = c.req.param('id');
     const view = board.get(id);
-    if (view !== undefined) return c.json(jobJson(view));
     const old = deps.operations?.get(id);
-    if (old !== undefined) return c.json(historyJobJson(old));
+    if (view !== undefined && !(lacksResult(view) && (old?.state === 'completed' || old?.state === 'refused'))) return c.json(jobJson(view));
+    if (old !== undefined) return c.json({ ...historyJobJson(old), ...(view === undefined ? {} : { created_at: view.createdAt, updated_at: view.updatedAt }) });
     throw new ApiError(404, 'NOT_FOUND', 'Unknown operation', `no operation "${id}" on this lead`);
   });
 
@@ -180,4 +180,13 @@ export function jobRoutes(deps: JobsDeps): Hono {
     throw new ApiError(404, 'NOT_FOUND', 'Unknown operation', `no operation "${id}" on this lead`);
   });
   return app;
+}
+
+/**
+ * A decided scatter job that came without its result: a standby's copy of a job whose result was
+ * too large to replicate. The operations history has the whole result, so that answers instead.
+ */
+function lacksResult(view: JobView): boolean {
+  const decided = view.state === 'SUCCEEDED' || view.state === 'FAILED';
+  return view.kind === 'scatter_gather' && decided && (view.result as { status?: unknown } | undefined)?.status === undefined;
 }
