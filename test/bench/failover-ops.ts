@@ -7,6 +7,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { waitFor, type LeadApi } from '../harness/index.js';
 
+/** The sector every sim agent is in (the sim spec's default sector_id). */
+const FLEET_SECTOR = 'sim-sector';
 /** How long an operation may gather; its outcome is due well after that. */
 const OPERATION_TIMEOUT_MS = 10_000;
 const OUTCOME_WAIT_MS = 90_000;
@@ -86,7 +88,8 @@ export class OperationLoop {
 
   /** The first lead that answers 202; a lead down or standing by (503) passes it on. */
   private async post(id: string): Promise<boolean> {
-    const body = { operation_id: id, verb: 'record', payload: { command: 'failover-bench' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: OPERATION_TIMEOUT_MS };
+    // The sim's sector (its default): the bench's heartbeat probe (pi-ha) is in none and never ACKs, so every agent sent one can answer.
+    const body = { operation_id: id, verb: 'record', payload: { command: 'failover-bench' }, selector: { sector_id: FLEET_SECTOR }, release_mode: 'hold', min_response_rate: 0.9, timeout_ms: OPERATION_TIMEOUT_MS };
     for (const api of this.apis()) {
       const res = await api.post('/v1/operations', body, { 'idempotency-key': `start-${id}` }).catch(() => undefined);
       if (res?.status === 202) return true;
