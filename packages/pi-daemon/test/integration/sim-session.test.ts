@@ -25,18 +25,24 @@ afterAll(async () => {
   await dir?.dispose();
 });
 
+/** An enrolled, started fleet of `count` virtual agents in session mode, beating every 200 ms. */
+async function startSessionFleet(name: string, count: number, idPrefix: string): Promise<{ fleet: SimFleet; supervisor: NatsSupervisor }> {
+  const { logger } = captureLogger('error');
+  const supervisor = new NatsSupervisor({ servers: [nats.url], name }, { logger });
+  const fleet = await SimFleet.create(
+    { lead_id: mesh.leadId, count, id_prefix: idPrefix, heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
+    { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
+  );
+  await mesh.enroll(fleet.enrollmentSubjects());
+  supervisor.start();
+  await supervisor.whenConnected();
+  fleet.start();
+  return { fleet, supervisor };
+}
+
 describe('simulation mode with heartbeat sessions', () => {
   it('each virtual agent opens one session and its beats after that are tagged and answered', async () => {
-    const { logger } = captureLogger('error');
-    const supervisor = new NatsSupervisor({ servers: [nats.url], name: 'sim-session' }, { logger });
-    const fleet = await SimFleet.create(
-      { lead_id: mesh.leadId, count: 20, id_prefix: 'sess', heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
-      { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
-    );
-    await mesh.enroll(fleet.enrollmentSubjects());
-    supervisor.start();
-    await supervisor.whenConnected();
-    fleet.start();
+    const { fleet, supervisor } = await startSessionFleet('sim-session', 20, 'sess');
     try {
       await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 5), 'five answered beats per agent after its session opened', 15_000);
       const totals = fleet.totals();
@@ -49,16 +55,7 @@ describe('simulation mode with heartbeat sessions', () => {
   });
 
   it('a lead that no longer holds the sessions (restart, failover) is sent the refused beat again at once, signed: no beat is missed', async () => {
-    const { logger } = captureLogger('error');
-    const supervisor = new NatsSupervisor({ servers: [nats.url], name: 'sim-session-lost' }, { logger });
-    const fleet = await SimFleet.create(
-      { lead_id: mesh.leadId, count: 5, id_prefix: 'lost', heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
-      { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
-    );
-    await mesh.enroll(fleet.enrollmentSubjects());
-    supervisor.start();
-    await supervisor.whenConnected();
-    fleet.start();
+    const { fleet, supervisor } = await startSessionFleet('sim-session-lost', 5, 'lost');
     try {
       await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 3), 'three answered beats per agent in its session', 15_000);
       const missedBefore = fleet.totals().heartbeatsMissed;
