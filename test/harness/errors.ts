@@ -4,6 +4,7 @@ export type HarnessErrorCode =
   | 'NATS_EXITED'
   | 'NATS_PORT_IN_USE'
   | 'NATS_START_TIMEOUT'
+  | 'NATS_PLACEMENT_TIMEOUT'
   | 'NATS_DISPOSED'
   | 'INVALID_PROFILE';
 

@@ -111,6 +111,9 @@ describe('fencing of HA leads', () => {
 
     paused.child.kill('SIGSTOP');
     const took = await logged(successor, 'lease acquired', 4 * TTL_MS);
+    // The stopped lead's subscription outlives it on the server: a beat sent before the successor
+    // subscribes has a responder that never answers, and waits out the request timeout.
+    await logged(successor, INTAKE_OPEN_MESSAGE, 5_000);
     await accepted(group.agent, 5_000);
     const seen = stampedEpochs();
     try {
