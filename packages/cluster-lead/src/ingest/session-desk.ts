@@ -61,6 +61,8 @@ export interface SessionDeskOptions {
    * (answered with handshakeRetryAfterMs, default retryAfterMs).
    */
   shed?: { backlog?: number; retryAfterMs: number; handshakes?: number; handshakeRetryAfterMs?: number };
+  /** Subscribe in the HEARTBEAT_QUEUE group (default true); off for HA leads, as the heartbeat intake (HeartbeatIngestOptions.queueGroup). */
+  queueGroup?: boolean;
 }
 
 /** A signed SESSION_ACCEPT, or a compact unsigned refusal (like a heartbeat's). */
@@ -86,7 +88,7 @@ export class SessionDesk {
   ) {
     this.intake = new HandledSubscription({
       subject: subjects.session(deps.identity.leadId),
-      queue: HEARTBEAT_QUEUE,
+      ...(options.queueGroup === false ? {} : { queue: HEARTBEAT_QUEUE }),
       what: 'session handshake',
       handle: (msg) => this.handle(msg),
       logger: deps.logger,

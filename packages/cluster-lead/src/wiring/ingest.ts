@@ -75,6 +75,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
             // which made the backlog (issue 15, 20,000 agents at start-up). The desk's own
             // limit of handshakes in progress bounds them.
             shed: { retryAfterMs: shed.retryAfterMs, handshakes: config.heartbeat.handshake_shed_backlog, handshakeRetryAfterMs: config.heartbeat.handshake_retry_after_ms },
+            queueGroup: !config.ha.enabled,
           },
         );
   const heartbeats = new HeartbeatIngest(
