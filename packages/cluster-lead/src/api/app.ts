@@ -16,7 +16,7 @@ import { breakerHistoryRoutes, type BreakerHistoryApi } from './breaker-history-
 import type { HealResult } from '../control/index.js';
 import type { ConflictQuery, StoredConflict } from '../store/index.js';
 import type { OperationsApi } from './operations-routes.js';
-import { jobRoutes, type AckSource } from './jobs-routes.js';
+import { JOB_COPY_WAIT_MS, jobRoutes, type AckSource } from './jobs-routes.js';
 import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
 import { apiGuard, type ApiGuardOptions } from './auth/guard.js';
@@ -222,7 +222,7 @@ export function createApi(deps: ApiDeps): Hono {
   if (cascades !== undefined) {
     app.route(
       '/v1/cascades',
-      cascadeRoutes(cascades, (id) => {
+      cascadeRoutes(cascades, async (id) => {
         if (!board.has(id)) {
           board.start({
             id,
@@ -236,6 +236,7 @@ export function createApi(deps: ApiDeps): Hono {
             },
           });
         }
+        await board.copied(id, JOB_COPY_WAIT_MS);
         return `/v1/operations/${encodeURIComponent(id)}`;
       }),
     );
@@ -244,7 +245,7 @@ export function createApi(deps: ApiDeps): Hono {
   if (deps.delegations !== undefined) {
     app.route(
       '/v1/delegations',
-      delegationRoutes(deps.delegations, (id, done) => {
+      delegationRoutes(deps.delegations, async (id, done) => {
         board.start({
           id,
           kind: 'delegation',
@@ -254,6 +255,7 @@ export function createApi(deps: ApiDeps): Hono {
             return result.status === 'SUCCEEDED' ? { ok: true, result: json } : { ok: false, code: 'DELEGATION_FAILED', message: result.reason ?? 'every attempt failed', result: json };
           }),
         });
+        await board.copied(id, JOB_COPY_WAIT_MS);
         return `/v1/operations/${encodeURIComponent(id)}`;
       }),
     );

@@ -89,7 +89,8 @@ const fieldName = (path: string): string =>
 /** A cascade's state as its job (/v1/operations/<id>) shows it: the 202 answers the Job state. */
 const JOB_STATE_OF: Readonly<Record<CascadeViewJson['state'], JobState>> = { running: 'RUNNING', completed: 'SUCCEEDED', failed: 'FAILED' };
 
-export type CascadeJobHook = (cascadeId: string, created: boolean) => string;
+/** Starts the cascade's job; resolves with the job's location once it is copied (JobBoard.copied). */
+export type CascadeJobHook = (cascadeId: string, created: boolean) => Promise<string>;
 
 export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Hono {
   const app = new Hono();
@@ -106,7 +107,7 @@ export function cascadeRoutes(cascades: CascadesApi, asJob?: CascadeJobHook): Ho
     const id = outcome.view.cascadeId;
     const location = `/v1/cascades/${encodeURIComponent(id)}`;
     // The job (same id) is where clients follow it; the cascade resource stays readable too.
-    const jobLocation = asJob?.(id, outcome.created);
+    const jobLocation = await asJob?.(id, outcome.created);
     c.header('Location', jobLocation ?? location);
     return c.json({ cascade_id: id, operation_id: id, kind: 'cascade', state: JOB_STATE_OF[outcome.view.state], created: outcome.created, location: jobLocation ?? location, cascade_location: location } satisfies Answer<typeof CascadeAcceptedSchema>, 202);
   });

@@ -1,6 +1,6 @@
 export { READY_RETRY_AFTER_S, createApi, type ApiDeps, type LeadStatusBody, type MeshStatusBox, type ReadinessCheck } from './app.js';
 export { OperationBody, operationJson, toEngineRequest, type OperationsApi } from './operations-routes.js';
-export { groupAnswers, jobLocation, newOperationId, scatterEnd, type AckSource, type JobsDeps } from './jobs-routes.js';
+export { groupAnswers, newOperationId, scatterEnd, type AckSource, type JobsDeps } from './jobs-routes.js';
 export { jobJson } from './job-json.js';
 export { FreezeBody, breakerJson, type ControlApi } from './control-routes.js';
 export { ApiError, PROBLEM_CONTENT_TYPE, problemResponse, type ApiErrorCode } from './problem.js';

@@ -82,7 +82,15 @@ export function groupAnswers(acks: readonly Ack[]): { answer: unknown; agents: s
   return [...groups.values()].sort((a, b) => b.count - a.count || a.agents[0]!.localeCompare(b.agents[0]!));
 }
 
-export function jobLocation(c: Context, view: JobView): Response {
+/**
+ * How long a job's 202 waits for the job to be on the operations stream (JetStream store) before
+ * answering regardless: the job runs here either way, and a failed copy is logged and counted.
+ */
+export const JOB_COPY_WAIT_MS = 2_000;
+
+/** The 202 that starts a job, sent once the job is copied where a standby lead reads it. */
+export async function jobAccepted(c: Context, board: JobBoard, view: JobView): Promise<Response> {
+  await board.copied(view.id, JOB_COPY_WAIT_MS);
   const location = `/v1/operations/${encodeURIComponent(view.id)}`;
   c.header('Location', location);
   return c.json({ ...jobJson(view), location } satisfies Answer<typeof JobAcceptedSchema>, 202);
@@ -134,7 +142,7 @@ export function jobRoutes(deps: JobsDeps): Hono {
       void submitted.outcome.then((outcome) => {
         if (outcome.status === 'refused') acks.release(operationId);
       });
-      return jobLocation(c, startScatter('ask', submitted, () => ({ answers: groupAnswers(acks.drain(operationId)) })));
+      return jobAccepted(c, board, startScatter('ask', submitted, () => ({ answers: groupAnswers(acks.drain(operationId)) })));
     }
     if (kind === 'broadcast') {
       const body = await readJsonBody(c, BroadcastJobBody, 'broadcast');
@@ -142,13 +150,13 @@ export function jobRoutes(deps: JobsDeps): Hono {
       const request = { ...toEngineRequest({ ...body, selector: body.selector ?? { all: true } }), releaseMode: 'none', minResponseRate: 0 };
       const submitted = await operations.submit(request);
       if (!submitted.ok) throw refusalError(submitted.refusal);
-      return jobLocation(c, startScatter('broadcast', submitted));
+      return jobAccepted(c, board, startScatter('broadcast', submitted));
     }
     const { kind: _kind, ...body } = await readJsonBody(c, ScatterJobBody, 'operation');
     refuseInvalidVerbPayload('operation', body.verb, body.payload);
     const submitted = await operations.submit(toEngineRequest(body));
     if (!submitted.ok) throw refusalError(submitted.refusal);
-    return jobLocation(c, startScatter('scatter_gather', submitted));
+    return jobAccepted(c, board, startScatter('scatter_gather', submitted));
   });
 
   app.get('/', (c) => {

@@ -9,7 +9,7 @@ import type { HealResult } from '../control/index.js';
 import type { JobBoard } from '../jobs/index.js';
 import type { ConflictQuery, StoredConflict } from '../store/index.js';
 import { breakerJson } from './control-routes.js';
-import { newOperationId, jobLocation } from './jobs-routes.js';
+import { newOperationId, jobAccepted } from './jobs-routes.js';
 import type { PageTokens } from './page-token.js';
 import { ApiError } from './problem.js';
 import { PageParams, intParam, numberParam, readQuery } from './query.js';
@@ -116,7 +116,7 @@ export function meshRoutes(deps: MeshDeps): Hono {
     // Heal is quick and synchronous today (the job is done when answered); as a job it can grow
     // (probes first) without a contract change.
     const job = deps.board.start({ id: newOperationId(), kind: 'heal', state: 'RUNNING', done: { ok: true, result: heal(body.target, by) } });
-    return jobLocation(c, job);
+    return jobAccepted(c, deps.board, job);
   });
   return app;
 }

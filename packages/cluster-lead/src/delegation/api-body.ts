@@ -123,7 +123,8 @@ export class DelegationDesk {
 }
 
 /** A delegation as a job at /v1/operations/<id> (the API's job board); the Location to answer. */
-export type DelegationJobHook = (delegationId: string, done: Promise<DelegationResult>) => string;
+/** Starts the delegation's job; resolves with the job's location once it is copied (JobBoard.copied). */
+export type DelegationJobHook = (delegationId: string, done: Promise<DelegationResult>) => Promise<string>;
 
 /** Mount with app.route('/v1/delegations', delegationRoutes(desk, asJob)). */
 export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook): Hono {
@@ -139,7 +140,7 @@ export function delegationRoutes(desk: DelegationDesk, asJob?: DelegationJobHook
     }
     const location = `/v1/delegations/${encodeURIComponent(started.delegationId)}`;
     // The job (same id) is where clients follow it; the delegation resource stays readable too.
-    const jobLocation = asJob?.(started.delegationId, started.done);
+    const jobLocation = await asJob?.(started.delegationId, started.done);
     c.header('Location', jobLocation ?? location);
     return c.json({ delegation_id: started.delegationId, operation_id: started.delegationId, kind: 'delegation', state: 'RUNNING', location: jobLocation ?? location, delegation_location: location } satisfies Answer<typeof DelegationAcceptedSchema>, 202);
   });

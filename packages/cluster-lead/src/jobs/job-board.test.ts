@@ -43,7 +43,9 @@ describe('JobBoard', () => {
     let now = 10;
     const board = new JobBoard(() => now);
     const seen: string[] = [];
-    board.observe((view) => seen.push(`${view.id}:${view.state}`));
+    board.observe((view) => {
+      seen.push(`${view.id}:${view.state}`);
+    });
     board.start({ id: 'j-1', kind: 'heal', state: 'RUNNING', done: { ok: true, result: 1 } });
     expect(seen).toEqual(['j-1:RUNNING', 'j-1:SUCCEEDED']);
 
@@ -59,5 +61,27 @@ describe('JobBoard', () => {
     expect(board.get('r-1')).toMatchObject({ state: 'CANCELLED', error: { code: 'FAILED_OVER' }, createdAt: 1, updatedAt: 20 });
     expect(seen.at(-1)).toBe('r-1:CANCELLED');
     expect(board.live()).toEqual([]);
+  });
+
+  it('says a job is copied only once its observer has the latest change, and gives up after the wait', async () => {
+    const board = new JobBoard(() => 0);
+    expect(await board.copied('unknown', 10)).toBe(true);
+    const landings: Array<(ok: boolean) => void> = [];
+    board.observe(() => new Promise<boolean>((resolve) => landings.push(resolve)));
+    board.start({ id: 'j-1', kind: 'heal', state: 'RUNNING', done: new Promise(() => undefined) });
+    let copied: boolean | undefined;
+    const waiting = board.copied('j-1', 60_000).then((ok) => (copied = ok));
+    await Promise.resolve();
+    expect(copied).toBeUndefined();
+    landings[0]!(true);
+    await waiting;
+    expect(copied).toBe(true);
+    // A copy that never lands: false once the wait is over, not a hang.
+    board.start({ id: 'j-2', kind: 'heal', state: 'RUNNING', done: new Promise(() => undefined) });
+    expect(await board.copied('j-2', 5)).toBe(false);
+    // The observer gave up (a failed publish): false at once.
+    board.start({ id: 'j-3', kind: 'heal', state: 'RUNNING', done: new Promise(() => undefined) });
+    landings[2]!(false);
+    expect(await board.copied('j-3', 60_000)).toBe(false);
   });
 });

@@ -42,8 +42,13 @@ export interface JobStart {
   readonly cancel?: () => void;
 }
 
+/** Told of each change of a job; may return when it has the change for good (true) or gave up (false). */
+export type JobObserver = (view: JobView) => Promise<boolean> | void;
+
 interface Job {
   view: JobView;
+  /** The observer's hold on the latest change, while it may still be in flight. */
+  copied: Promise<boolean> | undefined;
   readonly seq: number;
   started: (() => boolean) | undefined;
   cancel: (() => void) | undefined;
@@ -55,7 +60,7 @@ export const MAX_JOBS = 10_000;
 export class JobBoard {
   private readonly jobs = new Map<string, Job>();
   private seq = 0;
-  private observer: ((view: JobView) => void) | undefined;
+  private observer: JobObserver | undefined;
 
   constructor(
     private readonly now: () => number,
@@ -67,16 +72,36 @@ export class JobBoard {
   }
 
   /** One observer told of every job started and every change of one (the JetStream mirror). */
-  observe(observer: (view: JobView) => void): void {
+  observe(observer: JobObserver): void {
     this.observer = observer;
+  }
+
+  /**
+   * Resolves once the observer has the job's latest change (the JetStream mirror: on the
+   * stream), true; false when it gave up or `maxWaitMs` passed first. The API answers a job's
+   * 202 only after this, so a lead that dies just after answering did not accept a job its
+   * standby never heard of. Never rejects.
+   */
+  async copied(id: string, maxWaitMs: number): Promise<boolean> {
+    const pending = this.jobs.get(id)?.copied;
+    if (pending === undefined) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), maxWaitMs);
+    });
+    try {
+      return await Promise.race([pending, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   start(start: JobStart): JobView {
     const at = this.now();
-    const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, seq: ++this.seq, started: start.started, cancel: start.cancel, poll: start.poll };
+    const job: Job = { view: { id: start.id, kind: start.kind, state: start.state, createdAt: at, updatedAt: at }, copied: undefined, seq: ++this.seq, started: start.started, cancel: start.cancel, poll: start.poll };
     this.jobs.set(start.id, job);
     this.evict();
-    this.observer?.(job.view);
+    this.tell(job);
     this.attach(job, start);
     return job.view;
   }
@@ -88,7 +113,7 @@ export class JobBoard {
       known.view = view;
       return;
     }
-    this.jobs.set(view.id, { view, seq: ++this.seq, started: undefined, cancel: undefined, poll: undefined });
+    this.jobs.set(view.id, { view, copied: undefined, seq: ++this.seq, started: undefined, cancel: undefined, poll: undefined });
     this.evict();
   }
 
@@ -169,7 +194,11 @@ export class JobBoard {
 
   private update(job: Job, change: Partial<JobView>): void {
     job.view = { ...job.view, ...change, updatedAt: this.now() };
-    this.observer?.(job.view);
+    this.tell(job);
+  }
+
+  private tell(job: Job): void {
+    job.copied = this.observer?.(job.view) ?? undefined;
   }
 
   /** Oldest finished jobs go first; live ones are kept whatever the count. */

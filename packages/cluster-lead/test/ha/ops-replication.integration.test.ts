@@ -186,6 +186,10 @@ describe('jobs on the JetStream store', () => {
     const never = new Promise<JobEnd>(() => undefined);
     a.operations.save({ operationId: 'op-job', createdAt: 1, updatedAt: 2, status: 'running', verb: 'observe', priority: 1, request: null, result: null });
     aJobs.start({ id: 'op-job', kind: 'scatter_gather', state: 'RUNNING', done: never });
+    // What the API waits for before its 202: the job is on the stream once copied says so.
+    expect(await aJobs.copied('op-job', 10_000)).toBe(true);
+    const onStream = await jsm.streams.getMessage(names.opsStream, { last_by_subj: names.job('op-job') });
+    expect(JSON.parse(new TextDecoder().decode(onStream.data))).toMatchObject({ type: 'job', job: { id: 'op-job', state: 'RUNNING' } });
     aJobs.start({ id: 'op-ask-lost', kind: 'ask', state: 'RUNNING', done: never });
     aJobs.start({ id: 'op-heal', kind: 'heal', state: 'RUNNING', done: { ok: true, result: { healed: 2 } } });
     aJobs.start({ id: 'op-delegation', kind: 'delegation', state: 'RUNNING', done: never });

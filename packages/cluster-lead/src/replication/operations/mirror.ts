@@ -131,7 +131,13 @@ export class OpsMirror {
       if (view.result !== undefined && encodeEntry(entry).byteLength > MAX_JOB_ENTRY_BYTES) {
         entry = { ...entry, job: { ...view, result: { omitted: `over ${MAX_JOB_ENTRY_BYTES} bytes: not replicated` } } };
       }
-      this.publish(this.deps.names.job(view.id), entry).catch((error: unknown) => this.failed(error, view.id, 'job'));
+      return this.publish(this.deps.names.job(view.id), entry).then(
+        () => true,
+        (error: unknown) => {
+          this.failed(error, view.id, 'job');
+          return false;
+        },
+      );
     });
   }
 
