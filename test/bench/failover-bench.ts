@@ -120,8 +120,11 @@ async function main(): Promise<void> {
     try {
       const fleet = await fleetRun(group, Number(values.agents), Number(values['heartbeat-ms']), ttlMs, Number(values['op-every-ms']));
       const ops = fleet.operations;
-      // One interval plus the re-handshake jitter (at most one interval), from the kill.
+      // One interval plus the re-handshake jitter (at most one interval), counted from when the
+      // standby serves: the outage before that is the 3 s target's; this one bounds how fast the
+      // agents come back once there is a lead to come back to. Both clocks are printed.
       const backWithinMs = fleet.heartbeatMs + fleet.rehandshakeJitterMs;
+      const backAfterServingMs = fleet.allAgentsAfterMs === null ? null : fleet.allAgentsAfterMs - fleet.heartbeatsAfterMs;
       // The standby took over before the kill (the active lead lost its lease): nothing measured from the kill holds.
       const valid = fleet.beforeKill.activeExited === null && fleet.beforeKill.standbyAcquiredMsBefore === null;
       // ACKs that reached a lead after its operation was decided: in its history (late_acks), not in the result.
@@ -132,14 +135,14 @@ async function main(): Promise<void> {
         served: fleet.heartbeatsAfterMs < TARGET_MS && fleet.apiAfterMs >= 0 && fleet.apiAfterMs < TARGET_MS,
         noOperationWithoutOutcome: ops.withoutOutcome === 0,
         noAckLost: ops.acksRecorded + lateAcks >= ops.acksExpected,
-        allBack: fleet.allAgentsAfterMs !== null && fleet.allAgentsAfterMs <= backWithinMs,
+        allBack: backAfterServingMs !== null && backAfterServingMs <= backWithinMs,
       };
-      const file = writeReport('failover-fleet', { ttlMs, load: loadavg(), fleet, target: { servedWithinMs: TARGET_MS, backWithinMs, met } });
+      const file = writeReport('failover-fleet', { ttlMs, load: loadavg(), fleet, target: { servedWithinMs: TARGET_MS, backWithinMs, backAfterServingMs, met } });
       stdout.write(`\nbench:failover --agents ${fleet.agents} — kill -9 of the active lead, 3-node JetStream cluster, store.backend jetstream (replicas 3), ha.ttl_ms ${ttlMs}, heartbeat ${fleet.heartbeatMs} ms ±${fleet.heartbeatJitter * 100}%, re-handshake delay [0, ${fleet.rehandshakeJitterMs}) ms, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n`);
       const back = fleet.agentBackMs;
       stdout.write(`${formatTable(
-        ['agents', 'heartbeats answered after ms', 'API ready after ms', 'all agents back after ms', 'all active after ms', 'agent back p10/p50/p90 ms', 'agents seen by the standby'],
-        [[String(fleet.agents), fleet.heartbeatsAfterMs, fleet.apiAfterMs, fleet.allAgentsAfterMs ?? -1, fleet.allActiveAfterMs ?? -1, back === null ? '-' : `${back.p10}/${back.p50}/${back.p90}`, String(fleet.agentsSeen)]],
+        ['agents', 'heartbeats answered after ms', 'API ready after ms', 'all agents back after ms', 'of it after serving', 'all active after ms', 'agent back p10/p50/p90 ms', 'agents seen by the standby'],
+        [[String(fleet.agents), fleet.heartbeatsAfterMs, fleet.apiAfterMs, fleet.allAgentsAfterMs ?? -1, backAfterServingMs ?? -1, fleet.allActiveAfterMs ?? -1, back === null ? '-' : `${back.p10}/${back.p50}/${back.p90}`, String(fleet.agentsSeen)]],
       )}\n\n`);
       const parts = fleet.takeover;
       stdout.write(`kill -9 to serving, in parts (ms; from the standby's log lines):\n\n${formatTable(
@@ -166,7 +169,8 @@ async function main(): Promise<void> {
       if (pre.activeWarnings.length > 0) stdout.write(`active lead's last warnings: ${JSON.stringify(pre.activeWarnings.map((line) => ({ time: line.time, msg: line.msg, err: (line.err as { message?: string } | undefined)?.message })))}\n`);
       stdout.write(`standby: heartbeats refused ${JSON.stringify(fleet.standbyRefusals)}, sessions opened ${fleet.standbySessionsOpened}\n`);
       if (!valid) stdout.write('INVALID RUN: the active lead had lost its lease before the kill; the figures above do not measure the kill\n');
-      stdout.write(`targets: served < ${TARGET_MS} ms ${met.served ? 'met' : 'MISSED'}; operations all with an outcome ${met.noOperationWithoutOutcome ? 'met' : 'MISSED'}; no ACK lost ${met.noAckLost ? 'met' : 'MISSED'}; all back <= ${backWithinMs} ms ${met.allBack ? 'met' : 'MISSED'}\n`);
+      stdout.write(`ACKs: waited ${fleet.ackSettleMs} ms after the last operation for its stragglers\n`);
+      stdout.write(`targets: served < ${TARGET_MS} ms ${met.served ? 'met' : 'MISSED'}; operations all with an outcome ${met.noOperationWithoutOutcome ? 'met' : 'MISSED'}; no ACK lost ${met.noAckLost ? 'met' : 'MISSED'}; all back <= ${backWithinMs} ms after serving ${met.allBack ? 'met' : 'MISSED'}\n`);
       stdout.write(`results: ${file}\n`);
     } finally {
       await group.agent.close();

@@ -31,6 +31,8 @@ const POLL_MS = 250;
 const VERIFY_THREADS = 1;
 /** "A running operation every few seconds" (issue 16). */
 const OPERATION_EVERY_MS = 3_000;
+/** How long the run waits after its last operation for ACKs still on their way. */
+const ACK_SETTLE_MS = 15_000;
 const OPERATIONS_BEFORE_KILL = 3;
 /** The sim spec's heartbeat_jitter default, stated so the report can name it. */
 const HEARTBEAT_JITTER = 0.1;
@@ -51,6 +53,8 @@ export interface FleetOutage {
   readonly allActiveAfterMs: number | null;
   /** When each agent's first heartbeat after the kill was accepted, from the kill, ms: quantiles. */
   readonly agentBackMs: { p10: number; p50: number; p90: number; max: number } | null;
+  /** How long the run waited after its last operation for its stragglers' ACKs (ACK_SETTLE_MS at most). */
+  readonly ackSettleMs: number;
   readonly agentsSeen: number;
   /** The standby's refusals of heartbeats by reason, and the sessions it opened, after the run. */
   readonly standbyRefusals: Readonly<Record<string, number>>;
@@ -418,6 +422,13 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
     await ops.stop();
     opsRunning = false;
     const operations = await ops.figures(apiB);
+    // The last operation's stragglers are still on their way when it is decided: wait (bounded)
+    // until every expected ACK is in a result or logged late, so one not yet arrived is not
+    // counted lost. What is still missing after the wait is.
+    const settleFrom = Date.now();
+    const lateAcks = (): number => loggedOperations(started).reduce((sum, op) => sum + op.lateAcks, 0);
+    while (operations.acksRecorded + lateAcks() < operations.acksExpected && Date.now() - settleFrom < ACK_SETTLE_MS) await delay(POLL_MS);
+    const ackSettleMs = Date.now() - settleFrom;
     const counters = await standbyCounters(apiB);
     const loaded = standby.lines.find((line) => line.msg === 'loaded the followed shared state');
     const after = [...backAt.values()].map((at) => at - killedAt).sort((x, y) => x - y);
@@ -431,7 +442,8 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       apiAfterMs: apiAt === undefined ? -1 : apiAt - killedAt,
       allAgentsAfterMs: backAt.size >= agents ? after.at(-1)! : null,
       allActiveAfterMs: allActiveAt === null ? null : allActiveAt - killedAt,
-      agentBackMs: after.length === 0 ? null : { p10: q(0.1), p50: q(0.5), p90: q(0.9), max: after.at(-1)! },
+      agentBackMs: after.length === 0 ? null : { p10: Math.round(q(0.1)), p50: Math.round(q(0.5)), p90: Math.round(q(0.9)), max: Math.round(after.at(-1)!) },
+      ackSettleMs,
       agentsSeen: backAt.size,
       takeover: takeoverParts(standby, killedAt, heartbeatsAt, apiAt),
       standbyRefusals: counters.refusals,
