@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { silentLogger } from '../lib/logger.js';
 import { LeadStore } from '../store/index.js';
-import { saveTrust, setUpTrust } from './trust-setup.js';
+import { TRUST_STATE_KEY, saveTrust, setUpTrust } from './trust-setup.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -40,6 +40,17 @@ async function enrollmentFile(root: KeyPair, count: number): Promise<{ path: str
   return { path, keys };
 }
 
+/** Counts writes of the trust snapshot from now on. */
+function countTrustWrites(on: LeadStore): () => number {
+  let count = 0;
+  const set = on.state.set.bind(on.state);
+  on.state.set = (key, value) => {
+    if (key === TRUST_STATE_KEY) count++;
+    set(key, value);
+  };
+  return () => count;
+}
+
 describe('setUpTrust on a restart', () => {
   it('does not verify again the enrollments it verified before and still trusts; re-checks revoked ones and other roots', async () => {
     const clock = new ManualClock(NOW);
@@ -51,15 +62,19 @@ describe('setUpTrust on a restart', () => {
     const first = await setUpTrust(deps, { rootPublicKeys: [rootText], enrollmentsPath: path });
     expect(first).toMatchObject({ added: 3, refused: 0, unchanged: 0 });
 
+    const writes = countTrustWrites(store);
     const second = await setUpTrust(deps, { rootPublicKeys: [rootText], enrollmentsPath: path });
     expect(second).toMatchObject({ added: 3, refused: 0, unchanged: 3 });
     for (const key of keys) expect(second.trust.lookupKey(key).ok).toBe(true);
+    // Nothing new: the snapshot is not written again.
+    expect(writes()).toBe(0);
 
     // A key revoked since: verified again, and refused.
     second.trust.revokeKey(keys[0]!);
     saveTrust(store, second.trust);
     const third = await setUpTrust(deps, { rootPublicKeys: [rootText], enrollmentsPath: path });
     expect(third).toMatchObject({ added: 2, refused: 1, unchanged: 2 });
+    expect(third.trust.lookupKey(keys[0]!).ok).toBe(false);
 
     // Envelopes of a root no longer configured are not taken as known.
     const other = await nodeEd25519.generateKeyPair();

@@ -50,7 +50,7 @@ export async function setUpTrust(deps: TrustSetupDeps, options: TrustSetupOption
 /**
  * Verifies every enrollment under `path` against the mesh roots and adds it to the trust
  * store (again on SIGHUP, so an operator can enroll agents without a restart), then saves
- * the store. Refused ones are logged one by one.
+ * the store when anything was added. Refused ones are logged one by one.
  */
 export async function addEnrollmentsFrom(
   path: string,
@@ -80,8 +80,12 @@ export async function addEnrollmentsFrom(
       accepted.push({ publicKey: verified.value.record.public_key, agentId: verified.value.record.agent_id, signed: verified.value.signed });
     }
   }
-  store.enrollments.putAll(accepted, clock.now());
-  saveTrust(store, trust);
+  // Nothing added: the store holds what was restored, and a restart with a big fleet on record
+  // need not rewrite (and re-replicate) a snapshot of every agent's key.
+  if (accepted.length > 0) {
+    store.enrollments.putAll(accepted, clock.now());
+    saveTrust(store, trust);
+  }
   return { added: accepted.length + unchanged, refused, unchanged };
 }
 
