@@ -8,6 +8,7 @@ import {
   type IncomingFrame,
   type KeyResolver,
   type SessionAccept,
+  type SessionCrypto,
   type SessionHello,
   type SignedFrame,
 } from '@mesh30k/shared';
@@ -45,6 +46,8 @@ export interface SessionDeskDeps {
   counters: IngestCounters;
   limits?: LimitCounters;
   random?: () => number;
+  /** The key exchange's primitives (WebCrypto when absent; the lead passes node:crypto's). */
+  sessionCrypto?: SessionCrypto;
 }
 
 export interface SessionDeskOptions {
@@ -147,7 +150,7 @@ export class SessionDesk {
     const lifetime = Math.round(this.options.lifetimeMs * (1 + (random() * 2 - 1) * this.options.jitter));
     const sessionId = newSessionId();
     this.sweepExpired(now);
-    const { keys, acceptFields } = await acceptHello(hello, verified.value.body, { leadId: this.deps.identity.leadId, sessionId });
+    const { keys, acceptFields } = await acceptHello(hello, verified.value.body, { leadId: this.deps.identity.leadId, sessionId }, this.deps.sessionCrypto);
     this.deps.table.open(hello.agent_id, keys, now + lifetime, sessionId);
     this.deps.counters.sessionsOpened++;
     this.deps.logger.debug({ agentId: hello.agent_id, sessionId, bootId: hello.boot_id, lifetimeMs: lifetime }, 'heartbeat session opened');

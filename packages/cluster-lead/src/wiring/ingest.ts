@@ -1,6 +1,6 @@
 /** Heartbeat intake: signature checks (on worker threads when configured), replay and sequence checks, replies. */
 import type { Clock } from '@mesh30k/shared';
-import { nodeHmacSha256 } from '@mesh30k/shared/node';
+import { nodeHmacSha256, nodeSessionCrypto } from '@mesh30k/shared/node';
 import type { NatsConnection } from 'nats';
 import type { LeadConfig } from '../config/index.js';
 import { ControlState, HeartbeatIngest, HeartbeatReplay, IngestCounters, InlineVerifier, SessionDesk, SessionTable, VerifyPool, type FrameVerifier, type SessionDeps } from '../ingest/index.js';
@@ -64,7 +64,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
     table === undefined
       ? undefined
       : new SessionDesk(
-          { clock, logger: logger.child({ domain: 'session' }), identity, verifier, resolveKey, table, counters, limits },
+          { clock, logger: logger.child({ domain: 'session' }), identity, verifier, resolveKey, table, counters, limits, sessionCrypto: nodeSessionCrypto },
           {
             lifetimeMs: config.heartbeat.session_lifetime_ms,
             jitter: SESSION_LIFETIME_JITTER,

@@ -1,5 +1,5 @@
 import { ImpedanceProfiler, ReplayGuard, SIGNER_HEADER } from '@mesh30k/shared';
-import { nodeHmacSha256 } from '@mesh30k/shared/node';
+import { nodeHmacSha256, nodeSessionCrypto } from '@mesh30k/shared/node';
 import type { MeshMode } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AgentClock } from '../clock/agent-clock.js';
@@ -137,6 +137,7 @@ export class Agent {
       auth: deps.heartbeatAuth ?? 'session',
       ...(deps.heartbeatSelfCheck === undefined ? {} : { selfCheck: deps.heartbeatSelfCheck }),
       hmac: deps.hmac ?? nodeHmacSha256,
+      sessionCrypto: nodeSessionCrypto,
     });
   }
 

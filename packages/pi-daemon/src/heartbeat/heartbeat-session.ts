@@ -9,6 +9,7 @@ import {
   sessionTag,
   type HeartbeatReply,
   type HmacSha256,
+  type SessionCrypto,
   type SessionHello,
   type SessionKeys,
 } from '@mesh30k/shared';
@@ -54,6 +55,8 @@ export function handshakeRetryWaitMs(f: { reason: string; failures: number; inte
 export interface HeartbeatSessionDeps {
   ctx: AgentContext;
   hmac: HmacSha256;
+  /** The key exchange's primitives (WebCrypto when absent). */
+  sessionCrypto?: SessionCrypto;
   random(): number;
   /** The heartbeat's boot id, named in the HELLO. */
   bootId: string;
@@ -166,7 +169,7 @@ export class HeartbeatSession {
 
   private async open(): Promise<void> {
     const { ctx } = this.deps;
-    const handshake = await AgentHandshake.start();
+    const handshake = await AgentHandshake.start(this.deps.sessionCrypto);
     const hello: SessionHello = {
       ...messageHeader(ctx),
       kind: 'SESSION_HELLO',

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Heartbeat as HeartbeatSchema, REFUSAL, SIGNATURE_HEADER, TAG_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type HmacSha256, type ImpedanceProfiler, type MeshMode, type SensorSummary } from '@mesh30k/shared';
+import { Heartbeat as HeartbeatSchema, REFUSAL, SIGNATURE_HEADER, TAG_HEADER, randomToken, type Heartbeat, type HeartbeatReply, type HmacSha256, type ImpedanceProfiler, type SessionCrypto, type MeshMode, type SensorSummary } from '@mesh30k/shared';
 import type { EnrollmentHooks } from '../enrollment/enrollment-waiter.js';
 import type { DiscoveryResult } from '../enrollment/lead-discovery.js';
 import { messageHeader, type AgentContext } from '../agent/context.js';
@@ -36,6 +36,8 @@ export interface HeartbeatDeps {
   auth?: HeartbeatAuth;
   /** HMAC-SHA256 for session tags (node:crypto in Node). Required for `session`. */
   hmac?: HmacSha256;
+  /** The session key exchange's primitives (WebCrypto when absent). */
+  sessionCrypto?: SessionCrypto;
   /** Schema-check every tagged beat before it leaves (default), or only the first (sims). */
   selfCheck?: 'every' | 'first';
 }
@@ -121,7 +123,7 @@ export class HeartbeatTask implements BeatTask {
     this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
     if ((deps.auth ?? 'session') === 'session') {
       if (deps.hmac === undefined) throw new TypeError('heartbeat auth "session" needs an HMAC-SHA256 (deps.hmac)');
-      this.session = new HeartbeatSession({ ctx: deps.ctx, hmac: deps.hmac, random: () => deps.random(), bootId: this.bootId, intervalMs: () => this.intervalMs });
+      this.session = new HeartbeatSession({ ctx: deps.ctx, hmac: deps.hmac, ...(deps.sessionCrypto === undefined ? {} : { sessionCrypto: deps.sessionCrypto }), random: () => deps.random(), bootId: this.bootId, intervalMs: () => this.intervalMs });
     }
     const floor = deps.ctx.state.get<number>(SEQ_FLOOR_KEY);
     this.seq = typeof floor === 'number' && Number.isSafeInteger(floor) && floor >= 0 ? floor : 0;

@@ -4,6 +4,7 @@ import type { NodeEd25519 } from './node-ed25519.js';
 
 export { createNodeEd25519, nodeEd25519 } from './node-ed25519.js';
 export { nodeHmacSha256 } from './node-hmac.js';
+export { nodeSessionCrypto } from './node-session-crypto.js';
 export type { NodeEd25519, NodeEd25519Options, NodeSigner } from './node-ed25519.js';
 export {
   KEY_FILE_KTY,

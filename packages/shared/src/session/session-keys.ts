@@ -3,21 +3,37 @@ import { fromBase64Url, toArrayBufferView, toBase64Url, toHex } from '../signing
 /**
  * The key exchange of a heartbeat session (docs/adr/0004): an X25519 ephemeral key per side,
  * each sent inside a message its side's Ed25519 identity signs, and HKDF-SHA256 from the shared
- * secret to one key per direction. All on WebCrypto, so it runs in Node and in workerd alike.
+ * secret to one key per direction. The primitives come through `SessionCrypto`: WebCrypto by
+ * default, so it runs in Node and in workerd alike; Node processes pass the synchronous
+ * node:crypto one (`nodeSessionCrypto`, @mesh30k/shared/node), a few times cheaper per handshake.
  */
 type Subtle = typeof globalThis.crypto.subtle;
 type WebCryptoKey = Awaited<ReturnType<Subtle['importKey']>>;
 
 export const SESSION_KEY_BYTES = 32;
 export const SESSION_NONCE_BYTES = 16;
+const X25519_BYTES = 32;
 const INFO_LABEL = 'mesh30k hb v1';
 const encoder = new TextEncoder();
 
-/** One side's ephemeral X25519 key: the private half never leaves WebCrypto and is dropped after derivation. */
+/**
+ * One side's ephemeral X25519 key. The private half is opaque, stays inside the SessionCrypto
+ * that made it (only that one can use it) and is dropped after derivation.
+ */
 export interface Ephemeral {
   /** 32 raw bytes, base64url on the wire. */
   readonly publicKey: Uint8Array;
-  readonly privateKey: WebCryptoKey;
+  readonly privateKey: object;
+}
+
+/** The primitives of the exchange. Each rejects (or throws) on what it cannot do. */
+export interface SessionCrypto {
+  readonly name: string;
+  newEphemeral(): Promise<Ephemeral>;
+  /** The X25519 shared secret of `own` and the peer's 32 raw public bytes. */
+  x25519(own: Ephemeral, peerPublic: Uint8Array): Promise<Uint8Array>;
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, bytes: number): Promise<Uint8Array>;
+  sha256(data: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The two directional keys of a session. */
@@ -38,12 +54,33 @@ export interface SessionBinding {
   readonly transcriptHash: string;
 }
 
-const subtleOf = (subtle?: Subtle): Subtle => subtle ?? globalThis.crypto.subtle;
+/** SessionCrypto on WebCrypto (the default; `subtle` for tests). */
+export function webSessionCrypto(subtle: Subtle = globalThis.crypto.subtle): SessionCrypto {
+  return {
+    name: 'webcrypto',
+    async newEphemeral() {
+      const pair = (await subtle.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as { publicKey: WebCryptoKey; privateKey: WebCryptoKey };
+      const publicKey = new Uint8Array(await subtle.exportKey('raw', pair.publicKey));
+      return { publicKey, privateKey: pair.privateKey };
+    },
+    async x25519(own, peerPublic) {
+      const peer = await subtle.importKey('raw', toArrayBufferView(peerPublic), { name: 'X25519' }, false, []);
+      return new Uint8Array(await subtle.deriveBits({ name: 'X25519', public: peer }, own.privateKey as WebCryptoKey, 8 * X25519_BYTES));
+    },
+    async hkdfSha256(ikm, salt, info, bytes) {
+      const key = await subtle.importKey('raw', toArrayBufferView(ikm), 'HKDF', false, ['deriveBits']);
+      return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: toArrayBufferView(salt), info: toArrayBufferView(info) }, key, 8 * bytes));
+    },
+    async sha256(data) {
+      return new Uint8Array(await subtle.digest('SHA-256', toArrayBufferView(data)));
+    },
+  };
+}
 
-export async function newEphemeral(subtle?: Subtle): Promise<Ephemeral> {
-  const pair = (await subtleOf(subtle).generateKey({ name: 'X25519' }, true, ['deriveBits'])) as { publicKey: WebCryptoKey; privateKey: WebCryptoKey };
-  const publicKey = new Uint8Array(await subtleOf(subtle).exportKey('raw', pair.publicKey));
-  return { publicKey, privateKey: pair.privateKey };
+const defaultCrypto = (crypto?: SessionCrypto): SessionCrypto => crypto ?? webSessionCrypto();
+
+export function newEphemeral(crypto?: SessionCrypto): Promise<Ephemeral> {
+  return defaultCrypto(crypto).newEphemeral();
 }
 
 /** A fresh handshake nonce, base64url. */
@@ -52,8 +89,8 @@ export function newNonce(): string {
 }
 
 /** SHA-256 hex of a SESSION_HELLO's bytes: the ACCEPT names the one HELLO it answers. */
-export async function transcriptHash(helloBody: Uint8Array, subtle?: Subtle): Promise<string> {
-  return toHex(new Uint8Array(await subtleOf(subtle).digest('SHA-256', toArrayBufferView(helloBody))));
+export async function transcriptHash(helloBody: Uint8Array, crypto?: SessionCrypto): Promise<string> {
+  return toHex(await defaultCrypto(crypto).sha256(helloBody));
 }
 
 /**
@@ -61,17 +98,15 @@ export async function transcriptHash(helloBody: Uint8Array, subtle?: Subtle): Pr
  * info: label, agent, lead, session, transcript) to 64 bytes: agent->lead, then lead->agent.
  * Throws on a peer key that is not 32 bytes or that yields the all-zero secret (a low-order point).
  */
-export async function deriveSessionKeys(own: Ephemeral, peerPublicText: string, binding: SessionBinding, subtle?: Subtle): Promise<SessionKeys> {
-  const s = subtleOf(subtle);
+export async function deriveSessionKeys(own: Ephemeral, peerPublicText: string, binding: SessionBinding, crypto?: SessionCrypto): Promise<SessionKeys> {
+  const c = defaultCrypto(crypto);
   const peerBytes = fromBase64Url(peerPublicText);
-  if (peerBytes.byteLength !== 32) throw new TypeError(`peer X25519 key is ${peerBytes.byteLength} bytes, not 32`);
-  const peer = await s.importKey('raw', toArrayBufferView(peerBytes), { name: 'X25519' }, false, []);
-  const secret = new Uint8Array(await s.deriveBits({ name: 'X25519', public: peer }, own.privateKey, 256));
+  if (peerBytes.byteLength !== X25519_BYTES) throw new TypeError(`peer X25519 key is ${peerBytes.byteLength} bytes, not ${X25519_BYTES}`);
+  const secret = await c.x25519(own, peerBytes);
   if (secret.every((byte) => byte === 0)) throw new TypeError('peer X25519 key is a low-order point');
-  const ikm = await s.importKey('raw', secret, 'HKDF', false, ['deriveBits']);
   const salt = concat(fromBase64Url(binding.agentNonce), fromBase64Url(binding.leadNonce));
   const info = encoder.encode([INFO_LABEL, binding.agentId, binding.leadId, binding.sessionId, binding.transcriptHash].join('\0'));
-  const okm = new Uint8Array(await s.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: toArrayBufferView(salt), info: toArrayBufferView(info) }, ikm, 8 * 2 * SESSION_KEY_BYTES));
+  const okm = await c.hkdfSha256(secret, salt, info, 2 * SESSION_KEY_BYTES);
   secret.fill(0);
   return { agentToLead: okm.slice(0, SESSION_KEY_BYTES), leadToAgent: okm.slice(SESSION_KEY_BYTES) };
 }

@@ -1,0 +1,39 @@
+/**
+ * The session key exchange's primitives on node:crypto, synchronous: a lead opening thousands
+ * of sessions after a restart or a failover spends them on its main thread, where WebCrypto's
+ * promise and CryptoKey objects per step cost several times the X25519 itself. Public keys go
+ * in and out as JWK (raw bytes in base64url), which node exports and imports far faster than DER.
+ */
+import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
+import type { SessionCrypto } from '../session/session-keys.js';
+import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
+
+const bytesOf = (buffer: Buffer | ArrayBuffer): Uint8Array => (buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+
+/** The interface is promise-shaped (WebCrypto's is); the work here is done at once. */
+function settled<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+export const nodeSessionCrypto: SessionCrypto = {
+  name: 'node',
+  newEphemeral: () =>
+    settled(() => {
+      const { publicKey, privateKey } = generateKeyPairSync('x25519');
+      const x = publicKey.export({ format: 'jwk' }).x;
+      if (x === undefined) throw new Error('node:crypto exported an X25519 key without its x');
+      return { publicKey: fromBase64Url(x), privateKey };
+    }),
+  x25519: (own, peerPublic) =>
+    settled(() => {
+      const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: toBase64Url(peerPublic) }, format: 'jwk' });
+      // OpenSSL refuses a low-order peer (an all-zero secret) by throwing; the caller checks for other implementations.
+      return bytesOf(diffieHellman({ privateKey: own.privateKey as KeyObject, publicKey: peer }));
+    }),
+  hkdfSha256: (ikm, salt, info, bytes) => settled(() => bytesOf(hkdfSync('sha256', ikm, salt, info, bytes))),
+  sha256: (data) => settled(() => bytesOf(createHash('sha256').update(data).digest())),
+};
