@@ -83,8 +83,10 @@ const Heartbeat = z.strictObject({
    * = handshake_retry_after_ms): a handshake costs several heartbeats' CPU, and a fleet
    * re-handshakes at once after a lead restart. Counted apart from the verify backlog (which
    * sheds them too, at ingest.shed_backlog): a handshake burst is turned away before it has
-   * queued seconds of work that would time out at the agents. The agents wait retry_after_ms x (0.5-1.5) and try again, which spreads them at the rate
-   * the lead takes them.
+   * queued seconds of work that would time out at the agents. Each agent turned away is given
+   * the next free slot at the rate the lead has been opening sessions (handshake-pacer.ts), at
+   * least 250 ms and at most handshake_retry_after_ms; it waits retry_after_ms x (0.5-1.5) and
+   * tries again, so the fleet comes back at the pace the lead takes it.
    */
   handshake_shed_backlog: count(128),
   handshake_retry_after_ms: ms(10_000),

@@ -20,6 +20,7 @@ import { frameHeaders, frameOf } from '../nats/frames.js';
 import { HandledSubscription } from '../nats/handled-subscription.js';
 import { signBuilt } from '../nats/sign-built.js';
 import type { LeadIdentity } from '../trust/index.js';
+import { HandshakePacer } from './handshake-pacer.js';
 import { HEARTBEAT_QUEUE } from './heartbeat-ingest.js';
 import type { IngestCounters } from './refusals.js';
 import { newSessionId, type SessionTable } from './session-table.js';
@@ -33,6 +34,10 @@ const MAX_REASON_CHARS = 512;
 const SWEEP_EVERY_MS = 60_000;
 /** At most one refusal log line per code in this window; the counters see every refusal. */
 const REFUSAL_LOG_WINDOW_MS = 10_000;
+
+/** The shortest retry_after_ms a shed HELLO is given, and the window its pacing rate is measured over. */
+const MIN_HANDSHAKE_RETRY_MS = 250;
+const PACER_WINDOW_MS = 1_000;
 
 export interface SessionDeskDeps {
   clock: Clock;
@@ -61,7 +66,8 @@ export interface SessionDeskOptions {
   /**
    * Shed a HELLO unverified (OVERLOADED, retry_after_ms) at this verify backlog, as heartbeats
    * are; and, when `handshakes` is set, beyond that many handshakes of this desk in progress
-   * (answered with handshakeRetryAfterMs, default retryAfterMs).
+   * (answered with a retry_after_ms paced at the rate the desk opens sessions, at most
+   * handshakeRetryAfterMs, default retryAfterMs: handshake-pacer.ts).
    */
   shed?: { backlog?: number; retryAfterMs: number; handshakes?: number; handshakeRetryAfterMs?: number };
   /** Subscribe in the HEARTBEAT_QUEUE group (default true); off for HA leads, as the heartbeat intake (HeartbeatIngestOptions.queueGroup). */
@@ -84,6 +90,7 @@ export class SessionDesk {
   private lastSweep = Number.NEGATIVE_INFINITY;
   /** HELLOs admitted and not yet answered. */
   private handshaking = 0;
+  private readonly pacer: HandshakePacer | undefined;
 
   constructor(
     private readonly deps: SessionDeskDeps,
@@ -96,6 +103,11 @@ export class SessionDesk {
       handle: (msg) => this.handle(msg),
       logger: deps.logger,
     });
+    const shed = options.shed;
+    if (shed?.handshakes !== undefined) {
+      // Before any session opened lately, the desk is assumed to clear its limit in a second.
+      this.pacer = new HandshakePacer({ minMs: MIN_HANDSHAKE_RETRY_MS, maxMs: shed.handshakeRetryAfterMs ?? shed.retryAfterMs, windowMs: PACER_WINDOW_MS, assumedPerSecond: shed.handshakes });
+    }
     // By id, remembered under the lead's receipt time: an agent at boot cannot stamp mesh time yet.
     this.replay = new ReplayGuard({ clock: deps.clock, ttlMs: options.replay.ttlMs, skewMs: options.replay.ttlMs, maxEntries: options.replay.maxEntries });
   }
@@ -126,7 +138,8 @@ export class SessionDesk {
     }
     if (shed?.handshakes !== undefined && this.handshaking >= shed.handshakes) {
       this.deps.limits?.hit('heartbeat_shed');
-      return this.refuse('OVERLOADED', `the lead is busy with ${this.handshaking} session handshakes; open the session later`, frame.signerId ?? null, shed.handshakeRetryAfterMs ?? shed.retryAfterMs);
+      const retryAfterMs = this.pacer?.retryAfterMs(this.deps.clock.now(), this.handshaking) ?? shed.retryAfterMs;
+      return this.refuse('OVERLOADED', `the lead is busy with ${this.handshaking} session handshakes; open the session later`, frame.signerId ?? null, retryAfterMs);
     }
     this.handshaking++;
     try {
@@ -153,6 +166,7 @@ export class SessionDesk {
     const { keys, acceptFields } = await acceptHello(hello, verified.value.body, { leadId: this.deps.identity.leadId, sessionId }, this.deps.sessionCrypto);
     this.deps.table.open(hello.agent_id, keys, now + lifetime, sessionId);
     this.deps.counters.sessionsOpened++;
+    this.pacer?.noteOpened(this.deps.clock.now());
     this.deps.logger.debug({ agentId: hello.agent_id, sessionId, bootId: hello.boot_id, lifetimeMs: lifetime }, 'heartbeat session opened');
     const t = this.deps.clock.now();
     const accept: SessionAccept = {
