@@ -37,6 +37,7 @@ const TIMED = [
   'packages/cluster-lead/test/delegation/delegation.integration.test.ts',
   'packages/cluster-lead/test/edge/mixed-scatter.integration.test.ts',
   'packages/cluster-lead/test/ha/jetstream-failover.integration.test.ts',
+  'packages/cluster-lead/test/ha/job-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/jetstream-follow.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-failover.integration.test.ts',
   'packages/cluster-lead/test/ha/lead-fencing.integration.test.ts',

@@ -7,7 +7,7 @@ import { agentRoutes, type AgentAction } from './agents-routes.js';
 import { PageTokens } from './page-token.js';
 import { idempotency } from './idempotency.js';
 import { MemoryIdempotencyStore, type IdempotencyStore } from './idempotency-store.js';
-import { cascadeJson, cascadeRoutes, type CascadesApi } from './cascade-routes.js';
+import { cascadeJobEnd, cascadeRoutes, type CascadesApi } from './cascade-routes.js';
 import { edgeRoutes, type EdgeAgentsApi } from './edge-routes.js';
 import { enrollmentRoutes, type EnrollmentsApi } from './enrollment-routes.js';
 import { controlRoutes, type ControlApi } from './control-routes.js';
@@ -230,9 +230,7 @@ export function createApi(deps: ApiDeps): Hono {
             state: 'RUNNING',
             poll: () => {
               const view = cascades.get(id);
-              if (view === undefined || view.state === 'running') return undefined;
-              const json = cascadeJson(view);
-              return view.state === 'completed' ? { ok: true, result: json.result } : { ok: false, code: 'CASCADE_FAILED', message: view.error ?? 'the cascade failed', result: json.result };
+              return view === undefined ? undefined : cascadeJobEnd(view);
             },
           });
         }

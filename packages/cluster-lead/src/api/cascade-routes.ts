@@ -9,7 +9,7 @@ import { ApiError } from './problem.js';
 import { readJsonBody } from './read-body.js';
 import { refuseInvalidVerbPayload } from './verb-payload.js';
 import { snakeKeys } from './json-case.js';
-import type { JobState } from '../jobs/index.js';
+import type { JobEnd, JobState } from '../jobs/index.js';
 import type { Answer, CascadeAcceptedSchema, CascadeJson } from './response-schemas.js';
 
 export const CascadeBody = z.strictObject({
@@ -77,6 +77,32 @@ export interface CascadesApi {
 
 export function cascadeJson(view: CascadeViewJson): CascadeJson {
   return { cascade_id: view.cascadeId, state: view.state, started_at: view.startedAt, error: view.error, result: snakeKeys(view.result) };
+}
+
+/** The figures of a decided cascade (CascadeResult) that say whether it did its work. */
+interface DecidedCascade {
+  readonly status?: unknown;
+  readonly degraded?: readonly unknown[];
+  readonly counts?: { readonly sent?: unknown };
+}
+
+/**
+ * A cascade's end as its job shows it; undefined while it runs. As for a scatter job, SUCCEEDED
+ * only when it did its work: every phase met its thresholds (status SUCCESS; priority_first:
+ * COMPLETE with no degraded phase) and someone was sent to. A decided cascade short of that is
+ * FAILED with `CASCADE_INCOMPLETE` (its result attached); one that threw, `CASCADE_FAILED`.
+ */
+export function cascadeJobEnd(view: CascadeViewJson): JobEnd | undefined {
+  if (view.state === 'running') return undefined;
+  const result = cascadeJson(view).result;
+  if (view.state === 'failed') return { ok: false, code: 'CASCADE_FAILED', message: view.error ?? 'the cascade failed', result };
+  const figures = (view.result ?? {}) as DecidedCascade;
+  const degraded = (figures.degraded ?? []).map(String);
+  const sent = typeof figures.counts?.sent === 'number' ? figures.counts.sent : 0;
+  const met = (figures.status === 'SUCCESS' || figures.status === 'COMPLETE') && degraded.length === 0;
+  if (met && sent > 0) return { ok: true, result };
+  const why = degraded.length > 0 ? degraded.join('; ') : sent === 0 ? 'nobody was sent to' : 'below its thresholds';
+  return { ok: false, code: 'CASCADE_INCOMPLETE', message: `the cascade ended ${String(figures.status)}: ${why} (see result.phases)`, result };
 }
 
 const fieldName = (path: string): string =>

@@ -5,21 +5,17 @@
 // with every agent's ACK (those A stored and the one an agent redelivers from its outbox), or
 // FAILED_OVER; the Idempotency-Key that started it on A answers the same on B; a conflict
 // logged on A is listed by B.
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SIGNATURE_HEADER, SIGNER_HEADER, encodeMessage, subjects } from '@mesh30k/shared';
-import { generateKeyFile, loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
+import { loadKeyPair, nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
 import { connect, headers, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LeadApi} from '../../../../test/harness/index.js';
-import { AGENT_BIN, freePort, makeTempDir, startNatsCluster, waitFor, type NatsCluster, type TempDir } from '../../../../test/harness/index.js';
-import { createMeshOperator, operatorApi, operatorApiConfig, spawnNode, stopProc, type MeshOperator, type Proc } from '../../../../test/harness/local-mesh.js';
-import { provisionMeshDaemon, type MeshDaemonFiles } from '../../../../test/harness/mesh-daemon.js';
+import { waitFor } from '../../../../test/harness/index.js';
 import { INTAKE_OPEN_MESSAGE } from '../../src/main.js';
-import { createTestRoot } from '../support/test-agents.js';
-import { HA_CLUSTER_ID, HA_LEAD_ID, killLead, logged, startHaLead, type HaGroup, type LeadProc } from './support/ha-leads.js';
+import { HA_LEAD_ID, killLead, logged } from './support/ha-leads.js';
+import { startOpsMesh, type OpsLead, type OpsMesh } from './support/ops-mesh.js';
 
 const DAEMONS = 3;
 const HEARTBEAT_MS = 500;
@@ -37,13 +33,7 @@ interface JobView {
   result?: { status: string; responders: Arrival[]; conflicts: Arrival[]; stragglers: string[]; interrupted?: { by: string; failed_over?: string } };
 }
 
-let cluster: NatsCluster;
-let dir: TempDir;
-let group: HaGroup;
-let operator: MeshOperator;
-let enrollDir: string;
-const daemons: Array<{ files: MeshDaemonFiles; proc: Proc }> = [];
-const leads: LeadProc[] = [];
+let mesh: OpsMesh;
 let nc: NatsConnection | undefined;
 
 function count(dbPath: string, sql: string, ...params: unknown[]): number {
@@ -58,55 +48,22 @@ function count(dbPath: string, sql: string, ...params: unknown[]): number {
   }
 }
 
-async function startLead(name: string): Promise<{ lead: LeadProc; api: LeadApi }> {
-  const port = await freePort();
-  const lead = await startHaLead(group, name, { enabled: true, lease_key: 'ops', ttl_ms: TTL_MS, replicas: 3 }, {}, {
-    http: { host: '127.0.0.1', port, allow_plain_http: true },
-    api: operatorApiConfig(operator),
-    trust: { root_public_keys: [group.root.publicKeyText], enrollments: enrollDir },
-    store: { backend: 'jetstream', jetstream: { replicas: 3, prefix: 'opsfo' } },
-    heartbeat: { interval_ms: HEARTBEAT_MS },
-    // Long enough for the paused agent's outbox to come back; the operation ends once all have answered.
-    scatter: { resume_grace_ms: 30_000 },
-    breakers: { metrics_only: true },
-    // Loopback latencies swing with the machine's load (as in startLocalMesh).
-    thresholds: { unstable_drift: 5, spike_factor: 10 },
-  });
-  leads.push(lead);
-  return { lead, api: operatorApi(`http://127.0.0.1:${port}`, operator) };
-}
+// Long enough for the paused agent's outbox to come back; the operation ends once all have answered.
+const startLead = (name: string): Promise<OpsLead> => mesh.startLead(name, { leaseKey: 'ops', prefix: 'opsfo', ttlMs: TTL_MS, scatter: { resume_grace_ms: 30_000 } });
 
 beforeAll(async () => {
-  cluster = await startNatsCluster();
-  dir = await makeTempDir('mesh30k-ops-failover-');
-  const root = await createTestRoot();
-  const leadKeys = await generateKeyFile(join(dir.path, 'lead.key'));
-  operator = await createMeshOperator(dir.path);
-  enrollDir = join(dir.path, 'enrollments');
-  await mkdir(enrollDir, { recursive: true });
-  // startHaLead reads the group's identity; its test agent is not used here.
-  group = { dir: dir.path, servers: cluster.urls, root, agent: undefined as never, leadKeys: [leadKeys.publicKey] };
-  for (let d = 0; d < DAEMONS; d++) {
-    const files = await provisionMeshDaemon({
-      agentId: `pi-${d}`, dir: join(dir.path, `pi-${d}`), root: root.keys, leadId: HA_LEAD_ID, leadPublicKey: leadKeys.publicKey, clusterId: HA_CLUSTER_ID,
-      capabilities: ['sensor.read'], natsUrl: cluster.urls[d % cluster.urls.length]!, heartbeatMs: HEARTBEAT_MS, logLevel: 'info', enrollDir,
-    });
-    daemons.push({ files, proc: spawnNode(dir.path, `pi-${d}`, [AGENT_BIN, 'run', '--config', files.configPath]) });
-  }
-  nc = await connect({ servers: cluster.urls[1]! });
+  mesh = await startOpsMesh({ daemons: DAEMONS, heartbeatMs: HEARTBEAT_MS, tempPrefix: 'mesh30k-ops-failover-' });
+  nc = await connect({ servers: mesh.cluster.urls[1]! });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(leads.splice(0).map(killLead));
-  await Promise.all(daemons.map((d) => stopProc(d.proc)));
   await nc?.close();
-  await cluster?.dispose();
-  await dir?.dispose();
+  await mesh?.dispose();
 });
 
 /** A CONFLICT report signed by pi-0 (its key file), straight to the lead's conflict subject. */
 async function reportConflict(): Promise<void> {
-  const keys = await loadKeyPair(join(dir.path, 'pi-0', 'agent.key'));
+  const keys = await loadKeyPair(join(mesh.dir.path, 'pi-0', 'agent.key'));
   const frame = await encodeMessage(sampleMessage('CONFLICT', { sender: 'pi-0', at: Date.now() }), nodeEd25519.signerSync(keys.privateKey), 'pi-0');
   const h = headers();
   h.set(SIGNER_HEADER, frame.signerId);
@@ -136,14 +93,14 @@ describe('an operation in flight when the active lead is killed (store.backend j
     const key = { 'idempotency-key': `start-${operationId}` };
     // One daemon is paused before the operation: it is sent the COORDINATE, which waits in its
     // socket; it answers only after A is dead, from its outbox, to whichever lead listens then.
-    const slow = daemons.at(-1)!;
+    const slow = mesh.daemons.at(-1)!;
     process.kill(slow.proc.child.pid!, 'SIGSTOP');
     let started;
     try {
       started = await a.api.post('/v1/operations', body, key);
       expect(started.status, JSON.stringify(started.body)).toBe(202);
       await waitFor("the running daemons' ACKs stored by A", 20_000, () =>
-        count(join(dir.path, 'data-a', 'lead.db'), 'SELECT COUNT(*) FROM running_operation_acks WHERE operation_id = ?', operationId) === DAEMONS - 1 ? true : undefined,
+        count(join(mesh.dir.path, 'data-a', 'lead.db'), 'SELECT COUNT(*) FROM running_operation_acks WHERE operation_id = ?', operationId) === DAEMONS - 1 ? true : undefined,
       );
       await killLead(a.lead);
     } finally {
@@ -164,7 +121,7 @@ describe('an operation in flight when the active lead is killed (store.backend j
     expect(['SUCCESS', 'PARTIAL', 'FAILED_OVER']).toContain(decided.outcome);
     // Zero ACKs lost: each daemon's ACK is in B's record, once.
     const counted = [...result.responders, ...result.conflicts].map((r) => r.agent_id).sort();
-    expect(counted).toEqual(daemons.map((d) => d.files.agentId).sort());
+    expect(counted).toEqual(mesh.daemons.map((d) => d.files.agentId).sort());
     expect(decided.outcome).toBe('SUCCESS');
     expect(decided.state).toBe('SUCCEEDED');
 
@@ -186,7 +143,7 @@ describe('an operation in flight when the active lead is killed (store.backend j
       const res = await b.api.get<JobView>(`/v1/operations/${nextId}`);
       return res.status === 200 && res.body.state !== 'RUNNING' && res.body.state !== 'QUEUED' ? res.body : undefined;
     });
-    expect([...after.result!.responders, ...after.result!.conflicts].map((r) => r.agent_id).sort()).toEqual(daemons.map((d) => d.files.agentId).sort());
+    expect([...after.result!.responders, ...after.result!.conflicts].map((r) => r.agent_id).sort()).toEqual(mesh.daemons.map((d) => d.files.agentId).sort());
     expect(b.lead.lines.find((line) => line.event === 'operation.started' && line.operation_id === nextId)).toMatchObject({ selected: DAEMONS, unheard: 0, hold_messages: 1 });
   }, 180_000);
 });
