@@ -16,6 +16,7 @@ import { breakerHistoryRoutes, type BreakerHistoryApi } from './breaker-history-
 import type { HealResult } from '../control/index.js';
 import type { ConflictQuery, StoredConflict } from '../store/index.js';
 import type { OperationsApi } from './operations-routes.js';
+import { standbyGuard } from './standby-guard.js';
 import { JOB_COPY_WAIT_MS, jobRoutes, type AckSource } from './jobs-routes.js';
 import { JobBoard } from '../jobs/index.js';
 import { ApiError, problemResponse } from './problem.js';
@@ -141,6 +142,8 @@ export interface ApiDeps {
   tree?: TreeSource;
   /** The dashboard under /ui/ (src/web); it checks its own sessions, so it sits before the guard. */
   web?: { readonly app: Hono };
+  /** True while this lead is an HA standby: every /v1 request that changes something answers 503. */
+  standby?: () => boolean;
 }
 
 /**
@@ -155,6 +158,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.use('*', jsonBodiesOnly());
   if (deps.web !== undefined) app.route('/', deps.web.app);
   app.use('*', ...apiGuard({ ...deps.access, logger: deps.logger, counters }));
+  if (deps.standby !== undefined) app.use('/v1/*', standbyGuard(deps.standby));
   app.use('/v1/*', idempotency(deps.idempotency ?? new MemoryIdempotencyStore(), deps.access.now));
 
   app.get('/health/live', (c) => c.json({ status: 'live' }));

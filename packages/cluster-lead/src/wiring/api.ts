@@ -57,7 +57,7 @@ export interface ApiWiringDeps {
   readonly replication?: () => ReplicationStats | null;
   /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
   readonly idempotency?: IdempotencyStore;
-  /** With config `ha`: the lease's state for /metrics. */
+  /** With config `ha`: the lease's state, for /metrics and to refuse changes while a standby. */
   readonly ha?: () => { active: boolean; leaseOpenFailures: number };
 }
 
@@ -65,7 +65,7 @@ export interface ApiWiringDeps {
 const DEEP_PROBE_CANDIDATES = 3;
 
 export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
-  const { config, clock, logger, store, registry, breakers, ops, limits } = deps;
+  const { config, clock, logger, store, registry, breakers, ops, limits, ha } = deps;
   const { enrollmentDesk, roots } = deps.trust;
   const edgeDirectory = deps.edge.directory;
   // HTTPS, or plain HTTP where explicitly allowed on loopback: refused before anything listens.
@@ -160,6 +160,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
         ...(deps.ha === undefined ? {} : { ha: deps.ha }),
       },
       metricsRegistry,
+      ...(ha === undefined ? {} : { standby: () => !ha().active }),
       mode: {
         get: () => ({ mode: registry.mode, computed: registry.computedMode, override: registry.modeOverride }),
         set: (override) => deps.setModeOverride(override),

@@ -35,6 +35,7 @@ function commonProblems(route: RouteDoc): Map<number, string[]> {
     add(429, 'RATE_LIMITED: over api.rate_limit, or too many failed authentications (reason TOO_MANY_FAILURES)');
   }
   if (writes) add(413, 'PAYLOAD_TOO_LARGE: the body is over api.max_body_bytes');
+  if (writes && route.path.startsWith('/v1/')) add(503, 'UNAVAILABLE: this lead is an HA standby (another lead holds the lease); send changes to the active lead');
   if (route.body !== undefined) add(415, 'the body is not application/json');
   if (route.method === 'post' && route.path.startsWith('/v1/')) {
     add(400, 'BAD_REQUEST: a malformed Idempotency-Key');
