@@ -110,6 +110,9 @@ describe('a delegation or cascade in flight when the active lead is killed (stor
       expect(started.status, JSON.stringify(started.body)).toBe(202);
       await loggedFor(a.lead, 'operation started', attemptId, 10_000);
       await followed(b, delegationId, 'delegation');
+      // The standby serves reads (the job above) and refuses to start work of its own.
+      const onStandby = await b.api.post('/v1/delegations', { delegation_id: `${delegationId}-b`, task: { verb: 'observe' }, to: { agent_id: 'pi-0' }, timeout_ms: 6_000, max_attempts: 1 });
+      expect(onStandby.status, JSON.stringify(onStandby.body)).toBe(503);
 
       const settled = await takeOver(a, b);
       expect(settled).toMatchObject({ failedOver: 1 });
