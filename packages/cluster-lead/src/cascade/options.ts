@@ -12,8 +12,12 @@ export const REQUEST_TIMEOUT_MS = 2_000;
  * leaving: verify, convert T, plan, sign. Added to the child hop when the parent picks T.
  */
 export const CHILD_HANDLING_MS = 25;
-/** Margin on top of the slowest need when the cascade picks T (timer and send-loop slack). */
-export const CASCADE_SLACK_MS = 20;
+/**
+ * Margin on top of the slowest need when the cascade picks T (timer, planning and send-loop
+ * slack). 20 ms was overrun by a loaded 2-core lead's own planning, and then every own agent was
+ * skipped for lead time and the cascade failed; T 80 ms later costs a user nothing.
+ */
+export const CASCADE_SLACK_MS = 100;
 /** After T + window, how long the parent waits for child reports before calling them missing. */
 export const REPORT_GRACE_MS = 3_000;
 /** A child's own scatter gathers for at most this long after T + window. */
