@@ -5,7 +5,8 @@ import { ProcessingEstimator, type AgentClass, type ProcessingMedian, type Senso
  * packed number[] (8 bytes each; a class field holding a double costs about 20) and strings
  * that repeat across agents (cluster, sector, capability lists, context hashes) are interned
  * by the registry. The health state machine is created only while it differs from a fresh
- * one (see Registry.recordOutcome). Internal to the registry: others see AgentView.
+ * one (see Registry.recordOutcome), the processing estimator with the first measurement.
+ * Internal to the registry: others see AgentView.
  */
 const SLOT = {
   lastSeenAt: 0,
@@ -75,6 +76,17 @@ export type Flag = (typeof FLAG)[keyof typeof FLAG];
 
 export type ProbeState = 'idle' | 'pending' | 'failed';
 
+/** What readers of an agent's estimator may call: a shared class prior must never be written. */
+export type EstimatorReader = Pick<ProcessingEstimator, 'agentClass' | 'estimate' | 'samples' | 'toJSON'>;
+
+const CLASS_PRIORS = new Map<AgentClass, ProcessingEstimator>();
+
+function classPrior(agentClass: AgentClass): EstimatorReader {
+  let prior = CLASS_PRIORS.get(agentClass);
+  if (prior === undefined) CLASS_PRIORS.set(agentClass, (prior = new ProcessingEstimator(agentClass)));
+  return prior;
+}
+
 export interface RecordIdentity {
   agentId: string;
   role: Role;
@@ -96,7 +108,8 @@ export class AgentRecord {
   boots: readonly string[] = [];
   state: OperationalState = 'active';
   flags = 0;
-  estimator: ProcessingEstimator;
+  /** Null until the agent's first measured processing time: the class prior answers until then (see estimator). */
+  private learned: ProcessingEstimator | null = null;
   /** Recent processing times for lead mode's median; created with the first sample, persisted with the record. */
   processingMedian: ProcessingMedian | null = null;
   readonly anomaly: AnomalyDetector;
@@ -113,13 +126,31 @@ export class AgentRecord {
     this.clusterId = identity.clusterId;
     this.sectorId = identity.sectorId;
     this.capabilities = identity.capabilities;
-    this.estimator = new ProcessingEstimator(identity.agentClass);
     this.anomaly = anomaly;
     this.n = new Array<number>(SLOTS).fill(0);
     for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt, ...SYSTEM_SLOTS]) this.n[slot] = Number.NaN;
     this.n[SLOT.deadlineBase] = now;
     this.n[SLOT.stateSince] = now;
     this.n[SLOT.firstSeenAt] = now;
+  }
+
+  /**
+   * Expected processing for reading: the agent's own estimator once it has measurements, else
+   * one shared, never-written estimator per class, which answers as a fresh one would. Most
+   * agents of an idle fleet never run an operation; each saved its ~260-byte estimator.
+   */
+  get estimator(): EstimatorReader {
+    return this.learned ?? classPrior(this.agentClass);
+  }
+
+  /** The agent's own estimator, created for its first measurement. */
+  learningEstimator(): ProcessingEstimator {
+    return (this.learned ??= new ProcessingEstimator(this.agentClass));
+  }
+
+  /** A re-enrolled class (or a restored record) starts from this estimator; null: from the class prior. */
+  resetEstimator(estimator: ProcessingEstimator | null = null): void {
+    this.learned = estimator;
   }
 
   has(flag: Flag): boolean {

@@ -44,7 +44,7 @@ export class HealthFlow {
         // Same default as the timing side: the queue the agent last reported.
         queueDepth: outcome.queueDepth ?? record.queueDepth,
       };
-      record.estimator.record(outcome.processingMs, conditions);
+      record.learningEstimator().record(outcome.processingMs, conditions);
       record.processingMedian ??= new ProcessingMedian(record.agentClass);
       record.processingMedian.record(outcome.processingMs, conditions);
     }

@@ -1,4 +1,4 @@
-import { ProcessingEstimator, alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
+import { alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
 import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
 import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
@@ -42,7 +42,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
     const classChanged = record.agentClass !== identity.agentClass;
     core.reidentify(record, identity);
     // The class prior is the estimator's starting point; a re-enrolled class starts afresh.
-    if (classChanged) record.estimator = new ProcessingEstimator(identity.agentClass);
+    if (classChanged) record.resetEstimator();
   }
   recordArrival(core, record, heartbeat, receivedAt);
   copyImpedance(core, record, heartbeat);

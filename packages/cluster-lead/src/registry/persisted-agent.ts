@@ -171,7 +171,9 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
   record.contextHash = stored.context_hash;
   record.flags = stored.flags & ~PROBE_FLAGS;
   record.state = deriveState(record);
-  record.estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  const estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  // An estimator with no measurement of the record's own class is the class prior: not kept.
+  record.resetEstimator(Object.keys(estimator.toJSON().stats).length === 0 && estimator.agentClass === record.agentClass ? null : estimator);
   if (stored.median !== undefined) record.processingMedian = ProcessingMedian.fromJSON(record.agentClass, { windows: stored.median });
   if (stored.anomaly !== null) {
     const reading = { impedance_score: stored.anomaly.score_mean, current_latency_ms: stored.anomaly.latency_ms, drift_coefficient: 0 };

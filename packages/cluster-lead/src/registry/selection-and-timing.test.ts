@@ -68,6 +68,19 @@ describe('timing inputs for the send schedule', () => {
     expect(h.registry.timings(['pi', 'ghost'])).toHaveLength(1);
   });
 
+  it('answers with the class prior until an agent measures, and one agent learning moves no other agent of its class', () => {
+    const h = harness();
+    beat(h, ['e1', 'e2'], { agentClass: 'E' });
+    const prior = h.registry.estimateProcessing('e2', { verb: 'act', queueDepth: 0 })!;
+    expect(prior).toMatchObject({ expectedMs: CLASS_BASE_MS.E, source: 'prior' });
+    for (let i = 0; i < 30; i++) h.registry.recordOutcome('e1', { result: 'success', processingMs: 7, verb: 'act', queueDepth: 0 });
+    expect(h.registry.estimateProcessing('e1', { verb: 'act', queueDepth: 0 })!.expectedMs).toBeCloseTo(7, 6);
+    expect(h.registry.estimateProcessing('e2', { verb: 'act', queueDepth: 0 })).toEqual(prior);
+    // Re-enrolled in another class, it starts again from that class's prior.
+    beat(h, ['e1'], { agentClass: 'A' });
+    expect(h.registry.estimateProcessing('e1', { verb: 'act', queueDepth: 0 })).toMatchObject({ expectedMs: CLASS_BASE_MS.A, source: 'prior' });
+  });
+
   it('gives lead mode the median of recent processing times, which a rare spike does not move as it moves the mean', () => {
     const h = harness();
     beat(h, ['pi'], { agentClass: 'E' }, { current_latency_ms: 10, reliability_score: 1 });
