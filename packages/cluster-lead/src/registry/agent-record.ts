@@ -1,4 +1,4 @@
-import { ProcessingEstimator, type AgentClass, type ProcessingMedian, type SensorSummary, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
+import { ANOMALY_STATE_SLOTS, ProcessingEstimator, type AgentClass, type ProcessingMedian, type SensorSummary, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
 
 /**
  * One agent as the lead knows it. A lead holds 30,000 of these, so the numbers live in one
@@ -46,10 +46,14 @@ const SLOT = {
   throttleRaw: 33,
   /** 1 synchronised, 0 not, NaN unknown. */
   ntpSynchronized: 34,
+  /** The anomaly baseline (shared's AnomalyDetector.observeIn): ANOMALY_STATE_SLOTS numbers from here. */
+  anomaly: 35,
 } as const;
-const SLOTS = 35;
+const SLOTS = SLOT.anomaly + ANOMALY_STATE_SLOTS;
 /** Offset of the inter-arrival EWMA inside the slots, for shared's ewmaStep. */
 export const GAP_EWMA_OFFSET = SLOT.gapCount;
+/** Offset of the anomaly baseline inside the slots: the registry's one detector judges every agent's. */
+export const ANOMALY_OFFSET = SLOT.anomaly;
 
 const SYSTEM_SLOTS = [SLOT.temperatureC, SLOT.cpuLoadPct, SLOT.memoryUsedPct, SLOT.diskUsedPct, SLOT.uptimeS, SLOT.throttleRaw, SLOT.ntpSynchronized];
 
@@ -112,21 +116,19 @@ export class AgentRecord {
   private learned: ProcessingEstimator | null = null;
   /** Recent processing times for lead mode's median; created with the first sample, persisted with the record. */
   processingMedian: ProcessingMedian | null = null;
-  readonly anomaly: AnomalyDetector;
   health: HealthScore | null = null;
   /** Each sensor's last value as the agent's last heartbeat summarised it; null when it sent none. */
   sensors: readonly SensorSummary[] | null = null;
   /** The numeric state, see SLOT. NaN marks "not known yet". */
   readonly n: number[];
 
-  constructor(identity: RecordIdentity, anomaly: AnomalyDetector, now: number) {
+  constructor(identity: RecordIdentity, now: number) {
     this.agentId = identity.agentId;
     this.role = identity.role;
     this.agentClass = identity.agentClass;
     this.clusterId = identity.clusterId;
     this.sectorId = identity.sectorId;
     this.capabilities = identity.capabilities;
-    this.anomaly = anomaly;
     this.n = new Array<number>(SLOTS).fill(0);
     for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt, ...SYSTEM_SLOTS]) this.n[slot] = Number.NaN;
     this.n[SLOT.deadlineBase] = now;

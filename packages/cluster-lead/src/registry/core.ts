@@ -38,17 +38,18 @@ export class RegistryCore {
   readonly deferred = new Set<AgentRecord>();
   retired = 0;
   readonly hardware: HardwareThresholds;
-  private readonly anomalyOverrides: Partial<AnomalyThresholds> | undefined;
+  /** Judges every agent's heartbeats against the baseline kept in its record (ANOMALY_OFFSET). */
+  readonly anomaly: AnomalyDetector;
 
   constructor(
     readonly deps: CoreDeps,
     readonly options: RegistryOptions,
   ) {
-    // A detector built without overrides shares the frozen defaults instead of holding a copy.
+    // Without overrides the detector shares the frozen defaults.
     const differs = Object.entries(options.anomaly).some(
       ([key, value]) => value !== undefined && value !== DEFAULT_ANOMALY_THRESHOLDS[key as keyof AnomalyThresholds],
     );
-    this.anomalyOverrides = differs ? options.anomaly : undefined;
+    this.anomaly = new AnomalyDetector(differs ? options.anomaly : undefined);
     this.hardware = resolveHardwareThresholds(options.hardware);
   }
 
@@ -68,12 +69,8 @@ export class RegistryCore {
     this.deps.onSeen(record.agentId);
   }
 
-  newAnomalyDetector(): AnomalyDetector {
-    return new AnomalyDetector(this.anomalyOverrides);
-  }
-
   newRecord(identity: RecordIdentity, now: number): AgentRecord {
-    const record = new AgentRecord(this.intern(identity), this.newAnomalyDetector(), now);
+    const record = new AgentRecord(this.intern(identity), now);
     this.add(record);
     return record;
   }

@@ -1,7 +1,7 @@
-import { alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
+import { alphaFromHalfLife, anomalyBaselineIn, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
 import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
-import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
+import { ANOMALY_OFFSET, DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
 import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
 import { durableFields, sameDurable } from './persisted-agent.js';
@@ -143,8 +143,8 @@ function copySystemHealth(core: RegistryCore, record: AgentRecord, heartbeat: He
 
 /** Runs shared's detector against the agent's own history; reports a rising spike. */
 function observeAnomalies(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): boolean {
-  const baseline = record.anomaly.baseline();
-  const flags = record.anomaly.observe(heartbeat.impedance);
+  const baseline = anomalyBaselineIn(record.n, ANOMALY_OFFSET);
+  const flags = core.anomaly.observeIn(record.n, ANOMALY_OFFSET, heartbeat.impedance);
   const rose = flags.spike && !record.has(FLAG.anomalySpike);
   record.set(FLAG.anomalyDegraded, flags.degraded);
   record.set(FLAG.anomalyUnstable, flags.unstable);

@@ -334,7 +334,7 @@ export class Registry {
         clockStepMs,
         clock: this.core.deps.clock,
         healthOptions: this.core.options.health,
-        newAnomalyDetector: () => this.core.newAnomalyDetector(),
+        anomaly: this.core.anomaly,
         intern: (identity) => this.core.intern(identity),
       });
       this.core.add(record);
