@@ -28,6 +28,17 @@ describe('selection', () => {
     expect(byIds).toMatchObject({ agentIds: ['e1'], unknown: ['ghost'] });
   });
 
+  it('selects an agent once whatever its capability list repeats, and follows it to its new cluster', () => {
+    const h = harness();
+    beat(h, ['d1'], { clusterId: 'c1', capabilities: ['gpio', 'gpio'] });
+    beat(h, ['d2'], { clusterId: 'c1', capabilities: ['gpio'] });
+    expect(h.registry.select({ selector: { capability: 'gpio' } }).agentIds).toEqual(['d1', 'd2']);
+    beat(h, ['d1'], { clusterId: 'c2', capabilities: ['gpio'] });
+    expect(h.registry.select({ selector: { cluster_id: 'c1' } }).agentIds).toEqual(['d2']);
+    expect(h.registry.select({ selector: { cluster_id: 'c2', capability: 'gpio' } }).agentIds).toEqual(['d1']);
+    expect(h.registry.select({ selector: { capability: 'gpio' } }).agentIds).toEqual(['d2', 'd1']);
+  });
+
   it('filters by state, says what it left out, orders by impedance and limits', () => {
     const h = fleet();
     h.registry.recordHeartbeat(heartbeat('e2', h.clock.now(), { capabilities: ['gpio'], clusterId: 'c1' }, {}, { impedance_score: 900 }), {
