@@ -1,4 +1,4 @@
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, type AnomalyThresholds, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
+import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, resolveHealthOptions, type AnomalyThresholds, type HealthOptions, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
 import type { AgentEvent, EventBus, LeadEvent } from '../lib/events.js';
 import { AgentRecord, FLAG, deriveState, type RecordIdentity } from './agent-record.js';
 import { AgentIndex } from './agent-index.js';
@@ -38,6 +38,8 @@ export class RegistryCore {
   readonly deferred = new Set<AgentRecord>();
   retired = 0;
   readonly hardware: HardwareThresholds;
+  /** Resolved once: every agent's HealthScore shares them (a copy each cost 400 bytes an agent). */
+  readonly healthOptions: HealthOptions;
   /** Judges every agent's heartbeats against the baseline kept in its record (ANOMALY_OFFSET). */
   readonly anomaly: AnomalyDetector;
 
@@ -51,6 +53,7 @@ export class RegistryCore {
     );
     this.anomaly = new AnomalyDetector(differs ? options.anomaly : undefined);
     this.hardware = resolveHardwareThresholds(options.hardware);
+    this.healthOptions = resolveHealthOptions(options.health);
   }
 
   now(): number {

@@ -98,7 +98,7 @@ export class HealthFlow {
   }
 
   freshHealth(): HealthScore {
-    return new HealthScore(this.core.deps.clock, this.core.options.health);
+    return new HealthScore(this.core.deps.clock, this.core.healthOptions);
   }
 
   apply(record: AgentRecord, events: readonly HealthEvent[]): void {

@@ -188,7 +188,7 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
 
 function restoreHealth(stored: PersistedAgent['health'], deps: RestoreDeps): HealthScore | null {
   if (stored === null) return null;
-  const health = new HealthScore(deps.clock, { ...deps.healthOptions, initialScore: stored.score });
+  const health = new HealthScore(deps.clock, deps.healthOptions, stored.score);
   switch (stored.state) {
     case 'healthy':
       break;

@@ -333,7 +333,7 @@ export class Registry {
       const record = fromPersisted(item, {
         clockStepMs,
         clock: this.core.deps.clock,
-        healthOptions: this.core.options.health,
+        healthOptions: this.core.healthOptions,
         anomaly: this.core.anomaly,
         intern: (identity) => this.core.intern(identity),
       });
