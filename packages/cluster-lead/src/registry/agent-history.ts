@@ -2,16 +2,19 @@
  * A short, bounded memory of each agent for the dashboard: its last few impedance scores,
  * clock offsets and error bounds (at most one per heartbeat interval), and its last few
  * operation outcomes. At 30,000 agents this must stay small, so nothing is an object per
- * sample: agents get a slot in chunks of typed arrays, and each sample is four 16-bit codes
- * (history-codec.ts states their precision):
- * - its time, in 0.1 s since the agent's previous sample (the oldest sample's own time is
- *   kept per agent, and moves forward as the ring drops it);
- * - its score, and its error bound, each to the precision the dashboard shows or better;
- * - its offset, in whole µs since the agent's previous offset (same chain as the times).
- * A value that does not fit its code (a clock step, an outage of hours, a jump in offset of
- * more than 32 ms) is kept exactly in a side map until the ring overwrites it; no value is
- * rounded more than its code states, and no value is lost. Memory: 8 bytes per sample and
- * 15 per outcome, 32 per agent (120 samples and 16 outcomes: about 1.2 KB, 37 MB at
+ * sample: agents get a slot in chunks of typed arrays, and each sample takes 7 bytes
+ * (history-codec.ts states the precision of each code):
+ * - its time, in 0.1 s since the agent's previous sample, less the spacing every sample
+ *   keeps (0.9 interval), in one byte: up to 25.4 s later than that (five missed beats at
+ *   5 s). The oldest sample's own time is kept per agent and moves forward as the ring
+ *   drops it;
+ * - its score, and its error bound, in 16 bits each, to the precision the dashboard shows
+ *   or better;
+ * - its offset, in whole µs since the agent's previous offset (16 bits, same chain).
+ * A value that does not fit its code (a clock step, an outage, a jump in offset of more
+ * than 32 ms) is kept exactly in a side map until the ring overwrites it; no value is
+ * rounded more than its code states, and no value is lost. Memory: 7 bytes per sample and
+ * 15 per outcome, 32 per agent (120 samples and 16 outcomes: about 1.1 KB, 33 MB at
  * 30,000). Nothing is persisted: a restarted lead starts with empty rings.
  */
 import type { HealthOutcome } from '@mesh30k/shared';
@@ -26,7 +29,7 @@ import {
   encodeDuration,
   encodeScore,
   fitsOffsetDelta,
-  fitsTimeDelta,
+  fitsTimeStep,
   fromMicros,
   toMicros,
 } from './history-codec.js';
@@ -65,8 +68,8 @@ export interface OutcomeSample {
 }
 
 interface Chunk {
-  /** Per sample: 0.1 s since the previous sample (TIME_ESCAPE: see the time escapes). */
-  readonly sampleStep: Uint16Array;
+  /** Per sample: 0.1 s since the previous sample, less stepFloor (TIME_ESCAPE: see the time escapes). */
+  readonly sampleStep: Uint8Array;
   readonly score: Uint16Array;
   /** Per sample: µs since the previous non-null offset, or OFFSET_NULL / OFFSET_ESCAPE. */
   readonly offsetStep: Int16Array;
@@ -111,10 +114,13 @@ export class AgentHistory {
   private readonly chunks: Chunk[] = [];
   private base: number | undefined;
   private readonly spacingMs: number;
+  /** The fewest tenths between two samples: their time steps are stored above it. */
+  private readonly stepFloor: number;
   private readonly escapes = { time: new Escapes(), score: new Escapes(), offset: new Escapes(), bound: new Escapes(), processing: new Escapes() };
 
   constructor(readonly options: HistoryOptions) {
     this.spacingMs = options.intervalMs * SPACING_SHARE;
+    this.stepFloor = Math.ceil(this.spacingMs / TENTHS);
   }
 
   get enabled(): boolean {
@@ -166,7 +172,7 @@ export class AgentHistory {
       chunk.offsetStep[k] = Number.isNaN(micros) ? OFFSET_NULL : 0;
     } else {
       const step = t - chunk.newestAt[i]!;
-      chunk.sampleStep[k] = fitsTimeDelta(step) ? step : this.escape(this.escapes.time, cell, step, TIME_ESCAPE);
+      chunk.sampleStep[k] = fitsTimeStep(step - this.stepFloor) ? step - this.stepFloor : this.escape(this.escapes.time, cell, step, TIME_ESCAPE);
       if (Number.isNaN(micros)) {
         chunk.offsetStep[k] = OFFSET_NULL;
       } else {
@@ -263,7 +269,7 @@ export class AgentHistory {
   }
 
   private timeStep(code: number, cell: number): number {
-    return code === TIME_ESCAPE ? this.escapes.time.get(cell) : code;
+    return code === TIME_ESCAPE ? this.escapes.time.get(cell) : code + this.stepFloor;
   }
 
   /** Frees the exact values a position held before it is written again. */
@@ -311,7 +317,7 @@ export class AgentHistory {
       const s = this.options.samples;
       const o = this.options.outcomes;
       this.chunks.push({
-        sampleStep: new Uint16Array(CHUNK * s),
+        sampleStep: new Uint8Array(CHUNK * s),
         score: new Uint16Array(CHUNK * s),
         offsetStep: new Int16Array(CHUNK * s),
         bound: new Uint16Array(CHUNK * s),

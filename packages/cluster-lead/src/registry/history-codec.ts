@@ -8,7 +8,8 @@
  * - scores (0..1000) to 0.02, error <= 0.01;
  * - non-negative durations (error bounds, processing times) as a decimal float: 1 µs below
  *   16.4 ms, then 4 significant digits or better (relative error <= 0.031%) up to 16,381 ms;
- * - clock offsets as 1 µs steps from the previous sample (the ring's delta chain).
+ * - clock offsets as 1 µs steps from the previous sample (the ring's delta chain);
+ * - sample times as 0.1 s steps from the previous sample (one byte, above the spacing).
  * Decoded values are the nearest doubles to short decimals (code / 50, m / 10^k), so the JSON
  * shows 290.02, not 290.0199999.
  */
@@ -62,6 +63,6 @@ export const OFFSET_NULL = -0x8000;
 export const OFFSET_ESCAPE = 0x7fff;
 export const fitsOffsetDelta = (delta: number): boolean => delta > OFFSET_NULL && delta < OFFSET_ESCAPE;
 
-/** Uint16 time deltas in 0.1 s: 0xffff is reserved (back in time, or more than 109 min). */
-export const TIME_ESCAPE = 0xffff;
-export const fitsTimeDelta = (delta: number): boolean => delta >= 0 && delta < TIME_ESCAPE;
+/** One-byte time steps, in 0.1 s above the spacing samples keep: 0xff is reserved (back in time, or 25.5 s late or more). */
+export const TIME_ESCAPE = 0xff;
+export const fitsTimeStep = (step: number): boolean => step >= 0 && step < TIME_ESCAPE;
