@@ -91,22 +91,23 @@ function classPrior(agentClass: AgentClass): EstimatorReader {
   return prior;
 }
 
-export interface RecordIdentity {
-  agentId: string;
-  role: Role;
-  agentClass: AgentClass;
-  clusterId: string;
-  sectorId: string;
-  capabilities: readonly string[];
+/** What many agents have in common: the registry interns one frozen object per distinct shape (Interner.shape). */
+export interface AgentShape {
+  readonly role: Role;
+  readonly agentClass: AgentClass;
+  readonly clusterId: string;
+  readonly sectorId: string;
+  readonly capabilities: readonly string[];
+}
+
+export interface RecordIdentity extends AgentShape {
+  readonly agentId: string;
 }
 
 export class AgentRecord {
   readonly agentId: string;
-  role: Role;
-  agentClass: AgentClass;
-  clusterId: string;
-  sectorId: string;
-  capabilities: readonly string[];
+  /** Shared with every agent of the same role, class, cluster, sector and capabilities: one field, not five. */
+  shape: AgentShape;
   contextHash = '';
   /** Boot ids of accepted heartbeats, newest first (ingest/heartbeat-sequence.ts); empty until one carries one. */
   boots: readonly string[] = [];
@@ -122,18 +123,34 @@ export class AgentRecord {
   /** The numeric state, see SLOT. NaN marks "not known yet". */
   readonly n: number[];
 
-  constructor(identity: RecordIdentity, now: number) {
-    this.agentId = identity.agentId;
-    this.role = identity.role;
-    this.agentClass = identity.agentClass;
-    this.clusterId = identity.clusterId;
-    this.sectorId = identity.sectorId;
-    this.capabilities = identity.capabilities;
+  constructor(agentId: string, shape: AgentShape, now: number) {
+    this.agentId = agentId;
+    this.shape = shape;
     this.n = new Array<number>(SLOTS).fill(0);
     for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt, ...SYSTEM_SLOTS]) this.n[slot] = Number.NaN;
     this.n[SLOT.deadlineBase] = now;
     this.n[SLOT.stateSince] = now;
     this.n[SLOT.firstSeenAt] = now;
+  }
+
+  get role(): Role {
+    return this.shape.role;
+  }
+
+  get agentClass(): AgentClass {
+    return this.shape.agentClass;
+  }
+
+  get clusterId(): string {
+    return this.shape.clusterId;
+  }
+
+  get sectorId(): string {
+    return this.shape.sectorId;
+  }
+
+  get capabilities(): readonly string[] {
+    return this.shape.capabilities;
   }
 
   /**

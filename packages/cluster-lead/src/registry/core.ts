@@ -1,6 +1,6 @@
 import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, resolveHealthOptions, type AnomalyThresholds, type HealthOptions, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
 import type { AgentEvent, EventBus, LeadEvent } from '../lib/events.js';
-import { AgentRecord, FLAG, deriveState, type RecordIdentity } from './agent-record.js';
+import { AgentRecord, FLAG, deriveState, type AgentShape, type RecordIdentity } from './agent-record.js';
 import { AgentIndex } from './agent-index.js';
 import { Interner } from './intern.js';
 import type { RegistryOptions } from './options.js';
@@ -73,7 +73,7 @@ export class RegistryCore {
   }
 
   newRecord(identity: RecordIdentity, now: number): AgentRecord {
-    const record = new AgentRecord(this.intern(identity), now);
+    const record = new AgentRecord(identity.agentId, this.intern(identity), now);
     this.add(record);
     return record;
   }
@@ -87,34 +87,17 @@ export class RegistryCore {
     this.tally(record, +1);
   }
 
-  intern(identity: RecordIdentity): RecordIdentity {
-    return {
-      ...identity,
-      clusterId: this.interner.string(identity.clusterId),
-      sectorId: this.interner.string(identity.sectorId),
-      capabilities: this.interner.list(identity.capabilities),
-    };
+  intern(identity: AgentShape): AgentShape {
+    return this.interner.shape(identity);
   }
 
   /** Moves a record to another cluster, sector, class or capability list. */
   reidentify(record: AgentRecord, identity: RecordIdentity): void {
     const next = this.intern(identity);
-    if (
-      next.clusterId === record.clusterId &&
-      next.sectorId === record.sectorId &&
-      next.agentClass === record.agentClass &&
-      next.capabilities === record.capabilities &&
-      next.role === record.role
-    ) {
-      return;
-    }
+    if (next === record.shape) return;
     this.index.remove(record);
     this.tally(record, -1);
-    record.clusterId = next.clusterId;
-    record.sectorId = next.sectorId;
-    record.agentClass = next.agentClass;
-    record.capabilities = next.capabilities;
-    record.role = next.role;
+    record.shape = next;
     this.index.add(record);
     this.tally(record, +1);
   }

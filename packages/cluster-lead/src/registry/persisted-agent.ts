@@ -15,7 +15,7 @@ import {
   HealthScore,
 } from '@mesh30k/shared';
 import { z } from 'zod';
-import { ANOMALY_OFFSET, AgentRecord, FLAG, GAP_EWMA_OFFSET, deriveState } from './agent-record.js';
+import { ANOMALY_OFFSET, AgentRecord, FLAG, GAP_EWMA_OFFSET, deriveState, type AgentShape } from './agent-record.js';
 
 /**
  * An agent as the snapshot stores it: identity, what it reported, its clock estimate, the
@@ -142,10 +142,9 @@ export interface RestoreDeps {
   /** The registry's detector, which replays the stored baseline into the record. */
   anomaly: AnomalyDetector;
   /** Interns identity strings and lists. */
-  intern: (identity: RecordIdentityInput) => RecordIdentityInput;
+  intern: (shape: AgentShape) => AgentShape;
 }
 
-type RecordIdentityInput = ConstructorParameters<typeof AgentRecord>[0];
 
 /**
  * Rebuilds a record. Silence is counted from `now` (the restart), not from the last heartbeat
@@ -155,15 +154,14 @@ type RecordIdentityInput = ConstructorParameters<typeof AgentRecord>[0];
  */
 export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentRecord {
   const now = deps.clock.now();
-  const identity = deps.intern({
-    agentId: stored.agent_id,
+  const shape = deps.intern({
     role: stored.role,
     agentClass: stored.agent_class,
     clusterId: stored.cluster_id,
     sectorId: stored.sector_id,
     capabilities: stored.capabilities,
   });
-  const record = new AgentRecord(identity, now);
+  const record = new AgentRecord(stored.agent_id, shape, now);
   for (const name of PERSISTED_NUMBERS) record[name] = stored.numbers[name] ?? Number.NaN;
   // A lead-clock instant stays the same instant on a clock that was stepped: "seen 5 s before
   // the restart" must not become "seen in the future" (stepped back) or "an hour ago" (forward).
