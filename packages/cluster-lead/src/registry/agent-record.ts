@@ -1,11 +1,12 @@
-import { ProcessingEstimator, type AgentClass, type ProcessingMedian, type SensorSummary, type AnomalyDetector, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
+import { ANOMALY_STATE_SLOTS, ProcessingEstimator, type AgentClass, type ProcessingMedian, type SensorSummary, type HealthScore, type OperationalState, type Role } from '@mesh30k/shared';
 
 /**
  * One agent as the lead knows it. A lead holds 30,000 of these, so the numbers live in one
  * packed number[] (8 bytes each; a class field holding a double costs about 20) and strings
  * that repeat across agents (cluster, sector, capability lists, context hashes) are interned
  * by the registry. The health state machine is created only while it differs from a fresh
- * one (see Registry.recordOutcome). Internal to the registry: others see AgentView.
+ * one (see Registry.recordOutcome), the processing estimator with the first measurement.
+ * Internal to the registry: others see AgentView.
  */
 const SLOT = {
   lastSeenAt: 0,
@@ -45,10 +46,14 @@ const SLOT = {
   throttleRaw: 33,
   /** 1 synchronised, 0 not, NaN unknown. */
   ntpSynchronized: 34,
+  /** The anomaly baseline (shared's AnomalyDetector.observeIn): ANOMALY_STATE_SLOTS numbers from here. */
+  anomaly: 35,
 } as const;
-const SLOTS = 35;
+const SLOTS = SLOT.anomaly + ANOMALY_STATE_SLOTS;
 /** Offset of the inter-arrival EWMA inside the slots, for shared's ewmaStep. */
 export const GAP_EWMA_OFFSET = SLOT.gapCount;
+/** Offset of the anomaly baseline inside the slots: the registry's one detector judges every agent's. */
+export const ANOMALY_OFFSET = SLOT.anomaly;
 
 const SYSTEM_SLOTS = [SLOT.temperatureC, SLOT.cpuLoadPct, SLOT.memoryUsedPct, SLOT.diskUsedPct, SLOT.uptimeS, SLOT.throttleRaw, SLOT.ntpSynchronized];
 
@@ -75,51 +80,96 @@ export type Flag = (typeof FLAG)[keyof typeof FLAG];
 
 export type ProbeState = 'idle' | 'pending' | 'failed';
 
-export interface RecordIdentity {
-  agentId: string;
-  role: Role;
-  agentClass: AgentClass;
-  clusterId: string;
-  sectorId: string;
-  capabilities: readonly string[];
+/** What readers of an agent's estimator may call: a shared class prior must never be written. */
+export type EstimatorReader = Pick<ProcessingEstimator, 'agentClass' | 'estimate' | 'samples' | 'toJSON'>;
+
+const CLASS_PRIORS = new Map<AgentClass, ProcessingEstimator>();
+
+function classPrior(agentClass: AgentClass): EstimatorReader {
+  let prior = CLASS_PRIORS.get(agentClass);
+  if (prior === undefined) CLASS_PRIORS.set(agentClass, (prior = new ProcessingEstimator(agentClass)));
+  return prior;
+}
+
+/** What many agents have in common: the registry interns one frozen object per distinct shape (Interner.shape). */
+export interface AgentShape {
+  readonly role: Role;
+  readonly agentClass: AgentClass;
+  readonly clusterId: string;
+  readonly sectorId: string;
+  readonly capabilities: readonly string[];
+}
+
+export interface RecordIdentity extends AgentShape {
+  readonly agentId: string;
 }
 
 export class AgentRecord {
   readonly agentId: string;
-  role: Role;
-  agentClass: AgentClass;
-  clusterId: string;
-  sectorId: string;
-  capabilities: readonly string[];
+  /** Shared with every agent of the same role, class, cluster, sector and capabilities: one field, not five. */
+  shape: AgentShape;
   contextHash = '';
   /** Boot ids of accepted heartbeats, newest first (ingest/heartbeat-sequence.ts); empty until one carries one. */
   boots: readonly string[] = [];
   state: OperationalState = 'active';
   flags = 0;
-  estimator: ProcessingEstimator;
+  /** Null until the agent's first measured processing time: the class prior answers until then (see estimator). */
+  private learned: ProcessingEstimator | null = null;
   /** Recent processing times for lead mode's median; created with the first sample, persisted with the record. */
   processingMedian: ProcessingMedian | null = null;
-  readonly anomaly: AnomalyDetector;
   health: HealthScore | null = null;
   /** Each sensor's last value as the agent's last heartbeat summarised it; null when it sent none. */
   sensors: readonly SensorSummary[] | null = null;
   /** The numeric state, see SLOT. NaN marks "not known yet". */
   readonly n: number[];
 
-  constructor(identity: RecordIdentity, anomaly: AnomalyDetector, now: number) {
-    this.agentId = identity.agentId;
-    this.role = identity.role;
-    this.agentClass = identity.agentClass;
-    this.clusterId = identity.clusterId;
-    this.sectorId = identity.sectorId;
-    this.capabilities = identity.capabilities;
-    this.estimator = new ProcessingEstimator(identity.agentClass);
-    this.anomaly = anomaly;
+  constructor(agentId: string, shape: AgentShape, now: number) {
+    this.agentId = agentId;
+    this.shape = shape;
     this.n = new Array<number>(SLOTS).fill(0);
     for (const slot of [SLOT.lastSeenAt, SLOT.offsetMs, SLOT.rttSpreadMs, SLOT.clockT1, SLOT.probeRttMs, SLOT.lastSpikeAt, ...SYSTEM_SLOTS]) this.n[slot] = Number.NaN;
     this.n[SLOT.deadlineBase] = now;
     this.n[SLOT.stateSince] = now;
     this.n[SLOT.firstSeenAt] = now;
+  }
+
+  get role(): Role {
+    return this.shape.role;
+  }
+
+  get agentClass(): AgentClass {
+    return this.shape.agentClass;
+  }
+
+  get clusterId(): string {
+    return this.shape.clusterId;
+  }
+
+  get sectorId(): string {
+    return this.shape.sectorId;
+  }
+
+  get capabilities(): readonly string[] {
+    return this.shape.capabilities;
+  }
+
+  /**
+   * Expected processing for reading: the agent's own estimator once it has measurements, else
+   * one shared, never-written estimator per class, which answers as a fresh one would. Most
+   * agents of an idle fleet never run an operation; each saved its ~260-byte estimator.
+   */
+  get estimator(): EstimatorReader {
+    return this.learned ?? classPrior(this.agentClass);
+  }
+
+  /** The agent's own estimator, created for its first measurement. */
+  learningEstimator(): ProcessingEstimator {
+    return (this.learned ??= new ProcessingEstimator(this.agentClass));
+  }
+
+  /** A re-enrolled class (or a restored record) starts from this estimator; null: from the class prior. */
+  resetEstimator(estimator: ProcessingEstimator | null = null): void {
+    this.learned = estimator;
   }
 
   has(flag: Flag): boolean {

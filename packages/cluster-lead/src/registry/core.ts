@@ -1,6 +1,6 @@
-import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, type AnomalyThresholds, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
+import { AnomalyDetector, DEFAULT_ANOMALY_THRESHOLDS, resolveHardwareThresholds, resolveHealthOptions, type AnomalyThresholds, type HealthOptions, type Clock, type HardwareThresholds, type OperationalState } from '@mesh30k/shared';
 import type { AgentEvent, EventBus, LeadEvent } from '../lib/events.js';
-import { AgentRecord, FLAG, deriveState, type RecordIdentity } from './agent-record.js';
+import { AgentRecord, FLAG, deriveState, type AgentShape, type RecordIdentity } from './agent-record.js';
 import { AgentIndex } from './agent-index.js';
 import { Interner } from './intern.js';
 import type { RegistryOptions } from './options.js';
@@ -38,18 +38,22 @@ export class RegistryCore {
   readonly deferred = new Set<AgentRecord>();
   retired = 0;
   readonly hardware: HardwareThresholds;
-  private readonly anomalyOverrides: Partial<AnomalyThresholds> | undefined;
+  /** Resolved once: every agent's HealthScore shares them (a copy each cost 400 bytes an agent). */
+  readonly healthOptions: HealthOptions;
+  /** Judges every agent's heartbeats against the baseline kept in its record (ANOMALY_OFFSET). */
+  readonly anomaly: AnomalyDetector;
 
   constructor(
     readonly deps: CoreDeps,
     readonly options: RegistryOptions,
   ) {
-    // A detector built without overrides shares the frozen defaults instead of holding a copy.
+    // Without overrides the detector shares the frozen defaults.
     const differs = Object.entries(options.anomaly).some(
       ([key, value]) => value !== undefined && value !== DEFAULT_ANOMALY_THRESHOLDS[key as keyof AnomalyThresholds],
     );
-    this.anomalyOverrides = differs ? options.anomaly : undefined;
+    this.anomaly = new AnomalyDetector(differs ? options.anomaly : undefined);
     this.hardware = resolveHardwareThresholds(options.hardware);
+    this.healthOptions = resolveHealthOptions(options.health);
   }
 
   now(): number {
@@ -68,12 +72,8 @@ export class RegistryCore {
     this.deps.onSeen(record.agentId);
   }
 
-  newAnomalyDetector(): AnomalyDetector {
-    return new AnomalyDetector(this.anomalyOverrides);
-  }
-
   newRecord(identity: RecordIdentity, now: number): AgentRecord {
-    const record = new AgentRecord(this.intern(identity), this.newAnomalyDetector(), now);
+    const record = new AgentRecord(identity.agentId, this.intern(identity), now);
     this.add(record);
     return record;
   }
@@ -87,34 +87,17 @@ export class RegistryCore {
     this.tally(record, +1);
   }
 
-  intern(identity: RecordIdentity): RecordIdentity {
-    return {
-      ...identity,
-      clusterId: this.interner.string(identity.clusterId),
-      sectorId: this.interner.string(identity.sectorId),
-      capabilities: this.interner.list(identity.capabilities),
-    };
+  intern(identity: AgentShape): AgentShape {
+    return this.interner.shape(identity);
   }
 
   /** Moves a record to another cluster, sector, class or capability list. */
   reidentify(record: AgentRecord, identity: RecordIdentity): void {
     const next = this.intern(identity);
-    if (
-      next.clusterId === record.clusterId &&
-      next.sectorId === record.sectorId &&
-      next.agentClass === record.agentClass &&
-      next.capabilities === record.capabilities &&
-      next.role === record.role
-    ) {
-      return;
-    }
+    if (next === record.shape) return;
     this.index.remove(record);
     this.tally(record, -1);
-    record.clusterId = next.clusterId;
-    record.sectorId = next.sectorId;
-    record.agentClass = next.agentClass;
-    record.capabilities = next.capabilities;
-    record.role = next.role;
+    record.shape = next;
     this.index.add(record);
     this.tally(record, +1);
   }

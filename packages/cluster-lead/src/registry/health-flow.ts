@@ -44,7 +44,7 @@ export class HealthFlow {
         // Same default as the timing side: the queue the agent last reported.
         queueDepth: outcome.queueDepth ?? record.queueDepth,
       };
-      record.estimator.record(outcome.processingMs, conditions);
+      record.learningEstimator().record(outcome.processingMs, conditions);
       record.processingMedian ??= new ProcessingMedian(record.agentClass);
       record.processingMedian.record(outcome.processingMs, conditions);
     }
@@ -98,7 +98,7 @@ export class HealthFlow {
   }
 
   freshHealth(): HealthScore {
-    return new HealthScore(this.core.deps.clock, this.core.options.health);
+    return new HealthScore(this.core.deps.clock, this.core.healthOptions);
   }
 
   apply(record: AgentRecord, events: readonly HealthEvent[]): void {

@@ -1,7 +1,7 @@
-import { ProcessingEstimator, alphaFromHalfLife, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
+import { alphaFromHalfLife, anomalyBaselineIn, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
 import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
-import { DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
+import { ANOMALY_OFFSET, DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
 import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
 import { durableFields, sameDurable } from './persisted-agent.js';
@@ -42,7 +42,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
     const classChanged = record.agentClass !== identity.agentClass;
     core.reidentify(record, identity);
     // The class prior is the estimator's starting point; a re-enrolled class starts afresh.
-    if (classChanged) record.estimator = new ProcessingEstimator(identity.agentClass);
+    if (classChanged) record.resetEstimator();
   }
   recordArrival(core, record, heartbeat, receivedAt);
   copyImpedance(core, record, heartbeat);
@@ -143,8 +143,8 @@ function copySystemHealth(core: RegistryCore, record: AgentRecord, heartbeat: He
 
 /** Runs shared's detector against the agent's own history; reports a rising spike. */
 function observeAnomalies(core: RegistryCore, record: AgentRecord, heartbeat: Heartbeat): boolean {
-  const baseline = record.anomaly.baseline();
-  const flags = record.anomaly.observe(heartbeat.impedance);
+  const baseline = anomalyBaselineIn(record.n, ANOMALY_OFFSET);
+  const flags = core.anomaly.observeIn(record.n, ANOMALY_OFFSET, heartbeat.impedance);
   const rose = flags.spike && !record.has(FLAG.anomalySpike);
   record.set(FLAG.anomalyDegraded, flags.degraded);
   record.set(FLAG.anomalyUnstable, flags.unstable);

@@ -8,13 +8,14 @@ import {
   ProcessingMedian,
   Verb,
   Role,
+  anomalyBaselineIn,
   type AnomalyDetector,
   type Clock,
   type HealthOptionsInput,
   HealthScore,
 } from '@mesh30k/shared';
 import { z } from 'zod';
-import { AgentRecord, FLAG, GAP_EWMA_OFFSET, deriveState } from './agent-record.js';
+import { ANOMALY_OFFSET, AgentRecord, FLAG, GAP_EWMA_OFFSET, deriveState, type AgentShape } from './agent-record.js';
 
 /**
  * An agent as the snapshot stores it: identity, what it reported, its clock estimate, the
@@ -107,7 +108,7 @@ const ANOMALY_REPLAY_MAX = 24;
 export function toPersisted(record: AgentRecord): PersistedAgent {
   const numbers: Record<string, number | null> = {};
   for (const name of PERSISTED_NUMBERS) numbers[name] = Number.isFinite(record[name]) ? record[name] : null;
-  const baseline = record.anomaly.baseline();
+  const baseline = anomalyBaselineIn(record.n, ANOMALY_OFFSET);
   const health = record.health?.snapshot();
   return {
     v: PERSISTED_AGENT_VERSION,
@@ -138,12 +139,12 @@ export interface RestoreDeps {
   /** How far the lead's clock moved since these were stored (0 when unknown). */
   clockStepMs?: number;
   healthOptions: HealthOptionsInput;
-  newAnomalyDetector: () => AnomalyDetector;
+  /** The registry's detector, which replays the stored baseline into the record. */
+  anomaly: AnomalyDetector;
   /** Interns identity strings and lists. */
-  intern: (identity: RecordIdentityInput) => RecordIdentityInput;
+  intern: (shape: AgentShape) => AgentShape;
 }
 
-type RecordIdentityInput = ConstructorParameters<typeof AgentRecord>[0];
 
 /**
  * Rebuilds a record. Silence is counted from `now` (the restart), not from the last heartbeat
@@ -153,15 +154,14 @@ type RecordIdentityInput = ConstructorParameters<typeof AgentRecord>[0];
  */
 export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentRecord {
   const now = deps.clock.now();
-  const identity = deps.intern({
-    agentId: stored.agent_id,
+  const shape = deps.intern({
     role: stored.role,
     agentClass: stored.agent_class,
     clusterId: stored.cluster_id,
     sectorId: stored.sector_id,
     capabilities: stored.capabilities,
   });
-  const record = new AgentRecord(identity, deps.newAnomalyDetector(), now);
+  const record = new AgentRecord(stored.agent_id, shape, now);
   for (const name of PERSISTED_NUMBERS) record[name] = stored.numbers[name] ?? Number.NaN;
   // A lead-clock instant stays the same instant on a clock that was stepped: "seen 5 s before
   // the restart" must not become "seen in the future" (stepped back) or "an hour ago" (forward).
@@ -171,11 +171,13 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
   record.contextHash = stored.context_hash;
   record.flags = stored.flags & ~PROBE_FLAGS;
   record.state = deriveState(record);
-  record.estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  const estimator = ProcessingEstimator.fromJSON(stored.estimator);
+  // An estimator with no measurement of the record's own class is the class prior: not kept.
+  record.resetEstimator(Object.keys(estimator.toJSON().stats).length === 0 && estimator.agentClass === record.agentClass ? null : estimator);
   if (stored.median !== undefined) record.processingMedian = ProcessingMedian.fromJSON(record.agentClass, { windows: stored.median });
   if (stored.anomaly !== null) {
     const reading = { impedance_score: stored.anomaly.score_mean, current_latency_ms: stored.anomaly.latency_ms, drift_coefficient: 0 };
-    for (let i = 0; i < Math.min(stored.anomaly.count, ANOMALY_REPLAY_MAX); i++) record.anomaly.observe(reading);
+    for (let i = 0; i < Math.min(stored.anomaly.count, ANOMALY_REPLAY_MAX); i++) deps.anomaly.observeIn(record.n, ANOMALY_OFFSET, reading);
   }
   record.health = restoreHealth(stored.health, deps);
   record.boots = stored.boots ?? [];
@@ -184,7 +186,7 @@ export function fromPersisted(stored: PersistedAgent, deps: RestoreDeps): AgentR
 
 function restoreHealth(stored: PersistedAgent['health'], deps: RestoreDeps): HealthScore | null {
   if (stored === null) return null;
-  const health = new HealthScore(deps.clock, { ...deps.healthOptions, initialScore: stored.score });
+  const health = new HealthScore(deps.clock, deps.healthOptions, stored.score);
   switch (stored.state) {
     case 'healthy':
       break;

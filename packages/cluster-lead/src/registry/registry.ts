@@ -333,8 +333,8 @@ export class Registry {
       const record = fromPersisted(item, {
         clockStepMs,
         clock: this.core.deps.clock,
-        healthOptions: this.core.options.health,
-        newAnomalyDetector: () => this.core.newAnomalyDetector(),
+        healthOptions: this.core.healthOptions,
+        anomaly: this.core.anomaly,
         intern: (identity) => this.core.intern(identity),
       });
       this.core.add(record);

@@ -28,6 +28,17 @@ describe('selection', () => {
     expect(byIds).toMatchObject({ agentIds: ['e1'], unknown: ['ghost'] });
   });
 
+  it('selects an agent once whatever its capability list repeats, and follows it to its new cluster', () => {
+    const h = harness();
+    beat(h, ['d1'], { clusterId: 'c1', capabilities: ['gpio', 'gpio'] });
+    beat(h, ['d2'], { clusterId: 'c1', capabilities: ['gpio'] });
+    expect(h.registry.select({ selector: { capability: 'gpio' } }).agentIds).toEqual(['d1', 'd2']);
+    beat(h, ['d1'], { clusterId: 'c2', capabilities: ['gpio'] });
+    expect(h.registry.select({ selector: { cluster_id: 'c1' } }).agentIds).toEqual(['d2']);
+    expect(h.registry.select({ selector: { cluster_id: 'c2', capability: 'gpio' } }).agentIds).toEqual(['d1']);
+    expect(h.registry.select({ selector: { capability: 'gpio' } }).agentIds).toEqual(['d2', 'd1']);
+  });
+
   it('filters by state, says what it left out, orders by impedance and limits', () => {
     const h = fleet();
     h.registry.recordHeartbeat(heartbeat('e2', h.clock.now(), { capabilities: ['gpio'], clusterId: 'c1' }, {}, { impedance_score: 900 }), {
@@ -66,6 +77,19 @@ describe('timing inputs for the send schedule', () => {
     h.clock.advance(20_000);
     expect(h.registry.timingInputs('pi')!.confidence).toBeCloseTo(0.5 + (1 - 5.75 / 50) * 0.3, 10);
     expect(h.registry.timings(['pi', 'ghost'])).toHaveLength(1);
+  });
+
+  it('answers with the class prior until an agent measures, and one agent learning moves no other agent of its class', () => {
+    const h = harness();
+    beat(h, ['e1', 'e2'], { agentClass: 'E' });
+    const prior = h.registry.estimateProcessing('e2', { verb: 'act', queueDepth: 0 })!;
+    expect(prior).toMatchObject({ expectedMs: CLASS_BASE_MS.E, source: 'prior' });
+    for (let i = 0; i < 30; i++) h.registry.recordOutcome('e1', { result: 'success', processingMs: 7, verb: 'act', queueDepth: 0 });
+    expect(h.registry.estimateProcessing('e1', { verb: 'act', queueDepth: 0 })!.expectedMs).toBeCloseTo(7, 6);
+    expect(h.registry.estimateProcessing('e2', { verb: 'act', queueDepth: 0 })).toEqual(prior);
+    // Re-enrolled in another class, it starts again from that class's prior.
+    beat(h, ['e1'], { agentClass: 'A' });
+    expect(h.registry.estimateProcessing('e1', { verb: 'act', queueDepth: 0 })).toMatchObject({ expectedMs: CLASS_BASE_MS.A, source: 'prior' });
   });
 
   it('gives lead mode the median of recent processing times, which a rare spike does not move as it moves the mean', () => {

@@ -4,7 +4,7 @@ import { ManualClock } from '../lib/clock.js';
 import { MeshError } from '../lib/errors.js';
 import { HEALTH_EVENTS } from './events.js';
 import { HealthScore } from './health-score.js';
-import { HEALTH_DEFAULTS, type HealthOutcome } from './options.js';
+import { HEALTH_DEFAULTS, resolveHealthOptions, type HealthOutcome } from './options.js';
 
 const MIN = 60_000;
 
@@ -250,5 +250,21 @@ describe('HealthScore properties', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('HealthScore options', () => {
+  it('shares options resolved once, starts from a given score, and refuses one outside [0, 1]', () => {
+    const clock = new ManualClock(0);
+    const options = resolveHealthOptions({ cooldownMs: 1_000 });
+    const a = new HealthScore(clock, options);
+    const b = new HealthScore(clock, options, 0.7);
+    expect(a.options).toBe(options);
+    expect(b.options).toBe(options);
+    expect([a.score(), b.score()]).toEqual([HEALTH_DEFAULTS.initialScore, 0.7]);
+    // Unresolved input is still resolved (and validated) per score.
+    expect(new HealthScore(clock, { cooldownMs: 1_000 }).options).not.toBe(options);
+    expect(() => new HealthScore(clock, options, 1.5)).toThrow(MeshError);
+    expect(() => new HealthScore(clock, { initialScore: 2 })).toThrow(MeshError);
   });
 });

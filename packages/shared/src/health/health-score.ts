@@ -1,3 +1,4 @@
+import { MeshError } from '../lib/errors.js';
 import type { Clock } from '../lib/clock.js';
 import { HEALTH_EVENTS, type HealthChange, type HealthEvent, type HealthState } from './events.js';
 import { resolveHealthOptions, type HealthOptions, type HealthOptionsInput, type HealthOutcome } from './options.js';
@@ -39,12 +40,21 @@ export class HealthScore {
   private probationEndsAt: number | null = null;
   private pending: HealthEvent[] = [];
 
+  /**
+   * Options already resolved (resolveHealthOptions) are shared, not copied: a lead holding
+   * thousands of scores resolves once. `startScore` (a restored score, in [0, 1]) overrides
+   * the options' initialScore without a copy of them.
+   */
   constructor(
     private readonly clock: Clock,
     options: HealthOptionsInput = {},
+    startScore?: number,
   ) {
     this.opts = resolveHealthOptions(options);
-    this.base = this.opts.initialScore;
+    if (startScore !== undefined && !(startScore >= 0 && startScore <= 1)) {
+      throw new MeshError('INVALID_ARGUMENT', `startScore must be in [0, 1], got ${startScore}`, { path: 'startScore' });
+    }
+    this.base = startScore ?? this.opts.initialScore;
   }
 
   get options(): HealthOptions {

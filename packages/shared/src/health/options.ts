@@ -55,7 +55,11 @@ export const HEALTH_DEFAULTS: HealthOptions = Object.freeze({
   retirementWindowMs: 24 * 60 * 60_000,
 });
 
+/** Options this module resolved (frozen): resolving one again returns it, so many HealthScores can share one. */
+const RESOLVED = new WeakSet<object>();
+
 export function resolveHealthOptions(input: HealthOptionsInput = {}): HealthOptions {
+  if (RESOLVED.has(input)) return input as HealthOptions;
   const o: HealthOptions = {
     ...HEALTH_DEFAULTS,
     ...input,
@@ -80,5 +84,7 @@ export function resolveHealthOptions(input: HealthOptionsInput = {}): HealthOpti
   if (!(Number.isSafeInteger(o.retireAfterQuarantines) && o.retireAfterQuarantines >= 1)) {
     fail('retireAfterQuarantines', 'a positive integer');
   }
-  return Object.freeze(o);
+  const resolved = Object.freeze(o);
+  RESOLVED.add(resolved);
+  return resolved;
 }

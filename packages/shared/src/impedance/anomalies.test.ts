@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '../lib/errors.js';
 import {
+  ANOMALY_STATE_SLOTS,
   AnomalyDetector,
+  anomalyBaselineIn,
   classifyAnomalies,
   DEGRADED_SCORE_THRESHOLD,
   resolveAnomalyThresholds,
@@ -114,5 +116,20 @@ describe('AnomalyDetector', () => {
     expect(() => new AnomalyDetector({ spikeFactor: 0 })).toThrow(MeshError);
     expect(() => new AnomalyDetector({ degradedScore: Number.NaN })).toThrow(MeshError);
     expect(() => new AnomalyDetector({ spikeMinHistory: -1 })).toThrow(MeshError);
+  });
+
+  it('judges a baseline kept in the caller\'s array exactly as a detector judges its own', () => {
+    const own = new AnomalyDetector({ spikeMinHistory: 2 });
+    const engine = new AnomalyDetector({ spikeMinHistory: 2 });
+    const state = new Array<number>(3 + ANOMALY_STATE_SLOTS + 2).fill(0);
+    expect(anomalyBaselineIn(state, 3)).toBeUndefined();
+    for (const [score, latency] of [[100, 10], [110, 12], [400, 11], [105, 60]] as const) {
+      const reading = { impedance_score: score, current_latency_ms: latency, drift_coefficient: 0.1 };
+      expect(engine.observeIn(state, 3, reading)).toEqual(own.observe(reading));
+      expect(anomalyBaselineIn(state, 3)).toEqual(own.baseline());
+    }
+    // Nothing outside its slots is touched.
+    expect([...state.slice(0, 3), ...state.slice(3 + ANOMALY_STATE_SLOTS)]).toEqual([0, 0, 0, 0, 0]);
+    expect(engine.baseline()).toBeUndefined();
   });
 });

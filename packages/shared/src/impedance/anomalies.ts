@@ -107,6 +107,16 @@ export function classifyAnomalies(
   };
 }
 
+/** Numbers one agent's baseline takes: the score and latency EWMAs. */
+export const ANOMALY_STATE_SLOTS = 2 * EWMA_SLOTS;
+
+/** The baseline kept in `state` from `offset` (see AnomalyDetector.observeIn), or undefined before the first reading. */
+export function anomalyBaselineIn(state: readonly number[], offset: number): AnomalyBaseline | undefined {
+  const count = state[offset] ?? 0;
+  if (count === 0) return undefined;
+  return { count, scoreMean: state[offset + 1] ?? 0, latencyMs: state[offset + EWMA_SLOTS + 1] ?? 0 };
+}
+
 /**
  * Per-agent detector for a lead: checks each heartbeat against the agent's own history and
  * then folds it in, so a lasting change becomes the new normal after a few half-lives instead
@@ -116,7 +126,7 @@ export class AnomalyDetector {
   private readonly thresholds: Readonly<AnomalyThresholds>;
   private readonly alpha: number;
   // A plain number[] is about half the size of a Float64Array in V8; a lead holds 30,000 of these.
-  private readonly state: number[] = new Array<number>(2 * EWMA_SLOTS).fill(0);
+  private readonly state: number[] = new Array<number>(ANOMALY_STATE_SLOTS).fill(0);
 
   /** Without overrides every detector shares the frozen defaults instead of holding a copy. */
   constructor(overrides?: Partial<AnomalyThresholds>) {
@@ -129,16 +139,23 @@ export class AnomalyDetector {
 
   /** The history so far, or undefined before the first reading. */
   baseline(): AnomalyBaseline | undefined {
-    const count = this.state[0] ?? 0;
-    if (count === 0) return undefined;
-    return { count, scoreMean: this.state[1] ?? 0, latencyMs: this.state[EWMA_SLOTS + 1] ?? 0 };
+    return anomalyBaselineIn(this.state, 0);
   }
 
   /** Flags for this reading, judged against earlier readings only; then records it. */
   observe(reading: AnomalyInput): AnomalyFlags {
-    const flags = classifyAnomalies(reading, this.baseline(), this.thresholds);
-    ewmaStep(this.state, 0, this.alpha, reading.impedance_score);
-    ewmaStep(this.state, EWMA_SLOTS, this.alpha, reading.current_latency_ms);
+    return this.observeIn(this.state, 0, reading);
+  }
+
+  /**
+   * As observe(), for a baseline the caller keeps: ANOMALY_STATE_SLOTS numbers of `state` from
+   * `offset`, zero before the first reading. A lead's registry keeps its agents' baselines in
+   * their records' arrays and judges them all with one detector, not one detector per agent.
+   */
+  observeIn(state: number[], offset: number, reading: AnomalyInput): AnomalyFlags {
+    const flags = classifyAnomalies(reading, anomalyBaselineIn(state, offset), this.thresholds);
+    ewmaStep(state, offset, this.alpha, reading.impedance_score);
+    ewmaStep(state, offset + EWMA_SLOTS, this.alpha, reading.current_latency_ms);
     return flags;
   }
 
