@@ -60,6 +60,8 @@ export interface Fleet {
   simTotals(): Record<string, unknown> | null;
   /** The sim's shared connection as its last report line has it (`nats`: disconnects, reconnects), null before the first. */
   simConnection(): Record<string, unknown> | null;
+  /** The sim's report lines (one a second: `sim` totals, `nats`, `at`) made at or after `since`. */
+  simReportsSince(since: number): ReadonlyArray<Record<string, unknown>>;
   stopOperations(): Promise<void>;
   /** Keeps the logs (MESH_BENCH_KEEP_LOGS), stops the operations, kills the leads and the sim. */
   dispose(): Promise<void>;
@@ -145,6 +147,7 @@ export async function startFleet(group: HaGroup, options: FleetOptions): Promise
       ackRefusals,
       simTotals: () => (lastReport()?.sim as Record<string, unknown> | undefined) ?? null,
       simConnection: () => (lastReport()?.nats as Record<string, unknown> | undefined) ?? null,
+      simReportsSince: (since) => simLines.map(parseLine).filter((line): line is Record<string, unknown> => typeof line?.at === 'number' && line.at >= since),
       stopOperations,
       dispose,
     };
@@ -159,9 +162,9 @@ export async function startFleet(group: HaGroup, options: FleetOptions): Promise
  * until every expected ACK is in a result or logged late, so one not yet arrived is not counted
  * lost. What is still missing after the wait is. Returns how long it waited, ms.
  */
-export async function settleAcks(operations: OperationsFigures, leads: readonly LeadProc[]): Promise<number> {
+export async function settleAcks(operations: OperationsFigures, leads: readonly LeadProc[], include: (id: string) => boolean = () => true): Promise<number> {
   const settleFrom = Date.now();
-  const lateAcks = (): number => loggedOperations(leads).reduce((sum, op) => sum + op.lateAcks, 0);
+  const lateAcks = (): number => loggedOperations(leads).filter((op) => include(op.id)).reduce((sum, op) => sum + op.lateAcks, 0);
   while (operations.acksRecorded + lateAcks() < operations.acksExpected && Date.now() - settleFrom < ACK_SETTLE_MS) await delay(POLL_MS);
   return Date.now() - settleFrom;
 }
