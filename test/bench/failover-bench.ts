@@ -104,7 +104,7 @@ const yes = (value: boolean | null): string => (value === null ? '?' : value ? '
 /** The --kill nats-node run as tables, one row per case, and the target per case. */
 function natsKillTables(run: NatsKillRun, ttlMs: number): string {
   const label = (i: number): string => `${i + 1}: ${run.cases[i]!.target}`;
-  const opsRow = (name: string, ops: CaseOperations): string[] => [name, String(ops.started), String(ops.notTaken), counts(ops.outcomes), String(ops.withoutOutcome), String(ops.acksExpected), String(ops.acksInResults), String(ops.lateAcks), String(ops.acksRefused), String(ops.ackSettleMs), ops.unknownToOther === null ? '- (gone)' : String(ops.unknownToOther)];
+  const opsRow = (name: string, ops: CaseOperations): string[] => [name, String(ops.started), String(ops.notTaken), counts(ops.outcomes), String(ops.withoutOutcome), String(ops.acksExpected), String(ops.acksInResults), String(ops.lateAcks), `${ops.acksRefused} / ${ops.acksDeadLettered}`, String(ops.ackSettleMs), ops.otherLeadAnswers === null ? '- (gone)' : counts(ops.otherLeadAnswers)];
   const out = [
     `\nbench:failover --agents ${run.agents} --kill nats-node — kill -9 of one NATS node of three, store.backend jetstream (replicas 3), lease bucket ${run.leaseBucket}, ha.ttl_ms ${ttlMs}, heartbeat ${run.heartbeatMs} ms, ${run.windowMs} ms watched after each kill, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}\n`,
     formatTable(
@@ -117,11 +117,13 @@ function natsKillTables(run: NatsKillRun, ttlMs: number): string {
       run.cases.map((c, i) => [label(i), String(c.heartbeats.answered), String(c.heartbeats.missed), counts(c.heartbeats.missedByReason), c.heartbeats.lowestAnsweredPerS ?? '-', String(c.heartbeats.secondsWithMisses), `${counts(c.degradedEvents)} (${counts(c.degradedBeforeKill)})`, counts(c.statesAtEnd), String(c.agentsMissingAtEnd), String(c.noBeatSinceKill), counts(c.holderRefusalsInWindow)]),
     ),
     '',
-    formatTable(['operations', 'started', 'POSTs no lead took', 'outcomes', 'without', 'ACKs expected', 'in results', 'late', 'refused', 'waited for stragglers ms', 'unknown to the other lead'], run.cases.map((c, i) => opsRow(label(i), c.operations))),
+    formatTable(['operations', 'started', 'POSTs no lead took', 'outcomes', 'without', 'ACKs expected', 'in results', 'late', 'refused / dead-lettered', 'waited for stragglers ms', 'the other lead: GET status'], run.cases.map((c, i) => opsRow(label(i), c.operations))),
     '',
     formatTable(['case', 'restart to JetStream ms', 'then every stream whole after ms', 'streams not whole'], run.cases.map((c, i) => [label(i), c.restartMs, c.wholeAfterRestartMs ?? 'not within the wait', c.streamsNotWhole.join(', ') || '-'])),
     '',
+    ...run.cases.map((c, i) => `case ${label(i)}: ${c.node.replace(/^.*-/, '')} led ${c.streamsLed.join(', ') || 'no stream'}; operations without an outcome: ${c.operations.rows.filter((row) => row.outcome === null).map((row) => `${row.id} ${row.state}`).join(', ') || 'none'}`),
     `sim at the end: ${JSON.stringify(run.simAtEnd)}`,
+    'no agent degraded beyond a reconnect: no beat missed for NO_RESPONDERS, none refused SESSION_UNKNOWN, at most one missed beat per agent, no agent offline or unlisted or without a beat since the kill, no more agent.degraded events than in as long a window before the kill',
     ...run.cases.map((c, i) => `target, case ${label(i)}: no lead failover ${c.met.noLeadFailover ? 'met' : 'MISSED'}; no agent degraded beyond a reconnect ${c.met.noAgentDegraded ? 'met' : 'MISSED'}; zero loss ${c.met.zeroLoss ? 'met' : 'MISSED'}`),
     '',
   ];

@@ -56,6 +56,8 @@ export interface Fleet {
   readonly ops: OperationLoop;
   /** ACKs the sims were refused by a lead, by "operation code". */
   readonly ackRefusals: ReadonlyMap<string, number>;
+  /** ACKs the sims' outboxes dead-lettered (refused for good on replay), by "operation code". */
+  readonly ackDeadLetters: ReadonlyMap<string, number>;
   /** The sim's last totals (`sim` of its last report line), null before the first. */
   simTotals(): Record<string, unknown> | null;
   /** The sim's shared connection as its last report line has it (`nats`: disconnects, reconnects), null before the first. */
@@ -76,7 +78,8 @@ export async function startFleet(group: HaGroup, options: FleetOptions): Promise
   const { agents, heartbeatMs, ttlMs } = options;
   const ackRefusals = new Map<string, number>();
   const simLines: string[] = [];
-  const sim = await startSim(group, agents, heartbeatMs, ackRefusals, simLines);
+  const ackDeadLetters = new Map<string, number>();
+  const sim = await startSim(group, agents, heartbeatMs, ackRefusals, ackDeadLetters, simLines);
   const lastReport = (): Record<string, unknown> | undefined => {
     const last = simLines.at(-1);
     return last === undefined ? undefined : parseLine(last);
@@ -145,6 +148,7 @@ export async function startFleet(group: HaGroup, options: FleetOptions): Promise
       leads,
       ops,
       ackRefusals,
+      ackDeadLetters,
       simTotals: () => (lastReport()?.sim as Record<string, unknown> | undefined) ?? null,
       simConnection: () => (lastReport()?.nats as Record<string, unknown> | undefined) ?? null,
       simReportsSince: (since) => simLines.map(parseLine).filter((line): line is Record<string, unknown> => typeof line?.at === 'number' && line.at >= since),
@@ -275,7 +279,7 @@ export function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: numbe
 }
 
 /** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
-async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>, totals: string[]): Promise<ChildProcess> {
+async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>, ackDeadLetters: Map<string, number>, totals: string[]): Promise<ChildProcess> {
   const rootFile = join(group.dir, 'root.key');
   await saveKeyPair(rootFile, group.root.keys);
   const lead = await loadKeyPair(join(group.dir, 'lead.key'));
@@ -296,7 +300,14 @@ async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ack
     if (entry?.event === 'ack.refused_by_lead') {
       const key = `${String(entry.operation)} ${String(entry.code)}`;
       ackRefusals.set(key, (ackRefusals.get(key) ?? 0) + 1);
-    } else stderr.write(`${line}\n`);
+      return;
+    }
+    // An ACK the outbox gave up on (a lead refused it for good on replay): counted by operation, and passed through.
+    if (entry?.event === 'outbox.dead_letter' && entry.kind === 'ACK' && typeof entry.stream === 'string') {
+      const key = `${entry.stream.replace(/^ack:/, '')} ${String(entry.code)}`;
+      ackDeadLetters.set(key, (ackDeadLetters.get(key) ?? 0) + 1);
+    }
+    stderr.write(`${line}\n`);
   });
   const entries = await waitFor(`the sim's ${agents} enrollments`, START_MS, async () => {
     try {

@@ -33,6 +33,8 @@ export interface NatsKillCase {
   readonly target: NatsKillTarget;
   readonly node: string;
   readonly ledLeaseStream: boolean;
+  /** Every stream the node led at the kill (operations, ACKs, registry buckets ...). */
+  readonly streamsLed: readonly string[];
   /** Whether it was the JetStream metadata leader (from the nodes' election log lines); null when no node said. */
   readonly ledMetaGroup: boolean | null;
   readonly leaseStreamLeaderAfter: string | null;
@@ -78,8 +80,10 @@ export interface CaseOperations {
   readonly acksRefused: number;
   /** How long the count waited for the last operations' stragglers (bounded). */
   readonly ackSettleMs: number;
-  /** Operations the other lead (the standby's copy) does not answer for: at risk in a later failover; null when that lead is gone. */
-  readonly unknownToOther: number | null;
+  /** ACKs the sims' outboxes gave up on (refused for good on replay). */
+  readonly acksDeadLettered: number;
+  /** The other lead's answers to GET /v1/operations/:id for the case's operations, by HTTP status; null when that lead is gone. */
+  readonly otherLeadAnswers: Readonly<Record<string, number>> | null;
   readonly rows: readonly OperationRow[];
 }
 
@@ -122,8 +126,10 @@ export async function natsKillRun(group: HaGroup, cluster: NatsCluster, options:
       const offline = Object.entries(watched.degradedEvents).filter(([event]) => event !== 'agent.degraded').length;
       const met = {
         noLeadFailover: !watched.leadFailover,
-        noAgentDegraded: offline === 0 && (watched.degradedEvents['agent.degraded'] ?? 0) <= (watched.degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (watched.statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0,
-        zeroLoss: operations.withoutOutcome === 0 && operations.acksInResults + operations.lateAcks >= operations.acksExpected && operations.acksRefused === 0 && operations.notTaken === 0,
+        // A reconnect costs the beats in flight on the dropped connection; "no responders" (no lead
+        // serving), a new session (SESSION_UNKNOWN: another lead) or more misses than agents are more than that.
+        noAgentDegraded: (watched.heartbeats.missedByReason.NO_RESPONDERS ?? 0) === 0 && (watched.holderRefusalsInWindow.SESSION_UNKNOWN ?? 0) === 0 && watched.heartbeats.missed <= fleet.agents && offline === 0 && (watched.degradedEvents['agent.degraded'] ?? 0) <= (watched.degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (watched.statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0,
+        zeroLoss: operations.withoutOutcome === 0 && operations.acksInResults + operations.lateAcks >= operations.acksExpected && operations.acksRefused === 0 && operations.acksDeadLettered === 0 && operations.notTaken === 0,
       };
       cases.push({ ...watched, ...node, operations, met });
     }
@@ -145,6 +151,7 @@ async function killAndWatch(fleet: Fleet, cluster: NatsCluster, jsm: JetStreamMa
   const index = target === 'the lease stream leader' ? leaderIndex : cluster.nodes.findIndex((_, i) => i !== leaderIndex);
   const victim = cluster.nodes[index]!;
   const meta = metaLeader(cluster);
+  const streamsLed = (await jsm.streams.list().next()).filter((info) => info.cluster?.leader === nodeName(index)).map((info) => info.config.name);
   const holderApi = (await servingApi(fleet)) ?? fleet.apiA;
   const holder = holderApi === fleet.apiB ? fleet.standby : fleet.active;
   const refusalsBefore = (await heartbeatCounters(holderApi)).refusals;
@@ -182,6 +189,7 @@ async function killAndWatch(fleet: Fleet, cluster: NatsCluster, jsm: JetStreamMa
     target,
     node: nodeName(index),
     ledLeaseStream: index === leaderIndex,
+    streamsLed,
     ledMetaGroup: meta === null ? null : meta === nodeName(index),
     leaseStreamLeaderAfter: leaseAfter,
     leaseStreamElectionMs: electionAfter(cluster, killedAt, (line) => line.includes(`new stream leader for '$G > ${stream}'`)),
@@ -233,13 +241,15 @@ async function caseOperations(fleet: Fleet, include: (id: string) => boolean, no
   const figures = await fleet.ops.figures(serving, include);
   const ackSettleMs = await settleAcks(figures, fleet.leads, include);
   const rows = figures.rows;
-  let acksRefused = 0;
-  for (const [key, count] of fleet.ackRefusals) if (include(key.split(' ')[0]!)) acksRefused += count;
+  const ofCase = (map: ReadonlyMap<string, number>): number => [...map].filter(([key]) => include(key.split(' ')[0]!)).reduce((sum, [, count]) => sum + count, 0);
   const [other, otherLead] = serving === fleet.apiA ? [fleet.apiB, fleet.standby] : [fleet.apiA, fleet.active];
-  let unknownToOther: number | null = null;
+  let otherLeadAnswers: Record<string, number> | null = null;
   if (otherLead.child.exitCode === null && otherLead.child.signalCode === null) {
-    unknownToOther = 0;
-    for (const row of rows) if ((await other.get(`/v1/operations/${row.id}`).catch(() => undefined))?.status !== 200) unknownToOther += 1;
+    otherLeadAnswers = {};
+    for (const row of rows) {
+      const status = String((await other.get(`/v1/operations/${row.id}`).catch(() => undefined))?.status ?? 'no answer');
+      otherLeadAnswers[status] = (otherLeadAnswers[status] ?? 0) + 1;
+    }
   }
   return {
     started: rows.length,
@@ -249,9 +259,10 @@ async function caseOperations(fleet: Fleet, include: (id: string) => boolean, no
     acksExpected: figures.acksExpected,
     acksInResults: figures.acksRecorded,
     lateAcks: loggedOperations(fleet.leads).filter((op) => include(op.id)).reduce((sum, op) => sum + op.lateAcks, 0),
-    acksRefused,
+    acksRefused: ofCase(fleet.ackRefusals),
+    acksDeadLettered: ofCase(fleet.ackDeadLetters),
     ackSettleMs,
-    unknownToOther,
+    otherLeadAnswers,
     rows,
   };
 }
