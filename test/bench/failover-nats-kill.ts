@@ -59,6 +59,8 @@ export interface NatsKillCase {
   readonly statesAtEnd: Readonly<Record<string, number>>;
   readonly agentsMissingAtEnd: number;
   readonly noBeatSinceKill: number;
+  /** The leads' failed writes of their state to KV (kv-mirror, retried) in the window, and the last one, ms after the kill. */
+  readonly replicationWriteFailures: { readonly count: number; readonly lastAfterMs: number | null };
   /** Heartbeats the serving lead refused in the window, by reason (its /metrics before and after). */
   readonly holderRefusalsInWindow: Readonly<Record<string, number>>;
   readonly operations: CaseOperations;
@@ -180,6 +182,7 @@ async function killAndWatch(fleet: Fleet, cluster: NatsCluster, jsm: JetStreamMa
     const events = countLines([lead], killedAt, end, (line) => (line.event === 'nats.disconnected' || line.event === 'nats.reconnected' ? line.event : undefined));
     leadConnections[lead.name] = { disconnects: events['nats.disconnected'] ?? 0, reconnects: events['nats.reconnected'] ?? 0 };
   }
+  const replicationFailures = fleet.leads.flatMap((lead) => lead.lines).filter((line) => line.msg === 'replication write failed; trying again').map((line) => (typeof line.time === 'string' ? Date.parse(line.time) : NaN)).filter((at) => at >= killedAt && at <= end);
   const degraded = (line: Record<string, unknown>): string | undefined => (typeof line.event === 'string' && DEGRADED_EVENTS.has(line.event) && typeof line.agent_id === 'string' && line.agent_id.startsWith('f') ? line.event : undefined);
   const statesAtEnd: Record<string, number> = {};
   for (const row of rows) statesAtEnd[row.state] = (statesAtEnd[row.state] ?? 0) + 1;
@@ -213,6 +216,7 @@ async function killAndWatch(fleet: Fleet, cluster: NatsCluster, jsm: JetStreamMa
     agentsMissingAtEnd: fleet.agents - rows.length,
     noBeatSinceKill: fleet.agents - rows.filter((row) => row.last_heartbeat_at !== null && row.last_heartbeat_at > killedAt).length,
     holderRefusalsInWindow: refusals,
+    replicationWriteFailures: { count: replicationFailures.length, lastAfterMs: replicationFailures.length === 0 ? null : Math.max(...replicationFailures) - killedAt },
   };
 }
 
