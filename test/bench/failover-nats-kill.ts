@@ -128,9 +128,11 @@ export async function natsKillRun(group: HaGroup, cluster: NatsCluster, options:
       const offline = Object.entries(watched.degradedEvents).filter(([event]) => event !== 'agent.degraded').length;
       const met = {
         noLeadFailover: !watched.leadFailover,
-        // A reconnect costs the beats in flight on the dropped connection; "no responders" (no lead
-        // serving), a new session (SESSION_UNKNOWN: another lead) or more misses than agents are more than that.
-        noAgentDegraded: (watched.heartbeats.missedByReason.NO_RESPONDERS ?? 0) === 0 && (watched.holderRefusalsInWindow.SESSION_UNKNOWN ?? 0) === 0 && watched.heartbeats.missed <= fleet.agents && offline === 0 && (watched.degradedEvents['agent.degraded'] ?? 0) <= (watched.degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (watched.statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0,
+        // A reconnect costs the beats in flight on the dropped connection, and while a lead's own
+        // connection is re-made its subscriptions are gone ("no responders"). No responders with no
+        // lead reconnecting (no lead serving), a new session (SESSION_UNKNOWN: another lead) or more
+        // misses than agents are more than a reconnect.
+        noAgentDegraded: ((watched.heartbeats.missedByReason.NO_RESPONDERS ?? 0) === 0 || Object.values(watched.leadConnections).some((lead) => lead.reconnects > 0)) && (watched.holderRefusalsInWindow.SESSION_UNKNOWN ?? 0) === 0 && watched.heartbeats.missed <= fleet.agents && offline === 0 && (watched.degradedEvents['agent.degraded'] ?? 0) <= (watched.degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (watched.statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0,
         zeroLoss: operations.withoutOutcome === 0 && operations.acksInResults + operations.lateAcks >= operations.acksExpected && operations.acksRefused === 0 && operations.acksDeadLettered === 0 && operations.notTaken === 0,
       };
       cases.push({ ...watched, ...node, operations, met });
