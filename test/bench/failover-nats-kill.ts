@@ -125,16 +125,7 @@ export async function natsKillRun(group: HaGroup, cluster: NatsCluster, options:
       const notTaken = fleet.ops.counts().notTaken - notTakenFrom;
       const node = await restartNode(cluster, jsm, index);
       const operations = await caseOperations(fleet, (id) => operationStartedAt(id) >= from, notTaken);
-      const offline = Object.entries(watched.degradedEvents).filter(([event]) => event !== 'agent.degraded').length;
-      const met = {
-        noLeadFailover: !watched.leadFailover,
-        // A reconnect costs the beats in flight on the dropped connection, and while a lead's own
-        // connection is re-made its subscriptions are gone ("no responders"). No responders with no
-        // lead reconnecting (no lead serving), a new session (SESSION_UNKNOWN: another lead) or more
-        // misses than agents are more than a reconnect.
-        noAgentDegraded: ((watched.heartbeats.missedByReason.NO_RESPONDERS ?? 0) === 0 || Object.values(watched.leadConnections).some((lead) => lead.reconnects > 0)) && (watched.holderRefusalsInWindow.SESSION_UNKNOWN ?? 0) === 0 && watched.heartbeats.missed <= fleet.agents && offline === 0 && (watched.degradedEvents['agent.degraded'] ?? 0) <= (watched.degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (watched.statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0,
-        zeroLoss: operations.withoutOutcome === 0 && operations.acksInResults + operations.lateAcks >= operations.acksExpected && operations.acksRefused === 0 && operations.acksDeadLettered === 0 && operations.notTaken === 0,
-      };
+      const met = judge(watched, operations, fleet.agents);
       cases.push({ ...watched, ...node, operations, met });
     }
     await fleet.stopOperations();
@@ -143,6 +134,26 @@ export async function natsKillRun(group: HaGroup, cluster: NatsCluster, options:
     await nc.close().catch(() => undefined);
     await fleet.dispose();
   }
+}
+
+/** The target for one case: no lead failover, no agent degraded beyond a reconnect, zero loss. */
+function judge(watched: Omit<Watched, 'index'>, operations: CaseOperations, agents: number): NatsKillCase['met'] {
+  const { heartbeats, leadConnections, holderRefusalsInWindow, degradedEvents, degradedBeforeKill, statesAtEnd } = watched;
+  // A reconnect costs the beats in flight on the dropped connection, and while a lead's own
+  // connection is re-made its subscriptions are gone ("no responders"). No responders with no
+  // lead reconnecting (no lead serving), a new session (SESSION_UNKNOWN: another lead) or more
+  // misses than agents are more than a reconnect.
+  const noResponders = heartbeats.missedByReason.NO_RESPONDERS ?? 0;
+  const leadReconnected = Object.values(leadConnections).some((lead) => lead.reconnects > 0);
+  const withinReconnect = (noResponders === 0 || leadReconnected) && (holderRefusalsInWindow.SESSION_UNKNOWN ?? 0) === 0 && heartbeats.missed <= agents;
+  // No agent offline (or worse) or unheard; agents flagged degraded no more often than in as long a window before the kill.
+  const worse = Object.keys(degradedEvents).some((event) => event !== 'agent.degraded');
+  const states = !worse && (degradedEvents['agent.degraded'] ?? 0) <= (degradedBeforeKill['agent.degraded'] ?? 0) && watched.agentsMissingAtEnd === 0 && (statesAtEnd.offline ?? 0) === 0 && watched.noBeatSinceKill === 0;
+  return {
+    noLeadFailover: !watched.leadFailover,
+    noAgentDegraded: withinReconnect && states,
+    zeroLoss: operations.withoutOutcome === 0 && operations.acksInResults + operations.lateAcks >= operations.acksExpected && operations.acksRefused === 0 && operations.acksDeadLettered === 0 && operations.notTaken === 0,
+  };
 }
 
 /** Kills the target node and reads what the window after it shows (the node stays down). */
