@@ -8,34 +8,15 @@
  * standby already knows each agent, so "registered" events do not say it is back); then what
  * became of each operation started, as the standby has it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { stderr } from 'node:process';
-import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
-import { publicKeyText } from '@mesh30k/shared';
-import { loadKeyPair, saveKeyPair } from '@mesh30k/shared/node';
-import { AGENT_BIN, bundleEnv, freePort, parsePromText, waitFor, type LeadApi } from '../harness/index.js';
-import { createMeshOperator, operatorApi, operatorApiConfig, type MeshOperator } from '../harness/local-mesh.js';
-import { OperationLoop, type OperationsFigures } from './failover-ops.js';
+import { parsePromText, type LeadApi } from '../harness/index.js';
+import type { OperationsFigures } from './failover-ops.js';
+import { HEARTBEAT_JITTER, OPERATION_EVERY_MS, POLL_MS, fleetAgents, heartbeatCounters, leadsAtKill, loggedOperations, settleAcks, startFleet, type AgentRow, type LeadsAtKill, type LoggedOperation } from './failover-fleet-setup.js';
 import { INTAKE_OPEN_MESSAGE } from '../../packages/cluster-lead/src/main.js';
-import { HA_CLUSTER_ID, HA_LEAD_ID, killLead, logged, startHaLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
+import { killLead, type HaGroup, type LeadProc } from '../../packages/cluster-lead/test/ha/support/ha-leads.js';
 
-const START_MS = 180_000;
 const RETRY_MS = 50;
-/** A loaded 2-core machine signs and verifies 1,000 first heartbeats (and their sessions) slowly. */
-const REGISTER_MS = 420_000;
-const POLL_MS = 250;
-const VERIFY_THREADS = 1;
-/** "A running operation every few seconds" (issue 16). */
-const OPERATION_EVERY_MS = 3_000;
-/** How long the run waits after its last operation for ACKs still on their way. */
-const ACK_SETTLE_MS = 15_000;
 const OPERATIONS_BEFORE_KILL = 3;
-/** The sim spec's heartbeat_jitter default, stated so the report can name it. */
-const HEARTBEAT_JITTER = 0.1;
 
 export interface FleetOutage {
   readonly agents: number;
@@ -143,174 +124,6 @@ async function replicationCounters(api: LeadApi): Promise<Record<string, number>
   return out;
 }
 
-/** One operation as its lead's log has it: where T and the deadline fell, and the ACKs it counted in time and late. */
-export interface LoggedOperation {
-  readonly id: string;
-  readonly lead: string;
-  readonly selected: number | null;
-  /** Agents enrolled but not in that lead's registry when it planned (their presence makes the hold selector an id list). */
-  readonly unheard: number | null;
-  readonly holdMessages: number | null;
-  readonly leadMs: number | null;
-  readonly deadlineMs: number | null;
-  readonly sent: number | null;
-  /** ACKs counted by the decision: ready, transit, refused and conflicts; and the agents sent it that had not answered then. */
-  readonly answered: number | null;
-  readonly stragglers: number | null;
-  /** ACKs that reached the lead by the deadline and were counted while it waited for their verification. */
-  readonly countedAfterDeadline: number | null;
-  readonly status: string | null;
-  /** ACKs that reached this lead after the decision (recorded in the history's late ACKs, not in the result). */
-  readonly lateAcks: number;
-  /** ACKs this lead could not store (answered STORE_FAILED: the agent sends them again). */
-  readonly storeFailures: number;
-}
-
-/** The operations each lead logged, by operation id. */
-function loggedOperations(leads: readonly LeadProc[]): LoggedOperation[] {
-  const rows = new Map<string, { -readonly [K in keyof LoggedOperation]: LoggedOperation[K] }>();
-  const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-  for (const lead of leads) {
-    for (const line of lead.lines) {
-      const id = line.operation_id;
-      if (typeof id !== 'string' || !id.startsWith('fo-')) continue;
-      const key = `${lead.name} ${id}`;
-      let row = rows.get(key);
-      if (row === undefined) {
-        row = { id, lead: lead.name, selected: null, unheard: null, holdMessages: null, leadMs: null, deadlineMs: null, sent: null, answered: null, stragglers: null, countedAfterDeadline: null, status: null, lateAcks: 0, storeFailures: 0 };
-        rows.set(key, row);
-      }
-      if (line.event === 'operation.started') {
-        row.selected = num(line.selected);
-        row.unheard = num(line.unheard);
-        row.holdMessages = num(line.hold_messages);
-        row.leadMs = num(line.lead_ms);
-        row.deadlineMs = num(line.deadline_ms);
-      } else if (line.event === 'operation.completed') {
-        row.sent = num(line.sent);
-        row.answered = (num(line.ready) ?? 0) + (num(line.transit) ?? 0) + (num(line.refused) ?? 0) + (num(line.conflicts) ?? 0) + (num(line.unrunnable) ?? 0);
-        row.stragglers = num(line.stragglers);
-        row.countedAfterDeadline = num(line.counted_after_deadline);
-        row.status = typeof line.status === 'string' ? line.status : null;
-      } else if (line.event === 'ack.late') row.lateAcks += 1;
-      else if (line.msg === 'could not store an ack') row.storeFailures += 1;
-    }
-  }
-  return [...rows.values()];
-}
-
-/** MESH_BENCH_KEEP_LOGS=dir: every lead's log lines, and the sim's totals lines, kept there for a look after the run. */
-async function keepLogs(leads: readonly LeadProc[], simLines: readonly string[]): Promise<void> {
-  const dir = process.env.MESH_BENCH_KEEP_LOGS;
-  if (dir === undefined || dir === '') return;
-  await mkdir(dir, { recursive: true });
-  for (const lead of leads) await writeFile(join(dir, `${lead.name}.jsonl`), lead.lines.map((line) => JSON.stringify(line)).join('\n'));
-  await writeFile(join(dir, 'sim-totals.jsonl'), simLines.join('\n'));
-}
-
-export interface LeadsAtKill {
-  /** The active lead's exit code or signal if it was gone already, else null. */
-  readonly activeExited: string | null;
-  /** ms before the kill the active lead logged "lease lost", and the standby "lease acquired"; null: not logged. */
-  readonly activeLostLeaseMsBefore: number | null;
-  readonly standbyAcquiredMsBefore: number | null;
-  /** The active lead's last warnings and errors (level >= 40). */
-  readonly activeWarnings: ReadonlyArray<Record<string, unknown>>;
-}
-
-function leadsAtKill(active: LeadProc, standby: LeadProc, killedAt: number): LeadsAtKill {
-  const at = (lead: LeadProc, msg: string): number | null => {
-    // "lease lost", or the fatal "lost the lease (expired); exiting 75 ..." of a lead that exits on it.
-    const line = lead.lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith(msg));
-    const time = typeof line?.time === 'string' ? Date.parse(line.time) : line?.time;
-    return typeof time === 'number' && Number.isFinite(time) ? killedAt - time : null;
-  };
-  const exited = active.child.exitCode ?? active.child.signalCode;
-  return {
-    activeExited: exited === null ? null : String(exited),
-    activeLostLeaseMsBefore: at(active, 'lease lost') ?? at(active, 'lost the lease'),
-    standbyAcquiredMsBefore: at(standby, 'lease acquired'),
-    activeWarnings: active.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-10),
-  };
-}
-
-/** The sim's enrollments (signed with the group's root), then written beside the test agent's for the leads. */
-async function startSim(group: HaGroup, agents: number, heartbeatMs: number, ackRefusals: Map<string, number>, totals: string[]): Promise<ChildProcess> {
-  const rootFile = join(group.dir, 'root.key');
-  await saveKeyPair(rootFile, group.root.keys);
-  const lead = await loadKeyPair(join(group.dir, 'lead.key'));
-  const spec = { lead_id: HA_LEAD_ID, cluster_id: HA_CLUSTER_ID, count: agents, id_prefix: 'f', seed: 1, heartbeat_interval_ms: heartbeatMs, heartbeat_jitter: HEARTBEAT_JITTER };
-  const specPath = join(group.dir, 'fleet.spec.json');
-  const out = join(group.dir, 'fleet.enrollments.json');
-  await writeFile(specPath, JSON.stringify(spec));
-  const args = [AGENT_BIN, 'sim', '--spec', specPath, '--lead-key', publicKeyText(lead.publicKey), '--root-key', rootFile, '--enrollments-out', out, '--log-level', 'error', '--report', '1'];
-  for (const url of group.servers) args.push('--nats', url);
-  const sim = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...bundleEnv() } });
-  // Its totals, one JSON line a second: the last one before the kill and at the end go in the report.
-  createInterface({ input: sim.stdout }).on('line', (line) => {
-    if (line.startsWith('{"sim"')) totals.push(line);
-  });
-  // ACKs a lead refused are counted (by operation and code: an ACK the agent sent and no lead kept); other lines pass through.
-  createInterface({ input: sim.stderr }).on('line', (line) => {
-    const entry = parseLine(line);
-    if (entry?.event === 'ack.refused_by_lead') {
-      const key = `${String(entry.operation)} ${String(entry.code)}`;
-      ackRefusals.set(key, (ackRefusals.get(key) ?? 0) + 1);
-    } else stderr.write(`${line}\n`);
-  });
-  const entries = await waitFor(`the sim's ${agents} enrollments`, START_MS, async () => {
-    try {
-      return (JSON.parse(await readFile(out, 'utf8')) as { enrollments: { enrollment: unknown }[] }).enrollments;
-    } catch {
-      return undefined;
-    }
-  });
-  const file = join(group.dir, 'enrollments.json');
-  const existing = JSON.parse(await readFile(file, 'utf8')) as unknown[];
-  await writeFile(file, JSON.stringify([...existing.slice(0, 1), ...entries.map((entry) => entry.enrollment)]));
-  return sim;
-}
-
-function parseLine(line: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Throws, with its last warnings and errors, when a lead is gone before the kill. */
-function alive(lead: LeadProc): void {
-  if (lead.child.exitCode === null && lead.child.signalCode === null) return;
-  const last = lead.lines.filter((line) => typeof line.level === 'number' && line.level >= 40).slice(-8);
-  throw new Error(`${lead.name} exited (${lead.child.exitCode ?? lead.child.signalCode}) before the kill; last warnings: ${JSON.stringify(last)}; last line: ${JSON.stringify(lead.lines.at(-1))}`);
-}
-
-function registered(lead: LeadProc): number {
-  const ids = new Set<string>();
-  for (const line of lead.lines) if (line.event === 'agent.registered' && typeof line.agent_id === 'string' && line.agent_id.startsWith('f')) ids.add(line.agent_id);
-  return ids.size;
-}
-
-interface AgentRow {
-  agent_id: string;
-  state: string;
-  last_heartbeat_at: number | null;
-}
-
-/** Every virtual agent as the lead's API lists it (pages of 1,000). */
-async function fleetAgents(api: LeadApi): Promise<AgentRow[]> {
-  const rows: AgentRow[] = [];
-  let token: string | undefined;
-  do {
-    const res = await api.get<{ agents: AgentRow[]; next_page_token?: string }>(`/v1/agents?page_size=1000${token === undefined ? '' : `&page_token=${encodeURIComponent(token)}`}`);
-    if (res.status !== 200) return rows;
-    rows.push(...res.body.agents.filter((row) => row.agent_id.startsWith('f')));
-    token = res.body.next_page_token;
-  } while (token !== undefined);
-  return rows;
-}
-
 /** Polls the standby's agent list after the kill: when each agent's first heartbeat was accepted there, and when all are active. */
 async function agentsBack(api: LeadApi, agents: number, killedAt: number, waitMs: number): Promise<{ backAt: Map<string, number>; allActiveAt: number | null }> {
   const backAt = new Map<string, number>();
@@ -332,80 +145,17 @@ async function agentsBack(api: LeadApi, agents: number, killedAt: number, waitMs
   return { backAt, allActiveAt };
 }
 
-async function standbyCounters(api: LeadApi): Promise<{ refusals: Record<string, number>; sessionsOpened: number }> {
-  const res = await api.request<string>('GET', '/metrics').catch(() => undefined);
-  const refusals: Record<string, number> = {};
-  let sessionsOpened = 0;
-  if (res?.status !== 200 || typeof res.body !== 'string') return { refusals, sessionsOpened };
-  for (const sample of parsePromText(res.body).values()) {
-    const refused = /^mesh_lead_heartbeats_refused_total\{reason="([^"]+)"\}$/.exec(sample.key);
-    if (refused !== null && sample.value > 0) refusals[refused[1]!] = sample.value;
-    if (sample.key === 'mesh_lead_sessions_opened_total') sessionsOpened = sample.value;
-  }
-  return { refusals, sessionsOpened };
-}
-
-async function leadApi(operator: MeshOperator): Promise<LeadApi> {
-  return operatorApi(`http://127.0.0.1:${await freePort()}`, operator);
-}
-
 export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: number, ttlMs: number, operationEveryMs = OPERATION_EVERY_MS): Promise<FleetOutage> {
-  const ackRefusals = new Map<string, number>();
-  const simLines: string[] = [];
-  const sim = await startSim(group, agents, heartbeatMs, ackRefusals, simLines);
-  const simTotals = (): Record<string, unknown> | null => {
-    const last = simLines.at(-1);
-    return last === undefined ? null : ((parseLine(last)?.sim as Record<string, unknown> | undefined) ?? null);
-  };
-  let simAtKill: Record<string, unknown> | null = null;
-  const operator = await createMeshOperator(group.dir);
-  const ha = { enabled: true, lease_key: 'fleet', ttl_ms: ttlMs, replicas: 3 };
-  const apiA = await leadApi(operator);
-  const apiB = await leadApi(operator);
-  const sections = (api: LeadApi): Record<string, Record<string, unknown>> => ({
-    http: { host: '127.0.0.1', port: Number(new URL(api.baseUrl).port), allow_plain_http: true },
-    api: operatorApiConfig(operator),
-    heartbeat: { interval_ms: heartbeatMs },
-    // Verifying off the event loop: with it on the loop (the harness's 0), 1,000 agents' first
-    // beats and handshakes held up the lease renewals and the active lead lost its 2 s lease.
-    ingest: { verify_threads: VERIFY_THREADS },
-    store: { backend: 'jetstream', jetstream: { replicas: 3, prefix: 'fleet' } },
-    // Loopback latencies swing with the machine's load; the bench is about failover, not breakers.
-    breakers: { metrics_only: true },
-  });
-  const started: LeadProc[] = [];
-  const ops = new OperationLoop(() => [apiA, apiB], operationEveryMs);
-  let opsRunning = false;
+  const fleet = await startFleet(group, { agents, heartbeatMs, ttlMs, operationEveryMs });
+  const { active, standby, apiA, apiB, ops, leads } = fleet;
   try {
-    const active = await startHaLead(group, 'fleet-a', ha, {}, sections(apiA));
-    started.push(active);
-    await logged(active, INTAKE_OPEN_MESSAGE, START_MS);
-    const standby = await startHaLead(group, 'fleet-b', ha, {}, sections(apiB));
-    started.push(standby);
-    await logged(standby, 'standing by for the lease', START_MS);
-    await waitFor(`${agents} agents registered with the active lead`, REGISTER_MS, () => {
-      alive(active);
-      alive(standby);
-      return registered(active) >= agents ? true : undefined;
-    }).catch((error: unknown) => {
-      throw new Error(`${String(error)} (${registered(active)} registered)`);
-    });
-    // Registered is not yet routable: operations target the agents active on the lead.
-    await waitFor(`${agents} agents active on the active lead`, REGISTER_MS, async () => ((await fleetAgents(apiA).catch(() => [])).filter((row) => row.state === 'active').length >= agents ? true : undefined));
-    // The standby must follow the operations streams before one is started (in a 1,000-agent run it took longer than START_MS to say so).
-    await logged(standby, 'following the replicated operations', REGISTER_MS).catch((error: unknown) => {
-      const said = [...new Set(standby.lines.map((line) => String(line.msg)))].slice(-15);
-      throw new Error(`${String(error)}; the standby logged: ${JSON.stringify(said)}`);
-    });
-    ops.start();
-    opsRunning = true;
     // A few operations on the active lead first, the last one still gathering at the kill.
     await delay(OPERATIONS_BEFORE_KILL * operationEveryMs + operationEveryMs / 2);
     const replicationAtKill = { active: await replicationCounters(apiA), standby: await replicationCounters(apiB) };
     ops.killed();
     const killedAt = Date.now();
     const beforeKill = leadsAtKill(active, standby, killedAt);
-    simAtKill = simTotals();
+    const simAtKill = fleet.simTotals();
     await killLead(active);
     const wait = 10 * ttlMs + 3 * heartbeatMs;
     const back = agentsBack(apiB, agents, killedAt, wait + 3 * heartbeatMs);
@@ -419,17 +169,10 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       throw new Error(`the standby answered no heartbeat within ${wait} ms; its log since the kill: ${JSON.stringify(said.slice(0, 40))}`);
     }
     const { backAt, allActiveAt } = await back;
-    await ops.stop();
-    opsRunning = false;
+    await fleet.stopOperations();
     const operations = await ops.figures(apiB);
-    // The last operation's stragglers are still on their way when it is decided: wait (bounded)
-    // until every expected ACK is in a result or logged late, so one not yet arrived is not
-    // counted lost. What is still missing after the wait is.
-    const settleFrom = Date.now();
-    const lateAcks = (): number => loggedOperations(started).reduce((sum, op) => sum + op.lateAcks, 0);
-    while (operations.acksRecorded + lateAcks() < operations.acksExpected && Date.now() - settleFrom < ACK_SETTLE_MS) await delay(POLL_MS);
-    const ackSettleMs = Date.now() - settleFrom;
-    const counters = await standbyCounters(apiB);
+    const ackSettleMs = await settleAcks(operations, leads);
+    const counters = await heartbeatCounters(apiB);
     const loaded = standby.lines.find((line) => line.msg === 'loaded the followed shared state');
     const after = [...backAt.values()].map((at) => at - killedAt).sort((x, y) => x - y);
     const q = (p: number): number => after[Math.min(after.length - 1, Math.floor(p * after.length))]!;
@@ -449,19 +192,15 @@ export async function fleetRun(group: HaGroup, agents: number, heartbeatMs: numb
       standbyRefusals: counters.refusals,
       standbySessionsOpened: counters.sessionsOpened,
       operations,
-      ackRefusals: Object.fromEntries(ackRefusals),
+      ackRefusals: Object.fromEntries(fleet.ackRefusals),
       beforeKill,
-      opsLogged: loggedOperations(started),
+      opsLogged: loggedOperations(leads),
       standbyLoadedAgents: typeof loaded?.agents === 'number' ? loaded.agents : null,
       simAtKill,
-      simAtEnd: simTotals(),
+      simAtEnd: fleet.simTotals(),
       replicationAtKill,
     };
   } finally {
-    await keepLogs(started, simLines).catch((error: unknown) => stderr.write(`could not keep the logs: ${String(error)}\n`));
-    if (opsRunning) await ops.stop();
-    await Promise.all(started.map(killLead));
-    sim.kill('SIGTERM');
-    await once(sim, 'exit');
+    await fleet.dispose();
   }
 }

@@ -50,10 +50,16 @@ export interface OperationRow {
   readonly interrupted: boolean;
 }
 
+/** When the loop made an operation's id (just before its POST), from the id itself. */
+export function operationStartedAt(id: string): number {
+  return Number(id.split('-').at(-1));
+}
+
 export class OperationLoop {
   private readonly startedIds: string[] = [];
   private startedBeforeKill = 0;
   private notTaken = 0;
+  private posted = 0;
   private stopped = false;
   private running: Promise<void> | undefined;
 
@@ -62,8 +68,15 @@ export class OperationLoop {
     private readonly everyMs: number,
   ) {}
 
+  /** Starts posting; again after stop(), the loop goes on with the next number. */
   start(): void {
+    this.stopped = false;
     this.running = this.loop();
+  }
+
+  /** POSTs made so far: taken (202) and not taken by any lead. */
+  counts(): { started: number; notTaken: number } {
+    return { started: this.startedIds.length, notTaken: this.notTaken };
   }
 
   /** Marks the kill: operations counted so far were started on the active lead. */
@@ -77,9 +90,10 @@ export class OperationLoop {
   }
 
   private async loop(): Promise<void> {
-    for (let n = 1; !this.stopped; n++) {
+    while (!this.stopped) {
       const next = Date.now() + this.everyMs;
-      const id = `fo-${n}-${Date.now()}`;
+      this.posted += 1;
+      const id = `fo-${this.posted}-${Date.now()}`;
       if (await this.post(id)) this.startedIds.push(id);
       else this.notTaken += 1;
       await delay(Math.max(0, next - Date.now()));
@@ -97,17 +111,18 @@ export class OperationLoop {
     return false;
   }
 
-  /** Each started operation as the standby has it, once every one is decided (or the wait ends). */
-  async figures(standby: LeadApi): Promise<OperationsFigures> {
+  /** Each started operation (of those `include` keeps) as the standby has it, once every one is decided (or the wait ends). */
+  async figures(standby: LeadApi, include: (id: string) => boolean = () => true): Promise<OperationsFigures> {
+    const startedIds = this.startedIds.filter(include);
     const decided = (job: JobView | undefined): boolean => job !== undefined && job.state !== 'RUNNING' && job.state !== 'QUEUED';
     const jobs = new Map<string, JobView | undefined>();
     await waitFor('every started operation decided on the standby', OUTCOME_WAIT_MS, async () => {
-      for (const id of this.startedIds) {
+      for (const id of startedIds) {
         if (decided(jobs.get(id))) continue;
         const res = await standby.get<JobView>(`/v1/operations/${id}`).catch(() => undefined);
         jobs.set(id, res?.status === 200 ? res.body : undefined);
       }
-      return this.startedIds.every((id) => decided(jobs.get(id))) ? true : undefined;
+      return startedIds.every((id) => decided(jobs.get(id))) ? true : undefined;
     }).catch(() => undefined);
     const outcomes: Record<string, number> = {};
     let withoutOutcome = 0;
@@ -115,7 +130,7 @@ export class OperationLoop {
     let acksRecorded = 0;
     let interrupted = 0;
     const rows: OperationRow[] = [];
-    for (const id of this.startedIds) {
+    for (const id of startedIds) {
       const job = jobs.get(id);
       const outcome = job?.outcome ?? job?.error?.code;
       if (job === undefined || !decided(job) || outcome === undefined) withoutOutcome += 1;
@@ -130,7 +145,7 @@ export class OperationLoop {
     }
     return {
       everyMs: this.everyMs,
-      started: this.startedIds.length,
+      started: startedIds.length,
       startedBeforeKill: this.startedBeforeKill,
       notTaken: this.notTaken,
       outcomes,

@@ -42,6 +42,8 @@ describe('startNatsCluster', () => {
     expect(cluster.nodes).toHaveLength(3);
     const ports = new Set(cluster.nodes.map((node) => node.port));
     expect(ports.size).toBe(3);
+    // Every node saw the metadata leader elected, and says which node it is (itself or another).
+    for (const node of cluster.nodes) expect(node.leaderLines().some((line) => /new JetStream cluster metadata leader|JetStream cluster new metadata leader: /.test(line))).toBe(true);
     const first = await client(cluster.urls[0]!);
     const third = await client(cluster.urls[2]!);
     third.subscribe('harness.cluster.echo', { callback: (error, message) => error === null && message.respond(`echo:${message.string()}`) });
@@ -61,6 +63,8 @@ describe('startNatsCluster', () => {
     const victimIndex = cluster.nodes.findIndex((_, index) => leader.endsWith(`-n${index}`));
     expect(victimIndex).toBeGreaterThanOrEqual(0);
     const victim = cluster.nodes[victimIndex]!;
+    const streamLeaderLine = `new stream leader for '$G > KV_${BUCKET}'`;
+    const electionsBefore = cluster.nodes.map((node) => node.leaderLines().filter((line) => line.includes(streamLeaderLine)).length);
     await victim.kill();
     expect(victim.running).toBe(false);
 
@@ -70,6 +74,8 @@ describe('startNatsCluster', () => {
     expect((await retrying('reading', () => survivorKv.get('before')))?.string()).toBe('written with three nodes');
     const revision = await retrying('writing', () => survivorKv.put('during', 'written with two nodes'));
     expect(revision).toBeGreaterThan(0);
+    // The write needed a new stream leader: a survivor logged its election.
+    expect(cluster.nodes.some((node, index) => index !== victimIndex && node.leaderLines().filter((line) => line.includes(streamLeaderLine)).length > electionsBefore[index]!)).toBe(true);
 
     await victim.restart();
     await cluster.waitForJetStream(victimIndex);

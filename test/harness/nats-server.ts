@@ -20,6 +20,9 @@ const COMMAND_NOT_FOUND_EXIT = 127;
 const READY_TIMEOUT_MS = 10_000;
 const STOP_GRACE_MS = 5_000;
 const LOG_TAIL_LINES = 40;
+// JetStream leader elections, kept apart from the tail so route-retry noise cannot push them out.
+const LEADER_LINE = /JetStream cluster new|Self is new JetStream cluster/;
+const LEADER_LINES = 500;
 // A fresh port can be taken between freePort() and the bind; a restarted port can still be
 // held for a moment by the dying process. Both cases are retried.
 const BIND_ATTEMPTS = 5;
@@ -46,6 +49,8 @@ export interface NatsServer {
   readonly pid: number | undefined;
   /** The server's most recent log lines, across restarts. */
   logTail(): readonly string[];
+  /** Its JetStream leader-election lines (metadata, stream and consumer leaders), across restarts. */
+  leaderLines(): readonly string[];
   /** SIGTERM and wait for exit (SIGKILL after a grace period). No-op if not running. */
   stop(): Promise<void>;
   /** SIGKILL and wait for exit, to emulate a crash. No-op if not running. */
@@ -79,6 +84,7 @@ class ManagedNats implements NatsServer {
   readonly host = LOOPBACK;
   private current: Launched | undefined;
   private readonly log = new LogTail(LOG_TAIL_LINES);
+  private readonly leaders = new LogTail(LEADER_LINES);
   private disposed = false;
 
   constructor(
@@ -112,11 +118,17 @@ class ManagedNats implements NatsServer {
     return this.log.snapshot();
   }
 
+  leaderLines(): readonly string[] {
+    return this.leaders.snapshot();
+  }
+
   /** First start; with `portIsOurs` a port that turns out to be taken is swapped for another. */
   async start(portIsOurs: boolean): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        this.current = await launch(this.arguments(), this.readyTimeoutMs(), this.log);
+        this.current = await launch(this.arguments(), this.readyTimeoutMs(), this.log, (line) => {
+          if (LEADER_LINE.test(line)) this.leaders.push(line);
+        });
         return;
       } catch (error) {
         if (!isPortInUse(error) || attempt >= BIND_ATTEMPTS) throw error;
@@ -174,7 +186,7 @@ function isPortInUse(error: unknown): boolean {
 }
 
 /** Spawns nats-server and resolves once it logs that it is ready to accept clients. */
-function launch(args: readonly string[], readyTimeoutMs: number, log: LogTail): Promise<Launched> {
+function launch(args: readonly string[], readyTimeoutMs: number, log: LogTail, onLine: (line: string) => void): Promise<Launched> {
   const [command, argv] = existsSync(PARENT_DEATH_WRAPPER)
     ? [PARENT_DEATH_WRAPPER, ['--pdeathsig', 'KILL', NATS_BINARY, ...args]]
     : [NATS_BINARY, [...args]];
@@ -203,14 +215,15 @@ function launch(args: readonly string[], readyTimeoutMs: number, log: LogTail): 
       });
     };
 
-    const onLine = (line: string): void => {
+    const read = (line: string): void => {
       log.push(line);
+      onLine(line);
       if (line.includes(ADDRESS_IN_USE)) addressInUse = true;
       if (line.includes(READY_LINE)) settle(() => resolve({ child, closed }));
     };
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
-      readLines(stream, onLine);
+      readLines(stream, read);
       // Pipes are sockets; unref'd, a forgotten server cannot keep a finished script alive
       // (the exit handler then kills it).
       if (stream instanceof Socket) stream.unref();

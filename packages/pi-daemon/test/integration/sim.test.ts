@@ -111,8 +111,10 @@ describe('simulation mode', () => {
       await lead.waitUntil(() => ids.every((id) => lead.heartbeats.some((h) => h.heartbeat.agent_id === id)), 10_000, 'heartbeats from all 25');
       sim.kill('SIGTERM');
       expect((await sim.exited).code).toBe(0);
-      const last = sim.lines.filter((l) => typeof l.sim === 'object').at(-1) as unknown as { sim: { agents: number; running: number } };
+      const last = sim.lines.filter((l) => typeof l.sim === 'object').at(-1) as unknown as { sim: { agents: number; running: number }; nats: Record<string, unknown> };
       expect(last.sim.agents).toBe(25);
+      // One server that stayed up: the shared connection never dropped.
+      expect(last.nats).toEqual({ disconnects: 0, reconnects: 0, last_disconnected_from: null, last_reconnected_to: null });
     } finally {
       sim.kill('SIGKILL');
     }

@@ -18,7 +18,8 @@ export const simCommand: Command = {
 
 Runs virtual agents through the same agent code as a Pi, each with its own key pair, class,
 processing-time distribution, skewed clock and injected faults, on one shared NATS connection.
-Prints a JSON line of fleet totals every --report seconds; logs go to stderr.
+Prints a JSON line of fleet totals (and the shared connection's disconnects and reconnects)
+every --report seconds; logs go to stderr.
 
 Options:
       --nats <url>              NATS server; repeat for several
@@ -99,6 +100,18 @@ Options:
       return EXIT.CONFIG;
     }
     const sim = running;
+    // The shared connection's disconnects and reconnects, with the servers they named: a bench that
+    // kills a NATS node tells the agents' reconnect apart from a lead that stopped answering.
+    const nats = { disconnects: 0, reconnects: 0, last_disconnected_from: null as string | null, last_reconnected_to: null as string | null };
+    sim.supervisor.onEvent((event) => {
+      if (event.type === 'disconnected') {
+        nats.disconnects += 1;
+        nats.last_disconnected_from = event.server;
+      } else if (event.type === 'reconnected') {
+        nats.reconnects += 1;
+        nats.last_reconnected_to = event.server;
+      }
+    });
     // The sim's own event-loop delay since the last line: a starved sim's beats and probe answers are late.
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
@@ -106,7 +119,7 @@ Options:
       const cpu = process.cpuUsage();
       const loopMs = { p99: Math.round(loop.percentile(99) / 1e6), max: Math.round(loop.max / 1e6) };
       loop.reset();
-      io.out(JSON.stringify({ sim: sim.fleet.totals(), loop_ms: loopMs, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), cpu_ms: Math.round((cpu.user + cpu.system) / 1000), at: Date.now() }));
+      io.out(JSON.stringify({ sim: sim.fleet.totals(), nats, loop_ms: loopMs, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20), cpu_ms: Math.round((cpu.user + cpu.system) / 1000), at: Date.now() }));
     };
     const timer = setInterval(report, reportS * 1000);
     await new Promise<void>((resolve) => {
