@@ -64,33 +64,17 @@ export interface VirtualAgent {
   readonly link: AgentLink | undefined;
 }
 
-export interface FleetTotals {
-  agents: number;
-  running: number;
-  synced: number;
-  frozen: number;
-  /** Agents whose heartbeats are tagged in an open session (session mode). */
-  inSession: number;
-  heartbeatsSent: number;
-  heartbeatsMissed: number;
-  /** Missed heartbeats by reason (see AgentCounters.missedByReason). */
-  missedByReason: Record<string, number>;
-  sessionHandshakesFailed: number;
-  probesAnswered: number;
-  acksSent: number;
-  acksOutboxed: number;
-  refused: number;
-  conflicts: number;
-  /** COORDINATEs taken, and group messages skipped because they did not name the agent. */
-  coordinatesAccepted: number;
-  coordinatesIgnored: number;
-  /** Summed over the agents: COORDINATEs refused without an ACK, and declined with one, by code. */
-  refusedByCode: Record<string, number>;
-  declinedByCode: Record<string, number>;
-  /** Outbox entries delivered later (late ACKs and conflicts), and those the lead refused for good. */
-  outboxReplayed: number;
-  outboxDeadLettered: number;
-}
+/** Agent counters the fleet sums as they are, and those by code it merges. */
+const SUMMED = ['heartbeatsSent', 'heartbeatsMissed', 'sessionHandshakesFailed', 'probesAnswered', 'acksSent', 'acksOutboxed', 'conflicts', 'coordinatesAccepted', 'coordinatesIgnored', 'outboxReplayed', 'outboxDeadLettered'] as const;
+const BY_CODE = ['missedByReason', 'refusedByCode', 'declinedByCode'] as const;
+
+/**
+ * Summed over the agents: the AgentCounters in SUMMED and BY_CODE (COORDINATEs taken and group
+ * messages skipped, refusals without and with an ACK, outbox entries delivered later and refused
+ * for good...), plus how many agents are running, synced, frozen and in a session (session mode),
+ * and `refused`, every refusal without an ACK whatever its code.
+ */
+export type FleetTotals = { agents: number; running: number; synced: number; frozen: number; inSession: number; refused: number } & Pick<AgentCounters, (typeof SUMMED)[number] | (typeof BY_CODE)[number]>;
 
 /**
  * Many virtual agents in one process, each a full Agent with its own key pair, class, skewed
@@ -233,49 +217,16 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = {
-      agents: this.agents.length,
-      running: 0,
-      synced: 0,
-      frozen: 0,
-      inSession: 0,
-      heartbeatsSent: 0,
-      heartbeatsMissed: 0,
-      missedByReason: {},
-      sessionHandshakesFailed: 0,
-      probesAnswered: 0,
-      acksSent: 0,
-      acksOutboxed: 0,
-      refused: 0,
-      conflicts: 0,
-      coordinatesAccepted: 0,
-      coordinatesIgnored: 0,
-      refusedByCode: {},
-      declinedByCode: {},
-      outboxReplayed: 0,
-      outboxDeadLettered: 0,
-    };
+    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, refused: 0, missedByReason: {}, refusedByCode: {}, declinedByCode: {}, ...zeros(SUMMED) };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
       if (agent.clock.synced) sums.synced++;
       if (agent.frozen) sums.frozen++;
       if (agent.heartbeatSession !== undefined) sums.inSession++;
-      sums.heartbeatsSent += c.heartbeatsSent;
-      sums.heartbeatsMissed += c.heartbeatsMissed;
-      addCodes(sums.missedByReason, c.missedByReason);
-      sums.sessionHandshakesFailed += c.sessionHandshakesFailed;
-      sums.probesAnswered += c.probesAnswered;
-      sums.acksSent += c.acksSent;
-      sums.acksOutboxed += c.acksOutboxed;
+      for (const key of SUMMED) sums[key] += c[key];
+      for (const key of BY_CODE) addCodes(sums[key], c[key]);
       sums.refused += total(c.refusedByCode);
-      sums.conflicts += c.conflicts;
-      sums.coordinatesAccepted += c.coordinatesAccepted;
-      sums.coordinatesIgnored += c.coordinatesIgnored;
-      addCodes(sums.refusedByCode, c.refusedByCode);
-      addCodes(sums.declinedByCode, c.declinedByCode);
-      sums.outboxReplayed += c.outboxReplayed;
-      sums.outboxDeadLettered += c.outboxDeadLettered;
     }
     return sums;
   }
@@ -314,6 +265,10 @@ function simulatedTruth(profile: VirtualProfile, spec: SimSpec): { observe: Draw
       return { scenario: model.scenario, processingMedianMs, oneWayMedianMs, draw };
     },
   };
+}
+
+function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
 }
 
 function addCodes(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
