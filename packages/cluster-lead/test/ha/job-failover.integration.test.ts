@@ -85,10 +85,20 @@ function loggedFor(lead: LeadProc, message: string, operationId: string, timeout
 }
 
 /** Takes over: B holds the lease and has settled the jobs it followed from A. */
-async function takeOver(a: OpsLead, b: OpsLead): Promise<Record<string, unknown>> {
+/**
+ * Kills A; once B holds the lease and settled the one job it followed, that job is decided
+ * FAILED_OVER (never SUCCEEDED on the way) and listed among the failed.
+ */
+async function takeOverAndExpectFailedOver(a: OpsLead, b: OpsLead, jobId: string, kind: string): Promise<void> {
   await killLead(a.lead);
   await logged(b.lead, 'lease acquired', 4 * TTL_MS);
-  return logged(b.lead, 'jobs followed from the previous lead settled', 10_000);
+  const settled = await logged(b.lead, 'jobs followed from the previous lead settled', 10_000);
+  expect(settled).toMatchObject({ failedOver: 1 });
+  const seen: string[] = [];
+  const view = await decided(b.api, jobId, 10_000, seen);
+  expect(seen).not.toContain('SUCCEEDED');
+  expectFailedOver(view, kind);
+  expect(await listedIds(b.api, 'FAILED')).toContain(jobId);
 }
 
 function expectFailedOver(view: JobJson, kind: string): void {
@@ -114,13 +124,7 @@ describe('a delegation or cascade in flight when the active lead is killed (stor
       const onStandby = await b.api.post('/v1/delegations', { delegation_id: `${delegationId}-b`, task: { verb: 'observe' }, to: { agent_id: 'pi-0' }, timeout_ms: 6_000, max_attempts: 1 });
       expect(onStandby.status, JSON.stringify(onStandby.body)).toBe(503);
 
-      const settled = await takeOver(a, b);
-      expect(settled).toMatchObject({ failedOver: 1 });
-      const seen: string[] = [];
-      const view = await decided(b.api, delegationId, 10_000, seen);
-      expect(seen).not.toContain('SUCCEEDED');
-      expectFailedOver(view, 'delegation');
-      expect(await listedIds(b.api, 'FAILED')).toContain(delegationId);
+      await takeOverAndExpectFailedOver(a, b, delegationId, 'delegation');
 
       // The attempt's scatter resumes on B, from the replicated journal; its agent never answered.
       const attempt = await decided(b.api, attemptId, 6_000 + RESUME_GRACE_MS + 10_000);
@@ -162,13 +166,7 @@ describe('a delegation or cascade in flight when the active lead is killed (stor
     await followed(b, cascadeId, 'cascade');
     expect(Date.now()).toBeLessThan(targetTime);
 
-    const settled = await takeOver(a, b);
-    expect(settled).toMatchObject({ failedOver: 1 });
-    const seen: string[] = [];
-    const view = await decided(b.api, cascadeId, 10_000, seen);
-    expect(seen).not.toContain('SUCCEEDED');
-    expectFailedOver(view, 'cascade');
-    expect(await listedIds(b.api, 'FAILED')).toContain(cascadeId);
+    await takeOverAndExpectFailedOver(a, b, cascadeId, 'cascade');
     // B never ran it: no cascade resource there, and its status names no cascade.
     expect((await b.api.get(`/v1/cascades/${cascadeId}`)).status).toBe(404);
 
