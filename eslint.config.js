@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/.test-bundle-*/**', 'dist-pi/**', 'dist-lead/**', '**/.wrangler/**', 'bench-results/**', 'coverage/**', '**/worker-configuration.d.ts'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/.test-bundle-*/**', '**/.bench-bundle-*/**', 'dist-pi/**', 'dist-lead/**', '**/.wrangler/**', 'bench-results/**', 'coverage/**', '**/worker-configuration.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
