@@ -134,6 +134,20 @@ describe('heartbeat ingest core', () => {
     expect((await open(await ingest.process(await agent.frame({ seq: 2 }), fx.clock.now()))).accepted).toBe(true);
   });
 
+  it('answers every shed heartbeat with OVERLOADED beyond the lead-wide refusal rate, within each signer\'s own', async () => {
+    const { fx, ingest, limits, compact, verifier } = await setup({ perSignerBurst: 2, perSignerPerSecond: 1, totalPerSecond: 3 }, { backlog: 100, retryAfterMs: 4_000 });
+    verifier.backlog = 100;
+    const agents = await Promise.all(Array.from({ length: 8 }, (_, i) => fx.agent(`pi-${i}`)));
+    // Eight agents shed at once: all hear when to come back, though the total allows 3 answers a second.
+    for (const agent of agents) expect(compact(await ingest.process(await agent.frame(), fx.clock.now()))).toMatchObject({ code: 'OVERLOADED', retry_after_ms: 4_000 });
+    expect(limits.count('heartbeat_refusal_rate')).toBe(0);
+    // One signer flooding still meets its own limit.
+    const flood = agents[0]!;
+    const answers = await Promise.all([1, 2].map(async (seq) => ingest.process(await flood.frame({ seq }), fx.clock.now())));
+    expect(answers.filter((a) => a !== null)).toHaveLength(1);
+    expect(limits.count('heartbeat_refusal_rate')).toBe(1);
+  });
+
   it('signs replies that pass the HEARTBEAT_REPLY schema without validating them itself', async () => {
     const { fx, ingest } = await setup();
     const agent = await fx.agent('pi-1');

@@ -83,6 +83,8 @@ export interface SessionDeps {
   /** The trust store's version: when it moves, sessions of agents no longer enrolled end. */
   trustVersion(): number;
 }
+/** Refusals answered beyond the lead-wide refusal rate (still per signer): cheap, and each one stops its agent for a while. */
+const UNLIMITED_REFUSALS: ReadonlySet<string> = new Set([REFUSAL.SESSION_UNKNOWN, 'OVERLOADED']);
 /** Replay refusals that say the sender's clock disagrees with ours, not that the frame was seen. */
 const CLOCK_REFUSALS: ReadonlySet<string> = new Set(['EXPIRED', 'FROM_THE_FUTURE']);
 
@@ -351,15 +353,16 @@ export class HeartbeatIngest {
     this.reportRefusal(code, message, signerId, at);
     // An answer needs an agent id; a frame without a usable signer id gets none.
     if (signerId === null || !ID_PATTERN.test(signerId)) return false;
-    // SESSION_UNKNOWN is exempt from the lead-wide rate (not the per-signer one): after a restart
-    // every agent must hear it once, or it keeps beating into a session nobody holds and looks
-    // silent; the answer is a few unsigned bytes.
-    const sessionUnknown = code === REFUSAL.SESSION_UNKNOWN;
-    if ((!sessionUnknown && !this.total.peek('all', at).ok) || !this.perSigner.take(signerId, at).ok) {
+    // SESSION_UNKNOWN and OVERLOADED are exempt from the lead-wide rate (not the per-signer one):
+    // after a restart every agent must hear SESSION_UNKNOWN once, or it keeps beating into a
+    // session nobody holds; a shed beat left unanswered times out at its agent and is sent again
+    // at once instead of after retry_after_ms (issue 15). Either answer is a few unsigned bytes.
+    const exempt = UNLIMITED_REFUSALS.has(code);
+    if ((!exempt && !this.total.peek('all', at).ok) || !this.perSigner.take(signerId, at).ok) {
       this.deps.limits?.hit('heartbeat_refusal_rate');
       return false;
     }
-    if (!sessionUnknown) this.total.take('all', at);
+    if (!exempt) this.total.take('all', at);
     return true;
   }
 
