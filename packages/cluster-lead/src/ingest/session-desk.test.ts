@@ -28,16 +28,17 @@ async function setup(backlog: number, handshakes?: number, shedAtBacklog = true)
   const counters = new IngestCounters();
   const limits = new LimitCounters();
   const table = new SessionTable();
+  const heard: [string, number][] = [];
   const desk = new SessionDesk(
-    { clock: fx.clock, logger: silentLogger(), identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) }, verifier, resolveKey: fx.resolveKey, table, counters, limits, random: () => 0.5 },
+    { clock: fx.clock, logger: silentLogger(), identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) }, verifier, resolveKey: fx.resolveKey, table, counters, limits, random: () => 0.5, heard: (agentId, at) => heard.push([agentId, at]) },
     { lifetimeMs: 60_000, jitter: 0.1, replyTtlMs: 5_000, replay: { ttlMs: 10_000, maxEntries: 100 }, shed: { ...(shedAtBacklog ? { backlog: 100 } : {}), retryAfterMs: 4_000, ...(handshakes === undefined ? {} : { handshakes, handshakeRetryAfterMs: 9_000 }) } },
   );
-  const hello = async (): Promise<IncomingFrame> => {
+  const hello = async (at = fx.clock.now()): Promise<IncomingFrame> => {
     const handshake = await AgentHandshake.start();
-    const body = new TextEncoder().encode(JSON.stringify(sampleMessage('SESSION_HELLO', { sender: 'pi-1', at: fx.clock.now(), overrides: handshake.helloFields })));
+    const body = new TextEncoder().encode(JSON.stringify(sampleMessage('SESSION_HELLO', { sender: 'pi-1', at, overrides: handshake.helloFields })));
     return { body, signerId: 'pi-1', signature: Buffer.from(agent.signer.signSync(body)).toString('base64url') };
   };
-  return { fx, desk, table, counters, limits, hello, overrides };
+  return { fx, desk, table, counters, limits, hello, overrides, heard };
 }
 
 describe('SessionDesk', () => {
@@ -47,6 +48,20 @@ describe('SessionDesk', () => {
     expect('signature' in answer).toBe(true);
     expect(table.size).toBe(1);
     expect(counters.sessionsOpened).toBe(1);
+  });
+
+  it('tells the registry of a fresh verified HELLO as a sign of life; not of one stamped outside the replay window, nor of a shed one', async () => {
+    const { fx, desk, counters, hello, heard } = await setup(0);
+    await desk.process(await hello(), fx.clock.now());
+    expect(heard).toEqual([['pi-1', fx.clock.now()]]);
+    // A HELLO stamped outside the replay window (its id could be forgotten by now) still opens a
+    // session, but proves nothing about now.
+    await desk.process(await hello(fx.clock.now() - 15_000), fx.clock.now());
+    expect(counters.sessionsOpened).toBe(2);
+    expect(heard).toHaveLength(1);
+    const busy = await setup(100);
+    await busy.desk.process(await busy.hello(), busy.fx.clock.now());
+    expect(busy.heard).toEqual([]);
   });
 
   it('sheds HELLOs unverified at the verify backlog, with retry_after_ms, as heartbeats are', async () => {

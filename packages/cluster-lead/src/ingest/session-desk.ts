@@ -53,6 +53,11 @@ export interface SessionDeskDeps {
   random?: () => number;
   /** The key exchange's primitives (WebCrypto when absent; the lead passes node:crypto's). */
   sessionCrypto?: SessionCrypto;
+  /**
+   * Told of every fresh, verified HELLO: a sign of life from its agent (the registry restarts its
+   * silence). An agent waiting for its session sends no heartbeat meanwhile (issue 15).
+   */
+  heard?: (agentId: string, receivedAt: number) => void;
 }
 
 export interface SessionDeskOptions {
@@ -157,6 +162,9 @@ export class SessionDesk {
     const hello = verified.value.message as SessionHello;
     const unseen = this.replay.check(hello.message_id, receivedAt);
     if (!unseen.ok) return this.refuse(unseen.error.code, `SESSION_HELLO ${hello.message_id}: ${unseen.error.message}`, hello.agent_id);
+    // Only a HELLO stamped within the replay window counts as life: an old one replayed after its
+    // id was forgotten opens a session nobody can use, but must not keep a dead agent looking alive.
+    if (Math.abs(hello.created_at - receivedAt) <= this.options.replay.ttlMs) this.deps.heard?.(hello.agent_id, receivedAt);
 
     const now = this.deps.clock.now();
     const random = this.deps.random ?? Math.random;

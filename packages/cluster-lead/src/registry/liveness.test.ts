@@ -56,6 +56,21 @@ describe('registry liveness', () => {
     expect(h.registry.get('a')).toMatchObject({ state: 'active', missedBeats: 0 });
   });
 
+  it('takes a session HELLO as a sign of life: the silence restarts; an agent declared offline stays so until it beats', async () => {
+    const h = harness();
+    beat(h, ['waiting', 'gone']);
+    h.clock.advance(2 * INTERVAL);
+    // "waiting" sends a HELLO instead of a beat (it waits for its session); "gone" sends nothing.
+    expect(h.registry.heardHandshake('waiting', h.clock.now())).toBe(true);
+    h.clock.advance(2 * INTERVAL);
+    expect(await h.registry.sweep()).toMatchObject({ probesStarted: 1, declaredOffline: 1 });
+    expect(h.prober.probed).toEqual(['gone']);
+    expect(h.registry.get('waiting')).toMatchObject({ state: 'active', missedBeats: 2 });
+    expect(h.registry.heardHandshake('gone', h.clock.now())).toBe(false);
+    expect(h.registry.get('gone')?.state).toBe('offline');
+    expect(h.registry.heardHandshake('nobody', h.clock.now())).toBe(false);
+  });
+
   it('caps probes in flight and leaves the rest for the next sweep', async () => {
     const h = harness({ probeMaxInFlight: 2 });
     beat(h, ids('a', 5));

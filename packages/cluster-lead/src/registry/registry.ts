@@ -155,6 +155,21 @@ export class Registry {
   }
 
   /**
+   * A fresh, verified session HELLO from an agent on record: it is there, waiting for a session
+   * before it beats again, so its silence restarts (nothing else of it is taken; its state moves
+   * with its next heartbeat). An agent already declared offline stays so until it beats.
+   */
+  heardHandshake(agentId: string, receivedAt: number): boolean {
+    const record = this.core.records.get(agentId);
+    if (record === undefined || record.has(FLAG.retired) || record.has(FLAG.offline)) return false;
+    record.deadlineBase = Math.max(record.deadlineBase, receivedAt);
+    record.missedBeats = 0;
+    // As a heartbeat does, it settles a probe (a failed one would otherwise declare it offline at once).
+    record.probe = 'idle';
+    return true;
+  }
+
+  /**
    * Heartbeats can reach this lead from now on (the intake is open): every agent's silence
    * counts from here, and the restart grace starts here, not at process start. Start-up (the
    * database check, NATS, verify threads) can take seconds on a busy host; agents could not be

@@ -64,7 +64,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
     table === undefined
       ? undefined
       : new SessionDesk(
-          { clock, logger: logger.child({ domain: 'session' }), identity, verifier, resolveKey, table, counters, limits, sessionCrypto: nodeSessionCrypto },
+          { clock, logger: logger.child({ domain: 'session' }), identity, verifier, resolveKey, table, counters, limits, sessionCrypto: nodeSessionCrypto, heard: (agentId, at) => registry.heardHandshake(agentId, at) },
           {
             lifetimeMs: config.heartbeat.session_lifetime_ms,
             jitter: SESSION_LIFETIME_JITTER,
