@@ -7,6 +7,8 @@ export interface AgentCounters {
   heartbeatsMissed: number;
   /** Missed heartbeats by reason (an unsigned refusal by its code: REFUSED_UNSIGNED:OVERLOADED). */
   missedByReason: Record<string, number>;
+  /** Beats held back on purpose (no session yet, or the lead asked for time), by reason; not misses. */
+  heldByReason: Record<string, number>;
   heartbeatsRejected: number;
   /** Heartbeat sessions opened, and handshakes that did not open one (docs/adr/0004). */
   sessionsOpened: number;
@@ -37,6 +39,7 @@ export function newCounters(): AgentCounters {
     heartbeatsSent: 0,
     heartbeatsMissed: 0,
     missedByReason: {},
+    heldByReason: {},
     heartbeatsRejected: 0,
     sessionsOpened: 0,
     sessionHandshakesFailed: 0,

@@ -36,20 +36,51 @@ interface OpenSession {
 const MAX_BACKOFF_INTERVALS = 64;
 /** A handshake nobody answered because no lead listens on the subject (bus error code). */
 const NO_LEAD = 'NO_RESPONDERS';
+/** A handshake the lead did not answer in time (bus error code): it is there, and busy. */
+const TIMED_OUT = 'TIMEOUT';
+/**
+ * Handshakes in a row that may time out while the agent holds its signed beats back (retrying
+ * each interval); beyond that the lead is taken not to open sessions, and beats go signed.
+ */
+export const HELD_TIMEOUTS = 6;
+/**
+ * The longest retry_after_ms taken from a lead, in heartbeat intervals: the answer is unsigned,
+ * so a forged one must not silence the agent for long.
+ */
+export const MAX_RETRY_AFTER_INTERVALS = 4;
+
+/** A lead's retry_after_ms as the agent takes it: bounded, then jittered by `random` (x 0.5-1.5). */
+export function retryAfterWaitMs(retryAfterMs: number, intervalMs: number, random: number): number {
+  return Math.min(retryAfterMs, MAX_RETRY_AFTER_INTERVALS * intervalMs) * (0.5 + random);
+}
 
 /**
  * How long after a failed handshake the next may start. A lead that sheds says when to come
- * back: that wait, jittered (x 0.5-1.5) so the agents it turned away together do not return
- * together. No lead listening (not started yet, or between a stop and a takeover) costs no
+ * back: that wait (at most MAX_RETRY_AFTER_INTERVALS), jittered (x 0.5-1.5) so the agents it
+ * turned away together do not return together. No lead listening (not started yet, or between a stop and a takeover) costs no
  * lead any work: about one interval, never doubled; a fleet started before its lead used to
- * back off for minutes and beat signed all that time (issue 15). Otherwise one interval
- * doubling per failure (`failures` counts those), up to 64.
+ * back off for minutes and beat signed all that time (issue 15). A lead that timed out is
+ * asked again each interval for HELD_TIMEOUTS failures (a HELLO an interval is what a beat
+ * would cost it), then the wait doubles from there. Otherwise one interval doubling per
+ * failure (`failures` counts those), up to 64.
  */
 export function handshakeRetryWaitMs(f: { reason: string; failures: number; intervalMs: number; retryAfterMs?: number | undefined; random: number }): number {
   const jitter = 0.5 + f.random;
-  if (f.retryAfterMs !== undefined) return f.retryAfterMs * jitter;
-  const intervals = f.reason === NO_LEAD ? 1 : Math.min(2 ** (Math.max(1, f.failures) - 1), MAX_BACKOFF_INTERVALS);
+  if (f.retryAfterMs !== undefined) return retryAfterWaitMs(f.retryAfterMs, f.intervalMs, f.random);
+  const doublings = f.reason === NO_LEAD ? 0 : f.reason === TIMED_OUT ? f.failures - HELD_TIMEOUTS : f.failures;
+  const intervals = Math.min(2 ** (Math.max(1, doublings) - 1), MAX_BACKOFF_INTERVALS);
   return f.intervalMs * intervals * jitter;
+}
+
+/**
+ * Whether an agent without a session holds its signed beats back after a failed handshake
+ * (until the next one): the lead shed the HELLO (it said when to come back) or is too busy to
+ * answer in time. Every signed beat costs such a lead an Ed25519 verify it may not get to,
+ * which is what kept a 20,000-agent fleet from ever getting into session (issue 15). After a
+ * refusal with another code the lead will not open a session: beats go signed.
+ */
+export function holdsSignedBeats(f: { reason: string; failures: number; retryAfterMs?: number | undefined }): boolean {
+  return f.retryAfterMs !== undefined || (f.reason === TIMED_OUT && f.failures <= HELD_TIMEOUTS);
 }
 
 export interface HeartbeatSessionDeps {
@@ -81,6 +112,8 @@ export class HeartbeatSession {
   private opening: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** The last handshake failed in a way that holds signed beats back until notBefore (holdsSignedBeats). */
+  private holding = false;
 
   constructor(private readonly deps: HeartbeatSessionDeps) {}
 
@@ -103,6 +136,16 @@ export class HeartbeatSession {
   }
 
   /**
+   * True while the agent, having no session, should send no signed beat: a handshake is in
+   * flight (its HELLO is this agent's sign of life to the lead meanwhile), or the lead shed or
+   * timed out the last one and its retry is not due yet.
+   */
+  holdsSignedBeats(): boolean {
+    if (this.session !== undefined) return false;
+    return this.opening !== undefined || (this.holding && this.deps.ctx.clock.localNow() < this.notBefore);
+  }
+
+  /**
    * The lead does not know the session (restarted, expired, revoked) or its tag failed: drop
    * it and open another after a random delay in [0, interval), so a fleet told at once (a lead
    * restart) spreads its handshakes over one interval. Beats until then are signed.
@@ -112,6 +155,7 @@ export class HeartbeatSession {
     if (this.session === undefined || this.closed) return;
     ctx.log.info({ event: LogEvent.HEARTBEAT_SESSION_LOST, code, session: this.session.id }, `heartbeat session lost (${code}); a new one opens after a random delay`);
     this.session = undefined;
+    this.holding = false;
     const delay = this.deps.random() * this.deps.intervalMs();
     this.notBefore = ctx.clock.localNow() + delay;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -209,6 +253,7 @@ export class HeartbeatSession {
     this.session = { id: message.session_id, keys: keys.keys, rekeyAt: now + message.expires_in_ms - margin, expiresAt: now + message.expires_in_ms };
     this.failures = 0;
     this.failureLogged = false;
+    this.holding = false;
     ctx.counters.sessionsOpened++;
     ctx.log.debug({ event: LogEvent.HEARTBEAT_SESSION_OPENED, session: message.session_id, expiresInMs: message.expires_in_ms }, 'heartbeat session opened');
   }
@@ -219,8 +264,10 @@ export class HeartbeatSession {
     ctx.counters.sessionHandshakesFailed++;
     const wait = handshakeRetryWaitMs({ reason, failures: this.failures, intervalMs: this.deps.intervalMs(), retryAfterMs, random: this.deps.random() });
     this.notBefore = ctx.clock.localNow() + wait;
+    this.holding = holdsSignedBeats({ reason, failures: this.failures, retryAfterMs });
     const level = this.failureLogged ? 'debug' : 'warn';
     this.failureLogged = true;
-    ctx.log[level]({ event: LogEvent.HEARTBEAT_SESSION_FAILED, reason, failures: this.failures }, `heartbeat session not opened (${reason}); heartbeats are signed until one is`);
+    const meanwhile = this.holding ? `no heartbeat until the next handshake in ${Math.round(wait)} ms` : 'heartbeats are signed until one is';
+    ctx.log[level]({ event: LogEvent.HEARTBEAT_SESSION_FAILED, reason, failures: this.failures }, `heartbeat session not opened (${reason}); ${meanwhile}`);
   }
 }

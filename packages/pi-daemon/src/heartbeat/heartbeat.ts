@@ -10,7 +10,7 @@ import { isBusError } from '../nats/errors.js';
 import { checkKind, encodeFrame, parseUnsignedRefusal, subjectOf, verifyOn } from '../nats/frames.js';
 import type { HealthSampler } from '../ports.js';
 import type { BeatTask } from './scheduler.js';
-import { HeartbeatSession, type HeartbeatAuth } from './heartbeat-session.js';
+import { HeartbeatSession, retryAfterWaitMs, type HeartbeatAuth } from './heartbeat-session.js';
 
 /** What the heartbeat reads from the rest of the agent. */
 export interface HeartbeatDeps {
@@ -59,6 +59,13 @@ export interface HeartbeatHints {
 
 /** Why a beat produced no clock sample. */
 export type MissReason = 'NOT_CONNECTED' | 'PREVIOUS_PENDING' | 'TIMEOUT' | 'NO_RESPONDERS' | 'CLOSED' | 'FAILED' | 'BAD_REPLY' | 'REFUSED_UNSIGNED' | 'LEAD_UNKNOWN';
+
+/**
+ * Why a beat was held back, not sent: no session yet and its handshake pending (in flight, or
+ * shed or timed out and not due again), or the lead shed a signed beat and its retry_after_ms
+ * has not passed. Counted apart from the misses, logged at debug only (every boot has some).
+ */
+export type HoldReason = 'AWAITING_SESSION' | 'LEAD_BUSY';
 
 /** How the last beat ended, for the status command. */
 export type BeatResult = 'ok' | 'timeout' | 'no_responders' | 'refused' | 'error';
@@ -118,6 +125,8 @@ export class HeartbeatTask implements BeatTask {
   private readonly session: HeartbeatSession | undefined;
   /** A tagged beat passed the schema check (selfCheck 'first' skips it from then on). */
   private selfChecked = false;
+  /** Local clock: the lead shed a signed beat; none goes before this (its retry_after_ms, jittered). */
+  private busyUntil = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: HeartbeatDeps) {
     this.intervalMs = deps.ctx.tuning.heartbeatIntervalMs;
@@ -225,8 +234,13 @@ export class HeartbeatTask implements BeatTask {
     const leadKey = await this.deps.leadKey?.ensure();
     if (leadKey !== undefined && !leadKey.ok) return this.miss('LEAD_UNKNOWN', `${leadKey.code}: ${leadKey.message}`);
     if (leadKey?.ok === true && leadKey.learnt) ctx.log.info({ event: LogEvent.LEAD_KEY_LEARNT, lead: ctx.identity.leadId }, 'lead key learnt from its root-signed enrollment');
-    // A session tags the beat; without one (none opened yet) it is signed.
+    // A session tags the beat; without one (none opened yet) it is signed, unless the lead is
+    // to be spared signed beats for now.
     const session = this.session?.current();
+    if (session === undefined) {
+      if (this.session?.holdsSignedBeats() === true) return this.hold('AWAITING_SESSION');
+      if (ctx.clock.localNow() < this.busyUntil) return this.hold('LEAD_BUSY');
+    }
     // The body's t1 names the beat (the lead echoes it) and dates the clock report inside it.
     const t1 = ctx.clock.localNow();
     const heartbeat = this.build(t1);
@@ -277,6 +291,8 @@ export class HeartbeatTask implements BeatTask {
         this.session!.forget(refusal.code);
         return this.exchange();
       }
+      // A shed beat (OVERLOADED): no signed beat again before the lead's retry_after_ms (bounded, jittered).
+      if (!refusal.ok && refusal.retryAfterMs !== undefined) this.busyUntil = ctx.clock.localNow() + retryAfterWaitMs(refusal.retryAfterMs, this.intervalMs, this.deps.random());
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`, refusal.ok ? undefined : refusal.code);
     }
@@ -369,6 +385,13 @@ export class HeartbeatTask implements BeatTask {
     const level = this.refusalLogged ? 'debug' : 'warn';
     this.refusalLogged = true;
     ctx.log[level]({ event: LogEvent.HEARTBEAT_REJECTED, code: reply.reason_code, reason: reply.reason }, `the lead did not accept the heartbeat: ${reply.reason ?? 'no reason given'}`);
+  }
+
+  /** A beat not sent on purpose: counted by reason, neither a miss nor a warning. */
+  private hold(reason: HoldReason): void {
+    const { ctx } = this.deps;
+    countCode(ctx.counters.heldByReason, reason);
+    ctx.log.debug({ event: LogEvent.HEARTBEAT_HELD, reason, seq: this.seq }, `heartbeat held back (${reason})`);
   }
 
   private miss(reason: MissReason, detail?: string, code?: string): void {

@@ -21,6 +21,7 @@ export const LogEvent = {
   HEARTBEAT_SENT: 'heartbeat.sent',
   HEARTBEAT_FAILED: 'heartbeat.failed',
   HEARTBEAT_MISSED: 'heartbeat.missed',
+  HEARTBEAT_HELD: 'heartbeat.held',
   HEARTBEAT_RECOVERED: 'heartbeat.recovered',
   HEARTBEAT_REJECTED: 'heartbeat.rejected',
   HEARTBEAT_INTERVAL_CHANGED: 'heartbeat.interval_changed',

@@ -92,6 +92,13 @@ export class MinimalLead {
   readonly hints: ReplyHints = { frozen: false, mode: 'FULL' };
   /** When set, ACK and CONFLICT requests go unanswered (to test timeouts and rogue answers). */
   silent = false;
+  /**
+   * Load shedding as a busy lead does it: this many more SESSION_HELLOs, and this many more
+   * signed heartbeats, are answered OVERLOADED (unsigned, with retry_after_ms) unverified.
+   */
+  readonly shed = { hellos: 0, signedBeats: 0, retryAfterMs: 1_000 };
+  /** Signed heartbeats received (shed or not), by agent id. */
+  readonly signedBeatsFrom = new Map<string, number>();
   private readonly subs: Subscription[] = [];
   private readonly replay: ReplayGuard;
   private readonly clock: Clock;
@@ -265,7 +272,16 @@ export class MinimalLead {
     return this.sessionCount;
   }
 
+  /** Answers OVERLOADED when `what` is still to be shed (see `shed`); true when it did. */
+  private shedding(msg: Msg, what: 'hellos' | 'signedBeats'): boolean {
+    if (this.shed[what] <= 0) return false;
+    this.shed[what]--;
+    msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'OVERLOADED', message: 'the lead is overloaded', retry_after_ms: this.shed.retryAfterMs })));
+    return true;
+  }
+
   private async onHello(msg: Msg): Promise<void> {
+    if (this.shedding(msg, 'hellos')) return;
     const verified = await this.verify(msg, 'session', true);
     if (!verified.ok || verified.value.kind !== 'SESSION_HELLO') {
       const refusal = verified.ok ? { code: 'UNKNOWN_KIND', message: 'not a SESSION_HELLO' } : verified.error;
@@ -345,6 +361,9 @@ export class MinimalLead {
       msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: 'session beats need both headers' })));
       return;
     }
+    const signer = msg.headers?.get(SIGNER_HEADER) ?? '';
+    this.signedBeatsFrom.set(signer, (this.signedBeatsFrom.get(signer) ?? 0) + 1);
+    if (this.shedding(msg, 'signedBeats')) return;
     const t2 = this.now();
     const verified = await this.verify(msg, 'heartbeat');
     if (!verified.ok || verified.value.kind !== 'HEARTBEAT') return;

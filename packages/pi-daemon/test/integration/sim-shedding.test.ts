@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNats, type NatsServer } from '../../../../test/harness/index.js';
+import { NatsSupervisor } from '../../src/nats/supervisor.js';
+import { SimFleet } from '../../src/sim/fleet.js';
+import { waitFor } from '../support/deadline.js';
+import { createTestMesh, type TestMesh } from '../support/fixtures.js';
+import { captureLogger } from '../support/log-capture.js';
+import { MinimalLead } from '../support/minimal-lead.js';
+
+// A lead that sheds load (OVERLOADED with retry_after_ms) must not be sent signed beats it would
+// only shed again: each costs it an Ed25519 verify it has no time for (issue 15, a fleet of
+// 20,000 that never got into session).
+
+let nats: NatsServer;
+let mesh: TestMesh;
+let lead: MinimalLead;
+
+beforeAll(async () => {
+  nats = await startNats();
+  mesh = await createTestMesh();
+  lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust, sessions: {} });
+});
+
+afterAll(async () => {
+  await lead?.close();
+  await nats?.dispose();
+});
+
+async function startFleet(name: string, count: number, idPrefix: string, auth: 'session' | 'ed25519'): Promise<{ fleet: SimFleet; supervisor: NatsSupervisor }> {
+  const { logger } = captureLogger('error');
+  const supervisor = new NatsSupervisor({ servers: [nats.url], name }, { logger });
+  const fleet = await SimFleet.create(
+    { lead_id: mesh.leadId, count, id_prefix: idPrefix, heartbeat_interval_ms: 200, heartbeat_auth: auth },
+    { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
+  );
+  await mesh.enroll(fleet.enrollmentSubjects());
+  supervisor.start();
+  await supervisor.whenConnected();
+  fleet.start();
+  return { fleet, supervisor };
+}
+
+const signedBeatsFrom = (prefix: string) => [...lead.signedBeatsFrom].filter(([agentId]) => agentId.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
+
+describe('agents facing a lead that sheds', () => {
+  it('an agent sends no signed beat while its handshake is pending or was shed: it waits out retry_after_ms, opens its session, then beats tagged', async () => {
+    lead.shed.hellos = 4;
+    lead.shed.retryAfterMs = 400;
+    const { fleet, supervisor } = await startFleet('shed-hello', 4, 'shh', 'session');
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 3), 'a session and three answered beats per agent', 15_000);
+      const totals = fleet.totals();
+      expect(lead.shed.hellos).toBe(0);
+      expect(totals.sessionHandshakesFailed).toBe(4);
+      // Beats fell due while each agent waited (handshake in flight, then the lead's retry_after_ms).
+      expect(totals.heldByReason.AWAITING_SESSION ?? 0).toBeGreaterThanOrEqual(4);
+      expect(signedBeatsFrom('shh')).toBe(0);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
+
+  it('after a signed beat was shed, the next signed beats are held back until the lead\'s retry_after_ms has passed', async () => {
+    lead.shed.signedBeats = 3;
+    lead.shed.retryAfterMs = 600;
+    const { fleet, supervisor } = await startFleet('shed-beat', 3, 'shb', 'ed25519');
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().heartbeatsSent >= 3), 'three answered beats per agent', 15_000);
+      const totals = fleet.totals();
+      expect(totals.missedByReason['REFUSED_UNSIGNED:OVERLOADED']).toBe(3);
+      // Interval 200 ms, retry_after 600 ms x 0.5-1.5: at least one beat fell due in each agent's wait.
+      expect(totals.heldByReason.LEAD_BUSY ?? 0).toBeGreaterThanOrEqual(3);
+      expect(signedBeatsFrom('shb')).toBeGreaterThanOrEqual(9);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
+});
