@@ -13,6 +13,7 @@
  *   SCALE_SIZES=1000,4000 SCALE_BUDGET_S=300 npm run bench:scale
  *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
  *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
+ *   SCALE_BOOT_SPREAD_S=5 ...           (the fleet boots over 5 s once the lead serves; default 20)
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,11 @@ const MEASURE_MS = 2 * HEARTBEAT_MS;
  * burst budget spreads over up to 4 intervals) and one full interval after them.
  */
 const WARMUP_MS = 5 * HEARTBEAT_MS;
+/**
+ * The fleet boots over this window once the lead serves (SCALE_BOOT_SPREAD_S, default 20 s), as
+ * a real fleet powered up together does; start-up counts from the spawn, so it includes it.
+ */
+const BOOT_SPREAD_MS = Number(env.SCALE_BOOT_SPREAD_S ?? 20) * 1000;
 /** Agents per sim process (one sim of 5,000 used about 0.25-0.4 of a core here: npm run bench:sim). */
 const MAX_PER_SIM = Number(env.SCALE_PER_SIM ?? 5_000);
 /** Each start-up stage (sims' enrollments, lead ready, every agent active) may take this, scaled to the fleet. */
@@ -120,6 +126,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       onProgress: (what) => stdout.write(`[scale] ${agents}: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`),
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
+      bootSpreadMs: BOOT_SPREAD_MS,
       leadConfig: { breakers: { metrics_only: true } },
     });
   } catch (error) {

@@ -102,6 +102,12 @@ export interface LocalMeshOptions {
   virtualSensors?: { interval_ms: number };
   /** The sims' processing scenario (sim spec `processing.scenario`): independent draws (default) or realistic. */
   processingScenario?: 'independent' | 'realistic';
+  /**
+   * A fleet booting as a real one does (scale runs): the sims start their agents only once the
+   * lead serves (not into NO_RESPONDERS), each at a random moment within this window, ms.
+   * Absent: the agents start as soon as their sim wrote its enrollments, all at once.
+   */
+  bootSpreadMs?: number;
 }
 
 /** What GET /v1/operations/:id answers (the fields tests use); `result` once SUCCEEDED. */
@@ -331,6 +337,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const enrollStarted = Date.now();
     const agentIds: string[] = [];
     const arrivalFiles: string[] = [];
+    // Created once the lead serves: sims started with --start-when wait for it (bootSpreadMs).
+    const leadServes = join(dir, 'lead-serves');
     const pendingSims: { k: number; sim: Proc; out: string; count: number }[] = [];
     let remaining = options.agents;
     for (const [k, profile] of profiles.entries()) {
@@ -349,6 +357,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         capabilities: CAPABILITIES,
         heartbeat_interval_ms: heartbeatMs,
         burst_samples: 4,
+        ...(options.bootSpreadMs === undefined ? {} : { boot_spread_ms: options.bootSpreadMs }),
         ...linkSpec,
         ...(options.virtualSensors === undefined ? {} : { virtual_sensors: options.virtualSensors }),
         ...(options.processingScenario === undefined ? {} : { processing: { scenario: options.processingScenario } }),
@@ -362,6 +371,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         AGENT_BIN, 'sim', '--nats', natsUrl, '--lead-key', publicKeyText(lead.publicKey), '--spec', specPath,
         '--root-key', rootKey, '--enrollments-out', out, '--report', '1', '--log-level', options.simLogLevel ?? 'warn',
         ...arrivals.flatMap((file) => ['--arrivals-out', file]),
+        ...(options.bootSpreadMs === undefined ? [] : ['--start-when', leadServes]),
       ]);
       procs.push(sim);
       if (sim.child.pid !== undefined) pids.push(sim.child.pid);
@@ -428,6 +438,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       waitFor('the lead to be ready', readyTimeoutMs, async () => ((await api.getOk('/health/ready')) !== undefined ? true : undefined), [proc]).then(() => undefined),
     );
     await leadProc.start();
+    if (options.bootSpreadMs !== undefined) {
+      await writeFile(leadServes, '');
+      progress(`lead serves; the sims boot their agents over ${(options.bootSpreadMs / 1000).toFixed(0)} s`);
+    }
 
     // A daemon is started, not awaited: the wait for every agent to be active below covers it.
     const daemons: MeshDaemon[] = daemonFiles.map((files) => ({
@@ -548,7 +562,7 @@ async function startupDiagnosis(api: LeadApi, dir: string, sims: readonly number
     try {
       const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
       const last = JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
-      if (last !== null) simLines.push(`sim-${k} ${JSON.stringify({ inSession: last.sim.inSession, sent: last.sim.heartbeatsSent, missed: last.sim.missedByReason, hsFailed: last.sim.sessionHandshakesFailed, probes: last.sim.probesAnswered, loop_ms: last.loop_ms })}`);
+      if (last !== null) simLines.push(`sim-${k} ${JSON.stringify({ inSession: last.sim.inSession, sent: last.sim.heartbeatsSent, missed: last.sim.missedByReason, held: last.sim.heldByReason, hsFailed: last.sim.sessionHandshakesFailed, probes: last.sim.probesAnswered, loop_ms: last.loop_ms })}`);
     } catch {
       // no totals line yet
     }

@@ -35,6 +35,8 @@ import { ArrivalQueue } from './arrival-queue.js';
 
 /** Slot width of the fleet's beat scheduler, ms: small beside a 5 s interval's 10% jitter. */
 export const SIM_BEAT_SLOT_MS = 20;
+/** Mixed into an agent's seed for its boot moment (boot_spread_ms), apart from its other draws. */
+const BOOT_SEED = 0x2c1b3c6d;
 /** Beats started per event-loop turn: a tagged beat costs tens of µs to build, so a turn stays near 1 ms. */
 export const SIM_BEATS_PER_TURN = 32;
 
@@ -66,7 +68,7 @@ export interface VirtualAgent {
 
 /** Agent counters the fleet sums as they are, and those by code it merges. */
 const SUMMED = ['heartbeatsSent', 'heartbeatsMissed', 'sessionHandshakesFailed', 'probesAnswered', 'acksSent', 'acksOutboxed', 'conflicts', 'coordinatesAccepted', 'coordinatesIgnored', 'outboxReplayed', 'outboxDeadLettered'] as const;
-const BY_CODE = ['missedByReason', 'refusedByCode', 'declinedByCode'] as const;
+const BY_CODE = ['missedByReason', 'heldByReason', 'refusedByCode', 'declinedByCode'] as const;
 
 /**
  * Summed over the agents: the AgentCounters in SUMMED and BY_CODE (COORDINATEs taken and group
@@ -91,7 +93,8 @@ export class SimFleet {
   private readonly releases: PreciseTimer;
   private readonly links: DelayLine;
   private readonly tap: ArrivalQueue | undefined;
-  private readonly crashTimers: NodeJS.Timeout[] = [];
+  /** Boot (boot_spread_ms) and crash timers, cleared on stop. */
+  private readonly timers: NodeJS.Timeout[] = [];
 
   private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: DelayLine; tap: ArrivalQueue | undefined }) {
     this.spec = spec;
@@ -191,12 +194,20 @@ export class SimFleet {
     return new SimFleet(spec, agents, { beats, releases, links, tap });
   }
 
-  /** Starts every agent, and the crash timers of those that are to crash. */
+  /**
+   * Starts every agent (at once, or each at a random moment within the spec's boot_spread_ms),
+   * and the crash timers of those that are to crash.
+   */
   start(): void {
+    const spread = this.spec.boot_spread_ms;
     for (const virtual of this.agents) {
-      virtual.agent.start();
-      const after = virtual.profile.crashAfterMs;
-      if (after !== undefined) this.crashTimers.push(setTimeout(() => virtual.agent.crash(), after));
+      const boot = (): void => {
+        virtual.agent.start();
+        const after = virtual.profile.crashAfterMs;
+        if (after !== undefined) this.timers.push(setTimeout(() => virtual.agent.crash(), after));
+      };
+      if (spread === 0) boot();
+      else this.timers.push(setTimeout(boot, seededRandom(virtual.profile.seed ^ BOOT_SEED)() * spread));
     }
   }
 
@@ -217,7 +228,7 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, refused: 0, missedByReason: {}, refusedByCode: {}, declinedByCode: {}, ...zeros(SUMMED) };
+    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, refused: 0, missedByReason: {}, heldByReason: {}, refusedByCode: {}, declinedByCode: {}, ...zeros(SUMMED) };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
@@ -233,7 +244,7 @@ export class SimFleet {
 
   /** Stops every agent gracefully (held work handed back), then the shared timers. */
   async stop(): Promise<void> {
-    for (const timer of this.crashTimers) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     await Promise.all(this.agents.map(({ agent }) => agent.stop()));
     this.beats.stop();
     this.releases.stop();

@@ -61,6 +61,11 @@ export const SimSpec = z.strictObject({
   heartbeat_jitter: z.number().min(0).max(0.5).default(0.1),
   /** How virtual agents authenticate heartbeats, as a real agent's heartbeat.auth (docs/adr/0004). */
   heartbeat_auth: z.enum(['session', 'ed25519']).default('session'),
+  /**
+   * Agents start at random moments over this window (ms) instead of all at once, as a fleet
+   * powered up together boots over a while; 0: all at once.
+   */
+  boot_spread_ms: z.number().int().min(0).max(3_600_000).default(0),
   /** Fast initial beats until this many clock samples; 0 in large fleets to avoid a burst. */
   burst_samples: z.number().int().min(0).max(16).default(0),
   queue_capacity: z.number().int().min(1).max(10_000).default(16),

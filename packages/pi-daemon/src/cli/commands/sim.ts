@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MeshError } from '@mesh30k/shared';
 import pino from 'pino';
@@ -10,6 +11,8 @@ import { EXIT } from '../exit-codes.js';
 
 const STDERR_FD = 2;
 const DEFAULT_REPORT_S = 10;
+/** How often --start-when looks for its file. */
+const START_WHEN_POLL_MS = 100;
 
 export const simCommand: Command = {
   name: 'sim',
@@ -31,6 +34,8 @@ Options:
       --heartbeat-ms <ms>       heartbeat interval
       --root-key <file>         mesh root key pair: sign enrollments for every virtual agent
       --enrollments-out <file>  where to write them (JSON), before the agents start
+      --start-when <file>       start the agents only once this file exists (whoever starts
+                                the lead creates it when the lead serves)
       --arrivals-out <file>     append the true (machine-clock) instant of every READY release
                                 to this file, one JSON line each (benchmarks)
       --duration <s>            stop after this many seconds (default: run until SIGTERM)
@@ -48,6 +53,7 @@ Options:
       'heartbeat-ms': { type: 'string' },
       'root-key': { type: 'string' },
       'enrollments-out': { type: 'string' },
+      'start-when': { type: 'string' },
       'arrivals-out': { type: 'string' },
       duration: { type: 'string' },
       report: { type: 'string' },
@@ -91,6 +97,8 @@ Options:
         beforeStart: async (enrollments) => {
           const out = flags['enrollments-out'];
           if (enrollments !== undefined && out !== undefined) await writeEnrollments(out, enrollments);
+          const startWhen = flags['start-when'];
+          if (startWhen !== undefined) await fileAppears(startWhen);
         },
       });
     } catch (error) {
@@ -152,5 +160,17 @@ async function readSpecFile(path: string): Promise<Record<string, unknown>> {
     return JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(`--spec ${path}: not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
+
+/** Resolves once `path` exists (polled: the file may be created on any filesystem, by any process). */
+async function fileAppears(path: string): Promise<void> {
+  for (;;) {
+    try {
+      await access(path);
+      return;
+    } catch {
+      await delay(START_WHEN_POLL_MS);
+    }
   }
 }
