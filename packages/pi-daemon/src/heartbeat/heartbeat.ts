@@ -76,6 +76,16 @@ export interface LastBeat {
   result: BeatResult;
 }
 
+/**
+ * Whether the next beat comes at the burst interval: until the clock has `burstSamples` samples,
+ * but never more than `burstSamples` fast beats in a run (a busy lead's answers may make poor
+ * samples the clock refuses, and a fleet kept at the burst rate doubled its load: issue 15),
+ * and not while the lead refused or did not answer the last beat.
+ */
+export function fastBeatDue(f: { refused: boolean; samples: number; burstSamples: number; fastBeatsTaken: number }): boolean {
+  return !f.refused && f.samples < f.burstSamples && f.fastBeatsTaken < f.burstSamples;
+}
+
 /** State key of the first sequence number the next start may use. */
 export const SEQ_FLOOR_KEY = 'heartbeat.seq_floor';
 /**
@@ -125,6 +135,8 @@ export class HeartbeatTask implements BeatTask {
   private readonly session: HeartbeatSession | undefined;
   /** A tagged beat passed the schema check (selfCheck 'first' skips it from then on). */
   private selfChecked = false;
+  /** Beats scheduled at the burst interval so far (at most burstSamples: fastBeatDue). */
+  private fastBeatsTaken = 0;
   /** Local clock: the lead shed a signed beat; none goes before this (its retry_after_ms, jittered). */
   private busyUntil = Number.NEGATIVE_INFINITY;
 
@@ -187,7 +199,9 @@ export class HeartbeatTask implements BeatTask {
 
   nextIntervalMs(): number {
     const { tuning } = this.deps.ctx;
-    const burst = !this.refused && this.deps.ctx.clock.samples() < tuning.burstSamples && (this.deps.burstAllowed?.() ?? true);
+    const due = fastBeatDue({ refused: this.refused, samples: this.deps.ctx.clock.samples(), burstSamples: tuning.burstSamples, fastBeatsTaken: this.fastBeatsTaken });
+    const burst = due && (this.deps.burstAllowed?.() ?? true);
+    if (burst) this.fastBeatsTaken++;
     const base = burst ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
     return base * (1 + (this.deps.random() * 2 - 1) * tuning.heartbeatJitter);
   }
