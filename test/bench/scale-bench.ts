@@ -100,6 +100,15 @@ async function slowConsumers(monitorPort: number): Promise<number | null> {
   }
 }
 
+/** One line on how the scatter-gather went: state, counts, timings, why agents were skipped. */
+async function operationSummary(mesh: LocalMesh, operationId: string): Promise<string> {
+  const view = await mesh.api.getOk<{ state?: string; result?: { status?: string; counts?: unknown; timings?: unknown; skipped?: { reason?: string }[]; quorum?: unknown } | null; refusal?: unknown; error?: unknown }>(`/v1/operations/${operationId}`);
+  const skips: Record<string, number> = {};
+  for (const skip of view?.result?.skipped ?? []) skips[skip.reason ?? '?'] = (skips[skip.reason ?? '?'] ?? 0) + 1;
+  const { result } = view ?? {};
+  return JSON.stringify({ state: view?.state, status: result?.status, counts: result?.counts, quorum: result?.quorum, timings: result?.timings, skips, refusal: view?.refusal, error: view?.error });
+}
+
 /** Times GET /health/live until `stop` resolves: its p99 is the lead's event-loop delay seen from outside. */
 async function probeApi(mesh: LocalMesh, done: { stop: boolean }): Promise<number[]> {
   const times: number[] = [];
@@ -170,11 +179,12 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     done.stop = true;
     const api = summarize(await probing);
     const win = windowFigures(edge0, edge1);
-    const { outcome } = await submitAndWait(
+    const { id: operationId, outcome } = await submitAndWait(
       mesh.api,
       { operation_id: `scale-${agents}`, verb: 'record', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
       25_000,
     );
+    stdout.write(`[scale] ${agents}: scatter-gather ${await operationSummary(mesh, operationId)}\n`);
     const status = await mesh.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
     const byState = status?.agents.by_state ?? {};
     const active = byState.active ?? 0;
