@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastBeatDue } from './heartbeat.js';
+import { TIMEOUT_STRETCH, beatBaseMs, fastBeatDue } from './heartbeat.js';
 
 describe('fast start-up beats', () => {
   const fresh = { refused: false, samples: 0, burstSamples: 4, fastBeatsTaken: 0 };
@@ -18,5 +18,20 @@ describe('fast start-up beats', () => {
   it('do not come after a refusal or a timeout, nor at all with burstSamples 0', () => {
     expect(fastBeatDue({ ...fresh, refused: true })).toBe(false);
     expect(fastBeatDue({ ...fresh, burstSamples: 0 })).toBe(false);
+  });
+});
+
+describe('the wait until the next beat', () => {
+  const base = { fast: false, burstIntervalMs: 500, intervalMs: 5_000, timedOut: false };
+
+  it('is the interval, or the burst interval (never longer than the interval) for a fast beat', () => {
+    expect(beatBaseMs(base)).toBe(5_000);
+    expect(beatBaseMs({ ...base, fast: true })).toBe(500);
+    expect(beatBaseMs({ ...base, fast: true, intervalMs: 300 })).toBe(300);
+  });
+
+  it('stretches after a beat timed out, so a lead that fell behind is asked less often until it answers again', () => {
+    expect(TIMEOUT_STRETCH).toBe(2);
+    expect(beatBaseMs({ ...base, timedOut: true })).toBe(10_000);
   });
 });

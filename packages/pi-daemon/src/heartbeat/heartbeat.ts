@@ -77,6 +77,20 @@ export interface LastBeat {
 }
 
 /**
+ * A beat that timed out is followed by the next after this many intervals, until one is
+ * answered: a lead that fell behind (its replies seconds late, every beat EXPIRED by the time it
+ * is read: issue 15 at 30,000 agents) is asked half as often until it catches up. Two intervals
+ * stay within the lead's liveness deadline (3 intervals, widened while it is impaired).
+ */
+export const TIMEOUT_STRETCH = 2;
+
+/** The wait until the next beat before jitter: the burst interval, the interval, or TIMEOUT_STRETCH of it after a timeout. */
+export function beatBaseMs(f: { fast: boolean; burstIntervalMs: number; intervalMs: number; timedOut: boolean }): number {
+  if (f.fast) return Math.min(f.burstIntervalMs, f.intervalMs);
+  return f.intervalMs * (f.timedOut ? TIMEOUT_STRETCH : 1);
+}
+
+/**
  * Whether the next beat comes at the burst interval: until the clock has `burstSamples` samples,
  * but never more than `burstSamples` fast beats in a run (a busy lead's answers may make poor
  * samples the clock refuses, and a fleet kept at the burst rate doubled its load: issue 15),
@@ -135,6 +149,8 @@ export class HeartbeatTask implements BeatTask {
   private readonly session: HeartbeatSession | undefined;
   /** A tagged beat passed the schema check (selfCheck 'first' skips it from then on). */
   private selfChecked = false;
+  /** The last beat went unanswered (TIMEOUT): the next waits TIMEOUT_STRETCH intervals. */
+  private timedOut = false;
   /** Beats scheduled at the burst interval so far (at most burstSamples: fastBeatDue). */
   private fastBeatsTaken = 0;
   /** Local clock: the lead shed a signed beat; none goes before this (its retry_after_ms, jittered). */
@@ -202,7 +218,7 @@ export class HeartbeatTask implements BeatTask {
     const due = fastBeatDue({ refused: this.refused, samples: this.deps.ctx.clock.samples(), burstSamples: tuning.burstSamples, fastBeatsTaken: this.fastBeatsTaken });
     const burst = due && (this.deps.burstAllowed?.() ?? true);
     if (burst) this.fastBeatsTaken++;
-    const base = burst ? Math.min(tuning.burstIntervalMs, this.intervalMs) : this.intervalMs;
+    const base = beatBaseMs({ fast: burst, burstIntervalMs: tuning.burstIntervalMs, intervalMs: this.intervalMs, timedOut: this.timedOut });
     return base * (1 + (this.deps.random() * 2 - 1) * tuning.heartbeatJitter);
   }
 
@@ -272,6 +288,8 @@ export class HeartbeatTask implements BeatTask {
       ctx.counters.heartbeatsRequested++;
       reply = await ctx.bus.request(subjectOf(route), frame.data, { timeoutMs: ctx.tuning.heartbeatTimeoutMs, headers: frame.headers });
       t4 = ctx.clock.localNow() - (performance.now() - reply.arrivedAt);
+      // Answered in time (whatever the answer): the lead keeps up, beats go at the interval again.
+      this.timedOut = false;
     } catch (error) {
       if (isBusError(error)) return this.miss(error.code);
       throw error;
@@ -413,7 +431,10 @@ export class HeartbeatTask implements BeatTask {
     ctx.counters.heartbeatsMissed++;
     countCode(ctx.counters.missedByReason, code === undefined ? reason : `${reason}:${code}`);
     // A lead too busy to answer is not asked again in 500 ms.
-    if (reason === 'TIMEOUT') this.refused = true;
+    if (reason === 'TIMEOUT') {
+      this.refused = true;
+      this.timedOut = true;
+    }
     this.last = { at: Date.now(), result: resultOf(reason) };
     // The first miss of a run is a warning; the rest are counted quietly until one succeeds.
     const level = this.missing ? 'debug' : 'warn';
