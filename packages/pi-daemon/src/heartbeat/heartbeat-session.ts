@@ -112,8 +112,12 @@ export class HeartbeatSession {
   private opening: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
-  /** The last handshake failed in a way that holds signed beats back until notBefore (holdsSignedBeats). */
-  private holding = false;
+  /**
+   * How the last handshake since boot or the last session failed: `hold` (shed or timed out:
+   * no signed beat until the next one is due), `sign` (no lead listens, or it refused: beats go
+   * signed, even while the next is in flight), or `none` yet.
+   */
+  private lastFailure: 'none' | 'hold' | 'sign' = 'none';
 
   constructor(private readonly deps: HeartbeatSessionDeps) {}
 
@@ -138,11 +142,12 @@ export class HeartbeatSession {
   /**
    * True while the agent, having no session, should send no signed beat: a handshake is in
    * flight (its HELLO is this agent's sign of life to the lead meanwhile), or the lead shed or
-   * timed out the last one and its retry is not due yet.
+   * timed out the last one and its retry is not due yet. Not after a handshake found no lead
+   * listening or was refused: such a lead (ed25519 mode, or not up yet) is not opening sessions.
    */
   holdsSignedBeats(): boolean {
-    if (this.session !== undefined) return false;
-    return this.opening !== undefined || (this.holding && this.deps.ctx.clock.localNow() < this.notBefore);
+    if (this.session !== undefined || this.lastFailure === 'sign') return false;
+    return this.opening !== undefined || (this.lastFailure === 'hold' && this.deps.ctx.clock.localNow() < this.notBefore);
   }
 
   /**
@@ -155,7 +160,7 @@ export class HeartbeatSession {
     if (this.session === undefined || this.closed) return;
     ctx.log.info({ event: LogEvent.HEARTBEAT_SESSION_LOST, code, session: this.session.id }, `heartbeat session lost (${code}); a new one opens after a random delay`);
     this.session = undefined;
-    this.holding = false;
+    this.lastFailure = 'none';
     const delay = this.deps.random() * this.deps.intervalMs();
     this.notBefore = ctx.clock.localNow() + delay;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -253,7 +258,7 @@ export class HeartbeatSession {
     this.session = { id: message.session_id, keys: keys.keys, rekeyAt: now + message.expires_in_ms - margin, expiresAt: now + message.expires_in_ms };
     this.failures = 0;
     this.failureLogged = false;
-    this.holding = false;
+    this.lastFailure = 'none';
     ctx.counters.sessionsOpened++;
     ctx.log.debug({ event: LogEvent.HEARTBEAT_SESSION_OPENED, session: message.session_id, expiresInMs: message.expires_in_ms }, 'heartbeat session opened');
   }
@@ -264,10 +269,11 @@ export class HeartbeatSession {
     ctx.counters.sessionHandshakesFailed++;
     const wait = handshakeRetryWaitMs({ reason, failures: this.failures, intervalMs: this.deps.intervalMs(), retryAfterMs, random: this.deps.random() });
     this.notBefore = ctx.clock.localNow() + wait;
-    this.holding = holdsSignedBeats({ reason, failures: this.failures, retryAfterMs });
+    const holding = holdsSignedBeats({ reason, failures: this.failures, retryAfterMs });
+    this.lastFailure = holding ? 'hold' : 'sign';
     const level = this.failureLogged ? 'debug' : 'warn';
     this.failureLogged = true;
-    const meanwhile = this.holding ? `no heartbeat until the next handshake in ${Math.round(wait)} ms` : 'heartbeats are signed until one is';
+    const meanwhile = holding ? `no heartbeat until the next handshake in ${Math.round(wait)} ms` : 'heartbeats are signed until one is';
     ctx.log[level]({ event: LogEvent.HEARTBEAT_SESSION_FAILED, reason, failures: this.failures }, `heartbeat session not opened (${reason}); ${meanwhile}`);
   }
 }
