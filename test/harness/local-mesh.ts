@@ -3,7 +3,7 @@
 // optionally behind a link emulator) and optionally Workers in workerd, registered with the
 // lead over its API. For end-to-end tests, the demo and benchmarks.
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -212,15 +212,16 @@ export function spawnNode(dir: string, name: string, args: string[]): Proc {
   const [command, argv] = existsSync(PARENT_DEATH_WRAPPER)
     ? [PARENT_DEATH_WRAPPER, ['--pdeathsig', 'KILL', process.execPath, ...args]]
     : [process.execPath, args];
-  const child = spawn(command, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(join(dir, `${name}.log`));
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
+  // The child writes its log file itself: piped through this process, a log burst (30,000
+  // agents changing state at once) waits for this event loop, and a lead logging synchronously
+  // stalls on the full pipe while the bench is busy.
+  const log = openSync(join(dir, `${name}.log`), 'w');
+  const child = spawn(command, argv, { cwd: REPO, stdio: ['ignore', log, log] });
+  closeSync(log);
   const unregister = onProcessExit(() => child.kill('SIGKILL'));
   const exited = new Promise<void>((resolve) =>
     child.once('close', () => {
       unregister();
-      log.end();
       resolve();
     }),
   );
