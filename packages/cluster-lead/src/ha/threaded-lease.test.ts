@@ -25,7 +25,7 @@ class FakeThread extends EventEmitter {
 
 const DATA = {
   nats: { servers: ['nats://127.0.0.1:4222'], name: 'lead', reconnectWaitMs: 100 },
-  lease: { bucket: 'b', key: 'k', ttlMs: 1_000, replicas: 1, holder: 'lead@1' },
+  lease: { bucket: 'b', key: 'k', ttlMs: 1_000, rideThroughMs: 0, replicas: 1, holder: 'lead@1' },
   stallMs: 2_000,
   log: { level: 'silent' as const, leadId: 'lead', clusterId: 'c' },
 };
