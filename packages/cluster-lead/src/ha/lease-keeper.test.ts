@@ -483,6 +483,27 @@ describe('LeaseKeeper riding through an unwritable store with witnesses', () => 
     expect(events).toEqual(['0 lead-a:acquired', '300 lead-a:lost:taken']);
   });
 
+  it('adopts its own renewal that landed although its reply was lost, instead of counting the conflict as a loss', async () => {
+    const { clock, store, events, keeper } = withWitnesses();
+    const a = keeper('lead-a');
+    await a.tick();
+    clock.now = 250;
+    await a.tick(); // epoch written: revision 102
+    store.overwrite({ holder: 'lead-a', epoch: 101 }); // a renewal that landed, its reply lost: 103
+    clock.now = 500;
+    await a.tick(); // CAS on 102 fails; the entry is ours
+    expect(a.epoch()).toBe(101);
+    clock.now = 625;
+    await a.tick();
+    expect(store.entry?.revision).toBe(104);
+    expect(store.writes.at(-1)).toEqual({ holder: 'lead-a', epoch: 101 });
+    store.overwrite({ holder: 'lead-a', epoch: 7 }); // ours in name only: another take's epoch
+    clock.now = 875;
+    await a.tick();
+    expect(a.epoch()).toBeNull();
+    expect(events).toEqual(['0 lead-a:acquired', '875 lead-a:lost:taken']);
+  });
+
   it('a standby that promised takes nothing, not even a vacant key, until its promise ends after the holder\'s deadline', async () => {
     const { clock, store, events, keeper, run } = withWitnesses();
     const a = keeper('lead-a');

@@ -492,7 +492,7 @@ export class LeaseKeeper implements WitnessParty {
     }
     if (this.holding !== holding) return;
     if (revision === null) {
-      this.stepDown('taken');
+      await this.adoptOwnWriteOrStepDown(holding);
       return;
     }
     this.lastOwnRevision = revision;
@@ -509,6 +509,32 @@ export class LeaseKeeper implements WitnessParty {
       this.emitRide({ type: 'ended', epoch: holding.epoch, rodeMs });
     }
     this.emitHeld(holding);
+  }
+
+  /**
+   * A renewal lost its compare-and-set. Usually another lead wrote: a loss. But a renewal whose
+   * reply was lost (a timeout while the stream elected a leader) may have landed: then the entry
+   * names us and our epoch at a later revision, and only we write that (each epoch is one take's).
+   * Adopt it and renew on it at once; its own send time is unknown, so it does not move the
+   * deadline. If the entry cannot be read, keep acting until the deadline, as for any failed renewal.
+   */
+  private async adoptOwnWriteOrStepDown(holding: Holding): Promise<void> {
+    let seen: LeaseObservation;
+    try {
+      seen = await this.deps.store.read();
+    } catch (error) {
+      this.deps.logger.warn({ err: error, epoch: holding.epoch }, 'renewal lost its compare-and-set and the entry cannot be read; acting until the deadline only');
+      return;
+    }
+    if (this.holding !== holding) return;
+    if (seen.state === 'held' && seen.record.holder === this.holder && seen.record.epoch === holding.epoch && seen.revision > holding.revision) {
+      this.deps.logger.info({ epoch: holding.epoch, revision: seen.revision }, 'a renewal whose reply was lost had landed: renewing on it');
+      this.lastOwnRevision = seen.revision;
+      holding.revision = seen.revision;
+      holding.lastSentAt = Number.NEGATIVE_INFINITY;
+      return;
+    }
+    this.stepDown('taken');
   }
 
   /**
