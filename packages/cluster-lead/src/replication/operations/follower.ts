@@ -16,15 +16,6 @@ import type { LeadStore } from '../../store/index.js';
 import { ConflictEntryJson, DeadLetterEntry, OpsEntry, SensorReadingEntry, decodeEntry, type ReplicatedEntry } from './entries.js';
 import type { OpsNames } from './names.js';
 
-/**
- * How long each pull of the follower's ordered consumers waits (nats.js sends idle heartbeats every
- * half of it and resets the consumer after two are missed). An ephemeral consumer lives on one
- * NATS node: when that node dies, the client's default (30 s) left a standby following nothing for
- * about 30 s, and its API answered 404 for the operations started meanwhile (bench:failover --kill
- * nats-node). With 4 s, it notices in about 4 s and recreates the consumer from where it was.
- */
-export const FOLLOW_PULL_EXPIRES_MS = 4_000;
-
 export interface OpsFollowerDeps {
   readonly store: LeadStore;
   /** The API's idempotency table (its SQLite store, not the mirror). */
@@ -72,7 +63,7 @@ export class OpsFollower {
     const js = nc.jetstream();
     for (const stream of followedStreams(names)) {
       const consumer = await js.consumers.get(stream);
-      const messages = await consumer.consume({ expires: FOLLOW_PULL_EXPIRES_MS });
+      const messages = await consumer.consume();
       if (this.stopped) {
         await messages.close();
         return;
