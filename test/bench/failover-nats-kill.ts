@@ -22,8 +22,19 @@ const OPERATIONS_BEFORE_KILL = 3;
 const WINDOW_MS = 20_000;
 const WHOLE_WAIT_MS = 60_000;
 const JS_TIMEOUT_MS = 2_000;
-/** What a lead logs about the lease when it changes hands or cannot be written. */
-const LEASE_LINES = ['lease lost', 'lost the lease', 'lease acquired', 'could not renew the lease', 'could not take the lease', 'could not read the lease'] as const;
+/** What a lead logs about the lease when it changes hands or cannot be written, and about riding through (src/ha/README.md). */
+const LEASE_LINES = [
+  'lease lost',
+  'lost the lease',
+  'lease acquired',
+  'could not renew the lease',
+  'could not take the lease',
+  'could not read the lease',
+  'the lease store takes no writes: riding through',
+  'lease renewed again: the ride-through is over',
+  'not riding through',
+  'the ride-through allowance is used up',
+] as const;
 /** Registry events that say an agent is worse off than active. */
 const DEGRADED_EVENTS = new Set(['agent.degraded', 'agent.offline', 'agent.crashed', 'agent.quarantined']);
 

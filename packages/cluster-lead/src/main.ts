@@ -276,7 +276,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       jobs,
       replication: () => replication.stats(),
       ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
-      ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures() }) } : {}),
+      ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures(), rideThroughs: ha.rideThroughs() }) } : {}),
     });
 
     let intakeOpen: () => void = () => undefined;

@@ -59,7 +59,7 @@ export interface MetricsSources extends FleetMetricsSources {
   /** The latest reading of each sensor, at most the configured number, and how many were left out. */
   sensorValues?: () => { readings: readonly SensorValue[]; omitted: number };
   /** With config `ha`: whether this lead holds the lease, and failed attempts at opening its bucket; absent otherwise. */
-  ha?: () => { active: boolean; leaseOpenFailures: number };
+  ha?: () => { active: boolean; leaseOpenFailures: number; rideThroughs: { started: number; blocked: number } };
 }
 
 /** A sensor's latest reading as /metrics shows it. */
@@ -122,6 +122,8 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): () =
   if (ha !== undefined) {
     scrapedGauge(registry, { name: 'mesh_lead_ha_active', help: '1 while this lead holds its HA lease and acts, 0 while it stands by.', read: () => single(Number(ha().active)) });
     scrapedCounter(registry, { name: 'mesh_lead_ha_lease_open_failures_total', help: 'Failed attempts at opening the HA lease bucket (each retried with backoff).', read: () => single(ha().leaseOpenFailures) });
+    scrapedCounter(registry, { name: 'mesh_lead_ha_lease_ride_throughs_total', help: 'Times the lease holder rode through an unwritable lease stream on its standbys\' promises.', read: () => single(ha().rideThroughs.started) });
+    scrapedCounter(registry, { name: 'mesh_lead_ha_lease_ride_through_blocked_total', help: 'Witness rounds of the lease holder that did not extend its lease (a standby did not promise).', read: () => single(ha().rideThroughs.blocked) });
   }
   const sensorText = registerSensorMetrics(registry, s);
 

@@ -403,6 +403,14 @@ const Ha = z.strictObject({
    * about stall_ms + ttl_ms after the stall began; shorter stalls cost nothing.
    */
   stall_ms: z.number().int().min(100).max(120_000).default(5_000),
+  /**
+   * How long past ttl_ms the lease bucket keeps an unrenewed entry (its max age is ttl_ms + this,
+   * when a lead creates it): a holder whose lease stream has no leader (a NATS node lost, an
+   * election running) rides through up to this long past its TTL on its standbys' promises
+   * (src/ha/README.md), instead of failing over. 0: no ride-through. A lead killed is still
+   * detected in one TTL; a standby that no holder acknowledged waits for the max age.
+   */
+  ride_through_ms: z.number().int().min(0).max(120_000).default(10_000),
 });
 
 export const LeadConfigSchema = z.strictObject({

@@ -13,8 +13,15 @@ export interface KvLeaseOptions {
   readonly bucket: string;
   /** The lease's key (a cluster id, or a lead group's name). */
   readonly key: string;
-  /** The bucket's TTL when this call creates it; an existing bucket keeps its own, which wins. */
+  /** The lease's length (`ha.ttl_ms`); an existing bucket with a shorter max age shortens it to that. */
   readonly ttlMs: number;
+  /**
+   * How much longer than the lease the server keeps an entry nobody renews (`ha.ride_through_ms`):
+   * a bucket this call creates gets max age TTL + this, so a holder riding through a stream
+   * election with witnesses does not see its entry expired meanwhile. An existing bucket keeps its
+   * own max age (README.md says how to raise it).
+   */
+  readonly rideThroughMs?: number;
   /** Copies of the bucket in the NATS cluster (3 on a three-node cluster; 1 on a single server). */
   readonly replicas: number;
   /**
@@ -26,12 +33,13 @@ export interface KvLeaseOptions {
 }
 
 /**
- * The lease as one key of a JetStream KV bucket whose max age is the lease's TTL: the server
- * drops an entry nobody renewed, and writes are compare-and-set on the key's last revision.
+ * The lease as one key of a JetStream KV bucket whose max age is the lease's TTL plus the
+ * ride-through allowance: the server drops an entry nobody renewed for that long, and writes are
+ * compare-and-set on the key's last revision.
  */
 export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptions): Promise<LeaseStore> {
   if (!KEY_PATTERN.test(options.key)) throw new RangeError(`lease key ${JSON.stringify(options.key)} may only hold letters, digits and - / _ = .`);
-  const created = await createBucket(nc, options.bucket, { ttl: options.ttlMs, replicas: options.replicas, history: 1 });
+  const created = await createBucket(nc, options.bucket, { ttl: options.ttlMs + (options.rideThroughMs ?? 0), replicas: options.replicas, history: 1 });
   // No TTL: the highest epoch taken stays when nobody holds the lease, and when the lease bucket is recreated.
   await createBucket(nc, epochBucketName(options.bucket), { replicas: options.replicas, history: 1 });
   const status = await created.status();
@@ -39,7 +47,9 @@ export async function openKvLeaseStore(nc: NatsConnection, options: KvLeaseOptio
   const js = nc.jetstream({ timeout });
   const kv = await js.views.kv(options.bucket, { bindOnly: true, timeout });
   const epochs = await js.views.kv(epochBucketName(options.bucket), { bindOnly: true, timeout });
-  return new KvLeaseStore(kv, epochs, options.key, status.ttl > 0 ? status.ttl : options.ttlMs);
+  // A bucket without max age never expires an entry: as before, the lease is the configured TTL and nothing rides through.
+  const maxAgeMs = status.ttl > 0 ? status.ttl : options.ttlMs;
+  return new KvLeaseStore(kv, epochs, options.key, Math.min(options.ttlMs, maxAgeMs), maxAgeMs);
 }
 
 /** The bucket beside the lease bucket that keeps the highest epoch taken per lease key (no TTL). */
@@ -77,6 +87,7 @@ class KvLeaseStore implements LeaseStore {
     private readonly epochs: KV,
     private readonly key: string,
     readonly ttlMs: number,
+    readonly maxAgeMs: number,
   ) {}
 
   async read(): Promise<LeaseObservation> {

@@ -6,8 +6,14 @@ import type { LeaseRecord } from './lease-record.js';
  * use an in-memory fake.
  */
 export interface LeaseStore {
-  /** The TTL the store enforces on the entry (the bucket's max age): the lease's length. */
+  /** The lease's length: a holder's deadline is its last renewal's send time + this - a margin. */
   readonly ttlMs: number;
+  /**
+   * When the store itself drops an entry nobody renewed (the bucket's max age, counted from when
+   * the write landed): at least `ttlMs`. Beyond it, a holder may ride through an unwritable
+   * store with witnesses (lease-witness.ts), up to this long after its last good renewal.
+   */
+  readonly maxAgeMs: number;
   /** The entry now. */
   read(): Promise<LeaseObservation>;
   /**

@@ -7,6 +7,7 @@
  * board for the main thread's synchronous `epoch()` check.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { subjects } from '@mesh30k/shared';
 import { Events, connect, type NatsConnection } from 'nats';
 import { createLogger } from '../lib/logger.js';
 import { natsConnectionOptions } from '../nats/nats-link.js';
@@ -15,6 +16,7 @@ import { LeaseBoard, monotonicMs } from './lease-board.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { LeaseStore } from './lease-store.js';
 import type { FromLeaseThread, LeaseThreadData, ToLeaseThread } from './lease-thread-protocol.js';
+import { NatsWitnessLink } from './nats-witness-link.js';
 import { OpenBackoff } from './open-backoff.js';
 
 const port = parentPort;
@@ -26,6 +28,7 @@ const tell = (message: FromLeaseThread): void => port.postMessage(message);
 
 let keeper: LeaseKeeper | undefined;
 let stopWatch: (() => void) | undefined;
+let witnesses: NatsWitnessLink | undefined;
 let opening = false;
 let stopping = false;
 let retry: NodeJS.Timeout | undefined;
@@ -35,9 +38,17 @@ const ownerAlive = (): boolean => monotonicMs() - board.lastBeat() <= data.stall
 const nc: NatsConnection = await connect({ ...(await natsConnectionOptions({ ...data.nats, name: `${data.nats.name}-lease` })), waitOnFirstConnect: true });
 
 function startKeeping(store: LeaseStore): void {
-  const made = new LeaseKeeper({ store, now: monotonicMs, logger: log, ownerAlive, epochFloor: () => board.epochFloor() }, { holder: data.lease.holder });
+  // Core NATS between the leads of the group: it still routes while the lease stream has no leader.
+  witnesses = new NatsWitnessLink(
+    nc,
+    { key: data.lease.key, witnessSubject: subjects.leaseWitness(data.log.leadId), presenceSubject: subjects.leasePresence(data.log.leadId), inboxPrefix: data.nats.inboxPrefix, presenceTimeoutMs: Math.max(50, Math.floor(store.ttlMs / 8)) },
+    log,
+  );
+  const made = new LeaseKeeper({ store, now: monotonicMs, logger: log, ownerAlive, epochFloor: () => board.epochFloor(), witnesses }, { holder: data.lease.holder });
   keeper = made;
+  witnesses.serve(made);
   made.onHeld((lease) => board.hold(lease));
+  made.onRide((event) => tell({ type: 'ride', ride: event.type === 'extended' && !event.first ? 'extended-again' : event.type }));
   made.onChange((event) => {
     if (event.type === 'acquired') {
       tell({ type: 'acquired', epoch: event.epoch });
@@ -67,7 +78,7 @@ async function open(): Promise<void> {
     const store = await openKvLeaseStore(nc, data.lease);
     opening = false;
     if (stopping) return;
-    tell({ type: 'opened', ttlMs: store.ttlMs, failedAttempts: backoff.attempts });
+    tell({ type: 'opened', ttlMs: store.ttlMs, maxAgeMs: store.maxAgeMs, failedAttempts: backoff.attempts });
     backoff.reset();
     startKeeping(store);
   } catch (error) {
@@ -97,6 +108,7 @@ port.on('message', (message: ToLeaseThread) => {
   void (async () => {
     try {
       await keeper?.stop({ release: message.release });
+      witnesses?.close();
       await nc.drain();
     } catch (error) {
       log.warn({ err: error }, 'lease thread: stop did not finish cleanly');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/logger.js';
 import { LeaseBoard } from './lease-board.js';
 import type { LeaseEvent } from './lease-keeper.js';
-import type { FromLeaseThread, LeaseThreadData, ToLeaseThread } from './lease-thread-protocol.js';
+import type { FromLeaseThread, LeaseThreadData, RideStep, ToLeaseThread } from './lease-thread-protocol.js';
 import { ThreadedLease } from './threaded-lease.js';
 
 /** The lease thread's stand-in: the test writes the board and posts its messages by hand. */
@@ -25,7 +25,7 @@ class FakeThread extends EventEmitter {
 
 const DATA = {
   nats: { servers: ['nats://127.0.0.1:4222'], name: 'lead', reconnectWaitMs: 100 },
-  lease: { bucket: 'b', key: 'k', ttlMs: 1_000, replicas: 1, holder: 'lead@1' },
+  lease: { bucket: 'b', key: 'k', ttlMs: 1_000, rideThroughMs: 0, replicas: 1, holder: 'lead@1' },
   stallMs: 2_000,
   log: { level: 'silent' as const, leadId: 'lead', clusterId: 'c' },
 };
@@ -145,6 +145,38 @@ describe('ThreadedLease (main thread side)', () => {
     thread.say({ type: 'stopped' });
     await stopped;
     expect(events.at(-1)).toMatchObject({ type: 'lost', reason: 'released' });
+    expect(lease.epoch()).toBeNull();
+  });
+
+  it('acts past the renewal\'s deadline while the thread rides through, and passes the ride\'s steps on', () => {
+    const clock = { now: 10_000 };
+    const thread = new FakeThread();
+    const steps: RideStep[] = [];
+    const lease = new ThreadedLease(
+      {
+        logger: silentLogger(),
+        alive: () => true,
+        now: () => clock.now,
+        beatEveryMs: 60_000,
+        spawn: (data: LeaseThreadData) => {
+          thread.board = new LeaseBoard(data.board);
+          return thread as unknown as Worker;
+        },
+      },
+      DATA,
+      { opened: () => undefined, openFailed: () => undefined, change: () => undefined, ride: (step) => steps.push(step) },
+    );
+    lease.start();
+    thread.board.hold({ epoch: 7, validUntil: 10_900 });
+    thread.say({ type: 'acquired', epoch: 7 });
+    // A witness round sent at 10,500 moved the deadline (send time + TTL - margin).
+    thread.board.hold({ epoch: 7, validUntil: 11_400 });
+    thread.say({ type: 'ride', ride: 'extended' });
+    clock.now = 11_000;
+    expect(lease.epoch()).toBe(7);
+    thread.say({ type: 'ride', ride: 'ended' });
+    expect(steps).toEqual(['extended', 'ended']);
+    clock.now = 11_400;
     expect(lease.epoch()).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../lib/logger.js';
 import { LeaseBoard, monotonicMs } from './lease-board.js';
 import type { LeaseEvent, LeaseLoss } from './lease-keeper.js';
-import type { FromLeaseThread, LeaseThreadData, ToLeaseThread } from './lease-thread-protocol.js';
+import type { FromLeaseThread, LeaseThreadData, RideStep, ToLeaseThread } from './lease-thread-protocol.js';
 
 export interface ThreadedLeaseDeps {
   readonly logger: Logger;
@@ -25,9 +25,11 @@ export interface ThreadedLeaseDeps {
 }
 
 export interface ThreadedLeaseEvents {
-  opened(ttlMs: number, failedAttempts: number): void;
+  opened(ttlMs: number, maxAgeMs: number, failedAttempts: number): void;
   openFailed(error: string, attempt: number, retryInMs: number): void;
   change(event: LeaseEvent): void;
+  /** A step of a ride-through on the thread (optional: for counters). */
+  ride?(step: RideStep): void;
 }
 
 export class ThreadedLease {
@@ -104,7 +106,10 @@ export class ThreadedLease {
   private received(message: FromLeaseThread): void {
     switch (message.type) {
       case 'opened':
-        this.on.opened(message.ttlMs, message.failedAttempts);
+        this.on.opened(message.ttlMs, message.maxAgeMs, message.failedAttempts);
+        return;
+      case 'ride':
+        this.on.ride?.(message.ride);
         return;
       case 'open-failed':
         this.on.openFailed(message.error, message.attempt, message.retryInMs);

@@ -58,7 +58,7 @@ export interface ApiWiringDeps {
   /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
   readonly idempotency?: IdempotencyStore;
   /** With config `ha`: the lease's state, for /metrics and to refuse changes while a standby. */
-  readonly ha?: () => { active: boolean; leaseOpenFailures: number };
+  readonly ha?: () => { active: boolean; leaseOpenFailures: number; rideThroughs: { started: number; blocked: number } };
 }
 
 /** How many of the best agents the deep health check tries before it gives up. */

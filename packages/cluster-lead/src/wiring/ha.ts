@@ -24,12 +24,14 @@ export interface LeadHa {
   epoch(): number | null;
   /** Failed attempts at opening the lease bucket since start (each is retried on a timer). */
   leaseOpenFailures(): number;
+  /** Ride-throughs of an unwritable lease stream since start: started, and witness rounds that did not extend the lease. */
+  rideThroughs(): { started: number; blocked: number };
   /** Stops renewing and releases the lease, so a standby takes over without waiting for its TTL. */
   stop(): Promise<void>;
 }
 
 /** Logged on each failed attempt at opening the lease bucket (retried with backoff). */
-export const HA_EVENTS = Object.freeze({ leaseOpenFailed: 'ha.lease-open-failed', leaseOpened: 'ha.lease-opened' } as const);
+export const HA_EVENTS = Object.freeze({ leaseOpenFailed: 'ha.lease-open-failed', leaseOpened: 'ha.lease-opened', noRideThrough: 'ha.no-ride-through' } as const);
 
 export interface HaDeps {
   readonly config: LeadConfig;
@@ -50,6 +52,7 @@ export function buildHa({ config, logger, nats, connected: natsUp, onLost, epoch
   const lost = onLost ?? exitOnLoss(log);
   let acting = false;
   let openFailures = 0;
+  const rides = { started: 0, blocked: 0 };
   // The start-up for the latest connection (a new connection replaces it).
   let connected: (() => void) | undefined;
   const onActive: Array<() => void> = [];
@@ -68,12 +71,25 @@ export function buildHa({ config, logger, nats, connected: natsUp, onLost, epoch
     { logger: log, alive: natsUp, ...(epochFloor === undefined ? {} : { epochFloor }) },
     {
       nats,
-      lease: { bucket: config.ha.bucket, key: config.ha.lease_key ?? config.cluster_id, ttlMs: config.ha.ttl_ms, replicas: config.ha.replicas, holder: `${config.lead_id}@${process.pid}` },
+      lease: {
+        bucket: config.ha.bucket,
+        key: config.ha.lease_key ?? config.cluster_id,
+        ttlMs: config.ha.ttl_ms,
+        rideThroughMs: config.ha.ride_through_ms,
+        replicas: config.ha.replicas,
+        holder: `${config.lead_id}@${process.pid}`,
+      },
       stallMs: config.ha.stall_ms,
       log: { level: config.log.level, leadId: config.lead_id, clusterId: config.cluster_id },
     },
     {
-      opened: (ttlMs, failedAttempts) => log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: ttlMs, stall_ms: config.ha.stall_ms, failed_attempts: failedAttempts }, 'standing by for the lease'),
+      opened: (ttlMs, maxAgeMs, failedAttempts) => {
+        log.info({ event: HA_EVENTS.leaseOpened, bucket: config.ha.bucket, ttl_ms: ttlMs, max_age_ms: maxAgeMs, stall_ms: config.ha.stall_ms, failed_attempts: failedAttempts }, 'standing by for the lease');
+        // A bucket made before ha.ride_through_ms keeps its max age: no ride-through until it is raised (src/ha/README.md).
+        if (config.ha.ride_through_ms > 0 && maxAgeMs <= ttlMs) {
+          log.warn({ event: HA_EVENTS.noRideThrough, bucket: config.ha.bucket, ttl_ms: ttlMs, max_age_ms: maxAgeMs }, 'the lease bucket\'s max age leaves no ride-through allowance: a NATS node loss that stalls the lease stream fails the lead over');
+        }
+      },
       openFailed: (error, attempt, retryInMs) => {
         openFailures += 1;
         log.warn({ event: HA_EVENTS.leaseOpenFailed, err: { message: error }, bucket: config.ha.bucket, attempt, retry_in_ms: retryInMs }, 'could not open the lease bucket; standing by and trying again');
@@ -81,6 +97,10 @@ export function buildHa({ config, logger, nats, connected: natsUp, onLost, epoch
       change: (event) => {
         if (event.type === 'acquired') becomeActive();
         else if (event.reason !== 'released') lost(event.reason);
+      },
+      ride: (step) => {
+        if (step === 'extended') rides.started += 1;
+        else if (step === 'blocked') rides.blocked += 1;
       },
     },
   );
@@ -106,6 +126,7 @@ export function buildHa({ config, logger, nats, connected: natsUp, onLost, epoch
     role: () => (acting ? 'active' : 'standby'),
     epoch: () => lease.epoch(),
     leaseOpenFailures: () => openFailures,
+    rideThroughs: () => ({ ...rides }),
     stop: () => lease.stop({ release: true }),
   };
 }
@@ -117,6 +138,7 @@ function singleLead(): LeadHa {
     role: () => 'single',
     epoch: () => null,
     leaseOpenFailures: () => 0,
+    rideThroughs: () => ({ started: 0, blocked: 0 }),
     stop: () => Promise.resolve(),
   };
 }

@@ -51,6 +51,13 @@ export const subjects = {
    * lead each time it takes the HA lease, so agents learn the new holder's key without asking.
    */
   leadKey: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.leadkey`,
+  /**
+   * Lead -> the other leads of its HA group: the holder asks the standbys to promise not to take
+   * the lease while its lease stream takes no writes (core NATS, which routes around a lost node).
+   */
+  leaseWitness: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.lease.witness`,
+  /** Standby lead -> the holder of its HA group's lease: "I am here", so the holder waits for its promise. */
+  leasePresence: (leadId: string) => `${ROOT}.${token(leadId, 'lead id')}.lease.presence`,
 } as const;
 
 export type SubjectFamily = keyof typeof subjects;
@@ -92,6 +99,9 @@ export const SUBJECT_KINDS: { readonly [F in SubjectFamily]: readonly MessageKin
   // The reply is a root-signed enrollment record, verified with verifyEnrollment, not a message.
   announce: [],
   leadKey: [],
+  // Lead-to-lead lease messages (packages/cluster-lead/src/ha/lease-witness.ts), not mesh messages.
+  leaseWitness: [],
+  leasePresence: [],
 };
 
 /** Header names carrying the signature and the signer beside the signed bytes (NATS and HTTP). */

@@ -1,9 +1,8 @@
 // The lease holder of lease-holder.ts inside the test process, for tests that fault NATS rather
 // than the holder (no process start-up to wait for).
-import { performance } from 'node:perf_hooks';
 import { connect, type NatsConnection } from 'nats';
-import { silentLogger } from '../../../src/lib/logger.js';
-import { LeaseKeeper, openKvLeaseStore } from '../../../src/ha/index.js';
+import type { LeaseKeeper } from '../../../src/ha/index.js';
+import { openHolderKeeper } from './holder-keeper.js';
 import { HolderLog, type HolderSpec } from './holder-process.js';
 
 const ACT_EVERY_MS = 20;
@@ -22,8 +21,7 @@ export class InProcessHolder extends HolderLog {
 
   static async start(spec: HolderSpec): Promise<InProcessHolder> {
     const nc = await connect({ servers: [...spec.servers], reconnectTimeWait: 50, maxReconnectAttempts: -1, pingInterval: 1_000 });
-    const store = await openKvLeaseStore(nc, { bucket: spec.bucket, key: spec.key, ttlMs: spec.ttlMs, replicas: spec.replicas });
-    const keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: silentLogger() }, { holder: spec.holder });
+    const keeper = await openHolderKeeper(nc, spec);
     let published = 0;
     const actTimer = setInterval(() => {
       const epoch = keeper.epoch();
@@ -33,6 +31,8 @@ export class InProcessHolder extends HolderLog {
     }, ACT_EVERY_MS);
     const holder = new InProcessHolder(spec, nc, keeper, actTimer);
     keeper.onChange((event) => holder.push({ ...event, holder: spec.holder, published }));
+    keeper.onRide((event) => holder.push({ type: 'ride', ride: event.type, holder: spec.holder, published }));
+    keeper.onAcknowledged((by) => holder.push({ type: 'acknowledged', epoch: by.epoch, holder: spec.holder, published }));
     holder.push({ type: 'started', holder: spec.holder, published: 0 });
     keeper.start();
     return holder;

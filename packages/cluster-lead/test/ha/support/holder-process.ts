@@ -6,10 +6,12 @@ import { fileURLToPath } from 'node:url';
 const SCRIPT = fileURLToPath(new URL('./lease-holder.ts', import.meta.url));
 
 export interface HolderLine {
-  readonly type: 'started' | 'acquired' | 'lost';
+  readonly type: 'started' | 'acquired' | 'lost' | 'ride' | 'acknowledged';
   readonly holder: string;
   readonly epoch?: number;
   readonly reason?: string;
+  /** For a `ride` line: the step (src/ha/lease-keeper.ts RideEvent). */
+  readonly ride?: string;
   readonly published: number;
   /** When the test process read the line (Date.now()). */
   readonly seenAt: number;
@@ -21,6 +23,8 @@ export interface HolderSpec {
   readonly key: string;
   readonly holder: string;
   readonly ttlMs: number;
+  /** The lease bucket's max age beyond the TTL (ha.ride_through_ms). */
+  readonly rideThroughMs: number;
   readonly replicas: number;
   readonly subject: string;
 }
@@ -78,7 +82,7 @@ export class HolderProcess extends HolderLog {
 
   constructor(spec: HolderSpec) {
     super(spec);
-    const args = [SCRIPT, spec.servers.join(','), spec.bucket, spec.key, spec.holder, String(spec.ttlMs), String(spec.replicas), spec.subject];
+    const args = [SCRIPT, spec.servers.join(','), spec.bucket, spec.key, spec.holder, String(spec.ttlMs), String(spec.rideThroughMs), String(spec.replicas), spec.subject];
     this.child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));

@@ -1,12 +1,10 @@
 // A lead-shaped process for lease tests: it competes for one lease and, while it holds it,
 // "acts" every few ms by publishing a message stamped with its epoch. Lease events go to stdout
 // as JSON lines. Killed (-9), paused (SIGSTOP) and resumed by the test.
-import { performance } from 'node:perf_hooks';
 import { connect } from 'nats';
-import { silentLogger } from '../../../src/lib/logger.js';
-import { LeaseKeeper, openKvLeaseStore } from '../../../src/ha/index.js';
+import { openHolderKeeper } from './holder-keeper.js';
 
-const [servers, bucket, key, holder, ttl, replicas, subject] = process.argv.slice(2);
+const [servers, bucket, key, holder, ttl, rideThrough, replicas, subject] = process.argv.slice(2);
 const ACT_EVERY_MS = 20;
 
 function say(line: Record<string, unknown>): void {
@@ -14,10 +12,11 @@ function say(line: Record<string, unknown>): void {
 }
 
 const nc = await connect({ servers: servers!.split(','), reconnectTimeWait: 50, maxReconnectAttempts: -1, pingInterval: 1_000 });
-const store = await openKvLeaseStore(nc, { bucket: bucket!, key: key!, ttlMs: Number(ttl), replicas: Number(replicas) });
-const keeper = new LeaseKeeper({ store, now: () => performance.now(), logger: silentLogger() }, { holder: holder! });
+const keeper = await openHolderKeeper(nc, { servers: servers!.split(','), bucket: bucket!, key: key!, holder: holder!, ttlMs: Number(ttl), rideThroughMs: Number(rideThrough), replicas: Number(replicas), subject: subject! });
 let published = 0;
 keeper.onChange((event) => say({ ...event, published }));
+keeper.onRide((event) => say({ type: 'ride', ride: event.type, published }));
+keeper.onAcknowledged((by) => say({ type: 'acknowledged', epoch: by.epoch, published }));
 keeper.start();
 setInterval(() => {
   const epoch = keeper.epoch();
