@@ -4,9 +4,8 @@
  * verifying thousands of heartbeats a second in worker threads should not pay for a promise
  * per message.
  */
-import { createPrivateKey, createPublicKey, generateKeyPair, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
 import { MeshError } from '../lib/errors.js';
 import { PKCS8_ED25519_PREFIX, SPKI_ED25519_PREFIX, withDerPrefix } from '../signing/der.js';
 import {
@@ -21,9 +20,7 @@ import { KeyCache } from '../signing/key-cache.js';
 import { promised } from '../signing/promised.js';
 import { isValidPublicKey } from '../signing/public-key-check.js';
 import type { KeyCacheStats } from '../signing/key-cache.js';
-import type { Ed25519, KeyPair, PrivateKeyBytes, PublicKeyBytes, Signer } from '../signing/types.js';
-
-const generateKeyPairAsync = promisify(generateKeyPair);
+import type { Ed25519, PrivateKeyBytes, PublicKeyBytes, Signer } from '../signing/types.js';
 
 export interface NodeSigner extends Signer {
   signSync(message: Uint8Array): Uint8Array;
@@ -68,14 +65,13 @@ export function createNodeEd25519(options: NodeEd25519Options = {}): NodeEd25519
   return {
     name: 'node',
 
-    async generateKeyPair(): Promise<KeyPair> {
-      const { privateKey } = await generateKeyPairAsync('ed25519');
-      const jwk = privateKey.export({ format: 'jwk' });
-      return {
-        privateKey: jwkMember(jwk.d, 'd', PRIVATE_KEY_LENGTH),
-        publicKey: jwkMember(jwk.x, 'x', PUBLIC_KEY_LENGTH),
-      };
-    },
+    generateKeyPair: () =>
+      promised(() => {
+        // A random seed is an Ed25519 private key (RFC 8032). Not node's generateKeyPair: see
+        // `randomPrivateKey` in node-session-crypto.ts for the deadlock its key jobs can cause.
+        const privateKey = asUint8Array(randomBytes(PRIVATE_KEY_LENGTH));
+        return { privateKey, publicKey: publicKeyOf(importPrivate(privateKey)) };
+      }),
 
     publicKeyFromPrivate: (privateKey) => promised(() => publicKeyOf(importPrivate(privateKey))),
     signer: (privateKey) => promised(() => signerSync(privateKey)),
