@@ -294,6 +294,41 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
+  it('stamps every release that falls due before running another effect: a costly effect delays no stamp by more than itself', () => {
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const timer = new PreciseTimer({ platform, marginMs: 3 });
+    const deadline = platform.t + 200;
+    const EFFECT_MS = 1;
+    const released: { n: number; lateMs: number; effectDelayMs: number; queuedMs: number }[] = [];
+    for (let n = 0; n < 20; n++) {
+      // Twenty agents of one process, due 10 us apart (their clocks' estimates differ that much).
+      const due = deadline + n * 0.01;
+      timer.schedule({
+        clock,
+        deadlineLocal: due,
+        effect: (stamp, info) => {
+          released.push({ n, lateMs: stamp - due, effectDelayMs: info.effectDelayMs, queuedMs: timer.effectQueuedMs });
+          platform.t += EFFECT_MS; // a send through a process's slow path
+        },
+        onRelease: () => undefined,
+      });
+    }
+    platform.runAll();
+    expect(released.map((r) => r.n)).toEqual([...Array(20).keys()]);
+    for (const r of released) {
+      expect(r.lateMs).toBeGreaterThanOrEqual(0);
+      // Stamped while at most one effect ran, never behind the queue of them.
+      expect(r.lateMs).toBeLessThan(EFFECT_MS + 0.05);
+      // What a send inside the effect is dated back by: its wait behind the others.
+      expect(r.queuedMs).toBe(r.effectDelayMs);
+    }
+    // The effects queue behind each other instead, and each says by how much.
+    expect(released[19]!.effectDelayMs).toBeGreaterThan(10 * EFFECT_MS);
+    expect(timer.effectQueuedMs).toBe(0);
+    timer.stop();
+  });
+
   it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
     const platform = new FakePlatform();
     const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });

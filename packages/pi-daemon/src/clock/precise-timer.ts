@@ -62,8 +62,14 @@ export interface ReleaseInfo {
   marginMs: number;
   /** The busy-waited tail in force for this pass, ms (the rest of the margin is slept). */
   spinTailMs: number;
-  /** Time from the pass's first stamp to this one, ms (the pass's own share: releases and effects before it). */
+  /** Time from the pass's first stamp to this one, ms (the pass's own share: the stamps before it). */
   inPassMs: number;
+  /**
+   * Time from this release's stamp to the start of its effect, ms: the effects of the releases
+   * stamped with it ran first. One agent per device leaves it near 0; a process of many agents
+   * (simulation) queues them here.
+   */
+  effectDelayMs: number;
   /**
    * Time this thread waited for a CPU from arming the timer to the end of the pass, ms (only
    * with `runQueueWaitMs`): lateness this explains is the machine's load, not this code.
@@ -82,6 +88,8 @@ class Entry implements Timed, ReleaseRequest {
   heapIndex = -1;
   state: 'pending' | 'stamped' | 'done' | 'cancelled' = 'pending';
   stamp = 0;
+  /** Monotonic instant of the stamp. */
+  stampedAt = 0;
   info: ReleaseInfo | undefined = undefined;
   readonly clock: Clock;
   readonly deadlineLocal: number;
@@ -128,9 +136,9 @@ export interface PreciseTimerOptions {
  * monotonic due times re-read from their own clocks, so the costly part is done early);
  * a margin before it (adaptive: it follows the measured wake-up lateness and event-loop
  * delay), a wait (asleep, then busy for a tail that follows how far the sleeps overshoot)
- * walks the batch and stamps each entry as it falls due, running its
- * `effect` at once (a send of bytes prepared before T), so the release is observable at T and
- * not only recorded. The `onRelease` callbacks (bookkeeping) run only after the pass, in small
+ * walks the batch and stamps each entry as it falls due; the entries due together are stamped
+ * in one tight run, then their `effect`s run (a send of bytes prepared before T), so the release
+ * is observable at T and not only recorded, and no stamp waits for another release's effect. The `onRelease` callbacks (bookkeeping) run only after the pass, in small
  * chunks, so releases that fall together do not delay each other.
  */
 export class PreciseTimer {
@@ -154,6 +162,10 @@ export class PreciseTimer {
   /** When the armed timer should fire (never before the instant it was armed). */
   private wakeAt = Infinity;
   private readonly stamped: Entry[] = [];
+  /** Releases stamped in the current pass that have an effect; those from dueHead on have not run it yet. */
+  private readonly dueNow: Entry[] = [];
+  private dueHead = 0;
+  private effectQueued = 0;
   private delivering = false;
   private stopped = false;
   private lateMs = 0;
@@ -176,6 +188,16 @@ export class PreciseTimer {
   /** The busy-waited tail in force now, ms. */
   get spinTailMs(): number {
     return this.tail.marginMs;
+  }
+
+  /**
+   * While a release's effect runs: how long it waited behind the effects of releases stamped
+   * with it, ms (its info's effectDelayMs); 0 at any other time. One agent per device never
+   * waits so; a process releasing many agents at once (simulation) dates each agent's send
+   * this much earlier, as it would have come on its own device.
+   */
+  get effectQueuedMs(): number {
+    return this.effectQueued;
   }
 
   get pending(): number {
@@ -286,17 +308,23 @@ export class PreciseTimer {
   private spin(wakeLateMs: number): void {
     const platform = this.platform;
     const started = platform.now();
-    const marginMs = this.margin.marginMs;
-    const spinTailMs = this.tail.marginMs;
-    let firstStampAt = NaN;
+    const pass: PassState = { wakeLateMs, marginMs: this.margin.marginMs, spinTailMs: this.tail.marginMs, firstStampAt: Number.NaN, next: 0, slower: false };
     const batch = this.batch;
-    let next = 0;
-    spinning: while (next < batch.length) {
+    for (;;) {
       const now = platform.now();
-      const head = batch[next]!;
-      if (head.state === 'pending' && (head.due - now > marginMs || now - started > MAX_SPIN_MS)) break;
+      // Stamps come first: everything due at `now` is stamped in one tight run (one clock read
+      // each); then one effect, and the clock is read again. No stamp waits for more than one
+      // effect, and no effect for anything but stamps.
+      if (!pass.slower) this.stampDue(pass, now);
+      if (this.dueNow.length > this.dueHead) {
+        this.runNextEffect();
+        continue;
+      }
+      if (pass.slower || pass.next >= batch.length) break;
+      const head = batch[pass.next]!;
+      if (head.due - now > pass.marginMs || now - started > MAX_SPIN_MS) break;
       // Asleep until the tail: the CPU is free for other processes meanwhile.
-      const sleepMs = head.state === 'pending' ? head.due - now - spinTailMs : 0;
+      const sleepMs = head.due - now - pass.spinTailMs;
       if (sleepMs > MIN_SLEEP_MS) {
         const queuedBefore = this.runQueueWait?.();
         platform.sleep(sleepMs);
@@ -304,32 +332,11 @@ export class PreciseTimer {
         // As for the margin: time spent waiting for a CPU is the machine's, and a longer spin
         // would only be preempted in turn; the tail covers the rest (the kernel's timer slack).
         this.tail.observe(queuedBefore === undefined ? overshootMs : overshootMs - (this.runQueueWait!() - queuedBefore));
-        continue;
-      }
-      // Everything already due at `now` is stamped in one tight run: one clock read each.
-      for (; next < batch.length; next++) {
-        const entry = batch[next]!;
-        if (entry.state !== 'pending') continue;
-        if (entry.due > now) continue spinning;
-        let local = entry.clock.now();
-        if (local < entry.deadlineLocal) {
-          const since = platform.now();
-          while (local < entry.deadlineLocal && platform.now() - since < MAX_CATCH_UP_MS) local = entry.clock.now();
-          if (local < entry.deadlineLocal) {
-            // Its clock runs slower than estimated: look again next round.
-            entry.due = estimateDue(entry, platform.now());
-            break spinning;
-          }
-        }
-        entry.state = 'stamped';
-        entry.stamp = local;
-        const stampedAt = platform.now();
-        if (Number.isNaN(firstStampAt)) firstStampAt = stampedAt;
-        entry.info = { wakeLateMs, marginMs, spinTailMs, inPassMs: stampedAt - firstStampAt };
-        this.stamped.push(entry);
-        if (entry.effect !== undefined) this.runEffect(entry);
       }
     }
+    this.dueNow.length = 0;
+    this.dueHead = 0;
+    const next = pass.next;
     const runQueueMs = this.runQueueWait === undefined ? undefined : this.runQueueWait() - this.runQueueAtArm;
     for (let i = 0; i < next; i++) {
       const entry = batch[i]!;
@@ -341,11 +348,51 @@ export class PreciseTimer {
     this.sortBatch();
   }
 
-  private runEffect(entry: Entry): void {
+  /**
+   * Stamps the batch's entries due at `now`, in due order, from `pass.next` on. An entry whose
+   * own clock has not quite reached its deadline (rates differ by a few ppm) is waited for on
+   * that clock for a moment; if it is still short, the pass stops stamping (`pass.slower`).
+   */
+  private stampDue(pass: PassState, now: number): void {
+    const batch = this.batch;
+    const platform = this.platform;
+    for (; pass.next < batch.length; pass.next++) {
+      const entry = batch[pass.next]!;
+      if (entry.state !== 'pending') continue;
+      if (entry.due > now) return;
+      let local = entry.clock.now();
+      if (local < entry.deadlineLocal) {
+        const since = platform.now();
+        while (local < entry.deadlineLocal && platform.now() - since < MAX_CATCH_UP_MS) local = entry.clock.now();
+        if (local < entry.deadlineLocal) {
+          // Its clock runs slower than estimated: look again next round.
+          entry.due = estimateDue(entry, platform.now());
+          pass.slower = true;
+          return;
+        }
+      }
+      entry.state = 'stamped';
+      entry.stamp = local;
+      entry.stampedAt = platform.now();
+      if (Number.isNaN(pass.firstStampAt)) pass.firstStampAt = entry.stampedAt;
+      entry.info = { wakeLateMs: pass.wakeLateMs, marginMs: pass.marginMs, spinTailMs: pass.spinTailMs, inPassMs: entry.stampedAt - pass.firstStampAt, effectDelayMs: 0 };
+      this.stamped.push(entry);
+      if (entry.effect !== undefined) this.dueNow.push(entry);
+    }
+  }
+
+  /** The effect of the earliest stamped release whose effect has not run. */
+  private runNextEffect(): void {
+    const entry = this.dueNow[this.dueHead++]!;
+    const queuedMs = this.platform.now() - entry.stampedAt;
+    entry.info!.effectDelayMs = queuedMs;
+    this.effectQueued = queuedMs;
     try {
       entry.effect!(entry.stamp, entry.info!);
     } catch (error) {
       this.onError(error);
+    } finally {
+      this.effectQueued = 0;
     }
   }
 
@@ -395,6 +442,18 @@ export class PreciseTimer {
     }
     this.platform.nextTurn(() => this.deliverChunk());
   }
+}
+
+/** One release pass's settings and progress through the batch. */
+interface PassState {
+  readonly wakeLateMs: number;
+  readonly marginMs: number;
+  readonly spinTailMs: number;
+  firstStampAt: number;
+  /** Index of the first batch entry not yet looked at. */
+  next: number;
+  /** An entry's own clock was short of its deadline: stamping stops for this pass. */
+  slower: boolean;
 }
 
 /** Monotonic instant at which `clock` will read the deadline, assuming equal rates, `now` being the monotonic clock. */
