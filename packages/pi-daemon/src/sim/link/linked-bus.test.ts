@@ -72,4 +72,36 @@ describe('per-agent uplinks behind one release pass', () => {
     const slowHanded = inner.handed.get('slow')!;
     for (const id of ['a', 'b', 'c']) expect(inner.handed.get(id)!).toBeLessThan(slowHanded);
   });
+
+  it('dates each agent\'s send as on its own device: the wait behind the pass\'s earlier sends is not the agent\'s', async () => {
+    line = new DelayLine();
+    timer = new PreciseTimer({ marginMs: 2 });
+    const inner = new HandoverBus();
+    const SEND_MS = 2;
+    const sent: { ticketSentAt: number; startedAt: number; queuedMs: number }[] = [];
+    const deadline = performance.now() + 30;
+    for (let k = 0; k < 5; k++) {
+      const link = new AgentLink(line, { up: { baseMs: 1, jitterMs: 0 }, down: { baseMs: 1, jitterMs: 0 } }, 21 + k);
+      const bus = new LinkedBus(inner, link, () => performance.now() - timer.effectQueuedMs);
+      timer.schedule({
+        clock: monotonic,
+        deadlineLocal: deadline,
+        effect: (_stamp, info) => {
+          const startedAt = performance.now();
+          while (performance.now() - startedAt < SEND_MS); // this agent's own slow send path
+          bus.publish(`agent-${k}`, new Uint8Array(1));
+          sent.push({ ticketSentAt: bus.lastUplink!.sentAt, startedAt, queuedMs: info.effectDelayMs });
+        },
+        onRelease: () => undefined,
+      });
+    }
+    while (inner.handed.size < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const s of sent) {
+      // Its own send path counts; the agents' sends before it in the pass do not.
+      expect(s.ticketSentAt - (s.startedAt - s.queuedMs)).toBeGreaterThanOrEqual(SEND_MS);
+    }
+    // The fifth effect started after four 2 ms sends, yet its send is dated like the first one's.
+    expect(sent[4]!.queuedMs).toBeGreaterThanOrEqual(4 * SEND_MS);
+    expect(sent[4]!.ticketSentAt - sent[0]!.ticketSentAt).toBeLessThan(4 * SEND_MS);
+  });
 });
