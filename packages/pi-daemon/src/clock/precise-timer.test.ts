@@ -329,6 +329,40 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
+  it('with yieldAfterStamps, gives the CPU away once between the stamps and the effects of a pass of several, never for one', () => {
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const sleeps: { ms: number; effectsRun: number }[] = [];
+    let effectsRun = 0;
+    const sleep = platform.sleep.bind(platform);
+    platform.sleep = (ms: number) => {
+      sleeps.push({ ms, effectsRun });
+      sleep(ms);
+    };
+    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2, yieldAfterStamps: true });
+    const release = (count: number): number[] => {
+      const deadline = platform.t + 200;
+      const stamps: number[] = [];
+      for (let n = 0; n < count; n++) {
+        timer.schedule({ clock, deadlineLocal: deadline, effect: (stamp) => { effectsRun++; stamps.push(stamp); }, onRelease: () => undefined });
+      }
+      platform.runAll();
+      return stamps;
+    };
+    const three = release(3);
+    // The last sleep before any effect ran is the hand-over, after all three stamps.
+    const handOver = sleeps.filter((s) => s.effectsRun === 0).at(-1)!;
+    expect(handOver.ms).toBeLessThan(0.05);
+    expect(Math.max(...three)).toBeLessThanOrEqual(Math.min(...three) + 0.01);
+    expect(sleeps.filter((s) => s.effectsRun > 0)).toHaveLength(0);
+    sleeps.length = 0;
+    effectsRun = 0;
+    release(1);
+    // One release alone goes straight from its stamp to its effect: only the wait before T slept.
+    expect(sleeps.every((s) => s.ms >= 0.05)).toBe(true);
+    timer.stop();
+  });
+
   it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
     const platform = new FakePlatform();
     const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });

@@ -108,6 +108,8 @@ export class SimFleet {
     const base = deps.baseClock ?? trueClock;
     const releases = new PreciseTimer({
       runQueueWaitMs: runQueueWaitReader(),
+      // Several sims on few cores release at the same T: each lets the others stamp before its sends.
+      yieldAfterStamps: true,
       onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
     });
     // Beats due in one slot start together, so their requests leave in one socket write: one
