@@ -161,6 +161,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
   let observer: AckObserver | undefined;
   try {
     observer = await AckObserver.start(mesh.natsUrl, LEAD_ID);
+    stdout.write(`[${label}] observer ${observer.prioritized ? 'at a raised priority (nice -10)' : 'at the default priority (raising it was refused)'}\n`);
     await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
