@@ -329,7 +329,7 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
-  it('with yieldAfterStamps, gives the CPU away once between the stamps and the effects of a pass of several, never for one', () => {
+  it('with shareCpu, gives the CPU away after the stamps and after every slice of effects, never for a lone release', () => {
     const platform = new FakePlatform();
     const clock = { now: () => platform.t };
     const sleeps: { ms: number; effectsRun: number }[] = [];
@@ -339,22 +339,30 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
       sleeps.push({ ms, effectsRun });
       sleep(ms);
     };
-    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2, yieldAfterStamps: true });
+    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2, shareCpu: true });
     const release = (count: number): number[] => {
       const deadline = platform.t + 200;
       const stamps: number[] = [];
       for (let n = 0; n < count; n++) {
-        timer.schedule({ clock, deadlineLocal: deadline, effect: (stamp) => { effectsRun++; stamps.push(stamp); }, onRelease: () => undefined });
+        const effect = (stamp: number): void => {
+          effectsRun++;
+          stamps.push(stamp);
+          platform.t += 0.1; // each send takes 0.1 ms
+        };
+        timer.schedule({ clock, deadlineLocal: deadline, effect, onRelease: () => undefined });
       }
       platform.runAll();
       return stamps;
     };
-    const three = release(3);
-    // The last sleep before any effect ran is the hand-over, after all three stamps.
+    const ten = release(10);
+    // The last sleep before any effect ran is the hand-over, after all ten stamps.
     const handOver = sleeps.filter((s) => s.effectsRun === 0).at(-1)!;
     expect(handOver.ms).toBeLessThan(0.05);
-    expect(Math.max(...three)).toBeLessThanOrEqual(Math.min(...three) + 0.01);
-    expect(sleeps.filter((s) => s.effectsRun > 0)).toHaveLength(0);
+    expect(Math.max(...ten)).toBeLessThanOrEqual(Math.min(...ten) + 0.02);
+    // 1 ms of effects, handed over again after each 0.3 ms slice (none once only one is left).
+    const between = sleeps.filter((s) => s.effectsRun > 0);
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    expect(between.every((s) => s.ms < 0.05 && s.effectsRun < 10)).toBe(true);
     sleeps.length = 0;
     effectsRun = 0;
     release(1);

@@ -109,7 +109,7 @@ export class SimFleet {
     const releases = new PreciseTimer({
       runQueueWaitMs: runQueueWaitReader(),
       // Several sims on few cores release at the same T: each lets the others stamp before its sends.
-      yieldAfterStamps: true,
+      shareCpu: true,
       onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
     });
     // Beats due in one slot start together, so their requests leave in one socket write: one
