@@ -29,7 +29,7 @@ export const DEFAULT_MIN_DRIFT_SPAN_MS = 30_000;
 /**
  * Fewest drift points for a fit. Four left two degrees of freedom, but block minima on a link
  * with 30 ms of jitter then gave slopes off by tens of ppm, and the filter's bounds carried over
- * 80 s with such a slope doubled the offset's p99 error (a 300 ms link, 45 beats); eight do not.
+ * a minute with such a slope pulled the offset by milliseconds; eight points are steadier.
  */
 export const DEFAULT_MIN_DRIFT_POINTS = 8;
 /** A sample is a popcorn spike when its delay exceeds factor * normal delay + slack. */

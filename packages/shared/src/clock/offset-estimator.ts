@@ -57,9 +57,9 @@ export type OffsetEstimatorConfig = OffsetEstimatorOverrides & {
  *   middle of what is left. Each side of it is set by that direction's fastest trip in the
  *   window, so with jitter on both legs it is off by half the difference of the two directions'
  *   smallest delays, where the reference sample alone is off by half the difference of one
- *   exchange's two delays (300 ms links with 0-30 ms uniform jitter each way, 30 beats, clocks
- *   drifting up to 50 ppm: p99 3.8 ms against 8.0). Where the bounds do not meet (a step not
- *   yet detected), the reference is used.
+ *   exchange's two delays (about half the error on a 300 ms link with 0-30 ms of uniform jitter
+ *   each way; offset-estimator.property.test.ts). Where the bounds do not meet (a step not yet
+ *   detected), the reference is used.
  * - Spikes: a delay far above the normal path delay is kept for jitter only, so a congestion
  *   burst longer than the window cannot hand the reference to a bad sample.
  * - Drift: a least-squares line (offset vs local time) through the smallest-delay sample of
