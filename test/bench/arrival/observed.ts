@@ -20,12 +20,15 @@ export interface ObservedLine {
   uplink_delay_ms?: number;
   /** When the sim's emulated uplink handed the ACK to its NATS connection (machine clock). */
   uplink_out_true_ms?: number;
+  /** The instant the uplink delay ran from: the send, as on the agent's own device (newer sims). */
+  uplink_in_true_ms?: number;
   hold?: {
     deadline_local_ms: number;
     deadline_mesh_ms: number;
     prebuilt: boolean;
     wake_late_ms?: number;
     in_pass_ms?: number;
+    effect_delay_ms?: number;
     margin_ms?: number;
     spin_tail_ms?: number;
     run_queue_ms?: number;
@@ -50,6 +53,17 @@ export interface ObservedFigures {
   inSim: Distribution;
   /** ... and after it (the NATS client's flush, nats-server, the observer's own event loop). */
   afterSim: Distribution;
+  /**
+   * The emulated link's own lateness: it let the ACK go this long after its send plus its drawn
+   * delay (the sim process busy; a real link has no such wait). Records that say when it was sent.
+   */
+  linkLate?: Distribution;
+  /**
+   * |observed instant - T| with the emulated link's own lateness taken off: the send as on the
+   * agent's own device, plus what came after the sim (seen - link out + send). Records that say
+   * both; the instant a real link would have shown, everything after the sim still counted.
+   */
+  netAbs?: Distribution;
   /** Share of matched releases observed within the window of T. */
   observedHitRate: number;
 }
@@ -67,6 +81,8 @@ export interface HoldBreakdown {
   wakeLate: Distribution;
   /** Time between the pass's first stamp and this one. */
   inPass: Distribution;
+  /** Time from the stamp to the effect (the send): the other agents' effects of the pass first (absent in older results). */
+  effectDelay?: Distribution;
   /** Spin margin in force. */
   margin: Distribution;
   /** Busy-waited tail in force (absent in older results). */
@@ -96,6 +112,8 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
   const wire: number[] = [];
   const inSim: number[] = [];
   const afterSim: number[] = [];
+  const linkLate: number[] = [];
+  const net: number[] = [];
   let unmatched = 0;
   for (const { op, line } of matchedLines(mode, operations, lines)) {
     const ack = line.ack_message_id === undefined ? undefined : seen.get(line.ack_message_id);
@@ -109,6 +127,10 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
     if (line.uplink_out_true_ms !== undefined) {
       inSim.push(line.uplink_out_true_ms - line.uplink_delay_ms - line.ready_true_ms);
       afterSim.push(ack.seenTrueMs - line.uplink_out_true_ms);
+      if (line.uplink_in_true_ms !== undefined) {
+        linkLate.push(line.uplink_out_true_ms - line.uplink_in_true_ms - line.uplink_delay_ms);
+        net.push(Math.abs(ack.seenTrueMs - line.uplink_out_true_ms + line.uplink_in_true_ms - op.targetTime));
+      }
     }
   }
   const abs = signed.map(Math.abs);
@@ -121,6 +143,8 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
     stampToWire: distribution(wire),
     inSim: distribution(inSim),
     afterSim: distribution(afterSim),
+    linkLate: distribution(linkLate),
+    netAbs: distribution(net),
     observedHitRate: abs.length === 0 ? Number.NaN : abs.filter((e) => e <= windowMs).length / abs.length,
   };
 }
@@ -129,7 +153,7 @@ export function observedFigures(mode: string, operations: readonly MeasuredOpera
 const LATE_MS = 1;
 
 export function holdBreakdown(operations: readonly MeasuredOperation[], lines: readonly ObservedLine[]): HoldBreakdown {
-  const parts = { own: [] as number[], shift: [] as number[], wake: [] as number[], pass: [] as number[], margin: [] as number[], tail: [] as number[], queue: [] as number[] };
+  const parts = { own: [] as number[], shift: [] as number[], wake: [] as number[], pass: [] as number[], effect: [] as number[], margin: [] as number[], tail: [] as number[], queue: [] as number[] };
   const late = { n: 0, explainedByRunQueue: 0 };
   let prebuilt = 0;
   let releases = 0;
@@ -148,6 +172,7 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
     parts.shift.push(hold.deadline_mesh_ms - op.targetTime);
     if (hold.wake_late_ms !== undefined) parts.wake.push(hold.wake_late_ms);
     if (hold.in_pass_ms !== undefined) parts.pass.push(hold.in_pass_ms);
+    if (hold.effect_delay_ms !== undefined) parts.effect.push(hold.effect_delay_ms);
     if (hold.margin_ms !== undefined) parts.margin.push(hold.margin_ms);
     if (hold.spin_tail_ms !== undefined) parts.tail.push(hold.spin_tail_ms);
   }
@@ -158,6 +183,7 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
     estimateShift: distribution(parts.shift),
     wakeLate: distribution(parts.wake),
     inPass: distribution(parts.pass),
+    effectDelay: distribution(parts.effect),
     margin: distribution(parts.margin),
     spinTail: distribution(parts.tail),
     runQueue: distribution(parts.queue),
@@ -173,9 +199,16 @@ export function observedChecks(profile: string, halfAsymmetryMs: number, hold: O
     const met = actual <= limit;
     return { profile, mode: 'hold', metric, comparison: '<=', limit, actual, met, missedBy: met ? 0 : Number.isNaN(actual) ? Number.NaN : actual - limit, ...(note === undefined ? {} : { note }) };
   };
-  return [
+  const checks = [
     check('observed |error| p99 (ms)', TARGETS.holdP99Ms + halfAsymmetryMs, hold.observedAbs.p99),
     check('observed |error| max (ms)', TARGETS.holdMaxMs + halfAsymmetryMs, hold.observedAbs.max),
+  ];
+  // Older sims do not say when each ACK was sent: no figure without the emulated link's lateness.
+  if (hold.netAbs === undefined || hold.netAbs.n === 0) return checks;
+  return [
+    ...checks,
+    check('observed, link emulator\'s lateness off, |error| p99 (ms)', TARGETS.holdP99Ms + halfAsymmetryMs, hold.netAbs.p99),
+    check('observed, link emulator\'s lateness off, |error| max (ms)', TARGETS.holdMaxMs + halfAsymmetryMs, hold.netAbs.max),
   ];
 }
 

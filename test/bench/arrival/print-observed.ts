@@ -11,7 +11,8 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
   if (withObserver.length === 0) return;
   stdout.write(
     '\nSeen from outside: an observer on nats-server stamps each ACK, minus its emulated uplink delay; ' +
-      'stamp-to-wire = that instant - the sim\'s own stamp, split where the sim\'s emulated link handed the ACK to its connection (in the sim: release to send and the link timer; after: NATS client, server, observer) (ms)\n\n',
+      'stamp-to-wire = that instant - the sim\'s own stamp, split where the sim\'s emulated link handed the ACK to its connection (in the sim: release to send and the link timer; after: NATS client, server, observer); ' +
+      'link late = the emulated link let the ACK go after its send plus its drawn delay (the sim process busy, which a real link is not); net = the observed instant with that taken off (ms)\n\n',
   );
   const rows = withObserver.flatMap((p) =>
     p.observer!.modes.map((m) => [
@@ -30,9 +31,11 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
       ms(m.stampToWire.max),
       `${ms(m.inSim.p50)} / ${ms(m.inSim.p99)}`,
       `${ms(m.afterSim.p50)} / ${ms(m.afterSim.p99)}`,
+      m.linkLate === undefined ? '-' : `${ms(m.linkLate.p50)} / ${ms(m.linkLate.p99)}`,
+      m.netAbs === undefined ? '-' : `${ms(m.netAbs.p50)} / ${ms(m.netAbs.p99)} / ${ms(m.netAbs.max)}`,
     ]),
   );
-  stdout.write(`${formatTable(['profile', 'mode', 'seen', 'unseen', 'observed p50', 'p90', 'p99', 'max', 'signed p50', 'hit', 'stamp-to-wire p50', 'p99', 'max', 'of it in the sim p50 / p99', 'after the sim p50 / p99'], rows)}\n`);
+  stdout.write(`${formatTable(['profile', 'mode', 'seen', 'unseen', 'observed p50', 'p90', 'p99', 'max', 'signed p50', 'hit', 'stamp-to-wire p50', 'p99', 'max', 'of it in the sim p50 / p99', 'after the sim p50 / p99', 'link late p50 / p99', 'net p50 / p99 / max'], rows)}\n`);
   stdout.write('\nHold release, where the timer lateness came from (ms): own clock = stamp - deadline on the agent\'s clock; estimate moved = deadline in mesh time at release - T\n\n');
   const holdRows = withObserver.map((p) => {
     const h = p.observer!.hold;
@@ -50,6 +53,7 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
       ms(h.wakeLate.max),
       ms(h.inPass.p99),
       ms(h.inPass.max),
+      h.effectDelay === undefined ? '-' : `${ms(h.effectDelay.p50)} / ${ms(h.effectDelay.p99)}`,
       `${ms(h.margin.p50)} (${ms(h.margin.max)})`,
       h.spinTail === undefined ? '-' : `${ms(h.spinTail.p50)} (${ms(h.spinTail.max)})`,
       ms(h.runQueue.p50),
@@ -58,6 +62,6 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
     ];
   });
   stdout.write(
-    `${formatTable(['profile', 'releases', 'pre-signed', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'margin p50 (max)', 'spin tail p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
+    `${formatTable(['profile', 'releases', 'pre-signed', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'effect waited p50 / p99', 'margin p50 (max)', 'spin tail p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
   );
 }

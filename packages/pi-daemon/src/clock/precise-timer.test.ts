@@ -294,6 +294,83 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
+  it('stamps every release that falls due before running another effect: a costly effect delays no stamp by more than itself', () => {
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const timer = new PreciseTimer({ platform, marginMs: 3 });
+    const deadline = platform.t + 200;
+    const EFFECT_MS = 1;
+    const released: { n: number; lateMs: number; effectDelayMs: number; queuedMs: number }[] = [];
+    for (let n = 0; n < 20; n++) {
+      // Twenty agents of one process, due 10 us apart (their clocks' estimates differ that much).
+      const due = deadline + n * 0.01;
+      timer.schedule({
+        clock,
+        deadlineLocal: due,
+        effect: (stamp, info) => {
+          released.push({ n, lateMs: stamp - due, effectDelayMs: info.effectDelayMs, queuedMs: timer.effectQueuedMs });
+          platform.t += EFFECT_MS; // a send through a process's slow path
+        },
+        onRelease: () => undefined,
+      });
+    }
+    platform.runAll();
+    expect(released.map((r) => r.n)).toEqual([...Array(20).keys()]);
+    for (const r of released) {
+      expect(r.lateMs).toBeGreaterThanOrEqual(0);
+      // Stamped while at most one effect ran, never behind the queue of them.
+      expect(r.lateMs).toBeLessThan(EFFECT_MS + 0.05);
+      // What a send inside the effect is dated back by: its wait behind the others.
+      expect(r.queuedMs).toBe(r.effectDelayMs);
+    }
+    // The effects queue behind each other instead, and each says by how much.
+    expect(released[19]!.effectDelayMs).toBeGreaterThan(10 * EFFECT_MS);
+    expect(timer.effectQueuedMs).toBe(0);
+    timer.stop();
+  });
+
+  it('with shareCpu, gives the CPU away after the stamps and after every slice of effects, never for a lone release', () => {
+    const platform = new FakePlatform();
+    const clock = { now: () => platform.t };
+    const sleeps: { ms: number; effectsRun: number }[] = [];
+    let effectsRun = 0;
+    const sleep = platform.sleep.bind(platform);
+    platform.sleep = (ms: number) => {
+      sleeps.push({ ms, effectsRun });
+      sleep(ms);
+    };
+    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2, shareCpu: true });
+    const release = (count: number): number[] => {
+      const deadline = platform.t + 200;
+      const stamps: number[] = [];
+      for (let n = 0; n < count; n++) {
+        const effect = (stamp: number): void => {
+          effectsRun++;
+          stamps.push(stamp);
+          platform.t += 0.1; // each send takes 0.1 ms
+        };
+        timer.schedule({ clock, deadlineLocal: deadline, effect, onRelease: () => undefined });
+      }
+      platform.runAll();
+      return stamps;
+    };
+    const ten = release(10);
+    // The last sleep before any effect ran is the hand-over, after all ten stamps.
+    const handOver = sleeps.filter((s) => s.effectsRun === 0).at(-1)!;
+    expect(handOver.ms).toBeLessThan(0.05);
+    expect(Math.max(...ten)).toBeLessThanOrEqual(Math.min(...ten) + 0.02);
+    // 1 ms of effects, handed over again after each 0.3 ms slice (none once only one is left).
+    const between = sleeps.filter((s) => s.effectsRun > 0);
+    expect(between.length).toBeGreaterThanOrEqual(2);
+    expect(between.every((s) => s.ms < 0.05 && s.effectsRun < 10)).toBe(true);
+    sleeps.length = 0;
+    effectsRun = 0;
+    release(1);
+    // One release alone goes straight from its stamp to its effect: only the wait before T slept.
+    expect(sleeps.every((s) => s.ms >= 0.05)).toBe(true);
+    timer.stop();
+  });
+
   it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
     const platform = new FakePlatform();
     const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });

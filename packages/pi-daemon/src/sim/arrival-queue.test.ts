@@ -17,6 +17,22 @@ describe('ArrivalQueue', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('builds a record given as a function only at the flush, in order with the others', async () => {
+    const written: string[] = [];
+    const queue = new ArrivalQueue((r) => written.push(r.agent_id));
+    let built = 0;
+    queue.push(record('a'));
+    queue.push(() => {
+      built++;
+      return record('b');
+    });
+    await Promise.resolve();
+    expect(built).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(built).toBe(1);
+    expect(written).toEqual(['a', 'b']);
+  });
+
   it('keeps writing the rest when one write fails, and reports the failure', () => {
     const written: string[] = [];
     const errors: unknown[] = [];

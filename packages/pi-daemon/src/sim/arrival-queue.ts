@@ -2,11 +2,12 @@ import type { ArrivalRecord } from './arrival-tap.js';
 
 /**
  * Hands arrival records to their writer off the release path: all records that became ready
- * in one event-loop turn are written together in the next check phase, so turning records into
- * JSON never runs between a release pass and the emulated links that carry its ACKs.
+ * in one event-loop turn are built (when given as a function) and written together in the next
+ * check phase, so neither building records nor turning them into JSON runs between a release
+ * pass and the emulated links that carry its ACKs.
  */
 export class ArrivalQueue {
-  private pending: ArrivalRecord[] = [];
+  private pending: (ArrivalRecord | (() => ArrivalRecord))[] = [];
   private scheduled = false;
 
   constructor(
@@ -19,7 +20,8 @@ export class ArrivalQueue {
     return this.pending.length;
   }
 
-  push(record: ArrivalRecord): void {
+  /** A record, or how to build it (built at the flush, off the release path). */
+  push(record: ArrivalRecord | (() => ArrivalRecord)): void {
     this.pending.push(record);
     if (this.scheduled) return;
     this.scheduled = true;
@@ -33,7 +35,7 @@ export class ArrivalQueue {
     this.pending = [];
     for (const record of records) {
       try {
-        this.write(record);
+        this.write(typeof record === 'function' ? record() : record);
       } catch (error) {
         this.onError(error);
       }

@@ -45,6 +45,13 @@ export interface ArrivalRecord {
    * link timer's lateness beyond uplink_delay_ms), after it the NATS client, server and observer.
    */
   uplink_out_true_ms?: number;
+  /**
+   * The instant that ACK's uplink delay ran from (machine clock): its send, dated as it would
+   * have come on the agent's own device (a hold release's wait behind the other agents' sends
+   * in the same process taken off). uplink_out_true_ms minus this and uplink_delay_ms is the
+   * emulated link's own lateness, which a real link does not have.
+   */
+  uplink_in_true_ms?: number;
   /** Hold mode: how the release went, to tell the parts of its lateness apart. */
   hold?: HoldDiagnosis;
 }
@@ -69,6 +76,8 @@ export interface HoldDiagnosis {
   wake_late_ms?: number;
   /** Time from the pass's first stamp to this one (earlier releases of the pass), ms. */
   in_pass_ms?: number;
+  /** Time from the stamp to this release's effect (the send), spent on other agents' effects of the same pass, ms. */
+  effect_delay_ms?: number;
   /** The spin margin in force, ms. */
   margin_ms?: number;
   /** The busy-waited tail of the wait in force (the rest of the margin asleep), ms. */
@@ -109,7 +118,7 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
             deadline_local_ms: hold.deadlineLocal,
             deadline_mesh_ms: clocks.toMesh(hold.deadlineLocal),
             prebuilt: hold.prebuilt,
-            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, margin_ms: release.marginMs, spin_tail_ms: release.spinTailMs }),
+            ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, effect_delay_ms: release.effectDelayMs, margin_ms: release.marginMs, spin_tail_ms: release.spinTailMs }),
             ...(release?.runQueueMs === undefined ? {} : { run_queue_ms: release.runQueueMs }),
           },
         }),

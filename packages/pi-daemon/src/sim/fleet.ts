@@ -113,6 +113,8 @@ export class SimFleet {
     const base = deps.baseClock ?? trueClock;
     const releases = new PreciseTimer({
       runQueueWaitMs: runQueueWaitReader(),
+      // Several sims on few cores release at the same T: each lets the others stamp before its sends.
+      shareCpu: true,
       onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
     });
     // Beats due in one slot start together, so their requests leave in one socket write: one
@@ -140,7 +142,9 @@ export class SimFleet {
       const sensorSpec = spec.virtual_sensors;
       const capabilities = sensorSpec === undefined ? profile.capabilities : [...profile.capabilities, actCapability(VIRTUAL_RELAY)];
       const sensors = sensorSpec === undefined ? undefined : virtualSensors({ seed: profile.seed, intervalMs: sensorSpec.interval_ms, localNow: () => clock.now(), log: deps.logger });
-      const bus = link === undefined ? undefined : new LinkedBus(deps.bus, link);
+      // A send from a release effect is dated as on the agent's own device: its wait behind the
+      // other agents' sends of the same release pass is this process's, not the agent's.
+      const bus = link === undefined ? undefined : new LinkedBus(deps.bus, link, () => performance.now() - releases.effectQueuedMs);
       const agent = new Agent({
         identity: {
           agentId: profile.agentId,
@@ -173,23 +177,24 @@ export class SimFleet {
         },
         shared: { inbox: link === undefined ? inbox : new LinkedInbox(inbox, link), beats, releases, burst },
         random: seededRandom(profile.seed ^ 0x5bd1e995),
-        // Called as the ACK is handed to the bus, maybe inside a release pass: the uplink ticket and
-        // the operation's truth are read now (they are that ACK's), the record built once the pass
-        // is over (while the clock estimate is the release's), and written once the link let the
-        // ACK go, off the path of every other agent's delivery.
+        // Called as the ACK is handed to the bus, maybe inside a release pass: the uplink ticket,
+        // the operation's truth and the clock estimate are taken now (they are that ACK's and
+        // that release's); the record is built and written once the link let the ACK go, in a
+        // later turn, off the path of every other agent's send and delivery.
         onReady:
           tap &&
           ((event) => {
             const uplink = bus?.lastUplink;
             const seen = truth?.take(event.operationId);
-            queueMicrotask(() => {
-              const record = arrivalRecord(profile.agentId, event, { toTrue: (l) => clock.toBase(l), toMesh: (l) => agent.clock.toMesh(l) }, seen, uplink?.delayMs);
-              if (uplink === undefined) return tap.push(record);
-              uplink.whenHanded((handedAt) => {
-                if (!Number.isNaN(handedAt)) record.uplink_out_true_ms = baseAt(handedAt);
-                tap.push(record);
-              });
-            });
+            const clocks = { toTrue: (l: number) => clock.toBase(l), toMesh: meshAsNow(agent.clock, event.readyAtLocal) };
+            const build = (handedAt: number): ArrivalRecord => {
+              const record = arrivalRecord(profile.agentId, event, clocks, seen, uplink?.delayMs);
+              if (uplink !== undefined && !Number.isNaN(uplink.sentAt)) record.uplink_in_true_ms = baseAt(uplink.sentAt);
+              if (!Number.isNaN(handedAt)) record.uplink_out_true_ms = baseAt(handedAt);
+              return record;
+            };
+            if (uplink === undefined) return tap.push(() => build(Number.NaN));
+            uplink.whenHanded((handedAt) => tap.push(() => build(handedAt)));
           }),
       });
       agents.push({ profile: { ...profile, capabilities }, agent, clock, publicKey, sensors, link });
@@ -279,6 +284,16 @@ function simulatedTruth(profile: VirtualProfile, spec: SimSpec): { observe: Draw
       return { scenario: model.scenario, processingMedianMs, oneWayMedianMs, draw };
     },
   };
+}
+
+/**
+ * The agent's estimate of mesh time as it stands now, kept as the line it is (offset and rate),
+ * so a record built later converts with the estimate of the release, not a newer one.
+ */
+function meshAsNow(clock: { toMesh(localMs: number): number }, around: number): (localMs: number) => number {
+  const at = clock.toMesh(around);
+  const slope = (clock.toMesh(around + 1_000) - at) / 1_000;
+  return (localMs) => at + (localMs - around) * slope;
 }
 
 function zeros<K extends string>(keys: readonly K[]): Record<K, number> {

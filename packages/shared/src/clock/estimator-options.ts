@@ -26,8 +26,12 @@ export const DEFAULT_DELAY_HISTORY = 32;
 export const DEFAULT_MAX_DRIFT_PPM = 500;
 /** Below this span, delay noise swamps the slope (0.5 ms over 30 s is already 17 ppm). */
 export const DEFAULT_MIN_DRIFT_SPAN_MS = 30_000;
-/** Fewest drift points for a fit; four leave two degrees of freedom for its error. */
-export const DEFAULT_MIN_DRIFT_POINTS = 4;
+/**
+ * Fewest drift points for a fit. Four left two degrees of freedom, but block minima on a link
+ * with 30 ms of jitter then gave slopes off by tens of ppm, and the filter's bounds carried over
+ * a minute with such a slope pulled the offset by milliseconds; eight points are steadier.
+ */
+export const DEFAULT_MIN_DRIFT_POINTS = 8;
 /** A sample is a popcorn spike when its delay exceeds factor * normal delay + slack. */
 export const DEFAULT_SPIKE_DELAY_FACTOR = 3;
 /** Absolute part of the spike threshold, so sub-millisecond LAN delays do not flag every wobble. */

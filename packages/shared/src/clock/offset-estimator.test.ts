@@ -74,6 +74,27 @@ describe('OffsetEstimator: clock filter', () => {
     expect(report?.offset_ms).toBeCloseTo(40, 6);
   });
 
+  it('takes the middle of the exchanges\' bounds: each direction\'s fastest trip counts, not one exchange\'s pair', () => {
+    const estimator = newEstimator();
+    const clock = { skewMs: 1_234, driftPpm: 0 };
+    // No exchange is fast both ways: the smallest round trip (38 ms) is off by (30 - 8) / 2 = 11 ms.
+    // Out, the fastest trip is 5 ms; back, 8 ms: the bounds leave the offset within (8 - 5) / 2.
+    // (100 ms apart: the unmeasured drift, 100 ppm assumed, widens older bounds by only 0.01-0.02 ms.)
+    const legs: SimLeg[] = [
+      { sendTrueMs: START, forwardMs: 40, holdMs: 0.5, backMs: 20 },
+      { sendTrueMs: START + 100, forwardMs: 5, holdMs: 0.5, backMs: 35 },
+      { sendTrueMs: START + 200, forwardMs: 30, holdMs: 0.5, backMs: 8 },
+    ];
+    feed(estimator, clock, legs);
+    const at = START + 250;
+    expect(estimator.offsetAt(agentTime(at, clock)) - trueOffset(at, clock)).toBeCloseTo((5 - 8) / 2, 1);
+    // The reference (its delay and the error bound) is still the smallest round trip.
+    expect(estimator.report(agentTime(at, clock))?.delay_ms).toBeCloseTo(38, 6);
+    // toLocal stays the exact inverse of the offset.
+    const local = estimator.localAt(at);
+    expect(local + estimator.offsetAt(local)).toBeCloseTo(at, 6);
+  });
+
   it('keeps popcorn spikes out of the offset even when they outlast the window, but counts them as jitter', () => {
     const estimator = newEstimator();
     const clock = { skewMs: 900, driftPpm: 0 };

@@ -9,6 +9,8 @@ import { computeOffset } from './offset.js';
 import type { ExchangeTimestamps, OffsetSample } from './offset.js';
 
 const PPM = 1e-6;
+/** How many times a measured drift's (2-sigma) uncertainty widens the bounds carried to the newest sample. */
+const BOUNDS_DRIFT_SIGMAS = 3;
 
 /**
  * What became of a sample: it is the new reference, it joined the filter without beating the
@@ -47,9 +49,17 @@ export type OffsetEstimatorConfig = OffsetEstimatorOverrides & {
  *
  * - Clock filter: of the last `windowSize` samples, the reference is the one with the smallest
  *   error bound at the newest sample: delay / 2 (no exchange can be off by more) plus the drift
- *   uncertainty times its age. The drift itself is corrected when the reference is projected
- *   to another instant (offsetAt). While the drift is unknown (100 ppm assumed) an old sample
+ *   uncertainty times its age. While the drift is unknown (100 ppm assumed) an old sample
  *   loses to a fresher one within a few seconds; once it is measured the whole window counts.
+ * - The offset: each exchange bounds it for certain, t3 - t4 <= offset <= t2 - t1 (no message
+ *   arrives before it is sent), and the filter's bounds, carried to the newest sample with the
+ *   drift and widened by its uncertainty times their age, are intersected; the estimate is the
+ *   middle of what is left. Each side of it is set by that direction's fastest trip in the
+ *   window, so with jitter on both legs it is off by half the difference of the two directions'
+ *   smallest delays, where the reference sample alone is off by half the difference of one
+ *   exchange's two delays (about half the error on a 300 ms link with 0-30 ms of uniform jitter
+ *   each way; offset-estimator.property.test.ts). Where the bounds do not meet (a step not yet
+ *   detected), the reference is used.
  * - Spikes: a delay far above the normal path delay is kept for jitter only, so a congestion
  *   burst longer than the window cannot hand the reference to a bad sample.
  * - Drift: a least-squares line (offset vs local time) through the smallest-delay sample of
@@ -69,6 +79,8 @@ export class OffsetEstimator {
   /** The clock filter: accepted samples, oldest first. */
   private filter: OffsetSample[] = [];
   private reference: OffsetSample | undefined;
+  /** The offset estimate at one local instant (the newest sample's), which offsetAt carries with the drift. */
+  private anchor: { localMs: number; offsetMs: number } | undefined;
   /** Accepted samples since the last drift point. */
   private block: OffsetSample[] = [];
   /** Smallest-delay sample of each block, oldest first: the points of the drift fit. */
@@ -110,9 +122,9 @@ export class OffsetEstimator {
 
   /** Lead minus local clock at a local instant; 0 before any sample. */
   offsetAt(localMs: number): number {
-    const ref = this.reference;
-    if (ref === undefined) return 0;
-    return ref.offsetMs + this.rate * (localMs - ref.localMidMs);
+    const anchor = this.anchor;
+    if (anchor === undefined) return 0;
+    return anchor.offsetMs + this.rate * (localMs - anchor.localMs);
   }
 
   /**
@@ -120,9 +132,9 @@ export class OffsetEstimator {
    * local + offsetAt(local), which is linear in local with slope 1 + rate.
    */
   localAt(meshMs: number): number {
-    const ref = this.reference;
-    if (ref === undefined) return meshMs;
-    return (meshMs - ref.offsetMs + this.rate * ref.localMidMs) / (1 + this.rate);
+    const anchor = this.anchor;
+    if (anchor === undefined) return meshMs;
+    return (meshMs - anchor.offsetMs + this.rate * anchor.localMs) / (1 + this.rate);
   }
 
   /** Bound on the offset error at a local instant; Infinity before any sample. */
@@ -178,6 +190,7 @@ export class OffsetEstimator {
     this.block = [];
     this.suspects = [];
     this.reference = undefined;
+    this.anchor = undefined;
     this.setRateUnknown();
   }
 
@@ -248,9 +261,32 @@ export class OffsetEstimator {
       this.refitDrift();
     }
     const best = this.bestAt(sample.localMidMs);
-    if (best === this.reference) return false;
+    const changed = best !== this.reference;
     this.reference = best;
-    return best === sample;
+    this.anchor = this.intersectAt(sample.localMidMs, best);
+    return changed && best === sample;
+  }
+
+  /**
+   * The middle of the filter's offset bounds at `localMs` (each exchange's t3 - t4 .. t2 - t1,
+   * carried there with the drift and widened by its uncertainty times the age); the
+   * reference's offset where they do not meet. A measured drift's uncertainty is taken
+   * BOUNDS_DRIFT_SIGMAS times over: a fit bent by a step too small to detect is off by more
+   * than its own two standard errors, and old bounds carried with it would pull the middle.
+   */
+  private intersectAt(localMs: number, reference: OffsetSample): { localMs: number; offsetMs: number } {
+    const uncertainty = this.rateKnown ? BOUNDS_DRIFT_SIGMAS * this.rateUncertainty : this.rateUncertainty;
+    let lower = -Infinity;
+    let upper = Infinity;
+    for (const s of this.filter) {
+      const age = localMs - s.localMidMs;
+      const carried = s.offsetMs + this.rate * age;
+      const halfWidth = s.delayMs / 2 + uncertainty * Math.abs(age);
+      if (carried - halfWidth > lower) lower = carried - halfWidth;
+      if (carried + halfWidth < upper) upper = carried + halfWidth;
+    }
+    const offsetMs = lower <= upper ? (lower + upper) / 2 : reference.offsetMs + this.rate * (localMs - reference.localMidMs);
+    return { localMs, offsetMs };
   }
 
   /** The filter's sample with the smallest error bound at `localMs`; `<=` keeps the newest of equals. */

@@ -72,4 +72,40 @@ describe('per-agent uplinks behind one release pass', () => {
     const slowHanded = inner.handed.get('slow')!;
     for (const id of ['a', 'b', 'c']) expect(inner.handed.get(id)!).toBeLessThan(slowHanded);
   });
+
+  it('dates each agent\'s send as on its own device: the wait behind the pass\'s earlier sends is not the agent\'s', async () => {
+    line = new DelayLine();
+    timer = new PreciseTimer({ marginMs: 2 });
+    const inner = new HandoverBus();
+    const SEND_MS = 2;
+    const sent: { ticketSentAt: number; startedAt: number; before: number; after: number; queuedMs: number }[] = [];
+    const deadline = performance.now() + 30;
+    for (let k = 0; k < 5; k++) {
+      const link = new AgentLink(line, { up: { baseMs: 1, jitterMs: 0 }, down: { baseMs: 1, jitterMs: 0 } }, 21 + k);
+      const bus = new LinkedBus(inner, link, () => performance.now() - timer.effectQueuedMs);
+      timer.schedule({
+        clock: monotonic,
+        deadlineLocal: deadline,
+        effect: (_stamp, info) => {
+          const startedAt = performance.now();
+          while (performance.now() - startedAt < SEND_MS); // this agent's own slow send path
+          const before = performance.now();
+          bus.publish(`agent-${k}`, new Uint8Array(1));
+          const after = performance.now();
+          sent.push({ ticketSentAt: bus.lastUplink!.sentAt, startedAt, before, after, queuedMs: info.effectDelayMs });
+        },
+        onRelease: () => undefined,
+      });
+    }
+    while (inner.handed.size < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (const s of sent) {
+      // The send is dated back by exactly its wait behind the pass's earlier sends...
+      expect(s.ticketSentAt).toBeGreaterThanOrEqual(s.before - s.queuedMs);
+      expect(s.ticketSentAt).toBeLessThanOrEqual(s.after - s.queuedMs);
+      // ...so its own send path still counts.
+      expect(s.ticketSentAt - (s.startedAt - s.queuedMs)).toBeGreaterThanOrEqual(SEND_MS);
+    }
+    // The fifth effect started after four 2 ms sends: that wait is what its send was dated back by.
+    expect(sent[4]!.queuedMs).toBeGreaterThanOrEqual(4 * SEND_MS);
+  });
 });

@@ -34,9 +34,15 @@ export class LinkedBus implements Bus {
    */
   lastUplink: UplinkTicket | undefined = undefined;
 
+  /**
+   * `sentAt` dates what the agent sends (monotonic ms; now by default): a process releasing
+   * many agents at once dates each send as it would have come on the agent's own device, so
+   * the link's delay runs from there and not from the agent's turn in the process's queue.
+   */
   constructor(
     private readonly inner: Bus,
     private readonly link: AgentLink,
+    private readonly sentAt: () => number = () => performance.now(),
   ) {}
 
   get connected(): boolean {
@@ -89,13 +95,15 @@ export class LinkedBus implements Bus {
   /** Sends over the uplink with a ticket that notes when the link hands the message over. */
   private sendUp(deliver: () => void): void {
     const ticket = new UplinkTicket();
+    const sentAt = this.sentAt();
+    ticket.sentAt = sentAt;
     ticket.delayMs = this.link.send(
       'up',
       () => {
         ticket.handed();
         deliver();
       },
-      undefined,
+      sentAt,
       () => ticket.dropped(),
     );
     this.lastUplink = ticket;

@@ -7,6 +7,8 @@ import { performance } from 'node:perf_hooks';
  * own timer lateness) and what came after the sim (NATS client, server, observer).
  */
 export class UplinkTicket {
+  /** Monotonic ms the link's delay runs from (the agent's send, as on its own device); set by the sender. */
+  sentAt = Number.NaN;
   /** Emulated delay the message gets (FIFO wait and loss included), ms; set by the sender once the link drew it. */
   delayMs = Number.NaN;
   /** Monotonic ms when the link handed the message over; NaN until then, or for good when dropped. */
