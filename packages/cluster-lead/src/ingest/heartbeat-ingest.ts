@@ -47,6 +47,10 @@ const MAX_REASON_CHARS = 512;
 /** Refusal answers per claimed signer id and for the lead as a whole (ingest.refusals). */
 export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = { perSignerBurst: 5, perSignerPerSecond: 1, totalPerSecond: 1_000 };
 const encoder = new TextEncoder();
+/** Replies are held this long for others, so several go out in one socket write (issue 15). */
+export const DEFAULT_REPLY_HOLD_MS = 1;
+/** A tagged reply's share of a signed one's work (an HMAC, not an Ed25519 signature), for the reply batch's bound. */
+const TAGGED_REPLY_WEIGHT = 1 / 8;
 
 export interface RefusalLimits {
   readonly perSignerBurst: number;
@@ -124,8 +128,14 @@ export interface HeartbeatIngestOptions {
   queueGroup?: boolean;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
-  /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
+  /** Signed replies after which a batch's replies so far go to the socket (a tagged one weighs TAGGED_REPLY_WEIGHT). Default 8 (about 1 ms of signing). */
   replyBatchMax?: number;
+  /**
+   * How long a reply waits for others before the batch of them is written, ms (default
+   * DEFAULT_REPLY_HOLD_MS; 0: only the replies decided in one turn go together). The wait falls
+   * between t2 and t3, so it is the lead's processing time in the clock sample.
+   */
+  replyHoldMs?: number;
   /**
    * Load shedding: with this many heartbeats already waiting for verification, a new one is
    * answered OVERLOADED with retry_after_ms at once, unverified (cheap), instead of joining a
@@ -188,6 +198,7 @@ export class HeartbeatIngest {
     this.replies = new ReplyBatch({
       budgetMs: options.replyBudgetMs ?? 1,
       maxReplies: options.replyBatchMax ?? 8,
+      holdMs: options.replyHoldMs ?? DEFAULT_REPLY_HOLD_MS,
       flush: () => void this.nc?.flush().catch(() => undefined),
       onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
     });
@@ -203,6 +214,7 @@ export class HeartbeatIngest {
   /** Stops taking heartbeats and waits for those already being handled. */
   async stop(): Promise<void> {
     await this.intake.close();
+    this.replies.runNow();
   }
 
   /**
@@ -220,7 +232,7 @@ export class HeartbeatIngest {
       if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
       else if ('tag' in reply) msg.respond(reply.body, { headers: taggedHeaders(reply) });
       else msg.respond(reply.body);
-    });
+    }, 'fields' in decision ? (decision.fields.session === undefined ? 1 : TAGGED_REPLY_WEIGHT) : 0);
   }
 
   /** The transport-independent core: one frame in, the reply (or none) out. */
