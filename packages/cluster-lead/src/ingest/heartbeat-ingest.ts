@@ -218,12 +218,21 @@ export class HeartbeatIngest {
   }
 
   /**
-   * One heartbeat off the wire. Its answer joins the batch of replies of this turn: the
-   * frames of one verify batch resolve together, so their replies go out together.
+   * One heartbeat off the wire. Its answer joins the batch of replies being held: the frames
+   * of one verify batch resolve together, and replies of several socket reads go out together.
+   * A session-keyed beat needs no verify hop, so it is decided at once, without a promise.
    */
-  private async handle(msg: Msg): Promise<void> {
+  private handle(msg: Msg): Promise<void> | undefined {
     const receivedAt = this.deps.clock.now();
-    const decision = await this.decide(heartbeatFrameOf(msg), receivedAt);
+    const frame = heartbeatFrameOf(msg);
+    if (frame.sessionId) {
+      this.queueReply(msg, this.decideTagged(frame, frame.sessionId, receivedAt));
+      return undefined;
+    }
+    return this.decide(frame, receivedAt).then((decision) => this.queueReply(msg, decision));
+  }
+
+  private queueReply(msg: Msg, decision: Decision): void {
     if (decision === null) return;
     this.replies.add(() => {
       // Past its lease (paused, cut off) a lead says nothing more: its successor answers.
