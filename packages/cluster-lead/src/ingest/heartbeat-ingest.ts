@@ -7,8 +7,8 @@ import {
   WIRE_LIMITS,
   newMessageId,
   parseAuthenticated,
+  sessionTagSync,
   subjects,
-  tagInput,
   tagsEqual,
   toBase64Url,
   fromBase64Url,
@@ -414,7 +414,7 @@ export class HeartbeatIngest {
       // Built by the lead itself, so not re-validated (as signBuilt); tagged over the beat's seq.
       const { session, seq } = fields.session;
       const body = encoder.encode(JSON.stringify(reply));
-      return { body, sessionId: session.id, tag: toBase64Url(sessions.hmac.tag(session.leadToAgent, tagInput(session.id, seq, body))) };
+      return { body, sessionId: session.id, tag: toBase64Url(sessionTagSync(sessions.hmac, session.leadToAgent, session.id, seq, body)) };
     }
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }
@@ -457,5 +457,5 @@ function tagMatches(hmac: SyncHmacSha256, key: Uint8Array, sessionId: string, bo
   } catch {
     return false;
   }
-  return tagsEqual(hmac.tag(key, tagInput(sessionId, undefined, body)), given);
+  return tagsEqual(sessionTagSync(hmac, key, sessionId, undefined, body), given);
 }
