@@ -49,8 +49,13 @@ export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = { perSignerBurst: 5, perSig
 const encoder = new TextEncoder();
 /** Replies are held this long for others, so several go out in one socket write (issue 15). */
 export const DEFAULT_REPLY_HOLD_MS = 1;
-/** A tagged reply's share of a signed one's work (an HMAC, not an Ed25519 signature), for the reply batch's bound. */
-const TAGGED_REPLY_WEIGHT = 1 / 8;
+/**
+ * At most this many held replies go out in one write: the replies built after a reply's t3 and
+ * before the write wait after t3 (about 12 us each when tagged), a wait its clock sample sees.
+ */
+const REPLY_HOLD_MAX = 16;
+/** A tagged reply's weight against replyBatchMax: 16 tagged replies (REPLY_HOLD_MAX) are worth 8 signed ones. */
+const TAGGED_REPLY_WEIGHT = 1 / 2;
 
 export interface RefusalLimits {
   readonly perSignerBurst: number;
@@ -199,6 +204,7 @@ export class HeartbeatIngest {
       budgetMs: options.replyBudgetMs ?? 1,
       maxReplies: options.replyBatchMax ?? 8,
       holdMs: options.replyHoldMs ?? DEFAULT_REPLY_HOLD_MS,
+      holdMax: REPLY_HOLD_MAX,
       flush: () => void this.nc?.flush().catch(() => undefined),
       onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
     });
