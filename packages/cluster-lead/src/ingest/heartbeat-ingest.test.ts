@@ -1,6 +1,7 @@
-import { MESSAGE_SCHEMAS, err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
+import { MESSAGE_SCHEMAS, SIGNATURE_HEADER, SIGNER_HEADER, err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
-import { describe, expect, it } from 'vitest';
+import type { Msg, NatsConnection } from 'nats';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../lib/events.js';
 import { LimitCounters } from '../lib/limit-counters.js';
 import { silentLogger } from '../lib/logger.js';
@@ -16,7 +17,7 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }) {
+async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
@@ -51,7 +52,7 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
       counters,
       limits,
     },
-    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }), ...(shed === undefined ? {} : { shed }) },
+    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }), ...(shed === undefined ? {} : { shed }), ...(replyHoldMs === undefined ? {} : { replyHoldMs }) },
   );
   const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
     if (frame === null || !('signature' in frame)) throw new Error('expected a signed reply');
@@ -155,5 +156,56 @@ describe('heartbeat ingest core', () => {
     if (answer === null || !('signature' in answer)) throw new Error('expected a signed reply');
     const parsed = MESSAGE_SCHEMAS.HEARTBEAT_REPLY.safeParse(JSON.parse(new TextDecoder().decode(answer.body)));
     expect(parsed.success).toBe(true);
+  });
+});
+
+/** A connection that hands the test the heartbeat subscription's callback and nothing more. */
+function fakeConnection() {
+  let deliver: ((error: Error | null, msg: Msg) => void) | undefined;
+  const nc = {
+    subscribe: (_subject: string, options: { callback: (error: Error | null, msg: Msg) => void }) => {
+      deliver = options.callback;
+      return { isClosed: () => false, drain: () => Promise.resolve() };
+    },
+    flush: () => Promise.resolve(),
+  } as unknown as NatsConnection;
+  return { nc, deliver: (msg: Msg) => deliver?.(null, msg) };
+}
+
+describe('heartbeat ingest replies on the wire', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('holds a reply with others before writing it, and stamps t3 at the write: the hold falls between t2 and t3', async () => {
+    const HOLD_MS = 2;
+    const WAITED_MS = 2;
+    const { fx, ingest, open } = await setup(undefined, undefined, HOLD_MS);
+    const agent = await fx.agent('pi-1');
+    const frame = await agent.frame({ t1: T0 - 500 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: Uint8Array[] = [];
+    const signatures: string[] = [];
+    const headerValues = new Map([[SIGNER_HEADER, frame.signerId], [SIGNATURE_HEADER, frame.signature]]);
+    deliver({
+      data: frame.body,
+      headers: { get: (name: string) => headerValues.get(name) ?? '' },
+      respond: (body: Uint8Array, options?: { headers?: { get(name: string): string } }) => {
+        written.push(body);
+        signatures.push(options?.headers?.get(SIGNATURE_HEADER) ?? '');
+        return true;
+      },
+    } as unknown as Msg);
+    // The beat is decided (verified, recorded) once the hold's timer is armed.
+    for (let turn = 0; turn < 100 && vi.getTimerCount() === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(vi.getTimerCount()).toBe(1);
+    expect(written).toHaveLength(0);
+    fx.clock.advance(WAITED_MS); // the lead's clock moves while the reply is held
+    vi.advanceTimersByTime(HOLD_MS);
+    expect(written).toHaveLength(1);
+    const reply = await open({ body: written[0]!, signerId: 'lead-1', signature: signatures[0]! });
+    expect(reply).toMatchObject({ accepted: true, t1: T0 - 500, t2: T0, t3: T0 + VERIFY_MS + WAITED_MS });
   });
 });

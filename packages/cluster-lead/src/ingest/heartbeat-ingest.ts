@@ -7,8 +7,8 @@ import {
   WIRE_LIMITS,
   newMessageId,
   parseAuthenticated,
+  sessionTagSync,
   subjects,
-  tagInput,
   tagsEqual,
   toBase64Url,
   fromBase64Url,
@@ -47,6 +47,15 @@ const MAX_REASON_CHARS = 512;
 /** Refusal answers per claimed signer id and for the lead as a whole (ingest.refusals). */
 export const DEFAULT_REFUSAL_LIMITS: RefusalLimits = { perSignerBurst: 5, perSignerPerSecond: 1, totalPerSecond: 1_000 };
 const encoder = new TextEncoder();
+/** Replies are held this long for others, so several go out in one socket write (issue 15). */
+export const DEFAULT_REPLY_HOLD_MS = 1;
+/**
+ * At most this many held replies go out in one write: the replies built after a reply's t3 and
+ * before the write wait after t3 (about 12 us each when tagged), a wait its clock sample sees.
+ */
+const REPLY_HOLD_MAX = 16;
+/** A tagged reply's weight against replyBatchMax: 16 tagged replies (REPLY_HOLD_MAX) are worth 8 signed ones. */
+const TAGGED_REPLY_WEIGHT = 1 / 2;
 
 export interface RefusalLimits {
   readonly perSignerBurst: number;
@@ -126,8 +135,14 @@ export interface HeartbeatIngestOptions {
   queueGroup?: boolean;
   /** Signing time after which a batch's replies so far go to the socket (bounds the t3-to-write wait), ms. Default 1. */
   replyBudgetMs?: number;
-  /** Replies after which a batch's replies so far go to the socket. Default 8 (about 1 ms of signing). */
+  /** Signed replies after which a batch's replies so far go to the socket (a tagged one weighs TAGGED_REPLY_WEIGHT). Default 8 (about 1 ms of signing). */
   replyBatchMax?: number;
+  /**
+   * How long a reply waits for others before the batch of them is written, ms (default
+   * DEFAULT_REPLY_HOLD_MS; 0: only the replies decided in one turn go together). The wait falls
+   * between t2 and t3, so it is the lead's processing time in the clock sample.
+   */
+  replyHoldMs?: number;
   /**
    * Load shedding: with this many heartbeats already waiting for verification, a new one is
    * answered OVERLOADED with retry_after_ms at once, unverified (cheap), instead of joining a
@@ -190,6 +205,8 @@ export class HeartbeatIngest {
     this.replies = new ReplyBatch({
       budgetMs: options.replyBudgetMs ?? 1,
       maxReplies: options.replyBatchMax ?? 8,
+      holdMs: options.replyHoldMs ?? DEFAULT_REPLY_HOLD_MS,
+      holdMax: REPLY_HOLD_MAX,
       flush: () => void this.nc?.flush().catch(() => undefined),
       onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
     });
@@ -205,15 +222,25 @@ export class HeartbeatIngest {
   /** Stops taking heartbeats and waits for those already being handled. */
   async stop(): Promise<void> {
     await this.intake.close();
+    this.replies.runNow();
   }
 
   /**
-   * One heartbeat off the wire. Its answer joins the batch of replies of this turn: the
-   * frames of one verify batch resolve together, so their replies go out together.
+   * One heartbeat off the wire. Its answer joins the batch of replies being held: the frames
+   * of one verify batch resolve together, and replies of several socket reads go out together.
+   * A session-keyed beat needs no verify hop, so it is decided at once, without a promise.
    */
-  private async handle(msg: Msg): Promise<void> {
+  private handle(msg: Msg): Promise<void> | undefined {
     const receivedAt = this.deps.clock.now();
-    const decision = await this.decide(heartbeatFrameOf(msg), receivedAt);
+    const frame = heartbeatFrameOf(msg);
+    if (frame.sessionId) {
+      this.queueReply(msg, this.decideTagged(frame, frame.sessionId, receivedAt));
+      return undefined;
+    }
+    return this.decide(frame, receivedAt).then((decision) => this.queueReply(msg, decision));
+  }
+
+  private queueReply(msg: Msg, decision: Decision): void {
     if (decision === null) return;
     this.replies.add(() => {
       // Past its lease (paused, cut off) a lead says nothing more: its successor answers.
@@ -222,7 +249,7 @@ export class HeartbeatIngest {
       if ('signature' in reply) msg.respond(reply.body, { headers: frameHeaders(reply) });
       else if ('tag' in reply) msg.respond(reply.body, { headers: taggedHeaders(reply) });
       else msg.respond(reply.body);
-    });
+    }, 'fields' in decision ? (decision.fields.session === undefined ? 1 : TAGGED_REPLY_WEIGHT) : 0);
   }
 
   /** The transport-independent core: one frame in, the reply (or none) out. */
@@ -396,7 +423,7 @@ export class HeartbeatIngest {
       // Built by the lead itself, so not re-validated (as signBuilt); tagged over the beat's seq.
       const { session, seq } = fields.session;
       const body = encoder.encode(JSON.stringify(reply));
-      return { body, sessionId: session.id, tag: toBase64Url(sessions.hmac.tag(session.leadToAgent, tagInput(session.id, seq, body))) };
+      return { body, sessionId: session.id, tag: toBase64Url(sessionTagSync(sessions.hmac, session.leadToAgent, session.id, seq, body)) };
     }
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
   }
@@ -439,5 +466,5 @@ function tagMatches(hmac: SyncHmacSha256, key: Uint8Array, sessionId: string, bo
   } catch {
     return false;
   }
-  return tagsEqual(hmac.tag(key, tagInput(sessionId, undefined, body)), given);
+  return tagsEqual(sessionTagSync(hmac, key, sessionId, undefined, body), given);
 }

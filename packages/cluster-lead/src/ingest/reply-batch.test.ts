@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ReplyBatch } from './reply-batch.js';
 
 describe('reply batch', () => {
@@ -51,5 +51,62 @@ describe('reply batch', () => {
     for (const name of ['a', 'b', 'c', 'd', 'e']) batch.add(() => order.push(name));
     await Promise.resolve();
     expect(order).toEqual(['a', 'b', 'flush', 'c', 'd', 'flush', 'e']);
+  });
+});
+
+describe('reply batch holding replies across turns', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('holds the first reply holdMs for others, then runs them all in one batch (one socket write)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const order: string[] = [];
+    const batch = new ReplyBatch({ budgetMs: 1_000, holdMs: 2, flush: () => order.push('flush'), onError: () => undefined });
+    batch.add(() => order.push('a'), 1 / 8);
+    await Promise.resolve();
+    batch.add(() => order.push('b'), 1 / 8);
+    vi.advanceTimersByTime(1);
+    expect(order).toEqual([]); // replies of two turns, both still held
+    expect(batch.queued).toBe(2);
+    vi.advanceTimersByTime(1);
+    expect(order).toEqual(['a', 'b']);
+    expect(batch.batches).toBe(1);
+    expect(batch.flushes).toBe(0);
+    batch.add(() => order.push('c'));
+    vi.advanceTimersByTime(2);
+    expect(order).toEqual(['a', 'b', 'c']); // the next reply starts a new hold
+    expect(batch.batches).toBe(2);
+  });
+
+  it('stops holding once holdMax replies wait: they run at the end of the turn', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const order: string[] = [];
+    const batch = new ReplyBatch({ budgetMs: 1_000, holdMs: 50, holdMax: 3, flush: () => undefined, onError: () => undefined });
+    for (const name of ['a', 'b', 'c']) batch.add(() => order.push(name));
+    expect(order).toEqual([]);
+    await Promise.resolve();
+    expect(order).toEqual(['a', 'b', 'c']);
+    vi.advanceTimersByTime(50);
+    expect(batch.batches).toBe(1); // the cancelled hold runs nothing more
+  });
+
+  it('weighs cheap (tagged) replies against maxReplies by their share of a signature', async () => {
+    const order: string[] = [];
+    const batch = new ReplyBatch({ budgetMs: 1_000, maxReplies: 1, now: () => 0, flush: () => order.push('flush'), onError: () => undefined });
+    for (const name of ['a', 'b', 'c', 'd', 'e']) batch.add(() => order.push(name), 0.5);
+    await Promise.resolve();
+    expect(order).toEqual(['a', 'b', 'flush', 'c', 'd', 'flush', 'e']);
+  });
+
+  it('runNow answers what is held at once (a stopping lead)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const order: string[] = [];
+    const batch = new ReplyBatch({ budgetMs: 1_000, holdMs: 5, flush: () => undefined, onError: () => undefined });
+    batch.add(() => order.push('a'));
+    batch.runNow();
+    expect(order).toEqual(['a']);
+    vi.advanceTimersByTime(5);
+    expect(batch.batches).toBe(1);
   });
 });

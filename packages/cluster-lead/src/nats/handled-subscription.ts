@@ -13,7 +13,8 @@ export interface HandledSubscriptionOptions {
   queue?: string;
   /** Names the work in logs: "heartbeat", "session". */
   what: string;
-  handle(msg: Msg): Promise<void>;
+  /** Handles one message; returns a promise when it finishes later, nothing when it is done. */
+  handle(msg: Msg): Promise<void> | undefined;
   logger: Logger;
 }
 
@@ -38,7 +39,14 @@ export class HandledSubscription {
           logger.error({ err: describeError(error) }, `${what} subscription error`);
           return;
         }
-        this.track(this.options.handle(msg));
+        let work: Promise<void> | undefined;
+        try {
+          work = this.options.handle(msg);
+        } catch (thrown) {
+          logger.error({ err: describeError(thrown) }, `${what} handling failed`);
+          return;
+        }
+        if (work !== undefined) this.track(work);
       },
     });
     await nc.flush();

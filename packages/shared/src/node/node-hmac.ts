@@ -12,4 +12,10 @@ export const nodeHmacSha256: SyncHmacSha256 = {
     const digest = createHmac('sha256', key).update(data).digest();
     return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
   },
+  tagParts(key, parts) {
+    const hmac = createHmac('sha256', key);
+    for (const part of parts) hmac.update(part);
+    const digest = hmac.digest();
+    return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  },
 };

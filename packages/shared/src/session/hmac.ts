@@ -14,6 +14,8 @@ export interface HmacSha256 {
 /** An HMAC that answers at once: what a lead needs to tag a reply right after stamping t3. */
 export interface SyncHmacSha256 extends HmacSha256 {
   tag(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** The tag of `parts` one after another, without copying them into one array first. */
+  tagParts?(key: Uint8Array, parts: readonly Uint8Array[]): Uint8Array;
 }
 
 type Subtle = typeof globalThis.crypto.subtle;

@@ -4,7 +4,8 @@ import { sampleMessage } from '../testing/messages.js';
 import type { SessionAccept } from '../protocol/messages.js';
 import { createWebCryptoHmac } from './hmac.js';
 import { AgentHandshake, acceptHello } from './session-handshake.js';
-import { checkSessionTag, sessionTag } from './session-tag.js';
+import { toBase64Url } from '../signing/encoding.js';
+import { checkSessionTag, sessionTag, sessionTagSync } from './session-tag.js';
 
 const encoder = new TextEncoder();
 const ids = { agentId: 'agent-1', leadId: 'lead-1' };
@@ -69,5 +70,16 @@ describe('session tags', () => {
     const a = await sessionTag(nodeHmacSha256, key, 's-1', 2 ** 40 + 1, body);
     expect(await checkSessionTag(nodeHmacSha256, key, 's-1', 2 ** 40 + 1, body, a)).toBe(true);
     expect(await checkSessionTag(nodeHmacSha256, key, 's-1', 1, body, a)).toBe(false);
+  });
+
+  it('the lead\'s synchronous tag, hashed in parts, is the tag of the joined bytes (WebCrypto\'s, and without tagParts)', async () => {
+    const web = createWebCryptoHmac();
+    const wholeOnly = { name: 'whole', tag: nodeHmacSha256.tag };
+    for (const seq of [undefined, 0, 2 ** 40 + 1]) {
+      const parts = toBase64Url(sessionTagSync(nodeHmacSha256, key, 's-1', seq, body));
+      expect(parts).toBe(await sessionTag(web, key, 's-1', seq, body));
+      expect(toBase64Url(sessionTagSync(wholeOnly, key, 's-1', seq, body))).toBe(parts);
+    }
+    expect(toBase64Url(sessionTagSync(nodeHmacSha256, key, 's-2', 3, body))).not.toBe(toBase64Url(sessionTagSync(nodeHmacSha256, key, 's-1', 3, body)));
   });
 });

@@ -1,5 +1,5 @@
 import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
-import { tagsEqual, type HmacSha256 } from './hmac.js';
+import { tagsEqual, type HmacSha256, type SyncHmacSha256 } from './hmac.js';
 
 /**
  * The tag of a session-keyed heartbeat or reply: HMAC-SHA256 under the direction's key.
@@ -14,9 +14,16 @@ export const TAG_BYTES = 32;
 
 /** `seq` absent: a heartbeat's input; present: a reply's. */
 export function tagInput(sessionId: string, seq: number | undefined, body: Uint8Array): Uint8Array {
+  const head = tagHead(sessionId, seq, body.byteLength);
+  head.set(body, head.byteLength - body.byteLength);
+  return head;
+}
+
+/** The tag input's bytes before the body (id, marker, seq), in an array with `room` bytes left after them. */
+function tagHead(sessionId: string, seq: number | undefined, room: number): Uint8Array {
   const id = encoder.encode(sessionId);
   const extra = seq === undefined ? 1 : 9;
-  const out = new Uint8Array(id.byteLength + extra + body.byteLength);
+  const out = new Uint8Array(id.byteLength + extra + room);
   out.set(id, 0);
   if (seq !== undefined) {
     out[id.byteLength] = 1;
@@ -24,8 +31,16 @@ export function tagInput(sessionId: string, seq: number | undefined, body: Uint8
     view.setUint32(0, Math.floor(seq / 2 ** 32));
     view.setUint32(4, seq >>> 0);
   }
-  out.set(body, id.byteLength + extra);
   return out;
+}
+
+/**
+ * The tag, synchronously, as raw bytes: the lead's per-beat path. With `tagParts` the body is
+ * hashed where it lies instead of being copied behind the id (two copies of about 1 KB a beat).
+ */
+export function sessionTagSync(hmac: SyncHmacSha256, key: Uint8Array, sessionId: string, seq: number | undefined, body: Uint8Array): Uint8Array {
+  if (hmac.tagParts === undefined) return hmac.tag(key, tagInput(sessionId, seq, body));
+  return hmac.tagParts(key, [tagHead(sessionId, seq, 0), body]);
 }
 
 /** The tag, base64url, as the Mesh-Tag header carries it. */
