@@ -10,12 +10,14 @@ describe('EdgeClock: the Worker wants mesh - Worker clock', () => {
     const clock = new EdgeClock(lead);
     // The Worker reads lead - 7000 ms, and its clock runs 100 ppm fast against the lead.
     const worker = (leadMs: number) => leadMs - 7_000 + 100e-6 * (leadMs - 1_000_000);
-    for (let i = 0; i < 40; i++) {
+    // Enough exchanges for a measured drift: the estimator fits it once it has 8 points, one per 8 exchanges.
+    const EXCHANGES = 70;
+    for (let i = 0; i < EXCHANGES; i++) {
       const t1 = 1_000_000 + i * 5_000;
       const t4 = t1 + 40;
       expect(clock.addExchange({ t1, t2: worker(t1 + 20), t3: worker(t1 + 20), t4 }).ok).toBe(true);
     }
-    const at = 1_000_000 + 40 * 5_000;
+    const at = 1_000_000 + EXCHANGES * 5_000;
     expect(clock.offsetAt(at)!.clockOffsetMs).toBeCloseTo(at - worker(at), 1);
     // A second later: the offset has moved by the drift.
     expect(clock.offsetAt(at + 1_000)!.clockOffsetMs).toBeCloseTo(at + 1_000 - worker(at + 1_000), 1);
