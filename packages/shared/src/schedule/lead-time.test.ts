@@ -100,6 +100,12 @@ describe('holdLeadTimeFor (hold mode)', () => {
     );
   });
 
+  it('gives at least the buffered total exactly, not one rounding below it', () => {
+    // Found by the property above (seed 1851074620): the total rebuilt from its parts was 1 ulp short.
+    const timing = agent('a', { oneWayDelayMs: 0, jitterMs: 99.99748396500918, expectedProcessingMs: 0, processingSpreadMs: 754.3073361242726, confidence: 0.9603798431635677 });
+    expect(holdLeadTimeFor(timing).leadTimeMs).toBeGreaterThanOrEqual(leadTimeFor(timing).leadTimeMs);
+  });
+
   it('covers a processing spread even when the mean is zero', () => {
     // Found by the schedule property: the log-normal tail of a zero mean is zero, while the
     // buffered expectation grows with the spread.

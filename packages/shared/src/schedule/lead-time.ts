@@ -87,12 +87,14 @@ export function holdLeadTimeFor(timing: AgentTiming, options: BufferOptions = {}
   const floorMs = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
   // The tail never gives less room than the buffered expectation: with a zero mean, or a spread
   // far above it, the log-normal quantile can fall below mean + sigmas x spread.
-  const bufferMs = Math.max(floorMs, leadTimeFor(timing, options).leadTimeMs - oneWayUpperMs - processingTailMs);
+  // The maximum is taken of the totals, not of the buffers: rebuilding the buffered total from
+  // its parts can round one ulp below it.
+  const leadTimeMs = Math.max(oneWayUpperMs + processingTailMs + floorMs, leadTimeFor(timing, options).leadTimeMs);
   return {
     oneWayDelayMs: oneWayUpperMs,
     expectedProcessingMs: processingTailMs,
-    bufferMs,
-    leadTimeMs: oneWayUpperMs + processingTailMs + bufferMs,
+    bufferMs: leadTimeMs - oneWayUpperMs - processingTailMs,
+    leadTimeMs,
   };
 }
 
