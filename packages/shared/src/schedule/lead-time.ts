@@ -87,15 +87,13 @@ export function holdLeadTimeFor(timing: AgentTiming, options: BufferOptions = {}
   const floorMs = options.bufferFloorMs ?? DEFAULT_BUFFER_FLOOR_MS;
   // The tail never gives less room than the buffered expectation: with a zero mean, or a spread
   // far above it, the log-normal quantile can fall below mean + sigmas x spread.
-  // The maximum is taken of the totals, not of the buffers: rebuilding the buffered total from
-  // its parts can round one ulp below it.
-  const leadTimeMs = Math.max(oneWayUpperMs + processingTailMs + floorMs, leadTimeFor(timing, options).leadTimeMs);
-  return {
-    oneWayDelayMs: oneWayUpperMs,
-    expectedProcessingMs: processingTailMs,
-    bufferMs: leadTimeMs - oneWayUpperMs - processingTailMs,
-    leadTimeMs,
-  };
+  // The totals are compared, not the buffers: rebuilding the buffered total from its parts can
+  // round one ulp below it.
+  const tailMs = oneWayUpperMs + processingTailMs + floorMs;
+  const bufferedMs = leadTimeFor(timing, options).leadTimeMs;
+  const parts = { oneWayDelayMs: oneWayUpperMs, expectedProcessingMs: processingTailMs };
+  if (tailMs >= bufferedMs) return { ...parts, bufferMs: floorMs, leadTimeMs: tailMs };
+  return { ...parts, bufferMs: bufferedMs - oneWayUpperMs - processingTailMs, leadTimeMs: bufferedMs };
 }
 
 /** The z-quantile of a log-normal with this mean and standard deviation; the mean itself when there is no spread. */
