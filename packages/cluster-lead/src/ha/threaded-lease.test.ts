@@ -35,6 +35,7 @@ function setup() {
   let alive = true;
   const thread = new FakeThread();
   const events: LeaseEvent[] = [];
+  const steps: RideStep[] = [];
   const lease = new ThreadedLease(
     {
       logger: silentLogger(),
@@ -47,10 +48,10 @@ function setup() {
       },
     },
     DATA,
-    { opened: () => undefined, openFailed: () => undefined, change: (event) => events.push(event) },
+    { opened: () => undefined, openFailed: () => undefined, change: (event) => events.push(event), ride: (step) => steps.push(step) },
   );
   lease.start();
-  return { clock, thread, events, lease, setAlive: (value: boolean) => (alive = value) };
+  return { clock, thread, events, steps, lease, setAlive: (value: boolean) => (alive = value) };
 }
 
 describe('LeaseBoard', () => {
@@ -149,24 +150,7 @@ describe('ThreadedLease (main thread side)', () => {
   });
 
   it('acts past the renewal\'s deadline while the thread rides through, and passes the ride\'s steps on', () => {
-    const clock = { now: 10_000 };
-    const thread = new FakeThread();
-    const steps: RideStep[] = [];
-    const lease = new ThreadedLease(
-      {
-        logger: silentLogger(),
-        alive: () => true,
-        now: () => clock.now,
-        beatEveryMs: 60_000,
-        spawn: (data: LeaseThreadData) => {
-          thread.board = new LeaseBoard(data.board);
-          return thread as unknown as Worker;
-        },
-      },
-      DATA,
-      { opened: () => undefined, openFailed: () => undefined, change: () => undefined, ride: (step) => steps.push(step) },
-    );
-    lease.start();
+    const { clock, thread, steps, lease } = setup();
     thread.board.hold({ epoch: 7, validUntil: 10_900 });
     thread.say({ type: 'acquired', epoch: 7 });
     // A witness round sent at 10,500 moved the deadline (send time + TTL - margin).
