@@ -222,7 +222,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       { api: mesh.api, agents, dataDir: join(mesh.dir, 'lead-data'), stop: () => lead.kill('SIGTERM'), start: () => lead.start() },
       { timeoutMs: RESTART_TIMEOUT_MS, backShare: RESTART_BACK_SHARE },
     );
-    stdout.write(`[scale] ${agents}: restart: API after ${restart?.apiServesS.toFixed(1)} s, ready ${restart?.readyS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% active again ${restart?.agentsBackS.toFixed(1)} s\n`);
+    stdout.write(`[scale] ${agents}: restart: API after ${restart?.apiServesS.toFixed(1)} s, ready ${restart?.readyS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% active again ${restart?.agentsBackS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% in session ${restart?.inSessionShareS.toFixed(1)} s, all ${restart?.inSessionAllS.toFixed(1)} s (${restart?.inSessionAtEnd} at the end)\n`);
     return { ...measure, startupS, restart, reasons: breakReasons(measure) };
   } finally {
     await mesh.stop();
@@ -255,14 +255,14 @@ export function printScale(r: ScaleResults): void {
   stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.warmupMs / 1000} s warm-up left out (start-up bursts), ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
   stdout.write(
     `${formatTable(
-      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead / sims / nats cores', 'lead µs/hb', 'lead RSS MB', 'store B/agent', 'API p99 ms', 'loop max ms', 'slow cons.', 'active', 'degraded', 'offline', 'quarant.', 'hb/s lead got / sims sent / asked', 'missed', 'quorum', 'restart: API / ready / back s', 'verdict'],
+      ['agents', 'start-up s', 'mesh CPU', 'machine CPU', 'lead / sims / nats cores', 'lead µs/hb', 'lead RSS MB', 'store B/agent', 'API p99 ms', 'loop max ms', 'slow cons.', 'active', 'degraded', 'offline', 'quarant.', 'hb/s lead got / sims sent / asked', 'missed', 'quorum', 'restart: API / ready / active / in session 99% / all s', 'verdict'],
       r.steps.map((s) => [
         String(s.agents), s.startupS, pct(s.meshCpuShare), pct(s.machineCpuBusy), `${s.leadCpuCores.toFixed(2)} / ${s.simsCpuCores.toFixed(2)} / ${s.natsCpuCores.toFixed(2)}`, s.leadCpuUsPerHeartbeat, s.leadRssMb,
         s.restart === null ? '-' : Math.round(s.restart.storeBytesPerAgent), s.apiP99Ms, s.loopDelayMaxMs,
         s.slowConsumers === null ? '-' : String(s.slowConsumers), `${s.active}/${s.agents}`, String(s.degraded), String(s.offline), String(s.quarantined),
         `${Math.round(s.heartbeatRateAchieved)} / ${Math.round(s.heartbeatRateSent)} / ${Math.round(s.heartbeatRateAsked)}`, String(s.heartbeatsMissed),
         s.scatterSucceeded ? `SUCCESS (${pct(s.scatterReadyShare)})` : `no (${pct(s.scatterReadyShare)})`,
-        s.restart === null ? '-' : [s.restart.apiServesS, s.restart.readyS, s.restart.agentsBackS].map((x) => (Number.isFinite(x) ? x.toFixed(1) : 'never')).join(' / '), s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
+        s.restart === null ? '-' : [s.restart.apiServesS, s.restart.readyS, s.restart.agentsBackS, s.restart.inSessionShareS, s.restart.inSessionAllS].map((x) => (Number.isFinite(x) ? x.toFixed(1) : 'never')).join(' / '), s.reasons.length === 0 ? 'ok' : `BROKE: ${s.reasons.map((x) => x.kind).join(', ')}`,
       ]),
     )}\n`,
   );

@@ -168,7 +168,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
     let registryLoaded = true;
 
     const limits = new LimitCounters();
-    const { counters, verifier, control, ingest } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, trustVersion: () => trusted.trust.version, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
+    const { counters, verifier, control, ingest, sessions } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, trustVersion: () => trusted.trust.version, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
     // The guard counts a verification backlog, and any beat or HELLO it shed, as the lead's own slowness (guard-rails.ts).
     guard.watchBacklog(() => verifier.backlog ?? 0, () => counters.refusedBy('OVERLOADED') + counters.handshakesRefusedBy('OVERLOADED'));
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
@@ -275,6 +275,7 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
       cleanups,
       jobs,
       replication: () => replication.stats(),
+      ...(sessions === undefined ? {} : { agentsInSession: () => sessions.agentsInSession }),
       ...(opsReplication === undefined ? {} : { idempotency: opsReplication.idempotency }),
       ...(config.ha.enabled ? { ha: () => ({ active: ha.role() === 'active', leaseOpenFailures: ha.leaseOpenFailures(), rideThroughs: ha.rideThroughs() }) } : {}),
     });

@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadApi } from '../../harness/index.js';
 
 const POLL_MS = 50;
+/** A poll that takes longer than this counts as a miss (a busy lead must not stall the measurement). */
+const POLL_TIMEOUT_MS = 2_000;
 
 export interface RestartFigures {
   /** Bytes of the lead's data directory (SQLite registry, history, WAL) per agent, after a graceful stop. */
@@ -18,6 +20,14 @@ export interface RestartFigures {
   /** Until at least `backShare` of the agents are active again; NaN if not within the deadline. */
   agentsBackS: number;
   activeAtEnd: number;
+  /**
+   * Until `backShare` of the agents, and then every agent, beat on a session opened with the new
+   * process (mesh_lead_agents_in_session; a restarted lead knows no session). NaN if not within
+   * the deadline, or in ed25519 heartbeat mode (no such gauge).
+   */
+  inSessionShareS: number;
+  inSessionAllS: number;
+  inSessionAtEnd: number;
 }
 
 /** Total size of the files under `dir` (recursively); 0 when it cannot be read. */
@@ -37,10 +47,24 @@ export function directoryBytes(dir: string): number {
 /** Polls `check` every POLL_MS until it is true or `deadline` (performance.now() ms) passes; seconds since `from`, or NaN. */
 export async function secondsUntil(check: () => Promise<boolean>, from: number, deadline: number): Promise<number> {
   while (performance.now() < deadline) {
-    if (await check().catch(() => false)) return (performance.now() - from) / 1000;
+    if (await withinPollTimeout(check()).catch(() => false)) return (performance.now() - from) / 1000;
     await sleep(POLL_MS);
   }
   return Number.NaN;
+}
+
+function withinPollTimeout<T>(pending: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('poll timed out')), POLL_TIMEOUT_MS);
+  });
+  return Promise.race([pending, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The value of an unlabelled gauge in Prometheus text, or undefined when it is not there. */
+export function gaugeValue(metricsText: string, name: string): number | undefined {
+  const line = metricsText.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
 }
 
 export interface RestartTarget {
@@ -68,6 +92,16 @@ export async function measureRestart(target: RestartTarget, options: { timeoutMs
     activeAtEnd = status?.agents.by_state.active ?? 0;
     return activeAtEnd >= options.backShare * target.agents;
   }, from, deadline);
+  let inSessionAtEnd = 0;
+  const inSession = async (share: number): Promise<boolean> => {
+    const res = await target.api.request('GET', '/metrics');
+    const value = res.status === 200 ? gaugeValue(String(res.body), 'mesh_lead_agents_in_session') : undefined;
+    if (value === undefined) return false;
+    inSessionAtEnd = value;
+    return value >= share * target.agents;
+  };
+  const inSessionShareS = await secondsUntil(() => inSession(options.backShare), from, deadline);
+  const inSessionAllS = await secondsUntil(() => inSession(1), from, deadline);
   await starting.catch(() => undefined);
-  return { storeBytesPerAgent, apiServesS, readyS, agentsBackS, activeAtEnd };
+  return { storeBytesPerAgent, apiServesS, readyS, agentsBackS, activeAtEnd, inSessionShareS, inSessionAllS, inSessionAtEnd };
 }

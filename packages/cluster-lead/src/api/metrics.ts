@@ -58,6 +58,8 @@ export interface MetricsSources extends FleetMetricsSources {
   sensors?: () => { accepted: number; duplicates: number; refused: Readonly<Record<string, number>>; known: number };
   /** The latest reading of each sensor, at most the configured number, and how many were left out. */
   sensorValues?: () => { readings: readonly SensorValue[]; omitted: number };
+  /** Agents beating on a session key now (heartbeats.auth session); absent in ed25519 mode. */
+  agentsInSession?: () => number;
   /** With config `ha`: whether this lead holds the lease, and failed attempts at opening its bucket; absent otherwise. */
   ha?: () => { active: boolean; leaseOpenFailures: number; rideThroughs: { started: number; blocked: number } };
 }
@@ -94,6 +96,10 @@ export function registerLeadMetrics(registry: Registry, s: MetricsSources): () =
     zeroes: zeroesOf('reason', LABEL_VALUES.heartbeatRefusals),
     read: () => byLabel('reason', Object.entries(s.ingest().handshakes_refused ?? {})),
   });
+  const agentsInSession = s.agentsInSession;
+  if (agentsInSession !== undefined) {
+    scrapedGauge(registry, { name: 'mesh_lead_agents_in_session', help: 'Agents whose heartbeats ride a session key now (a restarted lead starts at 0 and counts them back).', read: () => single(agentsInSession()) });
+  }
   registry.registerMetric(s.operations.outcomes);
   registry.registerMetric(s.operations.arrival);
 

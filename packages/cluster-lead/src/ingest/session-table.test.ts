@@ -7,8 +7,11 @@ describe('SessionTable', () => {
   it('keeps the session in use when a newer HELLO opens another, until the newer one is used', () => {
     const table = new SessionTable();
     const a = table.open('pi-1', keys(), 1_000);
+    expect(table.agentsInSession).toBe(0);
     table.used(a);
+    expect(table.agentsInSession).toBe(1);
     const b = table.open('pi-1', keys(), 1_000);
+    expect(table.agentsInSession).toBe(1);
     expect(table.get(a.id, 0)).toBe(a);
     // A third HELLO (a replay, say) replaces only the unused one.
     const c = table.open('pi-1', keys(), 1_000);
@@ -39,6 +42,7 @@ describe('SessionTable', () => {
     table.open('pi-1', keys(), 1_000);
     const other = table.open('pi-2', keys(), 1_000);
     expect(table.dropAgentsWhere((id) => id === 'pi-1')).toEqual(['pi-1']);
+    expect(table.agentsInSession).toBe(0);
     expect(table.size).toBe(1);
     expect(table.get(other.id, 0)).toBe(other);
     expect(table.dropped).toBe(2);

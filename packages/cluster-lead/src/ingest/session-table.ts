@@ -88,6 +88,11 @@ export class SessionTable {
     return this.sessions.size;
   }
 
+  /** Agents beating on a session (each counted once, whatever newer session it has opened). */
+  get agentsInSession(): number {
+    return this.current.size;
+  }
+
   /** Opens a session for `agentId`, replacing its earlier unused one. The given keys are copied and zeroed. */
   open(agentId: string, keys: SessionKeys, expiresAt: number, sessionId = newSessionId()): LeadSession {
     const session = new LeadSession(sessionId, agentId, expiresAt, this.slab, this.slab.take(keys));

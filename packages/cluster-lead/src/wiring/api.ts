@@ -57,6 +57,8 @@ export interface ApiWiringDeps {
   readonly replication?: () => ReplicationStats | null;
   /** Stored answers to POSTs with an Idempotency-Key; default: the lead's SQLite table. */
   readonly idempotency?: IdempotencyStore;
+  /** Agents beating on a session key now; absent in ed25519 heartbeat mode. */
+  readonly agentsInSession?: () => number;
   /** With config `ha`: the lease's state, for /metrics and to refuse changes while a standby. */
   readonly ha?: () => { active: boolean; leaseOpenFailures: number; rideThroughs: { started: number; blocked: number } };
 }
@@ -158,6 +160,7 @@ export async function buildApi(deps: ApiWiringDeps): Promise<ApiServer> {
           return { failures: health.failures, failing: health.failingSince !== null };
         },
         ...(deps.ha === undefined ? {} : { ha: deps.ha }),
+        ...(deps.agentsInSession === undefined ? {} : { agentsInSession: deps.agentsInSession }),
       },
       metricsRegistry,
       ...(ha === undefined ? {} : { standby: () => !ha().active }),

@@ -46,6 +46,8 @@ describe('session-keyed heartbeats', () => {
     expect(answer.reply.t3).toBe(fx.clock.now());
     expect(fx.lead.registry.get('pi-1')).toBeDefined();
     expect(fx.lead.counters.snapshot()).toMatchObject({ accepted_in_session: 1, sessions_opened: 1 });
+    const scraped = String((await fx.api.get('/metrics')).body).split('\n');
+    expect(scraped).toContain('mesh_lead_agents_in_session 1');
     // A lead in session mode still takes a per-message signed heartbeat.
     expect((await agent.heartbeat()).reply.accepted).toBe(true);
   });
