@@ -241,8 +241,15 @@ export class HeartbeatTask implements BeatTask {
     const { ctx, profiler } = this.deps;
     const meshAtT1 = ctx.clock.toMesh(t1);
     const sensors = this.deps.sensors?.() ?? [];
-    return {
-      ...messageHeader(ctx, meshAtT1),
+    const header = messageHeader(ctx, meshAtT1);
+    // One literal, keys in the wire's order: spreading the header and the optional sensors
+    // into it made V8 build the object on its slow path (about 13 us a beat, bench:sim).
+    const heartbeat: Heartbeat = {
+      v: header.v,
+      message_id: header.message_id,
+      sender_id: header.sender_id,
+      created_at: header.created_at,
+      ttl_ms: header.ttl_ms,
       kind: 'HEARTBEAT',
       agent_id: ctx.identity.agentId,
       cluster_id: ctx.identity.clusterId,
@@ -254,8 +261,9 @@ export class HeartbeatTask implements BeatTask {
       health: this.deps.health.latest(),
       frozen: this.deps.frozen(),
       outbox_depth: this.deps.outboxDepth(),
-      ...(sensors.length === 0 ? {} : { sensors }),
     };
+    if (sensors.length > 0) heartbeat.sensors = sensors;
+    return heartbeat;
   }
 
   private async exchange(): Promise<void> {
