@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createInbox } from 'nats';
-import type { Msg, NatsConnection, Subscription } from 'nats';
+import type { Msg, NatsConnection, PublishOptions, Subscription } from 'nats';
 import { TimerHeap, type Timed } from '../clock/timer-heap.js';
 import type { BusMessage, RequestOptions } from './bus.js';
 import { BusError } from './errors.js';
@@ -57,7 +57,9 @@ export class RequestInbox {
     return new Promise<BusMessage>((resolve, reject) => {
       const entry: Pending = { token, subject, resolve, reject, due: performance.now() + options.timeoutMs, heapIndex: -1 };
       // Published first: a publish that throws (payload too large, closed) leaves nothing pending.
-      this.nc.publish(subject, data, { reply: `${this.base}${token}`, ...(options.headers === undefined ? {} : { headers: toHdrs(options.headers) }) });
+      const publish: PublishOptions = { reply: `${this.base}${token}` };
+      if (options.headers !== undefined) publish.headers = toHdrs(options.headers);
+      this.nc.publish(subject, data, publish);
       this.pending.set(token, entry);
       this.deadlines.push(entry);
       this.arm();
