@@ -7,6 +7,7 @@
  *   npm run bench:sim                                  (2,500 and 5,000 agents)
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --window 20 --warmup 25
  *   npx tsx test/bench/sim-cost-bench.ts --agents 5000 --cpu-prof /tmp/prof   (a .cpuprofile of the sim)
+ *   npx tsx test/bench/sim-cost-bench.ts --sim-node-args '--max-semi-space-size=32'   (node flags for the sim)
  *   npx tsx test/bench/sim-cost-bench.ts --auth ed25519                        (signed beats; default session)
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ const { values: flags } = parseArgs({
     window: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '25' },
     'cpu-prof': { type: 'string' },
+    /** Extra node flags for the sim process, space-separated (e.g. V8 heap flags). */
+    'sim-node-args': { type: 'string', default: '' },
     /** How the virtual agents authenticate heartbeats (the minimal lead answers both). */
     auth: { type: 'string', default: 'session' },
   },
@@ -81,7 +84,7 @@ async function step(natsUrl: string, dir: string, agents: number): Promise<SimCo
   if (profDir !== undefined) await mkdir(profDir, { recursive: true });
   const sim = spawnAgent(
     ['sim', '--nats', natsUrl, '--lead-key', publicKeyText(leadKeys.publicKey), '--spec', specPath, '--root-key', join(dir, `root-${agents}.key`), '--enrollments-out', enrollPath, '--report', String(REPORT_S), '--log-level', process.env.SIM_LOG_LEVEL ?? 'error'],
-    profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir],
+    [...flags['sim-node-args'].split(' ').filter((arg) => arg !== ''), ...(profDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profDir])],
   );
   let lead: MinimalLead | undefined;
   try {

@@ -47,7 +47,8 @@ export class AgentClock {
 
   /** Samples in the clock filter (0 before the first usable exchange). */
   samples(): number {
-    return this.mesh.report()?.samples ?? 0;
+    // Read before every beat is scheduled: the count alone, not a whole report.
+    return this.estimator.sampleCount;
   }
 
   /** Feeds one heartbeat exchange: t1/t4 on the local clock, t2/t3 on the lead's. */
@@ -62,11 +63,15 @@ export class AgentClock {
     if (report === null) {
       return { offset_ms: 0, delay_ms: 0, drift_ppm: 0, confidence: 0, error_bound_ms: UNSYNCED_ERROR_BOUND_MS, samples: 0, jitter_ms: jitter };
     }
+    // One literal in the report's key order (a spread of the report costs a few us a beat).
     return {
-      ...report,
+      offset_ms: report.offset_ms,
+      delay_ms: report.delay_ms,
       // The schema bounds these; an estimator far off its fit must not make the heartbeat unsendable.
-      error_bound_ms: Math.min(report.error_bound_ms, UNSYNCED_ERROR_BOUND_MS),
       drift_ppm: Math.max(-1000, Math.min(1000, report.drift_ppm)),
+      confidence: report.confidence,
+      error_bound_ms: Math.min(report.error_bound_ms, UNSYNCED_ERROR_BOUND_MS),
+      samples: report.samples,
       jitter_ms: jitter,
     };
   }

@@ -27,6 +27,12 @@ export interface SupervisorOptions {
    * came from): a sim sends thousands per second and gains nothing from it.
    */
   noAsyncTraces?: boolean;
+  /**
+   * Requests share one wildcard reply subscription with one timer for every deadline
+   * (RequestInbox) instead of the client's per-request deferred, timer and errors: for a
+   * process that sends thousands of requests a second (a sim fleet).
+   */
+  sharedRequestInbox?: boolean;
   /** TLS and credentials, passed to the client as they are. */
   auth?: Pick<ConnectionOptions, 'tls' | 'authenticator' | 'user' | 'pass' | 'token'>;
 }
@@ -37,8 +43,8 @@ export interface SupervisorDeps {
   connect?: ConnectFn;
 }
 
-export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff' | 'inboxPrefix' | 'noAsyncTraces'>> &
-  Pick<SupervisorOptions, 'auth' | 'inboxPrefix' | 'noAsyncTraces'> & { backoff: BackoffOptions };
+export type ResolvedSupervisorOptions = Required<Omit<SupervisorOptions, 'auth' | 'backoff' | 'inboxPrefix' | 'noAsyncTraces' | 'sharedRequestInbox'>> &
+  Pick<SupervisorOptions, 'auth' | 'inboxPrefix' | 'noAsyncTraces' | 'sharedRequestInbox'> & { backoff: BackoffOptions };
 
 export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
   return {
@@ -51,6 +57,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     auth: options.auth,
     inboxPrefix: options.inboxPrefix,
     noAsyncTraces: options.noAsyncTraces,
+    sharedRequestInbox: options.sharedRequestInbox,
     backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
   };
 }

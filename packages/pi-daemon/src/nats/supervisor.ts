@@ -7,6 +7,7 @@ import { clientOptionsFor, resolveSupervisorOptions, type ConnectFn, type Resolv
 import type { Bus, BusMessage, OutgoingHeaders, RequestOptions, Unsubscribe } from './bus.js';
 import { BusError } from './errors.js';
 import { eventFromStatus, toBusError, toHdrs, wrapMessage } from './client-adapters.js';
+import { RequestInbox } from './request-inbox.js';
 import { NATS_EVENTS, type ConnectionEvent, type ConnectionListener } from './events.js';
 
 interface Registered {
@@ -32,6 +33,8 @@ export class NatsSupervisor implements Bus {
   private readonly log: Logger;
   private readonly connectFn: ConnectFn;
   private nc: NatsConnection | undefined;
+  /** The current connection's shared reply subscription (option sharedRequestInbox). */
+  private inbox: RequestInbox | undefined;
   private up = false;
   private downSince = performance.now();
   private stopping = false;
@@ -104,6 +107,13 @@ export class NatsSupervisor implements Bus {
 
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
     const nc = this.usable();
+    if (this.inbox !== undefined) {
+      try {
+        return await this.inbox.request(subject, data, options);
+      } catch (error) {
+        throw error instanceof BusError ? error : toBusError(error, subject);
+      }
+    }
     try {
       const reply = await nc.request(subject, data, {
         timeout: options.timeoutMs,
@@ -179,6 +189,8 @@ export class NatsSupervisor implements Bus {
       }
       this.adopt(nc);
       const closedWith = await nc.closed();
+      this.inbox?.close(new BusError('CLOSED', 'the NATS connection closed while waiting for a reply'));
+      this.inbox = undefined;
       this.up = false;
       this.downSince = performance.now();
       for (const entry of this.subs.values()) entry.live = undefined;
@@ -192,6 +204,7 @@ export class NatsSupervisor implements Bus {
 
   private adopt(nc: NatsConnection): void {
     this.nc = nc;
+    if (this.options.sharedRequestInbox === true) this.inbox = new RequestInbox(nc, () => this.connected, this.options.inboxPrefix);
     this.up = true;
     for (const entry of this.subs.values()) this.attach(nc, entry);
     void this.watchStatus(nc);

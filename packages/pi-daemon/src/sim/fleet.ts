@@ -69,16 +69,16 @@ export interface VirtualAgent {
 }
 
 /** Agent counters the fleet sums as they are, and those by code it merges. */
-const SUMMED = ['heartbeatsSent', 'heartbeatsMissed', 'sessionHandshakesFailed', 'probesAnswered', 'acksSent', 'acksOutboxed', 'conflicts', 'coordinatesAccepted', 'coordinatesIgnored', 'outboxReplayed', 'outboxDeadLettered'] as const;
-const BY_CODE = ['missedByReason', 'heldByReason', 'refusedByCode', 'declinedByCode'] as const;
+type Summed = 'heartbeatsSent' | 'heartbeatsMissed' | 'sessionHandshakesFailed' | 'probesAnswered' | 'acksSent' | 'acksOutboxed' | 'conflicts' | 'coordinatesAccepted' | 'coordinatesIgnored' | 'outboxReplayed' | 'outboxDeadLettered';
+type ByCode = 'missedByReason' | 'heldByReason' | 'refusedByCode' | 'declinedByCode';
 
 /**
- * Summed over the agents: the AgentCounters in SUMMED and BY_CODE (COORDINATEs taken and group
+ * Summed over the agents: the AgentCounters in Summed and ByCode (COORDINATEs taken and group
  * messages skipped, refusals without and with an ACK, outbox entries delivered later and refused
  * for good...), plus how many agents are running, synced, frozen and in a session (session mode),
  * and `refused`, every refusal without an ACK whatever its code.
  */
-export type FleetTotals = { agents: number; running: number; synced: number; frozen: number; inSession: number; refused: number } & Pick<AgentCounters, (typeof SUMMED)[number] | (typeof BY_CODE)[number]>;
+export type FleetTotals = { agents: number; running: number; synced: number; frozen: number; inSession: number; refused: number } & Pick<AgentCounters, Summed | ByCode>;
 
 /**
  * Many virtual agents in one process, each a full Agent with its own key pair, class, skewed
@@ -236,15 +236,53 @@ export class SimFleet {
   }
 
   totals(): FleetTotals {
-    const sums: FleetTotals = { agents: this.agents.length, running: 0, synced: 0, frozen: 0, inSession: 0, refused: 0, missedByReason: {}, heldByReason: {}, refusedByCode: {}, declinedByCode: {}, ...zeros(SUMMED) };
+    // Called every second over every agent (mesh-agent sim --report): each counter read by its
+    // name; a loop over the names (keyed reads, sums in an object built by spreading) cost 5%
+    // of a sim.
+    const sums: FleetTotals = {
+      agents: this.agents.length,
+      running: 0,
+      synced: 0,
+      frozen: 0,
+      inSession: 0,
+      refused: 0,
+      missedByReason: {},
+      heldByReason: {},
+      refusedByCode: {},
+      declinedByCode: {},
+      heartbeatsSent: 0,
+      heartbeatsMissed: 0,
+      sessionHandshakesFailed: 0,
+      probesAnswered: 0,
+      acksSent: 0,
+      acksOutboxed: 0,
+      conflicts: 0,
+      coordinatesAccepted: 0,
+      coordinatesIgnored: 0,
+      outboxReplayed: 0,
+      outboxDeadLettered: 0,
+    };
     for (const { agent } of this.agents) {
       const c: AgentCounters = agent.stats();
       if (agent.running) sums.running++;
       if (agent.clock.synced) sums.synced++;
       if (agent.frozen) sums.frozen++;
       if (agent.heartbeatSession !== undefined) sums.inSession++;
-      for (const key of SUMMED) sums[key] += c[key];
-      for (const key of BY_CODE) addCodes(sums[key], c[key]);
+      sums.heartbeatsSent += c.heartbeatsSent;
+      sums.heartbeatsMissed += c.heartbeatsMissed;
+      sums.sessionHandshakesFailed += c.sessionHandshakesFailed;
+      sums.probesAnswered += c.probesAnswered;
+      sums.acksSent += c.acksSent;
+      sums.acksOutboxed += c.acksOutboxed;
+      sums.conflicts += c.conflicts;
+      sums.coordinatesAccepted += c.coordinatesAccepted;
+      sums.coordinatesIgnored += c.coordinatesIgnored;
+      sums.outboxReplayed += c.outboxReplayed;
+      sums.outboxDeadLettered += c.outboxDeadLettered;
+      addCodes(sums.missedByReason, c.missedByReason);
+      addCodes(sums.heldByReason, c.heldByReason);
+      addCodes(sums.refusedByCode, c.refusedByCode);
+      addCodes(sums.declinedByCode, c.declinedByCode);
       sums.refused += total(c.refusedByCode);
     }
     return sums;
@@ -296,10 +334,6 @@ function meshAsNow(clock: { toMesh(localMs: number): number }, around: number): 
   return (localMs) => at + (localMs - around) * slope;
 }
 
-function zeros<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
-}
-
 function addCodes(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
-  for (const [code, count] of Object.entries(from)) into[code] = (into[code] ?? 0) + count;
+  for (const code in from) into[code] = (into[code] ?? 0) + from[code]!;
 }

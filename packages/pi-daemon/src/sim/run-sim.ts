@@ -47,7 +47,7 @@ export async function startSim(options: SimStartOptions): Promise<RunningSim> {
   const specLead = options.spec.lead_id;
   const leadKeys: KeyResolver = pinnedKeyResolver(new Map([[specLead, key]]));
   const supervisor = new NatsSupervisor(
-    { servers: options.servers, name: `sim-${options.spec.id_prefix ?? 'sim'}`, noAsyncTraces: true, ...options.supervisor },
+    { servers: options.servers, name: `sim-${options.spec.id_prefix ?? 'sim'}`, noAsyncTraces: true, sharedRequestInbox: true, ...options.supervisor },
     { logger: options.logger.child({ domain: 'nats' }) },
   );
   const arrivals = options.arrivalsOut === undefined ? undefined : new ArrivalLog(options.arrivalsOut);

@@ -110,6 +110,11 @@ export class OffsetEstimator {
     return this.reference !== undefined;
   }
 
+  /** Samples in the filter, as report() counts them (0 without an estimate), without building a report. */
+  get sampleCount(): number {
+    return this.reference === undefined ? 0 : this.filter.length;
+  }
+
   /** Clock steps detected since construction. */
   get steps(): number {
     return this.stepCount;

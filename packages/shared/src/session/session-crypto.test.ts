@@ -82,4 +82,18 @@ describe('session tags', () => {
     }
     expect(toBase64Url(sessionTagSync(nodeHmacSha256, key, 's-2', 3, body))).not.toBe(toBase64Url(sessionTagSync(nodeHmacSha256, key, 's-1', 3, body)));
   });
+
+  it('the agent\'s tags, over parts or whole, are the HMAC of the id\'s UTF-8 bytes, the marker and the body (ASCII ids and others)', async () => {
+    const web = createWebCryptoHmac();
+    for (const id of ['s-1', 'Zx_9-AbC', 'sé-1', '会话']) {
+      const beatInput = new Uint8Array([...encoder.encode(id), 0, ...body]);
+      const expected = toBase64Url(nodeHmacSha256.tag(key, beatInput));
+      expect(await sessionTag(nodeHmacSha256, key, id, undefined, body)).toBe(expected);
+      expect(await sessionTag(web, key, id, undefined, body)).toBe(expected);
+      const replyInput = new Uint8Array([...encoder.encode(id), 1, 0, 0, 0, 0, 0, 0, 1, 2, ...body]);
+      const reply = toBase64Url(nodeHmacSha256.tag(key, replyInput));
+      expect(await checkSessionTag(nodeHmacSha256, key, id, 258, body, reply)).toBe(true);
+      expect(await checkSessionTag(web, key, id, 258, body, reply)).toBe(true);
+    }
+  });
 });
