@@ -371,61 +371,6 @@ describe('PreciseTimer on a fake clock: margin and spin follow measured lateness
     timer.stop();
   });
 
-  it('runs a companion\'s work as it falls due, ahead of the effects still waiting, and stays after the last effect only for what falls due within its linger', () => {
-    const platform = new FakePlatform();
-    const clock = { now: () => platform.t };
-    const LINK_MS = 3;
-    const EFFECT_MS = 1;
-    // A stand-in for the emulated uplinks: each effect queues its ACK, due LINK_MS after it.
-    const queued: { id: string; due: number }[] = [];
-    const log: string[] = [];
-    const ranAt = new Map<string, { due: number; at: number }>();
-    const companion = {
-      lingerMs: 8,
-      nextDue: () => Math.min(...queued.map((q) => q.due)),
-      runDue: (now: number) => {
-        for (const item of queued.filter((q) => q.due <= now)) {
-          queued.splice(queued.indexOf(item), 1);
-          log.push(item.id);
-          ranAt.set(item.id, { due: item.due, at: now });
-        }
-      },
-    };
-    const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2, companion });
-    const deadline = platform.t + 200;
-    let linksRunBeforeFirstCallback = -1;
-    for (let n = 0; n < 10; n++) {
-      timer.schedule({
-        clock,
-        deadlineLocal: deadline,
-        effect: () => {
-          log.push(`effect ${n}`);
-          queued.push({ id: `link ${n}`, due: platform.t + LINK_MS });
-          platform.t += EFFECT_MS;
-        },
-        onRelease: () => {
-          if (linksRunBeforeFirstCallback < 0) linksRunBeforeFirstCallback = ranAt.size;
-        },
-      });
-    }
-    // Work due long after the pass (a slow link): left to its own timer, the pass does not wait for it.
-    queued.push({ id: 'slow link', due: deadline + 500 });
-    platform.runAll();
-    // Every link's work ran inside the pass, before the first after-pass callback, never early.
-    expect(linksRunBeforeFirstCallback).toBe(10);
-    for (const { due, at } of ranAt.values()) expect(at).toBeGreaterThanOrEqual(due);
-    // Each link's work ran once it fell due, not after all the effects: after its own effect,
-    // before the effect that ran LINK_MS / EFFECT_MS + 1 places after that one.
-    const effects = log.filter((entry) => entry.startsWith('effect'));
-    effects.forEach((effect, k) => {
-      const link = log.indexOf(effect.replace('effect', 'link'));
-      expect(link).toBeGreaterThan(log.indexOf(effect));
-      if (k + 4 < effects.length) expect(link).toBeLessThan(log.indexOf(effects[k + 4]!));
-    });
-    expect(queued.map((q) => q.id)).toEqual(['slow link']);
-    timer.stop();
-  });
-
   it('keeps a tail given as a fixed value, however the sleeps overshoot', () => {
     const platform = new FakePlatform();
     const timer = new PreciseTimer({ platform, marginMs: 3, spinTailMs: 0.2 });

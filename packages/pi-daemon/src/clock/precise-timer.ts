@@ -81,28 +81,6 @@ export interface ReleaseInfo {
   runQueueMs?: number;
 }
 
-/**
- * Timed work that shares the release pass with the releases (simulation: the emulated links
- * that carry the released agents' ACKs). The pass runs it as it falls due, ahead of the effects
- * still waiting, and after the last effect stays (asleep, then busy) for what falls due within
- * `lingerMs`: an ACK released with a 3 ms link leaves 3 ms after its stamp, not after the pass
- * and whatever the event loop does next.
- */
-export interface PassCompanion {
-  /** Monotonic instant its earliest work is due, ms; Infinity when it has none. */
-  nextDue(): number;
-  /** Runs the work due at `now` (monotonic ms): all of it, so that nextDue() moves past `now`. */
-  runDue(now: number): void;
-  /**
-   * Called before the pass gives the CPU away (a hand-over, a sleep) and when it ends: finishes
-   * what runDue started in one go (the emulated links' connection writes what they handed it),
-   * instead of once per runDue.
-   */
-  settle?(): void;
-  /** How long after a pass's last effect the pass stays for the companion's work, ms. */
-  readonly lingerMs: number;
-}
-
 export interface ReleaseHandle {
   /** False when already released or cancelled. */
   cancel(): boolean;
@@ -163,8 +141,6 @@ export interface PreciseTimerOptions {
    * operation one sim stamped all its releases 2-4.6 ms late, its CPU wait as long).
    */
   shareCpu?: boolean;
-  /** Work the release pass runs as it falls due (see PassCompanion). */
-  companion?: PassCompanion;
 }
 
 /**
@@ -192,9 +168,6 @@ export class PreciseTimer {
   private readonly onError: (error: unknown) => void;
   private readonly runQueueWait: (() => number) | undefined;
   private readonly shareCpu: boolean;
-  private readonly companion: PassCompanion | undefined;
-  /** The companion ran work since its last settle. */
-  private companionRan = false;
   /** runQueueWait() when the timer was last armed. */
   private runQueueAtArm = Number.NaN;
   /** The armed timer, undefined when none is. */
@@ -219,7 +192,6 @@ export class PreciseTimer {
     this.onError = options.onError ?? (() => undefined);
     this.runQueueWait = options.runQueueWaitMs;
     this.shareCpu = options.shareCpu === true;
-    this.companion = options.companion;
     if (options.marginMs === undefined) this.loopDelay = this.platform.loopDelay();
   }
 
@@ -353,41 +325,29 @@ export class PreciseTimer {
     const started = platform.now();
     const pass: PassState = { wakeLateMs, marginMs: this.margin.marginMs, spinTailMs: this.tail.marginMs, firstStampAt: Number.NaN, next: 0, slower: false };
     const batch = this.batch;
-    const companion = this.companion;
     // With shareCpu: when the effects ran since the last hand-over (-Infinity: none yet).
     let sliceFrom = Number.NEGATIVE_INFINITY;
-    // The companion's work is waited for until this long after the pass's last effect.
-    let lingerUntil = Number.NEGATIVE_INFINITY;
     for (;;) {
       const now = platform.now();
       // Stamps come first: everything due at `now` is stamped in one tight run (one clock read
-      // each); then the companion's work already due, then one effect, and the clock is read
-      // again. No stamp waits for more than one effect, and no effect for anything but stamps.
+      // each); then one effect, and the clock is read again. No stamp waits for more than one
+      // effect, and no effect for anything but stamps.
       if (!pass.slower) this.stampDue(pass, now);
-      if (companion !== undefined && companion.nextDue() <= now) {
-        this.runCompanion(companion, now);
-        continue;
-      }
       if (this.shareCpu && this.dueNow.length - this.dueHead > 1 && now - sliceFrom > EFFECT_SLICE_MS) {
-        this.settleCompanion();
         platform.sleep(YIELD_MS);
         sliceFrom = platform.now();
         continue;
       }
       if (this.dueNow.length > this.dueHead) {
         this.runNextEffect();
-        if (companion !== undefined) lingerUntil = platform.now() + companion.lingerMs;
         continue;
       }
-      const head = pass.slower ? undefined : batch[pass.next];
-      const headDue = head !== undefined && head.due - now <= pass.marginMs && now - started <= MAX_SPIN_MS ? head.due : Infinity;
-      const companionDue = companion === undefined ? Infinity : companion.nextDue();
-      const waitFor = Math.min(headDue, companionDue <= lingerUntil ? companionDue : Infinity);
-      if (waitFor === Infinity) break;
+      if (pass.slower || pass.next >= batch.length) break;
+      const head = batch[pass.next]!;
+      if (head.due - now > pass.marginMs || now - started > MAX_SPIN_MS) break;
       // Asleep until the tail: the CPU is free for other processes meanwhile.
-      const sleepMs = waitFor - now - pass.spinTailMs;
+      const sleepMs = head.due - now - pass.spinTailMs;
       if (sleepMs > MIN_SLEEP_MS) {
-        this.settleCompanion();
         const queuedBefore = this.runQueueWait?.();
         platform.sleep(sleepMs);
         const overshootMs = platform.now() - now - sleepMs;
@@ -396,7 +356,6 @@ export class PreciseTimer {
         this.tail.observe(queuedBefore === undefined ? overshootMs : overshootMs - (this.runQueueWait!() - queuedBefore));
       }
     }
-    this.settleCompanion();
     this.dueNow.length = 0;
     this.dueHead = 0;
     const next = pass.next;
@@ -441,26 +400,6 @@ export class PreciseTimer {
       entry.info = { wakeLateMs: pass.wakeLateMs, marginMs: pass.marginMs, spinTailMs: pass.spinTailMs, inPassMs: entry.stampedAt - pass.firstStampAt, effectDelayMs: 0 };
       this.stamped.push(entry);
       if (entry.effect !== undefined) this.dueNow.push(entry);
-    }
-  }
-
-  private runCompanion(companion: PassCompanion, now: number): void {
-    this.companionRan = true;
-    try {
-      companion.runDue(now);
-    } catch (error) {
-      this.onError(error);
-    }
-  }
-
-  /** The companion's settle, once for whatever it ran since the last one. */
-  private settleCompanion(): void {
-    if (!this.companionRan) return;
-    this.companionRan = false;
-    try {
-      this.companion?.settle?.();
-    } catch (error) {
-      this.onError(error);
     }
   }
 

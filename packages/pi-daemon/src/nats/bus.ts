@@ -36,11 +36,4 @@ export interface Bus {
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage>;
   subscribe(subject: string, onMessage: (message: BusMessage) => void): Unsubscribe;
   onEvent(listener: ConnectionListener): Unsubscribe;
-  /**
-   * Hands what the client buffered to the connection now. A client writes at the end of the
-   * current turn; a caller that keeps the thread busy after a send (a simulation's release pass,
-   * which emulates many agents' links) calls this so the send leaves at its instant. Optional:
-   * a bus without a write buffer has nothing to do.
-   */
-  flushNow?(): void;
 }

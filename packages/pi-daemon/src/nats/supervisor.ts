@@ -115,17 +115,6 @@ export class NatsSupervisor implements Bus {
     }
   }
 
-  /**
-   * The client (nats.js) collects a turn's commands and writes them in a microtask, which does
-   * not run while the thread stays busy: this writes them to the socket now. Reaches into the
-   * client's protocol handler, which it does not export; a client without one is left to its
-   * own flush.
-   */
-  flushNow(): void {
-    const client = this.nc as unknown as { protocol?: { flushPending?: () => void } } | undefined;
-    if (this.connected && typeof client?.protocol?.flushPending === 'function') client.protocol.flushPending();
-  }
-
   /** Stops for good: drains the connection (bounded), or closes it when the link is down. */
   async stop(): Promise<void> {
     if (this.stopping) return this.running;

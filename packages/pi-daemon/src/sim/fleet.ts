@@ -41,12 +41,6 @@ const BURST_SHARE_DIVISOR = 4;
 const BOOT_SEED = 0x2c1b3c6d;
 /** Beats started per event-loop turn: a tagged beat costs tens of µs to build, so a turn stays near 1 ms. */
 export const SIM_BEATS_PER_TURN = 32;
-/**
- * How long a release pass stays after its last send for the ACKs still crossing their emulated
- * uplinks, ms: LAN links (1-5 ms) and the 5 ms link of the mixed profile leave from inside the
- * pass at their instant; slower ones from the links' own timer.
- */
-export const SIM_RELEASE_LINGER_MS = 8;
 
 export interface SimFleetDeps {
   /** One connection shared by every virtual agent (a NatsSupervisor). */
@@ -99,12 +93,12 @@ export class SimFleet {
   readonly agents: readonly VirtualAgent[];
   private readonly beats: BeatScheduler;
   private readonly releases: PreciseTimer;
-  private readonly links: { up: DelayLine; down: DelayLine };
+  private readonly links: DelayLine;
   private readonly tap: ArrivalQueue | undefined;
   /** Boot (boot_spread_ms) and crash timers, cleared on stop. */
   private readonly timers: NodeJS.Timeout[] = [];
 
-  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: { up: DelayLine; down: DelayLine }; tap: ArrivalQueue | undefined }) {
+  private constructor(spec: SimSpec, agents: VirtualAgent[], shared: { beats: BeatScheduler; releases: PreciseTimer; links: DelayLine; tap: ArrivalQueue | undefined }) {
     this.spec = spec;
     this.agents = agents;
     this.beats = shared.beats;
@@ -117,25 +111,11 @@ export class SimFleet {
     const spec = SimSpec.parse(input);
     const ed25519 = deps.ed25519 ?? nodeEd25519;
     const base = deps.baseClock ?? trueClock;
-    const linkError = (error: unknown): void => deps.logger.error({ err: error }, 'emulated link delivery failed');
-    // Each direction its own timer, so a release pass can let the released ACKs cross their
-    // uplinks at their instants without running the downlinks' deliveries (agents' handlers).
-    const links = { up: new DelayLine(linkError), down: new DelayLine(linkError) };
     const releases = new PreciseTimer({
       runQueueWaitMs: runQueueWaitReader(),
       // Several sims on few cores release at the same T: each lets the others stamp before its sends.
       shareCpu: true,
       onError: (error) => deps.logger.error({ err: error }, 'a hold release effect failed'),
-      // The ACKs released in a pass cross their uplinks from inside it, at the instant each link
-      // lets them go, and the connection writes them before the pass sleeps or hands the CPU
-      // over: they do not wait for the rest of the pass's sends, nor for the event loop after it.
-      companion: {
-        nextDue: () => links.up.nextDue(),
-        runDue: (now) => links.up.releaseDue(now),
-        // Written when the pass hands the CPU over or sleeps: one socket write per slice of sends.
-        settle: () => deps.bus.flushNow?.(),
-        lingerMs: SIM_RELEASE_LINGER_MS,
-      },
     });
     // Beats due in one slot start together, so their requests leave in one socket write: one
     // write per beat was the sim's largest cost (bench:sim profile, docs/bench/issue15).
@@ -151,6 +131,7 @@ export class SimFleet {
     const tap = onArrival && new ArrivalQueue(onArrival, (error) => deps.logger.error({ err: error }, 'an arrival record could not be written'));
     /** A monotonic instant on the base clock (the machine's clock unless a test gives another). */
     const baseAt = (monotonicMs: number): number => base.now() - (performance.now() - monotonicMs);
+    const links = new DelayLine((error) => deps.logger.error({ err: error }, 'emulated link delivery failed'));
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
       const link = spec.link === undefined ? undefined : new AgentLink(links, spec.link, profile.seed ^ 0x1f123bb5);
@@ -275,8 +256,7 @@ export class SimFleet {
     await Promise.all(this.agents.map(({ agent }) => agent.stop()));
     this.beats.stop();
     this.releases.stop();
-    this.links.up.stop();
-    this.links.down.stop();
+    this.links.stop();
     // Records of ACKs the links dropped just now are written before the caller closes the log.
     await Promise.resolve();
     this.tap?.flush();

@@ -1,5 +1,5 @@
 import { defaultRetransmitMs, deriveSeed, linkProfileProblems, mulberry32, sampleDelay, type LinkProfile, type UniformRandom } from '@mesh30k/shared';
-import { DelayLine, type DelayLane } from './delay-line.js';
+import type { DelayLane, DelayLine } from './delay-line.js';
 
 /** up = agent -> NATS, down = NATS -> agent. */
 export type LinkDirection = 'up' | 'down';
@@ -27,14 +27,9 @@ export class AgentLink {
   private readonly randoms: Record<LinkDirection, UniformRandom>;
   private readonly counters: Record<LinkDirection, LinkCounters> = { up: { sent: 0, lost: 0 }, down: { sent: 0, lost: 0 } };
 
-  /**
-   * `line` times both directions, or each its own (a process can then drain its uplinks alone
-   * at a release instant: see DelayLine.releaseDue).
-   */
-  constructor(line: DelayLine | Readonly<Record<LinkDirection, DelayLine>>, profiles: LinkProfiles, seed: number) {
+  constructor(line: DelayLine, profiles: LinkProfiles, seed: number) {
     this.profiles = { up: checked(profiles.up), down: checked(profiles.down) };
-    const lines = line instanceof DelayLine ? { up: line, down: line } : line;
-    this.lanes = { up: lines.up.lane(), down: lines.down.lane() };
+    this.lanes = { up: line.lane(), down: line.lane() };
     this.randoms = { up: mulberry32(deriveSeed(seed, DIRECTION_INDEX.up)), down: mulberry32(deriveSeed(seed, DIRECTION_INDEX.down)) };
   }
 

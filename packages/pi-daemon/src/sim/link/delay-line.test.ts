@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentLink } from './agent-link.js';
 import { DelayLine } from './delay-line.js';
 
 let line: DelayLine;
@@ -72,42 +71,5 @@ describe('DelayLine', () => {
     expect(dropped).toEqual(['a1', 'a2']);
     line.stop();
     expect(dropped).toEqual(['a1', 'a2', 'b1']);
-  });
-
-  it('lets a caller awake at the instant deliver what is due itself: only that, earliest first', () => {
-    line = new DelayLine();
-    const a = line.lane();
-    const b = line.lane();
-    const delivered: string[] = [];
-    const now = performance.now();
-    b.send(5, () => delivered.push('b'), now - 8);
-    a.send(5, () => delivered.push('a'), now - 10);
-    a.send(60_000, () => delivered.push('a, much later'), now);
-    expect(line.nextDue()).toBeCloseTo(now - 5, 6);
-    line.releaseDue(now);
-    // Synchronously, without a turn of the event loop; what is not due stays queued.
-    expect(delivered).toEqual(['a', 'b']);
-    expect(line.nextDue()).toBeCloseTo(now + 60_000, 6);
-    expect(a.queued).toBe(1);
-  });
-});
-
-describe('AgentLink', () => {
-  it('with a line per direction, queues each direction on its own line', () => {
-    const up = new DelayLine();
-    const down = new DelayLine();
-    line = up;
-    try {
-      const link = new AgentLink({ up, down }, { up: { baseMs: 3, jitterMs: 0 }, down: { baseMs: 7, jitterMs: 0 } }, 5);
-      const sentAt = performance.now();
-      link.send('up', () => undefined, sentAt);
-      expect(up.nextDue()).toBeCloseTo(sentAt + 3, 6);
-      expect(down.nextDue()).toBe(Number.POSITIVE_INFINITY);
-      link.send('down', () => undefined, sentAt);
-      expect(down.nextDue()).toBeCloseTo(sentAt + 7, 6);
-      expect(up.nextDue()).toBeCloseTo(sentAt + 3, 6);
-    } finally {
-      down.stop();
-    }
   });
 });

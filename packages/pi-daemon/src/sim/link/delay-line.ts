@@ -112,17 +112,10 @@ export class DelayLine {
     else this.timeout = setTimeout(() => this.release(), remaining - SPIN_WINDOW_MS / 2);
   }
 
-  /** Monotonic instant the earliest queued message is due, ms; Infinity when none is queued. */
-  nextDue(): number {
-    return this.heap.peek()?.due ?? Number.POSITIVE_INFINITY;
-  }
-
-  /**
-   * Delivers every message due at `now`, earliest first, then re-arms the timer. Its own timer
-   * calls it; so does a caller that is awake at the instant anyway (a release pass, see
-   * PassCompanion), so a message is not kept waiting for the event loop.
-   */
-  releaseDue(now = performance.now()): void {
+  private release(): void {
+    this.timeout = undefined;
+    this.immediate = undefined;
+    const now = performance.now();
     for (let lane = this.heap.peek(); lane !== undefined && lane.due <= now; lane = this.heap.peek()) {
       const { deliver, next } = lane.shift();
       if (next === undefined) this.heap.remove(lane);
@@ -134,12 +127,6 @@ export class DelayLine {
       }
     }
     this.rearm();
-  }
-
-  private release(): void {
-    this.timeout = undefined;
-    this.immediate = undefined;
-    this.releaseDue();
   }
 
   private cancel(): void {

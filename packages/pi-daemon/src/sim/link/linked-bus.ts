@@ -92,10 +92,6 @@ export class LinkedBus implements Bus {
     return this.inner.onEvent(listener);
   }
 
-  flushNow(): void {
-    this.inner.flushNow?.();
-  }
-
   /** Sends over the uplink with a ticket that notes when the link hands the message over. */
   private sendUp(deliver: () => void): void {
     const ticket = new UplinkTicket();
