@@ -34,6 +34,11 @@ const decoder = new TextDecoder();
 
 export class AckObserver {
   private readonly seen = new Map<string, SeenAck>();
+  /**
+   * Arrivals stamped and not yet read: the ACKs of one release come in one burst, and reading
+   * each before stamping the next would add the reading of those before it to every stamp.
+   */
+  private unread: { data: Uint8Array; seenTrueMs: number }[] = [];
   private unreadable = 0;
   /** Whether the observer runs at OBSERVER_NICE (false where the OS refused, e.g. without privilege). */
   prioritized = false;
@@ -55,7 +60,8 @@ export class AckObserver {
         // Stamped first: parsing the body is not part of the arrival.
         const seenTrueMs = origin + performance.now();
         if (error !== null) return;
-        observer.record(message.data, seenTrueMs);
+        // Kept as it came (a copy: the client may reuse its buffer) and read when asked for.
+        observer.unread.push({ data: message.data.slice(), seenTrueMs });
       },
     });
     // The subscription is registered on the server before any operation is submitted.
@@ -65,12 +71,20 @@ export class AckObserver {
 
   /** Every ACK seen so far, by message id (a redelivery keeps the first arrival). */
   get byMessageId(): ReadonlyMap<string, SeenAck> {
+    this.readAll();
     return this.seen;
   }
 
   /** Frames on the subject that were not readable ACKs (counted, not fatal). */
   get unreadableCount(): number {
+    this.readAll();
     return this.unreadable;
+  }
+
+  private readAll(): void {
+    const unread = this.unread;
+    this.unread = [];
+    for (const { data, seenTrueMs } of unread) this.record(data, seenTrueMs);
   }
 
   async stop(): Promise<void> {

@@ -13,7 +13,7 @@ describe('what the outside observer saw', () => {
     // Its send is dated at the stamp (it waited 0.7 ms behind other agents' sends of its pass).
     { agent_id: 'a', operation_id: 'h1', ready_true_ms: 1_000.5, ready_local_ms: 5_000.5, ack_message_id: 'm1', uplink_delay_ms: 3, uplink_in_true_ms: 1_000.5, uplink_out_true_ms: 1_004.5, hold: { deadline_local_ms: 5_000, deadline_mesh_ms: 1_000, prebuilt: true, run_queue_ms: 0, effect_delay_ms: 0.7 } },
     // Stamped 20 ms late, all of it waiting for a CPU; seen 25 ms after T net of its uplink.
-    { agent_id: 'b', operation_id: 'h1', ready_true_ms: 1_020, ready_local_ms: 7_020, ack_message_id: 'm2', uplink_delay_ms: 1, hold: { deadline_local_ms: 7_000, deadline_mesh_ms: 1_002, prebuilt: false, run_queue_ms: 19.5 } },
+    { agent_id: 'b', operation_id: 'h1', ready_true_ms: 1_020, ready_local_ms: 7_020, ack_message_id: 'm2', uplink_delay_ms: 1, hold: { deadline_local_ms: 7_000, deadline_mesh_ms: 1_002, prebuilt: false, signed_at_release: true, run_queue_ms: 19.5 } },
     // Its ACK never reached the observer.
     { agent_id: 'c', operation_id: 'h1', ready_true_ms: 1_000, ack_message_id: 'm3', uplink_delay_ms: 1 },
     { agent_id: 'a', operation_id: 'n1', ready_true_ms: 700, ack_message_id: 'm4', uplink_delay_ms: 2 },
@@ -42,6 +42,8 @@ describe('what the outside observer saw', () => {
     const h = holdBreakdown(ops, lines);
     expect(h.releases).toBe(2);
     expect(h.prebuiltShare).toBe(0.5);
+    // b came late: its ACK was signed again inside the release, not after it.
+    expect(h.signedAtReleaseShare).toBe(0.5);
     expect(h.ownClockLate.max).toBeCloseTo(20, 9);
     expect(h.estimateShift.max).toBeCloseTo(2, 9);
     expect(h.late).toEqual({ n: 1, explainedByRunQueue: 1 });

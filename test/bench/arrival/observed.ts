@@ -26,6 +26,7 @@ export interface ObservedLine {
     deadline_local_ms: number;
     deadline_mesh_ms: number;
     prebuilt: boolean;
+    signed_at_release?: boolean;
     wake_late_ms?: number;
     in_pass_ms?: number;
     effect_delay_ms?: number;
@@ -73,6 +74,8 @@ export interface HoldBreakdown {
   releases: number;
   /** Share of READYs sent as signed before T. */
   prebuiltShare: number;
+  /** Share of READYs signed again inside the release pass, the release having come late (absent in older results). */
+  signedAtReleaseShare?: number;
   /** ready_local - deadline_local: the timer alone, on the agent's own clock. */
   ownClockLate: Distribution;
   /** deadline_mesh - T: how far the clock estimate moved between scheduling and release. */
@@ -156,12 +159,14 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
   const parts = { own: [] as number[], shift: [] as number[], wake: [] as number[], pass: [] as number[], effect: [] as number[], margin: [] as number[], tail: [] as number[], queue: [] as number[] };
   const late = { n: 0, explainedByRunQueue: 0 };
   let prebuilt = 0;
+  let signedAtRelease = 0;
   let releases = 0;
   for (const { op, line } of matchedLines('hold', operations, lines)) {
     const hold = line.hold;
     if (hold === undefined || line.ready_local_ms === undefined) continue;
     releases++;
     if (hold.prebuilt) prebuilt++;
+    if (hold.signed_at_release === true) signedAtRelease++;
     const own = line.ready_local_ms - hold.deadline_local_ms;
     parts.own.push(own);
     if (hold.run_queue_ms !== undefined) parts.queue.push(hold.run_queue_ms);
@@ -179,6 +184,7 @@ export function holdBreakdown(operations: readonly MeasuredOperation[], lines: r
   return {
     releases,
     prebuiltShare: releases === 0 ? Number.NaN : prebuilt / releases,
+    signedAtReleaseShare: releases === 0 ? Number.NaN : signedAtRelease / releases,
     ownClockLate: distribution(parts.own),
     estimateShift: distribution(parts.shift),
     wakeLate: distribution(parts.wake),

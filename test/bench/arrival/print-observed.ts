@@ -43,6 +43,7 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
       p.profile,
       String(h.releases),
       pct(h.prebuiltShare),
+      h.signedAtReleaseShare === undefined ? '-' : pct(h.signedAtReleaseShare),
       ms(h.ownClockLate.p50),
       ms(h.ownClockLate.p99),
       ms(h.ownClockLate.max),
@@ -62,6 +63,6 @@ export function printObserved(profiles: readonly { profile: string; observer?: O
     ];
   });
   stdout.write(
-    `${formatTable(['profile', 'releases', 'pre-signed', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'effect waited p50 / p99', 'margin p50 (max)', 'spin tail p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
+    `${formatTable(['profile', 'releases', 'pre-signed', 'signed in the release', 'own clock p50', 'p99', 'max', 'estimate moved p50', 'p99', 'timer woke late p50', 'p99', 'max', 'in pass p99', 'max', 'effect waited p50 / p99', 'margin p50 (max)', 'spin tail p50 (max)', 'waited for CPU p50', 'p99', 'late >1 ms: CPU wait covers it'], holdRows)}\n`,
   );
 }

@@ -2,7 +2,7 @@ import type { Ack, ConflictDetail, ConflictReport, Coordinate, Priority, Trinary
 import { messageHeader, type AgentContext } from '../agent/context.js';
 import { LogEvent } from '../logging/events.js';
 import { isBusError } from '../nats/errors.js';
-import { checkKind, encodeFrame, requestConfirmedFrame, type Confirmation, type EncodedFrame, type Route } from '../nats/frames.js';
+import { checkKind, encodeFrame, encodeFrameNow, requestConfirmedFrame, type Confirmation, type EncodedFrame, type Route } from '../nats/frames.js';
 import { confirmingLead, isPermanentRefusal, streamOf } from './outbox-relay.js';
 import type { OutboxKind } from '../ports.js';
 
@@ -27,6 +27,8 @@ export interface AckFacts {
 export interface PreparedAck {
   readonly ack: Ack;
   readonly frame: EncodedFrame;
+  /** Signed in the release itself (signNow), not ahead of it. */
+  readonly signedAtRelease?: boolean;
 }
 
 const ACK_ROUTE = 'ack' as const;
@@ -82,6 +84,17 @@ export class AckSender {
   async prepare(ack: Ack): Promise<PreparedAck> {
     checkKind(ACK_ROUTE, ack.kind);
     return { ack, frame: await encodeFrame(ack, this.ctx.self) };
+  }
+
+  /**
+   * Signs an ACK at once, without a promise, when this agent's signer can (node:crypto): a hold
+   * release that came later than the READY signed ahead of it says its real instant and still
+   * leaves inside the release. Undefined when the signer only signs asynchronously.
+   */
+  signNow(ack: Ack): PreparedAck | undefined {
+    checkKind(ACK_ROUTE, ack.kind);
+    const frame = encodeFrameNow(ack, this.ctx.self);
+    return frame === undefined ? undefined : { ack, frame, signedAtRelease: true };
   }
 
   /**

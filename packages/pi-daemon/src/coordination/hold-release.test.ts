@@ -3,7 +3,7 @@
 // as before. A fake bus records what was handed over and when; nothing here measures precision.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { EpochFence, ImpedanceProfiler, ReplayGuard, type Ack, type Coordinate } from '@mesh30k/shared';
+import { EpochFence, ImpedanceProfiler, ReplayGuard, type Ack, type Coordinate, type Signer } from '@mesh30k/shared';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { sampleMessage } from '@mesh30k/shared/testing';
 import { pino } from 'pino';
@@ -65,7 +65,7 @@ afterEach(() => {
 /** Lateness allowed for a pre-built READY: generous here, so that a loaded test machine cannot change the path taken. */
 const ANY_LATENESS = 60_000;
 
-function rig(agentId: string, handler: VerbHandler, shared?: { releases: PreciseTimer; bus: RecordingBus }, prebuiltLateLimitMs = ANY_LATENESS) {
+function rig(agentId: string, handler: VerbHandler, shared?: { releases: PreciseTimer; bus: RecordingBus }, prebuiltLateLimitMs = ANY_LATENESS, signer: 'sync' | 'async only' = 'sync') {
   const bus = shared?.bus ?? new RecordingBus();
   const releases = shared?.releases ?? new PreciseTimer();
   if (shared === undefined) timers.push(releases);
@@ -78,7 +78,7 @@ function rig(agentId: string, handler: VerbHandler, shared?: { releases: Precise
     identity,
     tuning,
     clock: new AgentClock(trueClock),
-    self: { id: agentId, signer: nodeEd25519.signerSync(privateKey) },
+    self: { id: agentId, signer: signer === 'sync' ? nodeEd25519.signerSync(privateKey) : asyncOnly(nodeEd25519.signerSync(privateKey)) },
     bus,
     log,
     counters: newCounters(),
@@ -107,6 +107,27 @@ function rig(agentId: string, handler: VerbHandler, shared?: { releases: Precise
     onReady: (event) => ready.push(event),
   });
   return { engine, bus, releases, ready };
+}
+
+/** A signer that signs only through a promise (a key store that cannot sign synchronously). */
+function asyncOnly(signer: Signer): Signer {
+  return { sign: (message) => signer.sign(message) };
+}
+
+/** Many agents of one process on one release timer and bus; `sentInPass()` is how many ACKs the bus had when the pass handed over. */
+function fleet(count: number, prebuiltLateLimitMs: number, signer: 'sync' | 'async only' = 'sync') {
+  const releases = new PreciseTimer();
+  timers.push(releases);
+  const bus = new RecordingBus();
+  const engines = Array.from({ length: count }, (_, i) => rig(`agent-${i}`, readyAfter(1), { releases, bus }, prebuiltLateLimitMs, signer));
+  let sentWhenFirstTurnCame = -1;
+  const request = bus.request.bind(bus);
+  bus.request = (subject, data) => {
+    // The first send queues a microtask: it runs only once the synchronous release pass is over.
+    if (bus.sent.length === 0) queueMicrotask(() => (sentWhenFirstTurnCame = bus.sent.length));
+    return request(subject, data);
+  };
+  return { engines, bus, sentInPass: () => sentWhenFirstTurnCame };
 }
 
 function coordinate(targetInMs: number, overrides: Partial<Coordinate> = {}): Coordinate {
@@ -145,37 +166,45 @@ describe('hold release: prepared before T, sent at T', () => {
     expect(ack.created_at).toBeLessThan(message.target_time);
     expect(ack.ready_at_mesh).toBeCloseTo(message.target_time, 6);
     await until(() => ready.length === 1);
-    expect(ready[0]).toMatchObject({ ackMessageId: ack.message_id, hold: { prebuilt: true } });
+    expect(ready[0]).toMatchObject({ ackMessageId: ack.message_id, hold: { prebuilt: true, signedAtRelease: false } });
   });
 
   it('releases many agents of one process in one pass: no send waits for another agent\'s signing', async () => {
-    const releases = new PreciseTimer();
-    timers.push(releases);
-    const bus = new RecordingBus();
-    const engines = Array.from({ length: 40 }, (_, i) => rig(`agent-${i}`, readyAfter(1), { releases, bus }));
+    const { engines, bus, sentInPass } = fleet(40, ANY_LATENESS);
     const message = coordinate(400);
-    let sentWhenFirstTurnCame = -1;
-    const request = bus.request.bind(bus);
-    bus.request = (subject, data) => {
-      // The first send queues a microtask: it runs only once the synchronous release pass is over.
-      if (bus.sent.length === 0) queueMicrotask(() => (sentWhenFirstTurnCame = bus.sent.length));
-      return request(subject, data);
-    };
     for (const { engine } of engines) deliver(engine, message);
     await until(() => bus.sent.length === 40);
-    expect(sentWhenFirstTurnCame).toBe(40);
+    expect(sentInPass()).toBe(40);
     expect(new Set(bus.sent.map((s) => s.ack.agent_id)).size).toBe(40);
   });
 
-  it('a release later than the limit sends a READY built again with its real instant, not the one claiming T', async () => {
-    const { engine, bus, ready } = rig('agent-1', readyAfter(1), undefined, -1);
+  it('a release later than the limit is signed again with its real instant inside the pass, not after it', async () => {
+    const { engines, bus, sentInPass } = fleet(20, -1);
+    const message = coordinate(300);
+    const ready: ReadyEvent[] = [];
+    for (const { engine } of engines) deliver(engine, message);
+    await until(() => bus.sent.length === 20);
+    // Every late READY left in the pass that stamped it: none waited for the event loop.
+    expect(sentInPass()).toBe(20);
+    for (const rigged of engines) await until(() => rigged.ready.length === 1).then(() => ready.push(rigged.ready[0]!));
+    for (const event of ready) {
+      const { ack } = bus.sent.find((s) => s.ack.message_id === event.ackMessageId)!;
+      // Built at the release (not ahead of it), and it says the stamped instant, not T.
+      expect(ack.created_at).toBeGreaterThanOrEqual(message.target_time);
+      expect(ack.ready_at_local).toBe(event.readyAtLocal);
+      expect(event.hold).toMatchObject({ prebuilt: false, signedAtRelease: true });
+    }
+  });
+
+  it('with a signer that signs only through a promise, a late release is built and signed after the pass', async () => {
+    const { engine, bus, ready } = rig('agent-1', readyAfter(1), undefined, -1, 'async only');
     const message = coordinate(100);
     deliver(engine, message);
     await until(() => bus.sent.length === 1);
     const { ack } = bus.sent[0]!;
     expect(ack.created_at).toBeGreaterThanOrEqual(message.target_time);
     await until(() => ready.length === 1);
-    expect(ready[0]!.hold?.prebuilt).toBe(false);
+    expect(ready[0]!.hold).toMatchObject({ prebuilt: false, signedAtRelease: false });
     expect(ack.ready_at_local).toBe(ready[0]!.readyAtLocal);
   });
 

@@ -17,12 +17,15 @@ export interface ReadyEvent {
   finishedAtLocal: number;
   /** The ACK that carried it. */
   ackMessageId: string;
-  /** Hold mode: T on the agent's clock as scheduled, and whether the ACK sent was the one signed before T. */
-  hold?: { deadlineLocal: number; prebuilt: boolean; release: ReleaseInfo | undefined };
+  /**
+   * Hold mode: T on the agent's clock as scheduled; whether the ACK sent was the one signed
+   * before T, or one signed inside the release with its real instant (it came late).
+   */
+  hold?: { deadlineLocal: number; prebuilt: boolean; signedAtRelease: boolean; release: ReleaseInfo | undefined };
 }
 
 /** The event of `item`'s READY, carried by the ACK `ackMessageId`. */
-export function readyEvent(item: WorkItem, readyAtLocal: number, ackMessageId: string, prebuilt: boolean, info: ReleaseInfo | undefined): ReadyEvent {
+export function readyEvent(item: WorkItem, readyAtLocal: number, ackMessageId: string, signed: { prebuilt: boolean; signedAtRelease: boolean }, info: ReleaseInfo | undefined): ReadyEvent {
   const { coordinate } = item;
   return {
     operationId: coordinate.operation_id,
@@ -31,6 +34,6 @@ export function readyEvent(item: WorkItem, readyAtLocal: number, ackMessageId: s
     readyAtLocal,
     finishedAtLocal: item.receivedAtLocal + item.processingMs,
     ackMessageId,
-    ...(item.deadlineLocal === undefined ? {} : { hold: { deadlineLocal: item.deadlineLocal, prebuilt, release: info } }),
+    ...(item.deadlineLocal === undefined ? {} : { hold: { deadlineLocal: item.deadlineLocal, ...signed, release: info } }),
   };
 }

@@ -94,16 +94,27 @@ export class ReleasePath {
     );
   }
 
-  /** Inside the release pass, at T: the prepared READY goes out now, unless the release is late. */
+  /**
+   * Inside the release pass, at T: the READY signed before T goes out now. A release later than
+   * the limit (that READY would say T) or one with nothing prepared yet is built with its stamp
+   * and signed here, without a promise, where the agent's signer can: it still leaves inside the
+   * pass, not after it. With a signer that cannot, it is built after the pass (onRelease).
+   */
   private fire(item: WorkItem, stamp: number, info: ReleaseInfo): void {
-    if (item.state !== 'held' || item.prepared === undefined) return;
-    if (stamp - item.deadlineLocal! > (this.deps.prebuiltLateLimitMs ?? PREBUILT_LATE_LIMIT_MS)) return;
-    this.release(item, stamp, item.prepared, info);
+    if (item.state !== 'held') return;
+    const late = stamp - item.deadlineLocal! > (this.deps.prebuiltLateLimitMs ?? PREBUILT_LATE_LIMIT_MS);
+    const prepared = item.prepared !== undefined && !late ? item.prepared : this.signNow(item, stamp);
+    if (prepared !== undefined) this.release(item, stamp, prepared, info);
+  }
+
+  private signNow(item: WorkItem, readyAtLocal: number): PreparedAck | undefined {
+    const { sender } = this.deps;
+    return sender.signNow(sender.build({ ...readyFacts(item), readyAtLocal }));
   }
 
   /**
-   * The ready instant has been stamped: the READY prepared before T is sent as it is; without
-   * one, the ACK is built now with that instant, then signed and sent.
+   * The ready instant has been stamped: a READY already signed (before T, or in the release) is
+   * sent as it is; without one, the ACK is built now with that instant, then signed and sent.
    */
   private ready(item: WorkItem, readyAtLocal: number, prepared?: PreparedAck, info?: ReleaseInfo): void {
     if (item.state === 'done') return;
@@ -111,9 +122,11 @@ export class ReleasePath {
     const { sender, profiler, ctx } = this.deps;
     const ack = prepared?.ack ?? sender.build({ ...readyFacts(item), readyAtLocal });
     profiler.recordOutcome(true);
-    ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id, prebuilt: prepared !== undefined }, 'READY');
+    const signedAtRelease = prepared?.signedAtRelease === true;
+    const prebuilt = prepared !== undefined && !signedAtRelease;
+    ctx.log.debug({ event: LogEvent.COORDINATE_READY, operation: item.coordinate.operation_id, message: ack.message_id, prebuilt, signedAtRelease }, 'READY');
     const onReady = this.deps.onReady;
-    const dispatched = onReady && ((): void => onReady(readyEvent(item, readyAtLocal, ack.message_id, prepared !== undefined, info)));
+    const dispatched = onReady && ((): void => onReady(readyEvent(item, readyAtLocal, ack.message_id, { prebuilt, signedAtRelease }, info)));
     const { priority } = item.coordinate;
     if (prepared !== undefined) sender.sendPrepared(prepared, priority, dispatched);
     else sender.sendAck(ack, priority, dispatched);

@@ -1,4 +1,4 @@
-import { SIGNATURE_HEADER, SIGNER_HEADER, SUBJECT_KINDS, encodeMessage, subjects, verifyAndParse } from '@mesh30k/shared';
+import { SIGNATURE_HEADER, SIGNER_HEADER, SUBJECT_KINDS, encodeMessage, encodeMessageSync, signsSync, subjects, verifyAndParse } from '@mesh30k/shared';
 import type {
   IncomingFrame,
   MeshMessage,
@@ -48,6 +48,13 @@ export function checkKind(family: SubjectFamily, kind: MessageKind): void {
 
 export async function encodeFrame(message: MeshMessage, identity: Identity): Promise<EncodedFrame> {
   const frame = await encodeMessage(message, identity.signer, identity.id);
+  return { data: frame.body, headers: { [SIGNATURE_HEADER]: frame.signature, [SIGNER_HEADER]: frame.signerId } };
+}
+
+/** encodeFrame without a promise, when the identity's signer signs synchronously; undefined when it cannot. */
+export function encodeFrameNow(message: MeshMessage, identity: Identity): EncodedFrame | undefined {
+  if (!signsSync(identity.signer)) return undefined;
+  const frame = encodeMessageSync(message, identity.signer, identity.id);
   return { data: frame.body, headers: { [SIGNATURE_HEADER]: frame.signature, [SIGNER_HEADER]: frame.signerId } };
 }
 

@@ -72,6 +72,8 @@ export interface HoldDiagnosis {
   deadline_mesh_ms: number;
   /** True when the ACK sent was the one signed before T. */
   prebuilt: boolean;
+  /** True when the release came late and its ACK was signed again inside the release pass (absent in older records). */
+  signed_at_release?: boolean;
   /** How late the timer that started the release pass woke (event loop or CPU), ms. */
   wake_late_ms?: number;
   /** Time from the pass's first stamp to this one (earlier releases of the pass), ms. */
@@ -118,6 +120,7 @@ export function arrivalRecord(agentId: string, event: ReadyEvent, clocks: TapClo
             deadline_local_ms: hold.deadlineLocal,
             deadline_mesh_ms: clocks.toMesh(hold.deadlineLocal),
             prebuilt: hold.prebuilt,
+            signed_at_release: hold.signedAtRelease,
             ...(release === undefined ? {} : { wake_late_ms: release.wakeLateMs, in_pass_ms: release.inPassMs, effect_delay_ms: release.effectDelayMs, margin_ms: release.marginMs, spin_tail_ms: release.spinTailMs }),
             ...(release?.runQueueMs === undefined ? {} : { run_queue_ms: release.runQueueMs }),
           },

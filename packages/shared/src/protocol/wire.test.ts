@@ -4,10 +4,10 @@ import { ManualClock } from '../lib/clock.js';
 import { ReplayGuard } from '../replay/replay-guard.js';
 import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
 import { nobleEd25519 } from '../signing/noble.js';
-import type { KeyPair, PublicKeyBytes, Signer } from '../signing/types.js';
+import { signsSync, type KeyPair, type PublicKeyBytes, type Signer, type SyncSigner } from '../signing/types.js';
 import { SAMPLE_TIME, sampleMessage } from '../testing/messages.js';
 import { MESSAGE_KINDS, type MeshMessage } from './messages.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, verifyAndParse, type IncomingFrame, type KeyResolver, type VerifyOptions } from './wire.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, encodeMessage, encodeMessageSync, verifyAndParse, type IncomingFrame, type KeyResolver, type VerifyOptions } from './wire.js';
 
 const ed = nobleEd25519;
 let agentKeys: KeyPair;
@@ -59,6 +59,19 @@ describe('wire codec', () => {
   it('refuses to encode an invalid message, naming the field', async () => {
     const bad = { ...sampleMessage('HEARTBEAT'), seq: -1 } as MeshMessage;
     await expect(encodeMessage(bad, agentSigner, 'agent-1')).rejects.toThrow(/seq/);
+  });
+
+  it('signs without a promise for a synchronous signer: the same bytes, the same checks', async () => {
+    // A stand-in signer that signs both ways with one rule, so the two paths can be compared.
+    const tag = (body: Uint8Array): Uint8Array => Uint8Array.from({ length: 64 }, (_, i) => (body[i % body.length]! + i) & 0xff);
+    const syncSigner: SyncSigner = { signSync: tag, sign: (body) => Promise.resolve(tag(body)) };
+    expect(signsSync(syncSigner)).toBe(true);
+    const message = sampleMessage('ACK');
+    const now = encodeMessageSync(message, syncSigner, 'agent-1');
+    expect(now).toEqual(await encodeMessage(message, syncSigner, 'agent-1'));
+    const bad = { ...sampleMessage('HEARTBEAT'), seq: -1 } as MeshMessage;
+    expect(() => encodeMessageSync(bad, syncSigner, 'agent-1')).toThrow(/seq/);
+    expect(signsSync({ sign: (body) => Promise.resolve(tag(body)) })).toBe(false);
   });
 
   it('refuses an oversized body before verifying it', async () => {

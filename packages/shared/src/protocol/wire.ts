@@ -1,5 +1,5 @@
 import { MeshError, type MeshErrorCode, type Result } from '../lib/errors.js';
-import type { Ed25519, PublicKeyBytes, Signer } from '../signing/types.js';
+import type { Ed25519, PublicKeyBytes, Signer, SyncSigner } from '../signing/types.js';
 import { fromBase64Url, toBase64Url } from '../signing/encoding.js';
 import { PROTOCOL_VERSION } from './enums.js';
 import { WIRE_LIMITS } from './limits.js';
@@ -89,6 +89,23 @@ const refuse = (code: MeshErrorCode, message: string, path?: string): { ok: fals
  * signed (MeshError OVERSIZED): every receiver would refuse it.
  */
 export async function encodeMessage<M extends MeshMessage>(message: M, signer: Signer, signerId: string): Promise<SignedFrame> {
+  const body = checkedBody(message);
+  const signature = await signer.sign(body);
+  return { body, signerId, signature: toBase64Url(signature) };
+}
+
+/**
+ * encodeMessage without a promise, for a signer that signs synchronously: the same checks,
+ * the same bytes. For a message that must be signed in the instant it describes (a READY whose
+ * release came later than the one signed ahead of it).
+ */
+export function encodeMessageSync<M extends MeshMessage>(message: M, signer: SyncSigner, signerId: string): SignedFrame {
+  const body = checkedBody(message);
+  return { body, signerId, signature: toBase64Url(signer.signSync(body)) };
+}
+
+/** The bytes of a valid message within the frame limit; throws otherwise (see encodeMessage). */
+function checkedBody(message: MeshMessage): Uint8Array {
   const schema = MESSAGE_SCHEMAS[message.kind];
   const checked = schema.safeParse(message);
   if (!checked.success) {
@@ -99,8 +116,7 @@ export async function encodeMessage<M extends MeshMessage>(message: M, signer: S
   if (body.byteLength > WIRE_LIMITS.maxFrameBytes) {
     throw new MeshError('OVERSIZED', `refusing to send a ${message.kind} of ${body.byteLength} bytes; the wire limit is ${WIRE_LIMITS.maxFrameBytes} (maxFrameBytes)`);
   }
-  const signature = await signer.sign(body);
-  return { body, signerId, signature: toBase64Url(signature) };
+  return body;
 }
 
 /**

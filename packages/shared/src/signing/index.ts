@@ -1,5 +1,6 @@
 /** Runtime-neutral signing API: Ed25519 implementations, their selection, encodings, key ids. */
-export type { Ed25519, KeyPair, PrivateKeyBytes, PublicKeyBytes, Signer } from './types.js';
+export type { Ed25519, KeyPair, PrivateKeyBytes, PublicKeyBytes, Signer, SyncSigner } from './types.js';
+export { signsSync } from './types.js';
 export {
   PRIVATE_KEY_LENGTH,
   PUBLIC_KEY_LENGTH,

@@ -30,3 +30,13 @@ export interface Ed25519 {
 export interface Signer {
   sign(message: Uint8Array): Promise<Uint8Array>;
 }
+
+/** A signer that can also sign without a promise (node:crypto): a release can sign in the instant it happens. */
+export interface SyncSigner extends Signer {
+  signSync(message: Uint8Array): Uint8Array;
+}
+
+/** True when `signer` signs synchronously too. */
+export function signsSync(signer: Signer): signer is SyncSigner {
+  return typeof (signer as Partial<SyncSigner>).signSync === 'function';
+}
