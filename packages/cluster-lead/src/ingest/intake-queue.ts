@@ -11,20 +11,13 @@
  * A beat that waited longer than `maxWaitMs` here is not worth its full cost any more: its
  * agent gives up on it soon (its reply timeout). It is `shed` instead (a few unsigned bytes
  * with a retry_after_ms), so a lead behind its input catches up rather than spending itself
- * on answers nobody waits for. Once it sheds, the lead is over its capacity, and a queue kept
- * at maxWaitMs would only make every beat it still answers nearly late (and keep thousands
- * of messages alive long enough for the old generation of the heap): while shedding goes on
- * (until `maxWaitMs` passes without a shed) the bound is `overloadWaitMs` instead, so the
- * queue stays short and the beats answered are fresh. A burst (a collector pause) that never
- * reaches maxWaitMs sheds nothing.
+ * on answers nobody waits for.
  */
 export interface IntakeQueueOptions<T> {
   /** Longest a slice runs before the event loop gets a turn, ms (`sliceNow`'s units). */
   sliceMs: number;
   /** An item older than this when its turn comes is shed, not handled, ms (`clockNow`'s units). Absent: none is. */
   maxWaitMs?: number;
-  /** The bound while the queue sheds (see above), ms; default a fifth of maxWaitMs. */
-  overloadWaitMs?: number;
   /** The clock items are stamped with (the lead's). */
   clockNow: () => number;
   /** The clock slices are timed with (performance.now(), or a test's). */
@@ -43,18 +36,11 @@ export class IntakeQueue<T> {
   private stamps: number[] = [];
   private head = 0;
   private scheduled = false;
-  /** Clock time until which the tighter overload bound holds (a shed moves it on). */
-  private overloadedUntil = Number.NEGATIVE_INFINITY;
   /** Slices run, and items shed (for tests and metrics). */
   slices = 0;
   shedCount = 0;
 
   constructor(private readonly options: IntakeQueueOptions<T>) {}
-
-  /** True while the tighter overload bound holds. */
-  get overloaded(): boolean {
-    return this.options.clockNow() < this.overloadedUntil;
-  }
 
   /** Items waiting. */
   get length(): number {
@@ -110,13 +96,9 @@ export class IntakeQueue<T> {
       this.head = 0;
     }
     try {
-      const now = this.options.clockNow();
-      const waited = now - receivedAt;
-      const maxWait = this.options.maxWaitMs;
-      const bound = maxWait === undefined ? undefined : now < this.overloadedUntil ? (this.options.overloadWaitMs ?? maxWait / 5) : maxWait;
-      if (bound !== undefined && maxWait !== undefined && waited > bound) {
+      const waited = this.options.clockNow() - receivedAt;
+      if (this.options.maxWaitMs !== undefined && waited > this.options.maxWaitMs) {
         this.shedCount++;
-        this.overloadedUntil = now + maxWait;
         this.options.shed(item, receivedAt, waited);
       } else {
         this.options.handle(item, receivedAt);
