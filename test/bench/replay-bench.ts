@@ -31,7 +31,7 @@ import { openSessions } from './replay/sessions.js';
 import { replayFrames, type AnswerCounts } from './replay/pacer.js';
 import { planBeats } from './replay/schedule.js';
 import { processSample } from './scale/proc.js';
-import { windowFigures, type WindowEdge } from './scale/window.js';
+import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
 const AUTH: 'session' | 'ed25519' = env.REPLAY_AUTH === 'ed25519' ? 'ed25519' : 'session';
 const RATES = (env.REPLAY_RATES ?? '500,1000,2000,4000,6000').split(',').map(Number);
@@ -69,6 +69,8 @@ export interface ReplayStep {
   /** This generator's CPU over the window (it shares the machine). */
   generatorCores: number;
   apiP99Ms: number;
+  /** The lead's worst event-loop delay over the window (its own histogram: a bucket bound), ms. */
+  loopMaxMs: number;
   /** How late the step's first frame went beyond its plan, and the worst publish lateness after that shift. */
   startLagMs: number;
   maxLateMs: number;
@@ -146,7 +148,8 @@ async function runStep(mesh: LocalMesh, natsPid: number | undefined, step: Plann
       };
     };
     // The window's edges are read at their planned instants (plus the pacer's shift), while it sends.
-    let edges: Promise<[WindowEdge, WindowEdge, number[]]> | undefined;
+    let edges: Promise<[WindowEdge, WindowEdge, number[], number]> | undefined;
+    const metricsPage = async (): Promise<unknown> => (await mesh.api.request('GET', '/metrics').catch(() => undefined))?.body;
     const run = await replayFrames(nc, subjects.heartbeat(mesh.leads?.[0]?.leadId ?? 'lead-local'), step.frames, {
       inWindow: (at) => at >= windowFrom && at < windowTo,
       settleMs: SETTLE_MS,
@@ -154,17 +157,18 @@ async function runStep(mesh: LocalMesh, natsPid: number | undefined, step: Plann
         edges = (async () => {
           await sleep(Math.max(0, windowFrom + shift - Date.now()));
           const start = await edge();
+          const pageBefore = await metricsPage();
           const done = { stop: false };
           const probing = probeApi(mesh, done);
           await sleep(Math.max(0, windowTo + shift - Date.now()));
           const end = await edge();
           done.stop = true;
-          return [start, end, await probing];
+          return [start, end, await probing, loopDelayFromMetrics(pageBefore, await metricsPage())];
         })();
       },
     });
     if (edges === undefined) throw new Error(`step ${step.rate}/s sent nothing`);
-    const [start, end, api] = await edges;
+    const [start, end, api, loopMaxMs] = await edges;
     const windowToWall = Date.now() - (performance.now() - end.atMs);
     const windowFromWall = windowToWall - (end.atMs - start.atMs);
     const win = windowFigures(start, end);
@@ -188,6 +192,7 @@ async function runStep(mesh: LocalMesh, natsPid: number | undefined, step: Plann
       natsCpuUsPerHeartbeat: win.natsCpuUsPerHeartbeat,
       generatorCores: win.simsCores,
       apiP99Ms: summarize(api).p99,
+      loopMaxMs,
       startLagMs: run.startLagMs,
       maxLateMs: run.maxLateMs,
       windowFromWall,
@@ -259,7 +264,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
       stdout.write(`[replay] ${step.rate}/s from ${step.agents} agents...\n`);
       const result = await runStep(mesh, mesh.nats?.pid, step);
       steps.push(result);
-      stdout.write(`[replay] ${step.rate}/s: ${(result.acceptedShare * 100).toFixed(1)}% accepted, lead ${result.leadCores.toFixed(2)} cores, ${result.leadCpuUsPerHeartbeat.toFixed(0)} µs/hb\n`);
+      stdout.write(`[replay] ${step.rate}/s: ${(result.acceptedShare * 100).toFixed(1)}% accepted, lead ${result.leadCores.toFixed(2)} cores, ${result.leadCpuUsPerHeartbeat.toFixed(0)} µs/hb, API p99 ${result.apiP99Ms.toFixed(0)} ms, loop max ${result.loopMaxMs} ms\n`);
       step.frames = []; // free them
       if (!(result.acceptedShare >= ACCEPTED_SHARE)) break;
     }
@@ -285,10 +290,10 @@ export function printReplay(r: ReplayResults): void {
   stdout.write(`\nReplay: the lead alone, fed pre-built heartbeats (${r.mode}${r.handshakeS === null ? '' : `; sessions opened in ${r.handshakeS.toFixed(1)} s before the steps`}, every agent every ${r.heartbeatMs / 1000} s), ${r.warmupMs / 1000} s warm-up left out, ${r.windowMs / 1000} s measured per step; ${r.framesSigned} frames signed or tagged in ${r.signingS.toFixed(1)} s before the first was sent\n\n`);
   stdout.write(
     `${formatTable(
-      ['hb/s asked', 'agents', 'sent', 'accepted', 'refused', 'unanswered', 'lead got/s', 'lead cores', 'lead µs/hb', 'nats cores', 'nats µs/hb', 'generator cores', 'reply p50 / p99 ms', 'API p99 ms', 'late ms (start / max)'],
+      ['hb/s asked', 'agents', 'sent', 'accepted', 'refused', 'unanswered', 'lead got/s', 'lead cores', 'lead µs/hb', 'nats cores', 'nats µs/hb', 'generator cores', 'reply p50 / p99 ms', 'API p99 ms', 'loop max ms', 'late ms (start / max)'],
       r.steps.map((s) => [
         s.rate, s.agents, s.sent, pct(s.acceptedShare), Object.entries(s.refused).map(([k, v]) => `${k} ${v}`).join(', ') || '0', s.unanswered, s.leadAcceptedPerSec, s.leadCores.toFixed(2), s.leadCpuUsPerHeartbeat,
-        s.natsCores.toFixed(2), s.natsCpuUsPerHeartbeat, s.generatorCores.toFixed(2), `${s.replyP50Ms.toFixed(1)} / ${s.replyP99Ms.toFixed(1)}`, s.apiP99Ms, `${s.startLagMs.toFixed(0)} / ${s.maxLateMs.toFixed(0)}`,
+        s.natsCores.toFixed(2), s.natsCpuUsPerHeartbeat, s.generatorCores.toFixed(2), `${s.replyP50Ms.toFixed(1)} / ${s.replyP99Ms.toFixed(1)}`, s.apiP99Ms, s.loopMaxMs, `${s.startLagMs.toFixed(0)} / ${s.maxLateMs.toFixed(0)}`,
       ]),
     )}\n`,
   );

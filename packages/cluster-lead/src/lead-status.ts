@@ -51,17 +51,20 @@ export function meshStatusBox(s: MeshBoxSources): MeshStatusBox {
   const sectors = new Map<string, { total: number; routable: number }>();
   let impedance = 0;
   let routable = 0;
-  for (const view of s.registry.views(ids)) {
-    const key = view.sectorId ?? NO_SECTOR;
-    const sector = sectors.get(key) ?? { total: 0, routable: 0 };
+  s.registry.forEachRoutingFact(ids, (sectorId, isRoutable, impedanceScore) => {
+    const key = sectorId ?? NO_SECTOR;
+    let sector = sectors.get(key);
+    if (sector === undefined) {
+      sector = { total: 0, routable: 0 };
+      sectors.set(key, sector);
+    }
     sector.total += 1;
-    if (view.routable) {
+    if (isRoutable) {
       sector.routable += 1;
       routable += 1;
-      impedance += view.impedance.impedanceScore;
+      impedance += impedanceScore;
     }
-    sectors.set(key, sector);
-  }
+  });
   const open = new Set(s.breakers().filter((b) => b.scope === 'sector' && b.state !== 'closed' && !b.metricsOnly).map((b) => b.targetId));
   const globalOpen = s.breakers().some((b) => b.scope === 'global' && b.state === 'open' && !b.metricsOnly);
   let healthy = 0;

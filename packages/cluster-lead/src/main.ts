@@ -169,8 +169,8 @@ export async function startLead(config: LeadConfig, overrides: LeadOverrides = {
 
     const limits = new LimitCounters();
     const { counters, verifier, control, ingest, sessions } = buildIngest({ config, clock, events, logger, store, registry, trust: trusted.trustCache, resolveKey, trustVersion: () => trusted.trust.version, identity, limits, clockStepMs, cleanups, leaseEpoch: config.ha.enabled ? () => ha.epoch() : undefined });
-    // The guard counts a verification backlog, and any beat or HELLO it shed, as the lead's own slowness (guard-rails.ts).
-    guard.watchBacklog(() => verifier.backlog ?? 0, () => counters.refusedBy('OVERLOADED') + counters.handshakesRefusedBy('OVERLOADED'));
+    // The guard counts a backlog (waiting for verification, or read and not yet handled), and any beat or HELLO it shed, as the lead's own slowness (guard-rails.ts).
+    guard.watchBacklog(() => (verifier.backlog ?? 0) + ingest.queued, () => counters.refusedBy('OVERLOADED') + counters.handshakesRefusedBy('OVERLOADED'));
     const { publishFrame, freeze, breakers } = buildControl({ config, clock, logger, link, identity, control, registry, prober, store });
     const conflicts = buildConflicts({ config, clock, logger, store, link, identity, resolveKey, limits, timers, cleanups, mirror: opsReplication?.mirror });
     const sensorIntake = buildSensorIntake({ config, clock, logger, store, identity, resolveKey, mirror: opsReplication?.mirror });

@@ -145,7 +145,10 @@ const Ingest = z.strictObject({
    * A frame that waited this long for a verify worker is refused OVERLOADED unverified: the
    * agent has stopped waiting (a beat times out at 2 s), and verifying it anyway would make
    * every frame behind it late as well (issue 15: at start-up of 20,000 agents every reply came
-   * too late and no agent got a session). Session handshakes are verified first.
+   * too late and no agent got a session). Session handshakes are verified first. The same
+   * bound applies to any heartbeat (tagged ones too) read off the socket but not yet handled
+   * (the lead's intake queue): a lead behind its input sheds it with retry_after_ms and keeps
+   * its session, rather than answering it after its agent gave up.
    */
   verify_max_wait_ms: ms(1_000),
   replay_ttl_ms: ms(10_000),

@@ -1,5 +1,19 @@
-import { MESSAGE_SCHEMAS, SIGNATURE_HEADER, SIGNER_HEADER, err, ok, verifyAndParse, type HeartbeatReply, type IncomingFrame } from '@mesh30k/shared';
-import { nodeEd25519 } from '@mesh30k/shared/node';
+import {
+  MESSAGE_SCHEMAS,
+  SESSION_HEADER,
+  SIGNATURE_HEADER,
+  SIGNER_HEADER,
+  TAG_HEADER,
+  err,
+  ok,
+  parseAuthenticated,
+  sessionTagSync,
+  toBase64Url,
+  verifyAndParse,
+  type HeartbeatReply,
+  type IncomingFrame,
+} from '@mesh30k/shared';
+import { nodeEd25519, nodeHmacSha256 } from '@mesh30k/shared/node';
 import type { Msg, NatsConnection } from 'nats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../lib/events.js';
@@ -12,12 +26,13 @@ import { HeartbeatIngest, type HeartbeatAnswer, type RefusalLimits } from './hea
 import { HeartbeatReplay } from './heartbeat-replay.js';
 import { T0, trustFixture } from './ingest.test-helper.js';
 import { IngestCounters } from './refusals.js';
+import { SessionTable } from './session-table.js';
 import { InlineVerifier, type FrameVerifier } from './verifier.js';
 
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number) {
+async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number, intake?: { sliceMs?: number; maxWaitMs?: number }) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
@@ -38,6 +53,7 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
   );
   const counters = new IngestCounters();
   const limits = new LimitCounters();
+  const table = new SessionTable();
   const ingest = new HeartbeatIngest(
     {
       clock: fx.clock,
@@ -51,8 +67,16 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
       identity: { leadId: 'lead-1', publicKey: lead.publicKey, publicKeyText: '', signer: nodeEd25519.signerSync(lead.privateKey) },
       counters,
       limits,
+      sessions: { table, hmac: nodeHmacSha256, trustVersion: () => 0 },
     },
-    { heartbeatIntervalMs: 5_000, replyTtlMs: 5_000, ...(refusals === undefined ? {} : { refusals }), ...(shed === undefined ? {} : { shed }), ...(replyHoldMs === undefined ? {} : { replyHoldMs }) },
+    {
+      heartbeatIntervalMs: 5_000,
+      replyTtlMs: 5_000,
+      ...(refusals === undefined ? {} : { refusals }),
+      ...(shed === undefined ? {} : { shed }),
+      ...(replyHoldMs === undefined ? {} : { replyHoldMs }),
+      ...(intake === undefined ? {} : { intake }),
+    },
   );
   const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
     if (frame === null || !('signature' in frame)) throw new Error('expected a signed reply');
@@ -69,7 +93,7 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
     if (frame === null || 'signature' in frame) throw new Error('expected an unsigned refusal');
     return JSON.parse(new TextDecoder().decode(frame.body)) as { ok: boolean; code: string; message: string };
   };
-  return { fx, ingest, registry, counters, limits, open, compact, verifier: slow };
+  return { fx, ingest, registry, counters, limits, open, compact, verifier: slow, table };
 }
 
 describe('heartbeat ingest core', () => {
@@ -207,5 +231,120 @@ describe('heartbeat ingest replies on the wire', () => {
     expect(written).toHaveLength(1);
     const reply = await open({ body: written[0]!, signerId: 'lead-1', signature: signatures[0]! });
     expect(reply).toMatchObject({ accepted: true, t1: T0 - 500, t2: T0, t3: T0 + VERIFY_MS + WAITED_MS });
+  });
+});
+
+/** A message as nats.js hands it over: bytes, headers, and a respond() the test records. */
+function wireMessage(body: Uint8Array, headerValues: Map<string, string>, written: { body: Uint8Array; headers: Map<string, string> }[]): Msg {
+  return {
+    data: body,
+    headers: { get: (name: string) => headerValues.get(name) ?? '' },
+    respond: (reply: Uint8Array, options?: { headers?: { get(name: string): string } }) => {
+      const replyHeaders = new Map<string, string>();
+      for (const name of [SESSION_HEADER, TAG_HEADER]) {
+        const value = options?.headers?.get(name);
+        if (value) replyHeaders.set(name, value);
+      }
+      written.push({ body: reply, headers: replyHeaders });
+      return true;
+    },
+  } as unknown as Msg;
+}
+
+/** An agent with a session open at the lead, whose beats are tagged in it. */
+async function sessionAgent(context: Awaited<ReturnType<typeof setup>>, agentId: string) {
+  const agent = await context.fx.agent(agentId);
+  const agentToLead = new Uint8Array(32).fill(7);
+  const leadToAgent = new Uint8Array(32).fill(9);
+  const session = context.table.open(agentId, { agentToLead: agentToLead.slice(), leadToAgent: leadToAgent.slice() }, context.fx.clock.now() + 3_600_000);
+  return {
+    session,
+    /** A beat with this seq, tagged in the session, as the wire carries it. */
+    async beat(seq: number, written: { body: Uint8Array; headers: Map<string, string> }[]): Promise<Msg> {
+      const { body } = await agent.frame({ seq, t1: T0 + seq });
+      const tag = toBase64Url(sessionTagSync(nodeHmacSha256, agentToLead, session.id, undefined, body));
+      return wireMessage(body, new Map([[SIGNER_HEADER, agentId], [SESSION_HEADER, session.id], [TAG_HEADER, tag]]), written);
+    },
+    /** A tagged reply to beat `seq`, checked against the lead->agent key and parsed. */
+    read(reply: { body: Uint8Array; headers: Map<string, string> }, seq: number): HeartbeatReply {
+      const expected = toBase64Url(sessionTagSync(nodeHmacSha256, leadToAgent, session.id, seq, reply.body));
+      if (reply.headers.get(TAG_HEADER) !== expected) throw new Error(`reply to seq ${seq} is not tagged for it`);
+      const parsed = parseAuthenticated(reply.body, 'lead-1', { accept: ['HEARTBEAT_REPLY'] });
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      return parsed.value.message as HeartbeatReply;
+    },
+  };
+}
+
+describe('heartbeat ingest intake queue', () => {
+  it('handles a burst read at once in slices, the event loop getting turns between them, and answers every beat in order', async () => {
+    // sliceMs 0: one beat per slice, so the event loop gets a turn after each.
+    const context = await setup(undefined, undefined, 0, { sliceMs: 0 });
+    const { ingest, counters } = context;
+    const agent = await sessionAgent(context, 'pi-1');
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    const BEATS = 12;
+    // One socket read's worth of beats, delivered in one go as nats.js does.
+    const msgs = await Promise.all(Array.from({ length: BEATS }, (_, i) => agent.beat(i + 1, written)));
+    for (const msg of msgs) deliver(msg);
+    expect(ingest.queued).toBe(BEATS);
+    expect(written).toHaveLength(0);
+    // Each turn of the loop sees at most one more beat answered: none is handled in a block.
+    const answeredAtTurn: number[] = [];
+    for (let turn = 0; turn < 100 && written.length < BEATS; turn++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      answeredAtTurn.push(written.length);
+    }
+    expect(written).toHaveLength(BEATS);
+    expect(answeredAtTurn[0]).toBeLessThanOrEqual(1);
+    for (let i = 1; i < answeredAtTurn.length; i++) expect(answeredAtTurn[i]! - answeredAtTurn[i - 1]!).toBeLessThanOrEqual(1);
+    const replies = written.map((reply, i) => agent.read(reply, i + 1));
+    expect(replies.map((r) => r.accepted)).toEqual(Array.from({ length: BEATS }, () => true));
+    expect(replies.map((r) => r.t1)).toEqual(Array.from({ length: BEATS }, (_, i) => T0 + i + 1));
+    expect(counters.acceptedInSession).toBe(BEATS);
+  });
+
+  it('a lead behind its input sheds the beats that waited too long with OVERLOADED and retry_after_ms, and keeps their sessions', async () => {
+    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 });
+    const { fx, ingest, counters, limits, registry, table, compact } = context;
+    const agents = await Promise.all(['pi-1', 'pi-2', 'pi-3'].map((id) => sessionAgent(context, id)));
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    for (const agent of agents) deliver(await agent.beat(1, written));
+    // The lead does not get to them for 1.5 s (busy elsewhere): by then their agents are about to give up.
+    fx.clock.advance(1_500);
+    for (let turn = 0; turn < 100 && written.length < agents.length; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toHaveLength(agents.length);
+    for (const reply of written) {
+      expect(reply.headers.size).toBe(0);
+      expect(compact({ body: reply.body, signed: false })).toMatchObject({ ok: false, code: 'OVERLOADED', retry_after_ms: 4_000 });
+    }
+    expect(counters.refusedBy('OVERLOADED')).toBe(agents.length);
+    expect(limits.count('heartbeat_shed')).toBe(agents.length);
+    // Unread, so nothing about the agents was believed, and nothing about their sessions judged.
+    expect(registry.get('pi-1')).toBeUndefined();
+    expect(table.size).toBe(agents.length);
+    // The next beat on the same session, read in time, is accepted: the session was kept.
+    const next: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await agents[0]!.beat(2, next));
+    for (let turn = 0; turn < 100 && next.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(agents[0]!.read(next[0]!, 2)).toMatchObject({ accepted: true, t1: T0 + 2 });
+    expect(counters.acceptedInSession).toBe(1);
+  });
+
+  it('a stopping lead answers what it had read and not yet handled', async () => {
+    const context = await setup(undefined, undefined, 0);
+    const { ingest } = context;
+    const agent = await sessionAgent(context, 'pi-1');
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await agent.beat(1, written));
+    deliver(await agent.beat(2, written));
+    await ingest.stop();
+    expect(written.map((reply, i) => agent.read(reply, i + 1).accepted)).toEqual([true, true]);
   });
 });

@@ -35,6 +35,7 @@ import { enrollmentOf } from '../trust/index.js';
 import type { ControlState } from './control-state.js';
 import type { HeartbeatReplay } from './heartbeat-replay.js';
 import type { IngestCounters } from './refusals.js';
+import { IntakeQueue } from './intake-queue.js';
 import { ReplyBatch } from './reply-batch.js';
 import type { LeadSession, SessionTable } from './session-table.js';
 import type { FrameVerifier } from './verifier.js';
@@ -56,6 +57,8 @@ export const DEFAULT_REPLY_HOLD_MS = 1;
 const REPLY_HOLD_MAX = 16;
 /** A tagged reply's weight against replyBatchMax: 16 tagged replies (REPLY_HOLD_MAX) are worth 8 signed ones. */
 const TAGGED_REPLY_WEIGHT = 1 / 2;
+/** Longest the lead handles queued heartbeats before the event loop gets a turn, ms (intake-queue.ts). */
+export const DEFAULT_INTAKE_SLICE_MS = 5;
 
 export interface RefusalLimits {
   readonly perSignerBurst: number;
@@ -150,6 +153,13 @@ export interface HeartbeatIngestOptions {
    * verifier's own queue limit.
    */
   shed?: { backlog: number; retryAfterMs: number };
+  /**
+   * Heartbeats off the socket wait in the lead's own queue and are handled in slices of at most
+   * `sliceMs` (default DEFAULT_INTAKE_SLICE_MS), so the API and timers get turns while beats
+   * flow. One that waited there longer than `maxWaitMs` is shed (OVERLOADED, retry_after_ms)
+   * instead of handled: a lead behind its input catches up. Absent maxWaitMs: none is shed.
+   */
+  intake?: { sliceMs?: number; maxWaitMs?: number };
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
@@ -184,6 +194,9 @@ export class HeartbeatIngest {
   private readonly perSigner: RateLimiter;
   private readonly total: RateLimiter;
   private readonly replies: ReplyBatch;
+  private readonly queue: IntakeQueue<Msg>;
+  /** Signed beats being verified (a stop waits for them). */
+  private readonly verifying = new Set<Promise<void>>();
   private nc: NatsConnection | undefined;
   /** The trust store version the session table was last checked against. */
   private trustVersion: number | undefined;
@@ -210,6 +223,19 @@ export class HeartbeatIngest {
       flush: () => void this.nc?.flush().catch(() => undefined),
       onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat reply failed'),
     });
+    this.queue = new IntakeQueue<Msg>({
+      sliceMs: options.intake?.sliceMs ?? DEFAULT_INTAKE_SLICE_MS,
+      ...(options.intake?.maxWaitMs === undefined ? {} : { maxWaitMs: options.intake.maxWaitMs }),
+      clockNow: () => deps.clock.now(),
+      handle: (msg, receivedAt) => this.handleNow(msg, receivedAt),
+      shed: (msg, receivedAt, waitedMs) => this.shedLate(msg, receivedAt, waitedMs),
+      onError: (error) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat handling failed'),
+    });
+  }
+
+  /** Heartbeats read off the socket and not yet handled (the guard rails count them as backlog). */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Subscribes; resolves once the server has the subscription (heartbeats can reach us). */
@@ -222,22 +248,45 @@ export class HeartbeatIngest {
   /** Stops taking heartbeats and waits for those already being handled. */
   async stop(): Promise<void> {
     await this.intake.close();
+    this.queue.drainNow();
+    await Promise.all([...this.verifying]);
     this.replies.runNow();
   }
 
+  /** One heartbeat off the wire: t2 is stamped now, and it joins the intake queue (handled in order, in slices). */
+  private handle(msg: Msg): undefined {
+    this.queue.push(msg, this.deps.clock.now());
+    return undefined;
+  }
+
   /**
-   * One heartbeat off the wire. Its answer joins the batch of replies being held: the frames
-   * of one verify batch resolve together, and replies of several socket reads go out together.
-   * A session-keyed beat needs no verify hop, so it is decided at once, without a promise.
+   * A heartbeat's turn in the intake queue. Its answer joins the batch of replies being held:
+   * the frames of one verify batch resolve together, and replies of several socket reads go out
+   * together. A session-keyed beat needs no verify hop, so it is decided at once, without a promise.
    */
-  private handle(msg: Msg): Promise<void> | undefined {
-    const receivedAt = this.deps.clock.now();
+  private handleNow(msg: Msg, receivedAt: number): void {
     const frame = heartbeatFrameOf(msg);
     if (frame.sessionId) {
       this.queueReply(msg, this.decideTagged(frame, frame.sessionId, receivedAt));
-      return undefined;
+      return;
     }
-    return this.decide(frame, receivedAt).then((decision) => this.queueReply(msg, decision));
+    const work = this.decide(frame, receivedAt)
+      .then((decision) => this.queueReply(msg, decision))
+      .catch((error: unknown) => this.deps.logger.error({ err: describeError(error) }, 'heartbeat handling failed'));
+    this.verifying.add(work);
+    void work.finally(() => this.verifying.delete(work));
+  }
+
+  /**
+   * A beat that waited too long in the intake queue: answered OVERLOADED with retry_after_ms,
+   * unread (cheap), and counted as shed, which the guard rails take as the lead's own slowness.
+   * A session-keyed beat keeps its session: nothing about it was judged.
+   */
+  private shedLate(msg: Msg, receivedAt: number, waitedMs: number): void {
+    const frame = heartbeatFrameOf(msg);
+    this.deps.limits?.hit('heartbeat_shed');
+    const message = `the lead is behind its input (this heartbeat waited ${Math.round(waitedMs)} ms to be read); beat again later`;
+    this.queueReply(msg, this.refuseUnknown('OVERLOADED', message, frame.signerId ?? null, receivedAt));
   }
 
   private queueReply(msg: Msg, decision: Decision): void {

@@ -67,8 +67,20 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   return { agentId: record.agentId, isNew, spiked, stateChanged };
 }
 
+/** Each enrollment's capabilities as a set, built once per enrollment record rather than per heartbeat. */
+const grantedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+function grantedOf(capabilities: readonly string[]): ReadonlySet<string> {
+  let granted = grantedSets.get(capabilities);
+  if (granted === undefined) {
+    granted = new Set(capabilities);
+    grantedSets.set(capabilities, granted);
+  }
+  return granted;
+}
+
 function identityOf(heartbeat: Heartbeat, enrollment: EnrollmentRecord): RecordIdentity {
-  const granted = new Set(enrollment.capabilities);
+  const granted = grantedOf(enrollment.capabilities);
   return {
     agentId: heartbeat.agent_id,
     role: enrollment.role,

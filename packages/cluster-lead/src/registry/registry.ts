@@ -251,6 +251,18 @@ export class Registry {
   }
 
   /** Views of several agents, skipping unknown ids. */
+  /**
+   * Per agent of `agentIds`, what a status count needs (sector, routable, impedance score),
+   * without a full view each: at 30,000 agents the views took about 100 ms of one event-loop
+   * turn per /v1/status (issue 15).
+   */
+  forEachRoutingFact(agentIds: Iterable<string>, visit: (sectorId: string, routable: boolean, impedanceScore: number) => void): void {
+    for (const id of agentIds) {
+      const record = this.core.records.get(id);
+      if (record !== undefined) visit(record.sectorId, record.state === 'active' || record.state === 'degraded', record.impedanceScore);
+    }
+  }
+
   views(agentIds: Iterable<string>): AgentView[] {
     const out: AgentView[] = [];
     for (const id of agentIds) {

@@ -21,6 +21,8 @@ const SESSION_LIFETIME_JITTER = 0.1;
 /** Heartbeat intake as the lead starts and stops it: the session desk (in session mode) and the heartbeat subject. */
 export interface HeartbeatIntake {
   subscribe(nc: NatsConnection): Promise<void>;
+  /** Heartbeats read off the socket and not yet handled. */
+  readonly queued: number;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       refusals: { perSignerBurst: config.ingest.refusals.per_signer_burst, perSignerPerSecond: config.ingest.refusals.per_signer_per_s, totalPerSecond: config.ingest.refusals.total_per_s },
       clockStepMs,
       queueGroup: !config.ha.enabled,
+      intake: { maxWaitMs: config.ingest.verify_max_wait_ms },
     },
   );
   const ingest: HeartbeatIntake = {
@@ -108,6 +111,9 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
     async subscribe(nc) {
       await desk?.subscribe(nc);
       await heartbeats.subscribe(nc);
+    },
+    get queued() {
+      return heartbeats.queued;
     },
     async stop() {
       await heartbeats.stop();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TIMEOUT_STRETCH, beatBaseMs, fastBeatDue } from './heartbeat.js';
+import { TIMEOUT_STRETCH, beatBaseMs, fastBeatDue, shedStretchesNextBeat } from './heartbeat.js';
 
 describe('fast start-up beats', () => {
   const fresh = { refused: false, samples: 0, burstSamples: 4, fastBeatsTaken: 0 };
@@ -33,5 +33,15 @@ describe('the wait until the next beat', () => {
   it('stretches after a beat timed out, so a lead that fell behind is asked less often until it answers again', () => {
     expect(TIMEOUT_STRETCH).toBe(2);
     expect(beatBaseMs({ ...base, timedOut: true })).toBe(10_000);
+  });
+});
+
+describe('a shed beat', () => {
+  it('stretches the next wait when it was tagged in a session (the lead is behind), not when signed or refused otherwise', () => {
+    expect(shedStretchesNextBeat({ code: 'OVERLOADED', tagged: true })).toBe(true);
+    // A signed beat shed waits out retry_after_ms instead (busyUntil); other refusals say nothing about load.
+    expect(shedStretchesNextBeat({ code: 'OVERLOADED', tagged: false })).toBe(false);
+    expect(shedStretchesNextBeat({ code: 'SESSION_UNKNOWN', tagged: true })).toBe(false);
+    expect(shedStretchesNextBeat({ code: undefined, tagged: true })).toBe(false);
   });
 });

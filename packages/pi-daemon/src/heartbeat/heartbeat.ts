@@ -83,6 +83,17 @@ export interface LastBeat {
  */
 export const TIMEOUT_STRETCH = 2;
 
+/**
+ * Whether an unsigned refusal stretches the next beat to TIMEOUT_STRETCH intervals, as a timeout
+ * does: a session-keyed beat the lead shed (OVERLOADED: it is behind its input). The session
+ * stands (only SESSION_UNKNOWN or BAD_TAG end it), and the agent asks half as often until a beat
+ * is answered, which is what lets the lead catch up. A forged answer costs no more than one
+ * stretched interval, within the lead's liveness deadline, like a dropped reply.
+ */
+export function shedStretchesNextBeat(f: { code: string | undefined; tagged: boolean }): boolean {
+  return f.tagged && f.code === 'OVERLOADED';
+}
+
 /** The wait until the next beat before jitter: the burst interval, the interval, or TIMEOUT_STRETCH of it after a timeout. */
 export function beatBaseMs(f: { fast: boolean; burstIntervalMs: number; intervalMs: number; timedOut: boolean }): number {
   if (f.fast) return Math.min(f.burstIntervalMs, f.intervalMs);
@@ -148,7 +159,7 @@ export class HeartbeatTask implements BeatTask {
   private readonly session: HeartbeatSession | undefined;
   /** A tagged beat passed the schema check (selfCheck 'first' skips it from then on). */
   private selfChecked = false;
-  /** The last beat went unanswered (TIMEOUT): the next waits TIMEOUT_STRETCH intervals. */
+  /** The last beat went unanswered (TIMEOUT), or the lead shed it in session: the next waits TIMEOUT_STRETCH intervals. */
   private timedOut = false;
   /** Beats scheduled at the burst interval so far (at most burstSamples: fastBeatDue). */
   private fastBeatsTaken = 0;
@@ -330,6 +341,8 @@ export class HeartbeatTask implements BeatTask {
         this.session!.forget(refusal.code);
         return this.exchange();
       }
+      // A shed tagged beat: the lead is behind; keep the session and beat half as often until answered.
+      if (shedStretchesNextBeat({ code: refusal.ok ? undefined : refusal.code, tagged: session !== undefined })) this.timedOut = true;
       // A shed beat (OVERLOADED): no signed beat again before the lead's retry_after_ms (bounded, jittered).
       if (!refusal.ok && refusal.retryAfterMs !== undefined) this.busyUntil = ctx.clock.localNow() + retryAfterWaitMs(refusal.retryAfterMs, this.intervalMs, this.deps.random());
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';

@@ -77,4 +77,24 @@ describe('agents facing a lead that sheds', () => {
       await supervisor.stop();
     }
   });
+
+  it('an agent whose tagged beat was shed keeps its session and goes on beating tagged', async () => {
+    const { fleet, supervisor } = await startFleet('shed-tagged', 3, 'sht', 'session');
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 2), 'a session and two answered beats per agent', 15_000);
+      lead.shed.taggedBeats = 3;
+      lead.shed.retryAfterMs = 600;
+      await waitFor(() => lead.shed.taggedBeats === 0, 'three tagged beats shed', 15_000);
+      const sentBefore = fleet.agents.map((v) => v.agent.stats().heartbeatsSent);
+      await waitFor(() => fleet.agents.every((v, i) => v.agent.stats().heartbeatsSent >= sentBefore[i]! + 2), 'two more answered beats per agent', 15_000);
+      const totals = fleet.totals();
+      expect(totals.missedByReason['REFUSED_UNSIGNED:OVERLOADED']).toBe(3);
+      // OVERLOADED says the lead is behind, not that it lost the session: none was opened again.
+      for (const v of fleet.agents) expect(v.agent.stats().sessionsOpened).toBe(1);
+      expect(signedBeatsFrom('sht')).toBe(0);
+    } finally {
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
 });

@@ -93,10 +93,11 @@ export class MinimalLead {
   /** When set, ACK and CONFLICT requests go unanswered (to test timeouts and rogue answers). */
   silent = false;
   /**
-   * Load shedding as a busy lead does it: this many more SESSION_HELLOs, and this many more
-   * signed heartbeats, are answered OVERLOADED (unsigned, with retry_after_ms) unverified.
+   * Load shedding as a busy lead does it: this many more SESSION_HELLOs, signed heartbeats and
+   * tagged heartbeats (in a known session) are answered OVERLOADED (unsigned, with
+   * retry_after_ms) unverified.
    */
-  readonly shed = { hellos: 0, signedBeats: 0, retryAfterMs: 1_000 };
+  readonly shed = { hellos: 0, signedBeats: 0, taggedBeats: 0, retryAfterMs: 1_000 };
   /** Signed heartbeats received (shed or not), by agent id. */
   readonly signedBeatsFrom = new Map<string, number>();
   private readonly subs: Subscription[] = [];
@@ -273,7 +274,7 @@ export class MinimalLead {
   }
 
   /** Answers OVERLOADED when `what` is still to be shed (see `shed`); true when it did. */
-  private shedding(msg: Msg, what: 'hellos' | 'signedBeats'): boolean {
+  private shedding(msg: Msg, what: 'hellos' | 'signedBeats' | 'taggedBeats'): boolean {
     if (this.shed[what] <= 0) return false;
     this.shed[what]--;
     msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'OVERLOADED', message: 'the lead is overloaded', retry_after_ms: this.shed.retryAfterMs })));
@@ -318,6 +319,7 @@ export class MinimalLead {
       msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: `no session ${sessionId}` })));
       return;
     }
+    if (this.shedding(msg, 'taggedBeats')) return;
     if (!(await checkSessionTag(nodeHmacSha256, session.keys.agentToLead, sessionId, undefined, msg.data, tag))) {
       msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'BAD_TAG', message: 'tag does not match' })));
       return;
