@@ -42,7 +42,8 @@ export class AckIntake {
 
   async handle(frame: IncomingFrame): Promise<AckReply> {
     const receipt = this.nextReceipt++;
-    this.receiving.set(receipt, this.deps.now());
+    const arrivedAt = this.deps.now();
+    this.receiving.set(receipt, arrivedAt);
     try {
       const verified = await this.deps.verifier.verify(frame);
       if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
@@ -56,7 +57,7 @@ export class AckIntake {
         return { ...refusal, answered };
       }
       // The run counts the ACK synchronously; only its storing is awaited.
-      const accepted = run.accept(verified.value);
+      const accepted = run.accept(verified.value, arrivedAt);
       this.handedOver(receipt);
       const reply = await accepted;
       if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };

@@ -5,6 +5,7 @@
  */
 import type { Ack, Refusal, Verified } from '@mesh30k/shared';
 import type { Logger } from 'pino';
+import { AckTiming } from './ack-timing.js';
 import { AckCollector } from './collector.js';
 import { Dispatcher } from './dispatch.js';
 import type { ScatterRefusal } from './errors.js';
@@ -43,6 +44,8 @@ interface Running {
   /** Taken over after a failover with its deadline already past beyond the resume grace. */
   readonly expired: boolean;
   deadlineTimer: TimerHandle | null;
+  /** When the counted ACKs reached the intake and waited there (logged with the decision). */
+  readonly ackTiming: AckTiming;
 }
 
 export class OperationRun {
@@ -80,6 +83,7 @@ export class OperationRun {
     const planned = planOperation(op, startedAt, deps);
     if (!planned.ok) return planned;
     const plan = planned.value;
+    const plannedAt = deps.clock.now();
     const collector = new AckCollector(plan.planned, plan.selected, plan.targetMs, op.arrivalWindowMs, deps.options.arrivalBasis);
     const ctx = { op, leadId: deps.identity.leadId, targetMs: plan.targetMs, payloadHash: hash };
     const dispatcher = new Dispatcher(deps, plan, ctx, {
@@ -91,7 +95,7 @@ export class OperationRun {
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
-    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, expired: false, deadlineTimer: null };
+    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, expired: false, deadlineTimer: null, ackTiming: new AckTiming(plan.targetMs) };
     this.running = running;
     this.save();
     this.journal((j) => j.begun({ operationId: op.operationId, op, plan, submittedAt: this.meta.submittedAt, startedAt, deadline, waived: this.meta.waived }));
@@ -100,6 +104,9 @@ export class OperationRun {
         event: SCATTER_EVENTS.started,
         target_time: plan.targetMs,
         lead_ms: plan.targetMs - startedAt,
+        // The plan, and the record and journal written before the first send is armed: T counts from startedAt.
+        plan_ms: plannedAt - startedAt,
+        prepared_ms: deps.clock.now() - startedAt,
         deadline_ms: deadline - startedAt,
         mode: op.releaseMode,
         selected: plan.selected.length,
@@ -132,7 +139,7 @@ export class OperationRun {
     const expired = by === 'failover' && resumedAt > stored.deadline + deps.options.resumeGraceMs;
     const deadline = expired ? resumedAt : Math.max(stored.deadline, resumedAt + deps.options.resumeGraceMs);
     const interrupted: Interruption = { by, resumedAt, originalDeadline: stored.deadline };
-    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, expired, deadlineTimer: null };
+    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, expired, deadlineTimer: null, ackTiming: new AckTiming(stored.plan.targetMs) };
     this.running = running;
     deps.log.warn(
       { event: SCATTER_EVENTS.resumed, by, acks: stored.arrivals.length, sent: collector.sentCount, original_deadline: stored.deadline, deadline, expired },
@@ -149,8 +156,11 @@ export class OperationRun {
     running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
   }
 
-  /** Takes one verified ACK of this operation; a counted one is answered once it is stored. */
-  accept(verified: Verified<Ack>): AckReply | Promise<AckReply> {
+  /**
+   * Takes one verified ACK of this operation; a counted one is answered once it is stored.
+   * `arrivedAt`: when its frame reached the lead's ACK intake (before verification).
+   */
+  accept(verified: Verified<Ack>, arrivedAt?: number): AckReply | Promise<AckReply> {
     const running = this.running;
     if (running === null) return { ok: false, code: 'UNKNOWN_OPERATION', message: `operation ${this.operationId} has not started` };
     const receivedAt = this.deps.clock.now();
@@ -174,6 +184,7 @@ export class OperationRun {
       return saved.then(() => verdict.reply);
     }
     if (this.draining !== null) this.draining.counted += 1;
+    running.ackTiming.counted(arrivedAt ?? receivedAt, receivedAt);
     this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
@@ -255,6 +266,8 @@ export class OperationRun {
         arrival_abs_max_ms: result.arrival.abs?.max ?? null,
         hit_rate: result.arrival.hitRate,
         decision_after_t_ms: decidedAt - running.plan.targetMs,
+        hold_sent_after_start_ms: firstHoldSend(running) ?? null,
+        acks: running.ackTiming.summary(running.deadline),
         interrupted: running.interrupted !== null,
         // ACKs that reached the lead by the deadline and were counted while it waited for their verification.
         ...(this.draining === null ? {} : { counted_after_deadline: this.draining.counted, deadline_wait_ms: decidedAt - this.draining.since }),
@@ -344,6 +357,12 @@ function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, option
   return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
 }
 
+
+/** Lead clock from the operation's start to its first hold-group COORDINATE leaving (undefined: none sent). */
+function firstHoldSend(running: Running): number | undefined {
+  const first = running.dispatcher?.holdMessages[0];
+  return first === undefined ? undefined : first.sendAt - running.startedAt;
+}
 
 /**
  * The interruption as the result reports it: after a failover, an operation that did not get
