@@ -14,6 +14,7 @@
  *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
  *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
  *   SCALE_BOOT_SPREAD_S=5 ...           (the fleet boots over 5 s once the lead serves; default 20)
+ *   SCALE_LEAD_PROF=/tmp/prof ...      (a CPU profile of the lead, written when it stops)
  *   SCALE_OPS=3 ...                     (scatter only: after start-up and SCALE_OPS_WARMUP_S (default 15), three hold
  *                                        scatter-gathers SCALE_OPS_GAP_S apart (default 5), each taken apart
  *                                        (scale/scatter-figures.ts); no heartbeat window, no restart)
@@ -147,7 +148,10 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
       bootSpreadMs: BOOT_SPREAD_MS,
-      leadConfig: { breakers: { metrics_only: true } },
+      // Scatter-only runs read the lead's "operation started/completed" lines, which are at info.
+      leadConfig: { breakers: { metrics_only: true }, ...(OPS > 0 ? { log: { level: 'info' } } : {}) },
+      // SCALE_LEAD_PROF=<dir>: a CPU profile of the lead, written when it stops.
+      ...(env.SCALE_LEAD_PROF === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', env.SCALE_LEAD_PROF] }),
     });
   } catch (error) {
     // Start-up itself is what broke: the harness stopped what it had started.

@@ -23,6 +23,8 @@ export interface ScatterFigures {
   decidedAfterTMs: number;
   /** Responders whose ready time (mesh) was after T: processing that did not end before T. */
   readyAfterT: number;
+  /** Responders' ready time (mesh, the agent's own conversion) - T: p50 / p90 / max. */
+  readyMinusT: Spread | null;
   /** ACK handed to the operation (after verification) - T: p50 / p90 / max. */
   countedAfterT: Spread | null;
   /** The agents' own processing_ms: p50 / p99. */
@@ -88,6 +90,9 @@ export async function leadLogFields(logFile: string, operationId: string): Promi
   return fields;
 }
 
+/** A held READY is stamped at T on the agent's clock; its mesh conversion may land a hair past T. */
+const READY_AFTER_T_SLACK_MS = 1;
+
 export function scatterFigures(view: unknown, log: Record<string, unknown>): ScatterFigures {
   const v = (view ?? {}) as View;
   const r = v.result ?? {};
@@ -107,7 +112,8 @@ export function scatterFigures(view: unknown, log: Record<string, unknown>): Sca
     setByOneWayMs: t.target_set_by?.lead?.one_way_delay_ms ?? null,
     deadlineAfterTMs: (t.deadline ?? Number.NaN) - target,
     decidedAfterTMs: (t.decided_at ?? Number.NaN) - target,
-    readyAfterT: responders.filter((x) => (x.ready_at_mesh ?? -Infinity) > target).length,
+    readyAfterT: responders.filter((x) => (x.ready_at_mesh ?? -Infinity) > target + READY_AFTER_T_SLACK_MS).length,
+    readyMinusT: spreadOf(responders.flatMap((x) => (x.ready_at_mesh === undefined ? [] : [x.ready_at_mesh - target]))),
     countedAfterT: spreadOf(responders.flatMap((x) => (x.received_at === undefined ? [] : [x.received_at - target]))),
     processing: spreadOf(responders.flatMap((x) => (x.processing_ms === undefined ? [] : [x.processing_ms]))),
     intakeArrivalAfterT: acks.arrivalAfterT ?? null,
@@ -121,14 +127,14 @@ const fmt = (s: Spread | null): string => (s === null ? '-' : `${s.p50}/${s.p90}
 const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(0));
 
 export const SCATTER_HEADERS = [
-  'op', 'status', 'T-start', 'T-send', 'set by: proc / 1-way', 'deadline-T', 'READY / straggled', 'ready after T', 'decided-T',
+  'op', 'status', 'T-start', 'T-send', 'set by: proc / 1-way', 'deadline-T', 'READY / straggled', 'ready after T', 'ready-T p50/p90/max', 'decided-T',
   'intake arrival-T p50/p90/max', 'verify wait p50/p90/max', 'counted-T p50/p90/max', 'processing p50/p99', 'plan ms', 'hold sent after start',
 ];
 
 export function scatterRow(f: ScatterFigures): string[] {
   return [
     f.operationId, f.status, ms(f.tAfterStartMs), ms(f.tAfterSendMs), `${ms(f.setByProcessingMs)} / ${ms(f.setByOneWayMs)}`, ms(f.deadlineAfterTMs),
-    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), ms(f.decidedAfterTMs), fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
+    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), fmt(f.readyMinusT), ms(f.decidedAfterTMs), fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
     f.processing === null ? '-' : `${f.processing.p50}/${f.processing.p99}`, ms(f.planMs), ms(f.holdSentAfterStartMs),
   ];
 }

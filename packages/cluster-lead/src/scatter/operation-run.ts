@@ -3,7 +3,7 @@
  * its ACKs, decides with the quorum as soon as everyone sent to has answered (or at the
  * deadline), and keeps its record up to date in the operations history.
  */
-import type { Ack, Refusal, Verified } from '@mesh30k/shared';
+import type { Ack, QuorumThresholds, Refusal, Verified } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AckTiming } from './ack-timing.js';
 import { AckCollector } from './collector.js';
@@ -15,7 +15,7 @@ import type { ResolvedScatterOptions } from './options.js';
 import { planOperation } from './plan.js';
 import type { Plan } from './plan.js';
 import type { AckReply, ResumableRun, ScatterDeps, TimerHandle } from './ports.js';
-import type { FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
+import type { AgentArrival, FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
 import { buildResult } from './result.js';
 
 /**
@@ -55,6 +55,12 @@ export class OperationRun {
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
+  /**
+   * Decided before the deadline because PROCEED was already certain: the agents still silent
+   * then are held to the deadline itself (an ACK by then counts for the agent, if not for the
+   * result), and only those silent at the deadline are recorded as no_ack.
+   */
+  private early: { readonly heard: Set<string>; timer: TimerHandle | null } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
   private draining: { readonly since: number; counted: number } | null = null;
 
@@ -91,7 +97,7 @@ export class OperationRun {
       failed: (agentId, error) => collector.markFailed(agentId, String(error), plan.targetMs - plan.nowMs),
       done: () => {
         collector.markSendingDone();
-        if (collector.complete) this.finish();
+        if (collector.complete || collector.proceedSettled(this.thresholds())) this.finish();
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
@@ -179,19 +185,20 @@ export class OperationRun {
       );
     }
     if (this.final !== null) {
+      // After an early decision an ACK by the deadline is on time for its agent, if not for the result.
+      if (this.early !== null && receivedAt <= running.deadline) {
+        this.early.heard.add(arrival.agentId);
+        this.recordAnswer(arrival, verified);
+      }
       // Answered once the history has it (the agent then drops it from its outbox).
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return saved.then(() => verdict.reply);
     }
     if (this.draining !== null) this.draining.counted += 1;
     running.ackTiming.counted(arrivedAt ?? receivedAt, receivedAt);
-    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
-    if (arrival.trinaryState === -1) {
-      this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
-      this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
-    }
+    this.recordAnswer(arrival, verified);
     const stored = this.deps.journal?.acked(this.operationId, arrival);
-    if (running.collector.complete) this.finish();
+    if (running.collector.complete || running.collector.proceedSettled(this.thresholds())) this.finish();
     if (stored === undefined) return verdict.reply;
     // Answered only once durable: an agent drops an answered ACK from its outbox.
     return stored.then(
@@ -200,6 +207,35 @@ export class OperationRun {
         this.deps.log.error({ err: error, agent_id: arrival.agentId }, 'could not store an ack');
         return { ok: false, code: 'STORE_FAILED', message: 'the lead could not store the ack; send it again' };
       },
+    );
+  }
+
+  /** What one counted (or, after an early decision, on-time) ACK means for its agent: its outcome, and a conflict report. */
+  private recordAnswer(arrival: AgentArrival, verified: Verified<Ack>): void {
+    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
+    if (arrival.trinaryState === -1) {
+      this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
+      this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
+    }
+  }
+
+  private thresholds(): QuorumThresholds {
+    return { requiredReadyRate: this.op.minResponseRate, maxConflictRate: this.op.maxConflictRate, maxTransitRate: this.op.maxTransitRate };
+  }
+
+  /** The stragglers of an early decision: those still silent at the deadline are recorded as no_ack then. */
+  private holdStragglersToDeadline(running: Running, stragglers: readonly string[]): void {
+    const early = { heard: new Set<string>(), timer: null as TimerHandle | null };
+    this.early = early;
+    early.timer = this.deps.scheduler.at(
+      running.deadline,
+      () => {
+        early.timer = null;
+        for (const agentId of stragglers) {
+          if (!early.heard.has(agentId)) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
+        }
+      },
+      'stragglers',
     );
   }
 
@@ -243,7 +279,8 @@ export class OperationRun {
     this.final = result;
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
     if (running.interrupted === null) {
-      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
+      if (decidedAt < running.deadline && result.stragglers.length > 0) this.holdStragglersToDeadline(running, result.stragglers);
+      else for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
     }
     // The history row and the journal's end are one write where the journal can: a crash
     // between them would resume an operation that is already decided.
