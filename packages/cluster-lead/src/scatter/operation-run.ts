@@ -13,6 +13,7 @@ import { SCATTER_EVENTS } from './events.js';
 import type { ResolvedOperation } from './operation-request.js';
 import type { ResolvedScatterOptions } from './options.js';
 import { planOperation } from './plan.js';
+import type { SendLag } from './send-lag.js';
 import type { Plan } from './plan.js';
 import type { AckReply, ResumableRun, ScatterDeps, TimerHandle } from './ports.js';
 import type { AgentArrival, FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
@@ -31,6 +32,8 @@ export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & {
   readonly log: Logger;
   /** The ACK intake's frames received by `before` and still being verified (AckIntake.backlog); null: none. */
   readonly ackBacklog?: (before: number) => Promise<void> | null;
+  /** The lead's lag from choosing T to its first send, learned across operations (send-lag.ts). */
+  readonly sendLag?: SendLag;
 };
 
 interface Running {
@@ -86,14 +89,24 @@ export class OperationRun {
   start(hash: string): { ok: true } | { ok: false; error: ScatterRefusal } {
     const { deps, op } = this;
     const startedAt = deps.clock.now();
-    const planned = planOperation(op, startedAt, deps);
+    const sendLag = deps.sendLag;
+    const planned = planOperation(op, startedAt, sendLag === undefined ? deps : { ...deps, sendLagMs: (agents) => sendLag.estimateMs(agents) });
     if (!planned.ok) return planned;
     const plan = planned.value;
     const plannedAt = deps.clock.now();
     const collector = new AckCollector(plan.planned, plan.selected, plan.targetMs, op.arrivalWindowMs, deps.options.arrivalBasis);
     const ctx = { op, leadId: deps.identity.leadId, targetMs: plan.targetMs, payloadHash: hash };
+    let armedAt = startedAt;
+    let lagSeen = false;
     const dispatcher = new Dispatcher(deps, plan, ctx, {
-      sent: (agentId, coordinateId, at) => collector.markSent(agentId, coordinateId, at),
+      sent: (agentId, coordinateId, at) => {
+        collector.markSent(agentId, coordinateId, at);
+        if (lagSeen) return;
+        lagSeen = true;
+        // Ready to send at armedAt; a first send due later than that says nothing more about the lead's own lag.
+        const lateMs = Math.max(0, at - Math.max(firstSendDue(plan), armedAt));
+        sendLag?.observe(plan.planned.length, armedAt - startedAt + lateMs);
+      },
       failed: (agentId, error) => collector.markFailed(agentId, String(error), plan.targetMs - plan.nowMs),
       done: () => {
         collector.markSendingDone();
@@ -125,6 +138,7 @@ export class OperationRun {
       'operation started',
     );
     running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
+    armedAt = deps.clock.now();
     dispatcher.start();
     return { ok: true };
   }
@@ -394,6 +408,13 @@ function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, option
   return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
 }
 
+
+/** When the plan's first send is due (the hold group's or the first bucket's). */
+function firstSendDue(plan: Plan): number {
+  let due = plan.hold?.sendAt ?? Infinity;
+  for (const bucket of plan.buckets) due = Math.min(due, bucket.sendAt);
+  return Number.isFinite(due) ? due : plan.nowMs;
+}
 
 /** Lead clock from the operation's start to its first hold-group COORDINATE leaving (undefined: none sent). */
 function firstHoldSend(running: Running): number | undefined {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_BUCKET_MS, DEFAULT_HOLD_MARGIN_MS } from '@mesh30k/shared';
+import { DEFAULT_SEND_LAG_PER_AGENT_MS } from './send-lag.js';
 
 /** Operations that may send and gather at once; more wait in the queue. */
 export const DEFAULT_MAX_IN_FLIGHT = 4;
@@ -50,6 +51,11 @@ export const ScatterOptions = z
     ackBacklogMaxMs: z.number().min(0).default(DEFAULT_ACK_BACKLOG_MAX_MS),
     recentOperations: z.number().int().min(0).default(DEFAULT_RECENT_OPERATIONS),
     resumeGraceMs: z.number().min(0).default(DEFAULT_RESUME_GRACE_MS),
+    /**
+     * Expected lag from choosing T to the first send, per selected agent, until the lead has
+     * measured its own (send-lag.ts); a chosen T is that much later.
+     */
+    sendLagPerAgentMs: z.number().min(0).default(DEFAULT_SEND_LAG_PER_AGENT_MS),
     /** Which ready time the result's arrival figures use; see README (arrival basis). */
     arrivalBasis: z.enum(['agent', 'lead']).default('agent'),
   })

@@ -112,29 +112,54 @@ export class RunningOperations {
 }
 
 /**
+ * How long the first ACK of a group commit waits for others, ms. A transaction per turn of the
+ * event loop held one or two ACKs when they came in at T from thousands of agents (the verify
+ * pool hands them back a few at a time): about 100 us of SQLite each, against about 10 us in
+ * batches of 50 or more, on the lead's main thread while the quorum is being counted. The
+ * reply waits this much longer; the agent waits seconds for it.
+ */
+export const DEFAULT_ACK_COMMIT_WINDOW_MS = 10;
+/** A group this large is written at once, without waiting out the window. */
+export const DEFAULT_ACK_COMMIT_MAX = 512;
+
+/**
  * Group commit for ACKs: each ACK waits (its reply is held) until it is in the database, and
- * every ACK that arrived in the same turn of the event loop is written in one transaction.
+ * every ACK that arrived within `windowMs` of the first of a group (0: in the same turn of the
+ * event loop) is written in one transaction.
  */
 export class AckWriteBatch {
   private queue: { ack: StoredAck; done: (error: unknown) => void }[] = [];
-  private scheduled = false;
+  /** Cancels the pending flush of the group being gathered; null when none is. */
+  private pending: (() => void) | null = null;
 
-  constructor(private readonly store: Pick<RunningOperations, 'addAcks'>) {}
+  constructor(
+    private readonly store: Pick<RunningOperations, 'addAcks'>,
+    private readonly options: { readonly windowMs?: number; readonly maxBatch?: number } = {},
+  ) {}
 
   /** Resolves once the ACK is stored; rejects when the write failed. */
   add(ack: StoredAck): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ack, done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the ACK could not be stored'))) });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.queue.length >= (this.options.maxBatch ?? DEFAULT_ACK_COMMIT_MAX)) this.flush();
+      else if (this.pending === null) this.pending = this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): () => void {
+    const windowMs = this.options.windowMs ?? DEFAULT_ACK_COMMIT_WINDOW_MS;
+    if (windowMs > 0) {
+      const timer = setTimeout(() => this.flush(), windowMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(() => this.flush());
+    return () => clearImmediate(immediate);
   }
 
   /** Writes what is queued now, in one transaction. */
   flush(): void {
-    this.scheduled = false;
+    this.pending?.();
+    this.pending = null;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
