@@ -75,7 +75,7 @@ describe('hold mode', () => {
     let slowWrite = 0;
     let advance: (ms: number) => void = () => undefined;
     // A lead whose journal write takes `slowWrite` ms: the group cannot leave before it is done.
-    const journal: RunJournal = { begun: () => advance(slowWrite), acked: async () => undefined, ended: (_id, alongside) => alongside(), load: () => [] };
+    const journal: RunJournal = { begun: () => advance(slowWrite), acked: () => Promise.resolve(), ended: (_id, alongside) => alongside(), load: () => [] };
     const fx = await makeFixture(AGENTS, { sendLagPerAgentMs: 2 }, { journal });
     advance = (ms) => fx.clock.advance(ms);
     slowWrite = 95;
