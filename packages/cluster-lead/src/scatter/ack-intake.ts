@@ -62,6 +62,9 @@ export class AckIntake {
       const reply = await accepted;
       if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
       this.accepted += 1;
+      // Counted now; signed and sent once the operation is decided (or its hold runs out).
+      const gate = run.replyGate();
+      if (gate !== null) await gate;
       return { ...reply, answered };
     } finally {
       this.handedOver(receipt);

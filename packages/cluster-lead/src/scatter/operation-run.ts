@@ -64,6 +64,8 @@ export class OperationRun {
    * result), and only those silent at the deadline are recorded as no_ack.
    */
   private early: { readonly heard: Set<string>; timer: TimerHandle | null } | null = null;
+  /** Replies held until the decision (replyGate); opened at the decision or when the hold runs out. */
+  private gate: { readonly promise: Promise<void>; readonly open: () => void; readonly timer: TimerHandle; opened?: boolean } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
   private draining: { readonly since: number; counted: number } | null = null;
 
@@ -83,6 +85,35 @@ export class OperationRun {
 
   get completed(): boolean {
     return this.final !== null;
+  }
+
+  /**
+   * What an ACK's reply waits for before it is signed and sent: the decision, or at most
+   * `replyHoldMs` after the first reply held (one timer per operation); null: answer now. The
+   * quorum needs the ACKs counted, not answered: a signed REPLY costs the lead a signature and
+   * the agent a verification, and at T thousands of them would take the CPU the ACKs still
+   * being verified need. The agent waits seconds for its reply.
+   */
+  replyGate(): Promise<void> | null {
+    const holdMs = this.deps.options.replyHoldMs;
+    if (this.final !== null || this.running === null || holdMs <= 0) return null;
+    if (this.gate === null) {
+      let open: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const timer = this.deps.scheduler.at(this.deps.clock.now() + holdMs, () => this.openGate(), 'reply-hold');
+      this.gate = { promise, open, timer };
+    }
+    return this.gate.promise;
+  }
+
+  private openGate(): void {
+    const gate = this.gate;
+    if (gate === null || gate.opened) return;
+    gate.opened = true;
+    gate.timer.cancel();
+    gate.open();
   }
 
   /** Plans and arms the operation, synchronously; a refusal means nothing was sent. */
@@ -291,6 +322,7 @@ export class OperationRun {
       ...(running.interrupted === null ? {} : { interrupted: withFailover(running) }),
     });
     this.final = result;
+    this.openGate();
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
     if (running.interrupted === null) {
       if (decidedAt < running.deadline && result.stragglers.length > 0) this.holdStragglersToDeadline(running, result.stragglers);

@@ -125,6 +125,44 @@ describe('gathering ACKs', () => {
     expect(completed(await handle.outcome)).toMatchObject({ status: 'SUCCESS', counts: { ready: 39, stragglers: 1 }, timings: { decidedAt: T } });
   });
 
+  it('holds the replies of counted ACKs until the decision, or until the hold runs out', async () => {
+    const fx = await makeFixture(ids(3).map((id) => agent(id)), { replyHoldMs: 500 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 2_000, timeoutMs: 10_000 });
+    await fx.scheduler.advanceTo(T);
+    const answered: string[] = [];
+    const deliver = async (agentId: string) => {
+      const reply = await fx.transport.deliver(await signedAck(fx, { agentId, coordinate: coordinateFor(fx, agentId), readyAtMesh: T }));
+      answered.push(agentId);
+      return reply;
+    };
+    const first = deliver('agent-0');
+    await vi.waitFor(() => expect(fx.engine.stats().acks.accepted).toBe(1));
+    expect(answered).toEqual([]);
+    // The hold runs out before the decision: answered then, the operation still open.
+    await fx.scheduler.advanceTo(T + 500);
+    expect(await first).toMatchObject({ ok: true, answered: { signerId: 'agent-0' } });
+    expect(fx.engine.stats().inFlight).toBe(1);
+    // ...after which replies go out at once; the decision comes with the last ACK.
+    await deliver('agent-1');
+    await deliver('agent-2');
+    expect(completed(await handle.outcome).counts.ready).toBe(3);
+    expect(answered).toEqual(['agent-0', 'agent-1', 'agent-2']);
+  });
+
+  it('answers the held replies as soon as the operation is decided', async () => {
+    const fx = await makeFixture(ids(2).map((id) => agent(id)), { replyHoldMs: 500 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 2_000, timeoutMs: 10_000 });
+    await fx.scheduler.advanceTo(T);
+    const first = fx.transport.deliver(await signedAck(fx, { agentId: 'agent-0', coordinate: coordinateFor(fx, 'agent-0'), readyAtMesh: T }));
+    let firstAnswered = false;
+    void first.then(() => (firstAnswered = true));
+    await vi.waitFor(() => expect(fx.engine.stats().acks.accepted).toBe(1));
+    expect(firstAnswered).toBe(false);
+    const second = fx.transport.deliver(await signedAck(fx, { agentId: 'agent-1', coordinate: coordinateFor(fx, 'agent-1'), readyAtMesh: T }));
+    expect(await Promise.all([first, second])).toMatchObject([{ ok: true }, { ok: true }]);
+    expect(completed(await handle.outcome).timings.decidedAt).toBe(T);
+  });
+
   it('never waits past the timeout, and refuses a T whose window ends after it', async () => {
     const fx = await makeFixture([agent('a')]);
     const op = { verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T } as const;
