@@ -258,7 +258,8 @@ async function scatterOnly(mesh: LocalMesh, agents: number): Promise<ScatterFigu
   await sleep(OPS_WARMUP_MS);
   const figures: ScatterFigures[] = [];
   for (let n = 1; n <= OPS; n++) {
-    const { id } = await submitAndWait(mesh.api, { operation_id: `scale-${agents}-${n}`, ...HOLD_OPERATION }, 25_000);
+    // Polled once a second: reading a running operation's record costs the lead tens of ms at this size.
+    const { id } = await submitAndWait(mesh.api, { operation_id: `scale-${agents}-${n}`, ...HOLD_OPERATION }, 25_000, 1_000);
     // The lead writes its log itself; the decision's line is there by the time the view says settled, give or take a flush.
     await sleep(500);
     const view = await mesh.api.getOk<unknown>(`/v1/operations/${id}`);
