@@ -28,6 +28,16 @@ describe('running operations', () => {
     ]);
   });
 
+  it('keeps the state beside the row every ACK insert checks, not in it, and updates both on a second begin', () => {
+    store.running.begin('op-1', 100, 500, { plan: 'x'.repeat(100_000) });
+    store.running.begin('op-1', 100, 700, { plan: 'small' });
+    const row = store.db.prepare('SELECT deadline, length(state) AS bytes FROM running_operations').get() as { deadline: number; bytes: number };
+    expect(row).toEqual({ deadline: 700, bytes: 0 });
+    expect(store.running.load()[0]).toMatchObject({ deadline: 700, state: { plan: 'small' } });
+    store.running.end('op-1');
+    expect(store.db.prepare('SELECT COUNT(*) FROM running_operation_states').pluck().get()).toBe(0);
+  });
+
   it('ends an operation in one transaction with the write beside it: both land, or neither', () => {
     const decided = (operationId: string) => ({ operationId, createdAt: 100, updatedAt: 900, status: 'completed', verb: 'record', priority: 5, request: {}, result: {} });
     store.running.begin('op-1', 100, 500, {});
