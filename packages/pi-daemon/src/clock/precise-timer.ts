@@ -43,13 +43,6 @@ const MIN_SLEEP_MS = 0.05;
 const YIELD_MS = 0.01;
 /** With `shareCpu`, effects run at most this long in one go before the CPU is handed over again. */
 const EFFECT_SLICE_MS = 0.3;
-/**
- * With `shareCpu`, the CPU is handed over only this long after the pass's first stamp: other
- * processes woken for the same instant have stamped by then, and every later hand-over only
- * holds back this one's sends (which leave when the pass ends). A sim releasing 5,000 agents at
- * once spent 1-1.7 s in hand-overs, and the lead saw its ACKs that much after T.
- */
-export const SHARE_WINDOW_MS = 5;
 
 export interface ReleaseRequest {
   /** The clock the deadline is on (an agent's own clock, possibly skewed). */
@@ -141,7 +134,7 @@ export interface PreciseTimerOptions {
   runQueueWaitMs?: () => number;
   /**
    * In a pass with more than one effect, give the CPU away for a moment (YIELD_MS) after the
-   * stamps and after every EFFECT_SLICE_MS of effects, for the first SHARE_WINDOW_MS of the pass. For a process releasing many agents at
+   * stamps and after every EFFECT_SLICE_MS of effects. For a process releasing many agents at
    * once (simulation): on a machine with more such processes than cores, those woken for the
    * same instant get a CPU for their stamps within a slice, instead of waiting for this one's
    * effects to end (measured in bench:arrival at 1,000 agents, three sims on two cores: in each
@@ -340,7 +333,7 @@ export class PreciseTimer {
       // each); then one effect, and the clock is read again. No stamp waits for more than one
       // effect, and no effect for anything but stamps.
       if (!pass.slower) this.stampDue(pass, now);
-      if (this.shareCpu && this.dueNow.length - this.dueHead > 1 && now - sliceFrom > EFFECT_SLICE_MS && !(now - pass.firstStampAt > SHARE_WINDOW_MS)) {
+      if (this.shareCpu && this.dueNow.length - this.dueHead > 1 && now - sliceFrom > EFFECT_SLICE_MS) {
         platform.sleep(YIELD_MS);
         sliceFrom = platform.now();
         continue;
