@@ -14,6 +14,10 @@
  *   SCALE_PER_SIM=2500 ...              (agents per sim process, default 5,000)
  *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
  *   SCALE_BOOT_SPREAD_S=5 ...           (the fleet boots over 5 s once the lead serves; default 20)
+ *   SCALE_LEAD_PROF=/tmp/prof ...      (a CPU profile of the lead, written when it stops)
+ *   SCALE_OPS=3 ...                     (scatter only: after start-up and SCALE_OPS_WARMUP_S (default 15), three hold
+ *                                        scatter-gathers SCALE_OPS_GAP_S apart (default 5), each taken apart
+ *                                        (scale/scatter-figures.ts); no heartbeat window, no restart)
  */
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +31,7 @@ import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
 import { measureRestart, type RestartFigures } from './scale/restart.js';
+import { leadLogFields, SCATTER_HEADERS, scatterFigures, scatterRow, type ScatterFigures } from './scale/scatter-figures.js';
 import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
 import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
@@ -58,11 +63,16 @@ const READY_PER_AGENT_MS = 10;
 const RESTART_TIMEOUT_MS = 60_000;
 const RESTART_BACK_SHARE = 0.99;
 const PROBE_EVERY_MS = 100;
+/** Scatter-only runs (SCALE_OPS): how many hold operations, the warm-up before them and the gap between them. */
+const OPS = Number(env.SCALE_OPS ?? 0);
+const OPS_WARMUP_MS = Number(env.SCALE_OPS_WARMUP_S ?? 15) * 1000;
+const OPS_GAP_MS = Number(env.SCALE_OPS_GAP_S ?? 5) * 1000;
 /** A step after start-up, typically: the measured window, the scatter-gather, stopping the mesh. */
-const STEP_AFTER_STARTUP_MS = WARMUP_MS + MEASURE_MS + 10_000 + 10_000 + RESTART_TIMEOUT_MS;
+const STEP_AFTER_STARTUP_MS = OPS > 0 ? OPS_WARMUP_MS + OPS * (OPS_GAP_MS + 15_000) + 10_000 : WARMUP_MS + MEASURE_MS + 10_000 + 10_000 + RESTART_TIMEOUT_MS;
 /** Kept free before the runner's deadline for writing the report. */
 const RESERVE_MS = 5_000;
 const MIN_STARTUP_MS = 15_000;
+const HOLD_OPERATION = { verb: 'record', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 } as const;
 
 export interface ScaleStep extends StepMeasure {
   startupS: number;
@@ -70,6 +80,8 @@ export interface ScaleStep extends StepMeasure {
   restart: RestartFigures | null;
   reasons: BreakReason[];
   error?: string;
+  /** Scatter-only runs: each hold operation taken apart. */
+  scatter?: ScatterFigures[];
 }
 
 export interface ScaleResults {
@@ -136,7 +148,10 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
       bootSpreadMs: BOOT_SPREAD_MS,
-      leadConfig: { breakers: { metrics_only: true } },
+      // Scatter-only runs read the lead's "operation started/completed" lines, which are at info.
+      leadConfig: { breakers: { metrics_only: true }, ...(OPS > 0 ? { log: { level: 'info' } } : {}) },
+      // SCALE_LEAD_PROF=<dir>: a CPU profile of the lead, written when it stops.
+      ...(env.SCALE_LEAD_PROF === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', env.SCALE_LEAD_PROF] }),
     });
   } catch (error) {
     // Start-up itself is what broke: the harness stopped what it had started.
@@ -150,6 +165,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
   }
   try {
     const startupS = (Date.now() - started) / 1000;
+    if (OPS > 0) return { ...unmeasured(agents), startupS, restart: null, reasons: [], scatter: await scatterOnly(mesh, agents) };
     // Warm-up, not measured: every agent's start-up burst (fast beats until its clock has a few
     // samples) and the first full interval, so the window sees the steady rate of 1 per interval.
     await sleep(WARMUP_MS);
@@ -181,7 +197,7 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     const win = windowFigures(edge0, edge1);
     const { id: operationId, outcome } = await submitAndWait(
       mesh.api,
-      { operation_id: `scale-${agents}`, verb: 'record', payload: { command: 'scale' }, selector: { all: true }, release_mode: 'hold', min_response_rate: 0.95, timeout_ms: 10_000 },
+      { operation_id: `scale-${agents}`, ...HOLD_OPERATION },
       25_000,
     );
     stdout.write(`[scale] ${agents}: scatter-gather ${await operationSummary(mesh, operationId)}\n`);
@@ -229,6 +245,32 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
   }
 }
 
+function unmeasured(agents: number): StepMeasure {
+  return {
+    agents, registered: true, meshCpuShare: Number.NaN, machineCpuBusy: Number.NaN, leadCpuCores: Number.NaN, simsCpuCores: Number.NaN, natsCpuCores: Number.NaN,
+    leadCpuUsPerHeartbeat: Number.NaN, loopDelayMaxMs: Number.NaN, leadRssMb: Number.NaN, apiP99Ms: Number.NaN, slowConsumers: null, active: 0, degraded: 0, offline: 0, quarantined: 0,
+    heartbeatRateAsked: (agents * 1000) / HEARTBEAT_MS, heartbeatRateAchieved: Number.NaN, heartbeatRateSent: Number.NaN, heartbeatsMissed: 0, scatterSucceeded: false, scatterReadyShare: 0,
+  };
+}
+
+/** SCALE_OPS: hold scatter-gathers only, each printed as it is decided. */
+async function scatterOnly(mesh: LocalMesh, agents: number): Promise<ScatterFigures[]> {
+  await sleep(OPS_WARMUP_MS);
+  const figures: ScatterFigures[] = [];
+  for (let n = 1; n <= OPS; n++) {
+    // Polled once a second: reading a running operation's record costs the lead tens of ms at this size.
+    const { id } = await submitAndWait(mesh.api, { operation_id: `scale-${agents}-${n}`, ...HOLD_OPERATION }, 25_000, 1_000);
+    // The lead writes its log itself; the decision's line is there by the time the view says settled, give or take a flush.
+    await sleep(500);
+    const view = await mesh.api.getOk<unknown>(`/v1/operations/${id}`);
+    const f = scatterFigures(view, await leadLogFields(join(mesh.dir, 'lead.log'), id));
+    figures.push(f);
+    stdout.write(`[scale] ${agents}: ${SCATTER_HEADERS.map((h, i) => `${h}: ${scatterRow(f)[i]}`).join(' | ')}\n`);
+    if (n < OPS) await sleep(OPS_GAP_MS);
+  }
+  return figures;
+}
+
 export async function runScaleBench(): Promise<ScaleResults> {
   const began = Date.now();
   const steps: ScaleStep[] = [];
@@ -251,6 +293,11 @@ export async function runScaleBench(): Promise<ScaleResults> {
 }
 
 export function printScale(r: ScaleResults): void {
+  if (OPS > 0) {
+    const rows = r.steps.flatMap((s) => (s.scatter ?? []).map((f) => [String(s.agents), ...scatterRow(f)]));
+    stdout.write(`\nScale, scatter only: ${OPS} hold operations per size after ${OPS_WARMUP_MS / 1000} s warm-up (95% quorum)\n\n${formatTable(['agents', ...SCATTER_HEADERS], rows)}\n`);
+    return;
+  }
   const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(0)}%` : '-');
   stdout.write(`\nScale: heartbeats every ${r.heartbeatMs / 1000} s, ${r.warmupMs / 1000} s warm-up left out (start-up bursts), ${r.measureMs / 1000} s measured per step, then one hold scatter-gather (95% quorum)\n\n`);
   stdout.write(

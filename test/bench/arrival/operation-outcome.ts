@@ -44,8 +44,12 @@ export interface OperationApi {
 
 const POLL_MS = 100;
 
-/** POST /v1/operations, then GET until settled; the view's id is in the answer. */
-export async function submitAndWait(api: OperationApi, body: Record<string, unknown>, timeoutMs: number): Promise<{ id: string; outcome: OperationOutcome }> {
+/**
+ * POST /v1/operations, then GET until settled; the view's id is in the answer. Each GET of a
+ * running operation makes the lead read and parse its whole record (the plan of every agent):
+ * a bench that times the lead polls slowly (`pollMs`).
+ */
+export async function submitAndWait(api: OperationApi, body: Record<string, unknown>, timeoutMs: number, pollMs = POLL_MS): Promise<{ id: string; outcome: OperationOutcome }> {
   const res = await api.post('/v1/operations', body);
   const location = res.headers.get('location');
   if (res.status !== 202 || location === null) throw new Error(`POST /v1/operations: ${res.status} ${JSON.stringify(res.body)}`);
@@ -55,6 +59,6 @@ export async function submitAndWait(api: OperationApi, body: Record<string, unkn
     const outcome = operationOutcome(await api.getOk<unknown>(location));
     if (outcome.settled) return { id, outcome };
     if (Date.now() > deadline) return { id, outcome: { ...outcome, problem: `not settled after ${timeoutMs} ms` } };
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }

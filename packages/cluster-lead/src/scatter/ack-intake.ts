@@ -42,7 +42,8 @@ export class AckIntake {
 
   async handle(frame: IncomingFrame): Promise<AckReply> {
     const receipt = this.nextReceipt++;
-    this.receiving.set(receipt, this.deps.now());
+    const arrivedAt = this.deps.now();
+    this.receiving.set(receipt, arrivedAt);
     try {
       const verified = await this.deps.verifier.verify(frame);
       if (!verified.ok) return this.refuse(verified.error.code, verified.error.message, frame.signerId ?? null);
@@ -56,11 +57,14 @@ export class AckIntake {
         return { ...refusal, answered };
       }
       // The run counts the ACK synchronously; only its storing is awaited.
-      const accepted = run.accept(verified.value);
+      const accepted = run.accept(verified.value, arrivedAt);
       this.handedOver(receipt);
       const reply = await accepted;
       if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
       this.accepted += 1;
+      // Counted now; signed and sent once the operation is decided (or its hold runs out).
+      const gate = run.replyGate();
+      if (gate !== null) await gate;
       return { ...reply, answered };
     } finally {
       this.handedOver(receipt);

@@ -14,6 +14,7 @@ import type { ResolvedOperation } from './operation-request.js';
 import { OperationRun } from './operation-run.js';
 import type { RunDeps } from './operation-run.js';
 import { resolveScatterOptions } from './options.js';
+import { SendLag } from './send-lag.js';
 import type { ResolvedScatterOptions, ScatterOptionsInput } from './options.js';
 import type { AckReply, ResumableRun, ScatterDeps, TimerHandle, Unsubscribe } from './ports.js';
 import type { ScatterResult } from './record.js';
@@ -53,6 +54,8 @@ export class ScatterEngine {
   /** Completed runs, oldest first, kept for late ACKs. */
   private readonly recent = new Map<string, OperationRun>();
   private readonly intake: AckIntake;
+  /** The lead's own lag from choosing T to the first send, learned across its operations. */
+  private readonly sendLag: SendLag;
   private inFlight = 0;
   private subscription: Unsubscribe | null = null;
   private stopped = false;
@@ -63,6 +66,7 @@ export class ScatterEngine {
   ) {
     this.options = resolveScatterOptions(options);
     this.queue = new AdmissionQueue(this.options.maxQueued, this.options.agingStepMs);
+    this.sendLag = new SendLag(this.options.sendLagPerAgentMs);
     this.intake = new AckIntake({
       verifier: deps.verifier,
       log: deps.logger,
@@ -184,7 +188,7 @@ export class ScatterEngine {
   private launch(pending: Pending, waived: readonly Refusal[]): boolean {
     const { op } = pending;
     const log = this.deps.logger.child({ operation_id: op.operationId });
-    const runDeps: RunDeps = { ...this.deps, options: this.options, log, ackBacklog: (before) => this.intake.backlog(before) };
+    const runDeps: RunDeps = { ...this.deps, options: this.options, log, ackBacklog: (before) => this.intake.backlog(before), sendLag: this.sendLag };
     const run = new OperationRun(runDeps, op, { submittedAt: pending.submittedAt, waived });
     this.inFlight += 1;
     this.active.set(op.operationId, run);

@@ -3,8 +3,9 @@
  * its ACKs, decides with the quorum as soon as everyone sent to has answered (or at the
  * deadline), and keeps its record up to date in the operations history.
  */
-import type { Ack, Refusal, Verified } from '@mesh30k/shared';
+import type { Ack, QuorumThresholds, Refusal, Verified } from '@mesh30k/shared';
 import type { Logger } from 'pino';
+import { AckTiming } from './ack-timing.js';
 import { AckCollector } from './collector.js';
 import { Dispatcher } from './dispatch.js';
 import type { ScatterRefusal } from './errors.js';
@@ -12,9 +13,10 @@ import { SCATTER_EVENTS } from './events.js';
 import type { ResolvedOperation } from './operation-request.js';
 import type { ResolvedScatterOptions } from './options.js';
 import { planOperation } from './plan.js';
+import type { SendLag } from './send-lag.js';
 import type { Plan } from './plan.js';
 import type { AckReply, ResumableRun, ScatterDeps, TimerHandle } from './ports.js';
-import type { FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
+import type { AgentArrival, FailedOverReason, Interruption, LateAck, OperationRecord, ScatterResult } from './record.js';
 import { buildResult } from './result.js';
 
 /**
@@ -30,6 +32,8 @@ export type RunDeps = Omit<ScatterDeps, 'mode' | 'verifier' | 'logger'> & {
   readonly log: Logger;
   /** The ACK intake's frames received by `before` and still being verified (AckIntake.backlog); null: none. */
   readonly ackBacklog?: (before: number) => Promise<void> | null;
+  /** The lead's lag from choosing T to its first send, learned across operations (send-lag.ts). */
+  readonly sendLag?: SendLag;
 };
 
 interface Running {
@@ -43,6 +47,8 @@ interface Running {
   /** Taken over after a failover with its deadline already past beyond the resume grace. */
   readonly expired: boolean;
   deadlineTimer: TimerHandle | null;
+  /** When the counted ACKs reached the intake and waited there (logged with the decision). */
+  readonly ackTiming: AckTiming;
 }
 
 export class OperationRun {
@@ -52,6 +58,14 @@ export class OperationRun {
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
+  /**
+   * Decided before the deadline because PROCEED was already certain: the agents still silent
+   * then are held to the deadline itself (an ACK by then counts for the agent, if not for the
+   * result), and only those silent at the deadline are recorded as no_ack.
+   */
+  private early: { readonly heard: Set<string>; timer: TimerHandle | null } | null = null;
+  /** Replies held until the decision (replyGate); opened at the decision or when the hold runs out. */
+  private gate: { readonly promise: Promise<void>; readonly open: () => void; readonly timer: TimerHandle; opened?: boolean } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
   private draining: { readonly since: number; counted: number } | null = null;
 
@@ -73,25 +87,65 @@ export class OperationRun {
     return this.final !== null;
   }
 
+  /**
+   * What an ACK's reply waits for before it is signed and sent: the decision, or at most
+   * `replyHoldMs` after the first reply held (one timer per operation); null: answer now. The
+   * quorum needs the ACKs counted, not answered: a signed REPLY costs the lead a signature and
+   * the agent a verification, and at T thousands of them would take the CPU the ACKs still
+   * being verified need. The agent waits seconds for its reply.
+   */
+  replyGate(): Promise<void> | null {
+    const holdMs = this.deps.options.replyHoldMs;
+    if (this.final !== null || this.running === null || holdMs <= 0) return null;
+    if (this.gate === null) {
+      let open: () => void = () => undefined;
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const timer = this.deps.scheduler.at(this.deps.clock.now() + holdMs, () => this.openGate(), 'reply-hold');
+      this.gate = { promise, open, timer };
+    }
+    return this.gate.promise;
+  }
+
+  private openGate(): void {
+    const gate = this.gate;
+    if (gate === null || gate.opened) return;
+    gate.opened = true;
+    gate.timer.cancel();
+    gate.open();
+  }
+
   /** Plans and arms the operation, synchronously; a refusal means nothing was sent. */
   start(hash: string): { ok: true } | { ok: false; error: ScatterRefusal } {
     const { deps, op } = this;
     const startedAt = deps.clock.now();
-    const planned = planOperation(op, startedAt, deps);
+    const sendLag = deps.sendLag;
+    const planned = planOperation(op, startedAt, sendLag === undefined ? deps : { ...deps, sendLagMs: (agents) => sendLag.estimateMs(agents) });
     if (!planned.ok) return planned;
     const plan = planned.value;
+    const plannedAt = deps.clock.now();
     const collector = new AckCollector(plan.planned, plan.selected, plan.targetMs, op.arrivalWindowMs, deps.options.arrivalBasis);
     const ctx = { op, leadId: deps.identity.leadId, targetMs: plan.targetMs, payloadHash: hash };
+    let armedAt = startedAt;
+    let lagSeen = false;
     const dispatcher = new Dispatcher(deps, plan, ctx, {
-      sent: (agentId, coordinateId, at) => collector.markSent(agentId, coordinateId, at),
+      sent: (agentId, coordinateId, at) => {
+        collector.markSent(agentId, coordinateId, at);
+        if (lagSeen) return;
+        lagSeen = true;
+        // Ready to send at armedAt; a first send due later than that says nothing more about the lead's own lag.
+        const lateMs = Math.max(0, at - Math.max(firstSendDue(plan), armedAt));
+        sendLag?.observe(plan.planned.length, armedAt - startedAt + lateMs);
+      },
       failed: (agentId, error) => collector.markFailed(agentId, String(error), plan.targetMs - plan.nowMs),
       done: () => {
         collector.markSendingDone();
-        if (collector.complete) this.finish();
+        if (collector.complete || collector.proceedSettled(this.thresholds())) this.finish();
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
-    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, expired: false, deadlineTimer: null };
+    const running: Running = { plan, collector, dispatcher, startedAt, deadline, interrupted: null, expired: false, deadlineTimer: null, ackTiming: new AckTiming(plan.targetMs) };
     this.running = running;
     this.save();
     this.journal((j) => j.begun({ operationId: op.operationId, op, plan, submittedAt: this.meta.submittedAt, startedAt, deadline, waived: this.meta.waived }));
@@ -100,6 +154,9 @@ export class OperationRun {
         event: SCATTER_EVENTS.started,
         target_time: plan.targetMs,
         lead_ms: plan.targetMs - startedAt,
+        // The plan, and the record and journal written before the first send is armed: T counts from startedAt.
+        plan_ms: plannedAt - startedAt,
+        prepared_ms: deps.clock.now() - startedAt,
         deadline_ms: deadline - startedAt,
         mode: op.releaseMode,
         selected: plan.selected.length,
@@ -112,6 +169,7 @@ export class OperationRun {
       'operation started',
     );
     running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
+    armedAt = deps.clock.now();
     dispatcher.start();
     return { ok: true };
   }
@@ -132,7 +190,7 @@ export class OperationRun {
     const expired = by === 'failover' && resumedAt > stored.deadline + deps.options.resumeGraceMs;
     const deadline = expired ? resumedAt : Math.max(stored.deadline, resumedAt + deps.options.resumeGraceMs);
     const interrupted: Interruption = { by, resumedAt, originalDeadline: stored.deadline };
-    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, expired, deadlineTimer: null };
+    const running: Running = { plan: stored.plan, collector, dispatcher: null, startedAt: stored.startedAt, deadline, interrupted, expired, deadlineTimer: null, ackTiming: new AckTiming(stored.plan.targetMs) };
     this.running = running;
     deps.log.warn(
       { event: SCATTER_EVENTS.resumed, by, acks: stored.arrivals.length, sent: collector.sentCount, original_deadline: stored.deadline, deadline, expired },
@@ -149,8 +207,11 @@ export class OperationRun {
     running.deadlineTimer = deps.scheduler.at(deadline, () => this.deadlineReached(), 'deadline');
   }
 
-  /** Takes one verified ACK of this operation; a counted one is answered once it is stored. */
-  accept(verified: Verified<Ack>): AckReply | Promise<AckReply> {
+  /**
+   * Takes one verified ACK of this operation; a counted one is answered once it is stored.
+   * `arrivedAt`: when its frame reached the lead's ACK intake (before verification).
+   */
+  accept(verified: Verified<Ack>, arrivedAt?: number): AckReply | Promise<AckReply> {
     const running = this.running;
     if (running === null) return { ok: false, code: 'UNKNOWN_OPERATION', message: `operation ${this.operationId} has not started` };
     const receivedAt = this.deps.clock.now();
@@ -169,18 +230,20 @@ export class OperationRun {
       );
     }
     if (this.final !== null) {
+      // After an early decision an ACK by the deadline is on time for its agent, if not for the result.
+      if (this.early !== null && receivedAt <= running.deadline) {
+        this.early.heard.add(arrival.agentId);
+        this.recordAnswer(arrival, verified);
+      }
       // Answered once the history has it (the agent then drops it from its outbox).
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return saved.then(() => verdict.reply);
     }
     if (this.draining !== null) this.draining.counted += 1;
-    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
-    if (arrival.trinaryState === -1) {
-      this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
-      this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
-    }
+    running.ackTiming.counted(arrivedAt ?? receivedAt, receivedAt);
+    this.recordAnswer(arrival, verified);
     const stored = this.deps.journal?.acked(this.operationId, arrival);
-    if (running.collector.complete) this.finish();
+    if (running.collector.complete || running.collector.proceedSettled(this.thresholds())) this.finish();
     if (stored === undefined) return verdict.reply;
     // Answered only once durable: an agent drops an answered ACK from its outbox.
     return stored.then(
@@ -189,6 +252,35 @@ export class OperationRun {
         this.deps.log.error({ err: error, agent_id: arrival.agentId }, 'could not store an ack');
         return { ok: false, code: 'STORE_FAILED', message: 'the lead could not store the ack; send it again' };
       },
+    );
+  }
+
+  /** What one counted (or, after an early decision, on-time) ACK means for its agent: its outcome, and a conflict report. */
+  private recordAnswer(arrival: AgentArrival, verified: Verified<Ack>): void {
+    this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
+    if (arrival.trinaryState === -1) {
+      this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
+      this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
+    }
+  }
+
+  private thresholds(): QuorumThresholds {
+    return { requiredReadyRate: this.op.minResponseRate, maxConflictRate: this.op.maxConflictRate, maxTransitRate: this.op.maxTransitRate };
+  }
+
+  /** The stragglers of an early decision: those still silent at the deadline are recorded as no_ack then. */
+  private holdStragglersToDeadline(running: Running, stragglers: readonly string[]): void {
+    const early = { heard: new Set<string>(), timer: null as TimerHandle | null };
+    this.early = early;
+    early.timer = this.deps.scheduler.at(
+      running.deadline,
+      () => {
+        early.timer = null;
+        for (const agentId of stragglers) {
+          if (!early.heard.has(agentId)) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
+        }
+      },
+      'stragglers',
     );
   }
 
@@ -230,9 +322,11 @@ export class OperationRun {
       ...(running.interrupted === null ? {} : { interrupted: withFailover(running) }),
     });
     this.final = result;
+    this.openGate();
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
     if (running.interrupted === null) {
-      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
+      if (decidedAt < running.deadline && result.stragglers.length > 0) this.holdStragglersToDeadline(running, result.stragglers);
+      else for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
     }
     // The history row and the journal's end are one write where the journal can: a crash
     // between them would resume an operation that is already decided.
@@ -255,6 +349,8 @@ export class OperationRun {
         arrival_abs_max_ms: result.arrival.abs?.max ?? null,
         hit_rate: result.arrival.hitRate,
         decision_after_t_ms: decidedAt - running.plan.targetMs,
+        hold_sent_after_start_ms: firstHoldSend(running) ?? null,
+        acks: running.ackTiming.summary(running.deadline),
         interrupted: running.interrupted !== null,
         // ACKs that reached the lead by the deadline and were counted while it waited for their verification.
         ...(this.draining === null ? {} : { counted_after_deadline: this.draining.counted, deadline_wait_ms: decidedAt - this.draining.since }),
@@ -344,6 +440,19 @@ function deadlineOf(plan: Plan, op: ResolvedOperation, startedAt: number, option
   return Math.min(startedAt + op.timeoutMs, plan.targetMs + op.arrivalWindowMs + returnMs + options.ackReturnSlackMs);
 }
 
+
+/** When the plan's first send is due (the hold group's or the first bucket's). */
+function firstSendDue(plan: Plan): number {
+  let due = plan.hold?.sendAt ?? Infinity;
+  for (const bucket of plan.buckets) due = Math.min(due, bucket.sendAt);
+  return Number.isFinite(due) ? due : plan.nowMs;
+}
+
+/** Lead clock from the operation's start to its first hold-group COORDINATE leaving (undefined: none sent). */
+function firstHoldSend(running: Running): number | undefined {
+  const first = running.dispatcher?.holdMessages[0];
+  return first === undefined ? undefined : first.sendAt - running.startedAt;
+}
 
 /**
  * The interruption as the result reports it: after a failover, an operation that did not get

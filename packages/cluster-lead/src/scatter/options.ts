@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_BUCKET_MS, DEFAULT_HOLD_MARGIN_MS } from '@mesh30k/shared';
+import { DEFAULT_SEND_LAG_PER_AGENT_MS } from './send-lag.js';
 
 /** Operations that may send and gather at once; more wait in the queue. */
 export const DEFAULT_MAX_IN_FLIGHT = 4;
@@ -27,6 +28,11 @@ export const DEFAULT_ACK_RETURN_SLACK_MS = 25;
  * it and are still being verified (a busy lead's queue); beyond it they are recorded late.
  */
 export const DEFAULT_ACK_BACKLOG_MAX_MS = 5_000;
+/**
+ * Longest an ACK's reply is held back for its operation's decision, ms: well inside the agent's
+ * 2 s wait for it (pi-daemon ackTimeoutMs), so the reply still comes in time.
+ */
+export const DEFAULT_REPLY_HOLD_MS = 750;
 /** Completed operations remembered in memory so late ACKs (from outboxes) are confirmed and recorded. */
 export const DEFAULT_RECENT_OPERATIONS = 256;
 
@@ -50,6 +56,13 @@ export const ScatterOptions = z
     ackBacklogMaxMs: z.number().min(0).default(DEFAULT_ACK_BACKLOG_MAX_MS),
     recentOperations: z.number().int().min(0).default(DEFAULT_RECENT_OPERATIONS),
     resumeGraceMs: z.number().min(0).default(DEFAULT_RESUME_GRACE_MS),
+    /**
+     * Expected lag from choosing T to the first send, per selected agent, until the lead has
+     * measured its own (send-lag.ts); a chosen T is that much later.
+     */
+    sendLagPerAgentMs: z.number().min(0).default(DEFAULT_SEND_LAG_PER_AGENT_MS),
+    /** Longest an ACK's reply waits for its operation's decision (OperationRun.replyGate); 0: answered at once. */
+    replyHoldMs: z.number().min(0).default(DEFAULT_REPLY_HOLD_MS),
     /** Which ready time the result's arrival figures use; see README (arrival basis). */
     arrivalBasis: z.enum(['agent', 'lead']).default('agent'),
   })

@@ -3,6 +3,7 @@
  * shared's schedule), the 10 ms buckets of per-agent sends, and the hold group's one send time.
  */
 import {
+  DEFAULT_SCHEDULING_SLACK_MS,
   bucketSends,
   chooseTargetTime,
   computeSendSchedule,
@@ -47,6 +48,8 @@ export interface PlanDeps {
   readonly targets: ScatterTargets;
   readonly routes: ScatterRoutes;
   readonly options: ResolvedScatterOptions;
+  /** The lead's own expected lag from choosing T to the first send for this many agents (send-lag.ts); added to a chosen T. */
+  readonly sendLagMs?: (agents: number) => number;
 }
 
 export type PlanOutcome = { ok: true; value: Plan } | { ok: false; error: ScatterRefusal };
@@ -54,7 +57,8 @@ export type PlanOutcome = { ok: true; value: Plan } | { ok: false; error: Scatte
 export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDeps): PlanOutcome {
   const selected = uniqueById(deps.targets.select(op.targets));
   const eligible = checkEligibility(selected, op, deps);
-  const target = pickTarget(op, nowMs, eligible.timings);
+  const slackMs = DEFAULT_SCHEDULING_SLACK_MS + (deps.sendLagMs?.(eligible.timings.length) ?? 0);
+  const target = pickTarget(op, nowMs, eligible.timings, slackMs);
   if (!target.ok) return target;
   const { targetMs } = target.value;
   const schedule = computeSendSchedule(
@@ -98,7 +102,7 @@ export function planOperation(op: ResolvedOperation, nowMs: number, deps: PlanDe
 
 type TargetPick = { ok: true; value: { targetMs: number; choice: 'requested' | 'chosen'; capped: boolean; setBy?: TargetSetBy } } | { ok: false; error: ScatterRefusal };
 
-function pickTarget(op: ResolvedOperation, nowMs: number, timings: readonly AgentTiming[]): TargetPick {
+function pickTarget(op: ResolvedOperation, nowMs: number, timings: readonly AgentTiming[], schedulingSlackMs: number): TargetPick {
   if (op.targetTime !== undefined) {
     const checked = validateTargetTime({ targetMs: op.targetTime, nowMs, agents: timings }, { mode: op.releaseMode });
     if (!checked.ok) return { ok: false, error: { code: 'INVALID_TARGET_TIME', reason: checked.error.message, path: 'targetTime' } };
@@ -110,7 +114,7 @@ function pickTarget(op: ResolvedOperation, nowMs: number, timings: readonly Agen
   }
   // Only agents that can run in the requested mode count towards T.
   const usable = timings.filter((t) => pickReleaseMode(op.releaseMode, t.supportedModes) !== undefined);
-  const chosen = chooseTargetTime({ nowMs, agents: usable }, { arrivalWindowMs: op.leadHorizonMs, mode: op.releaseMode });
+  const chosen = chooseTargetTime({ nowMs, agents: usable }, { arrivalWindowMs: op.leadHorizonMs, mode: op.releaseMode, schedulingSlackMs });
   if (!chosen.ok) return { ok: false, error: { code: 'INVALID_TARGET_TIME', reason: chosen.error.message, path: 'leadHorizonMs' } };
   const { setBy } = chosen.value;
   return { ok: true, value: { targetMs: chosen.value.targetMs, choice: 'chosen', capped: chosen.value.capped, ...(setBy === undefined ? {} : { setBy }) } };

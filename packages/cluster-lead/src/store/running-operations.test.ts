@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
 import { AckWriteBatch, LeadStore, type StoredAck } from './index.js';
 
@@ -26,6 +26,16 @@ describe('running operations', () => {
     expect(store.running.load()).toEqual([
       { operationId: 'op-1', startedAt: 100, deadline: 500, state: { plan: { planned: ['a', 'b'] } }, acks: [ack('op-1', 'a', 110), ack('op-1', 'b', 120)] },
     ]);
+  });
+
+  it('keeps the state beside the row every ACK insert checks, not in it, and updates both on a second begin', () => {
+    store.running.begin('op-1', 100, 500, { plan: 'x'.repeat(100_000) });
+    store.running.begin('op-1', 100, 700, { plan: 'small' });
+    const row = store.db.prepare('SELECT deadline, length(state) AS bytes FROM running_operations').get() as { deadline: number; bytes: number };
+    expect(row).toEqual({ deadline: 700, bytes: 0 });
+    expect(store.running.load()[0]).toMatchObject({ deadline: 700, state: { plan: 'small' } });
+    store.running.end('op-1');
+    expect(store.db.prepare('SELECT COUNT(*) FROM running_operation_states').pluck().get()).toBe(0);
   });
 
   it('ends an operation in one transaction with the write beside it: both land, or neither', () => {
@@ -59,10 +69,32 @@ describe('running operations', () => {
   it('writes the ACKs of one turn of the event loop in one transaction, and answers each once it is stored', async () => {
     store.running.begin('op-1', 100, 500, {});
     const writes: number[] = [];
-    const batch = new AckWriteBatch({ addAcks: (acks) => (writes.push(acks.length), store.running.addAcks(acks)) });
+    const batch = new AckWriteBatch({ addAcks: (acks) => (writes.push(acks.length), store.running.addAcks(acks)) }, { windowMs: 0 });
     await Promise.all(['a', 'b', 'c'].map((id, i) => batch.add(ack('op-1', id, 110 + i))));
     expect(writes).toEqual([3]);
     expect(store.running.load()[0]?.acks.map((a) => a.agentId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('writes the ACKs that came within the commit window of the first in one transaction, and a full group at once', async () => {
+    vi.useFakeTimers();
+    try {
+      store.running.begin('op-1', 100, 500, {});
+      const writes: number[] = [];
+      const batch = new AckWriteBatch({ addAcks: (acks) => (writes.push(acks.length), store.running.addAcks(acks)) }, { windowMs: 10, maxBatch: 4 });
+      const first = batch.add(ack('op-1', 'a', 110));
+      await vi.advanceTimersByTimeAsync(9);
+      const second = batch.add(ack('op-1', 'b', 119));
+      expect(writes).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await Promise.all([first, second]);
+      expect(writes).toEqual([2]);
+      // Four in one go fill a group: written without waiting for the window.
+      await Promise.all(['c', 'd', 'e', 'f'].map((id, i) => batch.add(ack('op-1', id, 130 + i))));
+      expect(writes).toEqual([2, 4]);
+      expect(store.running.load()[0]?.acks.map((a) => a.agentId)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('rejects every ACK of a batch whose write failed, so none is answered as stored', async () => {

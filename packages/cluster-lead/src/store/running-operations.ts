@@ -47,17 +47,34 @@ export class RunningOperations {
   private readonly endTogether;
 
   constructor(db: Db) {
-    this.upsertRun = db.prepare(
-      `INSERT INTO running_operations (operation_id, started_at, deadline, state) VALUES (?, ?, ?, ?)
-       ON CONFLICT (operation_id) DO UPDATE SET deadline = excluded.deadline, state = excluded.state`,
+    // The state lives in its own table: the parent row every ACK insert checks stays a few bytes.
+    const upsertRow = db.prepare(
+      `INSERT INTO running_operations (operation_id, started_at, deadline, state) VALUES (?, ?, ?, '')
+       ON CONFLICT (operation_id) DO UPDATE SET deadline = excluded.deadline`,
     );
+    const upsertState = db.prepare(
+      `INSERT INTO running_operation_states (operation_id, state) VALUES (?, ?)
+       ON CONFLICT (operation_id) DO UPDATE SET state = excluded.state`,
+    );
+    this.upsertRun = db.transaction((operationId: string, startedAt: number, deadline: number, state: string) => {
+      upsertRow.run(operationId, startedAt, deadline);
+      upsertState.run(operationId, state);
+    });
     // An ACK whose operation was decided (and removed) meanwhile is not stored: the result has it.
     this.insertAck = db.prepare(
       `INSERT OR IGNORE INTO running_operation_acks (operation_id, agent_id, received_at, arrival)
        SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM running_operations WHERE operation_id = ?)`,
     );
-    this.deleteRun = db.prepare('DELETE FROM running_operations WHERE operation_id = ?');
-    this.runs = db.prepare('SELECT * FROM running_operations ORDER BY started_at');
+    const deleteRow = db.prepare('DELETE FROM running_operations WHERE operation_id = ?');
+    const deleteState = db.prepare('DELETE FROM running_operation_states WHERE operation_id = ?');
+    this.deleteRun = db.transaction((operationId: string) => {
+      deleteRow.run(operationId);
+      deleteState.run(operationId);
+    });
+    this.runs = db.prepare(
+      `SELECT r.operation_id, r.started_at, r.deadline, COALESCE(s.state, r.state) AS state
+       FROM running_operations r LEFT JOIN running_operation_states s ON s.operation_id = r.operation_id ORDER BY r.started_at`,
+    );
     this.acksOf = db.prepare('SELECT * FROM running_operation_acks WHERE operation_id = ? ORDER BY received_at');
     this.countRuns = db.prepare('SELECT COUNT(*) FROM running_operations').pluck();
     this.addMany = db.transaction((acks: readonly StoredAck[]) => {
@@ -67,13 +84,13 @@ export class RunningOperations {
     });
     this.endTogether = db.transaction((operationId: string, alongside: () => void) => {
       alongside();
-      this.deleteRun.run(operationId);
+      this.deleteRun(operationId);
     });
   }
 
   /** Records an operation that started (or updates its state and deadline). */
   begin(operationId: string, startedAt: number, deadline: number, state: unknown): void {
-    this.upsertRun.run(operationId, startedAt, deadline, JSON.stringify(state));
+    this.upsertRun(operationId, startedAt, deadline, JSON.stringify(state));
   }
 
   /** Stores ACKs in one transaction; an (operation, agent) already stored is kept as it was. Returns how many were new. */
@@ -86,7 +103,7 @@ export class RunningOperations {
    * decision) runs in the same transaction: a crash between the two would resume a decided run.
    */
   end(operationId: string, alongside?: () => void): void {
-    if (alongside === undefined) this.deleteRun.run(operationId);
+    if (alongside === undefined) this.deleteRun(operationId);
     else this.endTogether(operationId, alongside);
   }
 
@@ -112,29 +129,54 @@ export class RunningOperations {
 }
 
 /**
+ * How long the first ACK of a group commit waits for others, ms. A transaction per turn of the
+ * event loop held one or two ACKs when they came in at T from thousands of agents (the verify
+ * pool hands them back a few at a time): about 100 us of SQLite each, against about 10 us in
+ * batches of 50 or more, on the lead's main thread while the quorum is being counted. The
+ * reply waits this much longer; the agent waits seconds for it.
+ */
+export const DEFAULT_ACK_COMMIT_WINDOW_MS = 10;
+/** A group this large is written at once, without waiting out the window. */
+export const DEFAULT_ACK_COMMIT_MAX = 512;
+
+/**
  * Group commit for ACKs: each ACK waits (its reply is held) until it is in the database, and
- * every ACK that arrived in the same turn of the event loop is written in one transaction.
+ * every ACK that arrived within `windowMs` of the first of a group (0: in the same turn of the
+ * event loop) is written in one transaction.
  */
 export class AckWriteBatch {
   private queue: { ack: StoredAck; done: (error: unknown) => void }[] = [];
-  private scheduled = false;
+  /** Cancels the pending flush of the group being gathered; null when none is. */
+  private pending: (() => void) | null = null;
 
-  constructor(private readonly store: Pick<RunningOperations, 'addAcks'>) {}
+  constructor(
+    private readonly store: Pick<RunningOperations, 'addAcks'>,
+    private readonly options: { readonly windowMs?: number; readonly maxBatch?: number } = {},
+  ) {}
 
   /** Resolves once the ACK is stored; rejects when the write failed. */
   add(ack: StoredAck): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ack, done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error('the ACK could not be stored'))) });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.queue.length >= (this.options.maxBatch ?? DEFAULT_ACK_COMMIT_MAX)) this.flush();
+      else if (this.pending === null) this.pending = this.scheduleFlush();
     });
+  }
+
+  private scheduleFlush(): () => void {
+    const windowMs = this.options.windowMs ?? DEFAULT_ACK_COMMIT_WINDOW_MS;
+    if (windowMs > 0) {
+      const timer = setTimeout(() => this.flush(), windowMs);
+      return () => clearTimeout(timer);
+    }
+    const immediate = setImmediate(() => this.flush());
+    return () => clearImmediate(immediate);
   }
 
   /** Writes what is queued now, in one transaction. */
   flush(): void {
-    this.scheduled = false;
+    this.pending?.();
+    this.pending = null;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;

@@ -87,6 +87,82 @@ describe('gathering ACKs', () => {
     expect(fx.outcomes.recorded.filter((r) => r.outcome === 'no_ack').map((r) => r.agentId)).toEqual(ids(10).slice(3));
   });
 
+  it('decides PROCEED as soon as no answer still to come could change it, and holds the silent agents to the deadline', async () => {
+    const fx = await makeFixture(ids(40).map((id) => agent(id)));
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 20 });
+    await fx.scheduler.advanceTo(T + 2);
+    // 37 of 40 READY is short of 95%; the 38th makes it, and two CONFLICTs more would still be 5%.
+    await answer(fx, ids(37).map((agentId) => ({ agentId, readyAtMesh: T })));
+    expect(fx.engine.stats().inFlight).toBe(1);
+    await answer(fx, [{ agentId: 'agent-37', readyAtMesh: T }]);
+    const result = completed(await handle.outcome);
+    expect(result).toMatchObject({ status: 'SUCCESS', decision: 'PROCEED', counts: { ready: 38, stragglers: 2 } });
+    expect(result.timings.decidedAt).toBe(T + 2);
+    expect(result.stragglers).toEqual(['agent-38', 'agent-39']);
+    // Not yet held against them: the deadline has not passed.
+    expect(fx.outcomes.recorded.filter((r) => r.outcome === 'no_ack')).toEqual([]);
+    // One answers before the deadline (on time for the agent, late for the result); the other never does.
+    const deadline = T + 20 + (10 + 2) + fx.engine.options.ackReturnSlackMs;
+    const late = answer(fx, [{ agentId: 'agent-38', readyAtMesh: T }]);
+    await vi.waitFor(() => expect(fx.events()).toContain('ack.late'));
+    await fx.scheduler.advanceTo(deadline);
+    expect(fx.outcomes.recorded.filter((r) => r.outcome === 'no_ack').map((r) => r.agentId)).toEqual(['agent-39']);
+    expect(fx.outcomes.recorded.filter((r) => r.agentId === 'agent-38')).toEqual([expect.objectContaining({ outcome: 'ready' })]);
+    await fx.scheduler.advanceTo(deadline + LATE_ACK_SAVE_DELAY_MS);
+    expect(await late).toMatchObject([{ ok: true }]);
+    expect(fx.store.records.get(result.operationId)!.lateAcks.map((l) => l.agentId)).toEqual(['agent-38']);
+  });
+
+  it('does not decide early while the silent agents could still make conflicts too many', async () => {
+    const fx = await makeFixture(ids(40).map((id) => agent(id)));
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 20, maxConflictRate: 0.025 });
+    await fx.scheduler.advanceTo(T);
+    // 38 of 40 READY is 95%, but two CONFLICTs from the silent ones would be 5%, over 2.5%.
+    await answer(fx, ids(38).map((agentId) => ({ agentId, readyAtMesh: T })));
+    expect(fx.engine.stats().inFlight).toBe(1);
+    // One more READY: a single CONFLICT would be 2.5%, allowed.
+    await answer(fx, [{ agentId: 'agent-38', readyAtMesh: T }]);
+    expect(completed(await handle.outcome)).toMatchObject({ status: 'SUCCESS', counts: { ready: 39, stragglers: 1 }, timings: { decidedAt: T } });
+  });
+
+  it('holds the replies of counted ACKs until the decision, or until the hold runs out', async () => {
+    const fx = await makeFixture(ids(3).map((id) => agent(id)), { replyHoldMs: 500 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 2_000, timeoutMs: 10_000 });
+    await fx.scheduler.advanceTo(T);
+    const answered: string[] = [];
+    const deliver = async (agentId: string) => {
+      const reply = await fx.transport.deliver(await signedAck(fx, { agentId, coordinate: coordinateFor(fx, agentId), readyAtMesh: T }));
+      answered.push(agentId);
+      return reply;
+    };
+    const first = deliver('agent-0');
+    await vi.waitFor(() => expect(fx.engine.stats().acks.accepted).toBe(1));
+    expect(answered).toEqual([]);
+    // The hold runs out before the decision: answered then, the operation still open.
+    await fx.scheduler.advanceTo(T + 500);
+    expect(await first).toMatchObject({ ok: true, answered: { signerId: 'agent-0' } });
+    expect(fx.engine.stats().inFlight).toBe(1);
+    // ...after which replies go out at once; the decision comes with the last ACK.
+    await deliver('agent-1');
+    await deliver('agent-2');
+    expect(completed(await handle.outcome).counts.ready).toBe(3);
+    expect(answered).toEqual(['agent-0', 'agent-1', 'agent-2']);
+  });
+
+  it('answers the held replies as soon as the operation is decided', async () => {
+    const fx = await makeFixture(ids(2).map((id) => agent(id)), { replyHoldMs: 500 });
+    const handle = await fx.engine.submit({ verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T, arrivalWindowMs: 2_000, timeoutMs: 10_000 });
+    await fx.scheduler.advanceTo(T);
+    const first = fx.transport.deliver(await signedAck(fx, { agentId: 'agent-0', coordinate: coordinateFor(fx, 'agent-0'), readyAtMesh: T }));
+    let firstAnswered = false;
+    void first.then(() => (firstAnswered = true));
+    await vi.waitFor(() => expect(fx.engine.stats().acks.accepted).toBe(1));
+    expect(firstAnswered).toBe(false);
+    const second = fx.transport.deliver(await signedAck(fx, { agentId: 'agent-1', coordinate: coordinateFor(fx, 'agent-1'), readyAtMesh: T }));
+    expect(await Promise.all([first, second])).toMatchObject([{ ok: true }, { ok: true }]);
+    expect(completed(await handle.outcome).timings.decidedAt).toBe(T);
+  });
+
   it('never waits past the timeout, and refuses a T whose window ends after it', async () => {
     const fx = await makeFixture([agent('a')]);
     const op = { verb: 'act', payload: null, targets: { all: true }, releaseMode: 'hold', targetTime: T } as const;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RunJournal } from '../../src/scatter/ports.js';
 import { T0, agent, makeFixture } from './support/engine-fixture.js';
 
 const T = T0 + 1_000;
@@ -68,5 +69,26 @@ describe('hold mode', () => {
     const cut = fx.store.records.get(capped.operationId!)!;
     expect(cut.targetTime).toBe(T0 + 200);
     expect(cut.skipped.map((s) => [s.agentId, s.reason])).toEqual([['slowest', 'insufficient_lead_time']]);
+  });
+
+  it("sizes a chosen T for the lead's own lag to its first send: the prior per agent, then what its operations took", async () => {
+    let slowWrite = 0;
+    let advance: (ms: number) => void = () => undefined;
+    // A lead whose journal write takes `slowWrite` ms: the group cannot leave before it is done.
+    const journal: RunJournal = { begun: () => advance(slowWrite), acked: () => Promise.resolve(), ended: (_id, alongside) => alongside(), load: () => [] };
+    const fx = await makeFixture(AGENTS, { sendLagPerAgentMs: 2 }, { journal });
+    advance = (ms) => fx.clock.advance(ms);
+    slowWrite = 95;
+    const first = await fx.engine.submit({ verb: 'sync', payload: null, targets: { all: true }, releaseMode: 'hold' });
+    // The slowest tail (307) + the slack (5) + the prior, 2 ms for each of 3 agents.
+    expect(fx.store.records.get(first.operationId!)!.targetTime).toBeCloseTo(T0 + 307 + 5 + 6, 6);
+    const sentAt = fx.clock.now();
+    await fx.scheduler.advanceTo(sentAt);
+    expect(fx.transport.published).toHaveLength(1);
+    // The group left 95 ms after T was chosen: 90 ms beyond the slack, 30 per agent, for the next T.
+    slowWrite = 0;
+    const secondAt = fx.clock.now();
+    const second = await fx.engine.submit({ verb: 'sync', payload: null, targets: { all: true }, releaseMode: 'hold', operationId: 'second' });
+    expect(fx.store.records.get(second.operationId!)!.targetTime).toBeCloseTo(secondAt + 307 + 5 + 90, 6);
   });
 });

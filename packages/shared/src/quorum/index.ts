@@ -2,6 +2,7 @@ export {
   CONFLICT_CONFIDENCE_WEIGHT,
   QUORUM_DEFAULTS,
   countTrinary,
+  proceedIsSettled,
   trinaryQuorum,
   type QuorumCounts,
   type QuorumDecision,

@@ -95,7 +95,9 @@ export async function makeFixture(
   const verifier = extra.wrapVerifier === undefined ? realVerifier : extra.wrapVerifier(realVerifier);
   const engine = new ScatterEngine(
     { clock, scheduler, identity: { leadId: LEAD_ID, signer: k.lead }, targets: registry, routes, outcomes, transport, store, mode, verifier, logger, ...(extra.journal === undefined ? {} : { journal: extra.journal }) },
-    options,
+    // A manual clock stands still while the lead plans and writes: no send lag unless a test asks
+    // for one; replies at once (tests await each), unless a test holds them.
+    { sendLagPerAgentMs: 0, replyHoldMs: 0, ...options },
   );
   engine.start();
   return { engine, clock, scheduler, transport, registry, routes, outcomes, store, mode, logs: lines, events, agentSigner: k.agent, strangerSigner: k.stranger, leadPublicKey: k.leadPublic };
