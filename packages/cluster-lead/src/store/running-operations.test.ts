@@ -1,6 +1,9 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir, type TempDir } from '../../../../test/harness/index.js';
-import { AckWriteBatch, LeadStore, type StoredAck } from './index.js';
+import { AckWriteBatch, LeadStore, MIGRATIONS, databasePath, migrate, type StoredAck } from './index.js';
 
 let dir: TempDir;
 let store: LeadStore;
@@ -36,6 +39,20 @@ describe('running operations', () => {
     expect(store.running.load()[0]).toMatchObject({ deadline: 700, state: { plan: 'small' } });
     store.running.end('op-1');
     expect(store.db.prepare('SELECT COUNT(*) FROM running_operation_states').pluck().get()).toBe(0);
+  });
+
+  it('keeps an operation that was running in a database from before the state table (migration 7), with its ACKs', () => {
+    store.close();
+    const oldDir = join(dir.path, 'old');
+    mkdirSync(oldDir);
+    const old = new Database(databasePath(oldDir));
+    migrate(old, MIGRATIONS.slice(0, 6));
+    old.prepare(`INSERT INTO running_operations (operation_id, started_at, deadline, state) VALUES ('op-1', 100, 500, '{"plan":"kept"}')`).run();
+    old.prepare(`INSERT INTO running_operation_acks (operation_id, agent_id, received_at, arrival) VALUES ('op-1', 'a', 110, '{"agentId":"a","receivedAt":110}')`).run();
+    old.close();
+    store = LeadStore.open(oldDir, { busyTimeoutMs: 1_000 });
+    expect(store.running.load()).toEqual([{ operationId: 'op-1', startedAt: 100, deadline: 500, state: { plan: 'kept' }, acks: [ack('op-1', 'a', 110)] }]);
+    expect(store.running.addAcks([ack('op-1', 'b', 120)])).toBe(1);
   });
 
   it('ends an operation in one transaction with the write beside it: both land, or neither', () => {
