@@ -3,8 +3,7 @@
  * operation can be decided early (every sent agent has answered and nothing is left to send).
  * One ACK per agent counts; a duplicate is confirmed but not counted again.
  */
-import { proceedIsSettled } from '@mesh30k/shared';
-import type { Ack, QuorumThresholds, Verified } from '@mesh30k/shared';
+import type { Ack, Verified } from '@mesh30k/shared';
 import { toArrival } from './arrival.js';
 import type { AckReply, AgentClockView, TargetAgent } from './ports.js';
 import type { AgentArrival, ArrivalBasis, PlannedAgent, SkippedAgent } from './record.js';
@@ -24,8 +23,6 @@ export class AckCollector {
   private readonly arrivals = new Map<string, AgentArrival>();
   private readonly failures: SkippedAgent[] = [];
   private sendingDone = false;
-  /** Counted answers by trinary state, kept as they come so an early decision costs O(1) per ACK. */
-  private readonly tally = { ready: 0, transit: 0, conflict: 0 };
 
   constructor(
     planned: readonly PlannedAgent[],
@@ -53,7 +50,7 @@ export class AckCollector {
    */
   resume(arrivals: readonly AgentArrival[]): void {
     for (const agentId of this.planned.keys()) this.sent.set(agentId, { coordinateId: null, sentAt: null });
-    for (const arrival of arrivals) if (this.planned.has(arrival.agentId) && !this.arrivals.has(arrival.agentId)) this.count(arrival);
+    for (const arrival of arrivals) if (this.planned.has(arrival.agentId)) this.arrivals.set(arrival.agentId, arrival);
     this.sendingDone = true;
   }
 
@@ -99,20 +96,8 @@ export class AckCollector {
       sentAt: sent.sentAt,
       receivedAt,
     });
-    this.count(arrival);
+    this.arrivals.set(ack.agent_id, arrival);
     return { reply: { ok: true }, arrival };
-  }
-
-  /** Nothing is left to send, and the answers so far make PROCEED certain whatever the silent agents answer. */
-  proceedSettled(thresholds: Partial<QuorumThresholds>): boolean {
-    return this.sendingDone && proceedIsSettled({ ...this.tally, expected: this.sent.size }, thresholds);
-  }
-
-  private count(arrival: AgentArrival): void {
-    this.arrivals.set(arrival.agentId, arrival);
-    if (arrival.trinaryState === 1) this.tally.ready += 1;
-    else if (arrival.trinaryState === -1) this.tally.conflict += 1;
-    else this.tally.transit += 1;
   }
 
   allArrivals(): AgentArrival[] {

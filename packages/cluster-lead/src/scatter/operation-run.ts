@@ -3,7 +3,7 @@
  * its ACKs, decides with the quorum as soon as everyone sent to has answered (or at the
  * deadline), and keeps its record up to date in the operations history.
  */
-import type { Ack, QuorumThresholds, Refusal, Verified } from '@mesh30k/shared';
+import type { Ack, Refusal, Verified } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AckTiming } from './ack-timing.js';
 import { AckCollector } from './collector.js';
@@ -58,12 +58,6 @@ export class OperationRun {
   private final: ScatterResult | null = null;
   private readonly lateAcks = new Map<string, LateAck>();
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
-  /**
-   * Decided before the deadline because PROCEED was already certain: the agents still silent
-   * then are held to the deadline itself (an ACK by then counts for the agent, if not for the
-   * result), and only those silent at the deadline are recorded as no_ack.
-   */
-  private early: { readonly heard: Set<string>; timer: TimerHandle | null } | null = null;
   /** Replies held until the decision (replyGate); opened at the decision or when the hold runs out. */
   private gate: { readonly promise: Promise<void>; readonly open: () => void; readonly timer: TimerHandle; opened?: boolean } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
@@ -141,7 +135,7 @@ export class OperationRun {
       failed: (agentId, error) => collector.markFailed(agentId, String(error), plan.targetMs - plan.nowMs),
       done: () => {
         collector.markSendingDone();
-        if (collector.complete || collector.proceedSettled(this.thresholds())) this.finish();
+        if (collector.complete) this.finish();
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
@@ -230,11 +224,6 @@ export class OperationRun {
       );
     }
     if (this.final !== null) {
-      // After an early decision an ACK by the deadline is on time for its agent, if not for the result.
-      if (this.early !== null && receivedAt <= running.deadline) {
-        this.early.heard.add(arrival.agentId);
-        this.recordAnswer(arrival, verified);
-      }
       // Answered once the history has it (the agent then drops it from its outbox).
       const saved = this.recordLate(arrival.agentId, { agentId: arrival.agentId, receivedAt, trinaryState: arrival.trinaryState, readyAtMesh: arrival.readyAtMesh });
       return saved.then(() => verdict.reply);
@@ -243,7 +232,7 @@ export class OperationRun {
     running.ackTiming.counted(arrivedAt ?? receivedAt, receivedAt);
     this.recordAnswer(arrival, verified);
     const stored = this.deps.journal?.acked(this.operationId, arrival);
-    if (running.collector.complete || running.collector.proceedSettled(this.thresholds())) this.finish();
+    if (running.collector.complete) this.finish();
     if (stored === undefined) return verdict.reply;
     // Answered only once durable: an agent drops an answered ACK from its outbox.
     return stored.then(
@@ -255,33 +244,13 @@ export class OperationRun {
     );
   }
 
-  /** What one counted (or, after an early decision, on-time) ACK means for its agent: its outcome, and a conflict report. */
+  /** What one counted ACK means for its agent: its outcome, and a conflict report. */
   private recordAnswer(arrival: AgentArrival, verified: Verified<Ack>): void {
     this.deps.outcomes.recordOutcome(arrival.agentId, arrival.outcome, arrival.processingMs, this.op.verb, { operationId: this.operationId, ...(verified.message.cache_hit === true ? { cacheHit: true } : {}) });
     if (arrival.trinaryState === -1) {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
       this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
     }
-  }
-
-  private thresholds(): QuorumThresholds {
-    return { requiredReadyRate: this.op.minResponseRate, maxConflictRate: this.op.maxConflictRate, maxTransitRate: this.op.maxTransitRate };
-  }
-
-  /** The stragglers of an early decision: those still silent at the deadline are recorded as no_ack then. */
-  private holdStragglersToDeadline(running: Running, stragglers: readonly string[]): void {
-    const early = { heard: new Set<string>(), timer: null as TimerHandle | null };
-    this.early = early;
-    early.timer = this.deps.scheduler.at(
-      running.deadline,
-      () => {
-        early.timer = null;
-        for (const agentId of stragglers) {
-          if (!early.heard.has(agentId)) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
-        }
-      },
-      'stragglers',
-    );
   }
 
   /**
@@ -325,8 +294,7 @@ export class OperationRun {
     this.openGate();
     // After a restart it is not known who was sent the operation: silence is not held against anyone.
     if (running.interrupted === null) {
-      if (decidedAt < running.deadline && result.stragglers.length > 0) this.holdStragglersToDeadline(running, result.stragglers);
-      else for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
+      for (const agentId of result.stragglers) this.deps.outcomes.recordOutcome(agentId, 'no_ack', null, this.op.verb, { sentAt: running.startedAt, operationId: this.operationId });
     }
     // The history row and the journal's end are one write where the journal can: a crash
     // between them would resume an operation that is already decided.

@@ -217,7 +217,7 @@ export interface TimerHandle {
 }
 
 /** What a timer is for; tests count them by label. */
-export type TimerLabel = 'send' | 'deadline' | 'queue-timeout' | 'history' | 'ack-backlog' | 'stragglers' | 'reply-hold';
+export type TimerLabel = 'send' | 'deadline' | 'queue-timeout' | 'history' | 'ack-backlog' | 'reply-hold';
 
 /** Timers on the engine's clock. A task's promise is awaited (manual) or its failure logged (real). */
 export interface Scheduler {

@@ -2,7 +2,6 @@ export {
   CONFLICT_CONFIDENCE_WEIGHT,
   QUORUM_DEFAULTS,
   countTrinary,
-  proceedIsSettled,
   trinaryQuorum,
   type QuorumCounts,
   type QuorumDecision,

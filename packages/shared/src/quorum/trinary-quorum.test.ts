@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '../lib/errors.js';
-import { QUORUM_DEFAULTS, countTrinary, proceedIsSettled, trinaryQuorum, type QuorumDecision } from './trinary-quorum.js';
+import { QUORUM_DEFAULTS, countTrinary, trinaryQuorum, type QuorumDecision } from './trinary-quorum.js';
 
 /** The spec's rule restated as a decision table, written apart from the implementation. */
 function referenceDecision(
@@ -142,48 +142,6 @@ describe('trinaryQuorum', () => {
         }
       }),
       { numRuns: 2000 },
-    );
-  });
-});
-
-describe('proceedIsSettled', () => {
-  it('is settled once 95 of 100 are READY with none in conflict, whoever is still silent', () => {
-    expect(proceedIsSettled({ ready: 95, transit: 0, conflict: 0, expected: 100 })).toBe(true);
-    expect(proceedIsSettled({ ready: 94, transit: 0, conflict: 0, expected: 100 })).toBe(false);
-  });
-
-  it('is not settled while the silent agents could still push conflicts over the limit', () => {
-    // 96 ready, 2 conflicts, 2 silent: two more conflicts would make 4% (allowed); with a 3% limit they would not be.
-    expect(proceedIsSettled({ ready: 96, transit: 0, conflict: 2, expected: 100 })).toBe(true);
-    expect(proceedIsSettled({ ready: 96, transit: 0, conflict: 2, expected: 100 }, { maxConflictRate: 0.03 })).toBe(false);
-  });
-
-  it('is never settled for an empty target set', () => {
-    expect(proceedIsSettled({ ready: 0, transit: 0, conflict: 0, expected: 0 })).toBe(false);
-  });
-
-  it('property: settled means PROCEED for every way the silent agents could still answer', () => {
-    fc.assert(
-      fc.property(
-        fc.nat(60),
-        fc.nat(20),
-        fc.nat(20),
-        fc.nat(20),
-        fc.record({ requiredReadyRate: rate, maxConflictRate: rate, maxTransitRate: rate }),
-        (ready, transit, conflict, silent, t) => {
-          const expected = ready + transit + conflict + silent;
-          const settled = proceedIsSettled({ ready, transit, conflict, expected }, t);
-          const outcomes: QuorumDecision[] = [];
-          for (let r = 0; r <= silent; r++) {
-            for (let c = 0; r + c <= silent; c++) {
-              outcomes.push(trinaryQuorum({ ready: ready + r, transit: transit + (silent - r - c), conflict: conflict + c, expected }, t).decision);
-            }
-          }
-          // Settled exactly when every completion proceeds.
-          expect(settled).toBe(expected > 0 && outcomes.every((d) => d === 'PROCEED'));
-        },
-      ),
-      { numRuns: 500 },
     );
   });
 });

@@ -158,19 +158,6 @@ export function trinaryQuorum(input: QuorumInput, thresholds: Partial<QuorumThre
   };
 }
 
-/**
- * True when the answers so far make PROCEED certain however the agents that have not answered
- * yet answer: enough READY already, and still few enough conflicts if every one of them turned
- * out a CONFLICT. A gatherer may decide then instead of waiting for the rest (more READY only
- * helps; TRANSIT does not count against PROCEED). Needs `expected`; throws as trinaryQuorum.
- */
-export function proceedIsSettled(input: QuorumInput & { readonly expected: number }, thresholds: Partial<QuorumThresholds> = {}): boolean {
-  const counts = resolveCounts(input);
-  if (counts.total === 0) return false;
-  const worst = trinaryQuorum({ ready: input.ready, transit: input.transit, conflict: input.conflict + counts.unanswered, expected: input.expected }, thresholds);
-  return worst.decision === 'PROCEED';
-}
-
 function pct(rate: number): string {
   return `${(rate * 100).toFixed(1)}%`;
 }
