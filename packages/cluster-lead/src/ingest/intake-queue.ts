@@ -51,12 +51,7 @@ export class IntakeQueue<T> {
   push(item: T, receivedAt: number): void {
     this.items.push(item);
     this.stamps.push(receivedAt);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.slice();
-    });
+    this.scheduleSlice();
   }
 
   /** Handles everything queued now, in one go (a stopping lead). */
@@ -71,13 +66,17 @@ export class IntakeQueue<T> {
     const start = now();
     do this.take();
     while (this.length > 0 && now() - start < this.options.sliceMs);
-    if (this.length > 0 && !this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.slice();
-      });
-    }
+    if (this.length > 0) this.scheduleSlice();
+  }
+
+  /** One slice on the next turn of the event loop, unless one is already due. */
+  private scheduleSlice(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.slice();
+    });
   }
 
   /** The front item: shed when it waited too long, else handled. */

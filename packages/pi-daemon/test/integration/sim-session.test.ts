@@ -1,20 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir, startNats, type NatsServer, type TempDir } from '../../../../test/harness/index.js';
-import { NatsSupervisor } from '../../src/nats/supervisor.js';
-import { SimFleet } from '../../src/sim/fleet.js';
+import { startNats, type NatsServer } from '../../../../test/harness/index.js';
 import { waitFor } from '../support/deadline.js';
 import { createTestMesh, type TestMesh } from '../support/fixtures.js';
-import { captureLogger } from '../support/log-capture.js';
 import { MinimalLead } from '../support/minimal-lead.js';
+import { startEnrolledFleet } from '../support/sim-fleet.js';
 
 let nats: NatsServer;
-let dir: TempDir;
 let mesh: TestMesh;
 let lead: MinimalLead;
 
 beforeAll(async () => {
   nats = await startNats();
-  dir = await makeTempDir();
   mesh = await createTestMesh();
   lead = await MinimalLead.start({ natsUrl: nats.url, leadId: mesh.leadId, keyPair: mesh.lead, trust: mesh.trust, sessions: {} });
 });
@@ -22,23 +18,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await lead?.close();
   await nats?.dispose();
-  await dir?.dispose();
 });
 
-/** An enrolled, started fleet of `count` virtual agents in session mode, beating every 200 ms. */
-async function startSessionFleet(name: string, count: number, idPrefix: string): Promise<{ fleet: SimFleet; supervisor: NatsSupervisor }> {
-  const { logger } = captureLogger('error');
-  const supervisor = new NatsSupervisor({ servers: [nats.url], name }, { logger });
-  const fleet = await SimFleet.create(
-    { lead_id: mesh.leadId, count, id_prefix: idPrefix, heartbeat_interval_ms: 200, heartbeat_auth: 'session' },
-    { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
-  );
-  await mesh.enroll(fleet.enrollmentSubjects());
-  supervisor.start();
-  await supervisor.whenConnected();
-  fleet.start();
-  return { fleet, supervisor };
-}
+const startSessionFleet = (name: string, count: number, idPrefix: string) => startEnrolledFleet(nats.url, mesh, { name, count, idPrefix, auth: 'session' });
 
 describe('simulation mode with heartbeat sessions', () => {
   it('each virtual agent opens one session and its beats after that are tagged and answered', async () => {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type NatsServer } from '../../../../test/harness/index.js';
-import { NatsSupervisor } from '../../src/nats/supervisor.js';
-import { SimFleet } from '../../src/sim/fleet.js';
 import { waitFor } from '../support/deadline.js';
 import { createTestMesh, type TestMesh } from '../support/fixtures.js';
-import { captureLogger } from '../support/log-capture.js';
 import { MinimalLead } from '../support/minimal-lead.js';
+import { startEnrolledFleet } from '../support/sim-fleet.js';
 
 // A lead that sheds load (OVERLOADED with retry_after_ms) must not be sent signed beats it would
 // only shed again: each costs it an Ed25519 verify it has no time for (issue 15, a fleet of
@@ -26,19 +24,7 @@ afterAll(async () => {
   await nats?.dispose();
 });
 
-async function startFleet(name: string, count: number, idPrefix: string, auth: 'session' | 'ed25519'): Promise<{ fleet: SimFleet; supervisor: NatsSupervisor }> {
-  const { logger } = captureLogger('error');
-  const supervisor = new NatsSupervisor({ servers: [nats.url], name }, { logger });
-  const fleet = await SimFleet.create(
-    { lead_id: mesh.leadId, count, id_prefix: idPrefix, heartbeat_interval_ms: 200, heartbeat_auth: auth },
-    { bus: supervisor, leadKeys: mesh.leadKeys, logger, tuning: { shutdownGraceMs: 200 } },
-  );
-  await mesh.enroll(fleet.enrollmentSubjects());
-  supervisor.start();
-  await supervisor.whenConnected();
-  fleet.start();
-  return { fleet, supervisor };
-}
+const startFleet = (name: string, count: number, idPrefix: string, auth: 'session' | 'ed25519') => startEnrolledFleet(nats.url, mesh, { name, count, idPrefix, auth });
 
 const signedBeatsFrom = (prefix: string) => [...lead.signedBeatsFrom].filter(([agentId]) => agentId.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
 
