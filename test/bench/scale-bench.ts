@@ -31,7 +31,7 @@ import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
 import { measureRestart, type RestartFigures } from './scale/restart.js';
-import { leadLogFields, SCATTER_HEADERS, scatterFigures, scatterRow, type ScatterFigures } from './scale/scatter-figures.js';
+import { leadLogFields, SCATTER_HEADERS, scatterFigures, scatterRow, simSendFigures, type ScatterFigures } from './scale/scatter-figures.js';
 import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
 import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
 
@@ -148,6 +148,8 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       natsArgs: ['-m', String(monitor)],
       seed: 70_000 + agents,
       bootSpreadMs: BOOT_SPREAD_MS,
+      // Scatter-only runs also read when each sim handed each READY to its NATS client.
+      ...(OPS > 0 ? { recordArrivals: true } : {}),
       // Scatter-only runs read the lead's "operation started/completed" lines, which are at info.
       leadConfig: { breakers: { metrics_only: true }, ...(OPS > 0 ? { log: { level: 'info' } } : {}) },
       // SCALE_LEAD_PROF=<dir>: a CPU profile of the lead, written when it stops.
@@ -263,7 +265,7 @@ async function scatterOnly(mesh: LocalMesh, agents: number): Promise<ScatterFigu
     // The lead writes its log itself; the decision's line is there by the time the view says settled, give or take a flush.
     await sleep(500);
     const view = await mesh.api.getOk<unknown>(`/v1/operations/${id}`);
-    const f = scatterFigures(view, await leadLogFields(join(mesh.dir, 'lead.log'), id));
+    const f = { ...scatterFigures(view, await leadLogFields(join(mesh.dir, 'lead.log'), id)), ...(await simSendFigures(mesh.arrivalFiles, id)) };
     figures.push(f);
     stdout.write(`[scale] ${agents}: ${SCATTER_HEADERS.map((h, i) => `${h}: ${scatterRow(f)[i]}`).join(' | ')}\n`);
     if (n < OPS) await sleep(OPS_GAP_MS);

@@ -35,6 +35,14 @@ export interface ScatterFigures {
   /** Lead: plan time, and start to first hold send. */
   planMs: number | null;
   holdSentAfterStartMs: number | null;
+  /** From the sims' arrival files: READY handed to the sim's NATS client - T (stamp + wait behind the pass's other sends), and how many were signed before T. */
+  simSentAfterT?: Spread | null;
+  prebuilt?: number;
+  simReleases?: number;
+  /** READYs signed again inside the release pass because the release came late; how late the pass's timer woke, and the stamps' lateness (agent clock), ms. */
+  signedAtRelease?: number;
+  wakeLate?: Spread | null;
+  stampLate?: Spread | null;
 }
 
 export interface Spread {
@@ -90,6 +98,41 @@ export async function leadLogFields(logFile: string, operationId: string): Promi
   return fields;
 }
 
+interface ArrivalLine {
+  operation_id?: string;
+  target_time?: number;
+  ready_true_ms?: number;
+  ready_local_ms?: number;
+  hold?: { prebuilt?: boolean; signed_at_release?: boolean; effect_delay_ms?: number; wake_late_ms?: number; deadline_local_ms?: number };
+}
+
+/** The sims' side of one operation, from their arrival files (one JSON line per READY release). */
+export async function simSendFigures(files: readonly string[], operationId: string): Promise<Pick<ScatterFigures, 'simSentAfterT' | 'prebuilt' | 'simReleases' | 'signedAtRelease' | 'wakeLate' | 'stampLate'>> {
+  const sent: number[] = [];
+  const wake: number[] = [];
+  const late: number[] = [];
+  let prebuilt = 0;
+  let signedAtRelease = 0;
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n')) {
+      if (!line.includes(operationId)) continue;
+      try {
+        const a = JSON.parse(line) as ArrivalLine;
+        if (a.operation_id !== operationId || a.ready_true_ms === undefined || a.target_time === undefined) continue;
+        sent.push(a.ready_true_ms + (a.hold?.effect_delay_ms ?? 0) - a.target_time);
+        if (a.hold?.prebuilt === true) prebuilt += 1;
+        if (a.hold?.signed_at_release === true) signedAtRelease += 1;
+        if (a.hold?.wake_late_ms !== undefined) wake.push(a.hold.wake_late_ms);
+        if (a.hold?.deadline_local_ms !== undefined && a.ready_local_ms !== undefined) late.push(a.ready_local_ms - a.hold.deadline_local_ms);
+      } catch {
+        // a torn line: skipped
+      }
+    }
+  }
+  return { simSentAfterT: spreadOf(sent), prebuilt, simReleases: sent.length, signedAtRelease, wakeLate: spreadOf(wake), stampLate: spreadOf(late) };
+}
+
 /** A held READY is stamped at T on the agent's clock; its mesh conversion may land a hair past T. */
 const READY_AFTER_T_SLACK_MS = 1;
 
@@ -128,13 +171,13 @@ const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-
 
 export const SCATTER_HEADERS = [
   'op', 'status', 'T-start', 'T-send', 'set by: proc / 1-way', 'deadline-T', 'READY / straggled', 'ready after T', 'ready-T p50/p90/max', 'decided-T',
-  'intake arrival-T p50/p90/max', 'verify wait p50/p90/max', 'counted-T p50/p90/max', 'processing p50/p99', 'plan ms', 'hold sent after start',
+  'sim sent-T p50/p90/max (prebuilt/re-signed/releases)', 'sim wake late / stamp late p50/p90/max', 'intake arrival-T p50/p90/max', 'verify wait p50/p90/max', 'counted-T p50/p90/max', 'processing p50/p99', 'plan ms', 'hold sent after start',
 ];
 
 export function scatterRow(f: ScatterFigures): string[] {
   return [
     f.operationId, f.status, ms(f.tAfterStartMs), ms(f.tAfterSendMs), `${ms(f.setByProcessingMs)} / ${ms(f.setByOneWayMs)}`, ms(f.deadlineAfterTMs),
-    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), fmt(f.readyMinusT), ms(f.decidedAfterTMs), fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
+    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), fmt(f.readyMinusT), ms(f.decidedAfterTMs), `${fmt(f.simSentAfterT ?? null)} (${f.prebuilt ?? '-'}/${f.signedAtRelease ?? '-'}/${f.simReleases ?? '-'})`, `${fmt(f.wakeLate ?? null)} / ${fmt(f.stampLate ?? null)}`, fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
     f.processing === null ? '-' : `${f.processing.p50}/${f.processing.p99}`, ms(f.planMs), ms(f.holdSentAfterStartMs),
   ];
 }

@@ -63,7 +63,7 @@ export class AckIntake {
       if (!reply.ok) return { ...this.refuse(reply.code, reply.message, ack.agent_id), answered };
       this.accepted += 1;
       // Counted now; signed and sent once the operation is decided (or its hold runs out).
-      const gate = run.replyGate();
+      const gate = run.replyGate(arrivedAt);
       if (gate !== null) await gate;
       return { ...reply, answered };
     } finally {

@@ -59,7 +59,7 @@ export class OperationRun {
   private readonly lateAcks = new Map<string, LateAck>();
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
   /** Replies held until the decision (replyGate); opened at the decision or when the hold runs out. */
-  private gate: { readonly promise: Promise<void>; readonly open: () => void; readonly timer: TimerHandle; opened?: boolean } | null = null;
+  private gate: { readonly promise: Promise<void>; readonly open: () => void; timer: TimerHandle; opensAt: number; held: number; opened?: boolean } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
   private draining: { readonly since: number; counted: number } | null = null;
 
@@ -82,24 +82,45 @@ export class OperationRun {
   }
 
   /**
-   * What an ACK's reply waits for before it is signed and sent: the decision, or at most
-   * `replyHoldMs` after the first reply held (one timer per operation); null: answer now. The
+   * What an ACK's reply waits for before it is signed and sent: the decision, or the latest
+   * moment at which every reply held so far can still be signed in turn and reach its agent
+   * within `replyHoldMs` of its ACK's arrival (`arrivedAt`, lead clock); null: answer now. The
    * quorum needs the ACKs counted, not answered: a signed REPLY costs the lead a signature and
    * the agent a verification, and at T thousands of them would take the CPU the ACKs still
-   * being verified need. The agent waits seconds for its reply.
+   * being verified need. The agent waits seconds for its reply (pi-daemon ackTimeoutMs).
+   *
+   * Held replies go out in the order they were held, each after the signing of those before it
+   * (`signCostMsPerFrame` apiece): the n-th held reply is late for its agent unless the gate
+   * opens by its arrival + replyHoldMs - n x signing. The gate opens at the earliest such
+   * instant over the replies held (one timer per operation, moved earlier when a reply needs it),
+   * so a fleet whose ACKs come in over a second keeps its replies until the decision, and one
+   * whose ACKs all come at once still answers everyone in time.
    */
-  replyGate(): Promise<void> | null {
+  replyGate(arrivedAt?: number): Promise<void> | null {
     const holdMs = this.deps.options.replyHoldMs;
     if (this.final !== null || this.running === null || holdMs <= 0) return null;
+    const opensBy = (arrivedAt ?? this.deps.clock.now()) + holdMs - (this.gate?.held ?? 0) * this.deps.options.signCostMsPerFrame;
     if (this.gate === null) {
       let open: () => void = () => undefined;
       const promise = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const timer = this.deps.scheduler.at(this.deps.clock.now() + holdMs, () => this.openGate(), 'reply-hold');
-      this.gate = { promise, open, timer };
+      this.gate = { promise, open, timer: this.armGate(opensBy), opensAt: opensBy, held: 1 };
+      return promise;
     }
-    return this.gate.promise;
+    const gate = this.gate;
+    if (gate.opened === true) return null;
+    gate.held += 1;
+    if (opensBy < gate.opensAt) {
+      gate.timer.cancel();
+      gate.timer = this.armGate(opensBy);
+      gate.opensAt = opensBy;
+    }
+    return gate.promise;
+  }
+
+  private armGate(at: number): TimerHandle {
+    return this.deps.scheduler.at(Math.max(at, this.deps.clock.now()), () => this.openGate(), 'reply-hold');
   }
 
   private openGate(): void {

@@ -29,10 +29,13 @@ export const DEFAULT_ACK_RETURN_SLACK_MS = 25;
  */
 export const DEFAULT_ACK_BACKLOG_MAX_MS = 5_000;
 /**
- * Longest an ACK's reply is held back for its operation's decision, ms: well inside the agent's
- * 2 s wait for it (pi-daemon ackTimeoutMs), so the reply still comes in time.
+ * Longest an ACK's reply is held back for its operation's decision, ms, counted from the ACK's
+ * arrival and including the signing of the replies held before it (OperationRun.replyGate):
+ * inside the agent's 2 s wait for it (pi-daemon ackTimeoutMs) by 750 ms for the trip back and
+ * a busy event loop. At 750 ms the gate opened before a 10,000-agent operation was decided and
+ * its signing took a fifth of the lead's main thread between T and the decision.
  */
-export const DEFAULT_REPLY_HOLD_MS = 750;
+export const DEFAULT_REPLY_HOLD_MS = 1_250;
 /** Completed operations remembered in memory so late ACKs (from outboxes) are confirmed and recorded. */
 export const DEFAULT_RECENT_OPERATIONS = 256;
 
@@ -61,7 +64,7 @@ export const ScatterOptions = z
      * measured its own (send-lag.ts); a chosen T is that much later.
      */
     sendLagPerAgentMs: z.number().min(0).default(DEFAULT_SEND_LAG_PER_AGENT_MS),
-    /** Longest an ACK's reply waits for its operation's decision (OperationRun.replyGate); 0: answered at once. */
+    /** Longest an ACK's reply waits for its operation's decision, from its arrival and with the signing of the replies held before it (OperationRun.replyGate); 0: answered at once. */
     replyHoldMs: z.number().min(0).default(DEFAULT_REPLY_HOLD_MS),
     /** Which ready time the result's arrival figures use; see README (arrival basis). */
     arrivalBasis: z.enum(['agent', 'lead']).default('agent'),
