@@ -33,8 +33,11 @@ export interface VerifyRules {
  * Other kinds with other keys, through the same verifier (ACKs, whose keys include Workers').
  * `priority`: verified before every frame without it (a pool): session handshakes, each of
  * which takes one agent off per-beat Ed25519.
+ * `patient`: never refused for waiting (a pool's maxWaitMs): an ACK, which its agent keeps
+ * until it is answered and which counts for its operation however late it is verified when it
+ * reached the lead by the deadline. A pool takes patient frames in turn with the others.
  */
-export type RuleOverride = Pick<VerifyRules, 'resolveKey' | 'accept'> & { priority?: boolean };
+export type RuleOverride = Pick<VerifyRules, 'resolveKey' | 'accept'> & { priority?: boolean; patient?: boolean };
 
 /** Verifies on the calling thread with node:crypto: simplest, fine for small fleets. */
 export class InlineVerifier implements FrameVerifier {

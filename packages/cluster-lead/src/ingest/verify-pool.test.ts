@@ -143,6 +143,44 @@ describe('verify pool', () => {
     expect(pool.backlog).toBe(0);
   });
 
+  it('never refuses a patient frame (an ACK) for its wait, on the main thread or in the worker', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => agent.frame({ seq: i })));
+    let now = 0;
+    // Worker deadlines an hour in the past: any frame given one is skipped there.
+    pool = new VerifyPool(
+      { rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger(), now: () => now, wallNow: () => Date.now() - 3_600_000 },
+      { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1, maxWaitMs: 1_000 },
+    );
+    const patient = { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] as const, patient: true };
+    const waiting = frames.map((frame) => pool!.verify(frame, patient));
+    now = 5_000;
+    const results = await Promise.all(waiting);
+    expect(results.map(codeOf)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect(pool.framesExpired).toBe(0);
+  });
+
+  it('takes patient frames and the others a batch each in turn', async () => {
+    const fx = await trustFixture();
+    const agent = await fx.agent('pi-1');
+    const frames = await Promise.all(Array.from({ length: 6 }, (_, i) => agent.frame({ seq: i })));
+    pool = new VerifyPool({ rules: { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] }, logger: silentLogger() }, { threads: 1, batchMax: 1, queueMax: 100, inFlightPerWorker: 1 });
+    const patient = { resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] as const, patient: true };
+    const order: string[] = [];
+    // The first beat goes to the worker at once; the rest wait: three patient frames queued behind two beats.
+    const done = [
+      pool.verify(frames[0]!).then(() => order.push('beat-0')),
+      pool.verify(frames[1]!).then(() => order.push('beat-1')),
+      pool.verify(frames[2]!).then(() => order.push('beat-2')),
+      pool.verify(frames[3]!, patient).then(() => order.push('ack-3')),
+      pool.verify(frames[4]!, patient).then(() => order.push('ack-4')),
+      pool.verify(frames[5]!, patient).then(() => order.push('ack-5')),
+    ];
+    await Promise.all(done);
+    expect(order).toEqual(['beat-0', 'ack-3', 'beat-1', 'ack-4', 'beat-2', 'ack-5']);
+  });
+
   it('has a worker skip frames whose deadline passed while they sat in its queue', async () => {
     const fx = await trustFixture();
     const agent = await fx.agent('pi-1');

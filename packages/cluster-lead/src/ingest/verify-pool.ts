@@ -52,6 +52,8 @@ interface Pending {
   /** The kinds this frame may be; a batch holds frames of one accept list only. */
   accept: readonly MessageKind[];
   resolveKey: KeyResolver;
+  /** Never refused for its wait (RuleOverride.patient). */
+  patient: boolean;
   resolve: (outcome: Outcome) => void;
 }
 
@@ -74,6 +76,10 @@ export class VerifyPool implements FrameVerifier {
   private queue: Pending[] = [];
   /** Priority frames (session handshakes): sent to a worker before any of `queue`. */
   private urgent: Pending[] = [];
+  /** Frames that may wait any time (ACKs): taken in turn with `queue`, never expired. */
+  private patient: Pending[] = [];
+  /** Whose turn the next batch is when both `queue` and `patient` hold frames. */
+  private patientNext = false;
   private flushScheduled = false;
   private nextId = 1;
   private waiting = 0;
@@ -113,14 +119,15 @@ export class VerifyPool implements FrameVerifier {
   /** Verifies one frame; `override` replaces the pool's kinds and keys (ACKs share the heartbeat pool). */
   verify(frame: IncomingFrame, override?: RuleOverride): Promise<Outcome> {
     const { accept, resolveKey } = override ?? this.deps.rules;
-    const lane = override?.priority === true ? this.urgent : this.queue;
+    const patient = override?.patient === true;
+    const lane = override?.priority === true ? this.urgent : patient ? this.patient : this.queue;
     if (this.closed) return Promise.resolve(refusal('VERIFIER_FAILED', 'verify pool is closed'));
     if (this.waiting >= this.options.queueMax) {
       return Promise.resolve(refusal('OVERLOADED', `${this.waiting} messages already waiting for verification`));
     }
     this.waiting++;
     return new Promise<Outcome>((resolve) => {
-      lane.push({ frame, queuedAt: this.now(), accept, resolveKey, resolve });
+      lane.push({ frame, queuedAt: this.now(), accept, resolveKey, patient, resolve });
       if (lane.length >= this.options.batchMax) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -149,23 +156,32 @@ export class VerifyPool implements FrameVerifier {
   /** Sends batches while a worker has room for one: urgent frames first; frames past maxWaitMs are refused. */
   private pump(): void {
     if (this.closed) {
-      for (const item of [...this.urgent, ...this.queue]) this.settle(item, refusal('VERIFIER_FAILED', 'verify pool closed'));
+      for (const item of [...this.urgent, ...this.queue, ...this.patient]) this.settle(item, refusal('VERIFIER_FAILED', 'verify pool closed'));
       this.urgent = [];
       this.queue = [];
+      this.patient = [];
       return;
     }
     this.expire(this.urgent);
     this.expire(this.queue);
     const limit = this.options.inFlightPerWorker ?? DEFAULT_IN_FLIGHT_PER_WORKER;
-    while (this.urgent.length + this.queue.length > 0) {
+    while (this.urgent.length + this.queue.length + this.patient.length > 0) {
       const slot = this.freeSlot(limit);
       if (slot === undefined) return;
-      const urgent = this.urgent.length > 0;
-      const [batch, rest] = takeBatch(urgent ? this.urgent : this.queue, this.options.batchMax);
-      if (urgent) this.urgent = rest;
-      else this.queue = rest;
+      const lane = this.nextLane();
+      const [batch, rest] = takeBatch(this[lane], this.options.batchMax);
+      this[lane] = rest;
       this.send(slot, batch);
     }
+  }
+
+  /** Urgent frames first; then the queue and the patient frames a batch each in turn. */
+  private nextLane(): 'urgent' | 'queue' | 'patient' {
+    if (this.urgent.length > 0) return 'urgent';
+    if (this.patient.length === 0) return 'queue';
+    if (this.queue.length === 0) return 'patient';
+    this.patientNext = !this.patientNext;
+    return this.patientNext ? 'patient' : 'queue';
   }
 
   /** The least-loaded worker holding fewer than `limit` batches, if any. */
@@ -197,9 +213,9 @@ export class VerifyPool implements FrameVerifier {
     let offset = 0;
     const maxWait = this.options.maxWaitMs;
     const [now, wall] = [this.now(), this.deps.wallNow?.() ?? Date.now()];
-    for (const { frame, resolveKey, queuedAt } of batch) {
+    for (const { frame, resolveKey, queuedAt, patient } of batch) {
       bytes.set(frame.body, offset);
-      const deadline = maxWait === undefined ? null : wall + maxWait - (now - queuedAt);
+      const deadline = maxWait === undefined || patient ? null : wall + maxWait - (now - queuedAt);
       items.push({ offset, length: frame.body.byteLength, signerId: frame.signerId ?? null, signature: frame.signature ?? null, ...keysFor(frame, resolveKey), deadline });
       offset += frame.body.byteLength;
     }

@@ -29,13 +29,15 @@ export function inlineAckVerifier(deps: InlineVerifierDeps): AckVerifier {
 
 /** What the pooled verifier needs of a pool: verify one frame as one of `accept` with these keys. */
 export interface FramePool {
-  verify(frame: IncomingFrame, rules: { accept: readonly MessageKind[]; resolveKey: KeyResolver }): Promise<Result<Verified, AckRefusal>>;
+  verify(frame: IncomingFrame, rules: { accept: readonly MessageKind[]; resolveKey: KeyResolver; patient?: boolean }): Promise<Result<Verified, AckRefusal>>;
 }
 
 const ACK_ONLY: readonly MessageKind[] = ['ACK'];
 
 export function pooledAckVerifier(deps: { readonly pool: FramePool; readonly resolveKey: KeyResolver; readonly replay: ReplayCheck }): AckVerifier {
-  const rules = { accept: ACK_ONLY, resolveKey: deps.resolveKey };
+  // Patient: an ACK that reached the lead in time counts however long it waits for a worker
+  // (the decision waits for it); refused for waiting, it would come back late from the outbox.
+  const rules = { accept: ACK_ONLY, resolveKey: deps.resolveKey, patient: true };
   return {
     async verify(frame) {
       const result = await deps.pool.verify(frame, rules);
