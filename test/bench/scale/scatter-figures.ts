@@ -21,6 +21,8 @@ export interface ScatterFigures {
   setByOneWayMs: number | null;
   deadlineAfterTMs: number;
   decidedAfterTMs: number;
+  /** Decided early (PROCEED certain): when the result was closed, - T; null when decided at the close. */
+  closedAfterTMs: number | null;
   /** Responders whose ready time (mesh) was after T: processing that did not end before T. */
   readyAfterT: number;
   /** Responders' ready time (mesh, the agent's own conversion) - T: p50 / p90 / max. */
@@ -69,6 +71,7 @@ interface View {
       started_at?: number;
       deadline?: number;
       decided_at?: number;
+      closed_at?: number;
       first_send_at?: number | null;
       target_set_by?: { lead?: { expected_processing_ms?: number; one_way_delay_ms?: number } } | null;
     };
@@ -155,6 +158,7 @@ export function scatterFigures(view: unknown, log: Record<string, unknown>): Sca
     setByOneWayMs: t.target_set_by?.lead?.one_way_delay_ms ?? null,
     deadlineAfterTMs: (t.deadline ?? Number.NaN) - target,
     decidedAfterTMs: (t.decided_at ?? Number.NaN) - target,
+    closedAfterTMs: t.closed_at === undefined ? null : t.closed_at - target,
     readyAfterT: responders.filter((x) => (x.ready_at_mesh ?? -Infinity) > target + READY_AFTER_T_SLACK_MS).length,
     readyMinusT: spreadOf(responders.flatMap((x) => (x.ready_at_mesh === undefined ? [] : [x.ready_at_mesh - target]))),
     countedAfterT: spreadOf(responders.flatMap((x) => (x.received_at === undefined ? [] : [x.received_at - target]))),
@@ -170,14 +174,14 @@ const fmt = (s: Spread | null): string => (s === null ? '-' : `${s.p50}/${s.p90}
 const ms = (x: number | null): string => (x === null || !Number.isFinite(x) ? '-' : x.toFixed(0));
 
 export const SCATTER_HEADERS = [
-  'op', 'status', 'T-start', 'T-send', 'set by: proc / 1-way', 'deadline-T', 'READY / straggled', 'ready after T', 'ready-T p50/p90/max', 'decided-T',
+  'op', 'status', 'T-start', 'T-send', 'set by: proc / 1-way', 'deadline-T', 'READY / straggled', 'ready after T', 'ready-T p50/p90/max', 'decided-T (closed-T)',
   'sim sent-T p50/p90/max (prebuilt/re-signed/releases)', 'sim wake late / stamp late p50/p90/max', 'intake arrival-T p50/p90/max', 'verify wait p50/p90/max', 'counted-T p50/p90/max', 'processing p50/p99', 'plan ms', 'hold sent after start',
 ];
 
 export function scatterRow(f: ScatterFigures): string[] {
   return [
     f.operationId, f.status, ms(f.tAfterStartMs), ms(f.tAfterSendMs), `${ms(f.setByProcessingMs)} / ${ms(f.setByOneWayMs)}`, ms(f.deadlineAfterTMs),
-    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), fmt(f.readyMinusT), ms(f.decidedAfterTMs), `${fmt(f.simSentAfterT ?? null)} (${f.prebuilt ?? '-'}/${f.signedAtRelease ?? '-'}/${f.simReleases ?? '-'})`, `${fmt(f.wakeLate ?? null)} / ${fmt(f.stampLate ?? null)}`, fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
+    `${f.ready} / ${f.stragglers}`, String(f.readyAfterT), fmt(f.readyMinusT), f.closedAfterTMs === null ? ms(f.decidedAfterTMs) : `${ms(f.decidedAfterTMs)} (${ms(f.closedAfterTMs)})`, `${fmt(f.simSentAfterT ?? null)} (${f.prebuilt ?? '-'}/${f.signedAtRelease ?? '-'}/${f.simReleases ?? '-'})`, `${fmt(f.wakeLate ?? null)} / ${fmt(f.stampLate ?? null)}`, fmt(f.intakeArrivalAfterT), fmt(f.verifyWait), fmt(f.countedAfterT),
     f.processing === null ? '-' : `${f.processing.p50}/${f.processing.p99}`, ms(f.planMs), ms(f.holdSentAfterStartMs),
   ];
 }

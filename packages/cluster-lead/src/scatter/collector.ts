@@ -3,7 +3,8 @@
  * operation can be decided early (every sent agent has answered and nothing is left to send).
  * One ACK per agent counts; a duplicate is confirmed but not counted again.
  */
-import type { Ack, Verified } from '@mesh30k/shared';
+import { trinaryQuorum } from '@mesh30k/shared';
+import type { Ack, QuorumThresholds, Verified } from '@mesh30k/shared';
 import { toArrival } from './arrival.js';
 import type { AckReply, AgentClockView, TargetAgent } from './ports.js';
 import type { AgentArrival, ArrivalBasis, PlannedAgent, SkippedAgent } from './record.js';
@@ -23,6 +24,8 @@ export class AckCollector {
   private readonly arrivals = new Map<string, AgentArrival>();
   private readonly failures: SkippedAgent[] = [];
   private sendingDone = false;
+  /** Counted answers by trinary state, kept as they come: asking whether PROCEED is certain costs O(1) per ACK. */
+  private readonly tally = { ready: 0, transit: 0, conflict: 0 };
 
   constructor(
     planned: readonly PlannedAgent[],
@@ -50,7 +53,7 @@ export class AckCollector {
    */
   resume(arrivals: readonly AgentArrival[]): void {
     for (const agentId of this.planned.keys()) this.sent.set(agentId, { coordinateId: null, sentAt: null });
-    for (const arrival of arrivals) if (this.planned.has(arrival.agentId)) this.arrivals.set(arrival.agentId, arrival);
+    for (const arrival of arrivals) if (this.planned.has(arrival.agentId) && !this.arrivals.has(arrival.agentId)) this.count(arrival);
     this.sendingDone = true;
   }
 
@@ -96,8 +99,27 @@ export class AckCollector {
       sentAt: sent.sentAt,
       receivedAt,
     });
-    this.arrivals.set(ack.agent_id, arrival);
+    this.count(arrival);
     return { reply: { ok: true }, arrival };
+  }
+
+  /**
+   * Nothing is left to send, and the answers so far make PROCEED certain: it would still be
+   * PROCEED if every agent yet to answer reported a conflict. Ready answers only add up, so the
+   * decision cannot change after this.
+   */
+  proceedCertain(thresholds: Partial<QuorumThresholds>): boolean {
+    if (!this.sendingDone) return false;
+    const silent = this.sent.size - this.arrivals.size;
+    const worst = { ready: this.tally.ready, transit: this.tally.transit, conflict: this.tally.conflict + silent, expected: this.sent.size };
+    return trinaryQuorum(worst, thresholds).decision === 'PROCEED';
+  }
+
+  private count(arrival: AgentArrival): void {
+    this.arrivals.set(arrival.agentId, arrival);
+    if (arrival.trinaryState === 1) this.tally.ready += 1;
+    else if (arrival.trinaryState === -1) this.tally.conflict += 1;
+    else this.tally.transit += 1;
   }
 
   allArrivals(): AgentArrival[] {

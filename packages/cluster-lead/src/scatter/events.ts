@@ -9,6 +9,7 @@ export const SCATTER_EVENTS = Object.freeze({
   bucketSent: 'operation.bucket_sent',
   holdSent: 'operation.hold_sent',
   sendFailed: 'operation.send_failed',
+  decided: 'operation.decided',
   completed: 'operation.completed',
   resumed: 'operation.resumed',
   ackRefused: 'ack.refused',

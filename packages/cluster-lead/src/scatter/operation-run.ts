@@ -3,7 +3,7 @@
  * its ACKs, decides with the quorum as soon as everyone sent to has answered (or at the
  * deadline), and keeps its record up to date in the operations history.
  */
-import type { Ack, Refusal, Verified } from '@mesh30k/shared';
+import type { Ack, QuorumThresholds, Refusal, Verified } from '@mesh30k/shared';
 import type { Logger } from 'pino';
 import { AckTiming } from './ack-timing.js';
 import { AckCollector } from './collector.js';
@@ -60,6 +60,13 @@ export class OperationRun {
   private lateSave: { readonly timer: TimerHandle; readonly done: Promise<void> } | null = null;
   /** Replies held until the decision (replyGate); opened at the decision or when the hold runs out. */
   private gate: { readonly promise: Promise<void>; readonly open: () => void; timer: TimerHandle; opensAt: number; held: number; opened?: boolean } | null = null;
+  /**
+   * Decided before the result is closed: the answers made PROCEED certain (AckCollector.proceedCertain)
+   * before everyone answered and before the deadline. The operation goes on counting ACKs
+   * until then, as in time: none of them can change the decision, and an agent that answers
+   * by the deadline is not a straggler.
+   */
+  private decided: { readonly at: number } | null = null;
   /** Set when the deadline passed with ACKs received before it still being verified: the decision waits for them. */
   private draining: { readonly since: number; counted: number } | null = null;
 
@@ -157,6 +164,7 @@ export class OperationRun {
       done: () => {
         collector.markSendingDone();
         if (collector.complete) this.finish();
+        else this.decideIfCertain();
       },
     });
     const deadline = deadlineOf(plan, op, startedAt, deps.options);
@@ -254,6 +262,7 @@ export class OperationRun {
     this.recordAnswer(arrival, verified);
     const stored = this.deps.journal?.acked(this.operationId, arrival);
     if (running.collector.complete) this.finish();
+    else this.decideIfCertain();
     if (stored === undefined) return verdict.reply;
     // Answered only once durable: an agent drops an answered ACK from its outbox.
     return stored.then(
@@ -272,6 +281,28 @@ export class OperationRun {
       this.deps.conflicts?.recordAckConflict(verified.message, verified.body);
       this.deps.log.warn({ event: SCATTER_EVENTS.ackConflict, agent_id: arrival.agentId }, 'agent reported a conflict');
     }
+  }
+
+  /**
+   * Decides as soon as PROCEED is certain: the decision is logged (operation.decided) and the
+   * held replies go; the result is closed later, at the deadline or once everyone answered,
+   * with every ACK that came by then. Not for an operation resumed after a restart.
+   */
+  private decideIfCertain(): void {
+    const running = this.running;
+    if (running === null || this.final !== null || this.decided !== null || running.interrupted !== null) return;
+    if (!running.collector.proceedCertain(this.thresholds())) return;
+    const at = this.deps.clock.now();
+    this.decided = { at };
+    this.openGate();
+    this.deps.log.info(
+      { event: SCATTER_EVENTS.decided, decision: 'PROCEED', decision_after_t_ms: at - running.plan.targetMs, answered: running.collector.allArrivals().length, sent: running.collector.sentCount, deadline_after_t_ms: running.deadline - running.plan.targetMs },
+      'operation decided',
+    );
+  }
+
+  private thresholds(): QuorumThresholds {
+    return { requiredReadyRate: this.op.minResponseRate, maxConflictRate: this.op.maxConflictRate, maxTransitRate: this.op.maxTransitRate };
   }
 
   /**
@@ -301,13 +332,14 @@ export class OperationRun {
     if (running === null || this.final !== null) return;
     running.deadlineTimer?.cancel();
     running.dispatcher?.cancel();
-    const decidedAt = this.deps.clock.now();
+    const closedAt = this.deps.clock.now();
+    const decidedAt = this.decided?.at ?? closedAt;
     const result = buildResult({
       op: this.op,
       plan: running.plan,
       collector: running.collector,
       basis: this.deps.options.arrivalBasis,
-      timings: { submittedAt: this.meta.submittedAt, startedAt: running.startedAt, deadline: running.deadline, decidedAt },
+      timings: { submittedAt: this.meta.submittedAt, startedAt: running.startedAt, deadline: running.deadline, decidedAt, ...(this.decided === null ? {} : { closedAt }) },
       waived: this.meta.waived,
       ...(running.interrupted === null ? {} : { interrupted: withFailover(running) }),
     });
@@ -338,11 +370,12 @@ export class OperationRun {
         arrival_abs_max_ms: result.arrival.abs?.max ?? null,
         hit_rate: result.arrival.hitRate,
         decision_after_t_ms: decidedAt - running.plan.targetMs,
+        ...(this.decided === null ? {} : { closed_after_t_ms: closedAt - running.plan.targetMs }),
         hold_sent_after_start_ms: firstHoldSend(running) ?? null,
         acks: running.ackTiming.summary(running.deadline),
         interrupted: running.interrupted !== null,
         // ACKs that reached the lead by the deadline and were counted while it waited for their verification.
-        ...(this.draining === null ? {} : { counted_after_deadline: this.draining.counted, deadline_wait_ms: decidedAt - this.draining.since }),
+        ...(this.draining === null ? {} : { counted_after_deadline: this.draining.counted, deadline_wait_ms: closedAt - this.draining.since }),
       },
       'operation completed',
     );
@@ -369,7 +402,7 @@ export class OperationRun {
   /** Resolves once the late ACK is in the history (the next batched save of the record). */
   private recordLate(agentId: string, late: LateAck): Promise<void> {
     this.lateAcks.set(agentId, late);
-    this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.decidedAt ?? 0) }, 'late ack');
+    this.deps.log.info({ event: SCATTER_EVENTS.ackLate, agent_id: agentId, ms_after_decision: late.receivedAt - (this.final?.timings.closedAt ?? this.final?.timings.decidedAt ?? 0) }, 'late ack');
     if (this.lateSave === null) {
       let saved: () => void = () => undefined;
       const done = new Promise<void>((resolve) => {

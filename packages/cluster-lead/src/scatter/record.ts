@@ -108,7 +108,16 @@ export interface OperationTimings {
   readonly lastSendAt: number | null;
   /** T + window + the slowest return trip, or the timeout if sooner. */
   readonly deadline: number;
+  /**
+   * When the decision was made: everyone answered, the deadline, or earlier, once the answers
+   * so far made PROCEED certain whatever the silent agents answer (see `closedAt`).
+   */
   readonly decidedAt: number;
+  /**
+   * Decided early: when the result was closed, at the deadline or once everyone answered. The
+   * ACKs that came between the decision and then were in time; they are in the counts.
+   */
+  readonly closedAt?: number;
 }
 
 export interface ScatterResult {
