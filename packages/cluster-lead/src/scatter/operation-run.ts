@@ -105,7 +105,7 @@ export class OperationRun {
    */
   replyGate(arrivedAt?: number): Promise<void> | null {
     const holdMs = this.deps.options.replyHoldMs;
-    if (this.final !== null || this.running === null || holdMs <= 0) return null;
+    if (this.final !== null || this.decided !== null || this.running === null || holdMs <= 0) return null;
     const opensBy = (arrivedAt ?? this.deps.clock.now()) + holdMs - (this.gate?.held ?? 0) * this.deps.options.signCostMsPerFrame;
     if (this.gate === null) {
       let open: () => void = () => undefined;
