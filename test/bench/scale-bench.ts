@@ -15,6 +15,7 @@
  *   SCALE_CONTINUE=1 ...                (step on after a broken step, until start-up fails)
  *   SCALE_BOOT_SPREAD_S=5 ...           (the fleet boots over 5 s once the lead serves; default 20)
  *   SCALE_LEAD_PROF=/tmp/prof ...      (a CPU profile of the lead, written when it stops)
+ *   SCALE_VERIFY_THREADS=2 ...          (the lead's signature-verify threads; the harness's default is 1)
  *   SCALE_OPS=3 ...                     (scatter only: after start-up and SCALE_OPS_WARMUP_S (default 15), three hold
  *                                        scatter-gathers SCALE_OPS_GAP_S apart (default 5), each taken apart
  *                                        (scale/scatter-figures.ts); no heartbeat window, no restart)
@@ -151,7 +152,12 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       // Scatter-only runs also read when each sim handed each READY to its NATS client.
       ...(OPS > 0 ? { recordArrivals: true } : {}),
       // Scatter-only runs read the lead's "operation started/completed" lines, which are at info.
-      leadConfig: { breakers: { metrics_only: true }, ...(OPS > 0 ? { log: { level: 'info' } } : {}) },
+      leadConfig: {
+        breakers: { metrics_only: true },
+        ...(OPS > 0 ? { log: { level: 'info' } } : {}),
+        // SCALE_VERIFY_THREADS: the lead's verify threads (the harness runs 1; the product's default is 2).
+        ...(env.SCALE_VERIFY_THREADS === undefined ? {} : { ingest: { verify_threads: Number(env.SCALE_VERIFY_THREADS) } }),
+      },
       // SCALE_LEAD_PROF=<dir>: a CPU profile of the lead, written when it stops.
       ...(env.SCALE_LEAD_PROF === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', env.SCALE_LEAD_PROF] }),
     });
