@@ -131,7 +131,11 @@ export class SimFleet {
     const tap = onArrival && new ArrivalQueue(onArrival, (error) => deps.logger.error({ err: error }, 'an arrival record could not be written'));
     /** A monotonic instant on the base clock (the machine's clock unless a test gives another). */
     const baseAt = (monotonicMs: number): number => base.now() - (performance.now() - monotonicMs);
-    const links = new DelayLine((error) => deps.logger.error({ err: error }, 'emulated link delivery failed'));
+    const links = new DelayLine({
+      onError: (error) => deps.logger.error({ err: error }, 'emulated link delivery failed'),
+      // What the links handed over goes to the socket slice by slice, not at the end of the run.
+      afterSlice: () => deps.bus.flush?.(),
+    });
     const agents: VirtualAgent[] = [];
     for (const profile of virtualProfiles(spec)) {
       const link = spec.link === undefined ? undefined : new AgentLink(links, spec.link, profile.seed ^ 0x1f123bb5);
