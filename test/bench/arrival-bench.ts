@@ -15,7 +15,7 @@
  *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
  *   ARRIVAL_LINES_OUT=lines.jsonl ...     (the sims' arrival records as written, with the run's label)
  *   ARRIVAL_SIM_PROF_DIR=dir ...          (a V8 CPU profile of every sim process, written when it stops)
- *   ARRIVAL_LEAD_NICE=0 ...               (the lead's nice value; 5 by default, see arrival/lead-priority.ts)
+ *   ARRIVAL_LEAD_NICE=0 ...               (the lead's nice value during hold operations; 5 by default, see arrival/lead-priority.ts)
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -167,10 +167,16 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
   try {
     observer = await AckObserver.start(mesh.natsUrl, LEAD_ID);
     stdout.write(`[${label}] observer ${observer.prioritized ? 'at a raised priority (nice -10)' : 'at the default priority (raising it was refused)'}\n`);
-    if (LEAD_NICE !== 0 && mesh.leadPid !== undefined) {
-      const lowered = setProcessNice(mesh.leadPid, LEAD_NICE);
-      stdout.write(`[${label}] lead ${lowered ? `at a lowered priority (nice ${LEAD_NICE})` : 'at the default priority (changing it was refused)'}\n`);
-    }
+    // The lead's priority follows the release mode of the operation under way (lead-priority.ts).
+    const leadPid = mesh.leadPid;
+    let leadNice = LEAD_NICE !== 0 && leadPid !== undefined;
+    const leadPriorityFor = (mode: (typeof MODES)[number]): void => {
+      if (!leadNice || leadPid === undefined) return;
+      if (setProcessNice(leadPid, mode === 'hold' ? LEAD_NICE : 0)) return;
+      leadNice = false;
+      stdout.write(`[${label}] the lead's priority could not be changed: it runs at the default priority\n`);
+    };
+    if (leadNice) stdout.write(`[${label}] lead at nice ${LEAD_NICE} during hold operations, at the default priority otherwise\n`);
     await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
@@ -189,6 +195,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
         const body = { operation_id: operationId, verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        leadPriorityFor(mode);
         const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
         if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);
