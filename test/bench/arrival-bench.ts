@@ -15,7 +15,7 @@
  *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
  *   ARRIVAL_LINES_OUT=lines.jsonl ...     (the sims' arrival records as written, with the run's label)
  *   ARRIVAL_SIM_PROF_DIR=dir ...          (a V8 CPU profile of every sim process, written when it stops)
- *   ARRIVAL_LEAD_NICE=0 ...               (the lead's nice value during hold operations; 5 by default, see arrival/lead-priority.ts)
+ *   ARRIVAL_LEAD_NICE=5 ...               (the lead's nice value during hold operations, e.g. 5; 0, the default, leaves it; arrival/lead-priority.ts)
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

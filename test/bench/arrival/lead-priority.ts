@@ -1,19 +1,19 @@
 // The arrival benchmark runs the lead on the same two cores as the sims. Right after T the sims
 // send every agent's ACK while the lead checks the first ones to arrive; in a real mesh the lead
-// and the Pis are different machines, so the lead's checks never take a CPU from a Pi's send.
-// Measured on main (LAN, 1,000 agents in three sims): in most operations one sim waited about
-// 50 ms for a CPU in its release pass (its pass took 58-89 ms against 4-15 ms for the other two),
-// and its ACKs reached the observer that much later. So during hold operations the lead runs at
-// a lowered priority: it still gets every idle cycle, but the sims' sends at T come first; it has
-// nothing timed to do then (its COORDINATE left long before T). In lead and naive operations its
-// sends are the timing under test, and lowered it sent late (lead mode: send late p90 143 ms
-// against 25), so it runs at the default priority for those. The observer (ack-observer.ts) is
-// raised above both.
+// and the Pis are different machines. On main (LAN, 1,000 agents in three sims) one sim's release
+// pass took 60-100 ms in one or two operations of each run (the others 4-18 ms), mostly waiting
+// for a CPU, and its ACKs reached the observer that much later. ARRIVAL_LEAD_NICE=5 runs the lead
+// at a lowered priority during hold operations (it has nothing timed to do then: its COORDINATE
+// left long before T), and at the default priority for lead and naive ones, whose timed sends are
+// under test (lowered throughout, lead-mode sends went out late: p90 130-190 ms against 4-25).
+// Off by default: in four runs it did not remove the stalled passes (observed hold p99 73-117 ms
+// on LAN against 101-125 on main), and in the two runs with it in hold operations only, lead-mode
+// sends on mixed were still late (p90 95-105 ms against 4-5), not understood (docs/BENCHMARKS.md).
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
-/** The lead's nice value during hold operations in bench:arrival (ARRIVAL_LEAD_NICE overrides; 0 leaves it as it is). */
-export const DEFAULT_LEAD_NICE = 5;
+/** The lead's nice value during hold operations in bench:arrival (ARRIVAL_LEAD_NICE sets it; 0 leaves the lead as it is). */
+export const DEFAULT_LEAD_NICE = 0;
 
 /**
  * Sets every thread of process `pid` to `nice` (Linux sets it per thread; threads started later
