@@ -14,6 +14,8 @@
  *   ARRIVAL_AGENTS=200 ARRIVAL_OPS=4 ARRIVAL_PROFILES=lan,mixed npm run bench:arrival
  *   ARRIVAL_OBSERVER_OUT=rows.jsonl ...   (every release as recorded and as observed, one JSON line each)
  *   ARRIVAL_LINES_OUT=lines.jsonl ...     (the sims' arrival records as written, with the run's label)
+ *   ARRIVAL_SIM_PROF_DIR=dir ...          (a V8 CPU profile of every sim process, written when it stops)
+ *   ARRIVAL_LEAD_NICE=5 ...               (the lead's nice value during hold operations, e.g. 5; 0, the default, leaves it; arrival/lead-priority.ts)
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +26,7 @@ import { startLocalMesh, summarize, type LocalMesh } from '../harness/index.js';
 import { LEAD_ID } from '../harness/local-mesh.js';
 import { AckObserver } from './arrival/ack-observer.js';
 import { GatewayTap, withGatewayHolds } from './arrival/gateway-tap.js';
+import { DEFAULT_LEAD_NICE, setProcessNice } from './arrival/lead-priority.js';
 import { observedChecks, observedRows, observerResult, type ObserverResult } from './arrival/observed.js';
 import { printObserved } from './arrival/print-observed.js';
 import { checkLoad, type LoadCheck } from './arrival/load-check.js';
@@ -81,6 +84,7 @@ const RESERVE_MS = 15_000;
 /** Least time a profile needs: start-up, sync and a few operations. */
 const PROFILE_MIN_MS = 45_000;
 const OPERATION_TIMEOUT_MS = 8_000;
+const LEAD_NICE = Number(env.ARRIVAL_LEAD_NICE ?? DEFAULT_LEAD_NICE);
 const SEED = 30_007;
 
 export interface ProfileResult {
@@ -157,11 +161,22 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
     // This measures arrival, not breaker policy: a breaker opened by one late operation would
     // block every later one. Metrics-only still logs what it would have done.
     leadConfig: { breakers: { metrics_only: true } },
+    ...(env.ARRIVAL_SIM_PROF_DIR === undefined ? {} : { simNodeArgs: ['--cpu-prof', '--cpu-prof-dir', join(env.ARRIVAL_SIM_PROF_DIR, label)] }),
   });
   let observer: AckObserver | undefined;
   try {
     observer = await AckObserver.start(mesh.natsUrl, LEAD_ID);
     stdout.write(`[${label}] observer ${observer.prioritized ? 'at a raised priority (nice -10)' : 'at the default priority (raising it was refused)'}\n`);
+    // The lead's priority follows the release mode of the operation under way (lead-priority.ts).
+    const leadPid = mesh.leadPid;
+    let leadNice = LEAD_NICE !== 0 && leadPid !== undefined;
+    const leadPriorityFor = (mode: (typeof MODES)[number]): void => {
+      if (!leadNice || leadPid === undefined) return;
+      if (setProcessNice(leadPid, mode === 'hold' ? LEAD_NICE : 0)) return;
+      leadNice = false;
+      stdout.write(`[${label}] the lead's priority could not be changed: it runs at the default priority\n`);
+    };
+    if (leadNice) stdout.write(`[${label}] lead at nice ${LEAD_NICE} during hold operations, at the default priority otherwise\n`);
     await sleep(SYNC_BEATS * HEARTBEAT_MS[profile.name]);
     const active = await activeAgents(mesh);
     const measuringSince = Date.now();
@@ -180,6 +195,7 @@ async function runProfile(profile: NetworkProfile, scenario: ProcessingScenario,
         asked++;
         const operationId = `arr-${profile.name}-${mode}-${i}-${Date.now()}`;
         const body = { operation_id: operationId, verb: 'record', payload: { command: 'arm' }, selector: { all: true }, release_mode: mode, window_ms: WINDOW_MS, min_response_rate: 0.95, timeout_ms: OPERATION_TIMEOUT_MS };
+        leadPriorityFor(mode);
         const { id, outcome } = await submitAndWait(mesh.api, body, OPERATION_TIMEOUT_MS + 10_000);
         if (mode === 'lead') sendTimes.set(operationId, await fetchSendTimes(mesh.api, id));
         stdout.write(`[${profile.name}] ${mode} #${i}${i < WARMUP_PER_MODE ? ' (warm-up)' : ''}: ${outcome.succeeded ? 'SUCCESS' : 'no success'}, ${outcome.responders} responders, ${outcome.stragglers} stragglers${outcome.problem === null ? '' : `, ${outcome.problem}`}\n`);

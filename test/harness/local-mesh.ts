@@ -65,6 +65,8 @@ export interface LocalMeshOptions {
   leadConfig?: Record<string, Record<string, unknown>>;
   /** Node flags for the (single) lead process, e.g. `['--cpu-prof', '--cpu-prof-dir', dir]` (benchmarks). */
   leadNodeArgs?: readonly string[];
+  /** Node flags for every sim process, e.g. `['--cpu-prof', '--cpu-prof-dir', dir]` (benchmarks). */
+  simNodeArgs?: readonly string[];
   seed?: number;
   /** Heartbeat interval of the agents and the lead (and the Workers' probe interval). */
   heartbeatMs?: number;
@@ -369,6 +371,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       const arrivals = options.recordArrivals === true ? [join(dir, `sim-${k}.arrivals.jsonl`)] : [];
       arrivalFiles.push(...arrivals);
       const sim = spawnNode(dir, `sim-${k}`, [
+        ...(options.simNodeArgs ?? []),
         AGENT_BIN, 'sim', '--nats', natsUrl, '--lead-key', publicKeyText(lead.publicKey), '--spec', specPath,
         '--root-key', rootKey, '--enrollments-out', out, '--report', '1', '--log-level', options.simLogLevel ?? 'warn',
         ...arrivals.flatMap((file) => ['--arrivals-out', file]),

@@ -36,4 +36,10 @@ export interface Bus {
   request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage>;
   subscribe(subject: string, onMessage: (message: BusMessage) => void): Unsubscribe;
   onEvent(listener: ConnectionListener): Unsubscribe;
+  /**
+   * Hands what the client has buffered to the socket now (one write), instead of when the
+   * current event-loop turn ends. For a caller that sends many messages in one long turn (a
+   * sim's emulated links); optional, a no-op where the bus has nothing buffered.
+   */
+  flush?(): void;
 }

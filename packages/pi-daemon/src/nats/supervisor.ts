@@ -105,6 +105,17 @@ export class NatsSupervisor implements Bus {
     nc.publish(subject, data, headers === undefined ? undefined : { headers: toHdrs(headers) });
   }
 
+  /**
+   * The client writes what it buffered at the end of the turn; this writes it now. The client's
+   * flush also sends a PING, whose PONG is not waited for (a failed one is the connection's
+   * business, seen by the supervisor).
+   */
+  flush(): void {
+    const nc = this.nc;
+    if (nc === undefined || !this.up || this.stopping || nc.isClosed()) return;
+    nc.flush().catch(() => undefined);
+  }
+
   async request(subject: string, data: Uint8Array, options: RequestOptions): Promise<BusMessage> {
     const nc = this.usable();
     if (this.inbox !== undefined) {

@@ -46,4 +46,17 @@ describe('ArrivalQueue', () => {
     expect(written).toEqual(['ok']);
     expect(errors).toHaveLength(1);
   });
+
+  it('with a delay, writes what was queued meanwhile together once it has passed', async () => {
+    const written: string[] = [];
+    const queue = new ArrivalQueue((r) => written.push(r.agent_id), undefined, 30);
+    const start = performance.now();
+    queue.push(record('a'));
+    await new Promise((resolve) => setImmediate(resolve));
+    queue.push(record('b'));
+    expect(written).toEqual([]);
+    while (written.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(performance.now() - start).toBeGreaterThanOrEqual(29);
+    expect(written).toEqual(['a', 'b']);
+  });
 });

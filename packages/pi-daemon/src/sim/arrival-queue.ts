@@ -1,10 +1,10 @@
 import type { ArrivalRecord } from './arrival-tap.js';
 
 /**
- * Hands arrival records to their writer off the release path: all records that became ready
- * in one event-loop turn are built (when given as a function) and written together in the next
- * check phase, so neither building records nor turning them into JSON runs between a release
- * pass and the emulated links that carry its ACKs.
+ * Hands arrival records to their writer off the release path: all records queued since the
+ * last write are built (when given as a function) and written together `delayMs` after the
+ * first of them (in the next check phase with 0), so neither building records nor turning them
+ * into JSON runs between a release pass and the emulated links that carry its ACKs.
  */
 export class ArrivalQueue {
   private pending: (ArrivalRecord | (() => ArrivalRecord))[] = [];
@@ -13,6 +13,7 @@ export class ArrivalQueue {
   constructor(
     private readonly write: (record: ArrivalRecord) => void,
     private readonly onError: (error: unknown) => void = () => undefined,
+    private readonly delayMs = 0,
   ) {}
 
   /** Records waiting for the next flush. */
@@ -25,7 +26,8 @@ export class ArrivalQueue {
     this.pending.push(record);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.flush());
+    if (this.delayMs <= 0) setImmediate(() => this.flush());
+    else setTimeout(() => this.flush(), this.delayMs).unref();
   }
 
   /** Writes everything queued now (also what the scheduled turn does). */

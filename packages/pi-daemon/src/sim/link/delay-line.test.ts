@@ -72,4 +72,28 @@ describe('DelayLine', () => {
     line.stop();
     expect(dropped).toEqual(['a1', 'a2', 'b1']);
   });
+
+  it('hands a long run over slice by slice, and takes what falls due during the run into it', async () => {
+    const slices: number[] = [];
+    const delivered: string[] = [];
+    line = new DelayLine({ afterSlice: () => slices.push(delivered.length) });
+    const start = performance.now();
+    // 40 links due together, each delivery 0.1 ms of work: a 4 ms run.
+    for (let k = 0; k < 40; k++) {
+      line.lane().send(2, () => {
+        if (k === 0) setImmediate(() => delivered.push('next-turn'));
+        const from = performance.now();
+        while (performance.now() - from < 0.1);
+        delivered.push(`a${k}`);
+      }, start);
+    }
+    // Falls due in the middle of that run: it joins the run, not a later turn.
+    line.lane().send(3, () => delivered.push('mid-run'), start);
+    await until(() => delivered.includes('next-turn'));
+    expect(delivered.indexOf('mid-run')).toBeLessThan(delivered.indexOf('next-turn'));
+    // Flushed between slices (each at least 0.2 ms of deliveries), not only when the run ended.
+    expect(slices.length).toBeGreaterThanOrEqual(3);
+    expect(slices[0]).toBeGreaterThan(0);
+    expect(slices.at(-1)).toBeLessThan(41);
+  });
 });

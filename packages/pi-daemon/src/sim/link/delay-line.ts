@@ -70,6 +70,25 @@ export class DelayLane implements Timed {
 }
 
 /**
+ * Deliveries made between two calls of a line's `afterSlice`: the messages handed over in one
+ * slice reach the wire together, the next slice's after them.
+ */
+const SLICE_MS = 0.2;
+/** Longest run of deliveries in one event-loop turn; past it the rest waits for the next turn. */
+const MAX_RUN_MS = 20;
+
+export interface DelayLineOptions {
+  /** Called when a delivery throws (the run goes on). */
+  onError?: (error: unknown) => void;
+  /**
+   * Called after every SLICE_MS of deliveries when more are due in the same run. A sim flushes its
+   * NATS client here: the client writes only once the turn ends, so without it the first
+   * message of a run of hundreds (every agent's ACK, due together at T) waited for the last.
+   */
+  afterSlice?: () => void;
+}
+
+/**
  * The one timer behind every emulated link of a process: a heap of lanes keyed by their
  * head's release time, so thousands of per-agent links cost one armed timer.
  */
@@ -78,8 +97,13 @@ export class DelayLine {
   private timeout: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private stopped = false;
+  private readonly onError: (error: unknown) => void;
+  private readonly afterSlice: (() => void) | undefined;
 
-  constructor(private readonly onError: (error: unknown) => void = () => undefined) {}
+  constructor(options: DelayLineOptions = {}) {
+    this.onError = options.onError ?? (() => undefined);
+    this.afterSlice = options.afterSlice;
+  }
 
   lane(): DelayLane {
     return new DelayLane(this);
@@ -112,10 +136,17 @@ export class DelayLine {
     else this.timeout = setTimeout(() => this.release(), remaining - SPIN_WINDOW_MS / 2);
   }
 
+  /**
+   * Delivers every head that is due, in due order. The clock is read again after each slice, so
+   * what fell due meanwhile (a run of hundreds takes milliseconds) joins this run instead of
+   * waiting for another turn; between slices `afterSlice` runs (the sim's NATS flush).
+   */
   private release(): void {
     this.timeout = undefined;
     this.immediate = undefined;
-    const now = performance.now();
+    const started = performance.now();
+    let now = started;
+    let sliceFrom = started;
     for (let lane = this.heap.peek(); lane !== undefined && lane.due <= now; lane = this.heap.peek()) {
       const { deliver, next } = lane.shift();
       if (next === undefined) this.heap.remove(lane);
@@ -125,8 +156,23 @@ export class DelayLine {
       } catch (error) {
         this.onError(error);
       }
+      now = performance.now();
+      if (now - sliceFrom < SLICE_MS) continue;
+      if (now - started > MAX_RUN_MS) break;
+      // More may follow in this run: what this slice handed over leaves now. The last slice's
+      // leaves when the turn ends, as any send does.
+      if ((this.heap.peek()?.due ?? Infinity) <= now) this.endSlice();
+      sliceFrom = now;
     }
     this.rearm();
+  }
+
+  private endSlice(): void {
+    try {
+      this.afterSlice?.();
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   private cancel(): void {
