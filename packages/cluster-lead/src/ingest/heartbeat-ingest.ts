@@ -160,6 +160,13 @@ export interface HeartbeatIngestOptions {
    * instead of handled: a lead behind its input catches up. Absent maxWaitMs: none is shed.
    */
   intake?: { sliceMs?: number; maxWaitMs?: number };
+  /**
+   * SESSION_UNKNOWN answers carry this retry_after_ms: the agent then sends no signed beat and
+   * opens its new session after that wait (jittered). Absent: none, and the agent sends the
+   * refused beat again at once, signed. A restarted lead sets it (one interval): 30,000 signed
+   * beats on top of 30,000 handshakes kept it behind its input for minutes (issue 15).
+   */
+  sessionUnknownRetryAfterMs?: number;
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
@@ -284,6 +291,11 @@ export class HeartbeatIngest {
    */
   private shedLate(msg: Msg, receivedAt: number, waitedMs: number): void {
     const frame = heartbeatFrameOf(msg);
+    // A beat on a session this lead does not hold is told so even now (one lookup, an answer as
+    // small): told OVERLOADED, its agent kept the dead session and beat into it, and after a
+    // restart at 30,000 agents most never learnt they had to open a new one (issue 15).
+    const found = frame.sessionId ? this.lookUpSession(frame.sessionId, frame.signerId ?? null, receivedAt) : undefined;
+    if (found !== undefined && 'refusal' in found) return this.queueReply(msg, found.refusal);
     this.deps.limits?.hit('heartbeat_shed');
     const message = `the lead is behind its input (this heartbeat waited ${Math.round(waitedMs)} ms to be read); beat again later`;
     this.queueReply(msg, this.refuseUnknown('OVERLOADED', message, frame.signerId ?? null, receivedAt));
@@ -335,12 +347,9 @@ export class HeartbeatIngest {
    * (its clock exchange is as good as any) but not recorded: the registry keeps newer state.
    */
   private decideTagged(frame: HeartbeatFrame, sessionId: string, receivedAt: number): Decision {
-    const sessions = this.deps.sessions;
-    const claimed = frame.signerId ?? null;
-    if (sessions === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, 'this lead holds no heartbeat sessions (heartbeat.auth is ed25519); sign heartbeats', claimed, receivedAt);
-    this.syncTrust(sessions);
-    const session = sessions.table.get(sessionId, receivedAt);
-    if (session === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt);
+    const found = this.lookUpSession(sessionId, frame.signerId ?? null, receivedAt);
+    if ('refusal' in found) return found.refusal;
+    const { session, sessions } = found;
     if (frame.body.byteLength > WIRE_LIMITS.maxFrameBytes) return this.refuseUnknown('OVERSIZED', `heartbeat is ${frame.body.byteLength} bytes`, session.agentId, receivedAt);
     if (!frame.tag || !tagMatches(sessions.hmac, session.agentToLead, sessionId, frame.body, frame.tag)) {
       return this.refuseUnknown(REFUSAL.BAD_TAG, `the session tag does not match the bytes of session "${sessionId}"`, session.agentId, receivedAt);
@@ -364,6 +373,16 @@ export class HeartbeatIngest {
       return { fields: { session: tagged, agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
     }
     return this.admit(heartbeat, receivedAt, tagged);
+  }
+
+  /** The live session a beat names, or the SESSION_UNKNOWN answer when this lead does not hold it (none in ed25519 mode). */
+  private lookUpSession(sessionId: string, claimed: string | null, receivedAt: number): { session: LeadSession; sessions: SessionDeps } | { refusal: Decision } {
+    const sessions = this.deps.sessions;
+    if (sessions === undefined) return { refusal: this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, 'this lead holds no heartbeat sessions (heartbeat.auth is ed25519); sign heartbeats', claimed, receivedAt) };
+    this.syncTrust(sessions);
+    const session = sessions.table.get(sessionId, receivedAt);
+    if (session !== undefined) return { session, sessions };
+    return { refusal: this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt) };
   }
 
   /** When the trust store changed since the last look, agents no longer enrolled lose their sessions at once. */
@@ -411,7 +430,8 @@ export class HeartbeatIngest {
   private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
     // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
-    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : {};
+    // SESSION_UNKNOWN (when configured): when to open the new session, with no signed beat before.
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : code === REFUSAL.SESSION_UNKNOWN && this.options.sessionUnknownRetryAfterMs !== undefined && this.deps.sessions !== undefined ? { retry_after_ms: this.options.sessionUnknownRetryAfterMs } : {};
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 

@@ -104,6 +104,9 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       clockStepMs,
       queueGroup: !config.ha.enabled,
       intake: { maxWaitMs: config.ingest.verify_max_wait_ms },
+      // Agents told their session is unknown (a restart, a takeover) spread their handshakes over
+      // about one interval and send no signed beat meanwhile (heartbeat-ingest.ts).
+      ...(table === undefined ? {} : { sessionUnknownRetryAfterMs: config.heartbeat.interval_ms }),
     },
   );
   const ingest: HeartbeatIntake = {
