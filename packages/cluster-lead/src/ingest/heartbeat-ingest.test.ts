@@ -22,7 +22,7 @@ import { silentLogger } from '../lib/logger.js';
 import { GuardRails, Registry } from '../registry/index.js';
 import { OPTIONS, ScriptedProber, SetLag } from '../registry/registry.test-helper.js';
 import { ControlState } from './control-state.js';
-import { HeartbeatIngest, type HeartbeatAnswer, type RefusalLimits } from './heartbeat-ingest.js';
+import { HeartbeatIngest, rehandshakeWindowMs, type HeartbeatAnswer, type RefusalLimits } from './heartbeat-ingest.js';
 import { HeartbeatReplay } from './heartbeat-replay.js';
 import { T0, trustFixture } from './ingest.test-helper.js';
 import { IngestCounters } from './refusals.js';
@@ -32,7 +32,7 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number, intake?: { sliceMs?: number; maxWaitMs?: number }, sessionUnknownRetryAfterMs?: number) {
+async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number, intake?: { sliceMs?: number; maxWaitMs?: number }, rehandshake?: { minMs: number; maxMs: number; perSecond: number }) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
@@ -76,7 +76,7 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
       ...(shed === undefined ? {} : { shed }),
       ...(replyHoldMs === undefined ? {} : { replyHoldMs }),
       ...(intake === undefined ? {} : { intake }),
-      ...(sessionUnknownRetryAfterMs === undefined ? {} : { sessionUnknownRetryAfterMs }),
+      ...(rehandshake === undefined ? {} : { rehandshake }),
     },
   );
   const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
@@ -336,8 +336,8 @@ describe('heartbeat ingest intake queue', () => {
     expect(counters.acceptedInSession).toBe(1);
   });
 
-  it('a lead behind its input tells a beat on a session it does not hold SESSION_UNKNOWN, with the configured retry_after_ms, not OVERLOADED', async () => {
-    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 }, 5_000);
+  it('a lead behind its input tells a beat on a session it does not hold SESSION_UNKNOWN, with a retry_after_ms to re-handshake within, not OVERLOADED', async () => {
+    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 }, { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 });
     const { fx, ingest, counters, limits, table, compact } = context;
     const [held, lost] = await Promise.all(['pi-1', 'pi-2'].map((id) => sessionAgent(context, id)));
     // pi-2's session is gone, as after a restart.
@@ -355,6 +355,14 @@ describe('heartbeat ingest intake queue', () => {
     ]);
     expect(counters.refusedBy('SESSION_UNKNOWN')).toBe(1);
     expect(limits.count('heartbeat_shed')).toBe(1);
+  });
+
+  it('spreads re-handshakes over the time the sessions missing take at the assumed rate, within its bounds', () => {
+    const o = { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 };
+    expect(rehandshakeWindowMs(0, o)).toBe(5_000);
+    expect(rehandshakeWindowMs(-3, o)).toBe(5_000);
+    expect(rehandshakeWindowMs(10_000, o)).toBe(10_000);
+    expect(rehandshakeWindowMs(30_000, o)).toBe(20_000);
   });
 
   it('answers SESSION_UNKNOWN without retry_after_ms unless configured', async () => {

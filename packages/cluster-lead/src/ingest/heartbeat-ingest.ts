@@ -161,12 +161,20 @@ export interface HeartbeatIngestOptions {
    */
   intake?: { sliceMs?: number; maxWaitMs?: number };
   /**
-   * SESSION_UNKNOWN answers carry this retry_after_ms: the agent then sends no signed beat and
-   * opens its new session after that wait (jittered). Absent: none, and the agent sends the
-   * refused beat again at once, signed. A restarted lead sets it (one interval): 30,000 signed
-   * beats on top of 30,000 handshakes kept it behind its input for minutes (issue 15).
+   * SESSION_UNKNOWN answers carry a retry_after_ms: the window over which the agent opens its
+   * new session (at a random moment in it), sending no signed beat before. The window is the
+   * time the lead needs to open a session for each agent on record without one, at `perSecond`,
+   * within [minMs, maxMs] (rehandshakeWindowMs). Absent: no retry_after_ms, and the agent sends
+   * the refused beat again at once, signed. Set by the lead: after a restart at 30,000 agents,
+   * their signed beats on top of their handshakes kept it behind its input for minutes, and
+   * handshakes spread over one interval came at ten times the rate it opens sessions (issue 15).
    */
-  sessionUnknownRetryAfterMs?: number;
+  rehandshake?: { minMs: number; maxMs: number; perSecond: number };
+}
+
+/** The window to spread re-handshakes over: what `missing` sessions take at `perSecond`, within [minMs, maxMs], ms. */
+export function rehandshakeWindowMs(missing: number, o: { minMs: number; maxMs: number; perSecond: number }): number {
+  return Math.round(Math.min(o.maxMs, Math.max(o.minMs, (Math.max(0, missing) / o.perSecond) * 1_000)));
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
@@ -431,7 +439,7 @@ export class HeartbeatIngest {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
     // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
     // SESSION_UNKNOWN (when configured): when to open the new session, with no signed beat before.
-    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : code === REFUSAL.SESSION_UNKNOWN && this.options.sessionUnknownRetryAfterMs !== undefined && this.deps.sessions !== undefined ? { retry_after_ms: this.options.sessionUnknownRetryAfterMs } : {};
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : code === REFUSAL.SESSION_UNKNOWN && this.options.rehandshake !== undefined && this.deps.sessions !== undefined ? { retry_after_ms: rehandshakeWindowMs(this.deps.registry.size - this.deps.sessions.table.agentsInSession, this.options.rehandshake) } : {};
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 
