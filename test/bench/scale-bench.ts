@@ -16,10 +16,14 @@
  *   SCALE_BOOT_SPREAD_S=5 ...           (the fleet boots over 5 s once the lead serves; default 20)
  *   SCALE_LEAD_PROF=/tmp/prof ...      (a CPU profile of the lead, written when it stops)
  *   SCALE_VERIFY_THREADS=2 ...          (the lead's signature-verify threads; the harness's default is 1)
+ *   SCALE_RESTART_TRACE=1 ...           (a line a second while the restarted lead gets its fleet back: scale/restart-trace.ts)
+ *   SCALE_LEAD_LOG=info ...             (the lead's log level)
+ *   SCALE_KEEP_DIR=/tmp/keep ...        (the mesh's logs and lead data copied to <dir>/<agents> before they are removed)
  *   SCALE_OPS=3 ...                     (scatter only: after start-up and SCALE_OPS_WARMUP_S (default 15), three hold
  *                                        scatter-gathers SCALE_OPS_GAP_S apart (default 5), each taken apart
  *                                        (scale/scatter-figures.ts); no heartbeat window, no restart)
  */
+import { cp } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { argv, env, stdout } from 'node:process';
@@ -32,6 +36,7 @@ import { benchDeadline, msLeft } from './lib/deadline.js';
 import { formatTable, writeReport } from './lib/report.js';
 import { machineSample, processSample } from './scale/proc.js';
 import { measureRestart, type RestartFigures } from './scale/restart.js';
+import { traceRestart } from './scale/restart-trace.js';
 import { leadLogFields, SCATTER_HEADERS, scatterFigures, scatterRow, simSendFigures, type ScatterFigures } from './scale/scatter-figures.js';
 import { breakReasons, contention, LIMITS, type BreakReason, type StepMeasure } from './scale/verdict.js';
 import { loopDelayFromMetrics, windowFigures, type WindowEdge } from './scale/window.js';
@@ -152,9 +157,10 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
       // Scatter-only runs also read when each sim handed each READY to its NATS client.
       ...(OPS > 0 ? { recordArrivals: true } : {}),
       // Scatter-only runs read the lead's "operation started/completed" lines, which are at info.
+      // SCALE_LEAD_LOG=<level> sets the lead's log level (e.g. info, to time its start-up).
       leadConfig: {
         breakers: { metrics_only: true },
-        ...(OPS > 0 ? { log: { level: 'info' } } : {}),
+        ...(OPS > 0 || env.SCALE_LEAD_LOG !== undefined ? { log: { level: env.SCALE_LEAD_LOG ?? 'info' } } : {}),
         // SCALE_VERIFY_THREADS: the lead's verify threads (the harness runs 1; the product's default is 2).
         ...(env.SCALE_VERIFY_THREADS === undefined ? {} : { ingest: { verify_threads: Number(env.SCALE_VERIFY_THREADS) } }),
       },
@@ -242,14 +248,19 @@ async function step(agents: number, readyTimeoutMs: number): Promise<ScaleStep> 
     };
     // Last: the lead stopped and started again with every agent on record.
     const lead = mesh.lead;
+    const tracing = { stop: false };
+    const trace = env.SCALE_RESTART_TRACE === '1' ? traceRestart(mesh.api, mesh.dir, simCount, tracing, (line) => stdout.write(line)) : Promise.resolve();
     const restart = lead === undefined ? null : await measureRestart(
       { api: mesh.api, agents, dataDir: join(mesh.dir, 'lead-data'), stop: () => lead.kill('SIGTERM'), start: () => lead.start() },
       { timeoutMs: RESTART_TIMEOUT_MS, backShare: RESTART_BACK_SHARE },
     );
+    tracing.stop = true;
+    await trace;
     stdout.write(`[scale] ${agents}: restart: API after ${restart?.apiServesS.toFixed(1)} s, ready ${restart?.readyS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% active again ${restart?.agentsBackS.toFixed(1)} s, ${RESTART_BACK_SHARE * 100}% in session ${restart?.inSessionShareS.toFixed(1)} s, all ${restart?.inSessionAllS.toFixed(1)} s (${restart?.inSessionAtEnd} at the end)\n`);
     return { ...measure, startupS, restart, reasons: breakReasons(measure) };
   } finally {
-    await mesh.stop();
+    const keep = env.SCALE_KEEP_DIR;
+    await mesh.stop(keep === undefined ? {} : { beforeCleanup: (dir) => cp(dir, join(keep, String(agents)), { recursive: true }) });
   }
 }
 

@@ -22,7 +22,7 @@ import { silentLogger } from '../lib/logger.js';
 import { GuardRails, Registry } from '../registry/index.js';
 import { OPTIONS, ScriptedProber, SetLag } from '../registry/registry.test-helper.js';
 import { ControlState } from './control-state.js';
-import { HeartbeatIngest, type HeartbeatAnswer, type RefusalLimits } from './heartbeat-ingest.js';
+import { HeartbeatIngest, rehandshakeWindowMs, type HeartbeatAnswer, type RefusalLimits } from './heartbeat-ingest.js';
 import { HeartbeatReplay } from './heartbeat-replay.js';
 import { T0, trustFixture } from './ingest.test-helper.js';
 import { IngestCounters } from './refusals.js';
@@ -32,7 +32,7 @@ import { InlineVerifier, type FrameVerifier } from './verifier.js';
 /** Verification that takes 7 ms of lead time: the gap between t2 and t3 must include it. */
 const VERIFY_MS = 7;
 
-async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number, intake?: { sliceMs?: number; maxWaitMs?: number }) {
+async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAfterMs: number }, replyHoldMs?: number, intake?: { sliceMs?: number; maxWaitMs?: number }, rehandshake?: { minMs: number; maxMs: number; perSecond: number }) {
   const fx = await trustFixture();
   const lead = await nodeEd25519.generateKeyPair();
   const inline = new InlineVerifier({ resolveKey: fx.resolveKey, accept: ['HEARTBEAT'] });
@@ -76,6 +76,7 @@ async function setup(refusals?: RefusalLimits, shed?: { backlog: number; retryAf
       ...(shed === undefined ? {} : { shed }),
       ...(replyHoldMs === undefined ? {} : { replyHoldMs }),
       ...(intake === undefined ? {} : { intake }),
+      ...(rehandshake === undefined ? {} : { rehandshake }),
     },
   );
   const open = async (frame: HeartbeatAnswer | null): Promise<HeartbeatReply> => {
@@ -333,6 +334,50 @@ describe('heartbeat ingest intake queue', () => {
     for (let turn = 0; turn < 100 && next.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(agents[0]!.read(next[0]!, 2)).toMatchObject({ accepted: true, t1: T0 + 2 });
     expect(counters.acceptedInSession).toBe(1);
+  });
+
+  it('a lead behind its input tells a beat on a session it does not hold SESSION_UNKNOWN, with a retry_after_ms to re-handshake within, not OVERLOADED', async () => {
+    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 }, { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 });
+    const { fx, ingest, counters, limits, table, compact } = context;
+    const [held, lost] = await Promise.all(['pi-1', 'pi-2'].map((id) => sessionAgent(context, id)));
+    // pi-2's session is gone, as after a restart.
+    table.dropAgent('pi-2');
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await held!.beat(1, written));
+    deliver(await lost!.beat(1, written));
+    fx.clock.advance(1_500);
+    for (let turn = 0; turn < 100 && written.length < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(written.map((reply) => compact({ body: reply.body, signed: false }))).toEqual([
+      expect.objectContaining({ code: 'OVERLOADED', retry_after_ms: 4_000 }),
+      expect.objectContaining({ code: 'SESSION_UNKNOWN', retry_after_ms: 5_000 }),
+    ]);
+    expect(counters.refusedBy('SESSION_UNKNOWN')).toBe(1);
+    expect(limits.count('heartbeat_shed')).toBe(1);
+  });
+
+  it('spreads re-handshakes over the time the sessions missing take at the assumed rate, within its bounds', () => {
+    const o = { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 };
+    expect(rehandshakeWindowMs(0, o)).toBe(5_000);
+    expect(rehandshakeWindowMs(-3, o)).toBe(5_000);
+    expect(rehandshakeWindowMs(10_000, o)).toBe(10_000);
+    expect(rehandshakeWindowMs(30_000, o)).toBe(20_000);
+  });
+
+  it('answers SESSION_UNKNOWN without retry_after_ms unless configured', async () => {
+    const context = await setup(undefined, undefined, 0);
+    const { ingest, table, compact } = context;
+    const agent = await sessionAgent(context, 'pi-1');
+    table.dropAgent('pi-1');
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await agent.beat(1, written));
+    for (let turn = 0; turn < 100 && written.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const refusal = compact({ body: written[0]!.body, signed: false });
+    expect(refusal.code).toBe('SESSION_UNKNOWN');
+    expect(refusal).not.toHaveProperty('retry_after_ms');
   });
 
   it('a stopping lead answers what it had read and not yet handled', async () => {

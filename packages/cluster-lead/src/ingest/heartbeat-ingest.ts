@@ -160,6 +160,21 @@ export interface HeartbeatIngestOptions {
    * instead of handled: a lead behind its input catches up. Absent maxWaitMs: none is shed.
    */
   intake?: { sliceMs?: number; maxWaitMs?: number };
+  /**
+   * SESSION_UNKNOWN answers carry a retry_after_ms: the window over which the agent opens its
+   * new session (at a random moment in it), sending no signed beat before. The window is the
+   * time the lead needs to open a session for each agent on record without one, at `perSecond`,
+   * within [minMs, maxMs] (rehandshakeWindowMs). Absent: no retry_after_ms, and the agent sends
+   * the refused beat again at once, signed. Set by the lead: after a restart at 30,000 agents,
+   * their signed beats on top of their handshakes kept it behind its input for minutes, and
+   * handshakes spread over one interval came at ten times the rate it opens sessions (issue 15).
+   */
+  rehandshake?: { minMs: number; maxMs: number; perSecond: number };
+}
+
+/** The window to spread re-handshakes over: what `missing` sessions take at `perSecond`, within [minMs, maxMs], ms. */
+export function rehandshakeWindowMs(missing: number, o: { minMs: number; maxMs: number; perSecond: number }): number {
+  return Math.round(Math.min(o.maxMs, Math.max(o.minMs, (Math.max(0, missing) / o.perSecond) * 1_000)));
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
@@ -284,6 +299,11 @@ export class HeartbeatIngest {
    */
   private shedLate(msg: Msg, receivedAt: number, waitedMs: number): void {
     const frame = heartbeatFrameOf(msg);
+    // A beat on a session this lead does not hold is told so even now (one lookup, an answer as
+    // small): told OVERLOADED, its agent kept the dead session and beat into it, and after a
+    // restart at 30,000 agents most never learnt they had to open a new one (issue 15).
+    const found = frame.sessionId ? this.lookUpSession(frame.sessionId, frame.signerId ?? null, receivedAt) : undefined;
+    if (found !== undefined && 'refusal' in found) return this.queueReply(msg, found.refusal);
     this.deps.limits?.hit('heartbeat_shed');
     const message = `the lead is behind its input (this heartbeat waited ${Math.round(waitedMs)} ms to be read); beat again later`;
     this.queueReply(msg, this.refuseUnknown('OVERLOADED', message, frame.signerId ?? null, receivedAt));
@@ -335,12 +355,9 @@ export class HeartbeatIngest {
    * (its clock exchange is as good as any) but not recorded: the registry keeps newer state.
    */
   private decideTagged(frame: HeartbeatFrame, sessionId: string, receivedAt: number): Decision {
-    const sessions = this.deps.sessions;
-    const claimed = frame.signerId ?? null;
-    if (sessions === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, 'this lead holds no heartbeat sessions (heartbeat.auth is ed25519); sign heartbeats', claimed, receivedAt);
-    this.syncTrust(sessions);
-    const session = sessions.table.get(sessionId, receivedAt);
-    if (session === undefined) return this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt);
+    const found = this.lookUpSession(sessionId, frame.signerId ?? null, receivedAt);
+    if ('refusal' in found) return found.refusal;
+    const { session, sessions } = found;
     if (frame.body.byteLength > WIRE_LIMITS.maxFrameBytes) return this.refuseUnknown('OVERSIZED', `heartbeat is ${frame.body.byteLength} bytes`, session.agentId, receivedAt);
     if (!frame.tag || !tagMatches(sessions.hmac, session.agentToLead, sessionId, frame.body, frame.tag)) {
       return this.refuseUnknown(REFUSAL.BAD_TAG, `the session tag does not match the bytes of session "${sessionId}"`, session.agentId, receivedAt);
@@ -364,6 +381,16 @@ export class HeartbeatIngest {
       return { fields: { session: tagged, agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
     }
     return this.admit(heartbeat, receivedAt, tagged);
+  }
+
+  /** The live session a beat names, or the SESSION_UNKNOWN answer when this lead does not hold it (none in ed25519 mode). */
+  private lookUpSession(sessionId: string, claimed: string | null, receivedAt: number): { session: LeadSession; sessions: SessionDeps } | { refusal: Decision } {
+    const sessions = this.deps.sessions;
+    if (sessions === undefined) return { refusal: this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, 'this lead holds no heartbeat sessions (heartbeat.auth is ed25519); sign heartbeats', claimed, receivedAt) };
+    this.syncTrust(sessions);
+    const session = sessions.table.get(sessionId, receivedAt);
+    if (session !== undefined) return { session, sessions };
+    return { refusal: this.refuseUnknown(REFUSAL.SESSION_UNKNOWN, `session "${sessionId.slice(0, 64)}" is not known here (expired, dropped, or the lead restarted); open a new one`, claimed, receivedAt) };
   }
 
   /** When the trust store changed since the last look, agents no longer enrolled lose their sessions at once. */
@@ -411,7 +438,8 @@ export class HeartbeatIngest {
   private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
     // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
-    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : {};
+    // SESSION_UNKNOWN (when configured): when to open the new session, with no signed beat before.
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : code === REFUSAL.SESSION_UNKNOWN && this.options.rehandshake !== undefined && this.deps.sessions !== undefined ? { retry_after_ms: rehandshakeWindowMs(this.deps.registry.size - this.deps.sessions.table.agentsInSession, this.options.rehandshake) } : {};
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 

@@ -15,6 +15,12 @@ import type { StopStep } from './stop-steps.js';
 
 /** Replies to heartbeats are good for one interval at most. */
 const REPLY_TTL_FACTOR = 1;
+/**
+ * Sessions a lead is taken to open per second when it spreads a fleet's re-handshakes (bench:restart
+ * measured 530-1,050 a second here), and the longest spread, in intervals (an agent takes at most four).
+ */
+const REHANDSHAKES_PER_S = 1_000;
+const REHANDSHAKE_MAX_INTERVALS = 4;
 /** Session lifetimes are spread by this share either way (docs/adr/0004). */
 const SESSION_LIFETIME_JITTER = 0.1;
 
@@ -104,6 +110,9 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       clockStepMs,
       queueGroup: !config.ha.enabled,
       intake: { maxWaitMs: config.ingest.verify_max_wait_ms },
+      // Agents told their session is unknown (a restart, a takeover) spread their handshakes over
+      // one to four intervals, by how many lack one, and send no signed beat meanwhile (heartbeat-ingest.ts).
+      ...(table === undefined ? {} : { rehandshake: { minMs: config.heartbeat.interval_ms, maxMs: REHANDSHAKE_MAX_INTERVALS * config.heartbeat.interval_ms, perSecond: REHANDSHAKES_PER_S } }),
     },
   );
   const ingest: HeartbeatIntake = {

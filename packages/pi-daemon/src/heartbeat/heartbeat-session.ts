@@ -153,15 +153,19 @@ export class HeartbeatSession {
   /**
    * The lead does not know the session (restarted, expired, revoked) or its tag failed: drop
    * it and open another after a random delay in [0, interval), so a fleet told at once (a lead
-   * restart) spreads its handshakes over one interval. Beats until then are signed.
+   * restart) spreads its handshakes over one interval; beats until then are signed. When the
+   * lead gave a window (`retryAfterMs`: a restarted lead re-handshaking its whole fleet), at a
+   * random moment in it (at most MAX_RETRY_AFTER_INTERVALS), and no signed beat goes before the
+   * handshake: each would cost the lead a verify and a signature it has no time for (issue 15).
    */
-  forget(code: string): void {
+  forget(code: string, retryAfterMs?: number): void {
     const { ctx } = this.deps;
     if (this.session === undefined || this.closed) return;
     ctx.log.info({ event: LogEvent.HEARTBEAT_SESSION_LOST, code, session: this.session.id }, `heartbeat session lost (${code}); a new one opens after a random delay`);
     this.session = undefined;
-    this.lastFailure = 'none';
-    const delay = this.deps.random() * this.deps.intervalMs();
+    this.lastFailure = retryAfterMs === undefined ? 'none' : 'hold';
+    const window = retryAfterMs === undefined ? this.deps.intervalMs() : Math.min(retryAfterMs, MAX_RETRY_AFTER_INTERVALS * this.deps.intervalMs());
+    const delay = this.deps.random() * window;
     this.notBefore = ctx.clock.localNow() + delay;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = setTimeout(() => {

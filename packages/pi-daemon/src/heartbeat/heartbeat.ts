@@ -336,15 +336,16 @@ export class HeartbeatTask implements BeatTask {
       // a new one after a random delay, and this beat again at once, signed (forget() leaves no
       // session to tag it with), so the agent is back with the lead now rather than one interval
       // later. Once per lost session: the retry is signed, so it cannot come back here; a forged
-      // refusal costs the agent one signature.
+      // refusal costs the agent one signature. A lead that says when to come back (retry_after_ms)
+      // gets no signed beat: the handshake after that wait is the agent's next word to it.
       if (!refusal.ok && session !== undefined && SESSION_LOST_CODES.has(refusal.code)) {
-        this.session!.forget(refusal.code);
-        return this.exchange();
+        this.session!.forget(refusal.code, refusal.retryAfterMs);
+        if (refusal.retryAfterMs === undefined) return this.exchange();
       }
       // A shed tagged beat: the lead is behind; keep the session and beat half as often until answered.
       if (shedStretchesNextBeat({ code: refusal.ok ? undefined : refusal.code, tagged: session !== undefined })) this.timedOut = true;
       // A shed beat (OVERLOADED): no signed beat again before the lead's retry_after_ms (bounded, jittered).
-      if (!refusal.ok && refusal.retryAfterMs !== undefined) this.busyUntil = ctx.clock.localNow() + retryAfterWaitMs(refusal.retryAfterMs, this.intervalMs, this.deps.random());
+      if (!refusal.ok && refusal.code === 'OVERLOADED' && refusal.retryAfterMs !== undefined) this.busyUntil = ctx.clock.localNow() + retryAfterWaitMs(refusal.retryAfterMs, this.intervalMs, this.deps.random());
       const retry = !refusal.ok && refusal.retryAfterMs !== undefined ? `, retry after ${refusal.retryAfterMs} ms` : '';
       return this.miss('REFUSED_UNSIGNED', refusal.ok ? 'unsigned answer' : `${refusal.code}: ${refusal.message}${retry}`, refusal.ok ? undefined : refusal.code);
     }

@@ -50,4 +50,22 @@ describe('simulation mode with heartbeat sessions', () => {
       await supervisor.stop();
     }
   });
+
+  it('a lead that says when to come back (retry_after_ms with SESSION_UNKNOWN) gets no signed beat: each agent opens its new session after the wait', async () => {
+    const { fleet, supervisor } = await startSessionFleet('sim-session-paced', 5, 'paced');
+    const signedBeats = () => fleet.agents.reduce((sum, v) => sum + (lead.signedBeatsFrom.get(v.profile.agentId) ?? 0), 0);
+    try {
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 1 && v.agent.stats().heartbeatsSent >= 3), 'three answered beats per agent in its session', 15_000);
+      const signedBefore = signedBeats();
+      lead.sessionUnknownRetryAfterMs = 300;
+      lead.dropSessions();
+      await waitFor(() => fleet.agents.every((v) => v.agent.stats().sessionsOpened === 2 && v.agent.stats().heartbeatsSent >= 5), 'a second session per agent, and beats in it answered', 15_000);
+      expect(signedBeats()).toBe(signedBefore);
+      expect(fleet.totals().missedByReason['REFUSED_UNSIGNED:SESSION_UNKNOWN']).toBe(5);
+    } finally {
+      lead.sessionUnknownRetryAfterMs = undefined;
+      await fleet.stop();
+      await supervisor.stop();
+    }
+  });
 });

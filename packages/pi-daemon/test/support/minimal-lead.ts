@@ -98,6 +98,8 @@ export class MinimalLead {
    * retry_after_ms) unverified.
    */
   readonly shed = { hellos: 0, signedBeats: 0, taggedBeats: 0, retryAfterMs: 1_000 };
+  /** When set, SESSION_UNKNOWN answers carry this retry_after_ms, as a restarted lead's do. */
+  sessionUnknownRetryAfterMs: number | undefined = undefined;
   /** Signed heartbeats received (shed or not), by agent id. */
   readonly signedBeatsFrom = new Map<string, number>();
   private readonly subs: Subscription[] = [];
@@ -316,7 +318,8 @@ export class MinimalLead {
     const t2 = this.now();
     const session = this.sessionKeys.get(sessionId);
     if (session === undefined || msg.headers?.get(SIGNER_HEADER) !== session.agentId) {
-      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: `no session ${sessionId}` })));
+      const retry = this.sessionUnknownRetryAfterMs === undefined ? {} : { retry_after_ms: this.sessionUnknownRetryAfterMs };
+      msg.respond(encoder.encode(JSON.stringify({ ok: false, code: 'SESSION_UNKNOWN', message: `no session ${sessionId}`, ...retry })));
       return;
     }
     if (this.shedding(msg, 'taggedBeats')) return;

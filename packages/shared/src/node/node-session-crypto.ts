@@ -22,15 +22,26 @@ function settled<T>(work: () => T): Promise<T> {
 
 /**
  * An X25519 private key from 32 random bytes (RFC 7748: any 32 bytes are a key; the scalar is
- * clamped when used), imported as PKCS#8. Not `generateKeyPairSync('x25519')`: on Node 20 the
- * key-generation job left behind for the garbage collector locks the new key's mutex in its
- * destructor, and a collection that runs it while `export()` holds that mutex deadlocks the
- * thread for good. A lead opening 30,000 sessions hung so (gdb: `ExportJWKEdKey` ->
- * GC -> `~KeyGenJob` -> `pthread_mutex_lock`, main thread at 0% CPU in a futex wait).
+ * clamped when used). Not `generateKeyPairSync('x25519')`: on Node 20 the key-generation job
+ * left behind for the garbage collector locks the new key's mutex in its destructor, and a
+ * collection that runs it while `export()` holds that mutex deadlocks the thread for good. A
+ * lead opening 30,000 sessions hung so (gdb: `ExportJWKEdKey` -> GC -> `~KeyGenJob` ->
+ * `pthread_mutex_lock`, main thread at 0% CPU in a futex wait).
+ *
+ * Imported as a JWK, not PKCS#8: OpenSSL 3's DER decoder took about 360 us a key here (37 us as
+ * a JWK), and far more beside the verify threads' own imports; in a restart at 30,000 agents it
+ * was 23% of the lead's main thread (issue 15). Node builds a private OKP key from `d` alone
+ * but insists on an `x` string, so it gets a placeholder (the caller exports the real public
+ * key); should a Node check `x` one day, the PKCS#8 import stands in.
  */
 function randomPrivateKey(): KeyObject {
-  const der = withDerPrefix(PKCS8_X25519_PREFIX, randomBytes(32));
-  return createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
+  const d = randomBytes(32);
+  try {
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: d.toString('base64url'), x: '' }, format: 'jwk' });
+  } catch {
+    const der = withDerPrefix(PKCS8_X25519_PREFIX, d);
+    return createPrivateKey({ key: Buffer.from(der.buffer, der.byteOffset, der.byteLength), format: 'der', type: 'pkcs8' });
+  }
 }
 
 export const nodeSessionCrypto: SessionCrypto = {

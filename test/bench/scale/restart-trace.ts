@@ -1,0 +1,51 @@
+// SCALE_RESTART_TRACE=1: one line a second while a restarted lead gets its fleet back, to see
+// where the agents are: the lead's heartbeat and handshake counters, its agents in session, and
+// each sim's last totals line (agents in session, beats held and missed by reason).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LeadApi } from '../../harness/index.js';
+
+const COUNTER = /^mesh_lead_(heartbeats_accepted_total|heartbeats_in_session_total|sessions_opened_total|heartbeats_refused_total|session_handshakes_refused_total|limit_hits_total|agents_in_session)(?:\{(?:reason|limit)="([^"]+)"\})? (\S+)$/;
+
+async function leadCounters(api: LeadApi): Promise<Record<string, number> | string> {
+  try {
+    const page = await api.request('GET', '/metrics');
+    if (page.status !== 200) return `HTTP ${page.status}`;
+    const out: Record<string, number> = {};
+    for (const line of String(page.body).split('\n')) {
+      const m = COUNTER.exec(line);
+      if (m === null || Number(m[3]) === 0) continue;
+      const name = m[1]!.replace(/_total$/, '').replace('heartbeats_', 'hb_').replace('session_handshakes_', 'hs_');
+      out[m[2] === undefined ? name : `${name}:${m[2]}`] = Number(m[3]);
+    }
+    return out;
+  } catch (error) {
+    return error instanceof Error ? error.message.slice(0, 60) : 'down';
+  }
+}
+
+async function simTotals(dir: string, sims: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let k = 0; k < sims; k++) {
+    try {
+      const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
+      const last = JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
+      if (last !== null) out.push({ in: last.sim.inSession, held: last.sim.heldByReason, missed: last.sim.missedByReason, hsFail: last.sim.sessionHandshakesFailed, refused: last.sim.refusedByCode });
+    } catch {
+      out.push(null);
+    }
+  }
+  return out;
+}
+
+/** Writes a line a second through `write` until `done.stop`. */
+export async function traceRestart(api: LeadApi, dir: string, sims: number, done: { stop: boolean }, write: (line: string) => void): Promise<void> {
+  const from = performance.now();
+  while (!done.stop) {
+    const t = ((performance.now() - from) / 1000).toFixed(1);
+    const [lead, simLines] = await Promise.all([leadCounters(api), simTotals(dir, sims)]);
+    write(`[restart-trace] t=${t} lead=${JSON.stringify(lead)} sims=${JSON.stringify(simLines)}\n`);
+    await sleep(1_000);
+  }
+}
