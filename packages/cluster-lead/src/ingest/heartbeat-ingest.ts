@@ -37,6 +37,7 @@ import type { HeartbeatReplay } from './heartbeat-replay.js';
 import type { IngestCounters } from './refusals.js';
 import { IntakeQueue } from './intake-queue.js';
 import { ReplyBatch } from './reply-batch.js';
+import { heartbeatReplyJson } from './reply-json.js';
 import type { LeadSession, SessionTable } from './session-table.js';
 import type { FrameVerifier } from './verifier.js';
 
@@ -471,7 +472,7 @@ export class HeartbeatIngest {
     if (fields.session !== undefined && sessions !== undefined) {
       // Built by the lead itself, so not re-validated (as signBuilt); tagged over the beat's seq.
       const { session, seq } = fields.session;
-      const body = encoder.encode(JSON.stringify(reply));
+      const body = encoder.encode(heartbeatReplyJson(reply));
       return { body, sessionId: session.id, tag: toBase64Url(sessionTagSync(sessions.hmac, session.leadToAgent, session.id, seq, body)) };
     }
     return signBuilt(reply, this.deps.identity.signer, this.deps.identity.leadId);
