@@ -30,6 +30,7 @@ const reply = fc
     },
     { requiredKeys: ['message_id', 'sender_id', 'created_at', 'ttl_ms', 'agent_id', 'accepted', 't1', 't2', 't3', 'frozen', 'config_epoch', 'mode'] },
   )
+  // As the lead's reply() builds it: an absent field is an undefined value, which JSON leaves out.
   .map((f): HeartbeatReply => ({
     v: PROTOCOL_VERSION,
     message_id: f.message_id,
@@ -39,16 +40,16 @@ const reply = fc
     kind: 'HEARTBEAT_REPLY',
     agent_id: f.agent_id,
     accepted: f.accepted,
-    ...(f.reason === undefined ? {} : { reason: f.reason }),
-    ...(f.reason_code === undefined ? {} : { reason_code: f.reason_code }),
+    reason: f.reason,
+    reason_code: f.reason_code,
     t1: f.t1,
     t2: f.t2,
     t3: f.t3,
     frozen: f.frozen,
     config_epoch: f.config_epoch,
     mode: f.mode,
-    ...(f.heartbeat_interval_ms === undefined ? {} : { heartbeat_interval_ms: f.heartbeat_interval_ms }),
-    ...(f.lease_epoch === undefined ? {} : { lease_epoch: f.lease_epoch }),
+    heartbeat_interval_ms: f.heartbeat_interval_ms,
+    lease_epoch: f.lease_epoch,
   }));
 
 describe('heartbeatReplyJson', () => {
