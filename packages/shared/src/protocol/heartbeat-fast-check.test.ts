@@ -101,17 +101,13 @@ const heartbeat = fc.record(
 );
 
 /** Values near every bound of the schema, of every JSON type, to put anywhere in a heartbeat. */
-const edgeValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(
-    -8.7e15, -8.64e15, -86_400_001, -1001, -1000, -41, -40, -1, -0.5, 0, 0.5, 1, 1.5, 16, 17, 47, 48, 64, 65, 100, 100.5, 101, 125, 126, 256, 257, 1000, 1000.5, 1001,
-    10_000, 10_001, 1_000_000, 1_000_001, 86_400_000, 86_400_001, 0xffffffff, 2 ** 32, 1e10, 1e10 + 1, 2 ** 53 - 1, 2 ** 53, 8.64e15, 8.7e15, 1e308,
-  ),
-  fc.constantFrom('', 'a', 'A', 'a b', 'a.b', 'a:b', '-a', 'G', 'E', 'active', 'paused', 'HEARTBEAT', 'PING', 'f'.repeat(64), 'F'.repeat(64), 'x'.repeat(16), 'x'.repeat(17), 'x'.repeat(65), 'x'.repeat(129), 'x'.repeat(257), 'msg-1234', 'msg-123'),
-  fc.constantFrom(true, false, null),
-  fc.constant([]),
-  fc.constant({}),
-  fc.jsonValue({ maxDepth: 2 }),
-);
+const EDGE_VALUES: readonly unknown[] = [
+  -8.7e15, -8.64e15, -86_400_001, -1001, -1000, -41, -40, -1, -0.5, 0, 0.5, 1, 1.5, 16, 17, 47, 48, 64, 65, 100, 100.5, 101, 125, 126, 256, 257, 1000, 1000.5, 1001,
+  10_000, 10_001, 1_000_000, 1_000_001, 86_400_000, 86_400_001, 0xffffffff, 2 ** 32, 1e10, 1e10 + 1, 2 ** 53 - 1, 2 ** 53, 8.64e15, 8.7e15, 1e308,
+  '', 'a', 'A', 'a b', 'a.b', 'a:b', '-a', 'G', 'E', 'active', 'paused', 'HEARTBEAT', 'PING', 'f'.repeat(64), 'F'.repeat(64), 'x'.repeat(16), 'x'.repeat(17), 'x'.repeat(48), 'x'.repeat(49), 'x'.repeat(65), 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(256), 'x'.repeat(257), 'msg-1234', 'msg-123',
+  true, false, null, [], {}, ['gpio'], [1],
+];
+const edgeValue: fc.Arbitrary<unknown> = fc.oneof(fc.constantFrom(...EDGE_VALUES), fc.jsonValue({ maxDepth: 2 }));
 
 type Mutation = { pick: number; op: 'set' | 'delete' | 'add'; value: unknown; key: string };
 const mutation: fc.Arbitrary<Mutation> = fc.record({
@@ -172,6 +168,47 @@ describe('isPlainHeartbeat', () => {
       }),
       { numRuns: 3_000 },
     );
+  });
+
+  it('agrees with zod for every edge value in every field of a full heartbeat, and every field left out', () => {
+    // Every optional part present (a throttle block and two sensors), so each field is reached.
+    const [sample] = fc.sample(heartbeat, { numRuns: 1, seed: 7 });
+    const full = JSON.parse(JSON.stringify({
+      ...sample,
+      correlation_id: 'corr-0001',
+      causation_id: 'cause-001',
+      boot_id: 'boot-1',
+      clock: { offset_ms: 1, delay_ms: 2, drift_ppm: 3, confidence: 0.5, error_bound_ms: 4, samples: 5, jitter_ms: 6 },
+      health: { cpu_load_pct: 1, temperature_c: 40, memory_used_pct: 2, disk_used_pct: 3, throttle: { raw: 5, under_voltage: true, freq_capped: false, throttled: false, soft_temp_limit: false, under_voltage_since_boot: true, freq_capped_since_boot: false, throttled_since_boot: false, soft_temp_limit_since_boot: false }, uptime_s: 9, ntp_synchronized: true },
+      sensors: [{ sensor_id: 's1', value: 1.5, unit: 'C', sampled_at: 1, seq: 1 }, { sensor_id: 's2', value: 'on', sampled_at: 2, seq: 2 }],
+      impedance: { ...(sample!.impedance as object), capabilities: ['gpio', 'route'] },
+    })) as unknown;
+    expect(isPlainHeartbeat(full)).toBe(true);
+    const values = [...EDGE_VALUES, ...fc.sample(fc.jsonValue({ maxDepth: 2 }), { numRuns: 20, seed: 3 })];
+    const count = slots(full).length;
+    let checked = 0;
+    for (let n = 0; n < count; n++) {
+      const alter = (change: (container: Record<string | number, unknown>, key: string | number) => void): unknown => {
+        const copy = JSON.parse(JSON.stringify(full)) as unknown;
+        const [container, key] = slots(copy)[n]!;
+        change(container, key);
+        return JSON.parse(JSON.stringify(copy));
+      };
+      const cases = [
+        ...values.map((value) => alter((c, k) => (c[k] = value))),
+        alter((c, k) => (Array.isArray(c) ? c.splice(Number(k), 1) : delete c[k])),
+        alter((c) => {
+          if (!Array.isArray(c)) c.extra = 1;
+        }),
+      ];
+      for (const input of cases) {
+        const zod = Heartbeat.safeParse(input);
+        const unchanged = zod.success && JSON.stringify(sortKeys(zod.data)) === JSON.stringify(sortKeys(input));
+        expect(isPlainHeartbeat(input), JSON.stringify(input)).toBe(unchanged);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(5_000);
   });
 
   it('says no to what zod would change or refuse outside JSON: undefined optionals, other prototypes, non-objects', () => {
