@@ -15,6 +15,11 @@
  *   npm run bench:replay                                  (500, 1,000, 2,000, 4,000, 6,000 /s)
  *   REPLAY_RATES=500,1000,2000 REPLAY_WINDOW_S=10 npm run bench:replay
  *   REPLAY_AUTH=ed25519 npm run bench:replay
+ *   REPLAY_SNAPSHOT_MS=2000 npm run bench:replay        (the lead's store.snapshot_interval_ms: every agent
+ *                                                    registers in a step's warm-up and is written on the
+ *                                                    next pass, about 0.8 s of CPU at 30,000; with the
+ *                                                    default 30 s that pass falls inside a window or not,
+ *                                                    by chance: 2 s puts it in the warm-up)
  *   REPLAY_CPU_PROF=/tmp/prof npm run bench:replay   (the lead runs with --cpu-prof; each step's
  *                                                    window is printed as seconds before the
  *                                                    profile's end, for test/bench/lib/cpu-profile.ts)
@@ -48,6 +53,8 @@ const REPLAY_TTL_MS = 10_000;
 const PROBE_EVERY_MS = 100;
 /** A directory: the lead is started with --cpu-prof and writes its profile there when it stops. */
 const CPU_PROF_DIR = env.REPLAY_CPU_PROF;
+/** The lead's snapshot period, ms (absent: its default). */
+const SNAPSHOT_MS = env.REPLAY_SNAPSHOT_MS === undefined ? undefined : Number(env.REPLAY_SNAPSHOT_MS);
 
 export interface ReplayStep {
   rate: number;
@@ -214,7 +221,7 @@ export async function runReplayBench(): Promise<ReplayResults> {
     heartbeatMs: HEARTBEAT_MS,
     readyTimeoutMs: 60_000 + maxAgents * 10,
     natsArgs: ['-m', String(monitor)],
-    leadConfig: { breakers: { metrics_only: true }, heartbeat: { auth: AUTH } },
+    leadConfig: { breakers: { metrics_only: true }, heartbeat: { auth: AUTH }, ...(SNAPSHOT_MS === undefined ? {} : { store: { snapshot_interval_ms: SNAPSHOT_MS } }) },
     ...(CPU_PROF_DIR === undefined ? {} : { leadNodeArgs: ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR] }),
     onProgress: (what) => stdout.write(`[replay] ${what}\n`),
     enroll: async (root, names) => {

@@ -1,10 +1,10 @@
 import { alphaFromHalfLife, anomalyBaselineIn, assessHardware, ewmaStep, type EnrollmentRecord, type HardwareAssessment, type Heartbeat } from '@mesh30k/shared';
 import { advance } from '../ingest/heartbeat-sequence.js';
 import { LEAD_EVENTS } from '../lib/events.js';
-import { ANOMALY_OFFSET, DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type RecordIdentity } from './agent-record.js';
+import { ANOMALY_OFFSET, DEGRADED_FLAGS, FLAG, GAP_EWMA_OFFSET, type AgentRecord, type AgentShape, type RecordIdentity } from './agent-record.js';
 import type { RegistryCore } from './core.js';
 import { INTERVAL_HALF_LIFE, MAX_INTERVAL_STRETCH } from './options.js';
-import { durableFields, sameDurable } from './persisted-agent.js';
+import { durableFields, durableUnchanged } from './persisted-agent.js';
 
 /** What the ingest knows besides the verified heartbeat. */
 export interface HeartbeatContext {
@@ -31,14 +31,27 @@ const GAP_ALPHA = alphaFromHalfLife(INTERVAL_HALF_LIFE);
  * never more), class and cluster are the enrolled ones.
  */
 export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context: HeartbeatContext, leadImpaired = false): HeartbeatOutcome {
+  const record = core.records.get(heartbeat.agent_id);
+  // One array reused by every beat; a beat applied from inside another (an event listener) gets its own.
+  const nested = applying;
+  const before = record === undefined ? undefined : durableFields(record, nested ? [] : durableBefore);
+  applying = true;
+  try {
+    return applyTo(core, record, heartbeat, context, leadImpaired, before);
+  } finally {
+    applying = nested;
+  }
+}
+
+function applyTo(core: RegistryCore, found: AgentRecord | undefined, heartbeat: Heartbeat, context: HeartbeatContext, leadImpaired: boolean, before: readonly unknown[] | undefined): HeartbeatOutcome {
   const { receivedAt, enrollment } = context;
-  const identity = identityOf(heartbeat, enrollment);
-  let record = core.records.get(heartbeat.agent_id);
+  let record = found;
   const isNew = record === undefined;
-  const before = record === undefined ? undefined : durableFields(record);
   if (record === undefined) {
-    record = core.newRecord(identity, receivedAt);
-  } else {
+    record = core.newRecord(identityOf(heartbeat, enrollment), receivedAt);
+  } else if (!sameIdentity(record.shape, heartbeat, enrollment)) {
+    // Nearly every beat names the shape the agent has: only a change builds an identity.
+    const identity = identityOf(heartbeat, enrollment);
     const classChanged = record.agentClass !== identity.agentClass;
     core.reidentify(record, identity);
     // The class prior is the estimator's starting point; a re-enrolled class starts afresh.
@@ -62,7 +75,7 @@ export function applyHeartbeat(core: RegistryCore, heartbeat: Heartbeat, context
   const because = hardware.degraded ? ` (${hardware.conditions.join(', ')})` : '';
   const stateChanged = core.setState(record, name, `${wasOffline ? 'heartbeat after silence' : 'heartbeat'}${because}`);
   // Most heartbeats move only last-seen numbers: those are stored lazily, real changes at once.
-  if (before === undefined || !sameDurable(before, durableFields(record))) core.changed(record);
+  if (before === undefined || !durableUnchanged(before, record)) core.changed(record);
   else core.seen(record);
   return { agentId: record.agentId, isNew, spiked, stateChanged };
 }
@@ -77,6 +90,25 @@ function grantedOf(capabilities: readonly string[]): ReadonlySet<string> {
     grantedSets.set(capabilities, granted);
   }
   return granted;
+}
+
+/** The durable fields before a beat is applied, in one array reused by every beat. */
+const durableBefore: unknown[] = [];
+let applying = false;
+
+/** Whether the identity this beat and enrollment give is `shape` already (as identityOf would build it), without building it. */
+function sameIdentity(shape: AgentShape, heartbeat: Heartbeat, enrollment: EnrollmentRecord): boolean {
+  if (shape.role !== enrollment.role || shape.agentClass !== enrollment.class || shape.clusterId !== enrollment.cluster_id) return false;
+  if (shape.sectorId !== (enrollment.sector_id ?? heartbeat.impedance.sector_id)) return false;
+  const granted = grantedOf(enrollment.capabilities);
+  const kept = shape.capabilities;
+  let k = 0;
+  for (const capability of heartbeat.impedance.capabilities) {
+    if (!granted.has(capability)) continue;
+    if (k >= kept.length || kept[k] !== capability) return false;
+    k++;
+  }
+  return k === kept.length;
 }
 
 function identityOf(heartbeat: Heartbeat, enrollment: EnrollmentRecord): RecordIdentity {

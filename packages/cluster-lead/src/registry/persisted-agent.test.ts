@@ -66,6 +66,32 @@ describe('persisted agents', () => {
     expect(h.dirty.has('pi-01')).toBe(true);
   });
 
+  it('takes a change of reported or granted capabilities, sector or class as a real change, and the same ones as none', () => {
+    const h = harness();
+    const at = (seq: number, shape: Parameters<typeof enrollment>[1], reported: Parameters<typeof enrollment>[1] = shape) => {
+      h.clock.advance(5_000);
+      h.dirty.clear();
+      h.seen.clear();
+      h.registry.recordHeartbeat(heartbeat('pi-01', h.clock.now(), reported, { seq, boot_id: 'boot-aaaaaaaa' }), { receivedAt: h.clock.now(), enrollment: enrollment('pi-01', shape) });
+      return { dirty: h.dirty.has('pi-01'), seen: h.seen.has('pi-01'), capabilities: h.registry.get('pi-01')?.capabilities, agentClass: h.registry.get('pi-01')?.agentClass };
+    };
+    const granted = { capabilities: ['sensor.read', 'gpio', 'route'] };
+    expect(at(1, granted, { capabilities: ['gpio', 'sensor.read'] })).toMatchObject({ dirty: true, capabilities: ['gpio', 'sensor.read'] });
+    expect(at(2, granted, { capabilities: ['gpio', 'sensor.read'] })).toMatchObject({ dirty: false, seen: true });
+    // Reported in another order, one fewer, one more: each a new identity.
+    expect(at(3, granted, { capabilities: ['sensor.read', 'gpio'] })).toMatchObject({ dirty: true, capabilities: ['sensor.read', 'gpio'] });
+    expect(at(4, granted, { capabilities: ['sensor.read'] })).toMatchObject({ dirty: true, capabilities: ['sensor.read'] });
+    expect(at(5, granted, { capabilities: ['sensor.read', 'route'] })).toMatchObject({ dirty: true, capabilities: ['sensor.read', 'route'] });
+    // A capability the enrollment does not grant is dropped, so reporting it changes nothing.
+    expect(at(6, granted, { capabilities: ['sensor.read', 'admin', 'route'] })).toMatchObject({ dirty: false, seen: true, capabilities: ['sensor.read', 'route'] });
+    // The enrollment taking a capability away, or moving the class or sector, changes the identity.
+    expect(at(7, { capabilities: ['sensor.read'] }, { capabilities: ['sensor.read', 'route'] })).toMatchObject({ dirty: true, capabilities: ['sensor.read'] });
+    expect(at(8, { capabilities: ['sensor.read'], agentClass: 'C' }, { capabilities: ['sensor.read'] })).toMatchObject({ dirty: true, agentClass: 'C' });
+    expect(at(9, { capabilities: ['sensor.read'], agentClass: 'C', sectorId: 'sector-2' })).toMatchObject({ dirty: true });
+    expect(h.registry.get('pi-01')?.sectorId).toBe('sector-2');
+    expect(at(10, { capabilities: ['sensor.read'], agentClass: 'C', sectorId: 'sector-2' })).toMatchObject({ dirty: false, seen: true });
+  });
+
   it('marks an agent dirty when it first has a clock estimate: that decides whether hold mode can reach it', () => {
     const h = harness();
     const noClock = { offset_ms: 0, delay_ms: 0, drift_ppm: 0, confidence: 0, error_bound_ms: 0, samples: 0 };

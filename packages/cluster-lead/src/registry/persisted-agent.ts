@@ -90,16 +90,40 @@ const PROBE_FLAGS = FLAG.probePending | FLAG.probeFailed;
  * changed, the agent is only "seen" and the snapshot writer stores it lazily. Identity strings
  * and lists are interned, and an unchanged boot list is the same array, so === compares them.
  */
-export function durableFields(record: AgentRecord): readonly unknown[] {
+export function durableFields(record: AgentRecord, into: unknown[] = []): readonly unknown[] {
   // Whether the agent has a clock estimate decides the release modes it is scheduled for (hold
   // needs one; timing.ts): a standby that follows the registry must learn it, or it takes over
   // agents it can send only lead-mode work to until each beats to it again.
   const hasClock = record.clockSamples > 0 && Number.isFinite(record.offsetMs);
-  return [record.flags & ~PROBE_FLAGS, record.state, record.clusterId, record.sectorId, record.agentClass, record.capabilities, record.role, record.contextHash, record.boots, hasClock];
+  // Written into `into` (the heartbeat path passes one array it reuses: no array per beat).
+  into.length = 10;
+  into[0] = record.flags & ~PROBE_FLAGS;
+  into[1] = record.state;
+  into[2] = record.clusterId;
+  into[3] = record.sectorId;
+  into[4] = record.agentClass;
+  into[5] = record.capabilities;
+  into[6] = record.role;
+  into[7] = record.contextHash;
+  into[8] = record.boots;
+  into[9] = hasClock;
+  return into;
 }
 
-export function sameDurable(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((value, i) => value === b[i]);
+/** Whether `record`'s durable fields are still `before` (durableFields), without building them again. */
+export function durableUnchanged(before: readonly unknown[], record: AgentRecord): boolean {
+  return (
+    before[0] === (record.flags & ~PROBE_FLAGS) &&
+    before[1] === record.state &&
+    before[2] === record.clusterId &&
+    before[3] === record.sectorId &&
+    before[4] === record.agentClass &&
+    before[5] === record.capabilities &&
+    before[6] === record.role &&
+    before[7] === record.contextHash &&
+    before[8] === record.boots &&
+    before[9] === (record.clockSamples > 0 && Number.isFinite(record.offsetMs))
+  );
 }
 
 /** Baseline readings replayed into a fresh anomaly detector: enough to pass its warm-up. */
