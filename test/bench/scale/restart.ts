@@ -91,22 +91,49 @@ export async function measureRestart(target: RestartTarget, options: { timeoutMs
   starting.catch(() => undefined); // its failure shows as NaN below
   const apiServesS = await secondsUntil(async () => (await target.api.request('GET', '/health/live')).status === 200, from, deadline);
   const readyS = await secondsUntil(async () => (await target.api.request('GET', '/health/ready')).status === 200, from, deadline);
-  let activeAtEnd = 0;
-  const agentsBackS = await secondsUntil(async () => {
-    const status = await target.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status');
-    activeAtEnd = status?.agents.by_state.active ?? 0;
-    return activeAtEnd >= options.backShare * target.agents;
-  }, from, deadline, HEAVY_POLL_MS);
-  let inSessionAtEnd = 0;
-  const inSession = async (share: number): Promise<boolean> => {
-    const res = await target.api.request('GET', '/metrics');
-    const value = res.status === 200 ? gaugeValue(String(res.body), 'mesh_lead_agents_in_session') : undefined;
-    if (value === undefined) return false;
-    inSessionAtEnd = value;
-    return value >= share * target.agents;
-  };
-  const inSessionShareS = await secondsUntil(() => inSession(options.backShare), from, deadline, HEAVY_POLL_MS);
-  const inSessionAllS = await secondsUntil(() => inSession(1), from, deadline, HEAVY_POLL_MS);
+  const back = await fleetBack(async () => {
+    const [status, metrics] = await Promise.all([
+      target.api.getOk<{ agents: { by_state: Record<string, number> } }>('/v1/status').catch(() => undefined),
+      target.api.request('GET', '/metrics').catch(() => undefined),
+    ]);
+    return {
+      active: status?.agents.by_state.active,
+      inSession: metrics?.status === 200 ? gaugeValue(String(metrics.body), 'mesh_lead_agents_in_session') : undefined,
+    };
+  }, { agents: target.agents, backShare: options.backShare, from, deadline, pollMs: HEAVY_POLL_MS });
   await starting.catch(() => undefined);
-  return { storeBytesPerAgent, apiServesS, readyS, agentsBackS, activeAtEnd, inSessionShareS, inSessionAllS, inSessionAtEnd };
+  return { storeBytesPerAgent, apiServesS, readyS, ...back };
+}
+
+export interface FleetCounts {
+  /** Agents active in the registry; undefined when the read failed. */
+  active: number | undefined;
+  /** mesh_lead_agents_in_session; undefined when the read failed or the gauge is absent. */
+  inSession: number | undefined;
+}
+
+type FleetBack = Pick<RestartFigures, 'agentsBackS' | 'activeAtEnd' | 'inSessionShareS' | 'inSessionAllS' | 'inSessionAtEnd'>;
+
+/**
+ * Polls `read` until the fleet is back (active share reached and every agent in session) or the
+ * deadline; each figure is stamped when it first reaches its mark. Read in the same polls, not
+ * one after the other: waiting for an active share that never came used to leave the in-session
+ * figures unread (reported 0).
+ */
+export async function fleetBack(
+  read: () => Promise<FleetCounts>,
+  o: { agents: number; backShare: number; from: number; deadline: number; pollMs: number },
+): Promise<FleetBack> {
+  const since = (): number => (performance.now() - o.from) / 1000;
+  const figures: FleetBack = { agentsBackS: Number.NaN, activeAtEnd: 0, inSessionShareS: Number.NaN, inSessionAllS: Number.NaN, inSessionAtEnd: 0 };
+  await secondsUntil(async () => {
+    const { active, inSession } = await read();
+    if (active !== undefined) figures.activeAtEnd = active;
+    if (inSession !== undefined) figures.inSessionAtEnd = inSession;
+    if (Number.isNaN(figures.agentsBackS) && figures.activeAtEnd >= o.backShare * o.agents) figures.agentsBackS = since();
+    if (Number.isNaN(figures.inSessionShareS) && figures.inSessionAtEnd >= o.backShare * o.agents) figures.inSessionShareS = since();
+    if (Number.isNaN(figures.inSessionAllS) && figures.inSessionAtEnd >= o.agents) figures.inSessionAllS = since();
+    return !Number.isNaN(figures.agentsBackS) && !Number.isNaN(figures.inSessionAllS);
+  }, o.from, o.deadline, o.pollMs);
+  return figures;
 }
