@@ -337,32 +337,56 @@ describe('heartbeat ingest intake queue', () => {
   });
 
   it('a lead behind its input tells a beat on a session it does not hold SESSION_UNKNOWN, with a retry_after_ms to re-handshake within, not OVERLOADED', async () => {
-    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 }, { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 });
+    // One session missing at 0.0001 a second takes longer than maxMs: the window is maxMs.
+    const context = await setup(undefined, { backlog: 1_000, retryAfterMs: 4_000 }, 0, { maxWaitMs: 1_000 }, { minMs: 5_000, maxMs: 20_000, perSecond: 0.0001 });
     const { fx, ingest, counters, limits, table, compact } = context;
     const [held, lost] = await Promise.all(['pi-1', 'pi-2'].map((id) => sessionAgent(context, id)));
-    // pi-2's session is gone, as after a restart.
-    table.dropAgent('pi-2');
     const { nc, deliver } = fakeConnection();
     await ingest.subscribe(nc);
+    // Both beat once in time: the lead has them on record.
+    const first: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await held!.beat(1, first));
+    deliver(await lost!.beat(1, first));
+    for (let turn = 0; turn < 100 && first.length < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(counters.acceptedInSession).toBe(2);
+    // pi-2's session is gone, as after a restart.
+    table.dropAgent('pi-2');
     const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
-    deliver(await held!.beat(1, written));
-    deliver(await lost!.beat(1, written));
+    deliver(await held!.beat(2, written));
+    deliver(await lost!.beat(2, written));
     fx.clock.advance(1_500);
     for (let turn = 0; turn < 100 && written.length < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
     expect(written.map((reply) => compact({ body: reply.body, signed: false }))).toEqual([
       expect.objectContaining({ code: 'OVERLOADED', retry_after_ms: 4_000 }),
-      expect.objectContaining({ code: 'SESSION_UNKNOWN', retry_after_ms: 5_000 }),
+      expect.objectContaining({ code: 'SESSION_UNKNOWN', retry_after_ms: 20_000 }),
     ]);
     expect(counters.refusedBy('SESSION_UNKNOWN')).toBe(1);
     expect(limits.count('heartbeat_shed')).toBe(1);
   });
 
-  it('spreads re-handshakes over the time the sessions missing take at the assumed rate, within its bounds', () => {
+  it('spreads re-handshakes over the time the sessions missing take at the assumed rate, at most maxMs, and gives no window when they take under minMs', () => {
     const o = { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 };
-    expect(rehandshakeWindowMs(0, o)).toBe(5_000);
-    expect(rehandshakeWindowMs(-3, o)).toBe(5_000);
+    expect(rehandshakeWindowMs(0, o)).toBeUndefined();
+    expect(rehandshakeWindowMs(-3, o)).toBeUndefined();
+    expect(rehandshakeWindowMs(4_999, o)).toBeUndefined();
+    expect(rehandshakeWindowMs(5_000, o)).toBe(5_000);
     expect(rehandshakeWindowMs(10_000, o)).toBe(10_000);
     expect(rehandshakeWindowMs(30_000, o)).toBe(20_000);
+  });
+
+  it('answers SESSION_UNKNOWN without retry_after_ms when the missing sessions take under minMs', async () => {
+    const context = await setup(undefined, undefined, 0, undefined, { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 });
+    const { ingest, table, compact } = context;
+    const agent = await sessionAgent(context, 'pi-1');
+    table.dropAgent('pi-1');
+    const { nc, deliver } = fakeConnection();
+    await ingest.subscribe(nc);
+    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
+    deliver(await agent.beat(1, written));
+    for (let turn = 0; turn < 100 && written.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    const refusal = compact({ body: written[0]!.body, signed: false });
+    expect(refusal.code).toBe('SESSION_UNKNOWN');
+    expect(refusal).not.toHaveProperty('retry_after_ms');
   });
 
   it('answers SESSION_UNKNOWN without retry_after_ms unless configured', async () => {

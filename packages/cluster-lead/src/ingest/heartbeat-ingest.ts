@@ -165,17 +165,24 @@ export interface HeartbeatIngestOptions {
    * SESSION_UNKNOWN answers carry a retry_after_ms: the window over which the agent opens its
    * new session (at a random moment in it), sending no signed beat before. The window is the
    * time the lead needs to open a session for each agent on record without one, at `perSecond`,
-   * within [minMs, maxMs] (rehandshakeWindowMs). Absent: no retry_after_ms, and the agent sends
-   * the refused beat again at once, signed. Set by the lead: after a restart at 30,000 agents,
+   * at most maxMs (rehandshakeWindowMs); none when they take under minMs. Absent (or none): no
+   * retry_after_ms, and the agent sends the refused beat again at once, signed. Set by the lead: after a restart at 30,000 agents,
    * their signed beats on top of their handshakes kept it behind its input for minutes, and
    * handshakes spread over one interval came at ten times the rate it opens sessions (issue 15).
    */
   rehandshake?: { minMs: number; maxMs: number; perSecond: number };
 }
 
-/** The window to spread re-handshakes over: what `missing` sessions take at `perSecond`, within [minMs, maxMs], ms. */
-export function rehandshakeWindowMs(missing: number, o: { minMs: number; maxMs: number; perSecond: number }): number {
-  return Math.round(Math.min(o.maxMs, Math.max(o.minMs, (Math.max(0, missing) / o.perSecond) * 1_000)));
+/**
+ * The window to spread re-handshakes over: what `missing` sessions take at `perSecond`, at most
+ * maxMs; undefined when that is under minMs. A lead that opens every missing session within
+ * minMs can take the agents' signed beats meanwhile, and an agent told to wait keeps quiet: a
+ * daemon resumed after a takeover missed the new lead's next operation while it waited (the
+ * HA ops-failover test).
+ */
+export function rehandshakeWindowMs(missing: number, o: { minMs: number; maxMs: number; perSecond: number }): number | undefined {
+  const needMs = (Math.max(0, missing) / o.perSecond) * 1_000;
+  return needMs < o.minMs ? undefined : Math.round(Math.min(o.maxMs, needMs));
 }
 
 /** What a reply says, without t3: t3 is stamped when the reply is signed (or tagged). */
@@ -439,8 +446,10 @@ export class HeartbeatIngest {
   private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
     // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
-    // SESSION_UNKNOWN (when configured): when to open the new session, with no signed beat before.
-    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : code === REFUSAL.SESSION_UNKNOWN && this.options.rehandshake !== undefined && this.deps.sessions !== undefined ? { retry_after_ms: rehandshakeWindowMs(this.deps.registry.size - this.deps.sessions.table.agentsInSession, this.options.rehandshake) } : {};
+    // SESSION_UNKNOWN (when configured, and many sessions are missing): when to open the new
+    // session, with no signed beat before.
+    const window = code === REFUSAL.SESSION_UNKNOWN && this.options.rehandshake !== undefined && this.deps.sessions !== undefined ? rehandshakeWindowMs(this.deps.registry.size - this.deps.sessions.table.agentsInSession, this.options.rehandshake) : undefined;
+    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : window === undefined ? {} : { retry_after_ms: window };
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 

@@ -120,9 +120,14 @@ describe('fencing of HA leads', () => {
       paused.child.kill('SIGCONT');
       const [code] = await paused.exited;
       expect(code).toBe(TEMPFAIL);
-      // The successor keeps answering, and the old epoch never shows again on the wire.
-      await accepted(group.agent, 2_000);
-      await observer.flush();
+      // The successor keeps answering, and the old epoch never shows again on the wire. The
+      // observer's interest in '>' reaches the other cluster nodes when the routes carry it, not
+      // when subscribe() returns: beat until it has seen a stamped reply.
+      await waitFor('the observer to see a stamped reply', 10_000, async () => {
+        await accepted(group.agent, 2_000);
+        await observer.flush();
+        return seen.epochs.length > 0 ? true : undefined;
+      });
       const fence = new EpochFence();
       fence.check(HA_LEAD_ID, took.epoch as number);
       for (const epoch of seen.epochs) fence.check(HA_LEAD_ID, epoch);
