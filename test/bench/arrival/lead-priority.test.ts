@@ -12,7 +12,7 @@ afterEach(() => {
 
 describe('setProcessNice', () => {
   it('lowers the priority of every thread of another process, and says so', async () => {
-    child = spawn(process.execPath, ['-e', 'console.log("up"); setTimeout(() => undefined, 10_000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn(process.execPath, ['-e', 'process.stdout.write("up\\n"); setTimeout(() => undefined, 10_000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
     // Node's own threads are running once its script is.
     await new Promise((resolve) => child!.stdout!.once('data', resolve));
     const pid = child.pid!;

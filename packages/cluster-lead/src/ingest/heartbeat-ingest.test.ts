@@ -374,23 +374,11 @@ describe('heartbeat ingest intake queue', () => {
     expect(rehandshakeWindowMs(30_000, o)).toBe(20_000);
   });
 
-  it('answers SESSION_UNKNOWN without retry_after_ms when the missing sessions take under minMs', async () => {
-    const context = await setup(undefined, undefined, 0, undefined, { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 });
-    const { ingest, table, compact } = context;
-    const agent = await sessionAgent(context, 'pi-1');
-    table.dropAgent('pi-1');
-    const { nc, deliver } = fakeConnection();
-    await ingest.subscribe(nc);
-    const written: { body: Uint8Array; headers: Map<string, string> }[] = [];
-    deliver(await agent.beat(1, written));
-    for (let turn = 0; turn < 100 && written.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
-    const refusal = compact({ body: written[0]!.body, signed: false });
-    expect(refusal.code).toBe('SESSION_UNKNOWN');
-    expect(refusal).not.toHaveProperty('retry_after_ms');
-  });
-
-  it('answers SESSION_UNKNOWN without retry_after_ms unless configured', async () => {
-    const context = await setup(undefined, undefined, 0);
+  it.each([
+    ['unless configured', undefined],
+    ['when the missing sessions take under minMs', { minMs: 5_000, maxMs: 20_000, perSecond: 1_000 }],
+  ])('answers SESSION_UNKNOWN without retry_after_ms %s', async (_case, rehandshake) => {
+    const context = await setup(undefined, undefined, 0, undefined, rehandshake);
     const { ingest, table, compact } = context;
     const agent = await sessionAgent(context, 'pi-1');
     table.dropAgent('pi-1');

@@ -166,9 +166,10 @@ export interface HeartbeatIngestOptions {
    * new session (at a random moment in it), sending no signed beat before. The window is the
    * time the lead needs to open a session for each agent on record without one, at `perSecond`,
    * at most maxMs (rehandshakeWindowMs); none when they take under minMs. Absent (or none): no
-   * retry_after_ms, and the agent sends the refused beat again at once, signed. Set by the lead: after a restart at 30,000 agents,
-   * their signed beats on top of their handshakes kept it behind its input for minutes, and
-   * handshakes spread over one interval came at ten times the rate it opens sessions (issue 15).
+   * retry_after_ms, and the agent sends the refused beat again at once, signed. Set by the
+   * lead: after a restart at 30,000 agents, their signed beats on top of their handshakes kept
+   * it behind its input for minutes, and handshakes spread over one interval came at ten times
+   * the rate it opens sessions (issue 15).
    */
   rehandshake?: { minMs: number; maxMs: number; perSecond: number };
 }
@@ -442,14 +443,24 @@ export class HeartbeatIngest {
     return { fields: { session: tagged, agentId: heartbeat.agent_id, accepted: true, t1: heartbeat.t1, t2: receivedAt, frozen } };
   }
 
+  /**
+   * When an unsigned refusal tells its agent to come back. OVERLOADED is temporary (the agent
+   * ends its start-up burst on it). SESSION_UNKNOWN, when configured and many sessions are
+   * missing: the window to open the new session in, with no signed beat before.
+   */
+  private retryAfterMs(code: RefusalCode): number | undefined {
+    if (code === 'OVERLOADED') return this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs;
+    const { rehandshake } = this.options;
+    const sessions = this.deps.sessions;
+    if (code !== REFUSAL.SESSION_UNKNOWN || rehandshake === undefined || sessions === undefined) return undefined;
+    return rehandshakeWindowMs(this.deps.registry.size - sessions.table.agentsInSession, rehandshake);
+  }
+
   /** Refused before the sender is known: a compact unsigned answer, when the rate allows one. */
   private refuseUnknown(code: RefusalCode, message: string, signerId: string | null, receivedAt: number): Decision {
     if (!this.countRefusal(code, message, signerId, receivedAt)) return null;
-    // OVERLOADED is temporary: say when to come back (the agent ends its start-up burst on it).
-    // SESSION_UNKNOWN (when configured, and many sessions are missing): when to open the new
-    // session, with no signed beat before.
-    const window = code === REFUSAL.SESSION_UNKNOWN && this.options.rehandshake !== undefined && this.deps.sessions !== undefined ? rehandshakeWindowMs(this.deps.registry.size - this.deps.sessions.table.agentsInSession, this.options.rehandshake) : undefined;
-    const retry = code === 'OVERLOADED' ? { retry_after_ms: this.options.shed?.retryAfterMs ?? this.options.heartbeatIntervalMs } : window === undefined ? {} : { retry_after_ms: window };
+    const retryAfterMs = this.retryAfterMs(code);
+    const retry = retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs };
     return { body: encoder.encode(JSON.stringify({ ok: false, code, message: message.slice(0, MAX_REASON_CHARS), ...retry })), signed: false };
   }
 

@@ -93,8 +93,6 @@ export class RegistryCore {
 
   /** Moves a record to another cluster, sector, class or capability list. */
   reidentify(record: AgentRecord, identity: RecordIdentity): void {
-    // Nearly every heartbeat names the shape the agent already has: no interning keys built for it.
-    if (sameShape(record.shape, identity)) return;
     const next = this.intern(identity);
     if (next === record.shape) return;
     this.index.remove(record);
@@ -162,14 +160,4 @@ export class RegistryCore {
     tally.size += sign;
     if (record.state === 'quarantined') tally.quarantined += sign;
   }
-}
-
-/** Same role, class, cluster, sector and capability list (in order): what makes two interned shapes one. */
-function sameShape(a: AgentShape, b: AgentShape): boolean {
-  if (a.role !== b.role || a.agentClass !== b.agentClass || a.clusterId !== b.clusterId || a.sectorId !== b.sectorId) return false;
-  const x = a.capabilities;
-  const y = b.capabilities;
-  if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
 }

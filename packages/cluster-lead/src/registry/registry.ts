@@ -15,7 +15,7 @@ import { select, type AgentQuery, type Selection } from './query.js';
 const ALL_STATES = ['active', 'degraded', 'offline', 'quarantined'] as const;
 import { Sweeper, type SweepReport } from './sweeper.js';
 import { processingOf, scheduleTargetOf, timingInputsOf, toAgentTiming, type AgentTimingInputs, type ProcessingWithMedian, type ScheduleTarget, type TimingConditions } from './timing.js';
-import { clockViewOf, toMeshTime, viewOf, type AgentView, type ClockView } from './views.js';
+import { clockViewOf, isRoutable, toMeshTime, viewOf, type AgentView, type ClockView } from './views.js';
 
 export interface RegistryDeps {
   clock: Clock;
@@ -250,7 +250,6 @@ export class Registry {
     return record === undefined ? undefined : viewOf(record, this.core.hardware);
   }
 
-  /** Views of several agents, skipping unknown ids. */
   /**
    * Per agent of `agentIds`, what a status count needs (sector, routable, impedance score),
    * without a full view each: at 30,000 agents the views took about 100 ms of one event-loop
@@ -259,10 +258,11 @@ export class Registry {
   forEachRoutingFact(agentIds: Iterable<string>, visit: (sectorId: string, routable: boolean, impedanceScore: number) => void): void {
     for (const id of agentIds) {
       const record = this.core.records.get(id);
-      if (record !== undefined) visit(record.sectorId, record.state === 'active' || record.state === 'degraded', record.impedanceScore);
+      if (record !== undefined) visit(record.sectorId, isRoutable(record), record.impedanceScore);
     }
   }
 
+  /** Views of several agents, skipping unknown ids. */
   views(agentIds: Iterable<string>): AgentView[] {
     const out: AgentView[] = [];
     for (const id of agentIds) {

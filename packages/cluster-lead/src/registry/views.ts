@@ -114,7 +114,7 @@ export function viewOf(record: AgentRecord, thresholds: HardwareThresholds): Age
     capabilities: record.capabilities,
     state: record.state,
     stateSince: record.stateSince,
-    routable: record.state === 'active' || record.state === 'degraded',
+    routable: isRoutable(record),
     lastHeartbeatAt: finiteOrNull(record.lastSeenAt),
     firstSeenAt: record.firstSeenAt,
     missedBeats: record.missedBeats,
@@ -159,4 +159,9 @@ export function toMeshTime(clock: ClockView | null, localMs: number): number | u
   if (clock === null) return undefined;
   const PPM = 1e-6;
   return localMs + clock.offsetMs - clock.driftPpm * PPM * (localMs - clock.reportedAtLocal);
+}
+
+/** Whether routing may use the agent: active or degraded (not offline, not quarantined). */
+export function isRoutable(record: AgentRecord): boolean {
+  return record.state === 'active' || record.state === 'degraded';
 }

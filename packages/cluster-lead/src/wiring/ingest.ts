@@ -110,8 +110,9 @@ export function buildIngest({ config, clock, events, logger, store, registry, tr
       clockStepMs,
       queueGroup: !config.ha.enabled,
       intake: { maxWaitMs: config.ingest.verify_max_wait_ms },
-      // Agents told their session is unknown (a restart, a takeover) spread their handshakes over
-      // one to four intervals, by how many lack one, and send no signed beat meanwhile (heartbeat-ingest.ts).
+      // Agents told their session is unknown (a restart, a takeover) of a fleet with many sessions
+      // missing spread their handshakes over up to four intervals, by how many lack one, and send
+      // no signed beat meanwhile (heartbeat-ingest.ts).
       ...(table === undefined ? {} : { rehandshake: { minMs: config.heartbeat.interval_ms, maxMs: REHANDSHAKE_MAX_INTERVALS * config.heartbeat.interval_ms, perSecond: REHANDSHAKES_PER_S } }),
     },
   );

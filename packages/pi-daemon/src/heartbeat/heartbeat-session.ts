@@ -51,7 +51,12 @@ export const MAX_RETRY_AFTER_INTERVALS = 4;
 
 /** A lead's retry_after_ms as the agent takes it: bounded, then jittered by `random` (x 0.5-1.5). */
 export function retryAfterWaitMs(retryAfterMs: number, intervalMs: number, random: number): number {
-  return Math.min(retryAfterMs, MAX_RETRY_AFTER_INTERVALS * intervalMs) * (0.5 + random);
+  return boundedRetryAfterMs(retryAfterMs, intervalMs) * (0.5 + random);
+}
+
+/** A lead's retry_after_ms, at most MAX_RETRY_AFTER_INTERVALS intervals. */
+function boundedRetryAfterMs(retryAfterMs: number, intervalMs: number): number {
+  return Math.min(retryAfterMs, MAX_RETRY_AFTER_INTERVALS * intervalMs);
 }
 
 /**
@@ -164,7 +169,7 @@ export class HeartbeatSession {
     ctx.log.info({ event: LogEvent.HEARTBEAT_SESSION_LOST, code, session: this.session.id }, `heartbeat session lost (${code}); a new one opens after a random delay`);
     this.session = undefined;
     this.lastFailure = retryAfterMs === undefined ? 'none' : 'hold';
-    const window = retryAfterMs === undefined ? this.deps.intervalMs() : Math.min(retryAfterMs, MAX_RETRY_AFTER_INTERVALS * this.deps.intervalMs());
+    const window = retryAfterMs === undefined ? this.deps.intervalMs() : boundedRetryAfterMs(retryAfterMs, this.deps.intervalMs());
     const delay = this.deps.random() * window;
     this.notBefore = ctx.clock.localNow() + delay;
     if (this.timer !== undefined) clearTimeout(this.timer);

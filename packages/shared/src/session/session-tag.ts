@@ -45,9 +45,9 @@ function isAscii(text: string): boolean {
 
 /** The tag of a beat or reply, hashing the body where it lies when the HMAC can take parts. */
 function tagOf(hmac: HmacSha256, key: Uint8Array, sessionId: string, seq: number | undefined, body: Uint8Array): Uint8Array | Promise<Uint8Array> {
-  const parts = hmac as Partial<SyncHmacSha256>;
-  if (parts.tagParts === undefined) return hmac.tag(key, tagInput(sessionId, seq, body));
-  return parts.tagParts(key, [tagHead(sessionId, seq, 0), body]);
+  // Only a synchronous HMAC takes parts (SyncHmacSha256.tagParts).
+  const sync = hmac as SyncHmacSha256;
+  return sync.tagParts === undefined ? hmac.tag(key, tagInput(sessionId, seq, body)) : sessionTagSync(sync, key, sessionId, seq, body);
 }
 
 /**
