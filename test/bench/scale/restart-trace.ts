@@ -5,19 +5,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadApi } from '../../harness/index.js';
+import { metricValues } from '../lib/metric-values.js';
 
-const COUNTER = /^mesh_lead_(heartbeats_accepted_total|heartbeats_in_session_total|sessions_opened_total|heartbeats_refused_total|session_handshakes_refused_total|limit_hits_total|agents_in_session)(?:\{(?:reason|limit)="([^"]+)"\})? (\S+)$/;
+/** The lead's families traced (mesh_lead_<name>), by label where they have one. */
+const FAMILIES = ['heartbeats_accepted_total', 'heartbeats_in_session_total', 'sessions_opened_total', 'heartbeats_refused_total', 'session_handshakes_refused_total', 'limit_hits_total', 'agents_in_session'];
 
 async function leadCounters(api: LeadApi): Promise<Record<string, number> | string> {
   try {
     const page = await api.request('GET', '/metrics');
     if (page.status !== 200) return `HTTP ${page.status}`;
     const out: Record<string, number> = {};
-    for (const line of String(page.body).split('\n')) {
-      const m = COUNTER.exec(line);
-      if (m === null || Number(m[3]) === 0) continue;
-      const name = m[1]!.replace(/_total$/, '').replace('heartbeats_', 'hb_').replace('session_handshakes_', 'hs_');
-      out[m[2] === undefined ? name : `${name}:${m[2]}`] = Number(m[3]);
+    for (const family of FAMILIES) {
+      const name = family.replace(/_total$/, '').replace('heartbeats_', 'hb_').replace('session_handshakes_', 'hs_');
+      for (const [label, value] of Object.entries(metricValues(String(page.body), `mesh_lead_${family}`))) {
+        if (value !== 0) out[label === '' ? name : `${name}:${label}`] = value;
+      }
     }
     return out;
   } catch (error) {

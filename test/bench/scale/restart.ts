@@ -5,6 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LeadApi } from '../../harness/index.js';
+import { metricValues } from '../lib/metric-values.js';
 
 const POLL_MS = 50;
 /**
@@ -68,8 +69,7 @@ function withinPollTimeout<T>(pending: Promise<T>): Promise<T> {
 
 /** The value of an unlabelled gauge in Prometheus text, or undefined when it is not there. */
 export function gaugeValue(metricsText: string, name: string): number | undefined {
-  const line = metricsText.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  return metricValues(metricsText, name)[''];
 }
 
 export interface RestartTarget {

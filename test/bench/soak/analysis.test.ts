@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { countOperations, faultOf, lossGroups, rssSegments } from './analysis.js';
 import type { FaultRecord } from './faults.js';
 import type { LeadSample } from './lead-watch.js';
-import { counterIncrease, metricValues } from './lead-watch.js';
+import { metricValues } from '../lib/metric-values.js';
+import { counterIncrease } from './lead-watch.js';
 import type { SoakOperation } from './operations.js';
 import { actualPhases, soakOptions, soakTimeline } from './plan.js';
 

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { nodeEd25519 } from '@mesh30k/shared/node';
 import { LeadApi, type LocalMesh, type MeshDaemon } from '../../harness/index.js';
 import type { LeadWatch } from './lead-watch.js';
-import { metricValues } from './lead-watch.js';
+import { metricValues } from '../lib/metric-values.js';
 import type { NatsTap, FloodCounts } from './nats-tap.js';
 import type { OperationLoop } from './operations.js';
 

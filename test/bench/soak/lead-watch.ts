@@ -3,6 +3,7 @@
 // agents by state, and its RSS from /proc. Fault recovery times and window figures are read
 // from these samples.
 import type { LeadApi } from '../../harness/index.js';
+import { metricValues } from '../lib/metric-values.js';
 import { processSample } from '../scale/proc.js';
 
 export const SAMPLE_MS = 1_000;
@@ -22,14 +23,6 @@ export interface LeadSample {
   breakersOpen: number | null;
   active: number | null;
   rssMb: number;
-}
-
-/** Values of one metric family, keyed by the label value (`''` without labels). */
-export function metricValues(text: string, name: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const pattern = new RegExp(`^${name}(?:\\{[a-z_]+="([^"]*)"[^}]*\\})? (\\S+)$`, 'gm');
-  for (const m of text.matchAll(pattern)) out[m[1] ?? ''] = Number(m[2]);
-  return out;
 }
 
 const msOf = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
