@@ -29,6 +29,7 @@ export { deriveSeed, mulberry32, type Random } from './random.js';
 export { quantile, summarize, type Summary } from './percentiles.js';
 export {
   isAlive,
+  lastSimTotals,
   startLocalMesh,
   waitFor,
   type LinkProfiles,

@@ -563,13 +563,18 @@ async function startupDiagnosis(api: LeadApi, dir: string, sims: readonly number
   }
   const simLines: string[] = [];
   for (const k of sims) {
-    try {
-      const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
-      const last = JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
-      if (last !== null) simLines.push(`sim-${k} ${JSON.stringify({ inSession: last.sim.inSession, sent: last.sim.heartbeatsSent, missed: last.sim.missedByReason, held: last.sim.heldByReason, hsFailed: last.sim.sessionHandshakesFailed, probes: last.sim.probesAnswered, loop_ms: last.loop_ms })}`);
-    } catch {
-      // no totals line yet
-    }
+    const last = await lastSimTotals(dir, k);
+    if (last !== null) simLines.push(`sim-${k} ${JSON.stringify({ inSession: last.sim.inSession, sent: last.sim.heartbeatsSent, missed: last.sim.missedByReason, held: last.sim.heldByReason, hsFailed: last.sim.sessionHandshakesFailed, probes: last.sim.probesAnswered, loop_ms: last.loop_ms })}`);
   }
   return `lead ${JSON.stringify(lead)}; offline e.g. [${offline}]; ${simLines.join('; ')}`;
+}
+
+/** The last totals line sim `k` printed to its log in `dir` (once a second), or null when there is none yet. */
+export async function lastSimTotals(dir: string, k: number): Promise<{ sim: Record<string, unknown>; loop_ms?: unknown } | null> {
+  try {
+    const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
+    return JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
+  } catch {
+    return null;
+  }
 }

@@ -1,10 +1,8 @@
 // SCALE_RESTART_TRACE=1: one line a second while a restarted lead gets its fleet back, to see
 // where the agents are: the lead's heartbeat and handshake counters, its agents in session, and
 // each sim's last totals line (agents in session, beats held and missed by reason).
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { LeadApi } from '../../harness/index.js';
+import { lastSimTotals, type LeadApi } from '../../harness/index.js';
 import { metricValues } from '../lib/metric-values.js';
 
 /** The lead's families traced (mesh_lead_<name>), by label where they have one. */
@@ -30,13 +28,8 @@ async function leadCounters(api: LeadApi): Promise<Record<string, number> | stri
 async function simTotals(dir: string, sims: number): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let k = 0; k < sims; k++) {
-    try {
-      const lines = (await readFile(join(dir, `sim-${k}.log`), 'utf8')).split('\n').filter((l) => l.startsWith('{"sim":'));
-      const last = JSON.parse(lines.at(-1) ?? 'null') as { sim: Record<string, unknown>; loop_ms?: unknown } | null;
-      if (last !== null) out.push({ in: last.sim.inSession, held: last.sim.heldByReason, missed: last.sim.missedByReason, hsFail: last.sim.sessionHandshakesFailed, refused: last.sim.refusedByCode });
-    } catch {
-      out.push(null);
-    }
+    const last = await lastSimTotals(dir, k);
+    out.push(last === null ? null : { in: last.sim.inSession, held: last.sim.heldByReason, missed: last.sim.missedByReason, hsFail: last.sim.sessionHandshakesFailed, refused: last.sim.refusedByCode });
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * lead's intake and how long they waited there to be verified.
  */
 import { readFile } from 'node:fs/promises';
+import type { ArrivalRecord, HoldDiagnosis } from '../../../packages/pi-daemon/src/sim/arrival-tap.js';
 
 export interface ScatterFigures {
   operationId: string;
@@ -101,13 +102,8 @@ export async function leadLogFields(logFile: string, operationId: string): Promi
   return fields;
 }
 
-interface ArrivalLine {
-  operation_id?: string;
-  target_time?: number;
-  ready_true_ms?: number;
-  ready_local_ms?: number;
-  hold?: { prebuilt?: boolean; signed_at_release?: boolean; effect_delay_ms?: number; wake_late_ms?: number; deadline_local_ms?: number };
-}
+/** A sim's arrival record as read back: any field may be missing from an older sim's or a torn line. */
+type ArrivalLine = Partial<Omit<ArrivalRecord, 'hold'>> & { hold?: Partial<HoldDiagnosis> };
 
 /** The sims' side of one operation, from their arrival files (one JSON line per READY release). */
 export async function simSendFigures(files: readonly string[], operationId: string): Promise<Pick<ScatterFigures, 'simSentAfterT' | 'prebuilt' | 'simReleases' | 'signedAtRelease' | 'wakeLate' | 'stampLate'>> {
